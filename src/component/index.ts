@@ -1,0 +1,4 @@
+export * from './component.js';
+export * from './consumer.js';
+export * from './errors.js';
+export * from './storage.js';

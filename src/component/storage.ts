@@ -1,0 +1,26 @@
+import type { Extension } from './component.js';
+
+/**
+ * A durable key-value store (the collector's storage extension API). Used for
+ * file offsets and persistent exporter queues. `set`/`batch` resolve only once
+ * the write is durable (fsync'd), because callers acknowledge senders after it.
+ */
+export interface StorageClient {
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, value: Uint8Array): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Applies all operations atomically, in order. */
+  batch(ops: StorageOp[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StorageOp = { op: 'set'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
+
+export interface StorageExtension extends Extension {
+  /** A client private to one component (kind + id) and an optional name within it. */
+  getClient(kind: string, componentId: string, name?: string): Promise<StorageClient>;
+}
+
+export function isStorageExtension(ext: Extension | undefined): ext is StorageExtension {
+  return !!ext && typeof (ext as Partial<StorageExtension>).getClient === 'function';
+}

@@ -1,0 +1,93 @@
+// Small helpers over KeyValue lists and AnyValue. Attribute lists stay arrays
+// (as on the wire, order preserved); lookups are linear, which is faster than
+// a Map for the ~10 attributes a record usually has.
+import type { AnyValue, KeyValue } from './types.js';
+
+export function findAttr(attrs: KeyValue[], key: string): KeyValue | undefined {
+  for (let i = 0; i < attrs.length; i++) if (attrs[i].key === key) return attrs[i];
+  return undefined;
+}
+
+export function getAttr(attrs: KeyValue[], key: string): AnyValue | undefined {
+  return findAttr(attrs, key)?.value;
+}
+
+/** Sets (upserts) an attribute, keeping its position if it exists. */
+export function setAttr(attrs: KeyValue[], key: string, value: AnyValue): void {
+  const kv = findAttr(attrs, key);
+  if (kv) kv.value = value;
+  else attrs.push({ key, value });
+}
+
+export function deleteAttr(attrs: KeyValue[], key: string): boolean {
+  const i = attrs.findIndex((kv) => kv.key === key);
+  if (i < 0) return false;
+  attrs.splice(i, 1);
+  return true;
+}
+
+export function str(s: string): AnyValue {
+  return { stringValue: s };
+}
+
+/** Builds an AnyValue from a plain JS value (JSON-parsed data, config values). */
+export function toAnyValue(v: unknown): AnyValue {
+  if (v === null || v === undefined) return {};
+  switch (typeof v) {
+    case 'string':
+      return { stringValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    case 'bigint':
+      return { intValue: v };
+    case 'number':
+      return Number.isInteger(v) && Number.isSafeInteger(v) ? { intValue: BigInt(v) } : { doubleValue: v };
+    default:
+      if (v instanceof Uint8Array) return { bytesValue: v };
+      if (Array.isArray(v)) return { arrayValue: { values: v.map(toAnyValue) } };
+      return {
+        kvlistValue: {
+          values: Object.entries(v as Record<string, unknown>).map(([key, val]) => ({ key, value: toAnyValue(val) })),
+        },
+      };
+  }
+}
+
+/** Converts an AnyValue to a plain JS value (ints beyond 2^53 stay bigint, bytes become base64). */
+export function fromAnyValue(v: AnyValue | undefined): unknown {
+  if (!v) return undefined;
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('intValue' in v) {
+    const n = v.intValue as bigint;
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  }
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('arrayValue' in v) return (v.arrayValue as { values: AnyValue[] }).values.map(fromAnyValue);
+  if ('kvlistValue' in v) {
+    const o: Record<string, unknown> = {};
+    for (const kv of (v.kvlistValue as { values: KeyValue[] }).values) o[kv.key] = fromAnyValue(kv.value);
+    return o;
+  }
+  if ('bytesValue' in v) return Buffer.from(v.bytesValue as Uint8Array).toString('base64');
+  return undefined;
+}
+
+/**
+ * The string form the collector uses when an AnyValue is shown as text
+ * (pcommon.Value.AsString): strings as is, maps and arrays as JSON, bytes base64.
+ */
+export function anyValueToString(v: AnyValue | undefined): string {
+  if (!v) return '';
+  if ('stringValue' in v) return v.stringValue as string;
+  if ('intValue' in v) return (v.intValue as bigint).toString();
+  if ('doubleValue' in v) return String(v.doubleValue);
+  if ('boolValue' in v) return v.boolValue ? 'true' : 'false';
+  if ('bytesValue' in v) return Buffer.from(v.bytesValue as Uint8Array).toString('base64');
+  if ('arrayValue' in v || 'kvlistValue' in v) return JSON.stringify(fromAnyValue(v), bigintReplacer);
+  return '';
+}
+
+function bigintReplacer(_k: string, val: unknown): unknown {
+  return typeof val === 'bigint' ? val.toString() : val;
+}

@@ -1,0 +1,38 @@
+import type { Signal, SignalDataMap } from './signal.js';
+import type { LogsData, Metric, MetricsData, TracesData } from './types.js';
+
+export function countSpans(d: TracesData): number {
+  let n = 0;
+  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  return n;
+}
+
+export function countLogRecords(d: LogsData): number {
+  let n = 0;
+  for (const rl of d.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  return n;
+}
+
+/** Data points of one metric, counted the way the collector counts metric points. */
+export function metricPointCount(m: Metric): number {
+  const d = m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary;
+  return d ? d.dataPoints.length : 0;
+}
+
+export function countMetricPoints(d: MetricsData): number {
+  let n = 0;
+  for (const rm of d.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += metricPointCount(m);
+  return n;
+}
+
+/** Items in a batch of any signal: spans, metric data points or log records. */
+export function countItems<S extends Signal>(signal: S, data: SignalDataMap[S]): number {
+  switch (signal) {
+    case 'traces':
+      return countSpans(data as TracesData);
+    case 'metrics':
+      return countMetricPoints(data as MetricsData);
+    default:
+      return countLogRecords(data as LogsData);
+  }
+}

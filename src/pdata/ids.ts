@@ -1,0 +1,27 @@
+// Trace and span IDs: bytes in pdata, lowercase hex on the JSON wire and in backends.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function hexOf(id: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]];
+  return s;
+}
+
+/** Parses hex into bytes; returns undefined unless it is exactly `bytes` long and valid hex. */
+export function idFromHex(hex: string, bytes: number): Uint8Array | undefined {
+  if (hex.length !== bytes * 2 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+export function isZeroId(id: Uint8Array): boolean {
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
+  return true;
+}
+
+/** A valid W3C trace ID (16 bytes) or span ID (8 bytes): right length and not all zero. */
+export function isValidTraceId(id: Uint8Array): boolean {
+  return id.length === 16 && !isZeroId(id);
+}
+export function isValidSpanId(id: Uint8Array): boolean {
+  return id.length === 8 && !isZeroId(id);
+}
