@@ -58,7 +58,12 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
   /** True if consume() modifies the data it gets; fan-out then hands it a private copy. */
   mutatesData: boolean;
   /** Called once per pipeline the processor appears in (processors are not shared across pipelines). */
-  create<S extends Signal>(settings: ComponentSettings, config: C, signal: S, next: Consumer<S>): Processor<S>;
+  create<S extends Signal>(
+    settings: ComponentSettings,
+    config: C,
+    signal: S,
+    next: Consumer<S>,
+  ): Processor<S>;
 }
 
 export interface Exporter extends Component {

@@ -45,7 +45,13 @@ export function permanentError(message: string, opts: { rejectedItems?: number; 
 
 export function retryableError(
   message: string,
-  opts: { retryAfterMs?: number; rejectedItems?: number; throttled?: boolean; retryData?: unknown; cause?: unknown } = {},
+  opts: {
+    retryAfterMs?: number;
+    rejectedItems?: number;
+    throttled?: boolean;
+    retryData?: unknown;
+    cause?: unknown;
+  } = {},
 ) {
   return new ConsumerError(message, { ...opts, retryable: true });
 }

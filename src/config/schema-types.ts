@@ -2,7 +2,15 @@
 // component's config schema.
 import { z } from 'zod';
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses a Go duration ("1h2m", "500ms", "1.5s", "0") into milliseconds; undefined if invalid. */
 export function parseDurationMs(text: string): number | undefined {
@@ -24,7 +32,10 @@ export const duration = () =>
     if (typeof v === 'number') return v / 1e6;
     const ms = parseDurationMs(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (expected e.g. "5s", "200ms", "1m30s")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid duration "${v}" (expected e.g. "5s", "200ms", "1m30s")`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -55,7 +66,10 @@ export const byteSize = () =>
     if (typeof v === 'number') return v;
     const n = parseByteSize(v);
     if (n === undefined) {
-      ctx.addIssue({ code: 'custom', message: `invalid byte size "${v}" (expected e.g. "1MiB", "16kb", 1024)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `invalid byte size "${v}" (expected e.g. "1MiB", "16kb", 1024)`,
+      });
       return z.NEVER;
     }
     return n;

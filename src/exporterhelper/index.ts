@@ -53,7 +53,12 @@ export interface SendFunctions {
    * retryableError (retried with backoff; retryAfterMs honoured; `retryData`
    * narrows the retry to the failed items). `signal` aborts at the timeout.
    */
-  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal, ctx?: RequestContext): Promise<void>;
+  send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void>;
   /** Optional: connect, open files, ... */
   start?(): Promise<void>;
   /** Optional: close connections after the queue is drained. */

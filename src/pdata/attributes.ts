@@ -47,7 +47,10 @@ export function toAnyValue(v: unknown): AnyValue {
       if (Array.isArray(v)) return { arrayValue: { values: v.map(toAnyValue) } };
       return {
         kvlistValue: {
-          values: Object.entries(v as Record<string, unknown>).map(([key, val]) => ({ key, value: toAnyValue(val) })),
+          values: Object.entries(v as Record<string, unknown>).map(([key, val]) => ({
+            key,
+            value: toAnyValue(val),
+          })),
         },
       };
   }

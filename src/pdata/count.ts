@@ -21,7 +21,8 @@ export function metricPointCount(m: Metric): number {
 
 export function countMetricPoints(d: MetricsData): number {
   let n = 0;
-  for (const rm of d.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += metricPointCount(m);
+  for (const rm of d.resourceMetrics)
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += metricPointCount(m);
   return n;
 }
 

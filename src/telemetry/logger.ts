@@ -1,6 +1,6 @@
 // Tsunagi's own logs: structured JSON on stderr (pino), level from
 // service.telemetry.logs.level. Components get a child bound to their ID.
-import { type Logger as PinoLogger, destination, pino, stdTimeFunctions } from 'pino';
+import { destination, type Logger as PinoLogger, pino, stdTimeFunctions } from 'pino';
 
 export type Logger = PinoLogger;
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -1,7 +1,7 @@
 // Self-telemetry with the collector's metric names (receiverhelper,
 // exporterhelper, processorhelper documentation.md). Counters carry the
 // Prometheus `_total` suffix, as the collector's /metrics shows them.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ITEM_NAME, type Signal } from '../pdata/signal.js';
 
 export interface ReceiverMetrics {
@@ -66,10 +66,10 @@ export class SelfMetrics {
   receiver(receiver: string, transport: string): ReceiverMetrics {
     const inc = (what: string, help: string) => (signal: Signal, n: number) => {
       if (n > 0)
-        this.counter(`otelcol_receiver_${what}_${ITEM_NAME[signal]}_total`, help, ['receiver', 'transport']).inc(
-          { receiver, transport },
-          n,
-        );
+        this.counter(`otelcol_receiver_${what}_${ITEM_NAME[signal]}_total`, help, [
+          'receiver',
+          'transport',
+        ]).inc({ receiver, transport }, n);
     };
     return {
       accepted: inc('accepted', 'Number of items successfully pushed into the pipeline.'),
@@ -81,7 +81,10 @@ export class SelfMetrics {
   exporter(exporter: string): ExporterMetrics {
     const inc = (what: string, help: string) => (signal: Signal, n: number) => {
       if (n > 0)
-        this.counter(`otelcol_exporter_${what}_${ITEM_NAME[signal]}_total`, help, ['exporter']).inc({ exporter }, n);
+        this.counter(`otelcol_exporter_${what}_${ITEM_NAME[signal]}_total`, help, ['exporter']).inc(
+          { exporter },
+          n,
+        );
     };
     return {
       sent: inc('sent', 'Number of items successfully sent to destination.'),

@@ -1,0 +1,28 @@
+// Shared test fixtures: component settings with a silent logger, and a
+// consumer that records what it accepted (and can be told to fail).
+import type { ComponentSettings, Host } from '../../src/component/component.js';
+import type { Consumer } from '../../src/component/consumer.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
+
+export function testSettings(
+  id: string,
+  kind: ComponentSettings['kind'] = 'receiver',
+  metrics = new SelfMetrics(),
+): ComponentSettings {
+  return { id, kind, logger: silentLogger(), metrics };
+}
+
+export const emptyHost: Host = { getExtension: () => undefined };
+
+export class CollectingConsumer<S extends Signal> implements Consumer<S> {
+  readonly received: SignalDataMap[S][] = [];
+  /** When set, consume() rejects with this error (and records nothing). */
+  failWith: Error | undefined;
+
+  async consume(data: SignalDataMap[S]): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.received.push(data);
+  }
+}
