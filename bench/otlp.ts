@@ -4,8 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { freePort } from './lib/ports.js';
 import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 
 export interface OtlpBenchResult {

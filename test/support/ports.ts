@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A currently free TCP port on 127.0.0.1 (bound then released). */
+/** A currently free TCP port on 127.0.0.1 (bound, then released). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
