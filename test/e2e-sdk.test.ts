@@ -126,7 +126,7 @@ const richAttributes: Attributes = {
   str: 'héllo wörld ✓',
   int: 9007199254740991,
   neg: -42,
-  dbl: 2.718281828459,
+  dbl: 1234.5678,
   bool: true,
   'empty.str': '',
   'arr.str': ['x', 'y', ''],
