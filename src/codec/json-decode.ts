@@ -77,6 +77,7 @@ export function parseRoot(text: string | Uint8Array): Obj {
       ? text
       : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
   let v: unknown;
+  depth = 0; // a previous decode may have thrown half way
   try {
     v = JSON.parse(s.charCodeAt(0) === 0xfeff ? s.slice(1) : s);
   } catch (e) {
@@ -128,11 +129,22 @@ export function readAnyValue(o: Obj): AnyValue {
   return v;
 }
 
+/** Nesting limit for array/kvlist AnyValues (as in the protobuf codec). */
+const MAX_ANY_DEPTH = 100;
+let depth = 0;
+
+function nested<T>(read: () => T): T {
+  if (++depth > MAX_ANY_DEPTH) throw jsonError(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
+  const v = read();
+  depth--;
+  return v;
+}
+
 function readAnyList(o: Obj): AnyValue[] {
-  return readArray(o.values, 'values', readAnyValue);
+  return nested(() => readArray(o.values, 'values', readAnyValue));
 }
 function readKvList(o: Obj): KeyValue[] {
-  return readArray(o.values, 'values', readKeyValue);
+  return nested(() => readArray(o.values, 'values', readKeyValue));
 }
 
 export function readKeyValue(o: Obj): KeyValue {

@@ -304,3 +304,27 @@ describe('export response and rpc status JSON', () => {
     });
   });
 });
+
+describe('nesting limit', () => {
+  function nestedTraces(levels: number) {
+    let v: any = { stringValue: 'leaf' };
+    for (let i = 0; i < levels; i++)
+      v = i % 2 ? { arrayValue: { values: [v] } } : { kvlistValue: { values: [{ key: 'k', value: v }] } };
+    const d = genTraces();
+    d.resourceSpans[0].resource.attributes = [{ key: 'deep', value: v }];
+    return d;
+  }
+
+  it('accepts 90 levels of nested AnyValues and rejects 150 (proto and JSON)', () => {
+    const ok = nestedTraces(90);
+    expect(normalize(otlpProto.traces.decode(otlpProto.traces.encode(ok)))).toEqual(normalize(ok));
+    expect(normalize(otlpJson.traces.decode(otlpJson.traces.encode(ok)))).toEqual(normalize(ok));
+    const deep = nestedTraces(150);
+    expect(err(() => otlpProto.traces.decode(otlpProto.traces.encode(deep)))).toMatch(
+      /^AnyValue nested deeper than 100 levels at offset \d+ in resource_spans\[0\]\.resource\.attributes\[0\]\.value\.(array|kvlist)_value/,
+    );
+    expect(err(() => otlpJson.traces.decode(otlpJson.traces.encode(deep)))).toMatch(
+      /^resourceSpans\[0\]\.resource\.attributes\[0\]\.value\.(arrayValue|kvlistValue)\.values\[0\].*: AnyValue nested deeper than 100 levels$/,
+    );
+  });
+});

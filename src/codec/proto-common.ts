@@ -25,6 +25,9 @@ import {
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
+/** Nesting limit for array/kvlist AnyValues: deeper input is rejected instead of exhausting the stack. */
+export const MAX_ANY_DEPTH = 100;
+
 // ---------------------------------------------------------------- decode
 
 export function decodeAnyValue(r: Reader): AnyValue {
@@ -79,6 +82,7 @@ export function decodeAnyValue(r: Reader): AnyValue {
 }
 
 function decodeArrayValue(r: Reader): ArrayValue {
+  if (++r.depth > MAX_ANY_DEPTH) throw r.fail(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
   const pe = r.enter();
   const stop = r.want;
   const values: AnyValue[] = [];
@@ -94,10 +98,12 @@ function decodeArrayValue(r: Reader): ArrayValue {
     } else r.skip(t);
   }
   r.leave(pe, stop);
+  r.depth--;
   return { values };
 }
 
 function decodeKeyValueList(r: Reader): KeyValueList {
+  if (++r.depth > MAX_ANY_DEPTH) throw r.fail(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
   const pe = r.enter();
   const stop = r.want;
   const values: KeyValue[] = [];
@@ -113,6 +119,7 @@ function decodeKeyValueList(r: Reader): KeyValueList {
     } else r.skip(t);
   }
   r.leave(pe, stop);
+  r.depth--;
   return { values };
 }
 

@@ -35,6 +35,8 @@ export class Reader {
   pos = 0;
   /** End of the message being decoded (nested messages narrow it). */
   end: number;
+  /** AnyValue nesting depth (bounded, see MAX_ANY_DEPTH). */
+  depth = 0;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -352,22 +354,11 @@ export function lenFieldSize(len: number): number {
 /** UTF-8 length of a string as Buffer writes it (lone surrogates become U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   const n = s.length;
-  // Native is faster past ~16 chars (measured), the JS loop below it.
+  // Native is faster past ~16 chars (measured); below, a tight ASCII loop.
   if (n > 16) return Buffer.byteLength(s, 'utf8');
-  let len = n;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) len += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        len += 2; // 4 bytes for 2 UTF-16 units
-        i++;
-      } else len += 2;
-    } else len += 2;
-  }
-  return len;
+  let i = 0;
+  while (i < n && s.charCodeAt(i) < 0x80) i++;
+  return i === n ? n : Buffer.byteLength(s, 'utf8');
 }
 
 export function uint64Size(v: bigint): number {
