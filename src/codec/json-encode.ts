@@ -15,48 +15,58 @@ import type {
   MetricsData,
   NumberDataPoint,
   Resource,
+  ScopeLogs,
+  ScopeMetrics,
+  ScopeSpans,
   Span,
   SpanEvent,
   SpanLink,
   SummaryDataPoint,
   TracesData,
+  ValueAtQuantile,
 } from '../pdata/types.js';
 import { base64, hex, jsonDouble, q } from './json-values.js';
 
-/** `{` + fields + `}` where fields is a list of `,"k":v` (so the first comma is dropped). */
-function obj(fields: string): string {
-  return fields === '' ? '{}' : `{${fields.slice(1)}}`;
+// Objects are built by appending fields to a string that starts as '{' (so no field list is ever
+// sliced: slicing a rope flattens it, which made every nesting level copy its whole content).
+
+/** Appends `"name":json` to the object under construction `o`. */
+function f(o: string, name: string, json: string): string {
+  return `${o}${o.length === 1 ? '"' : ',"'}${name}":${json}`;
 }
 
 function list<T>(items: T[], write: (x: T) => string): string {
-  let s = '';
+  let s = '[';
   for (let i = 0; i < items.length; i++) s += i === 0 ? write(items[i]) : `,${write(items[i])}`;
-  return `[${s}]`;
+  return `${s}]`;
 }
 
-/** `,"name":[...]` or nothing for an empty list (a default). */
-function listField<T>(name: string, items: T[], write: (x: T) => string): string {
-  return items.length === 0 ? '' : `,"${name}":${list(items, write)}`;
+/** A repeated field, omitted when empty (a default). */
+function listF<T>(o: string, name: string, items: T[], write: (x: T) => string): string {
+  return items.length === 0 ? o : f(o, name, list(items, write));
 }
-
-function strField(name: string, v: string): string {
-  return v === '' ? '' : `,"${name}":${q(v)}`;
+function strF(o: string, name: string, v: string): string {
+  return v === '' ? o : f(o, name, q(v));
 }
-function numField(name: string, v: number): string {
-  return v === 0 ? '' : `,"${name}":${v}`;
+function numF(o: string, name: string, v: number): string {
+  return v === 0 ? o : f(o, name, `${v}`);
 }
-function u64Field(name: string, v: bigint): string {
-  return v === 0n ? '' : `,"${name}":"${v}"`;
+function u64F(o: string, name: string, v: bigint): string {
+  return v === 0n ? o : f(o, name, `"${v}"`);
 }
-function idField(name: string, v: Uint8Array): string {
-  return v.length === 0 ? '' : `,"${name}":"${hex(v)}"`;
+function idF(o: string, name: string, v: Uint8Array): string {
+  return v.length === 0 ? o : f(o, name, `"${hex(v)}"`);
 }
 /** proto3 omits a double whose bits are zero (so -0 is still written). */
-function dblField(name: string, v: number): string {
-  return v === 0 && 1 / v > 0 ? '' : `,"${name}":${jsonDouble(v)}`;
+function dblF(o: string, name: string, v: number): string {
+  return v === 0 && 1 / v > 0 ? o : f(o, name, jsonDouble(v));
 }
-function optDblField(name: string, v: number | undefined): string {
-  return v === undefined ? '' : `,"${name}":${jsonDouble(v)}`;
+function optDblF(o: string, name: string, v: number | undefined): string {
+  return v === undefined ? o : f(o, name, jsonDouble(v));
+}
+/** A message field, omitted when the message is empty (`{}`). */
+function msgF(o: string, name: string, json: string): string {
+  return json === '{}' ? o : f(o, name, json);
 }
 
 export function anyValueJson(v: AnyValue): string {
@@ -66,9 +76,9 @@ export function anyValueJson(v: AnyValue): string {
   if (a.boolValue !== undefined) return a.boolValue ? '{"boolValue":true}' : '{"boolValue":false}';
   if (a.doubleValue !== undefined) return `{"doubleValue":${jsonDouble(a.doubleValue)}}`;
   if (a.arrayValue !== undefined)
-    return `{"arrayValue":${obj(listField('values', a.arrayValue.values, anyValueJson))}}`;
+    return `{"arrayValue":${listF('{', 'values', a.arrayValue.values, anyValueJson)}}}`;
   if (a.kvlistValue !== undefined)
-    return `{"kvlistValue":${obj(listField('values', a.kvlistValue.values, keyValueJson))}}`;
+    return `{"kvlistValue":${listF('{', 'values', a.kvlistValue.values, keyValueJson)}}}`;
   if (a.bytesValue !== undefined) return `{"bytesValue":"${base64(a.bytesValue)}"}`;
   return '{}';
 }
@@ -80,277 +90,236 @@ export function keyValueJson(kv: KeyValue): string {
   return key === '' ? `{"value":${value}}` : `{${key},"value":${value}}`;
 }
 
-function attrsField(name: string, attrs: KeyValue[]): string {
-  return listField(name, attrs, keyValueJson);
+function attrsF(o: string, name: string, attrs: KeyValue[]): string {
+  return listF(o, name, attrs, keyValueJson);
 }
 
 function entityRefJson(e: EntityRef): string {
-  return obj(
-    strField('schemaUrl', e.schemaUrl) +
-      strField('type', e.type) +
-      listField('idKeys', e.idKeys, q) +
-      listField('descriptionKeys', e.descriptionKeys, q),
-  );
+  let o = strF('{', 'schemaUrl', e.schemaUrl);
+  o = strF(o, 'type', e.type);
+  o = listF(o, 'idKeys', e.idKeys, q);
+  return `${listF(o, 'descriptionKeys', e.descriptionKeys, q)}}`;
 }
 
-function resourceField(r: Resource): string {
-  const f =
-    attrsField('attributes', r.attributes) +
-    numField('droppedAttributesCount', r.droppedAttributesCount) +
-    listField('entityRefs', r.entityRefs, entityRefJson);
-  return f === '' ? '' : `,"resource":{${f.slice(1)}}`;
+function resourceJson(r: Resource): string {
+  let o = attrsF('{', 'attributes', r.attributes);
+  o = numF(o, 'droppedAttributesCount', r.droppedAttributesCount);
+  return `${listF(o, 'entityRefs', r.entityRefs, entityRefJson)}}`;
 }
 
-function scopeField(s: InstrumentationScope): string {
-  const f =
-    strField('name', s.name) +
-    strField('version', s.version) +
-    attrsField('attributes', s.attributes) +
-    numField('droppedAttributesCount', s.droppedAttributesCount);
-  return f === '' ? '' : `,"scope":{${f.slice(1)}}`;
+function scopeJson(s: InstrumentationScope): string {
+  let o = strF('{', 'name', s.name);
+  o = strF(o, 'version', s.version);
+  o = attrsF(o, 'attributes', s.attributes);
+  return `${numF(o, 'droppedAttributesCount', s.droppedAttributesCount)}}`;
+}
+
+/** ResourceX / ScopeX containers: head message, items, schemaUrl. */
+function level<T>(
+  head: string,
+  headJson: string,
+  itemsName: string,
+  items: T[],
+  write: (x: T) => string,
+  schemaUrl: string,
+): string {
+  let o = msgF('{', head, headJson);
+  o = listF(o, itemsName, items, write);
+  return `${strF(o, 'schemaUrl', schemaUrl)}}`;
 }
 
 // ---------------------------------------------------------------- traces
 
 export function encodeTracesJson(d: TracesData): string {
-  return obj(
-    listField('resourceSpans', d.resourceSpans, (rs) =>
-      obj(
-        resourceField(rs.resource) +
-          listField('scopeSpans', rs.scopeSpans, (ss) =>
-            obj(
-              scopeField(ss.scope) +
-                listField('spans', ss.spans, spanJson) +
-                strField('schemaUrl', ss.schemaUrl),
-            ),
-          ) +
-          strField('schemaUrl', rs.schemaUrl),
-      ),
-    ),
-  );
+  return `${listF('{', 'resourceSpans', d.resourceSpans, (rs) =>
+    level('resource', resourceJson(rs.resource), 'scopeSpans', rs.scopeSpans, scopeSpansJson, rs.schemaUrl),
+  )}}`;
+}
+
+function scopeSpansJson(ss: ScopeSpans): string {
+  return level('scope', scopeJson(ss.scope), 'spans', ss.spans, spanJson, ss.schemaUrl);
 }
 
 function spanJson(s: Span): string {
-  let f =
-    idField('traceId', s.traceId) +
-    idField('spanId', s.spanId) +
-    strField('traceState', s.traceState) +
-    idField('parentSpanId', s.parentSpanId) +
-    numField('flags', s.flags) +
-    strField('name', s.name) +
-    numField('kind', s.kind) +
-    u64Field('startTimeUnixNano', s.startTimeUnixNano) +
-    u64Field('endTimeUnixNano', s.endTimeUnixNano) +
-    attrsField('attributes', s.attributes) +
-    numField('droppedAttributesCount', s.droppedAttributesCount) +
-    listField('events', s.events, eventJson) +
-    numField('droppedEventsCount', s.droppedEventsCount) +
-    listField('links', s.links, linkJson) +
-    numField('droppedLinksCount', s.droppedLinksCount);
-  const st = strField('message', s.status.message) + numField('code', s.status.code);
-  if (st !== '') f += `,"status":{${st.slice(1)}}`;
-  return obj(f);
+  let o = idF('{', 'traceId', s.traceId);
+  o = idF(o, 'spanId', s.spanId);
+  o = strF(o, 'traceState', s.traceState);
+  o = idF(o, 'parentSpanId', s.parentSpanId);
+  o = numF(o, 'flags', s.flags);
+  o = strF(o, 'name', s.name);
+  o = numF(o, 'kind', s.kind);
+  o = u64F(o, 'startTimeUnixNano', s.startTimeUnixNano);
+  o = u64F(o, 'endTimeUnixNano', s.endTimeUnixNano);
+  o = attrsF(o, 'attributes', s.attributes);
+  o = numF(o, 'droppedAttributesCount', s.droppedAttributesCount);
+  o = listF(o, 'events', s.events, eventJson);
+  o = numF(o, 'droppedEventsCount', s.droppedEventsCount);
+  o = listF(o, 'links', s.links, linkJson);
+  o = numF(o, 'droppedLinksCount', s.droppedLinksCount);
+  if (s.status.code !== 0 || s.status.message !== '') {
+    o = f(o, 'status', `${numF(strF('{', 'message', s.status.message), 'code', s.status.code)}}`);
+  }
+  return `${o}}`;
 }
 
 function eventJson(e: SpanEvent): string {
-  return obj(
-    u64Field('timeUnixNano', e.timeUnixNano) +
-      strField('name', e.name) +
-      attrsField('attributes', e.attributes) +
-      numField('droppedAttributesCount', e.droppedAttributesCount),
-  );
+  let o = u64F('{', 'timeUnixNano', e.timeUnixNano);
+  o = strF(o, 'name', e.name);
+  o = attrsF(o, 'attributes', e.attributes);
+  return `${numF(o, 'droppedAttributesCount', e.droppedAttributesCount)}}`;
 }
 
 function linkJson(l: SpanLink): string {
-  return obj(
-    idField('traceId', l.traceId) +
-      idField('spanId', l.spanId) +
-      strField('traceState', l.traceState) +
-      attrsField('attributes', l.attributes) +
-      numField('droppedAttributesCount', l.droppedAttributesCount) +
-      numField('flags', l.flags),
-  );
+  let o = idF('{', 'traceId', l.traceId);
+  o = idF(o, 'spanId', l.spanId);
+  o = strF(o, 'traceState', l.traceState);
+  o = attrsF(o, 'attributes', l.attributes);
+  o = numF(o, 'droppedAttributesCount', l.droppedAttributesCount);
+  return `${numF(o, 'flags', l.flags)}}`;
 }
 
 // ---------------------------------------------------------------- logs
 
 export function encodeLogsJson(d: LogsData): string {
-  return obj(
-    listField('resourceLogs', d.resourceLogs, (rl) =>
-      obj(
-        resourceField(rl.resource) +
-          listField('scopeLogs', rl.scopeLogs, (sl) =>
-            obj(
-              scopeField(sl.scope) +
-                listField('logRecords', sl.logRecords, logRecordJson) +
-                strField('schemaUrl', sl.schemaUrl),
-            ),
-          ) +
-          strField('schemaUrl', rl.schemaUrl),
-      ),
-    ),
-  );
+  return `${listF('{', 'resourceLogs', d.resourceLogs, (rl) =>
+    level('resource', resourceJson(rl.resource), 'scopeLogs', rl.scopeLogs, scopeLogsJson, rl.schemaUrl),
+  )}}`;
+}
+
+function scopeLogsJson(sl: ScopeLogs): string {
+  return level('scope', scopeJson(sl.scope), 'logRecords', sl.logRecords, logRecordJson, sl.schemaUrl);
 }
 
 function logRecordJson(l: LogRecord): string {
-  return obj(
-    u64Field('timeUnixNano', l.timeUnixNano) +
-      u64Field('observedTimeUnixNano', l.observedTimeUnixNano) +
-      numField('severityNumber', l.severityNumber) +
-      strField('severityText', l.severityText) +
-      bodyField(l.body) +
-      attrsField('attributes', l.attributes) +
-      numField('droppedAttributesCount', l.droppedAttributesCount) +
-      numField('flags', l.flags) +
-      idField('traceId', l.traceId) +
-      idField('spanId', l.spanId) +
-      strField('eventName', l.eventName),
-  );
-}
-
-function bodyField(v: AnyValue): string {
-  const s = anyValueJson(v);
-  return s === '{}' ? '' : `,"body":${s}`;
+  let o = u64F('{', 'timeUnixNano', l.timeUnixNano);
+  o = u64F(o, 'observedTimeUnixNano', l.observedTimeUnixNano);
+  o = numF(o, 'severityNumber', l.severityNumber);
+  o = strF(o, 'severityText', l.severityText);
+  o = msgF(o, 'body', anyValueJson(l.body));
+  o = attrsF(o, 'attributes', l.attributes);
+  o = numF(o, 'droppedAttributesCount', l.droppedAttributesCount);
+  o = numF(o, 'flags', l.flags);
+  o = idF(o, 'traceId', l.traceId);
+  o = idF(o, 'spanId', l.spanId);
+  return `${strF(o, 'eventName', l.eventName)}}`;
 }
 
 // ---------------------------------------------------------------- metrics
 
 export function encodeMetricsJson(d: MetricsData): string {
-  return obj(
-    listField('resourceMetrics', d.resourceMetrics, (rm) =>
-      obj(
-        resourceField(rm.resource) +
-          listField('scopeMetrics', rm.scopeMetrics, (sm) =>
-            obj(
-              scopeField(sm.scope) +
-                listField('metrics', sm.metrics, metricJson) +
-                strField('schemaUrl', sm.schemaUrl),
-            ),
-          ) +
-          strField('schemaUrl', rm.schemaUrl),
-      ),
+  return `${listF('{', 'resourceMetrics', d.resourceMetrics, (rm) =>
+    level(
+      'resource',
+      resourceJson(rm.resource),
+      'scopeMetrics',
+      rm.scopeMetrics,
+      scopeMetricsJson,
+      rm.schemaUrl,
     ),
-  );
+  )}}`;
+}
+
+function scopeMetricsJson(sm: ScopeMetrics): string {
+  return level('scope', scopeJson(sm.scope), 'metrics', sm.metrics, metricJson, sm.schemaUrl);
 }
 
 function metricJson(m: Metric): string {
-  let data = '';
+  let o = strF('{', 'name', m.name);
+  o = strF(o, 'description', m.description);
+  o = strF(o, 'unit', m.unit);
   if (m.gauge !== undefined)
-    data = `,"gauge":${obj(listField('dataPoints', m.gauge.dataPoints, numberPointJson))}`;
-  else if (m.sum !== undefined)
-    data = `,"sum":${obj(
-      listField('dataPoints', m.sum.dataPoints, numberPointJson) +
-        numField('aggregationTemporality', m.sum.aggregationTemporality) +
-        (m.sum.isMonotonic ? ',"isMonotonic":true' : ''),
-    )}`;
-  else if (m.histogram !== undefined)
-    data = `,"histogram":${obj(
-      listField('dataPoints', m.histogram.dataPoints, histogramPointJson) +
-        numField('aggregationTemporality', m.histogram.aggregationTemporality),
-    )}`;
-  else if (m.exponentialHistogram !== undefined)
-    data = `,"exponentialHistogram":${obj(
-      listField('dataPoints', m.exponentialHistogram.dataPoints, expPointJson) +
-        numField('aggregationTemporality', m.exponentialHistogram.aggregationTemporality),
-    )}`;
-  else if (m.summary !== undefined)
-    data = `,"summary":${obj(listField('dataPoints', m.summary.dataPoints, summaryPointJson))}`;
-  return obj(
-    strField('name', m.name) +
-      strField('description', m.description) +
-      strField('unit', m.unit) +
-      data +
-      attrsField('metadata', m.metadata),
-  );
+    o = f(o, 'gauge', `${listF('{', 'dataPoints', m.gauge.dataPoints, numberPointJson)}}`);
+  else if (m.sum !== undefined) {
+    let d = listF('{', 'dataPoints', m.sum.dataPoints, numberPointJson);
+    d = numF(d, 'aggregationTemporality', m.sum.aggregationTemporality);
+    if (m.sum.isMonotonic) d = f(d, 'isMonotonic', 'true');
+    o = f(o, 'sum', `${d}}`);
+  } else if (m.histogram !== undefined) {
+    const d = listF('{', 'dataPoints', m.histogram.dataPoints, histogramPointJson);
+    o = f(o, 'histogram', `${numF(d, 'aggregationTemporality', m.histogram.aggregationTemporality)}}`);
+  } else if (m.exponentialHistogram !== undefined) {
+    const d = listF('{', 'dataPoints', m.exponentialHistogram.dataPoints, expPointJson);
+    o = f(
+      o,
+      'exponentialHistogram',
+      `${numF(d, 'aggregationTemporality', m.exponentialHistogram.aggregationTemporality)}}`,
+    );
+  } else if (m.summary !== undefined) {
+    o = f(o, 'summary', `${listF('{', 'dataPoints', m.summary.dataPoints, summaryPointJson)}}`);
+  }
+  return `${attrsF(o, 'metadata', m.metadata)}}`;
 }
 
 function u64s(v: bigint[]): string {
-  let s = '';
+  let s = '[';
   for (let i = 0; i < v.length; i++) s += i === 0 ? `"${v[i]}"` : `,"${v[i]}"`;
-  return `[${s}]`;
+  return `${s}]`;
+}
+
+/** asDouble / asInt (a oneof: written when set, even if zero). */
+function numberValueF(o: string, p: { asDouble?: number; asInt?: bigint }): string {
+  if (p.asDouble !== undefined) return f(o, 'asDouble', jsonDouble(p.asDouble));
+  if (p.asInt !== undefined) return f(o, 'asInt', `"${p.asInt}"`);
+  return o;
+}
+
+function pointHead(p: { attributes: KeyValue[]; startTimeUnixNano: bigint; timeUnixNano: bigint }): string {
+  let o = attrsF('{', 'attributes', p.attributes);
+  o = u64F(o, 'startTimeUnixNano', p.startTimeUnixNano);
+  return u64F(o, 'timeUnixNano', p.timeUnixNano);
 }
 
 function numberPointJson(p: NumberDataPoint): string {
-  return obj(
-    attrsField('attributes', p.attributes) +
-      u64Field('startTimeUnixNano', p.startTimeUnixNano) +
-      u64Field('timeUnixNano', p.timeUnixNano) +
-      (p.asDouble !== undefined
-        ? `,"asDouble":${jsonDouble(p.asDouble)}`
-        : p.asInt !== undefined
-          ? `,"asInt":"${p.asInt}"`
-          : '') +
-      listField('exemplars', p.exemplars, exemplarJson) +
-      numField('flags', p.flags),
-  );
+  let o = numberValueF(pointHead(p), p);
+  o = listF(o, 'exemplars', p.exemplars, exemplarJson);
+  return `${numF(o, 'flags', p.flags)}}`;
 }
 
 function histogramPointJson(p: HistogramDataPoint): string {
-  return obj(
-    attrsField('attributes', p.attributes) +
-      u64Field('startTimeUnixNano', p.startTimeUnixNano) +
-      u64Field('timeUnixNano', p.timeUnixNano) +
-      u64Field('count', p.count) +
-      optDblField('sum', p.sum) +
-      (p.bucketCounts.length === 0 ? '' : `,"bucketCounts":${u64s(p.bucketCounts)}`) +
-      listField('explicitBounds', p.explicitBounds, jsonDouble) +
-      listField('exemplars', p.exemplars, exemplarJson) +
-      numField('flags', p.flags) +
-      optDblField('min', p.min) +
-      optDblField('max', p.max),
-  );
+  let o = u64F(pointHead(p), 'count', p.count);
+  o = optDblF(o, 'sum', p.sum);
+  if (p.bucketCounts.length !== 0) o = f(o, 'bucketCounts', u64s(p.bucketCounts));
+  o = listF(o, 'explicitBounds', p.explicitBounds, jsonDouble);
+  o = listF(o, 'exemplars', p.exemplars, exemplarJson);
+  o = numF(o, 'flags', p.flags);
+  o = optDblF(o, 'min', p.min);
+  return `${optDblF(o, 'max', p.max)}}`;
 }
 
-function bucketsField(name: string, b: ExponentialHistogramBuckets): string {
-  const f =
-    numField('offset', b.offset) +
-    (b.bucketCounts.length === 0 ? '' : `,"bucketCounts":${u64s(b.bucketCounts)}`);
-  return f === '' ? '' : `,"${name}":{${f.slice(1)}}`;
+function bucketsJson(b: ExponentialHistogramBuckets): string {
+  const o = numF('{', 'offset', b.offset);
+  return `${b.bucketCounts.length === 0 ? o : f(o, 'bucketCounts', u64s(b.bucketCounts))}}`;
 }
 
 function expPointJson(p: ExponentialHistogramDataPoint): string {
-  return obj(
-    attrsField('attributes', p.attributes) +
-      u64Field('startTimeUnixNano', p.startTimeUnixNano) +
-      u64Field('timeUnixNano', p.timeUnixNano) +
-      u64Field('count', p.count) +
-      optDblField('sum', p.sum) +
-      numField('scale', p.scale) +
-      u64Field('zeroCount', p.zeroCount) +
-      bucketsField('positive', p.positive) +
-      bucketsField('negative', p.negative) +
-      numField('flags', p.flags) +
-      listField('exemplars', p.exemplars, exemplarJson) +
-      optDblField('min', p.min) +
-      optDblField('max', p.max) +
-      dblField('zeroThreshold', p.zeroThreshold),
-  );
+  let o = u64F(pointHead(p), 'count', p.count);
+  o = optDblF(o, 'sum', p.sum);
+  o = numF(o, 'scale', p.scale);
+  o = u64F(o, 'zeroCount', p.zeroCount);
+  o = msgF(o, 'positive', bucketsJson(p.positive));
+  o = msgF(o, 'negative', bucketsJson(p.negative));
+  o = numF(o, 'flags', p.flags);
+  o = listF(o, 'exemplars', p.exemplars, exemplarJson);
+  o = optDblF(o, 'min', p.min);
+  o = optDblF(o, 'max', p.max);
+  return `${dblF(o, 'zeroThreshold', p.zeroThreshold)}}`;
+}
+
+function quantileJson(v: ValueAtQuantile): string {
+  return `${dblF(dblF('{', 'quantile', v.quantile), 'value', v.value)}}`;
 }
 
 function summaryPointJson(p: SummaryDataPoint): string {
-  return obj(
-    attrsField('attributes', p.attributes) +
-      u64Field('startTimeUnixNano', p.startTimeUnixNano) +
-      u64Field('timeUnixNano', p.timeUnixNano) +
-      u64Field('count', p.count) +
-      dblField('sum', p.sum) +
-      listField('quantileValues', p.quantileValues, (qv) =>
-        obj(dblField('quantile', qv.quantile) + dblField('value', qv.value)),
-      ) +
-      numField('flags', p.flags),
-  );
+  let o = u64F(pointHead(p), 'count', p.count);
+  o = dblF(o, 'sum', p.sum);
+  o = listF(o, 'quantileValues', p.quantileValues, quantileJson);
+  return `${numF(o, 'flags', p.flags)}}`;
 }
 
 function exemplarJson(e: Exemplar): string {
-  return obj(
-    attrsField('filteredAttributes', e.filteredAttributes) +
-      u64Field('timeUnixNano', e.timeUnixNano) +
-      (e.asDouble !== undefined
-        ? `,"asDouble":${jsonDouble(e.asDouble)}`
-        : e.asInt !== undefined
-          ? `,"asInt":"${e.asInt}"`
-          : '') +
-      idField('spanId', e.spanId) +
-      idField('traceId', e.traceId),
-  );
+  let o = attrsF('{', 'filteredAttributes', e.filteredAttributes);
+  o = u64F(o, 'timeUnixNano', e.timeUnixNano);
+  o = numberValueF(o, e);
+  o = idF(o, 'spanId', e.spanId);
+  return `${idF(o, 'traceId', e.traceId)}}`;
 }
