@@ -403,7 +403,7 @@ export function writeKeyValues(w: Writer, list: KeyValue[], tag: number): void {
       w.str(kv.key);
     }
     // The AnyValue slot: 0 when empty (the field is omitted), else size * 8 + kind.
-    const v = sizes.tab[w.si];
+    const v = w.tab[w.si];
     if (v === 0) w.si++;
     else {
       w.byte(0x12);

@@ -212,7 +212,7 @@ function writeLogRecord(w: Writer, l: LogRecord): void {
     w.byte(0x1a);
     w.str(l.severityText);
   }
-  if (sizes.tab[w.si] === 0) w.si++;
+  if (w.tab[w.si] === 0) w.si++;
   else {
     w.byte(0x2a);
     writeAnyValue(w, l.body, w.anyLen());

@@ -388,6 +388,9 @@ export class Writer {
   /** Next slot of the size table to replay. */
   si = 0;
 
+  /** The size table, final once sizing is done (the writer is created after it). */
+  readonly tab: Int32Array = sizes.tab;
+
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size) as FastBuffer;
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size);
@@ -416,7 +419,7 @@ export class Writer {
 
   /** Writes the length of the next nested message from the size table. */
   len(): void {
-    this.uint32(sizes.tab[this.si++]);
+    this.uint32(this.tab[this.si++]);
   }
 
   private parts64(lo: number, hi: number): void {
@@ -482,7 +485,16 @@ export class Writer {
 
   /** A string with its length prefix, its UTF-8 length replayed from the size table (strField). */
   str(s: string): void {
-    const len = sizes.tab[this.si++];
+    const len = this.tab[this.si++];
+    if (len < 24 && len === s.length) {
+      // Short ASCII (most keys and values): one-byte length, then a JS copy loop.
+      const buf = this.buf;
+      let pos = this.pos;
+      buf[pos++] = len;
+      for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
     this.uint32(len);
     this.chars(s, len);
   }
@@ -502,7 +514,7 @@ export class Writer {
 
   /** Reads an AnyValue slot (size * 8 + kind): writes the length, returns the kind. */
   anyLen(): number {
-    const v = sizes.tab[this.si++];
+    const v = this.tab[this.si++];
     this.uint32(v >>> 3);
     return v & 7;
   }
