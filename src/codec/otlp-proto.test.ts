@@ -71,6 +71,26 @@ describe('export response and rpc status', () => {
   });
 });
 
+describe('encoding out-of-range numbers', () => {
+  it('wraps them like protobuf does (int32/uint32 semantics) and stays consistent', () => {
+    const d = genTraces();
+    const s = d.resourceSpans[0].scopeSpans[0].spans[0];
+    Object.assign(s, { kind: 3e9, droppedAttributesCount: -1, flags: -1, droppedEventsCount: Number.NaN });
+    s.status = { message: '', code: -5 };
+    const bytes = encodeTraces(d);
+    const ours = normalize(decodeTraces(bytes));
+    expect(ours).toEqual(oracleDecode('traces', bytes));
+    const back = decodeTraces(bytes).resourceSpans[0].scopeSpans[0].spans[0];
+    expect([
+      back.kind,
+      back.droppedAttributesCount,
+      back.flags,
+      back.droppedEventsCount,
+      back.status.code,
+    ]).toEqual([3e9 | 0, 0xffffffff, 0xffffffff, 0, -5]);
+  });
+});
+
 describe('decoding details', () => {
   it('skips unknown fields of every wire type', () => {
     // ResourceSpans{ unknown field 9 varint, unknown 10 fixed64, unknown 11 bytes, unknown 12 fixed32, group 13 }

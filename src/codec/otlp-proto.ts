@@ -60,7 +60,7 @@ export function encodeExportResponse(
     w.byte(0x12);
     w.string(errorMessage, msgLen);
   }
-  return w.buf;
+  return w.finish();
 }
 
 function int64VarintSize(v: bigint): number {
@@ -126,7 +126,7 @@ export function encodeRpcStatus(code: number, message: string): Uint8Array {
     w.byte(0x12);
     w.string(message, msgLen);
   }
-  return w.buf;
+  return w.finish();
 }
 
 export function decodeRpcStatus(buf: Uint8Array): RpcStatus {

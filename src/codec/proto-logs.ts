@@ -150,7 +150,7 @@ export function encodeLogs(d: LogsData): Uint8Array {
     w.byte(0x0a);
     writeResourceLogs(w, rls[i]);
   }
-  return w.buf;
+  return w.finish();
 }
 
 function sizeResourceLogs(rl: ResourceLogs): number {

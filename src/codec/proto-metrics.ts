@@ -631,7 +631,7 @@ export function encodeMetrics(d: MetricsData): Uint8Array {
     w.byte(0x0a);
     writeResourceMetrics(w, rms[i]);
   }
-  return w.buf;
+  return w.finish();
 }
 
 function sizeResourceMetrics(rm: ResourceMetrics): number {

@@ -380,7 +380,7 @@ export function encodeTraces(d: TracesData): Uint8Array {
     w.byte(0x0a);
     writeResourceSpans(w, rss[i]);
   }
-  return w.buf;
+  return w.finish();
 }
 
 function sizeResourceSpans(rs: ResourceSpans): number {

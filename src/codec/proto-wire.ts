@@ -335,6 +335,7 @@ export function varintSize(n: number): number {
 
 /** int32/enum varint size: negative values take 10 bytes. */
 export function int32Size(n: number): number {
+  n |= 0; // int32 semantics, as Writer.int32
   return n < 0 ? 10 : varintSize(n);
 }
 
@@ -413,8 +414,17 @@ export class Writer {
   }
 
   int32(n: number): void {
+    n |= 0;
     if (n >= 0) this.uint32(n);
     else this.parts64(n >>> 0, 0xffffffff);
+  }
+
+  /** The buffer, checked to be exactly filled (a sizing/writing mismatch is a bug, never silent). */
+  finish(): Buffer {
+    if (this.pos !== this.buf.length) {
+      throw new Error(`protobuf encoder wrote ${this.pos} bytes into ${this.buf.length}`);
+    }
+    return this.buf;
   }
 
   /** Writes the length of the next nested message from the size table. */
