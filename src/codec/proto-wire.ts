@@ -227,14 +227,6 @@ export class Reader {
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + pos, stop - pos);
   }
 
-  /** Bytes copied out of the input (for values that may outlive it, e.g. bytesValue). */
-  bytesCopy(): Uint8Array {
-    const stop = this.lenEnd();
-    const pos = this.pos;
-    this.pos = stop;
-    return this.buf.slice(pos, stop);
-  }
-
   string(): string {
     const stop = this.lenEnd();
     const pos = this.pos;
