@@ -78,12 +78,18 @@ export class OtlpGrpcSender implements SendFunctions {
   send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
+    let body: Buffer;
+    try {
+      body = Buffer.from(otlpBatchCodec.encode(signal, data));
+    } catch (e) {
+      return Promise.reject(permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e }));
+    }
     return new Promise<void>((resolve, reject) => {
-      const call = client.makeUnaryRequest<SignalDataMap[S], PartialSuccess | undefined>(
+      const call = client.makeUnaryRequest<Buffer, PartialSuccess | undefined>(
         PATHS[signal],
-        (d) => Buffer.from(otlpBatchCodec.encode(signal, d)),
+        (b) => b,
         (buf) => decodePartialSuccess(buf),
-        data,
+        body,
         this.metadata,
         {},
         (err, ps) => {

@@ -59,8 +59,12 @@ export class OtlpHttpSender implements SendFunctions {
     const target = signalUrl(this.cfg, signal);
     if (!target) throw permanentError(`no endpoint configured for ${signal}`);
     const url = new URL(target);
-    let body: Uint8Array =
-      this.cfg.encoding === 'json' ? encodeJson(signal, data) : otlpBatchCodec.encode(signal, data);
+    let body: Uint8Array;
+    try {
+      body = this.cfg.encoding === 'json' ? encodeJson(signal, data) : otlpBatchCodec.encode(signal, data);
+    } catch (e) {
+      throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
+    }
     const headers: Record<string, string> = {
       ...this.cfg.headers,
       'content-type': this.contentType,
