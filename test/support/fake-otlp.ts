@@ -3,10 +3,10 @@
 // decoder independent of src/codec) and answer from a per-request script.
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
 const PROTO_DIR = '/work/shared/conformance/proto';
@@ -197,70 +197,89 @@ export class FakeOtlpHttpServer {
 }
 
 export interface GrpcReply {
-  code: grpc.status;
+  /** A gRPC status code (0 = OK). */
+  code: number;
   details?: string;
   /** grpc-status-details-bin (google.rpc.Status bytes). */
   statusDetails?: Buffer;
-  /** OK with a partial_success body. */
+  /** OK with this response body (e.g. a partial_success). */
   response?: Buffer;
 }
 
-/** An OTLP/gRPC backend with the same scripting. */
+/**
+ * An OTLP/gRPC backend on plain node:http2, so the test sees the wire as sent:
+ * the grpc-encoding header and each message's compressed flag (gunzipped here).
+ */
 export class FakeOtlpGrpcServer {
   readonly requests: ReceivedRequest[] = [];
   script: ((req: ReceivedRequest) => GrpcReply | Promise<GrpcReply>)[] = [];
-  private server: grpc.Server | undefined;
+  private server: Http2Server | undefined;
   private calls = 0;
 
   async listen(): Promise<string> {
     const root = await otlpRoot();
-    const server = new grpc.Server();
+    const byPath = new Map<string, { signal: Sig; type: protobuf.Type }>();
     for (const signal of Object.keys(SERVICES) as Sig[]) {
       const s = SERVICES[signal];
-      const t = root.lookupType(`${s.pkg}.${s.req}`);
-      const path = `/${s.pkg}.${s.service}/Export`;
-      const def: grpc.ServiceDefinition = {
-        Export: {
-          path,
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (v: Buffer) => v,
-          requestDeserialize: (b: Buffer) => t.toObject(t.decode(b), TO_OBJECT),
-          responseSerialize: (v: Buffer) => v,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      };
-      server.addService(def, {
-        Export: async (call: grpc.ServerUnaryCall<any, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-          const r: ReceivedRequest = {
-            signal,
-            path,
-            headers: call.metadata.getMap() as Record<string, string>,
-            body: call.request,
-            at: Date.now(),
-          };
-          this.requests.push(r);
-          const step = this.script[Math.min(this.calls++, this.script.length - 1)];
-          const reply = step ? await step(r) : { code: grpc.status.OK };
-          if (reply.code === grpc.status.OK) return cb(null, reply.response ?? Buffer.alloc(0));
-          const md = new grpc.Metadata();
-          if (reply.statusDetails) md.set('grpc-status-details-bin', reply.statusDetails);
-          cb({ code: reply.code, details: reply.details ?? 'scripted failure', metadata: md });
-        },
-      });
+      byPath.set(`/${s.pkg}.${s.service}/Export`, { signal, type: root.lookupType(`${s.pkg}.${s.req}`) });
     }
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    this.server = server;
-    return `127.0.0.1:${port}`;
+    this.server = createHttp2Server();
+    this.server.on('stream', (stream, headers) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const path = String(headers[':path']);
+        const svc = byPath.get(path);
+        if (!svc) return trailersOnly(stream, 12, `unknown method ${path}`);
+        const raw = Buffer.concat(chunks);
+        const compressed = raw[0] === 1;
+        let msg = raw.subarray(5, 5 + raw.readUInt32BE(1));
+        if (compressed) msg = gunzipSync(msg);
+        const r: ReceivedRequest = {
+          signal: svc.signal,
+          path,
+          headers: { ...headers, 'x-message-compressed': String(compressed) },
+          body: svc.type.toObject(svc.type.decode(msg), TO_OBJECT),
+          at: Date.now(),
+        };
+        this.requests.push(r);
+        const step = this.script[Math.min(this.calls++, this.script.length - 1)];
+        const reply = step ? await step(r) : { code: 0 };
+        if (reply.code !== 0)
+          return trailersOnly(stream, reply.code, reply.details ?? 'scripted failure', reply.statusDetails);
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity,gzip' },
+          { waitForTrailers: true },
+        );
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        const body = reply.response ?? Buffer.alloc(0);
+        const frame = Buffer.alloc(5 + body.length);
+        frame.writeUInt32BE(body.length, 1);
+        body.copy(frame, 5);
+        stream.end(frame);
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
-    this.server?.forceShutdown();
+    if (!this.server) return;
+    const s = this.server;
+    await new Promise((r) => s.close(r));
   }
+}
+
+function trailersOnly(stream: ServerHttp2Stream, code: number, message: string, details?: Buffer): void {
+  const h: Record<string, string | number> = {
+    ':status': 200,
+    'content-type': 'application/grpc',
+    'grpc-status': String(code),
+    'grpc-message': encodeURIComponent(message),
+  };
+  if (details) h['grpc-status-details-bin'] = details.toString('base64').replace(/=+$/, '');
+  stream.respond(h, { endStream: true });
 }
 
 function copy(h: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
