@@ -131,7 +131,6 @@ describe('otlp_grpc exporter', () => {
       await readFile('/work/shared/conformance/collector-configs/otlpexporter.yaml', 'utf8'),
     );
     delete yaml.auth; // no auth extensions in Tsunagi: an error, as it should be
-    delete yaml.sending_queue.batch; // TODO: batching
     const cfg = otlpGrpcConfigSchema.parse(yaml);
     expect(cfg).toMatchObject({ timeout: 10_000, balancer_name: 'round_robin', compression: 'gzip' });
     expect(cfg.keepalive).toMatchObject({ time: 20_000, timeout: 30_000, permit_without_stream: true });

@@ -15,6 +15,22 @@ export const retryOnFailureSchema = z
   })
   .prefault({});
 
+export const batchSchema = z
+  .strictObject({
+    flush_timeout: duration().default(200),
+    min_size: z.number().int().min(0).default(8192),
+    max_size: z.number().int().min(0).default(0),
+    sizer: z.enum(['items', 'requests']).default('items'),
+  })
+  .refine((b) => b.max_size === 0 || b.max_size >= b.min_size, {
+    message: 'sending_queue.batch.max_size must be 0 or at least min_size',
+  })
+  .refine((b) => b.max_size === 0 || b.sizer === 'items', {
+    message: 'sending_queue.batch.max_size needs sizer: items (a request cannot be split by requests)',
+  });
+
+export type BatchConfig = z.output<typeof batchSchema>;
+
 export const sendingQueueSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -24,7 +40,10 @@ export const sendingQueueSchema = z
     wait_for_result: z.boolean().default(false),
     block_on_overflow: z.boolean().default(false),
     storage: z.string().optional(),
+    /** Batching in the exporter (off unless given): merge queued requests up to min_size, split at max_size. */
+    batch: batchSchema.optional(),
   })
+  .refine((q) => !q.batch || q.enabled, { message: 'sending_queue.batch needs sending_queue.enabled: true' })
   .prefault({});
 
 /** Spread into an exporter's z.strictObject({...}) to accept the helper's keys with the collector's defaults. */
