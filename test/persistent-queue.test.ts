@@ -23,9 +23,9 @@ afterEach(async () => {
   await server.close();
 });
 
-function make(cfg: Record<string, unknown>) {
+function make(cfg: Record<string, unknown>, endpoint = url) {
   const config = httpFactory.configSchema.parse({
-    endpoint: url,
+    endpoint,
     retry_on_failure: { initial_interval: '10ms', max_interval: '50ms' },
     ...cfg,
   });
@@ -80,5 +80,38 @@ describe('otlp_http with a persistent queue on file_storage', () => {
     await again.exp.shutdown();
     await again.storage.shutdown();
     expect(server.requests.length).toBe(before);
+  });
+
+  it('recovers what a crashed instance (no shutdown) had accepted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
+    dirs.push(dir);
+    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
+    const newStorage = async () => {
+      const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
+        pipelinesReady: () => true,
+      });
+      await st.start(emptyHost);
+      return st;
+    };
+    const deadServer = new FakeOtlpHttpServer();
+    const deadUrl = await deadServer.listen();
+    deadServer.script = [() => ({ status: 503 })];
+    try {
+      const st1 = await newStorage();
+      const crashed = make({ sending_queue: { storage: 'file_storage' } }, deadUrl);
+      await crashed.start({ getExtension: () => st1 });
+      await crashed.consume('traces', traces('x', 'y'));
+      await crashed.consume('traces', traces('z'));
+      // No shutdown: the process "dies" here; a new one starts on the same directory.
+      const st2 = await newStorage();
+      const next = make({ sending_queue: { storage: 'file_storage' } });
+      await next.start({ getExtension: () => st2 });
+      await waitFor(() => server.requests.flatMap(itemNames).length >= 3);
+      expect(server.requests.flatMap(itemNames).sort()).toEqual(['x', 'y', 'z']);
+      await next.shutdown();
+      await st2.shutdown();
+    } finally {
+      await deadServer.close();
+    }
   });
 });
