@@ -3,7 +3,13 @@
 // decoder independent of src/codec) and answer from a per-request script.
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Stream } from 'node:http2';
+import {
+  createServer as createHttp2Server,
+  createSecureServer as createSecureHttp2Server,
+  type Http2Server,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -146,15 +152,21 @@ export interface HttpReply {
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, bytes: String, defaults: false };
 
 /** An OTLP/HTTP backend. `script[i]` answers the i-th request (the last one repeats; default 200). */
+export interface FakeServerOptions {
+  /** Serve TLS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
 export class FakeOtlpHttpServer {
   readonly requests: ReceivedRequest[] = [];
+  constructor(private readonly opts: FakeServerOptions = {}) {}
   script: ((req: ReceivedRequest) => HttpReply | Promise<HttpReply>)[] = [];
   private server: Server | undefined;
   private calls = 0;
 
   async listen(): Promise<string> {
     const root = await otlpRoot();
-    this.server = createServer((req, res) => {
+    const handler: Parameters<typeof createServer>[1] = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
@@ -183,10 +195,12 @@ export class FakeOtlpHttpServer {
           res.end(String(e));
         }
       });
-    });
+    };
+    this.server = this.opts.tls ? createHttpsServer(this.opts.tls, handler) : createServer(handler);
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.opts.tls ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
@@ -212,8 +226,9 @@ export interface GrpcReply {
  */
 export class FakeOtlpGrpcServer {
   readonly requests: ReceivedRequest[] = [];
+  constructor(private readonly opts: FakeServerOptions = {}) {}
   script: ((req: ReceivedRequest) => GrpcReply | Promise<GrpcReply>)[] = [];
-  private server: Http2Server | undefined;
+  private server: Http2Server | ReturnType<typeof createSecureHttp2Server> | undefined;
   private calls = 0;
 
   async listen(): Promise<string> {
@@ -223,8 +238,9 @@ export class FakeOtlpGrpcServer {
       const s = SERVICES[signal];
       byPath.set(`/${s.pkg}.${s.service}/Export`, { signal, type: root.lookupType(`${s.pkg}.${s.req}`) });
     }
-    this.server = createHttp2Server();
-    this.server.on('stream', (stream, headers) => {
+    const server = this.opts.tls ? createSecureHttp2Server(this.opts.tls) : createHttp2Server();
+    this.server = server;
+    server.on('stream', (stream, headers) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
@@ -259,9 +275,9 @@ export class FakeOtlpGrpcServer {
         stream.end(frame);
       });
     });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
