@@ -41,7 +41,11 @@ export class OtlpGrpcSender implements SendFunctions {
     private readonly cfg: OtlpGrpcConfig,
     private readonly logger: Logger,
   ) {
-    for (const [k, v] of Object.entries(cfg.headers)) this.metadata.set(k.toLowerCase(), v);
+    for (const [k, v] of Object.entries(cfg.headers)) {
+      const key = k.toLowerCase();
+      // Binary metadata (-bin keys) carries bytes; the config gives them base64-encoded.
+      this.metadata.set(key, key.endsWith('-bin') ? Buffer.from(v, 'base64') : v);
+    }
     if (cfg.wait_for_ready) this.metadata.setOptions({ waitForReady: true });
   }
 
@@ -91,7 +95,8 @@ export class OtlpGrpcSender implements SendFunctions {
         (buf) => decodePartialSuccess(buf),
         body,
         this.metadata,
-        {},
+        // The server sees the attempt's deadline (grpc-timeout) too.
+        this.cfg.timeout > 0 ? { deadline: Date.now() + this.cfg.timeout } : {},
         (err, ps) => {
           abort.removeEventListener('abort', onAbort);
           if (err) return reject(toConsumerError(err));
