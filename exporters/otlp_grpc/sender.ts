@@ -92,7 +92,7 @@ export class OtlpGrpcSender implements SendFunctions {
       const call = client.makeUnaryRequest<Buffer, PartialSuccess | undefined>(
         PATHS[signal],
         (b) => b,
-        (buf) => decodePartialSuccess(buf),
+        (buf) => decodePartialSuccess(signal, buf),
         body,
         this.metadata,
         // The server sees the attempt's deadline (grpc-timeout) too.

@@ -5,6 +5,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Pool } from 'undici';
+import { otlpJson } from '../../src/codec/otlp-json.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
@@ -19,7 +20,6 @@ import {
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { OtlpHttpConfig } from './config.js';
-import { encodeJson } from './json.js';
 
 const gzipAsync = promisify(gzip);
 const USER_AGENT = 'Tsunagi/0.1.0';
@@ -61,7 +61,10 @@ export class OtlpHttpSender implements SendFunctions {
     const url = new URL(target);
     let body: Uint8Array;
     try {
-      body = this.cfg.encoding === 'json' ? encodeJson(signal, data) : otlpBatchCodec.encode(signal, data);
+      body =
+        this.cfg.encoding === 'json'
+          ? Buffer.from(otlpJson[signal].encode(data))
+          : otlpBatchCodec.encode(signal, data);
     } catch (e) {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
     }
@@ -133,7 +136,9 @@ export class OtlpHttpSender implements SendFunctions {
   private partialSuccess(signal: Signal, raw: Buffer, ctype: string): void {
     let ps: PartialSuccess | undefined;
     try {
-      ps = ctype.includes('json') ? partialSuccessFromJson(raw.toString('utf8')) : decodePartialSuccess(raw);
+      ps = ctype.includes('json')
+        ? partialSuccessFromJson(signal, raw.toString('utf8'))
+        : decodePartialSuccess(signal, raw);
     } catch {
       return; // an unreadable success body is still a success
     }

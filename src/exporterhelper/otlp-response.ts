@@ -1,42 +1,22 @@
-// Reading OTLP export answers without a full codec: the partial_success of
-// Export*ServiceResponse, google.rpc.Status (HTTP error bodies, gRPC
-// grpc-status-details-bin) and the RetryInfo delay inside its details.
+// Reading OTLP export answers: the partial_success of Export*ServiceResponse
+// (the codec's), and google.rpc.Status with the RetryInfo delay inside its
+// details (HTTP error bodies, gRPC grpc-status-details-bin), which the codec
+// leaves out.
 import protobuf from 'protobufjs';
+import { decodeExportResponseJson } from '../codec/otlp-json.js';
+import { decodeExportResponse, type ExportResult } from '../codec/otlp-proto.js';
+import type { Signal } from '../pdata/signal.js';
 
-export interface PartialSuccess {
-  rejected: bigint;
-  errorMessage: string;
-}
+export type PartialSuccess = ExportResult;
 
-/** Export{Trace,Metrics,Logs}ServiceResponse: field 1 partial_success {1 rejected_*, 2 error_message}. */
-export function decodePartialSuccess(buf: Uint8Array): PartialSuccess | undefined {
-  if (buf.length === 0) return undefined;
-  const r = protobuf.Reader.create(buf);
-  let out: PartialSuccess | undefined;
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) {
-      const end = r.uint32() + r.pos;
-      out = { rejected: 0n, errorMessage: '' };
-      while (r.pos < end) {
-        const t = r.uint32();
-        if (t >>> 3 === 1 && (t & 7) === 0) out.rejected = BigInt(r.int64().toString());
-        else if (t >>> 3 === 2 && (t & 7) === 2) out.errorMessage = r.string();
-        else r.skipType(t & 7);
-      }
-    } else r.skipType(tag & 7);
-  }
-  return out;
+/** partial_success of an Export*ServiceResponse (protobuf); undefined for an empty body. */
+export function decodePartialSuccess(signal: Signal, buf: Uint8Array): PartialSuccess | undefined {
+  return buf.length === 0 ? undefined : decodeExportResponse(signal, buf);
 }
 
 /** The same from an OTLP/JSON response body. */
-export function partialSuccessFromJson(body: string): PartialSuccess | undefined {
-  if (!body.trim()) return undefined;
-  const j = JSON.parse(body) as { partialSuccess?: Record<string, unknown> };
-  const ps = j.partialSuccess;
-  if (!ps) return undefined;
-  const rejected = ps.rejectedSpans ?? ps.rejectedDataPoints ?? ps.rejectedLogRecords ?? 0;
-  return { rejected: BigInt(String(rejected)), errorMessage: String(ps.errorMessage ?? '') };
+export function partialSuccessFromJson(signal: Signal, body: string): PartialSuccess | undefined {
+  return body.trim() ? decodeExportResponseJson(signal, body) : undefined;
 }
 
 export interface RpcStatus {
