@@ -244,6 +244,9 @@ export class QueuedExporter implements Exporter {
         for (const e of entries) {
           lane.inFlight.delete(e);
           lane.queue.done(e);
+          // Never leave a wait_for_result caller hanging.
+          e.waiter?.reject(retryableError(`exporter ${this.settings.id} could not send the batch`));
+          e.waiter = undefined;
         }
       }
     }
@@ -291,7 +294,11 @@ export class QueuedExporter implements Exporter {
 
   private async process<S extends Signal>(lane: Lane<S>, all: Entry<S>[]): Promise<void> {
     const { signal, store } = lane;
-    if (store && this.stop.signal.aborted) return; // stays on disk for the next start
+    if (store && this.stop.signal.aborted) {
+      // Shutting down: the batches stay on disk for the next start, and count as accepted.
+      for (const e of all) e.waiter?.resolve();
+      return;
+    }
     const entries: Entry<S>[] = [];
     for (const e of all) if (await this.load(lane, e)) entries.push(e);
     if (entries.length === 0) return;
