@@ -203,6 +203,34 @@ describe('exporter helper: memory queue', () => {
     expect(b.received).toEqual([['1'], ['2']]);
   });
 
+  it('sizer: items counts spans against queue_size and refuses a batch larger than the queue', async () => {
+    const metrics = new SelfMetrics();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate);
+    const exp = createQueuedExporter(
+      settingsWith('qi', captureLogger().logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 5, sizer: 'items' } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('1', '2', '3'));
+    await expect(exp.consume('traces', traces('4', '5', '6'))).rejects.toMatchObject({ retryable: true });
+    await exp.consume('traces', traces('4', '5'));
+    await expect(exp.consume('traces', traces('a', 'b', 'c', 'd', 'e', 'f'))).rejects.toMatchObject({
+      retryable: false,
+    });
+    expect(
+      await counterValue(metrics, 'otelcol_exporter_enqueue_failed_spans_total', { exporter: 'qi' }),
+    ).toBe(9);
+    release();
+    await exp.shutdown();
+    expect(b.received.flat()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
   it('block_on_overflow waits for room instead of rejecting', async () => {
     const { logger } = captureLogger();
     const b = scriptedBackend(() => new Promise((r) => setTimeout(r, 20)));
