@@ -1,5 +1,5 @@
 // A bounded FIFO of pending requests consumed by `num_consumers` workers.
-// Size is counted in requests or items (sizer). Used by the memory queue
+// Size is counted in requests, items or bytes (sizer). Used by the memory queue
 // directly and by the persistent queue for the indices it holds on disk.
 
 export interface Sized {

@@ -6,6 +6,7 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { createQueuedExporter, type SendFunctions } from './index.js';
+import { otlpBatchCodec } from './otlp-codec.js';
 import type { BatchCodec } from './persistent-store.js';
 import {
   captureLogger,
@@ -229,6 +230,28 @@ describe('exporter helper: memory queue', () => {
     release();
     await exp.shutdown();
     expect(b.received.flat()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('sizer: bytes counts the OTLP protobuf size of each batch', async () => {
+    const one = otlpBatchCodec.encode('traces', traces('x')).length;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate);
+    const exp = createQueuedExporter(
+      settingsWith('qb', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 2 * one + 1, sizer: 'bytes' } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('x'));
+    await exp.consume('traces', traces('y'));
+    await expect(exp.consume('traces', traces('z'))).rejects.toMatchObject({ throttled: true });
+    release();
+    await exp.shutdown();
+    expect(b.received.flat()).toEqual(['x', 'y']);
   });
 
   it('block_on_overflow waits for room instead of rejecting', async () => {

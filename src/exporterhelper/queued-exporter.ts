@@ -107,7 +107,8 @@ export class QueuedExporter implements Exporter {
         let items = 0;
         for (const r of recovered) {
           // Recovered batches go in even beyond capacity: they were accepted already.
-          lane.queue.push({ size: q.sizer === 'items' ? r.items : 1, items: r.items, index: r.index });
+          const size = q.sizer === 'items' ? r.items : q.sizer === 'bytes' ? r.bytes : 1;
+          lane.queue.push({ size, items: r.items, index: r.index });
           items += r.items;
         }
         if (recovered.length > 0)
@@ -137,15 +138,21 @@ export class QueuedExporter implements Exporter {
     if (items === 0) return;
     const max = q.batch?.max_size ?? 0;
     const pieces = max > 0 && items > max ? splitData(signal, data, max) : [data];
-    const sizes = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
-    const total = q.sizer === 'items' ? items : pieces.length;
+    const counts = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
+    // The bytes sizer measures the OTLP protobuf encoding (reused by the persistent queue).
+    const encoded =
+      q.sizer === 'bytes' ? pieces.map((p) => (lane.store ?? otlpEncoder(signal)).encode(p)) : undefined;
+    const sizes = pieces.map((_, i) =>
+      q.sizer === 'items' ? counts[i] : q.sizer === 'bytes' ? encoded![i].length : 1,
+    );
+    const total = sizes.reduce((a, b) => a + b, 0);
     if (!q.block_on_overflow) {
       if (total > lane.queue.capacity) return this.tooLarge(signal, items, lane);
       if (!lane.queue.hasRoom(total)) return this.full(signal, items);
     }
     const results: Promise<void>[] = [];
     for (let i = 0; i < pieces.length; i++) {
-      const r = await this.enqueue(lane, pieces[i], sizes[i], ctx);
+      const r = await this.enqueue(lane, pieces[i], counts[i], sizes[i], ctx, encoded?.[i]);
       if (r) results.push(r);
     }
     if (results.length > 0) await Promise.all(results);
@@ -156,11 +163,12 @@ export class QueuedExporter implements Exporter {
     lane: Lane<S>,
     data: SignalDataMap[S],
     items: number,
+    size: number,
     ctx: RequestContext | undefined,
+    encoded?: Uint8Array,
   ): Promise<Promise<void> | undefined> {
     const q = this.config.sending_queue;
     const { signal } = lane;
-    const size = q.sizer === 'items' ? items : 1;
     if (size > lane.queue.capacity) return this.tooLarge(signal, items, lane);
     if (!lane.queue.hasRoom(size) && !(q.block_on_overflow && (await lane.queue.waitForRoom(size))))
       return this.full(signal, items);
@@ -173,7 +181,7 @@ export class QueuedExporter implements Exporter {
     if (lane.store) {
       lane.queue.reserve(size);
       try {
-        entry.index = await lane.store.put(data, ctx, items);
+        entry.index = await lane.store.put(data, ctx, items, encoded);
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
@@ -388,6 +396,10 @@ export class QueuedExporter implements Exporter {
         ? retryableError(errorMessage(out.error), { cause: out.error })
         : out.error;
   }
+}
+
+function otlpEncoder<S extends Signal>(signal: S) {
+  return { encode: (d: SignalDataMap[S]) => otlpBatchCodec.encode(signal, d) };
 }
 
 function sameContext(a: RequestContext | undefined, b: RequestContext | undefined): boolean {

@@ -36,7 +36,8 @@ export const sendingQueueSchema = z
     enabled: z.boolean().default(true),
     num_consumers: z.number().int().positive().default(10),
     queue_size: z.number().int().positive().default(1000),
-    sizer: z.enum(['requests', 'items']).default('requests'),
+    /** requests, items (spans, data points, log records) or bytes (OTLP protobuf size). */
+    sizer: z.enum(['requests', 'items', 'bytes']).default('requests'),
     wait_for_result: z.boolean().default(false),
     block_on_overflow: z.boolean().default(false),
     storage: z.string().optional(),
