@@ -393,6 +393,28 @@ describe('exporter helper: persistent queue', () => {
     expect(third.received).toEqual([]);
   });
 
+  it('keeps a large backlog on disk only and still sends all of it', async () => {
+    const storage = new MapStorage();
+    const host: Host = { getExtension: () => storage };
+    let up = false;
+    const b = scriptedBackend(() => {
+      if (!up) throw retryableError('down');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { storage: 'file_storage', num_consumers: 2 } }),
+      ['traces'],
+      b.fns,
+      { codec: namesCodec },
+    );
+    await exp.start(host);
+    for (let i = 0; i < 200; i++) await exp.consume('traces', traces(`s${i}`));
+    up = true;
+    await waitFor(() => b.received.length === 200);
+    await exp.shutdown();
+    expect(new Set(b.received.flat()).size).toBe(200);
+  });
+
   it('fails start when the storage extension is missing', async () => {
     const { logger } = captureLogger();
     const exp = createQueuedExporter(

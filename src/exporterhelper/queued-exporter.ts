@@ -31,6 +31,9 @@ export interface QueuedExporterOptions {
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
+/** Persistent queue: batches beyond this many queued are not also kept in memory as pdata. */
+const KEEP_DECODED = 64;
+
 interface Waiter {
   resolve(): void;
   reject(e: unknown): void;
@@ -187,6 +190,8 @@ export class QueuedExporter implements Exporter {
         this.metrics.enqueueFailed(signal, items);
         throw retryableError(`persistent queue write failed: ${errorMessage(e)}`, { cause: e });
       }
+      // A backlog (backend slow or down) lives on disk only; it is decoded again when sent.
+      if (lane.queue.length() >= KEEP_DECODED) entry.data = undefined;
       lane.queue.push(entry, true);
     } else {
       lane.queue.push(entry);
