@@ -140,6 +140,12 @@ export class QueuedExporter implements Exporter {
     const items = countItems(signal, data);
     if (items === 0) return;
     const max = q.batch?.max_size ?? 0;
+    if (!(max > 0 && items > max) && q.sizer !== 'bytes') {
+      // The common case: one piece, sized without encoding.
+      const r = await this.enqueue(lane, data, items, q.sizer === 'items' ? items : 1, ctx);
+      if (r) await r;
+      return;
+    }
     const pieces = max > 0 && items > max ? splitData(signal, data, max) : [data];
     const counts = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
     // The bytes sizer measures the OTLP protobuf encoding (reused by the persistent queue).
