@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the tests are about ${env:X} references
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,6 +250,7 @@ service:
       "service::telemetry::logs::levl: unknown key (did you mean 'level'?)",
       'service::telemetry::metrics::level: invalid value string "loud": expected one of "none", "basic", "normal", "detailed"',
       "service::telemetry::metrics::adress: unknown key (did you mean 'address'?)",
+      'service::telemetry::traces: unknown key (valid keys: logs, metrics, resource)',
     ]);
     expect(tel('{metrics: {readers: [{periodic: {}}]}}').errors.map(formatIssue)).toEqual([
       'service::telemetry::metrics::readers: periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
