@@ -200,3 +200,64 @@ service:
     expect(await svc.shutdown()).toBe(false);
   });
 });
+
+describe('self-telemetry endpoint', () => {
+  it('serves otelcol_* metrics in Prometheus format on /metrics', async () => {
+    const rec = new Recorder();
+    const r = validateConfig(
+      parseYaml(`
+receivers: {rcv: }
+exporters: {exp: }
+service:
+  telemetry:
+    metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 0}}}}]}
+    resource: {service.name: tsunagi-test}
+  pipelines: {traces: {receivers: [rcv], exporters: [exp]}}
+`),
+      rec.registry(),
+    );
+    const metrics = new SelfMetrics({ processMetrics: true });
+    const svc = new Service(r.config!, { logger: silentLogger(), metrics });
+    services.push(svc);
+    await svc.start();
+    metrics.receiver('otlp', 'grpc').accepted('traces', 3);
+    const [port] = svc.metricsPorts();
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toContain('otelcol_receiver_accepted_spans_total{receiver="otlp",transport="grpc"} 3');
+    expect(text).toMatch(/^otelcol_process_cpu_seconds_total \d/m);
+    expect(text).toContain('target_info{service_name="tsunagi-test"} 1');
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+    await svc.shutdown();
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
+  it('a port in use fails the start with a clear error', async () => {
+    const rec = new Recorder();
+    const yaml = (port: number) => `
+receivers: {rcv: }
+exporters: {exp: }
+service:
+  telemetry: {metrics: {address: "127.0.0.1:${port}"}}
+  pipelines: {traces: {receivers: [rcv], exporters: [exp]}}
+`;
+    const first = new Service(validateConfig(parseYaml(yaml(0)), rec.registry()).config!, {
+      logger: silentLogger(),
+      metrics: new SelfMetrics(),
+    });
+    services.push(first);
+    await first.start();
+    const port = first.metricsPorts()[0];
+    const second = new Service(validateConfig(parseYaml(yaml(port)), rec.registry()).config!, {
+      logger: silentLogger(),
+      metrics: new SelfMetrics(),
+    });
+    const err = await second.start().catch((e) => e);
+    expect(err.message).toMatch(
+      new RegExp(`failed to start telemetry metrics endpoint "127.0.0.1:${port}": .*EADDRINUSE`),
+    );
+    expect(rec.events.filter((e) => e.startsWith('start'))).toHaveLength(2); // only the first service's
+  });
+});
