@@ -38,7 +38,7 @@ export function levenshtein(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** The closest candidate if it is plausibly a typo (distance ≤ max(2, len/3)). */
+/** The closest candidate if it is plausibly a typo (distance ≤ max(2, len/4)). */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
@@ -50,7 +50,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
+  const limit = Math.max(2, Math.floor(word.length / 4));
   return bestD <= limit ? best : undefined;
 }
 
