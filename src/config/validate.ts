@@ -129,7 +129,7 @@ export function validateConfig(
         continue;
       }
       const pm = isMap(p) ? p : {};
-      if (!isMap(p))
+      if (!isMap(p) && p != null)
         errors.push({ path: base, message: 'expected a map with receivers, processors, exporters' });
       for (const k of Object.keys(pm))
         if (!PIPELINE_KEYS.includes(k))

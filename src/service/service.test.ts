@@ -228,6 +228,8 @@ service:
     const text = await res.text();
     expect(text).toContain('otelcol_receiver_accepted_spans_total{receiver="otlp",transport="grpc"} 3');
     expect(text).toMatch(/^otelcol_process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^otelcol_process_uptime_seconds_total \d/m);
+    expect(text).toMatch(/^otelcol_process_memory_rss_bytes \d/m);
     expect(text).toContain('target_info{service_name="tsunagi-test"} 1');
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
     await svc.shutdown();

@@ -9,6 +9,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { buildGraph, type Graph, type Node } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -68,6 +69,7 @@ export class Service {
     const tel = this.config.telemetry;
     try {
       registerTargetInfo(metrics, tel.resource);
+      if (tel.metrics.addresses.length) registerProcessMetrics(metrics);
       for (const address of tel.metrics.addresses) {
         const server = new MetricsServer(metrics, address);
         try {
