@@ -9,6 +9,12 @@ import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { testSettings } from '../../test/support/component.js';
 import { factory } from './factory.js';
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!cond()) throw new Error('condition not met');
+}
+
 import { goDuration } from './server.js';
 
 type WithPort = { start(h: unknown): Promise<void>; shutdown(): Promise<void>; port(): number };
@@ -103,7 +109,7 @@ describe('health_check server', () => {
     expect([res.status, await res.text()]).toEqual([503, 'sick']);
   });
 
-  it('reports the service state: 200 once the service is running', async () => {
+  it('reports the service state: 503 while starting, 200 once running, closed after shutdown', async () => {
     const rec = new Recorder();
     const registry = rec.registry();
     registry.extensions.push(factory);
@@ -121,9 +127,21 @@ service:
     );
     const svc = new Service(r.config!, { logger: silentLogger(), metrics: new SelfMetrics() });
     cleanup.push(() => svc.shutdown());
-    await svc.start();
-    const ext = svc.host.getExtension('health_check') as unknown as WithPort;
-    const url = `http://127.0.0.1:${ext.port()}/`;
+    let openGate: () => void = () => {};
+    rec.startGates.set(
+      'rcv',
+      new Promise<void>((resolve) => {
+        openGate = resolve;
+      }),
+    );
+    const started = svc.start();
+    // The extension is up before the receiver finishes starting: 503 while starting.
+    const getExt = () => svc.host.getExtension('health_check') as unknown as WithPort | undefined;
+    await waitFor(() => getExt() !== undefined);
+    const url = `http://127.0.0.1:${getExt()!.port()}/`;
+    expect((await fetch(url)).status).toBe(503);
+    openGate();
+    await started;
     expect((await fetch(url)).status).toBe(200);
     await svc.shutdown();
     await expect(fetch(url)).rejects.toThrow(); // closed with the service

@@ -32,6 +32,8 @@ export class Recorder {
   /** Exporter ID → behaviour. */
   readonly exporterMode = new Map<string, 'ok' | 'fail-permanent' | 'fail-retryable' | 'hang'>();
   readonly startFailures = new Set<string>();
+  /** Component ID → a promise its start() waits for (to observe the "starting" state). */
+  readonly startGates = new Map<string, Promise<void>>();
   readonly exporterSignals = new Map<string, readonly Signal[]>();
 
   registry(): Registry {
@@ -39,6 +41,7 @@ export class Recorder {
     const ALL: Signal[] = ['traces', 'metrics', 'logs'];
     const lifecycle = (id: string) => ({
       async start() {
+        await rec.startGates.get(id);
         if (rec.startFailures.has(id)) throw new Error(`${id} cannot bind`);
         rec.events.push(`start ${id}`);
       },
