@@ -263,3 +263,33 @@ service:
     expect(rec.events.filter((e) => e.startsWith('start'))).toHaveLength(2); // only the first service's
   });
 });
+
+describe('shutdown while starting', () => {
+  it('waits for the start to finish, then stops everything without reporting ready', async () => {
+    const rec = new Recorder();
+    let open: () => void = () => {};
+    rec.startGates.set(
+      'rcv',
+      new Promise<void>((r) => {
+        open = r;
+      }),
+    );
+    const { svc } = make(
+      `
+receivers: {rcv: }
+exporters: {exp: }
+service:
+  ${NO_METRICS}
+  pipelines: {traces: {receivers: [rcv], exporters: [exp]}}
+`,
+      rec,
+    );
+    const started = svc.start();
+    const stopped = svc.shutdown();
+    open();
+    await started;
+    expect(await stopped).toBe(true);
+    expect(svc.pipelinesReady()).toBe(false);
+    expect(rec.events).toEqual(['start exp', 'start rcv', 'shutdown rcv', 'shutdown exp']);
+  });
+});

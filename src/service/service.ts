@@ -40,6 +40,7 @@ export class Service {
   private readonly extensions = new Map<string, Extension>();
   private readonly metricsServers: MetricsServer[] = [];
   private shutdownPromise: Promise<boolean> | undefined;
+  private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
 
   constructor(
@@ -62,9 +63,15 @@ export class Service {
   }
 
   /** Starts everything; on failure shuts down what started and throws a StartError. */
-  async start(): Promise<void> {
-    if (this.state !== 'created') throw new Error(`cannot start a service that is ${this.state}`);
+  start(): Promise<void> {
+    if (this.state !== 'created')
+      return Promise.reject(new Error(`cannot start a service that is ${this.state}`));
     this.state = 'starting';
+    this.startPromise = this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
     const { logger, metrics } = this.opts;
     const tel = this.config.telemetry;
     try {
@@ -103,6 +110,7 @@ export class Service {
       this.state = 'stopped';
       throw e;
     }
+    if (this.shutdownPromise) return; // shutdown was requested while starting
     this.state = 'running';
     logger.info('Everything is ready. Begin running and processing data.');
   }
@@ -131,6 +139,9 @@ export class Service {
       this.state = 'stopped';
       return true;
     }
+    // A shutdown requested while starting waits for the start to settle first.
+    await this.startPromise?.catch(() => {});
+    if (this.state === 'stopped') return true; // the start failed and already cleaned up
     this.state = 'stopping';
     logger.info('Starting shutdown...');
     const timeoutMs = this.opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
