@@ -19,16 +19,23 @@ export function goDuration(ms: number): string {
 export class HealthServer {
   private server: Server | undefined;
   private readySince: number | undefined;
+  /** Samples readiness so upSince is when the pipelines became ready, not the first probe. */
+  private sampler: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cfg: HealthCheckConfig,
     private readonly ready: () => boolean,
   ) {}
 
-  private respond(): { code: number; body: string; type: string } {
+  private sample(): boolean {
     const healthy = this.ready();
     if (!healthy) this.readySince = undefined;
     else this.readySince ??= Date.now();
+    return healthy;
+  }
+
+  private respond(): { code: number; body: string; type: string } {
+    const healthy = this.sample();
     const custom = this.cfg.response_body;
     if (custom)
       return {
@@ -64,6 +71,8 @@ export class HealthServer {
       });
     });
     this.server = server;
+    this.sampler = setInterval(() => this.sample(), 100);
+    this.sampler.unref();
   }
 
   port(): number {
@@ -71,6 +80,7 @@ export class HealthServer {
   }
 
   async shutdown(): Promise<void> {
+    clearInterval(this.sampler);
     const s = this.server;
     this.server = undefined;
     if (!s) return;
