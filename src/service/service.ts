@@ -105,7 +105,7 @@ export class Service {
         for (let i = chain.length - 1; i >= 0; i--) await this.startNode(chain[i]);
       for (const n of g.receivers) await this.startNode(n);
     } catch (e) {
-      logger.error({ error: errorMessage(e) }, 'Failed to start; shutting down what started');
+      logger.info('Start failed; shutting down the components that started');
       await this.stopAll();
       this.state = 'stopped';
       throw e;
