@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `tsunagi` binary.
+import { runCli } from '../src/cli/cli.js';
+import { registry } from './registry.js';
+
+runCli(process.argv.slice(2), registry).then(
+  (code) => {
+    process.exitCode = code;
+    // A component that left a handle open must not keep a stopped process alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err) => {
+    process.stderr.write(`Error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,195 @@
+// The running service: builds the graph, starts it in dependency order
+// (telemetry, extensions, exporters, processors, receivers) and shuts it down
+// in reverse within a deadline: receivers first so nothing new arrives, then
+// processors so batches flush downstream, then exporters so queues drain.
+import type { Extension, Host } from '../component/component.js';
+import { errorMessage } from '../component/errors.js';
+import type { ServiceConfig } from '../config/validate.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { buildGraph, type Graph, type Node } from './graph.js';
+import { MetricsServer, registerTargetInfo } from './metrics-server.js';
+import { registerProcessMetrics } from './process-metrics.js';
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+export type ServiceState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface ServiceOptions {
+  logger: Logger;
+  metrics: SelfMetrics;
+  /** Deadline for the whole shutdown (default 30 s; the CLI reads TSUNAGI_SHUTDOWN_TIMEOUT). */
+  shutdownTimeoutMs?: number;
+}
+
+export class StartError extends Error {
+  constructor(
+    readonly componentId: string,
+    readonly kind: string,
+    cause: unknown,
+  ) {
+    super(`failed to start ${kind} "${componentId}": ${errorMessage(cause)}`, { cause });
+    this.name = 'StartError';
+  }
+}
+
+export class Service {
+  private state: ServiceState = 'created';
+  private graph: Graph | undefined;
+  private readonly started: Node[] = [];
+  private readonly extensions = new Map<string, Extension>();
+  private readonly metricsServers: MetricsServer[] = [];
+  private shutdownPromise: Promise<boolean> | undefined;
+  private startPromise: Promise<void> | undefined;
+  readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
+
+  constructor(
+    private readonly config: ServiceConfig,
+    private readonly opts: ServiceOptions,
+  ) {}
+
+  get status(): ServiceState {
+    return this.state;
+  }
+
+  /** True when every pipeline is started and running (health_check). */
+  pipelinesReady(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Ports the /metrics endpoints are bound to (tests use port 0). */
+  metricsPorts(): number[] {
+    return this.metricsServers.map((s) => s.port());
+  }
+
+  /** Starts everything; on failure shuts down what started and throws a StartError. */
+  start(): Promise<void> {
+    if (this.state !== 'created')
+      return Promise.reject(new Error(`cannot start a service that is ${this.state}`));
+    this.state = 'starting';
+    this.startPromise = this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
+    const { logger, metrics } = this.opts;
+    const tel = this.config.telemetry;
+    try {
+      registerTargetInfo(metrics, tel.resource);
+      if (tel.metrics.addresses.length) registerProcessMetrics(metrics);
+      for (const address of tel.metrics.addresses) {
+        const server = new MetricsServer(metrics, address);
+        try {
+          await server.start();
+        } catch (e) {
+          throw new StartError(address, 'telemetry metrics endpoint', e);
+        }
+        this.metricsServers.push(server);
+        logger.info({ address }, 'Serving internal metrics on /metrics');
+      }
+      this.graph = buildGraph(this.config, {
+        logger,
+        metrics,
+        services: { pipelinesReady: () => this.pipelinesReady() },
+      });
+      const g = this.graph;
+      logger.info('Starting extensions...');
+      for (const n of g.extensions) {
+        await this.startNode(n);
+        this.extensions.set(n.id, n.component);
+      }
+      logger.info('Starting pipelines...');
+      for (const n of g.exporters) await this.startNode(n);
+      // Each chain from its end, so a processor's successor runs before it.
+      for (const chain of g.processors)
+        for (let i = chain.length - 1; i >= 0; i--) await this.startNode(chain[i]);
+      for (const n of g.receivers) await this.startNode(n);
+    } catch (e) {
+      logger.info('Start failed; shutting down the components that started');
+      await this.stopAll();
+      this.state = 'stopped';
+      throw e;
+    }
+    if (this.shutdownPromise) return; // shutdown was requested while starting
+    this.state = 'running';
+    logger.info('Everything is ready. Begin running and processing data.');
+  }
+
+  private async startNode(n: Node): Promise<void> {
+    try {
+      await n.component.start(this.host);
+    } catch (e) {
+      throw new StartError(n.pipeline ? `${n.id}" in pipeline "${n.pipeline}` : n.id, n.kind, e);
+    }
+    this.started.push(n);
+  }
+
+  /**
+   * Graceful shutdown within the deadline. Resolves true if everything
+   * stopped in time and without error. Safe to call more than once.
+   */
+  shutdown(): Promise<boolean> {
+    this.shutdownPromise ??= this.doShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(): Promise<boolean> {
+    const { logger } = this.opts;
+    if (this.state === 'created') {
+      this.state = 'stopped';
+      return true;
+    }
+    // A shutdown requested while starting waits for the start to settle first.
+    await this.startPromise?.catch(() => {});
+    if (this.state === 'stopped') return true; // the start failed and already cleaned up
+    this.state = 'stopping';
+    logger.info('Starting shutdown...');
+    const timeoutMs = this.opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const result = await Promise.race([this.stopAll(), deadline]);
+    clearTimeout(timer);
+    this.state = 'stopped';
+    if (result === 'timeout') {
+      logger.error({ timeout_ms: timeoutMs }, 'Shutdown deadline exceeded; data still held may be lost');
+      return false;
+    }
+    logger.info('Shutdown complete.');
+    return result;
+  }
+
+  /** Stops started components: receivers, processors (pipeline order), exporters, extensions, then telemetry. */
+  private async stopAll(): Promise<boolean> {
+    const started = new Set(this.started);
+    const g = this.graph ?? { extensions: [], exporters: [], processors: [], receivers: [] };
+    const isStarted = (n: Node) => started.has(n);
+    let ok = true;
+    const stop = async (n: Node) => {
+      try {
+        await n.component.shutdown();
+      } catch (e) {
+        ok = false;
+        this.opts.logger.error(
+          { 'otelcol.component.id': n.id, 'otelcol.component.kind': n.kind, error: errorMessage(e) },
+          'Component shutdown failed',
+        );
+      }
+    };
+    await Promise.all(g.receivers.filter(isStarted).map(stop));
+    // Pipelines are independent: drain them concurrently, each chain first to last
+    // so a flushing processor still has its successor running.
+    await Promise.all(
+      g.processors.map(async (chain) => {
+        for (const n of chain) if (isStarted(n)) await stop(n);
+      }),
+    );
+    await Promise.all(g.exporters.filter(isStarted).map(stop));
+    for (const n of [...g.extensions].reverse()) if (isStarted(n)) await stop(n);
+    this.started.length = 0;
+    this.extensions.clear();
+    await Promise.all(this.metricsServers.map((s) => s.shutdown()));
+    return ok;
+  }
+}
