@@ -134,7 +134,7 @@ export class OtlpHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of this.extraHeaders) res.setHeader(k, v);
-    if (!this.cfg.keep_alives_enabled || this.closing) res.shouldKeepAlive = false;
+    if (!this.cfg.keep_alives_enabled) res.shouldKeepAlive = false;
     if (this.cors) {
       if (Cors.isPreflight(req)) return this.cors.preflight(req, res);
       this.cors.decorate(req, res);
@@ -212,6 +212,8 @@ export class OtlpHttpServer {
   }
 
   private send(res: ServerResponse, httpStatus: number, contentType: string, body: Uint8Array): void {
+    // While shutting down, close each connection once its answer is out.
+    if (this.closing) res.shouldKeepAlive = false;
     res.writeHead(httpStatus, { 'Content-Type': contentType, 'Content-Length': body.length });
     res.end(body);
   }
