@@ -106,9 +106,12 @@ describe('otlp receiver over gRPC', () => {
     await expectStillServing();
   });
 
-  it('message over max_recv_msg_size_mib → RESOURCE_EXHAUSTED', async () => {
+  it('message over max_recv_msg_size_mib (plain or inflated) → RESOURCE_EXHAUSTED', async () => {
     const r = await call(Buffer.alloc(1024 * 1024 + 10));
     expect(r.err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    // Compressed small, inflated over the limit: refused as well.
+    const bomb = await call(Buffer.alloc(8 * 1024 * 1024), { via: gzipClient });
+    expect(bomb.err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     await expectStillServing();
   });
 
