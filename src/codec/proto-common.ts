@@ -16,7 +16,7 @@ import {
   type Reader,
   reserve,
   sizes,
-  utf8Length,
+  strField,
   type Writer,
   WT_I64,
   WT_LEN,
@@ -280,7 +280,7 @@ export function sizeAnyValue(v: AnyValue, kind: number): number {
   const a = v as any;
   switch (kind) {
     case 1:
-      return lenFieldSize(utf8Length(a.stringValue));
+      return strField(a.stringValue);
     case 2:
       return 2;
     case 3:
@@ -301,14 +301,21 @@ export function sizeAnyValue(v: AnyValue, kind: number): number {
 function sizeAnyList(values: AnyValue[]): number {
   const slot = reserve();
   let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const s = reserve();
-    const m = sizeAnyValue(values[i], anyKind(values[i]));
-    sizes.tab[s] = m;
-    n += lenFieldSize(m);
-  }
+  for (let i = 0; i < values.length; i++) n += lenFieldSize(sizeAnySlot(values[i]));
   sizes.tab[slot] = n;
   return n;
+}
+
+/**
+ * Reserves an AnyValue's slot and records size * 8 + kind (so the writer does not look the kind
+ * up again); returns the body size. An empty AnyValue records 0.
+ */
+export function sizeAnySlot(v: AnyValue): number {
+  const s = reserve();
+  const kind = anyKind(v);
+  const m = sizeAnyValue(v, kind);
+  sizes.tab[s] = m * 8 + kind;
+  return m;
 }
 
 function sizeKeyValueList(values: KeyValue[]): number {
@@ -322,14 +329,9 @@ function sizeKeyValueList(values: KeyValue[]): number {
 export function sizeKeyValue(kv: KeyValue): number {
   const slot = reserve();
   let n = 0;
-  if (kv.key !== '') n += lenFieldSize(utf8Length(kv.key));
-  const kind = anyKind(kv.value);
-  if (kind !== 0) {
-    const s = reserve();
-    const m = sizeAnyValue(kv.value, kind);
-    sizes.tab[s] = m;
-    n += lenFieldSize(m);
-  }
+  if (kv.key !== '') n += strField(kv.key);
+  const m = sizeAnySlot(kv.value);
+  if (m !== 0) n += lenFieldSize(m); // a set AnyValue is never 0 bytes
   sizes.tab[slot] = n;
   return n;
 }
@@ -347,7 +349,7 @@ export function writeAnyValue(w: Writer, v: AnyValue, kind: number): void {
   switch (kind) {
     case 1:
       w.byte(0x0a);
-      w.string(a.stringValue, utf8Length(a.stringValue));
+      w.str(a.stringValue);
       return;
     case 2:
       w.byte(0x10);
@@ -367,8 +369,7 @@ export function writeAnyValue(w: Writer, v: AnyValue, kind: number): void {
       const values: AnyValue[] = a.arrayValue.values;
       for (let i = 0; i < values.length; i++) {
         w.byte(0x0a);
-        w.len();
-        writeAnyValue(w, values[i], anyKind(values[i]));
+        writeAnyValue(w, values[i], w.anyLen());
       }
       return;
     }
@@ -392,13 +393,14 @@ export function writeKeyValues(w: Writer, list: KeyValue[], tag: number): void {
     w.len();
     if (kv.key !== '') {
       w.byte(0x0a);
-      w.string(kv.key, utf8Length(kv.key));
+      w.str(kv.key);
     }
-    const kind = anyKind(kv.value);
-    if (kind !== 0) {
+    // The AnyValue slot: 0 when empty (the field is omitted), else size * 8 + kind.
+    const v = sizes.tab[w.si];
+    if (v === 0) w.si++;
+    else {
       w.byte(0x12);
-      w.len();
-      writeAnyValue(w, kv.value, kind);
+      writeAnyValue(w, kv.value, w.anyLen());
     }
   }
 }
@@ -409,10 +411,10 @@ function resourceEmpty(res: Resource): boolean {
 
 function sizeEntityRef(e: EntityRef): number {
   let n = 0;
-  if (e.schemaUrl !== '') n += lenFieldSize(utf8Length(e.schemaUrl));
-  if (e.type !== '') n += lenFieldSize(utf8Length(e.type));
-  for (const k of e.idKeys) n += lenFieldSize(utf8Length(k));
-  for (const k of e.descriptionKeys) n += lenFieldSize(utf8Length(k));
+  if (e.schemaUrl !== '') n += strField(e.schemaUrl);
+  if (e.type !== '') n += strField(e.type);
+  for (const k of e.idKeys) n += strField(k);
+  for (const k of e.descriptionKeys) n += strField(k);
   return n;
 }
 
@@ -446,19 +448,19 @@ export function writeResourceField(w: Writer, res: Resource): void {
     w.len();
     if (e.schemaUrl !== '') {
       w.byte(0x0a);
-      w.string(e.schemaUrl, utf8Length(e.schemaUrl));
+      w.str(e.schemaUrl);
     }
     if (e.type !== '') {
       w.byte(0x12);
-      w.string(e.type, utf8Length(e.type));
+      w.str(e.type);
     }
     for (const k of e.idKeys) {
       w.byte(0x1a);
-      w.string(k, utf8Length(k));
+      w.str(k);
     }
     for (const k of e.descriptionKeys) {
       w.byte(0x22);
-      w.string(k, utf8Length(k));
+      w.str(k);
     }
   }
 }
@@ -472,8 +474,8 @@ export function sizeScopeField(s: InstrumentationScope): number {
   if (scopeEmpty(s)) return 0;
   const slot = reserve();
   let n = 0;
-  if (s.name !== '') n += lenFieldSize(utf8Length(s.name));
-  if (s.version !== '') n += lenFieldSize(utf8Length(s.version));
+  if (s.name !== '') n += strField(s.name);
+  if (s.version !== '') n += strField(s.version);
   n += sizeKeyValues(s.attributes, 3);
   if (s.droppedAttributesCount !== 0) n += 1 + varintSizeU(s.droppedAttributesCount);
   sizes.tab[slot] = n;
@@ -486,11 +488,11 @@ export function writeScopeField(w: Writer, s: InstrumentationScope): void {
   w.len();
   if (s.name !== '') {
     w.byte(0x0a);
-    w.string(s.name, utf8Length(s.name));
+    w.str(s.name);
   }
   if (s.version !== '') {
     w.byte(0x12);
-    w.string(s.version, utf8Length(s.version));
+    w.str(s.version);
   }
   writeKeyValues(w, s.attributes, 0x1a);
   if (s.droppedAttributesCount !== 0) {
@@ -593,7 +595,7 @@ export function sizeLevel<C>(
 ): number {
   let n = headSize;
   for (let i = 0; i < items.length; i++) n += lenFieldSize(sizeItem(items[i]));
-  if (schemaUrl !== '') n += lenFieldSize(utf8Length(schemaUrl));
+  if (schemaUrl !== '') n += strField(schemaUrl);
   return n;
 }
 
@@ -609,6 +611,6 @@ export function writeLevelTail<C>(
   }
   if (schemaUrl !== '') {
     w.byte(0x1a);
-    w.string(schemaUrl, utf8Length(schemaUrl));
+    w.str(schemaUrl);
   }
 }

@@ -2,7 +2,6 @@
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
 import { atPath } from './errors.js';
 import {
-  anyKind,
   checkId,
   decodeAnyValue,
   decodeLevel,
@@ -13,7 +12,7 @@ import {
   newResource,
   newScope,
   pushKeyValue,
-  sizeAnyValue,
+  sizeAnySlot,
   sizeKeyValues,
   sizeLevel,
   sizeResourceField,
@@ -31,7 +30,7 @@ import {
   Reader,
   reserve,
   sizes,
-  utf8Length,
+  strField,
   Writer,
   WT_I32,
   WT_I64,
@@ -185,21 +184,16 @@ function sizeLogRecord(l: LogRecord): number {
   let n = 0;
   if (l.timeUnixNano !== 0n) n += 9;
   if (l.severityNumber !== 0) n += 1 + int32Size(l.severityNumber);
-  if (l.severityText !== '') n += lenFieldSize(utf8Length(l.severityText));
-  const kind = anyKind(l.body);
-  if (kind !== 0) {
-    const s = reserve();
-    const m = sizeAnyValue(l.body, kind);
-    sizes.tab[s] = m;
-    n += lenFieldSize(m);
-  }
+  if (l.severityText !== '') n += strField(l.severityText);
+  const body = sizeAnySlot(l.body);
+  if (body !== 0) n += lenFieldSize(body);
   n += sizeKeyValues(l.attributes, 6);
   if (l.droppedAttributesCount !== 0) n += 1 + varintSizeU(l.droppedAttributesCount);
   if (l.flags !== 0) n += 5;
   if (l.traceId.length !== 0) n += lenFieldSize(l.traceId.length);
   if (l.spanId.length !== 0) n += lenFieldSize(l.spanId.length);
   if (l.observedTimeUnixNano !== 0n) n += 9;
-  if (l.eventName !== '') n += lenFieldSize(utf8Length(l.eventName));
+  if (l.eventName !== '') n += strField(l.eventName);
   sizes.tab[slot] = n;
   return n;
 }
@@ -216,13 +210,12 @@ function writeLogRecord(w: Writer, l: LogRecord): void {
   }
   if (l.severityText !== '') {
     w.byte(0x1a);
-    w.string(l.severityText, utf8Length(l.severityText));
+    w.str(l.severityText);
   }
-  const kind = anyKind(l.body);
-  if (kind !== 0) {
+  if (sizes.tab[w.si] === 0) w.si++;
+  else {
     w.byte(0x2a);
-    w.len();
-    writeAnyValue(w, l.body, kind);
+    writeAnyValue(w, l.body, w.anyLen());
   }
   writeKeyValues(w, l.attributes, 0x32);
   if (l.droppedAttributesCount !== 0) {
@@ -247,6 +240,6 @@ function writeLogRecord(w: Writer, l: LogRecord): void {
   }
   if (l.eventName !== '') {
     w.byte(0x62);
-    w.string(l.eventName, utf8Length(l.eventName));
+    w.str(l.eventName);
   }
 }

@@ -44,8 +44,8 @@ import {
   Reader,
   reserve,
   sizes,
+  strField,
   uint64Size,
-  utf8Length,
   varintSize,
   Writer,
   WT_I64,
@@ -663,9 +663,9 @@ function writeScopeMetrics(w: Writer, sm: ScopeMetrics): void {
 function sizeMetric(m: Metric): number {
   const slot = reserve();
   let n = 0;
-  if (m.name !== '') n += lenFieldSize(utf8Length(m.name));
-  if (m.description !== '') n += lenFieldSize(utf8Length(m.description));
-  if (m.unit !== '') n += lenFieldSize(utf8Length(m.unit));
+  if (m.name !== '') n += strField(m.name);
+  if (m.description !== '') n += strField(m.description);
+  if (m.unit !== '') n += strField(m.unit);
   if (m.gauge !== undefined) n += lenFieldSize(sizeGauge(m.gauge.dataPoints, 0, undefined));
   else if (m.sum !== undefined)
     n += lenFieldSize(sizeGauge(m.sum.dataPoints, m.sum.aggregationTemporality, m.sum.isMonotonic));
@@ -681,15 +681,15 @@ function writeMetric(w: Writer, m: Metric): void {
   w.len();
   if (m.name !== '') {
     w.byte(0x0a);
-    w.string(m.name, utf8Length(m.name));
+    w.str(m.name);
   }
   if (m.description !== '') {
     w.byte(0x12);
-    w.string(m.description, utf8Length(m.description));
+    w.str(m.description);
   }
   if (m.unit !== '') {
     w.byte(0x1a);
-    w.string(m.unit, utf8Length(m.unit));
+    w.str(m.unit);
   }
   if (m.gauge !== undefined) {
     w.byte(0x2a);

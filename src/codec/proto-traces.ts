@@ -32,7 +32,7 @@ import {
   Reader,
   reserve,
   sizes,
-  utf8Length,
+  strField,
   Writer,
   WT_I32,
   WT_I64,
@@ -388,7 +388,7 @@ function sizeResourceSpans(rs: ResourceSpans): number {
   let n = sizeResourceField(rs.resource);
   const sss = rs.scopeSpans;
   for (let i = 0; i < sss.length; i++) n += lenFieldSize(sizeScopeSpans(sss[i]));
-  if (rs.schemaUrl !== '') n += lenFieldSize(utf8Length(rs.schemaUrl));
+  if (rs.schemaUrl !== '') n += strField(rs.schemaUrl);
   sizes.tab[slot] = n;
   return n;
 }
@@ -403,7 +403,7 @@ function writeResourceSpans(w: Writer, rs: ResourceSpans): void {
   }
   if (rs.schemaUrl !== '') {
     w.byte(0x1a);
-    w.string(rs.schemaUrl, utf8Length(rs.schemaUrl));
+    w.str(rs.schemaUrl);
   }
 }
 
@@ -412,7 +412,7 @@ function sizeScopeSpans(ss: ScopeSpans): number {
   let n = sizeScopeField(ss.scope);
   const spans = ss.spans;
   for (let i = 0; i < spans.length; i++) n += lenFieldSize(sizeSpan(spans[i]));
-  if (ss.schemaUrl !== '') n += lenFieldSize(utf8Length(ss.schemaUrl));
+  if (ss.schemaUrl !== '') n += strField(ss.schemaUrl);
   sizes.tab[slot] = n;
   return n;
 }
@@ -427,7 +427,7 @@ function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
   }
   if (ss.schemaUrl !== '') {
     w.byte(0x1a);
-    w.string(ss.schemaUrl, utf8Length(ss.schemaUrl));
+    w.str(ss.schemaUrl);
   }
 }
 
@@ -440,9 +440,9 @@ function sizeSpan(s: Span): number {
   let n = 0;
   if (s.traceId.length !== 0) n += lenFieldSize(s.traceId.length);
   if (s.spanId.length !== 0) n += lenFieldSize(s.spanId.length);
-  if (s.traceState !== '') n += lenFieldSize(utf8Length(s.traceState));
+  if (s.traceState !== '') n += strField(s.traceState);
   if (s.parentSpanId.length !== 0) n += lenFieldSize(s.parentSpanId.length);
-  if (s.name !== '') n += lenFieldSize(utf8Length(s.name));
+  if (s.name !== '') n += strField(s.name);
   if (s.kind !== 0) n += 1 + int32Size(s.kind);
   if (s.startTimeUnixNano !== 0n) n += 9;
   if (s.endTimeUnixNano !== 0n) n += 9;
@@ -457,7 +457,7 @@ function sizeSpan(s: Span): number {
   if (!statusEmpty(s.status)) {
     const st = reserve();
     let m = 0;
-    if (s.status.message !== '') m += lenFieldSize(utf8Length(s.status.message));
+    if (s.status.message !== '') m += strField(s.status.message);
     if (s.status.code !== 0) m += 1 + int32Size(s.status.code);
     sizes.tab[st] = m;
     n += lenFieldSize(m);
@@ -479,7 +479,7 @@ function writeSpan(w: Writer, s: Span): void {
   }
   if (s.traceState !== '') {
     w.byte(0x1a);
-    w.string(s.traceState, utf8Length(s.traceState));
+    w.str(s.traceState);
   }
   if (s.parentSpanId.length !== 0) {
     w.byte(0x22);
@@ -487,7 +487,7 @@ function writeSpan(w: Writer, s: Span): void {
   }
   if (s.name !== '') {
     w.byte(0x2a);
-    w.string(s.name, utf8Length(s.name));
+    w.str(s.name);
   }
   if (s.kind !== 0) {
     w.byte(0x30);
@@ -529,7 +529,7 @@ function writeSpan(w: Writer, s: Span): void {
     w.len();
     if (s.status.message !== '') {
       w.byte(0x12);
-      w.string(s.status.message, utf8Length(s.status.message));
+      w.str(s.status.message);
     }
     if (s.status.code !== 0) {
       w.byte(0x18);
@@ -547,7 +547,7 @@ function sizeEvent(e: SpanEvent): number {
   const slot = reserve();
   let n = 0;
   if (e.timeUnixNano !== 0n) n += 9;
-  if (e.name !== '') n += lenFieldSize(utf8Length(e.name));
+  if (e.name !== '') n += strField(e.name);
   n += sizeKeyValues(e.attributes, 3);
   if (e.droppedAttributesCount !== 0) n += 1 + varintSizeU(e.droppedAttributesCount);
   sizes.tab[slot] = n;
@@ -562,7 +562,7 @@ function writeEvent(w: Writer, e: SpanEvent): void {
   }
   if (e.name !== '') {
     w.byte(0x12);
-    w.string(e.name, utf8Length(e.name));
+    w.str(e.name);
   }
   writeKeyValues(w, e.attributes, 0x1a);
   if (e.droppedAttributesCount !== 0) {
@@ -576,7 +576,7 @@ function sizeLink(l: SpanLink): number {
   let n = 0;
   if (l.traceId.length !== 0) n += lenFieldSize(l.traceId.length);
   if (l.spanId.length !== 0) n += lenFieldSize(l.spanId.length);
-  if (l.traceState !== '') n += lenFieldSize(utf8Length(l.traceState));
+  if (l.traceState !== '') n += strField(l.traceState);
   n += sizeKeyValues(l.attributes, 4);
   if (l.droppedAttributesCount !== 0) n += 1 + varintSizeU(l.droppedAttributesCount);
   if (l.flags !== 0) n += 5;
@@ -596,7 +596,7 @@ function writeLink(w: Writer, l: SpanLink): void {
   }
   if (l.traceState !== '') {
     w.byte(0x1a);
-    w.string(l.traceState, utf8Length(l.traceState));
+    w.str(l.traceState);
   }
   writeKeyValues(w, l.attributes, 0x22);
   if (l.droppedAttributesCount !== 0) {

@@ -14,9 +14,17 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 type FastBuffer = Buffer & {
   utf8Slice(start: number, end: number): string;
   utf8Write(s: string, offset: number, length: number): number;
+  latin1Write(s: string, offset: number, length: number): number;
 };
 
 // ---------------------------------------------------------------- reading
+
+const STR_CACHE_MAX = 48;
+const STR_CACHE_SIZE = 4096;
+const STR_CACHE_MASK = STR_CACHE_SIZE - 1;
+const cacheBytes = new Uint8Array(STR_CACHE_SIZE * STR_CACHE_MAX);
+const cacheLen = new Uint8Array(STR_CACHE_SIZE);
+const cacheStr: string[] = new Array<string>(STR_CACHE_SIZE).fill('');
 
 export class Reader {
   readonly buf: Uint8Array;
@@ -230,18 +238,33 @@ export class Reader {
     this.pos = stop;
     const n = stop - pos;
     if (n === 0) return '';
-    if (n < 16) {
-      // Short ASCII strings (most keys and values) are faster in JS than through a native call.
-      const buf = this.buf;
-      let s = '';
-      for (let i = pos; i < stop; i++) {
-        const c = buf[i];
-        if (c >= 0x80) return this.nb.utf8Slice(pos, stop);
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
+    if (n <= STR_CACHE_MAX) return this.cachedString(pos, n);
     return this.nb.utf8Slice(pos, stop);
+  }
+
+  /**
+   * Short strings repeat a lot in telemetry (attribute keys, methods, routes, service names): a
+   * direct-mapped cache verified byte by byte returns the same string without decoding or
+   * allocating it again.
+   */
+  private cachedString(pos: number, n: number): string {
+    const buf = this.buf;
+    // Sampled hash (length, both ends, middle): cheap, and the byte compare below keeps it exact.
+    const last = pos + n - 1;
+    let h = Math.imul(n, 0x9e3779b1) ^ buf[pos] ^ (buf[last] << 8) ^ (buf[pos + (n >> 1)] << 16);
+    h = Math.imul(h ^ buf[last - (n >> 2)] ^ (buf[pos + (n >> 2)] << 24), 0x85ebca6b);
+    const slot = (h ^ (h >>> 15)) & STR_CACHE_MASK;
+    const base = slot * STR_CACHE_MAX;
+    if (cacheLen[slot] === n) {
+      let i = 0;
+      while (i < n && cacheBytes[base + i] === buf[pos + i]) i++;
+      if (i === n) return cacheStr[slot];
+    }
+    const s = this.nb.utf8Slice(pos, pos + n);
+    for (let i = 0; i < n; i++) cacheBytes[base + i] = buf[pos + i];
+    cacheLen[slot] = n;
+    cacheStr[slot] = s;
+    return s;
   }
 
   /** Skips a field of wire type `t & 7` (unknown fields). */
@@ -307,6 +330,14 @@ export function int32Size(n: number): number {
   return n < 0 ? 10 : varintSize(n);
 }
 
+/** Size of a non-empty string field with a one-byte tag; records its UTF-8 length for Writer.str(). */
+export function strField(s: string): number {
+  const i = reserve();
+  const len = utf8Length(s);
+  sizes.tab[i] = len;
+  return 1 + varintSize(len) + len;
+}
+
 /** Size of a length-delimited field with a one-byte tag. */
 export function lenFieldSize(len: number): number {
   return 1 + varintSize(len) + len;
@@ -315,7 +346,8 @@ export function lenFieldSize(len: number): number {
 /** UTF-8 length of a string as Buffer writes it (lone surrogates become U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   const n = s.length;
-  if (n > 64) return Buffer.byteLength(s, 'utf8');
+  // Native is faster past ~16 chars (measured), the JS loop below it.
+  if (n > 16) return Buffer.byteLength(s, 'utf8');
   let len = n;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -451,18 +483,37 @@ export class Writer {
     this.pos += 8;
   }
 
+  /** A string with its length prefix, its UTF-8 length replayed from the size table (strField). */
+  str(s: string): void {
+    const len = sizes.tab[this.si++];
+    this.uint32(len);
+    this.chars(s, len);
+  }
+
+  /** The UTF-8 bytes of `s` (`len` of them). */
+  private chars(s: string, len: number): void {
+    if (len === s.length) {
+      // ASCII: a JS loop beats the native call for short strings; latin1Write is a memcpy for long ones.
+      if (len < 24) {
+        const buf = this.buf;
+        let pos = this.pos;
+        for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
+        this.pos = pos;
+      } else this.pos += this.buf.latin1Write(s, this.pos, len);
+    } else this.pos += this.buf.utf8Write(s, this.pos, len);
+  }
+
+  /** Reads an AnyValue slot (size * 8 + kind): writes the length, returns the kind. */
+  anyLen(): number {
+    const v = sizes.tab[this.si++];
+    this.uint32(v >>> 3);
+    return v & 7;
+  }
+
   /** A string with its length prefix; `len` is its UTF-8 length (from utf8Length). */
   string(s: string, len: number): void {
     this.uint32(len);
-    if (len === s.length && len < 64) {
-      const buf = this.buf;
-      let pos = this.pos;
-      for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
-      this.pos = pos;
-    } else {
-      this.buf.utf8Write(s, this.pos, len);
-      this.pos += len;
-    }
+    this.chars(s, len);
   }
 
   bytes(b: Uint8Array): void {
