@@ -14,7 +14,7 @@ import {
   tracesProtoRequest,
 } from '../../test/support/otlp-sdk-fixtures.js';
 import { decodeRpcStatus } from '../../test/support/rpc-status.js';
-import { JSON_CODEC_READY, otlpWireCodec } from './codec.js';
+import { otlpWireCodec } from './codec.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
 import type { OtlpReceiver } from './receiver.js';
@@ -143,7 +143,7 @@ describe('otlp receiver over HTTP: valid requests', () => {
     expect(hexOf(got.spans[0].traceId)).toBe(spans[0].spanContext().traceId);
   });
 
-  it.skipIf(!JSON_CODEC_READY)('accepts JSON with a charset parameter and answers in JSON', async () => {
+  it('accepts JSON with a charset parameter and answers in JSON', async () => {
     const res = await post('/v1/traces', validJson, { 'Content-Type': 'application/json; charset=utf-8' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(JSON_CT);
@@ -151,7 +151,7 @@ describe('otlp receiver over HTTP: valid requests', () => {
     expect(traces.received[0].resourceSpans[0].scopeSpans[0].spans).toHaveLength(3);
   });
 
-  it.skipIf(!JSON_CODEC_READY)('accepts gzip and deflate bodies', async () => {
+  it('accepts gzip and deflate bodies', async () => {
     let res = await post('/v1/traces', gzipSync(validProto), { 'Content-Encoding': 'gzip' });
     expect(res.status).toBe(200);
     res = await post('/v1/traces', deflateSync(validJson), {
@@ -162,7 +162,7 @@ describe('otlp receiver over HTTP: valid requests', () => {
     expect(traces.received).toHaveLength(2);
   });
 
-  it.skipIf(!JSON_CODEC_READY)('answers an empty request 200 without calling the pipeline', async () => {
+  it('answers an empty request 200 without calling the pipeline', async () => {
     const res = await post('/v1/traces', new Uint8Array(0));
     expect(res.status).toBe(200);
     const jres = await post('/v1/traces', Buffer.from('{"resourceSpans":[]}'), { 'Content-Type': JSON_CT });
@@ -222,7 +222,7 @@ describe('otlp receiver over HTTP: bad input', () => {
     await expectStillServing();
   });
 
-  it.skipIf(!JSON_CODEC_READY)('invalid trace ID length → 400', async () => {
+  it('invalid trace ID length → 400', async () => {
     const doc = JSON.parse(validJson.toString());
     doc.resourceSpans[0].scopeSpans[0].spans[0].traceId = 'abcdef';
     const body = Buffer.from(JSON.stringify(doc));
@@ -310,25 +310,22 @@ describe('otlp receiver over HTTP: backpressure and acknowledgement', () => {
     expect(text).toMatch(/otelcol_receiver_refused_spans_total\{receiver="otlp\/in",transport="http"\} 3/);
   });
 
-  it.skipIf(!JSON_CODEC_READY)(
-    'other retryable errors → 503 (Retry-After only when known); never 500',
-    async () => {
-      traces.failWith = retryableError('queue full', { retryAfterMs: 1500 });
-      let res = await post('/v1/traces', validJson, { 'Content-Type': JSON_CT });
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('2');
-      expect(await statusBody(res)).toMatchObject({ code: 14, message: 'queue full' });
-      traces.failWith = new Error('something broke downstream');
-      res = await post('/v1/traces', validProto);
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBeNull();
-      expect(await statusBody(res)).toEqual({
-        code: 14,
-        message: 'something broke downstream',
-        detailTypes: [],
-      });
-    },
-  );
+  it('other retryable errors → 503 (Retry-After only when known); never 500', async () => {
+    traces.failWith = retryableError('queue full', { retryAfterMs: 1500 });
+    let res = await post('/v1/traces', validJson, { 'Content-Type': JSON_CT });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(await statusBody(res)).toMatchObject({ code: 14, message: 'queue full' });
+    traces.failWith = new Error('something broke downstream');
+    res = await post('/v1/traces', validProto);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await statusBody(res)).toEqual({
+      code: 14,
+      message: 'something broke downstream',
+      detailTypes: [],
+    });
+  });
 
   it('permanent error → 400; permanent for part of the batch → 200 with partial_success', async () => {
     traces.failWith = permanentError('bad data');
