@@ -96,6 +96,7 @@ export class OtlpGrpcServer {
       });
     });
     this.server = server;
+    this.logger.info({ endpoint: this.cfg.endpoint, port: this.port }, 'Starting GRPC server');
   }
 
   /** The bound port (resolved when the endpoint said 0). */

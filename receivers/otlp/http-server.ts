@@ -107,6 +107,7 @@ export class OtlpHttpServer {
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'otlp/http: server error'));
     this.server = server;
+    this.logger.info({ endpoint: this.cfg.endpoint, address: this.address() }, 'Starting HTTP server');
   }
 
   /** The bound host:port (port resolved when the endpoint said 0). */
