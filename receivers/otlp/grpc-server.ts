@@ -1,11 +1,12 @@
 // OTLP/gRPC on @grpc/grpc-js. The three Export methods are registered with
-// pass-through (de)serializers: decoding happens in the handler with the OTLP
-// codec so a malformed message becomes INVALID_ARGUMENT with the decoder's
-// message (a throwing deserializer would surface as INTERNAL).
+// (de)serializers that call the OTLP codec directly (no protobufjs on the hot
+// path). The request deserializer never throws: grpc-js would turn that into
+// INTERNAL, while a malformed message must be INVALID_ARGUMENT with the
+// decoder's message, so a decode failure travels to the handler as a value.
 import * as grpc from '@grpc/grpc-js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
-import type { Signal } from '../../src/pdata/signal.js';
+import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
@@ -19,19 +20,31 @@ export const GRPC_SERVICES: Record<Signal, string> = {
   logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
 };
 
+type Decoded = { data: SignalData; error?: undefined } | { data?: undefined; error: unknown };
+interface Answer {
+  rejected: number;
+  message: string;
+}
+
 const passThrough = (b: Buffer) => b;
 const toBuffer = (b: Uint8Array) =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-function exportMethod(signal: Signal): grpc.ServiceDefinition {
+function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition {
   return {
     Export: {
       path: `/${GRPC_SERVICES[signal]}/Export`,
       requestStream: false,
       responseStream: false,
       requestSerialize: passThrough,
-      requestDeserialize: passThrough,
-      responseSerialize: toBuffer,
+      requestDeserialize: (buf: Buffer): Decoded => {
+        try {
+          return { data: codec.decode(signal, 'proto', buf) };
+        } catch (error) {
+          return { error };
+        }
+      },
+      responseSerialize: (a: Answer) => toBuffer(codec.response(signal, 'proto', a.rejected, a.message)),
       responseDeserialize: passThrough,
     },
   };
@@ -74,7 +87,7 @@ export class OtlpGrpcServer {
   async start(): Promise<void> {
     const server = new grpc.Server(serverOptions(this.cfg));
     for (const [signal, consumer] of this.consumers)
-      server.addService(exportMethod(signal), { Export: this.handler(signal, consumer) });
+      server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
     let creds = grpc.ServerCredentials.createInsecure();
     if (this.cfg.tls) {
       const tls = await loadTls(this.cfg.tls).catch((err) => {
@@ -121,23 +134,21 @@ export class OtlpGrpcServer {
     });
   }
 
-  private handler(signal: Signal, consumer: Consumer<any>): grpc.handleUnaryCall<Buffer, Uint8Array> {
+  private handler(signal: Signal, consumer: Consumer<any>): grpc.handleUnaryCall<Decoded, Answer> {
     const { codec, metrics, logger } = this;
     const includeMetadata = this.cfg.include_metadata;
     return (call, callback) => {
-      let data: any;
-      try {
-        data = codec.decode(signal, 'proto', call.request);
-      } catch (err) {
-        logger.debug({ err: errorMessage(err) }, 'otlp/grpc: bad request');
-        callback({ code: Code.INVALID_ARGUMENT, details: errorMessage(err) });
+      const { data, error } = call.request;
+      if (data === undefined) {
+        logger.debug({ err: errorMessage(error) }, 'otlp/grpc: bad request');
+        callback({ code: Code.INVALID_ARGUMENT, details: errorMessage(error) });
         return;
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
       deliver(signal, data, consumer, ctx, metrics).then(
         (out) => {
-          if (out.ok) return callback(null, codec.response(signal, 'proto', out.rejected, out.message));
+          if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
           let md: grpc.Metadata | undefined;
           if (out.retryAfterMs !== undefined) {
             md = new grpc.Metadata();
