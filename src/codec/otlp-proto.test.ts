@@ -85,6 +85,25 @@ describe('decoding details', () => {
     expect(d.resourceSpans[0].schemaUrl).toBe('s');
   });
 
+  it('the short-string cache never confuses strings that hash alike', () => {
+    // Same length, same bytes at the sampled positions, different elsewhere.
+    const keys = [
+      'aXcdefghijklmnopqrst',
+      'aYcdefghijklmnopqrst',
+      'aXcdefghijklmnopqrsu',
+      'ü'.repeat(20),
+      'é'.repeat(20),
+    ];
+    const d = genTraces();
+    const span = d.resourceSpans[0].scopeSpans[0].spans[0];
+    span.attributes = keys.map((k) => ({ key: k, value: { stringValue: k } }));
+    for (let round = 0; round < 3; round++) {
+      const back = decodeTraces(encodeTraces(d)).resourceSpans[0].scopeSpans[0].spans[0];
+      expect(back.attributes.map((kv) => kv.key)).toEqual(keys);
+      expect(back.attributes.map((kv) => (kv.value as { stringValue: string }).stringValue)).toEqual(keys);
+    }
+  });
+
   it('IDs are zero-copy views into the input', () => {
     const bytes = encodeTraces(genTraces());
     const span = decodeTraces(bytes).resourceSpans[0].scopeSpans[0].spans[0];

@@ -23,6 +23,7 @@ const STR_CACHE_MAX = 48;
 const STR_CACHE_SIZE = 4096;
 const STR_CACHE_MASK = STR_CACHE_SIZE - 1;
 const cacheBytes = new Uint8Array(STR_CACHE_SIZE * STR_CACHE_MAX);
+const cacheDv = new DataView(cacheBytes.buffer);
 const cacheLen = new Uint8Array(STR_CACHE_SIZE);
 const cacheStr: string[] = new Array<string>(STR_CACHE_SIZE).fill('');
 
@@ -256,9 +257,14 @@ export class Reader {
     const slot = (h ^ (h >>> 15)) & STR_CACHE_MASK;
     const base = slot * STR_CACHE_MAX;
     if (cacheLen[slot] === n) {
+      // Compare 4 bytes at a time, then the tail.
+      const dv = this.dv;
       let i = 0;
-      while (i < n && cacheBytes[base + i] === buf[pos + i]) i++;
-      if (i === n) return cacheStr[slot];
+      while (i + 4 <= n && dv.getInt32(pos + i, true) === cacheDv.getInt32(base + i, true)) i += 4;
+      if (i + 4 > n) {
+        while (i < n && cacheBytes[base + i] === buf[pos + i]) i++;
+        if (i === n) return cacheStr[slot];
+      }
     }
     const s = this.nb.utf8Slice(pos, pos + n);
     for (let i = 0; i < n; i++) cacheBytes[base + i] = buf[pos + i];
