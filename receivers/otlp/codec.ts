@@ -1,0 +1,28 @@
+// Binds the servers' WireCodec to the OTLP codec in src/codec (protobuf and JSON).
+import { encodeExportResponseJson, encodeRpcStatusJson, otlpJson } from '../../src/codec/otlp-json.js';
+import { encodeExportResponse, encodeRpcStatus, otlpProto } from '../../src/codec/otlp-proto.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import { retryInfoDetail, retryInfoJson } from './retry-info.js';
+import type { WireCodec, WireEncoding } from './wire.js';
+
+export const otlpWireCodec: WireCodec = {
+  decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array): SignalDataMap[S] {
+    return (
+      enc === 'proto' ? otlpProto[signal].decode(body) : otlpJson[signal].decode(body)
+    ) as SignalDataMap[S];
+  },
+  response(signal, enc, rejected, message) {
+    return enc === 'proto'
+      ? encodeExportResponse(signal, rejected, message)
+      : Buffer.from(encodeExportResponseJson(signal, rejected, message));
+  },
+  status(enc, code, message, retryAfterMs) {
+    if (enc === 'proto') {
+      const st = encodeRpcStatus(code, message);
+      // The codec leaves `details` empty; a detail is one more field 3, appended.
+      return retryAfterMs === undefined ? st : Buffer.concat([st, retryInfoDetail(retryAfterMs)]);
+    }
+    if (retryAfterMs === undefined) return Buffer.from(encodeRpcStatusJson(code, message));
+    return Buffer.from(JSON.stringify({ code, message, details: [retryInfoJson(retryAfterMs)] }));
+  },
+};

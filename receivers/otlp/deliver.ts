@@ -1,0 +1,75 @@
+// One request's path into the pipeline, shared by gRPC and HTTP: skip empty
+// requests, call consume(), count the outcome, and turn a rejection into the
+// protocol-neutral answer the OTLP spec asks for (gRPC code + HTTP status).
+import type { Consumer, RequestContext } from '../../src/component/consumer.js';
+import { ConsumerError, errorMessage } from '../../src/component/errors.js';
+import { countItems } from '../../src/pdata/count.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
+
+/** gRPC status codes used by this receiver (google.rpc.Code). */
+export const Code = {
+  OK: 0,
+  INVALID_ARGUMENT: 3,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
+} as const;
+
+export type Outcome =
+  | {
+      ok: true;
+      /** Items permanently rejected while the rest was accepted (→ partial_success). */
+      rejected: number;
+      message: string;
+    }
+  | {
+      ok: false;
+      code: number;
+      httpStatus: number;
+      message: string;
+      retryAfterMs?: number;
+    };
+
+const OK: Outcome = { ok: true, rejected: 0, message: '' };
+
+export async function deliver<S extends Signal>(
+  signal: S,
+  data: SignalDataMap[S],
+  consumer: Consumer<S>,
+  ctx: RequestContext | undefined,
+  metrics: ReceiverMetrics,
+): Promise<Outcome> {
+  const n = countItems(signal, data);
+  // The collector answers an empty request without calling the pipeline.
+  if (n === 0) return OK;
+  try {
+    await consumer.consume(data, ctx);
+    metrics.accepted(signal, n);
+    return OK;
+  } catch (err) {
+    return refusal(signal, n, err, metrics);
+  }
+}
+
+function refusal(signal: Signal, n: number, err: unknown, metrics: ReceiverMetrics): Outcome {
+  const message = errorMessage(err);
+  if (err instanceof ConsumerError && !err.retryable) {
+    const r = err.rejectedItems;
+    // Part of the batch was accepted: the spec's partial success (200/OK, do not retry).
+    if (r !== undefined && r > 0 && r < n) {
+      metrics.accepted(signal, n - r);
+      metrics.refused(signal, r);
+      return { ok: true, rejected: r, message };
+    }
+    metrics.refused(signal, n);
+    return { ok: false, code: Code.INVALID_ARGUMENT, httpStatus: 400, message };
+  }
+  metrics.refused(signal, n);
+  // Anything that is not a permanent ConsumerError is retryable (collector semantics).
+  const throttled = err instanceof ConsumerError && err.throttled;
+  const retryAfterMs = err instanceof ConsumerError ? err.retryAfterMs : undefined;
+  return throttled
+    ? { ok: false, code: Code.RESOURCE_EXHAUSTED, httpStatus: 429, message, retryAfterMs }
+    : { ok: false, code: Code.UNAVAILABLE, httpStatus: 503, message, retryAfterMs };
+}

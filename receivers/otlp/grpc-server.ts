@@ -1,0 +1,171 @@
+// OTLP/gRPC on @grpc/grpc-js. The three Export methods are registered with
+// (de)serializers that call the OTLP codec directly (no protobufjs on the hot
+// path). The request deserializer never throws: grpc-js would turn that into
+// INTERNAL, while a malformed message must be INVALID_ARGUMENT with the
+// decoder's message, so a decode failure travels to the handler as a value.
+import * as grpc from '@grpc/grpc-js';
+import type { Consumer, RequestContext } from '../../src/component/consumer.js';
+import { errorMessage } from '../../src/component/errors.js';
+import type { Signal, SignalData } from '../../src/pdata/signal.js';
+import type { Logger } from '../../src/telemetry/logger.js';
+import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
+import type { GrpcConfig } from './config.js';
+import { Code, deliver } from './deliver.js';
+import { loadTls } from './tls.js';
+import type { WireCodec } from './wire.js';
+
+export const GRPC_SERVICES: Record<Signal, string> = {
+  traces: 'opentelemetry.proto.collector.trace.v1.TraceService',
+  metrics: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
+  logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
+};
+
+type Decoded = { data: SignalData; error?: undefined } | { data?: undefined; error: unknown };
+interface Answer {
+  rejected: number;
+  message: string;
+}
+
+const passThrough = (b: Buffer) => b;
+const toBuffer = (b: Uint8Array) =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: `/${GRPC_SERVICES[signal]}/Export`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: passThrough,
+      requestDeserialize: (buf: Buffer): Decoded => {
+        try {
+          return { data: codec.decode(signal, 'proto', buf) };
+        } catch (error) {
+          return { error };
+        }
+      },
+      responseSerialize: (a: Answer) => toBuffer(codec.response(signal, 'proto', a.rejected, a.message)),
+      responseDeserialize: passThrough,
+    },
+  };
+}
+
+/** gRPC metadata as the RequestContext wants it: lower-case keys, string values (binary as base64). */
+function metadataOf(md: grpc.Metadata): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, vs] of Object.entries(md.toJSON()))
+    out[k] = vs.map((v) => (typeof v === 'string' ? v : v.toString('base64')));
+  return out;
+}
+
+function serverOptions(cfg: GrpcConfig): grpc.ServerOptions {
+  const o: grpc.ServerOptions = {
+    'grpc.max_receive_message_length': cfg.max_recv_msg_size_mib * 1024 * 1024,
+  };
+  if (cfg.max_concurrent_streams > 0) o['grpc.max_concurrent_streams'] = cfg.max_concurrent_streams;
+  const sp = cfg.keepalive?.server_parameters;
+  if (sp?.max_connection_idle) o['grpc.max_connection_idle_ms'] = sp.max_connection_idle;
+  if (sp?.max_connection_age) o['grpc.max_connection_age_ms'] = sp.max_connection_age;
+  if (sp?.max_connection_age_grace) o['grpc.max_connection_age_grace_ms'] = sp.max_connection_age_grace;
+  if (sp?.time) o['grpc.keepalive_time_ms'] = sp.time;
+  if (sp?.timeout) o['grpc.keepalive_timeout_ms'] = sp.timeout;
+  return o;
+}
+
+export class OtlpGrpcServer {
+  private server: grpc.Server | undefined;
+  private port = 0;
+
+  constructor(
+    private readonly cfg: GrpcConfig,
+    private readonly consumers: Map<Signal, Consumer<any>>,
+    private readonly codec: WireCodec,
+    private readonly metrics: ReceiverMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = new grpc.Server(serverOptions(this.cfg));
+    for (const [signal, consumer] of this.consumers)
+      server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
+    let creds = grpc.ServerCredentials.createInsecure();
+    if (this.cfg.tls) {
+      const tls = await loadTls(this.cfg.tls).catch((err) => {
+        throw new Error(`otlp receiver: gRPC on ${this.cfg.endpoint}: ${errorMessage(err)}`);
+      });
+      creds = grpc.ServerCredentials.createSsl(
+        tls.clientCa ?? null,
+        [{ cert_chain: tls.cert, private_key: tls.key }],
+        tls.clientCa !== undefined,
+      );
+    }
+    const target =
+      this.cfg.transport === 'unix' ? `unix:${this.cfg.endpoint}` : bindTarget(this.cfg.endpoint);
+    this.port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(target, creds, (err, port) => {
+        if (err)
+          reject(new Error(`otlp receiver: cannot listen for gRPC on ${this.cfg.endpoint}: ${err.message}`));
+        else resolve(port);
+      });
+    });
+    this.server = server;
+    this.logger.info({ endpoint: this.cfg.endpoint, port: this.port }, 'Starting GRPC server');
+  }
+
+  /** The bound port (resolved when the endpoint said 0). */
+  boundPort(): number {
+    return this.port;
+  }
+
+  /** Stops accepting, lets in-flight calls finish for up to graceMs, then cancels the rest. */
+  async shutdown(graceMs: number): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private handler(signal: Signal, consumer: Consumer<any>): grpc.handleUnaryCall<Decoded, Answer> {
+    const { codec, metrics, logger } = this;
+    const includeMetadata = this.cfg.include_metadata;
+    return (call, callback) => {
+      const { data, error } = call.request;
+      if (data === undefined) {
+        logger.debug({ err: errorMessage(error) }, 'otlp/grpc: bad request');
+        callback({ code: Code.INVALID_ARGUMENT, details: errorMessage(error) });
+        return;
+      }
+      const ctx: RequestContext = { clientAddress: call.getPeer() };
+      if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
+      deliver(signal, data, consumer, ctx, metrics).then(
+        (out) => {
+          if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
+          let md: grpc.Metadata | undefined;
+          if (out.retryAfterMs !== undefined) {
+            md = new grpc.Metadata();
+            md.set(
+              'grpc-status-details-bin',
+              toBuffer(codec.status('proto', out.code, out.message, out.retryAfterMs)),
+            );
+          }
+          callback({ code: out.code, details: out.message, metadata: md });
+        },
+        (err) => callback({ code: grpc.status.INTERNAL, details: errorMessage(err) }),
+      );
+    };
+  }
+}
+
+/** grpc-js wants host:port; an empty host means every interface. */
+function bindTarget(endpoint: string): string {
+  return endpoint.startsWith(':') ? `0.0.0.0${endpoint}` : endpoint;
+}

@@ -1,0 +1,78 @@
+// Reads an HTTP request body under a byte limit, decompressing gzip/zlib. The
+// limit holds for the bytes on the wire and for the decompressed bytes, so a
+// compression bomb is stopped at the limit rather than inflated in memory.
+import type { IncomingMessage } from 'node:http';
+import { gunzip, inflate, type ZlibOptions } from 'node:zlib';
+
+export class BodyError extends Error {
+  constructor(
+    readonly httpStatus: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function tooLarge(limit: number): BodyError {
+  return new BodyError(413, `request body too large: exceeds max_request_body_size of ${limit} bytes`);
+}
+
+/** Collects the raw body; rejects with 413 as soon as it passes `limit` bytes. */
+export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Stop reading; the 413 response closes the connection.
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new BodyError(400, `failed to read request body: ${err.message}`));
+    };
+    const onAborted = () => onError(new Error('client aborted the request'));
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+type Inflater = (buf: Buffer, opts: ZlibOptions, cb: (err: Error | null, out: Buffer) => void) => void;
+
+const INFLATERS: Record<string, Inflater> = { gzip: gunzip, zlib: inflate, deflate: inflate };
+
+/** True if this receiver can decode the Content-Encoding at all. */
+export function knownEncoding(enc: string): boolean {
+  return enc === '' || enc === 'identity' || enc in INFLATERS;
+}
+
+/** Decompresses `buf` (zlib thread pool) without producing more than `limit` bytes. */
+export function decompress(enc: string, buf: Buffer, limit: number): Promise<Buffer> {
+  const fn = INFLATERS[enc];
+  if (!fn) return Promise.resolve(buf);
+  return new Promise((resolve, reject) => {
+    fn(buf, { maxOutputLength: Math.max(1, limit) }, (err, out) => {
+      if (!err) resolve(out);
+      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(limit));
+      else reject(new BodyError(400, `failed to decompress ${enc} request body: ${err.message}`));
+    });
+  });
+}

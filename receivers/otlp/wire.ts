@@ -1,0 +1,19 @@
+// What the servers need from the OTLP codec, per wire encoding. codec.ts binds
+// this to src/codec; keeping the servers on this interface keeps them small.
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+
+export type WireEncoding = 'proto' | 'json';
+
+export interface WireCodec {
+  /** Decodes an Export*ServiceRequest; throws (DecodeError) with a message fit for the sender. */
+  decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array): SignalDataMap[S];
+  /** An Export*ServiceResponse; `partial_success` set when rejected > 0. */
+  response(signal: Signal, enc: WireEncoding, rejected: number, message: string): Uint8Array;
+  /** A google.rpc.Status, with a google.rpc.RetryInfo detail when retryAfterMs is given. */
+  status(enc: WireEncoding, code: number, message: string, retryAfterMs?: number): Uint8Array;
+}
+
+export const CONTENT_TYPE: Record<WireEncoding, string> = {
+  proto: 'application/x-protobuf',
+  json: 'application/json',
+};
