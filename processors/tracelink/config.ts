@@ -3,8 +3,12 @@ import { z } from 'zod';
 // Tsunagi's own processor (no collector equivalent): links log records to
 // traces by finding the trace context the application wrote into the log.
 export const configSchema = z.strictObject({
-  trace_id_keys: z.array(z.string().min(1)).default(['trace_id', 'traceId', 'trace.id', 'traceid']),
-  span_id_keys: z.array(z.string().min(1)).default(['span_id', 'spanId', 'span.id', 'spanid']),
+  trace_id_keys: z
+    .array(z.string().min(1))
+    .default(['trace_id', 'traceId', 'TraceId', 'trace.id', 'traceid', 'otelTraceID']),
+  span_id_keys: z
+    .array(z.string().min(1))
+    .default(['span_id', 'spanId', 'SpanId', 'span.id', 'spanid', 'otelSpanID']),
   trace_flags_keys: z.array(z.string().min(1)).default(['trace_flags', 'traceFlags', 'trace.flags']),
   traceparent_keys: z.array(z.string().min(1)).default(['traceparent']),
   /** Keys whose value is a request ID; a record with one and no trace context gets a derived trace ID. */

@@ -89,6 +89,8 @@ describe('tracelink: bodies', () => {
     ['JSON text', `{"level":"info","traceId":"${T}","spanId":"${S}"}`, [T, S, 0]],
     ['ECS', `{"message":"x","trace.id": "${T}", "span.id": "${S}"}`, [T, S, 0]],
     ['lowercase keys', `traceid: ${T} spanid: ${S}`, [T, S, 0]],
+    ['.NET', `{"TraceId":"${T}","SpanId":"${S}"}`, [T, S, 0]],
+    ['Python logging', `INFO [app] [trace_id=0 otelTraceID=${T} otelSpanID=${S}] hello`, [T, S, 0]],
     ['single quotes', `ctx={'trace_id': '${T}'}`, [T, '', 0]],
     ['traceparent', `request done traceparent=00-${T}-${S}-01 status=200`, [T, S, 1]],
     ['quoted traceparent', `{"traceparent":"00-${T}-${S}-00"}`, [T, S, 0]],
