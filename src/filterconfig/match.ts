@@ -160,5 +160,5 @@ export function compileIncludeExclude(
   if (!include && !exclude) return undefined;
   const inc = include ? compileMatcher(include, signal) : undefined;
   const exc = exclude ? compileMatcher(exclude, signal) : undefined;
-  return (t) => (!inc || inc(t)) && (!exc || !exc(t));
+  return (t) => (!inc || inc(t)) && !exc?.(t);
 }
