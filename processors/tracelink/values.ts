@@ -4,15 +4,19 @@
 import { isValidSpanId, isValidTraceId } from '../../src/pdata/ids.js';
 import type { AnyValue } from '../../src/pdata/types.js';
 
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
+// Hex digit values by char code (-1: not a hex digit); a table beats branches here.
+const NIBBLE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[97 + i] = 10 + i;
+  NIBBLE[65 + i] = 10 + i;
 }
 
 function isHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (nibble(s.charCodeAt(i)) < 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255 || NIBBLE[c] < 0) return false;
+  }
   return true;
 }
 
@@ -21,10 +25,13 @@ export function hexId(text: string, bytes: number): Uint8Array | undefined {
   if (text.length !== bytes * 2) return undefined;
   const id = new Uint8Array(bytes);
   let any = 0;
-  for (let i = 0; i < bytes; i++) {
-    const hi = nibble(text.charCodeAt(2 * i));
-    const lo = nibble(text.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) return undefined;
+  for (let i = 0, j = 0; i < bytes; i++, j += 2) {
+    const a = text.charCodeAt(j);
+    const b = text.charCodeAt(j + 1);
+    if (a > 255 || b > 255) return undefined;
+    const hi = NIBBLE[a];
+    const lo = NIBBLE[b];
+    if ((hi | lo) < 0) return undefined;
     any |= id[i] = (hi << 4) | lo;
   }
   return any === 0 ? undefined : id;
