@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { actionSchema, validateActions } from '../../src/attraction/config.js';
+import { matchPropertiesSchema } from '../../src/filterconfig/config.js';
+
+// Keys of the collector's attributes processor (contrib processor/attributesprocessor).
+export const configSchema = z
+  .strictObject({
+    actions: z.array(actionSchema).default([]),
+    include: matchPropertiesSchema.optional(),
+    exclude: matchPropertiesSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.actions.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'missing required field "actions"' });
+    validateActions(c.actions, ctx, ['actions']);
+  });
+
+export type AttributesConfig = z.output<typeof configSchema>;

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConsumerError } from '../../src/component/errors.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { configSchema } from './config.js';
+import { factory } from './factory.js';
+import { MemoryLimiter, type MemorySource } from './limiter.js';
+import { computeLimits, totalMemoryBytes } from './memory.js';
+import { MemoryLimiterProcessor } from './processor.js';
+
+const MiB = 1024 * 1024;
+
+class FakeMemory implements MemorySource {
+  rssBytes = 0;
+  gcs = 0;
+  freedByGc = 0;
+  t = 0;
+  rss = () => this.rssBytes;
+  gc = () => {
+    this.gcs++;
+    this.rssBytes -= this.freedByGc;
+  };
+  now = () => this.t;
+}
+
+function setup(cfg: Record<string, unknown>) {
+  const config = configSchema.parse(cfg);
+  const mem = new FakeMemory();
+  const lines: { level: string; msg: string }[] = [];
+  const logger = silentLogger();
+  logger.warn = ((_o: unknown, msg: string) => lines.push({ level: 'warn', msg })) as any;
+  logger.info = ((_o: unknown, msg: string) => lines.push({ level: 'info', msg })) as any;
+  const limiter = new MemoryLimiter(
+    computeLimits(config),
+    config.check_interval,
+    { soft: config.min_gc_interval_when_soft_limited, hard: config.min_gc_interval_when_hard_limited },
+    logger,
+    mem,
+  );
+  const next = new CollectingConsumer<'logs'>();
+  const p = new MemoryLimiterProcessor(limiter, next);
+  return { mem, limiter, next, p, lines };
+}
+
+const empty = { resourceLogs: [] };
+
+describe('memory_limiter config', () => {
+  it('accepts the collector fixture', () => {
+    const raw = parse(
+      readFileSync(
+        new URL('../../../shared/conformance/collector-configs/memorylimiterprocessor.yaml', import.meta.url),
+        'utf8',
+      ),
+    );
+    expect(configSchema.parse(raw)).toMatchObject({
+      check_interval: 5000,
+      limit_mib: 4000,
+      spike_limit_mib: 500,
+    });
+  });
+
+  it.each([
+    [{ limit_mib: 100 }, "'check_interval' must be greater than zero"],
+    [{ check_interval: '1s' }, "'limit_mib' or 'limit_percentage' must be greater than zero"],
+    [
+      { check_interval: '1s', limit_mib: 100, spike_limit_mib: 100 },
+      "'spike_limit_mib' must be smaller than 'limit_mib'",
+    ],
+    [{ check_interval: '1s', limit_percentage: 101 }, 'less than or equal to hundred'],
+    [
+      { check_interval: '1s', limit_percentage: 50, spike_limit_percentage: 60 },
+      "'spike_limit_percentage' must be smaller than 'limit_percentage'",
+    ],
+  ])('rejects %j', (cfg, message) => {
+    expect(() => configSchema.parse(cfg)).toThrow(message);
+  });
+
+  it('computes the limits the way the README examples do', () => {
+    const l1 = computeLimits(
+      configSchema.parse({ check_interval: '1s', limit_mib: 4000, spike_limit_mib: 800 }),
+    );
+    expect([l1.hardBytes / MiB, l1.softBytes / MiB]).toEqual([4000, 3200]);
+    const l2 = computeLimits(
+      configSchema.parse({ check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 15 }),
+      () => 1000 * MiB,
+    );
+    expect([l2.hardBytes / MiB, l2.softBytes / MiB]).toEqual([800, 650]);
+    // spike defaults to 20% of the limit; limit_mib wins over the percentage
+    const l3 = computeLimits(
+      configSchema.parse({ check_interval: '1s', limit_mib: 1000, limit_percentage: 10 }),
+      () => 1,
+    );
+    expect([l3.hardBytes / MiB, l3.softBytes / MiB]).toEqual([1000, 800]);
+  });
+
+  it('takes the cgroup limit (v2, then v1) and caps it at the machine memory', () => {
+    const files: Record<string, number | undefined> = { '/sys/fs/cgroup/memory.max': 512 * MiB };
+    expect(totalMemoryBytes((p) => files[p], 4096 * MiB)).toBe(512 * MiB);
+    expect(totalMemoryBytes((p) => (p.endsWith('limit_in_bytes') ? 256 * MiB : undefined), 4096 * MiB)).toBe(
+      256 * MiB,
+    );
+    expect(totalMemoryBytes(() => undefined, 4096 * MiB)).toBe(4096 * MiB);
+  });
+});
+
+describe('memory_limiter processor', () => {
+  it('passes data below the soft limit and refuses (retryable, throttled) above it', async () => {
+    const { mem, limiter, next, p, lines } = setup({
+      check_interval: '1h',
+      limit_mib: 100,
+      spike_limit_mib: 20,
+    });
+    mem.rssBytes = 50 * MiB;
+    await p.start(emptyHost);
+    await p.consume(empty);
+    expect(next.received).toHaveLength(1);
+
+    mem.rssBytes = 85 * MiB;
+    limiter.check();
+    const err = await p.consume(empty).catch((e) => e);
+    expect(err).toBeInstanceOf(ConsumerError);
+    expect(err).toMatchObject({
+      retryable: true,
+      throttled: true,
+      message: 'data refused due to high memory usage',
+    });
+    limiter.check();
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1); // transition logged once
+    expect(mem.gcs).toBe(0);
+
+    mem.rssBytes = 40 * MiB;
+    limiter.check();
+    await p.consume(empty);
+    expect(next.received).toHaveLength(2);
+    expect(lines.at(-1)?.msg).toMatch(/Resuming normal operation/);
+    await p.shutdown();
+  });
+
+  it('forces a GC above the hard limit and re-measures', async () => {
+    const { mem, limiter, p } = setup({ check_interval: '1h', limit_mib: 100, spike_limit_mib: 20 });
+    mem.rssBytes = 120 * MiB;
+    mem.freedByGc = 60 * MiB;
+    await p.start(emptyHost);
+    expect(mem.gcs).toBe(1);
+    expect(limiter.current).toBe('normal');
+    mem.rssBytes = 120 * MiB;
+    mem.freedByGc = 0;
+    limiter.check();
+    expect(mem.gcs).toBe(2);
+    expect(limiter.current).toBe('hard');
+    await expect(p.consume(empty)).rejects.toMatchObject({ throttled: true });
+    await p.shutdown();
+  });
+
+  it('factory builds a working processor that shares one limiter per ID', async () => {
+    const config = factory.configSchema.parse({ check_interval: '1s', limit_mib: 1_000_000 });
+    const next = new CollectingConsumer<'logs'>();
+    const a = factory.create(testSettings('memory_limiter', 'processor'), config, 'logs', next);
+    const b = factory.create(
+      testSettings('memory_limiter', 'processor'),
+      config,
+      'traces',
+      new CollectingConsumer(),
+    );
+    await a.start(emptyHost);
+    await b.start(emptyHost);
+    await a.consume(empty);
+    expect(next.received).toHaveLength(1);
+    await a.shutdown();
+    await b.shutdown();
+  });
+});

@@ -1,0 +1,5 @@
+export * from './actions.js';
+export * from './config.js';
+export * from './convert.js';
+export * from './hash.js';
+export * from './regexp.js';
