@@ -1,6 +1,7 @@
 // A small protobuf wire reader and writer, enough for Jaeger's api_v2 model.
 // Bounds-checked: a message that does not decode throws a JaegerDecodeError.
 import { JaegerDecodeError } from './model.js';
+import { decodeString } from './string-cache.js';
 
 function bad(msg: string): never {
   throw new JaegerDecodeError(`malformed protobuf: ${msg}`);
@@ -97,7 +98,7 @@ export class ProtoReader {
 
   string(): string {
     const end = this.delimited();
-    const s = this.buf.toString('utf8', this.pos, end);
+    const s = decodeString(this.buf, this.pos, end - this.pos);
     this.pos = end;
     return s;
   }

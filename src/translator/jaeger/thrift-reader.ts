@@ -3,6 +3,7 @@
 // truncated or garbage datagram throws a JaegerDecodeError instead of reading
 // past the end. Both readers report types in the binary protocol's numbering.
 import { JaegerDecodeError } from './model.js';
+import { decodeString } from './string-cache.js';
 
 export const TType = {
   STOP: 0,
@@ -73,7 +74,7 @@ abstract class BaseReader {
   readString(): string {
     const n = this.readLength();
     const p = this.need(n);
-    return this.buf.toString('utf8', p, p + n);
+    return decodeString(this.buf, p, n);
   }
 
   readBinary(): Uint8Array {
