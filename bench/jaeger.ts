@@ -83,7 +83,7 @@ async function sendUdp(cmd: Extract<Cmd, { kind: 'udp' }>): Promise<Done> {
   const end = start + cmd.seconds * 1000;
   while (performance.now() < end) {
     const due = Math.floor(((performance.now() - start) / 1000) * perSecond);
-    while (sent < due && inflight < 256) {
+    while (sent < due && inflight < 16) {
       inflight++;
       sent++;
       sock.send(payload, (err) => {
