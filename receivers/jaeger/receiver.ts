@@ -1,0 +1,78 @@
+// The `jaeger` receiver: starts one server per protocol named in the config.
+import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
+import type { Consumer } from '../../src/component/consumer.js';
+import type { JaegerReceiverConfig } from './config.js';
+import { GrpcServer } from './grpc-server.js';
+import { HttpServer } from './http-server.js';
+import { Ingest } from './ingest.js';
+import { UdpServer } from './udp-server.js';
+
+type Proto = 'grpc' | 'thrift_http' | 'thrift_compact' | 'thrift_binary';
+
+export class JaegerReceiver implements Component {
+  /** Bound ports by protocol, known after start (useful with port 0). */
+  readonly ports: Partial<Record<Proto, number>> = {};
+  private readonly servers: { name: Proto; start(): Promise<number>; shutdown(): Promise<void> }[] = [];
+  private readonly udp: UdpServer[] = [];
+
+  constructor(settings: ComponentSettings, config: JaegerReceiverConfig, next: Consumer<'traces'>) {
+    const p = config.protocols ?? {};
+    const dropCounter = settings.metrics.counter(
+      'otelcol_receiver_jaeger_udp_dropped_datagrams_total',
+      'Agent UDP datagrams dropped because the receive queue was full.',
+      ['receiver', 'transport'],
+    );
+    if (p.thrift_compact) {
+      const s = new UdpServer(
+        p.thrift_compact,
+        'compact',
+        new Ingest(settings, 'udp_thrift_compact', next),
+        (n) => dropCounter.inc({ receiver: settings.id, transport: 'udp_thrift_compact' }, n),
+      );
+      this.udp.push(s);
+      this.servers.push({ name: 'thrift_compact', start: () => s.start(), shutdown: () => s.shutdown() });
+    }
+    if (p.thrift_binary) {
+      const s = new UdpServer(
+        p.thrift_binary,
+        'binary',
+        new Ingest(settings, 'udp_thrift_binary', next),
+        (n) => dropCounter.inc({ receiver: settings.id, transport: 'udp_thrift_binary' }, n),
+      );
+      this.udp.push(s);
+      this.servers.push({ name: 'thrift_binary', start: () => s.start(), shutdown: () => s.shutdown() });
+    }
+    if (p.thrift_http) {
+      const s = new HttpServer(p.thrift_http, new Ingest(settings, 'collector_http', next));
+      this.servers.push({ name: 'thrift_http', start: () => s.start(), shutdown: () => s.shutdown() });
+    }
+    if (p.grpc) {
+      const s = new GrpcServer(p.grpc, new Ingest(settings, 'grpc', next));
+      this.servers.push({ name: 'grpc', start: () => s.start(), shutdown: () => s.shutdown() });
+    }
+  }
+
+  async start(_host?: Host): Promise<void> {
+    try {
+      for (const s of this.servers) this.ports[s.name] = await s.start();
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.shutdown()));
+  }
+
+  /** UDP datagrams received and dropped (queue full), summed over both agent ports. */
+  udpStats(): { received: number; dropped: number } {
+    let received = 0;
+    let dropped = 0;
+    for (const u of this.udp) {
+      received += u.received;
+      dropped += u.dropped;
+    }
+    return { received, dropped };
+  }
+}
