@@ -1,0 +1,192 @@
+// The request builder (pure): pdata → bulk documents (action line + source),
+// each tied to the pdata item it came from; then cut into _bulk bodies under
+// flush.bytes. Data streams and plain indices both get `create` (a 409 then
+// means "already there").
+import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
+import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
+import type { ElasticsearchConfig } from './config.js';
+import {
+  isRoutingAttr,
+  logDocument,
+  type MappingMode,
+  resourceFragment,
+  scopeFragment,
+  spanDocument,
+  spanEventDocument,
+} from './documents.js';
+import { quote } from './json.js';
+import { type DocType, type Route, Router } from './routing.js';
+
+export interface ItemRef {
+  rl: number;
+  sl: number;
+  /** The log record or span. */
+  item: object;
+}
+
+export interface BulkDoc {
+  /** `{"create":{...}}` (no newline). */
+  action: string;
+  source: string;
+  index: string;
+  /** Index into BuildResult.refs. */
+  ref: number;
+}
+
+export interface BuildResult {
+  docs: BulkDoc[];
+  refs: ItemRef[];
+  rejected: { ref: number; reason: string }[];
+}
+
+export class BulkBuilder {
+  private readonly router: Router;
+  private readonly mode: MappingMode;
+  private readonly actions = new Map<string, string>();
+
+  constructor(private readonly cfg: ElasticsearchConfig) {
+    this.router = new Router(cfg);
+    this.mode = cfg.mapping.mode;
+  }
+
+  private action(index: string, id?: string, pipeline?: string): string {
+    if (id === undefined && pipeline === undefined) {
+      let a = this.actions.get(index);
+      if (a === undefined) {
+        a = `{"create":{"_index":${quote(index)}}}`;
+        if (this.actions.size < 1000) this.actions.set(index, a);
+      }
+      return a;
+    }
+    let a = `{"create":{"_index":${quote(index)}`;
+    if (id !== undefined) a += `,"_id":${quote(id)}`;
+    if (pipeline !== undefined) a += `,"pipeline":${quote(pipeline)}`;
+    return `${a}}}`;
+  }
+
+  /** The route for an item: the scope-level one unless the item has its own routing attributes. */
+  private routeFor(
+    type: DocType,
+    own: KeyValue[],
+    scopeLists: KeyValue[][],
+    base: Route | undefined,
+    ts: bigint,
+  ) {
+    if (base && !hasRoutingAttr(own)) return base;
+    return this.router.route(type, [own, ...scopeLists], ts);
+  }
+
+  logs(data: LogsData): BuildResult {
+    const out: BuildResult = { docs: [], refs: [], rejected: [] };
+    const mode = this.mode;
+    const dynId = this.cfg.logs_dynamic_id.enabled;
+    const dynPipe = this.cfg.logs_dynamic_pipeline.enabled;
+    const dateDependent = this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceLogs.length; r++) {
+      const rl = data.resourceLogs[r];
+      const res = resourceFragment(mode, rl.resource, rl.schemaUrl);
+      for (let s = 0; s < rl.scopeLogs.length; s++) {
+        const sl = rl.scopeLogs[s];
+        const scope = scopeFragment(mode, sl.scope, sl.schemaUrl);
+        const lists = [sl.scope.attributes, rl.resource.attributes];
+        const base = dateDependent ? undefined : this.router.route('logs', lists, 0n);
+        for (const rec of sl.logRecords) {
+          const ref = out.refs.length;
+          out.refs.push({ rl: r, sl: s, item: rec });
+          const route = this.routeFor(
+            'logs',
+            rec.attributes,
+            lists,
+            base,
+            rec.timeUnixNano || rec.observedTimeUnixNano,
+          );
+          const doc = logDocument(mode, rec, res, scope, route.ds);
+          if ('error' in doc) {
+            out.rejected.push({ ref, reason: doc.error });
+            continue;
+          }
+          const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
+          const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
+          out.docs.push({
+            action: this.action(route.index, id, pipe),
+            source: doc.source,
+            index: route.index,
+            ref,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  traces(data: TracesData): BuildResult {
+    const out: BuildResult = { docs: [], refs: [], rejected: [] };
+    const mode = this.mode;
+    const dateDependent = this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceSpans.length; r++) {
+      const rs = data.resourceSpans[r];
+      const res = resourceFragment(mode, rs.resource, rs.schemaUrl);
+      for (let s = 0; s < rs.scopeSpans.length; s++) {
+        const ss = rs.scopeSpans[s];
+        const scope = scopeFragment(mode, ss.scope, ss.schemaUrl);
+        const lists = [ss.scope.attributes, rs.resource.attributes];
+        const base = dateDependent ? undefined : this.router.route('traces', lists, 0n);
+        const evBase = dateDependent ? undefined : this.router.route('logs', lists, 0n);
+        for (const span of ss.spans) {
+          const ref = out.refs.length;
+          out.refs.push({ rl: r, sl: s, item: span });
+          const route = this.routeFor('traces', span.attributes, lists, base, span.startTimeUnixNano);
+          const doc = spanDocument(mode, span, res, scope, route.ds);
+          if ('error' in doc) {
+            out.rejected.push({ ref, reason: doc.error });
+            continue;
+          }
+          out.docs.push({ action: this.action(route.index), source: doc.source, index: route.index, ref });
+          for (const ev of span.events) {
+            // Span events are log documents, so they sit next to the service's logs in Kibana.
+            const evRoute = this.routeFor('logs', ev.attributes, lists, evBase, ev.timeUnixNano);
+            const src = spanEventDocument(mode, ev, span, res, scope, evRoute.ds);
+            out.docs.push({ action: this.action(evRoute.index), source: src, index: evRoute.index, ref });
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function hasRoutingAttr(kvs: KeyValue[]): boolean {
+  for (let i = 0; i < kvs.length; i++) if (isRoutingAttr(kvs[i].key)) return true;
+  return false;
+}
+
+function attrText(kvs: KeyValue[], key: string): string | undefined {
+  const kv = findAttr(kvs, key);
+  const s = kv ? anyValueToString(kv.value) : '';
+  return s || undefined;
+}
+
+/** Cuts documents into _bulk bodies (NDJSON) of at most `maxBytes` (approximate, UTF-16 length). */
+export function chunkDocs(docs: BulkDoc[], maxBytes: number): BulkDoc[][] {
+  const out: BulkDoc[][] = [];
+  let cur: BulkDoc[] = [];
+  let size = 0;
+  for (const d of docs) {
+    const n = d.action.length + d.source.length + 2;
+    if (cur.length > 0 && size + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(d);
+    size += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+export function bulkBody(docs: BulkDoc[]): string {
+  let s = '';
+  for (let i = 0; i < docs.length; i++) s += `${docs[i].action}\n${docs[i].source}\n`;
+  return s;
+}
