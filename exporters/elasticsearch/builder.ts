@@ -4,6 +4,7 @@
 // means "already there").
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
+import { type BulkChunk, BulkWriter } from './bulk-body.js';
 import type { ElasticsearchConfig } from './config.js';
 import {
   isRoutingAttr,
@@ -24,17 +25,9 @@ export interface ItemRef {
   item: object;
 }
 
-export interface BulkDoc {
-  /** `{"create":{...}}` (no newline). */
-  action: string;
-  source: string;
-  index: string;
-  /** Index into BuildResult.refs. */
-  ref: number;
-}
-
 export interface BuildResult {
-  docs: BulkDoc[];
+  /** _bulk bodies under flush.bytes. */
+  chunks: BulkChunk[];
   refs: ItemRef[];
   rejected: { ref: number; reason: string }[];
 }
@@ -77,7 +70,8 @@ export class BulkBuilder {
   }
 
   logs(data: LogsData): BuildResult {
-    const out: BuildResult = { docs: [], refs: [], rejected: [] };
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    const out: BuildResult = { chunks: w.chunks, refs: [], rejected: [] };
     const mode = this.mode;
     const dynId = this.cfg.logs_dynamic_id.enabled;
     const dynPipe = this.cfg.logs_dynamic_pipeline.enabled;
@@ -107,12 +101,7 @@ export class BulkBuilder {
           }
           const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
           const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
-          out.docs.push({
-            action: this.action(route.index, id, pipe),
-            source: doc.source,
-            index: route.index,
-            ref,
-          });
+          w.add(this.action(route.index, id, pipe), doc.source, route.index, ref);
         }
       }
     }
@@ -120,7 +109,8 @@ export class BulkBuilder {
   }
 
   traces(data: TracesData): BuildResult {
-    const out: BuildResult = { docs: [], refs: [], rejected: [] };
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    const out: BuildResult = { chunks: w.chunks, refs: [], rejected: [] };
     const mode = this.mode;
     const dateDependent = this.cfg.logstash_format.enabled;
     for (let r = 0; r < data.resourceSpans.length; r++) {
@@ -141,12 +131,12 @@ export class BulkBuilder {
             out.rejected.push({ ref, reason: doc.error });
             continue;
           }
-          out.docs.push({ action: this.action(route.index), source: doc.source, index: route.index, ref });
+          w.add(this.action(route.index), doc.source, route.index, ref);
           for (const ev of span.events) {
             // Span events are log documents, so they sit next to the service's logs in Kibana.
             const evRoute = this.routeFor('logs', ev.attributes, lists, evBase, ev.timeUnixNano);
             const src = spanEventDocument(mode, ev, span, res, scope, evRoute.ds);
-            out.docs.push({ action: this.action(evRoute.index), source: src, index: evRoute.index, ref });
+            w.add(this.action(evRoute.index), src, evRoute.index, ref);
           }
         }
       }
@@ -164,29 +154,4 @@ function attrText(kvs: KeyValue[], key: string): string | undefined {
   const kv = findAttr(kvs, key);
   const s = kv ? anyValueToString(kv.value) : '';
   return s || undefined;
-}
-
-/** Cuts documents into _bulk bodies (NDJSON) of at most `maxBytes` (approximate, UTF-16 length). */
-export function chunkDocs(docs: BulkDoc[], maxBytes: number): BulkDoc[][] {
-  const out: BulkDoc[][] = [];
-  let cur: BulkDoc[] = [];
-  let size = 0;
-  for (const d of docs) {
-    const n = d.action.length + d.source.length + 2;
-    if (cur.length > 0 && size + n > maxBytes) {
-      out.push(cur);
-      cur = [];
-      size = 0;
-    }
-    cur.push(d);
-    size += n;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-export function bulkBody(docs: BulkDoc[]): string {
-  let s = '';
-  for (let i = 0; i < docs.length; i++) s += `${docs[i].action}\n${docs[i].source}\n`;
-  return s;
 }

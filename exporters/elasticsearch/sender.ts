@@ -19,7 +19,8 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
-import { BulkBuilder, type BulkDoc, bulkBody, chunkDocs } from './builder.js';
+import { BulkBuilder } from './builder.js';
+import { type BulkChunk, BulkWriter, type DocSpan, sourceOf } from './bulk-body.js';
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { createPool } from './http.js';
@@ -27,14 +28,14 @@ import { quote } from './json.js';
 import { subsetLogs, subsetTraces } from './subset.js';
 
 interface Failure {
-  doc: BulkDoc;
+  doc: DocSpan;
   status: number;
   reason: string;
 }
 
 interface Round {
-  itemRetry: BulkDoc[];
-  requestRetry: BulkDoc[];
+  itemRetry: DocSpan[];
+  requestRetry: DocSpan[];
   permanent: Failure[];
   retryAfterMs?: number;
   message?: string;
@@ -101,7 +102,7 @@ export class ElasticsearchSender implements SendFunctions {
     for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
 
     const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
-    let pending = built.docs;
+    let pending = built.chunks;
     for (let attempt = 0; ; attempt++) {
       round.itemRetry = [];
       await this.bulkAll(pending, abort, round);
@@ -113,7 +114,7 @@ export class ElasticsearchSender implements SendFunctions {
       )
         break;
       await sleep(this.backoff(attempt), abort);
-      pending = round.itemRetry;
+      pending = BulkWriter.repack(round.itemRetry, this.cfg.flush.bytes);
     }
 
     for (const f of round.permanent)
@@ -160,9 +161,8 @@ export class ElasticsearchSender implements SendFunctions {
     return base * (0.5 + Math.random() * 0.5);
   }
 
-  /** Sends all documents in flush.bytes-sized bodies, num_workers at a time. */
-  private async bulkAll(docs: BulkDoc[], abort: AbortSignal, round: Round): Promise<void> {
-    const chunks = chunkDocs(docs, this.cfg.flush.bytes);
+  /** Sends all bodies, num_workers at a time. */
+  private async bulkAll(chunks: BulkChunk[], abort: AbortSignal, round: Round): Promise<void> {
     let i = 0;
     const worker = async () => {
       while (i < chunks.length) await this.bulk(chunks[i++], abort, round);
@@ -171,8 +171,9 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   /** One _bulk request; on 413 each half is sent, down to one document. */
-  private async bulk(docs: BulkDoc[], abort: AbortSignal, round: Round): Promise<void> {
-    const res = await this.post(bulkBody(docs), abort);
+  private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round): Promise<void> {
+    const docs = chunk.docs;
+    const res = await this.post(chunk.body(), abort);
     if ('error' in res) {
       round.requestRetry.push(...docs);
       round.message ??= res.error;
@@ -190,8 +191,8 @@ export class ElasticsearchSender implements SendFunctions {
           return;
         }
         const half = Math.ceil(docs.length / 2);
-        await this.bulk(docs.slice(0, half), abort, round);
-        await this.bulk(docs.slice(half), abort, round);
+        for (const part of [docs.slice(0, half), docs.slice(half)])
+          for (const c of BulkWriter.repack(part, Number.POSITIVE_INFINITY)) await this.bulk(c, abort, round);
         return;
       }
       case 'retry':
@@ -232,12 +233,11 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   private async post(
-    ndjson: string,
+    raw: Buffer,
     abort: AbortSignal,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
     const { pool, prefix } = this.pools[this.next++ % this.pools.length];
-    const raw = Buffer.from(ndjson);
     const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
     let res: Dispatcher.ResponseData;
     try {
@@ -252,7 +252,7 @@ export class ElasticsearchSender implements SendFunctions {
       return { error: `_bulk request failed: ${errorMessage(err)}` };
     }
     try {
-      return { status: res.statusCode, body: await res.body.text(), retryAfter: res.headers['retry-after'] };
+      return { status: res.statusCode, body: await readAnswer(res), retryAfter: res.headers['retry-after'] };
     } catch (err) {
       return { error: `_bulk response failed: ${errorMessage(err)}` };
     }
@@ -263,14 +263,16 @@ export class ElasticsearchSender implements SendFunctions {
     const dlq = this.cfg.dead_letter_index!;
     const action = `{"create":{"_index":${quote(dlq)}}}`;
     const now = new Date().toISOString();
-    const docs: BulkDoc[] = failures.map((f) => ({
-      action,
-      index: dlq,
-      ref: f.doc.ref,
-      source: `{"@timestamp":"${now}","message":${quote(f.reason)},"http.response.status_code":${f.status},"error.type":${quote(f.reason.split(':')[0])},"error.reason":${quote(f.reason)},"elasticsearch.index":${quote(f.doc.index)},"document":${quote(f.doc.source)}}`,
-    }));
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    for (const f of failures)
+      w.add(
+        action,
+        `{"@timestamp":"${now}","message":${quote(f.reason)},"http.response.status_code":${f.status},"error.type":${quote(f.reason.split(':')[0])},"error.reason":${quote(f.reason)},"elasticsearch.index":${quote(f.doc.index)},"document":${quote(sourceOf(f.doc))}}`,
+        dlq,
+        f.doc.ref,
+      );
     const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
-    await this.bulkAll(docs, abort, round);
+    await this.bulkAll(w.chunks, abort, round);
     const lost = round.itemRetry.length + round.requestRetry.length + round.permanent.length;
     if (lost > 0)
       this.settings.logger.error(
@@ -278,6 +280,29 @@ export class ElasticsearchSender implements SendFunctions {
         `elasticsearch: could not write ${lost} rejected documents to dead_letter_index ${dlq}`,
       );
   }
+}
+
+/**
+ * The answer's text. A successful _bulk answer is as long as the request has
+ * documents; when its head says `"errors":false` the rest is skipped unread.
+ */
+async function readAnswer(res: Dispatcher.ResponseData): Promise<string> {
+  const parts: Buffer[] = [];
+  let head = true;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (head && res.statusCode >= 200 && res.statusCode < 300) {
+      head = false;
+      const start = chunk.toString('latin1', 0, Math.min(chunk.length, 256));
+      if (/"errors"\s*:\s*false/.test(start)) {
+        for await (const _ of res.body) {
+          // drain
+        }
+        return start;
+      }
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 function sleep(ms: number, abort: AbortSignal): Promise<void> {
