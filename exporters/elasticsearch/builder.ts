@@ -25,10 +25,28 @@ export interface ItemRef {
   item: object;
 }
 
+/** The pdata items of a batch, as parallel arrays (no object per item on the hot path). */
+export class RefList {
+  readonly rl: number[] = [];
+  readonly sl: number[] = [];
+  readonly items: object[] = [];
+  get length(): number {
+    return this.items.length;
+  }
+  add(rl: number, sl: number, item: object): number {
+    this.rl.push(rl);
+    this.sl.push(sl);
+    return this.items.push(item) - 1;
+  }
+  get(i: number): ItemRef {
+    return { rl: this.rl[i], sl: this.sl[i], item: this.items[i] };
+  }
+}
+
 export interface BuildResult {
   /** _bulk bodies under flush.bytes. */
   chunks: BulkChunk[];
-  refs: ItemRef[];
+  refs: RefList;
   rejected: { ref: number; reason: string }[];
 }
 
@@ -71,7 +89,7 @@ export class BulkBuilder {
 
   logs(data: LogsData): BuildResult {
     const w = new BulkWriter(this.cfg.flush.bytes);
-    const out: BuildResult = { chunks: w.chunks, refs: [], rejected: [] };
+    const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
     const mode = this.mode;
     const dynId = this.cfg.logs_dynamic_id.enabled;
     const dynPipe = this.cfg.logs_dynamic_pipeline.enabled;
@@ -82,11 +100,11 @@ export class BulkBuilder {
       for (let s = 0; s < rl.scopeLogs.length; s++) {
         const sl = rl.scopeLogs[s];
         const scope = scopeFragment(mode, sl.scope, sl.schemaUrl);
+        const tail = Buffer.from(`${res}${scope}}`);
         const lists = [sl.scope.attributes, rl.resource.attributes];
         const base = dateDependent ? undefined : this.router.route('logs', lists, 0n);
         for (const rec of sl.logRecords) {
-          const ref = out.refs.length;
-          out.refs.push({ rl: r, sl: s, item: rec });
+          const ref = out.refs.add(r, s, rec);
           const route = this.routeFor(
             'logs',
             rec.attributes,
@@ -94,14 +112,20 @@ export class BulkBuilder {
             base,
             rec.timeUnixNano || rec.observedTimeUnixNano,
           );
-          const doc = logDocument(mode, rec, res, scope, route.ds);
+          const doc = logDocument(mode, rec, route.ds);
           if ('error' in doc) {
             out.rejected.push({ ref, reason: doc.error });
             continue;
           }
           const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
           const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
-          w.add(this.action(route.index, id, pipe), doc.source, route.index, ref);
+          w.add(
+            this.action(route.index, id, pipe),
+            doc.source,
+            route.index,
+            ref,
+            doc.open ? tail : undefined,
+          );
         }
       }
     }
@@ -110,7 +134,7 @@ export class BulkBuilder {
 
   traces(data: TracesData): BuildResult {
     const w = new BulkWriter(this.cfg.flush.bytes);
-    const out: BuildResult = { chunks: w.chunks, refs: [], rejected: [] };
+    const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
     const mode = this.mode;
     const dateDependent = this.cfg.logstash_format.enabled;
     for (let r = 0; r < data.resourceSpans.length; r++) {
@@ -123,8 +147,7 @@ export class BulkBuilder {
         const base = dateDependent ? undefined : this.router.route('traces', lists, 0n);
         const evBase = dateDependent ? undefined : this.router.route('logs', lists, 0n);
         for (const span of ss.spans) {
-          const ref = out.refs.length;
-          out.refs.push({ rl: r, sl: s, item: span });
+          const ref = out.refs.add(r, s, span);
           const route = this.routeFor('traces', span.attributes, lists, base, span.startTimeUnixNano);
           const doc = spanDocument(mode, span, res, scope, route.ds);
           if ('error' in doc) {

@@ -1,22 +1,19 @@
 // _bulk bodies written straight into Buffers: each document's action and
 // source lines are appended as they are rendered, and only their byte offsets
-// are kept. No per-batch megastring and no retained per-document strings, so
-// the garbage collector stays out of the hot path (measured in bench/loki-es.ts).
-
-export interface DocSpan {
-  chunk: BulkChunk;
-  /** Offsets in chunk.buf: the action line starts at `start`, the source at `srcStart`, both end before `end`. */
-  start: number;
-  srcStart: number;
-  end: number;
-  /** The pdata item (index into BuildResult.refs). */
-  ref: number;
-  index: string;
-}
+// are kept (in typed arrays). No per-batch megastring and no retained
+// per-document strings or objects, so the garbage collector stays out of the
+// hot path (measured in bench/loki-es.ts).
 
 export class BulkChunk {
   len = 0;
-  readonly docs: DocSpan[] = [];
+  /** Number of documents. */
+  n = 0;
+  /** Per document: action line start, source start, end (after the newline), pdata item. */
+  starts = new Int32Array(1024);
+  srcs = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  refs = new Int32Array(1024);
+  readonly indices: string[] = [];
   constructor(public buf: Buffer) {}
 
   body(): Buffer {
@@ -29,11 +26,49 @@ export class BulkChunk {
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
   }
+
+  push(start: number, src: number, end: number, ref: number, index: string): void {
+    if (this.n === this.starts.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.srcs = grow(this.srcs);
+      this.ends = grow(this.ends);
+      this.refs = grow(this.refs);
+    }
+    const k = this.n++;
+    this.starts[k] = start;
+    this.srcs[k] = src;
+    this.ends[k] = end;
+    this.refs[k] = ref;
+    this.indices.push(index);
+  }
+}
+
+/** One document of a chunk (made only for documents that need attention). */
+export interface DocSpan {
+  chunk: BulkChunk;
+  k: number;
+}
+
+export function refOf(d: DocSpan): number {
+  return d.chunk.refs[d.k];
+}
+
+export function indexOf(d: DocSpan): string {
+  return d.chunk.indices[d.k];
 }
 
 /** The source line of a document (for the dead-letter index and logs). */
 export function sourceOf(d: DocSpan): string {
-  return d.chunk.buf.toString('utf8', d.srcStart, d.end - 1);
+  return d.chunk.buf.toString('utf8', d.chunk.srcs[d.k], d.chunk.ends[d.k] - 1);
+}
+
+export function spansOf(c: BulkChunk): DocSpan[] {
+  return Array.from({ length: c.n }, (_, k) => ({ chunk: c, k }));
 }
 
 /** Appends documents into chunks of at most `maxBytes` (one oversized document gets a chunk of its own). */
@@ -45,44 +80,41 @@ export class BulkWriter {
 
   private chunkFor(bytes: number): BulkChunk {
     const c = this.cur;
-    if (c && (c.docs.length === 0 || c.len + bytes <= this.maxBytes)) return c;
-    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(Math.min(this.maxBytes, 256 * 1024), bytes)));
+    if (c && (c.n === 0 || c.len + bytes <= this.maxBytes)) return c;
+    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(Math.min(this.maxBytes, 1024 * 1024), bytes * 3)));
     this.chunks.push(next);
     this.cur = next;
     return next;
   }
 
-  add(action: string, source: string, index: string, ref: number): void {
-    const approx = action.length + source.length + 2;
+  /** Appends one document; `tail` (already encoded) completes the source when given. */
+  add(action: string, source: string, index: string, ref: number, tail?: Buffer): void {
+    const approx = action.length + source.length + 2 + (tail ? tail.length : 0);
     const c = this.chunkFor(approx);
     c.ensure(approx * 3);
     const start = c.len;
     c.len += c.buf.write(action, c.len);
     c.buf[c.len++] = 10;
-    const srcStart = c.len;
+    const src = c.len;
     c.len += c.buf.write(source, c.len);
+    if (tail) c.len += tail.copy(c.buf, c.len);
     c.buf[c.len++] = 10;
-    c.docs.push({ chunk: c, start, srcStart, end: c.len, ref, index });
+    c.push(start, src, c.len, ref, index);
   }
 
   /** Copies already-written documents (a retry subset, half of a split) into new chunks. */
   static repack(docs: readonly DocSpan[], maxBytes: number): BulkChunk[] {
     const w = new BulkWriter(maxBytes);
     for (const d of docs) {
-      const n = d.end - d.start;
-      const c = w.chunkFor(n);
-      c.ensure(n);
+      const from = d.chunk;
+      const s = from.starts[d.k];
+      const e = from.ends[d.k];
+      const c = w.chunkFor(e - s);
+      c.ensure(e - s);
       const start = c.len;
-      d.chunk.buf.copy(c.buf, c.len, d.start, d.end);
-      c.len += n;
-      c.docs.push({
-        chunk: c,
-        start,
-        srcStart: start + (d.srcStart - d.start),
-        end: c.len,
-        ref: d.ref,
-        index: d.index,
-      });
+      from.buf.copy(c.buf, c.len, s, e);
+      c.len += e - s;
+      c.push(start, start + (from.srcs[d.k] - s), c.len, from.refs[d.k], from.indices[d.k]);
     }
     return w.chunks;
   }

@@ -1,10 +1,9 @@
 // Documents per mapping mode (pure): log records, spans and span events →
 // JSON source text. Resource and scope parts are rendered once per
 // resource/scope and spliced into every document below them.
-import { hexOf } from '../../src/pdata/ids.js';
 import type { InstrumentationScope, LogRecord, Resource, Span, SpanEvent } from '../../src/pdata/types.js';
 import { ecsResourceField } from './ecs.js';
-import { isoNanos, jsonObject, jsonPairs, jsonValue, quote, textOf } from './json.js';
+import { hex, isoNanos, jsonObject, jsonPairs, jsonValue, quote, textOf } from './json.js';
 
 export type MappingMode = 'otel' | 'ecs' | 'raw' | 'bodymap' | 'none';
 
@@ -73,21 +72,24 @@ export function scopeFragment(mode: MappingMode, sc: InstrumentationScope, schem
   return s + jsonPairs(sc.attributes, 'Scope.', isRoutingAttr);
 }
 
-/** A log record's document, or an error string when the mode cannot represent it. */
+/**
+ * A log record's document, or an error string when the mode cannot represent
+ * it. `open`: the text stops before the resource and scope parts and the
+ * closing brace, which the caller appends once-encoded (they are the same for
+ * every record of a scope).
+ */
 export function logDocument(
   mode: MappingMode,
   rec: LogRecord,
-  res: string,
-  scope: string,
   ds: DataStream | undefined,
-): { source: string } | { error: string } {
+): { source: string; open: boolean } | { error: string } {
   const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
-  const traceId = rec.traceId.length ? hexOf(rec.traceId) : '';
-  const spanId = rec.spanId.length ? hexOf(rec.spanId) : '';
+  const traceId = rec.traceId.length ? hex(rec.traceId) : '';
+  const spanId = rec.spanId.length ? hex(rec.spanId) : '';
   switch (mode) {
     case 'bodymap':
       if (!('kvlistValue' in rec.body)) return { error: 'bodymap mapping mode requires a map body' };
-      return { source: jsonValue(rec.body) };
+      return { source: jsonValue(rec.body), open: false };
     case 'otel': {
       let s = `{"@timestamp":"${isoNanos(ts)}"`;
       if (rec.observedTimeUnixNano) s += `,"observed_timestamp":"${isoNanos(rec.observedTimeUnixNano)}"`;
@@ -102,7 +104,7 @@ export function logDocument(
       if (rec.flags) s += `,"trace_flags":${rec.flags & 0xff}`;
       if (rec.attributes.length) s += `,"attributes":${jsonObject(rec.attributes, isRoutingAttr)}`;
       if (rec.droppedAttributesCount) s += `,"dropped_attributes_count":${rec.droppedAttributesCount}`;
-      return { source: `${s}${res}${scope}}` };
+      return { source: s, open: true };
     }
     case 'ecs': {
       let s = `{"@timestamp":"${isoNanos(ts)}"`;
@@ -113,7 +115,7 @@ export function logDocument(
       if (traceId) s += `,"trace.id":"${traceId}"`;
       if (spanId) s += `,"span.id":"${spanId}"`;
       s += dsFlat(ds);
-      return { source: `${s}${res}${scope}${jsonPairs(rec.attributes, '', isRoutingAttr)}}` };
+      return { source: s + jsonPairs(rec.attributes, '', isRoutingAttr), open: true };
     }
     default: {
       let s = `{"@timestamp":"${isoNanos(ts)}"`;
@@ -125,7 +127,7 @@ export function logDocument(
       if (spanId) s += `,"SpanId":"${spanId}"`;
       s += dsFlat(ds);
       const attrs = jsonPairs(rec.attributes, mode === 'none' ? 'Attributes.' : '', isRoutingAttr);
-      return { source: `${s}${res}${scope}${attrs}}` };
+      return { source: s + attrs, open: true };
     }
   }
 }
@@ -137,9 +139,9 @@ export function spanDocument(
   scope: string,
   ds: DataStream | undefined,
 ): { source: string } | { error: string } {
-  const traceId = hexOf(span.traceId);
-  const spanId = hexOf(span.spanId);
-  const parent = span.parentSpanId.length ? hexOf(span.parentSpanId) : '';
+  const traceId = hex(span.traceId);
+  const spanId = hex(span.spanId);
+  const parent = span.parentSpanId.length ? hex(span.parentSpanId) : '';
   const duration =
     span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
   switch (mode) {
@@ -158,7 +160,7 @@ export function spanDocument(
       if (span.links.length) {
         s += ',"links":[';
         span.links.forEach((l, i) => {
-          s += `${i ? ',' : ''}{"trace_id":"${hexOf(l.traceId)}","span_id":"${hexOf(l.spanId)}"`;
+          s += `${i ? ',' : ''}{"trace_id":"${hex(l.traceId)}","span_id":"${hex(l.spanId)}"`;
           if (l.traceState) s += `,"trace_state":${quote(l.traceState)}`;
           if (l.attributes.length) s += `,"attributes":${jsonObject(l.attributes)}`;
           s += '}';
@@ -202,8 +204,8 @@ export function spanEventDocument(
   scope: string,
   ds: DataStream | undefined,
 ): string {
-  const traceId = hexOf(span.traceId);
-  const spanId = hexOf(span.spanId);
+  const traceId = hex(span.traceId);
+  const spanId = hex(span.spanId);
   if (mode === 'otel') {
     let s = `{"@timestamp":"${isoNanos(ev.timeUnixNano)}"${dsOtel(ds)},"event_name":${quote(ev.name)}`;
     s += `,"trace_id":"${traceId}","span_id":"${spanId}"`;

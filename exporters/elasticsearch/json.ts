@@ -24,12 +24,22 @@ export function jsonValue(v: AnyValue | undefined): string {
   return 'null';
 }
 
-const SAFE = /^[\x20-\x7e]*$/;
+// Printable ASCII except " and \ needs no escaping.
+const SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** JSON string literal; skips JSON.stringify for plain printable ASCII without quotes or backslashes. */
 export function quote(s: string): string {
-  if (s.length < 128 && SAFE.test(s) && !s.includes('"') && !s.includes('\\')) return `"${s}"`;
+  if (s.length < 256 && SAFE.test(s)) return `"${s}"`;
   return JSON.stringify(s);
+}
+
+const hexSlice = (
+  Buffer.prototype as unknown as { hexSlice: (this: Uint8Array, s: number, e: number) => string }
+).hexSlice;
+
+/** Lowercase hex of an ID, in one native call. */
+export function hex(id: Uint8Array): string {
+  return hexSlice.call(id, 0, id.length);
 }
 
 /** `{"k":v,…}` from attributes, skipping keys `skip` says. */

@@ -20,7 +20,7 @@ import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
 import { BulkBuilder } from './builder.js';
-import { type BulkChunk, BulkWriter, type DocSpan, sourceOf } from './bulk-body.js';
+import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spansOf } from './bulk-body.js';
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { createPool } from './http.js';
@@ -118,13 +118,13 @@ export class ElasticsearchSender implements SendFunctions {
     }
 
     for (const f of round.permanent)
-      if (!permanentRefs.has(f.doc.ref)) permanentRefs.set(f.doc.ref, f.reason);
+      if (!permanentRefs.has(refOf(f.doc))) permanentRefs.set(refOf(f.doc), f.reason);
     if (round.permanent.length > 0 && this.cfg.dead_letter_index)
       await this.deadLetter(round.permanent, abort);
 
     const retryRefs = new Set<number>();
-    for (const d of round.itemRetry) retryRefs.add(d.ref);
-    for (const d of round.requestRetry) retryRefs.add(d.ref);
+    for (const d of round.itemRetry) retryRefs.add(refOf(d));
+    for (const d of round.requestRetry) retryRefs.add(refOf(d));
     for (const r of retryRefs) permanentRefs.delete(r);
     const failed = permanentRefs.size;
     if (failed > 0) {
@@ -135,7 +135,7 @@ export class ElasticsearchSender implements SendFunctions {
       );
     }
     if (retryRefs.size > 0) {
-      const refs = [...retryRefs].sort((a, b) => a - b).map((i) => built.refs[i]);
+      const refs = [...retryRefs].sort((a, b) => a - b).map((i) => built.refs.get(i));
       const all = refs.length === built.refs.length;
       throw retryableError(
         `elasticsearch: ${round.message ?? 'documents rejected with a retryable status'}`,
@@ -172,58 +172,60 @@ export class ElasticsearchSender implements SendFunctions {
 
   /** One _bulk request; on 413 each half is sent, down to one document. */
   private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round): Promise<void> {
-    const docs = chunk.docs;
+    const n = chunk.n;
     const res = await this.post(chunk.body(), abort);
     if ('error' in res) {
-      round.requestRetry.push(...docs);
+      round.requestRetry.push(...spansOf(chunk));
       round.message ??= res.error;
       return;
     }
     const out = classifyRequest(res.status, res.body, res.retryAfter, this.retryOn);
     switch (out.kind) {
       case 'split': {
-        if (docs.length === 1) {
+        if (n === 1) {
           round.permanent.push({
-            doc: docs[0],
+            doc: { chunk, k: 0 },
             status: 413,
             reason: 'HTTP 413: document larger than http.max_content_length',
           });
           return;
         }
-        const half = Math.ceil(docs.length / 2);
+        const docs = spansOf(chunk);
+        const half = Math.ceil(n / 2);
         for (const part of [docs.slice(0, half), docs.slice(half)])
           for (const c of BulkWriter.repack(part, Number.POSITIVE_INFINITY)) await this.bulk(c, abort, round);
         return;
       }
       case 'retry':
-        round.requestRetry.push(...docs);
+        round.requestRetry.push(...spansOf(chunk));
         round.message ??= out.message;
         if (res.status === 429) round.throttled = true;
         if (out.retryAfterMs !== undefined)
           round.retryAfterMs = Math.max(round.retryAfterMs ?? 0, out.retryAfterMs);
         return;
       case 'permanent':
-        for (const doc of docs) round.permanent.push({ doc, status: res.status, reason: out.message });
+        for (const doc of spansOf(chunk))
+          round.permanent.push({ doc, status: res.status, reason: out.message });
         return;
       case 'items': {
         let items: ReturnType<typeof classifyItems>;
         try {
-          items = classifyItems(res.body, docs.length, this.retryOn);
+          items = classifyItems(res.body, n, this.retryOn);
         } catch (err) {
-          round.requestRetry.push(...docs);
+          round.requestRetry.push(...spansOf(chunk));
           round.message ??= `unreadable _bulk response: ${errorMessage(err)}`;
           return;
         }
         if (!items) return;
-        for (let k = 0; k < docs.length; k++) {
+        for (let k = 0; k < n; k++) {
           const it = items[k];
           if (it.outcome === ITEM_RETRY) {
-            round.itemRetry.push(docs[k]);
+            round.itemRetry.push({ chunk, k });
             round.message ??= `document rejected with status ${it.status}: ${it.reason}`;
             if (it.status === 429) round.throttled = true;
           } else if (it.outcome === ITEM_PERMANENT)
             round.permanent.push({
-              doc: docs[k],
+              doc: { chunk, k },
               status: it.status,
               reason: it.reason ?? `status ${it.status}`,
             });
@@ -267,9 +269,9 @@ export class ElasticsearchSender implements SendFunctions {
     for (const f of failures)
       w.add(
         action,
-        `{"@timestamp":"${now}","message":${quote(f.reason)},"http.response.status_code":${f.status},"error.type":${quote(f.reason.split(':')[0])},"error.reason":${quote(f.reason)},"elasticsearch.index":${quote(f.doc.index)},"document":${quote(sourceOf(f.doc))}}`,
+        `{"@timestamp":"${now}","message":${quote(f.reason)},"http.response.status_code":${f.status},"error.type":${quote(f.reason.split(':')[0])},"error.reason":${quote(f.reason)},"elasticsearch.index":${quote(indexOf(f.doc))},"document":${quote(sourceOf(f.doc))}}`,
         dlq,
-        f.doc.ref,
+        refOf(f.doc),
       );
     const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
     await this.bulkAll(w.chunks, abort, round);
