@@ -49,6 +49,25 @@ function pairsSize(p: string[]): number {
   return total;
 }
 
+// Resource and scope metadata are the same array for every entry below them:
+// encoded once per request, then copied.
+const shared = new Map<string[], Buffer>();
+
+function sharedPairs(p: string[]): Buffer {
+  let b = shared.get(p);
+  if (b === undefined) {
+    const saveN = n;
+    const size = pairsSize(p);
+    const w = new Writer(Buffer.allocUnsafe(size));
+    w.k = saveN;
+    w.pairs(p);
+    n = saveN;
+    b = w.buf;
+    shared.set(p, b);
+  }
+  return b;
+}
+
 function entrySize(e: LokiEntry): number {
   const at = n;
   push(0);
@@ -57,7 +76,10 @@ function entrySize(e: LokiEntry): number {
   const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);
   let body = 1 + varintLen(ts) + ts;
   body += strField(e.line);
-  body += pairsSize(e.smResource) + pairsSize(e.smScope) + pairsSize(e.smOwn);
+  body +=
+    (e.smResource.length ? sharedPairs(e.smResource).length : 0) +
+    (e.smScope.length ? sharedPairs(e.smScope).length : 0);
+  body += pairsSize(e.smOwn);
   sizes[at] = body;
   return 1 + varintLen(body) + body;
 }
@@ -118,8 +140,8 @@ class Writer {
       this.varint(nanos);
     }
     this.str(0x12, e.line);
-    this.pairs(e.smResource);
-    this.pairs(e.smScope);
+    if (e.smResource.length) this.pos += shared.get(e.smResource)!.copy(this.buf, this.pos);
+    if (e.smScope.length) this.pos += shared.get(e.smScope)!.copy(this.buf, this.pos);
     this.pairs(e.smOwn);
   }
 }
@@ -127,6 +149,7 @@ class Writer {
 /** Encodes one request as an uncompressed PushRequest. */
 export function encodePushRequest(req: LokiRequest): Buffer {
   n = 0;
+  shared.clear();
   let total = 0;
   for (const st of req.streams) {
     const at = n;

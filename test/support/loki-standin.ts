@@ -12,7 +12,7 @@ import { uncompressSync } from 'snappy';
 
 const PROTO = '/work/shared/conformance/proto/loki/pkg/push/push.proto';
 
-function loadPushRequest(): protobuf.Type {
+export function loadPushRequest(): protobuf.Type {
   // gogoproto options only steer Go code generation; the wire format is the plain proto.
   const text = readFileSync(PROTO, 'utf8')
     .replace(/^import "gogoproto\/gogo.proto";$/m, '')
