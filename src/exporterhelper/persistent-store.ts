@@ -22,6 +22,8 @@ export interface StoredBatch<S extends Signal> {
 export interface Recovered {
   index: number;
   items: number;
+  /** Size of the stored record (for the bytes sizer). */
+  bytes: number;
 }
 
 const VERSION = 1;
@@ -59,19 +61,24 @@ export class PersistentStore<S extends Signal> {
         continue;
       }
       const items = v.length >= HEADER ? new DataView(v.buffer, v.byteOffset).getUint32(1) : 0;
-      found.push({ index: i, items });
+      found.push({ index: i, items, bytes: v.length - HEADER });
       this.outstanding.add(i);
     }
     return found;
   }
 
   /** Durably writes a batch; resolves with its index. */
-  async put(data: SignalDataMap[S], ctx: RequestContext | undefined, items: number): Promise<number> {
+  async put(
+    data: SignalDataMap[S],
+    ctx: RequestContext | undefined,
+    items: number,
+    payload?: Uint8Array,
+  ): Promise<number> {
     const i = this.nextIndex++;
     this.outstanding.add(i);
     try {
       await this.client.batch([
-        { op: 'set', key: itemKey(i), value: this.serialize(data, ctx, items) },
+        { op: 'set', key: itemKey(i), value: this.serialize(data, ctx, items, payload) },
         { op: 'set', key: 'wi', value: enc.encode(String(i + 1)) },
       ]);
     } catch (e) {
@@ -123,8 +130,18 @@ export class PersistentStore<S extends Signal> {
     return this.client.close();
   }
 
-  private serialize(data: SignalDataMap[S], ctx: RequestContext | undefined, items: number): Uint8Array {
-    const payload = this.codec.encode(this.signal, data);
+  /** Encodes a batch as the store would (for the bytes sizer, reused by put). */
+  encode(data: SignalDataMap[S]): Uint8Array {
+    return this.codec.encode(this.signal, data);
+  }
+
+  private serialize(
+    data: SignalDataMap[S],
+    ctx: RequestContext | undefined,
+    items: number,
+    encoded?: Uint8Array,
+  ): Uint8Array {
+    const payload = encoded ?? this.codec.encode(this.signal, data);
     const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
     const out = new Uint8Array(HEADER + ctxLen + payload.length);

@@ -1,9 +1,14 @@
 // A bounded FIFO of pending requests consumed by `num_consumers` workers.
-// Size is counted in requests or items (sizer). Used by the memory queue
+// Size is counted in requests, items or bytes (sizer). Used by the memory queue
 // directly and by the persistent queue for the indices it holds on disk.
 
 export interface Sized {
   size: number;
+}
+
+interface Taker<T> {
+  accept?: (item: T) => boolean;
+  resolve: (v: T | undefined) => void;
 }
 
 export class BoundedQueue<T extends Sized> {
@@ -11,7 +16,7 @@ export class BoundedQueue<T extends Sized> {
   private head = 0;
   private used = 0;
   private closed = false;
-  private takers: ((v: T | undefined) => void)[] = [];
+  private takers: Taker<T>[] = [];
   private roomWaiters: (() => void)[] = [];
 
   constructor(readonly capacity: number) {}
@@ -43,9 +48,15 @@ export class BoundedQueue<T extends Sized> {
   /** Adds an entry whose size was reserved (or is added now when `reserved` is false). */
   push(item: T, reserved = false): void {
     if (!reserved) this.used += item.size;
-    const taker = this.takers.shift();
-    if (taker) taker(item);
-    else this.items.push(item);
+    while (this.takers.length > 0) {
+      const t = this.takers.shift()!;
+      if (!t.accept || t.accept(item)) {
+        t.resolve(item);
+        return;
+      }
+      t.resolve(undefined); // a batch that this entry does not fit: it stops waiting
+    }
+    this.items.push(item);
   }
 
   /** Resolves once `size` fits (block_on_overflow), false if the queue closed meanwhile. */
@@ -68,7 +79,34 @@ export class BoundedQueue<T extends Sized> {
       return Promise.resolve(item);
     }
     if (this.closed) return Promise.resolve(undefined);
-    return new Promise((r) => this.takers.push(r));
+    return new Promise((resolve) => this.takers.push({ resolve }));
+  }
+
+  /**
+   * The next entry if `accept` takes it, waiting at most `ms` for one to
+   * arrive; undefined on timeout, on an entry `accept` refuses (left queued)
+   * or once closed and empty. For filling a batch.
+   */
+  takeWithin(ms: number, accept: (item: T) => boolean): Promise<T | undefined> {
+    if (this.head < this.items.length) {
+      return accept(this.items[this.head]) ? this.take() : Promise.resolve(undefined);
+    }
+    if (this.closed || ms <= 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const taker: Taker<T> = {
+        accept,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.takers.indexOf(taker);
+        if (i >= 0) this.takers.splice(i, 1);
+        resolve(undefined);
+      }, ms);
+      this.takers.push(taker);
+    });
   }
 
   /** A worker finished with an entry: its size frees up. */
@@ -87,7 +125,7 @@ export class BoundedQueue<T extends Sized> {
   /** No more entries: idle workers get undefined, waiters for room give up. */
   close(): void {
     this.closed = true;
-    for (const t of this.takers.splice(0)) t(undefined);
+    for (const t of this.takers.splice(0)) t.resolve(undefined);
     this.wakeRoom();
   }
 

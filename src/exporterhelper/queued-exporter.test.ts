@@ -6,6 +6,7 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { createQueuedExporter, type SendFunctions } from './index.js';
+import { otlpBatchCodec } from './otlp-codec.js';
 import type { BatchCodec } from './persistent-store.js';
 import {
   captureLogger,
@@ -203,6 +204,56 @@ describe('exporter helper: memory queue', () => {
     expect(b.received).toEqual([['1'], ['2']]);
   });
 
+  it('sizer: items counts spans against queue_size and refuses a batch larger than the queue', async () => {
+    const metrics = new SelfMetrics();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate);
+    const exp = createQueuedExporter(
+      settingsWith('qi', captureLogger().logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 5, sizer: 'items' } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('1', '2', '3'));
+    await expect(exp.consume('traces', traces('4', '5', '6'))).rejects.toMatchObject({ retryable: true });
+    await exp.consume('traces', traces('4', '5'));
+    await expect(exp.consume('traces', traces('a', 'b', 'c', 'd', 'e', 'f'))).rejects.toMatchObject({
+      retryable: false,
+    });
+    expect(
+      await counterValue(metrics, 'otelcol_exporter_enqueue_failed_spans_total', { exporter: 'qi' }),
+    ).toBe(9);
+    release();
+    await exp.shutdown();
+    expect(b.received.flat()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('sizer: bytes counts the OTLP protobuf size of each batch', async () => {
+    const one = otlpBatchCodec.encode('traces', traces('x')).length;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate);
+    const exp = createQueuedExporter(
+      settingsWith('qb', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 2 * one + 1, sizer: 'bytes' } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('x'));
+    await exp.consume('traces', traces('y'));
+    await expect(exp.consume('traces', traces('z'))).rejects.toMatchObject({ throttled: true });
+    release();
+    await exp.shutdown();
+    expect(b.received.flat()).toEqual(['x', 'y']);
+  });
+
   it('block_on_overflow waits for room instead of rejecting', async () => {
     const { logger } = captureLogger();
     const b = scriptedBackend(() => new Promise((r) => setTimeout(r, 20)));
@@ -340,6 +391,28 @@ describe('exporter helper: persistent queue', () => {
     await again.start(host);
     await again.shutdown();
     expect(third.received).toEqual([]);
+  });
+
+  it('keeps a large backlog on disk only and still sends all of it', async () => {
+    const storage = new MapStorage();
+    const host: Host = { getExtension: () => storage };
+    let up = false;
+    const b = scriptedBackend(() => {
+      if (!up) throw retryableError('down');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { storage: 'file_storage', num_consumers: 2 } }),
+      ['traces'],
+      b.fns,
+      { codec: namesCodec },
+    );
+    await exp.start(host);
+    for (let i = 0; i < 200; i++) await exp.consume('traces', traces(`s${i}`));
+    up = true;
+    await waitFor(() => b.received.length === 200);
+    await exp.shutdown();
+    expect(new Set(b.received.flat()).size).toBe(200);
   });
 
   it('fails start when the storage extension is missing', async () => {

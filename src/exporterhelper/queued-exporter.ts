@@ -15,6 +15,7 @@ import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
+import { mergeData, splitData } from './batch-data.js';
 import { otlpBatchCodec } from './otlp-codec.js';
 import { type BatchCodec, PersistentStore } from './persistent-store.js';
 import { BoundedQueue } from './queue.js';
@@ -29,6 +30,9 @@ export interface QueuedExporterOptions {
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+
+/** Persistent queue: batches beyond this many queued are not also kept in memory as pdata. */
+const KEEP_DECODED = 64;
 
 interface Waiter {
   resolve(): void;
@@ -52,6 +56,8 @@ interface Lane<S extends Signal> {
   store?: PersistentStore<S>;
   workers: Promise<void>[];
   inFlight: Set<Entry<S>>;
+  /** Settles when the worker filling a batch is done (batching only). */
+  filling?: Promise<void>;
 }
 
 export class QueuedExporter implements Exporter {
@@ -104,7 +110,8 @@ export class QueuedExporter implements Exporter {
         let items = 0;
         for (const r of recovered) {
           // Recovered batches go in even beyond capacity: they were accepted already.
-          lane.queue.push({ size: q.sizer === 'items' ? r.items : 1, items: r.items, index: r.index });
+          const size = q.sizer === 'items' ? r.items : q.sizer === 'bytes' ? r.bytes : 1;
+          lane.queue.push({ size, items: r.items, index: r.index });
           items += r.items;
         }
         if (recovered.length > 0)
@@ -132,21 +139,48 @@ export class QueuedExporter implements Exporter {
     if (!lane) throw permanentError(`exporter ${this.settings.id} is not started for ${signal}`);
     const items = countItems(signal, data);
     if (items === 0) return;
-    const size = q.sizer === 'items' ? items : 1;
-    if (size > lane.queue.capacity) {
-      this.metrics.enqueueFailed(signal, items);
-      throw permanentError(
-        `batch of ${items} items is larger than sending_queue.queue_size (${lane.queue.capacity})`,
-        { rejectedItems: items },
-      );
+    const max = q.batch?.max_size ?? 0;
+    if (!(max > 0 && items > max) && q.sizer !== 'bytes') {
+      // The common case: one piece, sized without encoding.
+      const r = await this.enqueue(lane, data, items, q.sizer === 'items' ? items : 1, ctx);
+      if (r) await r;
+      return;
     }
-    if (!lane.queue.hasRoom(size) && !(q.block_on_overflow && (await lane.queue.waitForRoom(size)))) {
-      this.metrics.enqueueFailed(signal, items);
-      throw retryableError(
-        this.stopping ? `exporter ${this.settings.id} is shutting down` : 'sending queue is full',
-        { throttled: true, rejectedItems: items },
-      );
+    const pieces = max > 0 && items > max ? splitData(signal, data, max) : [data];
+    const counts = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
+    // The bytes sizer measures the OTLP protobuf encoding (reused by the persistent queue).
+    const encoded =
+      q.sizer === 'bytes' ? pieces.map((p) => (lane.store ?? otlpEncoder(signal)).encode(p)) : undefined;
+    const sizes = pieces.map((_, i) =>
+      q.sizer === 'items' ? counts[i] : q.sizer === 'bytes' ? encoded![i].length : 1,
+    );
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (!q.block_on_overflow) {
+      if (total > lane.queue.capacity) return this.tooLarge(signal, items, lane);
+      if (!lane.queue.hasRoom(total)) return this.full(signal, items);
     }
+    const results: Promise<void>[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      const r = await this.enqueue(lane, pieces[i], counts[i], sizes[i], ctx, encoded?.[i]);
+      if (r) results.push(r);
+    }
+    if (results.length > 0) await Promise.all(results);
+  }
+
+  /** Puts one piece in the queue (durably when persistent); returns its result promise with wait_for_result. */
+  private async enqueue<S extends Signal>(
+    lane: Lane<S>,
+    data: SignalDataMap[S],
+    items: number,
+    size: number,
+    ctx: RequestContext | undefined,
+    encoded?: Uint8Array,
+  ): Promise<Promise<void> | undefined> {
+    const q = this.config.sending_queue;
+    const { signal } = lane;
+    if (size > lane.queue.capacity) return this.tooLarge(signal, items, lane);
+    if (!lane.queue.hasRoom(size) && !(q.block_on_overflow && (await lane.queue.waitForRoom(size))))
+      return this.full(signal, items);
     const entry: Entry<S> = { size, items, data, ctx };
     let result: Promise<void> | undefined;
     if (q.wait_for_result)
@@ -156,17 +190,35 @@ export class QueuedExporter implements Exporter {
     if (lane.store) {
       lane.queue.reserve(size);
       try {
-        entry.index = await lane.store.put(data, ctx, items);
+        entry.index = await lane.store.put(data, ctx, items, encoded);
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
         throw retryableError(`persistent queue write failed: ${errorMessage(e)}`, { cause: e });
       }
+      // A backlog (backend slow or down) lives on disk only; it is decoded again when sent.
+      if (lane.queue.length() >= KEEP_DECODED) entry.data = undefined;
       lane.queue.push(entry, true);
     } else {
       lane.queue.push(entry);
     }
     return result;
+  }
+
+  private tooLarge(signal: Signal, items: number, lane: { queue: { capacity: number } }): never {
+    this.metrics.enqueueFailed(signal, items);
+    throw permanentError(
+      `batch of ${items} items is larger than sending_queue.queue_size (${lane.queue.capacity})`,
+      { rejectedItems: items },
+    );
+  }
+
+  private full(signal: Signal, items: number): never {
+    this.metrics.enqueueFailed(signal, items);
+    throw retryableError(
+      this.stopping ? `exporter ${this.settings.id} is shutting down` : 'sending queue is full',
+      { throttled: true, rejectedItems: items },
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -200,58 +252,121 @@ export class QueuedExporter implements Exporter {
 
   private async work<S extends Signal>(lane: Lane<S>): Promise<void> {
     for (;;) {
-      const e = await lane.queue.take();
-      if (!e) return;
-      lane.inFlight.add(e);
+      const entries = await this.next(lane);
+      if (!entries) return;
+      for (const e of entries) lane.inFlight.add(e);
       try {
-        await this.process(lane, e);
+        await this.process(lane, entries);
       } catch (err) {
         this.settings.logger.error({ error: errorMessage(err) }, 'Sending queue worker failed');
       } finally {
-        lane.inFlight.delete(e);
-        lane.queue.done(e);
+        for (const e of entries) {
+          lane.inFlight.delete(e);
+          lane.queue.done(e);
+          // Never leave a wait_for_result caller hanging.
+          e.waiter?.reject(retryableError(`exporter ${this.settings.id} could not send the batch`));
+          e.waiter = undefined;
+        }
       }
     }
   }
 
-  private async process<S extends Signal>(lane: Lane<S>, e: Entry<S>): Promise<void> {
-    const { signal, store } = lane;
-    if (store && this.stop.signal.aborted) return; // stays on disk for the next start
-    if (e.data === undefined && store && e.index !== undefined) {
-      let stored: Awaited<ReturnType<typeof store.load>>;
-      try {
-        stored = await store.load(e.index);
-      } catch (err) {
-        this.metrics.sendFailed(signal, e.items);
-        this.logDrop(err, e.items);
-        await store.remove(e.index);
-        return;
-      }
-      if (!stored) return;
-      e.data = stored.data;
-      e.ctx = stored.ctx;
+  /**
+   * The next request to send: one entry, or with `batch` as many as reach
+   * min_size (without passing max_size) within flush_timeout. One worker
+   * fills a batch at a time; the others send theirs meanwhile.
+   */
+  private async next<S extends Signal>(lane: Lane<S>): Promise<Entry<S>[] | undefined> {
+    const batch = this.config.sending_queue.batch;
+    if (!batch) {
+      const e = await lane.queue.take();
+      return e && [e];
     }
-    const index = e.index;
-    const onNarrow =
-      store && index !== undefined
-        ? (d: SignalDataMap[S]) => store.rewrite(index, d, e.ctx, countItems(signal, d))
-        : undefined;
-    const out = await this.sender.send(signal, e.data!, e.ctx, this.stop.signal, onNarrow);
-    if (out.kind === 'interrupted') {
-      if (!store) this.loseEntry(lane, e, out.data);
-      else e.waiter?.resolve(); // durably queued: accepted
-      e.waiter = undefined;
+    const prev = lane.filling;
+    let release!: () => void;
+    lane.filling = new Promise<void>((r) => {
+      release = r;
+    });
+    await prev;
+    try {
+      const first = await lane.queue.take();
+      if (!first) return undefined;
+      const entries = [first];
+      const measure = (e: Entry<S>) => (batch.sizer === 'items' ? e.items : 1);
+      let total = measure(first);
+      const deadline = Date.now() + batch.flush_timeout;
+      while (total < batch.min_size) {
+        const e = await lane.queue.takeWithin(
+          deadline - Date.now(),
+          (c) =>
+            (batch.max_size === 0 || total + measure(c) <= batch.max_size) && sameContext(first.ctx, c.ctx),
+        );
+        if (!e) break;
+        entries.push(e);
+        total += measure(e);
+      }
+      return entries;
+    } finally {
+      release();
+    }
+  }
+
+  private async process<S extends Signal>(lane: Lane<S>, all: Entry<S>[]): Promise<void> {
+    const { signal, store } = lane;
+    if (store && this.stop.signal.aborted) {
+      // Shutting down: the batches stay on disk for the next start, and count as accepted.
+      for (const e of all) e.waiter?.resolve();
       return;
     }
-    if (out.kind === 'failed') {
-      this.logDrop(out.error, out.items);
-      e.waiter?.reject(out.error);
-    } else {
-      e.waiter?.resolve();
+    const entries: Entry<S>[] = [];
+    for (const e of all) if (await this.load(lane, e)) entries.push(e);
+    if (entries.length === 0) return;
+    const data = mergeData(
+      signal,
+      entries.map((e) => e.data!),
+    );
+    const ctx = entries[0].ctx;
+    const index = entries.length === 1 ? entries[0].index : undefined;
+    const onNarrow =
+      store && index !== undefined
+        ? (d: SignalDataMap[S]) => store.rewrite(index, d, ctx, countItems(signal, d))
+        : undefined;
+    const out = await this.sender.send(signal, data, ctx, this.stop.signal, onNarrow);
+    if (out.kind === 'interrupted') {
+      for (const e of entries) {
+        if (!store) this.loseEntry(lane, e, entries.length === 1 ? out.data : undefined);
+        else e.waiter?.resolve(); // durably queued: accepted
+        e.waiter = undefined;
+      }
+      return;
     }
-    e.waiter = undefined;
-    e.data = undefined;
-    if (store && index !== undefined) await store.remove(index);
+    if (out.kind === 'failed') this.logDrop(out.error, out.items);
+    for (const e of entries) {
+      if (out.kind === 'failed') e.waiter?.reject(out.error);
+      else e.waiter?.resolve();
+      e.waiter = undefined;
+      e.data = undefined;
+      if (store && e.index !== undefined) await store.remove(e.index);
+    }
+  }
+
+  /** Makes sure a (recovered) entry's data is in memory; false if it is gone or unreadable. */
+  private async load<S extends Signal>(lane: Lane<S>, e: Entry<S>): Promise<boolean> {
+    const { store, signal } = lane;
+    if (e.data !== undefined) return true;
+    if (!store || e.index === undefined) return false;
+    try {
+      const stored = await store.load(e.index);
+      if (!stored) return false;
+      e.data = stored.data;
+      e.ctx = stored.ctx;
+      return true;
+    } catch (err) {
+      this.metrics.sendFailed(signal, e.items);
+      this.logDrop(err, e.items);
+      await store.remove(e.index);
+      return false;
+    }
   }
 
   private loseEntry<S extends Signal>(lane: Lane<S>, e: Entry<S>, rest?: SignalDataMap[S]): void {
@@ -292,6 +407,15 @@ export class QueuedExporter implements Exporter {
         ? retryableError(errorMessage(out.error), { cause: out.error })
         : out.error;
   }
+}
+
+function otlpEncoder<S extends Signal>(signal: S) {
+  return { encode: (d: SignalDataMap[S]) => otlpBatchCodec.encode(signal, d) };
+}
+
+function sameContext(a: RequestContext | undefined, b: RequestContext | undefined): boolean {
+  if (a === b) return true;
+  return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 }
 
 async function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {

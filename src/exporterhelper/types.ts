@@ -15,16 +15,36 @@ export const retryOnFailureSchema = z
   })
   .prefault({});
 
+export const batchSchema = z
+  .strictObject({
+    flush_timeout: duration().default(200),
+    min_size: z.number().int().min(0).default(8192),
+    max_size: z.number().int().min(0).default(0),
+    sizer: z.enum(['items', 'requests']).default('items'),
+  })
+  .refine((b) => b.max_size === 0 || b.max_size >= b.min_size, {
+    message: 'sending_queue.batch.max_size must be 0 or at least min_size',
+  })
+  .refine((b) => b.max_size === 0 || b.sizer === 'items', {
+    message: 'sending_queue.batch.max_size needs sizer: items (a request cannot be split by requests)',
+  });
+
+export type BatchConfig = z.output<typeof batchSchema>;
+
 export const sendingQueueSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     num_consumers: z.number().int().positive().default(10),
     queue_size: z.number().int().positive().default(1000),
-    sizer: z.enum(['requests', 'items']).default('requests'),
+    /** requests, items (spans, data points, log records) or bytes (OTLP protobuf size). */
+    sizer: z.enum(['requests', 'items', 'bytes']).default('requests'),
     wait_for_result: z.boolean().default(false),
     block_on_overflow: z.boolean().default(false),
     storage: z.string().optional(),
+    /** Batching in the exporter (off unless given): merge queued requests up to min_size, split at max_size. */
+    batch: batchSchema.optional(),
   })
+  .refine((q) => !q.batch || q.enabled, { message: 'sending_queue.batch needs sending_queue.enabled: true' })
   .prefault({});
 
 /** Spread into an exporter's z.strictObject({...}) to accept the helper's keys with the collector's defaults. */

@@ -1,0 +1,46 @@
+// Helpers to run benchmark roles (sink, load generator, Tsunagi) as separate
+// processes, so each process's CPU is measured on its own.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export function forkRole(script: string, args: string[]): ChildProcess {
+  const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
+  return fork(path, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+export async function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  for (;;) {
+    const [msg] = (await once(child, 'message')) as [{ type: string } & T];
+    if (msg.type === type) return msg;
+  }
+}
+
+/** Starts the built `tsunagi` binary with a config file; resolves when it logs readiness. */
+export async function startTsunagi(configPath: string, extraArgs: string[] = []): Promise<ChildProcess> {
+  const main = fileURLToPath(new URL('../../app/main.js', import.meta.url));
+  const child = spawn(process.execPath, [...extraArgs, main, '--config', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('Everything is ready')) {
+        child.stderr?.off('data', onData);
+        child.stderr?.resume();
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`tsunagi exited with ${code} before ready:\n${log}`)));
+  });
+  return child;
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}

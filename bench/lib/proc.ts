@@ -1,0 +1,24 @@
+// Process accounting for benchmarks: CPU (user+sys) and peak RSS of another
+// process read from /proc, so the figures are those of the measured process only.
+import { readFileSync } from 'node:fs';
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** User+system CPU seconds consumed so far by `pid`. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start after ") ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Peak resident set size (VmHWM) of `pid` in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}

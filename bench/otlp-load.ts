@@ -1,0 +1,68 @@
+// Benchmark load generator: sends pre-encoded OTLP trace requests as fast as the
+// receiver accepts them (closed loop, fixed concurrency), over HTTP or gRPC.
+// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <spansPerRequest>
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Agent, request } from 'undici';
+import { encodeTraces } from '../src/codec/otlp-proto.js';
+import { makeTraces } from './lib/traffic.js';
+
+const [proto, portArg, secondsArg, concArg, spansArg] = process.argv.slice(2);
+const port = Number(portArg);
+const seconds = Number(secondsArg);
+const concurrency = Number(concArg);
+const spansPerRequest = Number(spansArg);
+const bodies = Array.from({ length: 64 }, (_, i) =>
+  Buffer.from(encodeTraces(makeTraces(spansPerRequest, i))),
+);
+
+let sent = 0;
+let failed = 0;
+const deadline = Date.now() + seconds * 1000;
+
+async function httpWorker(agent: Agent, w: number) {
+  for (let i = w; Date.now() < deadline; i++) {
+    const res = await request(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: bodies[i % bodies.length],
+    });
+    await res.body.arrayBuffer();
+    if (res.statusCode === 200) sent += spansPerRequest;
+    else failed += spansPerRequest;
+  }
+}
+
+async function grpcWorker(client: Client, w: number) {
+  for (let i = w; Date.now() < deadline; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      client.makeUnaryRequest(
+        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        bodies[i % bodies.length],
+        new Metadata(),
+        (err) => resolve(!err),
+      );
+    });
+    if (ok) sent += spansPerRequest;
+    else failed += spansPerRequest;
+  }
+}
+
+async function main() {
+  const workers: Promise<void>[] = [];
+  if (proto === 'grpc') {
+    const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    for (let w = 0; w < concurrency; w++) workers.push(grpcWorker(client, w));
+    await Promise.all(workers);
+    client.close();
+  } else {
+    const agent = new Agent({ connections: concurrency, pipelining: 1 });
+    for (let w = 0; w < concurrency; w++) workers.push(httpWorker(agent, w));
+    await Promise.all(workers);
+    await agent.close();
+  }
+  process.send?.({ type: 'done', sent, failed });
+}
+main();

@@ -1,0 +1,99 @@
+// OTLP traces through Tsunagi: load generator → Tsunagi (otlp receiver → batch →
+// otlp_http exporter) → sink, each in its own process. Prints spans/s, Tsunagi's
+// CPU-seconds per million spans (user+sys) and its peak RSS.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/support/ports.js';
+import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
+import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+
+export interface OtlpBenchResult {
+  protocol: string;
+  spansPerSec: number;
+  cpuSecPerMillion: number;
+  peakRssMiB: number;
+  failed: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function sinkCount(sink: ReturnType<typeof forkRole>): Promise<number> {
+  sink.send({ type: 'count' });
+  return (await nextMessage<{ spans: number }>(sink, 'count')).spans;
+}
+
+export async function runOtlpBench(protocol: 'http' | 'grpc', seconds = 10): Promise<OtlpBenchResult> {
+  const sink = forkRole('otlp-sink.js', []);
+  const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready');
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-'));
+  const config = join(dir, 'bench.yaml');
+  writeFileSync(
+    config,
+    `receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:${grpcPort} }
+      http: { endpoint: 127.0.0.1:${httpPort} }
+processors:
+  batch: {}
+exporters:
+  otlp_http:
+    endpoint: http://127.0.0.1:${sinkPort}
+    compression: none
+    sending_queue: { queue_size: 20, num_consumers: 4 }
+service:
+  telemetry: { metrics: { level: none }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [otlp_http] }
+`,
+  );
+  const tsunagi = await startTsunagi(config);
+  const pid = tsunagi.pid!;
+  const port = protocol === 'grpc' ? grpcPort : httpPort;
+  const load = (secs: number) => {
+    const gen = forkRole('otlp-load.js', [protocol, String(port), String(secs), '8', '100']);
+    return nextMessage<{ sent: number; failed: number }>(gen, 'done');
+  };
+  await load(2); // warm-up: JIT, connections, buffers
+  await sleep(500);
+  const count0 = await sinkCount(sink);
+  const cpu0 = cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  const result = await load(seconds);
+  // Wait for the pipeline to drain into the sink.
+  let count1 = await sinkCount(sink);
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    const c = await sinkCount(sink);
+    if (c === count1 && c - count0 >= result.sent) break;
+    count1 = c;
+  }
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const spans = count1 - count0;
+  const peak = peakRssMiB(pid);
+  await stop(tsunagi);
+  sink.send({ type: 'exit' });
+  return {
+    protocol,
+    spansPerSec: spans / elapsed,
+    cpuSecPerMillion: cpu / (spans / 1e6),
+    peakRssMiB: peak,
+    failed: result.failed,
+  };
+}
+
+export async function main(): Promise<void> {
+  for (const p of ['http', 'grpc'] as const) {
+    const r = await runOtlpBench(p);
+    console.log(
+      `otlp ${p.padEnd(4)} → batch → otlp_http: ${fmt(r.spansPerSec)} spans/s, ` +
+        `${fmt(r.cpuSecPerMillion, 2)} CPU-s per million spans, peak RSS ${fmt(r.peakRssMiB, 1)} MiB` +
+        (r.failed ? `, ${r.failed} spans refused` : ''),
+    );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

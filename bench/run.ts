@@ -1,0 +1,22 @@
+// `npm run bench`: every benchmark, one after the other (each ≤ ~1 minute).
+const benches: [string, string][] = [
+  ['OTLP traces (issue: core)', './otlp.js'],
+  ['OTLP codec microbenchmark', './codec.js'],
+  ['Jaeger thrift in', './jaeger.js'],
+  ['Container logs tail', './filelog.js'],
+  ['Loki and Elasticsearch out', './loki-es.js'],
+];
+
+const only = process.argv[2];
+for (const [title, path] of benches) {
+  if (only && !path.includes(only)) continue;
+  let mod: { main?: () => Promise<void> };
+  try {
+    mod = await import(path);
+  } catch (err) {
+    console.log(`\n## ${title}: not available (${(err as Error).message.split('\n')[0]})`);
+    continue;
+  }
+  console.log(`\n## ${title}`);
+  await mod.main?.();
+}

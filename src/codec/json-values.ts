@@ -1,0 +1,213 @@
+// OTLP/JSON scalar readers (strict: a wrong JSON type is an error, null means the default) and writers.
+// Readers throw a DecodeError located at the field (`traceId: expected 32 hex characters, got 6`);
+// the message decoders prepend the outer path.
+import { atPath, type DecodeError, jsonError } from './errors.js';
+
+export type Obj = Record<string, unknown>;
+
+export function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/** An error at field `name`. */
+export function fieldError(name: string, reason: string): DecodeError {
+  const e = jsonError(reason);
+  e.path = name;
+  e.message = `${name}: ${reason}`;
+  return e;
+}
+
+/** The value must be a JSON object (null is not allowed here; callers treat null as absent first). */
+export function asObject(v: unknown, name: string): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw fieldError(name, `expected an object, got ${typeName(v)}`);
+  }
+  return v as Obj;
+}
+
+/** Reads a repeated message field: an array (null → empty) of objects decoded by `read`. */
+export function readArray<T>(v: unknown, name: string, read: (o: Obj) => T): T[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw fieldError(name, `expected an array, got ${typeName(v)}`);
+  const out: T[] = new Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) {
+      throw fieldError(`${name}[${i}]`, `expected an object, got ${typeName(x)}`);
+    }
+    try {
+      out[i] = read(x as Obj);
+    } catch (e) {
+      throw atPath(e, name, i);
+    }
+  }
+  return out;
+}
+
+/** Reads a singular message field (null → undefined, the caller supplies the default). */
+export function readMessage<T>(v: unknown, name: string, read: (o: Obj) => T): T | undefined {
+  if (v === null || v === undefined) return undefined;
+  const o = asObject(v, name);
+  try {
+    return read(o);
+  } catch (e) {
+    throw atPath(e, name);
+  }
+}
+
+export function readString(v: unknown, name: string): string {
+  if (typeof v === 'string') return v;
+  if (v === null) return '';
+  throw fieldError(name, `expected a string, got ${typeName(v)}`);
+}
+
+export function readBool(v: unknown, name: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === null) return false;
+  throw fieldError(name, `expected a boolean, got ${typeName(v)}`);
+}
+
+const INT_RE = /^-?[0-9]+$/;
+
+/** A 32-bit integer field: a JSON number or a decimal string (as the protobuf JSON mapping allows). */
+function readInt32Range(v: unknown, name: string, min: number, max: number): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && INT_RE.test(v)) n = Number(v);
+  else if (v === null) return 0;
+  else
+    throw fieldError(
+      name,
+      `expected an integer, got ${typeof v === 'string' ? JSON.stringify(v) : typeName(v)}`,
+    );
+  if (!Number.isInteger(n)) throw fieldError(name, `expected an integer, got ${n}`);
+  if (n < min || n > max) throw fieldError(name, `${n} is out of range`);
+  return n;
+}
+
+export function readUint32(v: unknown, name: string): number {
+  return readInt32Range(v, name, 0, 0xffffffff);
+}
+
+export function readInt32(v: unknown, name: string): number {
+  return readInt32Range(v, name, -0x80000000, 0x7fffffff);
+}
+
+/** An enum: its number, or its name in `names` (decoders accept both, encoders write numbers). */
+export function readEnum(v: unknown, name: string, names: Record<string, number>): number {
+  if (typeof v === 'string' && !INT_RE.test(v)) {
+    const n = names[v];
+    if (n === undefined) throw fieldError(name, `unknown enum value ${JSON.stringify(v)}`);
+    return n;
+  }
+  return readInt32(v, name);
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** A 64-bit integer: a decimal string (the OTLP form) or a JSON number (also accepted). */
+function read64(v: unknown, name: string, signed: boolean): bigint {
+  let b: bigint;
+  if (typeof v === 'string') {
+    if (!INT_RE.test(v))
+      throw fieldError(name, `expected a decimal integer string, got ${JSON.stringify(v)}`);
+    b = BigInt(v);
+  } else if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw fieldError(name, `expected an integer, got ${v}`);
+    b = BigInt(v);
+  } else if (v === null) return 0n;
+  else throw fieldError(name, `expected an integer string, got ${typeName(v)}`);
+  if (signed ? b < I64_MIN || b > I64_MAX : b < 0n || b > U64_MAX) {
+    throw fieldError(name, `${b} is out of range for ${signed ? 'int64' : 'uint64'}`);
+  }
+  return b;
+}
+
+export function readUint64(v: unknown, name: string): bigint {
+  return read64(v, name, false);
+}
+export function readInt64(v: unknown, name: string): bigint {
+  return read64(v, name, true);
+}
+
+/** A double: a JSON number, or "NaN"/"Infinity"/"-Infinity" (or a numeric string) as strings. */
+export function readDouble(v: unknown, name: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    if (v === 'NaN') return Number.NaN;
+    if (v === 'Infinity') return Number.POSITIVE_INFINITY;
+    if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+    const n = v.trim() === '' ? Number.NaN : Number(v);
+    if (!Number.isNaN(n)) return n;
+    throw fieldError(name, `expected a number, got ${JSON.stringify(v)}`);
+  }
+  if (v === null) return 0;
+  throw fieldError(name, `expected a number, got ${typeName(v)}`);
+}
+
+const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** bytes: standard or URL-safe base64, padding optional (as the protobuf JSON mapping accepts). */
+export function readBase64(v: unknown, name: string): Uint8Array {
+  if (v === null) return new Uint8Array(0);
+  if (typeof v !== 'string') throw fieldError(name, `expected a base64 string, got ${typeName(v)}`);
+  if (!B64_RE.test(v) || v.replace(/=+$/, '').length % 4 === 1) {
+    throw fieldError(name, 'invalid base64');
+  }
+  const b = Buffer.from(v, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+const HEXVAL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEXVAL[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEXVAL[65 + i] = 10 + i;
+  HEXVAL[97 + i] = 10 + i;
+}
+
+/** A trace/span ID: hex (either case) of exactly `bytes` bytes, or empty. */
+export function readHexId(v: unknown, name: string, bytes: number): Uint8Array {
+  if (v === null || v === '') return EMPTY;
+  if (typeof v !== 'string') throw fieldError(name, `expected a hex string, got ${typeName(v)}`);
+  if (v.length !== bytes * 2) {
+    throw fieldError(name, `expected ${bytes * 2} hex characters, got ${v.length}`);
+  }
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) {
+    const c1 = v.charCodeAt(2 * i);
+    const c2 = v.charCodeAt(2 * i + 1);
+    const h = c1 < 128 ? HEXVAL[c1] : -1;
+    const l = c2 < 128 ? HEXVAL[c2] : -1;
+    if (h < 0 || l < 0)
+      throw fieldError(name, `invalid hex character at position ${h < 0 ? 2 * i : 2 * i + 1}`);
+    out[i] = (h << 4) | l;
+  }
+  return out;
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+// ---------------------------------------------------------------- writing
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+  return s;
+}
+
+export function base64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+/** A double as OTLP/JSON writes it: a number, or a string for NaN and the infinities. */
+export function jsonDouble(n: number): string {
+  if (Number.isFinite(n)) return n === 0 && 1 / n < 0 ? '-0' : String(n);
+  return Number.isNaN(n) ? '"NaN"' : n > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+/** A JSON string literal. JSON.stringify is native and handles escaping (and lone surrogates). */
+export const q = JSON.stringify as (s: string) => string;

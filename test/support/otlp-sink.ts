@@ -1,0 +1,71 @@
+// A next-hop OTLP server for end-to-end tests: accepts OTLP/gRPC and OTLP/HTTP
+// (protobuf) and decodes with the upstream protos via protobufjs, so what
+// Tsunagi forwards is checked by a decoder nobody here wrote.
+
+import { createServer, type Server as HttpServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { decodeUpstream } from './upstream-otlp.js';
+
+type Signal = 'traces' | 'metrics' | 'logs';
+const SERVICE: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+export class OtlpSink {
+  /** Decoded requests (plain objects from protobufjs) per signal, in arrival order. */
+  readonly requests: Record<Signal, any[]> = { traces: [], metrics: [], logs: [] };
+  grpcPort = 0;
+  httpPort = 0;
+  private grpc = new Server();
+  private http: HttpServer;
+
+  constructor() {
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      this.grpc.register(
+        SERVICE[signal],
+        (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+          this.requests[signal].push(decodeUpstream(signal, call.request));
+          cb(null, Buffer.alloc(0));
+        },
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        'unary',
+      );
+    }
+    this.http = createServer((req, res) => {
+      const signal = (['traces', 'metrics', 'logs'] as const).find((s) => req.url === `/v1/${s}`);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!signal) {
+          res.writeHead(404).end();
+          return;
+        }
+        let body = Buffer.concat(chunks);
+        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+        this.requests[signal].push(decodeUpstream(signal, body));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+  }
+
+  async start(): Promise<this> {
+    this.grpcPort = await new Promise<number>((resolve, reject) =>
+      this.grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
+    this.httpPort = (this.http.address() as { port: number }).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}

@@ -1,0 +1,66 @@
+// Runs the built `tsunagi` binary (dist/, built by `npm test` before vitest) as a
+// child process with a config written to a temp dir, as a user would run it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TSUNAGI_MAIN = fileURLToPath(new URL('../../dist/app/main.js', import.meta.url));
+
+export interface TsunagiProcess {
+  child: ChildProcess;
+  /** Everything written to stderr so far (own logs, debug exporter). */
+  stderr(): string;
+  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startTsunagi(
+  configYaml: string,
+  env: Record<string, string> = {},
+): Promise<TsunagiProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-test-'));
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, configYaml);
+  const child = spawn(process.execPath, [TSUNAGI_MAIN, '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdout!.resume();
+  const exited = once(child, 'exit');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (err.includes('Everything is ready')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`tsunagi exited with ${child.exitCode} before ready:\n${err}`));
+      }
+    }, 20);
+  });
+  return {
+    child,
+    stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+/** Polls `cond` every 25 ms until true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
