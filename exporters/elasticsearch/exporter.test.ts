@@ -303,3 +303,50 @@ describe('elasticsearch exporter: _bulk answers', () => {
     expect(err.message).toMatch(/HTTP 401: .*security_exception/);
   });
 });
+
+describe('elasticsearch exporter: traces and the queue', () => {
+  it('retries only the spans whose documents were rejected, as a pdata subset', async () => {
+    const cfg = elasticsearchConfigSchema.parse({ endpoint: es.url, retry: { max_retries: 0 } });
+    const sender = new ElasticsearchSender(settingsWith('es', captureLogger().logger), cfg);
+    await sender.start();
+    es.rejectNextItems(1); // the first span's document
+    const data = tracesOf([span('a', false), span('b', false), span('c', false)]);
+    const err = await sender.send('traces', data, new AbortController().signal).catch((e) => e);
+    await sender.shutdown();
+    expect(err).toMatchObject({ retryable: true, throttled: true });
+    const names = err.retryData.resourceSpans.flatMap((rs: any) =>
+      rs.scopeSpans.flatMap((ss: any) => ss.spans.map((s: any) => s.name)),
+    );
+    expect(names).toEqual(['a']);
+    expect(es.search('traces-*').map((d) => d.source.name)).toEqual(['b', 'c']);
+  });
+
+  it('ecs mode writes spans with trace.id / span.id / parent.id', async () => {
+    const { exp } = await exporter({ mapping: { mode: 'ecs' } });
+    await exp.consume('traces', tracesOf([span('POST /pay')]));
+    const [doc] = es.search('traces-generic-default');
+    expect(doc.source).toMatchObject({
+      'trace.id': TRACE_HEX,
+      'span.id': SPAN_HEX,
+      'parent.id': '0102030405060708',
+      'span.name': 'POST /pay',
+      'event.outcome': 'failure',
+      'event.duration': 1_500_000,
+      'service.name': 'checkout',
+    });
+    expect(
+      es.term('logs-generic-default', 'trace.id', TRACE_HEX).map((d) => d.source['event.action']),
+    ).toEqual(['exception']);
+  });
+
+  it('delivers through the default sending queue', async () => {
+    const { exp, count } = await exporter({ sending_queue: { enabled: true } });
+    await exp.consume('logs', manyLogs(7));
+    const deadline = Date.now() + 5000;
+    while (es.search('logs-*').length < 7 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(es.search('logs-*')).toHaveLength(7);
+    while ((await count('sent')) < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(await count('sent')).toBe(7);
+  });
+});
