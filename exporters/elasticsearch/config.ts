@@ -2,8 +2,8 @@
 // keys and defaults (config.go; EDOT docs), on top of the exporter helper.
 import { z } from 'zod';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { tlsClientSchema } from '../../src/config/tls-client.js';
 import { exporterHelperConfigShape } from '../../src/exporterhelper/index.js';
-import { tlsSchema } from './http.js';
 
 const url = () =>
   z.string().refine((s) => /^https?:\/\/[^/]+/.test(s), 'expected an http(s) URL, e.g. https://elastic:9200');
@@ -20,7 +20,7 @@ export const elasticsearchConfigSchema = z
     password: z.string().optional(),
     api_key: z.string().optional(),
     headers: z.record(z.string(), z.string()).prefault({}),
-    tls: tlsSchema,
+    tls: tlsClientSchema,
     compression: z.enum(['none', 'gzip']).default('gzip'),
     pipeline: z.string().optional(),
     logs_index: z.string().optional(),

@@ -3,8 +3,8 @@
 // the label, structured-metadata and limit settings this exporter adds.
 import { z } from 'zod';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { tlsClientSchema } from '../../src/config/tls-client.js';
 import { exporterHelperConfigShape } from '../../src/exporterhelper/index.js';
-import { tlsSchema } from './http.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -36,7 +36,7 @@ export const lokiConfigSchema = z
         'expected an http(s) URL, e.g. http://loki:3100/loki/api/v1/push',
       ),
     headers: z.record(z.string(), z.string()).prefault({}),
-    tls: tlsSchema,
+    tls: tlsClientSchema,
     /** confighttp keys; undici sizes its own buffers, so they are accepted and have no effect. */
     read_buffer_size: z.number().int().nonnegative().optional(),
     write_buffer_size: z.number().int().nonnegative().optional(),

@@ -6,6 +6,7 @@
 // per-item 429, whole-request 429/5xx, or 413 over a body size.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -42,12 +43,15 @@ export class EsStandin {
   private server: Server | undefined;
   url = '';
 
-  constructor(private readonly opts: { maxBodyBytes?: number; auth?: string } = {}) {}
+  constructor(
+    private readonly opts: { maxBodyBytes?: number; auth?: string; tls?: { cert: Buffer; key: Buffer } } = {},
+  ) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = this.opts.tls ? createHttpsServer(this.opts.tls, handler) : createServer(handler);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -5,6 +5,7 @@
 // and can be told to answer 429/5xx/413 for a while.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -131,14 +132,18 @@ export class LokiStandin {
   private server: Server | undefined;
   url = '';
 
-  constructor(limits: Partial<LokiLimits> = {}) {
+  constructor(
+    limits: Partial<LokiLimits> = {},
+    private readonly tls?: { cert: Buffer; key: Buffer },
+  ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
