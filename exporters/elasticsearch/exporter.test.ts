@@ -350,3 +350,19 @@ describe('elasticsearch exporter: traces and the queue', () => {
     expect(await count('sent')).toBe(7);
   });
 });
+
+describe('elasticsearch exporter: several endpoints', () => {
+  it('spreads requests round-robin and moves on from an endpoint that is down', async () => {
+    const other = await new EsStandin().start();
+    const { exp, count } = await exporter({
+      endpoint: undefined,
+      endpoints: [es.url, other.url, 'http://127.0.0.1:1'],
+    });
+    for (let i = 0; i < 3; i++) await exp.consume('logs', manyLogs(2));
+    // es, other, (down → retried by the helper on) es.
+    expect(es.search('logs-*')).toHaveLength(4);
+    expect(other.search('logs-*')).toHaveLength(2);
+    expect(await count('sent')).toBe(6);
+    await other.close();
+  });
+});
