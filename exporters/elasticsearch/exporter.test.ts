@@ -159,6 +159,29 @@ describe('elasticsearch exporter: mapping and routing', () => {
     expect(await count('send_failed')).toBe(1);
   });
 
+  it('lets a scope (elastic.mapping.mode) or the client (X-Elastic-Mapping-Mode) pick an allowed mode', async () => {
+    const { exp, count } = await exporter({ mapping: { mode: 'otel', allowed_modes: ['otel', 'ecs'] } });
+    const scoped = logsOf([logRecord('via scope')]);
+    scoped.resourceLogs[0].scopeLogs[0].scope.attributes = [
+      { key: 'elastic.mapping.mode', value: { stringValue: 'ecs' } },
+    ];
+    await exp.consume('logs', scoped);
+    await exp.consume('logs', logsOf([logRecord('via metadata')]), {
+      metadata: { 'x-elastic-mapping-mode': ['ecs'] },
+    });
+    expect(es.search('logs-generic-default').map((d) => d.source.message)).toEqual([
+      'via scope',
+      'via metadata',
+    ]);
+    await expect(
+      exp.consume('logs', logsOf([logRecord('raw?')]), { metadata: { 'x-elastic-mapping-mode': ['raw'] } }),
+    ).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/not in mapping.allowed_modes/),
+    });
+    expect(await count('send_failed')).toBe(1);
+  });
+
   it('sends auth, headers and the pipeline', async () => {
     const { exp } = await exporter({
       user: 'elastic',

@@ -5,7 +5,7 @@
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import type { KeyValue } from '../../src/pdata/types.js';
 import type { ElasticsearchConfig } from './config.js';
-import type { DataStream } from './documents.js';
+import type { DataStream, MappingMode } from './documents.js';
 
 export interface Route {
   index: string;
@@ -37,7 +37,7 @@ function sanitize(s: string, dataset: boolean): string {
 export class Router {
   constructor(private readonly cfg: ElasticsearchConfig) {}
 
-  route(type: DocType, lists: (KeyValue[] | undefined)[], tsNs: bigint): Route {
+  route(type: DocType, lists: (KeyValue[] | undefined)[], tsNs: bigint, mode: MappingMode): Route {
     const cfg = this.cfg;
     const staticIndex = type === 'logs' ? cfg.logs_index : cfg.traces_index;
     if (staticIndex) {
@@ -54,7 +54,7 @@ export class Router {
     if (explicit) return { index: this.logstash(explicit, tsNs) };
     let dataset = sanitize(lookup('data_stream.dataset', lists) ?? 'generic', true);
     const namespace = sanitize(lookup('data_stream.namespace', lists) ?? 'default', false);
-    if (cfg.mapping.mode === 'otel' && !dataset.endsWith('.otel')) dataset += '.otel';
+    if (mode === 'otel' && !dataset.endsWith('.otel')) dataset += '.otel';
     return { index: `${type}-${dataset}-${namespace}`, ds: { type, dataset, namespace } };
   }
 

@@ -93,11 +93,13 @@ export class ElasticsearchSender implements SendFunctions {
     signal: S,
     data: SignalDataMap[S],
     abort: AbortSignal,
-    _ctx?: RequestContext,
+    ctx?: RequestContext,
   ): Promise<void> {
     if (signal === 'metrics') throw permanentError('elasticsearch exporter: metrics are not supported');
     const built =
-      signal === 'logs' ? this.builder.logs(data as LogsData) : this.builder.traces(data as TracesData);
+      signal === 'logs'
+        ? this.builder.logs(data as LogsData, ctx)
+        : this.builder.traces(data as TracesData, ctx);
     const permanentRefs = new Map<number, string>();
     for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
 
