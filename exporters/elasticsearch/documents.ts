@@ -83,7 +83,8 @@ export function logDocument(
   rec: LogRecord,
   ds: DataStream | undefined,
 ): { source: string; open: boolean } | { error: string } {
-  const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
+  // No time at all: now, rather than 1970 (which would land in an ancient backing index).
+  const ts = rec.timeUnixNano || rec.observedTimeUnixNano || BigInt(Date.now()) * 1_000_000n;
   const traceId = rec.traceId.length ? hex(rec.traceId) : '';
   const spanId = rec.spanId.length ? hex(rec.spanId) : '';
   switch (mode) {
