@@ -1,0 +1,213 @@
+// The request builder (pure): pdata → bulk documents (action line + source),
+// each tied to the pdata item it came from; then cut into _bulk bodies under
+// flush.bytes. Data streams and plain indices both get `create` (a 409 then
+// means "already there").
+
+import type { RequestContext } from '../../src/component/consumer.js';
+import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
+import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
+import { type BulkChunk, BulkWriter } from './bulk-body.js';
+import type { ElasticsearchConfig } from './config.js';
+import {
+  isRoutingAttr,
+  logDocument,
+  type MappingMode,
+  resourceFragment,
+  scopeFragment,
+  spanDocument,
+  spanEventDocument,
+} from './documents.js';
+import { quote } from './json.js';
+import { type DocType, type Route, Router } from './routing.js';
+
+const MODES: ReadonlySet<string> = new Set(['otel', 'ecs', 'raw', 'bodymap', 'none']);
+
+export interface ItemRef {
+  rl: number;
+  sl: number;
+  /** The log record or span. */
+  item: object;
+}
+
+/** The pdata items of a batch, as parallel arrays (no object per item on the hot path). */
+export class RefList {
+  readonly rl: number[] = [];
+  readonly sl: number[] = [];
+  readonly items: object[] = [];
+  get length(): number {
+    return this.items.length;
+  }
+  add(rl: number, sl: number, item: object): number {
+    this.rl.push(rl);
+    this.sl.push(sl);
+    return this.items.push(item) - 1;
+  }
+  get(i: number): ItemRef {
+    return { rl: this.rl[i], sl: this.sl[i], item: this.items[i] };
+  }
+}
+
+export interface BuildResult {
+  /** _bulk bodies under flush.bytes. */
+  chunks: BulkChunk[];
+  refs: RefList;
+  rejected: { ref: number; reason: string }[];
+}
+
+export class BulkBuilder {
+  private readonly router: Router;
+  private readonly mode: MappingMode;
+  private readonly allowed: ReadonlySet<string> | undefined;
+  private readonly actions = new Map<string, string>();
+
+  constructor(private readonly cfg: ElasticsearchConfig) {
+    this.router = new Router(cfg);
+    this.mode = cfg.mapping.mode;
+    this.allowed = cfg.mapping.allowed_modes ? new Set(cfg.mapping.allowed_modes) : undefined;
+  }
+
+  private action(index: string, id?: string, pipeline?: string): string {
+    if (id === undefined && pipeline === undefined) {
+      let a = this.actions.get(index);
+      if (a === undefined) {
+        a = `{"create":{"_index":${quote(index)}}}`;
+        if (this.actions.size < 1000) this.actions.set(index, a);
+      }
+      return a;
+    }
+    let a = `{"create":{"_index":${quote(index)}`;
+    if (id !== undefined) a += `,"_id":${quote(id)}`;
+    if (pipeline !== undefined) a += `,"pipeline":${quote(pipeline)}`;
+    return `${a}}}`;
+  }
+
+  /**
+   * The mapping mode of one scope: its `elastic.mapping.mode` attribute, else the client's
+   * `X-Elastic-Mapping-Mode` metadata, else mapping.mode; an error when not allowed.
+   */
+  private modeFor(scopeAttrs: KeyValue[], ctx: RequestContext | undefined): MappingMode | { error: string } {
+    const asked =
+      attrText(scopeAttrs, 'elastic.mapping.mode') ??
+      ctx?.metadata?.['x-elastic-mapping-mode']?.[0] ??
+      this.mode;
+    if (asked === this.mode) return this.mode;
+    if (!MODES.has(asked)) return { error: `unknown mapping mode "${asked}"` };
+    if (this.allowed && !this.allowed.has(asked))
+      return { error: `mapping mode "${asked}" is not in mapping.allowed_modes` };
+    return asked as MappingMode;
+  }
+
+  /** The route for an item: the scope-level one unless the item has its own routing attributes. */
+  private routeFor(
+    type: DocType,
+    own: KeyValue[],
+    scopeLists: KeyValue[][],
+    base: Route | undefined,
+    ts: bigint,
+    mode: MappingMode,
+  ): Route {
+    if (base && !hasRoutingAttr(own)) return base;
+    return this.router.route(type, [own, ...scopeLists], ts, mode);
+  }
+
+  logs(data: LogsData, ctx?: RequestContext): BuildResult {
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
+    const dynId = this.cfg.logs_dynamic_id.enabled;
+    const dynPipe = this.cfg.logs_dynamic_pipeline.enabled;
+    const dateDependent = this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceLogs.length; r++) {
+      const rl = data.resourceLogs[r];
+      const resByMode = new Map<MappingMode, string>();
+      for (let s = 0; s < rl.scopeLogs.length; s++) {
+        const sl = rl.scopeLogs[s];
+        const mode = this.modeFor(sl.scope.attributes, ctx);
+        if (typeof mode === 'object') {
+          for (const rec of sl.logRecords)
+            out.rejected.push({ ref: out.refs.add(r, s, rec), reason: mode.error });
+          continue;
+        }
+        let res = resByMode.get(mode);
+        if (res === undefined) {
+          res = resourceFragment(mode, rl.resource, rl.schemaUrl);
+          resByMode.set(mode, res);
+        }
+        const scope = scopeFragment(mode, sl.scope, sl.schemaUrl);
+        const tail = Buffer.from(`${res}${scope}}`);
+        const lists = [sl.scope.attributes, rl.resource.attributes];
+        const base = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
+        for (const rec of sl.logRecords) {
+          const ref = out.refs.add(r, s, rec);
+          const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
+          const route = this.routeFor('logs', rec.attributes, lists, base, ts, mode);
+          const doc = logDocument(mode, rec, route.ds);
+          if ('error' in doc) {
+            out.rejected.push({ ref, reason: doc.error });
+            continue;
+          }
+          const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
+          const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
+          w.add(
+            this.action(route.index, id, pipe),
+            doc.source,
+            route.index,
+            ref,
+            doc.open ? tail : undefined,
+          );
+        }
+      }
+    }
+    return out;
+  }
+
+  traces(data: TracesData, ctx?: RequestContext): BuildResult {
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
+    const dateDependent = this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceSpans.length; r++) {
+      const rs = data.resourceSpans[r];
+      for (let s = 0; s < rs.scopeSpans.length; s++) {
+        const ss = rs.scopeSpans[s];
+        const mode = this.modeFor(ss.scope.attributes, ctx);
+        if (typeof mode === 'object') {
+          for (const span of ss.spans)
+            out.rejected.push({ ref: out.refs.add(r, s, span), reason: mode.error });
+          continue;
+        }
+        const res = resourceFragment(mode, rs.resource, rs.schemaUrl);
+        const scope = scopeFragment(mode, ss.scope, ss.schemaUrl);
+        const lists = [ss.scope.attributes, rs.resource.attributes];
+        const base = dateDependent ? undefined : this.router.route('traces', lists, 0n, mode);
+        const evBase = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
+        for (const span of ss.spans) {
+          const ref = out.refs.add(r, s, span);
+          const route = this.routeFor('traces', span.attributes, lists, base, span.startTimeUnixNano, mode);
+          const doc = spanDocument(mode, span, res, scope, route.ds);
+          if ('error' in doc) {
+            out.rejected.push({ ref, reason: doc.error });
+            continue;
+          }
+          w.add(this.action(route.index), doc.source, route.index, ref);
+          for (const ev of span.events) {
+            // Span events are log documents, so they sit next to the service's logs in Kibana.
+            const evRoute = this.routeFor('logs', ev.attributes, lists, evBase, ev.timeUnixNano, mode);
+            const src = spanEventDocument(mode, ev, span, res, scope, evRoute.ds);
+            w.add(this.action(evRoute.index), src, evRoute.index, ref);
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function hasRoutingAttr(kvs: KeyValue[]): boolean {
+  for (let i = 0; i < kvs.length; i++) if (isRoutingAttr(kvs[i].key)) return true;
+  return false;
+}
+
+function attrText(kvs: KeyValue[], key: string): string | undefined {
+  const kv = findAttr(kvs, key);
+  const s = kv ? anyValueToString(kv.value) : '';
+  return s || undefined;
+}

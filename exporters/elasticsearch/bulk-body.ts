@@ -1,0 +1,121 @@
+// _bulk bodies written straight into Buffers: each document's action and
+// source lines are appended as they are rendered, and only their byte offsets
+// are kept (in typed arrays). No per-batch megastring and no retained
+// per-document strings or objects, so the garbage collector stays out of the
+// hot path (measured in bench/loki-es.ts).
+
+export class BulkChunk {
+  len = 0;
+  /** Number of documents. */
+  n = 0;
+  /** Per document: action line start, source start, end (after the newline), pdata item. */
+  starts = new Int32Array(1024);
+  srcs = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  refs = new Int32Array(1024);
+  readonly indices: string[] = [];
+  constructor(public buf: Buffer) {}
+
+  body(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + extra));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  push(start: number, src: number, end: number, ref: number, index: string): void {
+    if (this.n === this.starts.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.srcs = grow(this.srcs);
+      this.ends = grow(this.ends);
+      this.refs = grow(this.refs);
+    }
+    const k = this.n++;
+    this.starts[k] = start;
+    this.srcs[k] = src;
+    this.ends[k] = end;
+    this.refs[k] = ref;
+    this.indices.push(index);
+  }
+}
+
+/** One document of a chunk (made only for documents that need attention). */
+export interface DocSpan {
+  chunk: BulkChunk;
+  k: number;
+}
+
+export function refOf(d: DocSpan): number {
+  return d.chunk.refs[d.k];
+}
+
+export function indexOf(d: DocSpan): string {
+  return d.chunk.indices[d.k];
+}
+
+/** The source line of a document (for the dead-letter index and logs). */
+export function sourceOf(d: DocSpan): string {
+  return d.chunk.buf.toString('utf8', d.chunk.srcs[d.k], d.chunk.ends[d.k] - 1);
+}
+
+export function spansOf(c: BulkChunk): DocSpan[] {
+  return Array.from({ length: c.n }, (_, k) => ({ chunk: c, k }));
+}
+
+/** Appends documents into chunks of at most `maxBytes` (one oversized document gets a chunk of its own). */
+export class BulkWriter {
+  readonly chunks: BulkChunk[] = [];
+  private cur: BulkChunk | undefined;
+
+  constructor(private readonly maxBytes: number) {}
+
+  private chunkFor(bytes: number): BulkChunk {
+    const c = this.cur;
+    if (c && (c.n === 0 || c.len + bytes <= this.maxBytes)) return c;
+    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(Math.min(this.maxBytes, 1024 * 1024), bytes * 3)));
+    this.chunks.push(next);
+    this.cur = next;
+    return next;
+  }
+
+  /** Appends one document; `tail` (already encoded) completes the source when given. */
+  add(action: string, source: string, index: string, ref: number, tail?: Buffer): void {
+    const approx = action.length + source.length + 2 + (tail ? tail.length : 0);
+    const c = this.chunkFor(approx);
+    c.ensure(approx * 3);
+    const start = c.len;
+    c.len += c.buf.write(action, c.len);
+    c.buf[c.len++] = 10;
+    const src = c.len;
+    c.len += c.buf.write(source, c.len);
+    if (tail) c.len += tail.copy(c.buf, c.len);
+    c.buf[c.len++] = 10;
+    c.push(start, src, c.len, ref, index);
+  }
+
+  /** Copies already-written documents (a retry subset, half of a split) into new chunks. */
+  static repack(docs: readonly DocSpan[], maxBytes: number): BulkChunk[] {
+    const w = new BulkWriter(maxBytes);
+    for (const d of docs) {
+      const from = d.chunk;
+      const s = from.starts[d.k];
+      const e = from.ends[d.k];
+      const c = w.chunkFor(e - s);
+      c.ensure(e - s);
+      const start = c.len;
+      from.buf.copy(c.buf, c.len, s, e);
+      c.len += e - s;
+      c.push(start, start + (from.srcs[d.k] - s), c.len, from.refs[d.k], from.indices[d.k]);
+    }
+    return w.chunks;
+  }
+}

@@ -1,0 +1,323 @@
+// The Elasticsearch send function the exporter helper calls: build documents
+// (pure), POST _bulk bodies (I/O), read each answer (classify).
+//
+// Retry split (documented in README): request-level failures (429/5xx,
+// network, timeout) are returned to the exporter helper, which retries them
+// with retry_on_failure. Document-level failures with a status in
+// retry.retry_on_status are retried here, alone, up to retry.max_retries times
+// with the exporter's own retry.initial_interval/max_interval backoff; what is
+// still failing after that goes back to the helper as `retryData` (never
+// dropped while the helper may still retry). Permanent item failures are
+// counted (`rejectedItems`), logged with Elasticsearch's reason and, with
+// `dead_letter_index`, written there.
+import { availableParallelism } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import type { Dispatcher, Pool } from 'undici';
+import type { ComponentSettings } from '../../src/component/component.js';
+import type { RequestContext } from '../../src/component/consumer.js';
+import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import type { LogsData, TracesData } from '../../src/pdata/types.js';
+import { BulkBuilder } from './builder.js';
+import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spansOf } from './bulk-body.js';
+import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
+import { type ElasticsearchConfig, endpointsOf } from './config.js';
+import { createPool } from './http.js';
+import { quote } from './json.js';
+import { subsetLogs, subsetTraces } from './subset.js';
+
+interface Failure {
+  doc: DocSpan;
+  status: number;
+  reason: string;
+}
+
+interface Round {
+  itemRetry: DocSpan[];
+  requestRetry: DocSpan[];
+  permanent: Failure[];
+  retryAfterMs?: number;
+  message?: string;
+  throttled: boolean;
+}
+
+export class ElasticsearchSender implements SendFunctions {
+  private pools: { pool: Pool; prefix: string }[] = [];
+  private next = 0;
+  private readonly builder: BulkBuilder;
+  private readonly headers: Record<string, string>;
+  private readonly query: string;
+  private readonly retryOn: ReadonlySet<number>;
+  private readonly workers: number;
+  private readonly maxRetries: number;
+
+  constructor(
+    private readonly settings: ComponentSettings,
+    private readonly cfg: ElasticsearchConfig,
+  ) {
+    this.builder = new BulkBuilder(cfg);
+    const h: Record<string, string> = { 'user-agent': 'tsunagi', 'content-type': 'application/x-ndjson' };
+    if (cfg.compression === 'gzip') h['content-encoding'] = 'gzip';
+    if (cfg.api_key) h.authorization = `ApiKey ${cfg.api_key}`;
+    else if (cfg.user !== undefined)
+      h.authorization = `Basic ${Buffer.from(`${cfg.user}:${cfg.password ?? ''}`).toString('base64')}`;
+    for (const [k, v] of Object.entries(cfg.headers)) h[k.toLowerCase()] = v;
+    this.headers = h;
+    const q = new URLSearchParams();
+    if (cfg.pipeline) q.set('pipeline', cfg.pipeline);
+    if (cfg.include_source_on_error != null)
+      q.set('include_source_on_error', String(cfg.include_source_on_error));
+    this.query = q.size ? `?${q}` : '';
+    this.retryOn = new Set(cfg.retry.retry_on_status);
+    this.workers = cfg.num_workers ?? availableParallelism();
+    this.maxRetries =
+      cfg.retry.max_requests !== undefined ? cfg.retry.max_requests - 1 : cfg.retry.max_retries;
+  }
+
+  async start(): Promise<void> {
+    for (const ep of endpointsOf(this.cfg)) {
+      const url = new URL(ep);
+      const pool = await createPool(url.origin, this.cfg.tls, this.workers);
+      this.pools.push({ pool, prefix: url.pathname.replace(/\/+$/, '') });
+    }
+    if (this.pools.length === 0) throw new Error('elasticsearch exporter: no endpoint configured');
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.pool.close()));
+    this.pools = [];
+  }
+
+  async send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    if (signal === 'metrics') throw permanentError('elasticsearch exporter: metrics are not supported');
+    const built =
+      signal === 'logs'
+        ? this.builder.logs(data as LogsData, ctx)
+        : this.builder.traces(data as TracesData, ctx);
+    const permanentRefs = new Map<number, string>();
+    for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
+
+    const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
+    let pending = built.chunks;
+    for (let attempt = 0; ; attempt++) {
+      round.itemRetry = [];
+      await this.bulkAll(pending, abort, round);
+      if (
+        round.itemRetry.length === 0 ||
+        !this.cfg.retry.enabled ||
+        attempt >= this.maxRetries ||
+        abort.aborted
+      )
+        break;
+      await sleep(this.backoff(attempt), abort);
+      pending = BulkWriter.repack(round.itemRetry, this.cfg.flush.bytes);
+    }
+
+    for (const f of round.permanent)
+      if (!permanentRefs.has(refOf(f.doc))) permanentRefs.set(refOf(f.doc), f.reason);
+    if (round.permanent.length > 0 && this.cfg.dead_letter_index)
+      await this.deadLetter(round.permanent, abort);
+
+    const retryRefs = new Set<number>();
+    for (const d of round.itemRetry) retryRefs.add(refOf(d));
+    for (const d of round.requestRetry) retryRefs.add(refOf(d));
+    for (const r of retryRefs) permanentRefs.delete(r);
+    const failed = permanentRefs.size;
+    if (failed > 0) {
+      const reasons = [...new Set(permanentRefs.values())].slice(0, 5);
+      this.settings.logger.warn(
+        { rejected: failed, reasons, dead_letter_index: this.cfg.dead_letter_index },
+        `elasticsearch: ${failed} ${signal === 'logs' ? 'log records' : 'spans'} rejected by Elasticsearch and not retried: ${reasons[0]}`,
+      );
+    }
+    if (retryRefs.size > 0) {
+      const refs = [...retryRefs].sort((a, b) => a - b).map((i) => built.refs.get(i));
+      const all = refs.length === built.refs.length;
+      throw retryableError(
+        `elasticsearch: ${round.message ?? 'documents rejected with a retryable status'}`,
+        {
+          retryAfterMs: round.retryAfterMs,
+          throttled: round.throttled,
+          rejectedItems: failed || undefined,
+          retryData: all
+            ? undefined
+            : signal === 'logs'
+              ? subsetLogs(data as LogsData, refs)
+              : subsetTraces(data as TracesData, refs),
+        },
+      );
+    }
+    if (failed > 0)
+      throw permanentError(`elasticsearch: ${[...permanentRefs.values()][0]}`, { rejectedItems: failed });
+  }
+
+  private backoff(attempt: number): number {
+    const r = this.cfg.retry;
+    const base = Math.min(r.max_interval, r.initial_interval * 2 ** attempt);
+    return base * (0.5 + Math.random() * 0.5);
+  }
+
+  /** Sends all bodies, num_workers at a time. */
+  private async bulkAll(chunks: BulkChunk[], abort: AbortSignal, round: Round): Promise<void> {
+    let i = 0;
+    const worker = async () => {
+      while (i < chunks.length) await this.bulk(chunks[i++], abort, round);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.workers, chunks.length) }, worker));
+  }
+
+  /** One _bulk request; on 413 each half is sent, down to one document. */
+  private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round): Promise<void> {
+    const n = chunk.n;
+    const res = await this.post(chunk.body(), abort);
+    if ('error' in res) {
+      round.requestRetry.push(...spansOf(chunk));
+      round.message ??= res.error;
+      return;
+    }
+    const out = classifyRequest(res.status, res.body, res.retryAfter, this.retryOn);
+    switch (out.kind) {
+      case 'split': {
+        if (n === 1) {
+          round.permanent.push({
+            doc: { chunk, k: 0 },
+            status: 413,
+            reason: 'HTTP 413: document larger than http.max_content_length',
+          });
+          return;
+        }
+        const docs = spansOf(chunk);
+        const half = Math.ceil(n / 2);
+        for (const part of [docs.slice(0, half), docs.slice(half)])
+          for (const c of BulkWriter.repack(part, Number.POSITIVE_INFINITY)) await this.bulk(c, abort, round);
+        return;
+      }
+      case 'retry':
+        round.requestRetry.push(...spansOf(chunk));
+        round.message ??= out.message;
+        if (res.status === 429) round.throttled = true;
+        if (out.retryAfterMs !== undefined)
+          round.retryAfterMs = Math.max(round.retryAfterMs ?? 0, out.retryAfterMs);
+        return;
+      case 'permanent':
+        for (const doc of spansOf(chunk))
+          round.permanent.push({ doc, status: res.status, reason: out.message });
+        return;
+      case 'items': {
+        let items: ReturnType<typeof classifyItems>;
+        try {
+          items = classifyItems(res.body, n, this.retryOn);
+        } catch (err) {
+          round.requestRetry.push(...spansOf(chunk));
+          round.message ??= `unreadable _bulk response: ${errorMessage(err)}`;
+          return;
+        }
+        if (!items) return;
+        for (let k = 0; k < n; k++) {
+          const it = items[k];
+          if (it.outcome === ITEM_RETRY) {
+            round.itemRetry.push({ chunk, k });
+            round.message ??= `document rejected with status ${it.status}: ${it.reason}`;
+            if (it.status === 429) round.throttled = true;
+          } else if (it.outcome === ITEM_PERMANENT)
+            round.permanent.push({
+              doc: { chunk, k },
+              status: it.status,
+              reason: it.reason ?? `status ${it.status}`,
+            });
+        }
+      }
+    }
+  }
+
+  private async post(
+    raw: Buffer,
+    abort: AbortSignal,
+  ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
+    if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
+    const { pool, prefix } = this.pools[this.next++ % this.pools.length];
+    const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await pool.request({
+        path: `${prefix}/_bulk${this.query}`,
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: abort,
+      });
+    } catch (err) {
+      return { error: `_bulk request failed: ${errorMessage(err)}` };
+    }
+    try {
+      return { status: res.statusCode, body: await readAnswer(res), retryAfter: res.headers['retry-after'] };
+    } catch (err) {
+      return { error: `_bulk response failed: ${errorMessage(err)}` };
+    }
+  }
+
+  /** Best effort: the rejected documents, with the reason, into dead_letter_index. */
+  private async deadLetter(failures: Failure[], abort: AbortSignal): Promise<void> {
+    const dlq = this.cfg.dead_letter_index!;
+    const action = `{"create":{"_index":${quote(dlq)}}}`;
+    const now = new Date().toISOString();
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    for (const f of failures)
+      w.add(
+        action,
+        `{"@timestamp":"${now}","message":${quote(f.reason)},"http.response.status_code":${f.status},"error.type":${quote(f.reason.split(':')[0])},"error.reason":${quote(f.reason)},"elasticsearch.index":${quote(indexOf(f.doc))},"document":${quote(sourceOf(f.doc))}}`,
+        dlq,
+        refOf(f.doc),
+      );
+    const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
+    await this.bulkAll(w.chunks, abort, round);
+    const lost = round.itemRetry.length + round.requestRetry.length + round.permanent.length;
+    if (lost > 0)
+      this.settings.logger.error(
+        { documents: lost, reason: round.message ?? round.permanent[0]?.reason },
+        `elasticsearch: could not write ${lost} rejected documents to dead_letter_index ${dlq}`,
+      );
+  }
+}
+
+/**
+ * The answer's text. A successful _bulk answer is as long as the request has
+ * documents; when its head says `"errors":false` the rest is skipped unread.
+ */
+async function readAnswer(res: Dispatcher.ResponseData): Promise<string> {
+  const parts: Buffer[] = [];
+  let head = true;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (head && res.statusCode >= 200 && res.statusCode < 300) {
+      head = false;
+      const start = chunk.toString('latin1', 0, Math.min(chunk.length, 256));
+      if (/"errors"\s*:\s*false/.test(start)) {
+        for await (const _ of res.body) {
+          // drain
+        }
+        return start;
+      }
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function sleep(ms: number, abort: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (abort.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      abort.removeEventListener('abort', done);
+      resolve();
+    }
+    abort.addEventListener('abort', done, { once: true });
+  });
+}

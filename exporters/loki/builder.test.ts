@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
+import { lokiConfigSchema } from './config.js';
+import { CardinalityGuard } from './labels.js';
+import { logs, record, resourceLogs, SPAN_ID, TRACE_ID } from './testdata.js';
+
+function builder(over: Record<string, unknown> = {}, onDemote: (a: string) => void = () => {}) {
+  const cfg = lokiConfigSchema.parse({ endpoint: 'http://loki:3100', ...over }) as BuilderConfig;
+  return new LokiRequestBuilder(cfg, new CardinalityGuard(cfg.labels.max_distinct_values, onDemote));
+}
+
+function sm(e: { smResource: string[]; smScope: string[]; smOwn: string[] }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of [e.smResource, e.smScope, e.smOwn])
+    for (let i = 0; i < p.length; i += 2) out[p[i]] = p[i + 1];
+  return out;
+}
+
+describe('loki request builder', () => {
+  it('maps labels the way Loki OTLP ingestion does and puts the rest in structured metadata', () => {
+    const data = logs(
+      resourceLogs(
+        {
+          'service.name': 'checkout',
+          'k8s.namespace.name': 'shop',
+          'host.name': 'node-1',
+          'process.pid': 42,
+        },
+        [
+          record('paid', {
+            severityNumber: 9,
+            severityText: 'INFO',
+            traceId: TRACE_ID,
+            spanId: SPAN_ID,
+            attrs: { 'user.id': 'u1', http: { method: 'GET' } },
+          }),
+        ],
+      ),
+    );
+    const { requests, rejected } = builder().build(data);
+    expect(rejected).toEqual([]);
+    expect(requests).toHaveLength(1);
+    const [st] = requests[0].streams;
+    expect(st.labels).toBe('{k8s_namespace_name="shop", level="info", service_name="checkout"}');
+    const e = st.entries[0];
+    expect(e.line).toBe('paid');
+    expect(sm(e)).toEqual({
+      host_name: 'node-1',
+      process_pid: '42',
+      scope_name: 'test-scope',
+      scope_version: '1.0.0',
+      user_id: 'u1',
+      http_method: 'GET',
+      severity_text: 'INFO',
+      severity_number: '9',
+      trace_id: '5b8efff798038103d269b633813fc60c',
+      span_id: 'eee19b7ec3c1b174',
+    });
+  });
+
+  it('labels a resource without service.name as unknown_service', () => {
+    const { requests } = builder().build(logs(resourceLogs({}, [record('x')])));
+    expect(requests[0].streams[0].labels).toBe('{service_name="unknown_service"}');
+  });
+
+  it('honours configured labels and the old lokiexporter hints (hints never sent on)', () => {
+    const b = builder({ labels: { resource: { 'host.name': 'host' }, attributes: ['http.method'] } });
+    const data = logs(
+      resourceLogs(
+        {
+          'service.name': 'a',
+          'host.name': 'n1',
+          'cloud.account.id': 'acc',
+          'loki.resource.labels': 'cloud.account.id',
+          'loki.attribute.labels': 'status',
+        },
+        [record('x', { attrs: { 'http.method': 'POST', status: '500', other: 'o' } })],
+      ),
+    );
+    const { requests } = b.build(data);
+    const st = requests[0].streams[0];
+    expect(st.labels).toBe(
+      '{cloud_account_id="acc", host="n1", http_method="POST", service_name="a", status="500"}',
+    );
+    expect(sm(st.entries[0])).toEqual({ scope_name: 'test-scope', scope_version: '1.0.0', other: 'o' });
+  });
+
+  it('takes the tenant from the config, a resource attribute or the loki.tenant hint', () => {
+    const data = logs(
+      resourceLogs({ 'service.name': 'a', tenant: 't1' }, [record('1')]),
+      resourceLogs({ 'service.name': 'b', tenant: 't2' }, [record('2')]),
+      resourceLogs({ 'service.name': 'c', tenant: 't1' }, [record('3')]),
+    );
+    const reqs = builder({ tenant: { source: 'attribute', value: 'tenant' } }).build(data).requests;
+    expect(reqs.map((r) => [r.tenant, r.count])).toEqual([
+      ['t1', 2],
+      ['t2', 1],
+    ]);
+    expect(
+      builder({ tenant_id: 'static' })
+        .build(data)
+        .requests.map((r) => r.tenant),
+    ).toEqual(['static']);
+    const hinted = logs(resourceLogs({ 'loki.tenant': 'org', org: 'acme' }, [record('1')]));
+    expect(builder().build(hinted).requests[0].tenant).toBe('acme');
+    const ctx = { metadata: { 'x-tenant': ['fromctx'] } };
+    const plain = logs(resourceLogs({}, [record('1')]));
+    expect(
+      builder({ tenant: { source: 'context', value: 'X-Tenant' } }).build(plain, ctx).requests[0].tenant,
+    ).toBe('fromctx');
+  });
+
+  it('groups streams and orders entries by time within each stream', () => {
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    const data = logs(
+      resourceLogs({ 'service.name': 'a' }, [
+        record('third', { timeUnixNano: t0 + 3n }),
+        record('first', { timeUnixNano: t0 + 1n }),
+      ]),
+      resourceLogs({ 'service.name': 'b' }, [record('b', { timeUnixNano: t0 })]),
+      resourceLogs({ 'service.name': 'a' }, [record('second', { timeUnixNano: t0 + 2n })]),
+    );
+    const { requests } = builder().build(data);
+    expect(requests).toHaveLength(1);
+    expect(requests[0].streams.map((s) => [s.labels, s.entries.map((e) => e.line)])).toEqual([
+      ['{service_name="a"}', ['first', 'second', 'third']],
+      ['{service_name="b"}', ['b']],
+    ]);
+  });
+
+  it('splits requests under max_request_size, keeping each stream in order', () => {
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    const recs = Array.from({ length: 100 }, (_, i) =>
+      record(`line ${i} ${'x'.repeat(80)}`, { timeUnixNano: t0 + BigInt(i) }),
+    );
+    const { requests } = builder({ max_request_size: '2KiB' }).build(
+      logs(resourceLogs({ 'service.name': 'a' }, recs)),
+    );
+    expect(requests.length).toBeGreaterThan(4);
+    expect(requests.reduce((n, r) => n + r.count, 0)).toBe(100);
+    const lines = requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => e.line)));
+    expect(lines).toEqual(recs.map((r) => (r.body as { stringValue: string }).stringValue));
+  });
+
+  it('rejects records Loki would refuse, each with a clear reason', () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const hour = 3_600_000_000_000n;
+    const data = logs(
+      resourceLogs({ 'service.name': 'a' }, [
+        record('ok'),
+        record('old', { timeUnixNano: now - 200n * hour }),
+        record('future', { timeUnixNano: now + hour }),
+        record('y'.repeat(300 * 1024)),
+      ]),
+      resourceLogs(Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k8s.pod.name${i}`, 'x'])), [
+        record('many labels'),
+      ]),
+    );
+    const b = builder({ labels: { resource: Array.from({ length: 16 }, (_, i) => `k8s.pod.name${i}`) } });
+    const { requests, rejected } = b.build(data);
+    expect(requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => e.line)))).toEqual(['ok']);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/timestamp too old/),
+      expect.stringMatching(/timestamp too new/),
+      expect.stringMatching(/max entry size 262144 bytes exceeded/),
+      expect.stringMatching(/17 label names; limit 15/),
+    ]);
+  });
+
+  it('uses the observed time when the record has none', () => {
+    const obs = BigInt(Date.now()) * 1_000_000n;
+    const r = record('x', { timeUnixNano: 0n, observedTimeUnixNano: obs });
+    const e = builder().build(logs(resourceLogs({ 'service.name': 'a' }, [r]))).requests[0].streams[0]
+      .entries[0];
+    expect(e.ts).toBe(obs);
+  });
+
+  it('stops using an attribute as a label past the cardinality bound, and says so once', () => {
+    const demoted: string[] = [];
+    const b = builder({ labels: { attributes: ['user'], max_distinct_values: 3 } }, (a) => demoted.push(a));
+    const recs = Array.from({ length: 6 }, (_, i) => record(`l${i}`, { attrs: { user: `u${i}` } }));
+    const { requests } = b.build(logs(resourceLogs({ 'service.name': 'a' }, recs)));
+    const streams = requests[0].streams;
+    expect(streams.map((s) => s.labels)).toEqual([
+      '{service_name="a", user="u0"}',
+      '{service_name="a", user="u1"}',
+      '{service_name="a", user="u2"}',
+      '{service_name="a"}',
+    ]);
+    expect(sm(streams[3].entries[0]).user).toBe('u3');
+    expect(demoted).toEqual(['user']);
+  });
+
+  it('writes attributes and trace ids into the line without structured metadata (Loki 2.x)', () => {
+    const data = logs(
+      resourceLogs({ 'service.name': 'a', 'host.name': 'h' }, [
+        record('hello world', {
+          severityText: 'WARN',
+          traceId: TRACE_ID,
+          spanId: SPAN_ID,
+          attrs: { code: 7 },
+        }),
+      ]),
+    );
+    const json = builder({ structured_metadata: false }).build(data).requests[0].streams[0].entries[0];
+    expect(JSON.parse(json.line)).toEqual({
+      body: 'hello world',
+      trace_id: '5b8efff798038103d269b633813fc60c',
+      span_id: 'eee19b7ec3c1b174',
+      severity: 'WARN',
+      attributes: { code: 7 },
+      resources: { 'host.name': 'h' },
+      instrumentation_scope: { name: 'test-scope', version: '1.0.0' },
+    });
+    expect(json.smOwn).toEqual([]);
+    const logfmt = builder({ structured_metadata: false, format: 'logfmt' }).build(data).requests[0]
+      .streams[0].entries[0];
+    expect(logfmt.line).toBe(
+      'msg="hello world" trace_id=5b8efff798038103d269b633813fc60c span_id=eee19b7ec3c1b174 severity=WARN code=7 resource_host.name=h',
+    );
+  });
+});

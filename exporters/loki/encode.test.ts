@@ -1,0 +1,89 @@
+// The hand-written PushRequest writer against the upstream proto (protobufjs) and the JSON form.
+import { describe, expect, it } from 'vitest';
+import { loadPushRequest } from '../../test/support/loki-standin.js';
+import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
+import { lokiConfigSchema } from './config.js';
+import { encodeJsonPush } from './encode-json.js';
+import { encodePushRequest } from './encode-proto.js';
+import { CardinalityGuard } from './labels.js';
+import { logs, record, resourceLogs, SPAN_ID, TRACE_ID } from './testdata.js';
+
+const PushRequest = loadPushRequest();
+
+function request() {
+  const cfg = lokiConfigSchema.parse({ endpoint: 'http://loki:3100' }) as BuilderConfig;
+  const b = new LokiRequestBuilder(cfg, new CardinalityGuard(10, () => {}));
+  const data = logs(
+    resourceLogs({ 'service.name': 'a', 'host.name': 'h1', region: 'ü-1' }, [
+      record('first ✓', {
+        timeUnixNano: 1_700_000_000_000_000_001n,
+        traceId: TRACE_ID,
+        spanId: SPAN_ID,
+        attrs: { k: 'v' },
+      }),
+      record('', { timeUnixNano: 1_700_000_001_000_000_000n }),
+    ]),
+    resourceLogs({ 'service.name': 'b' }, [
+      record('x'.repeat(300), { timeUnixNano: 1_700_000_000_500_000_000n }),
+    ]),
+  );
+  return b.build(data, undefined, 1_700_000_000_000).requests[0];
+}
+
+describe('loki encoders', () => {
+  it('writes a PushRequest that the upstream proto decodes to the same streams', () => {
+    const req = request();
+    const msg = PushRequest.toObject(PushRequest.decode(encodePushRequest(req)), {
+      longs: String,
+      defaults: true,
+    }) as {
+      streams: {
+        labels: string;
+        entries: {
+          timestamp: { seconds: string; nanos: number };
+          line: string;
+          structuredMetadata: { name: string; value: string }[];
+        }[];
+      }[];
+    };
+    expect(msg.streams.map((s) => s.labels)).toEqual(['{service_name="a"}', '{service_name="b"}']);
+    const [e0, e1] = msg.streams[0].entries;
+    expect(e0.timestamp).toEqual({ seconds: '1700000000', nanos: 1 });
+    expect(e0.line).toBe('first ✓');
+    expect(e0.structuredMetadata).toEqual([
+      { name: 'host_name', value: 'h1' },
+      { name: 'region', value: 'ü-1' },
+      { name: 'scope_name', value: 'test-scope' },
+      { name: 'scope_version', value: '1.0.0' },
+      { name: 'k', value: 'v' },
+      { name: 'trace_id', value: '5b8efff798038103d269b633813fc60c' },
+      { name: 'span_id', value: 'eee19b7ec3c1b174' },
+    ]);
+    expect(e1).toMatchObject({ timestamp: { seconds: '1700000001', nanos: 0 }, line: '' });
+    expect(e1.structuredMetadata.map((p) => p.name)).toEqual([
+      'host_name',
+      'region',
+      'scope_name',
+      'scope_version',
+    ]);
+    expect(msg.streams[1].entries[0].line).toBe('x'.repeat(300));
+  });
+
+  it('writes the same content as Loki JSON', () => {
+    const doc = JSON.parse(encodeJsonPush(request()));
+    expect(doc.streams[0].stream).toEqual({ service_name: 'a' });
+    expect(doc.streams[0].values[0]).toEqual([
+      '1700000000000000001',
+      'first ✓',
+      {
+        host_name: 'h1',
+        region: 'ü-1',
+        scope_name: 'test-scope',
+        scope_version: '1.0.0',
+        k: 'v',
+        trace_id: '5b8efff798038103d269b633813fc60c',
+        span_id: 'eee19b7ec3c1b174',
+      },
+    ]);
+  });
+});
