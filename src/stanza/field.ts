@@ -12,8 +12,12 @@ export interface Field {
 export function parseField(text: string): Field {
   let s = text.trim();
   if (s.startsWith('$')) s = s.slice(1);
-  const m = /^(body|attributes|resource)/.exec(s);
-  if (!m) throw new Error(`invalid field "${text}": must start with body, attributes or resource`);
+  const m = /^(body|attributes|resource)(?=$|[.[])/.exec(s);
+  // a bare name is an attribute (stanza's rule): `trace_id` = attributes.trace_id
+  if (!m) {
+    if (!/^[A-Za-z0-9_][^[\]]*$/.test(s)) throw new Error(`invalid field "${text}"`);
+    return { root: 'attributes', keys: s.split('.'), text };
+  }
   const root = m[1] as FieldRoot;
   const keys: string[] = [];
   let i = m[0].length;

@@ -53,6 +53,7 @@ export const operatorsSchema = z.array(z.looseObject({ type: z.string() })).tran
   return out;
 });
 
+/** Builds the graph from configs already validated by `operatorsSchema`. */
 export function buildPipeline(
   configs: Record<string, unknown>[],
   ctx: BuildContext,
@@ -63,7 +64,7 @@ export function buildPipeline(
   for (const cfg of configs) {
     const def = OPERATORS.get(cfg.type as string) as OperatorDef | undefined;
     if (!def) throw new Error(`unknown operator type "${cfg.type}"`);
-    const op = def.build(def.schema.parse(cfg), ctx);
+    const op = def.build(cfg as never, ctx); // cfg was validated by operatorsSchema
     if (byId.has(op.id)) throw new Error(`duplicate operator id "${op.id}"`);
     byId.set(op.id, op);
     ops.push(op);
