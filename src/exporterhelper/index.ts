@@ -1,76 +1,24 @@
 // The exporter helper (the collector's exporterhelper): timeout, sending_queue
 // (memory or persistent on a storage extension) and retry_on_failure wrapped
 // once around every exporter, so an exporter only turns pdata into a request
-// and reads the answer. (Implementation to come; this file fixes the API.)
-import { z } from 'zod';
+// and reads the answer.
 import type { ComponentSettings, Exporter } from '../component/component.js';
-import type { RequestContext } from '../component/consumer.js';
-import { duration } from '../config/schema-types.js';
-import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { Signal } from '../pdata/signal.js';
+import { QueuedExporter, type QueuedExporterOptions } from './queued-exporter.js';
+import type { ExporterHelperConfig, SendFunctions } from './types.js';
 
-export const retryOnFailureSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    initial_interval: duration().default(5000),
-    randomization_factor: z.number().min(0).max(1).default(0.5),
-    multiplier: z.number().min(1).default(1.5),
-    max_interval: duration().default(30_000),
-    max_elapsed_time: duration().default(300_000),
-  })
-  .prefault({});
-
-export const sendingQueueSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    num_consumers: z.number().int().positive().default(10),
-    queue_size: z.number().int().positive().default(1000),
-    sizer: z.enum(['requests', 'items']).default('requests'),
-    wait_for_result: z.boolean().default(false),
-    block_on_overflow: z.boolean().default(false),
-    storage: z.string().optional(),
-  })
-  .prefault({});
-
-/** Spread into an exporter's z.strictObject({...}) to accept the helper's keys with the collector's defaults. */
-export const exporterHelperConfigShape = {
-  timeout: duration().default(5000),
-  sending_queue: sendingQueueSchema,
-  retry_on_failure: retryOnFailureSchema,
-};
-
-export type RetryConfig = z.output<typeof retryOnFailureSchema>;
-export type QueueConfig = z.output<typeof sendingQueueSchema>;
-export interface ExporterHelperConfig {
-  timeout: number;
-  sending_queue: QueueConfig;
-  retry_on_failure: RetryConfig;
-}
-
-export interface SendFunctions {
-  /**
-   * Sends one batch to the backend. Resolve when the backend accepted it.
-   * Throw a ConsumerError: permanentError (dropped, counted, logged) or
-   * retryableError (retried with backoff; retryAfterMs honoured; `retryData`
-   * narrows the retry to the failed items). `signal` aborts at the timeout.
-   */
-  send<S extends Signal>(
-    signal: S,
-    data: SignalDataMap[S],
-    abort: AbortSignal,
-    ctx?: RequestContext,
-  ): Promise<void>;
-  /** Optional: connect, open files, ... */
-  start?(): Promise<void>;
-  /** Optional: close connections after the queue is drained. */
-  shutdown?(): Promise<void>;
-}
+export { ExponentialBackoff } from './backoff.js';
+export type { BatchCodec } from './persistent-store.js';
+export { DEFAULT_DRAIN_TIMEOUT_MS, QueuedExporter, type QueuedExporterOptions } from './queued-exporter.js';
+export * from './types.js';
 
 /** Wraps send functions in queue + retry + timeout + self-telemetry; returns the Exporter the pipeline calls. */
 export function createQueuedExporter(
-  _settings: ComponentSettings,
-  _config: ExporterHelperConfig,
-  _signals: readonly Signal[],
-  _fns: SendFunctions,
+  settings: ComponentSettings,
+  config: ExporterHelperConfig,
+  signals: readonly Signal[],
+  fns: SendFunctions,
+  options?: QueuedExporterOptions,
 ): Exporter {
-  throw new Error('not implemented');
+  return new QueuedExporter(settings, config, signals, fns, options);
 }

@@ -1,0 +1,15 @@
+import type { ExporterFactory } from '../../src/component/component.js';
+import { createQueuedExporter } from '../../src/exporterhelper/index.js';
+import { type OtlpGrpcConfig, otlpGrpcConfigSchema } from './config.js';
+import { OtlpGrpcSender } from './sender.js';
+
+export const factory: ExporterFactory<OtlpGrpcConfig> = {
+  kind: 'exporter',
+  type: 'otlp_grpc',
+  deprecatedTypes: ['otlp'],
+  description: 'Sends traces, metrics and logs over OTLP/gRPC (gzip)',
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: otlpGrpcConfigSchema,
+  create: (settings, config, signals) =>
+    createQueuedExporter(settings, config, signals, new OtlpGrpcSender(config, settings.logger)),
+};

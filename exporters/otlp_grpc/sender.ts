@@ -1,0 +1,123 @@
+// One OTLP/gRPC export: a unary Export call on a @grpc/grpc-js Client with the
+// OTLP protobuf codec as (de)serializer. Status codes map to retryable or
+// permanent like the collector's otlpexporter (shouldRetry), with the
+// RetryInfo delay honoured.
+import * as grpc from '@grpc/grpc-js';
+import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { loadTlsClient } from '../../src/config/tls-client.js';
+import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
+import {
+  decodePartialSuccess,
+  decodeRpcStatus,
+  type PartialSuccess,
+} from '../../src/exporterhelper/otlp-response.js';
+import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
+import type { Logger } from '../../src/telemetry/logger.js';
+import { grpcTarget, type OtlpGrpcConfig } from './config.js';
+
+const PATHS: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+const RETRYABLE = new Set([
+  grpc.status.CANCELLED,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.ABORTED,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.UNAVAILABLE,
+  grpc.status.DATA_LOSS,
+]);
+
+const GZIP = 2; // grpc-js compression algorithm id
+
+export class OtlpGrpcSender implements SendFunctions {
+  private client: grpc.Client | undefined;
+  private readonly metadata = new grpc.Metadata();
+
+  constructor(
+    private readonly cfg: OtlpGrpcConfig,
+    private readonly logger: Logger,
+  ) {
+    for (const [k, v] of Object.entries(cfg.headers)) this.metadata.set(k.toLowerCase(), v);
+    if (cfg.wait_for_ready) this.metadata.setOptions({ waitForReady: true });
+  }
+
+  async start(): Promise<void> {
+    const { target, secure } = grpcTarget(this.cfg);
+    let creds = grpc.credentials.createInsecure();
+    if (secure) {
+      const t = await loadTlsClient(this.cfg.tls);
+      creds = grpc.credentials.createSsl(t.ca ?? null, t.key ?? null, t.cert ?? null, {
+        rejectUnauthorized: t.rejectUnauthorized,
+        ...(t.rejectUnauthorized ? {} : { checkServerIdentity: () => undefined }),
+      });
+    }
+    const opts: grpc.ChannelOptions = {
+      'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [this.cfg.balancer_name]: {} }] }),
+      'grpc.primary_user_agent': 'Tsunagi/0.1.0',
+    };
+    if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GZIP;
+    if (this.cfg.tls.server_name_override)
+      opts['grpc.ssl_target_name_override'] = this.cfg.tls.server_name_override;
+    if (this.cfg.authority) opts['grpc.default_authority'] = this.cfg.authority;
+    const ka = this.cfg.keepalive;
+    if (ka?.time) opts['grpc.keepalive_time_ms'] = ka.time;
+    if (ka?.timeout) opts['grpc.keepalive_timeout_ms'] = ka.timeout;
+    if (ka?.permit_without_stream) opts['grpc.keepalive_permit_without_calls'] = 1;
+    this.client = new grpc.Client(target, creds, opts);
+  }
+
+  async shutdown(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
+    let body: Buffer;
+    try {
+      body = Buffer.from(otlpBatchCodec.encode(signal, data));
+    } catch (e) {
+      return Promise.reject(permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const call = client.makeUnaryRequest<Buffer, PartialSuccess | undefined>(
+        PATHS[signal],
+        (b) => b,
+        (buf) => decodePartialSuccess(buf),
+        body,
+        this.metadata,
+        {},
+        (err, ps) => {
+          abort.removeEventListener('abort', onAbort);
+          if (err) return reject(toConsumerError(err));
+          if (ps && (ps.rejected > 0n || ps.errorMessage))
+            this.logger.warn(
+              { message: ps.errorMessage, [`dropped_${ITEM_NAME[signal]}`]: Number(ps.rejected) },
+              'Partial success response',
+            );
+          resolve();
+        },
+      );
+      const onAbort = () => call.cancel();
+      if (abort.aborted) onAbort();
+      else abort.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** The collector's otlpexporter shouldRetry + throttle delay from RetryInfo. */
+export function toConsumerError(err: grpc.ServiceError) {
+  const details = err.metadata?.get('grpc-status-details-bin')?.[0];
+  const st = Buffer.isBuffer(details) ? decodeRpcStatus(details) : undefined;
+  const delay = st?.retryDelayMs;
+  const msg = `rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details || errorMessage(err)}`;
+  if (RETRYABLE.has(err.code)) return retryableError(msg, { retryAfterMs: delay, cause: err });
+  if (err.code === grpc.status.RESOURCE_EXHAUSTED && delay !== undefined)
+    return retryableError(msg, { retryAfterMs: delay, throttled: true, cause: err });
+  return permanentError(msg, { cause: err });
+}

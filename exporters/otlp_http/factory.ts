@@ -1,0 +1,15 @@
+import type { ExporterFactory } from '../../src/component/component.js';
+import { createQueuedExporter } from '../../src/exporterhelper/index.js';
+import { type OtlpHttpConfig, otlpHttpConfigSchema } from './config.js';
+import { OtlpHttpSender } from './sender.js';
+
+export const factory: ExporterFactory<OtlpHttpConfig> = {
+  kind: 'exporter',
+  type: 'otlp_http',
+  deprecatedTypes: ['otlphttp'],
+  description: 'Sends traces, metrics and logs over OTLP/HTTP (protobuf or JSON, gzip)',
+  signals: ['traces', 'metrics', 'logs'],
+  configSchema: otlpHttpConfigSchema,
+  create: (settings, config, signals) =>
+    createQueuedExporter(settings, config, signals, new OtlpHttpSender(config, settings.logger)),
+};

@@ -1,0 +1,195 @@
+import { appendFile, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { testSettings } from '../../test/support/component.js';
+import { fileStorageConfigSchema } from './config.js';
+import { storeFileName } from './extension.js';
+import { factory } from './factory.js';
+import { LogStore } from './log-store.js';
+
+const root = await mkdtemp(join(tmpdir(), 'tsunagi-fs-'));
+let dir: string;
+let n = 0;
+beforeEach(async () => {
+  dir = await mkdtemp(join(root, `t${n++}-`));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const b = (s: string) => new TextEncoder().encode(s);
+const s = (u: Uint8Array | undefined) => (u ? new TextDecoder().decode(u) : undefined);
+const openStore = (path: string, extra: Partial<Parameters<typeof LogStore.open>[0]> = {}) =>
+  LogStore.open({ path, fsync: true, lockTimeoutMs: 1000, logger: silentLogger(), ...extra });
+
+describe('file_storage log store', () => {
+  it('persists set, delete and batch across reopen', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path);
+    await st.set('a', b('1'));
+    await st.set('b', b('2'));
+    await st.delete('a');
+    await st.batch([
+      { op: 'set', key: 'c', value: b('3') },
+      { op: 'set', key: 'b', value: b('22') },
+    ]);
+    await st.close();
+    const again = await openStore(path);
+    expect(s(await again.get('a'))).toBeUndefined();
+    expect(s(await again.get('b'))).toBe('22');
+    expect(s(await again.get('c'))).toBe('3');
+    await again.close();
+  });
+
+  it('recovers from a torn last record: keeps what was complete, truncates, keeps working', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path);
+    await st.set('k1', b('v1'));
+    const good = (await stat(path)).size;
+    await st.set('k2', b('v2'.repeat(100)));
+    await st.close();
+    // A crash mid-write: only part of the second record reached the disk.
+    await truncate(path, good + 20);
+    const again = await openStore(path);
+    expect(s(await again.get('k1'))).toBe('v1');
+    expect(await again.get('k2')).toBeUndefined();
+    expect((await stat(path)).size).toBe(good);
+    await again.set('k3', b('v3'));
+    await again.close();
+    const third = await openStore(path);
+    expect(s(await third.get('k3'))).toBe('v3');
+    await third.close();
+  });
+
+  it('drops a record whose checksum does not match (garbage tail) instead of failing to start', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path);
+    await st.set('k', b('v'));
+    await st.close();
+    await appendFile(path, Buffer.from([20, 0, 0, 0, 1, 2, 3, 4, ...new Array(20).fill(7)]));
+    const again = await openStore(path);
+    expect(s(await again.get('k'))).toBe('v');
+    await again.close();
+  });
+
+  it('applies a batch atomically: a batch cut by a crash leaves none of its operations', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path);
+    await st.set('x', b('old'));
+    const before = (await stat(path)).size;
+    await st.batch([
+      { op: 'set', key: 'x', value: b('new') },
+      { op: 'set', key: 'y', value: b('y'.repeat(1000)) },
+      { op: 'delete', key: 'x' },
+      { op: 'set', key: 'z', value: b('z') },
+    ]);
+    const after = (await stat(path)).size;
+    await st.close();
+    await truncate(path, after - 3);
+    const again = await openStore(path);
+    expect(s(await again.get('x'))).toBe('old');
+    expect(await again.get('y')).toBeUndefined();
+    expect(await again.get('z')).toBeUndefined();
+    expect((await stat(path)).size).toBe(before);
+    await again.close();
+  });
+
+  it('compacts to the live data on request and automatically past the threshold', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path, { autoCompactMinBytes: 64 * 1024 });
+    const big = new Uint8Array(1000).fill(1);
+    let maxSize = 0;
+    for (let i = 0; i < 300; i++) {
+      await st.set(`k${i % 5}`, big);
+      maxSize = Math.max(maxSize, (await stat(path)).size);
+    }
+    // 300 KB written over 5 live keys: auto-compaction kept the file bounded.
+    expect(maxSize).toBeLessThan(150 * 1024);
+    await st.set('keep', b('me'));
+    await st.delete('k0');
+    await st.compact();
+    // One record header per max_transaction_size keys on top of the live data.
+    expect((await stat(path)).size).toBeLessThanOrEqual(st.sizes().live + 12);
+    await st.close();
+    const again = await openStore(path);
+    expect(s(await again.get('keep'))).toBe('me');
+    expect(await again.get('k0')).toBeUndefined();
+    expect((await again.get('k4'))?.length).toBe(1000);
+    await again.close();
+  });
+
+  it('commits concurrent writes (grouped) and all of them are durable', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => st.set(`k${i}`, b(`v${i}`))));
+    await st.close();
+    const again = await openStore(path);
+    for (let i = 0; i < 500; i++) expect(s(await again.get(`k${i}`))).toBe(`v${i}`);
+    await again.close();
+  });
+
+  it('refuses a file that is not a store, and a file locked by a live process', async () => {
+    const path = join(dir, 'db');
+    await appendFile(path, 'hello world, not a store');
+    await expect(openStore(path)).rejects.toThrow(/not a file_storage store/);
+    const p2 = join(dir, 'locked');
+    await appendFile(`${p2}.lock`, String(process.ppid));
+    await expect(openStore(p2, { lockTimeoutMs: 50 })).rejects.toThrow(/locked by process/);
+  });
+
+  it('takes over the lock of a crashed process', async () => {
+    const path = join(dir, 'db');
+    await appendFile(`${path}.lock`, '999999999');
+    const st = await openStore(path);
+    await st.set('a', b('1'));
+    await st.close();
+  });
+});
+
+describe('file_storage extension', () => {
+  it('accepts the collector fixture keys', async () => {
+    const yaml = parse(
+      await readFile('/work/shared/conformance/collector-configs/filestorage.yaml', 'utf8'),
+    ) as Record<string, unknown>;
+    const all = fileStorageConfigSchema.parse(yaml['file_storage/all_settings']);
+    expect(all).toMatchObject({ timeout: 2000, fsync: true, compaction: { on_start: true } });
+    const dflt = fileStorageConfigSchema.parse({});
+    expect(dflt).toMatchObject({
+      directory: '/var/lib/otelcol/file_storage',
+      create_directory: false,
+      fsync: true,
+      timeout: 1000,
+    });
+    expect(() => fileStorageConfigSchema.parse({ directry: '/x' })).toThrow();
+  });
+
+  it('names files like the collector and sanitizes unsafe characters', () => {
+    expect(storeFileName('exporter', 'otlp', 'traces')).toBe('exporter_otlp__traces');
+    expect(storeFileName('receiver', 'filelog/a b', '')).toBe('receiver_filelog_a~20b');
+  });
+
+  it('errors on a missing directory unless create_directory, then creates it 0750', async () => {
+    const missing = join(dir, 'sub', 'store');
+    const cfg = fileStorageConfigSchema.parse({ directory: missing });
+    await expect(
+      factory.create(testSettings('file_storage', 'extension'), cfg, noServices).start({
+        getExtension: () => undefined,
+      }),
+    ).rejects.toThrow(/does not exist/);
+    const ext = factory.create(
+      testSettings('file_storage', 'extension'),
+      { ...cfg, create_directory: true },
+      noServices,
+    ) as import('./extension.js').FileStorageExtension;
+    await ext.start();
+    expect((await stat(missing)).mode & 0o777).toBe(0o750);
+    const c = await ext.getClient('exporter', 'otlp/x', 'logs');
+    await c.set('k', b('v'));
+    await expect(ext.getClient('exporter', 'otlp/x', 'logs')).rejects.toThrow(/already open/);
+    await ext.shutdown();
+    expect((await stat(join(missing, 'exporter_otlp_x_logs'))).size).toBeGreaterThan(0);
+  });
+});
+
+const noServices = { pipelinesReady: () => true };

@@ -1,0 +1,275 @@
+// One store file: an append-only log of checksummed batch records (records.ts)
+// replayed into a Map on open. Writes queued while one is on disk are
+// coalesced into the next single write + fsync (group commit); each caller's
+// promise resolves only once its record is durable. When the log outgrows the
+// live data it is rewritten to a temp file, fsync'd and renamed over the old one.
+import { constants } from 'node:fs';
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { StorageClient, StorageOp } from '../../src/component/storage.js';
+import type { Logger } from '../../src/telemetry/logger.js';
+import { acquireLock } from './lock.js';
+import { encodeRecord, MAGIC, replay } from './records.js';
+
+export interface LogStoreOptions {
+  path: string;
+  fsync: boolean;
+  lockTimeoutMs: number;
+  logger: Logger;
+  /** Where compaction writes its temp file (falls back to the store's directory across filesystems). */
+  compactionDir?: string;
+  /** Keys per record in a compacted file. */
+  maxTransactionSize?: number;
+  /** Compact automatically once the log is this big and more than twice the live data. */
+  autoCompactMinBytes?: number;
+  onClose?: () => void;
+}
+
+/** Bytes a key/value costs in a compacted log (for the garbage ratio). */
+const OP_OVERHEAD = 9;
+const DEFAULT_AUTO_COMPACT = 8 * 1024 * 1024;
+
+interface Pending {
+  buf: Buffer;
+  ops: readonly StorageOp[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class LogStore implements StorageClient {
+  private readonly map = new Map<string, Uint8Array>();
+  private liveBytes = 0;
+  private fileSize = 0;
+  private pending: Pending[] = [];
+  private compactWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly o: LogStoreOptions,
+    private fh: FileHandle,
+    private readonly releaseLock: () => Promise<void>,
+  ) {}
+
+  static async open(o: LogStoreOptions): Promise<LogStore> {
+    const release = await acquireLock(o.path, o.lockTimeoutMs);
+    try {
+      let buf: Buffer | undefined;
+      try {
+        buf = await readFile(o.path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      let created = false;
+      if (!buf || (buf.length < MAGIC.length && MAGIC.subarray(0, buf.length).equals(buf))) {
+        // New file (or one whose header write was torn).
+        const fh = await open(o.path, 'w', 0o640);
+        await fh.write(MAGIC, 0, MAGIC.length, 0);
+        await fh.sync();
+        await fh.close();
+        buf = Buffer.from(MAGIC);
+        created = true;
+      } else if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+        throw new Error(`${o.path} is not a file_storage store (unknown header)`);
+      }
+      const fh = await open(o.path, 'r+');
+      const store = new LogStore(o, fh, release);
+      const { goodLength } = replay(buf, (ops) => store.apply(ops));
+      if (goodLength < buf.length) {
+        // Torn or corrupt tail from a crash mid-write: drop it, never refuse to start.
+        o.logger.warn(
+          { file: o.path, discarded_bytes: buf.length - goodLength },
+          'Storage file ended in an incomplete record (crash during a write); discarding it',
+        );
+        await fh.truncate(goodLength);
+        await fh.sync();
+      }
+      store.fileSize = goodLength;
+      if (created) await syncDir(dirname(o.path));
+      return store;
+    } catch (e) {
+      await release();
+      throw e;
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: Uint8Array): Promise<void> {
+    return this.write([{ op: 'set', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.write([{ op: 'delete', key }]);
+  }
+
+  batch(ops: StorageOp[]): Promise<void> {
+    return ops.length === 0 ? Promise.resolve() : this.write(ops);
+  }
+
+  /** Rewrites the log with only the live data. */
+  compact(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('storage client is closed'));
+    return new Promise((resolve, reject) => {
+      this.compactWaiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Log size on disk and the size the live data would need (for rebound checks and tests). */
+  sizes(): { file: number; live: number } {
+    return { file: this.fileSize, live: this.liveBytes + MAGIC.length };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.running) await this.running;
+    await this.fh.close();
+    await this.releaseLock();
+    this.o.onClose?.();
+  }
+
+  private write(ops: readonly StorageOp[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('storage client is closed'));
+    const buf = encodeRecord(ops);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ buf, ops, resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (!this.running)
+      this.running = this.loop().finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** The single writer: group commits, then compaction when asked or due. */
+  private async loop(): Promise<void> {
+    while (this.pending.length > 0 || this.compactWaiters.length > 0) {
+      if (this.pending.length > 0) await this.commitGroup();
+      const waiters = this.compactWaiters.splice(0);
+      if (waiters.length > 0 || this.compactionDue()) {
+        try {
+          await this.rewrite();
+          for (const w of waiters) w.resolve();
+        } catch (e) {
+          this.o.logger.warn({ file: this.o.path, error: String(e) }, 'Storage compaction failed');
+          for (const w of waiters) w.reject(e);
+        }
+      }
+    }
+  }
+
+  private async commitGroup(): Promise<void> {
+    const group = this.pending;
+    this.pending = [];
+    const buf = group.length === 1 ? group[0].buf : Buffer.concat(group.map((g) => g.buf));
+    try {
+      await writeAll(this.fh, buf, this.fileSize);
+      if (this.o.fsync) await this.fh.datasync();
+    } catch (e) {
+      // Cut off whatever part landed so later records are not hidden behind garbage.
+      await this.fh.truncate(this.fileSize).catch(() => {});
+      for (const g of group) g.reject(e);
+      return;
+    }
+    this.fileSize += buf.length;
+    for (const g of group) {
+      this.apply(g.ops);
+      g.resolve();
+    }
+  }
+
+  private apply(ops: readonly StorageOp[]): void {
+    for (const o of ops) {
+      const old = this.map.get(o.key);
+      if (old) this.liveBytes -= OP_OVERHEAD + Buffer.byteLength(o.key) + old.length;
+      if (o.op === 'set') {
+        this.map.set(o.key, o.value);
+        this.liveBytes += OP_OVERHEAD + Buffer.byteLength(o.key) + o.value.length;
+      } else {
+        this.map.delete(o.key);
+      }
+    }
+  }
+
+  private compactionDue(): boolean {
+    const min = this.o.autoCompactMinBytes ?? DEFAULT_AUTO_COMPACT;
+    return this.fileSize > min && this.fileSize > 2 * (this.liveBytes + MAGIC.length);
+  }
+
+  private async rewrite(): Promise<void> {
+    const dir = dirname(this.o.path);
+    let tmpDir = this.o.compactionDir ?? dir;
+    let tmp = join(tmpDir, `${basename(this.o.path)}.compact`);
+    const size = await this.writeSnapshot(tmp);
+    try {
+      await rename(tmp, this.o.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await rm(tmp, { force: true });
+      tmpDir = dir;
+      tmp = join(dir, `${basename(this.o.path)}.compact`);
+      await this.writeSnapshot(tmp);
+      await rename(tmp, this.o.path);
+    }
+    await syncDir(dir);
+    const old = this.fh;
+    this.fh = await open(this.o.path, 'r+');
+    await old.close().catch(() => {});
+    this.fileSize = size;
+  }
+
+  private async writeSnapshot(tmp: string): Promise<number> {
+    const per = this.o.maxTransactionSize ?? 65536;
+    const fh = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o640);
+    try {
+      let pos = 0;
+      await writeAll(fh, MAGIC, pos);
+      pos += MAGIC.length;
+      let ops: StorageOp[] = [];
+      const flush = async () => {
+        if (ops.length === 0) return;
+        const rec = encodeRecord(ops);
+        await writeAll(fh, rec, pos);
+        pos += rec.length;
+        ops = [];
+      };
+      for (const [key, value] of this.map) {
+        ops.push({ op: 'set', key, value });
+        if (ops.length >= per) await flush();
+      }
+      await flush();
+      await fh.sync();
+      return pos;
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
+    off += bytesWritten;
+  }
+}
+
+/** fsync a directory so a created or renamed file's entry is durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some filesystems refuse fsync on directories; the data itself is synced.
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,98 @@
+// The on-disk record of the log store. A file is MAGIC followed by records:
+//   u32 body length | u32 crc32(body) | body
+//   body = u32 op count, then per op: u8 kind (1 set, 2 delete), u32 key
+//   length, key (utf-8), and for a set u32 value length, value.
+// One record is one atomic batch: a torn or corrupt record (crash mid-write)
+// fails its length or checksum and is cut off on open with everything after it.
+import type { StorageOp } from '../../src/component/storage.js';
+import { crc32 } from './crc32.js';
+
+export const MAGIC = Buffer.from('TSUNAGI-KV1\n');
+const SET = 1;
+const DELETE = 2;
+/** Upper bound on one record (sanity check against garbage lengths). */
+const MAX_RECORD = 1 << 30;
+
+export function encodeRecord(ops: readonly StorageOp[]): Buffer {
+  let size = 4;
+  const keys: Buffer[] = [];
+  for (const o of ops) {
+    const k = Buffer.from(o.key, 'utf8');
+    keys.push(k);
+    size += 5 + k.length + (o.op === 'set' ? 4 + o.value.length : 0);
+  }
+  const out = Buffer.allocUnsafe(8 + size);
+  let p = 8;
+  out.writeUInt32LE(ops.length, p);
+  p += 4;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    out[p++] = o.op === 'set' ? SET : DELETE;
+    out.writeUInt32LE(keys[i].length, p);
+    p += 4;
+    keys[i].copy(out, p);
+    p += keys[i].length;
+    if (o.op === 'set') {
+      out.writeUInt32LE(o.value.length, p);
+      p += 4;
+      out.set(o.value, p);
+      p += o.value.length;
+    }
+  }
+  out.writeUInt32LE(size, 0);
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  return out;
+}
+
+export interface ReplayResult {
+  /** Byte offset just past the last intact record. */
+  goodLength: number;
+  records: number;
+}
+
+/** Applies every intact record of `buf` (after MAGIC) in order; stops at the first bad one. */
+export function replay(buf: Buffer, apply: (ops: StorageOp[]) => void): ReplayResult {
+  let p = MAGIC.length;
+  let records = 0;
+  while (p + 8 <= buf.length) {
+    const len = buf.readUInt32LE(p);
+    if (len < 4 || len > MAX_RECORD || p + 8 + len > buf.length) break;
+    const body = buf.subarray(p + 8, p + 8 + len);
+    if (crc32(body) !== buf.readUInt32LE(p + 4)) break;
+    const ops = decodeBody(body);
+    if (!ops) break;
+    apply(ops);
+    records++;
+    p += 8 + len;
+  }
+  return { goodLength: p, records };
+}
+
+function decodeBody(b: Buffer): StorageOp[] | undefined {
+  const n = b.readUInt32LE(0);
+  const ops: StorageOp[] = [];
+  let p = 4;
+  for (let i = 0; i < n; i++) {
+    if (p + 5 > b.length) return undefined;
+    const kind = b[p++];
+    const kl = b.readUInt32LE(p);
+    p += 4;
+    if (p + kl > b.length) return undefined;
+    const key = b.toString('utf8', p, p + kl);
+    p += kl;
+    if (kind === SET) {
+      if (p + 4 > b.length) return undefined;
+      const vl = b.readUInt32LE(p);
+      p += 4;
+      if (p + vl > b.length) return undefined;
+      // Copy: the replay buffer is large and would otherwise stay alive.
+      ops.push({ op: 'set', key, value: Uint8Array.prototype.slice.call(b, p, p + vl) });
+      p += vl;
+    } else if (kind === DELETE) {
+      ops.push({ op: 'delete', key });
+    } else {
+      return undefined;
+    }
+  }
+  return p === b.length ? ops : undefined;
+}

@@ -1,0 +1,252 @@
+// logs.proto: ExportLogsServiceRequest (same wire shape as LogsData) <-> LogsData.
+import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
+import { atPath } from './errors.js';
+import {
+  anyKind,
+  checkId,
+  decodeAnyValue,
+  decodeLevel,
+  decodeResource,
+  decodeScope,
+  decodeTop,
+  EMPTY_BYTES,
+  newResource,
+  newScope,
+  pushKeyValue,
+  sizeAnyValue,
+  sizeKeyValues,
+  sizeLevel,
+  sizeResourceField,
+  sizeScopeField,
+  varintSizeU,
+  writeAnyValue,
+  writeKeyValues,
+  writeLevelTail,
+  writeResourceField,
+  writeScopeField,
+} from './proto-common.js';
+import {
+  int32Size,
+  lenFieldSize,
+  Reader,
+  reserve,
+  sizes,
+  utf8Length,
+  Writer,
+  WT_I32,
+  WT_I64,
+  WT_LEN,
+  WT_VARINT,
+} from './proto-wire.js';
+
+export function decodeLogs(buf: Uint8Array): LogsData {
+  return { resourceLogs: decodeTop(new Reader(buf), 'resource_logs', decodeResourceLogs) };
+}
+
+function decodeResourceLogs(r: Reader): ResourceLogs {
+  const l = decodeLevel(r, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
+  return { resource: l.head ?? newResource(), scopeLogs: l.items, schemaUrl: l.schemaUrl };
+}
+
+function decodeScopeLogs(r: Reader): ScopeLogs {
+  const l = decodeLevel(r, 'scope', decodeScope, 'log_records', decodeLogRecord);
+  return { scope: l.head ?? newScope(), logRecords: l.items, schemaUrl: l.schemaUrl };
+}
+
+function decodeLogRecord(r: Reader): LogRecord {
+  const pe = r.enter();
+  const stop = r.want;
+  let timeUnixNano = 0n;
+  let observedTimeUnixNano = 0n;
+  let severityNumber = 0;
+  let severityText = '';
+  let body: AnyValue | undefined;
+  const attributes: KeyValue[] = [];
+  let droppedAttributesCount = 0;
+  let flags = 0;
+  let traceId = EMPTY_BYTES;
+  let spanId = EMPTY_BYTES;
+  let eventName = '';
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_I64) throw r.wrongType('time_unix_nano', t, WT_I64);
+        timeUnixNano = r.fixed64();
+        break;
+      case 2:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('severity_number', t, WT_VARINT);
+        severityNumber = r.int32();
+        break;
+      case 3:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('severity_text', t, WT_LEN);
+        severityText = r.string();
+        break;
+      case 5:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('body', t, WT_LEN);
+        try {
+          body = decodeAnyValue(r);
+        } catch (e) {
+          throw atPath(e, 'body');
+        }
+        break;
+      case 6:
+        pushKeyValue(r, t, attributes, 'attributes');
+        break;
+      case 7:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_attributes_count', t, WT_VARINT);
+        droppedAttributesCount = r.uint32();
+        break;
+      case 8:
+        if ((t & 7) !== WT_I32) throw r.wrongType('flags', t, WT_I32);
+        flags = r.fixed32();
+        break;
+      case 9:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('trace_id', t, WT_LEN);
+        traceId = r.bytes();
+        break;
+      case 10:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('span_id', t, WT_LEN);
+        spanId = r.bytes();
+        break;
+      case 11:
+        if ((t & 7) !== WT_I64) throw r.wrongType('observed_time_unix_nano', t, WT_I64);
+        observedTimeUnixNano = r.fixed64();
+        break;
+      case 12:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('event_name', t, WT_LEN);
+        eventName = r.string();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  checkId(traceId, 16, 'log_record.trace_id');
+  checkId(spanId, 8, 'log_record.span_id');
+  return {
+    timeUnixNano,
+    observedTimeUnixNano,
+    severityNumber,
+    severityText,
+    body: body ?? {},
+    attributes,
+    droppedAttributesCount,
+    flags,
+    traceId,
+    spanId,
+    eventName,
+  };
+}
+
+// ---------------------------------------------------------------- encode
+
+export function encodeLogs(d: LogsData): Uint8Array {
+  sizes.n = 0;
+  let total = 0;
+  const rls = d.resourceLogs;
+  for (let i = 0; i < rls.length; i++) total += lenFieldSize(sizeResourceLogs(rls[i]));
+  const w = new Writer(total);
+  for (let i = 0; i < rls.length; i++) {
+    w.byte(0x0a);
+    writeResourceLogs(w, rls[i]);
+  }
+  return w.buf;
+}
+
+function sizeResourceLogs(rl: ResourceLogs): number {
+  const slot = reserve();
+  const n = sizeLevel(sizeResourceField(rl.resource), rl.scopeLogs, sizeScopeLogs, rl.schemaUrl);
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeResourceLogs(w: Writer, rl: ResourceLogs): void {
+  w.len();
+  writeResourceField(w, rl.resource);
+  writeLevelTail(w, rl.scopeLogs, writeScopeLogs, rl.schemaUrl);
+}
+
+function sizeScopeLogs(sl: ScopeLogs): number {
+  const slot = reserve();
+  const n = sizeLevel(sizeScopeField(sl.scope), sl.logRecords, sizeLogRecord, sl.schemaUrl);
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeScopeLogs(w: Writer, sl: ScopeLogs): void {
+  w.len();
+  writeScopeField(w, sl.scope);
+  writeLevelTail(w, sl.logRecords, writeLogRecord, sl.schemaUrl);
+}
+
+function sizeLogRecord(l: LogRecord): number {
+  const slot = reserve();
+  let n = 0;
+  if (l.timeUnixNano !== 0n) n += 9;
+  if (l.severityNumber !== 0) n += 1 + int32Size(l.severityNumber);
+  if (l.severityText !== '') n += lenFieldSize(utf8Length(l.severityText));
+  const kind = anyKind(l.body);
+  if (kind !== 0) {
+    const s = reserve();
+    const m = sizeAnyValue(l.body, kind);
+    sizes.tab[s] = m;
+    n += lenFieldSize(m);
+  }
+  n += sizeKeyValues(l.attributes, 6);
+  if (l.droppedAttributesCount !== 0) n += 1 + varintSizeU(l.droppedAttributesCount);
+  if (l.flags !== 0) n += 5;
+  if (l.traceId.length !== 0) n += lenFieldSize(l.traceId.length);
+  if (l.spanId.length !== 0) n += lenFieldSize(l.spanId.length);
+  if (l.observedTimeUnixNano !== 0n) n += 9;
+  if (l.eventName !== '') n += lenFieldSize(utf8Length(l.eventName));
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeLogRecord(w: Writer, l: LogRecord): void {
+  w.len();
+  if (l.timeUnixNano !== 0n) {
+    w.byte(0x09);
+    w.fixed64(l.timeUnixNano);
+  }
+  if (l.severityNumber !== 0) {
+    w.byte(0x10);
+    w.int32(l.severityNumber);
+  }
+  if (l.severityText !== '') {
+    w.byte(0x1a);
+    w.string(l.severityText, utf8Length(l.severityText));
+  }
+  const kind = anyKind(l.body);
+  if (kind !== 0) {
+    w.byte(0x2a);
+    w.len();
+    writeAnyValue(w, l.body, kind);
+  }
+  writeKeyValues(w, l.attributes, 0x32);
+  if (l.droppedAttributesCount !== 0) {
+    w.byte(0x38);
+    w.uint32(l.droppedAttributesCount);
+  }
+  if (l.flags !== 0) {
+    w.byte(0x45);
+    w.fixed32(l.flags);
+  }
+  if (l.traceId.length !== 0) {
+    w.byte(0x4a);
+    w.bytes(l.traceId);
+  }
+  if (l.spanId.length !== 0) {
+    w.byte(0x52);
+    w.bytes(l.spanId);
+  }
+  if (l.observedTimeUnixNano !== 0n) {
+    w.byte(0x59);
+    w.fixed64(l.observedTimeUnixNano);
+  }
+  if (l.eventName !== '') {
+    w.byte(0x62);
+    w.string(l.eventName, utf8Length(l.eventName));
+  }
+}

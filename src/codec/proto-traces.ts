@@ -1,0 +1,610 @@
+// trace.proto: ExportTraceServiceRequest (same wire shape as TracesData) <-> TracesData.
+import type {
+  InstrumentationScope,
+  KeyValue,
+  Resource,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanLink,
+  Status,
+  TracesData,
+} from '../pdata/types.js';
+import { atPath } from './errors.js';
+import {
+  checkId,
+  decodeResource,
+  decodeScope,
+  EMPTY_BYTES,
+  pushKeyValue,
+  sizeKeyValues,
+  sizeResourceField,
+  sizeScopeField,
+  varintSizeU,
+  writeKeyValues,
+  writeResourceField,
+  writeScopeField,
+} from './proto-common.js';
+import {
+  int32Size,
+  lenFieldSize,
+  Reader,
+  reserve,
+  sizes,
+  utf8Length,
+  Writer,
+  WT_I32,
+  WT_I64,
+  WT_LEN,
+  WT_VARINT,
+} from './proto-wire.js';
+
+// ---------------------------------------------------------------- decode
+
+export function decodeTraces(buf: Uint8Array): TracesData {
+  const r = new Reader(buf);
+  const resourceSpans: ResourceSpans[] = [];
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t >>> 3 === 1) {
+      if ((t & 7) !== WT_LEN) throw r.wrongType('resource_spans', t, WT_LEN);
+      try {
+        resourceSpans.push(decodeResourceSpans(r));
+      } catch (e) {
+        throw atPath(e, 'resource_spans', resourceSpans.length);
+      }
+    } else r.skip(t);
+  }
+  return { resourceSpans };
+}
+
+function decodeResourceSpans(r: Reader): ResourceSpans {
+  const pe = r.enter();
+  const stop = r.want;
+  let resource: Resource | undefined;
+  const scopeSpans: ScopeSpans[] = [];
+  let schemaUrl = '';
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('resource', t, WT_LEN);
+        try {
+          resource = decodeResource(r);
+        } catch (e) {
+          throw atPath(e, 'resource');
+        }
+        break;
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('scope_spans', t, WT_LEN);
+        try {
+          scopeSpans.push(decodeScopeSpans(r));
+        } catch (e) {
+          throw atPath(e, 'scope_spans', scopeSpans.length);
+        }
+        break;
+      case 3:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('schema_url', t, WT_LEN);
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  return {
+    resource: resource ?? { attributes: [], droppedAttributesCount: 0, entityRefs: [] },
+    scopeSpans,
+    schemaUrl,
+  };
+}
+
+function decodeScopeSpans(r: Reader): ScopeSpans {
+  const pe = r.enter();
+  const stop = r.want;
+  let scope: InstrumentationScope | undefined;
+  const spans: Span[] = [];
+  let schemaUrl = '';
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('scope', t, WT_LEN);
+        try {
+          scope = decodeScope(r);
+        } catch (e) {
+          throw atPath(e, 'scope');
+        }
+        break;
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('spans', t, WT_LEN);
+        try {
+          spans.push(decodeSpan(r));
+        } catch (e) {
+          throw atPath(e, 'spans', spans.length);
+        }
+        break;
+      case 3:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('schema_url', t, WT_LEN);
+        schemaUrl = r.string();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  return {
+    scope: scope ?? { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+    spans,
+    schemaUrl,
+  };
+}
+
+function decodeSpan(r: Reader): Span {
+  const pe = r.enter();
+  const stop = r.want;
+  let traceId = EMPTY_BYTES;
+  let spanId = EMPTY_BYTES;
+  let traceState = '';
+  let parentSpanId = EMPTY_BYTES;
+  let flags = 0;
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  const attributes: KeyValue[] = [];
+  let droppedAttributesCount = 0;
+  const events: SpanEvent[] = [];
+  let droppedEventsCount = 0;
+  const links: SpanLink[] = [];
+  let droppedLinksCount = 0;
+  let status: Status | undefined;
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('trace_id', t, WT_LEN);
+        traceId = r.bytes();
+        break;
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('span_id', t, WT_LEN);
+        spanId = r.bytes();
+        break;
+      case 3:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('trace_state', t, WT_LEN);
+        traceState = r.string();
+        break;
+      case 4:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('parent_span_id', t, WT_LEN);
+        parentSpanId = r.bytes();
+        break;
+      case 5:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('name', t, WT_LEN);
+        name = r.string();
+        break;
+      case 6:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('kind', t, WT_VARINT);
+        kind = r.int32();
+        break;
+      case 7:
+        if ((t & 7) !== WT_I64) throw r.wrongType('start_time_unix_nano', t, WT_I64);
+        startTimeUnixNano = r.fixed64();
+        break;
+      case 8:
+        if ((t & 7) !== WT_I64) throw r.wrongType('end_time_unix_nano', t, WT_I64);
+        endTimeUnixNano = r.fixed64();
+        break;
+      case 9:
+        pushKeyValue(r, t, attributes, 'attributes');
+        break;
+      case 10:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_attributes_count', t, WT_VARINT);
+        droppedAttributesCount = r.uint32();
+        break;
+      case 11:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('events', t, WT_LEN);
+        try {
+          events.push(decodeEvent(r));
+        } catch (e) {
+          throw atPath(e, 'events', events.length);
+        }
+        break;
+      case 12:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_events_count', t, WT_VARINT);
+        droppedEventsCount = r.uint32();
+        break;
+      case 13:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('links', t, WT_LEN);
+        try {
+          links.push(decodeLink(r));
+        } catch (e) {
+          throw atPath(e, 'links', links.length);
+        }
+        break;
+      case 14:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_links_count', t, WT_VARINT);
+        droppedLinksCount = r.uint32();
+        break;
+      case 15:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('status', t, WT_LEN);
+        try {
+          status = decodeStatus(r);
+        } catch (e) {
+          throw atPath(e, 'status');
+        }
+        break;
+      case 16:
+        if ((t & 7) !== WT_I32) throw r.wrongType('flags', t, WT_I32);
+        flags = r.fixed32();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  checkId(traceId, 16, 'span.trace_id');
+  checkId(spanId, 8, 'span.span_id');
+  checkId(parentSpanId, 8, 'span.parent_span_id');
+  return {
+    traceId,
+    spanId,
+    traceState,
+    parentSpanId,
+    flags,
+    name,
+    kind,
+    startTimeUnixNano,
+    endTimeUnixNano,
+    attributes,
+    droppedAttributesCount,
+    events,
+    droppedEventsCount,
+    links,
+    droppedLinksCount,
+    status: status ?? { message: '', code: 0 },
+  };
+}
+
+function decodeEvent(r: Reader): SpanEvent {
+  const pe = r.enter();
+  const stop = r.want;
+  let timeUnixNano = 0n;
+  let name = '';
+  const attributes: KeyValue[] = [];
+  let droppedAttributesCount = 0;
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_I64) throw r.wrongType('time_unix_nano', t, WT_I64);
+        timeUnixNano = r.fixed64();
+        break;
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('name', t, WT_LEN);
+        name = r.string();
+        break;
+      case 3:
+        pushKeyValue(r, t, attributes, 'attributes');
+        break;
+      case 4:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_attributes_count', t, WT_VARINT);
+        droppedAttributesCount = r.uint32();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  return { timeUnixNano, name, attributes, droppedAttributesCount };
+}
+
+function decodeLink(r: Reader): SpanLink {
+  const pe = r.enter();
+  const stop = r.want;
+  let traceId = EMPTY_BYTES;
+  let spanId = EMPTY_BYTES;
+  let traceState = '';
+  const attributes: KeyValue[] = [];
+  let droppedAttributesCount = 0;
+  let flags = 0;
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('trace_id', t, WT_LEN);
+        traceId = r.bytes();
+        break;
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('span_id', t, WT_LEN);
+        spanId = r.bytes();
+        break;
+      case 3:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('trace_state', t, WT_LEN);
+        traceState = r.string();
+        break;
+      case 4:
+        pushKeyValue(r, t, attributes, 'attributes');
+        break;
+      case 5:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('dropped_attributes_count', t, WT_VARINT);
+        droppedAttributesCount = r.uint32();
+        break;
+      case 6:
+        if ((t & 7) !== WT_I32) throw r.wrongType('flags', t, WT_I32);
+        flags = r.fixed32();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  checkId(traceId, 16, 'link.trace_id');
+  checkId(spanId, 8, 'link.span_id');
+  return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
+}
+
+function decodeStatus(r: Reader): Status {
+  const pe = r.enter();
+  const stop = r.want;
+  let message = '';
+  let code = 0;
+  while (r.pos < r.end) {
+    const t = r.tag();
+    switch (t >>> 3) {
+      case 2:
+        if ((t & 7) !== WT_LEN) throw r.wrongType('message', t, WT_LEN);
+        message = r.string();
+        break;
+      case 3:
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('code', t, WT_VARINT);
+        code = r.int32();
+        break;
+      default:
+        r.skip(t);
+    }
+  }
+  r.leave(pe, stop);
+  return { message, code };
+}
+
+// ---------------------------------------------------------------- encode
+
+export function encodeTraces(d: TracesData): Uint8Array {
+  sizes.n = 0;
+  let total = 0;
+  const rss = d.resourceSpans;
+  for (let i = 0; i < rss.length; i++) total += lenFieldSize(sizeResourceSpans(rss[i]));
+  const w = new Writer(total);
+  for (let i = 0; i < rss.length; i++) {
+    w.byte(0x0a);
+    writeResourceSpans(w, rss[i]);
+  }
+  return w.buf;
+}
+
+function sizeResourceSpans(rs: ResourceSpans): number {
+  const slot = reserve();
+  let n = sizeResourceField(rs.resource);
+  const sss = rs.scopeSpans;
+  for (let i = 0; i < sss.length; i++) n += lenFieldSize(sizeScopeSpans(sss[i]));
+  if (rs.schemaUrl !== '') n += lenFieldSize(utf8Length(rs.schemaUrl));
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeResourceSpans(w: Writer, rs: ResourceSpans): void {
+  w.len();
+  writeResourceField(w, rs.resource);
+  const sss = rs.scopeSpans;
+  for (let i = 0; i < sss.length; i++) {
+    w.byte(0x12);
+    writeScopeSpans(w, sss[i]);
+  }
+  if (rs.schemaUrl !== '') {
+    w.byte(0x1a);
+    w.string(rs.schemaUrl, utf8Length(rs.schemaUrl));
+  }
+}
+
+function sizeScopeSpans(ss: ScopeSpans): number {
+  const slot = reserve();
+  let n = sizeScopeField(ss.scope);
+  const spans = ss.spans;
+  for (let i = 0; i < spans.length; i++) n += lenFieldSize(sizeSpan(spans[i]));
+  if (ss.schemaUrl !== '') n += lenFieldSize(utf8Length(ss.schemaUrl));
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
+  w.len();
+  writeScopeField(w, ss.scope);
+  const spans = ss.spans;
+  for (let i = 0; i < spans.length; i++) {
+    w.byte(0x12);
+    writeSpan(w, spans[i]);
+  }
+  if (ss.schemaUrl !== '') {
+    w.byte(0x1a);
+    w.string(ss.schemaUrl, utf8Length(ss.schemaUrl));
+  }
+}
+
+function statusEmpty(s: Status): boolean {
+  return s.code === 0 && s.message === '';
+}
+
+function sizeSpan(s: Span): number {
+  const slot = reserve();
+  let n = 0;
+  if (s.traceId.length !== 0) n += lenFieldSize(s.traceId.length);
+  if (s.spanId.length !== 0) n += lenFieldSize(s.spanId.length);
+  if (s.traceState !== '') n += lenFieldSize(utf8Length(s.traceState));
+  if (s.parentSpanId.length !== 0) n += lenFieldSize(s.parentSpanId.length);
+  if (s.name !== '') n += lenFieldSize(utf8Length(s.name));
+  if (s.kind !== 0) n += 1 + int32Size(s.kind);
+  if (s.startTimeUnixNano !== 0n) n += 9;
+  if (s.endTimeUnixNano !== 0n) n += 9;
+  n += sizeKeyValues(s.attributes, 9);
+  if (s.droppedAttributesCount !== 0) n += 1 + varintSizeU(s.droppedAttributesCount);
+  const events = s.events;
+  for (let i = 0; i < events.length; i++) n += lenFieldSize(sizeEvent(events[i]));
+  if (s.droppedEventsCount !== 0) n += 1 + varintSizeU(s.droppedEventsCount);
+  const links = s.links;
+  for (let i = 0; i < links.length; i++) n += lenFieldSize(sizeLink(links[i]));
+  if (s.droppedLinksCount !== 0) n += 1 + varintSizeU(s.droppedLinksCount);
+  if (!statusEmpty(s.status)) {
+    const st = reserve();
+    let m = 0;
+    if (s.status.message !== '') m += lenFieldSize(utf8Length(s.status.message));
+    if (s.status.code !== 0) m += 1 + int32Size(s.status.code);
+    sizes.tab[st] = m;
+    n += lenFieldSize(m);
+  }
+  if (s.flags !== 0) n += 6;
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeSpan(w: Writer, s: Span): void {
+  w.len();
+  if (s.traceId.length !== 0) {
+    w.byte(0x0a);
+    w.bytes(s.traceId);
+  }
+  if (s.spanId.length !== 0) {
+    w.byte(0x12);
+    w.bytes(s.spanId);
+  }
+  if (s.traceState !== '') {
+    w.byte(0x1a);
+    w.string(s.traceState, utf8Length(s.traceState));
+  }
+  if (s.parentSpanId.length !== 0) {
+    w.byte(0x22);
+    w.bytes(s.parentSpanId);
+  }
+  if (s.name !== '') {
+    w.byte(0x2a);
+    w.string(s.name, utf8Length(s.name));
+  }
+  if (s.kind !== 0) {
+    w.byte(0x30);
+    w.int32(s.kind);
+  }
+  if (s.startTimeUnixNano !== 0n) {
+    w.byte(0x39);
+    w.fixed64(s.startTimeUnixNano);
+  }
+  if (s.endTimeUnixNano !== 0n) {
+    w.byte(0x41);
+    w.fixed64(s.endTimeUnixNano);
+  }
+  writeKeyValues(w, s.attributes, 0x4a);
+  if (s.droppedAttributesCount !== 0) {
+    w.byte(0x50);
+    w.uint32(s.droppedAttributesCount);
+  }
+  const events = s.events;
+  for (let i = 0; i < events.length; i++) {
+    w.byte(0x5a);
+    writeEvent(w, events[i]);
+  }
+  if (s.droppedEventsCount !== 0) {
+    w.byte(0x60);
+    w.uint32(s.droppedEventsCount);
+  }
+  const links = s.links;
+  for (let i = 0; i < links.length; i++) {
+    w.byte(0x6a);
+    writeLink(w, links[i]);
+  }
+  if (s.droppedLinksCount !== 0) {
+    w.byte(0x70);
+    w.uint32(s.droppedLinksCount);
+  }
+  if (!statusEmpty(s.status)) {
+    w.byte(0x7a);
+    w.len();
+    if (s.status.message !== '') {
+      w.byte(0x12);
+      w.string(s.status.message, utf8Length(s.status.message));
+    }
+    if (s.status.code !== 0) {
+      w.byte(0x18);
+      w.int32(s.status.code);
+    }
+  }
+  if (s.flags !== 0) {
+    w.byte(0x85);
+    w.byte(0x01);
+    w.fixed32(s.flags);
+  }
+}
+
+function sizeEvent(e: SpanEvent): number {
+  const slot = reserve();
+  let n = 0;
+  if (e.timeUnixNano !== 0n) n += 9;
+  if (e.name !== '') n += lenFieldSize(utf8Length(e.name));
+  n += sizeKeyValues(e.attributes, 3);
+  if (e.droppedAttributesCount !== 0) n += 1 + varintSizeU(e.droppedAttributesCount);
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeEvent(w: Writer, e: SpanEvent): void {
+  w.len();
+  if (e.timeUnixNano !== 0n) {
+    w.byte(0x09);
+    w.fixed64(e.timeUnixNano);
+  }
+  if (e.name !== '') {
+    w.byte(0x12);
+    w.string(e.name, utf8Length(e.name));
+  }
+  writeKeyValues(w, e.attributes, 0x1a);
+  if (e.droppedAttributesCount !== 0) {
+    w.byte(0x20);
+    w.uint32(e.droppedAttributesCount);
+  }
+}
+
+function sizeLink(l: SpanLink): number {
+  const slot = reserve();
+  let n = 0;
+  if (l.traceId.length !== 0) n += lenFieldSize(l.traceId.length);
+  if (l.spanId.length !== 0) n += lenFieldSize(l.spanId.length);
+  if (l.traceState !== '') n += lenFieldSize(utf8Length(l.traceState));
+  n += sizeKeyValues(l.attributes, 4);
+  if (l.droppedAttributesCount !== 0) n += 1 + varintSizeU(l.droppedAttributesCount);
+  if (l.flags !== 0) n += 5;
+  sizes.tab[slot] = n;
+  return n;
+}
+
+function writeLink(w: Writer, l: SpanLink): void {
+  w.len();
+  if (l.traceId.length !== 0) {
+    w.byte(0x0a);
+    w.bytes(l.traceId);
+  }
+  if (l.spanId.length !== 0) {
+    w.byte(0x12);
+    w.bytes(l.spanId);
+  }
+  if (l.traceState !== '') {
+    w.byte(0x1a);
+    w.string(l.traceState, utf8Length(l.traceState));
+  }
+  writeKeyValues(w, l.attributes, 0x22);
+  if (l.droppedAttributesCount !== 0) {
+    w.byte(0x28);
+    w.uint32(l.droppedAttributesCount);
+  }
+  if (l.flags !== 0) {
+    w.byte(0x35);
+    w.fixed32(l.flags);
+  }
+}

@@ -1,0 +1,480 @@
+// Protobuf wire format primitives: a bounds-checked Reader and a Writer that fills one
+// preallocated buffer. Encoding is two passes: `size*` functions compute every nested message
+// length once and record it in the size table (pre-order), `write*` functions replay the table.
+import { DecodeError } from './errors.js';
+
+export const WT_VARINT = 0;
+export const WT_I64 = 1;
+export const WT_LEN = 2;
+export const WT_I32 = 5;
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** Buffer's native (undocumented but stable) fast paths, without toString/write's argument juggling. */
+type FastBuffer = Buffer & {
+  utf8Slice(start: number, end: number): string;
+  utf8Write(s: string, offset: number, length: number): number;
+};
+
+// ---------------------------------------------------------------- reading
+
+export class Reader {
+  readonly buf: Uint8Array;
+  /** The same bytes as a Buffer, for its native utf8Slice. */
+  private readonly nb: FastBuffer;
+  private readonly dv: DataView;
+  pos = 0;
+  /** End of the message being decoded (nested messages narrow it). */
+  end: number;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.nb = (
+      Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+    ) as FastBuffer;
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.end = buf.length;
+  }
+
+  fail(reason: string, offset = this.pos): DecodeError {
+    return new DecodeError(`${reason} at offset ${offset}`);
+  }
+  truncated(offset = this.pos): DecodeError {
+    return this.fail('truncated message', offset);
+  }
+
+  /** Reads a tag; returns it (field << 3 | wire type). Rejects field 0 and wire types 6 and 7. */
+  tag(): number {
+    const start = this.pos;
+    const t = this.uint32();
+    if (t >>> 3 === 0) throw this.fail('invalid field number 0', start);
+    if ((t & 7) > 5) throw this.fail(`invalid wire type ${t & 7}`, start);
+    return t;
+  }
+
+  wrongType(field: string, t: number, expected: number): DecodeError {
+    return new DecodeError(
+      `invalid wire type ${t & 7} for ${field} (field ${t >>> 3}), expected ${expected}`,
+    );
+  }
+
+  /** Varint truncated to its low 32 bits, unsigned (uint32, lengths, tags). */
+  uint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (pos < this.end) {
+      const b = buf[pos];
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    const end = this.end;
+    const start = pos;
+    let v = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (pos >= end) throw this.truncated(start);
+      const b = buf[pos++];
+      if (shift < 32) v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v >>> 0;
+      }
+    }
+    throw this.fail('invalid varint (more than 10 bytes)', start);
+  }
+
+  /** int32 / enum: the low 32 bits, signed (negative values are sent as 10-byte varints). */
+  int32(): number {
+    return this.uint32() | 0;
+  }
+
+  sint32(): number {
+    const n = this.uint32();
+    return (n >>> 1) ^ -(n & 1);
+  }
+
+  bool(): boolean {
+    return this.varint64Parts() !== 0 || this.hi !== 0;
+  }
+
+  /** Scratch for the high 32 bits of the last varint64Parts(). */
+  private hi = 0;
+
+  /** Reads a varint64: returns the low 32 bits (unsigned), leaves the high 32 bits in `hi`. */
+  private varint64Parts(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    const start = pos;
+    let lo = 0;
+    let hi = 0;
+    let b = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) throw this.truncated(start);
+      b = buf[pos++];
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) {
+        lo |= (b & 0x0f) << 28;
+        hi = (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (7 * i - 32);
+      if (b < 0x80) {
+        this.pos = pos;
+        this.hi = hi >>> 0;
+        return lo >>> 0;
+      }
+    }
+    throw this.fail('invalid varint (more than 10 bytes)', start);
+  }
+
+  uint64(): bigint {
+    const lo = this.varint64Parts();
+    const hi = this.hi;
+    if (hi === 0) return BigInt(lo);
+    if (hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  int64(): bigint {
+    const lo = this.varint64Parts();
+    const hi = this.hi | 0;
+    if (hi === 0) return BigInt(lo);
+    if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  fixed32(): number {
+    const pos = this.pos;
+    if (pos + 4 > this.end) throw this.truncated(pos);
+    this.pos = pos + 4;
+    return this.dv.getUint32(pos, true);
+  }
+
+  fixed64(): bigint {
+    const pos = this.pos;
+    if (pos + 8 > this.end) throw this.truncated(pos);
+    this.pos = pos + 8;
+    const lo = this.dv.getUint32(pos, true);
+    const hi = this.dv.getUint32(pos + 4, true);
+    if (hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  sfixed64(): bigint {
+    const pos = this.pos;
+    if (pos + 8 > this.end) throw this.truncated(pos);
+    this.pos = pos + 8;
+    const lo = this.dv.getUint32(pos, true);
+    const hi = this.dv.getInt32(pos + 4, true);
+    if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 4294967296 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  double(): number {
+    const pos = this.pos;
+    if (pos + 8 > this.end) throw this.truncated(pos);
+    this.pos = pos + 8;
+    return this.dv.getFloat64(pos, true);
+  }
+
+  /** Reads a length prefix and returns where the delimited content ends (checked against `end`). */
+  lenEnd(): number {
+    const len = this.uint32();
+    const stop = this.pos + len;
+    if (stop > this.end) throw this.truncated(this.pos);
+    return stop;
+  }
+
+  /**
+   * Enters a nested message: reads its length and narrows `end`. Returns the caller's end for
+   * leave(). A length running past the available bytes narrows to what is there, so the
+   * truncation is reported by the innermost decoder that hits it (a precise location).
+   */
+  enter(): number {
+    const len = this.uint32();
+    const parentEnd = this.end;
+    const stop = this.pos + len;
+    this.want = stop;
+    this.end = Math.min(stop, parentEnd);
+    return parentEnd;
+  }
+  /** Where the innermost entered message claims to end (valid right after enter()). */
+  want = 0;
+
+  /** Leaves a nested message; `stop` is the claimed end (from `want` after enter()). */
+  leave(parentEnd: number, stop: number): void {
+    if (stop > parentEnd) throw this.truncated(parentEnd);
+    this.end = parentEnd;
+  }
+
+  /** Bytes as a zero-copy view into the input (the caller must not reuse the input buffer). */
+  bytes(): Uint8Array {
+    const stop = this.lenEnd();
+    const pos = this.pos;
+    this.pos = stop;
+    if (stop === pos) return EMPTY;
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + pos, stop - pos);
+  }
+
+  /** Bytes copied out of the input (for values that may outlive it, e.g. bytesValue). */
+  bytesCopy(): Uint8Array {
+    const stop = this.lenEnd();
+    const pos = this.pos;
+    this.pos = stop;
+    return this.buf.slice(pos, stop);
+  }
+
+  string(): string {
+    const stop = this.lenEnd();
+    const pos = this.pos;
+    this.pos = stop;
+    const n = stop - pos;
+    if (n === 0) return '';
+    if (n < 16) {
+      // Short ASCII strings (most keys and values) are faster in JS than through a native call.
+      const buf = this.buf;
+      let s = '';
+      for (let i = pos; i < stop; i++) {
+        const c = buf[i];
+        if (c >= 0x80) return this.nb.utf8Slice(pos, stop);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.nb.utf8Slice(pos, stop);
+  }
+
+  /** Skips a field of wire type `t & 7` (unknown fields). */
+  skip(t: number): void {
+    switch (t & 7) {
+      case 0:
+        this.varint64Parts();
+        return;
+      case 1:
+        if (this.pos + 8 > this.end) throw this.truncated();
+        this.pos += 8;
+        return;
+      case 2:
+        this.pos = this.lenEnd();
+        return;
+      case 5:
+        if (this.pos + 4 > this.end) throw this.truncated();
+        this.pos += 4;
+        return;
+      case 3: {
+        // Deprecated groups: skip to the matching END_GROUP.
+        const field = t >>> 3;
+        for (;;) {
+          if (this.pos >= this.end) throw this.truncated();
+          const inner = this.tag();
+          if ((inner & 7) === 4) {
+            if (inner >>> 3 !== field) throw this.fail('mismatched end group');
+            return;
+          }
+          this.skip(inner);
+        }
+      }
+      case 4:
+        throw this.fail('unexpected end group');
+      default:
+        throw this.fail(`invalid wire type ${t & 7}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sizing
+
+/** Size table: nested message lengths in pre-order, filled by size*, replayed by write*. */
+export const sizes = { tab: new Int32Array(4096), n: 0 };
+
+/** Reserves a size slot (call before sizing the children, so the order is pre-order). */
+export function reserve(): number {
+  const i = sizes.n++;
+  if (i >= sizes.tab.length) {
+    const t = new Int32Array(sizes.tab.length * 2);
+    t.set(sizes.tab);
+    sizes.tab = t;
+  }
+  return i;
+}
+
+export function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** int32/enum varint size: negative values take 10 bytes. */
+export function int32Size(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+/** Size of a length-delimited field with a one-byte tag. */
+export function lenFieldSize(len: number): number {
+  return 1 + varintSize(len) + len;
+}
+
+/** UTF-8 length of a string as Buffer writes it (lone surrogates become U+FFFD, 3 bytes). */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > 64) return Buffer.byteLength(s, 'utf8');
+  let len = n;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) len += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        len += 2; // 4 bytes for 2 UTF-16 units
+        i++;
+      } else len += 2;
+    } else len += 2;
+  }
+  return len;
+}
+
+export function uint64Size(v: bigint): number {
+  const n = Number(v);
+  if (n >= 0 && n < 0x10000000) return varintSize(n);
+  if (v < 0n) v = BigInt.asUintN(64, v);
+  let s = 1;
+  while (v >= 0x80n) {
+    v >>= 7n;
+    s++;
+  }
+  return s;
+}
+
+export function int64Size(v: bigint): number {
+  const n = Number(v);
+  if (n < 0) return 10;
+  return uint64Size(v);
+}
+
+// ---------------------------------------------------------------- writing
+
+export class Writer {
+  readonly buf: FastBuffer;
+  private readonly dv: DataView;
+  pos = 0;
+  /** Next slot of the size table to replay. */
+  si = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size) as FastBuffer;
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size);
+  }
+
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+
+  uint32(n: number): void {
+    n >>>= 0;
+    const buf = this.buf;
+    let pos = this.pos;
+    while (n > 0x7f) {
+      buf[pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+  }
+
+  int32(n: number): void {
+    if (n >= 0) this.uint32(n);
+    else this.parts64(n >>> 0, 0xffffffff);
+  }
+
+  /** Writes the length of the next nested message from the size table. */
+  len(): void {
+    this.uint32(sizes.tab[this.si++]);
+  }
+
+  private parts64(lo: number, hi: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    while (hi !== 0) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 0x7f) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo >>>= 7;
+    }
+    buf[pos++] = lo;
+    this.pos = pos;
+  }
+
+  uint64(v: bigint): void {
+    const n = Number(v);
+    if (n >= 0 && n <= 0xffffffff) {
+      this.uint32(n);
+      return;
+    }
+    const u = BigInt.asUintN(64, v);
+    this.parts64(Number(u & 0xffffffffn), Number(u >> 32n));
+  }
+
+  int64(v: bigint): void {
+    const n = Number(v);
+    if (n >= 0 && n <= 0xffffffff) this.uint32(n);
+    else if (n < 0 && n >= -0x80000000) this.parts64(n >>> 0, 0xffffffff);
+    else this.uint64(v);
+  }
+
+  fixed32(n: number): void {
+    this.dv.setUint32(this.pos, n, true);
+    this.pos += 4;
+  }
+
+  fixed64(v: bigint): void {
+    const n = Number(v);
+    if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+      this.dv.setUint32(this.pos, n >>> 0, true);
+      this.dv.setUint32(this.pos + 4, Math.floor(n / 4294967296), true);
+    } else this.dv.setBigUint64(this.pos, BigInt.asUintN(64, v), true);
+    this.pos += 8;
+  }
+
+  sfixed64(v: bigint): void {
+    const n = Number(v);
+    if (n >= -Number.MAX_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER) {
+      this.dv.setUint32(this.pos, n >>> 0, true);
+      this.dv.setUint32(this.pos + 4, Math.floor(n / 4294967296) >>> 0, true);
+    } else this.dv.setBigInt64(this.pos, BigInt.asIntN(64, v), true);
+    this.pos += 8;
+  }
+
+  double(n: number): void {
+    this.dv.setFloat64(this.pos, n, true);
+    this.pos += 8;
+  }
+
+  /** A string with its length prefix; `len` is its UTF-8 length (from utf8Length). */
+  string(s: string, len: number): void {
+    this.uint32(len);
+    if (len === s.length && len < 64) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < len; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+    } else {
+      this.buf.utf8Write(s, this.pos, len);
+      this.pos += len;
+    }
+  }
+
+  bytes(b: Uint8Array): void {
+    this.uint32(b.length);
+    if (b.length <= 16) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+      this.pos = pos;
+    } else {
+      this.buf.set(b, this.pos);
+      this.pos += b.length;
+    }
+  }
+}

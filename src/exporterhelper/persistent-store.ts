@@ -1,0 +1,145 @@
+// The persistent queue's records on a StorageClient (sending_queue.storage).
+// Keys: `item/<n>` one batch each, `wi` the next write index, `ri` the lowest
+// index that may still be outstanding. A batch is written (atomically with
+// `wi`) before consume() resolves and deleted only once it was sent or
+// permanently dropped; on open, every record in [ri, ...) is pending again.
+import type { RequestContext } from '../component/consumer.js';
+import type { StorageClient } from '../component/storage.js';
+import type { Signal, SignalDataMap } from '../pdata/signal.js';
+
+/** Turns one signal's pdata into bytes and back (the OTLP protobuf codec by default). */
+export interface BatchCodec {
+  encode<S extends Signal>(signal: S, data: SignalDataMap[S]): Uint8Array;
+  decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S];
+}
+
+export interface StoredBatch<S extends Signal> {
+  data: SignalDataMap[S];
+  ctx?: RequestContext;
+  items: number;
+}
+
+export interface Recovered {
+  index: number;
+  items: number;
+}
+
+const VERSION = 1;
+const HEADER = 9; // version u8, items u32, ctx length u32
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const itemKey = (i: number) => `item/${i}`;
+
+export class PersistentStore<S extends Signal> {
+  private nextIndex = 0;
+  private readIndex = 0;
+  /** Indices written and not yet removed (for advancing `ri`). */
+  private readonly outstanding = new Set<number>();
+
+  constructor(
+    private readonly client: StorageClient,
+    private readonly signal: S,
+    private readonly codec: BatchCodec,
+  ) {}
+
+  /** Loads the indices and returns every batch still stored, oldest first. */
+  async open(): Promise<Recovered[]> {
+    this.readIndex = readNumber(await this.client.get('ri'));
+    const wi = Math.max(this.readIndex, readNumber(await this.client.get('wi')));
+    const found: Recovered[] = [];
+    // Up to wi every slot is checked; past it, records whose `wi` update lost
+    // the race to a later one are picked up until the first gap.
+    for (let i = this.readIndex; ; i++) {
+      const v = await this.client.get(itemKey(i));
+      if (v === undefined) {
+        if (i >= wi) {
+          this.nextIndex = i;
+          break;
+        }
+        continue;
+      }
+      const items = v.length >= HEADER ? new DataView(v.buffer, v.byteOffset).getUint32(1) : 0;
+      found.push({ index: i, items });
+      this.outstanding.add(i);
+    }
+    return found;
+  }
+
+  /** Durably writes a batch; resolves with its index. */
+  async put(data: SignalDataMap[S], ctx: RequestContext | undefined, items: number): Promise<number> {
+    const i = this.nextIndex++;
+    this.outstanding.add(i);
+    try {
+      await this.client.batch([
+        { op: 'set', key: itemKey(i), value: this.serialize(data, ctx, items) },
+        { op: 'set', key: 'wi', value: enc.encode(String(i + 1)) },
+      ]);
+    } catch (e) {
+      this.outstanding.delete(i);
+      throw e;
+    }
+    return i;
+  }
+
+  /** Reads a stored batch back (undefined if it vanished). Throws on a corrupt record. */
+  async load(index: number): Promise<StoredBatch<S> | undefined> {
+    const v = await this.client.get(itemKey(index));
+    if (v === undefined) return undefined;
+    if (v.length < HEADER || v[0] !== VERSION)
+      throw new Error(`unknown queue record format in item ${index}`);
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    const items = dv.getUint32(1);
+    const ctxLen = dv.getUint32(5);
+    const ctx =
+      ctxLen > 0
+        ? (JSON.parse(dec.decode(v.subarray(HEADER, HEADER + ctxLen))) as RequestContext)
+        : undefined;
+    const data = this.codec.decode(this.signal, v.subarray(HEADER + ctxLen));
+    return { data, ctx, items };
+  }
+
+  /** Replaces a batch with the part that still needs sending (partial failure). */
+  async rewrite(index: number, data: SignalDataMap[S], ctx: RequestContext | undefined, items: number) {
+    await this.client.set(itemKey(index), this.serialize(data, ctx, items));
+  }
+
+  /** Deletes a finished batch and advances `ri` when it was the oldest. */
+  async remove(index: number): Promise<void> {
+    this.outstanding.delete(index);
+    let min = this.nextIndex;
+    if (index <= this.readIndex) for (const i of this.outstanding) if (i < min) min = i;
+    if (index <= this.readIndex && min !== this.readIndex) {
+      this.readIndex = min;
+      await this.client.batch([
+        { op: 'delete', key: itemKey(index) },
+        { op: 'set', key: 'ri', value: enc.encode(String(min)) },
+      ]);
+    } else {
+      await this.client.delete(itemKey(index));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private serialize(data: SignalDataMap[S], ctx: RequestContext | undefined, items: number): Uint8Array {
+    const payload = this.codec.encode(this.signal, data);
+    const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
+    const ctxLen = ctxBytes?.length ?? 0;
+    const out = new Uint8Array(HEADER + ctxLen + payload.length);
+    const dv = new DataView(out.buffer);
+    out[0] = VERSION;
+    dv.setUint32(1, items);
+    dv.setUint32(5, ctxLen);
+    if (ctxBytes) out.set(ctxBytes, HEADER);
+    out.set(payload, HEADER + ctxLen);
+    return out;
+  }
+}
+
+function readNumber(v: Uint8Array | undefined): number {
+  if (!v) return 0;
+  const n = Number(dec.decode(v));
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}

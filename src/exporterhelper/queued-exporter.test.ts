@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest';
+import type { Host } from '../component/component.js';
+import { ConsumerError, permanentError, retryableError } from '../component/errors.js';
+import type { StorageClient, StorageExtension, StorageOp } from '../component/storage.js';
+import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { TracesData } from '../pdata/types.js';
+import { SelfMetrics } from '../telemetry/self-metrics.js';
+import { createQueuedExporter, type SendFunctions } from './index.js';
+import type { BatchCodec } from './persistent-store.js';
+import {
+  captureLogger,
+  counterValue,
+  helperConfig,
+  settingsWith,
+  spanNames,
+  traces,
+  waitFor,
+} from './testing/helpers.js';
+
+const noHost: Host = { getExtension: () => undefined };
+
+/** A backend the test scripts: each call runs the next behaviour (the last one repeats). */
+function scriptedBackend(...script: ((d: TracesData) => void | Promise<void>)[]) {
+  const received: string[][] = [];
+  let calls = 0;
+  const fns: SendFunctions = {
+    async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+      const step = script[Math.min(calls++, script.length - 1)];
+      await step(data as TracesData);
+      received.push(spanNames(data as TracesData));
+    },
+  };
+  return { fns, received, calls: () => calls };
+}
+const ok = () => {};
+
+describe('exporter helper: retry', () => {
+  it('retries a retryable error and delivers once; counts sent spans', async () => {
+    const metrics = new SelfMetrics();
+    const { logger } = captureLogger();
+    const b = scriptedBackend(() => {
+      throw retryableError('503');
+    }, ok);
+    const exp = createQueuedExporter(
+      settingsWith('otlp/a', logger, metrics),
+      helperConfig(),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a', 'b'));
+    await waitFor(() => b.received.length === 1);
+    await exp.shutdown();
+    expect(b.received).toEqual([['a', 'b']]);
+    expect(b.calls()).toBe(2);
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'otlp/a' })).toBe(2);
+  });
+
+  it('honours retryAfterMs as a lower bound on the next delay', async () => {
+    const { logger } = captureLogger();
+    const times: number[] = [];
+    const b = scriptedBackend(
+      () => {
+        times.push(Date.now());
+        throw retryableError('429', { retryAfterMs: 300, throttled: true });
+      },
+      () => {
+        times.push(Date.now());
+      },
+    );
+    const exp = createQueuedExporter(
+      settingsWith('x', logger),
+      helperConfig({ sending_queue: { enabled: false } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a'));
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(290);
+  });
+
+  it('drops a permanent error without retrying: counted and logged with reason and count', async () => {
+    const metrics = new SelfMetrics();
+    const cap = captureLogger();
+    const b = scriptedBackend(() => {
+      throw permanentError('HTTP 400: bad span');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('otlp/p', cap.logger, metrics),
+      helperConfig(),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a', 'b', 'c'));
+    await waitFor(() => cap.lines.some((l) => l.msg === 'Exporting failed. Dropping data.'));
+    await exp.shutdown();
+    expect(b.calls()).toBe(1);
+    const line = cap.lines.find((l) => l.msg === 'Exporting failed. Dropping data.')!;
+    expect(line).toMatchObject({ level: 50, dropped_items: 3, exporter: 'otlp/p' });
+    expect(String(line.error)).toContain('bad span');
+    expect(
+      await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', { exporter: 'otlp/p' }),
+    ).toBe(3);
+  });
+
+  it('gives up after max_elapsed_time and reports the retryable error inline', async () => {
+    const metrics = new SelfMetrics();
+    const { logger } = captureLogger();
+    const b = scriptedBackend(() => {
+      throw retryableError('down');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('e', logger, metrics),
+      helperConfig({ sending_queue: { enabled: false }, retry_on_failure: { max_elapsed_time: '100ms' } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    const err = await exp.consume('traces', traces('a')).catch((e) => e);
+    expect(err).toBeInstanceOf(ConsumerError);
+    expect(err.retryable).toBe(true);
+    expect(b.calls()).toBeGreaterThan(1);
+    expect(await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', { exporter: 'e' })).toBe(
+      1,
+    );
+  });
+
+  it('retries only retryData after a partial failure', async () => {
+    const { logger } = captureLogger();
+    const metrics = new SelfMetrics();
+    const b = scriptedBackend(() => {
+      throw retryableError('partial', { retryData: traces('c') });
+    }, ok);
+    const exp = createQueuedExporter(
+      settingsWith('pp', logger, metrics),
+      helperConfig({ sending_queue: { enabled: false } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a', 'b', 'c'));
+    expect(b.received).toEqual([['c']]);
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'pp' })).toBe(3);
+  });
+
+  it('aborts an attempt at the timeout and retries it', async () => {
+    const { logger } = captureLogger();
+    let aborted = false;
+    let calls = 0;
+    const fns: SendFunctions = {
+      send: (_s, _d, abort) => {
+        if (calls++ > 0) return Promise.resolve();
+        return new Promise((_r, reject) => {
+          abort.addEventListener('abort', () => {
+            aborted = true;
+            reject(abort.reason);
+          });
+        });
+      },
+    };
+    const exp = createQueuedExporter(
+      settingsWith('t', logger),
+      helperConfig({ timeout: 50, sending_queue: { enabled: false } }),
+      ['traces'],
+      fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a'));
+    expect(aborted).toBe(true);
+    expect(calls).toBe(2);
+  });
+});
+
+describe('exporter helper: memory queue', () => {
+  it('rejects with a retryable throttled error when full and counts enqueue_failed', async () => {
+    const metrics = new SelfMetrics();
+    const { logger } = captureLogger();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate);
+    const exp = createQueuedExporter(
+      settingsWith('q', logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 2 } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('1')); // taken by the worker (still counts until done)
+    await exp.consume('traces', traces('2'));
+    const err = await exp.consume('traces', traces('3', '4')).catch((e) => e);
+    expect(err).toBeInstanceOf(ConsumerError);
+    expect(err.retryable).toBe(true);
+    expect(err.throttled).toBe(true);
+    expect(
+      await counterValue(metrics, 'otelcol_exporter_enqueue_failed_spans_total', { exporter: 'q' }),
+    ).toBe(2);
+    expect(await metrics.render()).toMatch(/otelcol_exporter_queue_capacity\{exporter="q"\} 2/);
+    release();
+    await exp.shutdown();
+    expect(b.received).toEqual([['1'], ['2']]);
+  });
+
+  it('block_on_overflow waits for room instead of rejecting', async () => {
+    const { logger } = captureLogger();
+    const b = scriptedBackend(() => new Promise((r) => setTimeout(r, 20)));
+    const exp = createQueuedExporter(
+      settingsWith('bq', logger),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 1, block_on_overflow: true } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    for (let i = 0; i < 5; i++) await exp.consume('traces', traces(String(i)));
+    await exp.shutdown();
+    expect(b.received.flat()).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('wait_for_result settles consume() with the send outcome', async () => {
+    const { logger } = captureLogger();
+    const b = scriptedBackend(() => {
+      throw permanentError('nope');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('w', logger),
+      helperConfig({ sending_queue: { wait_for_result: true } }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    const err = await exp.consume('traces', traces('a')).catch((e) => e);
+    expect(err).toBeInstanceOf(ConsumerError);
+    expect(err.retryable).toBe(false);
+    await exp.shutdown();
+  });
+
+  it('shutdown drains the queue, retrying until the backend accepts', async () => {
+    const { logger } = captureLogger();
+    let n = 0;
+    const b = scriptedBackend(() => {
+      if (n++ < 3) throw retryableError('not yet');
+    });
+    const exp = createQueuedExporter(settingsWith('d', logger), helperConfig(), ['traces'], b.fns);
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a'));
+    await exp.consume('traces', traces('b'));
+    await exp.shutdown();
+    expect(b.received.flat().sort()).toEqual(['a', 'b']);
+    await expect(exp.consume('traces', traces('c'))).rejects.toMatchObject({ retryable: true });
+  });
+
+  it('logs and counts what is lost when the drain deadline passes', async () => {
+    const metrics = new SelfMetrics();
+    const cap = captureLogger();
+    const b = scriptedBackend(() => {
+      throw retryableError('down');
+    });
+    const exp = createQueuedExporter(
+      settingsWith('lost', cap.logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1 } }),
+      ['traces'],
+      b.fns,
+      { drainTimeoutMs: 100 },
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a', 'b'));
+    await exp.consume('traces', traces('c'));
+    await exp.shutdown();
+    const line = cap.lines.find((l) => String(l.msg).includes('not drained'));
+    expect(line).toMatchObject({ dropped_items: 3 });
+    expect(
+      await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', { exporter: 'lost' }),
+    ).toBe(3);
+  });
+});
+
+// ---- persistent queue on an in-memory storage client ----
+
+class MapStorage implements StorageExtension {
+  readonly maps = new Map<string, Map<string, Uint8Array>>();
+  async start() {}
+  async shutdown() {}
+  async getClient(kind: string, id: string, name = ''): Promise<StorageClient> {
+    const k = `${kind}|${id}|${name}`;
+    const map = this.maps.get(k) ?? new Map<string, Uint8Array>();
+    this.maps.set(k, map);
+    return {
+      get: async (key) => map.get(key),
+      set: async (key, v) => void map.set(key, v),
+      delete: async (key) => void map.delete(key),
+      batch: async (ops: StorageOp[]) => {
+        for (const o of ops) o.op === 'set' ? map.set(o.key, o.value) : map.delete(o.key);
+      },
+      close: async () => {},
+    };
+  }
+}
+
+const namesCodec: BatchCodec = {
+  encode: (_s, d) => new TextEncoder().encode(JSON.stringify(spanNames(d as TracesData))),
+  decode: (_s, b) => traces(...JSON.parse(new TextDecoder().decode(b))) as never,
+};
+
+describe('exporter helper: persistent queue', () => {
+  it('keeps batches across shutdown while the backend is down and sends them after restart, once', async () => {
+    const storage = new MapStorage();
+    const host: Host = { getExtension: (id) => (id === 'file_storage' ? storage : undefined) };
+    const { logger } = captureLogger();
+    const cfg = helperConfig({ sending_queue: { storage: 'file_storage' } });
+
+    const down = scriptedBackend(() => {
+      throw retryableError('down');
+    });
+    const first = createQueuedExporter(settingsWith('otlp', logger), cfg, ['traces'], down.fns, {
+      codec: namesCodec,
+    });
+    await first.start(host);
+    for (const n of ['a', 'b', 'c']) await first.consume('traces', traces(n));
+    await waitFor(() => down.calls() >= 3);
+    await first.shutdown();
+    expect(down.received).toEqual([]);
+
+    const up = scriptedBackend(ok);
+    const second = createQueuedExporter(settingsWith('otlp', logger), cfg, ['traces'], up.fns, {
+      codec: namesCodec,
+    });
+    await second.start(host);
+    await waitFor(() => up.received.length === 3);
+    await second.shutdown();
+    expect(up.received.flat().sort()).toEqual(['a', 'b', 'c']);
+    const left = [...storage.maps.values()][0];
+    expect([...left.keys()].filter((k) => k.startsWith('item/'))).toEqual([]);
+
+    const third = scriptedBackend(ok);
+    const again = createQueuedExporter(settingsWith('otlp', logger), cfg, ['traces'], third.fns, {
+      codec: namesCodec,
+    });
+    await again.start(host);
+    await again.shutdown();
+    expect(third.received).toEqual([]);
+  });
+
+  it('fails start when the storage extension is missing', async () => {
+    const { logger } = captureLogger();
+    const exp = createQueuedExporter(
+      settingsWith('otlp', logger),
+      helperConfig({ sending_queue: { storage: 'file_storage' } }),
+      ['traces'],
+      scriptedBackend(ok).fns,
+    );
+    await expect(exp.start(noHost)).rejects.toThrow(/storage extension/);
+  });
+});

@@ -1,0 +1,399 @@
+// The Exporter the pipeline calls: per signal a lane with a bounded queue
+// (memory, or persistent on a storage extension) and `num_consumers` workers
+// that push each batch through RetrySender. With the queue disabled, consume()
+// sends inline and settles with the outcome.
+import type { ComponentSettings, Exporter, Host } from '../component/component.js';
+import type { RequestContext } from '../component/consumer.js';
+import {
+  ConsumerError,
+  errorMessage,
+  isRetryable,
+  permanentError,
+  retryableError,
+} from '../component/errors.js';
+import { isStorageExtension } from '../component/storage.js';
+import { countItems } from '../pdata/count.js';
+import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { ExporterMetrics } from '../telemetry/self-metrics.js';
+import { mergeData, splitData } from './batch-data.js';
+import { otlpBatchCodec } from './otlp-codec.js';
+import { type BatchCodec, PersistentStore } from './persistent-store.js';
+import { BoundedQueue } from './queue.js';
+import { RetrySender } from './retry.js';
+import type { ExporterHelperConfig, SendFunctions } from './types.js';
+
+export interface QueuedExporterOptions {
+  /** How long shutdown() keeps draining the memory queue before giving up (ms). */
+  drainTimeoutMs?: number;
+  /** Payload codec of the persistent queue (default: OTLP protobuf). */
+  codec?: BatchCodec;
+}
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+
+interface Waiter {
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+interface Entry<S extends Signal> {
+  size: number;
+  items: number;
+  /** In memory for batches taken in by this process; loaded from storage for recovered ones. */
+  data?: SignalDataMap[S];
+  ctx?: RequestContext;
+  /** Persistent record index. */
+  index?: number;
+  waiter?: Waiter;
+}
+
+interface Lane<S extends Signal> {
+  signal: S;
+  queue: BoundedQueue<Entry<S>>;
+  store?: PersistentStore<S>;
+  workers: Promise<void>[];
+  inFlight: Set<Entry<S>>;
+  /** Settles when the worker filling a batch is done (batching only). */
+  filling?: Promise<void>;
+}
+
+export class QueuedExporter implements Exporter {
+  private readonly metrics: ExporterMetrics;
+  private readonly sender: RetrySender;
+  private readonly lanes = new Map<Signal, Lane<Signal>>();
+  private stopping = false;
+  /** Aborts retry waits: at the drain deadline (memory) or at once on shutdown (persistent). */
+  private readonly stop = new AbortController();
+  private lost = 0;
+
+  constructor(
+    private readonly settings: ComponentSettings,
+    private readonly config: ExporterHelperConfig,
+    private readonly signals: readonly Signal[],
+    private readonly fns: SendFunctions,
+    private readonly options: QueuedExporterOptions = {},
+  ) {
+    this.metrics = settings.metrics.exporter(settings.id);
+    this.sender = new RetrySender({
+      timeout: config.timeout,
+      retry: config.retry_on_failure,
+      fns,
+      metrics: this.metrics,
+      logger: settings.logger,
+    });
+  }
+
+  async start(host: Host): Promise<void> {
+    await this.fns.start?.();
+    const q = this.config.sending_queue;
+    if (!q.enabled) return;
+    let storage: ReturnType<typeof host.getExtension>;
+    if (q.storage !== undefined) {
+      storage = host.getExtension(q.storage);
+      if (!isStorageExtension(storage))
+        throw new Error(`sending_queue.storage: "${q.storage}" is not a configured storage extension`);
+    }
+    for (const signal of this.signals) {
+      const lane: Lane<Signal> = {
+        signal,
+        queue: new BoundedQueue(q.queue_size),
+        workers: [],
+        inFlight: new Set(),
+      };
+      if (isStorageExtension(storage)) {
+        const client = await storage.getClient('exporter', this.settings.id, signal);
+        lane.store = new PersistentStore(client, signal, this.options.codec ?? otlpBatchCodec);
+        const recovered = await lane.store.open();
+        let items = 0;
+        for (const r of recovered) {
+          // Recovered batches go in even beyond capacity: they were accepted already.
+          lane.queue.push({ size: q.sizer === 'items' ? r.items : 1, items: r.items, index: r.index });
+          items += r.items;
+        }
+        if (recovered.length > 0)
+          this.settings.logger.info(
+            { signal, batches: recovered.length, items },
+            'Resuming persistent sending queue from storage',
+          );
+      }
+      this.lanes.set(signal, lane);
+    }
+    for (const lane of this.lanes.values())
+      for (let i = 0; i < q.num_consumers; i++) lane.workers.push(this.work(lane));
+    const lanes = [...this.lanes.values()];
+    this.metrics.observeQueue(
+      () => lanes.reduce((n, l) => n + l.queue.size(), 0),
+      () => lanes.length * q.queue_size,
+    );
+  }
+
+  async consume<S extends Signal>(signal: S, data: SignalDataMap[S], ctx?: RequestContext): Promise<void> {
+    if (this.stopping) throw retryableError(`exporter ${this.settings.id} is shutting down`);
+    const q = this.config.sending_queue;
+    if (!q.enabled) return this.sendInline(signal, data, ctx);
+    const lane = this.lanes.get(signal) as Lane<S> | undefined;
+    if (!lane) throw permanentError(`exporter ${this.settings.id} is not started for ${signal}`);
+    const items = countItems(signal, data);
+    if (items === 0) return;
+    const max = q.batch?.max_size ?? 0;
+    const pieces = max > 0 && items > max ? splitData(signal, data, max) : [data];
+    const sizes = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
+    const total = q.sizer === 'items' ? items : pieces.length;
+    if (!q.block_on_overflow) {
+      if (total > lane.queue.capacity) return this.tooLarge(signal, items, lane);
+      if (!lane.queue.hasRoom(total)) return this.full(signal, items);
+    }
+    const results: Promise<void>[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      const r = await this.enqueue(lane, pieces[i], sizes[i], ctx);
+      if (r) results.push(r);
+    }
+    if (results.length > 0) await Promise.all(results);
+  }
+
+  /** Puts one piece in the queue (durably when persistent); returns its result promise with wait_for_result. */
+  private async enqueue<S extends Signal>(
+    lane: Lane<S>,
+    data: SignalDataMap[S],
+    items: number,
+    ctx: RequestContext | undefined,
+  ): Promise<Promise<void> | undefined> {
+    const q = this.config.sending_queue;
+    const { signal } = lane;
+    const size = q.sizer === 'items' ? items : 1;
+    if (size > lane.queue.capacity) return this.tooLarge(signal, items, lane);
+    if (!lane.queue.hasRoom(size) && !(q.block_on_overflow && (await lane.queue.waitForRoom(size))))
+      return this.full(signal, items);
+    const entry: Entry<S> = { size, items, data, ctx };
+    let result: Promise<void> | undefined;
+    if (q.wait_for_result)
+      result = new Promise<void>((resolve, reject) => {
+        entry.waiter = { resolve, reject };
+      });
+    if (lane.store) {
+      lane.queue.reserve(size);
+      try {
+        entry.index = await lane.store.put(data, ctx, items);
+      } catch (e) {
+        lane.queue.release(size);
+        this.metrics.enqueueFailed(signal, items);
+        throw retryableError(`persistent queue write failed: ${errorMessage(e)}`, { cause: e });
+      }
+      lane.queue.push(entry, true);
+    } else {
+      lane.queue.push(entry);
+    }
+    return result;
+  }
+
+  private tooLarge(signal: Signal, items: number, lane: { queue: { capacity: number } }): never {
+    this.metrics.enqueueFailed(signal, items);
+    throw permanentError(
+      `batch of ${items} items is larger than sending_queue.queue_size (${lane.queue.capacity})`,
+      { rejectedItems: items },
+    );
+  }
+
+  private full(signal: Signal, items: number): never {
+    this.metrics.enqueueFailed(signal, items);
+    throw retryableError(
+      this.stopping ? `exporter ${this.settings.id} is shutting down` : 'sending queue is full',
+      { throttled: true, rejectedItems: items },
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const persistent = this.config.sending_queue.storage !== undefined;
+    // Persistent: everything is on disk, so stop retrying now and keep it there.
+    if (persistent) this.stop.abort();
+    for (const lane of this.lanes.values()) lane.queue.close();
+    const workers = [...this.lanes.values()].flatMap((l) => l.workers);
+    const deadline = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const drained = await settleWithin(Promise.all(workers), deadline);
+    if (!drained) {
+      this.stop.abort();
+      await settleWithin(Promise.all(workers), 1000);
+      if (!persistent) {
+        for (const lane of this.lanes.values()) {
+          for (const e of lane.queue.drainRemaining()) this.loseEntry(lane, e);
+          for (const e of lane.inFlight) this.loseEntry(lane, e);
+        }
+      }
+    }
+    if (this.lost > 0)
+      this.settings.logger.error(
+        { dropped_items: this.lost },
+        'Sending queue not drained before the shutdown deadline. Dropping data.',
+      );
+    for (const lane of this.lanes.values()) await lane.store?.close().catch(() => {});
+    await this.fns.shutdown?.();
+  }
+
+  private async work<S extends Signal>(lane: Lane<S>): Promise<void> {
+    for (;;) {
+      const entries = await this.next(lane);
+      if (!entries) return;
+      for (const e of entries) lane.inFlight.add(e);
+      try {
+        await this.process(lane, entries);
+      } catch (err) {
+        this.settings.logger.error({ error: errorMessage(err) }, 'Sending queue worker failed');
+      } finally {
+        for (const e of entries) {
+          lane.inFlight.delete(e);
+          lane.queue.done(e);
+        }
+      }
+    }
+  }
+
+  /**
+   * The next request to send: one entry, or with `batch` as many as reach
+   * min_size (without passing max_size) within flush_timeout. One worker
+   * fills a batch at a time; the others send theirs meanwhile.
+   */
+  private async next<S extends Signal>(lane: Lane<S>): Promise<Entry<S>[] | undefined> {
+    const batch = this.config.sending_queue.batch;
+    if (!batch) {
+      const e = await lane.queue.take();
+      return e && [e];
+    }
+    const prev = lane.filling;
+    let release!: () => void;
+    lane.filling = new Promise<void>((r) => {
+      release = r;
+    });
+    await prev;
+    try {
+      const first = await lane.queue.take();
+      if (!first) return undefined;
+      const entries = [first];
+      const measure = (e: Entry<S>) => (batch.sizer === 'items' ? e.items : 1);
+      let total = measure(first);
+      const deadline = Date.now() + batch.flush_timeout;
+      while (total < batch.min_size) {
+        const e = await lane.queue.takeWithin(
+          deadline - Date.now(),
+          (c) =>
+            (batch.max_size === 0 || total + measure(c) <= batch.max_size) && sameContext(first.ctx, c.ctx),
+        );
+        if (!e) break;
+        entries.push(e);
+        total += measure(e);
+      }
+      return entries;
+    } finally {
+      release();
+    }
+  }
+
+  private async process<S extends Signal>(lane: Lane<S>, all: Entry<S>[]): Promise<void> {
+    const { signal, store } = lane;
+    if (store && this.stop.signal.aborted) return; // stays on disk for the next start
+    const entries: Entry<S>[] = [];
+    for (const e of all) if (await this.load(lane, e)) entries.push(e);
+    if (entries.length === 0) return;
+    const data = mergeData(
+      signal,
+      entries.map((e) => e.data!),
+    );
+    const ctx = entries[0].ctx;
+    const index = entries.length === 1 ? entries[0].index : undefined;
+    const onNarrow =
+      store && index !== undefined
+        ? (d: SignalDataMap[S]) => store.rewrite(index, d, ctx, countItems(signal, d))
+        : undefined;
+    const out = await this.sender.send(signal, data, ctx, this.stop.signal, onNarrow);
+    if (out.kind === 'interrupted') {
+      for (const e of entries) {
+        if (!store) this.loseEntry(lane, e, entries.length === 1 ? out.data : undefined);
+        else e.waiter?.resolve(); // durably queued: accepted
+        e.waiter = undefined;
+      }
+      return;
+    }
+    if (out.kind === 'failed') this.logDrop(out.error, out.items);
+    for (const e of entries) {
+      if (out.kind === 'failed') e.waiter?.reject(out.error);
+      else e.waiter?.resolve();
+      e.waiter = undefined;
+      e.data = undefined;
+      if (store && e.index !== undefined) await store.remove(e.index);
+    }
+  }
+
+  /** Makes sure a (recovered) entry's data is in memory; false if it is gone or unreadable. */
+  private async load<S extends Signal>(lane: Lane<S>, e: Entry<S>): Promise<boolean> {
+    const { store, signal } = lane;
+    if (e.data !== undefined) return true;
+    if (!store || e.index === undefined) return false;
+    try {
+      const stored = await store.load(e.index);
+      if (!stored) return false;
+      e.data = stored.data;
+      e.ctx = stored.ctx;
+      return true;
+    } catch (err) {
+      this.metrics.sendFailed(signal, e.items);
+      this.logDrop(err, e.items);
+      await store.remove(e.index);
+      return false;
+    }
+  }
+
+  private loseEntry<S extends Signal>(lane: Lane<S>, e: Entry<S>, rest?: SignalDataMap[S]): void {
+    if (e.waiter === undefined && e.data === undefined) return; // already settled
+    const n = rest ? countItems(lane.signal, rest) : e.items;
+    this.metrics.sendFailed(lane.signal, n);
+    this.lost += n;
+    e.data = undefined;
+    e.waiter?.reject(retryableError(`exporter ${this.settings.id} shut down before sending`));
+    e.waiter = undefined;
+  }
+
+  private logDrop(error: unknown, items: number): void {
+    this.settings.logger.error(
+      { error: errorMessage(error), exporter: this.settings.id, dropped_items: items },
+      'Exporting failed. Dropping data.',
+    );
+  }
+
+  private async sendInline<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    ctx?: RequestContext,
+  ): Promise<void> {
+    const out = await this.sender.send(signal, data, ctx);
+    if (out.kind === 'sent') return;
+    this.settings.logger.error(
+      {
+        error: errorMessage(out.error),
+        exporter: this.settings.id,
+        rejected_items: out.kind === 'failed' ? out.items : 0,
+      },
+      'Exporting failed. Rejecting data.',
+    );
+    throw out.error instanceof ConsumerError
+      ? out.error
+      : isRetryable(out.error)
+        ? retryableError(errorMessage(out.error), { cause: out.error })
+        : out.error;
+  }
+}
+
+function sameContext(a: RequestContext | undefined, b: RequestContext | undefined): boolean {
+  if (a === b) return true;
+  return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+}
+
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    t = setTimeout(() => r(false), ms);
+  });
+  const ok = await Promise.race([p.then(() => true), timeout]);
+  clearTimeout(t);
+  return ok;
+}
