@@ -20,8 +20,11 @@ import { hasNul, sameFile } from './fingerprint.js';
 import { KnownFiles, loadCheckpoint, saveCheckpoint } from './known-files.js';
 import { FileReader, type LineSink, type ReadOptions } from './reader.js';
 
-/** Records per batch handed to the next consumer. */
-const BATCH = 8192;
+/**
+ * Records per batch handed to the next consumer. Small enough that a batch's
+ * objects die young (GC cost), large enough to amortize the consume call.
+ */
+const BATCH = 1024;
 /** Polls without growth before a reader whose path left the glob (rotated, deleted) is closed. */
 const CLOSE_AFTER_IDLE_POLLS = 5;
 

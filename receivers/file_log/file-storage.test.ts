@@ -10,9 +10,14 @@ import { bodies, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 async function storageHost(dir: string): Promise<{ host: Host; stop: () => Promise<void> }> {
   const cfg = fileStorage.configSchema.parse({ directory: dir });
-  const ext = fileStorage.create(testSettings('file_storage', 'extension'), cfg, { pipelinesReady: () => true });
+  const ext = fileStorage.create(testSettings('file_storage', 'extension'), cfg, {
+    pipelinesReady: () => true,
+  });
   await ext.start({ getExtension: () => undefined });
-  return { host: { getExtension: (id) => (id === 'file_storage' ? ext : undefined) }, stop: () => ext.shutdown() };
+  return {
+    host: { getExtension: (id) => (id === 'file_storage' ? ext : undefined) },
+    stop: () => ext.shutdown(),
+  };
 }
 
 describe('file_log with the file_storage extension', () => {

@@ -44,7 +44,9 @@ describe('file_log + container + json_parser + trace_parser', () => {
       expect(r.severityNumber).toBe(body.level === 'error' ? 17 : 9);
       expect(r.timeUnixNano).toBeGreaterThan(0n);
       expect(getAttr(r.attributes, 'log.iostream')).toEqual({ stringValue: 'stdout' });
-      const res = Object.fromEntries(rl.resource.attributes.map((kv) => [kv.key, anyValueToString(kv.value)]));
+      const res = Object.fromEntries(
+        rl.resource.attributes.map((kv) => [kv.key, anyValueToString(kv.value)]),
+      );
       expect(res).toEqual({
         'k8s.namespace.name': 'shop',
         'k8s.pod.name': 'checkout-7d9f',

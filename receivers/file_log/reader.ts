@@ -5,6 +5,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 
+const CHUNK = 256 * 1024;
+
 export interface ReadOptions {
   maxLogSize: number;
   forceFlushMs: number;
@@ -85,13 +87,15 @@ export class FileReader {
    */
   async read(buf: Buffer, sink: LineSink, opts: ReadOptions, budget: number, now: number): Promise<boolean> {
     let emitted = 0;
+    // read 256 KiB at a time; the whole buffer (> max_log_size) only when a line needs it
+    let len = Math.min(buf.length, CHUNK);
     for (;;) {
-      const { bytesRead: n } = await this.fh.read(buf, 0, buf.length, this.offset);
+      const { bytesRead: n } = await this.fh.read(buf, 0, len, this.offset);
       if (n === 0) {
         this.checkPartial(0, sink, opts, now);
         return false;
       }
-      const view = n === buf.length ? buf : buf.subarray(0, n);
+      const view = buf.subarray(0, n);
       let pos = 0;
       if (this.skipping) {
         const nl = view.indexOf(10);
@@ -107,13 +111,16 @@ export class FileReader {
       for (;;) {
         const nl = view.indexOf(10, pos);
         if (nl < 0) break;
-        const len = nl - pos;
-        if (len > opts.maxLogSize) {
+        const lineLen = nl - pos;
+        if (lineLen > opts.maxLogSize) {
           this.emitBytes(view, pos, cutAt(view, pos, opts.maxLogSize), sink, opts, now);
-          sink.truncated(this, len - opts.maxLogSize);
+          sink.truncated(this, lineLen - opts.maxLogSize);
         } else this.emitBytes(view, pos, nl, sink, opts, now);
         pos = nl + 1;
-        emitted++;
+        if (++emitted >= budget) {
+          this.offset += pos;
+          return true;
+        }
       }
       this.offset += pos;
       const rest = n - pos;
@@ -126,12 +133,17 @@ export class FileReader {
         emitted++;
         continue;
       }
-      if (n < buf.length) {
+      if (n === len && pos === 0 && len < buf.length) {
+        len = buf.length; // one line fills the chunk: read again with room for max_log_size
+        continue;
+      }
+      const asked = len;
+      len = Math.min(buf.length, CHUNK);
+      if (n < asked) {
         this.checkPartial(rest, sink, opts, now, view, pos);
         if (rest === 0) this.partialLen = -1;
         return false;
       }
-      if (emitted >= budget) return true;
     }
   }
 

@@ -4,6 +4,9 @@
 
 let cachePrefix = '';
 let cacheSeconds = 0;
+// the last (seconds, offset) pair as nanos, so most lines need one BigInt add
+let baseKey = Number.NaN;
+let baseNanos = 0n;
 
 function digits(s: string, i: number, n: number): number {
   let v = 0;
@@ -76,5 +79,10 @@ export function parseRfc3339Nano(s: string): bigint | undefined {
     if (oh < 0 || om < 0) return undefined;
     offset = (oh * 3600 + om * 60) * (z === 43 ? 1 : -1);
   } else return undefined;
-  return BigInt(secs - offset) * 1_000_000_000n + BigInt(nanos);
+  const key = secs - offset;
+  if (key !== baseKey) {
+    baseKey = key;
+    baseNanos = BigInt(key) * 1_000_000_000n;
+  }
+  return baseNanos + BigInt(nanos);
 }

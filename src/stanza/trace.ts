@@ -14,10 +14,26 @@ export const traceSchema = z.strictObject({
 });
 export type TraceConfig = z.output<typeof traceSchema>;
 
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[65 + i] = 10 + i;
+  NIBBLE[97 + i] = 10 + i;
+}
+
+/** Hex → a fresh n-byte array (no Buffer pool views kept alive by the record). */
 function hexBytes(s: string, n: number): Uint8Array | undefined {
   if (s.length !== n * 2) return undefined;
-  const b = Buffer.from(s, 'hex');
-  return b.length === n ? new Uint8Array(b.buffer, b.byteOffset, n) : undefined;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = s.charCodeAt(2 * i);
+    const b = s.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? NIBBLE[a] : -1;
+    const lo = b < 128 ? NIBBLE[b] : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
 }
 
 export class TraceParser {

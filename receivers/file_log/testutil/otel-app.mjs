@@ -55,7 +55,14 @@ for (let i = 0; i < n; i++) {
   tracer.startActiveSpan(`request ${i}`, (span) => {
     tracer.startActiveSpan('db', (child) => {
       const sc = trace.getActiveSpan().spanContext();
-      const rec = { level: i % 2 ? 'info' : 'error', msg: `handled request ${i}`, trace_id: sc.traceId, span_id: sc.spanId, trace_flags: '01', pad: 'x'.repeat(i * 7) };
+      const rec = {
+        level: i % 2 ? 'info' : 'error',
+        msg: `handled request ${i}`,
+        trace_id: sc.traceId,
+        span_id: sc.spanId,
+        trace_flags: '01',
+        pad: 'x'.repeat(i * 7),
+      };
       writeCri(JSON.stringify(rec));
       process.stdout.write(`${JSON.stringify({ i, traceId: sc.traceId, spanId: sc.spanId })}\n`);
       child.end();
