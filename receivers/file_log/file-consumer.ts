@@ -111,12 +111,12 @@ export class FileConsumer implements LineSink {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
-    if (this.loop) await Promise.race([this.loop, sleep(timeoutMs)]);
+    if (this.loop) await withTimeout(this.loop, timeoutMs);
     try {
       const now = Date.now();
       this.pipeline.flush(now, true);
       for (const r of this.readers.values()) r.flushHeld(this);
-      await Promise.race([this.flushBatch(true), sleep(timeoutMs)]);
+      await withTimeout(this.flushBatch(true), timeoutMs);
     } catch (err) {
       this.deps.logger.warn(
         { err: errorMessage(err) },
@@ -425,6 +425,13 @@ export class FileConsumer implements LineSink {
   trackedFiles(): { path: string; offset: number; acked: number }[] {
     return [...this.readers.values()].map((r) => ({ path: r.path, offset: r.offset, acked: r.acked }));
   }
+}
+
+/** Waits for `p` at most `ms` (the timer is cleared, so it never holds the process open). */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+  clearTimeout(t);
 }
 
 async function readFingerprint(fh: Awaited<ReturnType<typeof open>>, n: number): Promise<Buffer> {

@@ -54,13 +54,22 @@ export function getField(e: Entry, f: Field): unknown {
   return v;
 }
 
-/** Sets a field; setting a whole map root (attributes/resource) merges the map into it. */
+/** Sets a field; setting a whole map root (attributes/resource) merges the map into it (taking ownership of `value`). */
 export function setField(e: Entry, f: Field, value: unknown): void {
   const k = f.keys;
   if (k.length === 0) {
     if (f.root === 'body') e.body = value;
-    else if (isMap(value)) Object.assign(f.root === 'attributes' ? e.attributes : ownResource(e), value);
-    else throw new Error(`cannot set ${f.root} to a non-map value`);
+    else if (isMap(value)) {
+      // merge: the new map wins; adopting it (copying the few existing keys
+      // over) is much cheaper than Object.assign into the old object
+      const old = f.root === 'attributes' ? e.attributes : e.resource;
+      for (const k in old) if (!(k in value)) value[k] = old[k];
+      if (f.root === 'attributes') e.attributes = value;
+      else {
+        e.resource = value;
+        e.resourceShared = false;
+      }
+    } else throw new Error(`cannot set ${f.root} to a non-map value`);
     return;
   }
   let m: Record<string, unknown>;
