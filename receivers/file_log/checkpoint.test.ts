@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/component/component.js';
@@ -107,5 +107,63 @@ describe('file_log: checkpoints', () => {
     await expect(
       startReceiver({ include: ['/nonexistent/*.log'], storage: 'missing' }, { host: hostWith(ext) }),
     ).rejects.toThrow(/not a configured extension/);
+  });
+
+  it('after a crash (no final checkpoint) nothing is lost; only recently accepted lines come again', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = { include: [f], storage: 'file_storage' };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    appendFileSync(f, lines(1, 500));
+    await waitFor(() => bodies(consumer).length === 500);
+    await new Promise((res) => setTimeout(res, 1200)); // a checkpoint was written since
+    appendFileSync(f, lines(501, 600));
+    await waitFor(() => bodies(consumer).length === 600);
+    await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+    appendFileSync(f, lines(601, 700));
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => new Set(bodies(consumer)).size === 700);
+    await new Promise((res) => setTimeout(res, 100));
+    const got = bodies(consumer);
+    expect([...new Set(got)].sort()).toEqual(expected(1, 700).sort());
+    // duplicates only among the lines accepted after the last persisted checkpoint
+    const dups = got.length - 700;
+    expect(dups).toBeLessThanOrEqual(100);
+    await r2.rcv.shutdown();
+  });
+
+  it('never checkpoints past a CRI partial line the container operator still holds', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const full = '2024-01-01T00:00:00Z stdout F whole\n';
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    appendFileSync(f, `${full}2024-01-01T00:00:01Z stdout P first half \n`);
+    await waitFor(() => bodies(consumer).length === 1);
+    const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+    const offset = () =>
+      JSON.parse(Buffer.from(client.data.get('file_log.checkpoints') as Uint8Array).toString()).files[0]
+        .offset;
+    await waitFor(() => client.data.has('file_log.checkpoints') && offset() === full.length);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(offset()).toBe(full.length);
+    appendFileSync(f, '2024-01-01T00:00:02Z stdout F and second half\n');
+    await waitFor(() => bodies(consumer).length === 2);
+    expect(bodies(consumer)).toEqual(['whole', 'first half and second half']);
+    await r.rcv.shutdown();
   });
 });

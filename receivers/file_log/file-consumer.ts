@@ -68,7 +68,7 @@ export class FileConsumer implements LineSink {
 
   constructor(
     private readonly cfg: FileLogConfig,
-    private readonly deps: FileConsumerDeps,
+    private deps: FileConsumerDeps,
   ) {
     this.known = new KnownFiles(Math.max(64, cfg.max_concurrent_files * 4));
     const ml = cfg.multiline;
@@ -126,6 +126,19 @@ export class FileConsumer implements LineSink {
     await this.persist().catch((err) =>
       this.deps.logger.error({ err: errorMessage(err) }, 'could not persist checkpoints'),
     );
+    for (const r of this.readers.values()) await r.close();
+    this.readers.clear();
+  }
+
+  /**
+   * Stops without flushing or persisting anything: what kill -9 leaves
+   * behind (the last persisted checkpoint). For crash tests.
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.deps.storage = undefined;
+    if (this.loop) await withTimeout(this.loop, 1000);
     for (const r of this.readers.values()) await r.close();
     this.readers.clear();
   }

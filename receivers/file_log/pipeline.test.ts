@@ -23,6 +23,7 @@ describe('file_log + container + json_parser + trace_parser', () => {
       include: [join(root, 'pods', '*', '*', '*.log')],
       include_file_path: true,
       include_file_name: false,
+      preserve_trailing_whitespaces: true,
       operators: [
         { type: 'container', id: 'container-parser' },
         { type: 'json_parser', parse_from: 'body', severity: { parse_from: 'attributes.level' } },
@@ -38,6 +39,8 @@ describe('file_log + container + json_parser + trace_parser', () => {
     for (const { rl, r } of recs) {
       const body = JSON.parse(anyValueToString(r.body));
       const want = printed[Number(/\d+$/.exec(body.msg)?.[0])];
+      expect(body.msg).toBe(`handled request ${want.i}`);
+      expect(body.pad).toBe('x'.repeat(want.i * 7)); // P/F fragments joined byte-exactly
       expect(hexOf(r.traceId)).toBe(want.traceId);
       expect(hexOf(r.spanId)).toBe(want.spanId);
       expect(r.flags).toBe(1);

@@ -185,10 +185,8 @@ export class FileReader {
       this.multiline(s, startOffset, sink, opts, now);
       return;
     }
-    if (!opts.trimTrailing) {
-      if (!opts.trimLeading) s = s.trim();
-      else s = s.trimEnd();
-    } else if (!opts.trimLeading) s = s.trimStart();
+    if (opts.trimTrailing) s = opts.trimLeading ? s.trim() : s.trimEnd();
+    else if (opts.trimLeading) s = s.trimStart();
     sink.line(this, s, startOffset);
   }
 

@@ -64,6 +64,12 @@ export class FileLogReceiver implements Component {
     await this.consumer.start();
   }
 
+  /** Test hook: stop as if killed (no final flush, no checkpoint write). */
+  async crashForTest(): Promise<void> {
+    await this.consumer?.abandon();
+    this.consumer = undefined;
+  }
+
   async shutdown(): Promise<void> {
     await this.consumer?.stop();
     this.consumer = undefined;
