@@ -163,10 +163,20 @@ export class FileConsumer implements LineSink {
     this.firstPoll = false;
     for (const r of this.readers.values()) r.unseenPolls = seen.has(r) ? 0 : r.unseenPolls + 1;
 
-    for (const r of [...this.readers.values()]) {
+    let pending = [...this.readers.values()];
+    for (const r of pending) {
       if (this.stopped) return;
-      await this.readFile(r, now);
+      await this.checkFile(r, now);
     }
+    // round robin, a few batches per file per turn, so a file with a large
+    // backlog does not starve the others
+    while (pending.length > 0 && !this.stopped) {
+      const next: FileReader[] = [];
+      for (const r of pending)
+        if (this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) next.push(r);
+      pending = next;
+    }
+    if (this.stopped) return;
     this.pipeline.flush(now, false);
     if (!(await this.flushBatch(false))) return;
 
@@ -264,7 +274,8 @@ export class FileConsumer implements LineSink {
     return a;
   }
 
-  private async readFile(r: FileReader, now: number): Promise<void> {
+  /** Per-poll checks of an open file: truncation / rewrite (copytruncate), growth. */
+  private async checkFile(r: FileReader, now: number): Promise<void> {
     let st: Awaited<ReturnType<FileReader['fh']['stat']>>;
     try {
       st = await r.fh.stat();
@@ -287,13 +298,18 @@ export class FileConsumer implements LineSink {
     } else if (fpNow.length > r.fp.length) r.fp = fpNow;
     r.idlePolls = st.size === r.lastSize && r.offset >= st.size ? r.idlePolls + 1 : 0;
     r.lastSize = st.size;
-    for (;;) {
+  }
+
+  /** Reads up to `turns` budgets of lines from one file; true if it has more. */
+  private async readSome(r: FileReader, now: number, turns: number): Promise<boolean> {
+    for (let i = 0; i < turns; i++) {
       const more = await r.read(this.buf, this, this.opts, BATCH, now);
       if (this.batch.length >= BATCH) {
-        if (!(await this.flushBatch(false))) return;
+        if (!(await this.flushBatch(false))) return false;
       }
-      if (!more || this.stopped) return;
+      if (!more || this.stopped) return false;
     }
+    return true;
   }
 
   // ---- LineSink ----

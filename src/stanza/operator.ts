@@ -69,12 +69,22 @@ export abstract class Operator {
   /** The transformation; throw to trigger on_error. Default: pass through. */
   protected apply(_e: Entry): void {}
 
+  private lastLog = 0;
+  private suppressed = 0;
+
   protected fail(e: Entry, err: unknown): void {
     this.ctx.onOperatorError(this.id);
-    const quiet = this.onError.endsWith('_quiet');
-    const msg = err instanceof Error ? err.message : String(err);
-    if (quiet) this.ctx.logger.debug({ operator: this.id, err: msg }, 'operator failed on an entry');
-    else this.ctx.logger.warn({ operator: this.id, err: msg }, 'operator failed on an entry');
+    // one line per operator per second at most (bad input must not flood our own logs)
+    const now = Date.now();
+    if (now - this.lastLog >= 1000) {
+      const quiet = this.onError.endsWith('_quiet');
+      const msg = err instanceof Error ? err.message : String(err);
+      const fields = { operator: this.id, err: msg, suppressed: this.suppressed };
+      if (quiet) this.ctx.logger.debug(fields, 'operator failed on an entry');
+      else this.ctx.logger.warn(fields, 'operator failed on an entry');
+      this.lastLog = now;
+      this.suppressed = 0;
+    } else this.suppressed++;
     if (this.onError.startsWith('send')) this.emit(e);
   }
 
