@@ -232,6 +232,13 @@ export class FileConsumer implements LineSink {
         continue;
       }
       const fp = await readFingerprint(fh, Math.min(this.cfg.fingerprint_size, st.size));
+      if (fp.length >= 2 && fp[0] === 0x1f && fp[1] === 0x8b) {
+        // a compressed rotated file (kubelet gzips old logs): its lines were read before compression
+        this.ignored.add(key);
+        this.deps.logger.debug({ path }, 'gzip file matched by include; not read');
+        await fh.close();
+        continue;
+      }
       if (hasNul(fp)) {
         this.ignored.add(key);
         this.reportOnce(`binary:${key}`, 'file looks binary (NUL bytes); skipping it', { path });

@@ -7,6 +7,7 @@ import {
   symlinkSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -90,6 +91,29 @@ describe('file_log: reading', () => {
     });
     await waitFor(() => bodies(consumer).length === 2);
     expect(bodies(consumer)).toEqual(['2024-01-01 start A\n  at x\n  at y', '2024-01-01 start B']);
+    await rcv.shutdown();
+  });
+});
+
+describe('file_log: selection', () => {
+  it('exclude and exclude_older_than leave files out; gzip files are skipped quietly', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'keep.log'), 'kept\n');
+    writeFileSync(join(dir, 'skip.log'), 'excluded\n');
+    writeFileSync(join(dir, 'old.log'), 'too old\n');
+    const past = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'old.log'), past, past);
+    writeFileSync(join(dir, 'rotated.log.gz'), gzipSync(Buffer.from('compressed\n')));
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(dir, '*.log'), join(dir, '*.gz')],
+      exclude: [join(dir, 'skip.log')],
+      exclude_older_than: '10m',
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer)).toEqual(['kept']);
+    expect(await metrics.render()).not.toMatch(/files_skipped_total\{/);
     await rcv.shutdown();
   });
 });
