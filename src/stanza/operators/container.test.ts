@@ -124,6 +124,24 @@ describe('container operator: Docker json-file split lines (Fluent Bit dockermod
   });
 });
 
+describe('container operator: Fluent Bit multiline container cases', () => {
+  const fb = JSON.parse(readFileSync(join(ROOT, 'fluent-bit/multiline-cases.json'), 'utf8'));
+  for (const c of fb.cases) {
+    it(c.name, () => {
+      // one upstream input has a raw newline inside a JSON string; in a file that cannot be
+      // one line, so it is given here escaped
+      const input = (c.input_lines as string[]).map((l) => ({
+        body: l.startsWith('{') ? l.replace(/\n/g, '\\n') : l,
+      }));
+      const out = runOperators([{ type: 'container', add_metadata_from_file_path: false }], input);
+      // Fluent Bit keeps Docker's final "\n" in `log`; we remove it
+      expect(out.map((e) => e.body)).toEqual(
+        (c.expected_log_values as string[]).map((v) => v.replace(/\n$/, '')),
+      );
+    });
+  }
+});
+
 describe('container operator: behaviour', () => {
   const path = '/var/log/pods/ns_pod_0123abcd-0000/app/0.log';
   it('keeps stdout and stderr partials apart and respects max_log_size after recombination', () => {

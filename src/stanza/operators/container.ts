@@ -121,6 +121,8 @@ class ContainerParser extends ParserOperator {
       out = this.handle(e);
       if (out) this.after(out);
     } catch (err) {
+      // a line of no known format ends the fragments pending for its file (as Fluent Bit does)
+      this.flushSource(e.attributes['log.file.path']);
       this.fail(e, err);
       return;
     }
@@ -187,7 +189,9 @@ class ContainerParser extends ParserOperator {
     }
     if (path !== undefined) this.addMetadata(e, path);
 
-    const key = path === undefined ? stream : `${path}\u0000${stream}`;
+    // partial groups are per file, stream and format (Docker and CRI fragments never mix)
+    const key =
+      path === undefined ? `${stream}${docker ? 'd' : 'c'}` : `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
     const g = this.groups.get(key);
     if (partial) {
       if (!g) {
@@ -229,18 +233,32 @@ class ContainerParser extends ParserOperator {
     else Object.assign(ownResource(e), meta);
   }
 
+  private flushSource(path: unknown): void {
+    if (this.groups.size === 0) return;
+    const prefix = typeof path === 'string' && this.addMeta ? `${path}\u0000` : undefined;
+    for (const [key, g] of this.groups) {
+      if (prefix !== undefined ? !key.startsWith(prefix) : key.includes('\u0000')) continue;
+      this.groups.delete(key);
+      this.release(g);
+    }
+  }
+
+  private release(g: Group): void {
+    const e = this.finish(g);
+    try {
+      this.after(e);
+    } catch (err) {
+      this.fail(e, err);
+      return;
+    }
+    this.emit(e);
+  }
+
   override flush(now: number, force: boolean): void {
     for (const [key, g] of this.groups) {
       if (force || now - g.since >= this.flushMs) {
         this.groups.delete(key);
-        const e = this.finish(g);
-        try {
-          this.after(e);
-        } catch (err) {
-          this.fail(e, err);
-          continue;
-        }
-        this.emit(e);
+        this.release(g);
       }
     }
   }
