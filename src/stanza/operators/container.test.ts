@@ -142,6 +142,41 @@ describe('container operator: Fluent Bit multiline container cases', () => {
   }
 });
 
+describe('container operator: every Fluent Bit kubernetes json-file sample', () => {
+  const base = join(ROOT, 'fluent-bit/tests/runtime/data/kubernetes/log');
+  const files = readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.log'));
+  it(`parses all ${files.length} files: body, log.iostream and timestamp from the runtime`, () => {
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const lines = readFileSync(join(base, f), 'utf8').split('\n').filter(Boolean);
+      const errors: string[] = [];
+      const out = runOperators(
+        [{ type: 'container', add_metadata_from_file_path: false }],
+        lines.map((body) => ({ body })),
+        errors,
+      );
+      expect(errors, f).toEqual([]);
+      const want = lines.map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+      expect(
+        out.map((e) => e.body),
+        f,
+      ).toEqual(want.map((w) => w.log.replace(/\n$/, '')));
+      out.forEach((e, i) => {
+        expect(e.attributes['log.iostream']).toBe(want[i].stream);
+        expect(e.timestamp / 1_000_000n).toBe(BigInt(Date.parse(want[i].time))); // ms precision of Date.parse
+      });
+    }
+  });
+  it('json_parser after container merges a JSON log (Fluent Bit merge_log)', () => {
+    const line = readFileSync(join(base, 'options/options_merge-log-enabled_json.log'), 'utf8').trim();
+    const [e] = runOperators(
+      [{ type: 'container', add_metadata_from_file_path: false }, { type: 'json_parser' }],
+      [{ body: line }],
+    );
+    expect(e.attributes).toMatchObject({ text: 'Simple text', 'log.iostream': 'stdout' });
+  });
+});
+
 describe('container operator: behaviour', () => {
   const path = '/var/log/pods/ns_pod_0123abcd-0000/app/0.log';
   it('keeps stdout and stderr partials apart and respects max_log_size after recombination', () => {
