@@ -446,7 +446,14 @@ export class FileConsumer implements LineSink {
       active.add(r.fp.toString('base64'));
     }
     for (const k of this.known.entries()) if (!active.has(k.fp.toString('base64'))) files.push(k);
-    await saveCheckpoint(this.deps.storage, files);
+    try {
+      await saveCheckpoint(this.deps.storage, files);
+    } catch (err) {
+      this.dirty = true; // try again on the next occasion; reading goes on (a crash now re-sends a little more)
+      this.reportOnce('persist', 'could not write checkpoints; will retry', { err: errorMessage(err) });
+      throw err;
+    }
+    this.reported.delete('persist');
   }
 
   private reportOnce(key: string, msg: string, fields: Record<string, unknown>): boolean {
