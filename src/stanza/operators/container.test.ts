@@ -192,6 +192,24 @@ describe('container operator: behaviour', () => {
     );
     expect(out.map((e) => e.body)).toEqual(['err', 'aaaabbbbbbb', 'cc']);
   });
+  it('a Docker line cut by max_log_size still yields its log text (no format-detection failure)', () => {
+    const long = JSON.stringify({
+      log: `${'a\\"b '.repeat(50)}\n`,
+      stream: 'stderr',
+      time: '2024-01-01T00:00:00Z',
+    });
+    const cut = long.slice(0, 120);
+    const errors: string[] = [];
+    const [e] = runOperators(
+      [{ type: 'container', add_metadata_from_file_path: false }],
+      [{ body: cut }],
+      errors,
+    );
+    expect(errors).toEqual([]);
+    expect(typeof e.body).toBe('string');
+    expect((e.body as string).startsWith('a\\"b a')).toBe(true);
+    expect(e.body as string).toBe(JSON.parse(`"${cut.slice(8).replace(/\\$/, '')}"`));
+  });
   it('a malformed CRI line is reported and sent on unchanged (on_error: send), or dropped', () => {
     const errors: string[] = [];
     expect(

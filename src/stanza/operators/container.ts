@@ -76,6 +76,36 @@ export function splitCri(raw: string): CriFields | undefined {
   return { time: raw.slice(0, a), stream, logtag: tag, log: raw.slice(i) };
 }
 
+/**
+ * The fields of a Docker json-file line whose end was cut off (max_log_size):
+ * the `log` string up to the cut, and `stream`/`time` if they precede it.
+ * It is treated as a complete line (the rest was dropped by the reader).
+ */
+export function lenientDocker(raw: string): { log: string; stream?: string; time?: string } | undefined {
+  const i = raw.indexOf('"log":"');
+  if (i < 0) return undefined;
+  let j = i + 7;
+  let esc = false;
+  for (; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    if (esc) esc = false;
+    else if (c === 92) esc = true;
+    else if (c === 34) return undefined; // a complete string: the line is broken elsewhere
+  }
+  let body = raw.slice(i + 7);
+  body = body.replace(/\\(u[0-9a-fA-F]{0,3})?$/, ''); // a cut escape sequence
+  let log: string;
+  try {
+    log = JSON.parse(`"${body}"`);
+  } catch {
+    return undefined;
+  }
+  const head = raw.slice(0, i);
+  const stream = /"stream":"(stdout|stderr)"/.exec(head)?.[1];
+  const time = /"time":"([^"]+)"/.exec(head)?.[1];
+  return { log: `${log}\n`, stream, time };
+}
+
 interface Group {
   first: Entry;
   parts: string[];
@@ -156,7 +186,10 @@ class ContainerParser extends ParserOperator {
       try {
         o = JSON.parse(raw);
       } catch {
-        throw new Error('container: invalid docker json-file line');
+        // a line cut by the receiver's max_log_size is not valid JSON any more: keep its log text
+        const lenient = lenientDocker(raw);
+        if (!lenient) throw new Error('container: invalid docker json-file line');
+        o = lenient;
       }
       if (typeof o !== 'object' || o === null || typeof o.log !== 'string')
         throw new Error('container: docker line without a "log" string');
