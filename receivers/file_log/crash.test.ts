@@ -55,6 +55,9 @@ describe('file_log: kill -9', () => {
       await new Promise((r) => setTimeout(r, 30));
     }
     await waitFor(() => got.length >= 600, 10_000, 'some lines delivered');
+    await new Promise((r) => setTimeout(r, 1200)); // checkpoints are written at most once a second
+    write(100);
+    await waitFor(() => got.length >= n, 10_000, 'recent lines delivered');
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
     write(300);

@@ -70,7 +70,7 @@ export class FileConsumer implements LineSink {
     private readonly cfg: FileLogConfig,
     private deps: FileConsumerDeps,
   ) {
-    this.known = new KnownFiles(Math.max(64, cfg.max_concurrent_files * 4));
+    this.known = new KnownFiles(Math.max(64, cfg.max_concurrent_files));
     const ml = cfg.multiline;
     this.opts = {
       maxLogSize: cfg.max_log_size,
@@ -188,7 +188,8 @@ export class FileConsumer implements LineSink {
         this.dirty = true;
       }
     }
-    if (this.dirty) await this.persist();
+    // at most once a second (each write is fsync'd by file_storage); always on shutdown
+    if (this.dirty && Date.now() - this.lastPersist >= 1000) await this.persist();
   }
 
   private async matchFiles(now: number): Promise<Set<FileReader>> {

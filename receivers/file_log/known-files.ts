@@ -12,6 +12,7 @@ export interface KnownFile {
 }
 
 const KEY = 'file_log.checkpoints';
+const KEEP_MS = 3_600_000;
 
 export class KnownFiles {
   private list: KnownFile[] = [];
@@ -37,7 +38,12 @@ export class KnownFiles {
   }
 
   add(k: KnownFile): void {
-    this.list = this.list.filter((o) => !(o.fp.length === k.fp.length && o.fp.equals(k.fp)));
+    // finished files are remembered for an hour (a rotated file that came back into the
+    // include glob later would be read again); the table is persisted on every checkpoint
+    const cutoff = Date.now() - KEEP_MS;
+    this.list = this.list.filter(
+      (o) => o.seen >= cutoff && !(o.fp.length === k.fp.length && o.fp.equals(k.fp)),
+    );
     this.list.push(k);
     if (this.list.length > this.max) {
       this.list.sort((a, b) => a.seen - b.seen);
