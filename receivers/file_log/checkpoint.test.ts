@@ -1,0 +1,169 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Host } from '../../src/component/component.js';
+import { retryableError } from '../../src/component/errors.js';
+import type { LogsData } from '../../src/pdata/types.js';
+import { CollectingConsumer } from '../../test/support/component.js';
+import { MemoryStorageExtension } from '../../test/support/memory-storage.js';
+import { bodies, startReceiver, tempDir, waitFor } from './testutil/harness.js';
+
+const lines = (from: number, to: number) => {
+  let s = '';
+  for (let i = from; i <= to; i++) s += `n ${i}\n`;
+  return s;
+};
+const expected = (from: number, to: number) => lines(from, to).trimEnd().split('\n');
+
+function hostWith(ext: MemoryStorageExtension): Host {
+  return {
+    getExtension: (id) =>
+      id === 'file_storage'
+        ? ext
+        : id === 'other'
+          ? { start: async () => {}, shutdown: async () => {} }
+          : undefined,
+  };
+}
+
+describe('file_log: checkpoints', () => {
+  it('restarts from storage: lines written while stopped arrive, nothing twice (even with start_at: end)', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = { include: [join(dir, '*.log')], storage: 'file_storage' };
+    let r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    appendFileSync(f, lines(1, 20));
+    await waitFor(() => bodies(consumer).length === 20);
+    await r.rcv.shutdown();
+    appendFileSync(f, lines(21, 40));
+    writeFileSync(join(dir, 'b.log'), 'created while down\n');
+    r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).length === 41);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(bodies(consumer).sort()).toEqual([...expected(1, 40), 'created while down'].sort());
+    await r.rcv.shutdown();
+  });
+
+  it('a consumer failing for a while: offsets do not advance; everything arrives once it recovers', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, lines(1, 10));
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    consumer.failWith = retryableError('backend down');
+    let attempts = 0;
+    const counting = {
+      consume: async (d: LogsData) => {
+        attempts++;
+        return consumer.consume(d);
+      },
+    };
+    const cfg = {
+      include: [f],
+      start_at: 'beginning',
+      storage: 'file_storage',
+      retry_on_failure: {
+        enabled: true,
+        initial_interval: '10ms',
+        max_interval: '20ms',
+        max_elapsed_time: '50ms',
+      },
+    };
+    const r = await startReceiver(cfg, {
+      host: hostWith(ext),
+      consumer: counting as unknown as CollectingConsumer<'logs'>,
+    });
+    await waitFor(() => attempts >= 10, 5000, 'retries past max_elapsed_time');
+    appendFileSync(f, lines(11, 20));
+    const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+    const cp = client.data.get('file_log.checkpoints');
+    if (cp) {
+      const files = JSON.parse(Buffer.from(cp).toString()).files as { offset: number }[];
+      expect(files.every((x) => x.offset === 0)).toBe(true);
+    }
+    // a restart while the backend is down loses nothing either
+    await r.rcv.shutdown();
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await new Promise((res) => setTimeout(res, 50));
+    consumer.failWith = undefined;
+    await waitFor(() => bodies(consumer).length === 20);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(bodies(consumer)).toEqual(expected(1, 20));
+    await r2.rcv.shutdown();
+    const files = JSON.parse(
+      Buffer.from(client.data.get('file_log.checkpoints') as Uint8Array).toString(),
+    ).files;
+    expect(files[0].offset).toBe(lines(1, 20).length);
+  });
+
+  it('storage must name a storage extension', async () => {
+    const ext = new MemoryStorageExtension();
+    await expect(
+      startReceiver({ include: ['/nonexistent/*.log'], storage: 'other' }, { host: hostWith(ext) }),
+    ).rejects.toThrow(/not a storage extension/);
+    await expect(
+      startReceiver({ include: ['/nonexistent/*.log'], storage: 'missing' }, { host: hostWith(ext) }),
+    ).rejects.toThrow(/not a configured extension/);
+  });
+
+  it('after a crash (no final checkpoint) nothing is lost; only recently accepted lines come again', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = { include: [f], storage: 'file_storage' };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    appendFileSync(f, lines(1, 500));
+    await waitFor(() => bodies(consumer).length === 500);
+    await new Promise((res) => setTimeout(res, 1200)); // a checkpoint was written since
+    appendFileSync(f, lines(501, 600));
+    await waitFor(() => bodies(consumer).length === 600);
+    await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+    appendFileSync(f, lines(601, 700));
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => new Set(bodies(consumer)).size === 700);
+    await new Promise((res) => setTimeout(res, 100));
+    const got = bodies(consumer);
+    expect([...new Set(got)].sort()).toEqual(expected(1, 700).sort());
+    // duplicates only among the lines accepted after the last persisted checkpoint
+    const dups = got.length - 700;
+    expect(dups).toBeLessThanOrEqual(100);
+    await r2.rcv.shutdown();
+  });
+
+  it('never checkpoints past a CRI partial line the container operator still holds', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const full = '2024-01-01T00:00:00Z stdout F whole\n';
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    appendFileSync(f, `${full}2024-01-01T00:00:01Z stdout P first half \n`);
+    await waitFor(() => bodies(consumer).length === 1);
+    const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+    const offset = () =>
+      JSON.parse(Buffer.from(client.data.get('file_log.checkpoints') as Uint8Array).toString()).files[0]
+        .offset;
+    await waitFor(() => client.data.has('file_log.checkpoints') && offset() === full.length);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(offset()).toBe(full.length);
+    appendFileSync(f, '2024-01-01T00:00:02Z stdout F and second half\n');
+    await waitFor(() => bodies(consumer).length === 2);
+    expect(bodies(consumer)).toEqual(['whole', 'first half and second half']);
+    await r.rcv.shutdown();
+  });
+});

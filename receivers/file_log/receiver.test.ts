@@ -1,0 +1,255 @@
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { getAttr } from '../../src/pdata/attributes.js';
+import { bodies, records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
+
+const lines = (from: number, to: number, prefix = 'line') => {
+  let s = '';
+  for (let i = from; i <= to; i++) s += `${prefix} ${i}\n`;
+  return s;
+};
+const expected = (from: number, to: number, prefix = 'line') => lines(from, to, prefix).trimEnd().split('\n');
+
+describe('file_log: reading', () => {
+  it('reads existing files from the beginning with start_at: beginning, with file attributes', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.log'), lines(1, 3));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      attributes: { env: 'test' },
+      resource: { 'host.name': 'n1' },
+    });
+    await waitFor(() => bodies(consumer).length === 3);
+    const [{ rl, r }] = records(consumer.received);
+    expect(getAttr(r.attributes, 'log.file.name')).toEqual({ stringValue: 'a.log' });
+    expect(getAttr(r.attributes, 'log.file.path')).toEqual({ stringValue: join(dir, 'a.log') });
+    expect(getAttr(r.attributes, 'env')).toEqual({ stringValue: 'test' });
+    expect(getAttr(rl.resource.attributes, 'host.name')).toEqual({ stringValue: 'n1' });
+    expect(r.observedTimeUnixNano).toBeGreaterThan(0n);
+    await rcv.shutdown();
+  });
+
+  it('start_at: end skips what exists at first start but reads files created later from the beginning', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'old.log'), lines(1, 5, 'old'));
+    const { rcv, consumer } = await startReceiver({ include: [join(dir, '*.log')] });
+    await new Promise((r) => setTimeout(r, 80));
+    appendFileSync(join(dir, 'old.log'), lines(6, 7, 'old'));
+    writeFileSync(join(dir, 'new.log'), lines(1, 2, 'new'));
+    await waitFor(() => bodies(consumer).length === 4);
+    expect(bodies(consumer).sort()).toEqual([...expected(6, 7, 'old'), ...expected(1, 2, 'new')].sort());
+    await rcv.shutdown();
+  });
+
+  it('keeps a partial last line until it is completed, or flushes it after force_flush_period', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'p.log');
+    writeFileSync(f, 'complete\nhal');
+    const { rcv, consumer } = await startReceiver({
+      include: [f],
+      start_at: 'beginning',
+      force_flush_period: '10s',
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    appendFileSync(f, 'f done\n');
+    await waitFor(() => bodies(consumer).length === 2);
+    expect(bodies(consumer)).toEqual(['complete', 'half done']);
+    await rcv.shutdown();
+
+    const g = join(dir, 'q.log');
+    writeFileSync(g, 'no newline at all');
+    const r2 = await startReceiver({ include: [g], start_at: 'beginning', force_flush_period: '100ms' });
+    await waitFor(() => bodies(r2.consumer).length === 1);
+    expect(bodies(r2.consumer)).toEqual(['no newline at all']);
+    await r2.rcv.shutdown();
+  });
+
+  it('multiline line_start_pattern joins continuation lines', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'm.log');
+    writeFileSync(f, '2024-01-01 start A\n  at x\n  at y\n2024-01-01 start B\n');
+    const { rcv, consumer } = await startReceiver({
+      include: [f],
+      start_at: 'beginning',
+      multiline: { line_start_pattern: '^\\d{4}-' },
+      force_flush_period: '100ms',
+    });
+    await waitFor(() => bodies(consumer).length === 2);
+    expect(bodies(consumer)).toEqual(['2024-01-01 start A\n  at x\n  at y', '2024-01-01 start B']);
+    await rcv.shutdown();
+  });
+});
+
+describe('file_log: selection', () => {
+  it('exclude and exclude_older_than leave files out; gzip files are skipped quietly', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'keep.log'), 'kept\n');
+    writeFileSync(join(dir, 'skip.log'), 'excluded\n');
+    writeFileSync(join(dir, 'old.log'), 'too old\n');
+    const past = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'old.log'), past, past);
+    writeFileSync(join(dir, 'rotated.log.gz'), gzipSync(Buffer.from('compressed\n')));
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(dir, '*.log'), join(dir, '*.gz')],
+      exclude: [join(dir, 'skip.log')],
+      exclude_older_than: '10m',
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer)).toEqual(['kept']);
+    expect(await metrics.render()).not.toMatch(/files_skipped_total\{/);
+    await rcv.shutdown();
+  });
+});
+
+describe('file_log: bad input', () => {
+  it('truncates lines over max_log_size (dropping the rest up to the newline), counts them, keeps going', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'long.log');
+    writeFileSync(f, `short\n${'x'.repeat(5000)}\nafter\n`);
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [f],
+      start_at: 'beginning',
+      max_log_size: 100,
+    });
+    await waitFor(() => bodies(consumer).length === 3);
+    expect(bodies(consumer)).toEqual(['short', 'x'.repeat(100), 'after']);
+    expect(await metrics.render()).toMatch(/tsunagi_file_log_lines_truncated_total\{receiver="file_log"\} 1/);
+    await rcv.shutdown();
+  });
+
+  it('replaces invalid UTF-8, skips binary files, and other files keep flowing', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'bad.log'),
+      Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe]), Buffer.from(' end\n')]),
+    );
+    writeFileSync(join(dir, 'bin.log'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 10, 2, 3]));
+    writeFileSync(join(dir, 'good.log'), 'fine\n');
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length === 2);
+    expect(bodies(consumer).sort()).toEqual(['fine', 'ok \uFFFD\uFFFD end']);
+    const text = await metrics.render();
+    expect(text).toMatch(/tsunagi_file_log_invalid_utf8_lines_total\{receiver="file_log"\} 1/);
+    expect(text).toMatch(/tsunagi_file_log_files_skipped_total\{receiver="file_log",reason="binary"\} 1/);
+    await rcv.shutdown();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports an unreadable file and reads the others', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'secret.log'), 'hidden\n');
+    chmodSync(join(dir, 'secret.log'), 0);
+    writeFileSync(join(dir, 'open.log'), 'visible\n');
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    expect(bodies(consumer)).toEqual(['visible']);
+    expect(await metrics.render()).toMatch(/reason="unreadable"\} 1/);
+    await rcv.shutdown();
+  });
+});
+
+describe('file_log: rotation', () => {
+  it('kubelet rotation: rename + create + later gzip of the old file: no loss, no duplicate', async () => {
+    const dir = tempDir();
+    const f = join(dir, '0.log');
+    writeFileSync(f, lines(1, 100));
+    const { rcv, consumer } = await startReceiver({ include: [join(dir, '*.log')], start_at: 'beginning' });
+    await waitFor(() => bodies(consumer).length === 100);
+    appendFileSync(f, lines(101, 150));
+    renameSync(f, `${f}.20240101-000000`);
+    // the runtime writes a little more to the old fd, then reopens; a half line spans the rotation
+    appendFileSync(`${f}.20240101-000000`, `${lines(151, 160)}line 161`);
+    appendFileSync(`${f}.20240101-000000`, '\n');
+    writeFileSync(f, lines(162, 200));
+    await waitFor(() => bodies(consumer).length === 200);
+    // later the kubelet compresses the finished file and removes the plain one
+    const old = `${f}.20240101-000000`;
+    writeFileSync(`${old}.gz`, gzipSync(readFileSync(old)));
+    unlinkSync(old);
+    appendFileSync(f, lines(201, 210));
+    await waitFor(() => bodies(consumer).length >= 210);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 210).sort());
+    await rcv.shutdown();
+  });
+
+  it('copytruncate: the truncated file is read again from the start; the copy is not re-read', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    writeFileSync(f, lines(1, 50));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, 'app.log*')],
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length === 50);
+    writeFileSync(`${f}.1`, readFileSync(f));
+    truncateSync(f, 0);
+    await new Promise((r) => setTimeout(r, 60));
+    appendFileSync(f, lines(51, 60));
+    await waitFor(() => bodies(consumer).length >= 60);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 60).sort());
+    await rcv.shutdown();
+  });
+
+  it('a file deleted while being read is read to its end through the open descriptor', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'gone.log');
+    writeFileSync(f, lines(1, 10));
+    const { rcv, consumer } = await startReceiver({ include: [join(dir, '*.log')], start_at: 'beginning' });
+    await waitFor(() => bodies(consumer).length === 10);
+    // keep writing through another descriptor, then delete
+    const fs = await import('node:fs');
+    const fd = fs.openSync(f, 'a');
+    fs.writeSync(fd, lines(11, 20));
+    unlinkSync(f);
+    fs.writeSync(fd, lines(21, 30));
+    fs.closeSync(fd);
+    await waitFor(() => bodies(consumer).length === 30);
+    expect(bodies(consumer)).toEqual(expected(1, 30));
+    await rcv.shutdown();
+  });
+
+  it('follows symlinks (like /var/log/containers) and reports resolved name and path', async () => {
+    const dir = tempDir();
+    const pods = join(dir, 'pods', 'ns_pod_uid', 'c');
+    mkdirSync(pods, { recursive: true });
+    mkdirSync(join(dir, 'containers'));
+    writeFileSync(join(pods, '0.log'), 'via link\n');
+    symlinkSync(join(pods, '0.log'), join(dir, 'containers', 'pod_ns_c-abc.log'));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, 'containers', '*.log')],
+      start_at: 'beginning',
+      include_file_name_resolved: true,
+      include_file_path_resolved: true,
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    const [{ r }] = records(consumer.received);
+    expect(getAttr(r.attributes, 'log.file.name')).toEqual({ stringValue: 'pod_ns_c-abc.log' });
+    expect(getAttr(r.attributes, 'log.file.name_resolved')).toEqual({ stringValue: '0.log' });
+    expect(getAttr(r.attributes, 'log.file.path_resolved')).toEqual({ stringValue: join(pods, '0.log') });
+    await rcv.shutdown();
+  });
+});

@@ -1,0 +1,78 @@
+// The stanza entry: one log record while it travels through the operators.
+// Body/attributes/resource are plain JS values (maps as objects) so operators
+// stay cheap; the receiver turns the entry into pdata once at the end.
+import { EMPTY_BYTES } from '../pdata/create.js';
+
+export interface Entry {
+  body: unknown;
+  attributes: Record<string, unknown>;
+  /** May be shared between entries (e.g. the container operator's per-file cache) while `resourceShared`. */
+  resource: Record<string, unknown>;
+  resourceShared: boolean;
+  /** Unix nanos; 0n = unset. */
+  timestamp: bigint;
+  observedTimestamp: bigint;
+  severity: number;
+  severityText: string;
+  traceId: Uint8Array;
+  spanId: Uint8Array;
+  traceFlags: number;
+  scopeName: string;
+  /** Acknowledgement bookkeeping of the input that produced the entry (opaque to operators). */
+  src: unknown;
+  /** Byte offset of the entry's first byte in its source (for checkpoints of held entries). */
+  offset: number;
+}
+
+const EMPTY_RESOURCE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+export function newEntry(body: unknown, observed: bigint, src: unknown = undefined, offset = 0): Entry {
+  return {
+    body,
+    attributes: {},
+    resource: EMPTY_RESOURCE,
+    resourceShared: true,
+    timestamp: 0n,
+    observedTimestamp: observed,
+    severity: 0,
+    severityText: '',
+    traceId: EMPTY_BYTES,
+    spanId: EMPTY_BYTES,
+    traceFlags: 0,
+    scopeName: '',
+    src,
+    offset,
+  };
+}
+
+/** The entry's resource, made private to it before a write. */
+export function ownResource(e: Entry): Record<string, unknown> {
+  if (e.resourceShared) {
+    e.resource = { ...e.resource };
+    e.resourceShared = false;
+  }
+  return e.resource;
+}
+
+export function deepCopy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map(deepCopy);
+  const o: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>) o[k] = deepCopy((v as Record<string, unknown>)[k]);
+  return o;
+}
+
+export function cloneEntry(e: Entry): Entry {
+  return {
+    ...e,
+    body: deepCopy(e.body),
+    attributes: deepCopy(e.attributes) as Record<string, unknown>,
+    resource: e.resource,
+    resourceShared: true,
+  };
+}
+
+export function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+}

@@ -1,0 +1,310 @@
+// `container`: parses Docker json-file, CRI-O and containerd log lines
+// (format auto-detected per line), recombines partial lines (CRI `P` tags
+// up to the next `F`; Docker `log` values not ending in "\n"), and adds the
+// pod identity from the /var/log/pods path as resource attributes.
+// Hot path: fields are split with indexOf, timestamps parsed without regex,
+// path metadata cached per path (one shared resource object per file).
+import { z } from 'zod';
+import { byteSize, duration } from '../../config/schema-types.js';
+import { type Entry, ownResource } from '../entry.js';
+import { type Field, getField, parseField, setField } from '../field.js';
+import { type BaseConfig, type BuildContext, baseKeys, type OperatorDef } from '../operator.js';
+import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { parseRfc3339Nano } from '../rfc3339.js';
+
+const schema = z
+  .strictObject({
+    ...parserKeys,
+    type: z.literal('container'),
+    format: z.enum(['docker', 'crio', 'containerd']).optional(),
+    add_metadata_from_file_path: z.boolean().optional(),
+    add_metadata_from_filepath: z.boolean().optional(),
+    max_log_size: byteSize().default(0),
+    recombine: z
+      .strictObject({
+        max_batch_size: z.number().int().min(1).default(1000),
+        max_unmatched_batch_size: z.number().int().min(0).default(100),
+        force_flush_period: duration().default(5000),
+      })
+      .prefault({}),
+    cache: z.strictObject({ size: z.number().int().min(1).default(128) }).optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    add_metadata: c.add_metadata_from_file_path ?? c.add_metadata_from_filepath ?? true,
+  }));
+type ContainerConfig = z.output<typeof schema>;
+
+/** /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log, optionally rotated (.log.20250219-233547[.gz]). */
+const PATH_RE =
+  /^.*[/\\](?<ns>[^_/\\]+)_(?<pod>[^_/\\]+)_(?<uid>[a-f0-9-]+)[/\\](?<container>[^._/\\]+)[/\\](?<restart>\d+)\.log(?:\.\d{8}-\d{6}(?:\.gz)?)?$/;
+
+export function parsePodPath(path: string): Record<string, string> | undefined {
+  const m = PATH_RE.exec(path);
+  if (!m?.groups) return undefined;
+  const g = m.groups;
+  return {
+    'k8s.namespace.name': g.ns,
+    'k8s.pod.name': g.pod,
+    'k8s.pod.uid': g.uid,
+    'k8s.container.name': g.container,
+    'k8s.container.restart_count': g.restart,
+  };
+}
+
+export interface CriFields {
+  time: string;
+  stream: string;
+  logtag: string;
+  log: string;
+}
+
+/** Splits `<time> <stdout|stderr> <tag> <log>`; undefined if malformed. */
+export function splitCri(raw: string): CriFields | undefined {
+  const a = raw.indexOf(' ');
+  if (a <= 0) return undefined;
+  const b = raw.indexOf(' ', a + 1);
+  if (b < 0) return undefined;
+  const stream = raw.slice(a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const c = raw.indexOf(' ', b + 1);
+  let tag = c < 0 ? raw.slice(b + 1) : raw.slice(b + 1, c);
+  const colon = tag.indexOf(':');
+  if (colon >= 0) tag = tag.slice(0, colon);
+  let i = c < 0 ? raw.length : c + 1;
+  while (raw.charCodeAt(i) === 32) i++;
+  return { time: raw.slice(0, a), stream, logtag: tag, log: raw.slice(i) };
+}
+
+/**
+ * The fields of a Docker json-file line whose end was cut off (max_log_size):
+ * the `log` string up to the cut, and `stream`/`time` if they precede it.
+ * It is treated as a complete line (the rest was dropped by the reader).
+ */
+export function lenientDocker(raw: string): { log: string; stream?: string; time?: string } | undefined {
+  const i = raw.indexOf('"log":"');
+  if (i < 0) return undefined;
+  let j = i + 7;
+  let esc = false;
+  for (; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    if (esc) esc = false;
+    else if (c === 92) esc = true;
+    else if (c === 34) return undefined; // a complete string: the line is broken elsewhere
+  }
+  let body = raw.slice(i + 7);
+  body = body.replace(/\\(u[0-9a-fA-F]{0,3})?$/, ''); // a cut escape sequence
+  let log: string;
+  try {
+    log = JSON.parse(`"${body}"`);
+  } catch {
+    return undefined;
+  }
+  const head = raw.slice(0, i);
+  const stream = /"stream":"(stdout|stderr)"/.exec(head)?.[1];
+  const time = /"time":"([^"]+)"/.exec(head)?.[1];
+  return { log: `${log}\n`, stream, time };
+}
+
+interface Group {
+  first: Entry;
+  parts: string[];
+  size: number;
+  since: number;
+}
+
+const LOG_PATH: Field = { root: 'attributes', keys: ['log.file.path'], text: 'attributes["log.file.path"]' };
+
+class ContainerParser extends ParserOperator {
+  private readonly fmt: ContainerConfig['format'];
+  private readonly addMeta: boolean;
+  private readonly maxLogSize: number;
+  private readonly maxBatch: number;
+  private readonly flushMs: number;
+  private readonly toAttrs: boolean;
+  private readonly groups = new Map<string, Group>();
+  private readonly pathCache = new Map<string, Record<string, unknown> | null>();
+  private readonly cacheSize: number;
+
+  constructor(cfg: ContainerConfig, ctx: BuildContext) {
+    super(cfg as ParserConfig, ctx);
+    this.fmt = cfg.format;
+    this.addMeta = cfg.add_metadata;
+    this.maxLogSize = cfg.max_log_size;
+    this.maxBatch = cfg.recombine.max_batch_size;
+    this.flushMs = cfg.recombine.force_flush_period;
+    this.toAttrs = cfg.parse_to === 'attributes';
+    this.cacheSize = Math.max(cfg.cache?.size ?? 128, 1024);
+  }
+
+  protected parseValue(): unknown {
+    return undefined;
+  }
+
+  override process(e: Entry): void {
+    if (this.cond !== undefined && !this.cond(e)) {
+      this.emit(e);
+      return;
+    }
+    let out: Entry | undefined;
+    try {
+      out = this.handle(e);
+      if (out) this.after(out);
+    } catch (err) {
+      // a line of no known format ends the fragments pending for its file (as Fluent Bit does)
+      this.flushSource(e.attributes['log.file.path']);
+      this.fail(e, err);
+      return;
+    }
+    if (out) this.emit(out);
+  }
+
+  private put(e: Entry, key: string, v: string): void {
+    if (this.toAttrs) e.attributes[key] = v;
+    else setField(e, parseField(`${this.to.text}["${key}"]`), v);
+  }
+
+  /** Parses one line; returns the entry to emit now, or undefined while a partial line is held. */
+  private handle(e: Entry): Entry | undefined {
+    const raw = getField(e, this.from);
+    if (typeof raw !== 'string') throw new Error(`container: ${this.from.text} is not a string`);
+    let path: string | undefined;
+    if (this.addMeta) {
+      const p = e.attributes['log.file.path'] ?? getField(e, LOG_PATH);
+      if (typeof p !== 'string')
+        throw new Error(
+          `operator '${this.id}' has 'add_metadata_from_filepath' enabled, but the log record attribute 'log.file.path' is missing. Perhaps enable the 'include_file_path' option?`,
+        );
+      path = p;
+    }
+    const docker = this.fmt === 'docker' || (this.fmt === undefined && raw.charCodeAt(0) === 123);
+    let log: string;
+    let stream: string;
+    let partial: boolean;
+    if (docker) {
+      let o: { log?: unknown; stream?: unknown; time?: unknown };
+      try {
+        o = JSON.parse(raw);
+      } catch {
+        // a line cut by the receiver's max_log_size is not valid JSON any more: keep its log text
+        const lenient = lenientDocker(raw);
+        if (!lenient) throw new Error('container: invalid docker json-file line');
+        o = lenient;
+      }
+      if (typeof o !== 'object' || o === null || typeof o.log !== 'string')
+        throw new Error('container: docker line without a "log" string');
+      if (o.time !== undefined) {
+        const ts = typeof o.time === 'string' ? parseRfc3339Nano(o.time) : undefined;
+        if (ts === undefined) throw new Error(`container: invalid docker time ${JSON.stringify(o.time)}`);
+        e.timestamp = ts;
+      }
+      stream = typeof o.stream === 'string' ? o.stream : 'stdout';
+      const l = o.log;
+      partial = l.length > 0 && l.charCodeAt(l.length - 1) !== 10;
+      log = partial ? l : l.length > 0 ? l.slice(0, -1) : l;
+      this.put(e, 'log.iostream', stream);
+    } else {
+      const f = splitCri(raw);
+      if (!f)
+        throw new Error(
+          'container: failed to detect a valid container log format (docker, crio, containerd)',
+        );
+      const z = f.time.charCodeAt(f.time.length - 1) === 90;
+      if (this.fmt === 'containerd' && !z) throw new Error('container: containerd timestamps must end in Z');
+      const ts = parseRfc3339Nano(f.time);
+      if (ts === undefined) throw new Error(`container: invalid timestamp "${f.time}"`);
+      e.timestamp = ts;
+      stream = f.stream;
+      log = f.log;
+      partial = f.logtag === 'P';
+      this.put(e, 'log.iostream', stream);
+      this.put(e, 'logtag', f.logtag);
+    }
+    if (path !== undefined) this.addMetadata(e, path);
+
+    // partial groups are per file, stream and format (Docker and CRI fragments never mix)
+    const key =
+      path === undefined ? `${stream}${docker ? 'd' : 'c'}` : `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
+    const g = this.groups.get(key);
+    if (partial) {
+      if (!g) {
+        e.body = undefined;
+        this.groups.set(key, { first: e, parts: [log], size: log.length, since: Date.now() });
+        return undefined;
+      }
+      g.parts.push(log);
+      g.size += log.length;
+      if ((this.maxLogSize > 0 && g.size >= this.maxLogSize) || g.parts.length >= this.maxBatch) {
+        this.groups.delete(key);
+        return this.finish(g);
+      }
+      return undefined;
+    }
+    if (g) {
+      this.groups.delete(key);
+      g.parts.push(log);
+      return this.finish(g);
+    }
+    e.body = log;
+    return e;
+  }
+
+  private finish(g: Group): Entry {
+    g.first.body = g.parts.length === 1 ? g.parts[0] : g.parts.join('');
+    return g.first;
+  }
+
+  private addMetadata(e: Entry, path: string): void {
+    let meta = this.pathCache.get(path);
+    if (meta === undefined) {
+      meta = parsePodPath(path) ?? null;
+      if (this.pathCache.size >= this.cacheSize) this.pathCache.clear();
+      this.pathCache.set(path, meta);
+    }
+    if (meta === null) throw new Error(`container: cannot read pod metadata from path "${path}"`);
+    if (e.resourceShared && Object.keys(e.resource).length === 0) e.resource = meta;
+    else Object.assign(ownResource(e), meta);
+  }
+
+  private flushSource(path: unknown): void {
+    if (this.groups.size === 0) return;
+    const prefix = typeof path === 'string' && this.addMeta ? `${path}\u0000` : undefined;
+    for (const [key, g] of this.groups) {
+      if (prefix !== undefined ? !key.startsWith(prefix) : key.includes('\u0000')) continue;
+      this.groups.delete(key);
+      this.release(g);
+    }
+  }
+
+  private release(g: Group): void {
+    const e = this.finish(g);
+    try {
+      this.after(e);
+    } catch (err) {
+      this.fail(e, err);
+      return;
+    }
+    this.emit(e);
+  }
+
+  override flush(now: number, force: boolean): void {
+    for (const [key, g] of this.groups) {
+      if (force || now - g.since >= this.flushMs) {
+        this.groups.delete(key);
+        this.release(g);
+      }
+    }
+  }
+
+  override held(visit: (e: Entry) => void): void {
+    for (const g of this.groups.values()) visit(g.first);
+  }
+}
+
+export const containerOperator: OperatorDef<ContainerConfig & BaseConfig> = {
+  type: 'container',
+  schema: schema as unknown as z.ZodType<ContainerConfig & BaseConfig>,
+  build: (cfg, ctx) => new ContainerParser(cfg, ctx),
+};
+
+export { baseKeys };

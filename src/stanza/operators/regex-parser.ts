@@ -1,0 +1,44 @@
+// regex_parser: named capture groups of `regex` (RE2 `(?P<name>)` accepted)
+// become fields at parse_to.
+import { z } from 'zod';
+import { type OperatorDef, regexFromGo } from '../operator.js';
+import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+
+const schema = z.strictObject({
+  ...parserKeys,
+  type: z.literal('regex_parser'),
+  regex: z.string().refine(
+    (r) => {
+      try {
+        return /\(\?P?<[A-Za-z_]/.test(r) && !!regexFromGo(r);
+      } catch {
+        return false;
+      }
+    },
+    { message: 'regex must be a valid regular expression with at least one named group' },
+  ),
+  cache: z.strictObject({ size: z.number().int().min(0) }).optional(),
+});
+type RegexConfig = ParserConfig & { regex: string };
+
+class RegexParser extends ParserOperator {
+  private readonly re: RegExp;
+  constructor(cfg: RegexConfig, ctx: ConstructorParameters<typeof ParserOperator>[1]) {
+    super(cfg, ctx);
+    this.re = regexFromGo(cfg.regex);
+  }
+  protected parseValue(v: unknown): unknown {
+    if (typeof v !== 'string') throw new Error('regex_parser: value is not a string');
+    const m = this.re.exec(v);
+    if (!m?.groups) throw new Error('regex pattern does not match');
+    const out: Record<string, unknown> = {};
+    for (const k in m.groups) if (m.groups[k] !== undefined) out[k] = m.groups[k];
+    return out;
+  }
+}
+
+export const regexParserOperator: OperatorDef<RegexConfig> = {
+  type: 'regex_parser',
+  schema: schema as unknown as z.ZodType<RegexConfig>,
+  build: (cfg, ctx) => new RegexParser(cfg, ctx),
+};

@@ -1,0 +1,79 @@
+// Trace context parsing (stanza `trace` block and trace_parser): hex trace
+// id (16 bytes), span id (8 bytes) and trace flags (1 byte) from fields.
+// The source fields are kept.
+import { z } from 'zod';
+import type { Entry } from './entry.js';
+import { type Field, getField, parseField } from './field.js';
+
+const pf = (def: string) => z.strictObject({ parse_from: z.string().default(def) }).prefault({});
+
+export const traceSchema = z.strictObject({
+  trace_id: pf('attributes.trace_id'),
+  span_id: pf('attributes.span_id'),
+  trace_flags: pf('attributes.trace_flags'),
+});
+export type TraceConfig = z.output<typeof traceSchema>;
+
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[65 + i] = 10 + i;
+  NIBBLE[97 + i] = 10 + i;
+}
+
+/** Hex → a fresh n-byte array (no Buffer pool views kept alive by the record). */
+function hexBytes(s: string, n: number): Uint8Array | undefined {
+  if (s.length !== n * 2) return undefined;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = s.charCodeAt(2 * i);
+    const b = s.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? NIBBLE[a] : -1;
+    const lo = b < 128 ? NIBBLE[b] : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+export class TraceParser {
+  private readonly traceId: Field;
+  private readonly spanId: Field;
+  private readonly flags: Field;
+  constructor(cfg: TraceConfig) {
+    this.traceId = parseField(cfg.trace_id.parse_from);
+    this.spanId = parseField(cfg.span_id.parse_from);
+    this.flags = parseField(cfg.trace_flags.parse_from);
+  }
+
+  apply(e: Entry): void {
+    const errs: string[] = [];
+    const t = getField(e, this.traceId);
+    if (t !== undefined) {
+      const b = typeof t === 'string' ? hexBytes(t, 16) : undefined;
+      if (b) {
+        e.traceId = b;
+      } else errs.push(`trace_id "${String(t)}" is not 32 hex digits`);
+    }
+    const s = getField(e, this.spanId);
+    if (s !== undefined) {
+      const b = typeof s === 'string' ? hexBytes(s, 8) : undefined;
+      if (b) {
+        e.spanId = b;
+      } else errs.push(`span_id "${String(s)}" is not 16 hex digits`);
+    }
+    const f = getField(e, this.flags);
+    if (f !== undefined) {
+      const n =
+        typeof f === 'number'
+          ? f
+          : typeof f === 'string' && /^[0-9a-fA-F]{2}$/.test(f)
+            ? Number.parseInt(f, 16)
+            : NaN;
+      if (Number.isInteger(n) && n >= 0 && n <= 255) {
+        e.traceFlags = n;
+      } else errs.push(`trace_flags "${String(f)}" is not 2 hex digits`);
+    }
+    if (errs.length > 0) throw new Error(errs.join('; '));
+  }
+}
