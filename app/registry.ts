@@ -1,11 +1,41 @@
 // The components built into tsunagi: adding one is a folder plus one line here.
 
+import { factory as debugExporter } from '../exporters/debug/factory.js';
+import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
+import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
+import { factory as lokiExporter } from '../exporters/loki/factory.js';
+import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
+import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
+import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
+import { factory as attributesProcessor } from '../processors/attributes/factory.js';
+import { factory as batchProcessor } from '../processors/batch/factory.js';
+import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
+import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
+import { factory as resourceProcessor } from '../processors/resource/factory.js';
+import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
+import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
+import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [],
-  processors: [],
-  exporters: [],
-  extensions: [healthCheck],
+  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver],
+  processors: [
+    batchProcessor,
+    memoryLimiterProcessor,
+    attributesProcessor,
+    resourceProcessor,
+    tracelinkProcessor,
+    k8sAttributesProcessor,
+  ],
+  exporters: [
+    otlpGrpcExporter,
+    otlpHttpExporter,
+    debugExporter,
+    jaegerExporter,
+    lokiExporter,
+    elasticsearchExporter,
+  ],
+  extensions: [healthCheck, fileStorage],
 };
