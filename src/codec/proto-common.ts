@@ -412,8 +412,9 @@ export function writeKeyValues(w: Writer, list: KeyValue[], tag: number): void {
   }
 }
 
-function resourceEmpty(res: Resource): boolean {
-  return res.attributes.length === 0 && res.droppedAttributesCount === 0 && res.entityRefs.length === 0;
+// Always written, even when empty (see statusEmpty in proto-traces.ts).
+function resourceEmpty(_res: Resource): boolean {
+  return false;
 }
 
 function sizeEntityRef(e: EntityRef): number {
@@ -472,8 +473,8 @@ export function writeResourceField(w: Writer, res: Resource): void {
   }
 }
 
-function scopeEmpty(s: InstrumentationScope): boolean {
-  return s.name === '' && s.version === '' && s.attributes.length === 0 && s.droppedAttributesCount === 0;
+function scopeEmpty(_s: InstrumentationScope): boolean {
+  return false;
 }
 
 /** Size of the `scope` field (tag 1) including tag and length; 0 if omitted. */

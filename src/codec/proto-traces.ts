@@ -431,8 +431,11 @@ function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
   }
 }
 
-function statusEmpty(s: Status): boolean {
-  return s.code === 0 && s.message === '';
+// Status, Resource and Scope are always written, even when empty, as the
+// collector's pdata does (gogoproto nullable=false): a span forwarded by
+// Tsunagi then carries the same fields as one the collector forwards.
+function statusEmpty(_s: Status): boolean {
+  return false;
 }
 
 function sizeSpan(s: Span): number {

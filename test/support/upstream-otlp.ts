@@ -33,5 +33,6 @@ export function requestType(signal: 'traces' | 'metrics' | 'logs'): protobuf.Typ
 /** Decodes an export request with the upstream protos into a plain object (64-bit as strings, bytes base64). */
 export function decodeUpstream(signal: 'traces' | 'metrics' | 'logs', buf: Uint8Array): any {
   const t = requestType(signal);
-  return t.toObject(t.decode(buf), { longs: String, bytes: String, enums: Number, oneofs: false });
+  // defaults: true — proto3 makes an explicitly encoded default and an absent field the same value.
+  return t.toObject(t.decode(buf), { longs: String, bytes: String, enums: Number, defaults: true });
 }
