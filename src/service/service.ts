@@ -177,7 +177,11 @@ export class Service {
         );
       }
     };
-    await Promise.all(g.receivers.filter(isStarted).map(stop));
+    // Receivers stop listening at once, but their in-flight requests wait for
+    // their ack, which a batch only gives once it flushes: so the processors
+    // must drain while the receivers are still finishing, not after.
+    const receiversStopped = Promise.all(g.receivers.filter(isStarted).map(stop));
+    await new Promise((resolve) => setImmediate(resolve));
     // Pipelines are independent: drain them concurrently, each chain first to last
     // so a flushing processor still has its successor running.
     await Promise.all(
@@ -185,6 +189,7 @@ export class Service {
         for (const n of chain) if (isStarted(n)) await stop(n);
       }),
     );
+    await receiversStopped;
     await Promise.all(g.exporters.filter(isStarted).map(stop));
     for (const n of [...g.extensions].reverse()) if (isStarted(n)) await stop(n);
     this.started.length = 0;
