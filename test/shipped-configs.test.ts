@@ -1,0 +1,51 @@
+// The configs we ship (config/*.yaml) must validate against the real registry,
+// and `validate` must list every error of a broken one with its path.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { registry } from '../app/registry.js';
+import { runCli } from '../src/cli/cli.js';
+import { silentLogger } from '../src/telemetry/logger.js';
+
+const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
+
+async function validate(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(['validate', ...args], registry, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    env: { GATEWAY_ENDPOINT: 'gateway:4317', K8S_NODE_NAME: 'node-1' },
+    signals: process,
+    exit: () => {},
+    createLogger: () => silentLogger(),
+  });
+  return { code, out, err };
+}
+
+test.each(readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml')))('config/%s is valid', async (file) => {
+  const r = await validate(['--config', CONFIG_DIR + file]);
+  expect(r.err).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+});
+
+test('validate lists every error with its path, from the real registry', async () => {
+  const r = await validate([
+    '--config',
+    'yaml:exporters::otlp_http/backend::endpointt: http://x',
+    '--config',
+    'yaml:receivers::otlp::protocols::grpc::endpoint: nope',
+    '--config',
+    'yaml:service::pipelines::traces::receivers: [otlp]',
+    '--config',
+    'yaml:service::pipelines::traces::exporters: [otlp_http/backend, loki]',
+  ]);
+  expect(r.code).not.toBe(0);
+  expect(r.err).toMatch(/exporters::otlp_http\/backend::endpointt.*did you mean 'endpoint'/);
+  expect(r.err).toMatch(/receivers::otlp::protocols::grpc::endpoint/);
+  expect(r.err).toMatch(/loki/);
+});
