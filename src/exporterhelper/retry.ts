@@ -52,13 +52,23 @@ export class RetrySender {
       } catch (e) {
         err = e;
       }
-      if (!retry.enabled || !isRetryable(err)) return this.fail(signal, err, items);
-      // Partial failure: the rest was accepted; only retryData goes again.
       const ce = err instanceof ConsumerError ? err : undefined;
+      // A permanent error may concern only part of the batch (rejectedItems):
+      // the rest was delivered and counts as sent.
+      const rejected = Math.min(items, ce?.rejectedItems ?? items);
+      if (!isRetryable(err)) {
+        metrics.sent(signal, items - rejected);
+        return this.fail(signal, err, rejected);
+      }
+      if (!retry.enabled) return this.fail(signal, err, items);
+      // Partial failure: only retryData goes again; of the rest, rejectedItems
+      // were refused for good and the others accepted.
       if (ce?.retryData !== undefined) {
         const narrowed = ce.retryData as SignalDataMap[S];
         const left = countItems(signal, narrowed);
-        metrics.sent(signal, Math.max(0, items - left));
+        const refused = Math.min(ce.rejectedItems ?? 0, Math.max(0, items - left));
+        if (refused > 0) metrics.sendFailed(signal, refused);
+        metrics.sent(signal, Math.max(0, items - left - refused));
         data = narrowed;
         items = left;
         if (onNarrow) await onNarrow(narrowed);
