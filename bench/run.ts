@@ -5,7 +5,11 @@ const benches: [string, string][] = [
   ['Jaeger thrift in', './jaeger.js'],
   ['Container logs tail', './filelog.js'],
   ['Loki and Elasticsearch out', './loki-es.js'],
+  ['Exporter helper queue', './exporterhelper.js'],
+  ['Batch processor', './batch.js'],
+  ['Tracelink processor', './tracelink.js'],
 ];
+// Modules without main() run when imported (filelog, batch, tracelink).
 
 const only = process.argv[2];
 for (const [title, path] of benches) {
