@@ -151,7 +151,7 @@ service:
   await waitFor(() => loki.findByMetadata('trace_id', traceId).length === 3, 'three lines in Loki');
   const lokiLines = loki.findByMetadata('trace_id', traceId).map((x) => x.entry.line);
   expect(lokiLines.sort()).toEqual([
-    'charged card trace_id=' + traceId + ' amount=12.50',
+    `charged card trace_id=${traceId} amount=12.50`,
     'payment authorized',
     'stock reserved',
   ]);

@@ -3,7 +3,7 @@
 // results are read in order: 2xx and 409 (create of a document that already
 // exists) are delivered, statuses in retry.retry_on_status are retried alone,
 // anything else (mapper_parsing_exception, …) is permanent.
-import { parseRetryAfter } from './http.js';
+import { parseRetryAfter } from '../../src/exporterhelper/otlp-response.js';
 
 export type RequestOutcome =
   | { kind: 'items' }

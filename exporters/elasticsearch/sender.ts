@@ -16,6 +16,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
@@ -23,7 +24,6 @@ import { BulkBuilder } from './builder.js';
 import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spansOf } from './bulk-body.js';
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
-import { createPool } from './http.js';
 import { quote } from './json.js';
 import { subsetLogs, subsetTraces } from './subset.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseRetryAfter } from '../../src/exporterhelper/otlp-response.js';
 import { classifyStatus } from './classify.js';
-import { parseRetryAfter } from './http.js';
 
 describe('loki answer classification', () => {
   it('maps Loki status codes to ok / split / retry / permanent', () => {

@@ -1,6 +1,6 @@
 // Loki's answers → what to do (promtail's rule: only 429, 5xx and connection
 // errors are worth retrying; 400 never is; 413 means split the request).
-import { parseRetryAfter } from './http.js';
+import { parseRetryAfter } from '../../src/exporterhelper/otlp-response.js';
 
 export type Outcome =
   | { kind: 'ok' }

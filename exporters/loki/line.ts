@@ -3,42 +3,10 @@
 // metadata (Loki 2.x) the line also carries the attributes and trace_id /
 // span_id, so Grafana's derived fields can link the line to its trace.
 import { anyValueToString } from '../../src/pdata/attributes.js';
+import { jsonObject, jsonValue } from '../../src/pdata/json-text.js';
 import type { AnyValue, KeyValue } from '../../src/pdata/types.js';
 
 export type LineFormat = 'raw' | 'json' | 'logfmt';
-
-/** A value as JSON text (64-bit ints exact, bytes base64, non-finite doubles as strings). */
-export function jsonValue(v: AnyValue | undefined): string {
-  if (!v) return 'null';
-  if ('stringValue' in v) return JSON.stringify(v.stringValue);
-  if ('intValue' in v) return (v.intValue as bigint).toString();
-  if ('doubleValue' in v) {
-    const d = v.doubleValue as number;
-    return Number.isFinite(d) ? String(d) : `"${d}"`;
-  }
-  if ('boolValue' in v) return v.boolValue ? 'true' : 'false';
-  if ('kvlistValue' in v) return jsonObject((v.kvlistValue as { values: KeyValue[] }).values);
-  if ('arrayValue' in v) {
-    const vals = (v.arrayValue as { values: AnyValue[] }).values;
-    let s = '[';
-    for (let i = 0; i < vals.length; i++) s += (i ? ',' : '') + jsonValue(vals[i]);
-    return `${s}]`;
-  }
-  if ('bytesValue' in v) return `"${Buffer.from(v.bytesValue as Uint8Array).toString('base64')}"`;
-  return 'null';
-}
-
-export function jsonObject(kvs: KeyValue[], skip?: (key: string) => boolean): string {
-  let s = '{';
-  let first = true;
-  for (let i = 0; i < kvs.length; i++) {
-    const kv = kvs[i];
-    if (skip?.(kv.key)) continue;
-    s += `${first ? '' : ','}${JSON.stringify(kv.key)}:${jsonValue(kv.value)}`;
-    first = false;
-  }
-  return `${s}}`;
-}
 
 /** logfmt value: bare when safe, else quoted with \ " and newlines escaped. */
 export function logfmtValue(s: string): string {

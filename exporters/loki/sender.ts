@@ -9,6 +9,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
@@ -17,7 +18,6 @@ import { classifyStatus, type Outcome } from './classify.js';
 import type { LokiConfig } from './config.js';
 import { encodeJsonPush } from './encode-json.js';
 import { encodePushRequest } from './encode-proto.js';
-import { createPool } from './http.js';
 import { CardinalityGuard } from './labels.js';
 import { type RecordRef, subsetLogs } from './subset.js';
 
