@@ -105,6 +105,31 @@ describe('exporter helper: retry', () => {
     ).toBe(3);
   });
 
+  it('a permanent error on part of a batch counts only the rejected items as failed', async () => {
+    const metrics = new SelfMetrics();
+    const cap = captureLogger();
+    const b = scriptedBackend(() => {
+      throw permanentError('1 document rejected: mapper_parsing_exception', { rejectedItems: 1 });
+    });
+    const exp = createQueuedExporter(
+      settingsWith('es', cap.logger, metrics),
+      helperConfig(),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('a', 'b', 'c'));
+    await waitFor(() => cap.lines.some((l) => l.msg === 'Exporting failed. Dropping data.'));
+    await exp.shutdown();
+    expect(cap.lines.find((l) => l.msg === 'Exporting failed. Dropping data.')).toMatchObject({
+      dropped_items: 1,
+    });
+    expect(await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', { exporter: 'es' })).toBe(
+      1,
+    );
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'es' })).toBe(2);
+  });
+
   it('gives up after max_elapsed_time and reports the retryable error inline', async () => {
     const metrics = new SelfMetrics();
     const { logger } = captureLogger();
