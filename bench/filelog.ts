@@ -12,12 +12,13 @@ import { SelfMetrics } from '../src/telemetry/self-metrics.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 
-function writeInput(file: string): number {
+/** Writes `lines` CRI lines (~190 B, JSON bodies with trace context) to `file`; returns bytes written. */
+export function writeCriInput(file: string, lines = LINES): number {
   const fd = openSync(file, 'w');
   let bytes = 0;
   let chunk = '';
   const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
-  for (let i = 0; i < LINES; i++) {
+  for (let i = 0; i < lines; i++) {
     const ts = `2024-05-01T10:${String(Math.floor(i / 60000) % 60).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}123456Z`;
     const body = `{"level":"info","msg":"request handled","route":"/api/orders","status":200,"trace_id":"${hex(i * 7919 + 1, 16)}${hex(i + 1, 16)}","span_id":"${hex(i * 31 + 5, 16)}"}`;
     chunk += `${ts} stdout F ${body}\n`;
@@ -31,11 +32,11 @@ function writeInput(file: string): number {
   return bytes;
 }
 
-async function main() {
+export async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'filelog-bench-'));
   const dir = join(root, 'pods', 'bench_load-1_0f1e2d3c-aaaa-bbbb-cccc-000000000001', 'app');
   mkdirSync(dir, { recursive: true });
-  const bytes = writeInput(join(dir, '0.log'));
+  const bytes = writeCriInput(join(dir, '0.log'));
   let count = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => {
@@ -87,4 +88,4 @@ async function main() {
   rmSync(root, { recursive: true, force: true });
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();

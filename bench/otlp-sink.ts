@@ -1,15 +1,18 @@
-// Benchmark sink: an OTLP/HTTP server that decodes every request and counts spans.
+// Benchmark sink: an OTLP/HTTP server that decodes every request and counts its
+// spans (/v1/traces) or log records (/v1/logs).
 // Runs as its own process (forked by bench/otlp.ts).
 import { createServer } from 'node:http';
-import { decodeTraces } from '../src/codec/otlp-proto.js';
-import { countSpans } from '../src/pdata/count.js';
+import { decodeLogs, decodeTraces } from '../src/codec/otlp-proto.js';
+import { countLogRecords, countSpans } from '../src/pdata/count.js';
 
 let spans = 0;
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    spans += countSpans(decodeTraces(Buffer.concat(chunks)));
+    const body = Buffer.concat(chunks);
+    // Spans and log records share one counter: a bench sends one signal.
+    spans += req.url === '/v1/logs' ? countLogRecords(decodeLogs(body)) : countSpans(decodeTraces(body));
     res.writeHead(200, { 'content-type': 'application/x-protobuf' });
     res.end();
   });
