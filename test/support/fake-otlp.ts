@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { GOOGLE_RPC_DESCRIPTOR } from './rpc-status.js';
 
 const PROTO_DIR = '/work/shared/conformance/proto';
 type Sig = 'traces' | 'metrics' | 'logs';
@@ -52,30 +53,8 @@ export function otlpRoot(): Promise<protobuf.Root> {
       Object.values(SERVICES).map((s) => s.file),
       { keepCase: false },
     );
-    root.addJSON({
-      google: {
-        nested: {
-          protobuf: {
-            nested: {
-              Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-              Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
-            },
-          },
-          rpc: {
-            nested: {
-              Status: {
-                fields: {
-                  code: { type: 'int32', id: 1 },
-                  message: { type: 'string', id: 2 },
-                  details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
-                },
-              },
-              RetryInfo: { fields: { retry_delay: { type: 'google.protobuf.Duration', id: 1 } } },
-            },
-          },
-        },
-      },
-    });
+    root.addJSON(GOOGLE_RPC_DESCRIPTOR);
+
     root.resolveAll();
     return root;
   })();

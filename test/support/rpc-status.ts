@@ -2,32 +2,33 @@
 // independent decoder, not the codec under test).
 import protobuf from 'protobufjs';
 
-const root = protobuf.Root.fromJSON({
-  nested: {
-    google: {
-      nested: {
-        protobuf: {
-          nested: {
-            Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
-            Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
-          },
+/** google.protobuf.Any/Duration and google.rpc.Status/RetryInfo as a protobufjs JSON descriptor. */
+export const GOOGLE_RPC_DESCRIPTOR = {
+  google: {
+    nested: {
+      protobuf: {
+        nested: {
+          Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+          Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
         },
-        rpc: {
-          nested: {
-            Status: {
-              fields: {
-                code: { type: 'int32', id: 1 },
-                message: { type: 'string', id: 2 },
-                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
-              },
+      },
+      rpc: {
+        nested: {
+          Status: {
+            fields: {
+              code: { type: 'int32', id: 1 },
+              message: { type: 'string', id: 2 },
+              details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
             },
-            RetryInfo: { fields: { retry_delay: { type: 'google.protobuf.Duration', id: 1 } } },
           },
+          RetryInfo: { fields: { retry_delay: { type: 'google.protobuf.Duration', id: 1 } } },
         },
       },
     },
   },
-});
+};
+
+const root = protobuf.Root.fromJSON({ nested: GOOGLE_RPC_DESCRIPTOR });
 
 const StatusType = root.lookupType('google.rpc.Status');
 const RetryInfoType = root.lookupType('google.rpc.RetryInfo');
