@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { loadTlsClient } from '../../src/config/tls-client.js';
+import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../../src/exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { TracesData } from '../../src/pdata/types.js';
@@ -13,15 +14,6 @@ import { sendPerResource } from './batches.js';
 import type { JaegerExporterConfig } from './config.js';
 
 const PATH = '/jaeger.api_v2.CollectorService/PostSpans';
-const RETRYABLE = new Set([
-  grpc.status.CANCELLED,
-  grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.ABORTED,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.UNAVAILABLE,
-  grpc.status.DATA_LOSS,
-]);
-const GZIP = 2; // grpc-js compression algorithm id
 
 export class GrpcSender implements SendFunctions {
   private client: grpc.Client | undefined;
@@ -48,7 +40,7 @@ export class GrpcSender implements SendFunctions {
       });
     }
     const opts: grpc.ChannelOptions = { 'grpc.primary_user_agent': 'Tsunagi/0.1.0' };
-    if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GZIP;
+    if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GRPC_GZIP;
     if (this.cfg.tls.server_name_override)
       opts['grpc.ssl_target_name_override'] = this.cfg.tls.server_name_override;
     this.client = new grpc.Client(target, creds, opts);
@@ -87,7 +79,7 @@ export class GrpcSender implements SendFunctions {
           if (!err) return resolve();
           const msg = `rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details || errorMessage(err)}`;
           reject(
-            RETRYABLE.has(err.code)
+            RETRYABLE_GRPC_CODES.has(err.code)
               ? retryableError(msg, { cause: err })
               : permanentError(msg, { cause: err }),
           );

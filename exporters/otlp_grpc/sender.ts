@@ -5,6 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { loadTlsClient } from '../../src/config/tls-client.js';
+import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../../src/exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import {
@@ -21,17 +22,6 @@ const PATHS: Record<Signal, string> = {
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
   logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
 };
-
-const RETRYABLE = new Set([
-  grpc.status.CANCELLED,
-  grpc.status.DEADLINE_EXCEEDED,
-  grpc.status.ABORTED,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.UNAVAILABLE,
-  grpc.status.DATA_LOSS,
-]);
-
-const GZIP = 2; // grpc-js compression algorithm id
 
 export class OtlpGrpcSender implements SendFunctions {
   private client: grpc.Client | undefined;
@@ -63,7 +53,7 @@ export class OtlpGrpcSender implements SendFunctions {
       'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [this.cfg.balancer_name]: {} }] }),
       'grpc.primary_user_agent': 'Tsunagi/0.1.0',
     };
-    if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GZIP;
+    if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GRPC_GZIP;
     if (this.cfg.tls.server_name_override)
       opts['grpc.ssl_target_name_override'] = this.cfg.tls.server_name_override;
     if (this.cfg.authority) opts['grpc.default_authority'] = this.cfg.authority;
@@ -121,7 +111,7 @@ export function toConsumerError(err: grpc.ServiceError) {
   const st = Buffer.isBuffer(details) ? decodeRpcStatus(details) : undefined;
   const delay = st?.retryDelayMs;
   const msg = `rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details || errorMessage(err)}`;
-  if (RETRYABLE.has(err.code)) return retryableError(msg, { retryAfterMs: delay, cause: err });
+  if (RETRYABLE_GRPC_CODES.has(err.code)) return retryableError(msg, { retryAfterMs: delay, cause: err });
   if (err.code === grpc.status.RESOURCE_EXHAUSTED && delay !== undefined)
     return retryableError(msg, { retryAfterMs: delay, throttled: true, cause: err });
   return permanentError(msg, { cause: err });
