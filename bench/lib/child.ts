@@ -16,10 +16,14 @@ export async function nextMessage<T>(child: ChildProcess, type: string): Promise
   }
 }
 
-/** Starts the built `tsunagi` binary with a config file; resolves when it logs readiness. */
+/**
+ * Starts the built `tsunagi` binary with a config file; resolves when it logs readiness.
+ * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it.
+ */
 export async function startTsunagi(configPath: string, extraArgs: string[] = []): Promise<ChildProcess> {
   const main = fileURLToPath(new URL('../../app/main.js', import.meta.url));
-  const child = spawn(process.execPath, [...extraArgs, main, '--config', configPath], {
+  const nodeArgs = (process.env.TSUNAGI_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...extraArgs, main, '--config', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
