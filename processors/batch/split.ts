@@ -5,7 +5,7 @@
 // Resource twice, e.g. hashing it twice), while the items themselves are only
 // re-sliced, never copied.
 
-import { metricPointCount } from '../../src/pdata/count.js';
+import { metricPointCount, resourceLogCount, resourceSpanCount } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type {
   InstrumentationScope,
@@ -65,11 +65,7 @@ function splitScopes<S>(
 
 export const tracesOps: SignalOps<ResourceSpans> = {
   entries: (d) => (d as SignalDataMap['traces']).resourceSpans,
-  count: (rs) => {
-    let n = 0;
-    for (const ss of rs.scopeSpans) n += ss.spans.length;
-    return n;
-  },
+  count: resourceSpanCount,
   split(rs, n) {
     const [h, t] = splitScopes(
       rs.scopeSpans,
@@ -91,11 +87,7 @@ export const tracesOps: SignalOps<ResourceSpans> = {
 
 export const logsOps: SignalOps<ResourceLogs> = {
   entries: (d) => (d as SignalDataMap['logs']).resourceLogs,
-  count: (rl) => {
-    let n = 0;
-    for (const sl of rl.scopeLogs) n += sl.logRecords.length;
-    return n;
-  },
+  count: resourceLogCount,
   split(rl, n) {
     const [h, t] = splitScopes(
       rl.scopeLogs,

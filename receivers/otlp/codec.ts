@@ -1,14 +1,28 @@
 // Binds the servers' WireCodec to the OTLP codec in src/codec (protobuf and JSON).
 import { encodeExportResponseJson, encodeRpcStatusJson, otlpJson } from '../../src/codec/otlp-json.js';
-import { encodeExportResponse, encodeRpcStatus, otlpProto } from '../../src/codec/otlp-proto.js';
+import {
+  decodeLogsLazy,
+  decodeMetrics,
+  decodeTracesLazy,
+  encodeExportResponse,
+  encodeRpcStatus,
+} from '../../src/codec/otlp-proto.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { retryInfoDetail, retryInfoJson } from './retry-info.js';
 import type { WireCodec, WireEncoding } from './wire.js';
 
+// Spans and log records stay wire bytes until a processor reads them, so a
+// pass-through hop forwards them without decoding or encoding (src/pdata/lazy.ts).
+const protoDecoders: { [S in Signal]: (body: Uint8Array) => SignalDataMap[S] } = {
+  traces: decodeTracesLazy,
+  metrics: decodeMetrics,
+  logs: decodeLogsLazy,
+};
+
 export const otlpWireCodec: WireCodec = {
   decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array): SignalDataMap[S] {
     return (
-      enc === 'proto' ? otlpProto[signal].decode(body) : otlpJson[signal].decode(body)
+      enc === 'proto' ? protoDecoders[signal](body) : otlpJson[signal].decode(body)
     ) as SignalDataMap[S];
   },
   response(signal, enc, rejected, message) {

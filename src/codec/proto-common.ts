@@ -597,26 +597,39 @@ export function newScope(): InstrumentationScope {
 /** Size body of a ResourceX/ScopeX container (reserves its slot): head field size + items + schema_url. */
 export function sizeLevel<C>(
   headSize: number,
-  items: C[],
+  items: C[] | Uint8Array[],
   sizeItem: (c: C) => number,
   schemaUrl: string,
+  raw?: Uint8Array[],
 ): number {
   let n = headSize;
-  for (let i = 0; i < items.length; i++) n += lenFieldSize(sizeItem(items[i]));
+  if (raw !== undefined) n += rawSize(raw);
+  else for (let i = 0; i < items.length; i++) n += lenFieldSize(sizeItem(items[i] as C));
   if (schemaUrl !== '') n += strField(schemaUrl);
   return n;
 }
 
+/** Bytes of a lazily kept scope list (src/pdata/lazy.ts). */
+export function rawSize(raw: Uint8Array[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) n += raw[i].length;
+  return n;
+}
+
+/** Writes a container's items (or its never-read wire bytes) and schema_url. */
 export function writeLevelTail<C>(
   w: Writer,
-  items: C[],
+  items: C[] | Uint8Array[],
   writeItem: (w: Writer, c: C) => void,
   schemaUrl: string,
+  raw?: Uint8Array[],
 ): void {
-  for (let i = 0; i < items.length; i++) {
-    w.byte(0x12);
-    writeItem(w, items[i]);
-  }
+  if (raw !== undefined) for (let i = 0; i < raw.length; i++) w.raw(raw[i]);
+  else
+    for (let i = 0; i < items.length; i++) {
+      w.byte(0x12);
+      writeItem(w, items[i] as C);
+    }
   if (schemaUrl !== '') {
     w.byte(0x1a);
     w.str(schemaUrl);

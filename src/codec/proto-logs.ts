@@ -1,6 +1,8 @@
 // logs.proto: ExportLogsServiceRequest (same wire shape as LogsData) <-> LogsData.
+
+import { rawList } from '../pdata/lazy.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
-import { atPath } from './errors.js';
+import { atPath, DecodeError } from './errors.js';
 import {
   checkId,
   decodeAnyValue,
@@ -24,6 +26,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
+import { decodeTopLazy, SCOPE_LOGS } from './proto-lazy.js';
 import {
   int32Size,
   lenFieldSize,
@@ -40,6 +43,26 @@ import {
 
 export function decodeLogs(buf: Uint8Array): LogsData {
   return { resourceLogs: decodeTop(new Reader(buf), 'resource_logs', decodeResourceLogs) };
+}
+
+/**
+ * Like decodeLogs, but log records stay wire bytes until read (proto-lazy.ts).
+ * The input must not be reused. Invalid input throws the full decoder's error.
+ */
+export function decodeLogsLazy(buf: Uint8Array): LogsData {
+  try {
+    const resourceLogs = decodeTopLazy(
+      buf,
+      SCOPE_LOGS,
+      'scopeLogs',
+      decodeScopeLogs,
+      (resource, schemaUrl): ResourceLogs => ({ resource, scopeLogs: [], schemaUrl }),
+    );
+    return { resourceLogs };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return decodeLogs(buf); // names what is wrong and where
+  }
 }
 
 function decodeResourceLogs(r: Reader): ResourceLogs {
@@ -155,7 +178,9 @@ export function encodeLogs(d: LogsData): Uint8Array {
 
 function sizeResourceLogs(rl: ResourceLogs): number {
   const slot = reserve();
-  const n = sizeLevel(sizeResourceField(rl.resource), rl.scopeLogs, sizeScopeLogs, rl.schemaUrl);
+  // Read the raw bytes before touching scopeLogs: reading the list decodes it.
+  const raw = rawList(rl);
+  const n = sizeLevel(sizeResourceField(rl.resource), raw ?? rl.scopeLogs, sizeScopeLogs, rl.schemaUrl, raw);
   sizes.tab[slot] = n;
   return n;
 }
@@ -163,7 +188,8 @@ function sizeResourceLogs(rl: ResourceLogs): number {
 function writeResourceLogs(w: Writer, rl: ResourceLogs): void {
   w.len();
   writeResourceField(w, rl.resource);
-  writeLevelTail(w, rl.scopeLogs, writeScopeLogs, rl.schemaUrl);
+  const raw = rawList(rl);
+  writeLevelTail(w, raw ?? rl.scopeLogs, writeScopeLogs, rl.schemaUrl, raw);
 }
 
 function sizeScopeLogs(sl: ScopeLogs): number {

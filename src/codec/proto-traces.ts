@@ -1,4 +1,6 @@
 // trace.proto: ExportTraceServiceRequest (same wire shape as TracesData) <-> TracesData.
+
+import { rawList } from '../pdata/lazy.js';
 import type {
   InstrumentationScope,
   KeyValue,
@@ -11,13 +13,14 @@ import type {
   Status,
   TracesData,
 } from '../pdata/types.js';
-import { atPath } from './errors.js';
+import { atPath, DecodeError } from './errors.js';
 import {
   checkId,
   decodeResource,
   decodeScope,
   EMPTY_BYTES,
   pushKeyValue,
+  rawSize,
   sizeKeyValues,
   sizeResourceField,
   sizeScopeField,
@@ -26,6 +29,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
+import { decodeTopLazy, SCOPE_SPANS } from './proto-lazy.js';
 import {
   int32Size,
   lenFieldSize,
@@ -57,6 +61,26 @@ export function decodeTraces(buf: Uint8Array): TracesData {
     } else r.skip(t);
   }
   return { resourceSpans };
+}
+
+/**
+ * Like decodeTraces, but spans stay wire bytes until read (proto-lazy.ts).
+ * The input must not be reused. Invalid input throws the full decoder's error.
+ */
+export function decodeTracesLazy(buf: Uint8Array): TracesData {
+  try {
+    const resourceSpans = decodeTopLazy(
+      buf,
+      SCOPE_SPANS,
+      'scopeSpans',
+      decodeScopeSpans,
+      (resource, schemaUrl): ResourceSpans => ({ resource, scopeSpans: [], schemaUrl }),
+    );
+    return { resourceSpans };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return decodeTraces(buf); // names what is wrong and where
+  }
 }
 
 function decodeResourceSpans(r: Reader): ResourceSpans {
@@ -386,8 +410,13 @@ export function encodeTraces(d: TracesData): Uint8Array {
 function sizeResourceSpans(rs: ResourceSpans): number {
   const slot = reserve();
   let n = sizeResourceField(rs.resource);
-  const sss = rs.scopeSpans;
-  for (let i = 0; i < sss.length; i++) n += lenFieldSize(sizeScopeSpans(sss[i]));
+  // Read the raw bytes before touching scopeSpans: reading the list decodes it.
+  const raw = rawList(rs);
+  if (raw !== undefined) n += rawSize(raw);
+  else {
+    const sss = rs.scopeSpans;
+    for (let i = 0; i < sss.length; i++) n += lenFieldSize(sizeScopeSpans(sss[i]));
+  }
   if (rs.schemaUrl !== '') n += strField(rs.schemaUrl);
   sizes.tab[slot] = n;
   return n;
@@ -396,10 +425,14 @@ function sizeResourceSpans(rs: ResourceSpans): number {
 function writeResourceSpans(w: Writer, rs: ResourceSpans): void {
   w.len();
   writeResourceField(w, rs.resource);
-  const sss = rs.scopeSpans;
-  for (let i = 0; i < sss.length; i++) {
-    w.byte(0x12);
-    writeScopeSpans(w, sss[i]);
+  const raw = rawList(rs);
+  if (raw !== undefined) for (let i = 0; i < raw.length; i++) w.raw(raw[i]);
+  else {
+    const sss = rs.scopeSpans;
+    for (let i = 0; i < sss.length; i++) {
+      w.byte(0x12);
+      writeScopeSpans(w, sss[i]);
+    }
   }
   if (rs.schemaUrl !== '') {
     w.byte(0x1a);

@@ -527,6 +527,12 @@ export class Writer {
     this.chars(s, len);
   }
 
+  /** Bytes already in wire format (a lazily kept scope list), copied as they are. */
+  raw(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   bytes(b: Uint8Array): void {
     this.uint32(b.length);
     if (b.length <= 16) {

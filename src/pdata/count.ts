@@ -1,15 +1,34 @@
+import { lazyItemCount } from './lazy.js';
 import type { Signal, SignalDataMap } from './signal.js';
-import type { LogsData, Metric, MetricsData, TracesData } from './types.js';
+import type { LogsData, Metric, MetricsData, ResourceLogs, ResourceSpans, TracesData } from './types.js';
+
+/** Spans of one ResourceSpans; counting does not decode a lazily kept list (lazy.ts). */
+export function resourceSpanCount(rs: ResourceSpans): number {
+  let n = lazyItemCount(rs);
+  if (n !== undefined) return n;
+  n = 0;
+  for (const ss of rs.scopeSpans) n += ss.spans.length;
+  return n;
+}
+
+/** Log records of one ResourceLogs; counting does not decode a lazily kept list (lazy.ts). */
+export function resourceLogCount(rl: ResourceLogs): number {
+  let n = lazyItemCount(rl);
+  if (n !== undefined) return n;
+  n = 0;
+  for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  return n;
+}
 
 export function countSpans(d: TracesData): number {
   let n = 0;
-  for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;
+  for (const rs of d.resourceSpans) n += resourceSpanCount(rs);
   return n;
 }
 
 export function countLogRecords(d: LogsData): number {
   let n = 0;
-  for (const rl of d.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  for (const rl of d.resourceLogs) n += resourceLogCount(rl);
   return n;
 }
 

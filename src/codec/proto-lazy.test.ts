@@ -1,0 +1,162 @@
+// Lazy decoding must be invisible: the same data, the same accept/reject
+// decision as the full decoder, the original bytes forwarded while nobody read
+// the items, and any change a processor makes encoded.
+import { describe, expect, it } from 'vitest';
+import { countLogRecords, countSpans } from '../pdata/count.js';
+import { lazyItemCount, rawList } from '../pdata/lazy.js';
+import type { LogsData, TracesData } from '../pdata/types.js';
+import {
+  DecodeError,
+  decodeLogs,
+  decodeLogsLazy,
+  decodeTraces,
+  decodeTracesLazy,
+  encodeLogs,
+  encodeTraces,
+} from './otlp-proto.js';
+import { genLogs, genTraces } from './testing/fixtures.js';
+import { normalize } from './testing/oracle.js';
+
+type Codec = {
+  eager(b: Uint8Array): unknown;
+  lazy(b: Uint8Array): unknown;
+  encode(d: unknown): Uint8Array;
+  count(d: unknown): number;
+  entries(d: unknown): object[];
+};
+const traces: Codec = {
+  eager: decodeTraces,
+  lazy: decodeTracesLazy,
+  encode: (d) => encodeTraces(d as TracesData),
+  count: (d) => countSpans(d as TracesData),
+  entries: (d) => (d as TracesData).resourceSpans,
+};
+const logs: Codec = {
+  eager: decodeLogs,
+  lazy: decodeLogsLazy,
+  encode: (d) => encodeLogs(d as LogsData),
+  count: (d) => countLogRecords(d as LogsData),
+  entries: (d) => (d as LogsData).resourceLogs,
+};
+
+/** Deterministic PRNG, so a failing case can be reproduced. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function outcome(fn: () => unknown): { ok: true; v: unknown } | { ok: false; msg: string } {
+  try {
+    return { ok: true, v: fn() };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { ok: false, msg: e.message };
+  }
+}
+
+describe.each([
+  ['traces', traces, () => encodeTraces(genTraces())],
+  ['logs', logs, () => encodeLogs(genLogs())],
+] as const)('lazy %s decoding', (_name, c, bytes) => {
+  it('counts without decoding, forwards the original bytes, and decodes to the same data on read', () => {
+    const wire = Buffer.from(bytes());
+    const d = c.lazy(wire);
+    expect(c.count(d)).toBe(c.count(c.eager(wire)));
+    for (const e of c.entries(d)) expect(rawList(e)).toBeDefined();
+    expect(Buffer.from(c.encode(d))).toEqual(wire);
+    expect(normalize(d)).toEqual(normalize(c.eager(wire)));
+    // Reading decoded the lists: nothing raw is left to forward.
+    for (const e of c.entries(d)) expect(lazyItemCount(e)).toBeUndefined();
+    expect(Buffer.from(c.encode(d))).toEqual(wire);
+  });
+});
+
+describe('lazy decoding and changes made by processors', () => {
+  it('a span changed after reading is encoded with the change', () => {
+    const wire = Buffer.from(encodeTraces(genTraces()));
+    const d = decodeTracesLazy(wire);
+    d.resourceSpans[0].scopeSpans[0].spans[0].name = 'renamed';
+    const back = decodeTraces(encodeTraces(d));
+    expect(back.resourceSpans[0].scopeSpans[0].spans[0].name).toBe('renamed');
+  });
+
+  it('a resource changed without reading the spans is encoded with the change, spans as they came', () => {
+    const wire = Buffer.from(encodeTraces(genTraces()));
+    const d = decodeTracesLazy(wire);
+    d.resourceSpans[0].resource.attributes.push({ key: 'k8s.pod.name', value: { stringValue: 'p-1' } });
+    expect(rawList(d.resourceSpans[0])).toBeDefined();
+    const back = decodeTraces(encodeTraces(d));
+    const orig = decodeTraces(wire);
+    expect(back.resourceSpans[0].resource.attributes.at(-1)).toEqual({
+      key: 'k8s.pod.name',
+      value: { stringValue: 'p-1' },
+    });
+    expect(normalize(back.resourceSpans[0].scopeSpans)).toEqual(normalize(orig.resourceSpans[0].scopeSpans));
+  });
+
+  it('assigning a new list replaces the kept bytes', () => {
+    const d = decodeLogsLazy(Buffer.from(encodeLogs(genLogs())));
+    d.resourceLogs[0].scopeLogs = [];
+    expect(rawList(d.resourceLogs[0])).toBeUndefined();
+    expect(countLogRecords(d)).toBe(0);
+    expect(decodeLogs(encodeLogs(d)).resourceLogs[0].scopeLogs).toEqual([]);
+  });
+
+  it('object spread and cloning see the decoded list', () => {
+    const d = decodeTracesLazy(Buffer.from(encodeTraces(genTraces())));
+    const copy = { ...d.resourceSpans[0] };
+    expect(copy.scopeSpans.length).toBe(3);
+  });
+});
+
+describe.each([
+  ['traces', traces, () => encodeTraces(genTraces())],
+  ['logs', logs, () => encodeLogs(genLogs())],
+] as const)('lazy %s decoding accepts and rejects exactly what the full decoder does', (_name, c, bytes) => {
+  it('invalid trace and span ID lengths are rejected with the full decoder’s message', () => {
+    const d = c.eager(Buffer.from(bytes())) as TracesData & LogsData;
+    const item = d.resourceSpans
+      ? d.resourceSpans[0].scopeSpans[0].spans[1]
+      : d.resourceLogs[0].scopeLogs[0].logRecords[1];
+    item.traceId = new Uint8Array(15);
+    const wire = Buffer.from(c.encode(d));
+    const lazy = outcome(() => c.lazy(wire));
+    expect(lazy.ok).toBe(false);
+    expect(lazy).toEqual(outcome(() => c.eager(wire)));
+    expect((lazy as { msg: string }).msg).toMatch(/trace_id must be 16 bytes, got 15/);
+  });
+
+  it('on 2000 corrupted payloads (flipped, cut, inserted bytes)', () => {
+    const wire = Buffer.from(bytes());
+    const rand = rng(42);
+    let rejected = 0;
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(wire);
+      const kind = i % 3;
+      const at = Math.floor(rand() * b.length);
+      let input: Buffer;
+      if (kind === 0) {
+        b[at] ^= 1 << Math.floor(rand() * 8);
+        input = b;
+      } else if (kind === 1) input = b.subarray(0, at);
+      else
+        input = Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]);
+      const eager = outcome(() => c.eager(input));
+      const lazy = outcome(() => c.lazy(input));
+      expect(lazy.ok, `case ${i}`).toBe(eager.ok);
+      if (!eager.ok) {
+        rejected++;
+        expect(lazy).toEqual(eager);
+        continue;
+      }
+      if (!lazy.ok) continue;
+      expect(c.count(lazy.v)).toBe(c.count(eager.v));
+      expect(normalize(lazy.v)).toEqual(normalize(eager.v));
+    }
+    // The corruptions must exercise the reject path a lot, or this test proves little.
+    expect(rejected).toBeGreaterThan(300);
+  });
+});

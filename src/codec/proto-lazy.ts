@@ -1,0 +1,335 @@
+// Lazy protobuf decoding of Export{Trace,Logs}ServiceRequest: the resource and
+// schema URL of each ResourceX are decoded, its scope list is only validated
+// (the same checks as the full decoder: wire types, lengths, ID sizes, nesting)
+// and counted, then kept as wire bytes until someone reads it (src/pdata/lazy.ts).
+// A gateway that forwards OTLP without touching the items never decodes them
+// and never encodes them again: the dominant cost of a pass-through hop.
+import { defineLazyList } from '../pdata/lazy.js';
+import type { Resource } from '../pdata/types.js';
+import { DecodeError } from './errors.js';
+import { decodeResource, MAX_ANY_DEPTH, newResource } from './proto-common.js';
+import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './proto-wire.js';
+
+/** A message's known fields (index = field number); unknown fields are skipped like the decoder does. */
+// Every message and field object has one shape (all properties always set), so
+// the walk below stays monomorphic.
+export interface SkimMessage {
+  name: string;
+  fields: (SkimField | undefined)[];
+  /** Counts as one AnyValue nesting level (ArrayValue, KeyValueList). */
+  nests: boolean;
+  /** Field number whose occurrences are counted (the items of a scope), 0 = none. */
+  counted: number;
+  /** The ID fields, in slot order. */
+  ids: SkimField[];
+}
+
+interface SkimField {
+  name: string;
+  wt: number;
+  msg: SkimMessage | null;
+  /** Trace/span ID: must be this many bytes or empty (last occurrence wins, as in the decoder); 0 = not an ID. */
+  id: number;
+  /** Which of the message's ID fields this is (0..2), set by msg(). */
+  slot: number;
+}
+
+const f = (name: string, wt: number, msg: SkimMessage | null = null): SkimField => ({
+  name,
+  wt,
+  msg,
+  id: 0,
+  slot: -1,
+});
+const id = (name: string, size: number): SkimField => ({ name, wt: WT_LEN, msg: null, id: size, slot: -1 });
+const msg = (
+  name: string,
+  list: [number, SkimField][],
+  extra: { nests?: boolean; counted?: number } = {},
+): SkimMessage => {
+  const fields: (SkimField | undefined)[] = new Array(17).fill(undefined);
+  const ids: SkimField[] = [];
+  for (const [n, field] of list) {
+    fields[n] = field;
+    if (field.id !== 0) field.slot = ids.push(field) - 1;
+  }
+  return { name, fields, nests: extra.nests ?? false, counted: extra.counted ?? 0, ids };
+};
+
+// common.proto (AnyValue ↔ ArrayValue/KeyValueList are mutually recursive: patched below).
+const anyValue: SkimMessage = msg('AnyValue', []);
+const arrayValue = msg('ArrayValue', [[1, f('values', WT_LEN, anyValue)]], { nests: true });
+const keyValue = msg('KeyValue', [
+  [1, f('key', WT_LEN)],
+  [2, f('value', WT_LEN, anyValue)],
+]);
+const kvList = msg('KeyValueList', [[1, f('values', WT_LEN, keyValue)]], { nests: true });
+anyValue.fields[1] = f('string_value', WT_LEN);
+anyValue.fields[2] = f('bool_value', WT_VARINT);
+anyValue.fields[3] = f('int_value', WT_VARINT);
+anyValue.fields[4] = f('double_value', WT_I64);
+anyValue.fields[5] = f('array_value', WT_LEN, arrayValue);
+anyValue.fields[6] = f('kvlist_value', WT_LEN, kvList);
+anyValue.fields[7] = f('bytes_value', WT_LEN);
+
+const scope = msg('InstrumentationScope', [
+  [1, f('name', WT_LEN)],
+  [2, f('version', WT_LEN)],
+  [3, f('attributes', WT_LEN, keyValue)],
+  [4, f('dropped_attributes_count', WT_VARINT)],
+]);
+
+// trace.proto
+const event = msg('Event', [
+  [1, f('time_unix_nano', WT_I64)],
+  [2, f('name', WT_LEN)],
+  [3, f('attributes', WT_LEN, keyValue)],
+  [4, f('dropped_attributes_count', WT_VARINT)],
+]);
+const link = msg('Link', [
+  [1, id('trace_id', 16)],
+  [2, id('span_id', 8)],
+  [3, f('trace_state', WT_LEN)],
+  [4, f('attributes', WT_LEN, keyValue)],
+  [5, f('dropped_attributes_count', WT_VARINT)],
+  [6, f('flags', WT_I32)],
+]);
+const status = msg('Status', [
+  [2, f('message', WT_LEN)],
+  [3, f('code', WT_VARINT)],
+]);
+const span = msg('Span', [
+  [1, id('trace_id', 16)],
+  [2, id('span_id', 8)],
+  [3, f('trace_state', WT_LEN)],
+  [4, id('parent_span_id', 8)],
+  [5, f('name', WT_LEN)],
+  [6, f('kind', WT_VARINT)],
+  [7, f('start_time_unix_nano', WT_I64)],
+  [8, f('end_time_unix_nano', WT_I64)],
+  [9, f('attributes', WT_LEN, keyValue)],
+  [10, f('dropped_attributes_count', WT_VARINT)],
+  [11, f('events', WT_LEN, event)],
+  [12, f('dropped_events_count', WT_VARINT)],
+  [13, f('links', WT_LEN, link)],
+  [14, f('dropped_links_count', WT_VARINT)],
+  [15, f('status', WT_LEN, status)],
+  [16, f('flags', WT_I32)],
+]);
+export const SCOPE_SPANS = msg(
+  'ScopeSpans',
+  [
+    [1, f('scope', WT_LEN, scope)],
+    [2, f('spans', WT_LEN, span)],
+    [3, f('schema_url', WT_LEN)],
+  ],
+  { counted: 2 },
+);
+
+// logs.proto
+const logRecord = msg('LogRecord', [
+  [1, f('time_unix_nano', WT_I64)],
+  [2, f('severity_number', WT_VARINT)],
+  [3, f('severity_text', WT_LEN)],
+  [5, f('body', WT_LEN, anyValue)],
+  [6, f('attributes', WT_LEN, keyValue)],
+  [7, f('dropped_attributes_count', WT_VARINT)],
+  [8, f('flags', WT_I32)],
+  [9, id('trace_id', 16)],
+  [10, id('span_id', 8)],
+  [11, f('observed_time_unix_nano', WT_I64)],
+  [12, f('event_name', WT_LEN)],
+]);
+export const SCOPE_LOGS = msg(
+  'ScopeLogs',
+  [
+    [1, f('scope', WT_LEN, scope)],
+    [2, f('log_records', WT_LEN, logRecord)],
+    [3, f('schema_url', WT_LEN)],
+  ],
+  { counted: 2 },
+);
+
+/** Thrown (preallocated, no stack) when skimming finds anything off; the caller then runs the full decoder. */
+const INVALID = new DecodeError('invalid protobuf');
+/** Occurrences of the scope's counted field seen by the current skim. */
+let counted = 0;
+
+/**
+ * Validates the message in buf[pos, end) without building anything. Never
+ * accepts what the full decoder rejects (proto-lazy.test.ts checks that on
+ * corrupted input); it may give up on rare valid input (groups, over-long
+ * varints), which the caller then hands to the full decoder.
+ */
+function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, depth: number): void {
+  const fields = m.fields;
+  const nf = fields.length;
+  let id0 = -1;
+  let id1 = -1;
+  let id2 = -1;
+  while (pos < end) {
+    // Tag: a varint of at most 5 bytes.
+    let t = buf[pos++];
+    if (t >= 0x80) {
+      t &= 0x7f;
+      let shift = 7;
+      for (;;) {
+        if (pos >= end || shift > 28) throw INVALID;
+        const b = buf[pos++];
+        t |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+      t >>>= 0;
+    }
+    const n = t >>> 3;
+    const wt = t & 7;
+    if (n === 0) throw INVALID;
+    const field = n < nf ? fields[n] : undefined;
+    if (field !== undefined && wt !== field.wt) throw INVALID;
+    switch (wt) {
+      case 0: {
+        // Varint: at most 10 bytes.
+        const limit = pos + 10;
+        for (;;) {
+          if (pos >= end || pos >= limit) throw INVALID;
+          if (buf[pos++] < 0x80) break;
+        }
+        break;
+      }
+      case 1:
+        pos += 8;
+        if (pos > end) throw INVALID;
+        break;
+      case 5:
+        pos += 4;
+        if (pos > end) throw INVALID;
+        break;
+      case 2: {
+        // Length: a varint of at most 4 bytes (256 MiB), longer ones go to the full decoder.
+        let len = buf[pos++];
+        if (len >= 0x80) {
+          len &= 0x7f;
+          let shift = 7;
+          for (;;) {
+            if (pos >= end || shift > 21) throw INVALID;
+            const b = buf[pos++];
+            len |= (b & 0x7f) << shift;
+            if (b < 0x80) break;
+            shift += 7;
+          }
+        }
+        const stop = pos + len;
+        if (pos > end || stop > end) throw INVALID;
+        if (field !== undefined) {
+          const sub = field.msg;
+          if (sub !== null) {
+            const d = sub.nests ? depth + 1 : depth;
+            if (d > MAX_ANY_DEPTH) throw INVALID;
+            skimBody(buf, pos, stop, sub, d);
+            if (n === m.counted) counted++;
+          } else if (field.id !== 0) {
+            if (field.slot === 0) id0 = len;
+            else if (field.slot === 1) id1 = len;
+            else id2 = len;
+          }
+        }
+        pos = stop;
+        break;
+      }
+      default:
+        // Groups (deprecated), stray end-group tags, wire types 6 and 7: left to the full decoder.
+        throw INVALID;
+    }
+  }
+  if (pos !== end) throw INVALID;
+  if (id0 > 0 && id0 !== m.ids[0].id) throw INVALID;
+  if (id1 > 0 && id1 !== m.ids[1].id) throw INVALID;
+  if (id2 > 0 && id2 !== m.ids[2].id) throw INVALID;
+}
+
+/** Validates one scope message (buf[pos, end)) and returns how many items it holds. */
+export function skimScope(buf: Uint8Array, pos: number, end: number, m: SkimMessage): number {
+  counted = 0;
+  skimBody(buf, pos, end, m, 0);
+  return counted;
+}
+
+/**
+ * Decodes the top level of a request lazily: one entry per ResourceX (field 1),
+ * built by `build` from its resource and schema URL, with `listKey` defined as
+ * the lazily decoded scope list. Throws a DecodeError on any invalid input.
+ */
+export function decodeTopLazy<E extends object, S>(
+  buf: Uint8Array,
+  scopeMsg: SkimMessage,
+  listKey: string,
+  decodeScope: (r: Reader) => S,
+  build: (resource: Resource, schemaUrl: string) => E,
+): E[] {
+  const r = new Reader(buf);
+  const out: E[] = [];
+  const decodeList = (raw: Uint8Array[]): S[] => {
+    const list: S[] = [];
+    for (const seg of raw) {
+      const sr = new Reader(seg);
+      while (sr.pos < sr.end) {
+        sr.tag();
+        list.push(decodeScope(sr));
+      }
+    }
+    return list;
+  };
+  while (r.pos < r.end) {
+    const t = r.tag();
+    if (t >>> 3 !== 1) {
+      r.skip(t);
+      continue;
+    }
+    if ((t & 7) !== WT_LEN) throw r.wrongType('resource', t, WT_LEN);
+    const pe = r.enter();
+    const stop = r.want;
+    let resource: Resource | undefined;
+    let schemaUrl = '';
+    const raw: Uint8Array[] = [];
+    let items = 0;
+    let segStart = -1;
+    let segEnd = -1;
+    while (r.pos < r.end) {
+      const start = r.pos;
+      const ft = r.tag();
+      switch (ft >>> 3) {
+        case 1:
+          if ((ft & 7) !== WT_LEN) throw r.wrongType('resource', ft, WT_LEN);
+          resource = decodeResource(r);
+          break;
+        case 2:
+          if ((ft & 7) !== WT_LEN) throw r.wrongType(scopeMsg.name, ft, WT_LEN);
+          {
+            const stop = r.lenEnd();
+            items += skimScope(buf, r.pos, stop, scopeMsg);
+            r.pos = stop;
+          }
+          // Consecutive scope entries (the usual layout) stay one contiguous view.
+          if (start !== segEnd) {
+            if (segStart >= 0) raw.push(buf.subarray(segStart, segEnd));
+            segStart = start;
+          }
+          segEnd = r.pos;
+          break;
+        case 3:
+          if ((ft & 7) !== WT_LEN) throw r.wrongType('schema_url', ft, WT_LEN);
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(ft);
+      }
+    }
+    r.leave(pe, stop);
+    if (segStart >= 0) raw.push(buf.subarray(segStart, segEnd));
+    const entry = build(resource ?? newResource(), schemaUrl);
+    defineLazyList(entry, listKey, raw, items, decodeList);
+    out.push(entry);
+  }
+  return out;
+}
