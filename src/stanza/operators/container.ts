@@ -159,9 +159,20 @@ class ContainerParser extends ParserOperator {
     if (out) this.emit(out);
   }
 
+  /** Target fields of parse_to other than attributes, parsed once per key (not per line). */
+  private readonly putFields = new Map<string, Field>();
+
   private put(e: Entry, key: string, v: string): void {
-    if (this.toAttrs) e.attributes[key] = v;
-    else setField(e, parseField(`${this.to.text}["${key}"]`), v);
+    if (this.toAttrs) {
+      e.attributes[key] = v;
+      return;
+    }
+    let f = this.putFields.get(key);
+    if (f === undefined) {
+      f = parseField(`${this.to.text}["${key}"]`);
+      this.putFields.set(key, f);
+    }
+    setField(e, f, v);
   }
 
   /** Parses one line; returns the entry to emit now, or undefined while a partial line is held. */
