@@ -79,9 +79,10 @@ export abstract class Operator {
     if (now - this.lastLog >= 1000) {
       const quiet = this.onError.endsWith('_quiet');
       const msg = err instanceof Error ? err.message : String(err);
-      const fields = { operator: this.id, err: msg, suppressed: this.suppressed };
+      const fields = { operator: this.id, err: msg, action: this.onError, suppressed: this.suppressed };
+      // the collector logs at error level, or at debug for the _quiet modes
       if (quiet) this.ctx.logger.debug(fields, 'operator failed on an entry');
-      else this.ctx.logger.warn(fields, 'operator failed on an entry');
+      else this.ctx.logger.error(fields, 'operator failed on an entry');
       this.lastLog = now;
       this.suppressed = 0;
     } else this.suppressed++;

@@ -1,7 +1,8 @@
 // Severity parsing (stanza `severity` block and severity_parser): the value
-// at parse_from is looked up case-insensitively in the mapping. Mapping
-// values may be strings, numbers, lists, {min,max} ranges and "2xx"-style
-// HTTP classes; `preset: none` starts from an empty mapping.
+// at parse_from is looked up case-insensitively in the mapping, which starts
+// from a preset (the collector's getBuiltinMapping: `default`, `otel`/`aliases`,
+// `none`). Mapping values may be strings, whole numbers, lists, {min,max}
+// ranges and "2xx".."5xx" HTTP classes.
 import { z } from 'zod';
 import type { Entry } from './entry.js';
 import { type Field, getField, parseField } from './field.js';
@@ -37,41 +38,97 @@ const NAME_BY_NUMBER = Object.fromEntries(
   Object.entries(SEVERITY_NUMBERS).map(([k, v]) => [v, k.toUpperCase()]),
 );
 
+/** Severity names and numbers accepted as mapping keys (the collector's `otel` preset). */
+function otelPreset(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const [k, v] of Object.entries(SEVERITY_NUMBERS))
+    if (v > 0) {
+      m.set(k, v);
+      m.set(String(v), v);
+    }
+  return m;
+}
+const OTEL_PRESET = otelPreset();
+
+/**
+ * The built-in mapping a preset starts from, as the collector's getBuiltinMapping:
+ * `none` is empty; `otel` (alias `aliases`) maps trace..fatal4 and "1".."24";
+ * `default` adds warning..warning4 and err..err4 to that.
+ */
+function builtinMapping(preset: Preset): Map<string, number> {
+  if (preset === 'none') return new Map();
+  const m = new Map(OTEL_PRESET);
+  if (preset === 'default') {
+    for (const [i, suffix] of ['', '2', '3', '4'].entries()) {
+      m.set(`warning${suffix}`, 13 + i);
+      m.set(`err${suffix}`, 17 + i);
+    }
+  }
+  return m;
+}
+
+const PRESETS = ['default', 'none', 'otel', 'aliases'] as const;
+type Preset = (typeof PRESETS)[number];
+
 export const severitySchema = z.strictObject({
   parse_from: z.string().default('attributes.severity'),
-  preset: z.enum(['default', 'none']).default('default'),
+  preset: z.enum(PRESETS).default('default'),
   mapping: z.record(z.string(), z.unknown()).optional(),
   overwrite_text: z.boolean().default(false),
 });
 export type SeverityConfig = z.output<typeof severitySchema>;
 
+/** The mapping key a value is looked up by (the collector compares strings; whole numbers as integers). */
+function keyOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v))
+      throw new Error(`severity: ${v} cannot be a severity unless it is a whole number`);
+    return String(v);
+  }
+  if (typeof v === 'bigint') return String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  throw new Error(`severity: a value of type ${Array.isArray(v) ? 'list' : typeof v} cannot be a severity`);
+}
+
 export class SeverityParser {
   private readonly field: Field;
+  private readonly preset: Map<string, number>;
   private readonly exact = new Map<string, number>();
   private readonly ranges: { min: number; max: number; sev: number }[] = [];
 
   constructor(private readonly cfg: SeverityConfig) {
     this.field = parseField(cfg.parse_from);
-    if (cfg.preset === 'default')
-      for (const [k, v] of Object.entries(SEVERITY_NUMBERS)) if (v > 0) this.exact.set(k, v);
+    this.preset = builtinMapping(cfg.preset);
     for (const [name, spec] of Object.entries(cfg.mapping ?? {})) {
-      const sev =
-        SEVERITY_NUMBERS[name.toLowerCase()] ?? (Number.isInteger(Number(name)) ? Number(name) : undefined);
-      if (sev === undefined) throw new Error(`severity mapping: unknown severity "${name}"`);
+      // keys are severity names or numbers 1..24 (the collector's otel preset)
+      const sev = OTEL_PRESET.get(name.toLowerCase());
+      if (sev === undefined)
+        throw new Error(
+          `severity mapping: unknown severity "${name}" (use trace, debug, info, warn, error, fatal with an optional 2-4 suffix, or 1-24)`,
+        );
       for (const v of Array.isArray(spec) ? spec : [spec]) this.addValue(v, sev);
     }
   }
 
   private addValue(v: unknown, sev: number): void {
     if (typeof v === 'object' && v !== null) {
-      const r = v as { min?: number; max?: number };
-      if (typeof r.min !== 'number' || typeof r.max !== 'number')
-        throw new Error('severity mapping: a range needs numeric min and max');
-      this.ranges.push({ min: r.min, max: r.max, sev });
+      const r = v as { min?: unknown; max?: unknown };
+      if (!Number.isInteger(r.min) || !Number.isInteger(r.max))
+        throw new Error('severity mapping: a range needs integer min and max');
+      const [min, max] = [r.min as number, r.max as number].sort((a, b) => a - b);
+      this.ranges.push({ min, max, sev });
       return;
     }
-    const s = String(v).toLowerCase();
-    const http = /^([1-5])xx$/.exec(s);
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) throw new Error(`severity mapping: ${v} is not a whole number`);
+      this.exact.set(String(v), sev);
+      return;
+    }
+    if (typeof v !== 'string')
+      throw new Error(`severity mapping: a ${typeof v} cannot be parsed as a severity`);
+    const s = v.toLowerCase();
+    const http = /^([2-5])xx$/.exec(s);
     if (http) {
       const base = Number(http[1]) * 100;
       this.ranges.push({ min: base, max: base + 99, sev });
@@ -80,22 +137,25 @@ export class SeverityParser {
     this.exact.set(s, sev);
   }
 
-  /** Sets severity (and text) from the entry; throws if the value is present but unknown. */
+  /**
+   * Sets severity and text from the entry. A missing field, a fraction or a
+   * non-scalar value is an error (on_error applies); an unmapped value gives
+   * severity 0 (unset) and keeps the value as the text.
+   */
   apply(e: Entry): void {
     const v = getField(e, this.field);
-    if (v === undefined || v === null) return;
-    const text = typeof v === 'string' ? v : String(v);
-    let sev = this.exact.get(text.toLowerCase());
-    if (sev === undefined) {
-      const n = typeof v === 'number' ? v : Number(text);
-      if (!Number.isNaN(n)) for (const r of this.ranges) if (n >= r.min && n <= r.max) sev = r.sev;
+    if (v === undefined) throw new Error(`severity field ${this.field.text} is missing`);
+    const text = keyOf(v);
+    const key = text.toLowerCase();
+    let sev = this.exact.get(key);
+    if (sev === undefined && /^-?\d+$/.test(key)) {
+      const n = Number(key);
+      // later mapping entries win, as they overwrite earlier ones in the collector's map
+      for (const r of this.ranges) if (n >= r.min && n <= r.max) sev = r.sev;
     }
-    if (sev === undefined) {
-      e.severity = 0;
-      e.severityText = text;
-      return;
-    }
-    e.severity = sev;
-    e.severityText = this.cfg.overwrite_text ? (NAME_BY_NUMBER[sev] ?? text) : text;
+    // the user's mapping overrides the preset (a range over 10..20 takes "13" from warn)
+    sev ??= this.preset.get(key);
+    e.severity = sev ?? 0;
+    e.severityText = sev !== undefined && this.cfg.overwrite_text ? (NAME_BY_NUMBER[sev] ?? text) : text;
   }
 }

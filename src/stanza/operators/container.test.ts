@@ -1,11 +1,11 @@
 // Conformance: every case transcribed from the collector's container parser
 // tests (shared/conformance/container-logs/otel-collector-contrib/cases.json),
 // plus Docker json-file 16 KiB split recombination from Fluent Bit's samples.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runOperators } from '../../../test/support/stanza.js';
-import { parsePodPath, splitCri } from './container.js';
+import { newStanzaLog, runOperators } from '../../../test/support/stanza.js';
+import { parsePodPath } from './container.js';
 
 const ROOT = '/work/shared/conformance/container-logs';
 const cases = JSON.parse(readFileSync(join(ROOT, 'otel-collector-contrib/cases.json'), 'utf8'));
@@ -17,6 +17,20 @@ function opConfig(c: { format?: string; add_metadata_from_file_path?: boolean; i
     o.add_metadata_from_file_path = c.add_metadata_from_file_path;
   if (c.if) o.if = c.if;
   return o;
+}
+
+interface CriFieldCase {
+  name: string;
+  input: string;
+  ok: boolean;
+  expected?: { time: string; stream: string; logtag: string; log: string };
+}
+
+/** Unix nanos of an RFC 3339 time with up to 9 fraction digits. */
+function rfc3339Nanos(t: string): bigint {
+  const frac = /\.(\d+)/.exec(t)?.[1] ?? '';
+  const ms = Date.parse(t.replace(/\.\d+/, ''));
+  return BigInt(ms) * 1_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
 }
 
 interface Expected {
@@ -67,17 +81,46 @@ describe('container operator: collector conformance cases', () => {
     expect(out).toHaveLength(3);
     for (const e of out) expect(e.resource).toEqual(c.expected_resource_on_every_output);
   });
-  for (const [kind, list] of [
+  // the collector's field-split helper cases, run through the operator with each explicit format
+  for (const [format, list] of [
     ['crio', cases.crio_field_cases],
     ['containerd', cases.containerd_field_cases],
   ] as const) {
-    for (const c of list) {
-      it(`${kind} fields: ${c.name}`, () => {
-        const f = splitCri(c.input);
-        const ok = f !== undefined && (kind === 'crio' || f.time.endsWith('Z'));
-        expect(ok).toBe(c.ok);
-        if (c.ok) expect(f).toEqual(c.expected);
+    for (const c of list as CriFieldCase[]) {
+      it(`${format} fields: ${c.name}`, () => {
+        const log = newStanzaLog();
+        const out = runOperators(
+          [{ type: 'container', id: 'c', format, add_metadata_from_file_path: false }],
+          [{ body: c.input }],
+          log,
+        );
+        expect(out).toHaveLength(1);
+        if (c.ok) {
+          const x = c.expected as NonNullable<CriFieldCase['expected']>;
+          expect(log.errors).toEqual([]);
+          expect(out[0].body).toBe(x.log);
+          expect(out[0].attributes).toEqual({ 'log.iostream': x.stream, logtag: x.logtag });
+          expect(out[0].timestamp).toBe(rfc3339Nanos(x.time));
+        } else {
+          // on_error: send — reported, counted, and passed on unchanged
+          expect(log.errors).toHaveLength(1);
+          expect(log.counted).toEqual({ c: 1 });
+          expect(out[0].body).toBe(c.input);
+          expect(out[0].attributes).toEqual({});
+        }
       });
+      if (c.ok)
+        it(`docker format refuses the ${format} line: ${c.name}`, () => {
+          const log = newStanzaLog();
+          const out = runOperators(
+            [{ type: 'container', id: 'c', format: 'docker', add_metadata_from_file_path: false }],
+            [{ body: c.input }],
+            log,
+          );
+          expect(out.map((e) => e.body)).toEqual([c.input]);
+          expect(log.errors[0]).toMatch(/docker/);
+          expect(log.counted).toEqual({ c: 1 });
+        });
     }
   }
   for (const c of cases.log_path_cases) {
@@ -100,9 +143,27 @@ describe('container operator: collector conformance cases', () => {
     it(`path parses: ${c.input}`, () => expect(parsePodPath(c.input)).toBeDefined());
 });
 
-describe('container operator: Docker json-file split lines (Fluent Bit dockermode samples)', () => {
+describe('container operator: Fluent Bit in_tail Docker_Mode samples (tail/dockermode*)', () => {
   const dir = join(ROOT, 'fluent-bit/tests/runtime/data/tail');
-  for (const name of ['dockermode', 'dockermode_splitted_line']) {
+  const container = { type: 'container', add_metadata_from_file_path: false };
+  // Fluent Bit's tests run the *_lines / firstline samples with Docker_Mode_Parser docker_multiline
+  // (tail/parsers.conf: a first line starts with a date); here that is a recombine with is_first_entry
+  // on the log text. max_unmatched_batch_size 1 emits lines before the first first-line on their own,
+  // as Fluent Bit does (the collector's default, 100, would join them).
+  const firstLine = {
+    type: 'recombine',
+    combine_field: 'body',
+    is_first_entry: 'body matches "^\\\\d{4}-\\\\d{2}-\\\\d{2}"',
+    max_unmatched_batch_size: 1,
+  };
+  const samples: Record<string, Record<string, unknown>[]> = {
+    dockermode: [container],
+    dockermode_splitted_line: [container],
+    dockermode_multiple_lines: [container, firstLine],
+    dockermode_firstline_detection: [container, firstLine],
+    dockermode_splitted_multiple_lines: [container, firstLine],
+  };
+  for (const [name, operators] of Object.entries(samples)) {
     it(name, () => {
       const input = readFileSync(join(dir, 'log', `${name}.log`), 'utf8')
         .split('\n')
@@ -110,17 +171,23 @@ describe('container operator: Docker json-file split lines (Fluent Bit dockermod
       const expectedOut = readFileSync(join(dir, 'out', `${name}.out`), 'utf8')
         .split('\n')
         .filter(Boolean);
+      const log = newStanzaLog();
       const out = runOperators(
-        [{ type: 'container', add_metadata_from_file_path: false }],
+        operators,
         input.map((body) => ({ body })),
+        log,
       );
       // Fluent Bit's expected records carry the joined `log` (with its final "\n"); we strip that newline
       const want = expectedOut.map((l) => (JSON.parse(l).log as string).replace(/\n$/, ''));
       expect(out.map((e) => e.body)).toEqual(want);
+      expect(log.errors).toEqual([]);
     });
   }
-  it('lists the samples it covers', () => {
-    expect(readdirSync(join(dir, 'log')).filter((f) => f.startsWith('dockermode')).length).toBeGreaterThan(0);
+  it('covers every dockermode sample in the folder', () => {
+    const logs = readdirSync(join(dir, 'log')).filter((f) => f.startsWith('dockermode'));
+    const outs = readdirSync(join(dir, 'out')).filter((f) => f.startsWith('dockermode'));
+    expect(logs.map((f) => f.replace(/\.log$/, '')).sort()).toEqual(Object.keys(samples).sort());
+    expect(outs.map((f) => f.replace(/\.out$/, '')).sort()).toEqual(Object.keys(samples).sort());
   });
 });
 
@@ -167,6 +234,67 @@ describe('container operator: every Fluent Bit kubernetes json-file sample', () 
       });
     }
   });
+  // kubernetes/out/<group>/<log name>[_stdout|_stderr].out: Fluent Bit's records after its kubernetes
+  // filter. What the container operator gives must match their `log` (without the final "\n"), `stream`
+  // and time. Not compared: the `kubernetes` metadata (from the API server, not the file), the time in
+  // annotations-parser (a parser named in a pod annotation re-reads it from the log text), and
+  // kairosdb-914055854-b63vq.out (it has no input log in the folder).
+  const outBase = join(ROOT, 'fluent-bit/tests/runtime/data/kubernetes/out');
+  const outs = readdirSync(outBase, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.out'));
+  const matchable = outs.filter((o) => o !== 'kairosdb-914055854-b63vq.out');
+  it(`matches the ${matchable.length} expected kubernetes/out records: log, stream, time`, () => {
+    expect(matchable.length).toBe(outs.length - 1);
+    for (const o of matchable) {
+      let name = o.replace(/\.out$/, '');
+      let stream: string | undefined;
+      if (!existsSync(join(base, `${name}.log`))) {
+        const m = /^(.*)_(stdout|stderr)$/.exec(name);
+        expect(m, o).not.toBeNull();
+        [name, stream] = [(m as RegExpExecArray)[1], (m as RegExpExecArray)[2]];
+      }
+      const lines = readFileSync(join(base, `${name}.log`), 'utf8')
+        .split('\n')
+        .filter(Boolean);
+      const log = newStanzaLog();
+      const out = runOperators(
+        [{ type: 'container', add_metadata_from_file_path: false }],
+        lines.map((body) => ({ body })),
+        log,
+      ).filter((e) => stream === undefined || e.attributes['log.iostream'] === stream);
+      expect(log.errors, o).toEqual([]);
+      const want = readFileSync(join(outBase, o), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as [number, { log?: string; stream: string }]);
+      expect(out.length, o).toBe(want.length);
+      want.forEach(([ts, rec], i) => {
+        if (rec.log !== undefined) expect(out[i].body, o).toBe(rec.log.replace(/\n$/, ''));
+        expect(out[i].attributes['log.iostream'], o).toBe(rec.stream);
+        // Fluent Bit's time is a double (seconds): within 1 µs of ours
+        if (!o.startsWith('annotations-parser'))
+          expect(Math.abs(Number(out[i].timestamp / 1000n) - ts * 1e6), o).toBeLessThanOrEqual(1);
+      });
+    }
+  });
+  it('json_parser after container gives the keys Fluent Bit merge_log adds (every merge-log-enabled sample)', () => {
+    for (const o of outs.filter((f) => f.startsWith('options/options_merge-log-enabled'))) {
+      const line = readFileSync(join(base, o.replace(/\.out$/, '.log')), 'utf8').trim();
+      const [rec] = readFileSync(join(outBase, o), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)[1] as Record<string, unknown>);
+      const { log: _l, stream: _s, kubernetes: _k, ...merged } = rec;
+      const [e] = runOperators(
+        [
+          { type: 'container', add_metadata_from_file_path: false },
+          { type: 'json_parser', on_error: 'send_quiet' },
+        ],
+        [{ body: line }],
+      );
+      const { 'log.iostream': _i, ...parsed } = e.attributes;
+      expect(parsed, o).toEqual(merged);
+    }
+  });
   it('json_parser after container merges a JSON log (Fluent Bit merge_log)', () => {
     const line = readFileSync(join(base, 'options/options_merge-log-enabled_json.log'), 'utf8').trim();
     const [e] = runOperators(
@@ -209,6 +337,53 @@ describe('container operator: behaviour', () => {
     expect(typeof e.body).toBe('string');
     expect((e.body as string).startsWith('a\\"b a')).toBe(true);
     expect(e.body as string).toBe(JSON.parse(`"${cut.slice(8).replace(/\\$/, '')}"`));
+  });
+  it('a malformed line between good CRI lines is reported and counted; the good lines still come out', () => {
+    const t = '2024-01-01T00:00:00.000000001Z';
+    const at = (body: string) => ({ body, attributes: { 'log.file.path': path } });
+    const lines = [
+      at(`${t} stdout F one`),
+      at(`${t} stdout P tw`),
+      at(`${t} stdout F o`),
+      at('2024-01-01 garbage without a stream'),
+      at(`${t} stderr F three`),
+      at(`${t} stdout P fo`),
+      at(`${t} stdout F ur`),
+    ];
+    for (const on_error of ['send', 'drop'] as const) {
+      const log = newStanzaLog();
+      const out = runOperators([{ type: 'container', id: 'crio', on_error }], lines, log);
+      const good = ['one', 'two', 'three', 'four'];
+      expect(out.map((e) => e.body)).toEqual(
+        on_error === 'send'
+          ? [...good.slice(0, 2), '2024-01-01 garbage without a stream', ...good.slice(2)]
+          : good,
+      );
+      expect(log.errors).toHaveLength(1);
+      expect(log.errors[0]).toMatch(/failed to detect a valid container log format/);
+      expect(log.counted).toEqual({ crio: 1 });
+      for (const e of out.filter((x) => x.body !== lines[3].body))
+        expect(e.resource['k8s.pod.name']).toBe('pod');
+    }
+  });
+  it('internal recombine: a run of P fragments is released at max_unmatched_batch_size (100), as in the collector', () => {
+    const t = '2024-01-01T00:00:00.000000001Z';
+    const lines = [
+      ...Array.from({ length: 150 }, () => ({ body: `${t} stdout P x` })),
+      { body: `${t} stdout F y` },
+    ];
+    const run = (recombine?: Record<string, unknown>) =>
+      runOperators(
+        [{ type: 'container', add_metadata_from_file_path: false, ...(recombine ? { recombine } : {}) }],
+        lines,
+      ).map((e) => e.body);
+    expect(run()).toEqual(['x'.repeat(100), `${'x'.repeat(50)}y`]);
+    expect(run({ max_unmatched_batch_size: 0 })).toEqual([`${'x'.repeat(150)}y`]);
+    expect(run({ max_unmatched_batch_size: 0, max_batch_size: 60 })).toEqual([
+      'x'.repeat(60),
+      'x'.repeat(60),
+      `${'x'.repeat(30)}y`,
+    ]);
   });
   it('a malformed CRI line is reported and sent on unchanged (on_error: send), or dropped', () => {
     const errors: string[] = [];

@@ -22,9 +22,11 @@ const schema = z
     max_log_size: byteSize().default(0),
     recombine: z
       .strictObject({
-        max_batch_size: z.number().int().min(1).default(1000),
+        max_batch_size: z.number().int().min(0).default(1000),
         max_unmatched_batch_size: z.number().int().min(0).default(100),
-        force_flush_period: duration().default(5000),
+        force_flush_period: duration()
+          .default(5000)
+          .refine((ms) => ms > 0, { message: 'container: recombine.force_flush_period must be positive' }),
       })
       .prefault({}),
     cache: z.strictObject({ size: z.number().int().min(1).default(128) }).optional(),
@@ -109,6 +111,7 @@ export function lenientDocker(raw: string): { log: string; stream?: string; time
 interface Group {
   first: Entry;
   parts: string[];
+  /** UTF-8 bytes of the joined text. */
   size: number;
   since: number;
 }
@@ -120,6 +123,7 @@ class ContainerParser extends ParserOperator {
   private readonly addMeta: boolean;
   private readonly maxLogSize: number;
   private readonly maxBatch: number;
+  private readonly maxUnmatched: number;
   private readonly flushMs: number;
   private readonly toAttrs: boolean;
   private readonly groups = new Map<string, Group>();
@@ -132,6 +136,7 @@ class ContainerParser extends ParserOperator {
     this.addMeta = cfg.add_metadata;
     this.maxLogSize = cfg.max_log_size;
     this.maxBatch = cfg.recombine.max_batch_size;
+    this.maxUnmatched = cfg.recombine.max_unmatched_batch_size;
     this.flushMs = cfg.recombine.force_flush_period;
     this.toAttrs = cfg.parse_to === 'attributes';
     this.cacheSize = Math.max(cfg.cache?.size ?? 128, 1024);
@@ -236,16 +241,26 @@ class ContainerParser extends ParserOperator {
     // partial groups are per file, stream and format (Docker and CRI fragments never mix)
     const key =
       path === undefined ? `${stream}${docker ? 'd' : 'c'}` : `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
-    const g = this.groups.get(key);
+    let g = this.groups.get(key);
     if (partial) {
+      // as the collector's internal recombine (is_last_entry: logtag == 'F'): fragments before
+      // the final one are "unmatched", so a run of them is released at max_unmatched_batch_size
+      // (default 100) or max_batch_size entries, or once it exceeds max_log_size bytes
+      const bytes = Buffer.byteLength(log);
       if (!g) {
         e.body = undefined;
-        this.groups.set(key, { first: e, parts: [log], size: log.length, since: Date.now() });
-        return undefined;
+        g = { first: e, parts: [log], size: bytes, since: Date.now() };
+        this.groups.set(key, g);
+      } else {
+        g.parts.push(log);
+        g.size += bytes;
       }
-      g.parts.push(log);
-      g.size += log.length;
-      if ((this.maxLogSize > 0 && g.size >= this.maxLogSize) || g.parts.length >= this.maxBatch) {
+      const n = g.parts.length;
+      if (
+        (this.maxLogSize > 0 && g.size > this.maxLogSize) ||
+        (this.maxBatch > 0 && n >= this.maxBatch) ||
+        (this.maxUnmatched > 0 && n >= this.maxUnmatched)
+      ) {
         this.groups.delete(key);
         return this.finish(g);
       }

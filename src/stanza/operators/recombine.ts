@@ -1,8 +1,11 @@
 // recombine: joins consecutive entries of one source (source_identifier)
 // into one: a new entry starts where is_first_entry is true, or ends where
 // is_last_entry is true. The combined entry keeps the other fields of the
-// oldest (default) or newest entry. Held entries are released after
-// force_flush_period, at max_batch_size / max_log_size, and at shutdown.
+// oldest (default) or newest entry. As in the collector, a batch is released
+// force_flush_period after its first entry arrived, once it holds
+// max_batch_size entries (0 = no limit), max_unmatched_batch_size entries none
+// of which matched the expression (0 = no limit), or more than max_log_size
+// bytes of combined text (separators included; 0 = no limit), and at shutdown.
 import { z } from 'zod';
 import { byteSize, duration } from '../../config/schema-types.js';
 import type { Entry } from '../entry.js';
@@ -18,12 +21,14 @@ const schema = z
     is_first_entry: z.string().optional(),
     is_last_entry: z.string().optional(),
     combine_with: z.string().default('\n'),
-    max_batch_size: z.number().int().min(1).default(1000),
+    max_batch_size: z.number().int().min(0).default(1000),
     max_unmatched_batch_size: z.number().int().min(0).default(100),
     max_log_size: byteSize().default(0),
     max_sources: z.number().int().min(1).default(1000),
     source_identifier: z.string().default('attributes["log.file.path"]'),
-    force_flush_period: duration().default(5000),
+    force_flush_period: duration()
+      .default(5000)
+      .refine((ms) => ms > 0, { message: 'recombine: force_flush_period must be positive' }),
     overwrite_with: z.enum(['oldest', 'newest']).default('oldest'),
   })
   .refine((c) => (c.is_first_entry === undefined) !== (c.is_last_entry === undefined), {
@@ -33,8 +38,14 @@ type Cfg = BaseConfig & z.output<typeof schema>;
 
 interface Batch {
   entries: Entry[];
-  size: number;
+  /** The combined text so far: combine_with goes between values only once the text is non-empty, as in the collector. */
+  text: string;
+  /** Its UTF-8 size. */
+  bytes: number;
+  /** When the first entry arrived (force_flush_period counts from here). */
   since: number;
+  /** Some entry matched is_first_entry / is_last_entry. */
+  matched: boolean;
 }
 
 class Recombine extends Operator {
@@ -43,6 +54,7 @@ class Recombine extends Operator {
   private readonly field: Field;
   private readonly source: Field;
   private readonly batches = new Map<string, Batch>();
+  private readonly sepBytes: number;
 
   constructor(
     private readonly cfg: Cfg,
@@ -53,6 +65,7 @@ class Recombine extends Operator {
     if (cfg.is_last_entry) this.last = compileExpr(cfg.is_last_entry);
     this.field = parseField(cfg.combine_field);
     this.source = parseField(cfg.source_identifier);
+    this.sepBytes = Buffer.byteLength(cfg.combine_with);
   }
 
   override process(e: Entry): void {
@@ -60,39 +73,46 @@ class Recombine extends Operator {
       this.emit(e);
       return;
     }
-    const src = String(getField(e, this.source) ?? 'DefaultSourceIdentifier');
+    const sv = getField(e, this.source);
+    const src = sv === undefined || sv === null || sv === '' ? 'DefaultSourceIdentifier' : String(sv);
+    const matches = this.first ? this.first(e) : this.last?.(e) === true;
     let b = this.batches.get(src);
-    if (this.first) {
-      if (this.first(e) && b) {
-        this.release(src, b);
-        b = undefined;
-      }
+    if (this.first && matches && b) {
+      this.release(src, b);
+      b = undefined;
     }
+    const now = Date.now();
     if (!b) {
-      if (this.batches.size >= this.cfg.max_sources) this.flush(Date.now(), true);
-      b = { entries: [], size: 0, since: Date.now() };
+      if (this.batches.size >= this.cfg.max_sources) this.flush(now, true);
+      b = { entries: [], text: '', bytes: 0, since: now, matched: false };
       this.batches.set(src, b);
     }
-    b.entries.push(e);
+    if (matches) b.matched = true;
     const v = getField(e, this.field);
-    b.size += typeof v === 'string' ? v.length : 0;
-    b.since = Date.now();
+    if (v !== undefined) {
+      const t = typeof v === 'string' ? v : JSON.stringify(v);
+      if (b.text.length > 0) {
+        b.text += this.cfg.combine_with;
+        b.bytes += this.sepBytes;
+      }
+      b.text += t;
+      b.bytes += Buffer.byteLength(t);
+    }
+    b.entries.push(e);
+    const c = this.cfg;
+    const n = b.entries.length;
     const full =
-      b.entries.length >= this.cfg.max_batch_size ||
-      (this.cfg.max_log_size > 0 && b.size >= this.cfg.max_log_size);
-    if (this.last?.(e) || full) this.release(src, b);
+      (c.max_log_size > 0 && b.bytes > c.max_log_size) ||
+      (c.max_batch_size > 0 && n >= c.max_batch_size) ||
+      (!b.matched && c.max_unmatched_batch_size > 0 && n >= c.max_unmatched_batch_size);
+    if ((this.last && matches) || full) this.release(src, b);
   }
 
   private release(src: string, b: Batch): void {
     this.batches.delete(src);
     const es = b.entries;
     const base = this.cfg.overwrite_with === 'oldest' ? es[0] : es[es.length - 1];
-    const parts: string[] = [];
-    for (const x of es) {
-      const v = getField(x, this.field);
-      if (v !== undefined) parts.push(typeof v === 'string' ? v : JSON.stringify(v));
-    }
-    setField(base, this.field, parts.join(this.cfg.combine_with));
+    setField(base, this.field, b.text);
     base.offset = es[0].offset;
     this.emit(base);
   }
