@@ -21,7 +21,7 @@ function docsOf(file: string): Doc[] {
 }
 
 const kustomization = parse(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')) as Doc;
-const generator = (kustomization.configMapGenerator as Doc[]).find((g) => g.name === 'tsunagi-agent');
+const generator = (kustomization.configMapGenerator as Doc[]).find((g) => g.name === 'tsunagi-agent') as Doc;
 const resources = (kustomization.resources as string[]).flatMap(docsOf);
 const find = (kind: string) => {
   const d = resources.find((r) => r.kind === kind);
@@ -66,7 +66,7 @@ describe('config/kubernetes (kubectl apply -k)', () => {
   });
 
   it('ships config/agent.yaml unchanged (the ConfigMap is generated from a copy)', () => {
-    const entry = (generator?.files as string[]).find((f) => generatorKey(f) === 'agent.yaml') as string;
+    const entry = (generator.files as string[]).find((f) => generatorKey(f) === 'agent.yaml') as string;
     const copy = readFileSync(join(DIR, generatorFile(entry)), 'utf8');
     expect(
       copy === readFileSync(SOURCE_CONFIG, 'utf8'),
