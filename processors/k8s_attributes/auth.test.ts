@@ -54,18 +54,22 @@ users:
       undefined,
     ]);
     expect(() => fromKubeConfig(path, 'nope')).toThrow(/context "nope" not found/);
-    expect(apiTarget('kubeConfig', 'dev', { KUBECONFIG: path }).baseUrl).toBe('https://10.0.0.1:6443');
+    expect(apiTarget('kubeConfig', 'dev', { env: { KUBECONFIG: path } }).baseUrl).toBe(
+      'https://10.0.0.1:6443',
+    );
   });
 
   it('builds the in-cluster address from the service environment, and says so when it is missing', () => {
     expect(
-      apiTarget('none', undefined, { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }),
+      apiTarget('none', undefined, {
+        env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      }),
     ).toEqual({
       baseUrl: 'https://10.96.0.1:443',
     });
-    expect(apiTarget('none', undefined, { KUBERNETES_SERVICE_HOST: 'fd00::1' }).baseUrl).toBe(
+    expect(apiTarget('none', undefined, { env: { KUBERNETES_SERVICE_HOST: 'fd00::1' } }).baseUrl).toBe(
       'https://[fd00::1]:443',
     );
-    expect(() => apiTarget('none', undefined, {})).toThrow(/KUBERNETES_SERVICE_HOST is not set/);
+    expect(() => apiTarget('none', undefined, { env: {} })).toThrow(/KUBERNETES_SERVICE_HOST is not set/);
   });
 });
