@@ -133,15 +133,15 @@ export class KubeClient {
   }
 }
 
-/** Newline-delimited JSON WatchEvents; UTF-8 split across chunks is decoded whole. */
+/** Newline-delimited JSON WatchEvents; a UTF-8 character split across chunks is decoded whole. */
 async function readEvents<T>(
-  body: AsyncIterable<Buffer> & { setEncoding(e: BufferEncoding): unknown },
+  body: AsyncIterable<Uint8Array>,
   onEvent: (e: WatchEvent<T>) => void,
 ): Promise<void> {
-  body.setEncoding('utf8');
+  const decoder = new TextDecoder('utf-8');
   let buf = '';
-  for await (const chunk of body as AsyncIterable<string>) {
-    buf += chunk;
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
     let nl = buf.indexOf('\n');
     while (nl >= 0) {
       const line = buf.slice(0, nl).trim();
@@ -150,5 +150,6 @@ async function readEvents<T>(
       nl = buf.indexOf('\n');
     }
   }
+  buf += decoder.decode();
   if (buf.trim()) onEvent(JSON.parse(buf) as WatchEvent<T>);
 }
