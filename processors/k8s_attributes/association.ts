@@ -24,9 +24,14 @@ export function rulesOf(c: K8sAttributesConfig): Rule[] {
   return c.pod_association.length > 0 ? c.pod_association.map((r) => r.sources) : DEFAULT_RULES;
 }
 
-/** The value a pod has for one source, if this implementation knows it. */
+/**
+ * The value a pod has for one source, if this implementation knows it. A
+ * host-network pod has its node's IP, shared with every other such pod and
+ * the node itself, so (as in the collector) it is not indexed by IP.
+ */
 function podValue(pod: Pod, s: Source): string | undefined {
-  if (s.from === 'connection') return pod.status?.podIP;
+  const ip = pod.spec?.hostNetwork ? undefined : pod.status?.podIP;
+  if (s.from === 'connection') return ip;
   switch (s.name) {
     case 'k8s.pod.uid':
       return pod.metadata.uid;
@@ -37,7 +42,7 @@ function podValue(pod: Pod, s: Source): string | undefined {
     case 'k8s.pod.ip':
     case 'ip':
     case 'host.name':
-      return pod.status?.podIP;
+      return ip;
     default:
       return undefined;
   }

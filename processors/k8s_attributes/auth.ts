@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ApiTarget } from './client.js';
 
+/** Where the kubelet mounts the service account's token, CA and namespace. */
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface AuthOptions {
+  env?: NodeJS.ProcessEnv;
+  /** serviceAccount: the directory holding `token` and `ca.crt` (default SA_DIR). */
+  serviceAccountDir?: string;
+}
 
 function inClusterUrl(env: NodeJS.ProcessEnv): string {
   const host = env.KUBERNETES_SERVICE_HOST;
@@ -23,17 +30,20 @@ function inClusterUrl(env: NodeJS.ProcessEnv): string {
 export function apiTarget(
   authType: 'none' | 'serviceAccount' | 'kubeConfig' | 'tls',
   context: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  { env = process.env, serviceAccountDir = SA_DIR }: AuthOptions = {},
 ): ApiTarget {
   switch (authType) {
     case 'none':
       return { baseUrl: inClusterUrl(env) };
     case 'serviceAccount': {
-      const ca = readFileSync(join(SA_DIR, 'ca.crt'), 'utf8');
+      const ca = readFileSync(join(serviceAccountDir, 'ca.crt'), 'utf8');
+      const tokenFile = join(serviceAccountDir, 'token');
       return {
         baseUrl: inClusterUrl(env),
         ca,
-        authorization: () => `Bearer ${readFileSync(join(SA_DIR, 'token'), 'utf8').trim()}`,
+        // read per request: the kubelet rotates the projected token (atomically
+        // swapping the ..data symlink), and an expired token gets 401
+        authorization: () => `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`,
       };
     }
     case 'kubeConfig':

@@ -1,5 +1,11 @@
 // A minimal Kubernetes API client: GET a list, and stream a watch
 // (newline-delimited WatchEvents). Auth and TLS come from auth.ts.
+//
+// A watch is quiet for as long as nothing changes, so it has no body (idle)
+// timeout; instead, as client-go does, it asks the server to end it after
+// timeoutSeconds, and the caller watches again from the last resourceVersion.
+// In case the server never ends it (a dead connection TCP keepalive did not
+// catch), the client gives up WATCH_GRACE_MS after that.
 import { Agent, type Dispatcher, request } from 'undici';
 
 export interface ApiTarget {
@@ -27,11 +33,24 @@ export interface WatchEvent<T> {
   object: T;
 }
 
+export interface KubeClientOptions {
+  /** Header and body (idle) timeout of list requests; undici's default is 300 s. */
+  requestTimeoutMs?: number;
+}
+
+/** How long past its timeoutSeconds a watch may stay open before the client ends it. */
+export const WATCH_GRACE_MS = 30_000;
+
 export class KubeClient {
   private readonly dispatcher: Dispatcher;
 
-  constructor(private readonly target: ApiTarget) {
+  constructor(
+    private readonly target: ApiTarget,
+    options: KubeClientOptions = {},
+  ) {
     this.dispatcher = new Agent({
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
       connect: {
         ca: target.ca,
         cert: target.cert,
@@ -71,37 +90,66 @@ export class KubeClient {
     return (await res.body.json()) as T;
   }
 
-  /** Streams watch events until the server ends the stream or `signal` aborts. */
+  /**
+   * Streams watch events until the server ends the stream (after
+   * `timeoutSeconds`, normally) or `signal` aborts. Throws if the stream
+   * outlives timeoutSeconds by WATCH_GRACE_MS.
+   */
   async watch<T>(
     path: string,
     query: Record<string, string | undefined>,
     onEvent: (e: WatchEvent<T>) => void,
     signal: AbortSignal,
+    timeoutSeconds: number,
   ): Promise<void> {
-    const res = await request(this.url(path, { ...query, watch: 'true', allowWatchBookmarks: 'true' }), {
-      dispatcher: this.dispatcher,
-      headers: this.headers(),
-      signal,
-    });
-    if (res.statusCode !== 200) {
-      const text = await res.body.text();
-      throw new ApiError(`watch ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
-    }
-    let buf = '';
-    for await (const chunk of res.body) {
-      buf += chunk.toString();
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
-        nl = buf.indexOf('\n');
+    const deadline = AbortSignal.timeout(timeoutSeconds * 1000 + WATCH_GRACE_MS);
+    const both = AbortSignal.any([signal, deadline]);
+    try {
+      const res = await request(
+        this.url(path, {
+          ...query,
+          watch: 'true',
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(timeoutSeconds),
+        }),
+        { dispatcher: this.dispatcher, headers: this.headers(), signal: both, bodyTimeout: 0 },
+      );
+      if (res.statusCode !== 200) {
+        const text = await res.body.text();
+        throw new ApiError(`watch ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
       }
+      await readEvents(res.body, onEvent);
+    } catch (err) {
+      if (deadline.aborted && !signal.aborted)
+        throw new Error(
+          `watch ${path}: still open ${WATCH_GRACE_MS / 1000} s after its timeoutSeconds=${timeoutSeconds}`,
+        );
+      throw err;
     }
-    if (buf.trim()) onEvent(JSON.parse(buf) as WatchEvent<T>);
   }
 
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** Newline-delimited JSON WatchEvents; a UTF-8 character split across chunks is decoded whole. */
+async function readEvents<T>(
+  body: AsyncIterable<Uint8Array>,
+  onEvent: (e: WatchEvent<T>) => void,
+): Promise<void> {
+  const decoder = new TextDecoder('utf-8');
+  let buf = '';
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+      nl = buf.indexOf('\n');
+    }
+  }
+  buf += decoder.decode();
+  if (buf.trim()) onEvent(JSON.parse(buf) as WatchEvent<T>);
 }

@@ -1,9 +1,9 @@
 import type { ProcessorFactory } from '../../src/component/component.js';
-import { apiTarget } from './auth.js';
+import { type AuthOptions, apiTarget } from './auth.js';
 import type { ApiTarget } from './client.js';
 import { configSchema, type K8sAttributesConfig } from './config.js';
 import { SUPPORTED_METADATA } from './extract.js';
-import { K8sAttributesProcessor, PodWatcher } from './processor.js';
+import { K8sAttributesProcessor, PodWatcher, type PodWatcherOptions } from './processor.js';
 
 const watchers = new Map<string, PodWatcher>();
 
@@ -20,15 +20,25 @@ export function checkSupported(c: K8sAttributesConfig): void {
   if (c.auth_type === 'tls') throw new Error('k8s_attributes: auth_type "tls" is not supported yet');
 }
 
-/** Builds the processor; `target` overrides where the API server is (tests, tools). */
+/**
+ * Builds the processor; `target` overrides where the API server is (tests,
+ * tools), `options.auth` where auth_type looks (environment, service account
+ * directory).
+ */
 export function createWith(
   target: (() => ApiTarget) | undefined,
+  options: PodWatcherOptions & { auth?: AuthOptions } = {},
 ): ProcessorFactory<K8sAttributesConfig>['create'] {
   return (settings, config, _signal, next) => {
     checkSupported(config);
     let w = watchers.get(settings.id);
     if (!w) {
-      w = new PodWatcher(config, settings, target ?? (() => apiTarget(config.auth_type, config.context)));
+      w = new PodWatcher(
+        config,
+        settings,
+        target ?? (() => apiTarget(config.auth_type, config.context, options.auth)),
+        options,
+      );
       watchers.set(settings.id, w);
     }
     const shared = w;

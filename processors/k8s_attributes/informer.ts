@@ -1,7 +1,8 @@
 // List + watch of one resource kind with a local cache (client-go's informer
 // in small): list, remember resourceVersion, watch from it; on stream end
-// watch again from the last version; on 410 Gone (HTTP or ERROR event) list
-// again and reconcile.
+// (the server ends each watch after the timeoutSeconds we ask for, 5–10 min
+// at random like client-go's reflector) watch again from the last version;
+// on 410 Gone (HTTP or ERROR event) list again and reconcile.
 import type { Logger } from '../../src/telemetry/logger.js';
 import { ApiError, type KubeClient, type WatchEvent } from './client.js';
 import type { KObject } from './types.js';
@@ -12,6 +13,15 @@ export interface InformerHandlers<T> {
 }
 
 class Gone extends Error {}
+
+export interface InformerOptions {
+  /** Wait before retrying a failed list or watch (default 1 s). */
+  retryMs?: number;
+  /** timeoutSeconds of each watch request (default: 300–600 at random, as client-go). */
+  watchTimeoutSeconds?: () => number;
+}
+
+const randomWatchTimeout = () => Math.floor(300 * (1 + Math.random()));
 
 export class Informer<T extends KObject> {
   readonly items = new Map<string, T>();
@@ -25,6 +35,10 @@ export class Informer<T extends KObject> {
   });
   /** Lists performed (first one and re-lists after 410). */
   lists = 0;
+  /** Watch requests made. */
+  watches = 0;
+  private readonly retryMs: number;
+  private readonly watchTimeoutSeconds: () => number;
 
   constructor(
     private readonly client: KubeClient,
@@ -32,8 +46,11 @@ export class Informer<T extends KObject> {
     private readonly query: Record<string, string | undefined>,
     private readonly handlers: InformerHandlers<T>,
     private readonly logger: Logger,
-    private readonly retryMs = 1000,
-  ) {}
+    options: InformerOptions = {},
+  ) {
+    this.retryMs = options.retryMs ?? 1000;
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? randomWatchTimeout;
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -49,12 +66,16 @@ export class Informer<T extends KObject> {
     while (!signal.aborted) {
       try {
         if (this.rv === undefined) await this.list(signal);
+        this.watches++;
         await this.client.watch<T>(
           this.path,
           { ...this.query, resourceVersion: this.rv },
           (e) => this.onEvent(e),
           signal,
+          this.watchTimeoutSeconds(),
         );
+        // the server ended the watch (its timeoutSeconds): resume from this.rv
+        this.logger.debug({ path: this.path, resourceVersion: this.rv }, 'kubernetes watch ended; resuming');
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof Gone || (err instanceof ApiError && err.status === 410)) {

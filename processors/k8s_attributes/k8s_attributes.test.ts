@@ -1,18 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { KubeClient } from './client.js';
 import { configSchema } from './config.js';
 import { cronJobFromJob, deploymentFromReplicaSet } from './extract.js';
 import { checkSupported, createWith, factory } from './factory.js';
+import { Informer } from './informer.js';
+import { ApiServerStandin, fixture, fixtureLines, type Recorded } from './testdata/apiserver-standin.js';
 import type { Pod } from './types.js';
 
-const fixture = parse(
+const collectorConfigs = parse(
   readFileSync(
     new URL('../../../shared/conformance/collector-configs/k8sattributesprocessor.yaml', import.meta.url),
     'utf8',
@@ -21,7 +22,7 @@ const fixture = parse(
 
 describe('k8s_attributes config', () => {
   it('accepts the valid fixture entries and rejects the bad ones', () => {
-    for (const [id, cfg] of Object.entries(fixture)) {
+    for (const [id, cfg] of Object.entries(collectorConfigs)) {
       const r = configSchema.safeParse(cfg ?? {});
       const bad = /\/(bad_|too_many)/.test(id);
       expect(r.success, `${id}: ${r.success ? 'accepted' : r.error.message}`).toBe(!bad);
@@ -40,9 +41,9 @@ describe('k8s_attributes config', () => {
     ]);
     expect(c.auth_type).toBe('serviceAccount');
     expect(() => checkSupported(c)).not.toThrow();
-    expect(() => checkSupported(configSchema.parse(fixture['k8s_attributes/all_metadata_fields']))).toThrow(
-      /not supported yet: .*k8s.cluster.uid/,
-    );
+    expect(() =>
+      checkSupported(configSchema.parse(collectorConfigs['k8s_attributes/all_metadata_fields'])),
+    ).toThrow(/not supported yet: .*k8s.cluster.uid/);
     expect(factory.deprecatedTypes).toEqual(['k8sattributes']);
   });
 
@@ -53,100 +54,12 @@ describe('k8s_attributes config', () => {
   });
 });
 
-// ---- stand-in API server ----
+// ---- against a stand-in API server serving recorded responses (testdata/) ----
 
-function pod(name: string, uid: string, ip: string, extra: Partial<Pod['metadata']> = {}): Pod {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      uid,
-      resourceVersion: '1',
-      creationTimestamp: '2026-11-01T10:00:00Z',
-      labels: { app: name.split('-')[0], 'pod-template-hash': '5d4f8c7b9' },
-      annotations: { 'annotation-one': 'a1-value' },
-      ownerReferences: [
-        { kind: 'ReplicaSet', name: `${name.split('-')[0]}-5d4f8c7b9`, uid: 'rs-uid', controller: true },
-      ],
-      ...extra,
-    },
-    spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'ghcr.io/acme/checkout:1.4.2' }] },
-    status: {
-      podIP: ip,
-      containerStatuses: [{ name: 'app', containerID: 'containerd://abc123', restartCount: 0 }],
-    },
-  };
-}
-
-class FakeApi {
-  server: Server;
-  pods: Pod[] = [pod('checkout-5d4f8c7b9-x1', 'uid-1', '10.0.0.11')];
-  listRv = '100';
-  requests: URL[] = [];
-  watches: ServerResponse[] = [];
-
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://x');
-    this.requests.push(url);
-    if (url.pathname === '/api/v1/namespaces' && url.searchParams.get('watch') !== 'true') {
-      res.end(
-        JSON.stringify({
-          kind: 'NamespaceList',
-          metadata: { resourceVersion: '5' },
-          items: [{ metadata: { name: 'shop', uid: 'ns-uid', labels: { team: 'payments' } } }],
-        }),
-      );
-      return;
-    }
-    if (url.pathname === '/api/v1/namespaces') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return; // namespace watch: stays open, no events
-    }
-    if (url.pathname !== '/api/v1/pods') {
-      res.writeHead(404).end();
-      return;
-    }
-    if (url.searchParams.get('watch') === 'true') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.flushHeaders();
-      this.watches.push(res);
-      return;
-    }
-    res.setHeader('content-type', 'application/json');
-    res.end(
-      JSON.stringify({
-        kind: 'PodList',
-        apiVersion: 'v1',
-        metadata: { resourceVersion: this.listRv },
-        items: this.pods,
-      }),
-    );
-  }
-
-  event(type: string, object: unknown) {
-    this.watches.at(-1)?.write(`${JSON.stringify({ type, object })}\n`);
-  }
-
-  async close() {
-    for (const w of this.watches) w.end();
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
-  }
-}
-
-async function until(cond: () => boolean, ms = 3000) {
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 3000) {
   const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`not in time: ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -160,47 +73,76 @@ function logsWith(attrs: Record<string, string>): LogsData {
 const resAttrs = (d: LogsData) =>
   Object.fromEntries(d.resourceLogs[0].resource.attributes.map((kv) => [kv.key, fromAnyValue(kv.value)]));
 
-describe('k8s_attributes against a stand-in API server', () => {
-  const api = new FakeApi();
-  let base = '';
+/** Settings whose logger records warnings. */
+function warnRecordingSettings(id: string) {
+  const settings = testSettings(id, 'processor');
+  const warns: string[] = [];
+  settings.logger = Object.assign(Object.create(settings.logger), {
+    warn: (o: { err?: string }, msg?: string) => warns.push(`${msg}: ${o.err}`),
+  });
+  return { settings, warns };
+}
+
+const podsList = fixture('pods-list.json');
+const byName = (list: { items: Pod[] }, name: string) =>
+  list.items.find((p) => p.metadata.name === name) as Pod;
+const CHECKOUT = byName(podsList, 'checkout-7d9c6b5f4-x8k2p');
+const EXPORTER = byName(podsList, 'node-exporter-9xk2m');
+const REPORT = byName(podsList, 'nightly-report-29389440-5bq7w');
+const OTHER_NODE = byName(podsList, 'checkout-7d9c6b5f4-m2vqz');
+const watchEvents = fixtureLines('pods-watch.ndjson');
+const CART_UID = JSON.parse(watchEvents[0]).object.metadata.uid as string;
+const containerId = (p: Pod) => p.status?.containerStatuses?.[0].containerID?.split('://')[1];
+
+describe('k8s_attributes against recorded kube-apiserver responses', () => {
+  const api = new ApiServerStandin();
   const next = new CollectingConsumer<'logs'>();
+  const { settings, warns } = warnRecordingSettings('k8s_attributes/recorded');
   let proc: ReturnType<ReturnType<typeof createWith>>;
+  const enrich = async (attrs: Record<string, string>, clientAddress?: string) => {
+    await proc.consume(logsWith(attrs), clientAddress ? { clientAddress } : undefined);
+    return resAttrs(next.received.at(-1) as LogsData);
+  };
 
   beforeAll(async () => {
-    base = await api.listen();
-    process.env.TSUNAGI_TEST_NODE = 'node-1';
+    const port = await api.listen();
     const config = configSchema.parse({
       auth_type: 'none',
       wait_for_metadata: true,
       pod_delete_grace_period: '0s',
-      filter: { node_from_env_var: 'TSUNAGI_TEST_NODE', labels: [{ key: 'app', op: 'exists' }] },
+      filter: { node_from_env_var: 'K8S_NODE_NAME' },
       extract: {
         metadata: [
           'k8s.namespace.name',
           'k8s.pod.name',
           'k8s.pod.uid',
           'k8s.pod.start_time',
-          'k8s.deployment.name',
-          'k8s.node.name',
           'k8s.pod.ip',
+          'k8s.deployment.name',
+          'k8s.replicaset.name',
+          'k8s.replicaset.uid',
+          'k8s.daemonset.name',
+          'k8s.job.name',
+          'k8s.cronjob.name',
+          'k8s.node.name',
           'container.image.name',
           'container.image.tag',
           'container.id',
         ],
         labels: [
-          { tag_name: 'l1', key: 'app', from: 'pod' },
+          { tag_name: 'app', key: 'app.kubernetes.io/name' },
+          { key_regex: 'app\\.kubernetes\\.io/ver.*' },
           { tag_name: 'team', key: 'team', from: 'namespace' },
         ],
-        annotations: [{ tag_name: 'a1', key: 'annotation-one' }],
+        annotations: [{ tag_name: 'owner', key: 'team.example.com/owner' }],
+        otel_annotations: true,
       },
     });
-    proc = createWith(() => ({ baseUrl: base }))(
-      testSettings('k8s_attributes', 'processor'),
-      config,
-      'logs',
-      next,
-    );
+    proc = createWith(() => ({ baseUrl: `http://127.0.0.1:${port}` }), {
+      env: { K8S_NODE_NAME: 'worker-1' },
+    })(settings, config, 'logs', next);
     await proc.start(emptyHost);
+    await until(() => api.podWatches === 1, 'pod watch open');
   });
 
   afterAll(async () => {
@@ -208,105 +150,156 @@ describe('k8s_attributes against a stand-in API server', () => {
     await api.close();
   });
 
-  it('lists pods with the node field selector and label selector, then watches from the list version', async () => {
-    const list = api.requests.find((u) => u.pathname === '/api/v1/pods' && !u.searchParams.has('watch'));
-    expect(list?.searchParams.get('fieldSelector')).toBe('spec.nodeName=node-1');
-    expect(list?.searchParams.get('labelSelector')).toBe('app');
-    await until(() => api.watches.length >= 1);
-    const watch = api.requests.find(
-      (u) => u.pathname === '/api/v1/pods' && u.searchParams.get('watch') === 'true',
-    );
-    expect(watch?.searchParams.get('resourceVersion')).toBe('100');
+  it('lists and watches only its node (fieldSelector spec.nodeName), watching from the list version', () => {
+    const [list] = api.calls('/api/v1/pods', false);
+    expect(list.url.searchParams.get('fieldSelector')).toBe('spec.nodeName=worker-1');
+    const [watch] = api.calls('/api/v1/pods', true);
+    expect(watch.url.searchParams.get('fieldSelector')).toBe('spec.nodeName=worker-1');
+    expect(watch.url.searchParams.get('resourceVersion')).toBe(podsList.metadata.resourceVersion);
+    expect(watch.url.searchParams.get('allowWatchBookmarks')).toBe('true');
+    const timeout = Number(watch.url.searchParams.get('timeoutSeconds'));
+    expect(timeout).toBeGreaterThanOrEqual(300);
+    expect(timeout).toBeLessThan(600);
   });
 
-  it('enriches by pod uid, by name + namespace, and by connection IP, never overwriting', async () => {
-    await proc.consume(logsWith({ 'k8s.pod.uid': 'uid-1', 'k8s.container.name': 'app' }));
-    expect(resAttrs(next.received.at(-1)!)).toEqual({
-      'k8s.pod.uid': 'uid-1',
-      'k8s.container.name': 'app',
+  it('enriches a Deployment pod: metadata, deployment from the ReplicaSet, labels, annotations, container', async () => {
+    expect(await enrich({ 'k8s.pod.uid': CHECKOUT.metadata.uid, 'k8s.container.name': 'checkout' })).toEqual({
+      'k8s.pod.uid': '3f9a1c2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+      'k8s.container.name': 'checkout',
       'k8s.namespace.name': 'shop',
-      'k8s.pod.name': 'checkout-5d4f8c7b9-x1',
-      'k8s.pod.start_time': '2026-11-01T10:00:00Z',
-      'k8s.pod.ip': '10.0.0.11',
-      'k8s.node.name': 'node-1',
+      'k8s.pod.name': 'checkout-7d9c6b5f4-x8k2p',
+      'k8s.pod.start_time': '2026-11-20T08:14:12Z',
+      'k8s.pod.ip': '10.244.1.23',
+      'k8s.node.name': 'worker-1',
+      'k8s.replicaset.name': 'checkout-7d9c6b5f4',
+      'k8s.replicaset.uid': 'b1e2c3d4-0a9b-4c8d-8e7f-6a5b4c3d2e1f',
       'k8s.deployment.name': 'checkout',
-      l1: 'checkout',
-      a1: 'a1-value',
-      team: 'payments',
+      app: 'checkout',
+      'k8s.pod.labels.app.kubernetes.io/version': '1.4.2',
+      team: 'payments', // namespace label
+      owner: 'payments — Zürich',
+      'service.namespace': 'shop', // resource.opentelemetry.io/service.namespace
       'container.image.name': 'ghcr.io/acme/checkout',
       'container.image.tag': '1.4.2',
-      'container.id': 'abc123',
+      'container.id': containerId(CHECKOUT),
     });
-    await proc.consume(
-      logsWith({ 'k8s.pod.name': 'checkout-5d4f8c7b9-x1', 'k8s.namespace.name': 'shop', l1: 'mine' }),
-    );
-    expect(resAttrs(next.received.at(-1)!)).toMatchObject({ 'k8s.pod.uid': 'uid-1', l1: 'mine' });
-    await proc.consume(logsWith({}), { clientAddress: '10.0.0.11:43210' });
-    expect(resAttrs(next.received.at(-1)!)).toMatchObject({ 'k8s.pod.uid': 'uid-1' });
-    await proc.consume(logsWith({ 'k8s.pod.uid': 'unknown' }));
-    expect(resAttrs(next.received.at(-1)!)).toEqual({ 'k8s.pod.uid': 'unknown' });
+    expect(containerId(CHECKOUT)).toMatch(/^[0-9a-f]{64}$/);
+    // by name + namespace and by connection IP; what the data has is kept
+    expect(
+      await enrich({ 'k8s.pod.name': 'checkout-7d9c6b5f4-x8k2p', 'k8s.namespace.name': 'shop', app: 'mine' }),
+    ).toMatchObject({ 'k8s.pod.uid': CHECKOUT.metadata.uid, app: 'mine' });
+    expect(await enrich({}, '10.244.1.23:43210')).toMatchObject({ 'k8s.pod.uid': CHECKOUT.metadata.uid });
   });
 
-  it('applies watch events: ADDED, MODIFIED, DELETED', async () => {
-    await until(() => api.watches.length >= 1);
-    api.event('ADDED', {
-      ...pod('cart-6b8d9f7c5-z9', 'uid-2', '10.0.0.12'),
-      metadata: { ...pod('cart-6b8d9f7c5-z9', 'uid-2', '10.0.0.12').metadata, resourceVersion: '101' },
+  it('enriches DaemonSet and CronJob pods; a host-network pod is not matched by its (node) IP', async () => {
+    const ds = await enrich({ 'k8s.pod.uid': EXPORTER.metadata.uid });
+    expect(ds).toMatchObject({ 'k8s.daemonset.name': 'node-exporter', 'k8s.namespace.name': 'monitoring' });
+    expect(ds).not.toHaveProperty('k8s.deployment.name');
+    expect(ds).not.toHaveProperty('team');
+    expect(await enrich({}, '172.18.0.3:9100')).toEqual({});
+    expect(await enrich({ 'k8s.pod.uid': REPORT.metadata.uid })).toMatchObject({
+      'k8s.job.name': 'nightly-report-29389440',
+      'k8s.cronjob.name': 'nightly-report',
+      'k8s.pod.ip': '10.244.1.31',
     });
-    const probe = async (uid: string) => {
-      await proc.consume(logsWith({ 'k8s.pod.uid': uid }));
-      return resAttrs(next.received.at(-1)!);
-    };
-    await until(() => api.watches.length >= 1);
-    for (let i = 0; i < 100 && !(await probe('uid-2'))['k8s.pod.name']; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(await probe('uid-2')).toMatchObject({
-      'k8s.pod.name': 'cart-6b8d9f7c5-z9',
+  });
+
+  it('does not know pods of other nodes (the server filtered them out)', async () => {
+    expect(OTHER_NODE.spec?.nodeName).toBe('worker-2');
+    expect(await enrich({ 'k8s.pod.uid': OTHER_NODE.metadata.uid })).toEqual({
+      'k8s.pod.uid': OTHER_NODE.metadata.uid,
+    });
+  });
+
+  it('applies ADDED, MODIFIED and DELETED events, and resumes a watch the server ended from the last version', async () => {
+    // ADDED while Pending: no IP yet
+    api.send(watchEvents[0]);
+    await until(async () => 'k8s.pod.name' in (await enrich({ 'k8s.pod.uid': CART_UID })), 'ADDED applied');
+    expect(await enrich({ 'k8s.pod.uid': CART_UID })).not.toHaveProperty('k8s.pod.ip');
+    // MODIFIED (cart running with an IP; checkout relabelled), DELETED (node-exporter), BOOKMARK
+    // the checkout MODIFIED event arrives split inside a multi-byte character
+    api.send(watchEvents[1]);
+    await api.sendSplit(watchEvents[2]);
+    api.send(...watchEvents.slice(3));
+    await until(
+      async () => 'k8s.pod.name' in (await enrich({}, '10.244.1.40:5000')),
+      'cart found by its new IP',
+    );
+    expect(await enrich({}, '10.244.1.40:5000')).toMatchObject({
+      'k8s.pod.name': 'cart-5f8b9c7d6-qq4lm',
       'k8s.deployment.name': 'cart',
     });
+    await until(
+      async () => 'k8s.pod.name' in (await enrich({ 'k8s.pod.uid': EXPORTER.metadata.uid })) === false,
+      'DELETED applied',
+    );
+    expect(
+      (await enrich({ 'k8s.pod.uid': CHECKOUT.metadata.uid }))['k8s.pod.labels.app.kubernetes.io/version'],
+    ).toBe('1.4.3');
+    expect((await enrich({ 'k8s.pod.uid': CHECKOUT.metadata.uid })).owner).toBe('payments — Zürich');
 
-    const modified = pod('cart-6b8d9f7c5-z9', 'uid-2', '10.0.0.12', {
-      resourceVersion: '102',
-      labels: { app: 'cart-v2' },
-    });
-    api.event('MODIFIED', modified);
-    for (let i = 0; i < 100 && (await probe('uid-2')).l1 !== 'cart-v2'; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect((await probe('uid-2')).l1).toBe('cart-v2');
-
-    api.event('DELETED', modified);
-    for (let i = 0; i < 100 && (await probe('uid-2'))['k8s.pod.name']; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(await probe('uid-2')).toEqual({ 'k8s.pod.uid': 'uid-2' });
+    // the server ends the watch (its timeoutSeconds passed): a new watch from the bookmark's version
+    const before = api.calls('/api/v1/pods', true).length;
+    api.endWatches();
+    await until(() => api.podWatches === 1 && api.calls('/api/v1/pods', true).length > before, 're-watch');
+    const watch = api.calls('/api/v1/pods', true).at(-1) as Recorded;
+    expect(watch.url.searchParams.get('resourceVersion')).toBe('48262');
+    expect(api.calls('/api/v1/pods', false)).toHaveLength(1);
+    expect(warns).toEqual([]);
   });
 
-  it('re-lists after 410 Gone and reconciles the cache', async () => {
-    const listsBefore = api.requests.filter(
-      (u) => u.pathname === '/api/v1/pods' && !u.searchParams.has('watch'),
-    ).length;
-    api.pods = [pod('payments-7f9c8d6b5-q2', 'uid-3', '10.0.0.13')];
-    api.listRv = '200';
-    const watchesBefore = api.watches.length;
-    api.event('ERROR', {
-      kind: 'Status',
-      code: 410,
-      reason: 'Expired',
-      message: 'too old resource version: 100 (150)',
+  it('re-lists after "410 Gone: too old resource version" and reconciles the cache', async () => {
+    const [expired] = fixtureLines('watch-expired.ndjson');
+    expect(JSON.parse(expired).object).toMatchObject({ code: 410, reason: 'Expired' });
+    api.podList = fixture('pods-relist.json');
+    const lists = api.calls('/api/v1/pods', false).length;
+    api.send(expired);
+    await until(() => api.calls('/api/v1/pods', false).length === lists + 1, 're-list');
+    await until(() => api.podWatches === 1, 'watch after re-list');
+    const watch = api.calls('/api/v1/pods', true).at(-1) as Recorded;
+    expect(watch.url.searchParams.get('resourceVersion')).toBe('49012');
+    expect(watch.url.searchParams.get('fieldSelector')).toBe('spec.nodeName=worker-1');
+    // the cart pod was deleted while the watch was down: gone after the re-list
+    expect(await enrich({ 'k8s.pod.uid': CART_UID })).toEqual({ 'k8s.pod.uid': CART_UID });
+    expect(await enrich({ 'k8s.pod.uid': REPORT.metadata.uid })).toMatchObject({
+      'k8s.job.name': 'nightly-report-29389440',
     });
-    await until(() => api.watches.length > watchesBefore);
-    const lists = api.requests.filter((u) => u.pathname === '/api/v1/pods' && !u.searchParams.has('watch'));
-    expect(lists.length).toBe(listsBefore + 1);
-    const lastWatch = api.requests
-      .filter((u) => u.searchParams.get('watch') === 'true' && u.pathname === '/api/v1/pods')
-      .at(-1);
-    expect(lastWatch?.searchParams.get('resourceVersion')).toBe('200');
-    await proc.consume(logsWith({ 'k8s.pod.uid': 'uid-3' }));
-    expect(resAttrs(next.received.at(-1)!)).toMatchObject({
-      'k8s.pod.name': 'payments-7f9c8d6b5-q2',
-      team: 'payments',
-    });
-    await proc.consume(logsWith({ 'k8s.pod.uid': 'uid-1' }));
-    expect(resAttrs(next.received.at(-1)!)).toEqual({ 'k8s.pod.uid': 'uid-1' });
+    expect(warns).toEqual([]);
+  });
+});
+
+describe('k8s_attributes watch timeouts', () => {
+  it('keeps a quiet watch open past the request timeout, and re-watches when the server ends it', async () => {
+    const api = new ApiServerStandin();
+    const port = await api.listen();
+    const { settings, warns } = warnRecordingSettings('k8s_attributes/quiet');
+    const client = new KubeClient({ baseUrl: `http://127.0.0.1:${port}` }, { requestTimeoutMs: 300 });
+    const informer = new Informer<Pod>(
+      client,
+      '/api/v1/pods',
+      {},
+      { upsert() {}, delete() {} },
+      settings.logger,
+      {
+        watchTimeoutSeconds: () => 1,
+      },
+    );
+    try {
+      informer.start();
+      // the server ends each watch after timeoutSeconds=1 with no event: 3× the list's 300 ms idle timeout
+      await until(() => api.calls('/api/v1/pods', true).length >= 3, 'three watches', 5000);
+      const watches = api.calls('/api/v1/pods', true);
+      for (const w of watches) {
+        expect(w.url.searchParams.get('timeoutSeconds')).toBe('1');
+        expect(w.url.searchParams.get('resourceVersion')).toBe(podsList.metadata.resourceVersion);
+      }
+      expect(informer.lists).toBe(1);
+      expect(warns).toEqual([]);
+    } finally {
+      await informer.stop();
+      await client.close();
+      await api.close();
+    }
   });
 });
 

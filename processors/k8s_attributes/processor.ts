@@ -7,10 +7,10 @@ import { findAttr } from '../../src/pdata/attributes.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { KeyValue, Resource } from '../../src/pdata/types.js';
 import { connectionIp, type Rule, resourceKeys, rulesOf } from './association.js';
-import { type ApiTarget, KubeClient } from './client.js';
+import { type ApiTarget, KubeClient, type KubeClientOptions } from './client.js';
 import type { K8sAttributesConfig } from './config.js';
 import { containerAttributes } from './extract.js';
-import { Informer } from './informer.js';
+import { Informer, type InformerOptions } from './informer.js';
 import { PodStore } from './store.js';
 import type { Namespace, Pod } from './types.js';
 
@@ -51,6 +51,13 @@ export function fieldSelector(
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 
+export interface PodWatcherOptions {
+  client?: KubeClientOptions;
+  informer?: InformerOptions;
+  /** Where filter.node_from_env_var is looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /** The pod cache and its informers, shared by every pipeline using one component ID. */
 export class PodWatcher {
   readonly store: PodStore;
@@ -63,14 +70,18 @@ export class PodWatcher {
     readonly config: K8sAttributesConfig,
     settings: ComponentSettings,
     target: (() => ApiTarget) | undefined,
+    options: PodWatcherOptions = {},
   ) {
     this.rules = rulesOf(config);
     this.store = new PodStore(config, this.rules);
     if (config.passthrough || !target) return;
-    this.client = new KubeClient(target());
+    this.client = new KubeClient(target(), options.client);
     const ns = config.filter.namespace;
     const podPath = ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/pods` : '/api/v1/pods';
-    const query = { labelSelector: labelSelector(config), fieldSelector: fieldSelector(config) };
+    const query = {
+      labelSelector: labelSelector(config),
+      fieldSelector: fieldSelector(config, options.env),
+    };
     const store = this.store;
     const needNamespaces = [...config.extract.labels, ...config.extract.annotations].some(
       (f) => f.from === 'namespace',
@@ -86,6 +97,7 @@ export class PodWatcher {
             delete: (n) => store.deleteNamespace(n),
           },
           settings.logger,
+          options.informer,
         ) as Informer<Pod | Namespace>,
       );
     this.informers.push(
@@ -98,6 +110,7 @@ export class PodWatcher {
           delete: (p) => store.deletePod(p),
         },
         settings.logger,
+        options.informer,
       ) as Informer<Pod | Namespace>,
     );
   }

@@ -30,6 +30,7 @@ export interface Pod extends KObject {
   spec?: {
     nodeName?: string;
     hostname?: string;
+    hostNetwork?: boolean;
     containers?: ContainerSpec[];
     initContainers?: ContainerSpec[];
   };

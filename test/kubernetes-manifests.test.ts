@@ -1,0 +1,153 @@
+// The DaemonSet manifests we ship (config/kubernetes/, `kubectl apply -k`):
+// every file parses, kustomize can load what the kustomization references,
+// and the agent gets what it needs to read logs, keep checkpoints and enrich
+// with pod metadata. kubectl is used only when installed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const DIR = fileURLToPath(new URL('../config/kubernetes/', import.meta.url));
+const SOURCE_CONFIG = fileURLToPath(new URL('../config/agent.yaml', import.meta.url));
+
+type Doc = Record<string, any>;
+
+function docsOf(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(join(DIR, file), 'utf8'));
+  for (const d of docs) expect(d.errors, `${file}: ${d.errors.join('; ')}`).toEqual([]);
+  return docs.map((d) => d.toJS() as Doc).filter((d) => d != null);
+}
+
+const kustomization = parse(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8')) as Doc;
+const generator = (kustomization.configMapGenerator as Doc[]).find((g) => g.name === 'tsunagi-agent') as Doc;
+const resources = (kustomization.resources as string[]).flatMap(docsOf);
+const find = (kind: string) => {
+  const d = resources.find((r) => r.kind === kind);
+  if (!d) throw new Error(`no ${kind} in ${kustomization.resources}`);
+  return d;
+};
+const ds = find('DaemonSet');
+const pod = ds.spec.template.spec;
+const agent = (pod.containers as Doc[]).find((c) => c.name === 'agent') as Doc;
+const volumeOf = (mountPath: string) => {
+  const m = (agent.volumeMounts as Doc[]).find((v) => v.mountPath === mountPath);
+  return { mount: m, volume: m && (pod.volumes as Doc[]).find((v) => v.name === m.name) };
+};
+
+/** `key=path` or `path` → path. */
+const generatorFile = (entry: string) => entry.split('=').at(-1) as string;
+const generatorKey = (entry: string) => (entry.includes('=') ? entry.split('=')[0] : entry);
+
+describe('config/kubernetes (kubectl apply -k)', () => {
+  it('every manifest parses and names its apiVersion and kind', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'agent.yaml');
+    expect(files).toContain('kustomization.yaml');
+    for (const f of files)
+      for (const d of docsOf(f)) {
+        expect(d.apiVersion, f).toBeTypeOf('string');
+        expect(d.kind, f).toBeTypeOf('string');
+      }
+  });
+
+  it('references only files inside config/kubernetes (kustomize refuses anything else)', () => {
+    const files = [
+      ...(kustomization.resources as string[]),
+      ...(kustomization.configMapGenerator as Doc[]).flatMap((g) => (g.files ?? []).map(generatorFile)),
+    ];
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) {
+      const abs = resolve(DIR, f);
+      expect(existsSync(abs), `${f} exists`).toBe(true);
+      const rel = relative(realpathSync(DIR), realpathSync(abs));
+      expect(rel.startsWith('..') || isAbsolute(rel), `${f} is inside ${DIR}`).toBe(false);
+    }
+  });
+
+  it('ships config/agent.yaml unchanged (the ConfigMap is generated from a copy)', () => {
+    const entry = (generator.files as string[]).find((f) => generatorKey(f) === 'agent.yaml') as string;
+    const copy = readFileSync(join(DIR, generatorFile(entry)), 'utf8');
+    expect(
+      copy === readFileSync(SOURCE_CONFIG, 'utf8'),
+      'config/kubernetes/agent.yaml differs from config/agent.yaml: cp config/agent.yaml config/kubernetes/agent.yaml',
+    ).toBe(true);
+    // the DaemonSet mounts that ConfigMap where --config points
+    const cfg = volumeOf('/etc/tsunagi');
+    expect(cfg.volume?.configMap?.name).toBe('tsunagi-agent');
+    expect(cfg.mount?.readOnly).toBe(true);
+    expect(agent.args).toContain('--config=/etc/tsunagi/agent.yaml');
+  });
+
+  it('mounts the pod logs read-only, and the Docker container dir their symlinks point into', () => {
+    for (const path of ['/var/log/pods', '/var/lib/docker/containers']) {
+      const { mount, volume } = volumeOf(path);
+      expect(volume?.hostPath?.path, path).toBe(path);
+      expect(mount?.readOnly, path).toBe(true);
+    }
+  });
+
+  it('keeps checkpoints and the export queue on a writable hostPath at file_storage.directory', () => {
+    const config = parse(readFileSync(SOURCE_CONFIG, 'utf8')) as Doc;
+    const dir = config.extensions.file_storage.directory as string;
+    const { mount, volume } = volumeOf(dir);
+    expect(volume?.hostPath?.path).toBeTypeOf('string');
+    expect(volume?.hostPath?.type).toBe('DirectoryOrCreate');
+    expect(mount?.readOnly ?? false).toBe(false);
+  });
+
+  it('limits resources and probes readiness on the health_check port 13133', () => {
+    expect(agent.resources?.limits?.memory).toBeTypeOf('string');
+    expect(agent.resources?.limits?.cpu).toBeDefined();
+    expect(agent.resources?.requests?.memory).toBeTypeOf('string');
+    const port = agent.readinessProbe?.httpGet?.port;
+    const number =
+      typeof port === 'number' ? port : (agent.ports as Doc[]).find((p) => p.name === port)?.containerPort;
+    expect(number).toBe(13133);
+    const config = parse(readFileSync(SOURCE_CONFIG, 'utf8')) as Doc;
+    expect(config.extensions.health_check.endpoint).toMatch(/:13133$/);
+    // k8s_attributes' filter.node_from_env_var is set from the downward API
+    const nodeVar = config.processors.k8s_attributes.filter.node_from_env_var;
+    expect((agent.env as Doc[]).find((e) => e.name === nodeVar)?.valueFrom?.fieldRef?.fieldPath).toBe(
+      'spec.nodeName',
+    );
+  });
+
+  it('lets the service account get, list and watch pods and namespaces, and nothing else', () => {
+    const role = find('ClusterRole');
+    const grants = new Map<string, Set<string>>();
+    for (const r of role.rules as Doc[])
+      for (const g of r.apiGroups as string[])
+        for (const res of r.resources as string[])
+          grants.set(`${g}/${res}`, new Set([...(grants.get(`${g}/${res}`) ?? []), ...r.verbs]));
+    expect([...grants.keys()].sort()).toEqual(['/namespaces', '/pods']);
+    for (const verbs of grants.values()) expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    const binding = find('ClusterRoleBinding');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: role.metadata.name });
+    expect(binding.subjects).toContainEqual({
+      kind: 'ServiceAccount',
+      name: pod.serviceAccountName,
+      namespace: kustomization.namespace,
+    });
+  });
+
+  const kubectl = (() => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!kubectl)('kubectl kustomize builds it (only where kubectl is installed)', () => {
+    const out = parseAllDocuments(execFileSync('kubectl', ['kustomize', DIR], { encoding: 'utf8' })).map(
+      (d) => d.toJS() as Doc,
+    );
+    const cm = out.find((d) => d.kind === 'ConfigMap') as Doc;
+    expect(cm.data['agent.yaml']).toBe(readFileSync(SOURCE_CONFIG, 'utf8'));
+    const built = out.find((d) => d.kind === 'DaemonSet') as Doc;
+    const vol = (built.spec.template.spec.volumes as Doc[]).find((v) => v.configMap);
+    expect(vol?.configMap.name).toBe(cm.metadata.name); // hash-suffixed name rewritten
+  });
+});
