@@ -10,6 +10,7 @@ import { ConsumerError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
 import type { KeyValue, TracesData } from '../../src/pdata/types.js';
 import { testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { input } from '../../test/support/jaeger-otlp-fixture.js';
 import { PostSpansRequest } from '../../test/support/jaeger-proto.js';
 import { configSchema } from './config.js';
@@ -19,7 +20,7 @@ import { ThriftHttpSender } from './http-sender.js';
 const require = createRequire(import.meta.url);
 const { Thrift } = require('thriftrw');
 const jaegerThrift = new Thrift({
-  source: readFileSync('/work/shared/conformance/proto/jaeger/thrift/jaeger.thrift', 'utf8'),
+  source: readFileSync(`${CONFORMANCE_DIR}proto/jaeger/thrift/jaeger.thrift`, 'utf8'),
   allowOptionalArguments: true,
 });
 

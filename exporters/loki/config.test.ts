@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { lokiConfigSchema } from './config.js';
 
 const conformance = parse(
-  readFileSync('/work/shared/conformance/collector-configs/lokiexporter.yaml', 'utf8'),
+  readFileSync(`${CONFORMANCE_DIR}collector-configs/lokiexporter.yaml`, 'utf8'),
 ) as Record<string, unknown>;
 
 describe('loki config', () => {

@@ -12,6 +12,7 @@ import {
 } from '../../src/exporterhelper/testing/helpers.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { emptyHost } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import {
   encodePartialSuccess,
   encodeStatus,
@@ -127,9 +128,7 @@ describe('otlp_grpc exporter', () => {
   });
 
   it('accepts the collector fixture keys it supports and defaults to TLS', async () => {
-    const yaml = parse(
-      await readFile('/work/shared/conformance/collector-configs/otlpexporter.yaml', 'utf8'),
-    );
+    const yaml = parse(await readFile(`${CONFORMANCE_DIR}collector-configs/otlpexporter.yaml`, 'utf8'));
     delete yaml.auth; // no auth extensions in Tsunagi: an error, as it should be
     const cfg = otlpGrpcConfigSchema.parse(yaml);
     expect(cfg).toMatchObject({ timeout: 10_000, balancer_name: 'round_robin', compression: 'gzip' });

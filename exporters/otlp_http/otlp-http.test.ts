@@ -13,6 +13,7 @@ import { newLogRecord, newResourceLogs, newScopeLogs } from '../../src/pdata/cre
 import type { LogsData } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { emptyHost } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import {
   encodePartialSuccess,
   encodeStatus,
@@ -141,9 +142,7 @@ describe('otlp_http exporter', () => {
   });
 
   it('accepts the collector fixture and rejects unknown compression', async () => {
-    const yaml = parse(
-      await readFile('/work/shared/conformance/collector-configs/otlphttpexporter.yaml', 'utf8'),
-    );
+    const yaml = parse(await readFile(`${CONFORMANCE_DIR}collector-configs/otlphttpexporter.yaml`, 'utf8'));
     const cfg = otlpHttpConfigSchema.parse(yaml);
     expect(cfg).toMatchObject({ timeout: 10_000, compression: 'gzip', encoding: 'proto' });
     expect(cfg.retry_on_failure).toMatchObject({ initial_interval: 10_000, max_elapsed_time: 600_000 });

@@ -5,6 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { fileStorageConfigSchema } from './config.js';
 import { storeFileName } from './extension.js';
 import { factory } from './factory.js';
@@ -150,7 +151,7 @@ describe('file_storage log store', () => {
 describe('file_storage extension', () => {
   it('accepts the collector fixture keys', async () => {
     const yaml = parse(
-      await readFile('/work/shared/conformance/collector-configs/filestorage.yaml', 'utf8'),
+      await readFile(`${CONFORMANCE_DIR}collector-configs/filestorage.yaml`, 'utf8'),
     ) as Record<string, unknown>;
     const all = fileStorageConfigSchema.parse(yaml['file_storage/all_settings']);
     expect(all).toMatchObject({ timeout: 2000, fsync: true, compaction: { on_start: true } });

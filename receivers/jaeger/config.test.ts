@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { factory } from './factory.js';
 
 const upstream = YAML.parse(
-  readFileSync('/work/shared/conformance/collector-configs/jaegerreceiver.yaml', 'utf8'),
+  readFileSync(`${CONFORMANCE_DIR}collector-configs/jaegerreceiver.yaml`, 'utf8'),
   { version: '1.1' }, // the collector's YAML reads 100_000 as a number
 );
 const parse = (v: unknown) => factory.configSchema.safeParse(v);

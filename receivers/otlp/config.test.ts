@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { configSchema } from './config.js';
 
 const issues = (input: unknown) => {
@@ -46,7 +47,7 @@ describe('otlp receiver config', () => {
   });
 
   it('accepts the collector conformance config except the unsupported auth block', () => {
-    const yaml = parse(readFileSync('/work/shared/conformance/collector-configs/otlpreceiver.yaml', 'utf8'));
+    const yaml = parse(readFileSync(`${CONFORMANCE_DIR}collector-configs/otlpreceiver.yaml`, 'utf8'));
     expect(issues(yaml)).toEqual([
       "protocols.http.auth: protocols.http.auth is not supported by tsunagi's otlp receiver (authenticator extensions are not implemented)",
     ]);

@@ -1,12 +1,13 @@
-// The upstream OTLP example payloads (/work/shared/conformance/otlp-json, see its PROVENANCE.md).
+// The upstream OTLP example payloads (../shared/conformance/otlp-json, see its PROVENANCE.md).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import type { Signal } from '../pdata/signal.js';
 import { otlpJson } from './otlp-json.js';
 import { otlpProto } from './otlp-proto.js';
 import { normalize, oracleDecode } from './testing/oracle.js';
 
-const DIR = '/work/shared/conformance/otlp-json';
+const DIR = `${CONFORMANCE_DIR}otlp-json`;
 
 const files: [string, Signal][] = [
   ['trace.json', 'traces'],

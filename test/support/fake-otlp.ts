@@ -14,9 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 import { GOOGLE_RPC_DESCRIPTOR } from './rpc-status.js';
 
-const PROTO_DIR = '/work/shared/conformance/proto';
+const PROTO_DIR = `${CONFORMANCE_DIR}proto`;
 type Sig = 'traces' | 'metrics' | 'logs';
 
 const SERVICES: Record<Sig, { file: string; pkg: string; service: string; req: string; res: string }> = {

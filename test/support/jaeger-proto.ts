@@ -5,8 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
-const API_V2 = '/work/shared/conformance/proto/jaeger/proto/api_v2';
+const API_V2 = `${CONFORMANCE_DIR}proto/jaeger/proto/api_v2`;
 
 let root: protobuf.Root | undefined;
 

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { uncompressSync } from 'snappy';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
-const PROTO = '/work/shared/conformance/proto/loki/pkg/push/push.proto';
+const PROTO = `${CONFORMANCE_DIR}proto/loki/pkg/push/push.proto`;
 
 export function loadPushRequest(): protobuf.Type {
   // gogoproto options only steer Go code generation; the wire format is the plain proto.

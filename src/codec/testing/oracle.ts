@@ -3,9 +3,10 @@
 import path from 'node:path';
 import Long from 'long';
 import protobuf from 'protobufjs';
+import { CONFORMANCE_DIR } from '../../../test/support/conformance-dir.js';
 import type { Signal } from '../../pdata/signal.js';
 
-export const PROTO_ROOT = '/work/shared/conformance/proto';
+export const PROTO_ROOT = `${CONFORMANCE_DIR}proto`;
 
 protobuf.util.Long = Long as any;
 protobuf.configure();

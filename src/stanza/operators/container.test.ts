@@ -4,10 +4,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFORMANCE_DIR } from '../../../test/support/conformance-dir.js';
 import { newStanzaLog, runOperators } from '../../../test/support/stanza.js';
 import { parsePodPath } from './container.js';
 
-const ROOT = '/work/shared/conformance/container-logs';
+const ROOT = `${CONFORMANCE_DIR}container-logs`;
 const cases = JSON.parse(readFileSync(join(ROOT, 'otel-collector-contrib/cases.json'), 'utf8'));
 
 function opConfig(c: { format?: string; add_metadata_from_file_path?: boolean; if?: string }) {

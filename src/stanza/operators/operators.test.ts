@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema } from '../../../receivers/file_log/config.js';
+import { CONFORMANCE_DIR } from '../../../test/support/conformance-dir.js';
 import { runOperators } from '../../../test/support/stanza.js';
 import { compileTime } from '../time.js';
 
@@ -220,16 +221,14 @@ describe('transformers', () => {
 
 describe('config', () => {
   it('accepts the collector fixture filelogreceiver.yaml', () => {
-    const doc = parse(
-      readFileSync('/work/shared/conformance/collector-configs/filelogreceiver.yaml', 'utf8'),
-    );
+    const doc = parse(readFileSync(`${CONFORMANCE_DIR}collector-configs/filelogreceiver.yaml`, 'utf8'));
     const cfg = configSchema.parse(doc.filelog);
     expect(cfg.operators).toHaveLength(1);
     expect(cfg.start_at).toBe('beginning');
   });
   it('accepts every container operator fixture of the collector', () => {
     const doc = parse(
-      readFileSync('/work/shared/conformance/container-logs/otel-collector-contrib/config.yaml', 'utf8'),
+      readFileSync(`${CONFORMANCE_DIR}container-logs/otel-collector-contrib/config.yaml`, 'utf8'),
     );
     for (const [name, op] of Object.entries(doc)) {
       const r = configSchema.safeParse({ include: ['x'], operators: [op] });

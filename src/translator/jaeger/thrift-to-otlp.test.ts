@@ -2,6 +2,7 @@
 // domain model Jaeger's own converter fixtures expect for the same batches.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CONFORMANCE_DIR } from '../../../test/support/conformance-dir.js';
 import {
   encodeBatch,
   encodeEmitBatch,
@@ -15,7 +16,7 @@ import { JaegerDecodeError } from './model.js';
 import { decodeBatchBinary, decodeEmitBatch } from './thrift-decode.js';
 import { jaegerToTraces } from './to-otlp.js';
 
-const DIR = '/work/shared/conformance/jaeger/jaeger-thrift-json-fixtures';
+const DIR = `${CONFORMANCE_DIR}jaeger/jaeger-thrift-json-fixtures`;
 const load = (n: number) => ({
   batch: parseJsonBatch(readFileSync(`${DIR}/thrift_batch_0${n}.json`, 'utf8')),
   domain: JSON.parse(readFileSync(`${DIR}/domain_0${n}.json`, 'utf8')),
