@@ -310,6 +310,14 @@ describe('otlp receiver over HTTP: backpressure and acknowledgement', () => {
     expect(text).toMatch(/otelcol_receiver_refused_spans_total\{receiver="otlp\/in",transport="http"\} 3/);
   });
 
+  it('throttled without a retry delay → 503 (RESOURCE_EXHAUSTED without RetryInfo would not be retried)', async () => {
+    traces.failWith = retryableError('backend said 429', { throttled: true });
+    const res = await post('/v1/traces', validProto);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await statusBody(res)).toMatchObject({ code: 14, message: 'backend said 429' });
+  });
+
   it('other retryable errors → 503 (Retry-After only when known); never 500', async () => {
     traces.failWith = retryableError('queue full', { retryAfterMs: 1500 });
     let res = await post('/v1/traces', validJson, { 'Content-Type': JSON_CT });
