@@ -226,6 +226,15 @@ service:
     expect(errorsOf('receivers: {otlp: }\nexporters: {debug: }')).toEqual([
       'service::pipelines: at least one pipeline must be configured',
     ]);
+    // A pipeline without exporters (empty list or key left out) is an error, not a silent sink.
+    expect(
+      errorsOf(
+        'receivers: {otlp: }\nexporters: {debug: }\nservice:\n  pipelines:\n    traces: {receivers: [otlp], exporters: []}\n    logs: {receivers: [otlp]}',
+      ),
+    ).toEqual([
+      'service::pipelines::traces::exporters: must have at least one exporter',
+      'service::pipelines::logs::exporters: must have at least one exporter',
+    ]);
   });
 
   it('service.telemetry: old and new metrics forms, levels, unknown keys', () => {
