@@ -394,6 +394,45 @@ describe('otlp receiver over HTTP: CORS', () => {
     }
   });
 
+  it('refuses a preflight asking for a header outside allowed_headers; allows it when configured', async () => {
+    const preflight = (url: string) =>
+      fetch(`${url}/v1/traces`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://app.test',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type, x-tenant',
+        },
+      });
+    // Default allowed_headers: only the always-allowed ones (content-type etc.).
+    let res = await preflight(base);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-headers')).toBeNull();
+
+    const other = factory.create(
+      testSettings('otlp/cors'),
+      configSchema.parse({
+        protocols: {
+          http: {
+            endpoint: '127.0.0.1:0',
+            cors: { allowed_origins: ['https://app.test'], allowed_headers: ['X-Tenant'] },
+          },
+        },
+      }),
+      { traces },
+    ) as OtlpReceiver;
+    await other.start(emptyHost);
+    try {
+      res = await preflight(`http://${other.endpoints().http}`);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.test');
+      expect(res.headers.get('access-control-allow-headers')).toBe('content-type, x-tenant');
+    } finally {
+      await other.shutdown();
+    }
+  });
+
   it('adds the CORS headers to an actual request from an allowed origin', async () => {
     const res = await post('/v1/traces', validProto, { Origin: 'https://app.test' });
     expect(res.status).toBe(200);
