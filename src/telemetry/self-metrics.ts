@@ -110,7 +110,13 @@ export class SelfMetrics {
       // Label lookups bound once per signal: this runs on every consume.
       const bound: Partial<Record<Signal, { inc(n: number): void }>> = {};
       return (signal: Signal, n: number) => {
-        if (n > 0) (bound[signal] ??= counter.labels({ processor, otel_signal: signal })).inc(n);
+        if (n <= 0) return;
+        let c = bound[signal];
+        if (!c) {
+          c = counter.labels({ processor, otel_signal: signal });
+          bound[signal] = c;
+        }
+        c.inc(n);
       };
     };
     return {
