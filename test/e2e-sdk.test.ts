@@ -4,7 +4,16 @@
 // upstream protos; what arrives through Tsunagi must equal the direct copy, item by
 // item, for all three signals and all three SDK encodings (gRPC, HTTP/protobuf,
 // HTTP/JSON).
-import { type Attributes, context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  createTraceState,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as LogsGrpc } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as LogsJson } from '@opentelemetry/exporter-logs-otlp-http';
@@ -156,9 +165,17 @@ const ofEncoding = (enc: Encoding) => (e: any) =>
   e.resource.attributes.some((kv: any) => kv.key === 'test.encoding' && kv.value.stringValue === enc);
 
 describe.each(ENCODINGS)('SDK over %s → Tsunagi → next hop', (enc) => {
-  test('traces arrive bit-identical', async () => {
+  test('traces arrive bit-identical (traceState, 2^62 attribute, dropped counts)', async () => {
     const provider = new BasicTracerProvider({
       resource: resource(enc),
+      // Limits the SDK enforces by dropping, so the dropped_* counts are non-zero.
+      spanLimits: {
+        attributeCountLimit: 8,
+        eventCountLimit: 2,
+        linkCountLimit: 1,
+        attributePerEventCountLimit: 1,
+        attributePerLinkCountLimit: 1,
+      },
       spanProcessors: [
         new SimpleSpanProcessor(
           new Tee(exporterFor('traces', enc, 'direct'), exporterFor('traces', enc, 'via')),
@@ -168,16 +185,34 @@ describe.each(ENCODINGS)('SDK over %s → Tsunagi → next hop', (enc) => {
     const tracer = provider.getTracer('e2e-scope', '0.9.1');
     const linkTarget = tracer.startSpan('link-target');
     linkTarget.end();
-    const root = tracer.startSpan('GET /orders', { kind: SpanKind.SERVER, attributes: richAttributes });
+    // A remote parent with a W3C tracestate, which the root span inherits.
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId: 'eee19b7ec3c1b173',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: createTraceState('vendor=abc,other=x-1'),
+    });
+    // 2^62 is an exact double beyond 2^53: an int attribute the SDK can carry.
+    // First, so the attribute limit (8 of 11) drops others, not this one.
+    const root = tracer.startSpan(
+      'GET /orders',
+      { kind: SpanKind.SERVER, attributes: { 'int.big': 2 ** 62, ...richAttributes } },
+      remote,
+    );
     const ctx = trace.setSpan(ROOT_CONTEXT, root);
     const child = tracer.startSpan(
       'db.query',
       {
         kind: SpanKind.CLIENT,
-        links: [{ context: linkTarget.spanContext(), attributes: { 'link.reason': 'retry-of' } }],
+        links: [
+          { context: root.spanContext(), attributes: { 'link.reason': 'dropped' } },
+          { context: linkTarget.spanContext(), attributes: { 'link.reason': 'retry-of', 'link.n': 2 } },
+        ],
       },
       ctx,
     );
+    child.addEvent('early', { dropped: true });
     child.addEvent('cache.miss', { 'cache.key': 'orders:42', 'cache.ttl': 30 });
     child.addEvent('exception', { 'exception.message': 'boom' }, [1_700_000_000, 123_456_789]);
     child.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' });
@@ -205,11 +240,32 @@ describe.each(ENCODINGS)('SDK over %s → Tsunagi → next hop', (enc) => {
       match,
     );
     expect(want).toHaveLength(3);
+    const bigOf = (list: any[]) =>
+      list.find((e) => e.item.name === 'GET /orders').item.attributes.find((kv: any) => kv.key === 'int.big')
+        .value.intValue;
+    // Direct (always gRPC here) carries 2^62 exactly.
+    expect(bigOf(want)).toBe('4611686018427387904');
+    if (enc === 'http-json') {
+      // The SDK's JSON writes the number with JSON.stringify: 4611686018427388000,
+      // the shortest text of that double. Tsunagi decodes the literal exactly, as
+      // the collector does, so that is what is forwarded.
+      expect(bigOf(got)).toBe('4611686018427388000');
+      for (const list of [got, want])
+        for (const kv of list.find((e) => e.item.name === 'GET /orders').item.attributes)
+          if (kv.key === 'int.big') kv.value.intValue = 'compared above';
+    }
     expect(got).toEqual(want);
+    const rootSpan = got.find((e) => e.item.name === 'GET /orders').item;
+    expect(rootSpan.traceState).toBe('vendor=abc,other=x-1');
+    expect(rootSpan.droppedAttributesCount).toBe(3);
     const dbSpan = got.find((e) => e.item.name === 'db.query').item;
     expect(dbSpan.events.map((e: any) => e.name)).toEqual(['cache.miss', 'exception']);
     expect(dbSpan.events[1].timeUnixNano).toBe('1700000000123456789');
+    expect(dbSpan.droppedEventsCount).toBe(1);
+    expect(dbSpan.events[0].droppedAttributesCount).toBe(1);
     expect(dbSpan.links).toHaveLength(1);
+    expect(dbSpan.droppedLinksCount).toBe(1);
+    expect(dbSpan.links[0].droppedAttributesCount).toBe(1);
     expect(dbSpan.status).toEqual({ code: 2, message: 'upstream failed' });
     await provider.shutdown();
   });

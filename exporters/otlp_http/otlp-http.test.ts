@@ -78,6 +78,40 @@ describe('otlp_http exporter', () => {
     expect(server.requests.length).toBe(2);
   });
 
+  it('retries 429, 502 and 504 (as the collector) and delivers once', async () => {
+    server.script = [
+      () => ({ status: 429 }),
+      () => ({ status: 502 }),
+      () => ({ status: 504 }),
+      () => ({ status: 200 }),
+    ];
+    const metrics = new SelfMetrics();
+    const exp = make({ sending_queue: { enabled: false } }, undefined, metrics);
+    await exp.start(emptyHost);
+    await exp.consume('traces', traces('a'));
+    expect(server.requests.map(itemNames)).toEqual([['a'], ['a'], ['a'], ['a']]);
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'otlp_http' })).toBe(
+      1,
+    );
+  });
+
+  it('honours Retry-After on 429 in seconds and in HTTP-date form', async () => {
+    server.script = [
+      () => ({ status: 429, headers: { 'retry-after': '1' } }),
+      // An HTTP-date has whole seconds: 2 s ahead, truncated, is still more than 1 s away.
+      () => ({ status: 429, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() } }),
+      () => ({ status: 200 }),
+    ];
+    const exp = make({ sending_queue: { enabled: false } });
+    await exp.start(emptyHost);
+    await exp.consume('traces', traces('a'));
+    const [first, second, third] = server.requests;
+    expect(server.requests).toHaveLength(3);
+    // fastRetry alone would retry within 50 ms.
+    expect(second.at - first.at).toBeGreaterThanOrEqual(950);
+    expect(third.at - second.at).toBeGreaterThanOrEqual(950);
+  });
+
   it('drops on 400 with a google.rpc.Status: counted, logged with the reason', async () => {
     const status = await encodeStatus(3, 'span name too long');
     server.script = [

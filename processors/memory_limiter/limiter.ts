@@ -39,6 +39,11 @@ export class MemoryLimiter {
     return this.state !== 'normal';
   }
 
+  /** Time between measurements (the refusal's retry delay derives from it). */
+  get checkIntervalMs(): number {
+    return this.intervalMs;
+  }
+
   get current(): MemoryState {
     return this.state;
   }

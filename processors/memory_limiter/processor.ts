@@ -4,9 +4,17 @@ import { retryableError } from '../../src/component/errors.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { MemoryLimiter } from './limiter.js';
 
-/** The error receivers turn into 429 / RESOURCE_EXHAUSTED: retryable and throttled. */
-export const refusedError = () =>
-  retryableError('data refused due to high memory usage', { throttled: true });
+/**
+ * The error receivers turn into 429 + Retry-After / RESOURCE_EXHAUSTED + RetryInfo.
+ * The delay matters: per the OTLP spec RESOURCE_EXHAUSTED without RetryInfo is
+ * not retryable, so senders would drop the data. It is the check interval (the
+ * earliest the state can change), at least 1 s so senders do not hammer.
+ */
+export const refusedError = (checkIntervalMs = 0) =>
+  retryableError('data refused due to high memory usage', {
+    throttled: true,
+    retryAfterMs: Math.max(1000, checkIntervalMs),
+  });
 
 export class MemoryLimiterProcessor<S extends Signal> implements Processor<S> {
   constructor(
@@ -20,7 +28,7 @@ export class MemoryLimiterProcessor<S extends Signal> implements Processor<S> {
   }
 
   consume(data: SignalDataMap[S], ctx?: RequestContext): Promise<void> {
-    if (this.limiter.refusing) return Promise.reject(refusedError());
+    if (this.limiter.refusing) return Promise.reject(refusedError(this.limiter.checkIntervalMs));
     return this.next.consume(data, ctx);
   }
 

@@ -67,8 +67,11 @@ function refusal(signal: Signal, n: number, err: unknown, metrics: ReceiverMetri
   }
   metrics.refused(signal, n);
   // Anything that is not a permanent ConsumerError is retryable (collector semantics).
-  const throttled = err instanceof ConsumerError && err.throttled;
   const retryAfterMs = err instanceof ConsumerError ? err.retryAfterMs : undefined;
+  // RESOURCE_EXHAUSTED without RetryInfo is not retryable for OTLP senders (spec
+  // "Failures"), so throttling without a delay is answered like the collector
+  // answers any retryable error: UNAVAILABLE / 503.
+  const throttled = err instanceof ConsumerError && err.throttled && retryAfterMs !== undefined;
   return throttled
     ? { ok: false, code: Code.RESOURCE_EXHAUSTED, httpStatus: 429, message, retryAfterMs }
     : { ok: false, code: Code.UNAVAILABLE, httpStatus: 503, message, retryAfterMs };

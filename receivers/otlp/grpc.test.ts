@@ -133,6 +133,12 @@ describe('otlp receiver over gRPC', () => {
       detailTypes: ['type.googleapis.com/google.rpc.RetryInfo'],
     });
 
+    // Throttled without a delay: RESOURCE_EXHAUSTED without RetryInfo is not
+    // retryable for OTLP senders, so it is answered UNAVAILABLE (as the collector does).
+    traces.failWith = retryableError('backend said 429', { throttled: true });
+    r = await call(valid);
+    expect(r.err?.code).toBe(grpc.status.UNAVAILABLE);
+
     traces.failWith = retryableError('exporter queue is full');
     r = await call(valid);
     expect(r.err?.code).toBe(grpc.status.UNAVAILABLE);

@@ -310,6 +310,14 @@ describe('otlp receiver over HTTP: backpressure and acknowledgement', () => {
     expect(text).toMatch(/otelcol_receiver_refused_spans_total\{receiver="otlp\/in",transport="http"\} 3/);
   });
 
+  it('throttled without a retry delay → 503 (RESOURCE_EXHAUSTED without RetryInfo would not be retried)', async () => {
+    traces.failWith = retryableError('backend said 429', { throttled: true });
+    const res = await post('/v1/traces', validProto);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await statusBody(res)).toMatchObject({ code: 14, message: 'backend said 429' });
+  });
+
   it('other retryable errors → 503 (Retry-After only when known); never 500', async () => {
     traces.failWith = retryableError('queue full', { retryAfterMs: 1500 });
     let res = await post('/v1/traces', validJson, { 'Content-Type': JSON_CT });
@@ -383,6 +391,45 @@ describe('otlp receiver over HTTP: CORS', () => {
       });
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  it('refuses a preflight asking for a header outside allowed_headers; allows it when configured', async () => {
+    const preflight = (url: string) =>
+      fetch(`${url}/v1/traces`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://app.test',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type, x-tenant',
+        },
+      });
+    // Default allowed_headers: only the always-allowed ones (content-type etc.).
+    let res = await preflight(base);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-headers')).toBeNull();
+
+    const other = factory.create(
+      testSettings('otlp/cors'),
+      configSchema.parse({
+        protocols: {
+          http: {
+            endpoint: '127.0.0.1:0',
+            cors: { allowed_origins: ['https://app.test'], allowed_headers: ['X-Tenant'] },
+          },
+        },
+      }),
+      { traces },
+    ) as OtlpReceiver;
+    await other.start(emptyHost);
+    try {
+      res = await preflight(`http://${other.endpoints().http}`);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.test');
+      expect(res.headers.get('access-control-allow-headers')).toBe('content-type, x-tenant');
+    } finally {
+      await other.shutdown();
     }
   });
 

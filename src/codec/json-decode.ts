@@ -31,8 +31,10 @@ import type {
 } from '../pdata/types.js';
 import { jsonError } from './errors.js';
 import {
+  exactNumbers,
   fieldError,
   type Obj,
+  quoteBigIntegers,
   readArray,
   readBase64,
   readBool,
@@ -46,6 +48,7 @@ import {
   readUint32,
   readUint64,
   typeName,
+  UNSAFE_NUMBER,
 } from './json-values.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -71,15 +74,17 @@ const SEVERITY: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 };
 });
 
 /** Parses the request body (a string or UTF-8 bytes) into a JSON object. */
-export function parseRoot(text: string | Uint8Array): Obj {
+export function parseRoot(text: string | Uint8Array, quoteBig = false): Obj {
   const s =
     typeof text === 'string'
       ? text
       : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
   let v: unknown;
   depth = 0; // a previous decode may have thrown half way
+  let body = s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  if (quoteBig) body = quoteBigIntegers(body);
   try {
-    v = JSON.parse(s.charCodeAt(0) === 0xfeff ? s.slice(1) : s);
+    v = JSON.parse(body);
   } catch (e) {
     throw jsonError(`invalid JSON: ${(e as Error).message}`);
   }
@@ -87,6 +92,26 @@ export function parseRoot(text: string | Uint8Array): Obj {
     throw jsonError(`expected a JSON object, got ${typeName(v)}`);
   }
   return v as Obj;
+}
+
+/**
+ * Parses and decodes with exact 64-bit integers. JSON.parse rounds integers
+ * beyond 2^53; a 64-bit reader that meets one throws UNSAFE_NUMBER, and only
+ * then is the body parsed again with such literals quoted (readers take
+ * decimal strings), so the common path costs nothing extra.
+ */
+export function decodeExact<T>(text: string | Uint8Array, decode: (root: Obj) => T): T {
+  try {
+    return decode(parseRoot(text));
+  } catch (e) {
+    if (e !== UNSAFE_NUMBER) throw e;
+  }
+  exactNumbers.quoted = true;
+  try {
+    return decode(parseRoot(text, true));
+  } finally {
+    exactNumbers.quoted = false;
+  }
 }
 
 // ---------------------------------------------------------------- common
@@ -273,7 +298,9 @@ function readTop<C>(o: Obj, camel: string, snake: string, readItem: (o: Obj) => 
 // ---------------------------------------------------------------- traces
 
 export function decodeTracesJson(text: string | Uint8Array): TracesData {
-  return { resourceSpans: readTop(parseRoot(text), 'resourceSpans', 'resource_spans', readResourceSpans) };
+  return decodeExact(text, (root) => ({
+    resourceSpans: readTop(root, 'resourceSpans', 'resource_spans', readResourceSpans),
+  }));
 }
 
 function readResourceSpans(o: Obj): ResourceSpans {
@@ -445,7 +472,9 @@ function readStatus(o: Obj): Status {
 // ---------------------------------------------------------------- logs
 
 export function decodeLogsJson(text: string | Uint8Array): LogsData {
-  return { resourceLogs: readTop(parseRoot(text), 'resourceLogs', 'resource_logs', readResourceLogs) };
+  return decodeExact(text, (root) => ({
+    resourceLogs: readTop(root, 'resourceLogs', 'resource_logs', readResourceLogs),
+  }));
 }
 
 function readResourceLogs(o: Obj): ResourceLogs {
@@ -524,9 +553,9 @@ function readLogRecord(o: Obj): LogRecord {
 // ---------------------------------------------------------------- metrics
 
 export function decodeMetricsJson(text: string | Uint8Array): MetricsData {
-  return {
-    resourceMetrics: readTop(parseRoot(text), 'resourceMetrics', 'resource_metrics', readResourceMetrics),
-  };
+  return decodeExact(text, (root) => ({
+    resourceMetrics: readTop(root, 'resourceMetrics', 'resource_metrics', readResourceMetrics),
+  }));
 }
 
 function readResourceMetrics(o: Obj): ResourceMetrics {

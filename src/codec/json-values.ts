@@ -107,7 +107,13 @@ const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
-/** A 64-bit integer: a decimal string (the OTLP form) or a JSON number (also accepted). */
+/** Thrown (not a DecodeError) by a 64-bit reader given a JSON number JSON.parse may have rounded. */
+export const UNSAFE_NUMBER: Error = new Error('64-bit JSON number beyond 2^53');
+
+/** Set by decodeExact while decoding a body whose big integer literals were quoted. */
+export const exactNumbers = { quoted: false };
+
+/** A 64-bit integer: a decimal string (the OTLP form) or a JSON number (also accepted, exactly). */
 function read64(v: unknown, name: string, signed: boolean): bigint {
   let b: bigint;
   if (typeof v === 'string') {
@@ -116,6 +122,12 @@ function read64(v: unknown, name: string, signed: boolean): bigint {
     b = BigInt(v);
   } else if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw fieldError(name, `expected an integer, got ${v}`);
+    if (!Number.isSafeInteger(v)) {
+      // Digits were lost: decodeExact parses again with the literal quoted. A
+      // number still unsafe then was written with an exponent (1e19).
+      if (!exactNumbers.quoted) throw UNSAFE_NUMBER;
+      throw fieldError(name, `${v} is not an exact integer; write 64-bit integers as decimal strings`);
+    }
     b = BigInt(v);
   } else if (v === null) return 0n;
   else throw fieldError(name, `expected an integer string, got ${typeName(v)}`);
@@ -146,6 +158,45 @@ export function readDouble(v: unknown, name: string): number {
   if (v === null) return 0;
   throw fieldError(name, `expected a number, got ${typeName(v)}`);
 }
+
+/**
+ * Quotes every integer literal of 16+ digits outside strings, so JSON.parse
+ * keeps its exact digits ("9223372036854775807" instead of 9223372036854776000).
+ * Other text (strings, escapes, smaller numbers, decimals, exponents) is untouched.
+ */
+export function quoteBigIntegers(s: string): string {
+  let out = '';
+  let from = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) {
+      // skip a string literal
+      for (i++; i < n; i++) {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < n) {
+        const d = s.charCodeAt(j);
+        if (!((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d))
+          break;
+        j++;
+      }
+      const digits = j - i - (c === 0x2d ? 1 : 0);
+      if (digits >= 16 && INT_TOKEN.test(s.slice(i, j))) {
+        out += `${s.slice(from, i)}"${s.slice(i, j)}"`;
+        from = j;
+      }
+      i = j - 1;
+    }
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+const INT_TOKEN = /^-?[1-9][0-9]*$/;
 
 const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 

@@ -169,6 +169,50 @@ describe('decoding is lenient where the protobuf JSON mapping is', () => {
     expect(h.dataPoints[0].sum).toBeNaN();
   });
 
+  it('decodes 64-bit fields given as JSON numbers beyond 2^53 exactly', () => {
+    // Hand-written text: JSON.stringify cannot produce these literals from JS numbers.
+    const d = decodeTracesJson(
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"","name":"s",
+        "startTimeUnixNano": 1700000000123456789,"endTimeUnixNano":18446744073709551615,
+        "attributes":[
+          {"key":"max","value":{"intValue":9223372036854775807}},
+          {"key":"min","value":{"intValue":-9223372036854775808}},
+          {"key":"big","value":{"arrayValue":{"values":[{"intValue":4611686018427387904}]}}},
+          {"key":"dbl","value":{"doubleValue":12345678901234567890}},
+          {"key":"exp","value":{"doubleValue":1.5e300}},
+          {"key":"txt","value":{"stringValue":"n:12345678901234567890 \\" ,-9223372036854775807"}}
+        ]}]}]}]}`,
+    );
+    const s = d.resourceSpans[0].scopeSpans[0].spans[0];
+    expect(s.startTimeUnixNano).toBe(1700000000123456789n);
+    expect(s.endTimeUnixNano).toBe(18446744073709551615n);
+    expect(s.attributes.map((a) => a.value)).toEqual([
+      { intValue: 9223372036854775807n },
+      { intValue: -9223372036854775808n },
+      { arrayValue: { values: [{ intValue: 4611686018427387904n }] } },
+      { doubleValue: Number('12345678901234567890') },
+      { doubleValue: 1.5e300 },
+      { stringValue: 'n:12345678901234567890 " ,-9223372036854775807' },
+    ]);
+  });
+
+  it('rejects 64-bit JSON numbers out of range with the field and the exact value', () => {
+    const doc = (v: string) =>
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":{"intValue":${v}}}]}]}]}]}`;
+    expect(err(() => decodeTracesJson(doc('9223372036854775808')))).toBe(
+      'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.intValue: 9223372036854775808 is out of range for int64',
+    );
+    expect(
+      err(() =>
+        decodeTracesJson(
+          '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":18446744073709551616}]}]}]}',
+        ),
+      ),
+    ).toBe(
+      'resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: 18446744073709551616 is out of range for uint64',
+    );
+  });
+
   it('accepts a UTF-8 BOM and bytes input', () => {
     expect(decodeTracesJson(Buffer.from('\ufeff{"resourceSpans":[]}'))).toEqual({ resourceSpans: [] });
     expect(decodeTracesJson('{}')).toEqual({ resourceSpans: [] });

@@ -3,7 +3,13 @@
 // mapping is (snake_case keys, enum names, 64-bit numbers, null as default) and strict about shapes.
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import { jsonError } from './errors.js';
-import { decodeLogsJson, decodeMetricsJson, decodeTracesJson, parseRoot } from './json-decode.js';
+import {
+  decodeExact,
+  decodeLogsJson,
+  decodeMetricsJson,
+  decodeTracesJson,
+  parseRoot,
+} from './json-decode.js';
 import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './json-encode.js';
 import { type Obj, readInt32, readInt64, readString, typeName } from './json-values.js';
 import type { ExportResult, RpcStatus } from './otlp-proto.js';
@@ -45,7 +51,10 @@ export function encodeExportResponseJson(
 }
 
 export function decodeExportResponseJson(signal: Signal, text: string | Uint8Array): ExportResult {
-  const root = parseRoot(text);
+  return decodeExact(text, (root) => exportResult(signal, root));
+}
+
+function exportResult(signal: Signal, root: Obj): ExportResult {
   const ps = root.partialSuccess !== undefined ? root.partialSuccess : root.partial_success;
   if (ps === undefined || ps === null) return { rejected: 0n, errorMessage: '' };
   if (typeof ps !== 'object' || Array.isArray(ps)) {

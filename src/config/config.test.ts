@@ -226,6 +226,15 @@ service:
     expect(errorsOf('receivers: {otlp: }\nexporters: {debug: }')).toEqual([
       'service::pipelines: at least one pipeline must be configured',
     ]);
+    // A pipeline without exporters (empty list or key left out) is an error, not a silent sink.
+    expect(
+      errorsOf(
+        'receivers: {otlp: }\nexporters: {debug: }\nservice:\n  pipelines:\n    traces: {receivers: [otlp], exporters: []}\n    logs: {receivers: [otlp]}',
+      ),
+    ).toEqual([
+      'service::pipelines::traces::exporters: must have at least one exporter',
+      'service::pipelines::logs::exporters: must have at least one exporter',
+    ]);
   });
 
   it('service.telemetry: old and new metrics forms, levels, unknown keys', () => {
@@ -243,6 +252,19 @@ service:
     expect(newForm.config?.telemetry.metrics.addresses).toEqual(['[::1]:9090']);
     expect(newForm.config?.telemetry.resource).toEqual({ 'host.name': 'a' });
     expect(tel('{metrics: {level: none}}').config?.telemetry.metrics.addresses).toEqual([]);
+    // As zap: each level in lower or upper case; the metrics level in any case.
+    for (const [given, level] of [
+      ['DEBUG', 'debug'],
+      ['INFO', 'info'],
+      ['WARN', 'warn'],
+      ['ERROR', 'error'],
+      ['warn', 'warn'],
+    ])
+      expect(tel(`{logs: {level: ${given}}}`).config?.telemetry.logs.level).toBe(level);
+    expect(tel('{logs: {level: Warn}}').errors.map(formatIssue)).toEqual([
+      'service::telemetry::logs::level: invalid value string "Warn": expected one of "debug", "info", "warn", "error"',
+    ]);
+    expect(tel('{metrics: {level: Detailed}}').config?.telemetry.metrics.level).toBe('detailed');
     expect(
       tel('{metrics: {level: loud, adress: x}, logs: {levl: info}, traces: {}}').errors.map(formatIssue),
     ).toEqual([

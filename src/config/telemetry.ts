@@ -17,17 +17,33 @@ const prometheusPull = z.strictObject({
   }),
 });
 
+/** zap's level names: all lower or all upper case (DEBUG, INFO, WARN, ERROR), as the collector takes them. */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = z.preprocess(
+  (v) =>
+    typeof v === 'string' && v === v.toUpperCase() && LOG_LEVELS.includes(v.toLowerCase() as never)
+      ? v.toLowerCase()
+      : v,
+  z.enum(LOG_LEVELS),
+);
+/** The collector's metrics level is case-insensitive (configtelemetry lowercases it). */
+const METRICS_LEVELS = ['none', 'basic', 'normal', 'detailed'] as const;
+const metricsLevel = z.preprocess(
+  (v) => (typeof v === 'string' && METRICS_LEVELS.includes(v.toLowerCase() as never) ? v.toLowerCase() : v),
+  z.enum(METRICS_LEVELS),
+);
+
 export const telemetrySchema = z
   .strictObject({
     logs: z
       .strictObject({
-        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        level: logLevel.default('info'),
         encoding: z.enum(['json', 'console']).default('json'),
       })
       .prefault({}),
     metrics: z
       .strictObject({
-        level: z.enum(['none', 'basic', 'normal', 'detailed']).default('normal'),
+        level: metricsLevel.default('normal'),
         address: endpoint().optional(),
         readers: z.array(prometheusPull).optional(),
       })

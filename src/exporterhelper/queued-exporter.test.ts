@@ -220,13 +220,19 @@ describe('exporter helper: memory queue', () => {
     expect(err).toBeInstanceOf(ConsumerError);
     expect(err.retryable).toBe(true);
     expect(err.throttled).toBe(true);
+    // A retry delay, so receivers answer with RetryInfo / Retry-After (senders retry).
+    expect(err.retryAfterMs).toBe(1000);
     expect(
       await counterValue(metrics, 'otelcol_exporter_enqueue_failed_spans_total', { exporter: 'q' }),
     ).toBe(2);
     expect(await metrics.render()).toMatch(/otelcol_exporter_queue_capacity\{exporter="q"\} 2/);
+    // Both batches are held (one at the backend, one waiting): the gauge says 2.
+    expect(await metrics.render()).toMatch(/otelcol_exporter_queue_size\{exporter="q"\} 2/);
     release();
+    await waitFor(() => b.received.length === 2);
     await exp.shutdown();
     expect(b.received).toEqual([['1'], ['2']]);
+    expect(await metrics.render()).toMatch(/otelcol_exporter_queue_size\{exporter="q"\} 0/);
   });
 
   it('sizer: items counts spans against queue_size and refuses a batch larger than the queue', async () => {

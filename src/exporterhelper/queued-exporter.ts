@@ -60,6 +60,9 @@ interface Lane<S extends Signal> {
   filling?: Promise<void>;
 }
 
+/** Retry delay suggested to senders when the sending queue is full. */
+export const QUEUE_FULL_RETRY_AFTER_MS = 1000;
+
 export class QueuedExporter implements Exporter {
   private readonly metrics: ExporterMetrics;
   private readonly sender: RetrySender;
@@ -215,9 +218,11 @@ export class QueuedExporter implements Exporter {
 
   private full(signal: Signal, items: number): never {
     this.metrics.enqueueFailed(signal, items);
+    // A retry delay so receivers send RetryInfo / Retry-After: RESOURCE_EXHAUSTED
+    // without RetryInfo is not retryable for OTLP senders, who would drop the data.
     throw retryableError(
       this.stopping ? `exporter ${this.settings.id} is shutting down` : 'sending queue is full',
-      { throttled: true, rejectedItems: items },
+      { throttled: true, rejectedItems: items, retryAfterMs: QUEUE_FULL_RETRY_AFTER_MS },
     );
   }
 

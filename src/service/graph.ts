@@ -10,9 +10,10 @@ import type {
 } from '../component/component.js';
 import type { Consumer, ConsumersBySignal } from '../component/consumer.js';
 import type { ServiceConfig } from '../config/validate.js';
+import { countItems } from '../pdata/count.js';
 import type { Signal } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { ProcessorMetrics, SelfMetrics } from '../telemetry/self-metrics.js';
 import { type Branch, fanOut } from './fanout.js';
 
 export interface Node {
@@ -49,6 +50,23 @@ export function componentSettings(
     kind,
     logger: opts.logger.child({ 'otelcol.component.id': id, 'otelcol.component.kind': kind, ...extra }),
     metrics: opts.metrics,
+  };
+}
+
+/** Counts the items crossing one hop of a processor chain: `from`'s outgoing, `to`'s incoming. */
+function counted(
+  signal: Signal,
+  consumer: Consumer<Signal>,
+  from: ProcessorMetrics | undefined,
+  to: ProcessorMetrics | undefined,
+): Consumer<Signal> {
+  return {
+    consume(data, ctx) {
+      const n = countItems(signal, data);
+      from?.outgoing(signal, n);
+      to?.incoming(signal, n);
+      return consumer.consume(data, ctx);
+    },
   };
 }
 
@@ -92,6 +110,9 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     let next: Consumer<Signal> = fanOut(signal, branches);
     let mutates = branches.some((b) => b.mutates);
     const chain: Node[] = [];
+    const counters = p.processors.map((id) => opts.metrics.processor(id));
+    // One count per hop: what processor i emits is what processor i+1 receives.
+    if (counters.length > 0) next = counted(signal, next, counters[counters.length - 1], undefined);
     for (let i = p.processors.length - 1; i >= 0; i--) {
       const id = p.processors[i];
       const e = cfg.processors.get(id)!;
@@ -101,7 +122,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       });
       const proc = e.factory.create(settings, e.config, signal, next);
       chain.unshift({ id, kind: 'processor', component: proc, pipeline: p.id });
-      next = proc;
+      next = counted(signal, proc, i > 0 ? counters[i - 1] : undefined, counters[i]);
       mutates ||= e.factory.mutatesData;
     }
     graph.processors.push(chain);

@@ -202,6 +202,47 @@ service:
 });
 
 describe('self-telemetry endpoint', () => {
+  it('counts otelcol_processor_incoming/outgoing_items per processor and signal', async () => {
+    const rec = new Recorder();
+    const r = validateConfig(
+      parseYaml(`
+receivers: {rcv: }
+processors: {pass: , holder: }
+exporters: {exp: }
+service:
+  ${NO_METRICS}
+  pipelines:
+    traces: {receivers: [rcv], processors: [pass, holder], exporters: [exp]}
+    logs: {receivers: [rcv], processors: [pass], exporters: [exp]}
+`),
+      rec.registry(),
+    );
+    const metrics = new SelfMetrics();
+    const svc = new Service(r.config!, { logger: silentLogger(), metrics });
+    services.push(svc);
+    await svc.start();
+    const two = traces('a');
+    two.resourceSpans[0].scopeSpans[0].spans.push({ ...two.resourceSpans[0].scopeSpans[0].spans[0] });
+    await tracesIn(rec).consume(two);
+    await tracesIn(rec).consume(traces('b'));
+    const value = async (what: string, processor: string, signal = 'traces') => {
+      const m = (await metrics.registry.getSingleMetric(`otelcol_processor_${what}_items_total`)?.get())
+        ?.values;
+      return m?.find((v) => v.labels.processor === processor && v.labels.otel_signal === signal)?.value ?? 0;
+    };
+    expect(await value('incoming', 'pass')).toBe(3);
+    expect(await value('outgoing', 'pass')).toBe(3);
+    expect(await value('incoming', 'holder')).toBe(3);
+    // The holder has emitted nothing yet; the logs pipeline saw nothing.
+    expect(await value('outgoing', 'holder')).toBe(0);
+    expect(await value('incoming', 'pass', 'logs')).toBe(0);
+    await svc.shutdown();
+    expect(await value('outgoing', 'holder')).toBe(3);
+    expect(await metrics.render()).toContain(
+      'otelcol_processor_incoming_items_total{processor="holder",otel_signal="traces"} 3',
+    );
+  });
+
   it('serves otelcol_* metrics in Prometheus format on /metrics', async () => {
     const rec = new Recorder();
     const r = validateConfig(

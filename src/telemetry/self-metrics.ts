@@ -96,13 +96,28 @@ export class SelfMetrics {
     };
   }
 
+  /**
+   * The collector's processorhelper counters (otelcol_processor_incoming_items /
+   * outgoing_items, attributes `processor` and `otel.signal`). The service
+   * counts them around every processor of a pipeline (graph.ts).
+   */
   processor(processor: string): ProcessorMetrics {
-    const inc = (what: string, help: string) => (signal: Signal, n: number) => {
-      if (n > 0)
-        this.counter(`otelcol_processor_${what}_items_total`, help, ['processor', 'otel_signal']).inc(
-          { processor, otel_signal: signal },
-          n,
-        );
+    const inc = (what: string, help: string) => {
+      const counter = this.counter(`otelcol_processor_${what}_items_total`, help, [
+        'processor',
+        'otel_signal',
+      ]);
+      // Label lookups bound once per signal: this runs on every consume.
+      const bound: Partial<Record<Signal, { inc(n: number): void }>> = {};
+      return (signal: Signal, n: number) => {
+        if (n <= 0) return;
+        let c = bound[signal];
+        if (!c) {
+          c = counter.labels({ processor, otel_signal: signal });
+          bound[signal] = c;
+        }
+        c.inc(n);
+      };
     };
     return {
       incoming: inc('incoming', 'Number of items passed to the processor.'),

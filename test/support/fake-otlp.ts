@@ -133,8 +133,11 @@ const TO_OBJECT: protobuf.IConversionOptions = { longs: String, bytes: String, d
 
 /** An OTLP/HTTP backend. `script[i]` answers the i-th request (the last one repeats; default 200). */
 export interface FakeServerOptions {
-  /** Serve TLS with this certificate and key (PEM). */
-  tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Serve TLS with this certificate and key (PEM). With `requestCert` and
+   * `rejectUnauthorized`, clients must present a certificate signed by `ca` (mTLS).
+   */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requestCert?: boolean; rejectUnauthorized?: boolean };
 }
 
 export class FakeOtlpHttpServer {
