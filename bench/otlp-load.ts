@@ -15,6 +15,7 @@ const bodies = Array.from({ length: 64 }, (_, i) =>
   Buffer.from(encodeTraces(makeTraces(spansPerRequest, i))),
 );
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let sent = 0;
 let failed = 0;
 const deadline = Date.now() + seconds * 1000;
@@ -29,7 +30,12 @@ async function httpWorker(agent: Agent, w: number) {
     });
     await res.body.arrayBuffer();
     if (res.statusCode === 200) sent += spansPerRequest;
-    else failed += spansPerRequest;
+    else {
+      // Back off as an SDK does (Retry-After, else 100 ms), instead of spinning on refusals.
+      failed += spansPerRequest;
+      const after = Number(res.headers['retry-after']);
+      await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : 100);
+    }
   }
 }
 
@@ -46,7 +52,10 @@ async function grpcWorker(client: Client, w: number) {
       );
     });
     if (ok) sent += spansPerRequest;
-    else failed += spansPerRequest;
+    else {
+      failed += spansPerRequest;
+      await sleep(100);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
-// Benchmark sink: an OTLP/HTTP server that decodes every request and counts its
-// spans (/v1/traces) or log records (/v1/logs).
+// Benchmark sink: an OTLP/HTTP server that validates every request and counts its
+// spans (/v1/traces) or log records (/v1/logs). It uses the lazy decoder (full
+// validation, no objects) so that the sink is never slower than what it measures.
 // Runs as its own process (forked by bench/otlp.ts).
 import { createServer } from 'node:http';
-import { decodeLogs, decodeTraces } from '../src/codec/otlp-proto.js';
+import { decodeLogsLazy, decodeTracesLazy } from '../src/codec/otlp-proto.js';
 import { countLogRecords, countSpans } from '../src/pdata/count.js';
 
 let spans = 0;
@@ -12,7 +13,8 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const body = Buffer.concat(chunks);
     // Spans and log records share one counter: a bench sends one signal.
-    spans += req.url === '/v1/logs' ? countLogRecords(decodeLogs(body)) : countSpans(decodeTraces(body));
+    spans +=
+      req.url === '/v1/logs' ? countLogRecords(decodeLogsLazy(body)) : countSpans(decodeTracesLazy(body));
     res.writeHead(200, { 'content-type': 'application/x-protobuf' });
     res.end();
   });
