@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/component/component.js';
 import { retryableError } from '../../src/component/errors.js';
@@ -166,4 +167,72 @@ describe('file_log: checkpoints', () => {
     expect(bodies(consumer)).toEqual(['whole', 'first half and second half']);
     await r.rcv.shutdown();
   });
+});
+
+describe('file_log: restart after a rotation while stopped (files outside include)', () => {
+  // include matches only <restart>.log, as in config/agent.yaml: the renamed file is not
+  // matched, so only its checkpoint leads to it
+  const setup = () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    // an older rotation the kubelet already compressed: never read
+    writeFileSync(`${f}.20231231-000000.gz`, gzipSync(Buffer.from(lines(900, 910))));
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      retry_on_failure: { enabled: true, initial_interval: '10ms', max_interval: '20ms' },
+    };
+    return { f, ext, consumer, cfg };
+  };
+  const exactlyOnce = (got: string[], want: string[]) => {
+    expect(got.length).toBe(want.length);
+    expect([...got].sort()).toEqual([...want].sort());
+  };
+
+  for (const how of ['SIGTERM', 'kill -9'] as const) {
+    it(`${how} during a backend outage, rotation by rename + new 0.log, writes to both: every line once`, async () => {
+      const { f, ext, consumer, cfg } = setup();
+      const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      appendFileSync(f, lines(1, 30));
+      await waitFor(() => bodies(consumer).length === 30);
+      const client = () => ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+      const offset = () => {
+        const cp = client()?.data.get('file_log.checkpoints');
+        return cp ? JSON.parse(Buffer.from(cp).toString()).files[0].offset : -1;
+      };
+      await waitFor(() => offset() === lines(1, 30).length, 3000, 'checkpoint of the first lines');
+      // the backend goes down: lines 31..60 are read but never acknowledged
+      consumer.failWith = retryableError('backend down');
+      appendFileSync(f, lines(31, 60));
+      await new Promise((res) => setTimeout(res, 100));
+      if (how === 'SIGTERM') await r.rcv.shutdown();
+      else await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+      expect(offset()).toBe(lines(1, 30).length);
+      // while stopped: the kubelet renames 0.log, the runtime writes a little more to the old
+      // descriptor, then reopens a new 0.log
+      renameSync(f, `${f}.20240101-000000`);
+      appendFileSync(`${f}.20240101-000000`, lines(61, 70));
+      writeFileSync(f, lines(71, 90));
+      consumer.failWith = undefined;
+      const before = bodies(consumer).length;
+      const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await waitFor(() => bodies(consumer).length - before >= 60, 5000, 'lines 31..90');
+      appendFileSync(f, lines(91, 100));
+      await waitFor(() => bodies(consumer).length - before >= 70, 5000, 'lines 91..100');
+      await new Promise((res) => setTimeout(res, 200));
+      exactlyOnce(bodies(consumer).slice(before), expected(31, 100));
+      exactlyOnce(bodies(consumer), expected(1, 100));
+      await r2.rcv.shutdown();
+      // the next start finds nothing left to read
+      const r3 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await new Promise((res) => setTimeout(res, 200));
+      exactlyOnce(bodies(consumer), expected(1, 100));
+      await r3.rcv.shutdown();
+    });
+  }
 });

@@ -13,7 +13,7 @@ import {
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { getAttr } from '../../src/pdata/attributes.js';
+import { anyValueToString, getAttr } from '../../src/pdata/attributes.js';
 import { bodies, records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const lines = (from: number, to: number, prefix = 'line') => {
@@ -119,18 +119,69 @@ describe('file_log: selection', () => {
 });
 
 describe('file_log: bad input', () => {
-  it('truncates lines over max_log_size (dropping the rest up to the newline), counts them, keeps going', async () => {
+  it('emits a line over max_log_size as several records of at most max_log_size bytes (as the collector does)', async () => {
     const dir = tempDir();
     const f = join(dir, 'long.log');
-    writeFileSync(f, `short\n${'x'.repeat(5000)}\nafter\n`);
+    const long = 'abcdefghij'.repeat(25); // 250 bytes
+    writeFileSync(f, `short\n${long}\nafter\n`);
     const { rcv, consumer, metrics } = await startReceiver({
       include: [f],
       start_at: 'beginning',
       max_log_size: 100,
     });
-    await waitFor(() => bodies(consumer).length === 3);
-    expect(bodies(consumer)).toEqual(['short', 'x'.repeat(100), 'after']);
-    expect(await metrics.render()).toMatch(/tsunagi_file_log_lines_truncated_total\{receiver="file_log"\} 1/);
+    await waitFor(() => bodies(consumer).length === 5);
+    expect(bodies(consumer)).toEqual([
+      'short',
+      long.slice(0, 100),
+      long.slice(100, 200),
+      long.slice(200),
+      'after',
+    ]);
+    expect(await metrics.render()).toMatch(/tsunagi_file_log_lines_split_total\{receiver="file_log"\} 1/);
+    // a line still being written (no newline yet) is emitted piece by piece too, nothing lost
+    appendFileSync(f, 'x'.repeat(150));
+    await waitFor(() => bodies(consumer).length === 6);
+    appendFileSync(f, 'y'.repeat(60));
+    appendFileSync(f, '\n');
+    await waitFor(() => bodies(consumer).length >= 8);
+    expect(bodies(consumer).slice(5).join('')).toBe(`${'x'.repeat(150)}${'y'.repeat(60)}`);
+    expect(
+      bodies(consumer)
+        .slice(5)
+        .every((b) => Buffer.byteLength(b) <= 100),
+    ).toBe(true);
+    await rcv.shutdown();
+  });
+
+  it('container operator: the pieces of an over-long CRI line keep their text, time, stream and pod', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00.5Z';
+    const content = `${'0123456789'.repeat(20)} end `;
+    // a long F line, then a long P fragment whose F follows: the second is recombined whole
+    writeFileSync(f, `${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`);
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      max_log_size: 64,
+      operators: [{ type: 'container' }],
+    });
+    await waitFor(() => bodies(consumer).join('').length === content.length * 2 + 4);
+    const recs = records(consumer.received);
+    const first = recs.filter(
+      ({ r }) => anyValueToString(getAttr(r.attributes, 'log.iostream')) === 'stdout',
+    );
+    expect(first.map(({ r }) => anyValueToString(r.body)).join('')).toBe(content);
+    for (const { rl, r } of recs) {
+      expect(r.timeUnixNano).toBe(1704067200500000000n);
+      expect(getAttr(rl.resource.attributes, 'k8s.pod.name')).toEqual({ stringValue: 'pod' });
+    }
+    expect(bodies(consumer).at(-1)).toBe(`${content}tail`);
+    expect(await metrics.render()).not.toMatch(/operator_errors_total\{/);
     await rcv.shutdown();
   });
 
