@@ -71,6 +71,8 @@ export class FileConsumer implements LineSink {
   private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
   /** Matched files waiting for a free slot (max_concurrent_files), and since when. */
   private waitingSince = new Map<string, number>();
+  /** A known file may have been rotated away but there was no free slot to look for it. */
+  private recoverWaiting = false;
 
   constructor(
     private readonly cfg: FileLogConfig,
@@ -248,6 +250,9 @@ export class FileConsumer implements LineSink {
     for (const w of waiting) if (!this.waitingSince.has(w.key)) this.waitingSince.set(w.key, now);
     const since = (k: string) => this.waitingSince.get(k) ?? now;
     waiting.sort((x, y) => since(x.key) - since(y.key));
+    // a rotated file's rest goes before files waiting for a slot
+    this.recoverWaiting = false;
+    await this.recoverRotated(atPath, now);
     const stillWaiting = new Map<string, number>();
     for (const w of waiting) {
       if (this.readers.size >= this.cfg.max_concurrent_files) {
@@ -347,7 +352,10 @@ export class FileConsumer implements LineSink {
   ): Promise<void> {
     for (const k of [...this.known.entries()]) {
       if (k.searched) continue;
-      if (this.readers.size >= this.cfg.max_concurrent_files) return;
+      if (this.readers.size >= this.cfg.max_concurrent_files) {
+        this.recoverWaiting = true; // cycle() frees a slot
+        return;
+      }
       const cur = atPath.get(k.path);
       if (cur !== undefined) {
         if (k.key === cur.key) continue; // the same file is still there
@@ -388,11 +396,12 @@ export class FileConsumer implements LineSink {
    * again when they changed and it is their turn.
    */
   private async cycle(now: number): Promise<void> {
-    if (this.waitingSince.size === 0) return;
+    const want = this.waitingSince.size + (this.recoverWaiting ? 1 : 0);
+    if (want === 0) return;
     const done = [...this.readers.values()]
       .filter((r) => !r.lost && r.unseenPolls === 0 && r.eof && r.fp.length > 0 && r.acked >= r.offset)
       .sort((a, b) => a.openedAt - b.openedAt)
-      .slice(0, this.waitingSince.size);
+      .slice(0, want);
     for (const r of done) {
       const st = await r.fh.stat().catch(() => undefined);
       this.readers.delete(r.key);

@@ -118,6 +118,63 @@ describe('file_log: selection', () => {
   });
 });
 
+describe('file_log: max_concurrent_files', () => {
+  it('with more files than max_concurrent_files, all of them are read in turns while they grow', async () => {
+    const dir = tempDir();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    for (const n of names) writeFileSync(join(dir, `${n}.log`), lines(1, 20, n));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+      max_concurrent_files: 2,
+    });
+    const openFiles = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): unknown[] } }).consumer.trackedFiles().length;
+    let maxOpen = 0;
+    // every file keeps growing: none may starve behind the two open ones
+    for (let round = 0; round < 10; round++) {
+      for (const n of names)
+        appendFileSync(join(dir, `${n}.log`), lines(21 + round * 10, 30 + round * 10, n));
+      await new Promise((r) => setTimeout(r, 25));
+      maxOpen = Math.max(maxOpen, openFiles());
+    }
+    await waitFor(() => bodies(consumer).length >= 5 * 120, 8000, 'all lines of all files');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer).sort()).toEqual(names.flatMap((n) => expected(1, 120, n)).sort());
+    expect(maxOpen).toBeLessThanOrEqual(2);
+    await rcv.shutdown();
+  });
+
+  it('a file rotated (renamed away) while it was closed for its turn is read to its end from its offset', async () => {
+    const dir = tempDir();
+    const x = join(dir, 'x.log');
+    const y = join(dir, 'y.log');
+    writeFileSync(x, lines(1, 10, 'x'));
+    writeFileSync(y, lines(1, 10, 'y'));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+      max_concurrent_files: 1,
+    });
+    const tracked = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): { path: string }[] } }).consumer
+        .trackedFiles()
+        .map((f) => f.path);
+    await waitFor(() => bodies(consumer).length === 20);
+    await waitFor(() => !tracked().includes(x), 5000, 'x.log closed');
+    // while x.log is closed: more lines, renamed (outside include), a new x.log
+    appendFileSync(x, lines(11, 15, 'x'));
+    renameSync(x, `${x}.1`);
+    appendFileSync(`${x}.1`, lines(16, 20, 'x'));
+    writeFileSync(x, lines(21, 30, 'x'));
+    appendFileSync(y, lines(11, 20, 'y'));
+    await waitFor(() => bodies(consumer).length >= 50, 5000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual([...expected(1, 30, 'x'), ...expected(1, 20, 'y')].sort());
+    await rcv.shutdown();
+  });
+});
+
 describe('file_log: bad input', () => {
   it('emits a line over max_log_size as several records of at most max_log_size bytes (as the collector does)', async () => {
     const dir = tempDir();
