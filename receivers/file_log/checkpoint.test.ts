@@ -236,3 +236,43 @@ describe('file_log: restart after a rotation while stopped (files outside includ
     });
   }
 });
+
+describe('file_log: a CRI line split by a rotation across a restart', () => {
+  for (const how of ['SIGTERM', 'kill -9'] as const)
+    it(`${how} between the P at the end of the renamed file and the F in the new 0.log: one whole record`, async () => {
+      const root = tempDir();
+      const dir = join(root, 'ns_pod_0123abcd', 'c');
+      mkdirSync(dir, { recursive: true });
+      const f = join(dir, '0.log');
+      const t = '2024-01-01T00:00:00Z';
+      const full = `${t} stdout F whole\n`;
+      writeFileSync(f, '');
+      const ext = new MemoryStorageExtension();
+      const consumer = new CollectingConsumer<'logs'>();
+      const cfg = {
+        include: [join(root, '*', '*', '*.log')],
+        storage: 'file_storage',
+        include_file_path: true,
+        preserve_trailing_whitespaces: true,
+        operators: [{ type: 'container' }],
+      };
+      const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      appendFileSync(f, `${full}${t} stdout P first half \n`);
+      await waitFor(() => bodies(consumer).length === 1);
+      const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+      const offset = () =>
+        JSON.parse(Buffer.from(client.data.get('file_log.checkpoints') as Uint8Array).toString()).files[0]
+          .offset;
+      await waitFor(() => client.data.has('file_log.checkpoints') && offset() === full.length);
+      if (how === 'SIGTERM') await r.rcv.shutdown();
+      else await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+      expect(bodies(consumer)).toEqual(['whole']);
+      renameSync(f, `${f}.20240101-000000`);
+      writeFileSync(f, `${t} stdout F and second half\n${t} stdout F next\n`);
+      const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await waitFor(() => bodies(consumer).length >= 3);
+      await new Promise((res) => setTimeout(res, 100));
+      expect(bodies(consumer)).toEqual(['whole', 'first half and second half', 'next']);
+      await r2.rcv.shutdown();
+    });
+});

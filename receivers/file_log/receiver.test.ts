@@ -322,6 +322,80 @@ describe('file_log: rotation', () => {
     await rcv.shutdown();
   });
 
+  it('kubelet rotation splitting a CRI line: P at the end of the renamed file, F in the new 0.log: one whole record', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00Z';
+    writeFileSync(f, `${t} stdout F before\n`);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    // a backlog (more than one round-robin turn) in the old file, the first part of a line, the
+    // kubelet renames, the runtime reopens and writes the rest: the old file is finished first
+    let backlog = '';
+    for (let i = 1; i <= 6000; i++) backlog += `${t} stdout F n ${i}\n`;
+    appendFileSync(f, `${backlog}${t} stdout P first half \n`);
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, `${t} stdout F and second half\n${t} stdout F after\n`);
+    await waitFor(() => bodies(consumer).length >= 6003);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = bodies(consumer);
+    expect(got.length).toBe(6003);
+    expect(got.slice(-2)).toEqual(['first half and second half', 'after']);
+    const joined = records(consumer.received).at(-2);
+    expect(getAttr(joined?.r.attributes ?? [], 'log.file.path')).toEqual({ stringValue: f });
+    await rcv.shutdown();
+  });
+
+  for (const include of ['app.log*', 'app.log'])
+    it(`copytruncate right after lines were appended (include ${include}): the unread lines come from the copy, once`, async () => {
+      const dir = tempDir();
+      const f = join(dir, 'app.log');
+      writeFileSync(f, lines(1, 50));
+      const { rcv, consumer } = await startReceiver({ include: [join(dir, include)], start_at: 'beginning' });
+      await waitFor(() => bodies(consumer).length === 50);
+      // appended, copied and truncated before the next poll: lines 51..60 exist only in the copy
+      appendFileSync(f, lines(51, 60));
+      writeFileSync(`${f}.1`, readFileSync(f));
+      truncateSync(f, 0);
+      appendFileSync(f, lines(61, 70));
+      await waitFor(() => bodies(consumer).length >= 70, 5000, 'lines 1..70');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(bodies(consumer).sort()).toEqual(expected(1, 70).sort());
+      await rcv.shutdown();
+    });
+
+  it('overlapping globs (/var/log/containers symlinks and /var/log/pods): each line once, across a rotation', async () => {
+    const dir = tempDir();
+    const pods = join(dir, 'pods', 'ns_pod_0123abcd', 'c');
+    mkdirSync(pods, { recursive: true });
+    mkdirSync(join(dir, 'containers'));
+    const f = join(pods, '0.log');
+    writeFileSync(f, lines(1, 20));
+    const link = join(dir, 'containers', 'pod_ns_c-abc.log');
+    symlinkSync(f, link);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, 'containers', '*.log'), join(dir, 'pods', '*', '*', '*.log')],
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length >= 20);
+    appendFileSync(f, lines(21, 30));
+    renameSync(f, `${f}.20240101-000000`);
+    appendFileSync(`${f}.20240101-000000`, lines(31, 35));
+    writeFileSync(f, lines(36, 50)); // the symlink now points to the new file
+    await waitFor(() => bodies(consumer).length >= 50);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 50).sort());
+    await rcv.shutdown();
+  });
+
   it('a file deleted while being read is read to its end through the open descriptor', async () => {
     const dir = tempDir();
     const f = join(dir, 'gone.log');
