@@ -4,10 +4,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/component/component.js';
 import { retryableError } from '../../src/component/errors.js';
+import { getAttr } from '../../src/pdata/attributes.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer } from '../../test/support/component.js';
 import { MemoryStorageExtension } from '../../test/support/memory-storage.js';
-import { bodies, startReceiver, tempDir, waitFor } from './testutil/harness.js';
+import { bodies, records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const lines = (from: number, to: number) => {
   let s = '';
@@ -275,4 +276,43 @@ describe('file_log: a CRI line split by a rotation across a restart', () => {
       expect(bodies(consumer)).toEqual(['whole', 'first half and second half', 'next']);
       await r2.rcv.shutdown();
     });
+});
+
+describe('file_log: max_log_size pieces across a restart', () => {
+  it('a restart between the pieces of an over-long CRI line: the rest is kept as text, no operator error', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      max_log_size: 64,
+      operators: [{ type: 'container' }],
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    const head = '2024-01-01T00:00:00Z stdout F ';
+    const content = 'abcdefghij'.repeat(20);
+    // the line is still being written: two pieces are emitted, the rest waits for more bytes
+    appendFileSync(f, `${head}${content.slice(0, 120)}`);
+    await waitFor(() => bodies(consumer).length === 2);
+    await r.rcv.shutdown();
+    appendFileSync(f, `${content.slice(120)}\n${head}next\n`);
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).at(-1) === 'next');
+    await new Promise((res) => setTimeout(res, 100));
+    const got = bodies(consumer);
+    expect(got.slice(0, -1).join('')).toBe(content);
+    expect(got.slice(0, -1).every((b) => Buffer.byteLength(b) <= 64)).toBe(true);
+    const text = await r2.metrics.render();
+    expect(text).not.toMatch(/tsunagi_stanza_operator_errors_total\{/);
+    for (const { rl } of records(consumer.received))
+      expect(getAttr(rl.resource.attributes, 'k8s.pod.name')).toEqual({ stringValue: 'pod' });
+    await r2.rcv.shutdown();
+  });
 });

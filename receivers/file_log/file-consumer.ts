@@ -332,6 +332,9 @@ export class FileConsumer implements LineSink {
       }
     const k = lost && sameFile(fp, lost.fp) ? lost : this.known.take(fp);
     if (k === lost && lost) this.known.remove(lost);
+    if (!k)
+      // the file closed for its turn was rewritten in place (copytruncate): look for its copy
+      for (const o of this.known.entries()) if (o.key === key) o.key = undefined;
     let offset: number;
     if (k) offset = k.offset <= st.size ? k.offset : 0;
     else offset = this.firstPoll && !this.hadCheckpoint && this.cfg.start_at === 'end' ? st.size : 0;
@@ -341,6 +344,12 @@ export class FileConsumer implements LineSink {
     r.lastSize = st.size;
     r.openedAt = now;
     r.lost = lost !== undefined;
+    // resuming inside a line (a checkpoint between the pieces of an over-long line)
+    if (offset > 0) {
+      const b = Buffer.alloc(1);
+      const { bytesRead } = await fh.read(b, 0, 1, offset - 1);
+      r.continued = bytesRead === 1 && b[0] !== 10;
+    }
     this.gen.set(r, 0);
     this.readers.set(key, r);
     this.dirty = true;
@@ -407,7 +416,15 @@ export class FileConsumer implements LineSink {
     const want = this.waitingSince.size + (this.recoverWaiting ? 1 : 0);
     if (want === 0) return;
     const done = [...this.readers.values()]
-      .filter((r) => !r.lost && r.unseenPolls === 0 && r.eof && r.fp.length > 0 && r.acked >= r.offset)
+      .filter(
+        (r) =>
+          !r.lost &&
+          r.unseenPolls === 0 &&
+          r.eof &&
+          !r.hasPartial() &&
+          r.fp.length > 0 &&
+          r.acked >= r.offset,
+      )
       .sort((a, b) => a.openedAt - b.openedAt)
       .slice(0, want);
     for (const r of done) {

@@ -77,6 +77,11 @@ export class FileReader {
     return this.groupStart >= 0 ? this.groupStart : this.offset;
   }
 
+  /** Bytes after the last newline wait for it (or for force_flush_period). */
+  hasPartial(): boolean {
+    return this.partialLen > 0;
+  }
+
   /** Restart from byte 0 (copytruncate or rewrite detected). */
   reset(fp: Buffer): void {
     this.fp = fp;
@@ -216,6 +221,12 @@ export class FileReader {
 
   private multiline(line: string, startOffset: number, sink: LineSink, opts: ReadOptions, now: number): void {
     if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (this.continued && this.groupStart >= 0) {
+      // a further piece of a line longer than max_log_size: same line, no separator
+      this.group[this.group.length - 1] += line;
+      this.groupSince = now;
+      return;
+    }
     if (opts.lineStart) {
       if (opts.lineStart.test(line) && this.groupStart >= 0) this.flushGroup(sink);
       if (this.groupStart < 0) this.groupStart = startOffset;
