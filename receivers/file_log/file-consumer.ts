@@ -5,10 +5,10 @@
 // batch and reads nothing more (backpressure); nothing is dropped unless the
 // error is permanent.
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { glob } from 'tinyglobby';
+import { escapePath, glob } from 'tinyglobby';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { StorageClient } from '../../src/component/storage.js';
 import type { LogsData } from '../../src/pdata/types.js';
@@ -369,10 +369,6 @@ export class FileConsumer implements LineSink {
   ): Promise<void> {
     for (const k of [...this.known.entries()]) {
       if (k.searched) continue;
-      if (this.readers.size >= this.cfg.max_concurrent_files) {
-        this.recoverWaiting = true; // cycle() frees a slot
-        return;
-      }
       const cur = atPath.get(k.path);
       if (cur !== undefined) {
         if (k.key === cur.key) continue; // the same file is still there
@@ -382,13 +378,20 @@ export class FileConsumer implements LineSink {
           if (!r || sameFile(r.fp, k.fp)) continue;
         }
       }
+      if (this.readers.size >= this.cfg.max_concurrent_files) {
+        this.recoverWaiting = true; // cycle() frees a slot for the next poll
+        return;
+      }
       k.searched = true;
-      const dir = dirname(k.path);
-      const base = `${basename(k.path)}.`;
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names.sort()) {
-        if (!name.startsWith(base) || name.endsWith('.gz') || name.endsWith('.tmp')) continue;
-        const path = join(dir, name);
+      // the siblings, minus what exclude leaves out
+      const siblings = await glob(`${escapePath(k.path)}.*`, {
+        ignore: this.cfg.exclude,
+        absolute: true,
+        dot: true,
+        expandDirectories: false,
+      }).catch(() => [] as string[]);
+      for (const path of siblings.sort()) {
+        if (path.endsWith('.gz') || path.endsWith('.tmp')) continue;
         const st = await stat(path).catch(() => undefined);
         if (!st?.isFile() || st.size < k.fp.length) continue;
         const key = `${st.dev}:${st.ino}`;
