@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -236,6 +236,36 @@ describe('file_log: restart after a rotation while stopped (files outside includ
       await r3.rcv.shutdown();
     });
   }
+});
+
+describe('file_log: restart after a rotation, include on /var/log/containers symlinks only', () => {
+  it('the renamed file is found next to the file the symlink points to', async () => {
+    const root = tempDir();
+    const pods = join(root, 'pods', 'ns_pod_0123abcd', 'c');
+    mkdirSync(pods, { recursive: true });
+    mkdirSync(join(root, 'containers'));
+    const f = join(pods, '0.log');
+    writeFileSync(f, lines(1, 10));
+    symlinkSync(f, join(root, 'containers', 'pod_ns_c-abc.log'));
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, 'containers', '*.log')],
+      storage: 'file_storage',
+      start_at: 'beginning',
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).length === 10);
+    await r.rcv.shutdown();
+    appendFileSync(f, lines(11, 20));
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, lines(21, 30)); // the symlink now points to the new file
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).length >= 30);
+    await new Promise((res) => setTimeout(res, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 30).sort());
+    await r2.rcv.shutdown();
+  });
 });
 
 describe('file_log: a CRI line split by a rotation across a restart', () => {

@@ -383,14 +383,22 @@ export class FileConsumer implements LineSink {
         return;
       }
       k.searched = true;
-      // the siblings, minus what exclude leaves out
-      const siblings = await glob(`${escapePath(k.path)}.*`, {
-        ignore: this.cfg.exclude,
-        absolute: true,
-        dot: true,
-        expandDirectories: false,
-      }).catch(() => [] as string[]);
-      for (const path of siblings.sort()) {
+      // the siblings, minus what exclude leaves out; for a symlink (/var/log/containers) also
+      // those of the file it points to now (the new 0.log in /var/log/pods)
+      const real = await realpath(k.path).catch(() => k.path);
+      const siblings: string[] = [];
+      for (const base of real === k.path ? [k.path] : [k.path, real])
+        siblings.push(
+          ...(
+            await glob(`${escapePath(base)}.*`, {
+              ignore: this.cfg.exclude,
+              absolute: true,
+              dot: true,
+              expandDirectories: false,
+            }).catch(() => [] as string[])
+          ).sort(),
+        );
+      for (const path of siblings) {
         if (path.endsWith('.gz') || path.endsWith('.tmp')) continue;
         const st = await stat(path).catch(() => undefined);
         if (!st?.isFile() || st.size < k.fp.length) continue;
