@@ -1,12 +1,14 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../src/component/component.js';
 import { retryableError } from '../../src/component/errors.js';
+import { getAttr } from '../../src/pdata/attributes.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer } from '../../test/support/component.js';
 import { MemoryStorageExtension } from '../../test/support/memory-storage.js';
-import { bodies, startReceiver, tempDir, waitFor } from './testutil/harness.js';
+import { bodies, records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const lines = (from: number, to: number) => {
   let s = '';
@@ -165,5 +167,182 @@ describe('file_log: checkpoints', () => {
     await waitFor(() => bodies(consumer).length === 2);
     expect(bodies(consumer)).toEqual(['whole', 'first half and second half']);
     await r.rcv.shutdown();
+  });
+});
+
+describe('file_log: restart after a rotation while stopped (files outside include)', () => {
+  // include matches only <restart>.log, as in config/agent.yaml: the renamed file is not
+  // matched, so only its checkpoint leads to it
+  const setup = () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    // an older rotation the kubelet already compressed: never read
+    writeFileSync(`${f}.20231231-000000.gz`, gzipSync(Buffer.from(lines(900, 910))));
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      retry_on_failure: { enabled: true, initial_interval: '10ms', max_interval: '20ms' },
+    };
+    return { f, ext, consumer, cfg };
+  };
+  const exactlyOnce = (got: string[], want: string[]) => {
+    expect(got.length).toBe(want.length);
+    expect([...got].sort()).toEqual([...want].sort());
+  };
+
+  for (const how of ['SIGTERM', 'kill -9'] as const) {
+    it(`${how} during a backend outage, rotation by rename + new 0.log, writes to both: every line once`, async () => {
+      const { f, ext, consumer, cfg } = setup();
+      const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      appendFileSync(f, lines(1, 30));
+      await waitFor(() => bodies(consumer).length === 30);
+      const client = () => ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+      const offset = () => {
+        const cp = client()?.data.get('file_log.checkpoints');
+        return cp ? JSON.parse(Buffer.from(cp).toString()).files[0].offset : -1;
+      };
+      await waitFor(() => offset() === lines(1, 30).length, 3000, 'checkpoint of the first lines');
+      // the backend goes down: lines 31..60 are read but never acknowledged
+      consumer.failWith = retryableError('backend down');
+      appendFileSync(f, lines(31, 60));
+      await new Promise((res) => setTimeout(res, 100));
+      if (how === 'SIGTERM') await r.rcv.shutdown();
+      else await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+      expect(offset()).toBe(lines(1, 30).length);
+      // while stopped: the kubelet renames 0.log, the runtime writes a little more to the old
+      // descriptor, then reopens a new 0.log
+      renameSync(f, `${f}.20240101-000000`);
+      appendFileSync(`${f}.20240101-000000`, lines(61, 70));
+      writeFileSync(f, lines(71, 90));
+      consumer.failWith = undefined;
+      const before = bodies(consumer).length;
+      const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await waitFor(() => bodies(consumer).length - before >= 60, 5000, 'lines 31..90');
+      appendFileSync(f, lines(91, 100));
+      await waitFor(() => bodies(consumer).length - before >= 70, 5000, 'lines 91..100');
+      await new Promise((res) => setTimeout(res, 200));
+      exactlyOnce(bodies(consumer).slice(before), expected(31, 100));
+      exactlyOnce(bodies(consumer), expected(1, 100));
+      await r2.rcv.shutdown();
+      // the next start finds nothing left to read
+      const r3 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await new Promise((res) => setTimeout(res, 200));
+      exactlyOnce(bodies(consumer), expected(1, 100));
+      await r3.rcv.shutdown();
+    });
+  }
+});
+
+describe('file_log: restart after a rotation, include on /var/log/containers symlinks only', () => {
+  it('the renamed file is found next to the file the symlink points to', async () => {
+    const root = tempDir();
+    const pods = join(root, 'pods', 'ns_pod_0123abcd', 'c');
+    mkdirSync(pods, { recursive: true });
+    mkdirSync(join(root, 'containers'));
+    const f = join(pods, '0.log');
+    writeFileSync(f, lines(1, 10));
+    symlinkSync(f, join(root, 'containers', 'pod_ns_c-abc.log'));
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, 'containers', '*.log')],
+      storage: 'file_storage',
+      start_at: 'beginning',
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).length === 10);
+    await r.rcv.shutdown();
+    appendFileSync(f, lines(11, 20));
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, lines(21, 30)); // the symlink now points to the new file
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).length >= 30);
+    await new Promise((res) => setTimeout(res, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 30).sort());
+    await r2.rcv.shutdown();
+  });
+});
+
+describe('file_log: a CRI line split by a rotation across a restart', () => {
+  for (const how of ['SIGTERM', 'kill -9'] as const)
+    it(`${how} between the P at the end of the renamed file and the F in the new 0.log: one whole record`, async () => {
+      const root = tempDir();
+      const dir = join(root, 'ns_pod_0123abcd', 'c');
+      mkdirSync(dir, { recursive: true });
+      const f = join(dir, '0.log');
+      const t = '2024-01-01T00:00:00Z';
+      const full = `${t} stdout F whole\n`;
+      writeFileSync(f, '');
+      const ext = new MemoryStorageExtension();
+      const consumer = new CollectingConsumer<'logs'>();
+      const cfg = {
+        include: [join(root, '*', '*', '*.log')],
+        storage: 'file_storage',
+        include_file_path: true,
+        preserve_trailing_whitespaces: true,
+        operators: [{ type: 'container' }],
+      };
+      const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      appendFileSync(f, `${full}${t} stdout P first half \n`);
+      await waitFor(() => bodies(consumer).length === 1);
+      const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+      const offset = () =>
+        JSON.parse(Buffer.from(client.data.get('file_log.checkpoints') as Uint8Array).toString()).files[0]
+          .offset;
+      await waitFor(() => client.data.has('file_log.checkpoints') && offset() === full.length);
+      if (how === 'SIGTERM') await r.rcv.shutdown();
+      else await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+      expect(bodies(consumer)).toEqual(['whole']);
+      renameSync(f, `${f}.20240101-000000`);
+      writeFileSync(f, `${t} stdout F and second half\n${t} stdout F next\n`);
+      const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+      await waitFor(() => bodies(consumer).length >= 3);
+      await new Promise((res) => setTimeout(res, 100));
+      expect(bodies(consumer)).toEqual(['whole', 'first half and second half', 'next']);
+      await r2.rcv.shutdown();
+    });
+});
+
+describe('file_log: max_log_size pieces across a restart', () => {
+  it('a restart between the pieces of an over-long CRI line: the rest is kept as text, no operator error', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      max_log_size: 64,
+      operators: [{ type: 'container' }],
+    };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    const head = '2024-01-01T00:00:00Z stdout F ';
+    const content = 'abcdefghij'.repeat(20);
+    // the line is still being written: two pieces are emitted, the rest waits for more bytes
+    appendFileSync(f, `${head}${content.slice(0, 120)}`);
+    await waitFor(() => bodies(consumer).length === 2);
+    await r.rcv.shutdown();
+    appendFileSync(f, `${content.slice(120)}\n${head}next\n`);
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => bodies(consumer).at(-1) === 'next');
+    await new Promise((res) => setTimeout(res, 100));
+    const got = bodies(consumer);
+    expect(got.slice(0, -1).join('')).toBe(content);
+    expect(got.slice(0, -1).every((b) => Buffer.byteLength(b) <= 64)).toBe(true);
+    const text = await r2.metrics.render();
+    expect(text).not.toMatch(/tsunagi_stanza_operator_errors_total\{/);
+    for (const { rl } of records(consumer.received))
+      expect(getAttr(rl.resource.attributes, 'k8s.pod.name')).toEqual({ stringValue: 'pod' });
+    await r2.rcv.shutdown();
   });
 });

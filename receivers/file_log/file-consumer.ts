@@ -4,10 +4,11 @@
 // everything up to it. While the next consumer refuses, it retries the same
 // batch and reads nothing more (backpressure); nothing is dropped unless the
 // error is permanent.
-import { open, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { glob } from 'tinyglobby';
+import { escapePath, glob } from 'tinyglobby';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { StorageClient } from '../../src/component/storage.js';
 import type { LogsData } from '../../src/pdata/types.js';
@@ -17,7 +18,7 @@ import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { FileLogConfig } from './config.js';
 import { hasNul, sameFile } from './fingerprint.js';
-import { KnownFiles, loadCheckpoint, saveCheckpoint } from './known-files.js';
+import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint } from './known-files.js';
 import { FileReader, type LineSink, type ReadOptions } from './reader.js';
 
 /**
@@ -31,7 +32,8 @@ const CLOSE_AFTER_IDLE_POLLS = 5;
 export interface FileConsumerCounters {
   accepted(n: number): void;
   refused(n: number): void;
-  truncated(n: number): void;
+  /** Lines longer than max_log_size (emitted in pieces). */
+  split(n: number): void;
   invalidUtf8(n: number): void;
   skippedFile(reason: 'binary' | 'unreadable'): void;
   operatorError(operatorId: string): void;
@@ -65,12 +67,19 @@ export class FileConsumer implements LineSink {
   private unacked = 0;
   private lastPersist = 0;
   private readonly gen = new WeakMap<FileReader, number>();
+  /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
+  private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
+  /** Matched files waiting for a free slot (max_concurrent_files), and since when. */
+  private waitingSince = new Map<string, number>();
+  /** A known file may have been rotated away but there was no free slot to look for it. */
+  private recoverWaiting = false;
 
   constructor(
     private readonly cfg: FileLogConfig,
     private deps: FileConsumerDeps,
   ) {
-    this.known = new KnownFiles(Math.max(64, cfg.max_concurrent_files));
+    // every matched file that is not open has its offset here (max_concurrent_files cycling)
+    this.known = new KnownFiles(Math.max(10_000, 4 * cfg.max_concurrent_files));
     const ml = cfg.multiline;
     this.opts = {
       maxLogSize: cfg.max_log_size,
@@ -106,16 +115,24 @@ export class FileConsumer implements LineSink {
     this.loop = this.run();
   }
 
-  /** Stops polling, waits (bounded) for the batch in flight, flushes held entries once, persists acknowledged offsets. */
+  /**
+   * Stops polling, waits (bounded) for the batch in flight, persists
+   * acknowledged offsets. Entries operators hold are flushed only without
+   * storage (with it they are read again on the next start).
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
     if (this.loop) await withTimeout(this.loop, timeoutMs);
     try {
-      const now = Date.now();
-      this.pipeline.flush(now, true);
-      for (const r of this.readers.values()) r.flushHeld(this);
+      // With checkpoints, entries an operator still holds (a CRI P fragment waiting for its F,
+      // a multiline entry) are left unsent: the checkpoint stays before them, so the next start
+      // reads them again and the line comes out whole. Without storage this is the last chance.
+      if (!this.deps.storage) {
+        this.pipeline.flush(Date.now(), true);
+        for (const r of this.readers.values()) r.flushHeld(this);
+      }
       await withTimeout(this.flushBatch(true), timeoutMs);
     } catch (err) {
       this.deps.logger.warn(
@@ -168,6 +185,12 @@ export class FileConsumer implements LineSink {
       if (this.stopped) return;
       await this.checkFile(r, now);
     }
+    // files rotated away are read to their end first (as the collector reads its lost files before
+    // the current ones), so a CRI partial line at the end of the old file meets its rest in the new one
+    const finishing = pending.filter((r) => r.lost || r.unseenPolls > 0);
+    for (const r of finishing)
+      while (!this.stopped && this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) {}
+    pending = pending.filter((r) => !(r.lost || r.unseenPolls > 0));
     // round robin, a few batches per file per turn, so a file with a large
     // backlog does not starve the others
     while (pending.length > 0 && !this.stopped) {
@@ -181,13 +204,15 @@ export class FileConsumer implements LineSink {
     if (!(await this.flushBatch(false))) return;
 
     for (const [key, r] of this.readers) {
-      if (r.unseenPolls > 0 && r.idlePolls >= CLOSE_AFTER_IDLE_POLLS && r.acked >= r.lastSize) {
+      if ((r.unseenPolls > 0 || r.lost) && r.idlePolls >= CLOSE_AFTER_IDLE_POLLS && r.acked >= r.lastSize) {
         this.readers.delete(key);
-        if (r.fp.length > 0) this.known.add({ fp: r.fp, offset: r.acked, path: r.path, seen: now });
+        if (r.fp.length > 0)
+          this.known.add({ fp: r.fp, offset: r.acked, path: r.path, seen: now, searched: true });
         await r.close();
         this.dirty = true;
       }
     }
+    await this.cycle(now);
     // at most once a second (each write is fsync'd by file_storage); always on shutdown
     if (this.dirty && Date.now() - this.lastPersist >= 1000) await this.persist();
   }
@@ -202,70 +227,226 @@ export class FileConsumer implements LineSink {
       expandDirectories: false,
     });
     paths.sort();
+    /** dev:ino at each matched path (rotation detection for known files). */
+    const atPath = new Map<string, { key: string; size: number }>();
+    const waiting: { path: string; st: Stats; key: string }[] = [];
     for (const path of paths) {
       const st = await stat(path).catch(() => undefined);
       if (!st?.isFile()) continue;
       const key = `${st.dev}:${st.ino}`;
+      atPath.set(path, { key, size: st.size });
       const existing = this.readers.get(key);
       if (existing) {
         existing.path = path;
+        existing.lost = false;
         seen.add(existing);
         continue;
       }
       if (this.ignored.has(key) || st.size === 0) continue;
       if (this.cfg.exclude_older_than !== undefined && now - st.mtimeMs > this.cfg.exclude_older_than)
         continue;
+      // closed to give other files a turn (max_concurrent_files) and unchanged since
+      const idle = this.idle.get(key);
+      if (idle && idle.size === st.size && idle.mtimeMs === st.mtimeMs) {
+        idle.k.seen = now;
+        continue;
+      }
+      this.idle.delete(key);
+      waiting.push({ path, st, key });
+    }
+    // files that waited longest get the free slots first
+    for (const w of waiting) if (!this.waitingSince.has(w.key)) this.waitingSince.set(w.key, now);
+    const since = (k: string) => this.waitingSince.get(k) ?? now;
+    waiting.sort((x, y) => since(x.key) - since(y.key));
+    // a rotated file's rest goes before files waiting for a slot
+    this.recoverWaiting = false;
+    await this.recoverRotated(atPath, now);
+    const stillWaiting = new Map<string, number>();
+    for (const w of waiting) {
       if (this.readers.size >= this.cfg.max_concurrent_files) {
-        this.reportOnce('max_concurrent_files', 'max_concurrent_files reached; further files wait', { path });
+        stillWaiting.set(w.key, since(w.key));
         continue;
       }
-      let fh: Awaited<ReturnType<typeof open>>;
-      try {
-        fh = await open(path, 'r');
-      } catch (err) {
-        if (
-          this.reportOnce(`unreadable:${path}`, 'cannot open file; skipping it', {
-            path,
-            err: errorMessage(err),
-          })
-        )
-          this.deps.counters.skippedFile('unreadable');
-        continue;
-      }
-      const fp = await readFingerprint(fh, Math.min(this.cfg.fingerprint_size, st.size));
-      if (fp.length >= 2 && fp[0] === 0x1f && fp[1] === 0x8b) {
-        // a compressed rotated file (kubelet gzips old logs): its lines were read before compression
-        this.ignored.add(key);
-        this.deps.logger.debug({ path }, 'gzip file matched by include; not read');
+      const r = await this.openFile(w.path, w.st, w.key, now);
+      if (r) seen.add(r);
+    }
+    this.waitingSince = stillWaiting;
+    const matched = new Set<string>();
+    for (const v of atPath.values()) matched.add(v.key);
+    for (const key of this.idle.keys()) if (!matched.has(key)) this.idle.delete(key);
+    if (stillWaiting.size > 0)
+      this.reportOnce('max_concurrent_files', 'more files than max_concurrent_files; reading them in turns', {
+        max_concurrent_files: this.cfg.max_concurrent_files,
+        waiting: stillWaiting.size,
+      });
+    await this.recoverRotated(atPath, now);
+    return seen;
+  }
+
+  /**
+   * Opens a file matched by include (or found next to a rotated file's old
+   * path, then `known` is its checkpoint) and adds its reader; undefined if
+   * the file is skipped (gzip, binary, unreadable, a copy of a file being read).
+   */
+  private async openFile(
+    path: string,
+    st: Stats,
+    key: string,
+    now: number,
+    lost?: KnownFile,
+  ): Promise<FileReader | undefined> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      if (
+        !lost &&
+        this.reportOnce(`unreadable:${path}`, 'cannot open file; skipping it', {
+          path,
+          err: errorMessage(err),
+        })
+      )
+        this.deps.counters.skippedFile('unreadable');
+      return undefined;
+    }
+    const fp = await readFingerprint(fh, Math.min(this.cfg.fingerprint_size, st.size));
+    if (fp.length >= 2 && fp[0] === 0x1f && fp[1] === 0x8b) {
+      // a compressed rotated file (kubelet gzips old logs): its lines were read before compression
+      this.ignored.add(key);
+      this.deps.logger.debug({ path }, 'gzip file matched by include; not read');
+      await fh.close();
+      return undefined;
+    }
+    if (hasNul(fp)) {
+      this.ignored.add(key);
+      this.reportOnce(`binary:${key}`, 'file looks binary (NUL bytes); skipping it', { path });
+      this.deps.counters.skippedFile('binary');
+      await fh.close();
+      return undefined;
+    }
+    // same content as a file being read (a copy, e.g. copytruncate's): not a new file
+    for (const r of this.readers.values())
+      if (sameFile(fp, r.fp) || sameFile(r.fp, fp)) {
         await fh.close();
-        continue;
+        return undefined;
       }
-      if (hasNul(fp)) {
-        this.ignored.add(key);
-        this.reportOnce(`binary:${key}`, 'file looks binary (NUL bytes); skipping it', { path });
-        this.deps.counters.skippedFile('binary');
-        await fh.close();
-        continue;
+    const k = lost && sameFile(fp, lost.fp) ? lost : this.known.take(fp);
+    if (k === lost && lost) this.known.remove(lost);
+    if (!k)
+      // the file closed for its turn was rewritten in place (copytruncate): look for its copy
+      for (const o of this.known.entries()) if (o.key === key) o.key = undefined;
+    let offset: number;
+    if (k) offset = k.offset <= st.size ? k.offset : 0;
+    else offset = this.firstPoll && !this.hadCheckpoint && this.cfg.start_at === 'end' ? st.size : 0;
+    // a rotated file is read under the path it had (log.file.path, the container operator's recombine key)
+    const attrPath = lost ? lost.path : path;
+    const r = new FileReader(fh, attrPath, fp, st.dev, st.ino, offset, await this.fileAttrs(attrPath));
+    r.lastSize = st.size;
+    r.openedAt = now;
+    r.lost = lost !== undefined;
+    // resuming inside a line (a checkpoint between the pieces of an over-long line)
+    if (offset > 0) {
+      const b = Buffer.alloc(1);
+      const { bytesRead } = await fh.read(b, 0, 1, offset - 1);
+      r.continued = bytesRead === 1 && b[0] !== 10;
+    }
+    this.gen.set(r, 0);
+    this.readers.set(key, r);
+    this.dirty = true;
+    return r;
+  }
+
+  /**
+   * A checkpointed file that is no longer at its path (renamed by a rotation
+   * while Tsunagi was stopped, or while it was closed to let other files
+   * read) and not matched by include under its new name: look for it among
+   * the siblings `<path>.*` (not .gz/.tmp) by fingerprint, and read it from
+   * its checkpoint to the end. One search per file and run, unless found.
+   */
+  private async recoverRotated(
+    atPath: Map<string, { key: string; size: number }>,
+    now: number,
+  ): Promise<void> {
+    for (const k of [...this.known.entries()]) {
+      if (k.searched) continue;
+      const cur = atPath.get(k.path);
+      if (cur !== undefined) {
+        if (k.key === cur.key) continue; // the same file is still there
+        if (k.key === undefined && cur.size > 0) {
+          // after a restart the identity is the fingerprint: wait until the file at the path was opened
+          const r = this.readers.get(cur.key);
+          if (!r || sameFile(r.fp, k.fp)) continue;
+        }
       }
-      // same content as a file being read (a copy, e.g. copytruncate's): not a new file
-      let dup = false;
-      for (const r of this.readers.values()) if (sameFile(fp, r.fp) || sameFile(r.fp, fp)) dup = true;
-      if (dup) {
-        await fh.close();
-        continue;
+      if (this.readers.size >= this.cfg.max_concurrent_files) {
+        this.recoverWaiting = true; // cycle() frees a slot for the next poll
+        return;
       }
-      const k = this.known.take(fp);
-      let offset: number;
-      if (k) offset = k.offset <= st.size ? k.offset : 0;
-      else offset = this.firstPoll && !this.hadCheckpoint && this.cfg.start_at === 'end' ? st.size : 0;
-      const r = new FileReader(fh, path, fp, st.dev, st.ino, offset, await this.fileAttrs(path));
-      r.lastSize = st.size;
-      this.gen.set(r, 0);
-      this.readers.set(key, r);
-      seen.add(r);
+      k.searched = true;
+      // the siblings, minus what exclude leaves out; for a symlink (/var/log/containers) also
+      // those of the file it points to now (the new 0.log in /var/log/pods)
+      const real = await realpath(k.path).catch(() => k.path);
+      const siblings: string[] = [];
+      for (const base of real === k.path ? [k.path] : [k.path, real])
+        siblings.push(
+          ...(
+            await glob(`${escapePath(base)}.*`, {
+              ignore: this.cfg.exclude,
+              absolute: true,
+              dot: true,
+              expandDirectories: false,
+            }).catch(() => [] as string[])
+          ).sort(),
+        );
+      for (const path of siblings) {
+        if (path.endsWith('.gz') || path.endsWith('.tmp')) continue;
+        const st = await stat(path).catch(() => undefined);
+        if (!st?.isFile() || st.size < k.fp.length) continue;
+        const key = `${st.dev}:${st.ino}`;
+        if (this.readers.has(key) || this.ignored.has(key)) continue;
+        const fp = await readPathFingerprint(path, k.fp.length);
+        if (!fp || !sameFile(fp, k.fp)) continue;
+        if (st.size <= k.offset) break; // read to its end before it was renamed
+        this.deps.logger.info(
+          { path, was: k.path, offset: k.offset },
+          'reading the rest of a rotated file from its checkpoint',
+        );
+        await this.openFile(path, st, key, now, k);
+        break;
+      }
+    }
+  }
+
+  /**
+   * max_concurrent_files: while matched files wait for a slot, close files
+   * read to their end with everything acknowledged (opened longest ago
+   * first); their offsets stay in the known-files table, and they are opened
+   * again when they changed and it is their turn.
+   */
+  private async cycle(now: number): Promise<void> {
+    const want = this.waitingSince.size + (this.recoverWaiting ? 1 : 0);
+    if (want === 0) return;
+    const done = [...this.readers.values()]
+      .filter(
+        (r) =>
+          !r.lost &&
+          r.unseenPolls === 0 &&
+          r.eof &&
+          !r.hasPartial() &&
+          r.fp.length > 0 &&
+          r.acked >= r.offset,
+      )
+      .sort((a, b) => a.openedAt - b.openedAt)
+      .slice(0, want);
+    for (const r of done) {
+      const st = await r.fh.stat().catch(() => undefined);
+      this.readers.delete(r.key);
+      const k: KnownFile = { fp: r.fp, offset: r.acked, path: r.path, seen: now, key: r.key };
+      this.known.add(k);
+      if (st && st.size <= r.offset) this.idle.set(r.key, { size: st.size, mtimeMs: st.mtimeMs, k });
+      await r.close();
       this.dirty = true;
     }
-    return seen;
   }
 
   private async fileAttrs(path: string): Promise<Record<string, unknown>> {
@@ -321,17 +502,17 @@ export class FileConsumer implements LineSink {
   }
 
   // ---- LineSink ----
-  line(r: FileReader, text: string, startOffset: number): void {
+  line(r: FileReader, text: string, startOffset: number, continued: boolean): void {
     const e = newEntry(text, this.observed, r, startOffset);
     e.attributes = { ...r.attrs };
+    if (continued) e.continued = true;
     this.pipeline.process(e);
   }
-  truncated(r: FileReader, dropped: number): void {
-    this.deps.counters.truncated(1);
-    this.reportOnce(`trunc:${r.key}`, 'line longer than max_log_size; the rest of it is dropped', {
+  split(r: FileReader): void {
+    this.deps.counters.split(1);
+    this.reportOnce(`split:${r.key}`, 'line longer than max_log_size; emitted as several records', {
       path: r.path,
       max_log_size: this.cfg.max_log_size,
-      dropped_bytes: dropped,
     });
   }
   invalidUtf8(r: FileReader): void {
@@ -478,7 +659,19 @@ async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(t);
 }
 
-async function readFingerprint(fh: Awaited<ReturnType<typeof open>>, n: number): Promise<Buffer> {
+async function readPathFingerprint(path: string, n: number): Promise<Buffer | undefined> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    return await readFingerprint(fh, n);
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+async function readFingerprint(fh: FileHandle, n: number): Promise<Buffer> {
   if (n <= 0) return Buffer.alloc(0);
   const b = Buffer.alloc(n);
   const { bytesRead } = await fh.read(b, 0, n, 0);

@@ -9,6 +9,13 @@ export interface KnownFile {
   path: string;
   /** ms since epoch when last touched (eviction order). */
   seen: number;
+  /** dev:ino of the file when it was closed in this run (not persisted). */
+  key?: string;
+  /**
+   * The file is known not to need a search among the siblings of `path`
+   * (it was finished after a rotation, or was searched for once). Not persisted.
+   */
+  searched?: boolean;
 }
 
 const KEY = 'file_log.checkpoints';
@@ -31,6 +38,11 @@ export class KnownFiles {
     }
     if (best < 0) return undefined;
     return this.list.splice(best, 1)[0];
+  }
+
+  remove(k: KnownFile): void {
+    const i = this.list.indexOf(k);
+    if (i >= 0) this.list.splice(i, 1);
   }
 
   matches(fp: Buffer): boolean {

@@ -19,8 +19,10 @@ export interface ReadOptions {
 
 /** Where the reader reports what it found; implemented once by the consumer (no per-line closures). */
 export interface LineSink {
-  line(r: FileReader, text: string, startOffset: number): void;
-  truncated(r: FileReader, droppedBytes: number): void;
+  /** `continued`: the text continues a line longer than max_log_size (it has no line header of its own). */
+  line(r: FileReader, text: string, startOffset: number, continued: boolean): void;
+  /** A line longer than max_log_size was found (it is emitted in pieces). */
+  split(r: FileReader): void;
   invalidUtf8(r: FileReader): void;
 }
 
@@ -29,8 +31,14 @@ export class FileReader {
   offset: number;
   /** Highest offset the pipeline has acknowledged (checkpointed value). */
   acked: number;
-  /** Dropping the tail of an over-long line until its newline. */
-  skipping = false;
+  /** The next bytes continue a line that was emitted in max_log_size pieces. */
+  continued = false;
+  /** At end of file after the last read. */
+  eof = false;
+  /** Opened to finish a file that was rotated away (found next to its old path), not matched by include. */
+  lost = false;
+  /** When the reader was opened (ms), for max_concurrent_files cycling. */
+  openedAt = 0;
   /** Size of the pending partial last line and since when it is unchanged (force_flush_period). */
   private partialLen = -1;
   private partialSince = 0;
@@ -69,12 +77,17 @@ export class FileReader {
     return this.groupStart >= 0 ? this.groupStart : this.offset;
   }
 
+  /** Bytes after the last newline wait for it (or for force_flush_period). */
+  hasPartial(): boolean {
+    return this.partialLen > 0;
+  }
+
   /** Restart from byte 0 (copytruncate or rewrite detected). */
   reset(fp: Buffer): void {
     this.fp = fp;
     this.offset = 0;
     this.acked = 0;
-    this.skipping = false;
+    this.continued = false;
     this.partialLen = -1;
     this.group = [];
     this.groupStart = -1;
@@ -89,50 +102,38 @@ export class FileReader {
     let emitted = 0;
     // read 256 KiB at a time; the whole buffer (> max_log_size) only when a line needs it
     let len = Math.min(buf.length, CHUNK);
+    this.eof = false;
     for (;;) {
       const { bytesRead: n } = await this.fh.read(buf, 0, len, this.offset);
       if (n === 0) {
         this.checkPartial(0, sink, opts, now);
+        this.eof = true;
         return false;
       }
       const view = buf.subarray(0, n);
       let pos = 0;
-      if (this.skipping) {
-        const nl = view.indexOf(10);
-        if (nl < 0) {
-          this.offset += n;
-          sink.truncated(this, n);
-          continue;
-        }
-        sink.truncated(this, nl);
-        pos = nl + 1;
-        this.skipping = false;
-      }
       for (;;) {
         const nl = view.indexOf(10, pos);
         if (nl < 0) break;
-        const lineLen = nl - pos;
-        if (lineLen > opts.maxLogSize) {
-          this.emitBytes(view, pos, cutAt(view, pos, opts.maxLogSize), sink, opts, now);
-          sink.truncated(this, lineLen - opts.maxLogSize);
-        } else this.emitBytes(view, pos, nl, sink, opts, now);
+        // an over-long line goes out as several records of at most max_log_size bytes (as the collector does)
+        if (nl - pos > opts.maxLogSize) pos = this.emitChunks(view, pos, nl, sink, opts, now);
+        this.emitBytes(view, pos, nl, sink, opts, now);
+        this.continued = false;
         pos = nl + 1;
         if (++emitted >= budget) {
           this.offset += pos;
           return true;
         }
       }
-      this.offset += pos;
       const rest = n - pos;
       if (rest > opts.maxLogSize) {
-        // an over-long line without its newline yet: emit the head, drop the rest up to the newline
-        this.emitBytes(view, pos, cutAt(view, pos, opts.maxLogSize), sink, opts, now);
-        sink.truncated(this, rest - opts.maxLogSize);
-        this.offset += rest;
-        this.skipping = true;
+        // an over-long line without its newline yet: emit what fills whole records, read on
+        pos = this.emitChunks(view, pos, n, sink, opts, now);
+        this.offset += pos;
         emitted++;
         continue;
       }
+      this.offset += pos;
       if (n === len && pos === 0 && len < buf.length) {
         len = buf.length; // one line fills the chunk: read again with room for max_log_size
         continue;
@@ -142,6 +143,7 @@ export class FileReader {
       if (n < asked) {
         this.checkPartial(rest, sink, opts, now, view, pos);
         if (rest === 0) this.partialLen = -1;
+        this.eof = true;
         return false;
       }
     }
@@ -177,6 +179,7 @@ export class FileReader {
     sink: LineSink,
     opts: ReadOptions,
     now: number,
+    cut = false,
   ): void {
     const startOffset = this.offset + start;
     let s = view.toString('utf8', start, end);
@@ -185,13 +188,45 @@ export class FileReader {
       this.multiline(s, startOffset, sink, opts, now);
       return;
     }
-    if (opts.trimTrailing) s = opts.trimLeading ? s.trim() : s.trimEnd();
-    else if (opts.trimLeading) s = s.trimStart();
-    sink.line(this, s, startOffset);
+    // the pieces of a split line are content: only the line's own ends are trimmed
+    if (opts.trimTrailing && !cut) s = opts.trimLeading && !this.continued ? s.trim() : s.trimEnd();
+    else if (opts.trimLeading && !this.continued) s = s.trimStart();
+    sink.line(this, s, startOffset, this.continued);
+  }
+
+  /**
+   * Emits the bytes [start, end) of one line in pieces of at most max_log_size
+   * bytes (cut at a UTF-8 character boundary) while more than max_log_size
+   * remain; returns where the last, shorter piece starts.
+   */
+  private emitChunks(
+    view: Buffer,
+    start: number,
+    end: number,
+    sink: LineSink,
+    opts: ReadOptions,
+    now: number,
+  ): number {
+    if (!this.continued) sink.split(this);
+    let pos = start;
+    while (end - pos > opts.maxLogSize) {
+      let cut = cutAt(view, pos, opts.maxLogSize);
+      if (cut === pos) cut = pos + opts.maxLogSize; // max_log_size smaller than one character
+      this.emitBytes(view, pos, cut, sink, opts, now, true);
+      this.continued = true;
+      pos = cut;
+    }
+    return pos;
   }
 
   private multiline(line: string, startOffset: number, sink: LineSink, opts: ReadOptions, now: number): void {
     if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (this.continued && this.groupStart >= 0) {
+      // a further piece of a line longer than max_log_size: same line, no separator
+      this.group[this.group.length - 1] += line;
+      this.groupSince = now;
+      return;
+    }
     if (opts.lineStart) {
       if (opts.lineStart.test(line) && this.groupStart >= 0) this.flushGroup(sink);
       if (this.groupStart < 0) this.groupStart = startOffset;
@@ -220,7 +255,7 @@ export class FileReader {
     const start = this.groupStart;
     this.group = [];
     this.groupStart = -1;
-    if (text.trim() !== '') sink.line(this, text, start);
+    if (text.trim() !== '') sink.line(this, text, start, false);
   }
 
   async close(): Promise<void> {

@@ -13,7 +13,7 @@ import {
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { getAttr } from '../../src/pdata/attributes.js';
+import { anyValueToString, getAttr } from '../../src/pdata/attributes.js';
 import { bodies, records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const lines = (from: number, to: number, prefix = 'line') => {
@@ -118,19 +118,127 @@ describe('file_log: selection', () => {
   });
 });
 
+describe('file_log: max_concurrent_files', () => {
+  it('with more files than max_concurrent_files, all of them are read in turns while they grow', async () => {
+    const dir = tempDir();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    for (const n of names) writeFileSync(join(dir, `${n}.log`), lines(1, 20, n));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+      max_concurrent_files: 2,
+    });
+    const openFiles = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): unknown[] } }).consumer.trackedFiles().length;
+    let maxOpen = 0;
+    // every file keeps growing: none may starve behind the two open ones
+    for (let round = 0; round < 10; round++) {
+      for (const n of names)
+        appendFileSync(join(dir, `${n}.log`), lines(21 + round * 10, 30 + round * 10, n));
+      await new Promise((r) => setTimeout(r, 25));
+      maxOpen = Math.max(maxOpen, openFiles());
+    }
+    await waitFor(() => bodies(consumer).length >= 5 * 120, 8000, 'all lines of all files');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(consumer).sort()).toEqual(names.flatMap((n) => expected(1, 120, n)).sort());
+    expect(maxOpen).toBeLessThanOrEqual(2);
+    await rcv.shutdown();
+  });
+
+  it('a file rotated (renamed away) while it was closed for its turn is read to its end from its offset', async () => {
+    const dir = tempDir();
+    const x = join(dir, 'x.log');
+    const y = join(dir, 'y.log');
+    writeFileSync(x, lines(1, 10, 'x'));
+    writeFileSync(y, lines(1, 10, 'y'));
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, '*.log')],
+      start_at: 'beginning',
+      max_concurrent_files: 1,
+    });
+    const tracked = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): { path: string }[] } }).consumer
+        .trackedFiles()
+        .map((f) => f.path);
+    await waitFor(() => bodies(consumer).length === 20);
+    await waitFor(() => !tracked().includes(x), 5000, 'x.log closed');
+    // while x.log is closed: more lines, renamed (outside include), a new x.log
+    appendFileSync(x, lines(11, 15, 'x'));
+    renameSync(x, `${x}.1`);
+    appendFileSync(`${x}.1`, lines(16, 20, 'x'));
+    writeFileSync(x, lines(21, 30, 'x'));
+    appendFileSync(y, lines(11, 20, 'y'));
+    await waitFor(() => bodies(consumer).length >= 50, 5000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual([...expected(1, 30, 'x'), ...expected(1, 20, 'y')].sort());
+    await rcv.shutdown();
+  });
+});
+
 describe('file_log: bad input', () => {
-  it('truncates lines over max_log_size (dropping the rest up to the newline), counts them, keeps going', async () => {
+  it('emits a line over max_log_size as several records of at most max_log_size bytes (as the collector does)', async () => {
     const dir = tempDir();
     const f = join(dir, 'long.log');
-    writeFileSync(f, `short\n${'x'.repeat(5000)}\nafter\n`);
+    const long = 'abcdefghij'.repeat(25); // 250 bytes
+    writeFileSync(f, `short\n${long}\nafter\n`);
     const { rcv, consumer, metrics } = await startReceiver({
       include: [f],
       start_at: 'beginning',
       max_log_size: 100,
     });
-    await waitFor(() => bodies(consumer).length === 3);
-    expect(bodies(consumer)).toEqual(['short', 'x'.repeat(100), 'after']);
-    expect(await metrics.render()).toMatch(/tsunagi_file_log_lines_truncated_total\{receiver="file_log"\} 1/);
+    await waitFor(() => bodies(consumer).length === 5);
+    expect(bodies(consumer)).toEqual([
+      'short',
+      long.slice(0, 100),
+      long.slice(100, 200),
+      long.slice(200),
+      'after',
+    ]);
+    expect(await metrics.render()).toMatch(/tsunagi_file_log_lines_split_total\{receiver="file_log"\} 1/);
+    // a line still being written (no newline yet) is emitted piece by piece too, nothing lost
+    appendFileSync(f, 'x'.repeat(150));
+    await waitFor(() => bodies(consumer).length === 6);
+    appendFileSync(f, 'y'.repeat(60));
+    appendFileSync(f, '\n');
+    await waitFor(() => bodies(consumer).length >= 8);
+    expect(bodies(consumer).slice(5).join('')).toBe(`${'x'.repeat(150)}${'y'.repeat(60)}`);
+    expect(
+      bodies(consumer)
+        .slice(5)
+        .every((b) => Buffer.byteLength(b) <= 100),
+    ).toBe(true);
+    await rcv.shutdown();
+  });
+
+  it('container operator: the pieces of an over-long CRI line keep their text, time, stream and pod', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00.5Z';
+    const content = `${'0123456789'.repeat(20)} end `;
+    // a long F line, then a long P fragment whose F follows: the second is recombined whole
+    writeFileSync(f, `${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`);
+    const { rcv, consumer, metrics } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      max_log_size: 64,
+      operators: [{ type: 'container' }],
+    });
+    await waitFor(() => bodies(consumer).join('').length === content.length * 2 + 4);
+    const recs = records(consumer.received);
+    const first = recs.filter(
+      ({ r }) => anyValueToString(getAttr(r.attributes, 'log.iostream')) === 'stdout',
+    );
+    expect(first.map(({ r }) => anyValueToString(r.body)).join('')).toBe(content);
+    for (const { rl, r } of recs) {
+      expect(r.timeUnixNano).toBe(1704067200500000000n);
+      expect(getAttr(rl.resource.attributes, 'k8s.pod.name')).toEqual({ stringValue: 'pod' });
+    }
+    expect(bodies(consumer).at(-1)).toBe(`${content}tail`);
+    expect(await metrics.render()).not.toMatch(/operator_errors_total\{/);
     await rcv.shutdown();
   });
 
@@ -211,6 +319,80 @@ describe('file_log: rotation', () => {
     await waitFor(() => bodies(consumer).length >= 60);
     await new Promise((r) => setTimeout(r, 100));
     expect(bodies(consumer).sort()).toEqual(expected(1, 60).sort());
+    await rcv.shutdown();
+  });
+
+  it('kubelet rotation splitting a CRI line: P at the end of the renamed file, F in the new 0.log: one whole record', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00Z';
+    writeFileSync(f, `${t} stdout F before\n`);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    });
+    await waitFor(() => bodies(consumer).length === 1);
+    // a backlog (more than one round-robin turn) in the old file, the first part of a line, the
+    // kubelet renames, the runtime reopens and writes the rest: the old file is finished first
+    let backlog = '';
+    for (let i = 1; i <= 6000; i++) backlog += `${t} stdout F n ${i}\n`;
+    appendFileSync(f, `${backlog}${t} stdout P first half \n`);
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, `${t} stdout F and second half\n${t} stdout F after\n`);
+    await waitFor(() => bodies(consumer).length >= 6003);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = bodies(consumer);
+    expect(got.length).toBe(6003);
+    expect(got.slice(-2)).toEqual(['first half and second half', 'after']);
+    const joined = records(consumer.received).at(-2);
+    expect(getAttr(joined?.r.attributes ?? [], 'log.file.path')).toEqual({ stringValue: f });
+    await rcv.shutdown();
+  });
+
+  for (const include of ['app.log*', 'app.log'])
+    it(`copytruncate right after lines were appended (include ${include}): the unread lines come from the copy, once`, async () => {
+      const dir = tempDir();
+      const f = join(dir, 'app.log');
+      writeFileSync(f, lines(1, 50));
+      const { rcv, consumer } = await startReceiver({ include: [join(dir, include)], start_at: 'beginning' });
+      await waitFor(() => bodies(consumer).length === 50);
+      // appended, copied and truncated before the next poll: lines 51..60 exist only in the copy
+      appendFileSync(f, lines(51, 60));
+      writeFileSync(`${f}.1`, readFileSync(f));
+      truncateSync(f, 0);
+      appendFileSync(f, lines(61, 70));
+      await waitFor(() => bodies(consumer).length >= 70, 5000, 'lines 1..70');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(bodies(consumer).sort()).toEqual(expected(1, 70).sort());
+      await rcv.shutdown();
+    });
+
+  it('overlapping globs (/var/log/containers symlinks and /var/log/pods): each line once, across a rotation', async () => {
+    const dir = tempDir();
+    const pods = join(dir, 'pods', 'ns_pod_0123abcd', 'c');
+    mkdirSync(pods, { recursive: true });
+    mkdirSync(join(dir, 'containers'));
+    const f = join(pods, '0.log');
+    writeFileSync(f, lines(1, 20));
+    const link = join(dir, 'containers', 'pod_ns_c-abc.log');
+    symlinkSync(f, link);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(dir, 'containers', '*.log'), join(dir, 'pods', '*', '*', '*.log')],
+      start_at: 'beginning',
+    });
+    await waitFor(() => bodies(consumer).length >= 20);
+    appendFileSync(f, lines(21, 30));
+    renameSync(f, `${f}.20240101-000000`);
+    appendFileSync(`${f}.20240101-000000`, lines(31, 35));
+    writeFileSync(f, lines(36, 50)); // the symlink now points to the new file
+    await waitFor(() => bodies(consumer).length >= 50);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 50).sort());
     await rcv.shutdown();
   });
 

@@ -31,9 +31,11 @@ export class FileLogReceiver implements Component {
     const rm = settings.metrics.receiver(settings.id, 'file');
     const m = settings.metrics;
     const lbl = { receiver: settings.id };
-    const truncated = m.counter('tsunagi_file_log_lines_truncated_total', 'Lines cut at max_log_size.', [
-      'receiver',
-    ]);
+    const split = m.counter(
+      'tsunagi_file_log_lines_split_total',
+      'Lines longer than max_log_size, emitted as several records.',
+      ['receiver'],
+    );
     const utf8 = m.counter(
       'tsunagi_file_log_invalid_utf8_lines_total',
       'Lines with invalid UTF-8 (replaced).',
@@ -55,7 +57,7 @@ export class FileLogReceiver implements Component {
       counters: {
         accepted: (n) => rm.accepted('logs', n),
         refused: (n) => rm.refused('logs', n),
-        truncated: (n) => truncated.inc(lbl, n),
+        split: (n) => split.inc(lbl, n),
         invalidUtf8: (n) => utf8.inc(lbl, n),
         skippedFile: (reason) => skipped.inc({ ...lbl, reason }),
         operatorError: (operator) => opErr.inc({ ...lbl, operator }),

@@ -22,6 +22,11 @@ export interface Entry {
   src: unknown;
   /** Byte offset of the entry's first byte in its source (for checkpoints of held entries). */
   offset: number;
+  /**
+   * The body continues a line that its input split at max_log_size: it has
+   * no header of its own (file_log sets it; the container operator reads it).
+   */
+  continued?: boolean;
 }
 
 const EMPTY_RESOURCE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;

@@ -108,8 +108,17 @@ export function lenientDocker(raw: string): { log: string; stream?: string; time
   return { log: `${log}\n`, stream, time };
 }
 
+interface Head {
+  timestamp: bigint;
+  stream: string;
+  logtag: string | undefined;
+  key: string;
+}
+
 interface Group {
   first: Entry;
+  /** The first fragment from each other source (a line that spans a file rotation): held too. */
+  others?: Entry[];
   parts: string[];
   /** UTF-8 bytes of the joined text. */
   size: number;
@@ -128,6 +137,8 @@ class ContainerParser extends ParserOperator {
   private readonly toAttrs: boolean;
   private readonly groups = new Map<string, Group>();
   private readonly pathCache = new Map<string, Record<string, unknown> | null>();
+  /** Per file: the header of its last line, for the pieces of a line its input split (Entry.continued). */
+  private readonly heads = new Map<string, Head>();
   private readonly cacheSize: number;
 
   constructor(cfg: ContainerConfig, ctx: BuildContext) {
@@ -193,6 +204,7 @@ class ContainerParser extends ParserOperator {
         );
       path = p;
     }
+    if (e.continued) return this.continuation(e, raw, path);
     const docker = this.fmt === 'docker' || (this.fmt === undefined && raw.charCodeAt(0) === 123);
     let log: string;
     let stream: string;
@@ -241,6 +253,13 @@ class ContainerParser extends ParserOperator {
     // partial groups are per file, stream and format (Docker and CRI fragments never mix)
     const key =
       path === undefined ? `${stream}${docker ? 'd' : 'c'}` : `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
+    if (this.heads.size >= this.cacheSize) this.heads.clear();
+    this.heads.set(path ?? '', {
+      timestamp: e.timestamp,
+      stream,
+      logtag: docker ? undefined : partial ? 'P' : 'F',
+      key,
+    });
     let g = this.groups.get(key);
     if (partial) {
       // as the collector's internal recombine (is_last_entry: logtag == 'F'): fragments before
@@ -254,6 +273,7 @@ class ContainerParser extends ParserOperator {
       } else {
         g.parts.push(log);
         g.size += bytes;
+        holdSource(g, e);
       }
       const n = g.parts.length;
       if (
@@ -272,6 +292,36 @@ class ContainerParser extends ParserOperator {
       return this.finish(g);
     }
     e.body = log;
+    return e;
+  }
+
+  /**
+   * A piece of a line longer than the receiver's max_log_size, without a
+   * header of its own: its text is content of the line whose header came
+   * last from the same file. It joins that line's partial group if one is
+   * held (CRI `P`), otherwise it becomes a record of its own with that
+   * line's time and stream (after a restart in the middle of such a line,
+   * only the text and the path metadata).
+   */
+  private continuation(e: Entry, raw: string, path: string | undefined): Entry | undefined {
+    if (path !== undefined) this.addMetadata(e, path);
+    const h = this.heads.get(path ?? '');
+    if (h) {
+      const g = this.groups.get(h.key);
+      if (g) {
+        g.parts.push(raw);
+        g.size += raw.length;
+        if ((this.maxLogSize > 0 && g.size >= this.maxLogSize) || g.parts.length >= this.maxBatch) {
+          this.groups.delete(h.key);
+          return this.finish(g);
+        }
+        return undefined;
+      }
+      e.timestamp = h.timestamp;
+      this.put(e, 'log.iostream', h.stream);
+      if (h.logtag !== undefined) this.put(e, 'logtag', h.logtag);
+    }
+    e.body = raw;
     return e;
   }
 
@@ -323,8 +373,18 @@ class ContainerParser extends ParserOperator {
   }
 
   override held(visit: (e: Entry) => void): void {
-    for (const g of this.groups.values()) visit(g.first);
+    for (const g of this.groups.values()) {
+      visit(g.first);
+      if (g.others) for (const o of g.others) visit(o);
+    }
   }
+}
+
+function holdSource(g: Group, e: Entry): void {
+  if (e.src === g.first.src) return;
+  if (g.others?.some((o) => o.src === e.src)) return;
+  if (g.others) g.others.push(e);
+  else g.others = [e];
 }
 
 export const containerOperator: OperatorDef<ContainerConfig & BaseConfig> = {
