@@ -37,9 +37,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { decodeLogs } from '../../src/codec/otlp-proto.js';
+import { anyValueToString } from '../../src/pdata/attributes.js';
+import type { LogsData } from '../../src/pdata/types.js';
 import { agentConfig } from './agent-config.js';
 import { freePort } from './ports.js';
-import { requestType } from './upstream-otlp.js';
 
 /**
  * file_log persists its checkpoints (one storage write for all files) at most once per second,
@@ -188,7 +190,6 @@ class SeqSink {
   inFlight = 0;
   port = 0;
   private server: Server;
-  private readonly type = requestType('logs');
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -208,7 +209,7 @@ class SeqSink {
           }
           let body = Buffer.concat(chunks);
           if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-          this.record(this.type.decode(body));
+          this.record(decodeLogs(body)); // counting numbers: Tsunagi's own decoder will do
           res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         } finally {
           this.inFlight--;
@@ -217,11 +218,11 @@ class SeqSink {
     });
   }
 
-  private record(msg: any): void {
-    for (const rl of msg.resourceLogs ?? [])
-      for (const sl of rl.scopeLogs ?? [])
-        for (const lr of sl.logRecords ?? []) {
-          const m = /"seq":(\d+)/.exec(lr.body?.stringValue ?? '');
+  private record(d: LogsData): void {
+    for (const rl of d.resourceLogs)
+      for (const sl of rl.scopeLogs)
+        for (const lr of sl.logRecords) {
+          const m = /"seq":(\d+)/.exec(anyValueToString(lr.body));
           if (!m) {
             this.recordsWithoutSeq++;
             continue;
