@@ -17,6 +17,8 @@ export interface OtlpBenchResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Concurrent senders (BENCH_CONCURRENCY, default 128). */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
 
 async function sinkCount(sink: ReturnType<typeof forkRole>): Promise<number> {
   sink.send({ type: 'count' });
@@ -53,10 +55,10 @@ service:
   const pid = tsunagi.pid!;
   const port = protocol === 'grpc' ? grpcPort : httpPort;
   const load = (secs: number) => {
-    // 128 concurrent senders, as a gateway sees from many agents: batch acks a
+    // CONCURRENCY concurrent senders, as a gateway sees from many agents: batch acks a
     // request only when its batch is accepted downstream, so few senders would be
     // latency-bound by batch's timeout, not by Tsunagi's CPU.
-    const gen = forkRole('otlp-load.js', [protocol, String(port), String(secs), '128', '100']);
+    const gen = forkRole('otlp-load.js', [protocol, String(port), String(secs), String(CONCURRENCY), '100']);
     return nextMessage<{ sent: number; failed: number }>(gen, 'done');
   };
   await load(2); // warm-up: JIT, connections, buffers
