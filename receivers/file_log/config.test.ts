@@ -40,7 +40,12 @@ describe('file_log config', () => {
   it('accepts the file_log section of config/agent.yaml', () => {
     const doc = parse(readFileSync(new URL('../../config/agent.yaml', import.meta.url), 'utf8'));
     const c = configSchema.parse(doc.receivers.file_log);
-    expect(c.operators.map((o) => o.type)).toEqual(['container', 'json_parser', 'severity_parser', 'trace_parser']);
+    expect(c.operators.map((o) => o.type)).toEqual([
+      'container',
+      'json_parser',
+      'severity_parser',
+      'trace_parser',
+    ]);
     expect(c.storage).toBe('file_storage');
   });
 

@@ -333,3 +333,17 @@ export function decodeTopLazy<E extends object, S>(
   }
   return out;
 }
+
+/** Runs a lazy decode; on invalid input, the full decoder names what is wrong and where. */
+export function lazyOrFull<T>(
+  buf: Uint8Array,
+  lazy: (buf: Uint8Array) => T,
+  full: (buf: Uint8Array) => T,
+): T {
+  try {
+    return lazy(buf);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return full(buf);
+  }
+}

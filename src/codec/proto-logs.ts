@@ -26,7 +26,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
-import { decodeTopLazy, SCOPE_LOGS } from './proto-lazy.js';
+import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
 import {
   int32Size,
   lenFieldSize,
@@ -50,19 +50,17 @@ export function decodeLogs(buf: Uint8Array): LogsData {
  * The input must not be reused. Invalid input throws the full decoder's error.
  */
 export function decodeLogsLazy(buf: Uint8Array): LogsData {
-  try {
-    const resourceLogs = decodeTopLazy(
-      buf,
-      SCOPE_LOGS,
-      'scopeLogs',
-      decodeScopeLogs,
-      (resource, schemaUrl): ResourceLogs => ({ resource, scopeLogs: [], schemaUrl }),
-    );
-    return { resourceLogs };
-  } catch (e) {
-    if (!(e instanceof DecodeError)) throw e;
-    return decodeLogs(buf); // names what is wrong and where
-  }
+  return lazyOrFull(
+    buf,
+    (b) => ({
+      resourceLogs: decodeTopLazy(b, SCOPE_LOGS, 'scopeLogs', decodeScopeLogs, (resource, schemaUrl) => ({
+        resource,
+        scopeLogs: [] as ScopeLogs[],
+        schemaUrl,
+      })),
+    }),
+    decodeLogs,
+  );
 }
 
 function decodeResourceLogs(r: Reader): ResourceLogs {

@@ -29,7 +29,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
-import { decodeTopLazy, SCOPE_SPANS } from './proto-lazy.js';
+import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
 import {
   int32Size,
   lenFieldSize,
@@ -68,19 +68,17 @@ export function decodeTraces(buf: Uint8Array): TracesData {
  * The input must not be reused. Invalid input throws the full decoder's error.
  */
 export function decodeTracesLazy(buf: Uint8Array): TracesData {
-  try {
-    const resourceSpans = decodeTopLazy(
-      buf,
-      SCOPE_SPANS,
-      'scopeSpans',
-      decodeScopeSpans,
-      (resource, schemaUrl): ResourceSpans => ({ resource, scopeSpans: [], schemaUrl }),
-    );
-    return { resourceSpans };
-  } catch (e) {
-    if (!(e instanceof DecodeError)) throw e;
-    return decodeTraces(buf); // names what is wrong and where
-  }
+  return lazyOrFull(
+    buf,
+    (b) => ({
+      resourceSpans: decodeTopLazy(b, SCOPE_SPANS, 'scopeSpans', decodeScopeSpans, (resource, schemaUrl) => ({
+        resource,
+        scopeSpans: [] as ScopeSpans[],
+        schemaUrl,
+      })),
+    }),
+    decodeTraces,
+  );
 }
 
 function decodeResourceSpans(r: Reader): ResourceSpans {
