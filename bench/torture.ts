@@ -1,21 +1,39 @@
-// The long torture run for file_log (the suite runs a 3 s version):
-// npm run torture   (TORTURE_SECONDS=60 by default)
-import { runTorture } from '../receivers/file_log/testutil/torture.js';
+// The long rotation and restart torture of the agent binary (the suite runs an 11 s version,
+// test/agent-torture.test.ts, with the same code):
+// npm run torture   (TORTURE_SECONDS=60, TORTURE_RATE=4000 lines/s by default)
+import { runAgentTorture } from '../test/support/agent-torture.js';
 
 const seconds = Number(process.env.TORTURE_SECONDS ?? 60);
-const r = await runTorture({ durationMs: seconds * 1000 });
-const ok = r.missing.length === 0 && r.duplicated.length === 0;
+const r = await runAgentTorture({
+  durationMs: seconds * 1000,
+  linesPerSecond: Number(process.env.TORTURE_RATE ?? 4000),
+  drainTimeoutMs: 30_000,
+  log: (m) => console.error(m),
+});
+const extra = r.deliveries - r.received;
+const ok =
+  r.missing.length === 0 &&
+  r.recordsWithoutSeq === 0 &&
+  r.duplicatedOutsideKillWindows.length === 0 &&
+  extra <= r.duplicateBound;
 console.log(
   JSON.stringify({
     ok,
+    seconds,
     written: r.written,
     received: r.received,
-    rotations: r.rotations,
-    restarts: r.restarts,
     missing: r.missing.length,
-    duplicated: r.duplicated.length,
-    first_missing: r.missing.slice(0, 10),
-    first_duplicated: r.duplicated.slice(0, 10),
+    missing_by_file: r.missingByFile,
+    duplicate_deliveries: extra,
+    duplicate_bound: r.duplicateBound,
+    duplicated_outside_kill_windows: r.duplicatedOutsideKillWindows.length,
+    rotations: r.rotations,
+    gzipped: r.gzipped,
+    copytruncates: r.copytruncates,
+    sigterms: r.sigterms,
+    kills: r.kills,
+    sink_503_answers: r.sink503,
+    wall_s: r.wallMs / 1000,
   }),
 );
 process.exit(ok ? 0 : 1);
