@@ -207,4 +207,41 @@ describe('otlp_http with a persistent queue on file_storage', () => {
     expect(await timedShutdown(third, 2000), 'shutdown of an idle instance').not.toBeNull();
     expect(server.requests.length).toBe(before);
   }, 20_000);
+
+  it('shutdown with a backend that never answers returns within timeout and keeps the batch for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
+    dirs.push(dir);
+    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
+    const newStorage = async () => {
+      const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
+        pipelinesReady: () => true,
+      });
+      await st.start(emptyHost);
+      return st;
+    };
+    const hung = new FakeOtlpHttpServer();
+    const hungUrl = await hung.listen();
+    hung.script = [() => new Promise(() => {})];
+    try {
+      const st1 = await newStorage();
+      const exp = make({ timeout: '500ms', sending_queue: { storage: 'file_storage', batch: {} } }, hungUrl);
+      await exp.start({ getExtension: () => st1 });
+      await exp.consume('traces', traces('p', 'q'));
+      await waitFor(() => hung.requests.length >= 1);
+      const t0 = Date.now();
+      await exp.shutdown();
+      await st1.shutdown();
+      expect(Date.now() - t0).toBeLessThan(1500);
+
+      const st2 = await newStorage();
+      const next = make({ sending_queue: { storage: 'file_storage' } });
+      await next.start({ getExtension: () => st2 });
+      await waitFor(() => server.requests.flatMap(itemNames).length >= 2);
+      await next.shutdown();
+      await st2.shutdown();
+      expect(server.requests.flatMap(itemNames).sort()).toEqual(['p', 'q']);
+    } finally {
+      await hung.close();
+    }
+  });
 });
