@@ -114,4 +114,134 @@ describe('otlp_http with a persistent queue on file_storage', () => {
       await deadServer.close();
     }
   });
+
+  it('with batching in the queue: a 503 outage, a restart on leftovers and concurrent producers deliver every span once, and shutdown is prompt', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
+    dirs.push(dir);
+    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
+    let down = true;
+    const accepted: string[] = [];
+    server.script = [
+      (req) => {
+        if (down) return { status: 503 };
+        accepted.push(...itemNames(req));
+        return { status: 200 };
+      },
+    ];
+    const queue = {
+      storage: 'file_storage',
+      num_consumers: 4,
+      batch: { min_size: 20, max_size: 40, flush_timeout: '20ms' },
+    };
+    const instance = async () => {
+      const storage = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
+        pipelinesReady: () => true,
+      });
+      await storage.start(emptyHost);
+      const exp = make({ sending_queue: queue });
+      await exp.start({ getExtension: (id) => (id === 'file_storage' ? storage : undefined) });
+      return { exp, storage };
+    };
+    /** 4 producers at once, `n` one- or two-span requests each. */
+    const produce = (exp: Exporter, prefix: string, n: number) =>
+      Promise.all(
+        [0, 1, 2, 3].map(async (p) => {
+          for (let i = 0; i < n; i++) {
+            const name = `${prefix}${p}-${i}`;
+            await exp.consume('traces', i % 3 === 0 ? traces(`${name}a`, `${name}b`) : traces(name));
+          }
+        }),
+      );
+    const expected = (prefix: string, n: number) =>
+      [0, 1, 2, 3].flatMap((p) =>
+        Array.from({ length: n }, (_, i) =>
+          i % 3 === 0 ? [`${prefix}${p}-${i}a`, `${prefix}${p}-${i}b`] : [`${prefix}${p}-${i}`],
+        ).flat(),
+      );
+    /** Shutdown resolves within `ms` (null if it did not). */
+    const timedShutdown = async (
+      i: { exp: Exporter; storage: { shutdown(): Promise<void> } },
+      ms: number,
+    ) => {
+      const t0 = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const ok = await Promise.race([
+        (async () => {
+          await i.exp.shutdown();
+          await i.storage.shutdown();
+          return true;
+        })(),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), ms);
+        }),
+      ]);
+      clearTimeout(timer);
+      return ok ? Date.now() - t0 : null;
+    };
+
+    // 1. The backend is down: everything is queued on disk, retried, and kept at shutdown.
+    const first = await instance();
+    await produce(first.exp, 'a', 30);
+    await waitFor(() => server.requests.length >= 4);
+    expect(await timedShutdown(first, 2000), 'shutdown with the backend down').not.toBeNull();
+    expect(accepted).toEqual([]);
+
+    // 2. A new instance on the same directory: the leftovers go out next to new
+    // data from concurrent producers; the backend refuses for a while, then accepts.
+    const second = await instance();
+    const producing = produce(second.exp, 'b', 30);
+    setTimeout(() => {
+      down = false;
+    }, 300);
+    await producing;
+    const all = [...expected('a', 30), ...expected('b', 30)].sort();
+    await waitFor(() => accepted.length >= all.length, 8000);
+    // Every batch was sent and deleted from the queue: shutdown has nothing to wait for.
+    expect(await timedShutdown(second, 2000), 'shutdown after everything was sent').not.toBeNull();
+    expect([...accepted].sort()).toEqual(all);
+
+    // 3. Nothing is left on disk to send again.
+    const before = server.requests.length;
+    const third = await instance();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await timedShutdown(third, 2000), 'shutdown of an idle instance').not.toBeNull();
+    expect(server.requests.length).toBe(before);
+  }, 20_000);
+
+  it('shutdown with a backend that never answers returns within timeout and keeps the batch for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
+    dirs.push(dir);
+    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
+    const newStorage = async () => {
+      const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
+        pipelinesReady: () => true,
+      });
+      await st.start(emptyHost);
+      return st;
+    };
+    const hung = new FakeOtlpHttpServer();
+    const hungUrl = await hung.listen();
+    hung.script = [() => new Promise(() => {})];
+    try {
+      const st1 = await newStorage();
+      const exp = make({ timeout: '500ms', sending_queue: { storage: 'file_storage', batch: {} } }, hungUrl);
+      await exp.start({ getExtension: () => st1 });
+      await exp.consume('traces', traces('p', 'q'));
+      await waitFor(() => hung.requests.length >= 1);
+      const t0 = Date.now();
+      await exp.shutdown();
+      await st1.shutdown();
+      expect(Date.now() - t0).toBeLessThan(1500);
+
+      const st2 = await newStorage();
+      const next = make({ sending_queue: { storage: 'file_storage' } });
+      await next.start({ getExtension: () => st2 });
+      await waitFor(() => server.requests.flatMap(itemNames).length >= 2);
+      await next.shutdown();
+      await st2.shutdown();
+      expect(server.requests.flatMap(itemNames).sort()).toEqual(['p', 'q']);
+    } finally {
+      await hung.close();
+    }
+  });
 });

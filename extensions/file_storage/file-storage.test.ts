@@ -130,6 +130,34 @@ describe('file_storage log store', () => {
     await again.close();
   });
 
+  it('completes a write issued right as the previous one resolves (no write waits for a later one)', async () => {
+    // The persistent queue deletes a sent batch's records one after the other
+    // (`await remove(a); await remove(b)`): the second write arrives while the
+    // writer that committed the first is winding down. It must be written
+    // now, not when some unrelated later write happens to come along.
+    const st = await openStore(join(dir, 'db'), { fsync: false });
+    const remove = async (k: string) => {
+      await st.delete(k);
+    };
+    for (let i = 0; i < 20; i++) {
+      await st.set(`k${i}`, b('v'));
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        (async () => {
+          await remove(`a${i}`);
+          await remove(`b${i}`);
+          return 'written';
+        })(),
+        new Promise<string>((r) => {
+          timer = setTimeout(() => r(`write ${i} still waiting after 2 s`), 2000);
+        }),
+      ]);
+      clearTimeout(timer);
+      expect(done).toBe('written');
+    }
+    await st.close();
+  });
+
   it('refuses a file that is not a store, and a file locked by a live process', async () => {
     const path = join(dir, 'db');
     await appendFile(path, 'hello world, not a store');

@@ -142,16 +142,25 @@ export class LogStore implements StorageClient {
   }
 
   private kick(): void {
-    if (!this.running)
-      this.running = this.loop().finally(() => {
-        this.running = undefined;
-      });
+    if (!this.running) this.running = this.loop();
   }
 
-  /** The single writer: group commits, then compaction when asked or due. */
+  /**
+   * The single writer: group commits, then compaction when asked or due.
+   * It clears `running` in the same synchronous step in which it finds no
+   * work left. (Clearing it later, e.g. in a `.finally`, leaves a few
+   * microtasks in which a caller resumed by the last commit can queue a write
+   * that kick() thinks is taken care of: it would wait for the next write,
+   * possibly forever; the persistent queue's back-to-back deletes hit that.)
+   */
   private async loop(): Promise<void> {
-    while (this.pending.length > 0 || this.compactWaiters.length > 0) {
-      if (this.pending.length > 0) await this.commitGroup();
+    await undefined; // kick() has stored the promise before the loop can finish
+    for (;;) {
+      if (this.pending.length === 0 && this.compactWaiters.length === 0) {
+        this.running = undefined;
+        return;
+      }
+      if (this.pending.length > 0) await this.commitGroup(); // settles every caller of its group, never throws
       const waiters = this.compactWaiters.splice(0);
       if (waiters.length > 0 || this.compactionDue()) {
         try {
