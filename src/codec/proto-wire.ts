@@ -529,7 +529,9 @@ export class Writer {
 
   /** Bytes already in wire format (a lazily kept scope list), copied as they are. */
   raw(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
+    // Buffer#copy is a plain memcpy; TypedArray#set from a Buffer source measured 4x slower.
+    if (Buffer.isBuffer(b)) b.copy(this.buf, this.pos);
+    else this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
