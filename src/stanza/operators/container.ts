@@ -262,9 +262,6 @@ class ContainerParser extends ParserOperator {
     });
     let g = this.groups.get(key);
     if (partial) {
-      // as the collector's internal recombine (is_last_entry: logtag == 'F'): fragments before
-      // the final one are "unmatched", so a run of them is released at max_unmatched_batch_size
-      // (default 100) or max_batch_size entries, or once it exceeds max_log_size bytes
       const bytes = Buffer.byteLength(log);
       if (!g) {
         e.body = undefined;
@@ -275,12 +272,7 @@ class ContainerParser extends ParserOperator {
         g.size += bytes;
         holdSource(g, e);
       }
-      const n = g.parts.length;
-      if (
-        (this.maxLogSize > 0 && g.size > this.maxLogSize) ||
-        (this.maxBatch > 0 && n >= this.maxBatch) ||
-        (this.maxUnmatched > 0 && n >= this.maxUnmatched)
-      ) {
+      if (this.full(g)) {
         this.groups.delete(key);
         return this.finish(g);
       }
@@ -310,8 +302,8 @@ class ContainerParser extends ParserOperator {
       const g = this.groups.get(h.key);
       if (g) {
         g.parts.push(raw);
-        g.size += raw.length;
-        if ((this.maxLogSize > 0 && g.size >= this.maxLogSize) || g.parts.length >= this.maxBatch) {
+        g.size += Buffer.byteLength(raw);
+        if (this.full(g)) {
           this.groups.delete(h.key);
           return this.finish(g);
         }
@@ -323,6 +315,20 @@ class ContainerParser extends ParserOperator {
     }
     e.body = raw;
     return e;
+  }
+
+  /**
+   * As the collector's internal recombine (is_last_entry: logtag == 'F'): fragments before
+   * the final one are "unmatched", so a run of them is released at max_unmatched_batch_size
+   * (default 100) or max_batch_size entries, or once it exceeds max_log_size bytes.
+   */
+  private full(g: Group): boolean {
+    const n = g.parts.length;
+    return (
+      (this.maxLogSize > 0 && g.size > this.maxLogSize) ||
+      (this.maxBatch > 0 && n >= this.maxBatch) ||
+      (this.maxUnmatched > 0 && n >= this.maxUnmatched)
+    );
   }
 
   private finish(g: Group): Entry {
