@@ -493,6 +493,8 @@ export class FileConsumer implements LineSink {
   private async readSome(r: FileReader, now: number, turns: number): Promise<boolean> {
     for (let i = 0; i < turns; i++) {
       const more = await r.read(this.buf, this, this.opts, BATCH, now);
+      // rewritten under us (copytruncate): the next poll's checkFile starts it over and finds the copy
+      if (r.rewritten) return false;
       if (this.batch.length >= BATCH) {
         if (!(await this.flushBatch(false))) return false;
       }

@@ -372,6 +372,30 @@ describe('file_log: rotation', () => {
       await rcv.shutdown();
     });
 
+  it('copytruncate while a backlog is being read (truncated and refilled past the offset mid-poll): every line once', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const { rcv, consumer } = await startReceiver({ include: [f], start_at: 'beginning' });
+    // logrotate copies and truncates while the reader is between two batches of a 3000-line
+    // backlog, and the application has refilled the file past the reader's offset before the
+    // reader reads again: what is at that offset now is the new file's content, not the old one's
+    let rotated = false;
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await consume(d);
+      if (rotated) return;
+      rotated = true;
+      writeFileSync(`${f}.1`, readFileSync(f));
+      truncateSync(f, 0);
+      appendFileSync(f, lines(3001, 9000));
+    };
+    writeFileSync(f, lines(1, 3000));
+    await waitFor(() => bodies(consumer).length >= 9000, 5000, 'lines 1..9000');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 9000).sort());
+    await rcv.shutdown();
+  });
+
   it('overlapping globs (/var/log/containers symlinks and /var/log/pods): each line once, across a rotation', async () => {
     const dir = tempDir();
     const pods = join(dir, 'pods', 'ns_pod_0123abcd', 'c');
