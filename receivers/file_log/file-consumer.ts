@@ -26,6 +26,12 @@ import { FileReader, type LineSink, type ReadOptions } from './reader.js';
  * objects die young (GC cost), large enough to amortize the consume call.
  */
 const BATCH = 1024;
+/**
+ * Longest a poll reads before the globs are matched again (the next poll then starts at once):
+ * a poll catching up on a backlog must not miss a file that is created and rotated away
+ * meanwhile (the kubelet renames 0.log as soon as it is over its size), nor a copytruncate.
+ */
+const MIN_POLL_READ_MS = 250;
 /** Polls without growth before a reader whose path left the glob (rotated, deleted) is closed. */
 const CLOSE_AFTER_IDLE_POLLS = 5;
 
@@ -66,6 +72,8 @@ export class FileConsumer implements LineSink {
   private dirty = false;
   private unacked = 0;
   private lastPersist = 0;
+  /** The last poll stopped reading on its time budget with data left: poll again without waiting. */
+  private behind = false;
   private readonly gen = new WeakMap<FileReader, number>();
   /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
   private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
@@ -165,9 +173,11 @@ export class FileConsumer implements LineSink {
       try {
         await this.poll();
       } catch (err) {
+        this.behind = false;
         this.deps.logger.error({ err: errorMessage(err) }, 'poll failed');
       }
       if (this.stopped) break;
+      if (this.behind) continue;
       await sleep(this.cfg.poll_interval, undefined, { signal: this.abort.signal }).catch(() => {});
     }
   }
@@ -187,13 +197,24 @@ export class FileConsumer implements LineSink {
     }
     // files rotated away are read to their end first (as the collector reads its lost files before
     // the current ones), so a CRI partial line at the end of the old file meets its rest in the new one
+    // reading stops at the deadline (with data left, the next poll starts at once)
+    const deadline = now + Math.max(this.cfg.poll_interval, MIN_POLL_READ_MS);
+    this.behind = false;
     const finishing = pending.filter((r) => r.lost || r.unseenPolls > 0);
     for (const r of finishing)
-      while (!this.stopped && this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) {}
-    pending = pending.filter((r) => !(r.lost || r.unseenPolls > 0));
+      while (!this.stopped && this.readers.get(r.key) === r && (await this.readSome(r, now, 4)))
+        if (Date.now() >= deadline) {
+          this.behind = true;
+          break;
+        }
+    pending = this.behind ? [] : pending.filter((r) => !(r.lost || r.unseenPolls > 0));
     // round robin, a few batches per file per turn, so a file with a large
     // backlog does not starve the others
     while (pending.length > 0 && !this.stopped) {
+      if (Date.now() >= deadline) {
+        this.behind = true;
+        break;
+      }
       const next: FileReader[] = [];
       for (const r of pending)
         if (this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) next.push(r);

@@ -372,6 +372,33 @@ describe('file_log: rotation', () => {
       await rcv.shutdown();
     });
 
+  it('a file created and rotated away while a slow backlog is read is still found and read', async () => {
+    const dir = tempDir();
+    const f = join(dir, '0.log');
+    writeFileSync(f, lines(1, 60_000, 'a')); // 59 batches: ≥ 1.2 s at 20 ms per batch
+    const { rcv, consumer } = await startReceiver({ include: [join(dir, '*.log')], start_at: 'beginning' });
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await new Promise((r) => setTimeout(r, 20)); // a slow next consumer: catching up takes a while
+      await consume(d);
+    };
+    await waitFor(() => bodies(consumer).length > 0);
+    // kubelet rotates twice while that one backlog is being read: 0.log.1 is known (open),
+    // the 0.log in between exists for 400 ms only and must have been picked up meanwhile
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, lines(1, 10, 'b'));
+    await new Promise((r) => setTimeout(r, 400));
+    renameSync(f, `${f}.2`);
+    writeFileSync(f, lines(1, 10, 'c'));
+    await waitFor(() => bodies(consumer).length >= 60_020, 8000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    const got = bodies(consumer);
+    expect(got.length).toBe(60_020);
+    expect(new Set(got).size).toBe(60_020);
+    expect(got.filter((b) => b.startsWith('b')).sort()).toEqual(expected(1, 10, 'b').sort());
+    await rcv.shutdown();
+  }, 10_000);
+
   it('copytruncate while a backlog is being read (truncated and refilled past the offset mid-poll): every line once', async () => {
     const dir = tempDir();
     const f = join(dir, 'app.log');
