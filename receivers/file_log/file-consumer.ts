@@ -74,6 +74,10 @@ export class FileConsumer implements LineSink {
   private lastPersist = 0;
   /** The last poll stopped reading on its time budget with data left: poll again without waiting. */
   private behind = false;
+  /** What the last glob match found at each path (dev:ino, size). */
+  private atPath = new Map<string, { key: string; size: number }>();
+  /** A file was found truncated or rewritten (copytruncate) in this poll: look for its copy now. */
+  private truncated = false;
   private readonly gen = new WeakMap<FileReader, number>();
   /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
   private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
@@ -191,9 +195,16 @@ export class FileConsumer implements LineSink {
     for (const r of this.readers.values()) r.unseenPolls = seen.has(r) ? 0 : r.unseenPolls + 1;
 
     let pending = [...this.readers.values()];
+    this.truncated = false;
     for (const r of pending) {
       if (this.stopped) return;
       await this.checkFile(r, now);
+    }
+    if (this.truncated) {
+      // the copy (copytruncate) is opened now and, being a rotated file, read to its end before
+      // the truncated file's new content: a CRI P fragment held from the old content meets its F
+      await this.recoverRotated(this.atPath, now);
+      pending = [...this.readers.values()];
     }
     // files rotated away are read to their end first (as the collector reads its lost files before
     // the current ones), so a CRI partial line at the end of the old file meets its rest in the new one
@@ -301,6 +312,7 @@ export class FileConsumer implements LineSink {
         waiting: stillWaiting.size,
       });
     await this.recoverRotated(atPath, now);
+    this.atPath = atPath;
     return seen;
   }
 
@@ -495,7 +507,8 @@ export class FileConsumer implements LineSink {
     }
     // truncated or rewritten in place (copytruncate): read it again from the start
     const fpNow = await readFingerprint(r.fh, Math.min(this.cfg.fingerprint_size, st.size));
-    if (st.size < r.offset || !sameFile(fpNow, r.fp)) {
+    // (a file truncated to nothing has no fingerprint yet: its first bytes are its identity)
+    if (st.size < r.offset || (r.fp.length > 0 && !sameFile(fpNow, r.fp))) {
       if (!(await this.flushBatch(false))) return;
       this.deps.logger.info(
         { path: r.path, offset: r.offset },
@@ -503,6 +516,7 @@ export class FileConsumer implements LineSink {
       );
       if (r.fp.length > 0) this.known.add({ fp: r.fp, offset: r.offset, path: r.path, seen: now });
       r.reset(fpNow);
+      this.truncated = true;
       this.gen.set(r, (this.gen.get(r) ?? 0) + 1);
       this.dirty = true;
     } else if (fpNow.length > r.fp.length) r.fp = fpNow;

@@ -372,6 +372,73 @@ describe('file_log: rotation', () => {
       await rcv.shutdown();
     });
 
+  it('copytruncate: lines read while the truncated file had no fingerprint yet are not read again', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const x = join(dir, 'x.log');
+    writeFileSync(f, lines(1, 50));
+    writeFileSync(x, lines(1, 1, 'x'));
+    const { rcv, consumer } = await startReceiver({ include: [f, x], start_at: 'beginning' });
+    const tracked = () =>
+      (
+        rcv as unknown as { consumer: { trackedFiles(): { path: string; offset: number }[] } }
+      ).consumer.trackedFiles();
+    await waitFor(() => bodies(consumer).length === 51);
+    writeFileSync(`${f}.1`, readFileSync(f));
+    truncateSync(f, 0);
+    await waitFor(() => tracked().find((t) => t.path === f)?.offset === 0, 5000, 'truncation seen');
+    // x.log is rotated away with a backlog: it is read first in the next poll, and while its
+    // batch is consumed (after app.log was checked, empty) app.log gets its first new lines,
+    // which the same poll then reads
+    renameSync(x, `${x}.1`);
+    await new Promise((r) => setTimeout(r, 60)); // x.log.1 is seen as rotated away
+    let armed = true;
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await consume(d);
+      if (armed) appendFileSync(f, lines(51, 60));
+      armed = false;
+    };
+    appendFileSync(`${x}.1`, lines(2, 2000, 'x'));
+    await waitFor(() => bodies(consumer).length >= 2060, 5000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual([...expected(1, 60), ...expected(1, 2000, 'x')].sort());
+    await rcv.shutdown();
+  });
+
+  it('copytruncate splitting a CRI line: the copy is finished (F) before the truncated file is read again', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00Z';
+    writeFileSync(f, `${t} stdout F before\n`);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    });
+    const offset = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): { offset: number }[] } }).consumer.trackedFiles()[0]
+        ?.offset ?? 0;
+    await waitFor(() => bodies(consumer).length === 1);
+    // the reader has read (and holds) the first part of a line; its rest, one more line, then
+    // logrotate's copy + truncate, then new lines: the held part must meet its rest from the copy
+    appendFileSync(f, `${t} stdout P first half \n`);
+    const size = readFileSync(f).length;
+    await waitFor(() => offset() === size, 5000, 'the P fragment read');
+    appendFileSync(f, `${t} stdout F and second half\n${t} stdout F copy tail\n`);
+    writeFileSync(`${f}.1`, readFileSync(f));
+    truncateSync(f, 0);
+    appendFileSync(f, `${t} stdout F new 1\n${t} stdout F new 2\n`);
+    await waitFor(() => bodies(consumer).length >= 5, 5000, '5 records');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer)).toEqual(['before', 'first half and second half', 'copy tail', 'new 1', 'new 2']);
+    await rcv.shutdown();
+  });
+
   it('a file created and rotated away while a slow backlog is read is still found and read', async () => {
     const dir = tempDir();
     const f = join(dir, '0.log');
