@@ -78,6 +78,8 @@ export class FileConsumer implements LineSink {
   private atPath = new Map<string, { key: string; size: number }>();
   /** A file was found truncated or rewritten (copytruncate) in this poll: look for its copy now. */
   private truncated = false;
+  /** A file without a checkpoint entry was opened since the last persist. */
+  private openedNew = false;
   private readonly gen = new WeakMap<FileReader, number>();
   /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
   private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
@@ -313,6 +315,9 @@ export class FileConsumer implements LineSink {
       });
     await this.recoverRotated(atPath, now);
     this.atPath = atPath;
+    // a new file goes into the checkpoint at once, not up to a second later: if it is renamed
+    // away (kubelet rotation) and Tsunagi killed before that, only its checkpoint leads to it
+    if (this.openedNew) await this.persist().catch(() => {});
     return seen;
   }
 
@@ -386,6 +391,7 @@ export class FileConsumer implements LineSink {
     this.gen.set(r, 0);
     this.readers.set(key, r);
     this.dirty = true;
+    if (!k) this.openedNew = true;
     return r;
   }
 
@@ -655,6 +661,7 @@ export class FileConsumer implements LineSink {
 
   private async persist(): Promise<void> {
     this.dirty = false;
+    this.openedNew = false;
     this.lastPersist = Date.now();
     if (!this.deps.storage) return;
     const files: { fp: Buffer; offset: number; path: string }[] = [];
