@@ -119,6 +119,7 @@ export class FileReader {
     // read 256 KiB at a time; the whole buffer (> max_log_size) only when a line needs it
     let len = Math.min(buf.length, CHUNK);
     this.eof = false;
+    this.rewritten = false;
     for (;;) {
       const { bytesRead: n } = await this.fh.read(buf, 0, len, this.offset);
       if (n === 0) {
