@@ -238,6 +238,42 @@ describe('file_log: restart after a rotation while stopped (files outside includ
   }
 });
 
+describe('file_log: kill -9 right after a new file was opened, then a rotation while down', () => {
+  it('the new file is in the checkpoint at once: its renamed rest is read after the restart', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    const cfg = { include: [join(root, '*', '*', '*.log')], storage: 'file_storage' };
+    const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    const client = () => ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+    const checkpointed = () => {
+      const cp = client()?.data.get('file_log.checkpoints');
+      return cp ? (JSON.parse(Buffer.from(cp).toString()).files as { offset: number }[]) : [];
+    };
+    appendFileSync(f, lines(1, 30));
+    await waitFor(() => checkpointed().some((c) => c.offset === lines(1, 30).length), 3000, 'checkpoint');
+    // a checkpoint was just written; the kubelet rotates, the new 0.log is read, kill -9 well
+    // within the second before the next regular checkpoint
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, lines(31, 40));
+    await waitFor(() => bodies(consumer).length === 40);
+    await (r.rcv as unknown as { crashForTest(): Promise<void> }).crashForTest();
+    // while down: that 0.log is rotated too, after a few more lines; a new 0.log
+    renameSync(f, `${f}.20240101-000001`);
+    appendFileSync(`${f}.20240101-000001`, lines(41, 50));
+    writeFileSync(f, lines(51, 60));
+    const r2 = await startReceiver(cfg, { host: hostWith(ext), consumer });
+    await waitFor(() => new Set(bodies(consumer)).size === 60, 5000, 'lines 1..60');
+    await new Promise((res) => setTimeout(res, 150));
+    expect([...new Set(bodies(consumer))].sort()).toEqual(expected(1, 60).sort());
+    await r2.rcv.shutdown();
+  });
+});
+
 describe('file_log: restart after a rotation, include on /var/log/containers symlinks only', () => {
   it('the renamed file is found next to the file the symlink points to', async () => {
     const root = tempDir();

@@ -26,6 +26,12 @@ import { FileReader, type LineSink, type ReadOptions } from './reader.js';
  * objects die young (GC cost), large enough to amortize the consume call.
  */
 const BATCH = 1024;
+/**
+ * Longest a poll reads before the globs are matched again (the next poll then starts at once):
+ * a poll catching up on a backlog must not miss a file that is created and rotated away
+ * meanwhile (the kubelet renames 0.log as soon as it is over its size), nor a copytruncate.
+ */
+const MIN_POLL_READ_MS = 250;
 /** Polls without growth before a reader whose path left the glob (rotated, deleted) is closed. */
 const CLOSE_AFTER_IDLE_POLLS = 5;
 
@@ -66,6 +72,14 @@ export class FileConsumer implements LineSink {
   private dirty = false;
   private unacked = 0;
   private lastPersist = 0;
+  /** The last poll stopped reading on its time budget with data left: poll again without waiting. */
+  private behind = false;
+  /** What the last glob match found at each path (dev:ino, size). */
+  private atPath = new Map<string, { key: string; size: number }>();
+  /** A file was found truncated or rewritten (copytruncate) in this poll: look for its copy now. */
+  private truncated = false;
+  /** A file without a checkpoint entry was opened since the last persist. */
+  private openedNew = false;
   private readonly gen = new WeakMap<FileReader, number>();
   /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
   private readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
@@ -165,9 +179,11 @@ export class FileConsumer implements LineSink {
       try {
         await this.poll();
       } catch (err) {
+        this.behind = false;
         this.deps.logger.error({ err: errorMessage(err) }, 'poll failed');
       }
       if (this.stopped) break;
+      if (this.behind) continue;
       await sleep(this.cfg.poll_interval, undefined, { signal: this.abort.signal }).catch(() => {});
     }
   }
@@ -181,19 +197,37 @@ export class FileConsumer implements LineSink {
     for (const r of this.readers.values()) r.unseenPolls = seen.has(r) ? 0 : r.unseenPolls + 1;
 
     let pending = [...this.readers.values()];
+    this.truncated = false;
     for (const r of pending) {
       if (this.stopped) return;
       await this.checkFile(r, now);
     }
+    if (this.truncated) {
+      // the copy (copytruncate) is opened now and, being a rotated file, read to its end before
+      // the truncated file's new content: a CRI P fragment held from the old content meets its F
+      await this.recoverRotated(this.atPath, now);
+      pending = [...this.readers.values()];
+    }
     // files rotated away are read to their end first (as the collector reads its lost files before
     // the current ones), so a CRI partial line at the end of the old file meets its rest in the new one
+    // reading stops at the deadline (with data left, the next poll starts at once)
+    const deadline = now + Math.max(this.cfg.poll_interval, MIN_POLL_READ_MS);
+    this.behind = false;
     const finishing = pending.filter((r) => r.lost || r.unseenPolls > 0);
     for (const r of finishing)
-      while (!this.stopped && this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) {}
-    pending = pending.filter((r) => !(r.lost || r.unseenPolls > 0));
+      while (!this.stopped && this.readers.get(r.key) === r && (await this.readSome(r, now, 4)))
+        if (Date.now() >= deadline) {
+          this.behind = true;
+          break;
+        }
+    pending = this.behind ? [] : pending.filter((r) => !(r.lost || r.unseenPolls > 0));
     // round robin, a few batches per file per turn, so a file with a large
     // backlog does not starve the others
     while (pending.length > 0 && !this.stopped) {
+      if (Date.now() >= deadline) {
+        this.behind = true;
+        break;
+      }
       const next: FileReader[] = [];
       for (const r of pending)
         if (this.readers.get(r.key) === r && (await this.readSome(r, now, 4))) next.push(r);
@@ -280,6 +314,10 @@ export class FileConsumer implements LineSink {
         waiting: stillWaiting.size,
       });
     await this.recoverRotated(atPath, now);
+    this.atPath = atPath;
+    // a new file goes into the checkpoint at once, not up to a second later: if it is renamed
+    // away (kubelet rotation) and Tsunagi killed before that, only its checkpoint leads to it
+    if (this.openedNew) await this.persist().catch(() => {});
     return seen;
   }
 
@@ -353,6 +391,7 @@ export class FileConsumer implements LineSink {
     this.gen.set(r, 0);
     this.readers.set(key, r);
     this.dirty = true;
+    if (!k) this.openedNew = true;
     return r;
   }
 
@@ -474,7 +513,8 @@ export class FileConsumer implements LineSink {
     }
     // truncated or rewritten in place (copytruncate): read it again from the start
     const fpNow = await readFingerprint(r.fh, Math.min(this.cfg.fingerprint_size, st.size));
-    if (st.size < r.offset || !sameFile(fpNow, r.fp)) {
+    // (a file truncated to nothing has no fingerprint yet: its first bytes are its identity)
+    if (st.size < r.offset || (r.fp.length > 0 && !sameFile(fpNow, r.fp))) {
       if (!(await this.flushBatch(false))) return;
       this.deps.logger.info(
         { path: r.path, offset: r.offset },
@@ -482,6 +522,7 @@ export class FileConsumer implements LineSink {
       );
       if (r.fp.length > 0) this.known.add({ fp: r.fp, offset: r.offset, path: r.path, seen: now });
       r.reset(fpNow);
+      this.truncated = true;
       this.gen.set(r, (this.gen.get(r) ?? 0) + 1);
       this.dirty = true;
     } else if (fpNow.length > r.fp.length) r.fp = fpNow;
@@ -493,6 +534,8 @@ export class FileConsumer implements LineSink {
   private async readSome(r: FileReader, now: number, turns: number): Promise<boolean> {
     for (let i = 0; i < turns; i++) {
       const more = await r.read(this.buf, this, this.opts, BATCH, now);
+      // rewritten under us (copytruncate): the next poll's checkFile starts it over and finds the copy
+      if (r.rewritten) return false;
       if (this.batch.length >= BATCH) {
         if (!(await this.flushBatch(false))) return false;
       }
@@ -618,6 +661,7 @@ export class FileConsumer implements LineSink {
 
   private async persist(): Promise<void> {
     this.dirty = false;
+    this.openedNew = false;
     this.lastPersist = Date.now();
     if (!this.deps.storage) return;
     const files: { fp: Buffer; offset: number; path: string }[] = [];

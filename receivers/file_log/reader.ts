@@ -51,6 +51,12 @@ export class FileReader {
   /** Size at the last read (growth detection for closing unseen readers). */
   lastSize = 0;
   idlePolls = 0;
+  /**
+   * The file's first bytes no longer match `fp` (truncated and rewritten, e.g. copytruncate,
+   * after the last check): the bytes last read were not emitted; the consumer resets the reader.
+   */
+  rewritten = false;
+  private fpCheck: Buffer | undefined;
   /** Per-file attributes (log.file.name, ...) copied into each entry. */
   attrs: Record<string, unknown>;
 
@@ -82,8 +88,18 @@ export class FileReader {
     return this.partialLen > 0;
   }
 
+  /** True while the file still starts with `fp`. */
+  private async sameStart(): Promise<boolean> {
+    const n = this.fp.length;
+    if (n === 0) return true;
+    if (!this.fpCheck || this.fpCheck.length < n) this.fpCheck = Buffer.allocUnsafe(Math.max(n, 1024));
+    const { bytesRead } = await this.fh.read(this.fpCheck, 0, n, 0);
+    return bytesRead === n && this.fpCheck.compare(this.fp, 0, n, 0, n) === 0;
+  }
+
   /** Restart from byte 0 (copytruncate or rewrite detected). */
   reset(fp: Buffer): void {
+    this.rewritten = false;
     this.fp = fp;
     this.offset = 0;
     this.acked = 0;
@@ -103,11 +119,19 @@ export class FileReader {
     // read 256 KiB at a time; the whole buffer (> max_log_size) only when a line needs it
     let len = Math.min(buf.length, CHUNK);
     this.eof = false;
+    this.rewritten = false;
     for (;;) {
       const { bytesRead: n } = await this.fh.read(buf, 0, len, this.offset);
       if (n === 0) {
         this.checkPartial(0, sink, opts, now);
         this.eof = true;
+        return false;
+      }
+      // copytruncate can truncate the file and the application refill it past our offset at
+      // any moment, also between the per-poll check and this read: what was just read is the old
+      // file's only if its first bytes are still the old ones now (after the read)
+      if (!(await this.sameStart())) {
+        this.rewritten = true;
         return false;
       }
       const view = buf.subarray(0, n);

@@ -372,6 +372,124 @@ describe('file_log: rotation', () => {
       await rcv.shutdown();
     });
 
+  it('copytruncate: lines read while the truncated file had no fingerprint yet are not read again', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const x = join(dir, 'x.log');
+    writeFileSync(f, lines(1, 50));
+    writeFileSync(x, lines(1, 1, 'x'));
+    const { rcv, consumer } = await startReceiver({ include: [f, x], start_at: 'beginning' });
+    const tracked = () =>
+      (
+        rcv as unknown as { consumer: { trackedFiles(): { path: string; offset: number }[] } }
+      ).consumer.trackedFiles();
+    await waitFor(() => bodies(consumer).length === 51);
+    writeFileSync(`${f}.1`, readFileSync(f));
+    truncateSync(f, 0);
+    await waitFor(() => tracked().find((t) => t.path === f)?.offset === 0, 5000, 'truncation seen');
+    // x.log is rotated away with a backlog: it is read first in the next poll, and while its
+    // batch is consumed (after app.log was checked, empty) app.log gets its first new lines,
+    // which the same poll then reads
+    renameSync(x, `${x}.1`);
+    await new Promise((r) => setTimeout(r, 60)); // x.log.1 is seen as rotated away
+    let armed = true;
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await consume(d);
+      if (armed) appendFileSync(f, lines(51, 60));
+      armed = false;
+    };
+    appendFileSync(`${x}.1`, lines(2, 2000, 'x'));
+    await waitFor(() => bodies(consumer).length >= 2060, 5000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual([...expected(1, 60), ...expected(1, 2000, 'x')].sort());
+    await rcv.shutdown();
+  });
+
+  it('copytruncate splitting a CRI line: the copy is finished (F) before the truncated file is read again', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    const t = '2024-01-01T00:00:00Z';
+    writeFileSync(f, `${t} stdout F before\n`);
+    const { rcv, consumer } = await startReceiver({
+      include: [join(root, '*', '*', '*.log')],
+      start_at: 'beginning',
+      include_file_path: true,
+      preserve_trailing_whitespaces: true,
+      operators: [{ type: 'container' }],
+    });
+    const offset = () =>
+      (rcv as unknown as { consumer: { trackedFiles(): { offset: number }[] } }).consumer.trackedFiles()[0]
+        ?.offset ?? 0;
+    await waitFor(() => bodies(consumer).length === 1);
+    // the reader has read (and holds) the first part of a line; its rest, one more line, then
+    // logrotate's copy + truncate, then new lines: the held part must meet its rest from the copy
+    appendFileSync(f, `${t} stdout P first half \n`);
+    const size = readFileSync(f).length;
+    await waitFor(() => offset() === size, 5000, 'the P fragment read');
+    appendFileSync(f, `${t} stdout F and second half\n${t} stdout F copy tail\n`);
+    writeFileSync(`${f}.1`, readFileSync(f));
+    truncateSync(f, 0);
+    appendFileSync(f, `${t} stdout F new 1\n${t} stdout F new 2\n`);
+    await waitFor(() => bodies(consumer).length >= 5, 5000, '5 records');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer)).toEqual(['before', 'first half and second half', 'copy tail', 'new 1', 'new 2']);
+    await rcv.shutdown();
+  });
+
+  it('a file created and rotated away while a slow backlog is read is still found and read', async () => {
+    const dir = tempDir();
+    const f = join(dir, '0.log');
+    writeFileSync(f, lines(1, 60_000, 'a')); // 59 batches: ≥ 1.2 s at 20 ms per batch
+    const { rcv, consumer } = await startReceiver({ include: [join(dir, '*.log')], start_at: 'beginning' });
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await new Promise((r) => setTimeout(r, 20)); // a slow next consumer: catching up takes a while
+      await consume(d);
+    };
+    await waitFor(() => bodies(consumer).length > 0);
+    // kubelet rotates twice while that one backlog is being read: 0.log.1 is known (open),
+    // the 0.log in between exists for 400 ms only and must have been picked up meanwhile
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, lines(1, 10, 'b'));
+    await new Promise((r) => setTimeout(r, 400));
+    renameSync(f, `${f}.2`);
+    writeFileSync(f, lines(1, 10, 'c'));
+    await waitFor(() => bodies(consumer).length >= 60_020, 8000, 'all lines');
+    await new Promise((r) => setTimeout(r, 150));
+    const got = bodies(consumer);
+    expect(got.length).toBe(60_020);
+    expect(new Set(got).size).toBe(60_020);
+    expect(got.filter((b) => b.startsWith('b')).sort()).toEqual(expected(1, 10, 'b').sort());
+    await rcv.shutdown();
+  }, 10_000);
+
+  it('copytruncate while a backlog is being read (truncated and refilled past the offset mid-poll): every line once', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'app.log');
+    const { rcv, consumer } = await startReceiver({ include: [f], start_at: 'beginning' });
+    // logrotate copies and truncates while the reader is between two batches of a 3000-line
+    // backlog, and the application has refilled the file past the reader's offset before the
+    // reader reads again: what is at that offset now is the new file's content, not the old one's
+    let rotated = false;
+    const consume = consumer.consume.bind(consumer);
+    consumer.consume = async (d) => {
+      await consume(d);
+      if (rotated) return;
+      rotated = true;
+      writeFileSync(`${f}.1`, readFileSync(f));
+      truncateSync(f, 0);
+      appendFileSync(f, lines(3001, 9000));
+    };
+    writeFileSync(f, lines(1, 3000));
+    await waitFor(() => bodies(consumer).length >= 9000, 5000, 'lines 1..9000');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(bodies(consumer).sort()).toEqual(expected(1, 9000).sort());
+    await rcv.shutdown();
+  });
+
   it('overlapping globs (/var/log/containers symlinks and /var/log/pods): each line once, across a rotation', async () => {
     const dir = tempDir();
     const pods = join(dir, 'pods', 'ns_pod_0123abcd', 'c');
