@@ -262,19 +262,27 @@ describe('file_log: bad input', () => {
     await rcv.shutdown();
   });
 
-  it.skipIf(process.getuid?.() === 0)('reports an unreadable file and reads the others', async () => {
+  it('reports an unreadable file and reads the others', async () => {
     const dir = tempDir();
+    chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'secret.log'), 'hidden\n');
     chmodSync(join(dir, 'secret.log'), 0);
     writeFileSync(join(dir, 'open.log'), 'visible\n');
-    const { rcv, consumer, metrics } = await startReceiver({
-      include: [join(dir, '*.log')],
-      start_at: 'beginning',
-    });
-    await waitFor(() => bodies(consumer).length === 1);
-    expect(bodies(consumer)).toEqual(['visible']);
-    expect(await metrics.render()).toMatch(/reason="unreadable"\} 1/);
-    await rcv.shutdown();
+    // root reads any file: as root (CI), act as `nobody` for this test (effective uid only, restored)
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) process.seteuid?.(65534);
+    try {
+      const { rcv, consumer, metrics } = await startReceiver({
+        include: [join(dir, '*.log')],
+        start_at: 'beginning',
+      });
+      await waitFor(() => bodies(consumer).length === 1);
+      expect(bodies(consumer)).toEqual(['visible']);
+      expect(await metrics.render()).toMatch(/reason="unreadable"\} 1/);
+      await rcv.shutdown();
+    } finally {
+      if (asRoot) process.seteuid?.(0);
+    }
   });
 });
 
