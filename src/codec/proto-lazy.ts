@@ -10,9 +10,11 @@ import { DecodeError } from './errors.js';
 import { decodeResource, MAX_ANY_DEPTH, newResource } from './proto-common.js';
 import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './proto-wire.js';
 
-/** A message's known fields (index = field number); unknown fields are skipped like the decoder does. */
-// Every message and field object has one shape (all properties always set), so
-// the walk below stays monomorphic.
+/**
+ * A message's known fields (index = field number); unknown fields are skipped like the decoder
+ * does. Every message and field object has one shape (all properties set), so the walk stays
+ * monomorphic.
+ */
 export interface SkimMessage {
   name: string;
   fields: (SkimField | undefined)[];
