@@ -1,7 +1,8 @@
 // The DaemonSet agent path end to end, as the issue names it: Tsunagi (the
 // binary) tails 1M CRI lines (~190 B JSON bodies with trace context) from a
 // pods-like tree through file_log (container + json_parser + trace_parser) →
-// tracelink → otlp_http (batching in its sending_queue) to a sink in another process. Prints lines/s,
+// tracelink → otlp_http (batching in its persistent sending_queue on file_storage, as
+// config/agent.yaml does) to a sink in another process. Prints lines/s,
 // Tsunagi's CPU-seconds per million lines and its peak RSS.
 // Usage: npm run build && node dist/bench/agent.js   (BENCH_LINES=1000000)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,15 +37,18 @@ export async function main(): Promise<void> {
       - { type: trace_parser }
 processors:
   tracelink:
+extensions:
+  file_storage: { directory: ${join(root, 'storage')}, create_directory: true }
 exporters:
   otlp_http:
     endpoint: http://127.0.0.1:${port}
     compression: none
-    # Batching in the exporter's queue (the collector's sending_queue.batch):
-    # file_log is acked as soon as its records are queued, so reading is not
-    # held back by the batch processor's timeout (see README, "The ack means accepted").
-    sending_queue: { batch: {} }
+    # As config/agent.yaml: batching in the exporter's persistent queue (the collector's
+    # sending_queue.batch): file_log is acked once its records are durably queued, so reading
+    # is not held back by the batch processor's timeout (README, "The ack means accepted").
+    sending_queue: { storage: file_storage, batch: {} }
 service:
+  extensions: [file_storage]
   telemetry: { metrics: { level: none } }
   pipelines:
     logs: { receivers: [file_log], processors: [tracelink], exporters: [otlp_http] }
@@ -66,7 +70,7 @@ service:
   sink.send({ type: 'exit' });
   rmSync(root, { recursive: true, force: true });
   console.log(
-    `agent: file_log(container+json+trace_parser) → tracelink → otlp_http (queue batch): ${fmt(LINES / secs)} lines/s, ` +
+    `agent: file_log(container+json+trace_parser) → tracelink → otlp_http (persistent queue, batch): ${fmt(LINES / secs)} lines/s, ` +
       `${fmt((cpu / LINES) * 1e6, 2)} CPU-s per million lines (incl. startup), peak RSS ${fmt(peak, 1)} MiB`,
   );
 }
