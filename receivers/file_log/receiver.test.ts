@@ -23,6 +23,28 @@ const lines = (from: number, to: number, prefix = 'line') => {
 };
 const expected = (from: number, to: number, prefix = 'line') => lines(from, to, prefix).trimEnd().split('\n');
 
+/** A pods-like tree <root>/ns_pod_0123abcd/c/0.log holding `content`. */
+function criPodFile(content: string): { root: string; f: string } {
+  const root = tempDir();
+  const dir = join(root, 'ns_pod_0123abcd', 'c');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, '0.log');
+  writeFileSync(f, content);
+  return { root, f };
+}
+
+/** file_log reading a criPodFile tree from the beginning through the container operator. */
+function startCriReceiver(root: string, extra: Record<string, unknown> = {}) {
+  return startReceiver({
+    include: [join(root, '*', '*', '*.log')],
+    start_at: 'beginning',
+    include_file_path: true,
+    preserve_trailing_whitespaces: true,
+    operators: [{ type: 'container' }],
+    ...extra,
+  });
+}
+
 describe('file_log: reading', () => {
   it('reads existing files from the beginning with start_at: beginning, with file attributes', async () => {
     const dir = tempDir();
@@ -211,22 +233,13 @@ describe('file_log: bad input', () => {
   });
 
   it('container operator: the pieces of an over-long CRI line keep their text, time, stream and pod', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
     const t = '2024-01-01T00:00:00.5Z';
     const content = `${'0123456789'.repeat(20)} end `;
     // a long F line, then a long P fragment whose F follows: the second is recombined whole
-    writeFileSync(f, `${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`);
-    const { rcv, consumer, metrics } = await startReceiver({
-      include: [join(root, '*', '*', '*.log')],
-      start_at: 'beginning',
-      include_file_path: true,
-      preserve_trailing_whitespaces: true,
-      max_log_size: 64,
-      operators: [{ type: 'container' }],
-    });
+    const { root } = criPodFile(
+      `${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`,
+    );
+    const { rcv, consumer, metrics } = await startCriReceiver(root, { max_log_size: 64 });
     await waitFor(() => bodies(consumer).join('').length === content.length * 2 + 4);
     const recs = records(consumer.received);
     const first = recs.filter(
@@ -331,19 +344,9 @@ describe('file_log: rotation', () => {
   });
 
   it('kubelet rotation splitting a CRI line: P at the end of the renamed file, F in the new 0.log: one whole record', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
     const t = '2024-01-01T00:00:00Z';
-    writeFileSync(f, `${t} stdout F before\n`);
-    const { rcv, consumer } = await startReceiver({
-      include: [join(root, '*', '*', '*.log')],
-      start_at: 'beginning',
-      include_file_path: true,
-      preserve_trailing_whitespaces: true,
-      operators: [{ type: 'container' }],
-    });
+    const { root, f } = criPodFile(`${t} stdout F before\n`);
+    const { rcv, consumer } = await startCriReceiver(root);
     await waitFor(() => bodies(consumer).length === 1);
     // a backlog (more than one round-robin turn) in the old file, the first part of a line, the
     // kubelet renames, the runtime reopens and writes the rest: the old file is finished first
@@ -415,19 +418,9 @@ describe('file_log: rotation', () => {
   });
 
   it('copytruncate splitting a CRI line: the copy is finished (F) before the truncated file is read again', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
     const t = '2024-01-01T00:00:00Z';
-    writeFileSync(f, `${t} stdout F before\n`);
-    const { rcv, consumer } = await startReceiver({
-      include: [join(root, '*', '*', '*.log')],
-      start_at: 'beginning',
-      include_file_path: true,
-      preserve_trailing_whitespaces: true,
-      operators: [{ type: 'container' }],
-    });
+    const { root, f } = criPodFile(`${t} stdout F before\n`);
+    const { rcv, consumer } = await startCriReceiver(root);
     const offset = () =>
       (rcv as unknown as { consumer: { trackedFiles(): { offset: number }[] } }).consumer.trackedFiles()[0]
         ?.offset ?? 0;
