@@ -236,9 +236,7 @@ describe('file_log: bad input', () => {
     const t = '2024-01-01T00:00:00.5Z';
     const content = `${'0123456789'.repeat(20)} end `;
     // a long F line, then a long P fragment whose F follows: the second is recombined whole
-    const { root } = criPodFile(
-      `${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`,
-    );
+    const { root } = criPodFile(`${t} stdout F ${content}\n${t} stderr P ${content}\n${t} stderr F tail\n`);
     const { rcv, consumer, metrics } = await startCriReceiver(root, { max_log_size: 64 });
     await waitFor(() => bodies(consumer).join('').length === content.length * 2 + 4);
     const recs = records(consumer.received);

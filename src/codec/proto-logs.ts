@@ -2,7 +2,7 @@
 
 import { rawList } from '../pdata/lazy.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
-import { atPath, DecodeError } from './errors.js';
+import { atPath } from './errors.js';
 import {
   checkId,
   decodeAnyValue,

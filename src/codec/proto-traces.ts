@@ -13,7 +13,7 @@ import type {
   Status,
   TracesData,
 } from '../pdata/types.js';
-import { atPath, DecodeError } from './errors.js';
+import { atPath } from './errors.js';
 import {
   checkId,
   decodeResource,
