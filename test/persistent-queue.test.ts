@@ -34,6 +34,20 @@ function make(cfg: Record<string, unknown>, endpoint = url) {
   return exp;
 }
 
+/** A file_storage directory for one test (removed with `dirs`); each call of the returned function starts a new instance on it. */
+async function storageInNewDir(dirs: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
+  dirs.push(dir);
+  const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
+  return async () => {
+    const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
+      pipelinesReady: () => true,
+    });
+    await st.start(emptyHost);
+    return st;
+  };
+}
+
 describe('otlp_http with a persistent queue on file_storage', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -83,16 +97,7 @@ describe('otlp_http with a persistent queue on file_storage', () => {
   });
 
   it('recovers what a crashed instance (no shutdown) had accepted', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
-    dirs.push(dir);
-    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
-    const newStorage = async () => {
-      const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
-        pipelinesReady: () => true,
-      });
-      await st.start(emptyHost);
-      return st;
-    };
+    const newStorage = await storageInNewDir(dirs);
     const deadServer = new FakeOtlpHttpServer();
     const deadUrl = await deadServer.listen();
     deadServer.script = [() => ({ status: 503 })];
@@ -209,16 +214,7 @@ describe('otlp_http with a persistent queue on file_storage', () => {
   }, 20_000);
 
   it('shutdown with a backend that never answers returns within timeout and keeps the batch for the next start', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-pq-'));
-    dirs.push(dir);
-    const storageCfg = fileStorageFactory.configSchema.parse({ directory: dir });
-    const newStorage = async () => {
-      const st = fileStorageFactory.create(testSettings('file_storage', 'extension'), storageCfg, {
-        pipelinesReady: () => true,
-      });
-      await st.start(emptyHost);
-      return st;
-    };
+    const newStorage = await storageInNewDir(dirs);
     const hung = new FakeOtlpHttpServer();
     const hungUrl = await hung.listen();
     hung.script = [() => new Promise(() => {})];
