@@ -1,9 +1,10 @@
 // The persistent queue's default record payload: OTLP protobuf, the same
 // bytes an OTLP exporter would send, so a stored queue survives upgrades.
+// Decoding is lazy (codec/proto-lazy.ts), so the bytes must not be reused.
 import {
-  decodeLogs,
+  decodeLogsLazy,
   decodeMetrics,
-  decodeTraces,
+  decodeTracesLazy,
   encodeLogs,
   encodeMetrics,
   encodeTraces,
@@ -19,8 +20,10 @@ export const otlpBatchCodec: BatchCodec = {
     return encodeLogs(data as LogsData);
   },
   decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S] {
-    if (signal === 'traces') return decodeTraces(bytes) as SignalDataMap[S];
+    // Spans and log records stay wire bytes until read: the exporter after the
+    // queue usually writes them back out unchanged (a copy, not an encode).
+    if (signal === 'traces') return decodeTracesLazy(bytes) as SignalDataMap[S];
     if (signal === 'metrics') return decodeMetrics(bytes) as SignalDataMap[S];
-    return decodeLogs(bytes) as SignalDataMap[S];
+    return decodeLogsLazy(bytes) as SignalDataMap[S];
   },
 };

@@ -67,25 +67,37 @@ export class PersistentStore<S extends Signal> {
     return found;
   }
 
-  /** Durably writes a batch; resolves with its index. */
+  /**
+   * Durably writes a batch; resolves with its index and its encoded payload
+   * (the bytes `decode` turns back into the batch, without reading storage).
+   */
   async put(
     data: SignalDataMap[S],
     ctx: RequestContext | undefined,
     items: number,
     payload?: Uint8Array,
-  ): Promise<number> {
+  ): Promise<{ index: number; payload: Uint8Array }> {
     const i = this.nextIndex++;
     this.outstanding.add(i);
+    const record = this.serialize(data, ctx, items, payload);
     try {
       await this.client.batch([
-        { op: 'set', key: itemKey(i), value: this.serialize(data, ctx, items, payload) },
+        { op: 'set', key: itemKey(i), value: record },
         { op: 'set', key: 'wi', value: enc.encode(String(i + 1)) },
       ]);
     } catch (e) {
       this.outstanding.delete(i);
       throw e;
     }
-    return i;
+    return {
+      index: i,
+      payload: record.subarray(HEADER + new DataView(record.buffer, record.byteOffset).getUint32(5)),
+    };
+  }
+
+  /** The batch of a payload returned by put(). */
+  decode(payload: Uint8Array): SignalDataMap[S] {
+    return this.codec.decode(this.signal, payload);
   }
 
   /** Reads a stored batch back (undefined if it vanished). Throws on a corrupt record. */

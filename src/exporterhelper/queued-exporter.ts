@@ -31,7 +31,7 @@ export interface QueuedExporterOptions {
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
-/** Persistent queue: batches beyond this many queued are not also kept in memory as pdata. */
+/** Persistent queue: batches beyond this many queued are not also kept in memory (as their stored bytes). */
 const KEEP_DECODED = 64;
 
 interface Waiter {
@@ -44,6 +44,8 @@ interface Entry<S extends Signal> {
   items: number;
   /** In memory for batches taken in by this process; loaded from storage for recovered ones. */
   data?: SignalDataMap[S];
+  /** Persistent: the stored encoding of `data`, kept instead of it (decoded lazily when sent). */
+  payload?: Uint8Array;
   ctx?: RequestContext;
   /** Persistent record index. */
   index?: number;
@@ -193,14 +195,18 @@ export class QueuedExporter implements Exporter {
     if (lane.store) {
       lane.queue.reserve(size);
       try {
-        entry.index = await lane.store.put(data, ctx, items, encoded);
+        const stored = await lane.store.put(data, ctx, items, encoded);
+        entry.index = stored.index;
+        // The stored bytes replace the pdata: compact in memory, and decoded lazily
+        // when sent, so an OTLP exporter copies them instead of encoding again.
+        // A backlog (backend slow or down) lives on disk only.
+        entry.data = undefined;
+        if (lane.queue.length() < KEEP_DECODED) entry.payload = stored.payload;
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
         throw retryableError(`persistent queue write failed: ${errorMessage(e)}`, { cause: e });
       }
-      // A backlog (backend slow or down) lives on disk only; it is decoded again when sent.
-      if (lane.queue.length() >= KEEP_DECODED) entry.data = undefined;
       lane.queue.push(entry, true);
     } else {
       lane.queue.push(entry);
@@ -351,6 +357,7 @@ export class QueuedExporter implements Exporter {
       else e.waiter?.resolve();
       e.waiter = undefined;
       e.data = undefined;
+      e.payload = undefined;
       if (store && e.index !== undefined) await store.remove(e.index);
     }
   }
@@ -361,6 +368,11 @@ export class QueuedExporter implements Exporter {
     if (e.data !== undefined) return true;
     if (!store || e.index === undefined) return false;
     try {
+      if (e.payload !== undefined) {
+        e.data = store.decode(e.payload);
+        e.payload = undefined;
+        return true;
+      }
       const stored = await store.load(e.index);
       if (!stored) return false;
       e.data = stored.data;
