@@ -12,7 +12,7 @@ import { escapePath, glob } from 'tinyglobby';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { StorageClient } from '../../src/component/storage.js';
 import type { LogsData } from '../../src/pdata/types.js';
-import { type Entry, newEntry } from '../../src/stanza/entry.js';
+import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -547,7 +547,7 @@ export class FileConsumer implements LineSink {
   // ---- LineSink ----
   line(r: FileReader, text: string, startOffset: number, continued: boolean): void {
     const e = newEntry(text, this.observed, r, startOffset);
-    e.attributes = { ...r.attrs };
+    e.attributes = copyMap(r.attrs);
     if (continued) e.continued = true;
     this.pipeline.process(e);
   }

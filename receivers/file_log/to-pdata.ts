@@ -2,14 +2,9 @@
 // (the container operator's per-file cache) are keyed without serializing.
 
 import { toAnyValue } from '../../src/pdata/attributes.js';
-import {
-  newLogRecord,
-  newResource,
-  newResourceLogs,
-  newScope,
-  newScopeLogs,
-} from '../../src/pdata/create.js';
-import type { KeyValue, LogRecord, LogsData, ScopeLogs } from '../../src/pdata/types.js';
+import { newResource, newResourceLogs, newScope, newScopeLogs } from '../../src/pdata/create.js';
+import { PlainLogRecord, toKeyValues } from '../../src/pdata/plain-record.js';
+import type { LogRecord, LogsData, ScopeLogs } from '../../src/pdata/types.js';
 import type { Entry } from '../../src/stanza/entry.js';
 
 const keyCache = new WeakMap<object, string>();
@@ -27,23 +22,14 @@ function resourceKey(e: Entry): string {
   return JSON.stringify(r);
 }
 
-function toKeyValues(m: Record<string, unknown>): KeyValue[] {
-  const out: KeyValue[] = [];
-  for (const key in m) {
-    const v = m[key];
-    if (v !== undefined) out.push({ key, value: toAnyValue(v) });
-  }
-  return out;
-}
-
+/** The record keeps the entry's attribute map as it is (pdata/plain-record.ts). */
 export function entryToRecord(e: Entry): LogRecord {
-  const r = newLogRecord();
+  const r = new PlainLogRecord(e.attributes);
   r.timeUnixNano = e.timestamp;
   r.observedTimeUnixNano = e.observedTimestamp;
   r.severityNumber = e.severity;
   r.severityText = e.severityText;
   r.body = toAnyValue(e.body);
-  r.attributes = toKeyValues(e.attributes);
   r.traceId = e.traceId;
   r.spanId = e.spanId;
   r.flags = e.traceFlags;

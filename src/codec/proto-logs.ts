@@ -1,6 +1,7 @@
 // logs.proto: ExportLogsServiceRequest (same wire shape as LogsData) <-> LogsData.
 
 import { rawList } from '../pdata/lazy.js';
+import { plainAttributes } from '../pdata/plain-record.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
 import { atPath } from './errors.js';
 import {
@@ -27,6 +28,7 @@ import {
   writeScopeField,
 } from './proto-common.js';
 import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
+import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
   int32Size,
   lenFieldSize,
@@ -211,7 +213,8 @@ function sizeLogRecord(l: LogRecord): number {
   if (l.severityText !== '') n += strField(l.severityText);
   const body = sizeAnySlot(l.body);
   if (body !== 0) n += lenFieldSize(body);
-  n += sizeKeyValues(l.attributes, 6);
+  const plain = plainAttributes(l);
+  n += plain !== undefined ? sizePlainMap(plain) : sizeKeyValues(l.attributes, 6);
   if (l.droppedAttributesCount !== 0) n += 1 + varintSizeU(l.droppedAttributesCount);
   if (l.flags !== 0) n += 5;
   if (l.traceId.length !== 0) n += lenFieldSize(l.traceId.length);
@@ -241,7 +244,9 @@ function writeLogRecord(w: Writer, l: LogRecord): void {
     w.byte(0x2a);
     writeAnyValue(w, l.body, w.anyLen());
   }
-  writeKeyValues(w, l.attributes, 0x32);
+  const plain = plainAttributes(l);
+  if (plain !== undefined) writePlainMap(w, plain, 0x32);
+  else writeKeyValues(w, l.attributes, 0x32);
   if (l.droppedAttributesCount !== 0) {
     w.byte(0x38);
     w.uint32(l.droppedAttributesCount);

@@ -457,6 +457,13 @@ export class Writer {
     else this.uint64(v);
   }
 
+  /** int64 of a safe integer held as a number. */
+  int64Num(n: number): void {
+    if (n >= 0 && n <= 0xffffffff) this.uint32(n);
+    else if (n < 0 && n >= -0x80000000) this.parts64(n >>> 0, 0xffffffff);
+    else this.int64(BigInt(n));
+  }
+
   fixed32(n: number): void {
     this.dv.setUint32(this.pos, n, true);
     this.pos += 4;
