@@ -2,6 +2,7 @@
 // processes, so each process's CPU is measured on its own.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export function forkRole(script: string, args: string[]): ChildProcess {
@@ -18,13 +19,18 @@ export async function nextMessage<T>(child: ChildProcess, type: string): Promise
 
 /**
  * Starts the built `tsunagi` binary with a config file; resolves when it logs readiness.
- * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it.
+ * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it;
+ * TSUNAGI_BENCH_STDOUT names a file for its stdout (e.g. the output of `--trace-gc`).
  */
 export async function startTsunagi(configPath: string, extraArgs: string[] = []): Promise<ChildProcess> {
   const main = fileURLToPath(new URL('../../app/main.js', import.meta.url));
   const nodeArgs = (process.env.TSUNAGI_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...extraArgs, main, '--config', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: [
+      'ignore',
+      process.env.TSUNAGI_BENCH_STDOUT ? openSync(process.env.TSUNAGI_BENCH_STDOUT, 'w') : 'ignore',
+      'pipe',
+    ],
   });
   let log = '';
   await new Promise<void>((resolve, reject) => {

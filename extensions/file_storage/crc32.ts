@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 
 let table: Uint32Array | undefined;
 
-function crc32Fallback(buf: Uint8Array): number {
+function crc32Fallback(buf: Uint8Array, prev = 0): number {
   if (!table) {
     table = new Uint32Array(256);
     for (let i = 0; i < 256; i++) {
@@ -13,11 +13,14 @@ function crc32Fallback(buf: Uint8Array): number {
       table[i] = c >>> 0;
     }
   }
-  let crc = 0xffffffff;
+  let crc = (prev ^ 0xffffffff) >>> 0;
   for (let i = 0; i < buf.length; i++) crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-export const crc32: (buf: Uint8Array) => number = native ? (b) => native(b) >>> 0 : crc32Fallback;
+/** The CRC of `buf`, or of the bytes before it (whose CRC is `prev`) followed by `buf`. */
+export const crc32: (buf: Uint8Array, prev?: number) => number = native
+  ? (b, prev = 0) => native(b, prev) >>> 0
+  : crc32Fallback;

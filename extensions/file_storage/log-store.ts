@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { StorageClient, StorageOp } from '../../src/component/storage.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { acquireLock } from './lock.js';
-import { encodeRecord, MAGIC, replay } from './records.js';
+import { encodeRecordParts, MAGIC, replay } from './records.js';
 
 export interface LogStoreOptions {
   path: string;
@@ -30,7 +30,8 @@ const OP_OVERHEAD = 9;
 const DEFAULT_AUTO_COMPACT = 8 * 1024 * 1024;
 
 interface Pending {
-  buf: Buffer;
+  parts: Uint8Array[];
+  length: number;
   ops: readonly StorageOp[];
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -134,9 +135,9 @@ export class LogStore implements StorageClient {
 
   private write(ops: readonly StorageOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('storage client is closed'));
-    const buf = encodeRecord(ops);
+    const { parts, length } = encodeRecordParts(ops);
     return new Promise((resolve, reject) => {
-      this.pending.push({ buf, ops, resolve, reject });
+      this.pending.push({ parts, length, ops, resolve, reject });
       this.kick();
     });
   }
@@ -177,9 +178,11 @@ export class LogStore implements StorageClient {
   private async commitGroup(): Promise<void> {
     const group = this.pending;
     this.pending = [];
-    const buf = group.length === 1 ? group[0].buf : Buffer.concat(group.map((g) => g.buf));
+    const parts = group.length === 1 ? group[0].parts : group.flatMap((g) => g.parts);
+    let length = 0;
+    for (const g of group) length += g.length;
     try {
-      await writeAll(this.fh, buf, this.fileSize);
+      await writeAll(this.fh, parts, this.fileSize);
       if (this.o.fsync) await this.fh.datasync();
     } catch (e) {
       // Cut off whatever part landed so later records are not hidden behind garbage.
@@ -187,7 +190,7 @@ export class LogStore implements StorageClient {
       for (const g of group) g.reject(e);
       return;
     }
-    this.fileSize += buf.length;
+    this.fileSize += length;
     for (const g of group) {
       this.apply(g.ops);
       g.resolve();
@@ -239,13 +242,13 @@ export class LogStore implements StorageClient {
     const fh = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o640);
     try {
       let pos = 0;
-      await writeAll(fh, MAGIC, pos);
+      await writeAll(fh, [MAGIC], pos);
       pos += MAGIC.length;
       let ops: StorageOp[] = [];
       const flush = async () => {
         if (ops.length === 0) return;
-        const rec = encodeRecord(ops);
-        await writeAll(fh, rec, pos);
+        const rec = encodeRecordParts(ops);
+        await writeAll(fh, rec.parts, pos);
         pos += rec.length;
         ops = [];
       };
@@ -262,11 +265,16 @@ export class LogStore implements StorageClient {
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
-    off += bytesWritten;
+/** Writes the chunks in order from `position` (one writev, repeated for what a short write left). */
+async function writeAll(fh: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
+  let rest = parts;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, position);
+    position += bytesWritten;
+    let n = bytesWritten;
+    let i = 0;
+    while (i < rest.length && n >= rest[i].length) n -= rest[i++].length;
+    rest = i < rest.length ? [rest[i].subarray(n), ...rest.slice(i + 1)] : [];
   }
 }
 

@@ -13,35 +13,63 @@ const DELETE = 2;
 /** Upper bound on one record (sanity check against garbage lengths). */
 const MAX_RECORD = 1 << 30;
 
-export function encodeRecord(ops: readonly StorageOp[]): Buffer {
-  let size = 4;
+/** Values from this size on are written from their own buffer, not copied into the record. */
+const COPY_LIMIT = 4096;
+
+/**
+ * A record as the chunks to write, in order: framing and small values in one
+ * buffer, large values (persistent queue batches) by reference, so a batch is
+ * not copied once more on its way to disk. The checksum runs over the chunks.
+ */
+export function encodeRecordParts(ops: readonly StorageOp[]): { parts: Uint8Array[]; length: number } {
+  let frame = 8 + 4;
   const keys: Buffer[] = [];
   for (const o of ops) {
     const k = Buffer.from(o.key, 'utf8');
     keys.push(k);
-    size += 5 + k.length + (o.op === 'set' ? 4 + o.value.length : 0);
+    frame += 5 + k.length;
+    if (o.op === 'set') frame += 4 + (o.value.length < COPY_LIMIT ? o.value.length : 0);
   }
-  const out = Buffer.allocUnsafe(8 + size);
+  const head = Buffer.allocUnsafe(frame);
+  const parts: Uint8Array[] = [];
+  let start = 0; // start of the part of `head` not yet in `parts`
   let p = 8;
-  out.writeUInt32LE(ops.length, p);
+  let size = 4;
+  head.writeUInt32LE(ops.length, p);
   p += 4;
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i];
-    out[p++] = o.op === 'set' ? SET : DELETE;
-    out.writeUInt32LE(keys[i].length, p);
+    head[p++] = o.op === 'set' ? SET : DELETE;
+    head.writeUInt32LE(keys[i].length, p);
     p += 4;
-    keys[i].copy(out, p);
+    keys[i].copy(head, p);
     p += keys[i].length;
+    size += 5 + keys[i].length;
     if (o.op === 'set') {
-      out.writeUInt32LE(o.value.length, p);
+      head.writeUInt32LE(o.value.length, p);
       p += 4;
-      out.set(o.value, p);
-      p += o.value.length;
+      size += 4 + o.value.length;
+      if (o.value.length < COPY_LIMIT) {
+        head.set(o.value, p);
+        p += o.value.length;
+      } else {
+        parts.push(head.subarray(start, p), o.value);
+        start = p;
+      }
     }
   }
-  out.writeUInt32LE(size, 0);
-  out.writeUInt32LE(crc32(out.subarray(8)), 4);
-  return out;
+  if (p > start) parts.push(head.subarray(start, p));
+  head.writeUInt32LE(size, 0);
+  let crc = crc32(parts[0].subarray(8));
+  for (let i = 1; i < parts.length; i++) crc = crc32(parts[i], crc);
+  head.writeUInt32LE(crc, 4);
+  return { parts, length: 8 + size };
+}
+
+/** One record as a single buffer. */
+export function encodeRecord(ops: readonly StorageOp[]): Buffer {
+  const { parts, length } = encodeRecordParts(ops);
+  return Buffer.concat(parts, length);
 }
 
 export interface ReplayResult {

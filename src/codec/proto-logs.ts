@@ -163,12 +163,13 @@ function decodeLogRecord(r: Reader): LogRecord {
 
 // ---------------------------------------------------------------- encode
 
-export function encodeLogs(d: LogsData): Uint8Array {
+/** `headroom` bytes are left free at the start of the result (for a caller's header). */
+export function encodeLogs(d: LogsData, headroom = 0): Uint8Array {
   sizes.n = 0;
   let total = 0;
   const rls = d.resourceLogs;
   for (let i = 0; i < rls.length; i++) total += lenFieldSize(sizeResourceLogs(rls[i]));
-  const w = new Writer(total);
+  const w = new Writer(total, headroom);
   for (let i = 0; i < rls.length; i++) {
     w.byte(0x0a);
     writeResourceLogs(w, rls[i]);

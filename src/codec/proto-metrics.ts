@@ -621,12 +621,13 @@ function sint32(n: number): number {
   return ((n << 1) ^ (n >> 31)) >>> 0;
 }
 
-export function encodeMetrics(d: MetricsData): Uint8Array {
+/** `headroom` bytes are left free at the start of the result (for a caller's header). */
+export function encodeMetrics(d: MetricsData, headroom = 0): Uint8Array {
   sizes.n = 0;
   let total = 0;
   const rms = d.resourceMetrics;
   for (let i = 0; i < rms.length; i++) total += lenFieldSize(sizeResourceMetrics(rms[i]));
-  const w = new Writer(total);
+  const w = new Writer(total, headroom);
   for (let i = 0; i < rms.length; i++) {
     w.byte(0x0a);
     writeResourceMetrics(w, rms[i]);

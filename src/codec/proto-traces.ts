@@ -392,12 +392,13 @@ function decodeStatus(r: Reader): Status {
 
 // ---------------------------------------------------------------- encode
 
-export function encodeTraces(d: TracesData): Uint8Array {
+/** `headroom` bytes are left free at the start of the result (for a caller's header). */
+export function encodeTraces(d: TracesData, headroom = 0): Uint8Array {
   sizes.n = 0;
   let total = 0;
   const rss = d.resourceSpans;
   for (let i = 0; i < rss.length; i++) total += lenFieldSize(sizeResourceSpans(rss[i]));
-  const w = new Writer(total);
+  const w = new Writer(total, headroom);
   for (let i = 0; i < rss.length; i++) {
     w.byte(0x0a);
     writeResourceSpans(w, rss[i]);

@@ -384,9 +384,11 @@ export class Writer {
   /** The size table, final once sizing is done (the writer is created after it). */
   readonly tab: Int32Array = sizes.tab;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size) as FastBuffer;
-    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size);
+  /** `headroom` bytes are left free before the message (for a caller's header). */
+  constructor(size: number, headroom = 0) {
+    this.buf = Buffer.allocUnsafe(size + headroom) as FastBuffer;
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size + headroom);
+    this.pos = headroom;
   }
 
   byte(b: number): void {

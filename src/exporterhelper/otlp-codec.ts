@@ -14,10 +14,10 @@ import type { LogsData, MetricsData, TracesData } from '../pdata/types.js';
 import type { BatchCodec } from './persistent-store.js';
 
 export const otlpBatchCodec: BatchCodec = {
-  encode<S extends Signal>(signal: S, data: SignalDataMap[S]): Uint8Array {
-    if (signal === 'traces') return encodeTraces(data as TracesData);
-    if (signal === 'metrics') return encodeMetrics(data as MetricsData);
-    return encodeLogs(data as LogsData);
+  encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom = 0): Uint8Array {
+    if (signal === 'traces') return encodeTraces(data as TracesData, headroom);
+    if (signal === 'metrics') return encodeMetrics(data as MetricsData, headroom);
+    return encodeLogs(data as LogsData, headroom);
   },
   decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S] {
     // Spans and log records stay wire bytes until read: the exporter after the

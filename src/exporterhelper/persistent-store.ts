@@ -9,7 +9,8 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 
 /** Turns one signal's pdata into bytes and back (the OTLP protobuf codec by default). */
 export interface BatchCodec {
-  encode<S extends Signal>(signal: S, data: SignalDataMap[S]): Uint8Array;
+  /** The first `headroom` bytes (default 0) of the result must be left free: the store writes its header there. */
+  encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom?: number): Uint8Array;
   decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S];
 }
 
@@ -144,7 +145,7 @@ export class PersistentStore<S extends Signal> {
 
   /** Encodes a batch as the store would (for the bytes sizer, reused by put). */
   encode(data: SignalDataMap[S]): Uint8Array {
-    return this.codec.encode(this.signal, data);
+    return this.codec.encode(this.signal, data, 0);
   }
 
   private serialize(
@@ -153,16 +154,22 @@ export class PersistentStore<S extends Signal> {
     items: number,
     encoded?: Uint8Array,
   ): Uint8Array {
-    const payload = encoded ?? this.codec.encode(this.signal, data);
     const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
-    const out = new Uint8Array(HEADER + ctxLen + payload.length);
-    const dv = new DataView(out.buffer);
+    const head = HEADER + ctxLen;
+    let out: Uint8Array;
+    if (encoded) {
+      out = new Uint8Array(head + encoded.length);
+      out.set(encoded, head);
+    } else {
+      // encoded after room for the header: no copy of the batch
+      out = this.codec.encode(this.signal, data, head);
+    }
+    const dv = new DataView(out.buffer, out.byteOffset, head);
     out[0] = VERSION;
     dv.setUint32(1, items);
     dv.setUint32(5, ctxLen);
     if (ctxBytes) out.set(ctxBytes, HEADER);
-    out.set(payload, HEADER + ctxLen);
     return out;
   }
 }

@@ -381,7 +381,12 @@ class MapStorage implements StorageExtension {
 }
 
 const namesCodec: BatchCodec = {
-  encode: (_s, d) => new TextEncoder().encode(JSON.stringify(spanNames(d as TracesData))),
+  encode: (_s, d, headroom = 0) => {
+    const json = new TextEncoder().encode(JSON.stringify(spanNames(d as TracesData)));
+    const out = new Uint8Array(headroom + json.length);
+    out.set(json, headroom);
+    return out;
+  },
   decode: (_s, b) => traces(...JSON.parse(new TextDecoder().decode(b))) as never,
 };
 
