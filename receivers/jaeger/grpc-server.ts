@@ -3,8 +3,9 @@
 // (and counted) rather than a transport-level failure.
 import * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../src/component/consumer.js';
-import { ConsumerError, errorMessage, isRetryable } from '../../src/component/errors.js';
+import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { grpcError, refusalOf } from '../../src/receiverhelper/refusal.js';
 import { decodePostSpansRequest } from '../../src/translator/jaeger/proto-codec.js';
 import type { GrpcConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -78,16 +79,11 @@ export class GrpcServer {
       await this.ingest.push(batch, ctx);
       cb(null, EMPTY);
     } catch (err) {
-      const retry = isRetryable(err);
-      const throttled = err instanceof ConsumerError && err.throttled;
-      cb({
-        code: !retry
-          ? grpc.status.INVALID_ARGUMENT
-          : throttled
-            ? grpc.status.RESOURCE_EXHAUSTED
-            : grpc.status.UNAVAILABLE,
-        details: errorMessage(err),
-      });
+      // Same answer as the OTLP receiver: RESOURCE_EXHAUSTED + RetryInfo only
+      // when throttled with a delay, otherwise UNAVAILABLE (retryable) or
+      // INVALID_ARGUMENT (permanent).
+      const { code, retryAfterMs } = refusalOf(err);
+      cb(grpcError(code, errorMessage(err), retryAfterMs));
     }
   }
 

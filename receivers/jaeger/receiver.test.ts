@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { permanentError, retryableError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
 import type { KeyValue, Span, TracesData } from '../../src/pdata/types.js';
 import { SpanKind } from '../../src/pdata/types.js';
@@ -12,6 +13,7 @@ import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
 import { encodeBatch, encodeEmitBatch, type JsonBatch } from '../../test/support/jaeger-peer.js';
 import { PostSpansRequest } from '../../test/support/jaeger-proto.js';
+import { decodeRpcStatus } from '../../test/support/rpc-status.js';
 import { factory } from './factory.js';
 import type { JaegerReceiver } from './receiver.js';
 
@@ -292,7 +294,7 @@ function sendUdp(port: number, buf: Buffer): Promise<void> {
   );
 }
 
-function postSpans(body: Buffer): Promise<number> {
+function postSpansCall(body: Buffer): Promise<grpc.ServiceError | null> {
   const client = new grpc.Client(`127.0.0.1:${receiver.ports.grpc}`, grpc.credentials.createInsecure());
   return new Promise((resolve) =>
     client.makeUnaryRequest(
@@ -302,10 +304,15 @@ function postSpans(body: Buffer): Promise<number> {
       body,
       (err) => {
         client.close();
-        resolve(err ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK);
+        resolve(err);
       },
     ),
   );
+}
+
+async function postSpans(body: Buffer): Promise<number> {
+  const err = await postSpansCall(body);
+  return err ? (err.code ?? grpc.status.UNKNOWN) : grpc.status.OK;
 }
 
 describe('bad input on every protocol is refused and does not stop the receiver', () => {
@@ -371,6 +378,50 @@ describe('bad input on every protocol is refused and does not stop the receiver'
         headers: { 'content-type': 'application/x-thrift' },
       });
       expect(r2.status).toBe(400);
+    } finally {
+      sink.failWith = undefined;
+    }
+  });
+
+  it('gRPC: a pipeline refusal is answered like OTLP (throttled → RESOURCE_EXHAUSTED + RetryInfo)', async () => {
+    const T = PostSpansRequest();
+    const body = Buffer.from(
+      T.encode(
+        T.fromObject({
+          batch: {
+            spans: [{ traceId: Buffer.alloc(16, 3), spanId: Buffer.alloc(8, 3), operationName: 'refused' }],
+          },
+        }),
+      ).finish(),
+    );
+    try {
+      // Throttled with a delay: the sender must see the delay in the status
+      // details trailer, or RESOURCE_EXHAUSTED is not retried and data is lost.
+      sink.failWith = retryableError('memory limit reached', { throttled: true, retryAfterMs: 1500 });
+      let err = await postSpansCall(body);
+      expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expect(err?.details).toBe('memory limit reached');
+      const trailer = err?.metadata.get('grpc-status-details-bin')[0];
+      expect(trailer).toBeInstanceOf(Buffer);
+      expect(decodeRpcStatus(trailer as Buffer)).toEqual({
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        message: 'memory limit reached',
+        retryDelayMs: 1500,
+        detailTypes: ['type.googleapis.com/google.rpc.RetryInfo'],
+      });
+
+      // Throttled without a delay, or merely retryable: UNAVAILABLE, which senders retry.
+      sink.failWith = retryableError('backend said 429', { throttled: true });
+      err = await postSpansCall(body);
+      expect(err?.code).toBe(grpc.status.UNAVAILABLE);
+      expect(err?.metadata.get('grpc-status-details-bin')).toEqual([]);
+      sink.failWith = retryableError('exporter queue is full');
+      expect((await postSpansCall(body))?.code).toBe(grpc.status.UNAVAILABLE);
+
+      sink.failWith = permanentError('unparseable');
+      err = await postSpansCall(body);
+      expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err?.details).toBe('unparseable');
     } finally {
       sink.failWith = undefined;
     }

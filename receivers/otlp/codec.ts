@@ -5,10 +5,10 @@ import {
   decodeMetrics,
   decodeTracesLazy,
   encodeExportResponse,
-  encodeRpcStatus,
 } from '../../src/codec/otlp-proto.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
-import { retryInfoDetail, retryInfoJson } from './retry-info.js';
+import { rpcStatusProto } from '../../src/receiverhelper/refusal.js';
+import { retryInfoJson } from '../../src/receiverhelper/retry-info.js';
 import type { WireCodec, WireEncoding } from './wire.js';
 
 // Spans and log records stay wire bytes until a processor reads them, so a
@@ -31,11 +31,7 @@ export const otlpWireCodec: WireCodec = {
       : Buffer.from(encodeExportResponseJson(signal, rejected, message));
   },
   status(enc, code, message, retryAfterMs) {
-    if (enc === 'proto') {
-      const st = encodeRpcStatus(code, message);
-      // The codec leaves `details` empty; a detail is one more field 3, appended.
-      return retryAfterMs === undefined ? st : Buffer.concat([st, retryInfoDetail(retryAfterMs)]);
-    }
+    if (enc === 'proto') return rpcStatusProto(code, message, retryAfterMs);
     if (retryAfterMs === undefined) return Buffer.from(encodeRpcStatusJson(code, message));
     return Buffer.from(JSON.stringify({ code, message, details: [retryInfoJson(retryAfterMs)] }));
   },

@@ -5,16 +5,8 @@ import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { ConsumerError, errorMessage } from '../../src/component/errors.js';
 import { countItems } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import { refusalOf } from '../../src/receiverhelper/refusal.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
-
-/** gRPC status codes used by this receiver (google.rpc.Code). */
-export const Code = {
-  OK: 0,
-  INVALID_ARGUMENT: 3,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  UNAVAILABLE: 14,
-} as const;
 
 export type Outcome =
   | {
@@ -62,17 +54,7 @@ function refusal(signal: Signal, n: number, err: unknown, metrics: ReceiverMetri
       metrics.refused(signal, r);
       return { ok: true, rejected: r, message };
     }
-    metrics.refused(signal, n);
-    return { ok: false, code: Code.INVALID_ARGUMENT, httpStatus: 400, message };
   }
   metrics.refused(signal, n);
-  // Anything that is not a permanent ConsumerError is retryable (collector semantics).
-  const retryAfterMs = err instanceof ConsumerError ? err.retryAfterMs : undefined;
-  // RESOURCE_EXHAUSTED without RetryInfo is not retryable for OTLP senders (spec
-  // "Failures"), so throttling without a delay is answered like the collector
-  // answers any retryable error: UNAVAILABLE / 503.
-  const throttled = err instanceof ConsumerError && err.throttled && retryAfterMs !== undefined;
-  return throttled
-    ? { ok: false, code: Code.RESOURCE_EXHAUSTED, httpStatus: 429, message, retryAfterMs }
-    : { ok: false, code: Code.UNAVAILABLE, httpStatus: 503, message, retryAfterMs };
+  return { ok: false, message, ...refusalOf(err) };
 }

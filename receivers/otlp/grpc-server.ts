@@ -7,10 +7,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
+import { Code, grpcError } from '../../src/receiverhelper/refusal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
-import { Code, deliver } from './deliver.js';
+import { deliver } from './deliver.js';
 import { loadTls } from './tls.js';
 import type { WireCodec } from './wire.js';
 
@@ -135,7 +136,7 @@ export class OtlpGrpcServer {
   }
 
   private handler(signal: Signal, consumer: Consumer<any>): grpc.handleUnaryCall<Decoded, Answer> {
-    const { codec, metrics, logger } = this;
+    const { metrics, logger } = this;
     const includeMetadata = this.cfg.include_metadata;
     return (call, callback) => {
       const { data, error } = call.request;
@@ -149,15 +150,7 @@ export class OtlpGrpcServer {
       deliver(signal, data, consumer, ctx, metrics).then(
         (out) => {
           if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
-          let md: grpc.Metadata | undefined;
-          if (out.retryAfterMs !== undefined) {
-            md = new grpc.Metadata();
-            md.set(
-              'grpc-status-details-bin',
-              toBuffer(codec.status('proto', out.code, out.message, out.retryAfterMs)),
-            );
-          }
-          callback({ code: out.code, details: out.message, metadata: md });
+          callback(grpcError(out.code, out.message, out.retryAfterMs));
         },
         (err) => callback({ code: grpc.status.INTERNAL, details: errorMessage(err) }),
       );
