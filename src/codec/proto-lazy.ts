@@ -258,6 +258,51 @@ export function skimScope(buf: Uint8Array, pos: number, end: number, m: SkimMess
 }
 
 /**
+ * Counts the items of one scope message without validating it: for bytes this
+ * process encoded itself (the persistent queue's in-memory copy of a batch).
+ */
+export function countScope(buf: Uint8Array, pos: number, end: number, m: SkimMessage): number {
+  let n = 0;
+  while (pos < end) {
+    let tag = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = buf[pos++];
+      tag |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80 && shift < 35);
+    switch (tag & 7) {
+      case WT_VARINT:
+        while (buf[pos++] & 0x80);
+        break;
+      case WT_I64:
+        pos += 8;
+        break;
+      case WT_I32:
+        pos += 4;
+        break;
+      case WT_LEN: {
+        let len = 0;
+        shift = 0;
+        do {
+          b = buf[pos++];
+          len += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b & 0x80 && shift < 35);
+        pos += len;
+        if (tag >>> 3 === m.counted) n++;
+        break;
+      }
+      default:
+        throw INVALID;
+    }
+  }
+  if (pos !== end) throw INVALID;
+  return n;
+}
+
+/**
  * Decodes the top level of a request lazily: one entry per ResourceX (field 1),
  * built by `build` from its resource and schema URL, with `listKey` defined as
  * the lazily decoded scope list. Throws a DecodeError on any invalid input.
@@ -268,6 +313,7 @@ export function decodeTopLazy<E extends object, S>(
   listKey: string,
   decodeScope: (r: Reader) => S,
   build: (resource: Resource, schemaUrl: string) => E,
+  trusted = false,
 ): E[] {
   const r = new Reader(buf);
   const out: E[] = [];
@@ -309,7 +355,7 @@ export function decodeTopLazy<E extends object, S>(
           if ((ft & 7) !== WT_LEN) throw r.wrongType(scopeMsg.name, ft, WT_LEN);
           {
             const stop = r.lenEnd();
-            items += skimScope(buf, r.pos, stop, scopeMsg);
+            items += trusted ? countScope(buf, r.pos, stop, scopeMsg) : skimScope(buf, r.pos, stop, scopeMsg);
             r.pos = stop;
           }
           // Consecutive scope entries (the usual layout) stay one contiguous view.

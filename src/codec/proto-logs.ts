@@ -50,16 +50,24 @@ export function decodeLogs(buf: Uint8Array): LogsData {
 /**
  * Like decodeLogs, but log records stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
+ * `trusted`: bytes this process encoded; only counted, not validated.
  */
-export function decodeLogsLazy(buf: Uint8Array): LogsData {
+export function decodeLogsLazy(buf: Uint8Array, trusted = false): LogsData {
   return lazyOrFull(
     buf,
     (b) => ({
-      resourceLogs: decodeTopLazy(b, SCOPE_LOGS, 'scopeLogs', decodeScopeLogs, (resource, schemaUrl) => ({
-        resource,
-        scopeLogs: [] as ScopeLogs[],
-        schemaUrl,
-      })),
+      resourceLogs: decodeTopLazy(
+        b,
+        SCOPE_LOGS,
+        'scopeLogs',
+        decodeScopeLogs,
+        (resource, schemaUrl) => ({
+          resource,
+          scopeLogs: [] as ScopeLogs[],
+          schemaUrl,
+        }),
+        trusted,
+      ),
     }),
     decodeLogs,
   );

@@ -66,16 +66,24 @@ export function decodeTraces(buf: Uint8Array): TracesData {
 /**
  * Like decodeTraces, but spans stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
+ * `trusted`: bytes this process encoded; only counted, not validated.
  */
-export function decodeTracesLazy(buf: Uint8Array): TracesData {
+export function decodeTracesLazy(buf: Uint8Array, trusted = false): TracesData {
   return lazyOrFull(
     buf,
     (b) => ({
-      resourceSpans: decodeTopLazy(b, SCOPE_SPANS, 'scopeSpans', decodeScopeSpans, (resource, schemaUrl) => ({
-        resource,
-        scopeSpans: [] as ScopeSpans[],
-        schemaUrl,
-      })),
+      resourceSpans: decodeTopLazy(
+        b,
+        SCOPE_SPANS,
+        'scopeSpans',
+        decodeScopeSpans,
+        (resource, schemaUrl) => ({
+          resource,
+          scopeSpans: [] as ScopeSpans[],
+          schemaUrl,
+        }),
+        trusted,
+      ),
     }),
     decodeTraces,
   );

@@ -19,11 +19,11 @@ export const otlpBatchCodec: BatchCodec = {
     if (signal === 'metrics') return encodeMetrics(data as MetricsData, headroom);
     return encodeLogs(data as LogsData, headroom);
   },
-  decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S] {
+  decode<S extends Signal>(signal: S, bytes: Uint8Array, own = false): SignalDataMap[S] {
     // Spans and log records stay wire bytes until read: the exporter after the
     // queue usually writes them back out unchanged (a copy, not an encode).
-    if (signal === 'traces') return decodeTracesLazy(bytes) as SignalDataMap[S];
+    if (signal === 'traces') return decodeTracesLazy(bytes, own) as SignalDataMap[S];
     if (signal === 'metrics') return decodeMetrics(bytes) as SignalDataMap[S];
-    return decodeLogsLazy(bytes) as SignalDataMap[S];
+    return decodeLogsLazy(bytes, own) as SignalDataMap[S];
   },
 };

@@ -11,7 +11,8 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 export interface BatchCodec {
   /** The first `headroom` bytes (default 0) of the result must be left free: the store writes its header there. */
   encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom?: number): Uint8Array;
-  decode<S extends Signal>(signal: S, bytes: Uint8Array): SignalDataMap[S];
+  /** `own`: bytes encode() made in this process (not read back from storage), so validating them is optional. */
+  decode<S extends Signal>(signal: S, bytes: Uint8Array, own?: boolean): SignalDataMap[S];
 }
 
 export interface StoredBatch<S extends Signal> {
@@ -98,7 +99,7 @@ export class PersistentStore<S extends Signal> {
 
   /** The batch of a payload returned by put(). */
   decode(payload: Uint8Array): SignalDataMap[S] {
-    return this.codec.decode(this.signal, payload);
+    return this.codec.decode(this.signal, payload, true);
   }
 
   /** Reads a stored batch back (undefined if it vanished). Throws on a corrupt record. */
