@@ -156,6 +156,33 @@ describe('file_storage log store', () => {
     await again.close();
   });
 
+  it('keeps large values on disk: read back right, after compactions, during one, and after reopen', async () => {
+    const path = join(dir, 'db');
+    const st = await openStore(path, { autoCompactMinBytes: 256 * 1024 });
+    const val = (i: number) => new Uint8Array(20_000 + i).fill(i % 251);
+    // churn: 60 large values written, most deleted, so auto-compaction runs and moves the rest
+    for (let i = 0; i < 60; i++) {
+      await st.set(`item/${i}`, val(i));
+      if (i % 4 !== 0) await st.delete(`item/${i}`);
+    }
+    const live = Array.from({ length: 15 }, (_, j) => j * 4);
+    for (const i of live) expect(bytes(await st.get(`item/${i}`))).toEqual(val(i));
+    // reads issued while a compaction replaces the file
+    const reads = live.map((i) => st.get(`item/${i}`));
+    const compacted = st.compact();
+    const more = live.map((i) => st.get(`item/${i}`));
+    await compacted;
+    for (const [k, r] of [...reads, ...more].entries())
+      expect(bytes(await r)).toEqual(val(live[k % live.length]));
+    expect((await stat(path)).size).toBeLessThan(live.length * 21_000 + 4096);
+    await st.close();
+    const again = await openStore(path);
+    for (const i of live) expect(bytes(await again.get(`item/${i}`))).toEqual(val(i));
+    await again.compact();
+    for (const i of live) expect(bytes(await again.get(`item/${i}`))).toEqual(val(i));
+    await again.close();
+  });
+
   it('commits concurrent writes (grouped) and all of them are durable', async () => {
     const path = join(dir, 'db');
     const st = await openStore(path);

@@ -3,13 +3,15 @@
 // coalesced into the next single write + fsync (group commit); each caller's
 // promise resolves only once its record is durable. When the log outgrows the
 // live data it is rewritten to a temp file, fsync'd and renamed over the old one.
+// Large values (persistent queue batches) are not kept in memory: the map holds
+// their place in the file and get() reads them, so a backlog lives on disk.
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { StorageClient, StorageOp } from '../../src/component/storage.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { acquireLock } from './lock.js';
-import { encodeRecordParts, MAGIC, replay } from './records.js';
+import { encodeRecordParts, LARGE_VALUE, MAGIC, replay } from './records.js';
 
 export interface LogStoreOptions {
   path: string;
@@ -29,16 +31,26 @@ export interface LogStoreOptions {
 const OP_OVERHEAD = 9;
 const DEFAULT_AUTO_COMPACT = 8 * 1024 * 1024;
 
+/** Where a large value's bytes are in the store file. */
+interface OnDisk {
+  at: number;
+  length: number;
+}
+type Stored = Uint8Array | OnDisk;
+
 interface Pending {
   parts: Uint8Array[];
   length: number;
+  valueAt: number[];
   ops: readonly StorageOp[];
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
 export class LogStore implements StorageClient {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new Map<string, Stored>();
+  /** Bumped when compaction replaces the file (OnDisk places refer to the current one). */
+  private generation = 0;
   private liveBytes = 0;
   private fileSize = 0;
   private pending: Pending[] = [];
@@ -75,7 +87,11 @@ export class LogStore implements StorageClient {
       }
       const fh = await open(o.path, 'r+');
       const store = new LogStore(o, fh, release);
-      const { goodLength } = replay(buf, (ops) => store.apply(ops));
+      const file = buf;
+      // small values are copied out of the file's buffer, large ones only located in the file
+      const { goodLength } = replay(buf, (ops) =>
+        store.apply(ops, (v) => v.byteOffset - file.byteOffset, true),
+      );
       if (goodLength < buf.length) {
         // Torn or corrupt tail from a crash mid-write: drop it, never refuse to start.
         o.logger.warn(
@@ -95,7 +111,16 @@ export class LogStore implements StorageClient {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.map.get(key);
+    const v = this.map.get(key);
+    if (v === undefined || v instanceof Uint8Array) return v;
+    const { fh, generation } = this;
+    try {
+      return await readAt(fh, v);
+    } catch (e) {
+      // compaction moved it (and closed the old file) meanwhile: read it from the new place
+      if (generation !== this.generation) return this.get(key);
+      throw e;
+    }
   }
 
   set(key: string, value: Uint8Array): Promise<void> {
@@ -135,9 +160,9 @@ export class LogStore implements StorageClient {
 
   private write(ops: readonly StorageOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('storage client is closed'));
-    const { parts, length } = encodeRecordParts(ops);
+    const { parts, length, valueAt } = encodeRecordParts(ops);
     return new Promise((resolve, reject) => {
-      this.pending.push({ parts, length, ops, resolve, reject });
+      this.pending.push({ parts, length, valueAt, ops, resolve, reject });
       this.kick();
     });
   }
@@ -190,20 +215,37 @@ export class LogStore implements StorageClient {
       for (const g of group) g.reject(e);
       return;
     }
+    let at = this.fileSize;
     this.fileSize += length;
     for (const g of group) {
-      this.apply(g.ops);
+      const start = at;
+      this.apply(g.ops, (_v, i) => start + g.valueAt[i]);
+      at += g.length;
       g.resolve();
     }
   }
 
-  private apply(ops: readonly StorageOp[]): void {
-    for (const o of ops) {
+  /** Applies committed ops; `place` gives the file offset of op i's value; `copy`: values are borrowed views. */
+  private apply(
+    ops: readonly StorageOp[],
+    place: (value: Uint8Array, i: number) => number,
+    copy = false,
+  ): void {
+    for (let i = 0; i < ops.length; i++) {
+      const o = ops[i];
       const old = this.map.get(o.key);
       if (old) this.liveBytes -= OP_OVERHEAD + Buffer.byteLength(o.key) + old.length;
       if (o.op === 'set') {
-        this.map.set(o.key, o.value);
-        this.liveBytes += OP_OVERHEAD + Buffer.byteLength(o.key) + o.value.length;
+        const v = o.value;
+        this.map.set(
+          o.key,
+          v.length >= LARGE_VALUE
+            ? { at: place(v, i), length: v.length }
+            : copy
+              ? Uint8Array.prototype.slice.call(v)
+              : v, // (Buffer#slice would not copy)
+        );
+        this.liveBytes += OP_OVERHEAD + Buffer.byteLength(o.key) + v.length;
       } else {
         this.map.delete(o.key);
       }
@@ -219,7 +261,7 @@ export class LogStore implements StorageClient {
     const dir = dirname(this.o.path);
     let tmpDir = this.o.compactionDir ?? dir;
     let tmp = join(tmpDir, `${basename(this.o.path)}.compact`);
-    const size = await this.writeSnapshot(tmp);
+    let snap = await this.writeSnapshot(tmp);
     try {
       await rename(tmp, this.o.path);
     } catch (e) {
@@ -227,42 +269,72 @@ export class LogStore implements StorageClient {
       await rm(tmp, { force: true });
       tmpDir = dir;
       tmp = join(dir, `${basename(this.o.path)}.compact`);
-      await this.writeSnapshot(tmp);
+      snap = await this.writeSnapshot(tmp);
       await rename(tmp, this.o.path);
     }
     await syncDir(dir);
     const old = this.fh;
     this.fh = await open(this.o.path, 'r+');
+    // the large values' places in the new file (the map did not change meanwhile: one writer)
+    for (const [key, place] of snap.places) this.map.set(key, place);
+    this.generation++;
     await old.close().catch(() => {});
-    this.fileSize = size;
+    this.fileSize = snap.size;
   }
 
-  private async writeSnapshot(tmp: string): Promise<number> {
+  /** Writes the live data to `tmp`; returns its size and where each large value landed. */
+  private async writeSnapshot(tmp: string): Promise<{ size: number; places: Map<string, OnDisk> }> {
     const per = this.o.maxTransactionSize ?? 65536;
+    const places = new Map<string, OnDisk>();
     const fh = await open(tmp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o640);
     try {
       let pos = 0;
       await writeAll(fh, [MAGIC], pos);
       pos += MAGIC.length;
       let ops: StorageOp[] = [];
+      let bytes = 0;
       const flush = async () => {
         if (ops.length === 0) return;
         const rec = encodeRecordParts(ops);
         await writeAll(fh, rec.parts, pos);
+        for (let i = 0; i < ops.length; i++) {
+          const o = ops[i];
+          if (o.op === 'set' && o.value.length >= LARGE_VALUE)
+            places.set(o.key, { at: pos + rec.valueAt[i], length: o.value.length });
+        }
         pos += rec.length;
         ops = [];
+        bytes = 0;
       };
-      for (const [key, value] of this.map) {
+      for (const [key, stored] of this.map) {
+        const value = stored instanceof Uint8Array ? stored : await readAt(this.fh, stored);
         ops.push({ op: 'set', key, value });
-        if (ops.length >= per) await flush();
+        bytes += value.length;
+        // large values are read back from the old file: bound what one record holds in memory
+        if (ops.length >= per || bytes >= SNAPSHOT_RECORD_BYTES) await flush();
       }
       await flush();
       await fh.sync();
-      return pos;
+      return { size: pos, places };
     } finally {
       await fh.close();
     }
   }
+}
+
+/** Bytes of values per record in a compacted file (they are in memory while it is written). */
+const SNAPSHOT_RECORD_BYTES = 4 * 1024 * 1024;
+
+async function readAt(fh: FileHandle, place: OnDisk): Promise<Uint8Array> {
+  const buf = Buffer.allocUnsafe(place.length);
+  let off = 0;
+  while (off < place.length) {
+    const { bytesRead } = await fh.read(buf, off, place.length - off, place.at + off);
+    if (bytesRead === 0)
+      throw new Error(`store file ends before a value at ${place.at} (${place.length} bytes)`);
+    off += bytesRead;
+  }
+  return buf;
 }
 
 /** Writes the chunks in order from `position` (one writev, repeated for what a short write left). */

@@ -13,25 +13,34 @@ const DELETE = 2;
 /** Upper bound on one record (sanity check against garbage lengths). */
 const MAX_RECORD = 1 << 30;
 
-/** Values from this size on are written from their own buffer, not copied into the record. */
-const COPY_LIMIT = 4096;
+/**
+ * Values from this size on are written from their own buffer, not copied into
+ * the record, and the store keeps only their place in the file (log-store.ts).
+ */
+export const LARGE_VALUE = 4096;
 
 /**
  * A record as the chunks to write, in order: framing and small values in one
  * buffer, large values (persistent queue batches) by reference, so a batch is
  * not copied once more on its way to disk. The checksum runs over the chunks.
  */
-export function encodeRecordParts(ops: readonly StorageOp[]): { parts: Uint8Array[]; length: number } {
+export function encodeRecordParts(ops: readonly StorageOp[]): {
+  parts: Uint8Array[];
+  length: number;
+  /** Per op, where its value starts in the record (-1 for a delete). */
+  valueAt: number[];
+} {
   let frame = 8 + 4;
   const keys: Buffer[] = [];
   for (const o of ops) {
     const k = Buffer.from(o.key, 'utf8');
     keys.push(k);
     frame += 5 + k.length;
-    if (o.op === 'set') frame += 4 + (o.value.length < COPY_LIMIT ? o.value.length : 0);
+    if (o.op === 'set') frame += 4 + (o.value.length < LARGE_VALUE ? o.value.length : 0);
   }
   const head = Buffer.allocUnsafe(frame);
   const parts: Uint8Array[] = [];
+  const valueAt: number[] = [];
   let start = 0; // start of the part of `head` not yet in `parts`
   let p = 8;
   let size = 4;
@@ -45,11 +54,13 @@ export function encodeRecordParts(ops: readonly StorageOp[]): { parts: Uint8Arra
     keys[i].copy(head, p);
     p += keys[i].length;
     size += 5 + keys[i].length;
-    if (o.op === 'set') {
+    if (o.op !== 'set') valueAt.push(-1);
+    else {
       head.writeUInt32LE(o.value.length, p);
       p += 4;
+      valueAt.push(8 + size + 4);
       size += 4 + o.value.length;
-      if (o.value.length < COPY_LIMIT) {
+      if (o.value.length < LARGE_VALUE) {
         head.set(o.value, p);
         p += o.value.length;
       } else {
@@ -63,7 +74,7 @@ export function encodeRecordParts(ops: readonly StorageOp[]): { parts: Uint8Arra
   let crc = crc32(parts[0].subarray(8));
   for (let i = 1; i < parts.length; i++) crc = crc32(parts[i], crc);
   head.writeUInt32LE(crc, 4);
-  return { parts, length: 8 + size };
+  return { parts, length: 8 + size, valueAt };
 }
 
 /** One record as a single buffer. */
@@ -78,7 +89,10 @@ export interface ReplayResult {
   records: number;
 }
 
-/** Applies every intact record of `buf` (after MAGIC) in order; stops at the first bad one. */
+/**
+ * Applies every intact record of `buf` (after MAGIC) in order; stops at the
+ * first bad one. Values are views into `buf`.
+ */
 export function replay(buf: Buffer, apply: (ops: StorageOp[]) => void): ReplayResult {
   let p = MAGIC.length;
   let records = 0;
@@ -113,8 +127,8 @@ function decodeBody(b: Buffer): StorageOp[] | undefined {
       const vl = b.readUInt32LE(p);
       p += 4;
       if (p + vl > b.length) return undefined;
-      // Copy: the replay buffer is large and would otherwise stay alive.
-      ops.push({ op: 'set', key, value: Uint8Array.prototype.slice.call(b, p, p + vl) });
+      // A view into the replay buffer: the caller copies what it keeps (log-store.ts).
+      ops.push({ op: 'set', key, value: b.subarray(p, p + vl) });
       p += vl;
     } else if (kind === DELETE) {
       ops.push({ op: 'delete', key });
