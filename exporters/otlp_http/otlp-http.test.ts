@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
 import type { Exporter } from '../../src/component/component.js';
 import {
   captureLogger,
@@ -10,7 +11,7 @@ import {
   waitFor,
 } from '../../src/exporterhelper/testing/helpers.js';
 import { newLogRecord, newResourceLogs, newScopeLogs } from '../../src/pdata/create.js';
-import type { LogsData } from '../../src/pdata/types.js';
+import type { LogsData, TracesData } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { emptyHost } from '../../test/support/component.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
@@ -166,6 +167,25 @@ describe('otlp_http exporter', () => {
     expect(rec.traceId).toBe('ab'.repeat(16));
     expect(rec.timeUnixNano).toBe('1700000000000000001');
     expect(rec.body).toEqual({ stringValue: 'hello' });
+  });
+
+  it('uncompressed: spans never read on the way are written from the request bytes, and arrive byte for byte', async () => {
+    // A batch merged from received requests: large ones (kept wire bytes passed by
+    // reference in the vectored body) and small ones (copied), as a gateway sees them.
+    const big = encodeTraces(traces(...Array.from({ length: 600 }, (_, i) => `span-${i}-${'x'.repeat(40)}`)));
+    const small = encodeTraces(traces('a', 'b'));
+    expect(big.length).toBeGreaterThan(32 * 1024);
+    const parts = [big, small, big, small, small].map((b) => decodeTracesLazy(Buffer.from(b)));
+    const merged: TracesData = { resourceSpans: parts.flatMap((p) => p.resourceSpans) };
+    const expected = Buffer.concat(parts.map((p) => Buffer.from(encodeTraces(p))));
+    const exp = make({ compression: 'none', sending_queue: { enabled: false } });
+    await exp.start(emptyHost);
+    await exp.consume('traces', merged);
+    const r = server.requests[0];
+    expect(r.headers['content-length']).toBe(String(expected.length));
+    expect(r.headers['transfer-encoding']).toBeUndefined();
+    expect(r.raw.equals(expected)).toBe(true);
+    expect(itemNames(r)).toHaveLength(2 * 600 + 3 * 2);
   });
 
   it('returns a retryable error inline when the backend is unreachable', async () => {

@@ -9,7 +9,7 @@ import { otlpJson } from '../../src/codec/otlp-json.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
-import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
+import { encodeChunks, otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
   decodeRpcStatus,
@@ -59,12 +59,14 @@ export class OtlpHttpSender implements SendFunctions {
     const target = signalUrl(this.cfg, signal);
     if (!target) throw permanentError(`no endpoint configured for ${signal}`);
     const url = new URL(target);
-    let body: Uint8Array;
+    let body: Uint8Array | Uint8Array[];
     try {
       body =
         this.cfg.encoding === 'json'
           ? Buffer.from(otlpJson[signal].encode(data))
-          : otlpBatchCodec.encode(signal, data);
+          : this.cfg.compression === 'gzip'
+            ? otlpBatchCodec.encode(signal, data)
+            : encodeChunks(signal, data); // uncompressed: written as pieces, not copied together
     } catch (e) {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
     }
@@ -74,8 +76,13 @@ export class OtlpHttpSender implements SendFunctions {
       'user-agent': USER_AGENT,
     };
     if (this.cfg.compression === 'gzip') {
-      body = await gzipAsync(body);
+      body = await gzipAsync(body as Uint8Array);
       headers['content-encoding'] = 'gzip';
+    }
+    if (Array.isArray(body)) {
+      let length = 0;
+      for (const c of body) length += c.length;
+      headers['content-length'] = String(length);
     }
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
@@ -83,7 +90,9 @@ export class OtlpHttpSender implements SendFunctions {
         method: 'POST',
         path: url.pathname + url.search,
         headers,
-        body,
+        // undici writes an iterable body piece by piece (its dispatch options document
+        // Iterable bodies; request()'s type leaves them out)
+        body: body as Uint8Array,
         signal: abort,
       });
     } catch (e) {

@@ -12,6 +12,7 @@ import type {
 import { atPath, DecodeError } from './errors.js';
 import {
   int64Size,
+  isRawChunk,
   lenFieldSize,
   type Reader,
   reserve,
@@ -612,7 +613,10 @@ export function sizeLevel<C>(
 /** Bytes of a lazily kept scope list (src/pdata/lazy.ts). */
 export function rawSize(raw: Uint8Array[]): number {
   let n = 0;
-  for (let i = 0; i < raw.length; i++) n += raw[i].length;
+  for (let i = 0; i < raw.length; i++) {
+    n += raw[i].length;
+    if (isRawChunk(raw[i])) sizes.rawChunked += raw[i].length;
+  }
   return n;
 }
 

@@ -30,13 +30,14 @@ import {
 import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
 import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
+  encodeTop,
   int32Size,
   lenFieldSize,
   Reader,
   reserve,
   sizes,
   strField,
-  Writer,
+  type Writer,
   WT_I32,
   WT_I64,
   WT_LEN,
@@ -173,16 +174,12 @@ function decodeLogRecord(r: Reader): LogRecord {
 
 /** `headroom` bytes are left free at the start of the result (for a caller's header). */
 export function encodeLogs(d: LogsData, headroom = 0): Uint8Array {
-  sizes.n = 0;
-  let total = 0;
-  const rls = d.resourceLogs;
-  for (let i = 0; i < rls.length; i++) total += lenFieldSize(sizeResourceLogs(rls[i]));
-  const w = new Writer(total, headroom);
-  for (let i = 0; i < rls.length; i++) {
-    w.byte(0x0a);
-    writeResourceLogs(w, rls[i]);
-  }
-  return w.finish();
+  return encodeTop(d.resourceLogs, sizeResourceLogs, writeResourceLogs, headroom, false) as Uint8Array;
+}
+
+/** The encoding as pieces whose concatenation is encodeLogs(d): large kept wire bytes are not copied. */
+export function encodeLogsChunks(d: LogsData): Uint8Array[] {
+  return encodeTop(d.resourceLogs, sizeResourceLogs, writeResourceLogs, 0, true) as Uint8Array[];
 }
 
 function sizeResourceLogs(rl: ResourceLogs): number {

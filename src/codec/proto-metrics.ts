@@ -39,6 +39,7 @@ import {
   writeScopeField,
 } from './proto-common.js';
 import {
+  encodeTop,
   int32Size,
   lenFieldSize,
   Reader,
@@ -47,7 +48,7 @@ import {
   strField,
   uint64Size,
   varintSize,
-  Writer,
+  type Writer,
   WT_I64,
   WT_LEN,
   WT_VARINT,
@@ -623,16 +624,13 @@ function sint32(n: number): number {
 
 /** `headroom` bytes are left free at the start of the result (for a caller's header). */
 export function encodeMetrics(d: MetricsData, headroom = 0): Uint8Array {
-  sizes.n = 0;
-  let total = 0;
-  const rms = d.resourceMetrics;
-  for (let i = 0; i < rms.length; i++) total += lenFieldSize(sizeResourceMetrics(rms[i]));
-  const w = new Writer(total, headroom);
-  for (let i = 0; i < rms.length; i++) {
-    w.byte(0x0a);
-    writeResourceMetrics(w, rms[i]);
-  }
-  return w.finish();
+  return encodeTop(
+    d.resourceMetrics,
+    sizeResourceMetrics,
+    writeResourceMetrics,
+    headroom,
+    false,
+  ) as Uint8Array;
 }
 
 function sizeResourceMetrics(rm: ResourceMetrics): number {

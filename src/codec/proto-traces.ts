@@ -31,13 +31,14 @@ import {
 } from './proto-common.js';
 import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
 import {
+  encodeTop,
   int32Size,
   lenFieldSize,
   Reader,
   reserve,
   sizes,
   strField,
-  Writer,
+  type Writer,
   WT_I32,
   WT_I64,
   WT_LEN,
@@ -402,16 +403,12 @@ function decodeStatus(r: Reader): Status {
 
 /** `headroom` bytes are left free at the start of the result (for a caller's header). */
 export function encodeTraces(d: TracesData, headroom = 0): Uint8Array {
-  sizes.n = 0;
-  let total = 0;
-  const rss = d.resourceSpans;
-  for (let i = 0; i < rss.length; i++) total += lenFieldSize(sizeResourceSpans(rss[i]));
-  const w = new Writer(total, headroom);
-  for (let i = 0; i < rss.length; i++) {
-    w.byte(0x0a);
-    writeResourceSpans(w, rss[i]);
-  }
-  return w.finish();
+  return encodeTop(d.resourceSpans, sizeResourceSpans, writeResourceSpans, headroom, false) as Uint8Array;
+}
+
+/** The encoding as pieces whose concatenation is encodeTraces(d): large kept wire bytes are not copied. */
+export function encodeTracesChunks(d: TracesData): Uint8Array[] {
+  return encodeTop(d.resourceSpans, sizeResourceSpans, writeResourceSpans, 0, true) as Uint8Array[];
 }
 
 function sizeResourceSpans(rs: ResourceSpans): number {

@@ -307,8 +307,48 @@ export class Reader {
 
 // ---------------------------------------------------------------- sizing
 
-/** Size table: nested message lengths in pre-order, filled by size*, replayed by write*. */
-export const sizes = { tab: new Int32Array(4096), n: 0 };
+/**
+ * Size table: nested message lengths in pre-order, filled by size*, replayed by
+ * write*. With `chunking`, `rawChunked` sums the kept wire bytes that the writer
+ * will hand out by reference instead of copying (isRawChunk).
+ */
+export const sizes = { tab: new Int32Array(4096), n: 0, chunking: false, rawChunked: 0 };
+
+/** Kept wire bytes from this size on are passed by reference in a chunked encoding. */
+const RAW_CHUNK_MIN = 16 * 1024;
+
+export function isRawChunk(b: Uint8Array): boolean {
+  return sizes.chunking && b.length >= RAW_CHUNK_MIN;
+}
+
+/**
+ * Encodes a repeated field 1 (a request's ResourceX list) in the two passes:
+ * one buffer, or with `chunked` a list of buffers whose concatenation is the
+ * message, large kept wire bytes by reference (for a vectored write).
+ */
+export function encodeTop<T>(
+  items: T[],
+  size: (item: T) => number,
+  write: (w: Writer, item: T) => void,
+  headroom: number,
+  chunked: boolean,
+): Buffer | Uint8Array[] {
+  sizes.n = 0;
+  sizes.chunking = chunked;
+  sizes.rawChunked = 0;
+  try {
+    let total = 0;
+    for (let i = 0; i < items.length; i++) total += lenFieldSize(size(items[i]));
+    const w = new Writer(total - sizes.rawChunked, headroom, chunked);
+    for (let i = 0; i < items.length; i++) {
+      w.byte(0x0a);
+      write(w, items[i]);
+    }
+    return chunked ? w.finishChunks() : w.finish();
+  } finally {
+    sizes.chunking = false;
+  }
+}
 
 /** Reserves a size slot (call before sizing the children, so the order is pre-order). */
 export function reserve(): number {
@@ -384,11 +424,16 @@ export class Writer {
   /** The size table, final once sizing is done (the writer is created after it). */
   readonly tab: Int32Array = sizes.tab;
 
+  /** With chunking: the pieces so far, and where the current piece of `buf` starts. */
+  private readonly chunks: Uint8Array[] | undefined;
+  private chunkStart = 0;
+
   /** `headroom` bytes are left free before the message (for a caller's header). */
-  constructor(size: number, headroom = 0) {
+  constructor(size: number, headroom = 0, chunked = false) {
     this.buf = Buffer.allocUnsafe(size + headroom) as FastBuffer;
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size + headroom);
     this.pos = headroom;
+    this.chunks = chunked ? [] : undefined;
   }
 
   byte(b: number): void {
@@ -419,6 +464,14 @@ export class Writer {
       throw new Error(`protobuf encoder wrote ${this.pos} bytes into ${this.buf.length}`);
     }
     return this.buf;
+  }
+
+  /** finish() for a chunked writer: the pieces in order. */
+  finishChunks(): Uint8Array[] {
+    const chunks = this.chunks ?? [];
+    this.finish();
+    if (this.pos > this.chunkStart) chunks.push(this.buf.subarray(this.chunkStart, this.pos));
+    return chunks;
   }
 
   /** Writes the length of the next nested message from the size table. */
@@ -538,6 +591,12 @@ export class Writer {
 
   /** Bytes already in wire format (a lazily kept scope list), copied as they are. */
   raw(b: Uint8Array): void {
+    if (this.chunks !== undefined && isRawChunk(b)) {
+      if (this.pos > this.chunkStart) this.chunks.push(this.buf.subarray(this.chunkStart, this.pos));
+      this.chunks.push(b);
+      this.chunkStart = this.pos;
+      return;
+    }
     // Buffer#copy is a plain memcpy; TypedArray#set from a Buffer source measured 4x slower.
     if (Buffer.isBuffer(b)) b.copy(this.buf, this.pos);
     else this.buf.set(b, this.pos);

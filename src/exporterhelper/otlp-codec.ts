@@ -6,8 +6,10 @@ import {
   decodeMetrics,
   decodeTracesLazy,
   encodeLogs,
+  encodeLogsChunks,
   encodeMetrics,
   encodeTraces,
+  encodeTracesChunks,
 } from '../codec/otlp-proto.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../pdata/types.js';
@@ -27,3 +29,14 @@ export const otlpBatchCodec: BatchCodec = {
     return decodeLogsLazy(bytes, own) as SignalDataMap[S];
   },
 };
+
+/**
+ * The OTLP protobuf encoding as pieces whose concatenation is the request:
+ * spans and log records kept as wire bytes (never read on the way) are passed
+ * by reference, for a vectored write instead of a copy into one buffer.
+ */
+export function encodeChunks<S extends Signal>(signal: S, data: SignalDataMap[S]): Uint8Array[] {
+  if (signal === 'traces') return encodeTracesChunks(data as TracesData);
+  if (signal === 'logs') return encodeLogsChunks(data as LogsData);
+  return [encodeMetrics(data as MetricsData)];
+}

@@ -102,6 +102,8 @@ export interface ReceivedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The request as protobufjs decoded it (plain object, longs as strings, bytes as hex for IDs via toObject). */
   body: Record<string, any>;
+  /** The request's protobuf/JSON bytes (after gunzip). */
+  raw: Buffer;
   at: number;
 }
 
@@ -166,6 +168,7 @@ export class FakeOtlpHttpServer {
             path: req.url ?? '',
             headers: copy(req.headers),
             body,
+            raw,
             at: Date.now(),
           };
           this.requests.push(r);
@@ -239,6 +242,7 @@ export class FakeOtlpGrpcServer {
           path,
           headers: { ...headers, 'x-message-compressed': String(compressed) },
           body: svc.type.toObject(svc.type.decode(msg), TO_OBJECT),
+          raw: Buffer.from(msg),
           at: Date.now(),
         };
         this.requests.push(r);
