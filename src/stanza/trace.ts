@@ -2,6 +2,7 @@
 // id (16 bytes), span id (8 bytes) and trace flags (1 byte) from fields.
 // The source fields are kept.
 import { z } from 'zod';
+import { newIdBytes } from '../pdata/ids.js';
 import type { Entry } from './entry.js';
 import { type Field, getField, parseField } from './field.js';
 
@@ -21,18 +22,15 @@ for (let i = 0; i < 6; i++) {
   NIBBLE[97 + i] = 10 + i;
 }
 
-/** Hex → a fresh n-byte array (no Buffer pool views kept alive by the record). */
+/** Hex → n bytes; validated before anything is allocated. */
 function hexBytes(s: string, n: number): Uint8Array | undefined {
   if (s.length !== n * 2) return undefined;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = s.charCodeAt(2 * i);
-    const b = s.charCodeAt(2 * i + 1);
-    const hi = a < 128 ? NIBBLE[a] : -1;
-    const lo = b < 128 ? NIBBLE[b] : -1;
-    if (hi < 0 || lo < 0) return undefined;
-    out[i] = (hi << 4) | lo;
+  for (let i = 0; i < 2 * n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || NIBBLE[c] < 0) return undefined;
   }
+  const out = newIdBytes(n);
+  for (let i = 0; i < n; i++) out[i] = (NIBBLE[s.charCodeAt(2 * i)] << 4) | NIBBLE[s.charCodeAt(2 * i + 1)];
   return out;
 }
 
@@ -47,20 +45,20 @@ export class TraceParser {
   }
 
   apply(e: Entry): void {
-    const errs: string[] = [];
+    let errs: string[] | undefined;
     const t = getField(e, this.traceId);
     if (t !== undefined) {
       const b = typeof t === 'string' ? hexBytes(t, 16) : undefined;
       if (b) {
         e.traceId = b;
-      } else errs.push(`trace_id "${String(t)}" is not 32 hex digits`);
+      } else (errs ??= []).push(`trace_id "${String(t)}" is not 32 hex digits`);
     }
     const s = getField(e, this.spanId);
     if (s !== undefined) {
       const b = typeof s === 'string' ? hexBytes(s, 8) : undefined;
       if (b) {
         e.spanId = b;
-      } else errs.push(`span_id "${String(s)}" is not 16 hex digits`);
+      } else (errs ??= []).push(`span_id "${String(s)}" is not 16 hex digits`);
     }
     const f = getField(e, this.flags);
     if (f !== undefined) {
@@ -72,8 +70,8 @@ export class TraceParser {
             : NaN;
       if (Number.isInteger(n) && n >= 0 && n <= 255) {
         e.traceFlags = n;
-      } else errs.push(`trace_flags "${String(f)}" is not 2 hex digits`);
+      } else (errs ??= []).push(`trace_flags "${String(f)}" is not 2 hex digits`);
     }
-    if (errs.length > 0) throw new Error(errs.join('; '));
+    if (errs !== undefined) throw new Error(errs.join('; '));
   }
 }
