@@ -13,6 +13,8 @@ import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+/** BENCH_QUEUE=memory: the same with a memory sending queue (what durability costs). */
+const MEMORY = process.env.BENCH_QUEUE === 'memory';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function main(): Promise<void> {
@@ -46,7 +48,7 @@ exporters:
     # As config/agent.yaml: batching in the exporter's persistent queue (the collector's
     # sending_queue.batch): file_log is acked once its records are durably queued, so reading
     # is not held back by the batch processor's timeout (README, "The ack means accepted").
-    sending_queue: { storage: file_storage, batch: {} }
+    sending_queue: { ${MEMORY ? '' : 'storage: file_storage, '}batch: {} }
 service:
   extensions: [file_storage]
   telemetry: { metrics: { level: none } }
@@ -70,7 +72,7 @@ service:
   sink.send({ type: 'exit' });
   rmSync(root, { recursive: true, force: true });
   console.log(
-    `agent: file_log(container+json+trace_parser) → tracelink → otlp_http (persistent queue, batch): ${fmt(LINES / secs)} lines/s, ` +
+    `agent: file_log(container+json+trace_parser) → tracelink → otlp_http (${MEMORY ? 'memory' : 'persistent'} queue, batch): ${fmt(LINES / secs)} lines/s, ` +
       `${fmt((cpu / LINES) * 1e6, 2)} CPU-s per million lines (incl. startup), peak RSS ${fmt(peak, 1)} MiB`,
   );
 }
