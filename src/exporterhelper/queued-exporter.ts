@@ -32,7 +32,7 @@ export interface QueuedExporterOptions {
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
 /** Persistent queue: batches beyond this many queued are not also kept in memory (as their stored bytes). */
-const KEEP_DECODED = 64;
+const KEEP_DECODED = 16;
 
 interface Waiter {
   resolve(): void;
