@@ -29,7 +29,7 @@ export interface LogStoreOptions {
 
 /** Bytes a key/value costs in a compacted log (for the garbage ratio). */
 const OP_OVERHEAD = 9;
-const DEFAULT_AUTO_COMPACT = 8 * 1024 * 1024;
+const DEFAULT_AUTO_COMPACT = 64 * 1024 * 1024;
 
 /** Where a large value's bytes are in the store file. */
 interface OnDisk {
