@@ -34,6 +34,12 @@ function hexBytes(s: string, n: number): Uint8Array | undefined {
   return out;
 }
 
+function withError(errs: string[] | undefined, msg: string): string[] {
+  const list = errs ?? [];
+  list.push(msg);
+  return list;
+}
+
 export class TraceParser {
   private readonly traceId: Field;
   private readonly spanId: Field;
@@ -51,14 +57,14 @@ export class TraceParser {
       const b = typeof t === 'string' ? hexBytes(t, 16) : undefined;
       if (b) {
         e.traceId = b;
-      } else (errs ??= []).push(`trace_id "${String(t)}" is not 32 hex digits`);
+      } else errs = withError(errs, `trace_id "${String(t)}" is not 32 hex digits`);
     }
     const s = getField(e, this.spanId);
     if (s !== undefined) {
       const b = typeof s === 'string' ? hexBytes(s, 8) : undefined;
       if (b) {
         e.spanId = b;
-      } else (errs ??= []).push(`span_id "${String(s)}" is not 16 hex digits`);
+      } else errs = withError(errs, `span_id "${String(s)}" is not 16 hex digits`);
     }
     const f = getField(e, this.flags);
     if (f !== undefined) {
@@ -70,7 +76,7 @@ export class TraceParser {
             : NaN;
       if (Number.isInteger(n) && n >= 0 && n <= 255) {
         e.traceFlags = n;
-      } else (errs ??= []).push(`trace_flags "${String(f)}" is not 2 hex digits`);
+      } else errs = withError(errs, `trace_flags "${String(f)}" is not 2 hex digits`);
     }
     if (errs !== undefined) throw new Error(errs.join('; '));
   }
