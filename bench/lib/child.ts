@@ -23,7 +23,7 @@ export async function nextMessage<T>(child: ChildProcess, type: string): Promise
  * TSUNAGI_BENCH_STDOUT names a file for its stdout (e.g. the output of `--trace-gc`).
  */
 export async function startTsunagi(configPath: string, extraArgs: string[] = []): Promise<ChildProcess> {
-  const main = fileURLToPath(new URL('../../app/main.js', import.meta.url));
+  const main = fileURLToPath(new URL('../../tsunagi.mjs', import.meta.url)); // the bundled binary
   const nodeArgs = (process.env.TSUNAGI_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...extraArgs, main, '--config', configPath], {
     stdio: [

@@ -112,11 +112,12 @@ export interface AgentTortureResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tsunagiMain(): string {
-  for (const rel of ['../../dist/app/main.js', '../../app/main.js']) {
+  // the bundled binary, from test/support (vitest) or from dist/test/support (npm run torture)
+  for (const rel of ['../../dist/tsunagi.mjs', '../../tsunagi.mjs']) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('dist/app/main.js not found: run `npx tsc -p tsconfig.json` first');
+  throw new Error('dist/tsunagi.mjs not found: run `npm run build` first');
 }
 
 class Tsunagi {

@@ -1,4 +1,4 @@
-// Runs the built `tsunagi` binary (dist/, built by `npm test` before vitest) as a
+// Runs the built `tsunagi` binary (dist/tsunagi.mjs, built by `npm test` before vitest) as a
 // child process with a config written to a temp dir, as a user would run it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const TSUNAGI_MAIN = fileURLToPath(new URL('../../dist/app/main.js', import.meta.url));
+/** The binary as installed: the bundle `npm run build` makes (scripts/bundle.mjs). */
+export const TSUNAGI_MAIN = fileURLToPath(new URL('../../dist/tsunagi.mjs', import.meta.url));
 
 export interface TsunagiProcess {
   child: ChildProcess;
