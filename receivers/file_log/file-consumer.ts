@@ -13,6 +13,7 @@ import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { FileLogConfig } from './config.js';
+import { compileGlob, type FileGlob } from './glob.js';
 import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint } from './known-files.js';
 import { matchFiles } from './match.js';
 import { pollOnce, runPolls } from './poll.js';
@@ -81,11 +82,14 @@ export class FileConsumer implements LineSink {
   waitingSince = new Map<string, number>();
   /** A known file may have been rotated away but there was no free slot to look for it. */
   recoverWaiting = false;
+  /** include/exclude, compiled once (glob.ts). */
+  readonly files: FileGlob;
 
   constructor(
     readonly cfg: FileLogConfig,
     public deps: FileConsumerDeps,
   ) {
+    this.files = compileGlob(cfg.include, cfg.exclude);
     // every matched file that is not open has its offset here (max_concurrent_files cycling)
     this.known = new KnownFiles(Math.max(10_000, 4 * cfg.max_concurrent_files));
     const ml = cfg.multiline;

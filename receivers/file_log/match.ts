@@ -4,7 +4,6 @@
 import type { Stats } from 'node:fs';
 import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { glob } from 'tinyglobby';
 import { errorMessage } from '../../src/component/errors.js';
 import type { FileLogConfig } from './config.js';
 import type { FileConsumer } from './file-consumer.js';
@@ -16,14 +15,7 @@ import { recoverRotated } from './rotation.js';
 /** One glob match: opens new files (as many as max_concurrent_files allows); returns the readers whose path matched. */
 export async function matchFiles(fc: FileConsumer, now: number): Promise<Set<FileReader>> {
   const seen = new Set<FileReader>();
-  const paths = await glob(fc.cfg.include, {
-    ignore: fc.cfg.exclude,
-    absolute: true,
-    dot: true,
-    followSymbolicLinks: true,
-    expandDirectories: false,
-  });
-  paths.sort();
+  const paths = await fc.files.expand(); // sorted
   /** dev:ino at each matched path (rotation detection for known files). */
   const atPath = new Map<string, { key: string; size: number }>();
   const waiting: { path: string; st: Stats; key: string }[] = [];
