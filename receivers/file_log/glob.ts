@@ -146,7 +146,7 @@ function segmentSource(s: string): string {
   let re = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c === '\\' && i + 1 < s.length) re += escape(s[++i]);
+    if (c === '\\' && i + 1 < s.length) re += escapeChar(s[++i]);
     else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
@@ -162,7 +162,7 @@ function segmentSource(s: string): string {
         re += `[${neg ? '^/' : ''}${body.replace(/[\\\]^]/g, (m) => `\\${m}`)}]`;
         i = end;
       }
-    } else re += escape(c);
+    } else re += escapeChar(c);
   }
   return re;
 }
@@ -176,7 +176,7 @@ function classEnd(s: string, i: number): number {
   return -1;
 }
 
-function escape(c: string): string {
+function escapeChar(c: string): string {
   return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
 }
 
