@@ -1,40 +1,13 @@
 // Turning one found value into IDs, with W3C validation: trace IDs 16 bytes,
 // span IDs 8 bytes, neither all zero; traceparent version 00 exactly
 // "00-<32 lowercase hex>-<16 lowercase hex>-<2 hex>".
-import { isValidSpanId, isValidTraceId } from '../../src/pdata/ids.js';
+import { idFromHex, isHex, isValidSpanId, isValidTraceId, isZeroId } from '../../src/pdata/ids.js';
 import type { AnyValue } from '../../src/pdata/types.js';
-
-// Hex digit values by char code (-1: not a hex digit); a table beats branches here.
-const NIBBLE = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
-for (let i = 0; i < 6; i++) {
-  NIBBLE[97 + i] = 10 + i;
-  NIBBLE[65 + i] = 10 + i;
-}
-
-function isHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 255 || NIBBLE[c] < 0) return false;
-  }
-  return true;
-}
 
 /** An ID from hex text of exactly `bytes` bytes, valid per W3C (not all zero), else undefined. */
 export function hexId(text: string, bytes: number): Uint8Array | undefined {
-  if (text.length !== bytes * 2) return undefined;
-  const id = new Uint8Array(bytes);
-  let any = 0;
-  for (let i = 0, j = 0; i < bytes; i++, j += 2) {
-    const a = text.charCodeAt(j);
-    const b = text.charCodeAt(j + 1);
-    if (a > 255 || b > 255) return undefined;
-    const hi = NIBBLE[a];
-    const lo = NIBBLE[b];
-    if ((hi | lo) < 0) return undefined;
-    any |= id[i] = (hi << 4) | lo;
-  }
-  return any === 0 ? undefined : id;
+  const id = idFromHex(text, bytes);
+  return id === undefined || isZeroId(id) ? undefined : id;
 }
 
 /** An ID from an attribute value: hex string (trimmed) or raw bytes. */

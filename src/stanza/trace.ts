@@ -2,7 +2,7 @@
 // id (16 bytes), span id (8 bytes) and trace flags (1 byte) from fields.
 // The source fields are kept.
 import { z } from 'zod';
-import { newIdBytes } from '../pdata/ids.js';
+import { idFromHex } from '../pdata/ids.js';
 import type { Entry } from './entry.js';
 import { type Field, getField, parseField } from './field.js';
 
@@ -14,25 +14,6 @@ export const traceSchema = z.strictObject({
   trace_flags: pf('attributes.trace_flags'),
 });
 export type TraceConfig = z.output<typeof traceSchema>;
-
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
-for (let i = 0; i < 6; i++) {
-  NIBBLE[65 + i] = 10 + i;
-  NIBBLE[97 + i] = 10 + i;
-}
-
-/** Hex → n bytes; validated before anything is allocated. */
-function hexBytes(s: string, n: number): Uint8Array | undefined {
-  if (s.length !== n * 2) return undefined;
-  for (let i = 0; i < 2 * n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || NIBBLE[c] < 0) return undefined;
-  }
-  const out = newIdBytes(n);
-  for (let i = 0; i < n; i++) out[i] = (NIBBLE[s.charCodeAt(2 * i)] << 4) | NIBBLE[s.charCodeAt(2 * i + 1)];
-  return out;
-}
 
 function withError(errs: string[] | undefined, msg: string): string[] {
   const list = errs ?? [];
@@ -54,14 +35,14 @@ export class TraceParser {
     let errs: string[] | undefined;
     const t = getField(e, this.traceId);
     if (t !== undefined) {
-      const b = typeof t === 'string' ? hexBytes(t, 16) : undefined;
+      const b = typeof t === 'string' ? idFromHex(t, 16) : undefined;
       if (b) {
         e.traceId = b;
       } else errs = withError(errs, `trace_id "${String(t)}" is not 32 hex digits`);
     }
     const s = getField(e, this.spanId);
     if (s !== undefined) {
-      const b = typeof s === 'string' ? hexBytes(s, 8) : undefined;
+      const b = typeof s === 'string' ? idFromHex(s, 8) : undefined;
       if (b) {
         e.spanId = b;
       } else errs = withError(errs, `span_id "${String(s)}" is not 16 hex digits`);
