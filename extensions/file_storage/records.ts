@@ -77,12 +77,6 @@ export function encodeRecordParts(ops: readonly StorageOp[]): {
   return { parts, length: 8 + size, valueAt };
 }
 
-/** One record as a single buffer. */
-export function encodeRecord(ops: readonly StorageOp[]): Buffer {
-  const { parts, length } = encodeRecordParts(ops);
-  return Buffer.concat(parts, length);
-}
-
 export interface ReplayResult {
   /** Byte offset just past the last intact record. */
   goodLength: number;

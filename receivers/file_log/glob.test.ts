@@ -74,7 +74,8 @@ describe('file_log globs', () => {
     ).sort();
     const got = (await compileGlob(abs(include), abs(exclude)).expand()).filter(isFile);
     expect(got).toEqual(want);
-    expect(got.length + include.length).toBeGreaterThan(0);
+    // every case but the one about missing directories finds something (no vacuous agreement)
+    if (!include[0].startsWith('nothing/')) expect(want.length).toBeGreaterThan(0);
   });
 
   it('expands braces, nested and across /, and keeps a brace without a comma literal', () => {

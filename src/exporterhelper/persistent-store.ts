@@ -81,7 +81,7 @@ export class PersistentStore<S extends Signal> {
   ): Promise<{ index: number; payload: Uint8Array }> {
     const i = this.nextIndex++;
     this.outstanding.add(i);
-    const record = this.serialize(data, ctx, items, payload);
+    const { record, payloadAt } = this.serialize(data, ctx, items, payload);
     try {
       await this.client.batch([
         { op: 'set', key: itemKey(i), value: record },
@@ -121,7 +121,7 @@ export class PersistentStore<S extends Signal> {
 
   /** Replaces a batch with the part that still needs sending (partial failure). */
   async rewrite(index: number, data: SignalDataMap[S], ctx: RequestContext | undefined, items: number) {
-    await this.client.set(itemKey(index), this.serialize(data, ctx, items));
+    await this.client.set(itemKey(index), this.serialize(data, ctx, items).record);
   }
 
   /** Deletes a finished batch and advances `ri` when it was the oldest. */
@@ -154,7 +154,7 @@ export class PersistentStore<S extends Signal> {
     ctx: RequestContext | undefined,
     items: number,
     encoded?: Uint8Array,
-  ): Uint8Array {
+  ): { record: Uint8Array; payloadAt: number } {
     const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
     const head = HEADER + ctxLen;
@@ -171,7 +171,7 @@ export class PersistentStore<S extends Signal> {
     dv.setUint32(1, items);
     dv.setUint32(5, ctxLen);
     if (ctxBytes) out.set(ctxBytes, HEADER);
-    return out;
+    return { record: out, payloadAt: head };
   }
 }
 

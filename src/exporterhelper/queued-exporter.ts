@@ -32,7 +32,7 @@ export interface QueuedExporterOptions {
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
 /** Persistent queue: batches beyond this many queued are not also kept in memory (as their stored bytes). */
-const KEEP_DECODED = 16;
+const KEEP_IN_MEMORY = 16;
 
 interface Waiter {
   resolve(): void;
@@ -201,7 +201,7 @@ export class QueuedExporter implements Exporter {
         // when sent, so an OTLP exporter copies them instead of encoding again.
         // A backlog (backend slow or down) lives on disk only.
         entry.data = undefined;
-        if (lane.queue.length() < KEEP_DECODED) entry.payload = stored.payload;
+        if (lane.queue.length() < KEEP_IN_MEMORY) entry.payload = stored.payload;
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
