@@ -91,10 +91,7 @@ export class PersistentStore<S extends Signal> {
       this.outstanding.delete(i);
       throw e;
     }
-    return {
-      index: i,
-      payload: record.subarray(HEADER + new DataView(record.buffer, record.byteOffset).getUint32(5)),
-    };
+    return { index: i, payload: record.subarray(payloadAt) };
   }
 
   /** The batch of a payload returned by put(). */
