@@ -17,6 +17,7 @@ import {
 import { idFromHex } from '../../src/pdata/ids.js';
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
 import { testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { DebugExporter } from './exporter.js';
 import { factory } from './factory.js';
 import { Sampler } from './sampler.js';
@@ -69,12 +70,7 @@ const until = async (cond: () => boolean) => {
 
 describe('debug exporter', () => {
   it('accepts the collector fixture; defaults are the collector defaults', () => {
-    const raw = parse(
-      readFileSync(
-        new URL('../../../shared/conformance/collector-configs/debugexporter.yaml', import.meta.url),
-        'utf8',
-      ),
-    );
+    const raw = parse(readFileSync(`${CONFORMANCE_DIR}collector-configs/debugexporter.yaml`, 'utf8'));
     expect(factory.configSchema.parse(raw)).toMatchObject({
       verbosity: 'detailed',
       sampling_initial: 10,

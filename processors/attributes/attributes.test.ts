@@ -16,13 +16,11 @@ import {
 } from '../../src/pdata/create.js';
 import type { KeyValue, LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { CollectingConsumer, testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { factory } from './factory.js';
 
 const fixture = parse(
-  readFileSync(
-    new URL('../../../shared/conformance/collector-configs/attributesprocessor.yaml', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(`${CONFORMANCE_DIR}collector-configs/attributesprocessor.yaml`, 'utf8'),
 ) as Record<string, unknown>;
 
 const attrs = (o: Record<string, unknown>): KeyValue[] =>

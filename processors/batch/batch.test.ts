@@ -21,6 +21,7 @@ import {
 import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { factory } from './factory.js';
 
 function traces(service: string, perScope: number[]): TracesData {
@@ -83,12 +84,7 @@ function create<S extends 'traces' | 'logs' | 'metrics'>(
 
 describe('batch config', () => {
   it('accepts the collector conformance fixture', () => {
-    const raw = parse(
-      readFileSync(
-        new URL('../../../shared/conformance/collector-configs/batchprocessor.yaml', import.meta.url),
-        'utf8',
-      ),
-    );
+    const raw = parse(readFileSync(`${CONFORMANCE_DIR}collector-configs/batchprocessor.yaml`, 'utf8'));
     const c = factory.configSchema.parse(raw);
     expect(c).toMatchObject({ timeout: 10_000, send_batch_size: 10_000, send_batch_max_size: 11_000 });
   });

@@ -5,6 +5,7 @@ import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { KubeClient } from './client.js';
 import { configSchema } from './config.js';
 import { cronJobFromJob, deploymentFromReplicaSet } from './extract.js';
@@ -14,10 +15,7 @@ import { ApiServerStandin, fixture, fixtureLines, type Recorded } from './testda
 import type { Pod } from './types.js';
 
 const collectorConfigs = parse(
-  readFileSync(
-    new URL('../../../shared/conformance/collector-configs/k8sattributesprocessor.yaml', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(`${CONFORMANCE_DIR}collector-configs/k8sattributesprocessor.yaml`, 'utf8'),
 ) as Record<string, unknown>;
 
 describe('k8s_attributes config', () => {

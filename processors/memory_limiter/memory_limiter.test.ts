@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { ConsumerError } from '../../src/component/errors.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
 import { MemoryLimiter, type MemorySource } from './limiter.js';
@@ -49,10 +50,7 @@ const empty = { resourceLogs: [] };
 describe('memory_limiter config', () => {
   it('accepts the collector fixture', () => {
     const raw = parse(
-      readFileSync(
-        new URL('../../../shared/conformance/collector-configs/memorylimiterprocessor.yaml', import.meta.url),
-        'utf8',
-      ),
+      readFileSync(`${CONFORMANCE_DIR}collector-configs/memorylimiterprocessor.yaml`, 'utf8'),
     );
     expect(configSchema.parse(raw)).toMatchObject({
       check_interval: 5000,

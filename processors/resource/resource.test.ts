@@ -5,13 +5,11 @@ import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newLogRecord, newResource, newResourceLogs, newScopeLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer, testSettings } from '../../test/support/component.js';
+import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { factory } from './factory.js';
 
 const fixture = parse(
-  readFileSync(
-    new URL('../../../shared/conformance/collector-configs/resourceprocessor.yaml', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(`${CONFORMANCE_DIR}collector-configs/resourceprocessor.yaml`, 'utf8'),
 ) as Record<string, unknown>;
 
 describe('resource processor', () => {

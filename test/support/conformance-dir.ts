@@ -1,6 +1,35 @@
 // Where the upstream reference data lives: ../shared/conformance beside the
-// repository (DESIGN.md), wherever the clone is (CI clones elsewhere).
+// repository (DESIGN.md). A clone made elsewhere (CI clones into a temp
+// directory) finds it beside the repository it was cloned from, or where
+// TSUNAGI_CONFORMANCE_DIR says.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of ../shared/conformance, with a trailing slash. */
-export const CONFORMANCE_DIR = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+function originDir(): string | undefined {
+  try {
+    const url = execFileSync('git', ['config', '--get', 'remote.origin.url'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).trim();
+    const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+    return isAbsolute(path) ? path : undefined; // a local clone's source; remote URLs do not help
+  } catch {
+    return undefined;
+  }
+}
+
+function find(): string {
+  const beside = (repo: string) => join(dirname(resolve(repo)), 'shared', 'conformance');
+  const candidates = [process.env.TSUNAGI_CONFORMANCE_DIR, beside(REPO)];
+  const origin = originDir();
+  if (origin) candidates.push(beside(origin));
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  return beside(REPO); // missing: the tests' errors name the expected place
+}
+
+/** Absolute path of the conformance directory, with a trailing slash. */
+export const CONFORMANCE_DIR = `${find()}/`;

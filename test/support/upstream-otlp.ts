@@ -1,9 +1,9 @@
 // The upstream OTLP protos (../shared/conformance/proto) loaded with protobufjs:
 // an independent decoder/encoder that nobody here wrote, for checking our wire output.
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { CONFORMANCE_DIR } from './conformance-dir.js';
 
-export const CONFORMANCE = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
+export const CONFORMANCE = CONFORMANCE_DIR;
 const PROTO_ROOT = `${CONFORMANCE}proto/`;
 
 let root: protobuf.Root | undefined;
