@@ -54,12 +54,15 @@ import { freePort } from './ports.js';
  * second. The test cannot see the acceptance, so it takes the sink's first delivery of a line
  * (after its acceptance; at 200 the queue sends at once) as its stand-in. A batch accepted before
  * the kill but not yet sent, or sent but its deletion from the queue not yet written, is sent
- * again from the queue right after the restart, and the line read again too.
+ * again from the queue right after the restart, and the line read again too: a line sent just
+ * before the kill whose queue deletion and checkpoint were both not yet on disk arrives three
+ * times (seen once in a CI run; file_log checkpoints once a second, not per accepted batch).
  *
  * Bound asserted: every duplicated number was, for some kill -9, written within DUP_WINDOW_MS
  * before it, or first delivered within DUP_WINDOW_MS before it or within DUP_WINDOW_MS after
  * the restart that followed (1 s checkpoint interval + 200 ms poll + 800 ms allowance for
- * read/queue lag on a loaded machine); each at most once more per such kill; and no duplicates
+ * read/queue lag on a loaded machine); each at most twice more per such kill (queue re-send and
+ * re-read); and no duplicates
  * at all anywhere else (SIGTERM restarts, sink outages, rotations, copytruncate).
  */
 export const CHECKPOINT_INTERVAL_MS = 1000;
@@ -542,7 +545,8 @@ export async function runAgentTorture(opts: AgentTortureOptions): Promise<AgentT
         missing.push(i);
         tally(missingByFile, i);
       } else received++;
-      const inWindows = n > 0 ? windows.filter((w) => inWindow(i, w)).length : 0;
+      // per kill: once from the queue (sent, deletion not yet written), once read again (checkpoint)
+      const inWindows = n > 0 ? 2 * windows.filter((w) => inWindow(i, w)).length : 0;
       duplicateBound += inWindows;
       if (n > 1) {
         duplicated.push({ seq: i, count: n });
