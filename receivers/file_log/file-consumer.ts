@@ -14,7 +14,7 @@ import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { FileLogConfig } from './config.js';
 import { compileGlob, type FileGlob } from './glob.js';
-import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint } from './known-files.js';
+import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint, saveOffsets } from './known-files.js';
 import { matchFiles } from './match.js';
 import { pollOnce, runPolls } from './poll.js';
 import type { FileReader, LineSink, ReadOptions } from './reader.js';
@@ -64,9 +64,15 @@ export class FileConsumer implements LineSink {
   readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   observed = 0n;
+  /** The table changed (files opened, closed, rotated): write it within a second. */
   dirty = false;
   private unacked = 0;
   lastPersist = 0;
+  /** Readers whose acknowledged offset advanced since the table was last written (the overlay's content). */
+  private advanced = new Set<FileReader>();
+  /** The overlay write in progress, and whether another was asked for meanwhile. */
+  private offsetsWrite: Promise<void> | undefined;
+  private offsetsAgain = false;
   /** The last poll stopped reading on its time budget with data left: poll again without waiting. */
   behind = false;
   /** What the last glob match found at each path (dev:ino, size). */
@@ -152,6 +158,7 @@ export class FileConsumer implements LineSink {
         'final flush failed; unacknowledged lines are read again on restart',
       );
     }
+    await this.offsetsWrite;
     await this.persist().catch((err) =>
       this.deps.logger.error({ err: errorMessage(err) }, 'could not persist checkpoints'),
     );
@@ -242,11 +249,45 @@ export class FileConsumer implements LineSink {
     for (const [r, off, g] of snapshot) {
       if ((this.gen.get(r) ?? 0) === g && off > r.acked) {
         r.acked = off;
-        this.dirty = true;
+        this.advanced.add(r); // the overlay carries it; the table is written when files come or go
       }
     }
     if (this.dirty && Date.now() - this.lastPersist >= 1000) await this.persist();
+    else this.writeOffsets();
     return true;
+  }
+
+  /**
+   * Writes the offsets acknowledged since the table was last written (the
+   * overlay, a few bytes per file) after every accepted batch, without
+   * holding up reading: after kill -9 only what was in flight is read again.
+   * One write at a time; batches accepted meanwhile coalesce into the next.
+   */
+  private writeOffsets(): void {
+    if (!this.deps.storage || this.advanced.size === 0) return;
+    if (this.offsetsWrite) {
+      this.offsetsAgain = true;
+      return;
+    }
+    const files: { fp: Buffer; offset: number; path: string }[] = [];
+    for (const r of this.advanced)
+      if (r.fp.length > 0) files.push({ fp: r.fp, offset: r.acked, path: r.path });
+    this.offsetsWrite = saveOffsets(this.deps.storage, files)
+      .then(
+        () => {
+          this.reported.delete('offsets');
+        },
+        (err) => {
+          this.reportOnce('offsets', 'could not write offsets; will retry', { err: errorMessage(err) });
+        },
+      )
+      .finally(() => {
+        this.offsetsWrite = undefined;
+        if (this.offsetsAgain && !this.stopped) {
+          this.offsetsAgain = false;
+          this.writeOffsets();
+        }
+      });
   }
 
   private async send(data: LogsData, n: number, final: boolean): Promise<boolean> {
@@ -311,6 +352,8 @@ export class FileConsumer implements LineSink {
     this.openedNew = false;
     this.lastPersist = Date.now();
     if (!this.deps.storage) return;
+    const advanced = this.advanced;
+    this.advanced = new Set();
     const files: { fp: Buffer; offset: number; path: string }[] = [];
     const active = new Set<string>();
     for (const r of this.readers.values()) {
@@ -323,6 +366,7 @@ export class FileConsumer implements LineSink {
       await saveCheckpoint(this.deps.storage, files);
     } catch (err) {
       this.dirty = true; // try again on the next occasion; reading goes on (a crash now re-sends a little more)
+      for (const r of advanced) this.advanced.add(r); // the overlay must go on covering them
       this.reportOnce('persist', 'could not write checkpoints; will retry', { err: errorMessage(err) });
       throw err;
     }

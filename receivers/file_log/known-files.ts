@@ -1,5 +1,7 @@
 // The checkpoint table: fingerprint → offset for every file read so far
-// (active readers and finished ones), persisted as one storage key.
+// (active readers and finished ones), persisted as one storage key, plus a
+// small overlay key with the offsets acknowledged since that table was
+// written (written after every accepted batch; the table at most once a second).
 import type { StorageClient } from '../../src/component/storage.js';
 import { sameFile } from './fingerprint.js';
 
@@ -19,6 +21,7 @@ export interface KnownFile {
 }
 
 const KEY = 'file_log.checkpoints';
+const OFFSETS_KEY = 'file_log.offsets';
 const KEEP_MS = 3_600_000;
 
 export class KnownFiles {
@@ -87,14 +90,36 @@ export function decodeCheckpoint(data: Uint8Array): KnownFile[] {
   return o.files.map((f) => ({ fp: Buffer.from(f.fp, 'base64'), offset: f.offset, path: f.path, seen: now }));
 }
 
+type Checkpoint = { fp: Buffer; offset: number; path: string };
+
 export async function loadCheckpoint(client: StorageClient): Promise<KnownFile[] | undefined> {
-  const data = await client.get(KEY);
-  return data ? decodeCheckpoint(data) : undefined;
+  return mergeCheckpoint(await client.get(KEY), await client.get(OFFSETS_KEY));
 }
 
-export async function saveCheckpoint(
-  client: StorageClient,
-  files: { fp: Buffer; offset: number; path: string }[],
-): Promise<void> {
-  await client.batch([{ op: 'set', key: KEY, value: encodeCheckpoint(files) }]);
+/** The stored keys' values. */
+export const CHECKPOINT_KEYS = { table: KEY, offsets: OFFSETS_KEY } as const;
+
+/** The table with the overlay applied (an overlay entry replaces the table's entry for its file, or is added). */
+export function mergeCheckpoint(table?: Uint8Array, overlay?: Uint8Array): KnownFile[] | undefined {
+  if (!table && !overlay) return undefined;
+  const files = table ? decodeCheckpoint(table) : [];
+  for (const o of overlay ? decodeCheckpoint(overlay) : []) {
+    const i = files.findIndex((f) => sameFile(o.fp, f.fp) || sameFile(f.fp, o.fp));
+    if (i >= 0) files[i] = o;
+    else files.push(o);
+  }
+  return files;
+}
+
+/** Writes the whole table and drops the overlay, in one atomic storage batch. */
+export async function saveCheckpoint(client: StorageClient, files: Checkpoint[]): Promise<void> {
+  await client.batch([
+    { op: 'set', key: KEY, value: encodeCheckpoint(files) },
+    { op: 'delete', key: OFFSETS_KEY },
+  ]);
+}
+
+/** Writes the overlay: the offsets acknowledged since the table was last written (always newer than it). */
+export async function saveOffsets(client: StorageClient, files: Checkpoint[]): Promise<void> {
+  await client.batch([{ op: 'set', key: OFFSETS_KEY, value: encodeCheckpoint(files) }]);
 }

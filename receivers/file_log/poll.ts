@@ -93,6 +93,7 @@ export async function pollOnce(fc: FileConsumer): Promise<void> {
     }
   }
   await cycle(fc, now);
-  // at most once a second (each write is fsync'd by file_storage); always on shutdown
+  // the table, when files came or went: at most once a second (the offsets overlay is written
+  // after every accepted batch, file-consumer.ts); always on shutdown
   if (fc.dirty && Date.now() - fc.lastPersist >= 1000) await fc.persist();
 }

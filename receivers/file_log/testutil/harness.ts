@@ -9,9 +9,20 @@ import { SelfMetrics } from '../../../src/telemetry/self-metrics.js';
 import { CollectingConsumer, testSettings } from '../../../test/support/component.js';
 import { configSchema } from '../config.js';
 import { factory } from '../factory.js';
+import { CHECKPOINT_KEYS, mergeCheckpoint } from '../known-files.js';
 
 export function tempDir(prefix = 'filelog-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** What a restart would resume from: the stored checkpoint table with its offsets overlay applied. */
+export function storedCheckpoint(
+  client: { data: Map<string, Uint8Array> } | undefined,
+): { offset: number; path: string }[] {
+  if (!client) return [];
+  return (
+    mergeCheckpoint(client.data.get(CHECKPOINT_KEYS.table), client.data.get(CHECKPOINT_KEYS.offsets)) ?? []
+  );
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
