@@ -4,6 +4,7 @@
 // == != < <= > >=, `matches "re"`, `contains`, `startsWith`, `endsWith`,
 // and/&&, or/||, not/!, parentheses. Compiled once into closures.
 import type { Entry } from './entry.js';
+import { EntryError } from './entry-error.js';
 import { getField, parseField } from './field.js';
 
 export type Expr = (e: Entry) => unknown;
@@ -27,7 +28,7 @@ function tokenize(src: string): Tok[] {
           j += 2;
         } else s += src[j++];
       }
-      if (j >= src.length) throw new Error(`unterminated string in expression: ${src}`);
+      if (j >= src.length) throw new EntryError(`unterminated string in expression: ${src}`);
       out.push({ t: 'str', v: s });
       i = j + 1;
     } else if (/[0-9]/.test(c)) {
@@ -42,7 +43,7 @@ function tokenize(src: string): Tok[] {
         else if (src[j] === '[') {
           const q = src[j + 1];
           const end = src.indexOf(`${q}]`, j + 2);
-          if (end < 0) throw new Error(`bad index in expression: ${src}`);
+          if (end < 0) throw new EntryError(`bad index in expression: ${src}`);
           j = end + 2;
         } else break;
       }
@@ -56,7 +57,7 @@ function tokenize(src: string): Tok[] {
       } else if ('()<>!'.includes(c)) {
         out.push({ t: 'op', v: c });
         i++;
-      } else throw new Error(`unexpected "${c}" in expression: ${src}`);
+      } else throw new EntryError(`unexpected "${c}" in expression: ${src}`);
     }
   }
   return out;
@@ -70,10 +71,10 @@ export function compileExpr(src: string): Expr {
 
   function primary(): Expr {
     const t = toks[p++];
-    if (!t) throw new Error(`unexpected end of expression: ${src}`);
+    if (!t) throw new EntryError(`unexpected end of expression: ${src}`);
     if (t.t === 'op' && t.v === '(') {
       const e = or();
-      if (!isOp(')')) throw new Error(`missing ) in expression: ${src}`);
+      if (!isOp(')')) throw new EntryError(`missing ) in expression: ${src}`);
       p++;
       return e;
     }
@@ -89,7 +90,7 @@ export function compileExpr(src: string): Expr {
       const f = parseField(t.v);
       return (e) => getField(e, f);
     }
-    throw new Error(`unexpected "${t.v}" in expression: ${src}`);
+    throw new EntryError(`unexpected "${t.v}" in expression: ${src}`);
   }
 
   function cmp(): Expr {
@@ -100,7 +101,7 @@ export function compileExpr(src: string): Expr {
     if (op === 'matches') {
       p++;
       const r = toks[p++];
-      if (r?.t !== 'str') throw new Error(`matches needs a string literal: ${src}`);
+      if (r?.t !== 'str') throw new EntryError(`matches needs a string literal: ${src}`);
       const re = new RegExp(r.v.replace(/\(\?P</g, '(?<'));
       return (e) => {
         const v = l(e);
@@ -167,7 +168,7 @@ export function compileExpr(src: string): Expr {
     return l;
   }
   const e = or();
-  if (p !== toks.length) throw new Error(`unexpected "${toks[p].v}" in expression: ${src}`);
+  if (p !== toks.length) throw new EntryError(`unexpected "${toks[p].v}" in expression: ${src}`);
   return e;
 }
 

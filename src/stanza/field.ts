@@ -1,6 +1,7 @@
 // Stanza field syntax: `body`, `body.a.b`, `attributes.x`, `attributes["k8s.pod.name"]`,
 // `resource["service.name"]` (a leading `$` as in old configs is accepted).
 import { type Entry, isMap, ownResource } from './entry.js';
+import { EntryError } from './entry-error.js';
 
 export type FieldRoot = 'body' | 'attributes' | 'resource';
 export interface Field {
@@ -15,7 +16,7 @@ export function parseField(text: string): Field {
   const m = /^(body|attributes|resource)(?=$|[.[])/.exec(s);
   // a bare name is an attribute (stanza's rule): `trace_id` = attributes.trace_id
   if (!m) {
-    if (!/^[A-Za-z0-9_][^[\]]*$/.test(s)) throw new Error(`invalid field "${text}"`);
+    if (!/^[A-Za-z0-9_][^[\]]*$/.test(s)) throw new EntryError(`invalid field "${text}"`);
     return { root: 'attributes', keys: s.split('.'), text };
   }
   const root = m[1] as FieldRoot;
@@ -25,17 +26,18 @@ export function parseField(text: string): Field {
     if (s[i] === '.') {
       let j = i + 1;
       while (j < s.length && s[j] !== '.' && s[j] !== '[') j++;
-      if (j === i + 1) throw new Error(`invalid field "${text}": empty key`);
+      if (j === i + 1) throw new EntryError(`invalid field "${text}": empty key`);
       keys.push(s.slice(i + 1, j));
       i = j;
     } else if (s[i] === '[') {
       const q = s[i + 1];
-      if (q !== '"' && q !== "'") throw new Error(`invalid field "${text}": expected a quoted key after [`);
+      if (q !== '"' && q !== "'")
+        throw new EntryError(`invalid field "${text}": expected a quoted key after [`);
       const end = s.indexOf(`${q}]`, i + 2);
-      if (end < 0) throw new Error(`invalid field "${text}": unterminated [${q}`);
+      if (end < 0) throw new EntryError(`invalid field "${text}": unterminated [${q}`);
       keys.push(s.slice(i + 2, end));
       i = end + 2;
-    } else throw new Error(`invalid field "${text}"`);
+    } else throw new EntryError(`invalid field "${text}"`);
   }
   return { root, keys, text };
 }
@@ -69,7 +71,7 @@ export function setField(e: Entry, f: Field, value: unknown): void {
         e.resource = value;
         e.resourceShared = false;
       }
-    } else throw new Error(`cannot set ${f.root} to a non-map value`);
+    } else throw new EntryError(`cannot set ${f.root} to a non-map value`);
     return;
   }
   let m: Record<string, unknown>;

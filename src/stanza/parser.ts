@@ -2,6 +2,7 @@
 // severity, trace and scope_name blocks; `if` and `on_error` from Operator.
 import { z } from 'zod';
 import type { Entry } from './entry.js';
+import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField, setField } from './field.js';
 import { type BaseConfig, type BuildContext, baseKeys, Operator } from './operator.js';
 import { type SeverityConfig, SeverityParser, severitySchema } from './severity.js';
@@ -50,7 +51,7 @@ export abstract class ParserOperator extends Operator {
 
   protected override apply(e: Entry): void {
     const v = getField(e, this.from);
-    if (v === undefined) throw new Error(`field ${this.from.text} is missing`);
+    if (v === undefined) throw new EntryError(`field ${this.from.text} is missing`);
     const parsed = this.parseValue(v, e);
     if (parsed !== undefined) setField(e, this.to, parsed);
     this.after(e);

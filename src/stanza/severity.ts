@@ -5,6 +5,7 @@
 // ranges and "2xx".."5xx" HTTP classes.
 import { z } from 'zod';
 import type { Entry } from './entry.js';
+import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField } from './field.js';
 
 export const SEVERITY_NUMBERS: Record<string, number> = {
@@ -83,12 +84,14 @@ function keyOf(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
     if (!Number.isInteger(v))
-      throw new Error(`severity: ${v} cannot be a severity unless it is a whole number`);
+      throw new EntryError(`severity: ${v} cannot be a severity unless it is a whole number`);
     return String(v);
   }
   if (typeof v === 'bigint') return String(v);
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  throw new Error(`severity: a value of type ${Array.isArray(v) ? 'list' : typeof v} cannot be a severity`);
+  throw new EntryError(
+    `severity: a value of type ${Array.isArray(v) ? 'list' : typeof v} cannot be a severity`,
+  );
 }
 
 export class SeverityParser {
@@ -104,7 +107,7 @@ export class SeverityParser {
       // keys are severity names or numbers 1..24 (the collector's otel preset)
       const sev = OTEL_PRESET.get(name.toLowerCase());
       if (sev === undefined)
-        throw new Error(
+        throw new EntryError(
           `severity mapping: unknown severity "${name}" (use trace, debug, info, warn, error, fatal with an optional 2-4 suffix, or 1-24)`,
         );
       for (const v of Array.isArray(spec) ? spec : [spec]) this.addValue(v, sev);
@@ -115,18 +118,18 @@ export class SeverityParser {
     if (typeof v === 'object' && v !== null) {
       const r = v as { min?: unknown; max?: unknown };
       if (!Number.isInteger(r.min) || !Number.isInteger(r.max))
-        throw new Error('severity mapping: a range needs integer min and max');
+        throw new EntryError('severity mapping: a range needs integer min and max');
       const [min, max] = [r.min as number, r.max as number].sort((a, b) => a - b);
       this.ranges.push({ min, max, sev });
       return;
     }
     if (typeof v === 'number') {
-      if (!Number.isInteger(v)) throw new Error(`severity mapping: ${v} is not a whole number`);
+      if (!Number.isInteger(v)) throw new EntryError(`severity mapping: ${v} is not a whole number`);
       this.exact.set(String(v), sev);
       return;
     }
     if (typeof v !== 'string')
-      throw new Error(`severity mapping: a ${typeof v} cannot be parsed as a severity`);
+      throw new EntryError(`severity mapping: a ${typeof v} cannot be parsed as a severity`);
     const s = v.toLowerCase();
     const http = /^([2-5])xx$/.exec(s);
     if (http) {
@@ -144,7 +147,7 @@ export class SeverityParser {
    */
   apply(e: Entry): void {
     const v = getField(e, this.field);
-    if (v === undefined) throw new Error(`severity field ${this.field.text} is missing`);
+    if (v === undefined) throw new EntryError(`severity field ${this.field.text} is missing`);
     const text = keyOf(v);
     const key = text.toLowerCase();
     let sev = this.exact.get(key);

@@ -5,6 +5,7 @@
 // name; default: the host's local zone) gives the offset.
 import { z } from 'zod';
 import type { Entry } from './entry.js';
+import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField } from './field.js';
 import { parseRfc3339Nano } from './rfc3339.js';
 
@@ -108,7 +109,7 @@ function compileStrptime(layout: string): Tok[] {
       continue;
     }
     const d = STRPTIME[layout[++i]];
-    if (d === undefined) throw new Error(`unsupported strptime directive %${layout[i]}`);
+    if (d === undefined) throw new EntryError(`unsupported strptime directive %${layout[i]}`);
     if (typeof d === 'string') out.push(...compileStrptime(d));
     else out.push(d);
   }
@@ -207,7 +208,7 @@ export function compileTime(cfg: Pick<TimeConfig, 'layout_type' | 'layout' | 'lo
   if (cfg.layout_type === 'gotime' && /^2006-01-02T15:04:05(\.9+)?Z07:00$/.test(cfg.layout)) {
     return (v) => {
       const t = typeof v === 'string' ? parseRfc3339Nano(v) : undefined;
-      if (t === undefined) throw new Error(`time "${String(v)}" does not match layout ${cfg.layout}`);
+      if (t === undefined) throw new EntryError(`time "${String(v)}" does not match layout ${cfg.layout}`);
       return t;
     };
   }
@@ -218,7 +219,7 @@ export function compileTime(cfg: Pick<TimeConfig, 'layout_type' | 'layout' | 'lo
   return (v) => {
     const s = typeof v === 'string' ? v : String(v);
     const m = re.exec(s);
-    if (!m) throw new Error(`time "${s}" does not match layout "${cfg.layout}"`);
+    if (!m) throw new EntryError(`time "${s}" does not match layout "${cfg.layout}"`);
     const p: Parts = { y: 0, mo: 1, d: 1, h: 0, mi: 0, s: 0, ns: 0, pm: 0, off: undefined, epoch: undefined };
     let noYear = true;
     for (let i = 0; i < setters.length; i++) {
@@ -246,20 +247,20 @@ function compileEpoch(layout: string): TimeFn {
     const k = scale[layout];
     return (v) => {
       if (typeof v === 'number') {
-        if (!Number.isFinite(v)) throw new Error(`invalid epoch ${v}`);
+        if (!Number.isFinite(v)) throw new EntryError(`invalid epoch ${v}`);
         return Number.isInteger(v) ? BigInt(v) * k : BigInt(Math.round(v * Number(k)));
       }
       if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v) * k;
       if (typeof v === 'string' && /^\d+\.\d+$/.test(v)) return BigInt(Math.round(Number(v) * Number(k)));
-      throw new Error(`invalid epoch "${String(v)}"`);
+      throw new EntryError(`invalid epoch "${String(v)}"`);
     };
   }
   const m = /^s\.(ms|us|ns)$/.exec(layout);
-  if (!m) throw new Error(`unsupported epoch layout "${layout}" (s, ms, us, ns, s.ms, s.us, s.ns)`);
+  if (!m) throw new EntryError(`unsupported epoch layout "${layout}" (s, ms, us, ns, s.ms, s.us, s.ns)`);
   return (v) => {
     const s = typeof v === 'number' ? v.toFixed(9) : String(v);
     const mm = /^(\d+)(?:\.(\d{1,9}))?$/.exec(s);
-    if (!mm) throw new Error(`invalid epoch "${s}"`);
+    if (!mm) throw new EntryError(`invalid epoch "${s}"`);
     return BigInt(mm[1]) * 1_000_000_000n + BigInt((mm[2] ?? '').padEnd(9, '0'));
   };
 }
@@ -274,7 +275,7 @@ export class TimeParser {
   /** Sets the entry timestamp from the field (the field itself is kept). */
   apply(e: Entry): void {
     const v = getField(e, this.field);
-    if (v === undefined) throw new Error(`time field ${this.field.text} is missing`);
+    if (v === undefined) throw new EntryError(`time field ${this.field.text} is missing`);
     e.timestamp = this.fn(v);
   }
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { idFromHex } from '../pdata/ids.js';
 import type { Entry } from './entry.js';
+import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField } from './field.js';
 
 const pf = (def: string) => z.strictObject({ parse_from: z.string().default(def) }).prefault({});
@@ -59,6 +60,6 @@ export class TraceParser {
         e.traceFlags = n;
       } else errs = withError(errs, `trace_flags "${String(f)}" is not 2 hex digits`);
     }
-    if (errs !== undefined) throw new Error(errs.join('; '));
+    if (errs !== undefined) throw new EntryError(errs.join('; '));
   }
 }

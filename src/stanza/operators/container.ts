@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { byteSize, duration } from '../../config/schema-types.js';
 import { type Entry, ownResource } from '../entry.js';
+import { EntryError } from '../entry-error.js';
 import { type Field, getField, parseField, setField } from '../field.js';
 import { type BaseConfig, type BuildContext, baseKeys, type OperatorDef } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
@@ -194,12 +195,12 @@ class ContainerParser extends ParserOperator {
   /** Parses one line; returns the entry to emit now, or undefined while a partial line is held. */
   private handle(e: Entry): Entry | undefined {
     const raw = getField(e, this.from);
-    if (typeof raw !== 'string') throw new Error(`container: ${this.from.text} is not a string`);
+    if (typeof raw !== 'string') throw new EntryError(`container: ${this.from.text} is not a string`);
     let path: string | undefined;
     if (this.addMeta) {
       const p = e.attributes['log.file.path'] ?? getField(e, LOG_PATH);
       if (typeof p !== 'string')
-        throw new Error(
+        throw new EntryError(
           `operator '${this.id}' has 'add_metadata_from_filepath' enabled, but the log record attribute 'log.file.path' is missing. Perhaps enable the 'include_file_path' option?`,
         );
       path = p;
@@ -216,14 +217,15 @@ class ContainerParser extends ParserOperator {
       } catch {
         // a line cut by the receiver's max_log_size is not valid JSON any more: keep its log text
         const lenient = lenientDocker(raw);
-        if (!lenient) throw new Error('container: invalid docker json-file line');
+        if (!lenient) throw new EntryError('container: invalid docker json-file line');
         o = lenient;
       }
       if (typeof o !== 'object' || o === null || typeof o.log !== 'string')
-        throw new Error('container: docker line without a "log" string');
+        throw new EntryError('container: docker line without a "log" string');
       if (o.time !== undefined) {
         const ts = typeof o.time === 'string' ? parseRfc3339Nano(o.time) : undefined;
-        if (ts === undefined) throw new Error(`container: invalid docker time ${JSON.stringify(o.time)}`);
+        if (ts === undefined)
+          throw new EntryError(`container: invalid docker time ${JSON.stringify(o.time)}`);
         e.timestamp = ts;
       }
       stream = typeof o.stream === 'string' ? o.stream : 'stdout';
@@ -234,13 +236,14 @@ class ContainerParser extends ParserOperator {
     } else {
       const f = splitCri(raw);
       if (!f)
-        throw new Error(
+        throw new EntryError(
           'container: failed to detect a valid container log format (docker, crio, containerd)',
         );
       const z = f.time.charCodeAt(f.time.length - 1) === 90;
-      if (this.fmt === 'containerd' && !z) throw new Error('container: containerd timestamps must end in Z');
+      if (this.fmt === 'containerd' && !z)
+        throw new EntryError('container: containerd timestamps must end in Z');
       const ts = parseRfc3339Nano(f.time);
-      if (ts === undefined) throw new Error(`container: invalid timestamp "${f.time}"`);
+      if (ts === undefined) throw new EntryError(`container: invalid timestamp "${f.time}"`);
       e.timestamp = ts;
       stream = f.stream;
       log = f.log;
@@ -343,7 +346,7 @@ class ContainerParser extends ParserOperator {
       if (this.pathCache.size >= this.cacheSize) this.pathCache.clear();
       this.pathCache.set(path, meta);
     }
-    if (meta === null) throw new Error(`container: cannot read pod metadata from path "${path}"`);
+    if (meta === null) throw new EntryError(`container: cannot read pod metadata from path "${path}"`);
     if (e.resourceShared && Object.keys(e.resource).length === 0) e.resource = meta;
     else Object.assign(ownResource(e), meta);
   }

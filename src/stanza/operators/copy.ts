@@ -1,6 +1,7 @@
 // copy: copies a field (from → to), deep-copying maps and arrays.
 import { z } from 'zod';
 import { deepCopy, type Entry } from '../entry.js';
+import { EntryError } from '../entry-error.js';
 import { type Field, getField, parseField, setField } from '../field.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
 
@@ -17,7 +18,7 @@ class Copy extends Operator {
   }
   protected override apply(e: Entry): void {
     const v = getField(e, this.from);
-    if (v === undefined) throw new Error(`copy: field ${this.from.text} does not exist`);
+    if (v === undefined) throw new EntryError(`copy: field ${this.from.text} does not exist`);
     setField(e, this.to, deepCopy(v));
   }
 }

@@ -2,6 +2,7 @@
 // parse_to (default attributes; merged). Numbers that are integers become
 // ints in OTLP (the collector gives doubles for every JSON number).
 import { z } from 'zod';
+import { EntryError } from '../entry-error.js';
 import type { OperatorDef } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
 
@@ -11,16 +12,20 @@ class JsonParser extends ParserOperator {
   protected parseValue(v: unknown): unknown {
     if (typeof v !== 'string') {
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
-      throw new Error('json_parser: value is not a string');
+      throw new EntryError('json_parser: value is not a string');
     }
+    // text that cannot be a JSON object is refused before JSON.parse (whose SyntaxError is costly)
+    let i = 0;
+    while (i < v.length && v.charCodeAt(i) <= 32) i++;
+    if (v.charCodeAt(i) !== 123 /* { */) throw new EntryError('json_parser: invalid JSON (not an object)');
     let o: unknown;
     try {
       o = JSON.parse(v);
     } catch {
-      throw new Error('json_parser: invalid JSON');
+      throw new EntryError('json_parser: invalid JSON');
     }
     if (o === null || typeof o !== 'object' || Array.isArray(o))
-      throw new Error('json_parser: not a JSON object');
+      throw new EntryError('json_parser: not a JSON object');
     return o;
   }
 }

@@ -1,6 +1,7 @@
 // key_value_parser: `k=v k2="v 2"` pairs (delimiter, pair_delimiter; default
 // whitespace between pairs) into parse_to.
 import { z } from 'zod';
+import { EntryError } from '../entry-error.js';
 import type { OperatorDef } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
 
@@ -48,14 +49,14 @@ class KeyValueParser extends ParserOperator {
   ) {
     super(kv, ctx);
     if (kv.pair_delimiter === kv.delimiter)
-      throw new Error('key_value_parser: delimiter and pair_delimiter must differ');
+      throw new EntryError('key_value_parser: delimiter and pair_delimiter must differ');
   }
   protected parseValue(v: unknown): unknown {
-    if (typeof v !== 'string') throw new Error('key_value_parser: value is not a string');
+    if (typeof v !== 'string') throw new EntryError('key_value_parser: value is not a string');
     const out: Record<string, unknown> = {};
     for (const pair of splitPairs(v, this.kv.pair_delimiter)) {
       const i = pair.indexOf(this.kv.delimiter);
-      if (i <= 0) throw new Error(`key_value_parser: "${pair}" has no "${this.kv.delimiter}"`);
+      if (i <= 0) throw new EntryError(`key_value_parser: "${pair}" has no "${this.kv.delimiter}"`);
       out[unquote(pair.slice(0, i))] = unquote(pair.slice(i + this.kv.delimiter.length));
     }
     return out;

@@ -1,6 +1,7 @@
 // move: moves a field (from → to); a missing `from` is an error.
 import { z } from 'zod';
 import type { Entry } from '../entry.js';
+import { EntryError } from '../entry-error.js';
 import { deleteField, type Field, getField, parseField, setField } from '../field.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
 
@@ -16,7 +17,8 @@ class Move extends Operator {
     this.to = parseField(cfg.to);
   }
   protected override apply(e: Entry): void {
-    if (getField(e, this.from) === undefined) throw new Error(`move: field ${this.from.text} does not exist`);
+    if (getField(e, this.from) === undefined)
+      throw new EntryError(`move: field ${this.from.text} does not exist`);
     const v = deleteField(e, this.from);
     if (this.to.keys.length === 0 && this.to.root !== 'body') {
       // moving a map onto attributes/resource replaces it

@@ -1,6 +1,7 @@
 // regex_parser: named capture groups of `regex` (RE2 `(?P<name>)` accepted)
 // become fields at parse_to.
 import { z } from 'zod';
+import { EntryError } from '../entry-error.js';
 import { type OperatorDef, regexFromGo } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
 
@@ -28,9 +29,9 @@ class RegexParser extends ParserOperator {
     this.re = regexFromGo(cfg.regex);
   }
   protected parseValue(v: unknown): unknown {
-    if (typeof v !== 'string') throw new Error('regex_parser: value is not a string');
+    if (typeof v !== 'string') throw new EntryError('regex_parser: value is not a string');
     const m = this.re.exec(v);
-    if (!m?.groups) throw new Error('regex pattern does not match');
+    if (!m?.groups) throw new EntryError('regex pattern does not match');
     const out: Record<string, unknown> = {};
     for (const k in m.groups) if (m.groups[k] !== undefined) out[k] = m.groups[k];
     return out;

@@ -1,6 +1,7 @@
 // remove: deletes a field (a missing field is an error, as in the collector).
 import { z } from 'zod';
 import type { Entry } from '../entry.js';
+import { EntryError } from '../entry-error.js';
 import { deleteField, type Field, getField, parseField } from '../field.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
 
@@ -15,7 +16,7 @@ class Remove extends Operator {
   }
   protected override apply(e: Entry): void {
     if (getField(e, this.field) === undefined)
-      throw new Error(`remove: field ${this.field.text} does not exist`);
+      throw new EntryError(`remove: field ${this.field.text} does not exist`);
     deleteField(e, this.field);
   }
 }

@@ -2,6 +2,7 @@
 // true (adding the route's attributes), else to `default` (or drops it).
 import { z } from 'zod';
 import type { Entry } from '../entry.js';
+import { EntryError } from '../entry-error.js';
 import { compileExpr, type Expr } from '../expr.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
 
@@ -42,7 +43,7 @@ class Router extends Operator {
   override wire(byId: Map<string, Operator>): void {
     const get = (id: string) => {
       const o = byId.get(id);
-      if (!o) throw new Error(`router "${this.id}": output "${id}" is not an operator id`);
+      if (!o) throw new EntryError(`router "${this.id}": output "${id}" is not an operator id`);
       return o;
     };
     this.cfg.routes.forEach((r, i) => {
