@@ -68,8 +68,14 @@ export function splitCri(raw: string): CriFields | undefined {
   if (a <= 0) return undefined;
   const b = raw.indexOf(' ', a + 1);
   if (b < 0) return undefined;
-  const stream = raw.slice(a + 1, b);
-  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  // the literals, not slices: one string object per stream for every line (no allocation, hash cached)
+  const stream =
+    b - a === 7 && raw.startsWith('stdout', a + 1)
+      ? 'stdout'
+      : b - a === 7 && raw.startsWith('stderr', a + 1)
+        ? 'stderr'
+        : undefined;
+  if (stream === undefined) return undefined;
   const c = raw.indexOf(' ', b + 1);
   let tag = c < 0 ? raw.slice(b + 1) : raw.slice(b + 1, c);
   const colon = tag.indexOf(':');
@@ -254,15 +260,19 @@ class ContainerParser extends ParserOperator {
     if (path !== undefined) this.addMetadata(e, path);
 
     // partial groups are per file, stream and format (Docker and CRI fragments never mix)
-    const key =
-      path === undefined ? `${stream}${docker ? 'd' : 'c'}` : `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
-    if (this.heads.size >= this.cacheSize) this.heads.clear();
-    this.heads.set(path ?? '', {
-      timestamp: e.timestamp,
-      stream,
-      logtag: docker ? undefined : partial ? 'P' : 'F',
-      key,
-    });
+    const key = this.groupKey(path, stream, docker);
+    const logtag = docker ? undefined : partial ? 'P' : 'F';
+    const head = this.heads.get(path ?? '');
+    if (head !== undefined) {
+      // updated in place: one object per file, not one per line
+      head.timestamp = e.timestamp;
+      head.stream = stream;
+      head.logtag = logtag;
+      head.key = key;
+    } else {
+      if (this.heads.size >= this.cacheSize) this.heads.clear();
+      this.heads.set(path ?? '', { timestamp: e.timestamp, stream, logtag, key });
+    }
     let g = this.groups.get(key);
     if (partial) {
       const bytes = Buffer.byteLength(log);
@@ -339,6 +349,26 @@ class ContainerParser extends ParserOperator {
     return g.first;
   }
 
+  /** Per format, file and stream: the group key, built once (not a new string per line). */
+  private readonly keys = [new Map<string, Map<string, string>>(), new Map<string, Map<string, string>>()];
+
+  private groupKey(path: string | undefined, stream: string, docker: boolean): string {
+    if (path === undefined) return `${stream}${docker ? 'd' : 'c'}`;
+    const byPath = this.keys[docker ? 1 : 0];
+    let m = byPath.get(path);
+    if (m === undefined) {
+      if (byPath.size >= this.cacheSize) byPath.clear();
+      m = new Map();
+      byPath.set(path, m);
+    }
+    let k = m.get(stream);
+    if (k === undefined) {
+      k = `${path}\u0000${stream}${docker ? 'd' : 'c'}`;
+      m.set(stream, k);
+    }
+    return k;
+  }
+
   private addMetadata(e: Entry, path: string): void {
     let meta = this.pathCache.get(path);
     if (meta === undefined) {
@@ -347,7 +377,7 @@ class ContainerParser extends ParserOperator {
       this.pathCache.set(path, meta);
     }
     if (meta === null) throw new EntryError(`container: cannot read pod metadata from path "${path}"`);
-    if (e.resourceShared && Object.keys(e.resource).length === 0) e.resource = meta;
+    if (e.resourceShared && isEmpty(e.resource)) e.resource = meta;
     else Object.assign(ownResource(e), meta);
   }
 
@@ -403,3 +433,8 @@ export const containerOperator: OperatorDef<ContainerConfig & BaseConfig> = {
 };
 
 export { baseKeys };
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
