@@ -17,8 +17,9 @@ const FILES = (process.env.BENCH_FILES ?? '1,101').split(',').map(Number);
 const SETTLE_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function line(i: number): string {
-  return `2026-01-01T00:00:00.${String(i % 1000).padStart(3, '0')}000000Z stdout F {"level":"info","msg":"line ${i}"}\n`;
+/** A CRI line; each file's differ (files are told apart by their first bytes). */
+function line(file: number, i: number): string {
+  return `2026-01-01T00:00:00.${String(file % 1000).padStart(3, '0')}${String(i).padStart(6, '0')}Z stdout F {"level":"info","msg":"file ${file} line ${i}"}\n`;
 }
 
 /** CPU-seconds Tsunagi spends in SECONDS with `files` idle pod log files. */
@@ -29,7 +30,7 @@ async function idleCpu(files: number): Promise<number> {
       const uid = `0f1e2d3c-aaaa-bbbb-cccc-${String(i).padStart(12, '0')}`;
       const dir = join(root, 'pods', `shop_orders-${i}-x2x_${uid}`, 'app');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, '0.log'), line(0) + line(1) + line(2));
+      writeFileSync(join(dir, '0.log'), line(i, 0) + line(i, 1) + line(i, 2));
     }
     const config = join(root, 'idle-bench.yaml');
     writeFileSync(
