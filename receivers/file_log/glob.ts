@@ -46,10 +46,10 @@ interface Listing {
 
 /**
  * File system calls of one glob match in flight at once. Issued one after another, every stat is
- * a round trip through libuv's threadpool (futex wake-ups on both sides); issued together, the
- * threadpool works through them and the completions wake the event loop once, which costs an
- * idle pods tree about half the CPU. Bounded so that other file work (checkpoint writes, the
- * persistent queue) waits behind a few calls at most.
+ * a round trip through libuv's threadpool with its own event-loop wake-up; issued together, the
+ * completions arrive in bunches (about 10x fewer wake-ups, ~10 % less CPU for 101 idle pods).
+ * Bounded so that other file work (checkpoint writes, the persistent queue) waits behind a few
+ * calls at most.
  */
 export const FS_PARALLEL = 16;
 
