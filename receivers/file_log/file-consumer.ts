@@ -4,6 +4,7 @@
 // everything up to it. While the next consumer refuses, it retries the same
 // batch and reads nothing more (backpressure); nothing is dropped unless the
 // error is permanent.
+import type { Stats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { StorageClient } from '../../src/component/storage.js';
@@ -18,6 +19,13 @@ import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint, saveOffsets
 import { matchFiles } from './match.js';
 import { pollOnce, runPolls } from './poll.js';
 import type { FileReader, LineSink, ReadOptions } from './reader.js';
+
+/** A path matched by include: the file there (dev:ino), its size, and the stat taken in this glob match. */
+export interface AtPath {
+  key: string;
+  size: number;
+  st?: Stats;
+}
 
 /**
  * Records per batch handed to the next consumer. Small enough that a batch's
@@ -75,8 +83,8 @@ export class FileConsumer implements LineSink {
   private offsetsAgain = false;
   /** The last poll stopped reading on its time budget with data left: poll again without waiting. */
   behind = false;
-  /** What the last glob match found at each path (dev:ino, size). */
-  atPath = new Map<string, { key: string; size: number }>();
+  /** What the last glob match found at each path (dev:ino, size, its stat). */
+  atPath = new Map<string, AtPath>();
   /** A file was found truncated or rewritten (copytruncate) in this poll: look for its copy now. */
   truncated = false;
   /** A file without a checkpoint entry was opened since the last persist. */

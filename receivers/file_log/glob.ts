@@ -6,6 +6,10 @@
 // dotfiles), `[abc]`/`[a-z]`/`[!a]`/`[^a]` classes, `{a,b}` alternatives
 // (nested, may contain `/`), `**` any number of directories; symbolic links
 // are followed. Relative patterns are relative to the working directory.
+// Directory listings are kept between calls: a directory whose stat state (mtime, ctime) has not
+// changed since a listing taken at least STABLE_MS after that state first showed has the same
+// entries (creating, renaming or deleting an entry changes it; a file growing does not), so an
+// idle tree costs one stat per directory instead of a readdir.
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -22,16 +26,107 @@ export interface FileGlob {
   expand(): Promise<string[]>;
 }
 
+/**
+ * A stat state (size or mtime, ctime) stands for the content once the content was checked at
+ * least this long after the state was first seen (by this process's clock): a later change gets
+ * a later timestamp even where timestamps are coarse (1 s; 2 s on FAT), so it changes the state;
+ * a change within the same timestamp tick as the state happened before that check and is in it.
+ */
+export const STABLE_MS = 2000;
+
+/** A directory's entries as last read, with the stat state they belong to. */
+interface Listing {
+  state: string;
+  /** When this state was first seen (ms, after the stat). */
+  since: number;
+  /** The entries were read at least STABLE_MS after `since`: they hold while the state does. */
+  trusted: boolean;
+  entries: Dirent[];
+}
+
+/**
+ * File system calls of one glob match in flight at once. Issued one after another, every stat is
+ * a round trip through libuv's threadpool with its own event-loop wake-up; issued together, the
+ * completions arrive in bunches (about 10x fewer wake-ups, ~10 % less CPU for 101 idle pods).
+ * Bounded so that other file work (checkpoint writes, the persistent queue) waits behind a few
+ * calls at most.
+ */
+export const FS_PARALLEL = 16;
+
+/** Runs at most `n` of the calls given to `run` at once. */
+export class Limit {
+  private queue: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await f();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/** `f` of every item, at most `n` at once, in the items' order. */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  n: number,
+  f: (t: T) => Promise<R>,
+): Promise<R[]> {
+  const limit = new Limit(n);
+  return Promise.all(items.map((t) => limit.run(() => f(t))));
+}
+
+interface Walk {
+  limit: Limit;
+  out: Set<string>;
+  /** Listings of the previous expand() and of this one (directories not visited again are dropped). */
+  prev: Map<string, Listing>;
+  next: Map<string, Listing>;
+}
+
 export function compileGlob(include: string[], exclude: string[] = []): FileGlob {
   const plans = include.flatMap(expandBraces).map(plan);
   const excludes = exclude.flatMap(expandBraces).map((p) => fullPathRegExp(absolute(p)));
+  let listings = new Map<string, Listing>();
   return {
     async expand() {
-      const out = new Set<string>();
-      for (const p of plans) await walk(p.base, p.parts, 0, out, new Set());
-      return [...out].filter((path) => !excludes.some((re) => re.test(path))).sort();
+      const w: Walk = { limit: new Limit(FS_PARALLEL), out: new Set(), prev: listings, next: new Map() };
+      for (const p of plans) await walk(p.base, p.parts, 0, w, new Set());
+      listings = w.next;
+      return [...w.out].filter((path) => !excludes.some((re) => re.test(path))).sort();
     },
   };
+}
+
+/** The entries of `dir` and its dev:ino (from the cache while its stat state holds); undefined if it is no directory. */
+async function list(dir: string, w: Walk): Promise<{ id: string; entries: Dirent[] } | undefined> {
+  const st = await w.limit.run(() => stat(dir)).catch(() => undefined);
+  if (!st?.isDirectory()) return undefined;
+  const id = `${st.dev}:${st.ino}`;
+  const state = `${id}:${st.mtimeMs}:${st.ctimeMs}`;
+  const t = Date.now();
+  let l = w.next.get(dir) ?? w.prev.get(dir);
+  if (l?.state === state && l.trusted) {
+    w.next.set(dir, l);
+    return { id, entries: l.entries };
+  }
+  let entries: Dirent[];
+  try {
+    entries = await w.limit.run(() => readdir(dir, { withFileTypes: true }));
+  } catch {
+    return undefined; // gone, unreadable: nothing matches below it
+  }
+  if (l?.state === state) {
+    l.entries = entries;
+    l.trusted = t - l.since >= STABLE_MS;
+  } else l = { state, since: t, trusted: false, entries };
+  w.next.set(dir, l);
+  return { id, entries };
 }
 
 function absolute(p: string): string {
@@ -53,56 +148,53 @@ function plan(pattern: string): Plan {
   return { base: lit.join('/') || '/', parts };
 }
 
-async function walk(
-  dir: string,
-  parts: Part[],
-  i: number,
-  out: Set<string>,
-  seen: Set<string>,
-): Promise<void> {
+async function walk(dir: string, parts: Part[], i: number, w: Walk, seen: Set<string>): Promise<void> {
   if (i === parts.length) {
-    out.add(dir);
+    w.out.add(dir);
     return;
   }
   const p = parts[i];
   if (p.kind === 'literal') {
     // no listing needed: the caller stats what it gets (a missing path is skipped there)
-    await walk(join(dir, p.name), parts, i + 1, out, seen);
+    await walk(join(dir, p.name), parts, i + 1, w, seen);
     return;
   }
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return; // missing, not a directory, unreadable: nothing matches below it
-  }
+  const l = await list(dir, w);
+  if (!l) return; // missing, not a directory, unreadable: nothing matches below it
   const last = i === parts.length - 1;
   if (p.kind === 'globstar') {
     // `**` matches no directory at all, or one more level and still `**` (cycles through links cut)
-    const st = await stat(dir).catch(() => undefined);
-    const id = st ? `${st.dev}:${st.ino}` : dir;
-    if (seen.has(id)) return;
-    seen.add(id);
-    await walk(dir, parts, i + 1, out, seen);
-    for (const e of entries) {
-      if (last) out.add(join(dir, e.name)); // a trailing `**` matches everything below
-      if (await isDir(dir, e)) await walk(join(dir, e.name), parts, i, out, seen);
+    if (seen.has(l.id)) return;
+    seen.add(l.id);
+    await walk(dir, parts, i + 1, w, seen);
+    for (const e of l.entries) {
+      if (last) w.out.add(join(dir, e.name)); // a trailing `**` matches everything below
+      if (await isDir(dir, e, w)) await walk(join(dir, e.name), parts, i, w, seen);
     }
-    seen.delete(id);
+    seen.delete(l.id);
     return;
   }
-  for (const e of entries) {
+  // the matching subdirectories are walked together (their calls bounded by w.limit), each with
+  // its own copy of the directories above it (`**` cycle detection)
+  const below: Promise<void>[] = [];
+  for (const e of l.entries) {
     if (!p.re.test(e.name)) continue;
     const path = join(dir, e.name);
-    if (last) out.add(path);
-    else if (await isDir(dir, e)) await walk(path, parts, i + 1, out, seen);
+    if (last) w.out.add(path);
+    else
+      below.push(
+        (async () => {
+          if (await isDir(dir, e, w)) await walk(path, parts, i + 1, w, new Set(seen));
+        })(),
+      );
   }
+  await Promise.all(below);
 }
 
-async function isDir(dir: string, e: Dirent): Promise<boolean> {
+async function isDir(dir: string, e: Dirent, w: Walk): Promise<boolean> {
   if (e.isDirectory()) return true;
   if (!e.isSymbolicLink()) return false;
-  return (await stat(join(dir, e.name)).catch(() => undefined))?.isDirectory() ?? false;
+  return (await w.limit.run(() => stat(join(dir, e.name))).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** `{a,b}` alternatives expanded into separate patterns (nested; an unclosed brace is literal). */

@@ -6,8 +6,9 @@ import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errorMessage } from '../../src/component/errors.js';
 import type { FileLogConfig } from './config.js';
-import type { FileConsumer } from './file-consumer.js';
+import type { AtPath, FileConsumer } from './file-consumer.js';
 import { hasNul, readFingerprint, sameFile } from './fingerprint.js';
+import { FS_PARALLEL, mapLimited } from './glob.js';
 import type { KnownFile } from './known-files.js';
 import { FileReader } from './reader.js';
 import { recoverRotated } from './rotation.js';
@@ -17,13 +18,16 @@ export async function matchFiles(fc: FileConsumer, now: number): Promise<Set<Fil
   const seen = new Set<FileReader>();
   const paths = await fc.files.expand(); // sorted
   /** dev:ino at each matched path (rotation detection for known files). */
-  const atPath = new Map<string, { key: string; size: number }>();
+  const atPath = new Map<string, AtPath>();
   const waiting: { path: string; st: Stats; key: string }[] = [];
-  for (const path of paths) {
-    const st = await stat(path).catch(() => undefined);
+  // stat'ed together (glob.ts, FS_PARALLEL)
+  const stats = await mapLimited(paths, FS_PARALLEL, (path) => stat(path).catch(() => undefined));
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    const st = stats[i];
     if (!st?.isFile()) continue;
     const key = `${st.dev}:${st.ino}`;
-    atPath.set(path, { key, size: st.size });
+    atPath.set(path, { key, size: st.size, st }); // an open reader's checkFile uses this stat
     const existing = fc.readers.get(key);
     if (existing) {
       existing.path = path;

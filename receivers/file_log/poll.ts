@@ -45,9 +45,12 @@ export async function pollOnce(fc: FileConsumer): Promise<void> {
 
   let pending = [...fc.readers.values()];
   fc.truncated = false;
+  // files whose size is their offset and that hold nothing for force_flush_period are not read
+  // (the read would return nothing): an idle file costs the glob match's stat alone
+  const nothingNew = new Set<FileReader>();
   for (const r of pending) {
     if (fc.stopped) return;
-    await checkFile(fc, r, now);
+    if (!(await checkFile(fc, r, now))) nothingNew.add(r);
   }
   if (fc.truncated) {
     // the copy (copytruncate) is opened now and, being a rotated file, read to its end before
@@ -55,6 +58,11 @@ export async function pollOnce(fc: FileConsumer): Promise<void> {
     await recoverRotated(fc, fc.atPath, now);
     pending = [...fc.readers.values()];
   }
+  for (const r of nothingNew) {
+    r.eof = true;
+    r.rewritten = false;
+  }
+  pending = pending.filter((r) => !nothingNew.has(r));
   // files rotated away are read to their end first (as the collector reads its lost files before
   // the current ones), so a CRI partial line at the end of the old file meets its rest in the new one
   // reading stops at the deadline (with data left, the next poll starts at once)

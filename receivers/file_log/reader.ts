@@ -52,6 +52,14 @@ export class FileReader {
   lastSize = 0;
   idlePolls = 0;
   /**
+   * Idle checks (rotation.ts checkFile): the file's size, mtime and ctime at the last check, when
+   * that state was first seen (ms, after the stat), and whether the file's first bytes were found
+   * unchanged at least STABLE_MS after that, so that the state stands for the content.
+   */
+  statState = '';
+  statSince = 0;
+  statVerified = false;
+  /**
    * The file's first bytes no longer match `fp` (truncated and rewritten, e.g. copytruncate,
    * after the last check): the bytes last read were not emitted; the consumer resets the reader.
    */
@@ -86,6 +94,11 @@ export class FileReader {
   /** Bytes after the last newline wait for it (or for force_flush_period). */
   hasPartial(): boolean {
     return this.partialLen > 0;
+  }
+
+  /** Nothing waits for force_flush_period: no partial last line, no multiline entry being assembled. */
+  holdsNothing(): boolean {
+    return this.partialLen <= 0 && this.groupStart < 0;
   }
 
   /** True while the file still starts with `fp`. */

@@ -4,8 +4,9 @@
 import { realpath, stat } from 'node:fs/promises';
 import { escapePath, glob } from 'tinyglobby';
 import { errorMessage } from '../../src/component/errors.js';
-import type { FileConsumer } from './file-consumer.js';
+import type { AtPath, FileConsumer } from './file-consumer.js';
 import { readFingerprint, readPathFingerprint, sameFile } from './fingerprint.js';
+import { STABLE_MS } from './glob.js';
 import { openFile } from './match.js';
 import type { FileReader } from './reader.js';
 
@@ -18,7 +19,7 @@ import type { FileReader } from './reader.js';
  */
 export async function recoverRotated(
   fc: FileConsumer,
-  atPath: Map<string, { key: string; size: number }>,
+  atPath: Map<string, AtPath>,
   now: number,
 ): Promise<void> {
   for (const k of [...fc.known.entries()]) {
@@ -71,30 +72,54 @@ export async function recoverRotated(
   }
 }
 
-/** Per-poll checks of an open file: truncation / rewrite (copytruncate), growth. */
-export async function checkFile(fc: FileConsumer, r: FileReader, now: number): Promise<void> {
-  let st: Awaited<ReturnType<FileReader['fh']['stat']>>;
-  try {
-    st = await r.fh.stat();
-  } catch (err) {
-    fc.reportOnce(`stat:${r.key}`, 'cannot stat open file', { path: r.path, err: errorMessage(err) });
-    return;
+/**
+ * Per-poll checks of an open file: truncation / rewrite (copytruncate), growth. Returns false
+ * when reading it would find nothing: its size is its offset and nothing waits for
+ * force_flush_period (a partial last line, a multiline entry).
+ */
+export async function checkFile(fc: FileConsumer, r: FileReader, now: number): Promise<boolean> {
+  // the glob match stat'ed the file's path in this poll: if this file is still there, that is its fstat
+  const at = fc.atPath.get(r.path);
+  let st = at?.key === r.key ? at.st : undefined;
+  if (!st)
+    try {
+      st = await r.fh.stat();
+    } catch (err) {
+      fc.reportOnce(`stat:${r.key}`, 'cannot stat open file', { path: r.path, err: errorMessage(err) });
+      return true;
+    }
+  // size, mtime, ctime: once the first bytes were found unchanged STABLE_MS after this state first
+  // showed, any write (truncation, rewrite, copytruncate) changes it (glob.ts, STABLE_MS)
+  const state = `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const t = Date.now();
+  if (state !== r.statState) {
+    r.statState = state;
+    r.statSince = t;
+    r.statVerified = false;
   }
-  // truncated or rewritten in place (copytruncate): read it again from the start
-  const fpNow = await readFingerprint(r.fh, Math.min(fc.cfg.fingerprint_size, st.size));
+  // truncated or rewritten in place (copytruncate): read it again from the start. The first bytes
+  // are compared until an unchanged stat state stands for them
+  const fpNow = r.statVerified
+    ? undefined
+    : await readFingerprint(r.fh, Math.min(fc.cfg.fingerprint_size, st.size));
   // (a file truncated to nothing has no fingerprint yet: its first bytes are its identity)
-  if (st.size < r.offset || (r.fp.length > 0 && !sameFile(fpNow, r.fp))) {
-    if (!(await fc.flushBatch(false))) return;
+  if (st.size < r.offset || (fpNow && r.fp.length > 0 && !sameFile(fpNow, r.fp))) {
+    if (!(await fc.flushBatch(false))) return true;
     fc.deps.logger.info(
       { path: r.path, offset: r.offset },
       'file truncated or rewritten; reading it from the start',
     );
     if (r.fp.length > 0) fc.known.add({ fp: r.fp, offset: r.offset, path: r.path, seen: now });
-    r.reset(fpNow);
+    r.reset(fpNow ?? (await readFingerprint(r.fh, Math.min(fc.cfg.fingerprint_size, st.size))));
+    r.statVerified = false;
     fc.truncated = true;
     fc.gen.set(r, (fc.gen.get(r) ?? 0) + 1);
     fc.dirty = true;
-  } else if (fpNow.length > r.fp.length) r.fp = fpNow;
+  } else if (fpNow) {
+    if (fpNow.length > r.fp.length) r.fp = fpNow;
+    if (t - r.statSince >= STABLE_MS) r.statVerified = true;
+  }
   r.idlePolls = st.size === r.lastSize && r.offset >= st.size ? r.idlePolls + 1 : 0;
   r.lastSize = st.size;
+  return r.offset < st.size || !r.holdsNothing();
 }
