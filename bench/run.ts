@@ -5,6 +5,7 @@ const benches: [string, string][] = [
   ['Jaeger thrift in', './jaeger.js'],
   ['Container logs tail (receiver only)', './filelog.js'],
   ['DaemonSet agent end to end', './agent.js'],
+  ['DaemonSet agent idle (1 and 101 unchanged files)', './filelog-idle.js'],
   ['Loki and Elasticsearch out', './loki-es.js'],
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
