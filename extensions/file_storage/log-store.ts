@@ -8,6 +8,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { giveBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
 import type { StorageClient, StorageOp } from '../../src/component/storage.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { acquireLock } from './lock.js';
@@ -89,9 +90,7 @@ export class LogStore implements StorageClient {
       const store = new LogStore(o, fh, release);
       const file = buf;
       // small values are copied out of the file's buffer, large ones only located in the file
-      const { goodLength } = replay(buf, (ops) =>
-        store.apply(ops, (v) => v.byteOffset - file.byteOffset, true),
-      );
+      const { goodLength } = replay(buf, (ops) => store.apply(ops, (v) => v.byteOffset - file.byteOffset));
       if (goodLength < buf.length) {
         // Torn or corrupt tail from a crash mid-write: drop it, never refuse to start.
         o.logger.warn(
@@ -225,12 +224,12 @@ export class LogStore implements StorageClient {
     }
   }
 
-  /** Applies committed ops; `place` gives the file offset of op i's value; `copy`: values are borrowed views. */
-  private apply(
-    ops: readonly StorageOp[],
-    place: (value: Uint8Array, i: number) => number,
-    copy = false,
-  ): void {
+  /**
+   * Applies committed ops; `place` gives the file offset of op i's value. Small values are kept
+   * as copies: a caller may reuse its buffer once the write resolved (StorageClient), and
+   * replayed values are views of the file read at open.
+   */
+  private apply(ops: readonly StorageOp[], place: (value: Uint8Array, i: number) => number): void {
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i];
       const old = this.map.get(o.key);
@@ -241,9 +240,7 @@ export class LogStore implements StorageClient {
           o.key,
           v.length >= LARGE_VALUE
             ? { at: place(v, i), length: v.length }
-            : copy
-              ? Uint8Array.prototype.slice.call(v)
-              : v, // (Buffer#slice would not copy)
+            : Uint8Array.prototype.slice.call(v), // (Buffer#slice would not copy)
         );
         this.liveBytes += OP_OVERHEAD + Buffer.byteLength(o.key) + v.length;
       } else {
@@ -293,6 +290,7 @@ export class LogStore implements StorageClient {
       pos += MAGIC.length;
       let ops: StorageOp[] = [];
       let bytes = 0;
+      let readBack: Uint8Array[] = [];
       const flush = async () => {
         if (ops.length === 0) return;
         const rec = encodeRecordParts(ops);
@@ -305,10 +303,13 @@ export class LogStore implements StorageClient {
         pos += rec.length;
         ops = [];
         bytes = 0;
+        for (const v of readBack) giveBuffer(v); // written: nothing refers to them any more
+        readBack = [];
       };
       for (const [key, stored] of this.map) {
         const value = stored instanceof Uint8Array ? stored : await readAt(this.fh, stored);
         ops.push({ op: 'set', key, value });
+        if (!(stored instanceof Uint8Array)) readBack.push(value);
         bytes += value.length;
         // large values are read back from the old file: bound what one record holds in memory
         if (ops.length >= per || bytes >= SNAPSHOT_RECORD_BYTES) await flush();
@@ -325,8 +326,9 @@ export class LogStore implements StorageClient {
 /** Bytes of values per record in a compacted file (they are in memory while it is written). */
 const SNAPSHOT_RECORD_BYTES = 4 * 1024 * 1024;
 
+/** The value at `place`, in a buffer from codec/buffer-pool.ts (the caller may give it back). */
 async function readAt(fh: FileHandle, place: OnDisk): Promise<Uint8Array> {
-  const buf = Buffer.allocUnsafe(place.length);
+  const buf = takeBuffer(place.length);
   let off = 0;
   while (off < place.length) {
     const { bytesRead } = await fh.read(buf, off, place.length - off, place.at + off);

@@ -172,9 +172,19 @@ function decodeLogRecord(r: Reader): LogRecord {
 
 // ---------------------------------------------------------------- encode
 
-/** `headroom` bytes are left free at the start of the result (for a caller's header). */
-export function encodeLogs(d: LogsData, headroom = 0): Uint8Array {
-  return encodeTop(d.resourceLogs, sizeResourceLogs, writeResourceLogs, headroom, false) as Uint8Array;
+/**
+ * `headroom` bytes are left free at the start of the result (for a caller's header);
+ * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
+ */
+export function encodeLogs(d: LogsData, headroom = 0, pooled = false): Uint8Array {
+  return encodeTop(
+    d.resourceLogs,
+    sizeResourceLogs,
+    writeResourceLogs,
+    headroom,
+    false,
+    pooled,
+  ) as Uint8Array;
 }
 
 /** The encoding as pieces whose concatenation is encodeLogs(d): large kept wire bytes are not copied. */

@@ -622,14 +622,18 @@ function sint32(n: number): number {
   return ((n << 1) ^ (n >> 31)) >>> 0;
 }
 
-/** `headroom` bytes are left free at the start of the result (for a caller's header). */
-export function encodeMetrics(d: MetricsData, headroom = 0): Uint8Array {
+/**
+ * `headroom` bytes are left free at the start of the result (for a caller's header);
+ * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
+ */
+export function encodeMetrics(d: MetricsData, headroom = 0, pooled = false): Uint8Array {
   return encodeTop(
     d.resourceMetrics,
     sizeResourceMetrics,
     writeResourceMetrics,
     headroom,
     false,
+    pooled,
   ) as Uint8Array;
 }
 

@@ -401,9 +401,19 @@ function decodeStatus(r: Reader): Status {
 
 // ---------------------------------------------------------------- encode
 
-/** `headroom` bytes are left free at the start of the result (for a caller's header). */
-export function encodeTraces(d: TracesData, headroom = 0): Uint8Array {
-  return encodeTop(d.resourceSpans, sizeResourceSpans, writeResourceSpans, headroom, false) as Uint8Array;
+/**
+ * `headroom` bytes are left free at the start of the result (for a caller's header);
+ * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
+ */
+export function encodeTraces(d: TracesData, headroom = 0, pooled = false): Uint8Array {
+  return encodeTop(
+    d.resourceSpans,
+    sizeResourceSpans,
+    writeResourceSpans,
+    headroom,
+    false,
+    pooled,
+  ) as Uint8Array;
 }
 
 /** The encoding as pieces whose concatenation is encodeTraces(d): large kept wire bytes are not copied. */

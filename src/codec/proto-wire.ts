@@ -1,6 +1,7 @@
 // Protobuf wire format primitives: a bounds-checked Reader and a Writer that fills one
 // preallocated buffer. Encoding is two passes: `size*` functions compute every nested message
 // length once and record it in the size table (pre-order), `write*` functions replay the table.
+import { takeBuffer } from './buffer-pool.js';
 import { DecodeError } from './errors.js';
 
 export const WT_VARINT = 0;
@@ -332,6 +333,7 @@ export function encodeTop<T>(
   write: (w: Writer, item: T) => void,
   headroom: number,
   chunked: boolean,
+  pooled = false,
 ): Buffer | Uint8Array[] {
   sizes.n = 0;
   sizes.chunking = chunked;
@@ -339,7 +341,7 @@ export function encodeTop<T>(
   try {
     let total = 0;
     for (let i = 0; i < items.length; i++) total += lenFieldSize(size(items[i]));
-    const w = new Writer(total - sizes.rawChunked, headroom, chunked);
+    const w = new Writer(total - sizes.rawChunked, headroom, chunked, pooled);
     for (let i = 0; i < items.length; i++) {
       w.byte(0x0a);
       write(w, items[i]);
@@ -428,9 +430,12 @@ export class Writer {
   private readonly chunks: Uint8Array[] | undefined;
   private chunkStart = 0;
 
-  /** `headroom` bytes are left free before the message (for a caller's header). */
-  constructor(size: number, headroom = 0, chunked = false) {
-    this.buf = Buffer.allocUnsafe(size + headroom) as FastBuffer;
+  /**
+   * `headroom` bytes are left free before the message (for a caller's header).
+   * `pooled`: the buffer comes from codec/buffer-pool.ts and the caller gives it back.
+   */
+  constructor(size: number, headroom = 0, chunked = false, pooled = false) {
+    this.buf = (pooled ? takeBuffer(size + headroom) : Buffer.allocUnsafe(size + headroom)) as FastBuffer;
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size + headroom);
     this.pos = headroom;
     this.chunks = chunked ? [] : undefined;

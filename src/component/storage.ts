@@ -3,7 +3,10 @@ import type { Extension } from './component.js';
 /**
  * A durable key-value store (the collector's storage extension API). Used for
  * file offsets and persistent exporter queues. `set`/`batch` resolve only once
- * the write is durable (fsync'd), because callers acknowledge senders after it.
+ * the write is durable (fsync'd), because callers acknowledge senders after it;
+ * from then on the client holds no reference to the values it was given (the
+ * caller may reuse their buffers, codec/buffer-pool.ts). What `get` returns
+ * must not be modified; it may be given back to codec/buffer-pool.ts once unused.
  */
 export interface StorageClient {
   get(key: string): Promise<Uint8Array | undefined>;

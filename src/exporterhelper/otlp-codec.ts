@@ -16,10 +16,10 @@ import type { LogsData, MetricsData, TracesData } from '../pdata/types.js';
 import type { BatchCodec } from './persistent-store.js';
 
 export const otlpBatchCodec: BatchCodec = {
-  encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom = 0): Uint8Array {
-    if (signal === 'traces') return encodeTraces(data as TracesData, headroom);
-    if (signal === 'metrics') return encodeMetrics(data as MetricsData, headroom);
-    return encodeLogs(data as LogsData, headroom);
+  encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom = 0, pooled = false): Uint8Array {
+    if (signal === 'traces') return encodeTraces(data as TracesData, headroom, pooled);
+    if (signal === 'metrics') return encodeMetrics(data as MetricsData, headroom, pooled);
+    return encodeLogs(data as LogsData, headroom, pooled);
   },
   decode<S extends Signal>(signal: S, bytes: Uint8Array, own = false): SignalDataMap[S] {
     // Spans and log records stay wire bytes until read: the exporter after the

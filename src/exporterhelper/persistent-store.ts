@@ -3,14 +3,24 @@
 // index that may still be outstanding. A batch is written (atomically with
 // `wi`) before consume() resolves and deleted only once it was sent or
 // permanently dropped; on open, every record in [ri, ...) is pending again.
+
+import { giveBuffer } from '../codec/buffer-pool.js';
 import type { RequestContext } from '../component/consumer.js';
 import type { StorageClient } from '../component/storage.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 
 /** Turns one signal's pdata into bytes and back (the OTLP protobuf codec by default). */
 export interface BatchCodec {
-  /** The first `headroom` bytes (default 0) of the result must be left free: the store writes its header there. */
-  encode<S extends Signal>(signal: S, data: SignalDataMap[S], headroom?: number): Uint8Array;
+  /**
+   * The first `headroom` bytes (default 0) of the result must be left free: the store writes its header there.
+   * `pooled`: the result may come from codec/buffer-pool.ts (the queue gives it back once the batch is sent).
+   */
+  encode<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    headroom?: number,
+    pooled?: boolean,
+  ): Uint8Array;
   /** `own`: bytes encode() made in this process (not read back from storage), so validating them is optional. */
   decode<S extends Signal>(signal: S, bytes: Uint8Array, own?: boolean): SignalDataMap[S];
 }
@@ -70,18 +80,20 @@ export class PersistentStore<S extends Signal> {
   }
 
   /**
-   * Durably writes a batch; resolves with its index and its encoded payload
-   * (the bytes `decode` turns back into the batch, without reading storage).
+   * Durably writes a batch; resolves with its index, its encoded payload
+   * (the bytes `decode` turns back into the batch, without reading storage)
+   * and the record the payload is a view of: a buffer from codec/buffer-pool.ts
+   * that the caller gives back once nothing reads the payload any more.
    */
   async put(
     data: SignalDataMap[S],
     ctx: RequestContext | undefined,
     items: number,
     payload?: Uint8Array,
-  ): Promise<{ index: number; payload: Uint8Array }> {
+  ): Promise<{ index: number; payload: Uint8Array; record: Uint8Array }> {
     const i = this.nextIndex++;
     this.outstanding.add(i);
-    const { record, payloadAt } = this.serialize(data, ctx, items, payload);
+    const { record, payloadAt } = this.serialize(data, ctx, items, payload, true);
     try {
       await this.client.batch([
         { op: 'set', key: itemKey(i), value: record },
@@ -89,9 +101,10 @@ export class PersistentStore<S extends Signal> {
       ]);
     } catch (e) {
       this.outstanding.delete(i);
+      giveBuffer(record);
       throw e;
     }
-    return { index: i, payload: record.subarray(payloadAt) };
+    return { index: i, payload: record.subarray(payloadAt), record };
   }
 
   /** The batch of a payload returned by put(). */
@@ -99,8 +112,11 @@ export class PersistentStore<S extends Signal> {
     return this.codec.decode(this.signal, payload, true);
   }
 
-  /** Reads a stored batch back (undefined if it vanished). Throws on a corrupt record. */
-  async load(index: number): Promise<StoredBatch<S> | undefined> {
+  /**
+   * Reads a stored batch back (undefined if it vanished). Throws on a corrupt record.
+   * `record` (what the data is decoded from) may be given back to codec/buffer-pool.ts once sent.
+   */
+  async load(index: number): Promise<(StoredBatch<S> & { record: Uint8Array }) | undefined> {
     const v = await this.client.get(itemKey(index));
     if (v === undefined) return undefined;
     if (v.length < HEADER || v[0] !== VERSION)
@@ -113,7 +129,7 @@ export class PersistentStore<S extends Signal> {
         ? (JSON.parse(dec.decode(v.subarray(HEADER, HEADER + ctxLen))) as RequestContext)
         : undefined;
     const data = this.codec.decode(this.signal, v.subarray(HEADER + ctxLen));
-    return { data, ctx, items };
+    return { data, ctx, items, record: v };
   }
 
   /** Replaces a batch with the part that still needs sending (partial failure). */
@@ -151,6 +167,7 @@ export class PersistentStore<S extends Signal> {
     ctx: RequestContext | undefined,
     items: number,
     encoded?: Uint8Array,
+    pooled = false,
   ): { record: Uint8Array; payloadAt: number } {
     const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
@@ -161,7 +178,7 @@ export class PersistentStore<S extends Signal> {
       out.set(encoded, head);
     } else {
       // encoded after room for the header: no copy of the batch
-      out = this.codec.encode(this.signal, data, head);
+      out = this.codec.encode(this.signal, data, head, pooled);
     }
     const dv = new DataView(out.buffer, out.byteOffset, head);
     out[0] = VERSION;

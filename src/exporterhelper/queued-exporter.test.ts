@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { poolReuses } from '../codec/buffer-pool.js';
 import type { Host } from '../component/component.js';
 import { ConsumerError, permanentError, retryableError } from '../component/errors.js';
 import type { StorageClient, StorageExtension, StorageOp } from '../component/storage.js';
@@ -370,10 +371,11 @@ class MapStorage implements StorageExtension {
     this.maps.set(k, map);
     return {
       get: async (key) => map.get(key),
-      set: async (key, v) => void map.set(key, v),
+      // copies, as StorageClient requires (callers reuse their buffers)
+      set: async (key, v) => void map.set(key, Uint8Array.from(v)),
       delete: async (key) => void map.delete(key),
       batch: async (ops: StorageOp[]) => {
-        for (const o of ops) o.op === 'set' ? map.set(o.key, o.value) : map.delete(o.key);
+        for (const o of ops) o.op === 'set' ? map.set(o.key, Uint8Array.from(o.value)) : map.delete(o.key);
       },
       close: async () => {},
     };
@@ -449,6 +451,37 @@ describe('exporter helper: persistent queue', () => {
     await waitFor(() => b.received.length === 200);
     await exp.shutdown();
     expect(new Set(b.received.flat()).size).toBe(200);
+  });
+
+  it('reuses the records of sent batches (codec/buffer-pool.ts), and no batch ever sees another batch’s bytes', async () => {
+    const storage = new MapStorage();
+    const host: Host = { getExtension: () => storage };
+    const got = new Map<string, string[]>();
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        // read the batch a little later: meanwhile more batches are queued, their records made
+        await new Promise((r) => setTimeout(r, 3));
+        const names = spanNames(data as TracesData);
+        got.set(names[0].split('-')[0], names);
+      },
+    };
+    // the default codec: OTLP protobuf, decoded lazily from the record when sent
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { storage: 'file_storage', num_consumers: 2 } }),
+      ['traces'],
+      fns,
+    );
+    await exp.start(host);
+    const reused = poolReuses();
+    const batch = (b: number) =>
+      Array.from({ length: 2000 }, (_, i) => `b${b}-span-${i}-${'x'.repeat(30 + (b % 7))}`);
+    const n = 60; // each record ≈ 60 KiB+ of span names: pooled
+    for (let b = 0; b < n; b++) await exp.consume('traces', traces(...batch(b)));
+    await waitFor(() => got.size === n);
+    await exp.shutdown();
+    for (let b = 0; b < n; b++) expect(got.get(`b${b}`)).toEqual(batch(b));
+    expect(poolReuses()).toBeGreaterThan(reused + n / 2);
   });
 
   it('fails start when the storage extension is missing', async () => {

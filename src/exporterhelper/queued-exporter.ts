@@ -2,6 +2,7 @@
 // (memory, or persistent on a storage extension) and `num_consumers` workers
 // that push each batch through RetrySender. With the queue disabled, consume()
 // sends inline and settles with the outcome.
+import { giveBuffer } from '../codec/buffer-pool.js';
 import type { ComponentSettings, Exporter, Host } from '../component/component.js';
 import type { RequestContext } from '../component/consumer.js';
 import {
@@ -46,6 +47,11 @@ interface Entry<S extends Signal> {
   data?: SignalDataMap[S];
   /** Persistent: the stored encoding of `data`, kept instead of it (decoded lazily when sent). */
   payload?: Uint8Array;
+  /**
+   * Persistent: the record `payload` (and the lazily decoded `data`) are views of, a buffer
+   * from codec/buffer-pool.ts given back once the batch was sent and nothing reads it.
+   */
+  record?: Uint8Array;
   ctx?: RequestContext;
   /** Persistent record index. */
   index?: number;
@@ -201,7 +207,10 @@ export class QueuedExporter implements Exporter {
         // when sent, so an OTLP exporter copies them instead of encoding again.
         // A backlog (backend slow or down) lives on disk only.
         entry.data = undefined;
-        if (lane.queue.length() < KEEP_IN_MEMORY) entry.payload = stored.payload;
+        if (lane.queue.length() < KEEP_IN_MEMORY) {
+          entry.payload = stored.payload;
+          entry.record = stored.record;
+        } else giveBuffer(stored.record); // read back from storage when its turn comes
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
@@ -358,6 +367,9 @@ export class QueuedExporter implements Exporter {
       e.waiter = undefined;
       e.data = undefined;
       e.payload = undefined;
+      // the send is over (answered or given up): no view of the record is in use any more
+      if (e.record !== undefined) giveBuffer(e.record);
+      e.record = undefined;
       if (store && e.index !== undefined) await store.remove(e.index);
     }
   }
@@ -377,6 +389,7 @@ export class QueuedExporter implements Exporter {
       if (!stored) return false;
       e.data = stored.data;
       e.ctx = stored.ctx;
+      e.record = stored.record;
       return true;
     } catch (err) {
       this.metrics.sendFailed(signal, e.items);
