@@ -68,6 +68,8 @@ export interface SendFunctions {
    * Throw a ConsumerError: permanentError (dropped, counted, logged) or
    * retryableError (retried with backoff; retryAfterMs honoured; `retryData`
    * narrows the retry to the failed items). `signal` aborts at the timeout.
+   * Once the promise settled (or `abort` fired) no view of `data` may be kept
+   * or used: the persistent queue gives its record buffers back for reuse.
    */
   send<S extends Signal>(
     signal: S,
