@@ -35,10 +35,10 @@ describe('buffer pool', () => {
     }
   });
 
-  it('keeps at most 64 MiB idle', () => {
-    const bufs = Array.from({ length: 40 }, () => takeBuffer(4 << 20));
+  it('keeps at most 32 MiB idle', () => {
+    const bufs = Array.from({ length: 20 }, () => takeBuffer(4 << 20));
     for (const b of bufs) giveBuffer(b);
-    expect(idlePoolBytes()).toBeLessThanOrEqual(64 << 20);
-    for (let i = 0; i < 40; i++) takeBuffer(4 << 20); // drain what was kept
+    expect(idlePoolBytes()).toBeLessThanOrEqual(32 << 20);
+    for (let i = 0; i < 20; i++) takeBuffer(4 << 20); // drain what was kept
   });
 });

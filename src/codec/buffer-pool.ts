@@ -13,7 +13,7 @@
 export const POOL_MIN = 64 * 1024;
 const POOL_MAX = 64 * 1024 * 1024;
 /** Idle buffers kept at most (bytes); more are left to the GC. */
-const KEEP_IDLE = 64 * 1024 * 1024;
+const KEEP_IDLE = 32 * 1024 * 1024;
 
 const free = new Map<number, ArrayBuffer[]>();
 /** Buffers this pool made, and whether each is idle in `free` (a double give is ignored). */
