@@ -7,8 +7,8 @@ export function hexOf(id: Uint8Array): string {
   return s;
 }
 
-// Hex digit values by char code (-1: not a hex digit); a table beats branches and regexes here.
-const NIBBLE = new Int8Array(128).fill(-1);
+// Hex digit values by UTF-16 code unit (-1: not a hex digit); a table beats branches and regexes here.
+const NIBBLE = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
 for (let i = 0; i < 6; i++) {
   NIBBLE[65 + i] = 10 + i;
@@ -18,22 +18,33 @@ for (let i = 0; i < 6; i++) {
 /** Every character is a hex digit. */
 export function isHex(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || NIBBLE[c] < 0) return false;
+    if (NIBBLE[s.charCodeAt(i)] < 0) return false;
   }
   return true;
 }
 
 /**
  * Parses hex into bytes; returns undefined unless it is exactly `bytes` long and
- * valid hex (validated before anything is allocated; the bytes are a newIdBytes view).
+ * valid hex. One pass: the digits are written into the slab's free space and
+ * become a newIdBytes view only if all were valid (nothing is allocated otherwise).
  */
 export function idFromHex(hex: string, bytes: number): Uint8Array | undefined {
-  if (hex.length !== bytes * 2 || !isHex(hex)) return undefined;
-  const out = newIdBytes(bytes);
-  for (let i = 0; i < bytes; i++)
-    out[i] = (NIBBLE[hex.charCodeAt(2 * i)] << 4) | NIBBLE[hex.charCodeAt(2 * i + 1)];
-  return out;
+  if (hex.length !== bytes * 2) return undefined;
+  if (slabPos + bytes > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabPos = 0;
+  }
+  const at = slabPos;
+  let bad = 0;
+  for (let i = 0; i < bytes; i++) {
+    const hi = NIBBLE[hex.charCodeAt(2 * i)];
+    const lo = NIBBLE[hex.charCodeAt(2 * i + 1)];
+    bad |= hi | lo; // negative once any digit was not hex
+    slab[at + i] = (hi << 4) | lo;
+  }
+  if (bad < 0) return undefined;
+  slabPos = at + bytes;
+  return slab.subarray(at, at + bytes);
 }
 
 export function isZeroId(id: Uint8Array): boolean {
