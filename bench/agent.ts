@@ -15,6 +15,8 @@ import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 /** BENCH_QUEUE=memory: the same with a memory sending queue (what durability costs). */
 const MEMORY = process.env.BENCH_QUEUE === 'memory';
+/** BENCH_EXPORTER=otlp_grpc: export as config/agent.yaml does (to a gRPC sink) instead of otlp_http. */
+const GRPC = process.env.BENCH_EXPORTER === 'otlp_grpc';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function main(): Promise<void> {
@@ -23,7 +25,7 @@ export async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeCriInput(join(dir, '0.log'), LINES);
   const sink = forkRole('otlp-sink.js', []);
-  const { port } = await nextMessage<{ port: number }>(sink, 'ready');
+  const { port, grpcPort } = await nextMessage<{ port: number; grpcPort: number }>(sink, 'ready');
   const config = join(root, 'agent-bench.yaml');
   writeFileSync(
     config,
@@ -42,9 +44,9 @@ processors:
 extensions:
   file_storage: { directory: ${join(root, 'storage')}, create_directory: true }
 exporters:
-  otlp_http:
-    endpoint: http://127.0.0.1:${port}
-    compression: none
+  ${GRPC ? 'otlp_grpc' : 'otlp_http'}:
+    endpoint: ${GRPC ? `127.0.0.1:${grpcPort}\n    tls: { insecure: true }` : `http://127.0.0.1:${port}`}
+    compression: ${process.env.BENCH_COMPRESSION ?? 'none'}
     # As config/agent.yaml: batching in the exporter's persistent queue (the collector's
     # sending_queue.batch): file_log is acked once its records are durably queued, so reading
     # is not held back by the batch processor's timeout (README, "The ack means accepted").
@@ -53,7 +55,7 @@ service:
   extensions: [file_storage]
   telemetry: { metrics: { level: none } }
   pipelines:
-    logs: { receivers: [file_log], processors: [tracelink], exporters: [otlp_http] }
+    logs: { receivers: [file_log], processors: [tracelink], exporters: [${GRPC ? 'otlp_grpc' : 'otlp_http'}] }
 `,
   );
   const t0 = process.hrtime.bigint();
@@ -73,7 +75,7 @@ service:
   sink.send({ type: 'exit' });
   rmSync(root, { recursive: true, force: true });
   console.log(
-    `agent: file_log(container+json+trace_parser) → tracelink → otlp_http (${MEMORY ? 'memory' : 'persistent'} queue, batch): ${fmt(LINES / secs)} lines/s, ` +
+    `agent: file_log(container+json+trace_parser) → tracelink → ${GRPC ? 'otlp_grpc' : 'otlp_http'} (${MEMORY ? 'memory' : 'persistent'} queue, batch): ${fmt(LINES / secs)} lines/s, ` +
       `${fmt((cpu / LINES) * 1e6, 2)} CPU-s per million lines (${fmt(((cpu - startupCpu) / LINES) * 1e6, 2)} without the ` +
       `${fmt(startupCpu, 2)} CPU-s of start-up), peak RSS ${fmt(peak, 1)} MiB`,
   );

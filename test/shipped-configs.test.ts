@@ -19,7 +19,7 @@ async function validate(args: string[]) {
     stderr: (t) => {
       err += t;
     },
-    env: { GATEWAY_ENDPOINT: 'gateway:4317', K8S_NODE_NAME: 'node-1' },
+    env: { GATEWAY_ENDPOINT: 'http://gateway:4318', K8S_NODE_NAME: 'node-1' },
     signals: process,
     exit: () => {},
     createLogger: () => silentLogger(),

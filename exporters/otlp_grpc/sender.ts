@@ -74,7 +74,8 @@ export class OtlpGrpcSender implements SendFunctions {
     if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
     let body: Buffer;
     try {
-      body = Buffer.from(otlpBatchCodec.encode(signal, data));
+      const u8 = otlpBatchCodec.encode(signal, data); // a Buffer: no copy (Buffer.from would copy it)
+      body = Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     } catch (e) {
       return Promise.reject(permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e }));
     }

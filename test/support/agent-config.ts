@@ -4,8 +4,9 @@
 // persistent sending_queue. What changes, and why:
 // - paths: /var/log/pods → <root>/var/log/pods (glob shape unchanged), storage → a temp dir;
 // - k8s_attributes is removed (it needs a Kubernetes API server; tested on its own);
-// - the exporter is otlp_http to a local sink instead of otlp_grpc to the gateway, with the
-//   same sending_queue, and a short retry backoff so a sink outage ends within the test's time;
+// - the exporter (otlp_http, as shipped) sends to a local sink instead of the gateway, with the
+//   same compression and sending_queue, and a short retry backoff so a sink outage ends within
+//   the test's time;
 // - health_check listens on a free loopback port; self-metrics are off (no fixed port 8888).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -50,10 +51,10 @@ export function agentConfig(o: AgentConfigOptions): string {
   const logs = c.service.pipelines.logs;
   logs.processors = logs.processors.filter((p: string) => p !== 'k8s_attributes');
 
-  const shipped = c.exporters.otlp_grpc;
-  delete c.exporters.otlp_grpc;
+  const shipped = c.exporters.otlp_http;
   c.exporters.otlp_http = {
     endpoint: `http://127.0.0.1:${o.sinkHttpPort}`,
+    compression: shipped.compression,
     sending_queue: shipped.sending_queue,
     retry_on_failure: { initial_interval: '100ms', max_interval: '500ms', max_elapsed_time: 0 },
   };
