@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { uncompressSync } from 'snappy';
 import { decodeLogsLazy, decodeTracesLazy } from '../src/codec/otlp-proto.js';
 import { countLogRecords, countSpans } from '../src/pdata/count.js';
 
@@ -15,7 +16,13 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const wire = Buffer.concat(chunks);
-    const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
+    const ce = req.headers['content-encoding'];
+    const body =
+      ce === 'gzip'
+        ? gunzipSync(wire)
+        : ce === 'snappy'
+          ? (uncompressSync(wire, { asBuffer: true }) as Buffer)
+          : wire;
     // Spans and log records share one counter: a bench sends one signal.
     spans +=
       req.url === '/v1/logs' ? countLogRecords(decodeLogsLazy(body)) : countSpans(decodeTracesLazy(body));

@@ -16,16 +16,20 @@ const url = () =>
     { message: 'expected an http:// or https:// URL, e.g. "https://collector:4318"' },
   );
 
-/** gzip (default) or none; the collector's other codecs are not built in. */
+/**
+ * gzip (default), snappy (block format, `Content-Encoding: snappy`, as the collector's
+ * confighttp reads it) or none; the collector's other codecs are not built in.
+ */
 export const compressionSchema = z
   .string()
   .default('gzip')
   .transform((v, ctx) => {
     if (v === 'gzip') return 'gzip' as const;
+    if (v === 'snappy') return 'snappy' as const;
     if (v === 'none' || v === '') return 'none' as const;
     ctx.addIssue({
       code: 'custom',
-      message: `compression "${v}" is not supported (supported: gzip, none)`,
+      message: `compression "${v}" is not supported (supported: gzip, snappy, none)`,
     });
     return z.NEVER;
   });

@@ -79,6 +79,23 @@ describe('otlp_http exporter', () => {
     expect(server.requests.length).toBe(2);
   });
 
+  it('compression: snappy sends one snappy block with Content-Encoding: snappy', async () => {
+    server.script = [() => ({ status: 200 })];
+    const exp = make({ compression: 'snappy' });
+    await exp.start(emptyHost);
+    const names = Array.from({ length: 2000 }, (_, i) => `span-${i}`); // > 64 KiB encoded: a pooled buffer
+    await exp.consume('traces', traces(...names));
+    await exp.consume('traces', traces('after'));
+    await waitFor(() => server.requests.length === 2);
+    await exp.shutdown();
+    expect(server.requests[0].headers['content-encoding']).toBe('snappy');
+    expect(itemNames(server.requests[0])).toEqual(names);
+    expect(itemNames(server.requests[1])).toEqual(['after']);
+    expect(() => otlpHttpConfigSchema.parse({ endpoint: 'http://x:4318', compression: 'zstd' })).toThrow(
+      /supported: gzip, snappy, none/,
+    );
+  });
+
   it('retries 429, 502 and 504 (as the collector) and delivers once', async () => {
     server.script = [
       () => ({ status: 429 }),

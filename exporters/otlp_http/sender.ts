@@ -4,7 +4,9 @@
 // partial_success logged as a warning).
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { compressSync as snappyCompress } from 'snappy';
 import { Pool } from 'undici';
+import { giveBuffer } from '../../src/codec/buffer-pool.js';
 import { otlpJson } from '../../src/codec/otlp-json.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
@@ -64,8 +66,8 @@ export class OtlpHttpSender implements SendFunctions {
       body =
         this.cfg.encoding === 'json'
           ? Buffer.from(otlpJson[signal].encode(data))
-          : this.cfg.compression === 'gzip'
-            ? otlpBatchCodec.encode(signal, data)
+          : this.cfg.compression !== 'none'
+            ? otlpBatchCodec.encode(signal, data, 0, true) // pooled: given back once compressed
             : encodeChunks(signal, data); // uncompressed: written as pieces, not copied together
     } catch (e) {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
@@ -75,9 +77,11 @@ export class OtlpHttpSender implements SendFunctions {
       'content-type': this.contentType,
       'user-agent': USER_AGENT,
     };
-    if (this.cfg.compression === 'gzip') {
-      body = await gzipAsync(body as Uint8Array);
-      headers['content-encoding'] = 'gzip';
+    if (this.cfg.compression !== 'none') {
+      const plain = body as Uint8Array;
+      body = this.cfg.compression === 'gzip' ? await gzipAsync(plain) : snappyCompress(plain);
+      giveBuffer(plain); // compressed: nothing reads it any more (a no-op unless pooled)
+      headers['content-encoding'] = this.cfg.compression;
     }
     if (Array.isArray(body)) {
       let length = 0;

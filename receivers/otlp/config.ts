@@ -87,7 +87,7 @@ const corsSchema = z.strictObject({
 export type CorsConfig = z.output<typeof corsSchema>;
 
 /** Content-Encodings this receiver can decode ("" = uncompressed). */
-export const SUPPORTED_ENCODINGS = ['', 'gzip', 'zlib', 'deflate'] as const;
+export const SUPPORTED_ENCODINGS = ['', 'gzip', 'zlib', 'deflate', 'snappy'] as const;
 
 /** The collector's url path rule: a missing leading "/" is added. */
 const urlPath = (def: string) =>

@@ -3,6 +3,7 @@
 // compression bomb is stopped at the limit rather than inflated in memory.
 import type { IncomingMessage } from 'node:http';
 import { gunzip, inflate, type ZlibOptions } from 'node:zlib';
+import { uncompress as snappyUncompress } from 'snappy';
 
 export class BodyError extends Error {
   constructor(
@@ -65,11 +66,35 @@ const INFLATERS: Record<string, Inflater> = { gzip: gunzip, zlib: inflate, defla
 
 /** True if this receiver can decode the Content-Encoding at all. */
 export function knownEncoding(enc: string): boolean {
-  return enc === '' || enc === 'identity' || enc in INFLATERS;
+  return enc === '' || enc === 'identity' || enc === 'snappy' || enc in INFLATERS;
 }
 
-/** Decompresses `buf` (zlib thread pool) without producing more than `limit` bytes. */
+/** The uncompressed length a snappy block announces (its leading varint), if well formed. */
+export function snappyLength(buf: Uint8Array): number | undefined {
+  let n = 0;
+  for (let i = 0; i < 5 && i < buf.length; i++) {
+    n += (buf[i] & 0x7f) * 2 ** (7 * i);
+    if (buf[i] < 0x80) return n;
+  }
+  return undefined;
+}
+
+/** A snappy block (the collector's `Content-Encoding: snappy`); its announced size is checked first. */
+async function unsnappy(buf: Buffer, limit: number): Promise<Buffer> {
+  const n = snappyLength(buf);
+  if (n === undefined)
+    throw new BodyError(400, 'failed to decompress snappy request body: no valid length header');
+  if (n > limit) throw tooLarge(limit);
+  try {
+    return (await snappyUncompress(buf, { asBuffer: true })) as Buffer;
+  } catch (err) {
+    throw new BodyError(400, `failed to decompress snappy request body: ${(err as Error).message}`);
+  }
+}
+
+/** Decompresses `buf` (zlib or snappy, off the main thread) without producing more than `limit` bytes. */
 export function decompress(enc: string, buf: Buffer, limit: number): Promise<Buffer> {
+  if (enc === 'snappy') return unsnappy(buf, limit);
   const fn = INFLATERS[enc];
   if (!fn) return Promise.resolve(buf);
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { compressSync } from 'snappy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
@@ -160,6 +161,24 @@ describe('otlp receiver over HTTP: valid requests', () => {
     });
     expect(res.status).toBe(200);
     expect(traces.received).toHaveLength(2);
+  });
+
+  it('accepts a snappy block (Content-Encoding: snappy, as the collector); a bad or too large one is refused', async () => {
+    const ok = await post('/v1/traces', compressSync(validProto), { 'Content-Encoding': 'snappy' });
+    expect(ok.status).toBe(200);
+    expect(traces.received).toHaveLength(1);
+    // announced size beyond max_request_body_size: 413 before anything is inflated
+    const bomb = compressSync(Buffer.alloc(1024 * 1024)); // ~48 KiB on the wire, 1 MiB announced
+    expect(bomb.length).toBeLessThan(LIMIT);
+    const big = await post('/v1/traces', bomb, { 'Content-Encoding': 'snappy' });
+    expect(big.status).toBe(413);
+    await big.arrayBuffer();
+    const bad = await post('/v1/traces', Buffer.from([0x10, 0xff, 0xff, 0xff]), {
+      'Content-Encoding': 'snappy',
+    });
+    expect(bad.status).toBe(400);
+    expect((await statusBody(bad)).message).toMatch(/^failed to decompress snappy request body/);
+    await expectStillServing();
   });
 
   it('answers an empty request 200 without calling the pipeline', async () => {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { uncompressSync } from 'snappy';
 import { CONFORMANCE_DIR } from './conformance-dir.js';
 import { GOOGLE_RPC_DESCRIPTOR } from './rpc-status.js';
 
@@ -156,8 +157,11 @@ export class FakeOtlpHttpServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
         try {
-          let raw = Buffer.concat(chunks);
+          let raw: Buffer = Buffer.concat(chunks);
           if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+          // the collector's confighttp reads `snappy` as one snappy block
+          else if (req.headers['content-encoding'] === 'snappy')
+            raw = uncompressSync(raw, { asBuffer: true }) as Buffer;
           const signal = (req.url ?? '').match(/(traces|metrics|logs)$/)?.[1] as Sig;
           const t = root.lookupType(`${SERVICES[signal].pkg}.${SERVICES[signal].req}`);
           const body = String(req.headers['content-type']).includes('json')
