@@ -4,8 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { RequestContext } from '../../src/component/consumer.js';
-import { ConsumerError, errorMessage, isRetryable } from '../../src/component/errors.js';
+import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { refusalOf } from '../../src/receiverhelper/refusal.js';
 import { decodeBatchBinary } from '../../src/translator/jaeger/thrift-decode.js';
 import type { HttpConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -102,12 +103,12 @@ export class HttpServer {
       await this.ingest.push(batch, ctx);
       reply(res, 202, '');
     } catch (err) {
-      if (isRetryable(err)) {
-        const after = err instanceof ConsumerError ? err.retryAfterMs : undefined;
-        if (after !== undefined) res.setHeader('Retry-After', String(Math.ceil(after / 1000)));
-        const throttled = err instanceof ConsumerError && err.throttled;
-        reply(res, throttled ? 429 : 503, errorMessage(err));
-      } else reply(res, 400, errorMessage(err));
+      // as the OTLP receiver (receiverhelper/refusal.ts): 429 only with a delay to give
+      // (Retry-After), any other retryable refusal 503, a permanent one 400
+      const r = refusalOf(err);
+      if (r.retryAfterMs !== undefined)
+        res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
+      reply(res, r.httpStatus, errorMessage(err));
     }
   }
 

@@ -359,18 +359,24 @@ describe('bad input on every protocol is refused and does not stop the receiver'
     expect(await counter('otelcol_receiver_refused_spans_total', 'collector_http')).toBeGreaterThanOrEqual(2);
   });
 
-  it('HTTP: a pipeline error is 503 when retryable, 400 when permanent', async () => {
+  it('HTTP: a pipeline error is 503 when retryable, 429 + Retry-After when throttled with a delay, 400 when permanent', async () => {
     const { retryableError, permanentError } = await import('../../src/component/errors.js');
     const url = `http://127.0.0.1:${receiver.ports.thrift_http}/api/traces`;
     const body = encodeBatch(good('rejected'));
+    const post = () =>
+      fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-thrift' } });
     try {
       sink.failWith = retryableError('queue full');
-      const r1 = await fetch(url, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/x-thrift' },
-      });
+      const r1 = await post();
       expect(r1.status).toBe(503);
+      expect(r1.headers.get('retry-after')).toBeNull();
+      sink.failWith = retryableError('memory limit reached', { throttled: true, retryAfterMs: 1500 });
+      const r429 = await post();
+      expect(r429.status).toBe(429);
+      expect(r429.headers.get('retry-after')).toBe('2');
+      // throttled without a delay: a plain retryable refusal, as the OTLP receiver answers it
+      sink.failWith = retryableError('backend said 429', { throttled: true });
+      expect((await post()).status).toBe(503);
       sink.failWith = permanentError('no');
       const r2 = await fetch(url, {
         method: 'POST',
