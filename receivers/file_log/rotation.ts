@@ -7,7 +7,7 @@ import { errorMessage } from '../../src/component/errors.js';
 import type { AtPath, FileConsumer } from './file-consumer.js';
 import { readFingerprint, readPathFingerprint, sameFile } from './fingerprint.js';
 import { STABLE_MS } from './glob.js';
-import { openFile } from './match.js';
+import { openFile } from './open-file.js';
 import type { FileReader } from './reader.js';
 
 /**
