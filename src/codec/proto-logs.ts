@@ -31,12 +31,14 @@ import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
 import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
   encodeTop,
+  encodeTopChunks,
   int32Size,
   lenFieldSize,
   Reader,
   reserve,
   sizes,
   strField,
+  type TopCodec,
   type Writer,
   WT_I32,
   WT_I64,
@@ -172,24 +174,16 @@ function decodeLogRecord(r: Reader): LogRecord {
 
 // ---------------------------------------------------------------- encode
 
-/**
- * `headroom` bytes are left free at the start of the result (for a caller's header);
- * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
- */
+const LOGS: TopCodec<ResourceLogs> = { size: sizeResourceLogs, write: writeResourceLogs };
+
+/** The request's protobuf bytes (headroom, pooled: see encodeTop). */
 export function encodeLogs(d: LogsData, headroom = 0, pooled = false): Uint8Array {
-  return encodeTop(
-    d.resourceLogs,
-    sizeResourceLogs,
-    writeResourceLogs,
-    headroom,
-    false,
-    pooled,
-  ) as Uint8Array;
+  return encodeTop(d.resourceLogs, LOGS, headroom, pooled);
 }
 
 /** The encoding as pieces whose concatenation is encodeLogs(d): large kept wire bytes are not copied. */
 export function encodeLogsChunks(d: LogsData): Uint8Array[] {
-  return encodeTop(d.resourceLogs, sizeResourceLogs, writeResourceLogs, 0, true) as Uint8Array[];
+  return encodeTopChunks(d.resourceLogs, LOGS);
 }
 
 function sizeResourceLogs(rl: ResourceLogs): number {

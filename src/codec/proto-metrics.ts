@@ -46,6 +46,7 @@ import {
   reserve,
   sizes,
   strField,
+  type TopCodec,
   uint64Size,
   varintSize,
   type Writer,
@@ -622,19 +623,11 @@ function sint32(n: number): number {
   return ((n << 1) ^ (n >> 31)) >>> 0;
 }
 
-/**
- * `headroom` bytes are left free at the start of the result (for a caller's header);
- * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
- */
+const METRICS: TopCodec<ResourceMetrics> = { size: sizeResourceMetrics, write: writeResourceMetrics };
+
+/** The request's protobuf bytes (headroom, pooled: see encodeTop). */
 export function encodeMetrics(d: MetricsData, headroom = 0, pooled = false): Uint8Array {
-  return encodeTop(
-    d.resourceMetrics,
-    sizeResourceMetrics,
-    writeResourceMetrics,
-    headroom,
-    false,
-    pooled,
-  ) as Uint8Array;
+  return encodeTop(d.resourceMetrics, METRICS, headroom, pooled);
 }
 
 function sizeResourceMetrics(rm: ResourceMetrics): number {

@@ -32,12 +32,14 @@ import {
 import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
 import {
   encodeTop,
+  encodeTopChunks,
   int32Size,
   lenFieldSize,
   Reader,
   reserve,
   sizes,
   strField,
+  type TopCodec,
   type Writer,
   WT_I32,
   WT_I64,
@@ -401,24 +403,16 @@ function decodeStatus(r: Reader): Status {
 
 // ---------------------------------------------------------------- encode
 
-/**
- * `headroom` bytes are left free at the start of the result (for a caller's header);
- * `pooled`: the result is from codec/buffer-pool.ts, for the caller to give back.
- */
+const TRACES: TopCodec<ResourceSpans> = { size: sizeResourceSpans, write: writeResourceSpans };
+
+/** The request's protobuf bytes (headroom, pooled: see encodeTop). */
 export function encodeTraces(d: TracesData, headroom = 0, pooled = false): Uint8Array {
-  return encodeTop(
-    d.resourceSpans,
-    sizeResourceSpans,
-    writeResourceSpans,
-    headroom,
-    false,
-    pooled,
-  ) as Uint8Array;
+  return encodeTop(d.resourceSpans, TRACES, headroom, pooled);
 }
 
 /** The encoding as pieces whose concatenation is encodeTraces(d): large kept wire bytes are not copied. */
 export function encodeTracesChunks(d: TracesData): Uint8Array[] {
-  return encodeTop(d.resourceSpans, sizeResourceSpans, writeResourceSpans, 0, true) as Uint8Array[];
+  return encodeTopChunks(d.resourceSpans, TRACES);
 }
 
 function sizeResourceSpans(rs: ResourceSpans): number {

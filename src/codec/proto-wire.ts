@@ -322,31 +322,45 @@ export function isRawChunk(b: Uint8Array): boolean {
   return sizes.chunking && b.length >= RAW_CHUNK_MIN;
 }
 
-/**
- * Encodes a repeated field 1 (a request's ResourceX list) in the two passes:
- * one buffer, or with `chunked` a list of buffers whose concatenation is the
- * message, large kept wire bytes by reference (for a vectored write).
- */
-export function encodeTop<T>(
-  items: T[],
-  size: (item: T) => number,
-  write: (w: Writer, item: T) => void,
-  headroom: number,
-  chunked: boolean,
-  pooled = false,
-): Buffer | Uint8Array[] {
+/** How a request's ResourceX list (repeated field 1) is sized and written. */
+export interface TopCodec<T> {
+  size: (item: T) => number;
+  write: (w: Writer, item: T) => void;
+}
+
+/** Sizing pass over the list; the bytes the writer must hold (kept wire bytes passed by reference excluded). */
+function sizeTop<T>(items: T[], c: TopCodec<T>): number {
   sizes.n = 0;
-  sizes.chunking = chunked;
   sizes.rawChunked = 0;
+  let total = 0;
+  for (let i = 0; i < items.length; i++) total += lenFieldSize(c.size(items[i]));
+  return total - sizes.rawChunked;
+}
+
+function writeTop<T>(w: Writer, items: T[], c: TopCodec<T>): void {
+  for (let i = 0; i < items.length; i++) {
+    w.byte(0x0a);
+    c.write(w, items[i]);
+  }
+}
+
+/**
+ * The request in one buffer, with `headroom` free bytes before it (for a caller's header);
+ * `pooled`: the buffer is from codec/buffer-pool.ts, for the caller to give back.
+ */
+export function encodeTop<T>(items: T[], c: TopCodec<T>, headroom = 0, pooled = false): Buffer {
+  const w = new Writer(sizeTop(items, c), headroom, false, pooled);
+  writeTop(w, items, c);
+  return w.finish();
+}
+
+/** The request as pieces whose concatenation is encodeTop's: large kept wire bytes by reference (a vectored write). */
+export function encodeTopChunks<T>(items: T[], c: TopCodec<T>): Uint8Array[] {
+  sizes.chunking = true;
   try {
-    let total = 0;
-    for (let i = 0; i < items.length; i++) total += lenFieldSize(size(items[i]));
-    const w = new Writer(total - sizes.rawChunked, headroom, chunked, pooled);
-    for (let i = 0; i < items.length; i++) {
-      w.byte(0x0a);
-      write(w, items[i]);
-    }
-    return chunked ? w.finishChunks() : w.finish();
+    const w = new Writer(sizeTop(items, c), 0, true);
+    writeTop(w, items, c);
+    return w.finishChunks();
   } finally {
     sizes.chunking = false;
   }
