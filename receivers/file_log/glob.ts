@@ -13,6 +13,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { FS_PARALLEL, Limit } from './fs-parallel.js';
 
 type Part = { kind: 'literal'; name: string } | { kind: 'match'; re: RegExp } | { kind: 'globstar' };
 
@@ -42,43 +43,6 @@ interface Listing {
   /** The entries were read at least STABLE_MS after `since`: they hold while the state does. */
   trusted: boolean;
   entries: Dirent[];
-}
-
-/**
- * File system calls of one glob match in flight at once. Issued one after another, every stat is
- * a round trip through libuv's threadpool with its own event-loop wake-up; issued together, the
- * completions arrive in bunches (about 10x fewer wake-ups, ~10 % less CPU for 101 idle pods).
- * Bounded so that other file work (checkpoint writes, the persistent queue) waits behind a few
- * calls at most.
- */
-export const FS_PARALLEL = 16;
-
-/** Runs at most `n` of the calls given to `run` at once. */
-export class Limit {
-  private queue: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.queue.push(resolve));
-    try {
-      return await f();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
-/** `f` of every item, at most `n` at once, in the items' order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  n: number,
-  f: (t: T) => Promise<R>,
-): Promise<R[]> {
-  const limit = new Limit(n);
-  return Promise.all(items.map((t) => limit.run(() => f(t))));
 }
 
 interface Walk {

@@ -4,7 +4,7 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AtPath, FileConsumer } from './file-consumer.js';
-import { FS_PARALLEL, mapLimited } from './glob.js';
+import { FS_PARALLEL, mapLimited } from './fs-parallel.js';
 import { openFile } from './open-file.js';
 import type { FileReader } from './reader.js';
 import { recoverRotated } from './rotation.js';
