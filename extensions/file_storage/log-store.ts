@@ -307,9 +307,10 @@ export class LogStore implements StorageClient {
         readBack = [];
       };
       for (const [key, stored] of this.map) {
-        const value = stored instanceof Uint8Array ? stored : await readAt(this.fh, stored);
+        const onDisk = !(stored instanceof Uint8Array);
+        const value = onDisk ? await readAt(this.fh, stored) : stored;
         ops.push({ op: 'set', key, value });
-        if (!(stored instanceof Uint8Array)) readBack.push(value);
+        if (onDisk) readBack.push(value);
         bytes += value.length;
         // large values are read back from the old file: bound what one record holds in memory
         if (ops.length >= per || bytes >= SNAPSHOT_RECORD_BYTES) await flush();

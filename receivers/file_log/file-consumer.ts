@@ -15,7 +15,14 @@ import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { FileLogConfig } from './config.js';
 import { compileGlob, type FileGlob } from './glob.js';
-import { type KnownFile, KnownFiles, loadCheckpoint, saveCheckpoint, saveOffsets } from './known-files.js';
+import {
+  type Checkpoint,
+  type KnownFile,
+  KnownFiles,
+  loadCheckpoint,
+  saveCheckpoint,
+  saveOffsets,
+} from './known-files.js';
 import { matchFiles } from './match.js';
 import { pollOnce, runPolls } from './poll.js';
 import type { FileReader, LineSink, ReadOptions } from './reader.js';
@@ -277,7 +284,7 @@ export class FileConsumer implements LineSink {
       this.offsetsAgain = true;
       return;
     }
-    const files: { fp: Buffer; offset: number; path: string }[] = [];
+    const files: Checkpoint[] = [];
     for (const r of this.advanced)
       if (r.fp.length > 0) files.push({ fp: r.fp, offset: r.acked, path: r.path });
     this.offsetsWrite = saveOffsets(this.deps.storage, files)
@@ -362,7 +369,7 @@ export class FileConsumer implements LineSink {
     if (!this.deps.storage) return;
     const advanced = this.advanced;
     this.advanced = new Set();
-    const files: { fp: Buffer; offset: number; path: string }[] = [];
+    const files: Checkpoint[] = [];
     const active = new Set<string>();
     for (const r of this.readers.values()) {
       if (r.fp.length === 0) continue;

@@ -20,8 +20,8 @@ export interface KnownFile {
   searched?: boolean;
 }
 
-const KEY = 'file_log.checkpoints';
-const OFFSETS_KEY = 'file_log.offsets';
+/** The storage keys: the table, and the overlay of offsets acknowledged since it was written. */
+export const CHECKPOINT_KEYS = { table: 'file_log.checkpoints', offsets: 'file_log.offsets' } as const;
 const KEEP_MS = 3_600_000;
 
 export class KnownFiles {
@@ -71,7 +71,10 @@ export class KnownFiles {
   }
 }
 
-export function encodeCheckpoint(files: { fp: Buffer; offset: number; path: string }[]): Uint8Array {
+/** One file's persisted checkpoint. */
+export type Checkpoint = { fp: Buffer; offset: number; path: string };
+
+export function encodeCheckpoint(files: Checkpoint[]): Uint8Array {
   return Buffer.from(
     JSON.stringify({
       v: 1,
@@ -90,14 +93,9 @@ export function decodeCheckpoint(data: Uint8Array): KnownFile[] {
   return o.files.map((f) => ({ fp: Buffer.from(f.fp, 'base64'), offset: f.offset, path: f.path, seen: now }));
 }
 
-type Checkpoint = { fp: Buffer; offset: number; path: string };
-
 export async function loadCheckpoint(client: StorageClient): Promise<KnownFile[] | undefined> {
-  return mergeCheckpoint(await client.get(KEY), await client.get(OFFSETS_KEY));
+  return mergeCheckpoint(await client.get(CHECKPOINT_KEYS.table), await client.get(CHECKPOINT_KEYS.offsets));
 }
-
-/** The stored keys' values. */
-export const CHECKPOINT_KEYS = { table: KEY, offsets: OFFSETS_KEY } as const;
 
 /** The table with the overlay applied (an overlay entry replaces the table's entry for its file, or is added). */
 export function mergeCheckpoint(table?: Uint8Array, overlay?: Uint8Array): KnownFile[] | undefined {
@@ -114,12 +112,12 @@ export function mergeCheckpoint(table?: Uint8Array, overlay?: Uint8Array): Known
 /** Writes the whole table and drops the overlay, in one atomic storage batch. */
 export async function saveCheckpoint(client: StorageClient, files: Checkpoint[]): Promise<void> {
   await client.batch([
-    { op: 'set', key: KEY, value: encodeCheckpoint(files) },
-    { op: 'delete', key: OFFSETS_KEY },
+    { op: 'set', key: CHECKPOINT_KEYS.table, value: encodeCheckpoint(files) },
+    { op: 'delete', key: CHECKPOINT_KEYS.offsets },
   ]);
 }
 
 /** Writes the overlay: the offsets acknowledged since the table was last written (always newer than it). */
 export async function saveOffsets(client: StorageClient, files: Checkpoint[]): Promise<void> {
-  await client.batch([{ op: 'set', key: OFFSETS_KEY, value: encodeCheckpoint(files) }]);
+  await client.batch([{ op: 'set', key: CHECKPOINT_KEYS.offsets, value: encodeCheckpoint(files) }]);
 }

@@ -70,7 +70,7 @@ export function knownEncoding(enc: string): boolean {
 }
 
 /** The uncompressed length a snappy block announces (its leading varint), if well formed. */
-export function snappyLength(buf: Uint8Array): number | undefined {
+function snappyLength(buf: Uint8Array): number | undefined {
   let n = 0;
   for (let i = 0; i < 5 && i < buf.length; i++) {
     n += (buf[i] & 0x7f) * 2 ** (7 * i);

@@ -30,11 +30,7 @@ export function isHex(s: string): boolean {
  */
 export function idFromHex(hex: string, bytes: number): Uint8Array | undefined {
   if (hex.length !== bytes * 2) return undefined;
-  if (slabPos + bytes > SLAB) {
-    slab = new Uint8Array(SLAB);
-    slabPos = 0;
-  }
-  const at = slabPos;
+  const at = slabRoom(bytes);
   let bad = 0;
   for (let i = 0; i < bytes; i++) {
     const hi = NIBBLE[hex.charCodeAt(2 * i)];
@@ -66,14 +62,19 @@ export function isValidSpanId(id: Uint8Array): boolean {
  * ~100 B (measured). A record kept for long keeps at most its slab alive.
  */
 export function newIdBytes(n: number): Uint8Array {
-  if (slabPos + n > SLAB) {
-    slab = new Uint8Array(SLAB);
-    slabPos = 0;
-  }
-  const v = slab.subarray(slabPos, slabPos + n);
-  slabPos += n;
-  return v;
+  const at = slabRoom(n);
+  slabPos = at + n;
+  return slab.subarray(at, at + n);
 }
 const SLAB = 8192;
 let slab = new Uint8Array(SLAB);
 let slabPos = 0;
+
+/** Where `n` free bytes start in the slab (a fresh slab when the current one is full); not yet taken. */
+function slabRoom(n: number): number {
+  if (slabPos + n > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabPos = 0;
+  }
+  return slabPos;
+}
