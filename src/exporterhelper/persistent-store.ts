@@ -80,17 +80,17 @@ export class PersistentStore<S extends Signal> {
   }
 
   /**
-   * Durably writes a batch; resolves with its index, its encoded payload
-   * (the bytes `decode` turns back into the batch, without reading storage)
-   * and the record the payload is a view of: a buffer from codec/buffer-pool.ts
-   * that the caller gives back once nothing reads the payload any more.
+   * Durably writes a batch; resolves with its index and its encoded payload
+   * (the bytes `decode` turns back into the batch, without reading storage), a
+   * view of a buffer from codec/buffer-pool.ts that the caller gives back
+   * (giveBuffer(payload)) once nothing reads the batch any more.
    */
   async put(
     data: SignalDataMap[S],
     ctx: RequestContext | undefined,
     items: number,
     payload?: Uint8Array,
-  ): Promise<{ index: number; payload: Uint8Array; record: Uint8Array }> {
+  ): Promise<{ index: number; payload: Uint8Array }> {
     const i = this.nextIndex++;
     this.outstanding.add(i);
     const { record, payloadAt } = this.serialize(data, ctx, items, payload, true);
@@ -104,7 +104,7 @@ export class PersistentStore<S extends Signal> {
       giveBuffer(record);
       throw e;
     }
-    return { index: i, payload: record.subarray(payloadAt), record };
+    return { index: i, payload: record.subarray(payloadAt) };
   }
 
   /** The batch of a payload returned by put(). */
@@ -114,9 +114,9 @@ export class PersistentStore<S extends Signal> {
 
   /**
    * Reads a stored batch back (undefined if it vanished). Throws on a corrupt record.
-   * `record` (what the data is decoded from) may be given back to codec/buffer-pool.ts once sent.
+   * `payload` (what the data is decoded from) may be given back to codec/buffer-pool.ts once sent.
    */
-  async load(index: number): Promise<(StoredBatch<S> & { record: Uint8Array }) | undefined> {
+  async load(index: number): Promise<(StoredBatch<S> & { payload: Uint8Array }) | undefined> {
     const v = await this.client.get(itemKey(index));
     if (v === undefined) return undefined;
     if (v.length < HEADER || v[0] !== VERSION)
@@ -128,8 +128,8 @@ export class PersistentStore<S extends Signal> {
       ctxLen > 0
         ? (JSON.parse(dec.decode(v.subarray(HEADER, HEADER + ctxLen))) as RequestContext)
         : undefined;
-    const data = this.codec.decode(this.signal, v.subarray(HEADER + ctxLen));
-    return { data, ctx, items, record: v };
+    const payload = v.subarray(HEADER + ctxLen);
+    return { data: this.codec.decode(this.signal, payload), ctx, items, payload };
   }
 
   /** Replaces a batch with the part that still needs sending (partial failure). */

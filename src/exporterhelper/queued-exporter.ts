@@ -45,13 +45,12 @@ interface Entry<S extends Signal> {
   items: number;
   /** In memory for batches taken in by this process; loaded from storage for recovered ones. */
   data?: SignalDataMap[S];
-  /** Persistent: the stored encoding of `data`, kept instead of it (decoded lazily when sent). */
-  payload?: Uint8Array;
   /**
-   * Persistent: the record `payload` (and the lazily decoded `data`) are views of, a buffer
-   * from codec/buffer-pool.ts given back once the batch was sent and nothing reads it.
+   * Persistent: the stored encoding of `data`, kept instead of it and decoded lazily when sent
+   * (`data` is then views of it). A view of a codec/buffer-pool.ts buffer, given back once the
+   * batch was sent and nothing reads it.
    */
-  record?: Uint8Array;
+  payload?: Uint8Array;
   ctx?: RequestContext;
   /** Persistent record index. */
   index?: number;
@@ -209,8 +208,7 @@ export class QueuedExporter implements Exporter {
         entry.data = undefined;
         if (lane.queue.length() < KEEP_IN_MEMORY) {
           entry.payload = stored.payload;
-          entry.record = stored.record;
-        } else giveBuffer(stored.record); // read back from storage when its turn comes
+        } else giveBuffer(stored.payload); // read back from storage when its turn comes
       } catch (e) {
         lane.queue.release(size);
         this.metrics.enqueueFailed(signal, items);
@@ -366,10 +364,9 @@ export class QueuedExporter implements Exporter {
       else e.waiter?.resolve();
       e.waiter = undefined;
       e.data = undefined;
+      // the send is over (answered or given up): no view of the payload is in use any more
+      if (e.payload !== undefined) giveBuffer(e.payload);
       e.payload = undefined;
-      // the send is over (answered or given up): no view of the record is in use any more
-      if (e.record !== undefined) giveBuffer(e.record);
-      e.record = undefined;
       if (store && e.index !== undefined) await store.remove(e.index);
     }
   }
@@ -382,14 +379,13 @@ export class QueuedExporter implements Exporter {
     try {
       if (e.payload !== undefined) {
         e.data = store.decode(e.payload);
-        e.payload = undefined;
         return true;
       }
       const stored = await store.load(e.index);
       if (!stored) return false;
       e.data = stored.data;
       e.ctx = stored.ctx;
-      e.record = stored.record;
+      e.payload = stored.payload;
       return true;
     } catch (err) {
       this.metrics.sendFailed(signal, e.items);
