@@ -15,7 +15,7 @@ import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 /** BENCH_QUEUE=memory: the same with a memory sending queue (what durability costs). */
 const MEMORY = process.env.BENCH_QUEUE === 'memory';
-/** BENCH_EXPORTER=otlp_grpc: export as config/agent.yaml does (to a gRPC sink) instead of otlp_http. */
+/** BENCH_EXPORTER=otlp_grpc: export over gRPC (to the sink's gRPC port) instead of otlp_http, which config/agent.yaml uses. */
 const GRPC = process.env.BENCH_EXPORTER === 'otlp_grpc';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,7 +1,7 @@
 // What an idle DaemonSet agent costs: Tsunagi (the bundled binary) with a config like
 // config/agent.yaml (file_log on a pods-like tree <ns>_<pod>_<uid>/<container>/0.log,
 // container + json_parser + trace_parser, file_storage checkpoints, memory_limiter, tracelink,
-// otlp_grpc with a persistent queue; no k8s_attributes, the exporter's endpoint is dead) while
+// otlp_http with a persistent queue; no k8s_attributes, the exporter's endpoint is dead) while
 // none of the files it tails changes. Prints the CPU share of one core over BENCH_SECONDS
 // (default 10) after start-up, for 1 and for 101 idle files.
 // Usage: npm run build && node dist/bench/filelog-idle.js   (BENCH_FILES=1,101 BENCH_SECONDS=10)
@@ -55,15 +55,15 @@ processors:
   memory_limiter: { check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20 }
   tracelink:
 exporters:
-  otlp_grpc:
-    endpoint: 127.0.0.1:9
-    tls: { insecure: true }
+  otlp_http:
+    endpoint: http://127.0.0.1:9
+    compression: none
     sending_queue: { storage: file_storage, batch: {} }
 service:
   extensions: [file_storage]
   telemetry: { metrics: { level: none } }
   pipelines:
-    logs: { receivers: [file_log], processors: [memory_limiter, tracelink], exporters: [otlp_grpc] }
+    logs: { receivers: [file_log], processors: [memory_limiter, tracelink], exporters: [otlp_http] }
 `,
     );
     const tsunagi = await startTsunagi(config);
