@@ -8,13 +8,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CONFORMANCE_DIR } from './support/conformance-dir.js';
 import { OtlpSink } from './support/otlp-sink.js';
 import { freePort } from './support/ports.js';
 import { startTsunagi, type TsunagiProcess, waitFor } from './support/tsunagi-process.js';
-import { CONFORMANCE, decodeUpstream, requestType } from './support/upstream-otlp.js';
+import { decodeUpstream, requestType } from './support/upstream-otlp.js';
 
 type Signal = 'traces' | 'metrics' | 'logs';
-const DIR = join(CONFORMANCE, 'otlp-json');
+const DIR = join(CONFORMANCE_DIR, 'otlp-json');
 const TOP: Record<string, Signal> = {
   resourceSpans: 'traces',
   resourceMetrics: 'metrics',

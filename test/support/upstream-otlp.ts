@@ -3,8 +3,7 @@
 import protobuf from 'protobufjs';
 import { CONFORMANCE_DIR } from './conformance-dir.js';
 
-export const CONFORMANCE = CONFORMANCE_DIR;
-const PROTO_ROOT = `${CONFORMANCE}proto/`;
+const PROTO_ROOT = `${CONFORMANCE_DIR}proto/`;
 
 let root: protobuf.Root | undefined;
 
