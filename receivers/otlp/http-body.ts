@@ -64,11 +64,6 @@ type Inflater = (buf: Buffer, opts: ZlibOptions, cb: (err: Error | null, out: Bu
 
 const INFLATERS: Record<string, Inflater> = { gzip: gunzip, zlib: inflate, deflate: inflate };
 
-/** True if this receiver can decode the Content-Encoding at all. */
-export function knownEncoding(enc: string): boolean {
-  return enc === '' || enc === 'identity' || enc === 'snappy' || enc in INFLATERS;
-}
-
 /** The uncompressed length a snappy block announces (its leading varint), if well formed. */
 function snappyLength(buf: Uint8Array): number | undefined {
   let n = 0;
