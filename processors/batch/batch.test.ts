@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
 import type { Consumer } from '../../src/component/consumer.js';
-import { retryableError } from '../../src/component/errors.js';
+import { permanentError, retryableError } from '../../src/component/errors.js';
 import { str } from '../../src/pdata/attributes.js';
 import { cloneData } from '../../src/pdata/clone.js';
 import { countLogRecords, countMetricPoints, countSpans } from '../../src/pdata/count.js';
@@ -108,6 +109,44 @@ describe('batch config', () => {
 });
 
 describe('batch processor', () => {
+  it('keeps a pooled body held until every batch with part of it was answered, even after an early reject', async () => {
+    // Two resources of one request, lazily decoded from a "pooled" body: the first fills a batch,
+    // the second waits in the next one. The first batch fails, so the request is rejected (and its
+    // receiver lets go of the body) while the second part is still pending.
+    const lease = {
+      refs: 1,
+      hold() {
+        this.refs++;
+      },
+      release() {
+        this.refs--;
+      },
+      get live() {
+        return this.refs > 0;
+      },
+    };
+    const wire = encodeTraces({
+      resourceSpans: [...traces('a', [4]).resourceSpans, ...traces('b', [2]).resourceSpans],
+    });
+    const next = new GatedConsumer<TracesData>();
+    const p = create('traces', { send_batch_size: 4, send_batch_max_size: 4, timeout: '1h' }, next);
+    const data = decodeTracesLazy(wire, false, lease);
+    const ack = p.consume(data);
+    await until(() => next.calls.length === 1);
+    expect(spanNames(next.calls[0].data)).toEqual(['a-0-0', 'a-0-1', 'a-0-2', 'a-0-3']);
+    next.calls[0].reject(permanentError('first batch refused'));
+    await expect(ack).rejects.toThrow(/first batch refused/);
+    lease.release(); // the receiver's hold ends with its answer
+    expect(lease.refs).toBe(1); // the batch processor still holds the pending part
+    const drained = p.shutdown();
+    await until(() => next.calls.length === 2);
+    expect(spanNames(next.calls[1].data)).toEqual(['b-0-0', 'b-0-1']); // still readable: not given back
+    expect(lease.refs).toBe(1);
+    next.calls[1].resolve();
+    await drained;
+    expect(lease.refs).toBe(0);
+  });
+
   it('merges requests and acks each only when the merged batch is accepted downstream', async () => {
     const next = new GatedConsumer<TracesData>();
     const p = create('traces', { timeout: '20ms' }, next);

@@ -6,6 +6,7 @@ import { Histogram } from 'prom-client';
 import type { ComponentSettings, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
+import { holdData, releaseHeld } from '../../src/pdata/hold.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { Batcher, type Trigger } from './batcher.js';
 import type { BatchConfig } from './config.js';
@@ -88,6 +89,10 @@ export class BatchProcessor<S extends Signal> implements Processor<S> {
         ),
       );
     const ticket = new Ticket();
+    // The data may wait in a batch past this call's answer (a failed sibling batch rejects
+    // the call early): keep its pooled bytes alive until every part was answered.
+    const held = holdData(data);
+    if (held) ticket.whenAllAnswered(() => releaseHeld(held));
     batcher.add(data, ticket);
     ticket.seal();
     return ticket.promise;

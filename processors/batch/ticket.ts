@@ -1,6 +1,7 @@
 // A Ticket is one consume() call waiting for every batch that holds part of
 // its data. It resolves when all those batches were accepted downstream and
-// rejects as soon as one of them fails (with that batch's error).
+// rejects as soon as one of them fails (with that batch's error); other parts
+// may still be pending then, which whenAllAnswered() waits for.
 import { ConsumerError } from '../../src/component/errors.js';
 
 export class Ticket {
@@ -10,6 +11,7 @@ export class Ticket {
   private settled = false;
   readonly promise: Promise<void>;
   private resolveFn!: () => void;
+  private onAllAnswered: (() => void) | undefined;
   private rejectFn!: (err: unknown) => void;
 
   constructor() {
@@ -22,6 +24,11 @@ export class Ticket {
   /** Called each time part of the data joins a batch. */
   join(): void {
     this.pending++;
+  }
+
+  /** Calls `fn` once every batch holding part of the data was answered (after seal()). */
+  whenAllAnswered(fn: () => void): void {
+    this.onAllAnswered = fn;
   }
 
   /** All of the call's data has been placed in batches; from now on it may resolve. */
@@ -37,9 +44,18 @@ export class Ticket {
 
   failed(err: unknown): void {
     this.pending--;
-    if (this.settled) return;
-    this.settled = true;
-    this.rejectFn(forContributor(err));
+    if (!this.settled) {
+      this.settled = true;
+      this.rejectFn(forContributor(err));
+    }
+    this.maybeDone();
+  }
+
+  private maybeDone(): void {
+    if (!this.sealed || this.pending !== 0 || this.onAllAnswered === undefined) return;
+    const fn = this.onAllAnswered;
+    this.onAllAnswered = undefined;
+    fn();
   }
 
   private maybeResolve(): void {
@@ -47,6 +63,7 @@ export class Ticket {
       this.settled = true;
       this.resolveFn();
     }
+    this.maybeDone();
   }
 }
 

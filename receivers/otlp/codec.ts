@@ -6,6 +6,7 @@ import {
   decodeTracesLazy,
   encodeExportResponse,
 } from '../../src/codec/otlp-proto.js';
+import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { rpcStatusProto } from '../../src/receiverhelper/refusal.js';
 import { retryInfoJson } from '../../src/receiverhelper/retry-info.js';
@@ -13,18 +14,21 @@ import type { WireCodec, WireEncoding } from './wire.js';
 
 // Spans and log records stay wire bytes until a processor reads them, so a
 // pass-through hop forwards them without decoding or encoding (src/pdata/lazy.ts).
-const protoDecoders: { [S in Signal]: (body: Uint8Array) => SignalDataMap[S] } = {
-  traces: decodeTracesLazy,
+// Their body can then be a pooled buffer, given back when the last holder of
+// the data let go of it; metrics are decoded at once (into views of the body).
+const protoDecoders: { [S in Signal]: (body: Uint8Array, lease?: Lease) => SignalDataMap[S] } = {
+  traces: (body, lease) => decodeTracesLazy(body, false, lease),
   metrics: decodeMetrics,
-  logs: decodeLogsLazy,
+  logs: (body, lease) => decodeLogsLazy(body, false, lease),
 };
 
 export const otlpWireCodec: WireCodec = {
-  decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array): SignalDataMap[S] {
+  decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array, lease?: Lease): SignalDataMap[S] {
     return (
-      enc === 'proto' ? protoDecoders[signal](body) : otlpJson[signal].decode(body)
+      enc === 'proto' ? protoDecoders[signal](body, lease) : otlpJson[signal].decode(body)
     ) as SignalDataMap[S];
   },
+  leases: (signal, enc) => enc === 'proto' && signal !== 'metrics',
   response(signal, enc, rejected, message) {
     return enc === 'proto'
       ? encodeExportResponse(signal, rejected, message)

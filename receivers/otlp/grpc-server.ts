@@ -4,8 +4,10 @@
 // INTERNAL, while a malformed message must be INVALID_ARGUMENT with the
 // decoder's message, so a decode failure travels to the handler as a value.
 import * as grpc from '@grpc/grpc-js';
+import { leaseBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
+import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import { Code, grpcError } from '../../src/receiverhelper/refusal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -21,7 +23,9 @@ export const GRPC_SERVICES: Record<Signal, string> = {
   logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
 };
 
-type Decoded = { data: SignalData; error?: undefined } | { data?: undefined; error: unknown };
+type Decoded =
+  | { data: SignalData; lease: Lease | undefined; error?: undefined }
+  | { data?: undefined; lease?: undefined; error: unknown };
 interface Answer {
   rejected: number;
   message: string;
@@ -32,6 +36,7 @@ const toBuffer = (b: Uint8Array) =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition {
+  const pooled = codec.leases(signal, 'proto');
   return {
     Export: {
       path: `/${GRPC_SERVICES[signal]}/Export`,
@@ -39,9 +44,20 @@ function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition 
       responseStream: false,
       requestSerialize: passThrough,
       requestDeserialize: (buf: Buffer): Decoded => {
+        // Lazy items keep their bytes until exported: in a pooled copy, given back when the
+        // last holder let go (the handler releases its own hold once the pipeline answered),
+        // while grpc-js's buffer dies young.
+        let body: Uint8Array = buf;
+        let lease: Lease | undefined;
+        if (pooled) {
+          body = takeBuffer(buf.length);
+          body.set(buf);
+          lease = leaseBuffer(body);
+        }
         try {
-          return { data: codec.decode(signal, 'proto', buf) };
+          return { data: codec.decode(signal, 'proto', body, lease), lease };
         } catch (error) {
+          lease?.release();
           return { error };
         }
       },
@@ -139,7 +155,7 @@ export class OtlpGrpcServer {
     const { metrics, logger } = this;
     const includeMetadata = this.cfg.include_metadata;
     return (call, callback) => {
-      const { data, error } = call.request;
+      const { data, error, lease } = call.request;
       if (data === undefined) {
         logger.debug({ err: errorMessage(error) }, 'otlp/grpc: bad request');
         callback({ code: Code.INVALID_ARGUMENT, details: errorMessage(error) });
@@ -147,7 +163,9 @@ export class OtlpGrpcServer {
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
-      deliver(signal, data, consumer, ctx, metrics).then(
+      const delivered = deliver(signal, data, consumer, ctx, metrics);
+      delivered.finally(() => lease?.release()).catch(() => {});
+      delivered.then(
         (out) => {
           if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
           callback(grpcError(out.code, out.message, out.retryAfterMs));

@@ -9,6 +9,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { giveBuffer, leaseBuffer } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
@@ -18,8 +19,8 @@ import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
 import { Cors } from './cors.js';
-import { deliver } from './deliver.js';
-import { BodyError, decompress, readRaw, tooLarge } from './http-body.js';
+import { deliver, type Outcome } from './deliver.js';
+import { BodyError, concatPooled, decompress, readRaw, tooLarge } from './http-body.js';
 import { loadTls } from './tls.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
@@ -164,10 +165,12 @@ export class OtlpHttpServer {
       return this.status(res, enc, 413, Code.RESOURCE_EXHAUSTED, tooLarge(this.limit).message);
     }
 
+    // A body whose items stay wire bytes (lazy protobuf) comes from the buffer pool and goes
+    // back once every holder of the data let go (its lease); other bodies are left to the GC.
+    const pooled = this.codec.leases(route.signal, enc);
     let body: Buffer;
     try {
-      const raw = await readRaw(req, this.limit);
-      body = ce === '' ? raw : await decompress(ce, raw, this.limit);
+      body = await this.readBody(req, ce, pooled);
     } catch (err) {
       if (!(err instanceof BodyError)) throw err;
       if (err.httpStatus === 413) res.shouldKeepAlive = false;
@@ -175,17 +178,25 @@ export class OtlpHttpServer {
       return this.status(res, enc, err.httpStatus, code, err.message);
     }
 
+    const lease = pooled ? leaseBuffer(body) : undefined;
     let data: any;
     try {
-      data = this.codec.decode(route.signal, enc, body);
+      data = this.codec.decode(route.signal, enc, body, lease);
     } catch (err) {
+      lease?.release();
       this.logger.debug({ err: errorMessage(err), path: url }, 'otlp/http: bad request');
       return this.status(res, enc, 400, Code.INVALID_ARGUMENT, errorMessage(err));
     }
 
     const ctx: RequestContext = { clientAddress: `${req.socket.remoteAddress}:${req.socket.remotePort}` };
     if (this.cfg.include_metadata) ctx.metadata = req.headersDistinct as Record<string, string[]>;
-    const out = await deliver(route.signal, data, route.consumer, ctx, this.metrics);
+    let out: Outcome;
+    try {
+      out = await deliver(route.signal, data, route.consumer, ctx, this.metrics);
+    } finally {
+      // whoever keeps the data longer (batch, queues) holds the lease itself
+      lease?.release();
+    }
     if (out.ok)
       return this.send(
         res,
@@ -196,6 +207,22 @@ export class OtlpHttpServer {
     if (out.retryAfterMs !== undefined)
       res.setHeader('Retry-After', String(Math.ceil(out.retryAfterMs / 1000)));
     this.status(res, enc, out.httpStatus, out.code, out.message, out.retryAfterMs);
+  }
+
+  /** The (decompressed) body; `pooled`: in a pooled buffer. */
+  private async readBody(req: IncomingMessage, ce: string, pooled: boolean): Promise<Buffer> {
+    // a compressed body is needed only until inflated: always pooled
+    const raw = await readRaw(req, this.limit, pooled || ce !== '');
+    if (ce === '') return raw;
+    let inflated: Buffer | undefined;
+    try {
+      inflated = await decompress(ce, raw, this.limit);
+    } finally {
+      if (inflated !== raw) giveBuffer(raw); // the inflater is done with it, whatever the outcome
+    }
+    if (!pooled || inflated === raw) return inflated;
+    // the inflater's output would live as long as the unread items: copy it into the pool
+    return concatPooled([inflated], inflated.length);
   }
 
   private status(

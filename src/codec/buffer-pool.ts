@@ -8,9 +8,12 @@
 // The rule: a buffer from takeBuffer() is given back (giveBuffer) only by the
 // one owner that knows no view of it is still in use; a buffer that is never
 // given back is simply collected as usual. Sizes below POOL_MIN are not pooled.
+// A buffer with several owners (a request body whose unread items travel through
+// batches and queues) is given back through a Lease (leaseBuffer).
+import type { Lease } from '../pdata/lazy.js';
 
 /** Smallest pooled size: below it Node's own allocation is cheap and the churn small. */
-export const POOL_MIN = 64 * 1024;
+export const POOL_MIN = 16 * 1024;
 const POOL_MAX = 64 * 1024 * 1024;
 /** Idle buffers kept at most (bytes); more are left to the GC. */
 const KEEP_IDLE = 32 * 1024 * 1024;
@@ -69,4 +72,29 @@ export function idlePoolBytes(): number {
 /** How many takes were served by a given-back buffer so far (for tests and diagnostics). */
 export function poolReuses(): number {
   return reuses;
+}
+
+/** A Lease on `buf` (a takeBuffer() result) held once by the caller; the last release gives it back. */
+export function leaseBuffer(buf: Uint8Array): Lease {
+  return new BufferLease(buf);
+}
+
+class BufferLease implements Lease {
+  private refs = 1;
+  constructor(private readonly buf: Uint8Array) {}
+
+  get live(): boolean {
+    return this.refs > 0;
+  }
+
+  hold(): void {
+    if (this.refs === 0)
+      throw new Error('buffer lease held after it was released (its buffer may be reused)');
+    this.refs++;
+  }
+
+  release(): void {
+    if (this.refs === 0) throw new Error('buffer lease released more often than held');
+    if (--this.refs === 0) giveBuffer(this.buf);
+  }
 }

@@ -4,7 +4,7 @@
 // and counted, then kept as wire bytes until someone reads it (src/pdata/lazy.ts).
 // A gateway that forwards OTLP without touching the items never decodes them
 // and never encodes them again: the dominant cost of a pass-through hop.
-import { defineLazyList } from '../pdata/lazy.js';
+import { defineLazyList, type Lease } from '../pdata/lazy.js';
 import type { Resource } from '../pdata/types.js';
 import { DecodeError } from './errors.js';
 import { decodeResource, MAX_ANY_DEPTH, newResource } from './proto-common.js';
@@ -314,8 +314,11 @@ export function decodeTopLazy<E extends object, S>(
   decodeScope: (r: Reader) => S,
   build: (resource: Resource, schemaUrl: string) => E,
   trusted = false,
+  lease?: Lease,
 ): E[] {
   const r = new Reader(buf);
+  // the resource is decoded now: its bytes values must not point into a pooled buffer
+  r.copyBytes = lease !== undefined;
   const out: E[] = [];
   const decodeList = (raw: Uint8Array[]): S[] => {
     const list: S[] = [];
@@ -376,22 +379,26 @@ export function decodeTopLazy<E extends object, S>(
     r.leave(pe, stop);
     if (segStart >= 0) raw.push(buf.subarray(segStart, segEnd));
     const entry = build(resource ?? newResource(), schemaUrl);
-    defineLazyList(entry, listKey, raw, items, decodeList);
+    defineLazyList(entry, listKey, raw, items, decodeList, lease);
     out.push(entry);
   }
   return out;
 }
 
-/** Runs a lazy decode; on invalid input, the full decoder names what is wrong and where. */
+/**
+ * Runs a lazy decode; on invalid input, the full decoder names what is wrong and where.
+ * `pooled`: `buf` will be reused, so the full decoder (whose result would view it) gets a copy.
+ */
 export function lazyOrFull<T>(
   buf: Uint8Array,
   lazy: (buf: Uint8Array) => T,
   full: (buf: Uint8Array) => T,
+  pooled = false,
 ): T {
   try {
     return lazy(buf);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
-    return full(buf);
+    return full(pooled ? new Uint8Array(buf) : buf);
   }
 }

@@ -1,6 +1,6 @@
 // logs.proto: ExportLogsServiceRequest (same wire shape as LogsData) <-> LogsData.
 
-import { rawList } from '../pdata/lazy.js';
+import { type Lease, rawList } from '../pdata/lazy.js';
 import { plainAttributes } from '../pdata/plain-record.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
 import { atPath } from './errors.js';
@@ -54,8 +54,10 @@ export function decodeLogs(buf: Uint8Array): LogsData {
  * Like decodeLogs, but log records stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
  * `trusted`: bytes this process encoded; only counted, not validated.
+ * `lease`: `buf` is a pooled buffer, reused once the lease is let go (src/pdata/lazy.ts); the
+ * result then holds no view of it except the lazy lists, which copy it out when read.
  */
-export function decodeLogsLazy(buf: Uint8Array, trusted = false): LogsData {
+export function decodeLogsLazy(buf: Uint8Array, trusted = false, lease?: Lease): LogsData {
   return lazyOrFull(
     buf,
     (b) => ({
@@ -70,9 +72,11 @@ export function decodeLogsLazy(buf: Uint8Array, trusted = false): LogsData {
           schemaUrl,
         }),
         trusted,
+        lease,
       ),
     }),
     decodeLogs,
+    lease !== undefined,
   );
 }
 

@@ -1,6 +1,6 @@
 // trace.proto: ExportTraceServiceRequest (same wire shape as TracesData) <-> TracesData.
 
-import { rawList } from '../pdata/lazy.js';
+import { type Lease, rawList } from '../pdata/lazy.js';
 import type {
   InstrumentationScope,
   KeyValue,
@@ -70,8 +70,10 @@ export function decodeTraces(buf: Uint8Array): TracesData {
  * Like decodeTraces, but spans stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
  * `trusted`: bytes this process encoded; only counted, not validated.
+ * `lease`: `buf` is a pooled buffer, reused once the lease is let go (src/pdata/lazy.ts); the
+ * result then holds no view of it except the lazy lists, which copy it out when read.
  */
-export function decodeTracesLazy(buf: Uint8Array, trusted = false): TracesData {
+export function decodeTracesLazy(buf: Uint8Array, trusted = false, lease?: Lease): TracesData {
   return lazyOrFull(
     buf,
     (b) => ({
@@ -86,9 +88,11 @@ export function decodeTracesLazy(buf: Uint8Array, trusted = false): TracesData {
           schemaUrl,
         }),
         trusted,
+        lease,
       ),
     }),
     decodeTraces,
+    lease !== undefined,
   );
 }
 

@@ -38,6 +38,8 @@ export class Reader {
   end: number;
   /** AnyValue nesting depth (bounded, see MAX_ANY_DEPTH). */
   depth = 0;
+  /** bytes() copies instead of returning views: the input is a pooled buffer that will be reused. */
+  copyBytes = false;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -219,12 +221,13 @@ export class Reader {
     this.end = parentEnd;
   }
 
-  /** Bytes as a zero-copy view into the input (the caller must not reuse the input buffer). */
+  /** Bytes as a zero-copy view into the input (a copy with copyBytes). */
   bytes(): Uint8Array {
     const stop = this.lenEnd();
     const pos = this.pos;
     this.pos = stop;
     if (stop === pos) return EMPTY;
+    if (this.copyBytes) return new Uint8Array(this.buf.subarray(pos, stop));
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + pos, stop - pos);
   }
 

@@ -14,6 +14,7 @@ import {
 } from '../component/errors.js';
 import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
+import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
 import { mergeData, splitData } from './batch-data.js';
@@ -52,6 +53,8 @@ interface Entry<S extends Signal> {
    */
   payload?: Uint8Array;
   ctx?: RequestContext;
+  /** Memory queue: the pooled request bodies `data` still reads from (src/pdata/hold.ts). */
+  held?: Held;
   /** Persistent record index. */
   index?: number;
   waiter?: Waiter;
@@ -216,6 +219,8 @@ export class QueuedExporter implements Exporter {
       }
       lane.queue.push(entry, true);
     } else {
+      // the data outlives this call (and the receiver's hold on its request body)
+      entry.held = holdData(data);
       lane.queue.push(entry);
     }
     return result;
@@ -367,6 +372,8 @@ export class QueuedExporter implements Exporter {
       // the send is over (answered or given up): no view of the payload is in use any more
       if (e.payload !== undefined) giveBuffer(e.payload);
       e.payload = undefined;
+      releaseHeld(e.held);
+      e.held = undefined;
       if (store && e.index !== undefined) await store.remove(e.index);
     }
   }

@@ -5,6 +5,21 @@
 // "never read" means "unchanged": a processor that touches the spans or logs
 // gets them decoded, and from then on the encoder encodes them again. Resource
 // and schema URL stay eager (processors read them often, and they are cheap).
+//
+// The wire bytes may sit in a buffer that goes back to a pool for reuse (a
+// receiver's request body): such an entry carries the buffer's Lease, and
+// whoever keeps the data past the consume() call that handed it over holds the
+// lease meanwhile (src/pdata/hold.ts). Decoding copies the bytes out first, so
+// decoded items never point into a pooled buffer, and touching an entry whose
+// lease was already let go throws instead of reading reused memory.
+
+/** A reference count on a pooled buffer: given back for reuse when the last holder releases it. */
+export interface Lease {
+  hold(): void;
+  release(): void;
+  /** False once the buffer was given back: its bytes may belong to someone else now. */
+  readonly live: boolean;
+}
 
 /** What a lazy entry keeps until its list is read. */
 interface Pending {
@@ -12,6 +27,8 @@ interface Pending {
   raw: Uint8Array[];
   /** Items (spans, log records) in the list, counted while validating. */
   items: number;
+  /** Set when `raw` is a view of a pooled buffer. */
+  lease: Lease | undefined;
 }
 
 const pending = new WeakMap<object, Pending>();
@@ -19,6 +36,7 @@ const pending = new WeakMap<object, Pending>();
 /**
  * Defines `entry[key]` as a list decoded from `raw` on first access (or replaced
  * on first assignment). `decode` must not fail: `raw` was validated beforehand.
+ * `lease`: `raw` views a pooled buffer (see above).
  */
 export function defineLazyList<T>(
   entry: object,
@@ -26,8 +44,10 @@ export function defineLazyList<T>(
   raw: Uint8Array[],
   items: number,
   decode: (raw: Uint8Array[]) => T[],
+  lease?: Lease,
 ): void {
-  pending.set(entry, { raw, items });
+  const p: Pending = { raw, items, lease };
+  pending.set(entry, p);
   const settle = (self: object, value: T[]): T[] => {
     pending.delete(self);
     Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
@@ -37,7 +57,7 @@ export function defineLazyList<T>(
     enumerable: true,
     configurable: true,
     get(this: object): T[] {
-      return settle(this, decode(raw));
+      return settle(this, decode(lease ? copyOut(p) : raw));
     },
     set(this: object, value: T[]) {
       settle(this, value);
@@ -45,12 +65,40 @@ export function defineLazyList<T>(
   });
 }
 
+/** `p.raw` copied into one unpooled buffer (as views of it), so decoded items outlive the lease. */
+function copyOut(p: Pending): Uint8Array[] {
+  checkLive(p);
+  let n = 0;
+  for (const r of p.raw) n += r.length;
+  const copy = new Uint8Array(n);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const r of p.raw) {
+    copy.set(r, at);
+    out.push(copy.subarray(at, at + r.length));
+    at += r.length;
+  }
+  return out;
+}
+
+function checkLive(p: Pending): void {
+  if (p.lease && !p.lease.live)
+    throw new Error('pdata read after its pooled buffer was given back (a lease was released too early)');
+}
+
 /** The original wire bytes of an entry's scope list, if it was never read. */
 export function rawList(entry: object): Uint8Array[] | undefined {
-  return pending.get(entry)?.raw;
+  const p = pending.get(entry);
+  if (p) checkLive(p);
+  return p?.raw;
 }
 
 /** The item count of an entry whose scope list was never read (undefined otherwise). */
 export function lazyItemCount(entry: object): number | undefined {
   return pending.get(entry)?.items;
+}
+
+/** The lease of an entry whose scope list was never read and views a pooled buffer. */
+export function leaseOf(entry: object): Lease | undefined {
+  return pending.get(entry)?.lease;
 }

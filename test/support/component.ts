@@ -2,6 +2,7 @@
 // consumer that records what it accepted (and can be told to fail).
 import type { ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
+import { holdData } from '../../src/pdata/hold.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
@@ -23,6 +24,7 @@ export class CollectingConsumer<S extends Signal> implements Consumer<S> {
 
   async consume(data: SignalDataMap[S]): Promise<void> {
     if (this.failWith) throw this.failWith;
+    holdData(data); // kept for the test's lifetime: never released
     this.received.push(data);
   }
 }

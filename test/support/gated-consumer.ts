@@ -1,6 +1,7 @@
 // A consumer for receiver tests: records data and context, can be told to
 // reject, and can hold its answer until released (to see the ack wait).
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
+import { holdData } from '../../src/pdata/hold.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 
 export class TestConsumer<S extends Signal> implements Consumer<S> {
@@ -35,6 +36,7 @@ export class TestConsumer<S extends Signal> implements Consumer<S> {
     this.calls++;
     if (this.gate) await this.gate;
     if (this.failWith) throw this.failWith;
+    holdData(data); // kept for the test's lifetime: never released
     this.received.push(data);
     this.contexts.push(ctx);
   }
