@@ -1,7 +1,8 @@
-// The DaemonSet manifests we ship (config/kubernetes/, `kubectl apply -k`):
-// every file parses, kustomize can load what the kustomization references,
-// and the agent gets what it needs to read logs, keep checkpoints and enrich
-// with pod metadata. kubectl is used only when installed.
+// The manifests we ship (config/kubernetes/, `kubectl apply -k`): every file
+// parses, kustomize can load what the kustomization references, the agent gets
+// what it needs to read logs, keep checkpoints and enrich with pod metadata,
+// and the gateway it exports to listens where the agents send, with a queue
+// volume per replica. kubectl is used only when installed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -11,6 +12,9 @@ import { parse, parseAllDocuments } from 'yaml';
 
 const DIR = fileURLToPath(new URL('../config/kubernetes/', import.meta.url));
 const SOURCE_CONFIG = fileURLToPath(new URL('../config/agent.yaml', import.meta.url));
+const GATEWAY_CONFIG = fileURLToPath(new URL('../config/gateway.yaml', import.meta.url));
+/** The config copies the ConfigMaps are generated from (not manifests). */
+const CONFIG_COPIES = ['agent.yaml', 'gateway.yaml'];
 
 type Doc = Record<string, any>;
 
@@ -36,13 +40,20 @@ const volumeOf = (mountPath: string) => {
   return { mount: m, volume: m && (pod.volumes as Doc[]).find((v) => v.name === m.name) };
 };
 
+/** A Kubernetes memory quantity (Mi, Gi) in bytes. */
+const parseQuantity = (q: string) => {
+  const m = /^(\d+)(Mi|Gi)$/.exec(q);
+  if (!m) throw new Error(`unexpected quantity ${q}`);
+  return Number(m[1]) * 1024 ** (m[2] === 'Gi' ? 3 : 2);
+};
+
 /** `key=path` or `path` → path. */
 const generatorFile = (entry: string) => entry.split('=').at(-1) as string;
 const generatorKey = (entry: string) => (entry.includes('=') ? entry.split('=')[0] : entry);
 
 describe('config/kubernetes (kubectl apply -k)', () => {
   it('every manifest parses and names its apiVersion and kind', () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'agent.yaml');
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !CONFIG_COPIES.includes(f));
     expect(files).toContain('kustomization.yaml');
     for (const f of files)
       for (const d of docsOf(f)) {
@@ -113,6 +124,74 @@ describe('config/kubernetes (kubectl apply -k)', () => {
     );
   });
 
+  it('runs the gateway the agents export to: config/gateway.yaml, its ports behind the Service, a queue volume per replica', () => {
+    const gatewayGen = (kustomization.configMapGenerator as Doc[]).find(
+      (g) => g.name === 'tsunagi-gateway',
+    ) as Doc;
+    const entry = (gatewayGen.files as string[]).find((f) => generatorKey(f) === 'gateway.yaml') as string;
+    expect(
+      readFileSync(join(DIR, generatorFile(entry)), 'utf8') === readFileSync(GATEWAY_CONFIG, 'utf8'),
+      'config/kubernetes/gateway.yaml differs from config/gateway.yaml: cp config/gateway.yaml config/kubernetes/',
+    ).toBe(true);
+    const sts = find('StatefulSet');
+    const spec = sts.spec.template.spec;
+    const gw = spec.containers[0] as Doc;
+    expect(gw.args).toContain('--config=/etc/tsunagi/gateway.yaml');
+    const cfgMount = (gw.volumeMounts as Doc[]).find((m) => m.mountPath === '/etc/tsunagi') as Doc;
+    expect((spec.volumes as Doc[]).find((v) => v.name === cfgMount.name)?.configMap?.name).toBe(
+      'tsunagi-gateway',
+    );
+
+    // every receiver endpoint of the config is a container port, exposed by the Service
+    const config = parse(readFileSync(GATEWAY_CONFIG, 'utf8')) as Doc;
+    const ports = Object.values(config.receivers as Doc)
+      .flatMap((r) => Object.values(r.protocols as Doc))
+      .map((p) =>
+        Number(
+          String((p as Doc).endpoint)
+            .split(':')
+            .at(-1),
+        ),
+      );
+    ports.sort((a, b) => a - b);
+    expect(ports).toEqual([4317, 4318, 14250, 14268]);
+    const service = find('Service');
+    const byName = new Map((gw.ports as Doc[]).map((p) => [p.name, p.containerPort]));
+    const exposed = (service.spec.ports as Doc[]).map((p) => byName.get(p.targetPort));
+    expect(exposed.sort((a, b) => a - b)).toEqual(ports);
+    expect(service.spec.selector).toEqual(sts.spec.selector.matchLabels);
+
+    // the DaemonSet's GATEWAY_ENDPOINT is this Service's OTLP/HTTP port
+    const endpoint = (agent.env as Doc[]).find((e) => e.name === 'GATEWAY_ENDPOINT')?.value as string;
+    expect(endpoint).toBe(
+      `http://${service.metadata.name}.${kustomization.namespace}.svc.cluster.local:${(service.spec.ports as Doc[]).find((p) => p.targetPort === 'otlp-http')?.port}`,
+    );
+
+    // the persistent queue lives on a per-replica claim at file_storage.directory
+    const queueDir = config.extensions.file_storage.directory as string;
+    const queueMount = (gw.volumeMounts as Doc[]).find((m) => m.mountPath === queueDir) as Doc;
+    expect((sts.spec.volumeClaimTemplates as Doc[]).map((c) => c.metadata.name)).toContain(queueMount.name);
+
+    expect(find('HorizontalPodAutoscaler').spec.scaleTargetRef).toMatchObject({
+      kind: 'StatefulSet',
+      name: sts.metadata.name,
+    });
+  });
+
+  it('sizes the V8 heap explicitly in both workloads, as the benches run them', () => {
+    // Without flags Node sizes the heap from the container's memory limit (a 1 MiB semi-space
+    // under 512Mi), which doubled the agent's CPU per line; bench/lib/manifest-flags.ts reads these.
+    for (const workload of [ds, find('StatefulSet')]) {
+      const container = workload.spec.template.spec.containers[0] as Doc;
+      const opts = ((container.env as Doc[]).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '') as string;
+      expect(opts, workload.metadata.name).toMatch(/--max-semi-space-size=\d+/);
+      const cap = Number(/--max-old-space-size=(\d+)/.exec(opts)?.[1]);
+      expect(cap * 1024 * 1024, workload.metadata.name).toBeLessThan(
+        parseQuantity(container.resources.limits.memory),
+      );
+    }
+  });
+
   it('lets the service account get, list and watch pods and namespaces, and nothing else', () => {
     const role = find('ClusterRole');
     const grants = new Map<string, Set<string>>();
@@ -144,7 +223,7 @@ describe('config/kubernetes (kubectl apply -k)', () => {
     const out = parseAllDocuments(execFileSync('kubectl', ['kustomize', DIR], { encoding: 'utf8' })).map(
       (d) => d.toJS() as Doc,
     );
-    const cm = out.find((d) => d.kind === 'ConfigMap') as Doc;
+    const cm = out.find((d) => d.kind === 'ConfigMap' && d.data['agent.yaml']) as Doc;
     expect(cm.data['agent.yaml']).toBe(readFileSync(SOURCE_CONFIG, 'utf8'));
     const built = out.find((d) => d.kind === 'DaemonSet') as Doc;
     const vol = (built.spec.template.spec.volumes as Doc[]).find((v) => v.configMap);
