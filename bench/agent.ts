@@ -3,13 +3,15 @@
 // pods-like tree through file_log (container + json_parser + trace_parser) →
 // tracelink → otlp_http (batching in its persistent sending_queue on file_storage, as
 // config/agent.yaml does) to a sink in another process. Prints lines/s,
-// Tsunagi's CPU-seconds per million lines and its peak RSS.
+// Tsunagi's CPU-seconds per million lines and its peak RSS. Tsunagi runs with
+// the Node flags of config/kubernetes/daemonset.yaml, as deployed.
 // Usage: npm run build && node dist/bench/agent.js   (BENCH_LINES=1000000)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCriInput } from './filelog.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
+import { manifestNodeOptions } from './lib/manifest-flags.js';
 import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
@@ -59,7 +61,8 @@ service:
 `,
   );
   const t0 = process.hrtime.bigint();
-  const tsunagi = await startTsunagi(config);
+  // the heap the shipped DaemonSet runs with (its NODE_OPTIONS)
+  const tsunagi = await startTsunagi(config, manifestNodeOptions('daemonset.yaml'));
   const startupCpu = cpuSeconds(tsunagi.pid!); // start-up until ready (module loading, JIT warm-up)
   let count = 0;
   while (count < LINES) {

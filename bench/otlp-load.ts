@@ -1,12 +1,14 @@
 // Benchmark load generator: sends pre-encoded OTLP trace requests as fast as the
 // receiver accepts them (closed loop, fixed concurrency), over HTTP or gRPC.
-// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <spansPerRequest>
+// With a rate (spans/s) it paces the requests instead: an open loop at that rate, as a
+// gateway sees from many agents, still with at most `concurrency` in flight.
+// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <spansPerRequest> [rate]
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'undici';
 import { encodeTraces } from '../src/codec/otlp-proto.js';
 import { makeTraces } from './lib/traffic.js';
 
-const [proto, portArg, secondsArg, concArg, spansArg] = process.argv.slice(2);
+const [proto, portArg, secondsArg, concArg, spansArg, rateArg] = process.argv.slice(2);
 const port = Number(portArg);
 const seconds = Number(secondsArg);
 const concurrency = Number(concArg);
@@ -16,12 +18,25 @@ const bodies = Array.from({ length: 64 }, (_, i) =>
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Requests per ms when paced (0: as fast as answered). */
+const perMs = Number(rateArg ?? 0) / spansPerRequest / 1000;
+const start = Date.now();
+let issued = 0;
+/** Paced: waits for this request's slot on the schedule (never bursts to catch up more than 10 ms). */
+async function slot(): Promise<void> {
+  if (perMs === 0) return;
+  const due = start + issued++ / perMs;
+  const wait = due - Date.now();
+  if (wait > 0) await sleep(wait);
+  else if (wait < -10) issued = Math.ceil((Date.now() - 10 - start) * perMs);
+}
 let sent = 0;
 let failed = 0;
 const deadline = Date.now() + seconds * 1000;
 
 async function httpWorker(agent: Agent, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
+    await slot();
     const res = await request(`http://127.0.0.1:${port}/v1/traces`, {
       method: 'POST',
       dispatcher: agent,
@@ -41,6 +56,7 @@ async function httpWorker(agent: Agent, w: number) {
 
 async function grpcWorker(client: Client, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
+    await slot();
     const ok = await new Promise<boolean>((resolve) => {
       client.makeUnaryRequest(
         '/opentelemetry.proto.collector.trace.v1.TraceService/Export',

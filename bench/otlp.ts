@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
+import { manifestNodeOptions } from './lib/manifest-flags.js';
 import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 
 export interface OtlpBenchResult {
@@ -19,13 +20,24 @@ export interface OtlpBenchResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Concurrent senders (BENCH_CONCURRENCY, default 128). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
+/** Batches the exporter may queue (BENCH_QUEUE_SIZE, default 20). */
+const QUEUE_SIZE = Number(process.env.BENCH_QUEUE_SIZE ?? 20);
 
 async function sinkCount(sink: ReturnType<typeof forkRole>): Promise<number> {
   sink.send({ type: 'count' });
   return (await nextMessage<{ spans: number }>(sink, 'count')).spans;
 }
 
-export async function runOtlpBench(protocol: 'http' | 'grpc', seconds = 10): Promise<OtlpBenchResult> {
+/**
+ * `rate`: spans/s to pace the load at (0: as fast as Tsunagi answers).
+ * `nodeArgs`: Node flags for Tsunagi (the gateway manifest's NODE_OPTIONS).
+ */
+export async function runOtlpBench(
+  protocol: 'http' | 'grpc',
+  seconds = 10,
+  rate = 0,
+  nodeArgs: string[] = [],
+): Promise<OtlpBenchResult> {
   const sink = forkRole('otlp-sink.js', []);
   const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready');
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
@@ -44,21 +56,28 @@ exporters:
   otlp_http:
     endpoint: http://127.0.0.1:${sinkPort}
     compression: none
-    sending_queue: { queue_size: 20, num_consumers: 4 }
+    sending_queue: { queue_size: ${QUEUE_SIZE}, num_consumers: 4 }
 service:
   telemetry: { metrics: { level: none } }
   pipelines:
     traces: { receivers: [otlp], processors: [batch], exporters: [otlp_http] }
 `,
   );
-  const tsunagi = await startTsunagi(config);
+  const tsunagi = await startTsunagi(config, nodeArgs);
   const pid = tsunagi.pid!;
   const port = protocol === 'grpc' ? grpcPort : httpPort;
   const load = (secs: number) => {
     // CONCURRENCY concurrent senders, as a gateway sees from many agents: batch acks a
     // request only when its batch is accepted downstream, so few senders would be
     // latency-bound by batch's timeout, not by Tsunagi's CPU.
-    const gen = forkRole('otlp-load.js', [protocol, String(port), String(secs), String(CONCURRENCY), '100']);
+    const gen = forkRole('otlp-load.js', [
+      protocol,
+      String(port),
+      String(secs),
+      String(CONCURRENCY),
+      '100',
+      String(rate),
+    ]);
     return nextMessage<{ sent: number; failed: number }>(gen, 'done');
   };
   await load(2); // warm-up: JIT, connections, buffers
@@ -90,15 +109,26 @@ service:
   };
 }
 
+/** BENCH_RATE (spans/s) paces the load instead of sending as fast as Tsunagi answers. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+
 export async function main(): Promise<void> {
-  for (const p of ['http', 'grpc'] as const) {
-    const r = await runOtlpBench(p);
-    console.log(
-      `otlp ${p.padEnd(4)} → batch → otlp_http: ${fmt(r.spansPerSec)} spans/s, ` +
-        `${fmt(r.cpuSecPerMillion, 2)} CPU-s per million spans, peak RSS ${fmt(r.peakRssMiB, 1)} MiB` +
-        (r.failed ? `, ${r.failed} spans refused` : ''),
-    );
-  }
+  // Node's own heap sizing (on this 24 GiB host: a 16 MiB semi-space, old space grown up to 4x
+  // before a full GC), then the heap flags the gateway manifest ships.
+  const flags = manifestNodeOptions('statefulset.yaml');
+  for (const [label, args] of [
+    ['Node defaults', []],
+    [flags.join(' '), flags],
+  ] as const)
+    for (const p of ['http', 'grpc'] as const) {
+      const r = await runOtlpBench(p, 10, RATE, [...args]);
+      const how = RATE === 0 ? '' : `, paced at ${fmt(RATE)} spans/s`;
+      console.log(
+        `otlp ${p.padEnd(4)} → batch → otlp_http (${label}${how}): ${fmt(r.spansPerSec)} spans/s, ` +
+          `${fmt(r.cpuSecPerMillion, 2)} CPU-s per million spans, peak RSS ${fmt(r.peakRssMiB, 1)} MiB` +
+          (r.failed ? `, ${r.failed} spans refused` : ''),
+      );
+    }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,20 @@
+// The Node flags a shipped Kubernetes manifest sets for Tsunagi (its NODE_OPTIONS),
+// so a bench runs the heap the deployed agent or gateway runs with. In a pod,
+// Node sizes its heap from the container's memory limit (a 1 MiB semi-space
+// under 512 MiB); the manifests set the sizes explicitly, so these flags are the
+// whole heap configuration there and here alike.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+export function manifestNodeOptions(file: 'daemonset.yaml' | 'statefulset.yaml'): string[] {
+  const path = fileURLToPath(new URL(`../../../config/kubernetes/${file}`, import.meta.url));
+  for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
+    const d = doc.toJS();
+    const container = d?.spec?.template?.spec?.containers?.[0];
+    if (!container) continue;
+    const env: { name: string; value?: string }[] = container.env ?? [];
+    return (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean);
+  }
+  throw new Error(`no container in config/kubernetes/${file}`);
+}
