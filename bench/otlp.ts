@@ -114,8 +114,9 @@ const RATE = Number(process.env.BENCH_RATE ?? 0);
 
 export async function main(): Promise<void> {
   // Node's own heap sizing (on this 24 GiB host: a 16 MiB semi-space, old space grown up to 4x
-  // before a full GC), then the heap flags the gateway manifest ships.
-  const flags = manifestNodeOptions('statefulset.yaml');
+  // before a full GC; the gateway StatefulSet pins the same semi-space), then the lean heap the
+  // sidecar example ships for OTLP relaying.
+  const flags = manifestNodeOptions('examples/sidecar.yaml');
   for (const [label, args] of [
     ['Node defaults', []],
     [flags.join(' '), flags],

@@ -178,18 +178,41 @@ describe('config/kubernetes (kubectl apply -k)', () => {
     });
   });
 
-  it('sizes the V8 heap explicitly in both workloads, as the benches run them', () => {
+  it('sizes the V8 heap explicitly in every workload, as the benches run them', () => {
     // Without flags Node sizes the heap from the container's memory limit (a 1 MiB semi-space
-    // under 512Mi), which doubled the agent's CPU per line; bench/lib/manifest-flags.ts reads these.
-    for (const workload of [ds, find('StatefulSet')]) {
-      const container = workload.spec.template.spec.containers[0] as Doc;
+    // under 512Mi), which doubled the agent's CPU per line and the Loki/Elasticsearch exporters'
+    // per record; bench/lib/manifest-flags.ts reads these.
+    const sidecar = docsOf('examples/sidecar.yaml')[0];
+    for (const workload of [ds, find('StatefulSet'), sidecar]) {
+      const container = (workload.spec.template.spec.containers as Doc[]).find((c) =>
+        String(c.image).includes('tsunagi'),
+      ) as Doc;
       const opts = ((container.env as Doc[]).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '') as string;
-      expect(opts, workload.metadata.name).toMatch(/--max-semi-space-size=\d+/);
+      const semi = Number(/--max-semi-space-size=(\d+)/.exec(opts)?.[1]);
+      // the translating workloads keep Node's usual 16 MiB; only the OTLP relay runs lean
+      expect(semi, workload.metadata.name).toBe(workload === sidecar ? 2 : 16);
       const cap = Number(/--max-old-space-size=(\d+)/.exec(opts)?.[1]);
       expect(cap * 1024 * 1024, workload.metadata.name).toBeLessThan(
         parseQuantity(container.resources.limits.memory),
       );
     }
+  });
+
+  it('has a sidecar example that relays to the gateway Service and buffers at file_storage.directory', () => {
+    const sidecarConfig = parse(
+      readFileSync(fileURLToPath(new URL('../config/sidecar.yaml', import.meta.url)), 'utf8'),
+    ) as Doc;
+    const pod = docsOf('examples/sidecar.yaml')[0].spec.template.spec;
+    const c = (pod.containers as Doc[]).find((x) => x.name === 'tsunagi') as Doc;
+    expect(c.args).toContain('--config=/etc/tsunagi/sidecar.yaml');
+    const gateway = (c.env as Doc[]).find((e) => e.name === 'GATEWAY_ENDPOINT')?.value;
+    const service = find('Service');
+    const grpcPort = (service.spec.ports as Doc[]).find((p) => p.targetPort === 'otlp-grpc')?.port;
+    expect(gateway).toBe(`${service.metadata.name}.${kustomization.namespace}.svc.cluster.local:${grpcPort}`);
+    const queue = (c.volumeMounts as Doc[]).find(
+      (m) => m.mountPath === sidecarConfig.extensions.file_storage.directory,
+    ) as Doc;
+    expect((pod.volumes as Doc[]).find((v) => v.name === queue.name)?.emptyDir).toBeDefined();
   });
 
   it('lets the service account get, list and watch pods and namespaces, and nothing else', () => {

@@ -7,14 +7,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
-export function manifestNodeOptions(file: 'daemonset.yaml' | 'statefulset.yaml'): string[] {
+export function manifestNodeOptions(
+  file: 'daemonset.yaml' | 'statefulset.yaml' | 'examples/sidecar.yaml',
+): string[] {
   const path = fileURLToPath(new URL(`../../../config/kubernetes/${file}`, import.meta.url));
   for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
     const d = doc.toJS();
-    const container = d?.spec?.template?.spec?.containers?.[0];
+    const containers: { image?: string; env?: { name: string; value?: string }[] }[] =
+      d?.spec?.template?.spec?.containers ?? [];
+    const container = containers.find((c) => c.image?.includes('tsunagi'));
     if (!container) continue;
-    const env: { name: string; value?: string }[] = container.env ?? [];
+    const env = container.env ?? [];
     return (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean);
   }
-  throw new Error(`no container in config/kubernetes/${file}`);
+  throw new Error(`no Tsunagi container in config/kubernetes/${file}`);
 }
