@@ -183,7 +183,7 @@ describe('pooled request bodies through batch and queued exporters', () => {
     const want = [...expected].sort();
     expect([...fast.spans].sort()).toEqual(want);
     expect([...slow.spans].sort()).toEqual(want);
-    // every hold was released: a request of an earlier size now gets a given-back buffer
+    // the holds ended with the deliveries: a request of an earlier size now gets a given-back buffer
     const reused = poolReuses();
     expect(await sendHttp(makeRequest(0).wire, false)).toBe(200);
     expect(poolReuses()).toBeGreaterThan(reused);
