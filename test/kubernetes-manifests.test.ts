@@ -172,6 +172,7 @@ describe('config/kubernetes (kubectl apply -k)', () => {
     const queueMount = (gw.volumeMounts as Doc[]).find((m) => m.mountPath === queueDir) as Doc;
     expect((sts.spec.volumeClaimTemplates as Doc[]).map((c) => c.metadata.name)).toContain(queueMount.name);
 
+    expect(find('PodDisruptionBudget').spec.selector).toEqual(sts.spec.selector);
     expect(find('HorizontalPodAutoscaler').spec.scaleTargetRef).toMatchObject({
       kind: 'StatefulSet',
       name: sts.metadata.name,
