@@ -20,6 +20,8 @@ export interface OtlpBenchResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Concurrent senders (BENCH_CONCURRENCY, default 128). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 128);
+/** BENCH_EXPORTER=otlp_grpc: export over gRPC (what config/sidecar.yaml does) instead of otlp_http. */
+const EXPORTER = process.env.BENCH_EXPORTER === 'otlp_grpc' ? 'otlp_grpc' : 'otlp_http';
 /** Batches the exporter may queue (BENCH_QUEUE_SIZE, default 20). */
 const QUEUE_SIZE = Number(process.env.BENCH_QUEUE_SIZE ?? 20);
 
@@ -39,7 +41,10 @@ export async function runOtlpBench(
   nodeArgs: string[] = [],
 ): Promise<OtlpBenchResult> {
   const sink = forkRole('otlp-sink.js', []);
-  const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready');
+  const { port: sinkPort, grpcPort: sinkGrpcPort } = await nextMessage<{ port: number; grpcPort: number }>(
+    sink,
+    'ready',
+  );
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-'));
   const config = join(dir, 'bench.yaml');
@@ -53,14 +58,19 @@ export async function runOtlpBench(
 processors:
   batch: {}
 exporters:
-  otlp_http:
-    endpoint: http://127.0.0.1:${sinkPort}
+  ${EXPORTER}:
+    endpoint: ${
+      EXPORTER === 'otlp_grpc'
+        ? `127.0.0.1:${sinkGrpcPort}
+    tls: { insecure: true }`
+        : `http://127.0.0.1:${sinkPort}`
+    }
     compression: none
     sending_queue: { queue_size: ${QUEUE_SIZE}, num_consumers: 4 }
 service:
   telemetry: { metrics: { level: none } }
   pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [otlp_http] }
+    traces: { receivers: [otlp], processors: [batch], exporters: [${EXPORTER}] }
 `,
   );
   const tsunagi = await startTsunagi(config, nodeArgs);
@@ -125,7 +135,7 @@ export async function main(): Promise<void> {
       const r = await runOtlpBench(p, 10, RATE, [...args]);
       const how = RATE === 0 ? '' : `, paced at ${fmt(RATE)} spans/s`;
       console.log(
-        `otlp ${p.padEnd(4)} → batch → otlp_http (${label}${how}): ${fmt(r.spansPerSec)} spans/s, ` +
+        `otlp ${p.padEnd(4)} → batch → ${EXPORTER} (${label}${how}): ${fmt(r.spansPerSec)} spans/s, ` +
           `${fmt(r.cpuSecPerMillion, 2)} CPU-s per million spans, peak RSS ${fmt(r.peakRssMiB, 1)} MiB` +
           (r.failed ? `, ${r.failed} spans refused` : ''),
       );

@@ -208,8 +208,11 @@ describe('config/kubernetes (kubectl apply -k)', () => {
     expect(c.args).toContain('--config=/etc/tsunagi/sidecar.yaml');
     const gateway = (c.env as Doc[]).find((e) => e.name === 'GATEWAY_ENDPOINT')?.value;
     const service = find('Service');
-    const grpcPort = (service.spec.ports as Doc[]).find((p) => p.targetPort === 'otlp-grpc')?.port;
-    expect(gateway).toBe(`${service.metadata.name}.${kustomization.namespace}.svc.cluster.local:${grpcPort}`);
+    const httpPort = (service.spec.ports as Doc[]).find((p) => p.targetPort === 'otlp-http')?.port;
+    expect(gateway).toBe(
+      `http://${service.metadata.name}.${kustomization.namespace}.svc.cluster.local:${httpPort}`,
+    );
+    expect(Object.keys(sidecarConfig.exporters)).toEqual(['otlp_http']);
     const queue = (c.volumeMounts as Doc[]).find(
       (m) => m.mountPath === sidecarConfig.extensions.file_storage.directory,
     ) as Doc;
