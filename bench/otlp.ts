@@ -32,7 +32,7 @@ async function sinkCount(sink: ReturnType<typeof forkRole>): Promise<number> {
 
 /**
  * `rate`: spans/s to pace the load at (0: as fast as Tsunagi answers).
- * `nodeArgs`: Node flags for Tsunagi (the gateway manifest's NODE_OPTIONS).
+ * `nodeArgs`: Node flags for Tsunagi (e.g. a manifest's NODE_OPTIONS).
  */
 export async function runOtlpBench(
   protocol: 'http' | 'grpc',

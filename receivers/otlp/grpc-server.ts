@@ -4,7 +4,7 @@
 // INTERNAL, while a malformed message must be INVALID_ARGUMENT with the
 // decoder's message, so a decode failure travels to the handler as a value.
 import * as grpc from '@grpc/grpc-js';
-import { leaseBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
+import { leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import type { Lease } from '../../src/pdata/lazy.js';
@@ -47,13 +47,8 @@ function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition 
         // Lazy items keep their bytes until exported: in a pooled copy, given back when the
         // last holder let go (the handler releases its own hold once the pipeline answered),
         // while grpc-js's buffer dies young.
-        let body: Uint8Array = buf;
-        let lease: Lease | undefined;
-        if (pooled) {
-          body = takeBuffer(buf.length);
-          body.set(buf);
-          lease = leaseBuffer(body);
-        }
+        const body = pooled ? pooledCopy([buf]) : buf;
+        const lease = pooled ? leaseBuffer(body) : undefined;
         try {
           return { data: codec.decode(signal, 'proto', body, lease), lease };
         } catch (error) {
@@ -163,15 +158,15 @@ export class OtlpGrpcServer {
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
-      const delivered = deliver(signal, data, consumer, ctx, metrics);
-      delivered.finally(() => lease?.release()).catch(() => {});
-      delivered.then(
-        (out) => {
-          if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
-          callback(grpcError(out.code, out.message, out.retryAfterMs));
-        },
-        (err) => callback({ code: grpc.status.INTERNAL, details: errorMessage(err) }),
-      );
+      deliver(signal, data, consumer, ctx, metrics)
+        .finally(() => lease?.release())
+        .then(
+          (out) => {
+            if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });
+            callback(grpcError(out.code, out.message, out.retryAfterMs));
+          },
+          (err) => callback({ code: grpc.status.INTERNAL, details: errorMessage(err) }),
+        );
     };
   }
 }

@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { giveBuffer, leaseBuffer } from '../../src/codec/buffer-pool.js';
+import { giveBuffer, leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
@@ -20,7 +20,7 @@ import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
 import { Cors } from './cors.js';
 import { deliver, type Outcome } from './deliver.js';
-import { BodyError, concatPooled, decompress, readRaw, tooLarge } from './http-body.js';
+import { BodyError, decompress, readRaw, tooLarge } from './http-body.js';
 import { loadTls } from './tls.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
@@ -214,15 +214,13 @@ export class OtlpHttpServer {
     // a compressed body is needed only until inflated: always pooled
     const raw = await readRaw(req, this.limit, pooled || ce !== '');
     if (ce === '') return raw;
-    let inflated: Buffer | undefined;
     try {
-      inflated = await decompress(ce, raw, this.limit);
+      const inflated = await decompress(ce, raw, this.limit);
+      // the inflater's output would live as long as the unread items: copy it into the pool
+      return pooled ? pooledCopy([inflated]) : inflated;
     } finally {
-      if (inflated !== raw) giveBuffer(raw); // the inflater is done with it, whatever the outcome
+      giveBuffer(raw); // the inflater is done with it, whatever the outcome
     }
-    if (!pooled || inflated === raw) return inflated;
-    // the inflater's output would live as long as the unread items: copy it into the pool
-    return concatPooled([inflated], inflated.length);
   }
 
   private status(

@@ -45,6 +45,20 @@ export function takeBuffer(n: number): Buffer {
   return Buffer.from(ab, 0, n);
 }
 
+/** `chunks` copied into one buffer from takeBuffer() (e.g. a received body that outlives its chunks). */
+export function pooledCopy(
+  chunks: readonly Uint8Array[],
+  size = chunks.reduce((n, c) => n + c.length, 0),
+): Buffer {
+  const out = takeBuffer(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 /** Gives a takeBuffer() result (or any view of it) back; anything else is ignored. */
 export function giveBuffer(b: Uint8Array): void {
   const ab = b.buffer as ArrayBuffer;
