@@ -28,8 +28,13 @@ export interface Host {
 
 export interface Component {
   start(host: Host): Promise<void>;
-  /** Stop accepting, drain what is held (flush, queue) within the service's deadline, release resources. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop accepting, drain what is held (flush, queue) within the service's
+   * deadline, release resources. `deadlineAt` (epoch ms), when given, is when
+   * the service gives up waiting: whatever could not be drained by then must
+   * have been counted and logged as dropped before it.
+   */
+  shutdown(deadlineAt?: number): Promise<void>;
 }
 
 interface FactoryBase<C> {

@@ -354,7 +354,7 @@ export class QueuedExporter implements Exporter {
     );
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(deadlineAt?: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const persistent = this.config.sending_queue.storage !== undefined;
@@ -363,11 +363,20 @@ export class QueuedExporter implements Exporter {
     for (const lane of this.lanes.values()) lane.queue.close();
     this.memory.wake();
     const workers = [...this.lanes.values()].flatMap((l) => l.workers);
-    const deadline = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-    const drained = await settleWithin(Promise.all(workers), deadline);
+    // the drain ends at the service's deadline too, with time left to give up in order
+    const GIVE_UP_MS = 1000;
+    let drainMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    if (deadlineAt !== undefined)
+      drainMs = Math.max(0, Math.min(drainMs, deadlineAt - Date.now() - GIVE_UP_MS));
+    const drained = await settleWithin(Promise.all(workers), drainMs);
     if (!drained) {
       this.stop.abort();
-      await settleWithin(Promise.all(workers), 1000);
+      await settleWithin(
+        Promise.all(workers),
+        deadlineAt === undefined
+          ? GIVE_UP_MS
+          : Math.min(GIVE_UP_MS, Math.max(100, deadlineAt - Date.now() - 200)),
+      );
       if (!persistent) {
         for (const lane of this.lanes.values()) {
           for (const e of lane.queue.drainRemaining()) this.loseEntry(lane, e);

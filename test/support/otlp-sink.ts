@@ -15,8 +15,26 @@ const SERVICE: Record<Signal, string> = {
 };
 
 export class OtlpSink {
+  /** Bodies received and not decoded yet (decoded when `requests` is read: a load test's sink stays cheap). */
+  private readonly raw: Record<Signal, Buffer[]> = { traces: [], metrics: [], logs: [] };
+  private readonly decoded: Record<Signal, any[]> = { traces: [], metrics: [], logs: [] };
   /** Decoded requests (plain objects from protobufjs) per signal, in arrival order. */
-  readonly requests: Record<Signal, any[]> = { traces: [], metrics: [], logs: [] };
+  readonly requests: Record<Signal, any[]> = (() => {
+    const view = {} as Record<Signal, any[]>;
+    for (const s of ['traces', 'metrics', 'logs'] as const)
+      Object.defineProperty(view, s, {
+        enumerable: true,
+        get: () => {
+          for (const b of this.raw[s].splice(0)) this.decoded[s].push(decodeUpstream(s, b));
+          return this.decoded[s];
+        },
+      });
+    return view;
+  })();
+  /** HTTP answers while not 200 (e.g. 503: the backend is down), keeping nothing. */
+  httpStatus = 200;
+  /** HTTP answers wait this long (a slow backend). */
+  httpDelayMs = 0;
   grpcPort = 0;
   httpPort = 0;
   private grpc = new Server();
@@ -27,7 +45,7 @@ export class OtlpSink {
       this.grpc.register(
         SERVICE[signal],
         (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
-          this.requests[signal].push(decodeUpstream(signal, call.request));
+          this.raw[signal].push(call.request);
           cb(null, Buffer.alloc(0));
         },
         (b: Buffer) => b,
@@ -44,10 +62,18 @@ export class OtlpSink {
           res.writeHead(404).end();
           return;
         }
-        let body = Buffer.concat(chunks);
-        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        this.requests[signal].push(decodeUpstream(signal, body));
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        const answer = () => {
+          if (this.httpStatus !== 200) {
+            res.writeHead(this.httpStatus).end();
+            return;
+          }
+          let body = Buffer.concat(chunks);
+          if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+          this.raw[signal].push(body);
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        };
+        if (this.httpDelayMs > 0) setTimeout(answer, this.httpDelayMs);
+        else answer();
       });
     });
   }
