@@ -35,6 +35,10 @@ export class OtlpSink {
   httpStatus = 200;
   /** HTTP answers wait this long (a slow backend). */
   httpDelayMs = 0;
+  /** A backend of fixed throughput: requests are taken one after another at this many body bytes a second (0 = no limit). */
+  httpBytesPerSec = 0;
+  private busyUntil = 0;
+  private readonly delayed = new Map<NodeJS.Timeout, () => void>();
   grpcPort = 0;
   httpPort = 0;
   private grpc = new Server();
@@ -62,20 +66,44 @@ export class OtlpSink {
           res.writeHead(404).end();
           return;
         }
+        let body = Buffer.concat(chunks);
+        if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         const answer = () => {
           if (this.httpStatus !== 200) {
             res.writeHead(this.httpStatus).end();
             return;
           }
-          let body = Buffer.concat(chunks);
-          if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
           this.raw[signal].push(body);
           res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         };
-        if (this.httpDelayMs > 0) setTimeout(answer, this.httpDelayMs);
-        else answer();
+        let delay = this.httpDelayMs;
+        if (this.httpBytesPerSec > 0) {
+          // the backend's work is the data, not its compressed size
+          const now = Date.now();
+          this.busyUntil = Math.max(now, this.busyUntil) + (1000 * body.length) / this.httpBytesPerSec;
+          delay = Math.max(delay, this.busyUntil - now);
+        }
+        if (delay > 0) {
+          const t = setTimeout(() => {
+            this.delayed.delete(t);
+            answer();
+          }, delay);
+          this.delayed.set(t, answer);
+        } else answer();
       });
     });
+  }
+
+  /** Lifts httpDelayMs / httpBytesPerSec and answers what is waiting at once (the backend caught up). */
+  unthrottle(): void {
+    this.httpDelayMs = 0;
+    this.httpBytesPerSec = 0;
+    this.busyUntil = 0;
+    for (const [t, answer] of this.delayed) {
+      clearTimeout(t);
+      answer();
+    }
+    this.delayed.clear();
   }
 
   async start(): Promise<this> {

@@ -17,7 +17,7 @@ export interface SeqSender {
   stop(): Promise<void>;
 }
 
-function request(first: number, n: number): Buffer {
+function request(first: number, n: number, pad: string): Buffer {
   const rs = newResourceSpans();
   const ss = newScopeSpans();
   for (let i = 0; i < n; i++) {
@@ -26,6 +26,7 @@ function request(first: number, n: number): Buffer {
     s.traceId = new Uint8Array(16).fill(7);
     s.spanId = new Uint8Array(8).fill(9);
     s.attributes.push({ key: 'seq', value: toAnyValue(first + i) });
+    if (pad) s.attributes.push({ key: 'pad', value: toAnyValue(pad) });
     ss.spans.push(s);
   }
   rs.scopeSpans.push(ss);
@@ -38,7 +39,13 @@ export function startSeqSender(opts: {
   spansPerRequest: number;
   /** Pause between one sender's requests (ms); 0 = as fast as answers come. */
   pauseMs?: number;
+  /** Spans a second over all senders (paced), instead of as fast as answers come. */
+  rate?: number;
+  /** Bytes of padding per span (an attribute), for load measured in bytes. */
+  padBytes?: number;
 }): SeqSender {
+  const pad = 'x'.repeat(opts.padBytes ?? 0);
+  const started = Date.now();
   let next = 0;
   let stopped = false;
   const acked = new Set<number>();
@@ -47,11 +54,18 @@ export function startSeqSender(opts: {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const one = async () => {
     while (!stopped) {
+      if (opts.rate) {
+        // not before this request's share of the schedule
+        const due = started + (1000 * next) / opts.rate;
+        if (due > Date.now()) await sleep(due - Date.now());
+        if (stopped) return;
+      }
       const first = next;
       next += opts.spansPerRequest;
-      const body = request(first, opts.spansPerRequest);
+      const body = request(first, opts.spansPerRequest, pad);
       for (;;) {
         let status = 0;
+        let retryAfterMs = 0;
         try {
           const r = await fetch(opts.url, {
             method: 'POST',
@@ -60,6 +74,7 @@ export function startSeqSender(opts: {
           });
           await r.arrayBuffer();
           status = r.status;
+          retryAfterMs = 1000 * Number(r.headers.get('retry-after') ?? 0);
         } catch {
           status = 0; // connection refused or reset: Tsunagi is down
         }
@@ -70,7 +85,7 @@ export function startSeqSender(opts: {
         }
         refusals.push({ status });
         if (stopped) return;
-        await sleep(status === 0 ? 100 : 50);
+        await sleep(retryAfterMs || (status === 0 ? 100 : 50));
       }
       if (opts.pauseMs) await sleep(opts.pauseMs);
     }
