@@ -266,7 +266,7 @@ export class Reader {
         try {
           return { stringValue: strictUtf8.decode(raw) };
         } catch {
-          return { bytesValue: Uint8Array.prototype.slice.call(raw) };
+          return { bytesValue: new Uint8Array(raw) };
         }
       }
       case 0xc1:
@@ -291,7 +291,7 @@ export class Reader {
       if (e.type === EVENT_TIME_EXT && e.data.length === 8) {
         return { stringValue: rfc3339Nano(e.data.readUInt32BE(0), e.data.readUInt32BE(4)) };
       }
-      return { bytesValue: Uint8Array.prototype.slice.call(e.data) };
+      return { bytesValue: new Uint8Array(e.data) };
     }
     throw new MsgpackError(`invalid msgpack byte 0x${b.toString(16)}`);
   }
