@@ -18,10 +18,11 @@ import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
+import { factory as zipkinReceiver } from '../receivers/zipkin/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, fluentForwardReceiver],
+  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, fluentForwardReceiver, zipkinReceiver],
   processors: [
     batchProcessor,
     memoryLimiterProcessor,
