@@ -138,6 +138,17 @@ export function v1JsonToTraces(body: Buffer, parseStringTags: boolean): TracesDa
     const binaryAnnotations: V1Binary[] = [];
     for (const b of (s.binaryAnnotations as Record<string, unknown>[] | undefined) ?? []) {
       if (b === null) continue;
+      // address annotations (sa, ca, ma) carry `true` in the v1 JSON model (zipkin-js sends it);
+      // the collector's decoder only takes strings and refuses the whole request, here it is a bool
+      if (typeof b.value === 'boolean') {
+        binaryAnnotations.push({
+          key: String(b.key ?? ''),
+          value: { boolValue: b.value },
+          text: '',
+          endpoint: jsonEndpoint(b.endpoint),
+        });
+        continue;
+      }
       if (b.value !== undefined && typeof b.value !== 'string') {
         throw new ZipkinDecodeError(`zipkinv1: binary annotation "${String(b.key)}" value must be a string`);
       }
