@@ -2,6 +2,7 @@
 // tracer with zipkin-transport-http (v2 JSON and v1 JSON), zipkin-encoder-thrift
 // (v1 Thrift, from upstream's zipkincore.thrift), protobufjs with upstream's
 // zipkin.proto (v2 protobuf), and the v1 JSON example of the Zipkin docs.
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,6 @@ import {
   Tracer,
   Annotation as ZAnnotation,
 } from 'zipkin';
-import thriftEncoder from 'zipkin-encoder-thrift';
 import { HttpLogger } from 'zipkin-transport-http';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
@@ -23,6 +23,11 @@ import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { TestConsumer, until } from '../../test/support/gated-consumer.js';
 import { factory } from './factory.js';
 import type { ZipkinReceiver } from './receiver.js';
+
+// zipkin-encoder-thrift ships no typings
+const thriftEncoder = createRequire(import.meta.url)('zipkin-encoder-thrift') as {
+  encode(span: unknown): Buffer;
+};
 
 const consumer = new TestConsumer<'traces'>();
 let rx: ZipkinReceiver;
@@ -65,9 +70,11 @@ function post(path: string, body: Uint8Array | string, headers: Record<string, s
 }
 
 /** One CLIENT span recorded through zipkin-js and shipped by zipkin-transport-http. */
-async function recordWithZipkinJs(encoder: unknown, path: string) {
+async function recordWithZipkinJs(encoder: typeof jsonEncoder.JSON_V2, path: string) {
   const logger = new HttpLogger({ endpoint: `${url}${path}`, jsonEncoder: encoder, httpInterval: 10 });
-  logger.on('error', (e: Error) => console.error('zipkin-transport-http:', e.message));
+  (logger as unknown as { on(e: string, f: (err: Error) => void): void }).on('error', (e) =>
+    console.error('zipkin-transport-http:', e.message),
+  );
   const tracer = new Tracer({
     ctxImpl: new ExplicitContext(),
     recorder: new BatchRecorder({ logger }),
@@ -154,7 +161,7 @@ describe('zipkin receiver with real clients', () => {
       shared: false,
       debug: false,
     };
-    const struct = thriftEncoder.encode(span) as Buffer;
+    const struct = thriftEncoder.encode(span);
     // the HTTP body is a list<Span>: element type STRUCT (12), then the count
     const body = Buffer.concat([Buffer.from([12, 0, 0, 0, 1]), struct]);
     const res = await post('/api/v1/spans', gzipSync(body), {

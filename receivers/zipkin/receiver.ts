@@ -31,7 +31,7 @@ import { v1JsonToTraces, v1ThriftToTraces } from './v1.js';
 import { decodeV2Json, decodeV2Proto } from './v2-decode.js';
 import { v2ToTraces } from './v2-to-otlp.js';
 
-type Transport = 'http_v1_thrift' | 'http_v1_json' | 'http_v2_json' | 'http_v2_proto';
+export type Transport = 'http_v1_thrift' | 'http_v1_json' | 'http_v2_json' | 'http_v2_proto';
 const SHUTDOWN_GRACE_MS = 5000;
 
 export class ZipkinReceiver implements Component {
@@ -181,7 +181,7 @@ export class ZipkinReceiver implements Component {
   }
 }
 
-function decode(transport: Transport, body: Buffer, parseStringTags: boolean): TracesData {
+export function decode(transport: Transport, body: Buffer, parseStringTags: boolean): TracesData {
   try {
     switch (transport) {
       case 'http_v1_thrift':

@@ -214,8 +214,7 @@ function protoSpan(r: Reader, i: number): ZSpan {
   }
   s.traceId.set(traceId, 16 - traceId.length);
   if (isZero(s.traceId)) throw new ZipkinDecodeError(`span ${i}: valid trace_id required`);
-  if (!id || id.length !== 8 || isZero(id))
-    throw new ZipkinDecodeError(`span ${i}: valid 8-byte id required`);
+  if (id?.length !== 8 || isZero(id)) throw new ZipkinDecodeError(`span ${i}: valid 8-byte id required`);
   s.id = id;
   return s;
 }
