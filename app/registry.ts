@@ -15,12 +15,14 @@ import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
+import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
+import { factory as zipkinReceiver } from '../receivers/zipkin/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver],
+  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, fluentForwardReceiver, zipkinReceiver],
   processors: [
     batchProcessor,
     memoryLimiterProcessor,
