@@ -2,7 +2,7 @@
 // accumulator (no I/O, no wait), and a scrape renders what is live.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ComponentSettings, Exporter } from '../../src/component/component.js';
+import type { ComponentSettings, Exporter, Host } from '../../src/component/component.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { countMetricPoints } from '../../src/pdata/count.js';
 import type { MetricsData } from '../../src/pdata/types.js';
@@ -44,7 +44,7 @@ export class PrometheusExporter implements Exporter {
     return (this.server?.address() as AddressInfo | null)?.port;
   }
 
-  async start(): Promise<void> {
+  async start(_host?: Host): Promise<void> {
     const ns = cleanNamespace(this.cfg.namespace);
     const targetInfoName = ns ? `${ns}_target_info` : 'target_info';
     const constLabels = constLabelPairs(this.cfg.const_labels);
