@@ -124,7 +124,16 @@ scrape_configs:
     // SDK default bounds [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, ...]: cumulative counts.
     const buckets = await one('checkout_duration_milliseconds_bucket{route="/pay"}');
     const le = Object.fromEntries(buckets.map((b) => [b.metric.le, b.value[1]]));
-    expect(le).toMatchObject({ '0': '0', '5': '1', '10': '2', '25': '2', '50': '3', '100': '4', '1000': '5', '+Inf': '5' });
+    expect(le).toMatchObject({
+      '0': '0',
+      '5': '1',
+      '10': '2',
+      '25': '2',
+      '50': '3',
+      '100': '4',
+      '1000': '5',
+      '+Inf': '5',
+    });
     expect((await one('checkout_duration_milliseconds_sum'))[0].value[1]).toBe('920');
     expect((await one('checkout_duration_milliseconds_count'))[0].value[1]).toBe('5');
     expect(await one('histogram_quantile(0.5, checkout_duration_milliseconds_bucket)')).toHaveLength(1);
@@ -148,15 +157,25 @@ scrape_configs:
     const accepted = await one('otelcol_receiver_accepted_metric_points_total{job="tsunagi-self"}');
     expect(Number(accepted[0].value[1])).toBeGreaterThan(0);
     expect(accepted[0].metric).toMatchObject({ receiver: 'otlp', transport: expect.any(String) });
-    expect(await one('otelcol_exporter_sent_metric_points_total{job="tsunagi-self",exporter="prometheus"}')).toHaveLength(1);
+    expect(
+      await one('otelcol_exporter_sent_metric_points_total{job="tsunagi-self",exporter="prometheus"}'),
+    ).toHaveLength(1);
   }, 30_000);
 
   it('series not updated for metric_expiration disappear (and go stale in Prometheus)', async () => {
     // Nothing has been sent since the first test; after 6 s the exporter forgets the series.
-    await eventually(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${exportPort}/metrics`)).text();
-      return text.includes('orders_total') ? undefined : true;
-    }, 'expiry in the exporter', 20_000);
-    await eventually(async () => ((await prom.query('orders_total')).length === 0 ? true : undefined), 'staleness in Prometheus', 20_000);
+    await eventually(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${exportPort}/metrics`)).text();
+        return text.includes('orders_total') ? undefined : true;
+      },
+      'expiry in the exporter',
+      20_000,
+    );
+    await eventually(
+      async () => ((await prom.query('orders_total')).length === 0 ? true : undefined),
+      'staleness in Prometheus',
+      20_000,
+    );
   }, 45_000);
 });

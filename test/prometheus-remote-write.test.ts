@@ -65,9 +65,7 @@ function request(at: number) {
                       startTimeUnixNano: START,
                       timeUnixNano: T(at),
                       asInt: '42',
-                      exemplars: [
-                        { timeUnixNano: T(at - 500), asDouble: 1, traceId: TRACE, spanId: SPAN },
-                      ],
+                      exemplars: [{ timeUnixNano: T(at - 500), asDouble: 1, traceId: TRACE, spanId: SPAN }],
                     },
                   ],
                 },
@@ -170,7 +168,10 @@ describe.skipIf(!has)('prometheus_remote_write → real Prometheus', () => {
   let telemetryPort: number;
 
   beforeAll(async () => {
-    prom = await startPrometheus({ remoteWriteReceiver: true, features: ['native-histograms', 'exemplar-storage'] });
+    prom = await startPrometheus({
+      remoteWriteReceiver: true,
+      features: ['native-histograms', 'exemplar-storage'],
+    });
     otlpPort = await freePort();
     telemetryPort = await freePort();
     tsunagi = await startTsunagi(`
@@ -289,11 +290,17 @@ service:
     expect(ex[0].exemplars[0].labels).toEqual({ trace_id: TRACE, span_id: SPAN });
 
     // Metadata: the family's type, help and unit.
-    const meta = await eventually(async () => {
-      const r = await fetch(`${prom.url}/api/v1/metadata?metric=http_server_duration_seconds`);
-      const j = (await r.json()) as { data: Record<string, { type: string; help: string; unit: string }[]> };
-      return j.data.http_server_duration_seconds;
-    }, 'metadata', 5000).catch(() => undefined);
+    const meta = await eventually(
+      async () => {
+        const r = await fetch(`${prom.url}/api/v1/metadata?metric=http_server_duration_seconds`);
+        const j = (await r.json()) as {
+          data: Record<string, { type: string; help: string; unit: string }[]>;
+        };
+        return j.data.http_server_duration_seconds;
+      },
+      'metadata',
+      5000,
+    ).catch(() => undefined);
     // Prometheus 2.42 keeps remote-written metadata only with the metadata WAL feature; when it has it, it must match.
     if (meta) expect(meta[0]).toMatchObject({ type: 'histogram', unit: 'seconds' });
   }, 60_000);
@@ -310,10 +317,15 @@ service:
       },
     ];
     await post(first);
-    await eventually(async () => ((await prom.query('cpu_utilization_ratio', (NOW_MS + 1000) / 1000)).length ? true : undefined), 'gauge at +1s');
+    await eventually(
+      async () =>
+        (await prom.query('cpu_utilization_ratio', (NOW_MS + 1000) / 1000)).length ? true : undefined,
+      'gauge at +1s',
+    );
     await post(later);
     await eventually(
-      async () => ((await prom.query('cpu_utilization_ratio', (NOW_MS + 2500) / 1000)).length === 0 ? true : undefined),
+      async () =>
+        (await prom.query('cpu_utilization_ratio', (NOW_MS + 2500) / 1000)).length === 0 ? true : undefined,
       'the stale marker hides the series after +2s',
     );
   }, 30_000);

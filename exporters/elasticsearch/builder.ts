@@ -236,7 +236,12 @@ export class BulkBuilder {
         const base = dateDependent ? undefined : this.router.route('metrics', lists, 0n, mode);
         const groups = new Map<
           string,
-          { route: ReturnType<Router['route']>; p: MetricPoint; unit: string; fields: { name: string; value: MetricValue; m: Metric; p: MetricPoint }[] }
+          {
+            route: ReturnType<Router['route']>;
+            p: MetricPoint;
+            unit: string;
+            fields: { name: string; value: MetricValue; m: Metric; p: MetricPoint }[];
+          }
         >();
         for (const m of sm.metrics) {
           for (const p of pointsOf(m)) {
@@ -275,7 +280,8 @@ export class BulkBuilder {
             scope,
             fields: g.fields,
           };
-          const source = mode === 'otel' ? otelMetricDocument(parts) : ecsMetricDocument(parts, rm.resource.attributes);
+          const source =
+            mode === 'otel' ? otelMetricDocument(parts) : ecsMetricDocument(parts, rm.resource.attributes);
           const action = `{"create":{"_index":${quote(g.route.index)},"dynamic_templates":${dynamicTemplates(g.fields, mode === 'otel' ? 'metrics.' : '')}}}`;
           w.add(action, source, g.route.index, ref);
         }
@@ -302,7 +308,8 @@ function attrsKey(kvs: KeyValue[]): string {
   if (kvs.length === 0) return '';
   const sorted = kvs.length > 1 ? [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : kvs;
   let k = '';
-  for (const kv of sorted) k += `${kv.key}\x01${JSON.stringify(kv.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))}\x02`;
+  for (const kv of sorted)
+    k += `${kv.key}\x01${JSON.stringify(kv.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))}\x02`;
   return k;
 }
 
@@ -310,7 +317,6 @@ function isoTs(ns: bigint): string {
   const ms = new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19);
   return `${ms}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
 }
-
 
 function hasRoutingAttr(kvs: KeyValue[]): boolean {
   for (let i = 0; i < kvs.length; i++) if (isRoutingAttr(kvs[i].key)) return true;

@@ -21,7 +21,11 @@ import { ecsResourceField } from './ecs.js';
 import { isoNanos, jsonObject, jsonPairs, quote } from './json.js';
 import { xxhash64Hex } from './xxhash64.js';
 
-export type MetricPoint = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
+export type MetricPoint =
+  | NumberDataPoint
+  | HistogramDataPoint
+  | ExponentialHistogramDataPoint
+  | SummaryDataPoint;
 
 export interface MetricValue {
   /** JSON text of the field's value. */

@@ -3,7 +3,7 @@
 // metrics-generic.otel-default with dynamic templates, and the ECS shape.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Exporter } from '../../src/component/component.js';
-import { counterValue, settingsWith, captureLogger } from '../../src/exporterhelper/testing/helpers.js';
+import { captureLogger, counterValue, settingsWith } from '../../src/exporterhelper/testing/helpers.js';
 import { newResourceMetrics, newScopeMetrics } from '../../src/pdata/create.js';
 import type { KeyValue, Metric, MetricsData, NumberDataPoint } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
@@ -28,7 +28,11 @@ const T = BigInt(Date.now()) * 1_000_000n;
 const START = T - 60_000_000_000n;
 const attr = (key: string, v: string): KeyValue => ({ key, value: { stringValue: v } });
 
-function num(name: string, value: number | bigint, opts: Partial<Metric> & { monotonic?: boolean; attrs?: KeyValue[] } = {}): Metric {
+function num(
+  name: string,
+  value: number | bigint,
+  opts: Partial<Metric> & { monotonic?: boolean; attrs?: KeyValue[] } = {},
+): Metric {
   const p: NumberDataPoint = {
     attributes: opts.attrs ?? [attr('host.cpu', '0')],
     startTimeUnixNano: START,
@@ -61,7 +65,9 @@ async function exporter(over: Record<string, unknown> = {}) {
     retry_on_failure: { initial_interval: '5ms', max_interval: '20ms', max_elapsed_time: '2s' },
     ...over,
   });
-  const exp = factory.create(settingsWith('elasticsearch', captureLogger().logger, metrics), cfg, ['metrics']);
+  const exp = factory.create(settingsWith('elasticsearch', captureLogger().logger, metrics), cfg, [
+    'metrics',
+  ]);
   await exp.start(emptyHost);
   open.push(exp);
   const count = (what: 'sent' | 'send_failed') =>
@@ -131,9 +137,9 @@ describe('elasticsearch exporter: metrics', () => {
 
   it('the same metric twice in one document is a validation error for the second point', async () => {
     const { exp, count } = await exporter();
-    await expect(
-      exp.consume('metrics', md([num('load', 1n), num('load', 2n)])),
-    ).rejects.toThrow(/metric with name 'load' has already been serialized/);
+    await expect(exp.consume('metrics', md([num('load', 1n), num('load', 2n)]))).rejects.toThrow(
+      /metric with name 'load' has already been serialized/,
+    );
     expect(await count('sent')).toBe(1);
     expect(await count('send_failed')).toBe(1);
     expect(es.search('metrics-generic.otel-default')[0].source.metrics).toEqual({ load: 1 });

@@ -39,7 +39,8 @@ export class Router {
 
   route(type: DocType, lists: (KeyValue[] | undefined)[], tsNs: bigint, mode: MappingMode): Route {
     const cfg = this.cfg;
-    const staticIndex = type === 'logs' ? cfg.logs_index : type === 'traces' ? cfg.traces_index : cfg.metrics_index;
+    const staticIndex =
+      type === 'logs' ? cfg.logs_index : type === 'traces' ? cfg.traces_index : cfg.metrics_index;
     if (staticIndex) {
       let index = staticIndex;
       const dyn =

@@ -10,7 +10,7 @@ const M = (1n << 64n) - 1n;
 
 const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
 const round = (acc: bigint, input: bigint) => (rotl((acc + input * P2) & M, 31n) * P1) & M;
-const merge = (acc: bigint, val: bigint) => (((acc ^ round(0n, val)) * P1 + P4) & M);
+const merge = (acc: bigint, val: bigint) => ((acc ^ round(0n, val)) * P1 + P4) & M;
 
 export function xxhash64Hex(text: string): string {
   const b = Buffer.from(text, 'utf8');

@@ -6,6 +6,8 @@
 // are dropped, the no-recorded-value flag deletes the series, and a series not
 // updated for metric_expiration is forgotten. Everything kept is converted to
 // strings and numbers at once, so no pdata (or pooled request body) is held.
+
+import { anyValueToString, getAttr } from '../../src/pdata/attributes.js';
 import type {
   ExponentialHistogramDataPoint,
   HistogramDataPoint,
@@ -16,7 +18,6 @@ import type {
   SummaryDataPoint,
 } from '../../src/pdata/types.js';
 import { AggregationTemporality } from '../../src/pdata/types.js';
-import { anyValueToString, getAttr } from '../../src/pdata/attributes.js';
 import { buildMetricName } from '../../src/translator/prometheus/normalize-name.js';
 import {
   attributeLabels,
@@ -117,7 +118,8 @@ export class Accumulator {
     now: number,
   ): number {
     let type: FamilyType;
-    if (m.gauge) type = anyValueToString(getAttr(m.metadata, 'prometheus.type')) === 'unknown' ? 'unknown' : 'gauge';
+    if (m.gauge)
+      type = anyValueToString(getAttr(m.metadata, 'prometheus.type')) === 'unknown' ? 'unknown' : 'gauge';
     else if (m.sum) {
       const t = m.sum.aggregationTemporality;
       if (t === AggregationTemporality.UNSPECIFIED) return 0;
@@ -158,9 +160,15 @@ export class Accumulator {
       };
       let stored: Entry | undefined;
       if (m.gauge || m.sum) stored = this.number(fresh, prev, p as NumberDataPoint, m);
-      else if (m.histogram) stored = this.histogram(fresh, prev, p as HistogramDataPoint, m.histogram.aggregationTemporality);
+      else if (m.histogram)
+        stored = this.histogram(fresh, prev, p as HistogramDataPoint, m.histogram.aggregationTemporality);
       else if (m.exponentialHistogram)
-        stored = this.expHistogram(fresh, prev, p as ExponentialHistogramDataPoint, m.exponentialHistogram.aggregationTemporality);
+        stored = this.expHistogram(
+          fresh,
+          prev,
+          p as ExponentialHistogramDataPoint,
+          m.exponentialHistogram.aggregationTemporality,
+        );
       else {
         const s = p as SummaryDataPoint;
         if (prev && s.timeUnixNano < prev.timeNs) continue;
@@ -183,14 +191,23 @@ export class Accumulator {
     if (prev && p.timeUnixNano < prev.timeNs) return undefined;
     fresh.value = numberOf(p);
     if (fresh.type === 'counter') fresh.exemplars = toPromExemplars(p.exemplars);
-    if (m.sum?.aggregationTemporality === AggregationTemporality.DELTA && prev && p.startTimeUnixNano === prev.timeNs) {
+    if (
+      m.sum?.aggregationTemporality === AggregationTemporality.DELTA &&
+      prev &&
+      p.startTimeUnixNano === prev.timeNs
+    ) {
       fresh.value += prev.value ?? 0;
       fresh.startNs = prev.startNs;
     }
     return fresh;
   }
 
-  private histogram(fresh: Entry, prev: Entry | undefined, p: HistogramDataPoint, temporality: number): Entry | undefined {
+  private histogram(
+    fresh: Entry,
+    prev: Entry | undefined,
+    p: HistogramDataPoint,
+    temporality: number,
+  ): Entry | undefined {
     fresh.histogram = {
       count: p.count,
       sum: p.sum,
@@ -199,7 +216,8 @@ export class Accumulator {
     };
     fresh.exemplars = toPromExemplars(p.exemplars);
     if (!prev?.histogram) return temporality === AggregationTemporality.UNSPECIFIED ? undefined : fresh;
-    if (temporality === AggregationTemporality.CUMULATIVE) return p.timeUnixNano < prev.timeNs ? undefined : fresh;
+    if (temporality === AggregationTemporality.CUMULATIVE)
+      return p.timeUnixNano < prev.timeNs ? undefined : fresh;
     if (temporality !== AggregationTemporality.DELTA) return undefined;
     if (p.startTimeUnixNano !== prev.timeNs) return p.startTimeUnixNano > prev.timeNs ? fresh : undefined; // reset / misaligned
     const a = prev.histogram;
@@ -228,7 +246,8 @@ export class Accumulator {
       negative: { offset: p.negative.offset, counts: [...p.negative.bucketCounts] },
     };
     if (!prev?.expHistogram) return temporality === AggregationTemporality.UNSPECIFIED ? undefined : fresh;
-    if (temporality === AggregationTemporality.CUMULATIVE) return p.timeUnixNano < prev.timeNs ? undefined : fresh;
+    if (temporality === AggregationTemporality.CUMULATIVE)
+      return p.timeUnixNano < prev.timeNs ? undefined : fresh;
     if (temporality !== AggregationTemporality.DELTA) return undefined;
     if (p.startTimeUnixNano !== prev.timeNs) return p.startTimeUnixNano > prev.timeNs ? fresh : undefined;
     const a = prev.expHistogram;

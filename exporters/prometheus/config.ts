@@ -60,12 +60,17 @@ export const prometheusConfigSchema = z
         message: `translation_strategy ${c.translation_strategy} (UTF-8 names) is not supported by tsunagi; use UnderscoreEscapingWithSuffixes or UnderscoreEscapingWithoutSuffixes`,
       });
     if (c.metric_expiration <= 0)
-      ctx.addIssue({ code: 'custom', path: ['metric_expiration'], message: 'metric_expiration must be positive' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metric_expiration'],
+        message: 'metric_expiration must be positive',
+      });
   });
 
 export type PrometheusConfig = z.output<typeof prometheusConfigSchema>;
 
 export function withSuffixes(c: PrometheusConfig): boolean {
-  if (c.translation_strategy !== undefined) return c.translation_strategy === 'UnderscoreEscapingWithSuffixes';
+  if (c.translation_strategy !== undefined)
+    return c.translation_strategy === 'UnderscoreEscapingWithSuffixes';
   return c.add_metric_suffixes;
 }

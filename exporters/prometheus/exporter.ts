@@ -3,8 +3,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ComponentSettings, Exporter, Host } from '../../src/component/component.js';
-import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { countMetricPoints } from '../../src/pdata/count.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { MetricsData } from '../../src/pdata/types.js';
 import { cleanNamespace } from '../../src/translator/prometheus/normalize-name.js';
 import { Accumulator } from './accumulator.js';
@@ -48,23 +48,28 @@ export class PrometheusExporter implements Exporter {
     const ns = cleanNamespace(this.cfg.namespace);
     const targetInfoName = ns ? `${ns}_target_info` : 'target_info';
     const constLabels = constLabelPairs(this.cfg.const_labels);
-    this.server = await startMetricsServer(this.cfg.endpoint, this.cfg.tls, this.cfg.enable_open_metrics, (om) => ({
-      contentType: om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-      body: renderExposition(this.acc.collect(), {
-        openMetrics: om,
-        sendTimestamps: this.cfg.send_timestamps,
-        constLabels,
-        targetInfoName,
-        onConflict: (family, kept, dropped) => {
-          if (this.conflicts.has(family)) return;
-          this.conflicts.add(family);
-          this.settings.logger.error(
-            { instrument: family, existing: kept, dropped },
-            `prometheus: instrument type conflict for "${family}": keeping ${kept}, dropping ${dropped} series`,
-          );
-        },
+    this.server = await startMetricsServer(
+      this.cfg.endpoint,
+      this.cfg.tls,
+      this.cfg.enable_open_metrics,
+      (om) => ({
+        contentType: om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+        body: renderExposition(this.acc.collect(), {
+          openMetrics: om,
+          sendTimestamps: this.cfg.send_timestamps,
+          constLabels,
+          targetInfoName,
+          onConflict: (family, kept, dropped) => {
+            if (this.conflicts.has(family)) return;
+            this.conflicts.add(family);
+            this.settings.logger.error(
+              { instrument: family, existing: kept, dropped },
+              `prometheus: instrument type conflict for "${family}": keeping ${kept}, dropping ${dropped} series`,
+            );
+          },
+        }),
       }),
-    }));
+    );
     this.settings.logger.info({ endpoint: this.cfg.endpoint }, 'prometheus exporter serving /metrics');
   }
 
@@ -75,7 +80,10 @@ export class PrometheusExporter implements Exporter {
     const total = countMetricPoints(md);
     this.settings.metrics.exporter(this.settings.id).sent('metrics', total);
     if (stored < total)
-      this.settings.logger.debug({ points: total, stored }, 'prometheus: some points were not stored (delta non-monotonic, stale or older than the kept value)');
+      this.settings.logger.debug(
+        { points: total, stored },
+        'prometheus: some points were not stored (delta non-monotonic, stale or older than the kept value)',
+      );
   }
 
   async shutdown(): Promise<void> {

@@ -36,7 +36,10 @@ function md(metrics: Metric[], resource = res): MetricsData {
   return { resourceMetrics: [rm] };
 }
 
-function sum(value: number, opts: { start: bigint; time: bigint; delta?: boolean; exemplars?: Exemplar[]; flags?: number }): Metric {
+function sum(
+  value: number,
+  opts: { start: bigint; time: bigint; delta?: boolean; exemplars?: Exemplar[]; flags?: number },
+): Metric {
   return {
     name: 'requests',
     unit: '',
@@ -102,8 +105,8 @@ describe('prometheus exporter config', () => {
     expect(prometheusConfigSchema.safeParse(conformance.prometheus ?? {}).success).toBe(false);
     expect(prometheusConfigSchema.safeParse({ endpoint: 'x:1', send_timestamp: true }).success).toBe(false);
     expect(
-      prometheusConfigSchema.safeParse({ endpoint: 'x:1', translation_strategy: 'NoTranslation' }).error?.issues[0]
-        .message,
+      prometheusConfigSchema.safeParse({ endpoint: 'x:1', translation_strategy: 'NoTranslation' }).error
+        ?.issues[0].message,
     ).toMatch(/not supported/);
   });
 });
@@ -167,7 +170,9 @@ describe('prometheus exporter', () => {
       'openssl',
       [
         'req',
-        ...'-x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost'.split(' '),
+        ...'-x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost'.split(
+          ' ',
+        ),
         '-keyout',
         key,
         '-out',
@@ -215,7 +220,13 @@ describe('accumulator', () => {
 
   it('keeps the newest cumulative point, forgets a stale series, expires after metric_expiration', () => {
     let now = 1000;
-    const acc = new Accumulator({ namespace: '', addMetricSuffixes: true, rules, expirationMs: 5000, now: () => now });
+    const acc = new Accumulator({
+      namespace: '',
+      addMetricSuffixes: true,
+      rules,
+      expirationMs: 5000,
+      now: () => now,
+    });
     acc.accumulate(md([sum(10, { start: 1n * S, time: 5n * S })]));
     acc.accumulate(md([sum(7, { start: 1n * S, time: 4n * S })]));
     expect(acc.collect()[0].value).toBe(10);

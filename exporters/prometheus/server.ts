@@ -3,7 +3,12 @@
 // registers it), in OpenMetrics when enable_open_metrics is on and the
 // scraper asks for it, else in the text format; gzip when accepted.
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureVersion } from 'node:tls';
 import { promisify } from 'node:util';
@@ -30,7 +35,9 @@ async function tlsOptions(t: TlsServerConfig) {
       throw new Error(`failed to load TLS ${key} "${file}": ${(err as Error).message}`);
     }
   };
-  const ca = (await read(t.client_ca_file, undefined, 'client_ca_file')) ?? (await read(t.ca_file, undefined, 'ca_file'));
+  const ca =
+    (await read(t.client_ca_file, undefined, 'client_ca_file')) ??
+    (await read(t.ca_file, undefined, 'ca_file'));
   return {
     cert: await read(t.cert_file, t.cert_pem, 'cert_file'),
     key: await read(t.key_file, t.key_pem, 'key_file'),
@@ -68,7 +75,10 @@ export async function startMetricsServer(
     const headers: Record<string, string> = { 'content-type': out.contentType };
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && out.body.length > 1024) {
       gzipAsync(out.body).then(
-        (z) => res.writeHead(200, { ...headers, 'content-encoding': 'gzip' }).end(req.method === 'HEAD' ? undefined : z),
+        (z) =>
+          res
+            .writeHead(200, { ...headers, 'content-encoding': 'gzip' })
+            .end(req.method === 'HEAD' ? undefined : z),
         () => res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : out.body),
       );
       return;

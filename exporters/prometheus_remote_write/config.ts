@@ -118,16 +118,21 @@ export const prometheusRemoteWriteConfigSchema = z
     if (c.max_batch_request_parallelism !== undefined && c.max_batch_request_parallelism < 1)
       issue(['max_batch_request_parallelism'], "max_batch_request_parallelism can't be set to below 1");
     const q = c.remote_write_queue;
-    if (q.queue_size < 0) issue(['remote_write_queue', 'queue_size'], "remote write queue size can't be negative");
+    if (q.queue_size < 0)
+      issue(['remote_write_queue', 'queue_size'], "remote write queue size can't be negative");
     if (q.enabled && q.queue_size === 0)
       issue(['remote_write_queue', 'queue_size'], 'a 0 size queue will drop all the data');
     if (q.num_consumers < 0)
       issue(['remote_write_queue', 'num_consumers'], "remote write consumer number can't be negative");
-    if (c.max_batch_size_bytes < 0) issue(['max_batch_size_bytes'], 'max_batch_size_bytes must be greater than 0');
+    if (c.max_batch_size_bytes < 0)
+      issue(['max_batch_size_bytes'], 'max_batch_size_bytes must be greater than 0');
     if (http.compression !== undefined && http.compression !== '' && http.compression !== 'snappy')
       issue(['compression'], 'compression type must be snappy');
     if (c.protobuf_message === 'io.prometheus.write.v2.Request')
-      issue(['protobuf_message'], 'remote write v2 is not supported; use prometheus.WriteRequest (remote write 1.0)');
+      issue(
+        ['protobuf_message'],
+        'remote write v2 is not supported; use prometheus.WriteRequest (remote write 1.0)',
+      );
     else if (c.protobuf_message !== 'prometheus.WriteRequest')
       issue(['protobuf_message'], `unknown remote write protobuf message "${c.protobuf_message}"`);
     if (c.translation_strategy === 'NoUTF8EscapingWithSuffixes' || c.translation_strategy === 'NoTranslation')
@@ -137,13 +142,22 @@ export const prometheusRemoteWriteConfigSchema = z
       );
     for (const k of [...(c.include_metadata_keys ?? []), ...(q.include_metadata_keys ?? [])])
       if (RESERVED_HEADERS.includes(k.toLowerCase()))
-        issue(['include_metadata_keys'], `include_metadata_keys entry "${k}" collides with a reserved remote write header`);
+        issue(
+          ['include_metadata_keys'],
+          `include_metadata_keys entry "${k}" collides with a reserved remote write header`,
+        );
     if (c.wal !== undefined)
-      issue(['wal'], 'the write-ahead log (wal) is not supported by tsunagi; use remote_write_queue (in memory)');
+      issue(
+        ['wal'],
+        'the write-ahead log (wal) is not supported by tsunagi; use remote_write_queue (in memory)',
+      );
     if (c.export_created_metric?.enabled)
       issue(['export_created_metric'], 'export_created_metric is not supported by tsunagi');
     if (c.convert_explicit_histograms_to_nhcb)
-      issue(['convert_explicit_histograms_to_nhcb'], 'native histograms with custom buckets need remote write 2.0, which tsunagi does not send');
+      issue(
+        ['convert_explicit_histograms_to_nhcb'],
+        'native histograms with custom buckets need remote write 2.0, which tsunagi does not send',
+      );
   });
 
 export type PrometheusRemoteWriteConfig = z.output<typeof prometheusRemoteWriteConfigSchema>;
@@ -162,6 +176,7 @@ export function httpSettings(c: PrometheusRemoteWriteConfig) {
 
 /** UnderscoreEscapingWithSuffixes unless the strategy or add_metric_suffixes says otherwise. */
 export function withSuffixes(c: PrometheusRemoteWriteConfig): boolean {
-  if (c.translation_strategy !== undefined) return c.translation_strategy === 'UnderscoreEscapingWithSuffixes';
+  if (c.translation_strategy !== undefined)
+    return c.translation_strategy === 'UnderscoreEscapingWithSuffixes';
   return c.add_metric_suffixes;
 }

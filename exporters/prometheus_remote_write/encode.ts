@@ -5,10 +5,12 @@
 import type { NativeHistogram } from '../../src/translator/prometheus/to-prometheus-native-histogram.js';
 import type { PromMetadata, PromSeries } from '../../src/translator/prometheus/to-prometheus-series.js';
 
+/** Buffer's native UTF-8 writer, without Buffer.write's argument handling. */
+type FastBuffer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
+
 class GrowWriter {
   buf = Buffer.allocUnsafe(64 * 1024);
   pos = 0;
-  private readonly f64 = new DataView(new ArrayBuffer(8));
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -56,8 +58,8 @@ class GrowWriter {
 
   double(v: number): void {
     this.ensure(8);
-    this.f64.setFloat64(0, v, true);
-    for (let i = 0; i < 8; i++) this.buf[this.pos++] = this.f64.getUint8(i);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
   }
 
   tag(field: number, wireType: number): void {
@@ -70,7 +72,7 @@ class GrowWriter {
     const len = Buffer.byteLength(s);
     this.varint(len);
     this.ensure(len);
-    this.buf.write(s, this.pos, len, 'utf8');
+    (this.buf as FastBuffer).utf8Write(s, this.pos, len);
     this.pos += len;
   }
 

@@ -44,9 +44,11 @@ describe('prometheus_remote_write config', () => {
       'prometheus_remote_write/negative_num_consumers': /consumer number can't be negative/,
       'prometheus_remote_write/less_than_1_max_batch_request_parallelism': /can't be set to below 1/,
       'prometheus_remote_write/non_snappy_compression_type': /compression type must be snappy/,
-      'prometheus_remote_write/unknown_protobuf_message': /endpoint is required|unknown remote write protobuf/,
+      'prometheus_remote_write/unknown_protobuf_message':
+        /endpoint is required|unknown remote write protobuf/,
       'prometheus_remote_write/translation_strategy': /remote write v2 is not supported/,
-      'prometheus_remote_write/invalid_translation_strategy': /expected one of "UnderscoreEscapingWithSuffixes"/,
+      'prometheus_remote_write/invalid_translation_strategy':
+        /expected one of "UnderscoreEscapingWithSuffixes"/,
       'prometheus_remote_write/v1_no_utf8': /requires Prometheus Remote Write 2.0/,
       'prometheus_remote_write/v1_no_translation': /requires Prometheus Remote Write 2.0/,
       // The bare `prometheus_remote_write:` entry has no endpoint; the collector only fails it at start.
@@ -67,7 +69,9 @@ describe('prometheus_remote_write config', () => {
     expect(full.external_labels).toEqual({ key1: 'value1', key2: 'value2' });
     expect(full.add_metric_suffixes).toBe(false);
     expect(full.endpoint).toBe('http://localhost:8888/');
-    const disabled = prometheusRemoteWriteConfigSchema.parse(conformance['prometheus_remote_write/disabled_queue']);
+    const disabled = prometheusRemoteWriteConfigSchema.parse(
+      conformance['prometheus_remote_write/disabled_queue'],
+    );
     expect(helperConfig(disabled).sending_queue.enabled).toBe(false);
   });
 
@@ -84,12 +88,20 @@ describe('prometheus_remote_write config', () => {
     });
     expect(c.retry_on_failure).toMatchObject({ enabled: true, initial_interval: 50, max_interval: 30_000 });
     const h = helperConfig(c);
-    expect(h.sending_queue).toMatchObject({ enabled: true, num_consumers: 1, queue_size: 10_000, sizer: 'requests' });
+    expect(h.sending_queue).toMatchObject({
+      enabled: true,
+      num_consumers: 1,
+      queue_size: 10_000,
+      sizer: 'requests',
+    });
     expect(h.retry_on_failure.enabled).toBe(false);
   });
 
   it('rejects what it does not implement, clearly', () => {
-    const wal = prometheusRemoteWriteConfigSchema.safeParse({ endpoint: 'http://p/', wal: { directory: '/x' } });
+    const wal = prometheusRemoteWriteConfigSchema.safeParse({
+      endpoint: 'http://p/',
+      wal: { directory: '/x' },
+    });
     expect(wal.error?.issues[0].message).toMatch(/wal.*not supported/);
     const typo = prometheusRemoteWriteConfigSchema.safeParse({ endpoint: 'http://p/', namespce: 'x' });
     expect(typo.success).toBe(false);
@@ -117,7 +129,9 @@ describe('prometheus_remote_write exporter against a stand-in', () => {
       headers: { 'X-Scope-OrgID': 'tenant-a', 'Content-Type': 'text/plain' },
       ...extra,
     });
-    const exp = factory.create(testSettings('prometheus_remote_write', 'exporter', metrics), cfg, ['metrics']);
+    const exp = factory.create(testSettings('prometheus_remote_write', 'exporter', metrics), cfg, [
+      'metrics',
+    ]);
     await exp.start(emptyHost);
     return exp;
   }
@@ -199,6 +213,8 @@ describe('prometheus_remote_write exporter against a stand-in', () => {
     await exp.consume('metrics', data(m));
     await exp.shutdown();
     const meta = standin.writes.flatMap((w) => w.metadata);
-    expect(meta).toEqual([{ type: 2, metricFamilyName: 'disk_used_bytes', help: 'Bytes used', unit: 'bytes' }]);
+    expect(meta).toEqual([
+      { type: 2, metricFamilyName: 'disk_used_bytes', help: 'Bytes used', unit: 'bytes' },
+    ]);
   });
 });

@@ -32,6 +32,11 @@ export const factory: ExporterFactory<PrometheusRemoteWriteConfig> = {
   signals: ['metrics'],
   configSchema: prometheusRemoteWriteConfigSchema,
   create(settings, config, signals) {
-    return createQueuedExporter(settings, helperConfig(config), signals, new RemoteWriteSender(settings, config));
+    return createQueuedExporter(
+      settings,
+      helperConfig(config),
+      signals,
+      new RemoteWriteSender(settings, config),
+    );
   },
 };

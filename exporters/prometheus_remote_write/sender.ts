@@ -9,9 +9,9 @@ import { compressSync } from 'snappy';
 import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { sleep } from '../../src/exporterhelper/backoff.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import { ExponentialBackoff, type SendFunctions } from '../../src/exporterhelper/index.js';
-import { sleep } from '../../src/exporterhelper/backoff.js';
 import { countMetricPoints } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { MetricsData } from '../../src/pdata/types.js';
@@ -57,7 +57,10 @@ export class RemoteWriteSender implements SendFunctions {
       'x-prometheus-remote-write-version': '0.1.0',
     };
     this.timeoutMs = this.http.timeout;
-    this.parallelism = Math.max(1, cfg.max_batch_request_parallelism ?? (cfg.remote_write_queue.num_consumers || 1));
+    this.parallelism = Math.max(
+      1,
+      cfg.max_batch_request_parallelism ?? (cfg.remote_write_queue.num_consumers || 1),
+    );
     const extra: [string, string][] = Object.entries(cfg.external_labels).map(([k, v]) => [
       k.startsWith('__') ? k : normalizeLabel(k),
       v,
@@ -84,7 +87,11 @@ export class RemoteWriteSender implements SendFunctions {
   }
 
   async start(): Promise<void> {
-    this.pool = await createPool(this.origin, this.http.tls, Math.max(this.http.connections, this.parallelism));
+    this.pool = await createPool(
+      this.origin,
+      this.http.tls,
+      Math.max(this.http.connections, this.parallelism),
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -105,7 +112,11 @@ export class RemoteWriteSender implements SendFunctions {
         `prometheus_remote_write: ${t.dropped} data points cannot be written and are dropped: ${t.reasons[0]}`,
       );
     }
-    const requests = encodeWriteRequests(t.series, this.cfg.send_metadata ? t.metadata : [], this.cfg.max_batch_size_bytes);
+    const requests = encodeWriteRequests(
+      t.series,
+      this.cfg.send_metadata ? t.metadata : [],
+      this.cfg.max_batch_size_bytes,
+    );
     // Data points are counted per request in proportion to its samples (a point becomes several samples).
     const perSample = t.sampleCount > 0 ? (total - t.dropped) / t.sampleCount : 0;
     let failedPoints = 0;
@@ -165,10 +176,21 @@ export class RemoteWriteSender implements SendFunctions {
     const ac = new AbortController();
     const timer = this.timeoutMs > 0 ? setTimeout(() => ac.abort(), this.timeoutMs) : undefined;
     try {
-      res = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers, body, signal: ac.signal });
+      res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: ac.signal,
+      });
     } catch (err) {
       clearTimeout(timer);
-      return { kind: 'retry', message: ac.signal.aborted ? `request timed out after ${this.timeoutMs}ms` : `remote write failed: ${errorMessage(err)}` };
+      return {
+        kind: 'retry',
+        message: ac.signal.aborted
+          ? `request timed out after ${this.timeoutMs}ms`
+          : `remote write failed: ${errorMessage(err)}`,
+      };
     }
     let text = '';
     try {

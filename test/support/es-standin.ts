@@ -166,7 +166,10 @@ export class EsStandin {
       const items: Record<string, unknown>[] = [];
       let errors = false;
       for (let i = 0; i < lines.length; i++) {
-        let action: Record<string, { _index?: string; _id?: string; dynamic_templates?: Record<string, string> }>;
+        let action: Record<
+          string,
+          { _index?: string; _id?: string; dynamic_templates?: Record<string, string> }
+        >;
         try {
           action = JSON.parse(lines[i]);
         } catch {
@@ -257,7 +260,12 @@ export class EsStandin {
           list = [];
           this.docs.set(index, list);
         }
-        list.push({ _index: index, _id: id, source, ...(meta.dynamic_templates ? { dynamicTemplates: meta.dynamic_templates } : {}) });
+        list.push({
+          _index: index,
+          _id: id,
+          source,
+          ...(meta.dynamic_templates ? { dynamicTemplates: meta.dynamic_templates } : {}),
+        });
         result(201, { _version: 1, result: 'created' });
       }
       send(200, { took: 1, errors, items }, items.length);

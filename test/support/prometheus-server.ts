@@ -110,7 +110,11 @@ export async function startPrometheus(opts: {
 }
 
 /** Polls an async condition until it returns a value (not undefined) or times out. */
-export async function eventually<T>(f: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  f: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -110,11 +110,14 @@ export class RemoteWriteStandin {
         });
         const next = this.script.shift();
         if (!next) return void res.writeHead(204).end();
-        res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {}).end(next.body ?? '');
+        res
+          .writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {})
+          .end(next.body ?? '');
       });
     });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/v1/write`;
+    const server = this.server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
   }
 
   async stop(): Promise<void> {

@@ -165,8 +165,18 @@ export function buildMetricName(
  * become "_", a leading digit gets "key_", a single leading "_" gets "key"
  * ("__" names are kept: they are Prometheus's reserved labels).
  */
+const labelCache = new Map<string, string>();
+
 export function normalizeLabel(key: string): string {
   if (key === '') return key;
+  const hit = labelCache.get(key);
+  if (hit !== undefined) return hit;
+  const out = normalizeLabelUncached(key);
+  if (labelCache.size < 50_000) labelCache.set(key, out);
+  return out;
+}
+
+function normalizeLabelUncached(key: string): string {
   const s = key.replace(/[^a-zA-Z0-9_]/g, '_');
   const c = s.charCodeAt(0);
   if (c >= 48 && c <= 57) return `key_${s}`;

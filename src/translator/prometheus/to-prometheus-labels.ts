@@ -37,7 +37,8 @@ export function jobAndInstance(resourceAttrs: KeyValue[]): { job?: string; insta
  * (the specification's rule for that ambiguity).
  */
 export function attributeLabels(attrs: KeyValue[], into: Labels = new Map()): Labels {
-  const sorted = attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
+  const sorted =
+    attrs.length > 1 ? [...attrs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : attrs;
   for (const kv of sorted) {
     const name = normalizeLabel(kv.key);
     if (name === '') continue;
@@ -96,7 +97,8 @@ export function scopeLabelBase(
     add('otel_scope_name', scope.name);
     add('otel_scope_version', scope.version);
     add('otel_scope_schema_url', schemaUrl);
-    for (const kv of scope.attributes) add(normalizeLabel(`otel_scope_${kv.key}`), anyValueToString(kv.value));
+    for (const kv of scope.attributes)
+      add(normalizeLabel(`otel_scope_${kv.key}`), anyValueToString(kv.value));
   }
   const { job, instance } = jobAndInstance(resourceAttrs);
   return { promoted, scope: scopeLabels, job, instance };

@@ -8,6 +8,8 @@
 // histograms → `_bucket{le}` / `_sum` / `_count`, summaries → `{quantile}` /
 // `_sum` / `_count`, exponential histograms → native histograms, the
 // no-recorded-value flag → the stale NaN, resources → `target_info`.
+
+import { anyValueToString } from '../../pdata/attributes.js';
 import { hexOf } from '../../pdata/ids.js';
 import {
   AggregationTemporality,
@@ -16,18 +18,16 @@ import {
   type Metric,
   type MetricsData,
 } from '../../pdata/types.js';
-import { anyValueToString } from '../../pdata/attributes.js';
 import { buildMetricName, prometheusUnit } from './normalize-name.js';
 import {
   attributeLabels,
   type LabelRules,
-  type Labels,
   labelsSignature,
   pointLabels,
+  type ScopeLabelBase,
   SERVICE_INSTANCE_ID,
   SERVICE_NAME,
   SERVICE_NAMESPACE,
-  type ScopeLabelBase,
   scopeLabelBase,
   sortedLabels,
 } from './to-prometheus-labels.js';
@@ -53,7 +53,14 @@ export interface PromSeries {
 }
 
 /** Remote write MetricMetadata.MetricType. */
-export const PromMetricType = { UNKNOWN: 0, COUNTER: 1, GAUGE: 2, HISTOGRAM: 3, SUMMARY: 5, INFO: 6 } as const;
+export const PromMetricType = {
+  UNKNOWN: 0,
+  COUNTER: 1,
+  GAUGE: 2,
+  HISTOGRAM: 3,
+  SUMMARY: 5,
+  INFO: 6,
+} as const;
 
 export interface PromMetadata {
   type: number;
@@ -116,36 +123,53 @@ export function toPromExemplars(exemplars: Exemplar[]): PromExemplar[] {
   return out;
 }
 
+/** Inserts [k, v] into labels sorted by name (replacing a label of that name). */
+function withLabel(sorted: [string, string][], k: string, v: string): [string, string][] {
+  const out: [string, string][] = [];
+  let placed = false;
+  for (const l of sorted) {
+    if (!placed && k <= l[0]) {
+      out.push([k, v]);
+      placed = true;
+      if (k === l[0]) continue;
+    }
+    out.push(l);
+  }
+  if (!placed) out.push([k, v]);
+  return out;
+}
+
 class SeriesSet {
   readonly bySig = new Map<string, PromSeries>();
   samples = 0;
 
-  add(labels: Labels, name: string, extra: [string, string] | undefined, sample: PromSample): PromSeries {
-    const l = new Map(labels);
-    if (extra) l.set(extra[0], extra[1]);
-    l.set('__name__', name);
-    const sorted = sortedLabels(l);
-    const sig = labelsSignature(sorted);
+  private series(sorted: [string, string][], name: string, extra: [string, string] | undefined): PromSeries {
+    let l = withLabel(sorted, '__name__', name);
+    if (extra) l = withLabel(l, extra[0], extra[1]);
+    const sig = labelsSignature(l);
     let s = this.bySig.get(sig);
     if (!s) {
-      s = { labels: sorted, samples: [], exemplars: [], histograms: [] };
+      s = { labels: l, samples: [], exemplars: [], histograms: [] };
       this.bySig.set(sig, s);
     }
+    return s;
+  }
+
+  /** `sorted`: the point's labels sorted by name, without __name__. */
+  add(
+    sorted: [string, string][],
+    name: string,
+    extra: [string, string] | undefined,
+    sample: PromSample,
+  ): PromSeries {
+    const s = this.series(sorted, name, extra);
     s.samples.push(sample);
     this.samples++;
     return s;
   }
 
-  addHistogram(labels: Labels, name: string, h: NativeHistogram): PromSeries {
-    const l = new Map(labels);
-    l.set('__name__', name);
-    const sorted = sortedLabels(l);
-    const sig = labelsSignature(sorted);
-    let s = this.bySig.get(sig);
-    if (!s) {
-      s = { labels: sorted, samples: [], exemplars: [], histograms: [] };
-      this.bySig.set(sig, s);
-    }
+  addHistogram(sorted: [string, string][], name: string, h: NativeHistogram): PromSeries {
+    const s = this.series(sorted, name, undefined);
     s.histograms.push(h);
     this.samples++;
     return s;
@@ -231,8 +255,15 @@ export function otlpToSeries(md: MetricsData, s: SeriesSettings): SeriesResult {
       firstBase ??= base;
       for (const m of sm.metrics) {
         const kind = classify(m);
-        const points = (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
-        if (kind !== 'gauge' && kind !== 'counter' && kind !== 'histogram' && kind !== 'summary' && kind !== 'exphist') {
+        const points =
+          (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
+        if (
+          kind !== 'gauge' &&
+          kind !== 'counter' &&
+          kind !== 'histogram' &&
+          kind !== 'summary' &&
+          kind !== 'exphist'
+        ) {
           if (points.length > 0) drop(points.length, kind);
           continue;
         }
@@ -265,7 +296,7 @@ export function otlpToSeries(md: MetricsData, s: SeriesSettings): SeriesResult {
           const ts = nsToMs(p.timeUnixNano);
           if (ts > latestMs) latestMs = ts;
           const stale = (p.flags & NO_RECORDED_VALUE) !== 0;
-          const labels = pointLabels(base, p.attributes, s);
+          const labels = sortedLabels(pointLabels(base, p.attributes, s));
           if (kind === 'gauge' || kind === 'counter') {
             const np = p as { asDouble?: number; asInt?: bigint; exemplars: Exemplar[] };
             const series = set.add(labels, name, undefined, {
@@ -299,7 +330,7 @@ export function otlpToSeries(md: MetricsData, s: SeriesSettings): SeriesResult {
 
 function addHistogram(
   set: SeriesSet,
-  labels: Labels,
+  labels: [string, string][],
   name: string,
   p: {
     count: bigint;
@@ -311,8 +342,12 @@ function addHistogram(
   ts: number,
   stale: boolean,
 ): void {
-  if (p.sum !== undefined) set.add(labels, `${name}_sum`, undefined, { value: stale ? STALE_NAN : p.sum, timestampMs: ts });
-  set.add(labels, `${name}_count`, undefined, { value: stale ? STALE_NAN : Number(p.count), timestampMs: ts });
+  if (p.sum !== undefined)
+    set.add(labels, `${name}_sum`, undefined, { value: stale ? STALE_NAN : p.sum, timestampMs: ts });
+  set.add(labels, `${name}_count`, undefined, {
+    value: stale ? STALE_NAN : Number(p.count),
+    timestampMs: ts,
+  });
   const buckets: { bound: number; series: PromSeries }[] = [];
   let cumulative = 0n;
   const n = Math.min(p.explicitBounds.length, p.bucketCounts.length);
@@ -340,14 +375,17 @@ function addHistogram(
 
 function addSummary(
   set: SeriesSet,
-  labels: Labels,
+  labels: [string, string][],
   name: string,
   p: { count: bigint; sum: number; quantileValues: { quantile: number; value: number }[] },
   ts: number,
   stale: boolean,
 ): void {
   set.add(labels, `${name}_sum`, undefined, { value: stale ? STALE_NAN : p.sum, timestampMs: ts });
-  set.add(labels, `${name}_count`, undefined, { value: stale ? STALE_NAN : Number(p.count), timestampMs: ts });
+  set.add(labels, `${name}_count`, undefined, {
+    value: stale ? STALE_NAN : Number(p.count),
+    timestampMs: ts,
+  });
   for (const q of p.quantileValues)
     set.add(labels, name, ['quantile', formatBound(q.quantile)], {
       value: stale ? STALE_NAN : q.value,
@@ -369,6 +407,8 @@ function addTargetInfo(
   if (base.job !== undefined) l.set('job', base.job);
   if (base.instance !== undefined) l.set('instance', base.instance);
   for (const [k, v] of s.extraLabels) if (!l.has(k)) l.set(k, v);
-  const name = s.namespace ? `${buildMetricName('target_info', '', 'other', s.namespace, false)}` : 'target_info';
-  set.add(l, name, undefined, { value: 1, timestampMs: tsMs });
+  const name = s.namespace
+    ? `${buildMetricName('target_info', '', 'other', s.namespace, false)}`
+    : 'target_info';
+  set.add(sortedLabels(l), name, undefined, { value: 1, timestampMs: tsMs });
 }

@@ -165,7 +165,8 @@ describe('series', () => {
       settings,
     );
     const by = new Map(r.series.map((s) => [s.labels.map(([k, v]) => `${k}=${v}`).join(','), s]));
-    const le = (x: string) => by.get(`__name__=lat_milliseconds_bucket,cluster=c1,le=${x},otel_scope_name=lib`);
+    const le = (x: string) =>
+      by.get(`__name__=lat_milliseconds_bucket,cluster=c1,le=${x},otel_scope_name=lib`);
     expect(le('1')?.samples[0].value).toBe(1);
     expect(le('5')?.samples[0].value).toBe(3);
     expect(le('+Inf')?.samples[0].value).toBe(6);
@@ -188,7 +189,14 @@ describe('series', () => {
       metadata: [],
       gauge: {
         dataPoints: [
-          { attributes: [], startTimeUnixNano: 0n, timeUnixNano: 5_000_000n, asDouble: 1, exemplars: [], flags: 1 },
+          {
+            attributes: [],
+            startTimeUnixNano: 0n,
+            timeUnixNano: 5_000_000n,
+            asDouble: 1,
+            exemplars: [],
+            flags: 1,
+          },
         ],
       },
     };
@@ -207,7 +215,7 @@ describe('series', () => {
     expect(d.series).toEqual([]);
   });
 
-  it('bounds and quantiles are written like Go’s FormatFloat(f, \'f\', -1)', () => {
+  it("bounds and quantiles are written like Go’s FormatFloat(f, 'f', -1)", () => {
     expect(toPlainDecimal(1e-7)).toBe('0.0000001');
     expect(toPlainDecimal(2.5e21)).toBe('2500000000000000000000');
     expect(toPlainDecimal(0.25)).toBe('0.25');
