@@ -6,6 +6,8 @@ import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
 import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
+import { factory as prometheusExporter } from '../exporters/prometheus/factory.js';
+import { factory as prometheusRemoteWriteExporter } from '../exporters/prometheus_remote_write/factory.js';
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
@@ -38,6 +40,8 @@ export const registry: Registry = {
     jaegerExporter,
     lokiExporter,
     elasticsearchExporter,
+    prometheusExporter,
+    prometheusRemoteWriteExporter,
   ],
   extensions: [healthCheck, fileStorage],
 };

@@ -12,6 +12,7 @@ const benches: [string, string][] = [
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
+  ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
