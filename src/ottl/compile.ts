@@ -291,7 +291,7 @@ class Compiler {
       case 'function': {
         const name = v.k === 'ident' ? v.name : v.k === 'call' ? v.name : bad('expected a converter name');
         const def = lookup(name as string);
-        if (!def || def.kind !== 'converter') return bad(`undefined function "${name}"`);
+        if (def?.kind !== 'converter') return bad(`undefined function "${name}"`);
         const g = def.build([(c: TransformContext) => (c as unknown as { fnArg: Value }).fnArg], {
           context: this.o.context,
         });

@@ -397,7 +397,10 @@ function checkCall(e: CallExpr): void {
 
 function checkKey(e: Expr): void {
   if (e.k === 'str' || e.k === 'int' || e.k === 'path') return;
-  if (e.k === 'call') return checkCall(e);
+  if (e.k === 'call') {
+    checkCall(e);
+    return;
+  }
   throw new OttlSyntaxError(col(e), 'a key must be a string, an int, a path or a converter');
 }
 

@@ -748,7 +748,9 @@ function setIndexed(root: AnyValue, keys: KeyFn[], from: number, c: TransformCon
         list = [];
         clearAny(cur);
         cur.kvlistValue = { values: list };
-      } else return fail(`type ${typeName(fromAny(cur as AnyValue))} does not support string indexing`);
+      } else {
+        fail(`type ${typeName(fromAny(cur as AnyValue))} does not support string indexing`);
+      }
       let kv = findKv(list, k);
       if (!kv) {
         kv = { key: k, value: {} };
@@ -827,19 +829,19 @@ function mapAccess(kvsOf: (c: TransformContext) => KeyValue[], keys: KeyFn[]): {
 
 /** An AnyValue-valued path indexed by keys (a log body that is a map or a slice). */
 function valueKeysAccess(
-  valueOf: (c: TransformContext) => AnyValue,
+  anyOf: (c: TransformContext) => AnyValue,
   what: string,
   keys: KeyFn[],
 ): { get: Getter; set: Setter } {
   return {
     get: (c) => {
-      const v = fromAny(valueOf(c));
+      const v = fromAny(anyOf(c));
       if (!(v instanceof PMap) && !(v instanceof PSlice))
         fail(`${what} of type ${typeName(v)} cannot be indexed`);
       return getIndexed(v, keys, 0, c);
     },
     set: (c, v) => {
-      const root = valueOf(c) as Record<string, unknown>;
+      const root = anyOf(c) as Record<string, unknown>;
       if (root.kvlistValue === undefined && root.arrayValue === undefined)
         fail(`${what} of type ${typeName(fromAny(root as AnyValue))} cannot be indexed`);
       setIndexed(root as AnyValue, keys, 0, c, v);

@@ -21,16 +21,7 @@ import {
   typeName,
   type Value,
 } from '../values.js';
-import {
-  expectInt,
-  expectMap,
-  expectString,
-  floatLike,
-  intLike,
-  isList,
-  parseGoFloat,
-  stringLike,
-} from './args.js';
+import { expectInt, expectMap, expectString, floatLike, isList, parseGoFloat, stringLike } from './args.js';
 import { compileTimeParser, formatTime, parseGoDuration } from './time.js';
 
 const g = (b: Bound) => b as Getter;
@@ -697,10 +688,12 @@ function parseGoInt(s: string, base: number): bigint {
   let b = base;
   if (b === 0) {
     b = 10;
-    if (/^0[xX]/.test(t)) (b = 16), (t = t.slice(2));
-    else if (/^0[bB]/.test(t)) (b = 2), (t = t.slice(2));
-    else if (/^0[oO]/.test(t)) (b = 8), (t = t.slice(2));
-    else if (/^0\d/.test(t)) (b = 8), (t = t.slice(1));
+    const prefix = /^0([xXbBoO]|(?=\d))/.exec(t);
+    if (prefix) {
+      const p = prefix[1].toLowerCase();
+      b = p === 'x' ? 16 : p === 'b' ? 2 : 8;
+      t = t.slice(prefix[0].length);
+    }
     t = t.replace(/_/g, '');
   }
   const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);

@@ -9,7 +9,7 @@ import type { TransformContext } from '../context.js';
 import { fail } from '../errors.js';
 import type { Accessor, Getter } from '../paths.js';
 import { compileGlob, compileGoRegex, expandTemplate } from '../regex.js';
-import { type Bound, type Editor, register } from '../registry.js';
+import { type Bound, register } from '../registry.js';
 import { asString, copyAny, fromAny, PSlice, toAny, typeName, type Value } from '../values.js';
 import { expectInt, expectMap, expectString } from './args.js';
 
@@ -516,7 +516,8 @@ export function flatten(kvs: KeyValue[], prefix: string, depth: number, resolve:
       return;
     }
     if (a.arrayValue && level < depth) {
-      a.arrayValue.values.forEach((x, i) => walk(resolve ? key : `${key}.${i}`, x, level + 1));
+      for (let i = 0; i < a.arrayValue.values.length; i++)
+        walk(resolve ? key : `${key}.${i}`, a.arrayValue.values[i], level + 1);
       return;
     }
     put(key, v);
