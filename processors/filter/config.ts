@@ -187,7 +187,7 @@ export const configSchema = z
       );
     for (const key of ['trace_conditions', 'metric_conditions', 'log_conditions'] as const) {
       const list = c[key];
-      if (list && list.some((x) => typeof x === 'string') && list.some((x) => typeof x !== 'string'))
+      if (list?.some((x) => typeof x === 'string') && list.some((x) => typeof x !== 'string'))
         issue(
           [key],
           'configuring multiple configuration styles is not supported, please use only Basic configuration or only Advanced configuration',
@@ -275,7 +275,7 @@ export function conditionSetsOf(c: FilterConfig, signal: Signal): ConditionSet[]
     if (typeof list[0] === 'string')
       sets.push(...compileAt([inferredKey], list as string[], undefined, signal, mode));
     else
-      (list as z.output<typeof groupSchema>[]).forEach((g, i) =>
+      (list as z.output<typeof groupSchema>[]).forEach((g, i) => {
         sets.push(
           ...compileAt(
             [inferredKey, i, 'conditions'],
@@ -284,8 +284,8 @@ export function conditionSetsOf(c: FilterConfig, signal: Signal): ConditionSet[]
             signal,
             (g.error_mode as ErrorMode | undefined) ?? mode,
           ),
-        ),
-      );
+        );
+      });
   }
   return sets;
 }
