@@ -26,6 +26,9 @@ export interface Hints {
   enums: Set<string>;
 }
 
+/** Unknown symbols do not steer inference; compiling reports them precisely. */
+const KNOWN_ANYWHERE = (e: string) => PRIORITY.some((c) => enumValue(c, e) !== undefined);
+
 export function newHints(): Hints {
   return { contexts: new Set(), functions: new Set(), enums: new Set() };
 }
@@ -48,7 +51,7 @@ function supports(ctx: ContextName, h: Hints): boolean {
   }
   for (const e of h.enums) {
     // a bare identifier may also name a function passed as an argument (e.g. SHA256)
-    if (enumValue(ctx, e) === undefined && !lookup(e)) return false;
+    if (enumValue(ctx, e) === undefined && !lookup(e) && KNOWN_ANYWHERE(e)) return false;
   }
   return true;
 }

@@ -262,7 +262,10 @@ export function compileTimeParser(format: string, location?: string): TimeParser
         f.second > 60
       )
         return fail(`unable to parse ${JSON.stringify(input)}: a field is out of range`);
-      const wall = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
+      const date = new Date(0);
+      date.setUTCFullYear(f.year, f.month - 1, f.day); // Date.UTC would read years 0-99 as 19xx
+      date.setUTCHours(f.hour, f.minute, f.second, 0);
+      const wall = date.getTime();
       let off = f.offsetMin;
       if (off === undefined && location && location !== 'UTC') off = zoneOffset(location, wall);
       const ms = wall - (off ?? 0) * 60_000;
