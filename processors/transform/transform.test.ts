@@ -55,7 +55,12 @@ function logs(bodies: string[]): LogsData {
 
 function create<S extends 'traces' | 'logs' | 'metrics'>(cfg: unknown, signal: S) {
   const next = new CollectingConsumer<S>();
-  const p = factory.create(testSettings('transform', 'processor'), factory.configSchema.parse(cfg), signal, next);
+  const p = factory.create(
+    testSettings('transform', 'processor'),
+    factory.configSchema.parse(cfg),
+    signal,
+    next,
+  );
   return { p, next };
 }
 
@@ -87,7 +92,9 @@ describe('transform config', () => {
     expect(issues(fixture['transform/unknown_function_trace'])).toEqual([
       'trace_statements::0::statements::1: column 1: undefined function "not_a_function"',
     ]);
-    expect(issues(fixture['transform/unknown_context'])[0]).toMatch(/trace_statements::0::context: unknown context test/);
+    expect(issues(fixture['transform/unknown_context'])[0]).toMatch(
+      /trace_statements::0::context: unknown context test/,
+    );
     expect(issues(fixture['transform/unknown_error_mode'])[0]).toMatch(/error_mode: unknown error mode test/);
     expect(issues(fixture['transform/mixed_configuration_styles'])[0]).toMatch(
       /trace_statements: configuring multiple configuration styles is not supported/,
@@ -99,7 +106,9 @@ describe('transform config', () => {
       issues({ log_statements: ['set(log.body, "a")', 'set(log.attributes["x"], Concat(["a"] "-"))'] }),
     ).toEqual(['log_statements::1: column 39: expected "," or ")", found "\\"-\\""']);
     expect(issues({ trace_statements: ['set(attributes["x"], "y")'] })[0]).toMatch(/unable to infer context/);
-    expect(issues({ trace_statements: ['set(log.body, "y")'] })[0]).toMatch(/context "log" cannot be used here/);
+    expect(issues({ trace_statements: ['set(log.body, "y")'] })[0]).toMatch(
+      /context "log" cannot be used here/,
+    );
     expect(issues({ trace_statements: [{ context: 'log', statements: ['set(body, "y")'] }] })[0]).toMatch(
       /context "log" is not valid here/,
     );
@@ -130,7 +139,9 @@ describe('transform processor', () => {
       },
       'traces',
     );
-    await p.consume(traces([{ name: 'a', attrs: { 'http.path': '/animal' } }, { name: 'other' }, { name: 'c' }]));
+    await p.consume(
+      traces([{ name: 'a', attrs: { 'http.path': '/animal' } }, { name: 'other' }, { name: 'c' }]),
+    );
     const spans = next.received[0].resourceSpans[0].scopeSpans[0].spans;
     expect(spans.map((s) => [s.name, plain(s.attributes).seen])).toEqual([
       ['bear', true],
@@ -149,10 +160,14 @@ describe('transform processor', () => {
     const err = await p.consume(bad).catch((e) => e);
     expect(err).toBeInstanceOf(ConsumerError);
     expect((err as ConsumerError).retryable).toBe(true);
-    expect((err as Error).message).toMatch(/failed to execute statement: set\(log.attributes\["x"\], ParseJSON\(log.body\)\)/);
+    expect((err as Error).message).toMatch(
+      /failed to execute statement: set\(log.attributes\["x"\], ParseJSON\(log.body\)\)/,
+    );
     const ok = create(cfg('ignore'), 'logs');
     await ok.p.consume(logs(['not json']));
-    expect(plain(ok.next.received[0].resourceLogs[0].scopeLogs[0].logRecords[0].attributes)).toEqual({ after: 1 });
+    expect(plain(ok.next.received[0].resourceLogs[0].scopeLogs[0].logRecords[0].attributes)).toEqual({
+      after: 1,
+    });
   });
 
   it('resource-only statements leave lazily decoded spans undecoded', async () => {
@@ -161,7 +176,9 @@ describe('transform processor', () => {
       {
         trace_statements: [
           {
-            statements: ['set(resource.attributes["env"], "prod") where resource.attributes["service.name"] == "svc"'],
+            statements: [
+              'set(resource.attributes["env"], "prod") where resource.attributes["service.name"] == "svc"',
+            ],
           },
           { context: 'span', statements: ['set(resource.attributes["spans"], "seen")'] },
         ],
