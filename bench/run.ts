@@ -10,6 +10,7 @@ const benches: [string, string][] = [
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
+  ['OTTL: transform + filter (issue 15)', './ottl.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
