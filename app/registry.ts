@@ -12,10 +12,12 @@ import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
 import { factory as batchProcessor } from '../processors/batch/factory.js';
+import { factory as filterProcessor } from '../processors/filter/factory.js';
 import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
+import { factory as transformProcessor } from '../processors/transform/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
@@ -32,6 +34,8 @@ export const registry: Registry = {
     resourceProcessor,
     tracelinkProcessor,
     k8sAttributesProcessor,
+    transformProcessor,
+    filterProcessor,
   ],
   exporters: [
     otlpGrpcExporter,

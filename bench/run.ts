@@ -13,6 +13,7 @@ const benches: [string, string][] = [
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
   ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
+  ['OTTL: transform + filter', './ottl.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
