@@ -6,3 +6,4 @@ export * from './sources.js';
 export * from './telemetry.js';
 export * from './validate.js';
 export * from './zod-issues.js';
+export * from './null-values.js';

@@ -12,6 +12,7 @@ import type {
 import type { Signal } from '../pdata/signal.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
+import { normalizeNulls } from './null-values.js';
 import { isMap } from './sources.js';
 import { resolveTelemetry, type TelemetryConfig, telemetrySchema } from './telemetry.js';
 import { translateZodError } from './zod-issues.js';
@@ -191,7 +192,7 @@ export function validateConfig(
       message: 'periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
     });
   else {
-    const parsed = telemetrySchema.safeParse(rawTel);
+    const parsed = telemetrySchema.safeParse(normalizeNulls(telemetrySchema, rawTel));
     if (parsed.success) telemetry = resolveTelemetry(parsed.data, warnings);
     else errors.push(...translateZodError('service::telemetry', parsed.error, telemetrySchema, rawTel));
   }
@@ -278,7 +279,8 @@ function components<F extends AnyFactory>(
 }
 
 /**
- * Runs the factory's schema on the user's map (null = defaults). A value typed
+ * Runs the factory's schema on the user's map (null = defaults; a null at any
+ * key is what null-values.ts says it means). A value typed
  * from `${env:X}` (a number or boolean) where the schema wants a string is
  * retried as the variable's text, as the collector keeps the original string.
  */
@@ -288,7 +290,7 @@ export function parseComponentConfig(
   path: string,
   typedFromEnv?: ReadonlyMap<string, string>,
 ): { ok: true; config: unknown } | { ok: false; issues: ConfigIssue[] } {
-  let input: unknown = cfg ?? {};
+  let input: unknown = normalizeNulls(factory.configSchema, cfg ?? {});
   for (let attempt = 0; attempt < 20; attempt++) {
     const r = factory.configSchema.safeParse(input);
     if (r.success) return { ok: true, config: r.data };
