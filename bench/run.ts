@@ -10,6 +10,7 @@ const benches: [string, string][] = [
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
+  ['Config loading (one 60k-key map)', './config-load.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 

@@ -11,6 +11,7 @@ import type {
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
+import { forbiddenKeyIssues } from './forbidden-keys.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
 import { normalizeNulls } from './null-values.js';
 import { isMap } from './sources.js';
@@ -77,6 +78,9 @@ export function validateConfig(
   const warnings: string[] = [];
   const root = isMap(raw) ? raw : {};
   if (!isMap(raw) && raw != null) errors.push({ path: '', message: 'the config must be a YAML map' });
+  // Sources refuse these already; a tree built another way is checked too, before anything reads it.
+  const forbidden = forbiddenKeyIssues(root);
+  if (forbidden.length) return { errors: forbidden, warnings };
 
   for (const k of Object.keys(root))
     if (!TOP_KEYS.includes(k))
