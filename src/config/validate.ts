@@ -187,20 +187,9 @@ export function validateConfig(
   // service.telemetry
   let telemetry: TelemetryConfig | undefined;
   const rawTel = svc.telemetry ?? {};
-  const metricsRaw = isMap(rawTel) && isMap(rawTel.metrics) ? rawTel.metrics : undefined;
-  const periodic =
-    Array.isArray(metricsRaw?.readers) && metricsRaw.readers.some((r) => isMap(r) && 'periodic' in r);
-  if (periodic)
-    errors.push({
-      path: 'service::telemetry::metrics::readers',
-      message: 'periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
-    });
-  else {
-    const parsed = telemetrySchema.safeParse(normalizeNulls(telemetrySchema, rawTel));
-    if (parsed.success) telemetry = resolveTelemetry(parsed.data, warnings);
-    else errors.push(...translateZodError('service::telemetry', parsed.error, telemetrySchema, rawTel));
-  }
-
+  const parsedTel = telemetrySchema.safeParse(normalizeNulls(telemetrySchema, rawTel));
+  if (parsedTel.success) telemetry = resolveTelemetry(parsedTel.data, warnings);
+  else errors.push(...translateZodError('service::telemetry', parsedTel.error, telemetrySchema, rawTel));
   if (errors.length || !telemetry) return { errors, warnings };
   return {
     errors,

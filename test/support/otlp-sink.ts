@@ -17,6 +17,12 @@ const SERVICE: Record<Signal, string> = {
 export class OtlpSink {
   /** Decoded requests (plain objects from protobufjs) per signal, in arrival order. */
   readonly requests: Record<Signal, any[]> = { traces: [], metrics: [], logs: [] };
+  /** How each request came (same index as `requests`): the transport and its headers / metadata. */
+  readonly received: Record<Signal, { transport: 'grpc' | 'http'; headers: Record<string, string> }[]> = {
+    traces: [],
+    metrics: [],
+    logs: [],
+  };
   grpcPort = 0;
   httpPort = 0;
   private grpc = new Server();
@@ -28,6 +34,9 @@ export class OtlpSink {
         SERVICE[signal],
         (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
           this.requests[signal].push(decodeUpstream(signal, call.request));
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
+          this.received[signal].push({ transport: 'grpc', headers });
           cb(null, Buffer.alloc(0));
         },
         (b: Buffer) => b,
@@ -47,6 +56,7 @@ export class OtlpSink {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         this.requests[signal].push(decodeUpstream(signal, body));
+        this.received[signal].push({ transport: 'http', headers: req.headers as Record<string, string> });
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       });
     });
