@@ -74,13 +74,8 @@ export const grpcSchema = z.strictObject({
 export type GrpcConfig = z.output<typeof grpcSchema>;
 
 const corsSchema = z.strictObject({
-  allowed_origins: z
-    .array(z.string())
-    .default([])
-    .refine((o) => !o.includes('*'), {
-      message:
-        'a bare "*" is not allowed in allowed_origins (responses carry Access-Control-Allow-Credentials: true); use ["https://*", "http://*"]',
-    }),
+  /** Origins allowed (one `*` wildcard each); a bare "*" allows any origin (warned at start). */
+  allowed_origins: z.array(z.string()).default([]),
   allowed_headers: z.array(z.string()).default([]),
   /** Seconds a browser may cache the preflight answer; 0 = header not sent. */
   max_age: z.number().int().nonnegative().default(0),

@@ -64,6 +64,11 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<void> {
+    if (this.cfg.cors?.allowed_origins.includes('*'))
+      this.logger.warn(
+        { endpoint: this.cfg.endpoint },
+        'cors.allowed_origins contains "*": any web page may send data here with its visitors\' credentials (Access-Control-Allow-Credentials is true)',
+      );
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => {
         this.logger.error({ err: errorMessage(err) }, 'otlp/http: internal error');
