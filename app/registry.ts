@@ -4,6 +4,7 @@ import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
+import { factory as nopExporter } from '../exporters/nop/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
 import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
@@ -16,11 +17,12 @@ import { factory as resourceProcessor } from '../processors/resource/factory.js'
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver],
+  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, nopReceiver],
   processors: [
     batchProcessor,
     memoryLimiterProcessor,
@@ -36,6 +38,7 @@ export const registry: Registry = {
     jaegerExporter,
     lokiExporter,
     elasticsearchExporter,
+    nopExporter,
   ],
   extensions: [healthCheck, fileStorage],
 };
