@@ -160,3 +160,10 @@ describe('YAML maps', () => {
     expect(ratio).toBeLessThan(9);
   });
 });
+
+describe('YAML scalars as the collector reads them', () => {
+  it('a number with _ separators is a number (go-yaml drops the underscores), quoted it stays text', () => {
+    const p = file('underscore.yaml', 'a: 100_000\nb: "1_000"\nc: -65_536\nd: 1_0.5\ne: v1_2\nf: 1_2_\n');
+    expect(loadSources([p])).toEqual({ a: 100000, b: '1_000', c: -65536, d: 10.5, e: 'v1_2', f: 12 });
+  });
+});

@@ -3,8 +3,36 @@
 // 60k keys took 74 s of CPU. It is turned off, and duplicates are found here
 // with one Set per map (linear), reported with both line numbers as the
 // collector's YAML parser does ("mapping key already defined").
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isSeq, LineCounter, type Node, parseDocument, type ScalarTag } from 'yaml';
 import { ConfigError } from './issues.js';
+
+/**
+ * An integer written with `_` separators (`100_000`), which the collector's
+ * YAML parser (go-yaml) reads as a number: it removes every `_` and parses
+ * the rest. The YAML 1.2 core schema would keep it a string.
+ */
+const underscoreInt: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  identify: (v) => typeof v === 'number',
+  test: /^[-+]?[0-9][0-9_]*_[0-9_]*$/,
+  resolve: (s) => Number(s.replace(/_/g, '')),
+};
+
+/** Likewise a float (`1_000.5`): go-yaml parses what is left after removing the `_`. */
+const underscoreFloat: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  identify: (v) => typeof v === 'number',
+  test: /^(?=[^_]*_)[-+]?(?:[0-9_]*\.[0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+)$/,
+  resolve: (s) => {
+    const plain = s.replace(/_/g, '');
+    return /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain) ? Number(plain) : s;
+  },
+};
+
+/** Parser options shared by config sources and `${env:X}` values: go-yaml's scalars. */
+export const YAML_OPTIONS = { customTags: [underscoreInt, underscoreFloat] };
 
 /** Aliases a document may expand (a "billion laughs" document is refused, not expanded). */
 const MAX_ALIAS_COUNT = 100;
@@ -16,7 +44,7 @@ export function parseConfigYaml(text: string, what: string): unknown {
   };
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { merge: true, uniqueKeys: false, lineCounter });
+    doc = parseDocument(text, { ...YAML_OPTIONS, merge: true, uniqueKeys: false, lineCounter });
   } catch (e) {
     return fail((e as Error).message);
   }
