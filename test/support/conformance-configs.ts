@@ -5,11 +5,16 @@
 // `nop` receivers/exporters), each validated with the real registry.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { registry } from '../../app/registry.js';
 import { expandEnv } from '../../src/config/expand.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { validateConfig } from '../../src/config/validate.js';
+import { parseConfigYaml, YAML_OPTIONS } from '../../src/config/yaml.js';
+
+/** YAML as Tsunagi's loader reads a config source (go-yaml scalars, duplicate keys refused). */
+const parseYaml = (text: string, what: string) => parseConfigYaml(text, what) as any;
+
 import { CONFORMANCE_DIR } from './conformance-dir.js';
 
 export const CONFIGS_DIR = `${CONFORMANCE_DIR}collector-configs/`;
@@ -48,7 +53,11 @@ export const FIXTURES: Record<string, { section: Section; signals: Signal[]; bar
   'transformprocessor.yaml': { section: 'processors', signals: ['traces', 'metrics', 'logs'] },
   'tailsamplingprocessor.yaml': { section: 'processors', signals: ['traces'] },
   'otlpexporter.yaml': { section: 'exporters', signals: ['traces', 'metrics', 'logs'], bareId: 'otlp_grpc' },
-  'otlphttpexporter.yaml': { section: 'exporters', signals: ['traces', 'metrics', 'logs'], bareId: 'otlp_http' },
+  'otlphttpexporter.yaml': {
+    section: 'exporters',
+    signals: ['traces', 'metrics', 'logs'],
+    bareId: 'otlp_http',
+  },
   'debugexporter.yaml': { section: 'exporters', signals: ['traces', 'metrics', 'logs'], bareId: 'debug' },
   'lokiexporter.yaml': { section: 'exporters', signals: ['logs'] },
   'elasticsearchexporter.yaml': { section: 'exporters', signals: ['traces', 'metrics', 'logs'] },
@@ -57,6 +66,20 @@ export const FIXTURES: Record<string, { section: Section; signals: Signal[]; bar
   'filestorage.yaml': { section: 'extensions', signals: [] },
   'healthcheckextension.yaml': { section: 'extensions', signals: [] },
 };
+
+/**
+ * The signals a fixture entry can run in: an include/exclude matcher with span keys
+ * (services, span_names, span_kinds) matches spans only, one with log keys log records only,
+ * as the collector's filterconfig refuses them elsewhere at start.
+ */
+export function entrySignals(cfg: unknown, signals: Signal[]): Signal[] {
+  const matchers = ['include', 'exclude'].map((k) => (cfg as any)?.[k]).filter(Boolean);
+  const keys = matchers.flatMap((m) => Object.keys(m));
+  if (keys.some((k) => ['services', 'span_names', 'span_kinds'].includes(k))) return ['traces'];
+  if (keys.some((k) => k.startsWith('log_'))) return ['logs'];
+  if (keys.includes('metric_names')) return ['metrics'];
+  return signals;
+}
 
 /** Every .yaml under collector-configs/, relative paths. */
 export function configFiles(): string[] {
@@ -75,12 +98,15 @@ export function configFiles(): string[] {
 /** The collector configs inside a full/ file: the whole file, each ConfigMap data entry, a CR's spec.config. */
 export function fullConfigsIn(rel: string): { name: string; config: Record<string, unknown> }[] {
   const out: { name: string; config: Record<string, unknown> }[] = [];
-  for (const doc of parseAllDocuments(readFileSync(join(CONFIGS_DIR, rel), 'utf8'))) {
+  for (const doc of parseAllDocuments(readFileSync(join(CONFIGS_DIR, rel), 'utf8'), YAML_OPTIONS)) {
     const d = doc.toJS() as any;
     if (!d) continue;
     if (d.kind === 'ConfigMap')
       for (const [k, v] of Object.entries(d.data ?? {}))
-        out.push({ name: `ConfigMap ${d.metadata?.name} ${k}`, config: parseYaml(v as string) });
+        out.push({
+          name: `ConfigMap ${d.metadata?.name} ${k}`,
+          config: parseYaml(v as string, `${rel} ${k}`),
+        });
     else if (d.kind === 'OpenTelemetryCollector')
       out.push({ name: `OpenTelemetryCollector ${d.metadata?.name}`, config: d.spec.config });
     else if (!d.kind) out.push({ name: 'config', config: d });
@@ -91,7 +117,7 @@ export function fullConfigsIn(rel: string): { name: string; config: Record<strin
 /** The fixture's entries: ID → config (a bare core fixture is one entry under its type). */
 export function fixtureEntries(rel: string): [string, unknown][] {
   const meta = FIXTURES[rel];
-  const doc = parseYaml(readFileSync(join(CONFIGS_DIR, rel), 'utf8')) as Record<string, unknown>;
+  const doc = parseYaml(readFileSync(join(CONFIGS_DIR, rel), 'utf8'), rel) as Record<string, unknown>;
   return meta.bareId ? [[meta.bareId, doc]] : Object.entries(doc);
 }
 
@@ -110,10 +136,12 @@ export function wrapFixture(rel: string, entries: [string, unknown][]): Record<s
     cfg.service.pipelines.traces = { receivers: ['nop'], exporters: ['nop'] };
   }
   for (const signal of signals) {
+    const here = entries.filter(([, c]) => entrySignals(c, signals).includes(signal)).map(([id]) => id);
+    if (here.length === 0) continue;
     const p: Record<string, string[]> = { receivers: ['nop'], exporters: ['nop'] };
-    if (section === 'receivers') p.receivers = ids;
-    if (section === 'processors') p.processors = ids;
-    if (section === 'exporters') p.exporters = ids;
+    if (section === 'receivers') p.receivers = here;
+    if (section === 'processors') p.processors = here;
+    if (section === 'exporters') p.exporters = here;
     cfg.service.pipelines[signal] = p;
   }
   return cfg;
@@ -136,7 +164,9 @@ export function missingComponent(line: string): boolean {
     /: unknown (receiver|processor|exporter|extension|connector) type "[^"]+"/.test(line) ||
     /^connectors: connectors are not supported yet/.test(line) ||
     /\(it is a connector; connectors are not supported yet\)$/.test(line) ||
-    /auth is not supported by tsunagi's \w+ receiver \(authenticator extensions are not implemented\)$/.test(line)
+    /auth is not supported by tsunagi's \w+ receiver \(authenticator extensions are not implemented\)$/.test(
+      line,
+    )
   );
 }
 
