@@ -15,6 +15,7 @@ const benches: [string, string][] = [
   ['Tracelink processor', './tracelink.js'],
   ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
   ['OTTL: transform + filter', './ottl.js'],
+  ['Config loading (one 60k-key map)', './config-load.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
