@@ -166,12 +166,6 @@ const DEFAULT_PORT_EXTENSIONS = ['health_check', 'zpages', 'pprof'];
  * bare prometheus exporter would listen on a random port, a bare remote-write exporter has no URL.)
  */
 const REFUSED_BY_TSUNAGI: Record<string, Record<string, { reason: string; errors: string[] }>> = {
-  'prometheusexporter.yaml': {
-    prometheus: {
-      reason: 'endpoint is required by Tsunagi (the collector listens on a random port without one)',
-      errors: ['exporters::prometheus::endpoint: required key is missing (expected string)'],
-    },
-  },
   'prometheusremotewriteexporter.yaml': {
     prometheus_remote_write: {
       reason: 'endpoint is required by Tsunagi (the collector accepts none and fails on send)',
@@ -330,7 +324,11 @@ describe('collector configs start with the binary', () => {
     const c = structuredClone(config);
     const rewrite = async (v: any, section: string, path: string[]): Promise<void> => {
       if (v === null || typeof v !== 'object') return;
-      const server = section === 'receivers' || section === 'extensions';
+      // (exporters that serve: the prometheus pull exporter)
+      const server =
+        section === 'receivers' ||
+        section === 'extensions' ||
+        (section === 'exporters' && path[0].split('/')[0] === 'prometheus');
       // A receiver protocol with no endpoint listens on its default port: give it a free one.
       if (server && path.at(-2) === 'protocols' && !Array.isArray(v) && v.endpoint === undefined)
         v.endpoint = `127.0.0.1:${await freePort()}`;

@@ -29,7 +29,11 @@ export type TlsServerConfig = z.output<typeof tlsServerSchema>;
 
 export const prometheusConfigSchema = z
   .strictObject({
-    endpoint: endpoint(),
+    /**
+     * The collector has no default and, without one, listens on a port the OS picks; so does
+     * Tsunagi (on localhost), logging which: a scraper needs an endpoint it can know.
+     */
+    endpoint: endpoint().optional(),
     tls: absentWhenNull(tlsServerSchema.optional()), // `tls:` with no value: plain HTTP
     namespace: z.string().default(''),
     const_labels: z.record(z.string(), z.string()).prefault({}),
