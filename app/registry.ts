@@ -3,6 +3,7 @@
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
+import { factory as loadBalancingExporter } from '../exporters/load_balancing/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
 import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
@@ -46,6 +47,7 @@ export const registry: Registry = {
     elasticsearchExporter,
     prometheusExporter,
     prometheusRemoteWriteExporter,
+    loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage],
 };
