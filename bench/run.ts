@@ -14,6 +14,7 @@ const benches: [string, string][] = [
   ['Tracelink processor', './tracelink.js'],
   ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
   ['OTTL: transform + filter', './ottl.js'],
+  ['load_balancing exporter to 3 sinks (vs OTLP/HTTP traces relay)', './load-balancing.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
