@@ -3,6 +3,7 @@
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
+import { factory as loadBalancingExporter } from '../exporters/load_balancing/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
 import { factory as nopExporter } from '../exporters/nop/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
@@ -56,6 +57,7 @@ export const registry: Registry = {
     prometheusExporter,
     prometheusRemoteWriteExporter,
     nopExporter,
+    loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage],
 };
