@@ -1,6 +1,7 @@
 // Measures the process's RSS every check_interval and refuses data while it is
 // above the soft limit (limit − spike). Above the hard limit it also asks V8
 // for a garbage collection when `--expose-gc` made global.gc available.
+import type { MemoryLimiterStatus } from '../../src/component/status.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { Limits } from './memory.js';
 
@@ -25,6 +26,10 @@ export class MemoryLimiter {
   private timer: NodeJS.Timeout | undefined;
   private lastGc = Number.NEGATIVE_INFINITY;
   private users = 0;
+  /** RSS at the last check (the status page). */
+  private lastRss = 0;
+  /** Items refused since start, over every pipeline using this limiter. */
+  refusedItems = 0;
 
   constructor(
     private readonly limits: Limits,
@@ -64,6 +69,18 @@ export class MemoryLimiter {
     return true;
   }
 
+  /** What the status page shows. */
+  status(): MemoryLimiterStatus {
+    return {
+      state: this.state,
+      rssBytes: this.lastRss,
+      softLimitBytes: this.limits.softBytes,
+      hardLimitBytes: this.limits.hardBytes,
+      checkIntervalMs: this.intervalMs,
+      refusedItems: this.refusedItems,
+    };
+  }
+
   /** One measurement; public so tests can drive it with an injected source. */
   check(): void {
     let rss = this.source.rss();
@@ -78,6 +95,7 @@ export class MemoryLimiter {
         next = this.classify(rss);
       }
     }
+    this.lastRss = rss;
     if (next !== this.state) this.logTransition(this.state, next, rss);
     this.state = next;
   }

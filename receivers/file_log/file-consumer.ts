@@ -7,6 +7,7 @@
 import type { Stats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
+import type { FileStatus } from '../../src/component/status.js';
 import type { StorageClient } from '../../src/component/storage.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
@@ -60,7 +61,7 @@ interface InFlight {
 
 export interface FileConsumerCounters {
   accepted(n: number): void;
-  refused(n: number): void;
+  refused(n: number, error?: unknown): void;
   /** Lines longer than max_log_size (emitted in pieces). */
   split(n: number): void;
   invalidUtf8(n: number): void;
@@ -390,7 +391,7 @@ export class FileConsumer implements LineSink {
       } catch (err) {
         attempt++;
         if (!isRetryable(err)) {
-          this.deps.counters.refused(n);
+          this.deps.counters.refused(n, err);
           this.deps.logger.error(
             { err: errorMessage(err), records: n },
             'batch permanently rejected; dropping it',
@@ -398,7 +399,7 @@ export class FileConsumer implements LineSink {
           return true;
         }
         if (this.stopped && (final || this.abort.signal.aborted)) {
-          if (final) this.deps.counters.refused(n);
+          if (final) this.deps.counters.refused(n, err);
           return false;
         }
         if (attempt === 1)
@@ -463,6 +464,16 @@ export class FileConsumer implements LineSink {
     this.reported.add(key);
     this.deps.logger.warn(fields, msg);
     return true;
+  }
+
+  /** The open files for the status page: offsets, size at the last look, bytes not yet accepted. */
+  fileStatus(): FileStatus[] {
+    const out: FileStatus[] = [];
+    for (const r of this.readers.values()) {
+      const size = Math.max(r.lastSize, this.atPath.get(r.path)?.size ?? 0, r.offset);
+      out.push({ path: r.path, offset: r.offset, ackedOffset: r.acked, size, lagBytes: size - r.acked });
+    }
+    return out;
   }
 
   /** Test/diagnostic view of the tracked files. */

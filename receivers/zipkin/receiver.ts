@@ -154,7 +154,7 @@ export class ZipkinReceiver implements Component {
     try {
       td = decode(transport, body, this.cfg.parse_string_tags);
     } catch (err) {
-      metrics.failed('traces', 1);
+      metrics.failed('traces', 1, err);
       this.badInput.warn('Bad Zipkin input refused', { transport, peer, error: errorMessage(err) });
       return text(res, 400, errorMessage(err));
     }
@@ -167,7 +167,7 @@ export class ZipkinReceiver implements Component {
       res.writeHead(202);
       res.end();
     } catch (err) {
-      metrics.refused('traces', n);
+      metrics.refused('traces', n, err);
       this.refusals.warn('Zipkin spans refused by the pipeline', {
         transport,
         spans: n,

@@ -122,7 +122,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     };
     let mutates = branches.some((b) => b.mutates);
     const chain: Node[] = [];
-    const counters = p.processors.map((id) => opts.metrics.processor(id));
+    const counters = p.processors.map((id) => opts.metrics.processor(id, p.id));
     // One count per hop: what processor i emits is what processor i+1 receives.
     if (counters.length > 0) next = counted(signal, next, counters[counters.length - 1], undefined);
     for (let i = p.processors.length - 1; i >= 0; i--) {

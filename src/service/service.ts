@@ -4,6 +4,7 @@
 // processors so batches flush downstream, then exporters so queues drain.
 import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
+import type { StatusSource } from '../component/status.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
@@ -11,6 +12,7 @@ import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { buildGraph, type Graph, type Node } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { createStatusSource } from './status.js';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -46,11 +48,22 @@ export class Service {
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
+  /** What status pages read (ExtensionServices.status). */
+  readonly statusSource: StatusSource;
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly opts: ServiceOptions,
-  ) {}
+  ) {
+    this.statusSource = createStatusSource({
+      config,
+      metrics: opts.metrics,
+      nodes: () => this.started,
+      state: () => this.state,
+      build: opts.build ?? { name: 'tsunagi', version: 'unknown' },
+      startedAt: Date.now(),
+    });
+  }
 
   get status(): ServiceState {
     return this.state;
@@ -113,7 +126,7 @@ export class Service {
       this.graph = buildGraph(this.config, {
         logger,
         metrics,
-        services: { pipelinesReady: () => this.pipelinesReady() },
+        services: { pipelinesReady: () => this.pipelinesReady(), status: this.statusSource },
       });
       const g = this.graph;
       logger.info('Starting extensions...');
