@@ -136,7 +136,9 @@ function layout() {
     let free = top;
     for (const id of ids) {
       const mids = rowsOf(id).map((r) => r.mid);
-      const want = mids.length ? mids.reduce((a, b) => a + b, 0) / mids.length - BOX_H / 2 : free;
+      // next to the middle of a few rows; next to the first of many (a shared box stays in sight at the top)
+      const mid = mids.length > 4 ? mids[0] : mids.reduce((a, b) => a + b, 0) / Math.max(1, mids.length);
+      const want = mids.length ? mid - BOX_H / 2 : free;
       const at = Math.max(free, want);
       out.set(id, at);
       free = at + BOX_H + ROW_GAP;
@@ -267,7 +269,7 @@ function node(key, kind, id, x, y) {
     'data-id': id,
   });
   const rate = svg('text', { class: 'sub rate', x: 8, y: 42 });
-  const err = svg('text', { class: 'err', x: BOX_W - 8, y: 14, 'text-anchor': 'end' });
+  const err = svg('text', { class: 'err', x: BOX_W - 8, y: 28, 'text-anchor': 'end' });
   const sparkIn = svg('polyline', { class: 'spark-in' });
   const sparkOut = svg('polyline', { class: 'spark-out' });
   const spark = svg(
@@ -342,7 +344,8 @@ function update() {
     v.g.classList.toggle('bad', bad);
     v.g.classList.toggle('selected', state.selected === key);
     const cnt = c?.counts;
-    v.err.textContent = bad ? `⚠ ${fmtCount(cnt.refused + cnt.failed) || ''}`.trim() : '';
+    const lost = bad ? cnt.refused + cnt.failed : 0;
+    v.err.textContent = bad ? (lost > 0 ? `⚠ ${fmtRate(lost)}` : '⚠ errors') : '';
     const lines = [`${v.kind} ${v.id}`];
     if (cnt)
       lines.push(
