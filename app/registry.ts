@@ -13,6 +13,7 @@ import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
+import { factory as tailSamplingProcessor } from '../processors/tail_sampling/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
@@ -28,6 +29,7 @@ export const registry: Registry = {
     resourceProcessor,
     tracelinkProcessor,
     k8sAttributesProcessor,
+    tailSamplingProcessor,
   ],
   exporters: [
     otlpGrpcExporter,
