@@ -196,7 +196,9 @@ function checkPolicy(
   const sub = (items: AnyPolicyConfig[], key: string, field: string, types: readonly string[]) => {
     if (items.length === 0)
       issue([key, field], `policy "${p.name}" of type ${p.type} needs at least one ${field}`);
-    items.forEach((s, i) => checkPolicy(s, types, [...path, key, field, i], ctx));
+    items.forEach((s, i) => {
+      checkPolicy(s, types, [...path, key, field, i], ctx);
+    });
   };
   switch (p.type) {
     case 'and':
