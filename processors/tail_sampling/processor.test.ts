@@ -5,6 +5,7 @@ import { CollectingConsumer, testSettings } from '../../test/support/component.j
 import { decodeUpstream } from '../../test/support/upstream-otlp.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
+import { setOttlConditionCompiler } from './policies/ottl.js';
 import { TailSamplingProcessor } from './processor.js';
 import { request, sid, spansByTrace, tid, wire } from './testdata/traces.js';
 
@@ -313,6 +314,76 @@ describe('tail_sampling processor', () => {
     ]);
     expect(await metric('otelcol_processor_tail_sampling_new_trace_id_received_total')).toEqual([
       '{processor="tail_sampling"} 2',
+    ]);
+  });
+
+  it('applies the collector precedence: drop > inverted not-sample > sample > inverted sample (if no not-sample)', async () => {
+    const inv = { name: 'not-x', type: 'string_attribute', string_attribute: { key: 'k', values: ['x'], invert_match: true } };
+    const dropY = {
+      name: 'drop-y',
+      type: 'drop',
+      drop: { drop_sub_policy: [{ name: 'y', type: 'string_attribute', string_attribute: { key: 'k', values: ['y'] } }] },
+    };
+    const { p, next, ticks } = setup({ decision_wait: '1s', policies: [errors, inv, dropY] });
+    const t = (n: number, attributes: Record<string, unknown>, status = 0) => ({
+      trace: tid(n),
+      id: sid(n),
+      name: `t${n}`,
+      attributes,
+      status,
+    });
+    await p.consume(
+      wire(
+        request({
+          spans: [
+            t(1, { k: 'y' }, 2), // error (sampled) but dropped: drop wins
+            t(2, { k: 'x' }, 2), // error (sampled) but inverted not-sample: not sampled
+            t(3, { k: 'z' }, 2), // error and inverted sample: sampled
+            t(4, { k: 'z' }), // inverted sample but errors says not sampled: not sampled
+          ],
+        }),
+      ),
+    );
+    await ticks(1);
+    expect([...spansByTrace(next.received).keys()]).toEqual([tid(3)]);
+    const only = setup({ decision_wait: '1s', policies: [inv] });
+    await only.p.consume(wire(request({ spans: [t(5, {})] })));
+    await only.ticks(1);
+    expect([...spansByTrace(only.next.received).keys()]).toEqual([tid(5)]); // inverted sample alone samples
+  });
+
+  it('a policy that fails to evaluate is counted and left out of the vote', async () => {
+    setOttlConditionCompiler({
+      check: () => undefined,
+      compile: () => ({
+        matchSpan: () => {
+          throw new Error('attribute is not a map');
+        },
+        matchSpanEvent: () => false,
+      }),
+    });
+    try {
+      const { p, next, ticks, metric } = setup({
+        decision_wait: '1s',
+        policies: [{ name: 'o', type: 'ottl_condition', ottl_condition: { span: ['x'] } }, errors],
+      });
+      await p.consume(wire(request({ spans: [{ trace: tid(1), id: sid(1), status: 2 }] })));
+      await ticks(1);
+      expect([...spansByTrace(next.received).keys()]).toEqual([tid(1)]);
+      expect(await metric('otelcol_processor_tail_sampling_sampling_policy_evaluation_error_total')).toEqual([
+        '{processor="tail_sampling",policy="o"} 1',
+      ]);
+    } finally {
+      setOttlConditionCompiler(undefined);
+    }
+  });
+
+  it('sample_on_first_match stops at the first policy that samples', async () => {
+    const { p, ticks, metric } = setup({ decision_wait: '1s', sample_on_first_match: true, policies: [always, errors] });
+    await p.consume(wire(request({ spans: [{ trace: tid(1), id: sid(1) }] })));
+    await ticks(1);
+    expect(await metric('otelcol_processor_tail_sampling_count_traces_sampled_total')).toEqual([
+      '{processor="tail_sampling",policy="all",sampled="true",decision="sampled"} 1',
     ]);
   });
 
