@@ -50,7 +50,8 @@ describe('tail_sampling config', () => {
 
   it('accepts ottl_condition once an OTTL compiler is wired in, and reports its parse errors by path', () => {
     setOttlConditionCompiler({
-      check: (c) => (c.span[1]?.includes('(') ? { path: ['span', 1], message: 'parse error at column 5' } : undefined),
+      check: (c) =>
+        c.span[1]?.includes('(') ? { path: ['span', 1], message: 'parse error at column 5' } : undefined,
       compile: () => ({ matchSpan: () => false, matchSpanEvent: () => false }),
     });
     expect(
@@ -70,7 +71,11 @@ policies:
       'policies: [{ name: a, type: always_sampled }]',
       'policies::0::type: unknown sampling policy type "always_sampled" (one of: always_sample,',
     ],
-    ['a policy without a name', 'policies: [{ type: always_sample }]', 'policies::0::name: policy name cannot be empty'],
+    [
+      'a policy without a name',
+      'policies: [{ type: always_sample }]',
+      'policies::0::name: policy name cannot be empty',
+    ],
     [
       'duplicate policy names',
       'policies: [{ name: a, type: always_sample }, { name: a, type: trace_flags }]',
@@ -143,6 +148,9 @@ policies:
     ],
   ])('rejects %s', (_what, yaml, expected) => {
     const got = issues(yaml);
-    expect(got.some((m) => m.includes(expected)), `got: ${JSON.stringify(got)}`).toBe(true);
+    expect(
+      got.some((m) => m.includes(expected)),
+      `got: ${JSON.stringify(got)}`,
+    ).toBe(true);
   });
 });

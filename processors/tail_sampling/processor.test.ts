@@ -318,11 +318,19 @@ describe('tail_sampling processor', () => {
   });
 
   it('applies the collector precedence: drop > inverted not-sample > sample > inverted sample (if no not-sample)', async () => {
-    const inv = { name: 'not-x', type: 'string_attribute', string_attribute: { key: 'k', values: ['x'], invert_match: true } };
+    const inv = {
+      name: 'not-x',
+      type: 'string_attribute',
+      string_attribute: { key: 'k', values: ['x'], invert_match: true },
+    };
     const dropY = {
       name: 'drop-y',
       type: 'drop',
-      drop: { drop_sub_policy: [{ name: 'y', type: 'string_attribute', string_attribute: { key: 'k', values: ['y'] } }] },
+      drop: {
+        drop_sub_policy: [
+          { name: 'y', type: 'string_attribute', string_attribute: { key: 'k', values: ['y'] } },
+        ],
+      },
     };
     const { p, next, ticks } = setup({ decision_wait: '1s', policies: [errors, inv, dropY] });
     const t = (n: number, attributes: Record<string, unknown>, status = 0) => ({
@@ -379,7 +387,11 @@ describe('tail_sampling processor', () => {
   });
 
   it('sample_on_first_match stops at the first policy that samples', async () => {
-    const { p, ticks, metric } = setup({ decision_wait: '1s', sample_on_first_match: true, policies: [always, errors] });
+    const { p, ticks, metric } = setup({
+      decision_wait: '1s',
+      sample_on_first_match: true,
+      policies: [always, errors],
+    });
     await p.consume(wire(request({ spans: [{ trace: tid(1), id: sid(1) }] })));
     await ticks(1);
     expect(await metric('otelcol_processor_tail_sampling_count_traces_sampled_total')).toEqual([

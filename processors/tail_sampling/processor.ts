@@ -18,7 +18,7 @@ import type { Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, retryableError } from '../../src/component/errors.js';
 import { rawList } from '../../src/pdata/lazy.js';
-import type { ResourceSpans, TracesData } from '../../src/pdata/types.js';
+import type { Resource, ResourceSpans, TracesData } from '../../src/pdata/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import type { TailSamplingConfig } from './config.js';
@@ -27,27 +27,9 @@ import { decisionLabels, TailSamplingMetrics } from './metrics.js';
 import { buildPolicies, type Policy } from './policies/build.js';
 import { Decision, type TraceView } from './policies/types.js';
 import { ChunkStore, InternTable } from './store.js';
+import { DECIDED_NOT_SAMPLED, DECIDED_SAMPLED, RunTable, TraceTable } from './trace-table.js';
+import { type Segment, SegmentTraceView } from './trace-view.js';
 import { fieldBody, lenField, scanScopeList, writeHeader } from './wire.js';
-
-/** A decided trace kept in the trace table: (seconds since start << 2) | outcome. */
-const SAMPLED = 1;
-const NOT_SAMPLED = 2;
-
-interface Pending {
-  /** The batch whose tick decides it. */
-  batch: number;
-  /** The batch whose chunks hold its bytes (the one current at arrival). */
-  store: number;
-  arrival: number;
-  spans: number;
-  /** Σ ResourceSpans sizes per received batch: what maximum_trace_size_bytes limits. */
-  size: number;
-  /** The same with each field's tag and length: bytes_limiting's trace size. */
-  wire: number;
-  /** 4 integers per run: chunk, offset, length, scope id. */
-  runs: number[];
-}
-type Entry = Pending | number;
 
 /** The spans of one trace in one ResourceSpans of a request. */
 class Group {
@@ -80,8 +62,10 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 export class TailSamplingProcessor implements Processor<'traces'> {
   private readonly policies: Policy[];
   private readonly policyLabels: string[];
-  private readonly traces = new Map<string, Entry>();
-  private readonly batches = new Map<number, string[]>();
+  private readonly traces = new TraceTable();
+  private readonly runs = new RunTable();
+  /** Per decision batch: the slots of the traces it decides (a slot may appear twice or be stale: checked at the tick). */
+  private readonly batches = new Map<number, number[]>();
   private readonly store = new ChunkStore();
   private readonly resources = new InternTable();
   private readonly scopes = new InternTable();
@@ -101,6 +85,8 @@ export class TailSamplingProcessor implements Processor<'traces'> {
   private evictedUnlogged = 0;
   private lastEvictLog = 0;
   private lastForwardErrorLog = 0;
+  /** New trace IDs since the last tick (counted in bulk: a counter increment per trace costs). */
+  private newTraces = 0;
 
   constructor(
     private readonly cfg: TailSamplingConfig,
@@ -121,7 +107,7 @@ export class TailSamplingProcessor implements Processor<'traces'> {
     this.now = options.now ?? Date.now;
     this.started = this.now();
     this.metrics = new TailSamplingMetrics(metrics, id, {
-      tracesOnMemory: () => this.traces.size,
+      tracesOnMemory: () => this.traces.index.size,
       bytesHeld: () => this.store.allocatedBytes,
     });
   }
@@ -144,12 +130,13 @@ export class TailSamplingProcessor implements Processor<'traces'> {
         for (const b of pending) this.decideBatch(b);
       }
     }
+    this.flushNewTraces();
     while (this.inflight.size > 0) await Promise.all(this.inflight);
   }
 
   /** Traces in memory (undecided and decided-but-remembered). */
   get tracesInMemory(): number {
-    return this.traces.size;
+    return this.traces.index.size;
   }
   /** Chunk bytes allocated for held spans. */
   get heldBytes(): number {
@@ -218,43 +205,36 @@ export class TailSamplingProcessor implements Processor<'traces'> {
   }
 
   private ingestTrace(key: string, g: Group, resId: number, resPrefixLen: number): void {
+    const processor = this.metrics.processor;
     if (this.sampledCache.has(key)) {
-      this.metrics.earlyReleasesFromCache.inc({ processor: this.metrics.processor, sampled: 'true' }, g.n);
+      this.metrics.earlyReleasesFromCache.inc({ processor, sampled: 'true' }, g.n);
       this.forwardLate(g, resId);
       return;
     }
     if (this.notSampledCache.has(key)) {
-      this.metrics.earlyReleasesFromCache.inc({ processor: this.metrics.processor, sampled: 'false' }, g.n);
+      this.metrics.earlyReleasesFromCache.inc({ processor, sampled: 'false' }, g.n);
       return;
     }
-    let e = this.traces.get(key);
-    if (typeof e === 'number') {
+    const t = this.traces;
+    let slot = t.index.get(key);
+    if (slot !== undefined && slot < 0) {
       // late spans of a decided trace follow its decision
-      if ((e & 3) === SAMPLED) this.forwardLate(g, resId);
+      if (slot === DECIDED_SAMPLED) this.forwardLate(g, resId);
       return;
     }
-    if (e === undefined) {
+    if (slot === undefined) {
       // num_traces 0 behaves as 1, as in the collector (each new trace evicts the previous one)
-      while (this.traces.size > 0 && this.traces.size >= this.cfg.num_traces) this.evictOldest();
-      e = {
-        batch: this.tickCount,
-        store: this.tickCount,
-        arrival: this.now(),
-        spans: 0,
-        size: 0,
-        wire: 0,
-        runs: [],
-      };
-      this.traces.set(key, e);
-      this.batchList(this.tickCount).push(key);
-      this.metrics.newTraceIdReceived.inc({ processor: this.metrics.processor });
+      while (t.index.size > 0 && t.index.size >= this.cfg.num_traces) this.evictOldest();
+      slot = t.add(key, this.tickCount, this.now() - this.started);
+      this.batchList(this.tickCount).push(slot);
+      this.newTraces++;
     }
-    e.spans += g.n;
+    t.spans[slot] += g.n;
     if (g.root && this.cfg.decision_wait_after_root_received > 0) {
       const earlier = this.tickCount + this.afterRootTicks - this.numBatches;
-      if (earlier < e.batch) {
-        e.batch = earlier;
-        this.batchList(earlier).push(key);
+      if (earlier < t.batch[slot]) {
+        t.batch[slot] = earlier;
+        this.batchList(earlier).push(slot);
       }
     }
     // Copy the spans into the store, one run per scope (in order of first appearance).
@@ -265,29 +245,34 @@ export class TailSamplingProcessor implements Processor<'traces'> {
       if (i > 0 && g.scopes.indexOf(sc) < i) continue; // this scope's run was written already
       let len = 0;
       for (let j = i; j < g.n; j++) if (g.scopes[j] === sc) len += g.ends[j] - g.starts[j];
-      const chunk = this.store.reserve(e.store, len);
+      const chunk = this.store.reserve(t.store[slot], len);
       const target = this.store.target;
-      let at = this.store.offset;
+      const offset = this.store.offset;
+      let at = offset;
       for (let j = i; j < g.n; j++)
         if (g.scopes[j] === sc) {
           target.set(g.bufs[j].subarray(g.starts[j], g.ends[j]), at);
           at += g.ends[j] - g.starts[j];
           done++;
         }
-      e.runs.push(chunk, this.store.offset, len, sc);
+      const r = this.runs.add(chunk, offset, len, sc);
+      if (t.lastRun[slot] < 0) t.firstRun[slot] = r;
+      else this.runs.next[t.lastRun[slot]] = r;
+      t.lastRun[slot] = r;
       this.scopes.ref(sc);
       rsSize += lenField(this.scopes.bytes(sc).length + len);
     }
-    e.size += rsSize;
-    e.wire += lenField(rsSize);
-    if (this.cfg.maximum_trace_size_bytes > 0 && e.size > this.cfg.maximum_trace_size_bytes) {
-      this.metrics.droppedTooLarge.inc({ processor: this.metrics.processor });
-      this.releaseRuns(e);
-      this.remember(key, NOT_SAMPLED);
+    // Int32 columns: a trace of more than 2 GiB saturates rather than wraps
+    t.size[slot] = Math.min(0x7fffffff, t.size[slot] + rsSize);
+    t.wire[slot] = Math.min(0x7fffffff, t.wire[slot] + lenField(rsSize));
+    if (this.cfg.maximum_trace_size_bytes > 0 && t.size[slot] > this.cfg.maximum_trace_size_bytes) {
+      this.metrics.droppedTooLarge.inc({ processor });
+      this.releaseTrace(slot);
+      this.remember(key, DECIDED_NOT_SAMPLED);
     }
   }
 
-  private batchList(b: number): string[] {
+  private batchList(b: number): number[] {
     let l = this.batches.get(b);
     if (l === undefined) {
       l = [];
@@ -296,12 +281,17 @@ export class TailSamplingProcessor implements Processor<'traces'> {
     return l;
   }
 
-  /** num_traces reached: the oldest trace (by first arrival) leaves memory, decided or not. */
+  /**
+   * num_traces reached: the oldest trace (by first arrival) leaves memory,
+   * decided or not. An undecided one is lost: counted (the collector's
+   * sampling_trace_dropped_too_early) and logged.
+   */
   private evictOldest(): void {
-    const first = this.traces.entries().next().value as [string, Entry];
-    this.traces.delete(first[0]);
-    if (typeof first[1] === 'number') return;
-    this.releaseRuns(first[1]);
+    const [key, slot] = this.traces.index.entries().next().value as [string, number];
+    this.traces.index.delete(key);
+    if (slot < 0) return;
+    this.releaseTrace(slot);
+    this.metrics.droppedTooEarly.inc({ processor: this.metrics.processor });
     this.evictedUnlogged++;
     const now = this.now();
     if (now - this.lastEvictLog >= 10_000) {
@@ -314,23 +304,27 @@ export class TailSamplingProcessor implements Processor<'traces'> {
     }
   }
 
-  private releaseRuns(e: Pending): void {
-    const r = e.runs;
-    for (let i = 0; i < r.length; i += 4) {
-      this.store.release(r[i]);
-      this.releaseScope(r[i + 3]);
+  /** Releases a pending trace's runs and its slot (its index entry is the caller's business). */
+  private releaseTrace(slot: number): void {
+    const runs = this.runs;
+    for (let r = this.traces.firstRun[slot]; r >= 0; ) {
+      const next = runs.next[r];
+      this.store.release(runs.chunk[r]);
+      this.releaseScope(runs.scope[r]);
+      runs.free(r);
+      r = next;
     }
-    e.runs = [];
+    this.traces.freeSlot(slot);
   }
 
   /** Records a decision: in the cache when one is configured (and the table forgets the trace), else in the table. */
   private remember(key: string, outcome: number): void {
-    const cache = outcome === SAMPLED ? this.sampledCache : this.notSampledCache;
+    const cache = outcome === DECIDED_SAMPLED ? this.sampledCache : this.notSampledCache;
     if (cache.enabled) {
       cache.put(key);
-      this.traces.delete(key);
+      this.traces.index.delete(key);
     } else {
-      this.traces.set(key, (Math.floor((this.now() - this.started) / 1000) << 2) | outcome);
+      this.traces.index.set(key, outcome);
     }
   }
 
@@ -339,58 +333,66 @@ export class TailSamplingProcessor implements Processor<'traces'> {
   /** One tick of the decision timer: decides the batch that is decision_wait old. */
   tick(): void {
     if (this.stopped) return;
+    // the batch that just ended gets few more spans (late ones of its traces): compress it now
+    this.store.sealOpen(this.tickCount);
     this.tickCount++;
     this.decideBatch(this.tickCount - this.numBatches);
+    this.flushNewTraces();
+  }
+
+  private flushNewTraces(): void {
+    if (this.newTraces === 0) return;
+    this.metrics.newTraceIdReceived.inc({ processor: this.metrics.processor }, this.newTraces);
+    this.newTraces = 0;
+  }
+
+  /** The slots of batch `b` that are still pending there (a slot may be listed twice, or reused). */
+  private *pendingIn(b: number): Generator<number> {
+    const slots = this.batches.get(b);
+    this.batches.delete(b);
+    if (slots === undefined) return;
+    const t = this.traces;
+    for (const s of slots) if (t.batch[s] === b && t.keys[s] !== '') yield s;
   }
 
   private dropBatch(b: number): void {
-    for (const key of this.batches.get(b) ?? []) {
-      const e = this.traces.get(key);
-      if (e !== undefined && typeof e !== 'number' && e.batch === b) {
-        this.releaseRuns(e);
-        this.traces.delete(key);
-      }
+    for (const slot of this.pendingIn(b)) {
+      this.traces.index.delete(this.traces.keys[slot]);
+      this.releaseTrace(slot);
     }
-    this.batches.delete(b);
     this.store.closeBatch(b);
   }
 
   private decideBatch(b: number): void {
-    const keys = this.batches.get(b);
-    this.batches.delete(b);
-    if (keys === undefined) {
-      this.store.closeBatch(b);
-      return;
-    }
+    const t = this.traces;
+    const runs = this.runs;
     const stats = new TickStats(this.policies.length);
     let out = new Output(this.scopes, this.resources);
-    const decided: Pending[] = [];
-    for (const key of keys) {
-      const e = this.traces.get(key);
-      if (e === undefined) {
-        stats.droppedTooEarly++;
-        continue;
-      }
-      if (typeof e === 'number' || e.batch !== b) continue; // decided already, or moved to an earlier batch
-      const view = new HeldTrace(key, e, this.store, this.scopes, this.resources);
+    const decided: number[] = [];
+    for (const slot of this.pendingIn(b)) {
+      const key = t.keys[slot];
+      const view = heldView(key, slot, t, runs, this.store, this.scopes, this.resources);
       const d = this.decide(view, stats);
       stats.global[decisionLabelIndex(d)]++;
       if (d === Decision.Sampled) {
-        for (let i = 0; i < e.runs.length; i += 4)
-          out.add(e.runs[i + 3], this.store.bytes(e.runs[i], e.runs[i + 1], e.runs[i + 2]));
-        out.spans += e.spans;
+        for (let r = t.firstRun[slot]; r >= 0; r = runs.next[r])
+          out.add(runs.scope[r], this.store.bytes(runs.chunk[r], runs.offset[r], runs.length[r]));
+        out.spans += t.spans[slot];
         if (out.spans >= MAX_OUTPUT_SPANS || out.bytes >= MAX_OUTPUT_BYTES) {
           this.forward(out.build(), out.spans);
           out = new Output(this.scopes, this.resources);
         }
       }
-      decided.push(e);
-      this.remember(key, d === Decision.Sampled ? SAMPLED : NOT_SAMPLED);
+      // the slot stays valid (its batch no longer matches: set below) until its runs are released
+      t.batch[slot] = -1;
+      decided.push(slot);
+      this.remember(key, d === Decision.Sampled ? DECIDED_SAMPLED : DECIDED_NOT_SAMPLED);
     }
     if (out.spans > 0) this.forward(out.build(), out.spans);
     // only now that the output is written may the chunks go
-    for (const e of decided) this.releaseRuns(e);
+    for (const slot of decided) this.releaseTrace(slot);
     this.store.closeBatch(b);
+    this.store.endOfTick();
     this.flushStats(stats);
   }
 
@@ -431,7 +433,6 @@ export class TailSamplingProcessor implements Processor<'traces'> {
   private flushStats(s: TickStats): void {
     const m = this.metrics;
     const processor = m.processor;
-    if (s.droppedTooEarly > 0) m.droppedTooEarly.inc({ processor }, s.droppedTooEarly);
     for (let d = 0; d < 3; d++)
       if (s.global[d] > 0) m.globalCountTracesSampled.inc({ processor, ...LABELS[d] }, s.global[d]);
     for (let i = 0; i < this.policies.length; i++) {
@@ -490,7 +491,6 @@ function decisionLabelIndex(d: Decision): number {
 
 /** Counts of one tick, turned into metric increments once (the collector does the same). */
 class TickStats {
-  droppedTooEarly = 0;
   readonly global = [0, 0, 0];
   readonly traces: number[];
   readonly spans: number[];
@@ -536,7 +536,8 @@ class Output {
     this.bytes += bytes.length;
   }
 
-  build(): Uint8Array {
+  /** The request's bytes, in a new buffer or (`into`) in a reusable one big enough for `size`. */
+  build(into?: (size: number) => Uint8Array): Uint8Array {
     // sizes first, then one exact buffer
     let total = 0;
     const rsLens: number[] = [];
@@ -552,7 +553,7 @@ class Output {
       rsLens.push(rsLen);
       total += lenField(rsLen);
     }
-    const out = Buffer.allocUnsafe(total);
+    const out = into ? into(total) : Buffer.allocUnsafe(total);
     let at = 0;
     let ri = 0;
     let si = 0;
@@ -577,36 +578,52 @@ class Output {
   }
 }
 
-/** A pending trace as the policies see it: the spans are decoded from the held bytes on first access. */
-class HeldTrace implements TraceView {
-  private decoded: TracesData | undefined;
-  private id: Uint8Array | undefined;
+let scratchBuf = new Uint8Array(64 * 1024);
+function scratch(size: number): Uint8Array {
+  if (scratchBuf.length < size) scratchBuf = new Uint8Array(Math.max(size, scratchBuf.length * 2));
+  return scratchBuf.subarray(0, size);
+}
 
-  constructor(
-    private readonly key: string,
-    private readonly e: Pending,
-    private readonly store: ChunkStore,
-    private readonly scopes: InternTable,
-    private readonly resources: InternTable,
-  ) {}
+/** A resource prefix (resource and schema URL fields) decoded, once per interned resource. */
+function decodeResourcePrefix(prefix: Uint8Array): Resource {
+  const msg = new Uint8Array(lenField(prefix.length));
+  msg.set(prefix, writeHeader(msg, 0, 0x0a, prefix.length));
+  return decodeTraces(msg).resourceSpans[0].resource;
+}
 
-  get traceId(): Uint8Array {
-    this.id ??= Buffer.from(this.key, 'latin1');
-    return this.id;
-  }
-  get spanCount(): number {
-    return this.e.spans;
-  }
-  get wireBytes(): number {
-    return this.e.wire;
-  }
-  get data(): TracesData {
-    if (this.decoded === undefined) {
-      const out = new Output(this.scopes, this.resources);
-      const r = this.e.runs;
-      for (let i = 0; i < r.length; i += 4) out.add(r[i + 3], this.store.bytes(r[i], r[i + 1], r[i + 2]));
-      this.decoded = decodeTraces(out.build());
-    }
-    return this.decoded;
-  }
+/**
+ * A pending trace as the policies see it: spans read from the held bytes in
+ * arrival order (one segment per run); decoded whole only if a policy asks.
+ */
+function heldView(
+  key: string,
+  slot: number,
+  t: TraceTable,
+  runs: RunTable,
+  store: ChunkStore,
+  scopes: InternTable,
+  resources: InternTable,
+): TraceView {
+  return new SegmentTraceView(
+    key,
+    t.spans[slot],
+    t.wire[slot],
+    () => {
+      const segs: Segment[] = [];
+      for (let r = t.firstRun[slot]; r >= 0; r = runs.next[r])
+        segs.push({
+          resource: resources.derived(scopes.parent(runs.scope[r]), decodeResourcePrefix),
+          spans: store.bytes(runs.chunk[r], runs.offset[r], runs.length[r]),
+        });
+      return segs;
+    },
+    () => {
+      const out = new Output(scopes, resources);
+      for (let r = t.firstRun[slot]; r >= 0; r = runs.next[r])
+        out.add(runs.scope[r], store.bytes(runs.chunk[r], runs.offset[r], runs.length[r]));
+      // decoded in a scratch buffer reused from trace to trace: the decoded IDs view it, and
+      // nothing reads this trace's data after the next one is decoded
+      return decodeTraces(out.build(scratch));
+    },
+  );
 }

@@ -82,6 +82,23 @@ export function scanScopeList(seg: Uint8Array, sink: SpanSink): void {
   if (pos !== end) throw new Error('truncated scope list');
 }
 
+/** The previous span's trace ID: spans of one trace come together, so its key string is reused. */
+const lastId = new Uint8Array(16);
+let lastKey = TRACE_ID_EMPTY;
+
+function keyAt(nb: Buffer & { latin1Slice(start: number, end: number): string }, at: number): string {
+  let same = true;
+  for (let i = 0; i < 16; i++)
+    if (nb[at + i] !== lastId[i]) {
+      same = false;
+      break;
+    }
+  if (same) return lastKey;
+  lastId.set(nb.subarray(at, at + 16));
+  lastKey = nb.latin1Slice(at, at + 16);
+  return lastKey;
+}
+
 /** Reusable scratch for the prefix pieces of one ScopeSpans. */
 const prefixStarts: number[] = [];
 const prefixEnds: number[] = [];
@@ -116,7 +133,7 @@ function scanScopeSpans(buf: Uint8Array, start: number, stop: number, sink: Span
         const t = varint(buf);
         if (t === 0x0a || t === 0x22) {
           const l = varint(buf);
-          if (t === 0x0a) traceKey = l === 16 ? nb.latin1Slice(pos, pos + 16) : TRACE_ID_EMPTY;
+          if (t === 0x0a) traceKey = l === 16 ? keyAt(nb, pos) : TRACE_ID_EMPTY;
           else root = l === 0;
           pos += l;
         } else skip(buf, t & 7);

@@ -5,7 +5,8 @@
 // behaviour for mistyped attributes follows from that, and so does ours.
 import { goRegExp } from '../../../src/attraction/regexp.js';
 import { getAttr } from '../../../src/pdata/attributes.js';
-import type { AnyValue, KeyValue, Resource, Span, TracesData } from '../../../src/pdata/types.js';
+import type { AnyValue, Resource } from '../../../src/pdata/types.js';
+import { V_BOOL, V_INT, V_STR, type WireSpan } from '../wire-span.js';
 import { Decision, type Evaluator, type TraceView } from './types.js';
 
 const strOf = (v: AnyValue): string => ('stringValue' in v ? (v.stringValue as string) : '');
@@ -13,34 +14,27 @@ const intOf = (v: AnyValue): bigint => ('intValue' in v ? (v.intValue as bigint)
 const boolOf = (v: AnyValue): boolean => ('boolValue' in v ? (v.boolValue as boolean) : false);
 
 /** Sampled when the resource or any span satisfies its check (hasResourceOrSpanWithCondition). */
-export function anyResourceOrSpan(
-  td: TracesData,
+export const anyResourceOrSpan = (
+  t: TraceView,
   onResource: (r: Resource) => boolean,
-  onSpan: (s: Span) => boolean,
-): Decision {
-  for (const rs of td.resourceSpans) {
-    if (onResource(rs.resource)) return Decision.Sampled;
-    for (const ss of rs.scopeSpans) for (const s of ss.spans) if (onSpan(s)) return Decision.Sampled;
-  }
-  return Decision.NotSampled;
-}
+  onSpan: (s: WireSpan) => boolean,
+): Decision => (t.visit(onResource, onSpan) ? Decision.Sampled : Decision.NotSampled);
 
 /**
  * The inverted form (invertHasResourceOrSpanWithCondition): InvertNotSampled as
  * soon as a resource or span fails its check, else InvertSampled.
  */
-export function allResourcesAndSpans(
-  td: TracesData,
-  onResource: (r: Resource) => boolean,
-  onSpan: (s: Span) => boolean,
-): Decision {
-  for (const rs of td.resourceSpans) {
-    if (!onResource(rs.resource)) return Decision.InvertNotSampled;
-    for (const ss of rs.scopeSpans)
-      for (const s of ss.spans) if (!onSpan(s)) return Decision.InvertNotSampled;
-  }
-  return Decision.InvertSampled;
-}
+export const allResourcesAndSpans = (
+  t: TraceView,
+  okResource: (r: Resource) => boolean,
+  okSpan: (s: WireSpan) => boolean,
+): Decision =>
+  t.visit(
+    (r) => !okResource(r),
+    (s) => !okSpan(s),
+  )
+    ? Decision.InvertNotSampled
+    : Decision.InvertSampled;
 
 /** A bounded memo of regexp results per value (the collector's LRU, `cache_max_size`, default 128). */
 class MatchCache {
@@ -59,6 +53,8 @@ class MatchCache {
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
   }
 }
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
 
 export function stringAttributeFilter(cfg: {
   key: string;
@@ -84,27 +80,27 @@ export function stringAttributeFilter(cfg: {
     matcher = (s) => set.has(s);
   }
   const key = cfg.key;
+  const keyBytes = utf8(key);
   // Span values must be non-empty to match; resource values need not (as upstream).
   const resourceMatches = (r: Resource) => {
     const v = getAttr(r.attributes, key);
     return v !== undefined && matcher(strOf(v));
   };
-  const spanMatches = (s: Span) => {
-    const v = getAttr(s.attributes, key);
-    if (v === undefined) return false;
-    const str = strOf(v);
+  const spanMatches = (s: WireSpan) => {
+    if (!s.attr(keyBytes)) return false;
+    const str = s.kind === V_STR ? s.str : '';
     return str.length > 0 && matcher(str);
   };
   if (cfg.invert_match)
     return {
       evaluate: (t) =>
         allResourcesAndSpans(
-          t.data,
+          t,
           (r) => !resourceMatches(r),
           (s) => !spanMatches(s),
         ),
     };
-  return { evaluate: (t) => anyResourceOrSpan(t.data, resourceMatches, spanMatches) };
+  return { evaluate: (t) => anyResourceOrSpan(t, resourceMatches, spanMatches) };
 }
 
 export function numericAttributeFilter(cfg: {
@@ -117,27 +113,29 @@ export function numericAttributeFilter(cfg: {
   const min = cfg.min_value !== 0 ? BigInt(cfg.min_value) : undefined;
   const max = cfg.max_value !== 0 ? BigInt(cfg.max_value) : undefined;
   const key = cfg.key;
-  const inRange = (attrs: KeyValue[]) => {
-    const v = getAttr(attrs, key);
-    if (v === undefined) return undefined;
-    const n = intOf(v);
-    return (min === undefined || n >= min) && (max === undefined || n <= max);
+  const keyBytes = utf8(key);
+  const inRange = (n: bigint) => (min === undefined || n >= min) && (max === undefined || n <= max);
+  /** true/false: present and in range or not; undefined: absent. */
+  const onResource = (r: Resource) => {
+    const v = getAttr(r.attributes, key);
+    return v === undefined ? undefined : inRange(intOf(v));
   };
+  const onSpan = (s: WireSpan) => (s.attr(keyBytes) ? inRange(s.kind === V_INT ? s.int : 0n) : undefined);
   if (cfg.invert_match)
     return {
       evaluate: (t) =>
         allResourcesAndSpans(
-          t.data,
-          (r) => inRange(r.attributes) !== true,
-          (s) => inRange(s.attributes) !== true,
+          t,
+          (r) => onResource(r) !== true,
+          (s) => onSpan(s) !== true,
         ),
     };
   return {
     evaluate: (t) =>
       anyResourceOrSpan(
-        t.data,
-        (r) => inRange(r.attributes) === true,
-        (s) => inRange(s.attributes) === true,
+        t,
+        (r) => onResource(r) === true,
+        (s) => onSpan(s) === true,
       ),
   };
 }
@@ -148,25 +146,28 @@ export function booleanAttributeFilter(cfg: {
   invert_match: boolean;
 }): Evaluator {
   const key = cfg.key;
-  const test = (attrs: KeyValue[]) => {
-    const v = getAttr(attrs, key);
+  const keyBytes = utf8(key);
+  const onResource = (r: Resource) => {
+    const v = getAttr(r.attributes, key);
     return v === undefined ? undefined : boolOf(v) === cfg.value;
   };
+  const onSpan = (s: WireSpan) =>
+    s.attr(keyBytes) ? (s.kind === V_BOOL && s.bool) === cfg.value : undefined;
   if (cfg.invert_match)
     return {
-      evaluate: (t: TraceView) =>
+      evaluate: (t) =>
         allResourcesAndSpans(
-          t.data,
-          (r) => test(r.attributes) !== true,
-          (s) => test(s.attributes) !== true,
+          t,
+          (r) => onResource(r) !== true,
+          (s) => onSpan(s) !== true,
         ),
     };
   return {
-    evaluate: (t: TraceView) =>
+    evaluate: (t) =>
       anyResourceOrSpan(
-        t.data,
-        (r) => test(r.attributes) === true,
-        (s) => test(s.attributes) === true,
+        t,
+        (r) => onResource(r) === true,
+        (s) => onSpan(s) === true,
       ),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type PolicyConfig } from '../config.js';
 import { request, type SpanSpec, sid, tid } from '../testdata/traces.js';
+import { viewOfRequest } from '../trace-view.js';
 import { buildEvaluator } from './build.js';
 import { composite } from './combinators.js';
 import { rateLimiting, TokenBucket } from './limiters.js';
@@ -11,9 +12,12 @@ import { Decision, type Evaluator, type TraceView } from './types.js';
 const D = Decision;
 
 /** A trace of the given spans under one resource. */
-function view(spans: Partial<SpanSpec>[], resource: Record<string, unknown> = { 'service.name': 's' }): TraceView {
+function view(
+  spans: Partial<SpanSpec>[],
+  resource: Record<string, unknown> = { 'service.name': 's' },
+): TraceView {
   const data = request({ resource, spans: spans.map((s, i) => ({ trace: tid(1), id: sid(i + 1), ...s })) });
-  return { traceId: data.resourceSpans[0].scopeSpans[0].spans[0]?.traceId ?? new Uint8Array(16), spanCount: spans.length, wireBytes: 0, data };
+  return viewOfRequest(data);
 }
 
 function policy(p: Record<string, unknown>): Evaluator {
@@ -36,7 +40,11 @@ describe('attribute policies (resource or any span)', () => {
   it('string_attribute with regexps: unanchored, as Go MatchString', () => {
     const p = policy({
       type: 'string_attribute',
-      string_attribute: { key: 'url.path', values: ['/health', '^/api/v[0-9]+$'], enabled_regex_matching: true },
+      string_attribute: {
+        key: 'url.path',
+        values: ['/health', '^/api/v[0-9]+$'],
+        enabled_regex_matching: true,
+      },
     });
     expect(p.evaluate(view([{ attributes: { 'url.path': '/x/health/y' } }]))).toBe(D.Sampled);
     expect(p.evaluate(view([{ attributes: { 'url.path': '/api/v2' } }]))).toBe(D.Sampled);
@@ -51,7 +59,10 @@ describe('attribute policies (resource or any span)', () => {
   });
 
   it('numeric_attribute: inclusive range, a 0 bound means unbounded (as the collector reads it), ints only', () => {
-    const p = policy({ type: 'numeric_attribute', numeric_attribute: { key: 'n', min_value: 50, max_value: 100 } });
+    const p = policy({
+      type: 'numeric_attribute',
+      numeric_attribute: { key: 'n', min_value: 50, max_value: 100 },
+    });
     expect(p.evaluate(view([{ attributes: { n: 50n } }]))).toBe(D.Sampled);
     expect(p.evaluate(view([{ attributes: { n: 100n } }]))).toBe(D.Sampled);
     expect(p.evaluate(view([{ attributes: { n: 101n } }]))).toBe(D.NotSampled);
@@ -71,7 +82,10 @@ describe('attribute policies (resource or any span)', () => {
     const p = policy({ type: 'boolean_attribute', boolean_attribute: { key: 'b', value: true } });
     expect(p.evaluate(view([{ attributes: { b: true } }]))).toBe(D.Sampled);
     expect(p.evaluate(view([{ attributes: { b: false } }]))).toBe(D.NotSampled);
-    const inv = policy({ type: 'boolean_attribute', boolean_attribute: { key: 'b', value: true, invert_match: true } });
+    const inv = policy({
+      type: 'boolean_attribute',
+      boolean_attribute: { key: 'b', value: true, invert_match: true },
+    });
     expect(inv.evaluate(view([{ attributes: { b: true } }]))).toBe(D.InvertNotSampled);
     expect(inv.evaluate(view([{ attributes: { b: false } }]))).toBe(D.InvertSampled);
   });
@@ -94,12 +108,12 @@ describe('span field policies', () => {
     expect(policy({ type: 'latency', latency: { threshold_ms: 600 } }).evaluate(trace)).toBe(D.Sampled);
     expect(policy({ type: 'latency', latency: { threshold_ms: 601 } }).evaluate(trace)).toBe(D.NotSampled);
     // upper bound: threshold < d <= upper, checked as the running duration grows (the collector stops at the first hit)
-    expect(policy({ type: 'latency', latency: { threshold_ms: 50, upper_threshold_ms: 200 } }).evaluate(trace)).toBe(
-      D.Sampled,
-    );
-    expect(policy({ type: 'latency', latency: { threshold_ms: 100, upper_threshold_ms: 200 } }).evaluate(trace)).toBe(
-      D.NotSampled,
-    );
+    expect(
+      policy({ type: 'latency', latency: { threshold_ms: 50, upper_threshold_ms: 200 } }).evaluate(trace),
+    ).toBe(D.Sampled);
+    expect(
+      policy({ type: 'latency', latency: { threshold_ms: 100, upper_threshold_ms: 200 } }).evaluate(trace),
+    ).toBe(D.NotSampled);
   });
 
   it('span_count: min only, and min..max inclusive', () => {
@@ -183,13 +197,15 @@ describe('probabilistic, hashed as the collector does', () => {
     const enc = new TextEncoder();
     for (let i = 0; i < 2000; i++) {
       const id = Buffer.from(`${i.toString(16).padStart(8, '0')}${'ab'.repeat(12)}`, 'hex');
-      const t = { traceId: id, spanCount: 1, wireBytes: 0, data: { resourceSpans: [] } };
+      const t = viewOfRequest({ resourceSpans: [] }, id);
       const want = fnvRef(enc.encode('default-hash-seed'), id) <= thresholdFor(0.1);
       const got = probabilistic({ hash_salt: '', sampling_percentage: 10 }).evaluate(t) === D.Sampled;
       expect(got).toBe(want);
       if (got) sampled++;
       const salted = fnvRef(enc.encode('s1'), id) <= thresholdFor(0.1);
-      expect(probabilistic({ hash_salt: 's1', sampling_percentage: 10 }).evaluate(t) === D.Sampled).toBe(salted);
+      expect(probabilistic({ hash_salt: 's1', sampling_percentage: 10 }).evaluate(t) === D.Sampled).toBe(
+        salted,
+      );
     }
     expect(sampled).toBeGreaterThan(140);
     expect(sampled).toBeLessThan(260);
@@ -214,7 +230,10 @@ describe('limiting policies', () => {
   it('rate_limiting counts the trace spans against spans_per_second (burst 2x by default)', () => {
     let now = 0;
     const p = rateLimiting({ spans_per_second: 3, burst_capacity: 0 }, () => now);
-    const t = (n: number) => ({ traceId: new Uint8Array(16), spanCount: n, wireBytes: 0, data: { resourceSpans: [] } });
+    const t = (n: number) =>
+      viewOfRequest(
+        request({ spans: Array.from({ length: n }, (_, i) => ({ trace: tid(1), id: sid(i + 1) })) }),
+      );
     expect(p.evaluate(t(4))).toBe(D.Sampled);
     expect(p.evaluate(t(3))).toBe(D.NotSampled);
     now = 1000;
@@ -222,8 +241,11 @@ describe('limiting policies', () => {
   });
 
   it('bytes_limiting counts the protobuf bytes of the trace', () => {
-    const p = policy({ type: 'bytes_limiting', bytes_limiting: { bytes_per_second: 100, burst_capacity: 150 } });
-    const t = (n: number) => ({ traceId: new Uint8Array(16), spanCount: 1, wireBytes: n, data: { resourceSpans: [] } });
+    const p = policy({
+      type: 'bytes_limiting',
+      bytes_limiting: { bytes_per_second: 100, burst_capacity: 150 },
+    });
+    const t = (n: number) => viewOfRequest({ resourceSpans: [] }, undefined, n);
     expect(p.evaluate(t(151))).toBe(D.NotSampled);
     expect(p.evaluate(t(150))).toBe(D.Sampled);
     expect(p.evaluate(t(10))).toBe(D.NotSampled);
@@ -248,7 +270,11 @@ describe('combining policies', () => {
     expect(and.evaluate(t)).toBe(D.Sampled);
     const drop = policy({
       type: 'drop',
-      drop: { drop_sub_policy: [{ name: 'x', type: 'string_attribute', string_attribute: { key: 'a', values: ['x'] } }] },
+      drop: {
+        drop_sub_policy: [
+          { name: 'x', type: 'string_attribute', string_attribute: { key: 'a', values: ['x'] } },
+        ],
+      },
     });
     expect(drop.evaluate(t)).toBe(D.Dropped);
     expect(drop.evaluate(view([{}]))).toBe(D.NotSampled);
@@ -258,7 +284,10 @@ describe('combining policies', () => {
 
   it('composite: the first sampling sub-policy decides within its share of the spans per second', () => {
     let second = 1;
-    const t = (n: number) => ({ traceId: new Uint8Array(16), spanCount: n, wireBytes: 0, data: { resourceSpans: [] } });
+    const t = (n: number) =>
+      viewOfRequest(
+        request({ spans: Array.from({ length: n }, (_, i) => ({ trace: tid(1), id: sid(i + 1) })) }),
+      );
     const c = composite(
       10,
       [

@@ -1,17 +1,14 @@
 // Policies over spans' own fields (collector internal/sampling/always_sample.go,
 // latency.go, status_code.go, span_count_sampler.go, trace_state_filter.go,
 // trace_flags.go).
-import type { Span, TracesData } from '../../../src/pdata/types.js';
 import { STATUS_CODES } from '../config.js';
+import type { WireSpan } from '../wire-span.js';
 import { parseTraceState } from './tracestate.js';
-import { Decision, type Evaluator } from './types.js';
+import { Decision, type Evaluator, type TraceView } from './types.js';
 
 /** Sampled when any span satisfies `check` (hasSpanWithCondition; resources are not looked at). */
-export function anySpan(td: TracesData, check: (s: Span) => boolean): Decision {
-  for (const rs of td.resourceSpans)
-    for (const ss of rs.scopeSpans) for (const s of ss.spans) if (check(s)) return Decision.Sampled;
-  return Decision.NotSampled;
-}
+export const anySpan = (t: TraceView, check: (s: WireSpan) => boolean): Decision =>
+  t.visit(undefined, check) ? Decision.Sampled : Decision.NotSampled;
 
 export const alwaysSample = (): Evaluator => ({ evaluate: () => Decision.Sampled });
 
@@ -28,9 +25,11 @@ export function latency(cfg: { threshold_ms: number; upper_threshold_ms: number 
     evaluate(t) {
       let min = 0n;
       let max = 0n;
-      return anySpan(t.data, (s) => {
-        if (min === 0n || s.startTimeUnixNano < min) min = s.startTimeUnixNano;
-        if (max === 0n || s.endTimeUnixNano > max) max = s.endTimeUnixNano;
+      return anySpan(t, (s) => {
+        const start = s.startTime();
+        const end = s.endTime();
+        if (min === 0n || start < min) min = start;
+        if (max === 0n || end > max) max = end;
         // time.Duration.Milliseconds(): truncated toward zero
         const ms = (max - min) / 1_000_000n;
         if (upper === 0n) return ms >= lower;
@@ -42,7 +41,7 @@ export function latency(cfg: { threshold_ms: number; upper_threshold_ms: number 
 
 export function statusCode(cfg: { status_codes: string[] }): Evaluator {
   const codes = new Set(cfg.status_codes.map((c) => STATUS_CODES[c]));
-  return { evaluate: (t) => anySpan(t.data, (s) => codes.has(s.status.code)) };
+  return { evaluate: (t) => anySpan(t, (s) => codes.has(s.statusCode())) };
 }
 
 export function spanCount(cfg: { min_spans: number; max_spans: number }): Evaluator {
@@ -61,8 +60,8 @@ export function traceStateFilter(cfg: { key: string; values: string[] }): Evalua
   const values = new Set(cfg.values.filter((v) => v !== '' && cfg.key.length + v.length < 256));
   return {
     evaluate: (t) =>
-      anySpan(t.data, (s) => {
-        const ts = parseTraceState(s.traceState);
+      anySpan(t, (s) => {
+        const ts = parseTraceState(s.traceState());
         return ts !== undefined && values.has(ts.get(cfg.key) ?? '');
       }),
   };
@@ -70,5 +69,5 @@ export function traceStateFilter(cfg: { key: string; values: string[] }): Evalua
 
 /** Sampled if any span has the W3C sampled flag (bit 0 of the low byte of `flags`). */
 export const traceFlags = (): Evaluator => ({
-  evaluate: (t) => anySpan(t.data, (s) => (s.flags & 0x01) !== 0),
+  evaluate: (t) => anySpan(t, (s) => (s.flags() & 0x01) !== 0),
 });

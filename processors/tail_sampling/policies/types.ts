@@ -1,4 +1,5 @@
-import type { TracesData } from '../../../src/pdata/types.js';
+import type { Resource, TracesData } from '../../../src/pdata/types.js';
+import type { WireSpan } from '../wire-span.js';
 
 // A policy sees one trace and votes. The numbers are the collector's
 // samplingpolicy.Decision values, so logs and tests read the same.
@@ -16,7 +17,7 @@ export const Decision = {
 } as const;
 export type Decision = (typeof Decision)[keyof typeof Decision];
 
-/** What a policy reads. `data` is decoded from the held bytes on first access only. */
+/** What a policy reads. */
 export interface TraceView {
   /** 16 bytes. */
   readonly traceId: Uint8Array;
@@ -27,7 +28,14 @@ export interface TraceView {
    * one ResourceSpans per received batch, each with its field tag and length.
    */
   readonly wireBytes: number;
-  /** The trace's spans grouped by resource and scope. Policies must not modify it. */
+  /**
+   * Walks the trace in arrival order, as the collector's ReceivedBatches: for each
+   * group of spans received together, its resource (if `onResource`), then its
+   * spans, read from the held bytes without decoding them. Stops and returns true
+   * as soon as a callback returns true.
+   */
+  visit(onResource: ((r: Resource) => boolean) | undefined, onSpan: (s: WireSpan) => boolean): boolean;
+  /** The whole trace decoded (on first access), for policies that need span objects. Do not modify it. */
   readonly data: TracesData;
 }
 
