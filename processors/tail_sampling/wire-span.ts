@@ -181,7 +181,8 @@ export class WireSpan {
         continue;
       }
       const kvEnd = this.varint() + this.p;
-      let matched = false;
+      // an empty key is not written (proto3 default): a KeyValue without one has key ""
+      let matched = key.length === 0;
       let valStart = -1;
       let valEnd = -1;
       while (this.p < kvEnd) {
