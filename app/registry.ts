@@ -12,6 +12,7 @@ import { factory as attributesProcessor } from '../processors/attributes/factory
 import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
+import { factory as probabilisticSamplerProcessor } from '../processors/probabilistic_sampler/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
 import { factory as tailSamplingProcessor } from '../processors/tail_sampling/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
@@ -30,6 +31,7 @@ export const registry: Registry = {
     tracelinkProcessor,
     k8sAttributesProcessor,
     tailSamplingProcessor,
+    probabilisticSamplerProcessor,
   ],
   exporters: [
     otlpGrpcExporter,

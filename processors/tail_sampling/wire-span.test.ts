@@ -54,9 +54,9 @@ function expected(v: AnyValue | undefined) {
   return {
     found: true,
     kind,
-    str: kind === V_STR ? v.stringValue : undefined,
-    int: kind === V_INT ? v.intValue : undefined,
-    bool: kind === V_BOOL ? v.boolValue : undefined,
+    str: kind === V_STR ? (v as { stringValue: string }).stringValue : undefined,
+    int: kind === V_INT ? (v as { intValue: bigint }).intValue : undefined,
+    bool: kind === V_BOOL ? (v as { boolValue: boolean }).boolValue : undefined,
   };
 }
 
