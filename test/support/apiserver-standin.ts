@@ -1,6 +1,6 @@
-// A stand-in kube-apiserver for the k8s_attributes tests: serves recorded
-// PodList / NamespaceList JSON (testdata/*.json), streams recorded watch
-// events (testdata/*.ndjson) on request, and behaves like the real one where
+// A stand-in kube-apiserver for the k8s_attributes and resource_detection tests:
+// serves recorded PodList / NamespaceList JSON (test/fixtures/k8s/*.json), single
+// Nodes and Namespaces by name, streams recorded watch events (*.ndjson) on request, and behaves like the real one where
 // the processor depends on it: fieldSelector spec.nodeName filters lists,
 // a watch ends after its timeoutSeconds, and with a token set every request
 // needs `Authorization: Bearer <token>` (401 Status otherwise). HTTP, or
@@ -16,10 +16,10 @@ import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export const fixture = (name: string): any =>
-  JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../fixtures/k8s/${name}`, import.meta.url), 'utf8'));
 /** The lines of an .ndjson fixture, as sent on the wire. */
 export const fixtureLines = (name: string): string[] =>
-  readFileSync(new URL(name, import.meta.url), 'utf8')
+  readFileSync(new URL(`../fixtures/k8s/${name}`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean);
 
@@ -45,6 +45,8 @@ export class ApiServerStandin {
   /** The list the next GET /api/v1/pods returns (before fieldSelector). */
   podList: any = fixture('pods-list.json');
   namespaceList: any = fixture('namespaces-list.json');
+  /** Nodes served at /api/v1/nodes/{name}. */
+  nodes: any[] = [];
   /** When set, the only bearer token accepted. */
   token: string | undefined;
   readonly requests: Recorded[] = [];
@@ -111,6 +113,15 @@ export class ApiServerStandin {
     };
     if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) {
       reply(401, status(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    const one = /^\/api\/v1\/(nodes|namespaces)\/([^/]+)$/.exec(url.pathname);
+    if (one) {
+      const items = one[1] === 'nodes' ? this.nodes : this.namespaceList.items;
+      const name = decodeURIComponent(one[2]);
+      const item = items.find((i: any) => i.metadata?.name === name);
+      if (item) reply(200, JSON.stringify(item));
+      else reply(404, status(404, 'NotFound', `${one[1]} "${name}" not found`));
       return;
     }
     const list =
