@@ -14,6 +14,7 @@ import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
 import { factory as probabilisticSamplerProcessor } from '../processors/probabilistic_sampler/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
+import { factory as resourceDetectionProcessor } from '../processors/resource_detection/factory.js';
 import { factory as tailSamplingProcessor } from '../processors/tail_sampling/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
@@ -32,6 +33,7 @@ export const registry: Registry = {
     k8sAttributesProcessor,
     tailSamplingProcessor,
     probabilisticSamplerProcessor,
+    resourceDetectionProcessor,
   ],
   exporters: [
     otlpGrpcExporter,
