@@ -7,8 +7,9 @@
 // 2. through the binary, in real time: load generator → Tsunagi (otlp →
 //    tail_sampling → otlp_http) → sink, each its own process, paced at
 //    BENCH_RATE (default 100k spans/s) for BENCH_SECONDS (default 40); then the
-//    same pipeline without processors for 10 s (baseline). On a shared machine
-//    the achieved rate may fall short of the target: it is printed.
+//    same pipeline without processors for 10 s (baseline), both with the capped
+//    heap flags below. On a shared machine the achieved rate may fall short
+//    of the target: it is printed.
 // `npm run build && node dist/bench/tail-sampling.js`
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,13 @@ const TAIL_SAMPLING = `
         string_attribute: { key: http.route, values: ['^/api/v1/checkout'], enabled_regex_matching: true }
       - { name: ten-percent, type: probabilistic, probabilistic: { sampling_percentage: 10 } }`;
 
-async function run(withTailSampling: boolean, seconds: number) {
+/**
+ * Heap flags tried besides Node's defaults: V8 lets the old generation grow to a few times the live
+ * heap before a full GC; capping it is how a deployment sizes the heap (the manifests' NODE_OPTIONS).
+ */
+const CAPPED = ['--max-semi-space-size=8', '--max-old-space-size=192'];
+
+async function run(withTailSampling: boolean, seconds: number, nodeArgs: string[]) {
   const sink = forkRole('otlp-sink.js', []);
   const { port: sinkPort } = await nextMessage<{ port: number }>(sink, 'ready');
   const httpPort = await freePort();
@@ -58,7 +65,7 @@ service:
     traces: { receivers: [otlp], processors: [${withTailSampling ? 'tail_sampling' : ''}], exporters: [otlp_http] }
 `,
   );
-  const tsunagi = await startTsunagi(config);
+  const tsunagi = await startTsunagi(config, nodeArgs);
   const pid = tsunagi.pid as number;
   const cpu0 = cpuSeconds(pid);
   const gen = forkRole('tail-sampling-load.js', [String(httpPort), String(seconds), String(RATE), '16']);
@@ -72,9 +79,6 @@ service:
   sink.send({ type: 'exit' });
   return { sent, failed, cpu, peak, forwarded: spans, rate: sent / seconds };
 }
-
-/** Heap flags tried for the simulated run besides Node's defaults. */
-const CAPPED = ['--max-semi-space-size=8', '--max-old-space-size=192'];
 
 function simulate(flags: string[]) {
   const sim = fileURLToPath(new URL('./tail-sampling-sim.js', import.meta.url));
@@ -92,14 +96,14 @@ export async function main(): Promise<void> {
         `compressed for ${fmt(r.tracesInMemory)} traces, ${fmt((100 * r.forwarded) / r.spans, 1)} % forwarded`,
     );
   }
-  const ts = await run(true, SECONDS);
+  const ts = await run(true, SECONDS, CAPPED);
   console.log(
-    `through the binary, real time: tail_sampling at ${fmt(ts.rate)} spans/s (target ${fmt(RATE)}) for ${SECONDS} s: ` +
+    `through the binary (${CAPPED.join(' ')}), real time: tail_sampling at ${fmt(ts.rate)} spans/s (target ${fmt(RATE)}) for ${SECONDS} s: ` +
       `peak RSS ${fmt(ts.peak, 1)} MiB, ${fmt(ts.cpu / (ts.sent / 1e6), 2)} CPU-s per million spans ` +
       `(whole process), ${fmt((100 * ts.forwarded) / ts.sent, 1)} % of spans forwarded` +
       (ts.failed ? `, ${fmt(ts.failed)} spans refused` : ''),
   );
-  const base = await run(false, 10);
+  const base = await run(false, 10, CAPPED);
   console.log(
     `same pipeline without processors (baseline) at ${fmt(base.rate)} spans/s: ` +
       `peak RSS ${fmt(base.peak, 1)} MiB, ${fmt(base.cpu / (base.sent / 1e6), 2)} CPU-s per million spans`,
