@@ -50,10 +50,14 @@ async function withRetry(
 ): Promise<Detected> {
   let interval = retry.initial_interval;
   const started = Date.now();
+  let previous: unknown;
   for (;;) {
     try {
       return await d.detect(ctx);
-    } catch (e) {
+    } catch (caught) {
+      // a request cut off by the end of the session says less than the failure that made us retry
+      const e = ctx.signal.aborted && previous !== undefined ? previous : caught;
+      previous = e;
       logger.warn({ detector: name, err: (e as Error).message }, 'failed to detect resource');
       const elapsed = Date.now() - started;
       if (

@@ -353,7 +353,7 @@ describe('ec2 detector (IMDS stand-in)', () => {
     const [, port] = await up(imdsStandIn({ failing: ['/latest/dynamic/instance-identity/document'] }));
     await expect(
       detectVia(
-        { detectors: ['ec2'], timeout: '500ms', retry: { initial_interval: '100ms' } },
+        { detectors: ['ec2'], timeout: '1500ms', retry: { initial_interval: '100ms' } },
         { env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` } },
       ),
     ).rejects.toThrow(
