@@ -15,10 +15,10 @@ import { apiTarget, fromKubeConfig } from '../../src/k8s/auth.js';
 import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
-import { ApiServerStandin, fixture } from '../../test/support/apiserver-standin.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
 import { configSchema } from './config.js';
 import { createWith } from './factory.js';
+import { ApiServerStandin, fixture } from './testdata/apiserver-standin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

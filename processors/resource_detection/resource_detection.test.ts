@@ -242,13 +242,18 @@ describe('docker detector (Docker Engine API on a unix socket)', () => {
 describe('k8snode detector (API-server stand-in)', () => {
   it('reads the node UID of K8S_NODE_NAME from the API server', async () => {
     const api = new ApiServerStandin();
-    api.nodes = [
-      {
-        kind: 'Node',
-        apiVersion: 'v1',
-        metadata: { name: 'node-a', uid: '0b9b2c1e-4f0a-4d6b-9d77-1b4c0a6f0e11' },
-      },
-    ];
+    api.lists.set('/api/v1/nodes', {
+      kind: 'NodeList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '4711' },
+      items: [
+        {
+          kind: 'Node',
+          apiVersion: 'v1',
+          metadata: { name: 'node-a', uid: '0b9b2c1e-4f0a-4d6b-9d77-1b4c0a6f0e11' },
+        },
+      ],
+    });
     api.token = 's3cret';
     const [, port] = await up(api);
     const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));

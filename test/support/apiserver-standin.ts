@@ -1,11 +1,13 @@
-// A stand-in kube-apiserver for the k8s_attributes and resource_detection tests:
-// serves recorded PodList / NamespaceList JSON (test/fixtures/k8s/*.json), single
-// Nodes and Namespaces by name, streams recorded watch events (*.ndjson) on request, and behaves like the real one where
-// the processor depends on it: fieldSelector spec.nodeName filters lists,
-// a watch ends after its timeoutSeconds, and with a token set every request
-// needs `Authorization: Bearer <token>` (401 Status otherwise). HTTP, or
-// HTTPS when given a certificate.
-import { readFileSync } from 'node:fs';
+// A stand-in kube-apiserver: serves the lists it is given (path → List JSON)
+// and streams watch events on request, behaving like the real one where
+// Tsunagi's list+watch client depends on it: `labelSelector` (k=v[,k=v])
+// filters lists, a watch ends after its timeoutSeconds, an unknown path is a
+// 404 Status, and with a token set every request needs
+// `Authorization: Bearer <token>` (401 Status otherwise). HTTP, or HTTPS when
+// given a certificate; one object by name (`<list path>/<name>`) comes from its
+// list. Used by the k8s_attributes processor (pods, namespaces), the
+// load-balancing exporter's k8s resolver (EndpointSlices) and the
+// resource_detection processor's k8snode detector (a Node by name).
 import {
   createServer as createHttp,
   type IncomingMessage,
@@ -15,21 +17,13 @@ import {
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export const fixture = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../fixtures/k8s/${name}`, import.meta.url), 'utf8'));
-/** The lines of an .ndjson fixture, as sent on the wire. */
-export const fixtureLines = (name: string): string[] =>
-  readFileSync(new URL(`../fixtures/k8s/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean);
-
 export interface Recorded {
   url: URL;
   authorization: string | undefined;
   status: number;
 }
 
-const status = (code: number, reason: string, message: string) =>
+export const statusJson = (code: number, reason: string, message: string) =>
   JSON.stringify({
     kind: 'Status',
     apiVersion: 'v1',
@@ -42,15 +36,12 @@ const status = (code: number, reason: string, message: string) =>
 
 export class ApiServerStandin {
   readonly server: Server;
-  /** The list the next GET /api/v1/pods returns (before fieldSelector). */
-  podList: any = fixture('pods-list.json');
-  namespaceList: any = fixture('namespaces-list.json');
-  /** Nodes served at /api/v1/nodes/{name}. */
-  nodes: any[] = [];
+  /** The List each path answers with (before selectors). */
+  readonly lists = new Map<string, any>();
   /** When set, the only bearer token accepted. */
   token: string | undefined;
   readonly requests: Recorded[] = [];
-  private readonly open = new Map<ServerResponse, NodeJS.Timeout>();
+  protected readonly open = new Map<ServerResponse, NodeJS.Timeout>();
 
   constructor(tls?: { cert: Buffer; key: Buffer }) {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
@@ -69,29 +60,14 @@ export class ApiServerStandin {
     );
   }
 
-  /** Open pod watches. */
-  get podWatches(): number {
-    return [...this.open.keys()].filter((r) => (r.req.url ?? '').startsWith('/api/v1/pods?')).length;
+  /** Open watch streams of `path`. */
+  watchesOf(path: string): ServerResponse[] {
+    return [...this.open.keys()].filter((r) => new URL(r.req.url ?? '/', 'http://x').pathname === path);
   }
 
-  /** Writes raw event lines to every open pod watch. */
-  send(...lines: string[]): void {
-    for (const res of this.open.keys())
-      if ((res.req.url ?? '').startsWith('/api/v1/pods?')) for (const l of lines) res.write(`${l}\n`);
-  }
-
-  /**
-   * Writes one event line in two chunks, split inside the first multi-byte
-   * UTF-8 character (a chunk boundary can fall anywhere).
-   */
-  async sendSplit(line: string): Promise<void> {
-    const bytes = Buffer.from(`${line}\n`);
-    const at = bytes.findIndex((b) => b >= 0x80) + 1;
-    if (at <= 0) throw new Error('line has no multi-byte character');
-    const watches = [...this.open.keys()].filter((r) => (r.req.url ?? '').startsWith('/api/v1/pods?'));
-    for (const res of watches) res.write(bytes.subarray(0, at));
-    await new Promise((r) => setTimeout(r, 50)); // let the first part arrive on its own
-    for (const res of watches) res.write(bytes.subarray(at));
+  /** Writes raw event lines to every open watch of `path`. */
+  sendTo(path: string, ...lines: string[]): void {
+    for (const res of this.watchesOf(path)) for (const l of lines) res.write(`${l}\n`);
   }
 
   /** Ends every open watch cleanly, as the server does when timeoutSeconds pass. */
@@ -103,6 +79,20 @@ export class ApiServerStandin {
     this.open.clear();
   }
 
+  /**
+   * Items of a list request after its selectors; a string is an error answer
+   * (400 BadRequest). Subclasses add the field selectors their resource supports.
+   */
+  protected select(url: URL, items: any[]): any[] | string {
+    const field = url.searchParams.get('fieldSelector');
+    if (field) return `field label not supported: ${field}`;
+    const label = url.searchParams.get('labelSelector');
+    if (!label) return items;
+    const terms = label.split(',').map((t) => t.split('='));
+    if (terms.some((t) => t.length !== 2 || !t[0])) return `unable to parse requirement: ${label}`;
+    return items.filter((o) => terms.every(([k, v]) => o.metadata?.labels?.[k] === v));
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const rec: Recorded = { url, authorization: req.headers.authorization, status: 200 };
@@ -112,32 +102,28 @@ export class ApiServerStandin {
       res.writeHead(code, { 'content-type': 'application/json' }).end(body);
     };
     if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) {
-      reply(401, status(401, 'Unauthorized', 'Unauthorized'));
+      reply(401, statusJson(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    const one = /^\/api\/v1\/(nodes|namespaces)\/([^/]+)$/.exec(url.pathname);
-    if (one) {
-      const items = one[1] === 'nodes' ? this.nodes : this.namespaceList.items;
-      const name = decodeURIComponent(one[2]);
-      const item = items.find((i: any) => i.metadata?.name === name);
+    const list = this.lists.get(url.pathname);
+    const byName = !list && /^(.*)\/([^/]+)$/.exec(url.pathname);
+    const parent = byName && this.lists.get(byName[1]);
+    if (byName && parent) {
+      // GET of one object by name, from the list of its kind
+      const name = decodeURIComponent(byName[2]);
+      const item = (parent.items ?? []).find((o: any) => o.metadata?.name === name);
+      const kind = byName[1].slice(byName[1].lastIndexOf('/') + 1);
       if (item) reply(200, JSON.stringify(item));
-      else reply(404, status(404, 'NotFound', `${one[1]} "${name}" not found`));
+      else reply(404, statusJson(404, 'NotFound', `${kind} "${name}" not found`));
       return;
     }
-    const list =
-      url.pathname === '/api/v1/pods'
-        ? this.podList
-        : url.pathname === '/api/v1/namespaces'
-          ? this.namespaceList
-          : undefined;
     if (!list) {
-      reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+      reply(404, statusJson(404, 'NotFound', 'the server could not find the requested resource'));
       return;
     }
-    const selector = url.searchParams.get('fieldSelector');
-    const node = selector && /^spec\.nodeName=([^,]+)$/.exec(selector)?.[1];
-    if (selector && (!node || url.pathname !== '/api/v1/pods')) {
-      reply(400, status(400, 'BadRequest', `field label not supported: ${selector}`));
+    const items = this.select(url, list.items ?? []);
+    if (typeof items === 'string') {
+      reply(400, statusJson(400, 'BadRequest', items));
       return;
     }
     if (url.searchParams.get('watch') === 'true') {
@@ -155,7 +141,6 @@ export class ApiServerStandin {
       });
       return;
     }
-    const items = node ? list.items.filter((p: any) => p.spec?.nodeName === node) : list.items;
     reply(200, JSON.stringify({ ...list, items }));
   }
 

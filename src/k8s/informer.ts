@@ -3,9 +3,8 @@
 // (the server ends each watch after the timeoutSeconds we ask for, 5–10 min
 // at random like client-go's reflector) watch again from the last version;
 // on 410 Gone (HTTP or ERROR event) list again and reconcile.
-
-import { ApiError, type KubeClient, type WatchEvent } from '../../src/k8s/client.js';
-import type { Logger } from '../../src/telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
+import { ApiError, type KubeClient, type WatchEvent } from './client.js';
 import type { KObject } from './types.js';
 
 export interface InformerHandlers<T> {
