@@ -166,15 +166,6 @@ const DEFAULT_PORT_EXTENSIONS = ['health_check', 'zpages', 'pprof'];
  * bare prometheus exporter would listen on a random port, a bare remote-write exporter has no URL.)
  */
 const REFUSED_BY_TSUNAGI: Record<string, Record<string, { reason: string; errors: string[] }>> = {
-  'tailsamplingprocessor.yaml': {
-    tail_sampling: {
-      reason:
-        'the ottl_condition policy waits for the OTTL library to be wired into its seam (processors/tail_sampling/policies/ottl.ts)',
-      errors: [
-        'processors::tail_sampling::policies::10::type: the ottl_condition policy is not supported yet (OTTL is not built in)',
-      ],
-    },
-  },
   'prometheusremotewriteexporter.yaml': {
     prometheus_remote_write: {
       reason: 'endpoint is required by Tsunagi (the collector accepts none and fails on send)',

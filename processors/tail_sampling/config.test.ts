@@ -4,7 +4,6 @@ import { parse } from 'yaml';
 import { parseComponentConfig } from '../../src/config/validate.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { factory } from './factory.js';
-import { setOttlConditionCompiler } from './policies/ottl.js';
 
 const fixture = parse(
   readFileSync(`${CONFORMANCE_DIR}collector-configs/tailsamplingprocessor.yaml`, 'utf8'),
@@ -16,16 +15,11 @@ function issues(yaml: string): string[] {
   return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`);
 }
 
-afterEach(() => setOttlConditionCompiler(undefined));
-
 describe('tail_sampling config', () => {
-  it('takes the collector fixture, except ottl_condition which is refused until OTTL lands', () => {
+  it('takes the collector fixture, ottl_condition included', () => {
     const ts = fixture.tail_sampling;
-    expect(issues(JSON.stringify(ts))).toEqual([
-      'processors::tail_sampling::policies::10::type: the ottl_condition policy is not supported yet (OTTL is not built in)',
-    ]);
-    const without = { ...ts, policies: ts.policies.filter((p: any) => p.type !== 'ottl_condition') };
-    const r = factory.configSchema.safeParse(without);
+    expect(issues(JSON.stringify(ts))).toEqual([]);
+    const r = factory.configSchema.safeParse(ts);
     expect(r.success).toBe(true);
     const cfg = r.data as any;
     expect(cfg.decision_wait).toBe(10_000);
@@ -48,12 +42,7 @@ describe('tail_sampling config', () => {
     });
   });
 
-  it('accepts ottl_condition once an OTTL compiler is wired in, and reports its parse errors by path', () => {
-    setOttlConditionCompiler({
-      check: (c) =>
-        c.span[1]?.includes('(') ? { path: ['span', 1], message: 'parse error at column 5' } : undefined,
-      compile: () => ({ matchSpan: () => false, matchSpanEvent: () => false }),
-    });
+  it('reports an ottl_condition that does not parse with its path and column', () => {
     expect(
       issues(`
 policies:
@@ -61,7 +50,9 @@ policies:
     type: ottl_condition
     ottl_condition: { span: ['name == "a"', 'IsMatch(('] }
 `),
-    ).toEqual(['processors::tail_sampling::policies::0::ottl_condition::span::1: parse error at column 5']);
+    ).toEqual([
+      'processors::tail_sampling::policies::0::ottl_condition::span::1: column 10: expected a value, found end of input',
+    ]);
   });
 
   it.each([

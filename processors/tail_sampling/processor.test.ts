@@ -5,7 +5,6 @@ import { CollectingConsumer, testSettings } from '../../test/support/component.j
 import { decodeUpstream } from '../../test/support/upstream-otlp.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
-import { setOttlConditionCompiler } from './policies/ottl.js';
 import { TailSamplingProcessor } from './processor.js';
 import { request, sid, spansByTrace, tid, wire } from './testdata/traces.js';
 
@@ -361,29 +360,47 @@ describe('tail_sampling processor', () => {
   });
 
   it('a policy that fails to evaluate is counted and left out of the vote', async () => {
-    setOttlConditionCompiler({
-      check: () => undefined,
-      compile: () => ({
-        matchSpan: () => {
-          throw new Error('attribute is not a map');
+    // indexing a string attribute fails at evaluation; propagate makes it the policy's error
+    const failing = {
+      name: 'o',
+      type: 'ottl_condition',
+      ottl_condition: { error_mode: 'propagate', span: ['attributes["x"]["y"] == 1'] },
+    };
+    const { p, next, ticks, metric } = setup({ decision_wait: '1s', policies: [failing, errors] });
+    await p.consume(
+      wire(request({ spans: [{ trace: tid(1), id: sid(1), status: 2, attributes: { x: 'str' } }] })),
+    );
+    await ticks(1);
+    expect([...spansByTrace(next.received).keys()]).toEqual([tid(1)]);
+    expect(await metric('otelcol_processor_tail_sampling_sampling_policy_evaluation_error_total')).toEqual([
+      '{processor="tail_sampling",policy="o"} 1',
+    ]);
+  });
+
+  it('ottl_condition samples the traces whose spans or span events match', async () => {
+    const { p, next, ticks } = setup({
+      decision_wait: '1s',
+      policies: [
+        {
+          name: 'checkout',
+          type: 'ottl_condition',
+          ottl_condition: { span: ['attributes["route"] == "/checkout"'], spanevent: ['name == "retry"'] },
         },
-        matchSpanEvent: () => false,
-      }),
+      ],
     });
-    try {
-      const { p, next, ticks, metric } = setup({
-        decision_wait: '1s',
-        policies: [{ name: 'o', type: 'ottl_condition', ottl_condition: { span: ['x'] } }, errors],
-      });
-      await p.consume(wire(request({ spans: [{ trace: tid(1), id: sid(1), status: 2 }] })));
-      await ticks(1);
-      expect([...spansByTrace(next.received).keys()]).toEqual([tid(1)]);
-      expect(await metric('otelcol_processor_tail_sampling_sampling_policy_evaluation_error_total')).toEqual([
-        '{processor="tail_sampling",policy="o"} 1',
-      ]);
-    } finally {
-      setOttlConditionCompiler(undefined);
-    }
+    await p.consume(
+      wire(
+        request({
+          spans: [
+            { trace: tid(1), id: sid(1), attributes: { route: '/checkout' } },
+            { trace: tid(2), id: sid(2), attributes: { route: '/health' } },
+            { trace: tid(3), id: sid(3), events: ['retry'] },
+          ],
+        }),
+      ),
+    );
+    await ticks(1);
+    expect([...spansByTrace(next.received).keys()].sort()).toEqual([tid(1), tid(3)].sort());
   });
 
   it('sample_on_first_match stops at the first policy that samples', async () => {

@@ -9,6 +9,7 @@ import {
   newScope,
   newScopeSpans,
   newSpan,
+  newSpanEvent,
 } from '../../../src/pdata/create.js';
 import { idFromHex } from '../../../src/pdata/ids.js';
 import type { KeyValue, Span, TracesData } from '../../../src/pdata/types.js';
@@ -30,6 +31,8 @@ export interface SpanSpec {
   attributes?: Record<string, unknown>;
   traceState?: string;
   flags?: number;
+  /** Names of span events. */
+  events?: string[];
 }
 
 /** A 32-hex trace ID from a short label, e.g. tid(1) = '000…01'. */
@@ -48,6 +51,11 @@ export function span(s: SpanSpec): Span {
   sp.attributes = attrs(s.attributes ?? {});
   sp.traceState = s.traceState ?? '';
   sp.flags = s.flags ?? 0;
+  for (const name of s.events ?? []) {
+    const ev = newSpanEvent();
+    ev.name = name;
+    sp.events.push(ev);
+  }
   return sp;
 }
 
