@@ -146,6 +146,7 @@ export class Recorder {
       ],
       exporters: [exporter('exp', false), exporter('mutexp', true)],
       extensions: [ext],
+      connectors: [],
     };
   }
 }
