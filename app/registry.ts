@@ -1,6 +1,7 @@
 // The components built into tsunagi: adding one is a folder plus one line here.
 
 import { factory as forwardConnector } from '../connectors/forward/factory.js';
+import { factory as routingConnector } from '../connectors/routing/factory.js';
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
@@ -49,5 +50,5 @@ export const registry: Registry = {
     prometheusRemoteWriteExporter,
   ],
   extensions: [healthCheck, fileStorage],
-  connectors: [forwardConnector],
+  connectors: [forwardConnector, routingConnector],
 };
