@@ -1,5 +1,6 @@
 // The components built into tsunagi: adding one is a folder plus one line here.
 
+import { factory as countConnector } from '../connectors/count/factory.js';
 import { factory as forwardConnector } from '../connectors/forward/factory.js';
 import { factory as routingConnector } from '../connectors/routing/factory.js';
 import { factory as debugExporter } from '../exporters/debug/factory.js';
@@ -50,5 +51,5 @@ export const registry: Registry = {
     prometheusRemoteWriteExporter,
   ],
   extensions: [healthCheck, fileStorage],
-  connectors: [forwardConnector, routingConnector],
+  connectors: [forwardConnector, routingConnector, countConnector],
 };
