@@ -3,6 +3,7 @@
 import { factory as countConnector } from '../connectors/count/factory.js';
 import { factory as forwardConnector } from '../connectors/forward/factory.js';
 import { factory as routingConnector } from '../connectors/routing/factory.js';
+import { factory as spanMetricsConnector } from '../connectors/span_metrics/factory.js';
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
@@ -51,5 +52,5 @@ export const registry: Registry = {
     prometheusRemoteWriteExporter,
   ],
   extensions: [healthCheck, fileStorage],
-  connectors: [forwardConnector, routingConnector, countConnector],
+  connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

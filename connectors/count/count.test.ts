@@ -146,8 +146,9 @@ function summary(emitted: MetricsData[]) {
         for (const m of sm.metrics) {
           expect(m.sum?.isMonotonic).toBe(true);
           expect(m.sum?.aggregationTemporality).toBe(1); // delta
+          out[m.name] ??= [];
           for (const p of m.sum!.dataPoints)
-            (out[m.name] ??= []).push({
+            out[m.name].push({
               resource: plain(rm.resource.attributes),
               attrs: plain(p.attributes),
               value: Number(p.asInt),
