@@ -23,7 +23,6 @@ import { factory } from './factory.js';
 const kv = (o: Record<string, unknown>): KeyValue[] =>
   Object.entries(o).map(([key, v]) => ({ key, value: toAnyValue(v) }));
 const plain = (kvs: KeyValue[]) => Object.fromEntries(kvs.map((x) => [x.key, fromAnyValue(x.value)]));
-const MS = 1_000_000n;
 
 interface SpanSpec {
   name: string;
