@@ -94,7 +94,8 @@ function latest(s: OtlpSink, name: string, keyOf: (a: Record<string, unknown>) =
             const k = keyOf(attrs(p.attributes));
             const time = BigInt(p.timeUnixNano);
             const prev = out.get(k);
-            if (!prev || time >= prev.time) out.set(k, { time, point: p, resource: attrs(rm.resource.attributes) });
+            if (!prev || time >= prev.time)
+              out.set(k, { time, point: p, resource: attrs(rm.resource.attributes) });
           }
         }
   return out;
@@ -139,14 +140,17 @@ service:
     for (const s of specs) {
       const k = series(s);
       expectedCalls[k] = String(Number(expectedCalls[k] ?? 0) + 1);
-      const b = (expectedBuckets[k] ??= new Array(bounds.length + 1).fill('0'));
+      expectedBuckets[k] ??= new Array(bounds.length + 1).fill('0');
+      const b = expectedBuckets[k];
       let i = bounds.findIndex((bound) => s.ms <= bound);
       if (i < 0) i = bounds.length;
       b[i] = String(Number(b[i]) + 1);
     }
     const keyOf = (a: Record<string, unknown>) => `${a['span.name']}|${a['span.kind']}|${a['status.code']}`;
     const callsNow = () =>
-      Object.fromEntries([...latest(metrics, 'traces.span.metrics.calls', keyOf)].map(([k, v]) => [k, v.point.asInt]));
+      Object.fromEntries(
+        [...latest(metrics, 'traces.span.metrics.calls', keyOf)].map(([k, v]) => [k, v.point.asInt]),
+      );
     // Cumulative sums: the latest point of each series carries the total so far.
     await waitFor(
       () => Object.entries(expectedCalls).every(([k, v]) => callsNow()[k] === v),
@@ -154,7 +158,9 @@ service:
     );
     expect(callsNow()).toEqual(expectedCalls);
     const durations = latest(metrics, 'traces.span.metrics.duration', keyOf);
-    expect(Object.fromEntries([...durations].map(([k, v]) => [k, v.point.bucketCounts]))).toEqual(expectedBuckets);
+    expect(Object.fromEntries([...durations].map(([k, v]) => [k, v.point.bucketCounts]))).toEqual(
+      expectedBuckets,
+    );
     for (const [, { point, resource }] of durations) {
       expect(point.explicitBounds).toEqual(bounds);
       expect(attrs(point.attributes)['service.name']).toBe('shop');
@@ -205,7 +211,9 @@ service:
       none: [...(await sdkSpans({ 'service.name': 'n' }, spans(2, 'none')))],
     };
     // one request with every tenant in it, and one per tenant
-    expect(await sdkExport(port, [...sent.acme.slice(0, 3), ...sent.ecorp.slice(0, 2), ...sent.globex])).toBe(0);
+    expect(await sdkExport(port, [...sent.acme.slice(0, 3), ...sent.ecorp.slice(0, 2), ...sent.globex])).toBe(
+      0,
+    );
     expect(await sdkExport(port, sent.acme.slice(3))).toBe(0);
     expect(await sdkExport(port, sent.ecorp.slice(2))).toBe(0);
     expect(await sdkExport(port, sent.none)).toBe(0);
@@ -219,8 +227,16 @@ service:
       'spans at the three sinks',
     );
     await new Promise((r) => setTimeout(r, 200)); // nothing more may arrive
-    expect(names(acme)).toEqual(spans(7, 'acme').map((s) => s.name).sort());
-    expect(names(ecorp)).toEqual(spans(4, 'ecorp').map((s) => s.name).sort());
+    expect(names(acme)).toEqual(
+      spans(7, 'acme')
+        .map((s) => s.name)
+        .sort(),
+    );
+    expect(names(ecorp)).toEqual(
+      spans(4, 'ecorp')
+        .map((s) => s.name)
+        .sort(),
+    );
     expect(names(other)).toEqual([...spans(3, 'globex'), ...spans(2, 'none')].map((s) => s.name).sort());
   });
 
@@ -274,7 +290,11 @@ service:
         r.resourceMetrics.flatMap((rm: any) =>
           rm.scopeMetrics.flatMap((sm: any) =>
             sm.metrics.flatMap((m: any) =>
-              m.sum.dataPoints.map((p: any) => ({ name: m.name, attrs: attrs(p.attributes), value: Number(p.asInt) })),
+              m.sum.dataPoints.map((p: any) => ({
+                name: m.name,
+                attrs: attrs(p.attributes),
+                value: Number(p.asInt),
+              })),
             ),
           ),
         ),
@@ -288,7 +308,9 @@ service:
     expect(sum('app.error.log.count', 'cart')).toBe(3);
     expect(sum('app.error.log.count', 'db')).toBe(1);
     expect(sum('app.error.log.count', 'unknown')).toBe(1);
-    expect(out.requests.metrics[0].resourceMetrics[0].scopeMetrics[0].scope.name).toBe('otelcol/countconnector');
+    expect(out.requests.metrics[0].resourceMetrics[0].scopeMetrics[0].scope.name).toBe(
+      'otelcol/countconnector',
+    );
   });
 
   it('batch → routing → a pipeline without batch to otlp_http: the sender is answered at once', async () => {
