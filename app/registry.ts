@@ -7,7 +7,9 @@ import { factory as spanMetricsConnector } from '../connectors/span_metrics/fact
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
+import { factory as loadBalancingExporter } from '../exporters/load_balancing/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
+import { factory as nopExporter } from '../exporters/nop/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
 import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
 import { factory as prometheusExporter } from '../exporters/prometheus/factory.js';
@@ -25,12 +27,20 @@ import { factory as transformProcessor } from '../processors/transform/factory.j
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import { factory as zipkinReceiver } from '../receivers/zipkin/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, fluentForwardReceiver, zipkinReceiver],
+  receivers: [
+    otlpReceiver,
+    jaegerReceiver,
+    fileLogReceiver,
+    fluentForwardReceiver,
+    zipkinReceiver,
+    nopReceiver,
+  ],
   processors: [
     batchProcessor,
     memoryLimiterProcessor,
@@ -50,6 +60,8 @@ export const registry: Registry = {
     elasticsearchExporter,
     prometheusExporter,
     prometheusRemoteWriteExporter,
+    nopExporter,
+    loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],

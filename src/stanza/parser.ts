@@ -1,6 +1,7 @@
 // Parser base: parse_from → parse → parse_to, then the optional timestamp,
 // severity, trace and scope_name blocks; `if` and `on_error` from Operator.
 import { z } from 'zod';
+import { absentWhenNull } from '../config/null-values.js';
 import type { Entry } from './entry.js';
 import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField, setField } from './field.js';
@@ -13,10 +14,11 @@ export const parserKeys = {
   ...baseKeys,
   parse_from: z.string().default('body'),
   parse_to: z.string().default('attributes'),
-  timestamp: timeSchema.optional(),
-  severity: severitySchema.optional(),
-  trace: traceSchema.optional(),
-  scope_name: z.strictObject({ parse_from: z.string() }).optional(),
+  // Pointers in the collector (nil = off): `timestamp:` with no value parses no timestamp.
+  timestamp: absentWhenNull(timeSchema.optional()),
+  severity: absentWhenNull(severitySchema.optional()),
+  trace: absentWhenNull(traceSchema.optional()),
+  scope_name: absentWhenNull(z.strictObject({ parse_from: z.string() }).optional()),
 };
 
 export interface ParserConfig extends BaseConfig {
