@@ -118,6 +118,8 @@ export class SpanMetricsConnector implements Connector<'traces'> {
   private readonly callsDims: Dimension[];
   private readonly durationDims: Dimension[];
   private readonly eventDims: Dimension[];
+  /** Calls and durations have the same dimensions: one series key serves both. */
+  private readonly sameDims: boolean;
   private readonly instanceId: string;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -143,6 +145,7 @@ export class SpanMetricsConnector implements Connector<'traces'> {
     this.callsDims = [...c.dimensions, ...c.calls_dimensions];
     this.durationDims = [...c.dimensions, ...c.histogram.dimensions];
     this.eventDims = [...c.dimensions, ...c.events.dimensions];
+    this.sameDims = c.calls_dimensions.length === 0 && c.histogram.dimensions.length === 0;
     this.instanceId = settings.serviceInstanceId ?? '';
     if (c.dimensions_cache_size !== undefined)
       settings.logger.warn(
@@ -263,17 +266,18 @@ export class SpanMetricsConnector implements Connector<'traces'> {
               : 0n;
           const duration = Number(ns) / this.divider;
           const withTrace = exemplars > 0 && span.traceId.length > 0 && span.traceId.some((b) => b !== 0);
+          const key = this.key(service, span, ss.scope, this.callsDims, span.attributes, rattrs);
           if (!c.histogram.disable) {
-            const key = this.key(service, span, ss.scope, this.durationDims, span.attributes, rattrs);
             const h = st.durations.get(
-              key,
+              this.sameDims
+                ? key
+                : this.key(service, span, ss.scope, this.durationDims, span.attributes, rattrs),
               () => this.attributes(service, span, ss.scope, this.durationDims, span.attributes, rattrs),
               now,
             );
             if (withTrace) addExemplar(h, exemplars, span.traceId.slice(), span.spanId.slice(), duration);
             observe(h, this.bounds, duration);
           }
-          const key = this.key(service, span, ss.scope, this.callsDims, span.attributes, rattrs);
           const s = st.calls.get(
             key,
             () => this.attributes(service, span, ss.scope, this.callsDims, span.attributes, rattrs),

@@ -341,6 +341,34 @@ aggregation_temporality: AGGREGATION_TEMPORALITY_DELTA
     ]);
   });
 
+  it('calls_dimensions apply to calls only, histogram.dimensions to durations only', async () => {
+    const { c, flush } = make(`
+calls_dimensions: [{name: http.route}]
+histogram: {dimensions: [{name: peer}]}
+exclude_dimensions: [collector.instance.id]
+aggregation_temporality: AGGREGATION_TEMPORALITY_DELTA
+`);
+    await c.consume(
+      traces([
+        [
+          { 'service.name': 'api' },
+          [
+            { name: 'a', ms: 1, attrs: { 'http.route': '/x', peer: 'db1' } },
+            { name: 'a', ms: 1, attrs: { 'http.route': '/y', peer: 'db1' } },
+          ],
+        ],
+      ]),
+    );
+    const m = metricsOf(await flush());
+    expect(
+      m['traces.span.metrics.calls'][0].sum!.dataPoints.map((p) => plain(p.attributes)['http.route']),
+    ).toEqual(['/x', '/y']);
+    const h = m['traces.span.metrics.duration'][0].histogram!.dataPoints;
+    expect(h.map((p) => [plain(p.attributes).peer, plain(p.attributes)['http.route'], p.count])).toEqual([
+      ['db1', undefined, 2n],
+    ]);
+  });
+
   it('keeps up to max_per_data_point exemplars with the trace and span IDs, for one flush', async () => {
     const { c, flush } = make(`
 exemplars: {enabled: true, max_per_data_point: 2}
