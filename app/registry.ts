@@ -1,5 +1,9 @@
 // The components built into tsunagi: adding one is a folder plus one line here.
 
+import { factory as countConnector } from '../connectors/count/factory.js';
+import { factory as forwardConnector } from '../connectors/forward/factory.js';
+import { factory as routingConnector } from '../connectors/routing/factory.js';
+import { factory as spanMetricsConnector } from '../connectors/span_metrics/factory.js';
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
@@ -66,4 +70,5 @@ export const registry: Registry = {
     loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage],
+  connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };
