@@ -1,5 +1,9 @@
 // The components built into tsunagi: adding one is a folder plus one line here.
 
+import { factory as countConnector } from '../connectors/count/factory.js';
+import { factory as forwardConnector } from '../connectors/forward/factory.js';
+import { factory as routingConnector } from '../connectors/routing/factory.js';
+import { factory as spanMetricsConnector } from '../connectors/span_metrics/factory.js';
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
@@ -19,7 +23,10 @@ import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
 import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
+import { factory as probabilisticSamplerProcessor } from '../processors/probabilistic_sampler/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
+import { factory as resourceDetectionProcessor } from '../processors/resource_detection/factory.js';
+import { factory as tailSamplingProcessor } from '../processors/tail_sampling/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as transformProcessor } from '../processors/transform/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
@@ -48,6 +55,9 @@ export const registry: Registry = {
     k8sAttributesProcessor,
     transformProcessor,
     filterProcessor,
+    tailSamplingProcessor,
+    probabilisticSamplerProcessor,
+    resourceDetectionProcessor,
   ],
   exporters: [
     otlpGrpcExporter,
@@ -62,4 +72,5 @@ export const registry: Registry = {
     loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage, zpages, pprof],
+  connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

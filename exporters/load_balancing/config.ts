@@ -5,6 +5,7 @@
 // (the collector's createDefaultConfig leaves them zero "to maintain
 // compatibility with workflow in previous versions").
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { duration } from '../../src/config/schema-types.js';
 import { retryOnFailureSchema, sendingQueueSchema } from '../../src/exporterhelper/index.js';
 import { otlpGrpcClientShape } from '../../src/otlpclient/index.js';
@@ -47,13 +48,17 @@ const k8sResolver = z.strictObject({
 /** Accepted so a collector config parses, then refused: Tsunagi has no AWS Cloud Map client. */
 const awsCloudMapResolver = z.looseObject({});
 
+// A struct in the collector: absent, `resolver:` and `resolver: {}` all mean none given,
+// which is its "no resolvers specified" error.
 const resolver = z
   .strictObject({
-    static: staticResolver.optional(),
-    dns: dnsResolver.optional(),
-    k8s: k8sResolver.optional(),
-    aws_cloud_map: awsCloudMapResolver.optional(),
+    // pointers in the collector: `static:` with no value is no static resolver
+    static: absentWhenNull(staticResolver.optional()),
+    dns: absentWhenNull(dnsResolver.optional()),
+    k8s: absentWhenNull(k8sResolver.optional()),
+    aws_cloud_map: absentWhenNull(awsCloudMapResolver.optional()),
   })
+  .prefault({})
   .superRefine((r, ctx) => {
     const given = Object.entries(r).filter(([, v]) => v !== undefined).length;
     if (given === 0) ctx.addIssue({ code: 'custom', message: 'no resolvers specified for the exporter' });

@@ -4,8 +4,10 @@
 // filters lists, a watch ends after its timeoutSeconds, an unknown path is a
 // 404 Status, and with a token set every request needs
 // `Authorization: Bearer <token>` (401 Status otherwise). HTTP, or HTTPS when
-// given a certificate. Used by the k8s_attributes processor (pods, namespaces)
-// and the load-balancing exporter's k8s resolver (EndpointSlices).
+// given a certificate; one object by name (`<list path>/<name>`) comes from its
+// list. Used by the k8s_attributes processor (pods, namespaces), the
+// load-balancing exporter's k8s resolver (EndpointSlices) and the
+// resource_detection processor's k8snode detector (a Node by name).
 import {
   createServer as createHttp,
   type IncomingMessage,
@@ -104,6 +106,17 @@ export class ApiServerStandin {
       return;
     }
     const list = this.lists.get(url.pathname);
+    const byName = !list && /^(.*)\/([^/]+)$/.exec(url.pathname);
+    const parent = byName && this.lists.get(byName[1]);
+    if (byName && parent) {
+      // GET of one object by name, from the list of its kind
+      const name = decodeURIComponent(byName[2]);
+      const item = (parent.items ?? []).find((o: any) => o.metadata?.name === name);
+      const kind = byName[1].slice(byName[1].lastIndexOf('/') + 1);
+      if (item) reply(200, JSON.stringify(item));
+      else reply(404, statusJson(404, 'NotFound', `${kind} "${name}" not found`));
+      return;
+    }
     if (!list) {
       reply(404, statusJson(404, 'NotFound', 'the server could not find the requested resource'));
       return;
