@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { EntryError } from '../entry-error.js';
 import type { OperatorDef } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 
 const schema = z.strictObject({ ...parserKeys, type: z.literal('json_parser') });
 
@@ -32,6 +32,6 @@ class JsonParser extends ParserOperator {
 
 export const jsonParserOperator: OperatorDef<ParserConfig> = {
   type: 'json_parser',
-  schema: schema as unknown as z.ZodType<ParserConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<ParserConfig>,
   build: (cfg, ctx) => new JsonParser(cfg, ctx),
 };
