@@ -215,8 +215,18 @@ export function wallClockToUtcMs(
 ): number {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   if (loc === 'UTC') return ms;
-  return ms - zoneOffset(loc, ms - zoneOffset(loc, ms) * 1000) * 1000;
+  // zone offsets change on the hour at most (in practice): cached per wall-clock hour
+  const hourMs = ms - (ms % 3_600_000);
+  const key = `${loc}|${hourMs}`;
+  let off = wallOffsets.get(key);
+  if (off === undefined) {
+    off = zoneOffset(loc, hourMs - zoneOffset(loc, hourMs) * 1000);
+    if (wallOffsets.size >= 4096) wallOffsets.clear();
+    wallOffsets.set(key, off);
+  }
+  return ms - off * 1000;
 }
+const wallOffsets = new Map<string, number>();
 
 /** Whether `loc` names a time zone this Node knows (IANA database). */
 export function isKnownZone(loc: string): boolean {

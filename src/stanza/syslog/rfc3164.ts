@@ -50,119 +50,126 @@ interface Fields {
   message?: string;
 }
 
-/** Runs every reading of the tail at once (see the header comment). */
+const bit = (st: St) => 1 << st;
+
+/**
+ * Runs every reading of the tail at once (see the header comment). The live
+ * readings are a bit set of states; HOSTNAME and TAG each have one length
+ * counter, as two readings cannot be inside either with different lengths
+ * (both start right after a space and end at the next one).
+ */
 function parseTail(s: string, start: number): Fields {
   const f: Fields = {};
   let pb = start;
-  // live readings: state and, for length-limited fields, how many characters so far
-  let cur = new Map<number, number>([[St.Ts, 0]]);
+  let cur = bit(St.Ts);
+  let hostLen = 0;
+  let tagLen = 0;
   for (let p = start; p < s.length; p++) {
     const c = s.charCodeAt(p);
-    const next = new Map<number, number>();
+    let next = 0;
+    let nextHost = 0;
+    let nextTag = 0;
     let mark = false;
-    const add = (st: St, n = 0) => {
-      const had = next.get(st);
-      if (had === undefined || n < had) next.set(st, n);
-    };
-    const beginMessage = () => {
-      // a MSG reading (with or without TAG) or a HOSTNAME may start here
-      if (isTagChar(c)) {
-        add(St.Tag, 1);
+    const visible = isVisible(c);
+    const tagChar = isTagChar(c);
+    if (cur & bit(St.Ts) && c === 32) next |= bit(St.Sp1);
+    if (cur & (bit(St.Sp1) | bit(St.Sp2))) {
+      // spaces go on; a HOSTNAME (after the stamp only) or a MSG reading may start here
+      if (c === 32) next |= cur & (bit(St.Sp1) | bit(St.Sp2));
+      if (cur & bit(St.Sp1) && isHostChar(c)) {
+        next |= bit(St.Host);
+        nextHost = 1;
         mark = true;
       }
-      if (isVisible(c)) {
-        add(St.Msg);
+      if (tagChar) {
+        next |= bit(St.Tag);
+        nextTag = 1;
         mark = true;
       }
-    };
-    for (const [st, n] of cur) {
-      switch (st) {
-        case St.Ts:
-          if (c === 32) add(St.Sp1);
-          break;
-        case St.Sp1:
-          if (c === 32) add(St.Sp1);
-          if (isHostChar(c)) {
-            add(St.Host, 1);
-            mark = true;
-          }
-          beginMessage();
-          break;
-        case St.Host:
-          if (isHostChar(c) && n < 255) add(St.Host, n + 1);
-          else if (c === 32) {
-            f.hostname = s.slice(pb, p);
-            add(St.Sp2);
-          }
-          break;
-        case St.Sp2:
-          if (c === 32) add(St.Sp2);
-          beginMessage();
-          break;
-        case St.Tag:
-          if (isTagChar(c) && n < 48) add(St.Tag, n + 1);
-          else if (c === 91 /* [ */) {
-            f.tag = s.slice(pb, p);
-            add(St.PidOpen);
-          } else if (c === 58 /* : */) {
-            f.tag = s.slice(pb, p);
-            add(St.Colon);
-          }
-          break;
-        case St.PidOpen:
-          if (isPidChar(c)) {
-            add(St.Pid);
-            mark = true;
-          } else if (c === 93 /* ] */) {
-            pb = p; // an empty PID marks where it (would have) started
-            f.pid = '';
-            add(St.PidClose);
-          }
-          break;
-        case St.Pid:
-          if (isPidChar(c)) add(St.Pid);
-          else if (c === 93) {
-            f.pid = s.slice(pb, p);
-            add(St.PidClose);
-          }
-          break;
-        case St.PidClose:
-          if (c === 58) add(St.Colon);
-          break;
-        case St.Colon:
-          if (c === 32) add(St.ColonSp);
-          break;
-        case St.ColonSp:
-          if (isVisible(c)) {
-            add(St.Msg);
-            mark = true;
-          }
-          break;
-        case St.Msg:
-          if (isVisible(c)) add(St.Msg);
-          else if (c === 10 /* \n */) {
-            f.message = s.slice(pb, p);
-            add(St.Nl);
-          }
-          break;
-        case St.Nl:
-          break;
+      if (visible) {
+        next |= bit(St.Msg);
+        mark = true;
+      }
+    }
+    if (cur & bit(St.Host)) {
+      if (isHostChar(c) && hostLen < 255) {
+        next |= bit(St.Host);
+        nextHost = hostLen + 1;
+      } else if (c === 32) {
+        f.hostname = s.slice(pb, p);
+        next |= bit(St.Sp2);
+      }
+    }
+    if (cur & bit(St.Tag)) {
+      if (tagChar && tagLen < 48) {
+        next |= bit(St.Tag);
+        if (nextTag === 0) nextTag = tagLen + 1;
+      } else if (c === 91 /* [ */) {
+        f.tag = s.slice(pb, p);
+        next |= bit(St.PidOpen);
+      } else if (c === 58 /* : */) {
+        f.tag = s.slice(pb, p);
+        next |= bit(St.Colon);
+      }
+    }
+    if (cur & bit(St.PidOpen)) {
+      if (isPidChar(c)) {
+        next |= bit(St.Pid);
+        mark = true;
+      } else if (c === 93 /* ] */) {
+        pb = p; // an empty PID marks where it (would have) started
+        f.pid = '';
+        next |= bit(St.PidClose);
+      }
+    }
+    if (cur & bit(St.Pid)) {
+      if (isPidChar(c)) next |= bit(St.Pid);
+      else if (c === 93) {
+        f.pid = s.slice(pb, p);
+        next |= bit(St.PidClose);
+      }
+    }
+    if (cur & bit(St.PidClose) && c === 58) next |= bit(St.Colon);
+    if (cur & bit(St.Colon) && c === 32) next |= bit(St.ColonSp);
+    if (cur & bit(St.ColonSp) && visible) {
+      next |= bit(St.Msg);
+      mark = true;
+    }
+    if (cur & bit(St.Msg)) {
+      if (visible) next |= bit(St.Msg);
+      else if (c === 10 /* \n */) {
+        f.message = s.slice(pb, p);
+        next |= bit(St.Nl);
       }
     }
     // fields read above used the mark from before this character; marks set here start new ones
     if (mark) pb = p;
-    if (next.size === 0) {
-      const what = cur.has(St.Ts)
-        ? 'expecting a Stamp timestamp'
-        : cur.has(St.Pid) || cur.has(St.PidOpen)
-          ? 'expecting a content part composed by visible characters only'
-          : 'parsing error';
+    if (next === 0) {
+      const what =
+        cur & bit(St.Ts)
+          ? 'expecting a Stamp timestamp'
+          : cur & (bit(St.Pid) | bit(St.PidOpen))
+            ? 'expecting a content part composed by visible characters only'
+            : 'parsing error';
       throw new SyslogError(`${what} [col ${p}]`);
     }
     cur = next;
+    hostLen = nextHost;
+    tagLen = nextTag;
+    // only MSG is left: the rest is one slice (a fast path for long messages)
+    if (cur === bit(St.Msg)) {
+      let q = p + 1;
+      while (q < s.length && isVisible(s.charCodeAt(q))) q++;
+      if (q === s.length) break;
+      if (s.charCodeAt(q) === 10 && q === s.length - 1) {
+        f.message = s.slice(pb, q);
+        return f;
+      }
+      throw new SyslogError(`parsing error [col ${q}]`);
+    }
   }
-  if (cur.has(St.Msg)) f.message = s.slice(pb);
-  else if (!cur.has(St.Nl)) throw new SyslogError(`parsing error [col ${s.length}]`);
+  if (cur & bit(St.Msg)) f.message = s.slice(pb);
+  else if (!(cur & bit(St.Nl))) throw new SyslogError(`parsing error [col ${s.length}]`);
   return f;
 }
 

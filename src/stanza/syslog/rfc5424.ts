@@ -12,21 +12,86 @@ const isSdName = (c: number) => isGraph(c) && c !== 61 /* = */ && c !== 93 /* ] 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
-const TS =
-  /^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,6}))?(Z|([+-])([01][0-9]|2[0-3]):([0-5][0-9]))/;
+function num(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(i + k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
 
-/** Parses an RFC 3339 timestamp at `i` (the RFC3339MICRO grammar); returns [nanos, end]. */
+// consecutive messages mostly share their second: its nanos are cached
+let lastSecKey = '';
+let lastSecNanos = 0n;
+
+const badStamp = (i: number): never => {
+  throw new SyslogError(`expecting a RFC3339MICRO timestamp or a nil value [col ${i}]`);
+};
+
+/** Reads `2006-01-02T15:04:05[.999999](Z|±07:00)` at `i` (go-syslog's grammar); returns the time and the end. */
 function readTimestamp(s: string, i: number): [SyslogTime, number] {
-  const m = TS.exec(s.slice(i, i + 40));
-  if (!m) throw new SyslogError(`expecting a RFC3339MICRO timestamp or a nil value [col ${i}]`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const y = num(s, i, 4);
+  const mo = num(s, i + 5, 2);
+  const d = num(s, i + 8, 2);
+  const h = num(s, i + 11, 2);
+  const mi = num(s, i + 14, 2);
+  const se = num(s, i + 17, 2);
+  if (
+    y < 0 ||
+    s.charCodeAt(i + 4) !== 45 ||
+    mo < 1 ||
+    mo > 12 ||
+    s.charCodeAt(i + 7) !== 45 ||
+    d < 1 ||
+    d > 31 ||
+    s.charCodeAt(i + 10) !== 84 ||
+    h < 0 ||
+    h > 23 ||
+    s.charCodeAt(i + 13) !== 58 ||
+    mi < 0 ||
+    mi > 59 ||
+    s.charCodeAt(i + 16) !== 58 ||
+    se < 0 ||
+    se > 59
+  )
+    badStamp(i);
+  let j = i + 19;
+  let frac = 0;
+  if (s.charCodeAt(j) === 46) {
+    let n = 0;
+    j++;
+    for (;;) {
+      const c = s.charCodeAt(j) - 48;
+      if (c < 0 || c > 9) break;
+      if (++n > 6) badStamp(j);
+      frac = frac * 10 + c;
+      j++;
+    }
+    if (n === 0) badStamp(j);
+    for (; n < 9; n++) frac *= 10;
+  }
+  let offset = 0;
+  const z = s.charCodeAt(j);
+  if (z === 90 /* Z */) j++;
+  else if (z === 43 || z === 45) {
+    const oh = num(s, j + 1, 2);
+    const om = num(s, j + 4, 2);
+    if (oh < 0 || oh > 23 || s.charCodeAt(j + 3) !== 58 || om < 0 || om > 59) badStamp(j);
+    offset = (oh * 3600 + om * 60) * (z === 43 ? 1 : -1);
+    j += 6;
+  } else badStamp(j);
   const dim = mo === 2 && leap(y) ? 29 : MONTH_DAYS[mo - 1];
-  if (d > dim) throw new SyslogError(`parsing time "${m[0]}": day out of range [col ${i + m[0].length}]`);
-  let ms = Date.UTC(y, mo - 1, d, Number(m[4]), Number(m[5]), Number(m[6]));
-  if (y < 100) ms = new Date(ms).setUTCFullYear(y);
-  if (m[9]) ms -= (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60) * 1000;
-  const ns = BigInt((m[7] ?? '').padEnd(9, '0') || '0');
-  return [new SyslogTime(BigInt(ms) * 1_000_000n + ns), i + m[0].length];
+  if (d > dim) throw new SyslogError(`parsing time "${s.slice(i, j)}": day out of range [col ${j}]`);
+  const key = `${s.slice(i, i + 19)}${offset}`;
+  if (key !== lastSecKey) {
+    let ms = Date.UTC(y, mo - 1, d, h, mi, se);
+    if (y < 100) ms = new Date(ms).setUTCFullYear(y);
+    lastSecNanos = BigInt(ms / 1000 - offset) * 1_000_000_000n;
+    lastSecKey = key;
+  }
+  return [new SyslogTime(frac === 0 ? lastSecNanos : lastSecNanos + BigInt(frac)), j];
 }
 
 /** A header field of 1..max graph characters ending at a space; returns [text, end]. */
@@ -56,42 +121,40 @@ const ERR_SDPARAM =
 
 function readStructuredData(s: string, i: number): [Record<string, Record<string, string>>, number] {
   const sd: Record<string, Record<string, string>> = {};
-  while (s[i] === '[') {
+  while (s.charCodeAt(i) === 91 /* [ */) {
     const [id, j] = readSdName(s, i + 1, ERR_SDID);
     if (Object.hasOwn(sd, id)) throw new SyslogError(`duplicate structured data element id [col ${j}]`);
     const params: Record<string, string> = {};
     sd[id] = params;
     i = j;
-    while (s[i] === ' ') {
+    while (s.charCodeAt(i) === 32) {
       const [name, k] = readSdName(s, i + 1, ERR_SDPARAM);
-      if (s[k] !== '=' || s[k + 1] !== '"') throw new SyslogError(`${ERR_SDPARAM} [col ${k}]`);
+      if (s.charCodeAt(k) !== 61 || s.charCodeAt(k + 1) !== 34)
+        throw new SyslogError(`${ERR_SDPARAM} [col ${k}]`);
       let v = '';
       let p = k + 2;
+      let from = p;
       for (;;) {
-        const c = s[p];
-        if (c === undefined) throw new SyslogError(`${ERR_SDPARAM} [col ${p}]`);
-        if (c === '"') break;
-        if (c === ']') throw new SyslogError(`${ERR_SDPARAM} [col ${p}]`);
-        if (c === '\\') {
-          const n = s[p + 1];
-          if (n !== '"' && n !== '\\' && n !== ']')
+        const c = s.charCodeAt(p);
+        if (c === 34 /* " */) break;
+        if (c === 92 /* \ */) {
+          const n = s.charCodeAt(p + 1);
+          if (n !== 34 && n !== 92 && n !== 93)
             throw new SyslogError(
               `expecting chars \`]\`, \`"\`, and \`\\\` to be escaped within param value [col ${p + 1}]`,
             );
-          v += n;
+          v += s.slice(from, p);
+          from = p + 1; // the escaped character starts the next run
           p += 2;
           continue;
         }
-        // the longest run without a delimiter in one slice
-        let q = p + 1;
-        while (q < s.length && s[q] !== '"' && s[q] !== '\\' && s[q] !== ']') q++;
-        v += s.slice(p, q);
-        p = q;
+        if (c === 93 /* ] */ || Number.isNaN(c)) throw new SyslogError(`${ERR_SDPARAM} [col ${p}]`);
+        p++;
       }
-      params[name] = v;
+      params[name] = from === k + 2 ? s.slice(from, p) : v + s.slice(from, p);
       i = p + 1;
     }
-    if (s[i] !== ']') throw new SyslogError(`${ERR_SDPARAM} [col ${i}]`);
+    if (s.charCodeAt(i) !== 93) throw new SyslogError(`${ERR_SDPARAM} [col ${i}]`);
     i++;
   }
   return [sd, i];
