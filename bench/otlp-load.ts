@@ -32,11 +32,14 @@ async function slot(): Promise<void> {
 }
 let sent = 0;
 let failed = 0;
+/** Answer latency of every request (ms), for p50/p99. */
+const latencies: number[] = [];
 const deadline = Date.now() + seconds * 1000;
 
 async function httpWorker(agent: Agent, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
     await slot();
+    const t0 = performance.now();
     const res = await request(`http://127.0.0.1:${port}/v1/traces`, {
       method: 'POST',
       dispatcher: agent,
@@ -44,6 +47,7 @@ async function httpWorker(agent: Agent, w: number) {
       body: bodies[i % bodies.length],
     });
     await res.body.arrayBuffer();
+    latencies.push(performance.now() - t0);
     if (res.statusCode === 200) sent += spansPerRequest;
     else {
       // Back off as an SDK does (Retry-After, else 100 ms), instead of spinning on refusals.
@@ -57,6 +61,7 @@ async function httpWorker(agent: Agent, w: number) {
 async function grpcWorker(client: Client, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
     await slot();
+    const t0 = performance.now();
     const ok = await new Promise<boolean>((resolve) => {
       client.makeUnaryRequest(
         '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -67,6 +72,7 @@ async function grpcWorker(client: Client, w: number) {
         (err) => resolve(!err),
       );
     });
+    latencies.push(performance.now() - t0);
     if (ok) sent += spansPerRequest;
     else {
       failed += spansPerRequest;
@@ -88,6 +94,8 @@ async function main() {
     await Promise.all(workers);
     await agent.close();
   }
-  process.send?.({ type: 'done', sent, failed });
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  process.send?.({ type: 'done', sent, failed, p50: pct(0.5), p99: pct(0.99), requests: latencies.length });
 }
 main();

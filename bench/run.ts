@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after the other (each ≤ ~1 minute).
 const benches: [string, string][] = [
   ['OTLP traces (issue: core)', './otlp.js'],
+  ['Answers at once with batch (latency, 4 one-in-flight senders, Jaeger UDP)', './answers.js'],
   ['OTLP codec microbenchmark', './codec.js'],
   ['Jaeger thrift in', './jaeger.js'],
   ['Container logs tail (receiver only)', './filelog.js'],

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { BatchingRequest, Downstream } from './batching.js';
 import type { Consumer, ConsumersBySignal, RequestContext } from './consumer.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension' | 'connector';
@@ -15,6 +16,8 @@ export interface ComponentSettings {
   logger: Logger;
   /** The process's self-telemetry (otelcol_* metrics). */
   metrics: SelfMetrics;
+  /** Processors only: the stages after this one in its pipeline (batching.ts). */
+  downstream?: Downstream;
 }
 
 /** Runtime services a component may use once started. */
@@ -25,8 +28,13 @@ export interface Host {
 
 export interface Component {
   start(host: Host): Promise<void>;
-  /** Stop accepting, drain what is held (flush, queue) within the service's deadline, release resources. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop accepting, drain what is held (flush, queue) within the service's
+   * deadline, release resources. `deadlineAt` (epoch ms), when given, is when
+   * the service gives up waiting: whatever could not be drained by then must
+   * have been counted and logged as dropped before it.
+   */
+  shutdown(deadlineAt?: number): Promise<void>;
 }
 
 interface FactoryBase<C> {
@@ -68,6 +76,13 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
 
 export interface Exporter extends Component {
   consume<S extends Signal>(signal: S, data: SignalDataMap[S], ctx?: RequestContext): Promise<void>;
+  /**
+   * A batch processor before this exporter asks it to merge `signal`'s data into
+   * batches of this shape where it is already accepted (batching.ts). Return true
+   * if it will, or if its answers never wait for batching anyway; absent = false.
+   * Called while the graph is built, before start().
+   */
+  acceptBatching?(signal: Signal, req: BatchingRequest): boolean;
 }
 
 export interface ExporterFactory<C = any> extends FactoryBase<C> {

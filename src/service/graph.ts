@@ -1,6 +1,8 @@
 // Builds the component graph from a validated config: one receiver per ID
 // (fanning out to every pipeline of each signal that uses it), a processor
 // chain per pipeline, one exporter per ID shared by all its pipelines.
+
+import type { Downstream } from '../component/batching.js';
 import type {
   Component,
   ComponentKind,
@@ -108,6 +110,16 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       };
     });
     let next: Consumer<Signal> = fanOut(signal, branches);
+    // What a processor of this pipeline may ask of the exporters at its end (batching.ts);
+    // processors in between pass data through, so only the exporters decide.
+    const downstream: Downstream = {
+      requestBatching(req) {
+        let all = true;
+        for (const id of p.exporters)
+          all = (exporters.get(id)!.acceptBatching?.(signal, req) ?? false) && all;
+        return all;
+      },
+    };
     let mutates = branches.some((b) => b.mutates);
     const chain: Node[] = [];
     const counters = p.processors.map((id) => opts.metrics.processor(id));
@@ -116,10 +128,13 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     for (let i = p.processors.length - 1; i >= 0; i--) {
       const id = p.processors[i];
       const e = cfg.processors.get(id)!;
-      const settings = componentSettings(id, 'processor', opts, {
-        'otelcol.pipeline.id': p.id,
-        'otelcol.signal': signal,
-      });
+      const settings: ComponentSettings = {
+        ...componentSettings(id, 'processor', opts, {
+          'otelcol.pipeline.id': p.id,
+          'otelcol.signal': signal,
+        }),
+        downstream,
+      };
       const proc = e.factory.create(settings, e.config, signal, next);
       chain.unshift({ id, kind: 'processor', component: proc, pipeline: p.id });
       next = counted(signal, proc, i > 0 ? counters[i - 1] : undefined, counters[i]);

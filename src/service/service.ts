@@ -149,7 +149,7 @@ export class Service {
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const result = await Promise.race([this.stopAll(), deadline]);
+    const result = await Promise.race([this.stopAll(Date.now() + timeoutMs), deadline]);
     clearTimeout(timer);
     this.state = 'stopped';
     if (result === 'timeout') {
@@ -161,14 +161,15 @@ export class Service {
   }
 
   /** Stops started components: receivers, processors (pipeline order), exporters, extensions, then telemetry. */
-  private async stopAll(): Promise<boolean> {
+  private async stopAll(deadlineAt?: number): Promise<boolean> {
     const started = new Set(this.started);
     const g = this.graph ?? { extensions: [], exporters: [], processors: [], receivers: [] };
     const isStarted = (n: Node) => started.has(n);
     let ok = true;
     const stop = async (n: Node) => {
       try {
-        await n.component.shutdown();
+        // half a second before the service gives up: time to count and log what is dropped
+        await n.component.shutdown(deadlineAt === undefined ? undefined : deadlineAt - 500);
       } catch (e) {
         ok = false;
         this.opts.logger.error(
