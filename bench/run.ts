@@ -4,6 +4,7 @@ const benches: [string, string][] = [
   ['Answers at once with batch (latency, 4 one-in-flight senders, Jaeger UDP)', './answers.js'],
   ['OTLP codec microbenchmark', './codec.js'],
   ['Jaeger thrift in', './jaeger.js'],
+  ['Syslog TCP in vs OTLP/HTTP logs relay', './syslog.js'],
   ['Container logs tail (receiver only)', './filelog.js'],
   ['DaemonSet agent end to end', './agent.js'],
   ['DaemonSet agent idle (1 and 101 unchanged files)', './filelog-idle.js'],
