@@ -341,6 +341,26 @@ describe('syslog_parser: framing helpers', () => {
   });
 });
 
+describe('syslog_parser: the direct path equals the collector flow', () => {
+  it('with and without a block configured (which forces the step-by-step flow), entries come out the same', () => {
+    const inputs = [
+      SECURE_AUTH,
+      '<14>1 - host app - - - nil timestamp',
+      `<34>${stamp(3, 4, '05:06:07')} host app[1]: bsd`,
+      `${stamp(3, 4, '05:06:07')} host app: no pri`,
+      'garbage',
+    ].map((body) => ({ body }));
+    for (const protocol of ['rfc5424', 'rfc3164']) {
+      const base = { type: 'syslog_parser', protocol, allow_skip_pri_header: true };
+      const a = runOperators([base], inputs, newStanzaLog());
+      const b = runOperators([{ ...base, trace: {} }], inputs, newStanzaLog());
+      expect(a.map((e) => [e.body, e.attributes, e.timestamp, e.severity, e.severityText])).toEqual(
+        b.map((e) => [e.body, e.attributes, e.timestamp, e.severity, e.severityText]),
+      );
+    }
+  });
+});
+
 describe('syslog_parser: YAML config errors (collector Config.Build)', () => {
   const errs = (yaml: string) => {
     const r = operatorsSchema.safeParse(parse(yaml));

@@ -17,7 +17,7 @@ import { EntryError } from '../entry-error.js';
 import { deleteField, getField, parseField, setField } from '../field.js';
 import type { OperatorDef } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
-import { SEVERITY_NUMBER, SEVERITY_TEXT, SyslogError, SyslogTime } from '../syslog/common.js';
+import { type Direct, SEVERITY_NUMBER, SEVERITY_TEXT, SyslogError, SyslogTime } from '../syslog/common.js';
 import { DEFAULT_MAX_OCTETS, lastNonTransparent, lastOctetFrame } from '../syslog/framing.js';
 import { completeYear, parseRfc3164 } from '../syslog/rfc3164.js';
 import { parseRfc5424 } from '../syslog/rfc5424.js';
@@ -83,6 +83,13 @@ const ATTR_SEVERITY = parseField('attributes.severity');
 export class SyslogParser extends ParserOperator {
   private readonly maxOctets: number;
   private readonly trailer?: string;
+  /**
+   * parse_to is the attributes and no block is configured: the time and
+   * syslog steps would only move timestamp and severity out of the map they
+   * were just put in, so they are set on the entry directly (same result,
+   * without deleting keys from the attribute map, which costs its encoder).
+   */
+  private readonly direct: boolean;
   constructor(
     private readonly cfg: SyslogParserConfig,
     ctx: ConstructorParameters<typeof ParserOperator>[1],
@@ -92,25 +99,33 @@ export class SyslogParser extends ParserOperator {
     const nt = cfg.non_transparent_framing_trailer;
     if (nt !== undefined) this.trailer = nt === 'NUL' ? '\0' : '\n';
     if (cfg.timestamp === undefined) this.time = nativeTime;
+    this.direct =
+      this.to.root === 'attributes' &&
+      this.to.keys.length === 0 &&
+      cfg.body === undefined &&
+      cfg.timestamp === undefined &&
+      cfg.severity === undefined &&
+      cfg.trace === undefined &&
+      cfg.scope_name === undefined;
   }
 
   protected parseValue(v: unknown): unknown {
     return this.parse(v, false);
   }
 
-  private parse(v: unknown, skipPri: boolean): Record<string, unknown> {
+  private parse(v: unknown, skipPri: boolean, direct?: Direct): Record<string, unknown> {
     if (typeof v !== 'string') throw new EntryError(`unable to convert type '${goTypeName(v)}' to bytes`);
     const c = this.cfg;
     let s = v;
     try {
       if (c.protocol === 'rfc3164') {
         if (c.allow_skip_pri_header && !PRI_ANYWHERE.test(s)) s = `<0>${s}`;
-        return parseRfc3164(s, c.location, skipPri);
+        return parseRfc3164(s, c.location, skipPri, direct);
       }
       if (c.enable_octet_counting) s = lastOctetFrame(s, this.maxOctets, c.framesComplete === true);
       else if (this.trailer !== undefined) s = lastNonTransparent(s, this.trailer);
       else if (c.allow_skip_pri_header && !PRI_ANYWHERE.test(s)) s = `<0>${s}`;
-      return parseRfc5424(s, skipPri);
+      return parseRfc5424(s, skipPri, direct);
     } catch (err) {
       if (err instanceof SyslogError) throw new EntryError(err.message);
       throw err;
@@ -128,6 +143,23 @@ export class SyslogParser extends ParserOperator {
     }
     const raw = getField(e, this.from);
     if (raw === undefined) throw new EntryError(`field ${this.from.text} is missing`);
+    if (this.direct) {
+      const d: Direct = {};
+      setField(e, this.to, this.parse(raw, skipPri, d));
+      if (d.time === undefined) {
+        // as the general path: the time step fails and severity stays an attribute
+        if (d.severity !== undefined) e.attributes.severity = d.severity;
+        throw new EntryError(
+          'time parser: log entry does not have the expected parse_from field attributes.timestamp',
+        );
+      }
+      e.timestamp = completeYear(d.time);
+      if (d.severity !== undefined) {
+        e.severity = SEVERITY_NUMBER[d.severity];
+        e.severityText = SEVERITY_TEXT[d.severity];
+      }
+      return;
+    }
     const parsed = this.parse(raw, skipPri);
     setField(e, this.to, parsed);
     try {

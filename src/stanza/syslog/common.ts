@@ -76,10 +76,20 @@ export function readPri(s: string): [number, number] {
   return [Number(digits), j + 1];
 }
 
+/**
+ * Where a parser may put the timestamp and severity instead of the map (the
+ * syslog parser's fast path: it would move them out of the map right away).
+ */
+export interface Direct {
+  time?: SyslogTime;
+  severity?: number;
+}
+
 /** The PRI-derived fields (priority, severity, facility, facility_text). */
-export function priFields(out: Record<string, unknown>, pri: number): void {
+export function priFields(out: Record<string, unknown>, pri: number, direct?: Direct): void {
   out.priority = pri;
-  out.severity = pri & 7;
+  if (direct) direct.severity = pri & 7;
+  else out.severity = pri & 7;
   out.facility = pri >> 3;
   out.facility_text = FACILITY_KEYWORDS[pri >> 3];
 }

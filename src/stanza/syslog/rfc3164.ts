@@ -13,7 +13,7 @@
 // MSG holds printable characters only (0x20-0x7E, or non-ASCII): a tab or
 // control character makes the whole message invalid, as in go-syslog.
 import { wallClockToUtcMs } from '../time.js';
-import { priFields, readPri, SyslogError, SyslogTime } from './common.js';
+import { type Direct, priFields, readPri, SyslogError, SyslogTime } from './common.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 // year 0 (what Go parses a Stamp into) is a leap year: Feb 29 is valid here
@@ -174,7 +174,12 @@ function parseTail(s: string, start: number): Fields {
 }
 
 /** Parses one RFC 3164 message; the stamp is read in `location` (an IANA zone). */
-export function parseRfc3164(s: string, location: string, skipPri = false): Record<string, unknown> {
+export function parseRfc3164(
+  s: string,
+  location: string,
+  skipPri = false,
+  direct?: Direct,
+): Record<string, unknown> {
   const [pri, afterPri] = readPri(s);
   let i = afterPri;
   while (s.charCodeAt(i) === 32) i++;
@@ -188,7 +193,7 @@ export function parseRfc3164(s: string, location: string, skipPri = false): Reco
   const tail = parseTail(s, i + 15);
   const out: Record<string, unknown> = {};
   const year = new Date().getUTCFullYear();
-  out.timestamp = new SyslogTime(BigInt(wallClockToUtcMs(location, year, mo, d, h, mi, sec)) * 1_000_000n, {
+  const time = new SyslogTime(BigInt(wallClockToUtcMs(location, year, mo, d, h, mi, sec)) * 1_000_000n, {
     mo,
     d,
     h,
@@ -196,11 +201,13 @@ export function parseRfc3164(s: string, location: string, skipPri = false): Reco
     s: sec,
     loc: location,
   });
+  if (direct) direct.time = time;
+  else out.timestamp = time;
   if (tail.hostname !== undefined && tail.hostname !== '-') out.hostname = tail.hostname;
   if (tail.tag !== undefined && tail.tag !== '' && tail.tag !== '-') out.appname = tail.tag;
   if (tail.pid !== undefined && tail.pid !== '' && tail.pid !== '-') out.proc_id = tail.pid;
   if (tail.message) out.message = tail.message;
-  if (!skipPri) priFields(out, pri);
+  if (!skipPri) priFields(out, pri, direct);
   return out;
 }
 

@@ -5,7 +5,7 @@
 // STRUCTURED-DATA elements (no duplicate SD-ID; `\"`, `\\`, `\]` unescaped in
 // values, any other backslash an error), then an optional " MSG". The result
 // has the collector's keys; "-" and empty values are left out.
-import { priFields, readPri, SyslogError, SyslogTime } from './common.js';
+import { type Direct, priFields, readPri, SyslogError, SyslogTime } from './common.js';
 
 const isGraph = (c: number) => c >= 33 && c <= 126;
 const isSdName = (c: number) => isGraph(c) && c !== 61 /* = */ && c !== 93 /* ] */ && c !== 34; /* " */
@@ -161,7 +161,7 @@ function readStructuredData(s: string, i: number): [Record<string, Record<string
 }
 
 /** Parses one RFC 5424 message into the collector's map (timestamp as a SyslogTime). */
-export function parseRfc5424(s: string, skipPri = false): Record<string, unknown> {
+export function parseRfc5424(s: string, skipPri = false, direct?: Direct): Record<string, unknown> {
   const [pri, afterPri] = readPri(s);
   let i = afterPri;
   const vStart = i;
@@ -174,7 +174,8 @@ export function parseRfc5424(s: string, skipPri = false): Record<string, unknown
   if (s[i] === '-') i++;
   else {
     const [t, j] = readTimestamp(s, i);
-    out.timestamp = t;
+    if (direct) direct.time = t;
+    else out.timestamp = t;
     i = j;
   }
   i = expectSp(s, i);
@@ -205,6 +206,6 @@ export function parseRfc5424(s: string, skipPri = false): Record<string, unknown
     if (i < s.length) out.message = s.slice(i);
   }
   out.version = Number(ver);
-  if (!skipPri) priFields(out, pri);
+  if (!skipPri) priFields(out, pri, direct);
   return out;
 }
