@@ -9,11 +9,14 @@ import { buildPipeline, operatorsSchema } from '../../src/stanza/pipeline.js';
 import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 
+/** Line `i`: a firewall's RFC 5424 message; as in a real stream, about 500 lines share each second. */
 export function syslogLine(i: number): string {
-  const us = String(100000 + (i % 900000)).slice(1);
-  const sec = String(i % 60).padStart(2, '0');
+  const t = Math.floor(i / 500);
+  const sec = String(t % 60).padStart(2, '0');
+  const min = String(Math.floor(t / 60) % 60).padStart(2, '0');
+  const us = String(1_000_000 + ((i * 1997) % 1_000_000)).slice(1);
   return (
-    `<134>1 2024-05-01T12:00:${sec}.${us}Z fw${i % 8}.example.com filterlog ${4000 + (i % 100)} - ` +
+    `<134>1 2024-05-01T12:${min}:${sec}.${us}Z fw${i % 8}.example.com filterlog ${4000 + (i % 100)} - ` +
     `[meta sequenceId="${i}"] action=${i % 3 ? 'pass' : 'block'} proto=tcp src=10.1.${i % 250}.${i % 200} ` +
     `dst=8.8.${i % 8}.8 sport=${40000 + (i % 20000)} dport=443 len=60 rule=${i % 40}`
   );

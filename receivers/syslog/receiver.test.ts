@@ -294,6 +294,22 @@ describe('syslog receiver over TCP', () => {
   });
 });
 
+describe('syslog receiver shutdown', () => {
+  it('ends retries: a batch being retried gets one last attempt, then is counted refused', async () => {
+    const s = await startSyslog({
+      tcp: tcp(),
+      protocol: 'rfc5424',
+      retry_on_failure: { enabled: true, initial_interval: '1h', max_elapsed_time: 0 },
+    });
+    s.sink.failWith = retryableError('backend down');
+    await sendTcp(s.port, `<14>1 ${TS} h a - - - during an outage\n`);
+    await until(() => s.sink.calls === 1, 'the first attempt');
+    await s.stop(); // would wait an hour if the retry went on
+    expect(s.sink.calls).toBe(2);
+    expect(await counterValue(s.metrics, 'otelcol_receiver_refused_log_records_total')).toBe(1);
+  });
+});
+
 describe('syslog receiver over TLS', () => {
   it('reads octet-counted syslog over TLS; a plain-text client is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syslog-tls-'));

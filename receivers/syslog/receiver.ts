@@ -76,12 +76,13 @@ export class SyslogReceiver implements Component {
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // retries end now (each batch still gets one more attempt), so draining cannot wait on a retry loop
+    this.ingest.stop();
     await this.tcp?.shutdown();
     await this.udp?.shutdown();
     const metrics = this.settings.metrics.receiver(this.settings.id, this.tcp ? 'tcp' : 'udp');
     const held = this.ingest.takeHeld(true);
     await this.heldInFlight;
     await this.ingest.deliver(held, metrics);
-    this.ingest.stop();
   }
 }

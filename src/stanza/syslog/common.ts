@@ -62,18 +62,21 @@ export class SyslogTime {
   }
 }
 
-const PRIVAL = /^(?:0|[1-9][0-9]?|1[0-8][0-9]|19[01])$/;
-
-/** Reads `<PRIVAL>` at 0; returns the value and the index after `>`. */
+/** Reads `<PRIVAL>` at 0 (0-191, no leading zero); returns the value and the index after `>`. */
 export function readPri(s: string): [number, number] {
-  if (s[0] !== '<') throw new SyslogError('expecting a priority value within angle brackets [col 0]');
+  if (s.charCodeAt(0) !== 60) throw new SyslogError('expecting a priority value within angle brackets [col 0]');
   let j = 1;
-  while (j < s.length && j <= 4 && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-  const digits = s.slice(1, j);
-  if (digits === '' || !PRIVAL.test(digits))
+  let v = 0;
+  for (; j <= 4; j++) {
+    const c = s.charCodeAt(j) - 48;
+    if (!(c >= 0 && c <= 9)) break;
+    v = v * 10 + c;
+  }
+  const n = j - 1;
+  if (n === 0 || n > 3 || v > 191 || (n > 1 && s.charCodeAt(1) === 48))
     throw new SyslogError(`expecting a priority value in the range 1-191 or equal to 0 [col ${j}]`);
-  if (s[j] !== '>') throw new SyslogError(`expecting a priority value within angle brackets [col ${j}]`);
-  return [Number(digits), j + 1];
+  if (s.charCodeAt(j) !== 62) throw new SyslogError(`expecting a priority value within angle brackets [col ${j}]`);
+  return [v, j + 1];
 }
 
 /**

@@ -15,7 +15,8 @@ export const DEFAULT_MAX_OCTETS = 8192;
  * whitespace to trimming).
  */
 export function lastOctetFrame(s: string, maxOctets: number, lenient: boolean): string {
-  const buf = /^[\x00-\x7f]*$/.test(s) ? undefined : Buffer.from(s, 'utf8');
+  // byte offsets are string offsets when the text is ASCII (the common case: no copy)
+  const buf = Buffer.byteLength(s, 'utf8') === s.length ? undefined : Buffer.from(s, 'utf8');
   const len = buf ? buf.length : s.length;
   const text = (a: number, b: number) => (buf ? buf.toString('utf8', a, b) : s.slice(a, b));
   const at = (k: number) => (buf ? buf[k] : s.charCodeAt(k));

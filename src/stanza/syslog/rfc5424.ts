@@ -23,7 +23,8 @@ function num(s: string, i: number, n: number): number {
 }
 
 // consecutive messages mostly share their second: its nanos are cached
-let lastSecKey = '';
+let lastSecPrefix = '';
+let lastOffset = 0;
 let lastSecNanos = 0n;
 
 const badStamp = (i: number): never => {
@@ -84,12 +85,12 @@ function readTimestamp(s: string, i: number): [SyslogTime, number] {
   } else badStamp(j);
   const dim = mo === 2 && leap(y) ? 29 : MONTH_DAYS[mo - 1];
   if (d > dim) throw new SyslogError(`parsing time "${s.slice(i, j)}": day out of range [col ${j}]`);
-  const key = `${s.slice(i, i + 19)}${offset}`;
-  if (key !== lastSecKey) {
+  if (offset !== lastOffset || !s.startsWith(lastSecPrefix, i) || lastSecPrefix.length !== 19) {
     let ms = Date.UTC(y, mo - 1, d, h, mi, se);
     if (y < 100) ms = new Date(ms).setUTCFullYear(y);
     lastSecNanos = BigInt(ms / 1000 - offset) * 1_000_000_000n;
-    lastSecKey = key;
+    lastSecPrefix = s.slice(i, i + 19);
+    lastOffset = offset;
   }
   return [new SyslogTime(frac === 0 ? lastSecNanos : lastSecNanos + BigInt(frac)), j];
 }
