@@ -13,6 +13,8 @@ import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_SYSLOG_CONNECTIONS ?? 4);
+/** BENCH_RATE (records/s): pace both loads at this rate (0: as fast as Tsunagi reads/answers). */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function sentRecords(metricsPort: number): Promise<number> {
@@ -63,8 +65,8 @@ service:
   const load = (secs: number) => {
     const gen =
       kind === 'syslog'
-        ? forkRole('syslog-load.js', [String(inPort), String(secs), String(CONNECTIONS)])
-        : forkRole('otlp-logs-load.js', [String(inPort), String(secs), '32', '100']);
+        ? forkRole('syslog-load.js', [String(inPort), String(secs), String(CONNECTIONS), String(RATE)])
+        : forkRole('otlp-logs-load.js', [String(inPort), String(secs), '32', '100', String(RATE)]);
     return nextMessage<{ sent: number }>(gen, 'done');
   };
   await load(2); // warm-up
@@ -117,7 +119,8 @@ export async function main(): Promise<void> {
   console.log(
     `otlp http logs relay (same records, 100 per request) → batch → otlp_http: ${fmt(o.perSec)} records/s, ${fmt(o.cpu, 2)} CPU-s per million (median of ${ROUNDS})`,
   );
-  console.log(`syslog / OTLP relay CPU per item: ${fmt(s.cpu / o.cpu, 2)}x (target ≤ 1.5x)`);
+  const how = RATE > 0 ? `, both paced at ${fmt(RATE)} records/s` : '';
+  console.log(`syslog / OTLP relay CPU per item: ${fmt(s.cpu / o.cpu, 2)}x (target ≤ 1.5x${how})`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
