@@ -89,6 +89,9 @@ describe('syslog receiver over TCP', () => {
       expect.arrayContaining(['before', 'other connection']),
     );
     expect(await counterValue(s.metrics, 'tsunagi_syslog_tcp_bad_frames_total')).toBe(1);
+    expect(s.logs.map((l) => l.fields.err)).toContain(
+      'a frame of 70000 octets does not fit max_log_size (65536 bytes)',
+    );
   });
 
   it('a malformed octet count closes the connection; what came before is delivered', async () => {
@@ -100,6 +103,11 @@ describe('syslog receiver over TCP', () => {
     await closed;
     await until(() => s.recs().length === 1, 'the good frame');
     expect(s.recs()[0].attributes.message).toBe('ok');
+    expect(s.logs).toContainEqual({
+      level: 'warn',
+      msg: 'malformed syslog frame; closing the connection (frames before it are kept)',
+      fields: expect.objectContaining({ err: 'expected an octet count (RFC 6587), got byte 0x3c' }),
+    });
   });
 
   it('non-transparent framing: LF (CRLF too) and NUL trailers; the last line without a trailer at close', async () => {
@@ -392,6 +400,8 @@ describe('syslog receiver over UDP', () => {
     );
     await until(() => s.rx.udpDropped() === 15, '15 drops');
     expect(await counterValue(s.metrics, 'tsunagi_syslog_udp_dropped_datagrams_total')).toBe(15);
+    // logged too, once for the burst (the rest are counted as suppressed in the next line)
+    expect(s.logs.filter((l) => l.msg.startsWith('syslog UDP queue full'))).toHaveLength(1);
     s.sink.open();
     await until(() => s.recs().length === 6, '6 records');
   });

@@ -4,6 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { fromAnyValue } from '../../src/pdata/attributes.js';
 import type { LogsData } from '../../src/pdata/types.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { emptyHost, testSettings } from '../../test/support/component.js';
 import { TestConsumer } from '../../test/support/gated-consumer.js';
@@ -42,8 +43,16 @@ export function records(received: LogsData[]): Rec[] {
   return out;
 }
 
+export interface LogLine {
+  level: 'warn' | 'error';
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
 export interface Started {
   rx: SyslogReceiver;
+  /** What the receiver logged at warn and error level. */
+  logs: LogLine[];
   sink: TestConsumer<'logs'>;
   metrics: SelfMetrics;
   port: number;
@@ -55,12 +64,19 @@ export async function startSyslog(cfg: Record<string, unknown>): Promise<Started
   const parsed = factory.configSchema.parse(cfg);
   const sink = new TestConsumer<'logs'>();
   const metrics = new SelfMetrics();
-  const rx = factory.create(testSettings('syslog', 'receiver', metrics), parsed, {
-    logs: sink,
-  }) as SyslogReceiver;
+  const logs: LogLine[] = [];
+  const capture = (level: LogLine['level']) => (fields: Record<string, unknown>, msg: string) =>
+    logs.push({ level, msg, fields });
+  const logger = Object.assign(Object.create(silentLogger()), {
+    warn: capture('warn'),
+    error: capture('error'),
+  });
+  const settings = { ...testSettings('syslog', 'receiver', metrics), logger };
+  const rx = factory.create(settings, parsed, { logs: sink }) as SyslogReceiver;
   await rx.start(emptyHost);
   return {
     rx,
+    logs,
     sink,
     metrics,
     port: rx.port,

@@ -64,7 +64,8 @@ export class SyslogTime {
 
 /** Reads `<PRIVAL>` at 0 (0-191, no leading zero); returns the value and the index after `>`. */
 export function readPri(s: string): [number, number] {
-  if (s.charCodeAt(0) !== 60) throw new SyslogError('expecting a priority value within angle brackets [col 0]');
+  if (s.charCodeAt(0) !== 60)
+    throw new SyslogError('expecting a priority value within angle brackets [col 0]');
   let j = 1;
   let v = 0;
   for (; j <= 4; j++) {
@@ -75,7 +76,8 @@ export function readPri(s: string): [number, number] {
   const n = j - 1;
   if (n === 0 || n > 3 || v > 191 || (n > 1 && s.charCodeAt(1) === 48))
     throw new SyslogError(`expecting a priority value in the range 1-191 or equal to 0 [col ${j}]`);
-  if (s.charCodeAt(j) !== 62) throw new SyslogError(`expecting a priority value within angle brackets [col ${j}]`);
+  if (s.charCodeAt(j) !== 62)
+    throw new SyslogError(`expecting a priority value within angle brackets [col ${j}]`);
   return [v, j + 1];
 }
 
