@@ -77,7 +77,9 @@ service:
 `;
 }
 
-describe('an SDK app with default batch processors loses nothing through Tsunagi with `batch`', () => {
+describe('an SDK app with default batch processors loses nothing through Tsunagi with `batch`', {
+  timeout: 90_000,
+}, () => {
   const sink = new OtlpSink();
   const es = new EsStandin();
   const loki = new LokiStandin();
@@ -97,7 +99,34 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
     atSink = () => ({ traces: traces(), logs: logs() });
   };
 
-  async function through(yaml: string, port: number, env: Record<string, string>, delivered: Delivered) {
+  /**
+   * The control: the same app straight to the sink. Where even that loses items the
+   * machine cannot carry the app's own rate right now (a busy shared host), and the
+   * comparison would say nothing about Tsunagi: the case is skipped, loudly.
+   */
+  async function machineCarriesTheRate(): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      sink.requests.traces.length = 0;
+      sink.requests.logs.length = 0;
+      newSinkCount();
+      await runApp(`http://127.0.0.1:${sink.httpPort}`);
+      await waitFor(() => atSink().traces === N && atSink().logs === N, 'control', 3000).catch(() => {});
+      if (atSink().traces === N && atSink().logs === N) return true;
+    }
+    console.warn(
+      `SKIPPED: the app straight to the sink delivered only ${JSON.stringify(atSink())} of ${N}: this machine is too busy to tell`,
+    );
+    return false;
+  }
+
+  async function through(
+    ctx: { skip: () => void },
+    yaml: string,
+    port: number,
+    env: Record<string, string>,
+    delivered: Delivered,
+  ) {
+    if (!(await machineCarriesTheRate())) return ctx.skip();
     sink.requests.traces.length = 0;
     sink.requests.logs.length = 0;
     newSinkCount();
@@ -121,14 +150,15 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
     }
   }
 
-  it('otlp → batch → otlp_http, memory queue (the most common collector config)', async () => {
+  it('otlp → batch → otlp_http, memory queue (the most common collector config)', async (ctx) => {
     const port = await freePort();
-    await through(pipelineYaml(port, sink.httpPort), port, {}, () => atSink());
+    await through(ctx, pipelineYaml(port, sink.httpPort), port, {}, () => atSink());
   });
 
-  it('otlp → batch → otlp_http, persistent queue', async () => {
+  it('otlp → batch → otlp_http, persistent queue', async (ctx) => {
     const port = await freePort();
     await through(
+      ctx,
       pipelineYaml(port, sink.httpPort, mkdtempSync(join(tmpdir(), 'sdk-answers-'))),
       port,
       {},
@@ -136,9 +166,10 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
     );
   });
 
-  it('config/sidecar.yaml (memory_limiter, batch, persistent queue to the gateway)', async () => {
+  it('config/sidecar.yaml (memory_limiter, batch, persistent queue to the gateway)', async (ctx) => {
     const c = await rewireShipped('sidecar.yaml');
     await through(
+      ctx,
       c.yaml,
       c.ports['otlp/http'],
       { GATEWAY_ENDPOINT: `http://127.0.0.1:${sink.httpPort}` },
@@ -146,12 +177,13 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
     );
   });
 
-  it('config/gateway.yaml (traces to Jaeger over OTLP and to Elasticsearch, logs to Loki and Elasticsearch)', async () => {
+  it('config/gateway.yaml (traces to Jaeger over OTLP and to Elasticsearch, logs to Loki and Elasticsearch)', async (ctx) => {
     const c = await rewireShipped('gateway.yaml');
     const esSeqs = (pattern: string) =>
       new Set(es.search(pattern).map((d) => (d.source.attributes as Record<string, unknown>)?.['app.seq']))
         .size;
     await through(
+      ctx,
       c.yaml,
       c.ports['otlp/http'],
       { JAEGER_OTLP: `http://127.0.0.1:${sink.httpPort}`, LOKI_URL: loki.url, ES_URL: es.url },

@@ -4,11 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { normalizeNulls } from '../../src/config/null-values.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { configSchema } from './config.js';
 
 function errors(yaml: string): string[] {
-  const r = configSchema.safeParse(parse(yaml) ?? {});
+  // the config layer's null rule runs before every component schema (validate.ts)
+  const r = configSchema.safeParse(normalizeNulls(configSchema, parse(yaml) ?? {}));
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 }
 
@@ -75,14 +77,17 @@ operators:
   });
 
   it('a key with no value means its defaults; tls with no value means no TLS', () => {
-    const c = configSchema.parse(
-      parse(
-        'tcp:\n  listen_address: 127.0.0.1:1\n  tls:\n  multiline:\nprotocol: rfc5424\nretry_on_failure:\noperators:',
-      ),
+    const raw = parse(
+      'tcp:\n  listen_address: 127.0.0.1:1\n  tls:\n  multiline:\nprotocol: rfc5424\nretry_on_failure:\noperators:',
     );
+    const c = configSchema.parse(normalizeNulls(configSchema, raw));
     expect(c.tcp?.tls).toBeUndefined();
+    expect(c.tcp?.multiline?.line_start_pattern).toBeUndefined();
     expect(c.retry_on_failure.enabled).toBe(false);
     expect(c.operators).toEqual([]);
+    // a pointer in the collector: `async:` with no value leaves it off
+    const u = parse('udp:\n  listen_address: 127.0.0.1:1\n  async:\nprotocol: rfc5424');
+    expect(configSchema.parse(normalizeNulls(configSchema, u)).udp?.async).toBeUndefined();
   });
 
   it('refuses what the collector refuses, with the path', () => {
@@ -127,7 +132,7 @@ operators:
       ),
     ).toEqual(['tcp.multiline: multiline patterns cannot be used with encoding nop']);
     expect(errors('tcp: { listen_address: "127.0.0.1:1", tls: { key_file: k } }\nprotocol: rfc5424')).toEqual(
-      ['tcp.tls.cert_file: a TLS server needs cert_file (or cert_pem)'],
+      ['tcp.tls: a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)'],
     );
     expect(errors('tcp: { listen_address: "127.0.0.1:1", lisen: x }\nprotocol: rfc5424')[0]).toMatch(
       /^tcp: .*lisen/,

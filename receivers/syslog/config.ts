@@ -3,35 +3,19 @@
 // syslog parser keys, plus the stanza adapter's operators/retry_on_failure),
 // with the collector's defaults and Build checks.
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { tlsServerSchema } from '../../src/config/tls-server.js';
 import { goRegExp } from '../../src/stanza/go-regexp.js';
 import { checkSyslogKeys, syslogKeys } from '../../src/stanza/operators/syslog-parser.js';
 import { operatorsSchema } from '../../src/stanza/pipeline.js';
 import { lookupEncoding } from './decode.js';
-
-const nullToEmpty = (v: unknown) => (v === null ? {} : v);
 
 /** The tcp input's minimum and default max_log_size (pkg/stanza/operator/input/tcp). */
 export const MIN_MAX_LOG_SIZE = 64 * 1024;
 export const DEFAULT_MAX_LOG_SIZE = 1024 * 1024;
 /** The udp input's largest datagram (MaxUDPSize). */
 export const MAX_UDP_SIZE = 64 * 1024;
-
-const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
-
-/** configtls.ServerConfig (the keys Tsunagi's servers take); `tls:` with no value means no TLS. */
-const tlsSchema = z.strictObject({
-  cert_file: z.string().optional(),
-  cert_pem: z.string().optional(),
-  key_file: z.string().optional(),
-  key_pem: z.string().optional(),
-  ca_file: z.string().optional(),
-  ca_pem: z.string().optional(),
-  client_ca_file: z.string().optional(),
-  min_version: z.enum(TLS_VERSIONS).default('1.2'),
-  max_version: z.enum(TLS_VERSIONS).optional(),
-});
-export type TlsConfig = z.output<typeof tlsSchema>;
 
 const validRegex = (r: string | undefined) => {
   if (r === undefined) return true;
@@ -82,7 +66,7 @@ const inputShape = {
   add_attributes: z.boolean().default(false),
   one_log_per_packet: z.boolean().default(false),
   encoding,
-  multiline: z.preprocess(nullToEmpty, multilineSchema).optional(),
+  multiline: multilineSchema.optional(),
   preserve_leading_whitespaces: z.boolean().default(false),
   preserve_trailing_whitespaces: z.boolean().default(false),
 };
@@ -102,15 +86,8 @@ export const tcpSchema = z
       .refine((n) => n >= MIN_MAX_LOG_SIZE, {
         message: `invalid value for parameter 'max_log_size', must be equal to or greater than ${MIN_MAX_LOG_SIZE} bytes`,
       }),
-    tls: z.preprocess((v) => (v === null ? undefined : v), tlsSchema.optional()),
-  })
-  .refine((c) => !c.tls || (c.tls.cert_file ?? c.tls.cert_pem) !== undefined, {
-    message: 'a TLS server needs cert_file (or cert_pem)',
-    path: ['tls', 'cert_file'],
-  })
-  .refine((c) => !c.tls || (c.tls.key_file ?? c.tls.key_pem) !== undefined, {
-    message: 'a TLS server needs key_file (or key_pem)',
-    path: ['tls', 'key_file'],
+    // `tls:` with no value means no TLS (the config layer's null rule)
+    tls: tlsServerSchema.optional(),
   })
   .refine(noMultilineWithNop, {
     message: 'multiline patterns cannot be used with encoding nop',
@@ -121,10 +98,10 @@ export type TcpConfig = z.output<typeof tcpSchema>;
 export const udpSchema = z
   .strictObject({
     ...inputShape,
-    async: z
-      .preprocess(
-        nullToEmpty,
-        z.strictObject({
+    // a pointer in the collector: `async:` with no value leaves it off
+    async: absentWhenNull(
+      z
+        .strictObject({
           // values <= 0 take the defaults, as the collector's udp Build does
           readers: z
             .number()
@@ -141,9 +118,9 @@ export const udpSchema = z
             .int()
             .default(100)
             .transform((n) => (n <= 0 ? 100 : n)),
-        }),
-      )
-      .optional(),
+        })
+        .optional(),
+    ),
   })
   .refine(noMultilineWithNop, {
     message: 'multiline patterns cannot be used with encoding nop',
@@ -167,14 +144,14 @@ const staticValues = z.record(
 
 export const configSchema = z
   .strictObject({
-    tcp: z.preprocess(nullToEmpty, tcpSchema).optional(),
-    udp: z.preprocess(nullToEmpty, udpSchema).optional(),
+    tcp: tcpSchema.optional(),
+    udp: udpSchema.optional(),
     ...syslogKeys,
     on_error: z.enum(['send', 'drop', 'send_quiet', 'drop_quiet']).optional(),
-    attributes: z.preprocess(nullToEmpty, staticValues).default({}),
-    resource: z.preprocess(nullToEmpty, staticValues).default({}),
-    operators: z.preprocess((v) => (v === null ? [] : v), operatorsSchema).default([]),
-    retry_on_failure: z.preprocess(nullToEmpty, retrySchema),
+    attributes: staticValues.default({}),
+    resource: staticValues.default({}),
+    operators: operatorsSchema.default([]),
+    retry_on_failure: retrySchema,
     /** The stanza adapter's storage key: accepted; the syslog input keeps no state, so it has no effect (as in the collector). */
     storage: z.string().optional(),
   })

@@ -11,6 +11,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import { copyMap, type Entry } from '../../src/stanza/entry.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { SyslogReceiverConfig, TcpConfig } from './config.js';
@@ -26,7 +27,6 @@ import {
 } from './framing.js';
 import { type Ingest, RateLimitedLog } from './ingest.js';
 import { IpResolver, plainIp } from './resolver.js';
-import { loadTlsOptions } from './tls.js';
 import { type TokenText, tokenText } from './token.js';
 
 /** Batches a connection may have waiting on the pipeline before it stops reading. */
@@ -75,7 +75,7 @@ export class TcpServer {
   async start(): Promise<number> {
     const onConn = (socket: net.Socket) => this.accept(socket);
     const server = this.tcp.tls
-      ? tls.createServer(await loadTlsOptions(this.tcp.tls), onConn)
+      ? tls.createServer(await loadServerTls(this.tcp.tls), onConn)
       : net.createServer({ pauseOnConnect: true }, onConn);
     if (server instanceof tls.Server)
       server.on('tlsClientError', (err, socket) =>

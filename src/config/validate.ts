@@ -11,7 +11,9 @@ import type {
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
+import { forbiddenKeyIssues } from './forbidden-keys.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
+import { normalizeNulls } from './null-values.js';
 import { isMap } from './sources.js';
 import { resolveTelemetry, type TelemetryConfig, telemetrySchema } from './telemetry.js';
 import { translateZodError } from './zod-issues.js';
@@ -76,6 +78,9 @@ export function validateConfig(
   const warnings: string[] = [];
   const root = isMap(raw) ? raw : {};
   if (!isMap(raw) && raw != null) errors.push({ path: '', message: 'the config must be a YAML map' });
+  // Sources refuse these already; a tree built another way is checked too, before anything reads it.
+  const forbidden = forbiddenKeyIssues(root);
+  if (forbidden.length) return { errors: forbidden, warnings };
 
   for (const k of Object.keys(root))
     if (!TOP_KEYS.includes(k))
@@ -182,20 +187,9 @@ export function validateConfig(
   // service.telemetry
   let telemetry: TelemetryConfig | undefined;
   const rawTel = svc.telemetry ?? {};
-  const metricsRaw = isMap(rawTel) && isMap(rawTel.metrics) ? rawTel.metrics : undefined;
-  const periodic =
-    Array.isArray(metricsRaw?.readers) && metricsRaw.readers.some((r) => isMap(r) && 'periodic' in r);
-  if (periodic)
-    errors.push({
-      path: 'service::telemetry::metrics::readers',
-      message: 'periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
-    });
-  else {
-    const parsed = telemetrySchema.safeParse(rawTel);
-    if (parsed.success) telemetry = resolveTelemetry(parsed.data, warnings);
-    else errors.push(...translateZodError('service::telemetry', parsed.error, telemetrySchema, rawTel));
-  }
-
+  const parsedTel = telemetrySchema.safeParse(normalizeNulls(telemetrySchema, rawTel));
+  if (parsedTel.success) telemetry = resolveTelemetry(parsedTel.data, warnings);
+  else errors.push(...translateZodError('service::telemetry', parsedTel.error, telemetrySchema, rawTel));
   if (errors.length || !telemetry) return { errors, warnings };
   return {
     errors,
@@ -278,7 +272,8 @@ function components<F extends AnyFactory>(
 }
 
 /**
- * Runs the factory's schema on the user's map (null = defaults). A value typed
+ * Runs the factory's schema on the user's map (null = defaults; a null at any
+ * key is what null-values.ts says it means). A value typed
  * from `${env:X}` (a number or boolean) where the schema wants a string is
  * retried as the variable's text, as the collector keeps the original string.
  */
@@ -288,7 +283,7 @@ export function parseComponentConfig(
   path: string,
   typedFromEnv?: ReadonlyMap<string, string>,
 ): { ok: true; config: unknown } | { ok: false; issues: ConfigIssue[] } {
-  let input: unknown = cfg ?? {};
+  let input: unknown = normalizeNulls(factory.configSchema, cfg ?? {});
   for (let attempt = 0; attempt < 20; attempt++) {
     const r = factory.configSchema.safeParse(input);
     if (r.success) return { ok: true, config: r.data };

@@ -6,6 +6,7 @@ import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
+import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { buildGraph, type Graph, type Node } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
@@ -20,6 +21,8 @@ export interface ServiceOptions {
   metrics: SelfMetrics;
   /** Deadline for the whole shutdown (default 30 s; the CLI reads TSUNAGI_SHUTDOWN_TIMEOUT). */
   shutdownTimeoutMs?: number;
+  /** service.name / service.version of the own telemetry's resource (OTLP push). */
+  build?: { name: string; version: string };
 }
 
 export class StartError extends Error {
@@ -39,6 +42,7 @@ export class Service {
   private readonly started: Node[] = [];
   private readonly extensions = new Map<string, Extension>();
   private readonly metricsServers: MetricsServer[] = [];
+  private readonly metricsReaders: PeriodicMetricsReader[] = [];
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
@@ -76,7 +80,7 @@ export class Service {
     const tel = this.config.telemetry;
     try {
       registerTargetInfo(metrics, tel.resource);
-      if (tel.metrics.addresses.length) registerProcessMetrics(metrics);
+      if (tel.metrics.addresses.length || tel.metrics.periodic.length) registerProcessMetrics(metrics);
       for (const address of tel.metrics.addresses) {
         const server = new MetricsServer(metrics, address);
         try {
@@ -86,6 +90,25 @@ export class Service {
         }
         this.metricsServers.push(server);
         logger.info({ address }, 'Serving internal metrics on /metrics');
+      }
+      if (tel.metrics.periodic.length) {
+        const build = this.opts.build ?? { name: 'tsunagi', version: 'unknown' };
+        const resource = {
+          attributes: ownResourceAttributes(build, {
+            attributes: tel.resource,
+            removed: tel.resourceRemoved,
+          }),
+          schemaUrl: tel.schemaUrl,
+        };
+        for (const p of tel.metrics.periodic) {
+          const reader = new PeriodicMetricsReader(p, metrics, resource, logger, build);
+          reader.start();
+          this.metricsReaders.push(reader);
+          logger.info(
+            { endpoint: p.endpoint, protocol: p.protocol, interval_ms: p.intervalMs },
+            'Pushing internal metrics over OTLP',
+          );
+        }
       }
       this.graph = buildGraph(this.config, {
         logger,
@@ -195,6 +218,8 @@ export class Service {
     for (const n of [...g.extensions].reverse()) if (isStarted(n)) await stop(n);
     this.started.length = 0;
     this.extensions.clear();
+    // Last: the final push carries the counts of the whole drain.
+    await Promise.all(this.metricsReaders.splice(0).map((r) => r.shutdown()));
     await Promise.all(this.metricsServers.map((s) => s.shutdown()));
     return ok;
   }

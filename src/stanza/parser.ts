@@ -5,6 +5,7 @@
 // failure (time, severity, trace, scope_name in that order) triggers on_error
 // on the entry as parsed so far.
 import { z } from 'zod';
+import { absentWhenNull } from '../config/null-values.js';
 import type { Entry } from './entry.js';
 import { EntryError } from './entry-error.js';
 import { type Field, getField, parseField, setField } from './field.js';
@@ -20,10 +21,11 @@ const parserKeyShape = {
   parse_from: z.string().default('body'),
   parse_to: z.string().default('attributes'),
   body: z.string().optional(),
-  timestamp: timeSchema.optional(),
-  severity: severitySchema.optional(),
-  trace: traceSchema.optional(),
-  scope_name: scopeNameSchema.optional(),
+  // Pointers in the collector (nil = off): `timestamp:` with no value parses no timestamp.
+  timestamp: absentWhenNull(timeSchema.optional()),
+  severity: absentWhenNull(severitySchema.optional()),
+  trace: absentWhenNull(traceSchema.optional()),
+  scope_name: absentWhenNull(scopeNameSchema.optional()),
 };
 export const parserKeys = parserKeyShape;
 

@@ -18,7 +18,8 @@ const schema = z.strictObject({
     },
     { message: 'regex must be a valid regular expression with at least one named group' },
   ),
-  cache: z.strictObject({ size: z.number().int().min(0) }).optional(),
+  // Accepted for compatibility (a match cache is a speed knob); the collector's size 0 = no cache.
+  cache: z.strictObject({ size: z.number().int().min(0).default(0) }).optional(),
 });
 type RegexConfig = ParserConfig & { regex: string };
 
