@@ -1,14 +1,16 @@
 // What both transports share: the operator chain (the syslog parser the
 // config describes, then the user's `operators`), turning entries into OTLP
-// logs, and handing them to the pipeline with the collector's
-// retry_on_failure semantics (disabled: a refused batch is dropped; enabled:
-// retried with backoff until max_elapsed_time, 0 = forever). Every dropped
-// record is counted (otelcol_receiver_refused_log_records_total) and logged,
-// at most one line per 10 s per kind.
+// logs, and handing them to the pipeline. A throttled refusal (memory_limiter,
+// a full exporter queue) is backpressure, not a failure: the batch is retried
+// after the delay the pipeline names, and meanwhile a TCP connection does not
+// read. Other refusals follow the collector's retry_on_failure (disabled:
+// dropped; enabled: retried with backoff until max_elapsed_time, 0 = forever).
+// Every dropped record is counted (otelcol_receiver_refused_log_records_total)
+// and logged, at most one line per 10 s.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
-import { errorMessage, isRetryable } from '../../src/component/errors.js';
+import { ConsumerError, errorMessage, isRetryable } from '../../src/component/errors.js';
 import { type Entry, newEntry } from '../../src/stanza/entry.js';
 import { syslogParserOperator } from '../../src/stanza/operators/syslog-parser.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
@@ -119,11 +121,12 @@ export class Ingest {
         metrics.accepted('logs', n);
         return;
       } catch (err) {
+        const throttled = err instanceof ConsumerError && err.throttled;
         const retry =
-          rc.enabled &&
-          isRetryable(err) &&
           !this.stopping &&
-          (rc.max_elapsed_time === 0 || Date.now() - started < rc.max_elapsed_time);
+          isRetryable(err) &&
+          (throttled ||
+            (rc.enabled && (rc.max_elapsed_time === 0 || Date.now() - started < rc.max_elapsed_time)));
         if (!retry) {
           metrics.refused('logs', n);
           this.refusedLog.log(
@@ -133,7 +136,7 @@ export class Ingest {
           return;
         }
         const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs;
-        const wait = retryAfter ?? delay * (0.8 + Math.random() * 0.4);
+        const wait = retryAfter ?? (rc.enabled ? delay : 1000) * (0.8 + Math.random() * 0.4);
         delay = Math.min(delay * 1.5, rc.max_interval);
         try {
           await sleep(wait, undefined, { signal: this.abort.signal });

@@ -282,7 +282,7 @@ describe('syslog receiver over TCP', () => {
     expect(new Set(s.recs().map((r) => r.attributes.message)).size).toBe(1);
   });
 
-  it('retry_on_failure: a retryable refusal is retried; disabled, the batch is dropped and counted', async () => {
+  it('retry_on_failure: a retryable refusal is retried; throttling is always waited out; disabled, a failure is dropped and counted', async () => {
     const retry = await start({
       tcp: tcp(),
       protocol: 'rfc5424',
@@ -293,6 +293,13 @@ describe('syslog receiver over TCP', () => {
     await until(() => retry.sink.calls >= 3, 'retries');
     retry.sink.failWith = undefined;
     await until(() => retry.recs().length === 1, 'accepted after retries');
+    // a throttled refusal (memory_limiter, a full queue) is backpressure: retried even with retry disabled
+    const busy = await start({ tcp: tcp(), protocol: 'rfc5424' });
+    busy.sink.failWith = retryableError('queue is full', { throttled: true, retryAfterMs: 10 });
+    await sendTcp(busy.port, `<14>1 ${TS} h a - - - waited\n`);
+    await until(() => busy.sink.calls >= 3, 'throttled retries');
+    busy.sink.failWith = undefined;
+    await until(() => busy.recs().length === 1, 'accepted once the pipeline takes it');
     const plain = await start({ tcp: tcp(), protocol: 'rfc5424' });
     plain.sink.failWith = permanentError('bad');
     await sendTcp(plain.port, `<14>1 ${TS} h a - - - lost\n`);
