@@ -3,6 +3,8 @@
 // absolute path; no #fragment handling), Hostname/Port/EscapedPath, and
 // url.ParseQuery. Only set fields are returned; query values are lists.
 
+import { setOwn } from './entry.js';
+
 export class UrlError extends Error {}
 
 const HEX = '0123456789ABCDEF';
@@ -112,7 +114,7 @@ function parseHost(host: string): { hostname: string; port: string } {
 function queryMap(values: Map<string, string[]>, out: Record<string, unknown>): Record<string, unknown> {
   if (values.size === 0) return out;
   const q: Record<string, unknown> = {};
-  for (const [k, v] of values) q[k] = v;
+  for (const [k, v] of values) setOwn(q, k, v);
   out.query = q;
   return out;
 }

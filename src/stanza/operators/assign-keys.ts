@@ -1,7 +1,7 @@
 // assign_keys: turns the list at `field` into a map, the i-th value under the
 // i-th of `keys`; a missing field, a non-list or a length mismatch is an error.
 import { z } from 'zod';
-import type { Entry } from '../entry.js';
+import { type Entry, setOwn } from '../entry.js';
 import { EntryError } from '../entry-error.js';
 import { type Field, getField, parseField, setField } from '../field.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
@@ -33,7 +33,7 @@ class AssignKeys extends Operator {
         `apply assign_keys: field ${this.field.text} contains ${v.length} values while expected keys are [${this.keys.join(' ')}] contain ${this.keys.length} keys`,
       );
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < this.keys.length; i++) out[this.keys[i]] = v[i];
+    for (let i = 0; i < this.keys.length; i++) setOwn(out, this.keys[i], v[i]);
     setField(e, this.field, out);
   }
 }

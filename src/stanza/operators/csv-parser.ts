@@ -4,7 +4,7 @@
 // ignore_quotes splits on the delimiter alone. The field count must equal the
 // header's. Keys and checks as the collector's csv parser config.
 import { z } from 'zod';
-import type { Entry } from '../entry.js';
+import { type Entry, setOwn } from '../entry.js';
 import { EntryError } from '../entry-error.js';
 import { CsvError, readCsvRow } from '../go-csv.js';
 import type { OperatorDef } from '../operator.js';
@@ -90,7 +90,7 @@ class CsvParser extends ParserOperator {
     if (fields.length !== header.length)
       throw new EntryError(`wrong number of fields: expected ${header.length}, found ${fields.length}`);
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < header.length; i++) out[header[i]] = fields[i];
+    for (let i = 0; i < header.length; i++) setOwn(out, header[i], fields[i]);
     return out;
   }
 }

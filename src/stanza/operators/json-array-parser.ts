@@ -4,6 +4,7 @@
 // their compact JSON text, nested arrays are an error, and a JSON value that
 // is not an array yields an empty list.
 import { z } from 'zod';
+import { setOwn } from '../entry.js';
 import { EntryError } from '../entry-error.js';
 import { int64BestEffort, JsonRawError, parseRaw, type RawValue, rawString } from '../json-raw.js';
 import type { OperatorDef } from '../operator.js';
@@ -58,7 +59,7 @@ class JsonArrayParser extends ParserOperator {
       if (this.header.length !== items.length)
         throw new EntryError(`wrong number of fields: expected ${this.header.length}, found ${items.length}`);
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < items.length; i++) out[this.header[i]] = element(items[i]);
+      for (let i = 0; i < items.length; i++) setOwn(out, this.header[i], element(items[i]));
       return out;
     }
     return items.map(element);

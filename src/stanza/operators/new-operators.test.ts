@@ -274,6 +274,12 @@ describe('uri_parser (collector uri_test.go and doc cases)', () => {
       expect(log.errors).toEqual([]);
       expect(e.body).toEqual(want);
     });
+  it('a "__proto__" query parameter is an ordinary key', () => {
+    const q = (one([{ type: 'uri_parser', parse_to: 'body' }], '/p?__proto__=x').e.body as { query: object })
+      .query;
+    expect(Object.entries(q)).toEqual([['__proto__', ['x']]]);
+    expect(Object.getPrototypeOf(q)).toBe(Object.prototype);
+  });
   it('errors: relative without slash, bad escapes, semicolons, control characters, non-string', () => {
     for (const [v, msg] of [
       ['app/x', 'invalid URI for request'],

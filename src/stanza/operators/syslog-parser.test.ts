@@ -212,6 +212,16 @@ describe('syslog_parser: severity mapping and the RFC 5424 grammar', () => {
     });
     expect(parseRfc5424('<1>1 - h a p m - ').message).toBeUndefined(); // an empty MSG is left out
   });
+  it('"__proto__" as an SD-ID or PARAM name is an ordinary key (no prototype change)', () => {
+    const m = parseRfc5424('<1>1 - - - - - [__proto__ __proto__="x" a="1"] m');
+    const sd = m.structured_data as Record<string, Record<string, string>>;
+    expect(Object.keys(sd)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
+    expect(Object.entries(sd.__proto__)).toEqual([
+      ['__proto__', 'x'],
+      ['a', '1'],
+    ]);
+  });
   it('refuses what go-syslog refuses', () => {
     for (const [bad, msg] of [
       ['<192>1 - - - - - -', 'priority value in the range 1-191'],

@@ -62,8 +62,11 @@ export class SyslogTime {
   }
 }
 
-/** Reads `<PRIVAL>` at 0 (0-191, no leading zero); returns the value and the index after `>`. */
-export function readPri(s: string): [number, number] {
+/** The index after the `>` of the PRI readPri() read last. */
+export let priEnd = 0;
+
+/** Reads `<PRIVAL>` at 0 (0-191, no leading zero); returns the value (the index after `>` is priEnd). */
+export function readPri(s: string): number {
   if (s.charCodeAt(0) !== 60)
     throw new SyslogError('expecting a priority value within angle brackets [col 0]');
   let j = 1;
@@ -78,7 +81,8 @@ export function readPri(s: string): [number, number] {
     throw new SyslogError(`expecting a priority value in the range 1-191 or equal to 0 [col ${j}]`);
   if (s.charCodeAt(j) !== 62)
     throw new SyslogError(`expecting a priority value within angle brackets [col ${j}]`);
-  return [v, j + 1];
+  priEnd = j + 1;
+  return v;
 }
 
 /**

@@ -13,7 +13,7 @@
 // MSG holds printable characters only (0x20-0x7E, or non-ASCII): a tab or
 // control character makes the whole message invalid, as in go-syslog.
 import { wallClockToUtcMs } from '../time.js';
-import { type Direct, priFields, readPri, SyslogError, SyslogTime } from './common.js';
+import { type Direct, priEnd, priFields, readPri, SyslogError, SyslogTime } from './common.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 // year 0 (what Go parses a Stamp into) is a leap year: Feb 29 is valid here
@@ -180,8 +180,8 @@ export function parseRfc3164(
   skipPri = false,
   direct?: Direct,
 ): Record<string, unknown> {
-  const [pri, afterPri] = readPri(s);
-  let i = afterPri;
+  const pri = readPri(s);
+  let i = priEnd;
   while (s.charCodeAt(i) === 32) i++;
   const m = STAMP.exec(s.slice(i, i + 15));
   if (!m) throw new SyslogError(`expecting a Stamp timestamp [col ${i}]`);

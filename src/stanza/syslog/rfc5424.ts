@@ -5,7 +5,8 @@
 // STRUCTURED-DATA elements (no duplicate SD-ID; `\"`, `\\`, `\]` unescaped in
 // values, any other backslash an error), then an optional " MSG". The result
 // has the collector's keys; "-" and empty values are left out.
-import { type Direct, priFields, readPri, SyslogError, SyslogTime } from './common.js';
+import { setOwn } from '../entry.js';
+import { type Direct, priEnd, priFields, readPri, SyslogError, SyslogTime } from './common.js';
 
 const isGraph = (c: number) => c >= 33 && c <= 126;
 const isSdName = (c: number) => isGraph(c) && c !== 61 /* = */ && c !== 93 /* ] */ && c !== 34; /* " */
@@ -31,8 +32,8 @@ const badStamp = (i: number): never => {
   throw new SyslogError(`expecting a RFC3339MICRO timestamp or a nil value [col ${i}]`);
 };
 
-/** Reads `2006-01-02T15:04:05[.999999](Z|±07:00)` at `i` (go-syslog's grammar); returns the time and the end. */
-function readTimestamp(s: string, i: number): [SyslogTime, number] {
+/** Reads `2006-01-02T15:04:05[.999999](Z|±07:00)` at `i` (go-syslog's grammar); `end` is set after it. */
+function readTimestamp(s: string, i: number): SyslogTime {
   const y = num(s, i, 4);
   const mo = num(s, i + 5, 2);
   const d = num(s, i + 8, 2);
@@ -92,15 +93,21 @@ function readTimestamp(s: string, i: number): [SyslogTime, number] {
     lastSecPrefix = s.slice(i, i + 19);
     lastOffset = offset;
   }
-  return [new SyslogTime(frac === 0 ? lastSecNanos : lastSecNanos + BigInt(frac)), j];
+  end = j;
+  return new SyslogTime(frac === 0 ? lastSecNanos : lastSecNanos + BigInt(frac));
 }
 
-/** A header field of 1..max graph characters ending at a space; returns [text, end]. */
-function readField(s: string, i: number, max: number, what: string): [string, number] {
+// The readers return what they read and leave the index after it here
+// (no [value, index] tuple per field: this runs for every message).
+let end = 0;
+
+/** A header field of 1..max graph characters ending at a space. */
+function readField(s: string, i: number, max: number, what: string): string {
   let j = i;
   while (j < s.length && isGraph(s.charCodeAt(j))) j++;
   if (j === i || j - i > max) throw new SyslogError(`expecting ${what} [col ${Math.min(j, i + max)}]`);
-  return [s.slice(i, j), j];
+  end = j;
+  return s.slice(i, j);
 }
 
 function expectSp(s: string, i: number): number {
@@ -108,11 +115,12 @@ function expectSp(s: string, i: number): number {
   return i + 1;
 }
 
-function readSdName(s: string, i: number, what: string): [string, number] {
+function readSdName(s: string, i: number, what: string): string {
   let j = i;
   while (j < s.length && isSdName(s.charCodeAt(j))) j++;
   if (j === i || j - i > 32) throw new SyslogError(`${what} [col ${j}]`);
-  return [s.slice(i, j), j];
+  end = j;
+  return s.slice(i, j);
 }
 
 const ERR_SDID =
@@ -120,16 +128,18 @@ const ERR_SDID =
 const ERR_SDPARAM =
   'expecting a structured data parameter (`key="value"`, both part from 1 to max 32 US-ASCII characters; key cannot contain `=`, ` `, `]`, and `"`, while value cannot contain `]`, backslash, and `"` unless escaped)';
 
-function readStructuredData(s: string, i: number): [Record<string, Record<string, string>>, number] {
+function readStructuredData(s: string, i: number): Record<string, Record<string, string>> {
   const sd: Record<string, Record<string, string>> = {};
   while (s.charCodeAt(i) === 91 /* [ */) {
-    const [id, j] = readSdName(s, i + 1, ERR_SDID);
+    const id = readSdName(s, i + 1, ERR_SDID);
+    const j = end;
     if (Object.hasOwn(sd, id)) throw new SyslogError(`duplicate structured data element id [col ${j}]`);
     const params: Record<string, string> = {};
-    sd[id] = params;
+    setOwn(sd, id, params);
     i = j;
     while (s.charCodeAt(i) === 32) {
-      const [name, k] = readSdName(s, i + 1, ERR_SDPARAM);
+      const name = readSdName(s, i + 1, ERR_SDPARAM);
+      const k = end;
       if (s.charCodeAt(k) !== 61 || s.charCodeAt(k + 1) !== 34)
         throw new SyslogError(`${ERR_SDPARAM} [col ${k}]`);
       let v = '';
@@ -152,52 +162,56 @@ function readStructuredData(s: string, i: number): [Record<string, Record<string
         if (c === 93 /* ] */ || Number.isNaN(c)) throw new SyslogError(`${ERR_SDPARAM} [col ${p}]`);
         p++;
       }
-      params[name] = from === k + 2 ? s.slice(from, p) : v + s.slice(from, p);
+      setOwn(params, name, from === k + 2 ? s.slice(from, p) : v + s.slice(from, p));
       i = p + 1;
     }
     if (s.charCodeAt(i) !== 93) throw new SyslogError(`${ERR_SDPARAM} [col ${i}]`);
     i++;
   }
-  return [sd, i];
+  end = i;
+  return sd;
 }
 
 /** Parses one RFC 5424 message into the collector's map (timestamp as a SyslogTime). */
 export function parseRfc5424(s: string, skipPri = false, direct?: Direct): Record<string, unknown> {
-  const [pri, afterPri] = readPri(s);
-  let i = afterPri;
+  const pri = readPri(s);
+  let i = priEnd;
+  let ver = 0;
   const vStart = i;
-  while (i < s.length && i - vStart < 4 && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  const ver = s.slice(vStart, i);
-  if (!/^[1-9][0-9]{0,2}$/.test(ver))
+  for (; i - vStart < 4; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) break;
+    ver = ver * 10 + c;
+  }
+  if (i === vStart || i - vStart > 3 || s.charCodeAt(vStart) === 48)
     throw new SyslogError(`expecting a version value in the range 1-999 [col ${i}]`);
   i = expectSp(s, i);
   const out: Record<string, unknown> = {};
-  if (s[i] === '-') i++;
+  if (s.charCodeAt(i) === 45 /* - */) i++;
   else {
-    const [t, j] = readTimestamp(s, i);
+    const t = readTimestamp(s, i);
     if (direct) direct.time = t;
     else out.timestamp = t;
-    i = j;
+    i = end;
   }
   i = expectSp(s, i);
-  let v: string;
-  [v, i] = readField(s, i, 255, 'an hostname (from 1 to max 255 US-ASCII characters) or a nil value');
+  let v = readField(s, i, 255, 'an hostname (from 1 to max 255 US-ASCII characters) or a nil value');
   if (v !== '-') out.hostname = v;
-  i = expectSp(s, i);
-  [v, i] = readField(s, i, 48, 'an app-name (from 1 to max 48 US-ASCII characters) or a nil value');
+  i = expectSp(s, end);
+  v = readField(s, i, 48, 'an app-name (from 1 to max 48 US-ASCII characters) or a nil value');
   if (v !== '-') out.appname = v;
-  i = expectSp(s, i);
-  [v, i] = readField(s, i, 128, 'a procid (from 1 to max 128 US-ASCII characters) or a nil value');
+  i = expectSp(s, end);
+  v = readField(s, i, 128, 'a procid (from 1 to max 128 US-ASCII characters) or a nil value');
   if (v !== '-') out.proc_id = v;
-  i = expectSp(s, i);
-  [v, i] = readField(s, i, 32, 'a msgid (from 1 to max 32 US-ASCII characters) or a nil value');
+  i = expectSp(s, end);
+  v = readField(s, i, 32, 'a msgid (from 1 to max 32 US-ASCII characters) or a nil value');
   if (v !== '-') out.msg_id = v;
-  i = expectSp(s, i);
-  if (s[i] === '-') i++;
-  else if (s[i] === '[') {
-    const [sd, j] = readStructuredData(s, i);
-    out.structured_data = sd;
-    i = j;
+  i = expectSp(s, end);
+  const c = s.charCodeAt(i);
+  if (c === 45 /* - */) i++;
+  else if (c === 91 /* [ */) {
+    out.structured_data = readStructuredData(s, i);
+    i = end;
   } else
     throw new SyslogError(
       `expecting a structured data section containing one or more elements (\`[id( key="value")*]+\`) or a nil value [col ${i}]`,
@@ -206,7 +220,7 @@ export function parseRfc5424(s: string, skipPri = false, direct?: Direct): Recor
     i = expectSp(s, i);
     if (i < s.length) out.message = s.slice(i);
   }
-  out.version = Number(ver);
+  out.version = ver;
   if (!skipPri) priFields(out, pri, direct);
   return out;
 }
