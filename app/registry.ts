@@ -3,6 +3,7 @@
 import { factory as debugExporter } from '../exporters/debug/factory.js';
 import { factory as elasticsearchExporter } from '../exporters/elasticsearch/factory.js';
 import { factory as jaegerExporter } from '../exporters/jaeger/factory.js';
+import { factory as loadBalancingExporter } from '../exporters/load_balancing/factory.js';
 import { factory as lokiExporter } from '../exporters/loki/factory.js';
 import { factory as nopExporter } from '../exporters/nop/factory.js';
 import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
@@ -16,7 +17,10 @@ import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
 import { factory as k8sAttributesProcessor } from '../processors/k8s_attributes/factory.js';
 import { factory as memoryLimiterProcessor } from '../processors/memory_limiter/factory.js';
+import { factory as probabilisticSamplerProcessor } from '../processors/probabilistic_sampler/factory.js';
 import { factory as resourceProcessor } from '../processors/resource/factory.js';
+import { factory as resourceDetectionProcessor } from '../processors/resource_detection/factory.js';
+import { factory as tailSamplingProcessor } from '../processors/tail_sampling/factory.js';
 import { factory as tracelinkProcessor } from '../processors/tracelink/factory.js';
 import { factory as transformProcessor } from '../processors/transform/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
@@ -47,6 +51,9 @@ export const registry: Registry = {
     k8sAttributesProcessor,
     transformProcessor,
     filterProcessor,
+    tailSamplingProcessor,
+    probabilisticSamplerProcessor,
+    resourceDetectionProcessor,
   ],
   exporters: [
     otlpGrpcExporter,
@@ -58,6 +65,7 @@ export const registry: Registry = {
     prometheusExporter,
     prometheusRemoteWriteExporter,
     nopExporter,
+    loadBalancingExporter,
   ],
   extensions: [healthCheck, fileStorage],
 };

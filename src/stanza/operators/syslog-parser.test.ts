@@ -217,7 +217,7 @@ describe('syslog_parser: severity mapping and the RFC 5424 grammar', () => {
     const sd = m.structured_data as Record<string, Record<string, string>>;
     expect(Object.keys(sd)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
-    expect(Object.entries(sd.__proto__)).toEqual([
+    expect(Object.entries(Object.getOwnPropertyDescriptor(sd, '__proto__')?.value)).toEqual([
       ['__proto__', 'x'],
       ['a', '1'],
     ]);
