@@ -34,6 +34,7 @@ import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/fa
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
+import { factory as syslogReceiver } from '../receivers/syslog/factory.js';
 import { factory as zipkinReceiver } from '../receivers/zipkin/factory.js';
 import type { Registry } from '../src/component/component.js';
 
@@ -45,6 +46,7 @@ export const registry: Registry = {
     fluentForwardReceiver,
     zipkinReceiver,
     nopReceiver,
+    syslogReceiver,
   ],
   processors: [
     batchProcessor,

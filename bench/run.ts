@@ -5,6 +5,7 @@ const benches: [string, string][] = [
   ['OTLP codec microbenchmark', './codec.js'],
   ['Jaeger thrift in', './jaeger.js'],
   ['Fluent forward in (vs OTLP/HTTP logs relay)', './fluent-forward.js'],
+  ['Syslog TCP in vs OTLP/HTTP logs relay', './syslog.js'],
   ['Container logs tail (receiver only)', './filelog.js'],
   ['DaemonSet agent end to end', './agent.js'],
   ['DaemonSet agent idle (1 and 101 unchanged files)', './filelog-idle.js'],
