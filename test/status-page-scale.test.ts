@@ -1,7 +1,8 @@
 // The status page with 50 pipelines in a real headless Chromium: every
 // pipeline present, no two boxes overlapping (collapsed and expanded), the
 // filter box narrowing the graph to what matches, a click expanding one
-// pipeline. The service runs in-process on nop receivers and exporters.
+// pipeline, and the config generation and last reload once the service
+// reports them. The service runs in-process on nop receivers and exporters.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
   type HeadlessChromium,
   launchChromium,
 } from './support/headless-chromium.js';
+import { type Box, OVERLAPS } from './support/status-page-layout.js';
 
 const PIPELINES = 50;
 const SIGNALS = ['traces', 'logs', 'metrics'];
@@ -44,25 +46,6 @@ service:
 ${pipelines}
 `;
 }
-
-type Box = { key: string; x: number; y: number; w: number; h: number };
-
-/** Every drawn box (component nodes and pipeline labels) with its bounding box, and the overlapping pairs. */
-const OVERLAPS = `(() => {
-  const boxes = [...document.querySelectorAll('#graph g.node > rect.box, #graph g.pipe > rect.box')].map((r) => {
-    const b = r.getBoundingClientRect();
-    const g = r.parentElement;
-    return { key: g.getAttribute('data-key') || 'pipe:' + g.getAttribute('data-pipeline'), x: b.x, y: b.y, w: b.width, h: b.height };
-  });
-  const overlaps = [];
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i], b = boxes[j];
-      if (a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5)
-        overlaps.push(a.key + ' / ' + b.key);
-    }
-  return { boxes, overlaps };
-})()`;
 
 const hasChromium = chromiumAvailable();
 let service: Service;
@@ -135,4 +118,33 @@ describe.skipIf(!hasChromium)('the status page with 50 pipelines', () => {
     expect(await pipes()).toEqual(all.filter((_, i) => i % 7 === 3));
     await page.close();
   }, 90_000);
+
+  it('shows the config generation and the last reload once the service reports them, live', async () => {
+    chromium ??= await launchChromium();
+    const page = await chromium.browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    const header = () => page.$eval('#service', (e) => e.textContent ?? '');
+    expect(await header()).not.toMatch(/generation|reload/);
+    // what hot reload reports when a new config is refused: the errors as text, never as markup
+    const errors = ['service::pipelines::traces/p0: references exporter "nop/gone"', '<b>not markup</b>'];
+    service.reportReload({ configGeneration: 2, lastReload: { at: Date.now(), ok: false, errors } });
+    await page.waitForFunction(
+      () => (document.querySelector('#service')?.textContent ?? '').includes('config generation 2'),
+      { timeout: 20_000 },
+    );
+    expect(await header()).toContain('last reload refused');
+    expect(await page.$$eval('#reload-errors li', (lis) => lis.map((li) => li.textContent))).toEqual(errors);
+    expect(await page.$$eval('#service b', (bs) => bs.length)).toBe(0);
+    // an applied reload: the next generation, no error list; the graph is drawn again from the new topology
+    service.reportReload({ configGeneration: 3, lastReload: { at: Date.now(), ok: true, errors: [] } });
+    await page.waitForFunction(
+      () => (document.querySelector('#service')?.textContent ?? '').includes('config generation 3'),
+      { timeout: 20_000 },
+    );
+    expect(await header()).toContain('last reload applied');
+    expect(await page.$$eval('#reload-errors', (l) => l.length)).toBe(0);
+    expect(await page.$$eval('#graph g.pipe', (gs) => gs.length)).toBe(PIPELINES);
+    await page.close();
+  }, 60_000);
 });

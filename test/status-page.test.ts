@@ -2,7 +2,8 @@
 // the built binary: a sender streams OTLP while a real headless Chromium
 // (Debian `chromium`, driven by puppeteer-core) loads the page. Checks what
 // an operator relies on: every configured component drawn, rates that move,
-// a failing exporter's error text, queue / limiter / file tables; the JSON
+// a failing exporter's error text, a connector drawn between the pipelines it
+// joins, queue / limiter / file tables; the JSON
 // and the collector's /debug/*z paths over plain HTTP; CPU and heap profiles
 // from the running process, and the whole-run profile written at shutdown.
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
 import { OtlpSink } from './support/otlp-sink.js';
 import { freePort } from './support/ports.js';
 import { type SeqSender, startSeqSender } from './support/seq-sender.js';
+import { type Box, EDGE_ENDS, type EdgeEnds, OVERLAPS, onSide } from './support/status-page-layout.js';
 import { startTsunagi, type TsunagiProcess, waitFor } from './support/tsunagi-process.js';
 
 /** The browser's document, in the functions puppeteer runs in the page (the project has no DOM types). */
@@ -50,6 +52,7 @@ const COMPONENT_KEYS = [
   'exporter:otlp_http/good',
   'exporter:otlp_http/unavailable',
   'exporter:otlp_http/rejecting',
+  'connector:count',
 ];
 
 beforeAll(async () => {
@@ -80,6 +83,8 @@ receivers:
 processors:
   memory_limiter: { check_interval: 1s, limit_mib: 8000, spike_limit_mib: 1000 }
   batch:
+connectors:
+  count:
 exporters:
   otlp_http/good: { endpoint: "http://127.0.0.1:${good.httpPort}" }
   otlp_http/unavailable:
@@ -90,9 +95,10 @@ service:
   extensions: [file_storage, zpages, pprof]
   telemetry: { metrics: { level: none } }
   pipelines:
-    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp_http/good, otlp_http/unavailable] }
+    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp_http/good, otlp_http/unavailable, count] }
     traces/audit: { receivers: [otlp], processors: [batch], exporters: [otlp_http/rejecting] }
-    logs: { receivers: [file_log], processors: [memory_limiter], exporters: [otlp_http/good] }
+    logs: { receivers: [file_log], processors: [memory_limiter], exporters: [otlp_http/good, count] }
+    metrics/counts: { receivers: [count], exporters: [otlp_http/good] }
 `,
     { TSUNAGI_SHUTDOWN_TIMEOUT: '10s' },
   );
@@ -114,9 +120,12 @@ afterAll(async () => {
 
 interface Status {
   pipelines: { id: string; receivers: string[]; processors: string[]; exporters: string[] }[];
+  connectors: string[];
   extensions: string[];
+  service: { configGeneration?: number; lastReload?: unknown };
   components: {
     key: string;
+    type: string;
     counts?: { in: number; out: number; refused: number; failed: number; lastError?: { message: string } };
     status?: {
       queues?: { persistent: boolean; storedBytes?: number; capacity: number }[];
@@ -154,10 +163,20 @@ describe('zpages over plain HTTP', () => {
         comp(s, 'exporter:otlp_http/unavailable')?.counts?.lastError !== undefined &&
         comp(s, 'exporter:otlp_http/rejecting')?.counts?.lastError !== undefined &&
         (comp(s, 'receiver:file_log')?.status?.files?.length ?? 0) > 0 &&
+        (comp(s, 'connector:count')?.counts?.out ?? 0) > 0 &&
         s.history.length >= 2,
       'traffic, errors and files',
     );
-    expect(s.pipelines.map((p) => p.id)).toEqual(['traces', 'traces/audit', 'logs']);
+    expect(s.pipelines.map((p) => p.id)).toEqual(['traces', 'traces/audit', 'logs', 'metrics/counts']);
+    expect(s.connectors).toEqual(['count']);
+    // the connector: what the traces and logs pipelines gave it in, the counts it made out
+    const count = comp(s, 'connector:count')!;
+    expect(count.type).toBe('count');
+    expect(count.counts!.in).toBeGreaterThan(0);
+    expect(count.counts!.refused).toBe(0);
+    // no hot reload in this service: neither a config generation nor a last reload
+    expect(s.service.configGeneration).toBeUndefined();
+    expect(s.service.lastReload).toBeUndefined();
     expect(s.extensions).toEqual(['file_storage', 'zpages', 'pprof']);
     expect(s.components.map((c) => c.key)).toEqual(expect.arrayContaining(COMPONENT_KEYS));
     const otlp = comp(s, 'receiver:otlp')!;
@@ -195,7 +214,14 @@ describe('zpages over plain HTTP', () => {
     expect(servicez).toContain('href="pipelinez"');
     const pipelinez = await text('/debug/pipelinez');
     expect(pipelinez).toContain('<b>FullName</b>');
-    for (const id of ['traces', 'traces/audit', 'logs']) expect(pipelinez).toContain(`<td>${id}</td>`);
+    for (const id of ['traces', 'traces/audit', 'logs', 'metrics/counts'])
+      expect(pipelinez).toContain(`<td>${id}</td>`);
+    // the connector: an exporter of traces, a receiver of metrics/counts, linked as a connector
+    expect(pipelinez).toContain('href="?zpipelinename=traces&zcomponentname=count&zcomponentkind=connector"');
+    expect(pipelinez).toContain(
+      'href="?zpipelinename=metrics%2Fcounts&zcomponentname=count&zcomponentkind=connector"',
+    );
+    expect(servicez).not.toContain('ConfigGeneration');
     expect(pipelinez).toContain(
       'href="?zpipelinename=traces&zcomponentname=otlp_http%2Funavailable&zcomponentkind=exporter"',
     );
@@ -241,7 +267,39 @@ describe.skipIf(!hasChromium)('the live status page in headless Chromium', () =>
     expect(keys.filter((k) => k === 'receiver:otlp')).toHaveLength(1);
     expect(
       await page.$$eval('#graph g.pipe', (gs) => gs.map((g) => g.getAttribute('data-pipeline'))),
-    ).toEqual(['traces', 'traces/audit', 'logs']);
+    ).toEqual(['traces', 'traces/audit', 'logs', 'metrics/counts']);
+    // no hot reload here: the header names neither a generation nor a reload
+    expect(await page.$eval('#service', (e) => e.textContent ?? '')).not.toMatch(/generation|reload/);
+
+    // the connector: one box, fed by the traces and logs pipelines (edges into its left
+    // side), feeding metrics/counts (an edge from its right side into that pipeline's label)
+    const layout = (await page.evaluate(OVERLAPS)) as { boxes: Box[]; overlaps: string[] };
+    expect(layout.overlaps).toEqual([]);
+    const box = (key: string) => layout.boxes.find((b) => b.key === key)!;
+    const edges = (await page.evaluate(EDGE_ENDS)) as EdgeEnds[];
+    const connectorEdges = edges.filter((e) => e.from === 'connector:count' || e.to === 'connector:count');
+    expect(connectorEdges.map((e) => `${e.from} → ${e.to}`).sort()).toEqual([
+      'connector:count → pipeline:metrics/counts',
+      'pipeline:logs → connector:count',
+      'pipeline:traces → connector:count',
+    ]);
+    for (const e of connectorEdges)
+      if (e.to === 'connector:count')
+        expect(onSide(e.end, box('connector:count'), 'left'), e.from).toBe(true);
+      else {
+        expect(onSide(e.start, box('connector:count'), 'right')).toBe(true);
+        expect(onSide(e.end, box('pipe:metrics/counts'), 'left')).toBe(true);
+      }
+    // its rates move: spans and log records in, data points out
+    await page.waitForFunction(
+      () => {
+        const t =
+          document.querySelector('#graph g.node[data-key="connector:count"] text.rate')?.textContent ?? '';
+        const m = /^in ([\d.]+)k?\/s · out ([\d.]+)k?\/s$/.exec(t);
+        return m !== null && Number(m[1]) > 0 && Number(m[2]) > 0;
+      },
+      { timeout: 20_000 },
+    );
 
     // the receiver's rate and sparkline move with the sender
     const rateText = () =>

@@ -59,9 +59,22 @@ ${properties([
   ['OS', s.service.runtime.os],
   ['Arch', s.service.runtime.arch],
   ['State', s.service.state],
-  ['ConfigGeneration', String(s.service.configGeneration)],
+  ...reloadRows(s),
 ])}<h6><a href="pipelinez">Pipelines</a></h6><h6><a href="extensionz">Extensions</a></h6><h6><a href="featurez">Features</a></h6>`;
   return page(`Service ${s.service.name}`, body);
+}
+
+/** Config generation and last reload, when the service reports them (hot reload). */
+function reloadRows(s: StatusSnapshot): [string, string][] {
+  const rows: [string, string][] = [];
+  const { configGeneration, lastReload } = s.service;
+  if (configGeneration !== undefined) rows.push(['ConfigGeneration', String(configGeneration)]);
+  if (lastReload)
+    rows.push([
+      'LastReload',
+      `${new Date(lastReload.at).toISOString()} ${lastReload.ok ? 'applied' : `refused: ${lastReload.errors.join('; ')}`}`,
+    ]);
+  return rows;
 }
 
 export function pipelinez(s: StatusSnapshot, query: URLSearchParams): string {

@@ -73,7 +73,6 @@ function countingSource(): StatusSource & { reads: number; inCount: number } {
           startedAt: 0,
           state: 'running',
           runtime: { node: '', os: '', arch: '' },
-          configGeneration: 1,
         },
         process: {
           pid: 1,
@@ -213,8 +212,18 @@ service:
       'extension:zpages',
     ]);
     expect(body.service.state).toBe('running');
-    expect(body.service.configGeneration).toBe(1);
+    // no reload has been reported: neither a generation nor a last reload
+    expect(body.service.configGeneration).toBeUndefined();
+    expect(body.service.lastReload).toBeUndefined();
     expect(ext.sampling()).toBe(true);
+    // what hot reload reports shows from the next read, on /api/status and servicez
+    svc.reportReload({ configGeneration: 4, lastReload: { at: 5000, ok: false, errors: ['a', 'b<c>'] } });
+    const after = (await (await fetch(`http://127.0.0.1:${ext.port()}/api/status`)).json()) as StatusSnapshot;
+    expect(after.service.configGeneration).toBe(4);
+    expect(after.service.lastReload).toEqual({ at: 5000, ok: false, errors: ['a', 'b<c>'] });
+    const servicez = await (await fetch(`http://127.0.0.1:${ext.port()}/debug/servicez`)).text();
+    expect(servicez).toContain('ConfigGeneration');
+    expect(servicez).toContain('refused: a; b&lt;c&gt;');
   });
 
   it('serves the event stream: one sample event per interval', async () => {

@@ -127,9 +127,12 @@ export interface ServiceInfo {
   startedAt: number;
   state: string;
   runtime: { node: string; os: string; arch: string };
-  /** 1 for the config the process started with; each applied reload adds one. */
-  configGeneration: number;
-  /** The last reload attempt, when there was one. */
+  /**
+   * Which config is in force: 1 for the one the process started with, one more
+   * per applied reload. Absent while the service does not reload configs.
+   */
+  configGeneration?: number;
+  /** The last reload attempt (epoch ms, applied or refused, every error), when there was one. */
   lastReload?: { at: number; ok: boolean; errors: string[] };
 }
 
@@ -139,7 +142,7 @@ export interface StatusSnapshot {
   service: ServiceInfo;
   process: ProcessInfo;
   pipelines: PipelineInfo[];
-  /** IDs joining pipelines (listed as an exporter of one and a receiver of another). */
+  /** Connector IDs in use: each is an exporter of some pipelines and a receiver of others. */
   connectors: string[];
   extensions: string[];
   components: ComponentInfo[];

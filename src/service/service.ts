@@ -14,7 +14,7 @@ import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { buildGraph, feedersOf, type Graph, type Node, type Stage } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
-import { createStatusSource } from './status.js';
+import { createStatusSource, type ReloadInfo } from './status.js';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -52,19 +52,30 @@ export class Service {
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
   /** What status pages read (ExtensionServices.status). */
   readonly statusSource: StatusSource;
+  private reloadInfo: ReloadInfo = {};
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly opts: ServiceOptions,
   ) {
     this.statusSource = createStatusSource({
-      config,
+      config: () => this.config,
       metrics: opts.metrics,
       nodes: () => this.started,
+      reload: () => this.reloadInfo,
       state: () => this.state,
       build: opts.build ?? { name: 'tsunagi', version: 'unknown' },
       startedAt: Date.now(),
     });
+  }
+
+  /**
+   * For hot reload: the config generation now in force and the last attempt's
+   * outcome, shown by the status page (zpages) from its next sample on. Until
+   * called the page shows neither.
+   */
+  reportReload(info: ReloadInfo): void {
+    this.reloadInfo = { ...info };
   }
 
   get status(): ServiceState {

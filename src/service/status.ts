@@ -17,25 +17,27 @@ import { tallyKey } from '../telemetry/component-tallies.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { Node } from './graph.js';
 
+/** What the status page shows of hot reload; absent until something reloads configs. */
+export type ReloadInfo = Pick<ServiceInfo, 'configGeneration' | 'lastReload'>;
+
 export interface StatusDeps {
-  config: ServiceConfig;
+  /** The config in force: read on every snapshot, so a reload that swaps it redraws the page. */
+  config(): ServiceConfig;
   metrics: SelfMetrics;
   /** The components started so far (the service's start order). */
   nodes(): readonly Node[];
   state(): string;
   build: { name: string; version: string };
   startedAt: number;
-  /** Config generation and last reload (hot reload keeps them; 1 and none until then). */
-  reload?(): Pick<ServiceInfo, 'configGeneration' | 'lastReload'>;
+  /** Config generation and last reload outcome, when the service has them (Service.reportReload). */
+  reload?(): ReloadInfo;
 }
 
-/** IDs used in pipelines that are neither receivers nor exporters: connectors (validate saw them defined). */
+/** Connector IDs used in the pipelines, in first-use order. */
 export function connectorIds(cfg: ServiceConfig): string[] {
   const out = new Set<string>();
-  for (const p of cfg.pipelines.values()) {
-    for (const id of p.exporters) if (!cfg.exporters.has(id)) out.add(id);
-    for (const id of p.receivers) if (!cfg.receivers.has(id)) out.add(id);
-  }
+  for (const p of cfg.pipelines.values())
+    for (const id of [...p.exporters, ...p.receivers]) if (cfg.connectors.has(id)) out.add(id);
   return [...out];
 }
 
@@ -52,8 +54,15 @@ export function pipelineInfos(cfg: ServiceConfig): PipelineInfo[] {
   }));
 }
 
-export function createStatusSource(deps: StatusDeps): StatusSource {
-  const { config: cfg, metrics } = deps;
+/** What does not change while a config is in force: drawn once per config. */
+interface Topology {
+  pipelines: PipelineInfo[];
+  connectors: string[];
+  /** Every component once (processors once per pipeline), in drawing order. */
+  skeleton: Omit<ComponentInfo, 'counts' | 'status'>[];
+}
+
+function topology(cfg: ServiceConfig): Topology {
   const pipelines = pipelineInfos(cfg);
   const connectors = connectorIds(cfg);
   const typeOf = (kind: ComponentKind, id: string): string => {
@@ -66,12 +75,10 @@ export function createStatusSource(deps: StatusDeps): StatusSource {
             ? cfg.exporters.get(id)
             : kind === 'extension'
               ? cfg.extensions.get(id)
-              : undefined;
+              : cfg.connectors.get(id);
     return entry?.factory.type ?? id.split('/')[0];
   };
-
-  // Every component once (processors once per pipeline), in drawing order.
-  const skeleton: Omit<ComponentInfo, 'counts' | 'status'>[] = [];
+  const skeleton: Topology['skeleton'] = [];
   const add = (kind: ComponentKind, id: string, pipeline?: string) =>
     skeleton.push({ key: tallyKey(kind, id, pipeline), id, kind, type: typeOf(kind, id), pipeline });
   const seen = new Set<string>();
@@ -90,9 +97,22 @@ export function createStatusSource(deps: StatusDeps): StatusSource {
         add('exporter', id);
       }
   for (const id of cfg.serviceExtensions) add('extension', id);
+  return { pipelines, connectors, skeleton };
+}
+
+export function createStatusSource(deps: StatusDeps): StatusSource {
+  const { metrics } = deps;
+  let drawn: { cfg: ServiceConfig; topo: Topology } | undefined;
+  const current = (): { cfg: ServiceConfig; topo: Topology } => {
+    const cfg = deps.config();
+    if (drawn?.cfg !== cfg) drawn = { cfg, topo: topology(cfg) };
+    return drawn;
+  };
 
   return {
     snapshot(): StatusSnapshot {
+      const { cfg, topo } = current();
+      const { pipelines, connectors, skeleton } = topo;
       // the started instances by key (connectors may have several, one per signal pair: the first reports)
       const nodes = new Map<string, Node>();
       for (const n of deps.nodes()) {
@@ -123,7 +143,7 @@ export function createStatusSource(deps: StatusDeps): StatusSource {
       });
       const mem = process.memoryUsage();
       const cpu = process.cpuUsage();
-      const reload = deps.reload?.() ?? { configGeneration: 1 };
+      const reload = deps.reload?.() ?? {};
       return {
         at: Date.now(),
         service: {

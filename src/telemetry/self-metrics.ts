@@ -29,6 +29,16 @@ export interface ProcessorMetrics {
   outgoing(signal: Signal, n: number): void;
 }
 
+/** A connector's counts for the status page (graph.ts counts around every instance). */
+export interface ConnectorMetrics {
+  /** Items it got from the pipelines that export to it. */
+  consumed(n: number): void;
+  /** Items it handed to the pipelines it feeds (of its output signal). */
+  produced(n: number): void;
+  /** Items whose consume() was rejected, with the reason. */
+  refused(n: number, error: unknown): void;
+}
+
 export class SelfMetrics {
   readonly registry = new Registry();
   /** Plain per-component counts and last errors for the status page. */
@@ -178,6 +188,26 @@ export class SelfMetrics {
       outgoing: (signal, n) => {
         t.out += n;
         outgoing(signal, n);
+      },
+    };
+  }
+
+  /**
+   * Plain tallies only, no otelcol_* counter: the collector's own connector
+   * counts are its receiver's and exporter's, which a connector has none of.
+   */
+  connector(connector: string): ConnectorMetrics {
+    const t = this.tallies.of('connector', connector);
+    return {
+      consumed: (n) => {
+        t.in += n;
+      },
+      produced: (n) => {
+        t.out += n;
+      },
+      refused: (n, error) => {
+        t.refused += n;
+        t.error(error);
       },
     };
   }

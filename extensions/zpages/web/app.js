@@ -74,6 +74,9 @@ function ago(t) {
 function clip(s, n) {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
+function n(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
 function isBad(c) {
   return !!c && !!c.counts && (c.counts.refused > 0 || c.counts.failed > 0 || c.counts.errors > 0);
 }
@@ -160,14 +163,21 @@ function layout() {
     exporterIds,
     rowsWith((p, id) => p.exporters.includes(id)),
   );
-  const cPos = place(
-    usedConnectors,
-    rowsWith((p, id) => p.exporters.includes(id) || p.receivers.includes(id)),
-  );
+  // a connector next to the pipelines feeding it (where its input edges come from);
+  // its edges back to the pipelines it feeds run in the gaps between rows
+  const cPos = place(usedConnectors, (id) => {
+    const feeding = rowsWith((p, c) => p.exporters.includes(c))(id);
+    return feeding.length ? feeding : rowsWith((p, c) => p.receivers.includes(c))(id);
+  });
 
   const edges = svg('g', { class: 'edges' });
   const nodes = svg('g', { class: 'nodes' });
-  graph.append(edges, nodes);
+  const arrow = svg(
+    'marker',
+    { id: 'arrow', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' },
+    svg('path', { class: 'arrowhead', d: 'M0,0 L8,4 L0,8 z' }),
+  );
+  graph.append(svg('defs', {}, arrow), edges, nodes);
   const heads = [
     ['Receivers', xR],
     ['Pipelines · processors', xP],
@@ -176,10 +186,36 @@ function layout() {
   heads.push(['Exporters', xE]);
   for (const [t, x] of heads) graph.append(svg('text', { class: 'colhead', x, y: 16 }, t));
 
-  const curve = (x1, y1, x2, y2, cls) => {
+  const curve = (x1, y1, x2, y2, cls, from, to) => {
     const dx = Math.max(30, Math.abs(x2 - x1) / 2);
     edges.append(
-      svg('path', { class: cls || 'edge', d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` }),
+      svg('path', {
+        class: cls || 'edge',
+        d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`,
+        'data-from': from,
+        'data-to': to,
+      }),
+    );
+  };
+  // A connector hands data back to a pipeline drawn to its left: the edge leaves its right
+  // side, runs in the gap above that pipeline's row (where no box is) and enters the
+  // pipeline's label from the left, with an arrow. Each connector has its own lane.
+  const laneOf = new Map(usedConnectors.map((id, i) => [id, i % 6]));
+  const backEdge = (id, cy, r, pipelineId) => {
+    const lane = laneOf.get(id) * 7;
+    const x1 = xC + BOX_W;
+    const y1 = cy + BOX_H / 2;
+    const xOut = x1 + 12 + lane;
+    const xIn = xP - 14 - lane;
+    const gy = r.y - ROW_GAP / 2;
+    edges.append(
+      svg('path', {
+        class: 'edge conn back',
+        d: `M${x1},${y1} H${xOut} V${gy} H${xIn} V${r.mid} H${xP}`,
+        'marker-end': 'url(#arrow)',
+        'data-from': `connector:${id}`,
+        'data-to': `pipeline:${pipelineId}`,
+      }),
     );
   };
 
@@ -232,18 +268,18 @@ function layout() {
         x += BOX_W;
       }
     }
-    const inY = r.mid;
+    const from = `pipeline:${p.id}`;
     for (const id of p.receivers) {
       if (connectors.has(id)) {
         const cy = cPos.get(id);
-        if (cy !== undefined) curve(xC + BOX_W, cy + BOX_H / 2, xP, inY, 'edge conn');
-      } else curve(xR + BOX_W, rPos.get(id) + BOX_H / 2, xP, inY);
+        if (cy !== undefined) backEdge(id, cy, r, p.id);
+      } else curve(xR + BOX_W, rPos.get(id) + BOX_H / 2, xP, r.mid, 'edge', `receiver:${id}`, from);
     }
     for (const id of p.exporters) {
       if (connectors.has(id)) {
         const cy = cPos.get(id);
-        if (cy !== undefined) curve(x, r.mid, xC, cy + BOX_H / 2, 'edge conn');
-      } else curve(x, r.mid, xE, ePos.get(id) + BOX_H / 2);
+        if (cy !== undefined) curve(x, r.mid, xC, cy + BOX_H / 2, 'edge conn', from, `connector:${id}`);
+      } else curve(x, r.mid, xE, ePos.get(id) + BOX_H / 2, 'edge', from, `exporter:${id}`);
     }
   }
   for (const [id, at] of rPos) nodes.append(node(`receiver:${id}`, 'receiver', id, xR, at));
@@ -257,7 +293,7 @@ function layout() {
   graph.setAttribute('width', String(xE + BOX_W + 14));
   graph.setAttribute('height', String(bottom + 4));
   document.getElementById('counts').textContent =
-    `${pipes.length} of ${topo.pipelines.length} pipelines · ${receiverIds.length} receivers · ${usedConnectors.length} connectors · ${exporterIds.length} exporters`;
+    `${pipes.length} of ${topo.pipelines.length} pipelines · ${n(receiverIds.length, 'receiver')} · ${n(usedConnectors.length, 'connector')} · ${n(exporterIds.length, 'exporter')}`;
 }
 
 function node(key, kind, id, x, y) {
@@ -269,7 +305,9 @@ function node(key, kind, id, x, y) {
     'data-id': id,
   });
   const rate = svg('text', { class: 'sub rate', x: 8, y: 42 });
-  const err = svg('text', { class: 'err', x: BOX_W - 8, y: 28, 'text-anchor': 'end' });
+  // on the type's line: a failing box says so where the eye reads, clear of the sparkline
+  const type = svg('text', { class: 'sub', x: 10, y: 28 }, c ? c.type : kind);
+  const err = svg('text', { class: 'err', x: 10, y: 28 });
   const sparkIn = svg('polyline', { class: 'spark-in' });
   const sparkOut = svg('polyline', { class: 'spark-out' });
   const spark = svg(
@@ -284,7 +322,7 @@ function node(key, kind, id, x, y) {
     svg('rect', { class: 'box', width: BOX_W, height: BOX_H }),
     svg('rect', { class: 'kindbar', width: 4, height: BOX_H }),
     svg('text', { class: 'title', x: 10, y: 15 }, clip(id, 21)),
-    svg('text', { class: 'sub', x: 10, y: 28 }, c ? c.type : kind),
+    type,
     rate,
     spark,
     err,
@@ -300,7 +338,7 @@ function node(key, kind, id, x, y) {
     state.selected = key;
     update();
   });
-  state.views.set(key, { g, rate, sparkIn, sparkOut, err, qbar, title, kind, id });
+  state.views.set(key, { g, rate, sparkIn, sparkOut, type, err, qbar, title, kind, id });
   return g;
 }
 
@@ -320,12 +358,7 @@ function sparkPoints(values, max) {
 function update() {
   const svc = state.service;
   document.getElementById('version').textContent = svc ? `${svc.version}` : '';
-  if (svc)
-    document.getElementById('service').textContent =
-      `${svc.state} · up since ${new Date(svc.startedAt).toLocaleString()} · config generation ${svc.configGeneration}` +
-      (svc.lastReload
-        ? ` · last reload ${svc.lastReload.ok ? 'ok' : 'FAILED'} ${ago(svc.lastReload.at)}`
-        : '');
+  if (svc) renderService(svc);
   for (const v of state.views.values()) {
     const c = state.comps.get(v.g.getAttribute('data-key'));
     const key = v.g.getAttribute('data-key');
@@ -344,8 +377,15 @@ function update() {
     v.g.classList.toggle('bad', bad);
     v.g.classList.toggle('selected', state.selected === key);
     const cnt = c?.counts;
-    const lost = bad ? cnt.refused + cnt.failed : 0;
-    v.err.textContent = bad ? (lost > 0 ? `⚠ ${fmtRate(lost)}` : '⚠ errors') : '';
+    const plural = (n, what) => `⚠ ${fmtCount(n)} ${what}${n === 1 ? '' : 's'}`;
+    v.err.textContent = !bad
+      ? ''
+      : cnt.failed > 0
+        ? `⚠ ${fmtCount(cnt.failed)} failed`
+        : cnt.refused > 0
+          ? `⚠ ${fmtCount(cnt.refused)} refused`
+          : plural(cnt.errors, 'error');
+    v.type.setAttribute('visibility', bad ? 'hidden' : 'visible');
     const lines = [`${v.kind} ${v.id}`];
     if (cnt)
       lines.push(
@@ -373,6 +413,30 @@ function update() {
   renderProcess();
   renderTables();
   renderDetail();
+}
+
+/** State, start, and what hot reload reports when the service has it: generation, last outcome, its errors. */
+function renderService(svc) {
+  const parts = [`${svc.state} · up since ${new Date(svc.startedAt).toLocaleString()}`];
+  if (svc.configGeneration !== undefined) parts.push(`config generation ${svc.configGeneration}`);
+  const box = document.getElementById('service');
+  box.replaceChildren(parts.join(' · '));
+  const r = svc.lastReload;
+  if (!r) return;
+  const outcome = el(
+    'span',
+    { class: `reload ${r.ok ? 'ok' : 'failed'}`, id: 'last-reload' },
+    ` · last reload ${r.ok ? 'applied' : 'refused'} ${ago(r.at)}`,
+  );
+  box.append(outcome);
+  if (r.errors.length) {
+    const list = el(
+      'ul',
+      { class: 'reload-errors', id: 'reload-errors' },
+      ...r.errors.map((e) => el('li', {}, e)),
+    );
+    box.append(list);
+  }
 }
 
 function sparkCard(label, value, sub, values) {
@@ -621,6 +685,11 @@ function connect() {
   });
   es.addEventListener('sample', (ev) => {
     const m = JSON.parse(ev.data);
+    // a reload applied another config: its pipelines are drawn anew
+    if (m.service.configGeneration !== state.topo.service.configGeneration) {
+      loadTopology().catch(() => {});
+      return;
+    }
     state.history.push({ t: m.at, rates: m.rates, cpuPercent: m.cpuPercent });
     while (state.history.length > state.keep) state.history.shift();
     applySnapshot(m);
@@ -628,15 +697,22 @@ function connect() {
   });
 }
 
-async function init() {
+/** Topology, counts and the last minute's rates from api/status; draws the graph. */
+async function loadTopology() {
   const res = await fetch('api/status', { cache: 'no-store' });
   const s = await res.json();
+  const first = state.topo === undefined;
   state.topo = s;
   state.history = (s.history || []).slice(-state.keep);
-  if (s.pipelines.length > AUTO_COLLAPSE_OVER) for (const p of s.pipelines) state.collapsed.add(p.id);
+  if (first && s.pipelines.length > AUTO_COLLAPSE_OVER)
+    for (const p of s.pipelines) state.collapsed.add(p.id);
   applySnapshot(s);
   layout();
   update();
+}
+
+async function init() {
+  await loadTopology();
   const filter = document.getElementById('filter');
   filter.addEventListener('input', () => {
     state.filter = filter.value.trim().toLowerCase();
