@@ -20,6 +20,9 @@ import {
 } from './support/headless-chromium.js';
 import { type Box, OVERLAPS } from './support/status-page-layout.js';
 
+/** The browser's document, in the functions puppeteer runs in the page (the project has no DOM types). */
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
 const PIPELINES = 50;
 const SIGNALS = ['traces', 'logs', 'metrics'];
 

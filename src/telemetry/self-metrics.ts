@@ -33,7 +33,7 @@ export interface ProcessorMetrics {
 export interface ConnectorMetrics {
   /** Items it got from the pipelines that export to it. */
   consumed(n: number): void;
-  /** Items it handed to the pipelines it feeds (of its output signal). */
+  /** Items it handed on (of its output signal), once however many pipelines they fan out to. */
   produced(n: number): void;
   /** Items whose consume() was rejected, with the reason. */
   refused(n: number, error: unknown): void;

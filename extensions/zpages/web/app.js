@@ -693,7 +693,11 @@ function connect() {
     state.history.push({ t: m.at, rates: m.rates, cpuPercent: m.cpuPercent });
     while (state.history.length > state.keep) state.history.shift();
     applySnapshot(m);
-    update();
+    // a tab in the background keeps its minute of history but draws nothing
+    if (!document.hidden) update();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) update();
   });
 }
 
