@@ -74,6 +74,20 @@ function ago(t) {
 function clip(s, n) {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
+// Writes only what changed: an unchanged page then costs the browser no style or layout work.
+function setText(e, v) {
+  if (e.textContent !== v) e.textContent = v;
+}
+function setAttr(e, k, v) {
+  if (e.getAttribute(k) !== v) e.setAttribute(k, v);
+}
+/** Puts `nodes` (built off-page) into `box`, unless it shows the same markup already. */
+function show(box, ...nodes) {
+  const sig = nodes.map((x) => (x instanceof Element ? x.outerHTML : String(x))).join('');
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
+  box.replaceChildren(...nodes);
+}
 function n(count, noun) {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
@@ -357,48 +371,47 @@ function sparkPoints(values, max) {
 // ---------- updates ----------
 function update() {
   const svc = state.service;
-  document.getElementById('version').textContent = svc ? `${svc.version}` : '';
+  setText(document.getElementById('version'), svc ? `${svc.version}` : '');
   if (svc) renderService(svc);
   for (const v of state.views.values()) {
     const c = state.comps.get(v.g.getAttribute('data-key'));
     const key = v.g.getAttribute('data-key');
     const r = rateOf(key);
-    v.rate.textContent = r
-      ? `in ${fmtRate(r[0])}/s · out ${fmtRate(r[1])}/s`
-      : c?.counts
-        ? 'in – · out –'
-        : '';
+    setText(v.rate, r ? `in ${fmtRate(r[0])}/s · out ${fmtRate(r[1])}/s` : c?.counts ? 'in – · out –' : '');
     const si = series(key, 0);
     const so = series(key, 1);
     const max = Math.max(1, ...si, ...so);
-    v.sparkIn.setAttribute('points', sparkPoints(si, max));
-    v.sparkOut.setAttribute('points', sparkPoints(so, max));
+    setAttr(v.sparkIn, 'points', sparkPoints(si, max));
+    setAttr(v.sparkOut, 'points', sparkPoints(so, max));
     const bad = isBad(c);
     v.g.classList.toggle('bad', bad);
     v.g.classList.toggle('selected', state.selected === key);
     const cnt = c?.counts;
     const plural = (n, what) => `⚠ ${fmtCount(n)} ${what}${n === 1 ? '' : 's'}`;
-    v.err.textContent = !bad
-      ? ''
-      : cnt.failed > 0
-        ? `⚠ ${fmtCount(cnt.failed)} failed`
-        : cnt.refused > 0
-          ? `⚠ ${fmtCount(cnt.refused)} refused`
-          : plural(cnt.errors, 'error');
-    v.type.setAttribute('visibility', bad ? 'hidden' : 'visible');
+    setText(
+      v.err,
+      !bad
+        ? ''
+        : cnt.failed > 0
+          ? `⚠ ${fmtCount(cnt.failed)} failed`
+          : cnt.refused > 0
+            ? `⚠ ${fmtCount(cnt.refused)} refused`
+            : plural(cnt.errors, 'error'),
+    );
+    setAttr(v.type, 'visibility', bad ? 'hidden' : 'visible');
     const lines = [`${v.kind} ${v.id}`];
     if (cnt)
       lines.push(
         `in ${fmtCount(cnt.in)} · out ${fmtCount(cnt.out)} · refused ${fmtCount(cnt.refused)} · failed ${fmtCount(cnt.failed)}`,
       );
     if (cnt?.lastError) lines.push(`last error: ${cnt.lastError.message}`);
-    v.title.textContent = lines.join('\n');
+    setText(v.title, lines.join('\n'));
     if (v.qbar) {
       const qs = c?.status?.queues || [];
       const size = qs.reduce((a, q) => a + q.size, 0);
       const cap = qs.reduce((a, q) => a + q.capacity, 0);
       const f = cap > 0 ? Math.min(1, size / cap) : 0;
-      v.qbar.setAttribute('width', String((BOX_W - 4) * f));
+      setAttr(v.qbar, 'width', String((BOX_W - 4) * f));
       v.qbar.classList.toggle('full', f >= 0.9);
     }
   }
@@ -408,7 +421,7 @@ function update() {
     const last = p.processors.length
       ? rateOf(`processor:${p.processors[p.processors.length - 1]}@${id}`)
       : undefined;
-    pv.sub.textContent = first && last ? `in ${fmtRate(first[0])}/s · out ${fmtRate(last[1])}/s` : p.signal;
+    setText(pv.sub, first && last ? `in ${fmtRate(first[0])}/s · out ${fmtRate(last[1])}/s` : p.signal);
   }
   renderProcess();
   renderTables();
@@ -419,24 +432,22 @@ function update() {
 function renderService(svc) {
   const parts = [`${svc.state} · up since ${new Date(svc.startedAt).toLocaleString()}`];
   if (svc.configGeneration !== undefined) parts.push(`config generation ${svc.configGeneration}`);
-  const box = document.getElementById('service');
-  box.replaceChildren(parts.join(' · '));
+  const nodes = [parts.join(' · ')];
   const r = svc.lastReload;
-  if (!r) return;
-  const outcome = el(
-    'span',
-    { class: `reload ${r.ok ? 'ok' : 'failed'}`, id: 'last-reload' },
-    ` · last reload ${r.ok ? 'applied' : 'refused'} ${ago(r.at)}`,
-  );
-  box.append(outcome);
-  if (r.errors.length) {
-    const list = el(
-      'ul',
-      { class: 'reload-errors', id: 'reload-errors' },
-      ...r.errors.map((e) => el('li', {}, e)),
+  if (r) {
+    nodes.push(
+      el(
+        'span',
+        { class: `reload ${r.ok ? 'ok' : 'failed'}`, id: 'last-reload' },
+        ` · last reload ${r.ok ? 'applied' : 'refused'} ${ago(r.at)}`,
+      ),
     );
-    box.append(list);
+    if (r.errors.length)
+      nodes.push(
+        el('ul', { class: 'reload-errors', id: 'reload-errors' }, ...r.errors.map((e) => el('li', {}, e))),
+      );
   }
+  show(document.getElementById('service'), ...nodes);
 }
 
 function sparkCard(label, value, sub, values) {
@@ -538,9 +549,10 @@ function renderTables() {
       el('td', { class: 'errtext' }, c.counts.lastError ? c.counts.lastError.message : ''),
       el('td', {}, c.counts.lastError ? ago(c.counts.lastError.at) : ''),
     ]);
-  document
-    .getElementById('errors')
-    .replaceChildren(table(['component', 'refused', 'failed', 'errors', 'last error', 'when'], errRows));
+  show(
+    document.getElementById('errors'),
+    table(['component', 'refused', 'failed', 'errors', 'last error', 'when'], errRows),
+  );
 
   const qRows = [];
   for (const c of comps)
@@ -562,14 +574,13 @@ function renderTables() {
         ),
       ]);
     }
-  document
-    .getElementById('queues')
-    .replaceChildren(
-      table(
-        ['exporter', 'signal', 'depth / capacity', 'batches', 'in flight', 'queue', 'bytes (disk or memory)'],
-        qRows,
-      ),
-    );
+  show(
+    document.getElementById('queues'),
+    table(
+      ['exporter', 'signal', 'depth / capacity', 'batches', 'in flight', 'queue', 'bytes (disk or memory)'],
+      qRows,
+    ),
+  );
 
   const seenLimiters = new Set();
   const mRows = [];
@@ -590,11 +601,10 @@ function renderTables() {
       num(fmtCount(m.refusedItems)),
     ]);
   }
-  document
-    .getElementById('limiters')
-    .replaceChildren(
-      table(['processor', 'state', 'RSS', 'soft limit', 'hard limit', 'refused items'], mRows),
-    );
+  show(
+    document.getElementById('limiters'),
+    table(['processor', 'state', 'RSS', 'soft limit', 'hard limit', 'refused items'], mRows),
+  );
 
   const fRows = [];
   for (const c of comps)
@@ -607,9 +617,10 @@ function renderTables() {
         num(fmtBytes(f.size)),
         num(fmtBytes(f.lagBytes)),
       ]);
-  document
-    .getElementById('files')
-    .replaceChildren(table(['receiver', 'file', 'read offset', 'acked offset', 'size', 'lag'], fRows));
+  show(
+    document.getElementById('files'),
+    table(['receiver', 'file', 'read offset', 'acked offset', 'size', 'lag'], fRows),
+  );
 }
 
 function renderDetail() {
