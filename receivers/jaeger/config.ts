@@ -3,16 +3,33 @@
 // given with no value (`grpc:`) gets its defaults.
 import { z } from 'zod';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, OLD_TLS_MESSAGE } from '../../src/receiverhelper/grpc-server.js';
 
 /** `key:` with no value is YAML null: treat it as an empty map so defaults apply. */
 const orEmpty = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === null ? {} : v), s);
 
-export const serverTlsSchema = z.strictObject({
-  cert_file: z.string(),
-  key_file: z.string(),
-  client_ca_file: z.string().optional(),
-  min_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
-});
+const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
+
+export const serverTlsSchema = z
+  .strictObject({
+    cert_file: z.string(),
+    key_file: z.string(),
+    /** CA for client certificates: when set, clients must present one (mTLS). */
+    client_ca_file: z.string().optional(),
+    min_version: z.enum(TLS_VERSIONS).default('1.2'),
+    max_version: z.enum(TLS_VERSIONS).optional(),
+  })
+  .superRefine((t, ctx) => {
+    for (const key of ['min_version', 'max_version'] as const)
+      if (t[key] === '1.0' || t[key] === '1.1')
+        ctx.addIssue({ code: 'custom', path: [key], message: OLD_TLS_MESSAGE });
+    if (t.max_version !== undefined && t.max_version < t.min_version)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_version'],
+        message: 'invalid TLS configuration: min_version cannot be greater than max_version',
+      });
+  });
 export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
 
 const udpSchema = (defaultEndpoint: string) =>
@@ -35,6 +52,8 @@ const grpcSchema = orEmpty(
     endpoint: endpoint().default('localhost:14250'),
     tls: serverTlsSchema.optional(),
     max_recv_msg_size_mib: z.number().positive().default(4),
+    // configgrpc's key; the collector's default 0 is unlimited (see src/receiverhelper/grpc-server.ts)
+    max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
     include_metadata: z.boolean().default(false),
   }),
 );

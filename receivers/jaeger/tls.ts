@@ -7,7 +7,8 @@ export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
   ca?: Buffer;
-  minVersion?: SecureVersion;
+  minVersion: SecureVersion;
+  maxVersion?: SecureVersion;
 }
 
 export async function loadServerTls(cfg: ServerTlsConfig): Promise<TlsMaterial> {
@@ -16,6 +17,7 @@ export async function loadServerTls(cfg: ServerTlsConfig): Promise<TlsMaterial> 
     readFile(cfg.key_file),
     cfg.client_ca_file ? readFile(cfg.client_ca_file) : Promise.resolve(undefined),
   ]);
-  const minVersion = cfg.min_version ? (`TLSv${cfg.min_version}` as SecureVersion) : undefined;
-  return { cert, key, ca, minVersion };
+  const minVersion = `TLSv${cfg.min_version}` as SecureVersion;
+  const maxVersion = cfg.max_version ? (`TLSv${cfg.max_version}` as SecureVersion) : undefined;
+  return { cert, key, ca, minVersion, maxVersion };
 }

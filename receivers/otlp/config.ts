@@ -4,6 +4,7 @@
 // an absent key is disabled; at least one must be enabled (collector config.go).
 import { z } from 'zod';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, OLD_TLS_MESSAGE } from '../../src/receiverhelper/grpc-server.js';
 
 const nullToEmpty = (v: unknown) => (v === null ? {} : v);
 
@@ -17,18 +18,33 @@ const notSupported = (what: string) =>
 
 const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
 
-export const tlsSchema = z.strictObject({
-  cert_file: z.string().optional(),
-  cert_pem: z.string().optional(),
-  key_file: z.string().optional(),
-  key_pem: z.string().optional(),
-  /** CA for verifying client certificates (mTLS); the collector's server uses client_ca_file, ca_file is accepted as a synonym. */
-  ca_file: z.string().optional(),
-  ca_pem: z.string().optional(),
-  client_ca_file: z.string().optional(),
-  min_version: z.enum(TLS_VERSIONS).default('1.2'),
-  max_version: z.enum(TLS_VERSIONS).optional(),
-});
+const OLD_TLS = new Set(['1.0', '1.1']);
+
+export const tlsSchema = z
+  .strictObject({
+    cert_file: z.string().optional(),
+    cert_pem: z.string().optional(),
+    key_file: z.string().optional(),
+    key_pem: z.string().optional(),
+    /** Accepted (configtls.Config), without effect on a server: only client_ca_file turns on client certificates. */
+    ca_file: z.string().optional(),
+    ca_pem: z.string().optional(),
+    /** CA for verifying client certificates: when set, clients must present one (mTLS). */
+    client_ca_file: z.string().optional(),
+    min_version: z.enum(TLS_VERSIONS).default('1.2'),
+    max_version: z.enum(TLS_VERSIONS).optional(),
+  })
+  .superRefine((t, ctx) => {
+    for (const key of ['min_version', 'max_version'] as const)
+      if (t[key] !== undefined && OLD_TLS.has(t[key]))
+        ctx.addIssue({ code: 'custom', path: [key], message: OLD_TLS_MESSAGE });
+    if (t.max_version !== undefined && t.max_version < t.min_version)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_version'],
+        message: 'invalid TLS configuration: min_version cannot be greater than max_version',
+      });
+  });
 export type TlsConfig = z.output<typeof tlsSchema>;
 
 const keepaliveSchema = z.strictObject({
@@ -62,7 +78,9 @@ export const grpcSchema = z.strictObject({
   transport: z.enum(TRANSPORTS).default('tcp'),
   tls: z.preprocess(nullToEmpty, tlsSchema).optional(),
   max_recv_msg_size_mib: z.number().int().nonnegative().default(4),
-  max_concurrent_streams: z.number().int().nonnegative().default(0),
+  // The collector's default 0 is unlimited; unlimited, half-open streams held memory without bound
+  // (src/receiverhelper/grpc-server.ts). An explicit 0 still means unlimited.
+  max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
   /** Accepted for compatibility; grpc-js has no socket buffer knobs (tuning only, no semantic effect). */
   read_buffer_size: byteSize().default(512 * 1024),
   write_buffer_size: byteSize().default(0),

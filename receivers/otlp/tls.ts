@@ -7,7 +7,11 @@ import type { TlsConfig } from './config.js';
 export interface TlsMaterial {
   cert: Buffer;
   key: Buffer;
-  /** CA bundle for client certificates; when set, clients must present a valid certificate (mTLS). */
+  /**
+   * CA bundle for client certificates, from `client_ca_file` only (as in the collector's
+   * configtls: `ca_file` does not turn on client-certificate checks on a server); when set,
+   * clients must present a valid certificate (mTLS).
+   */
   clientCa?: Buffer;
   minVersion: SecureVersion;
   maxVersion?: SecureVersion;
@@ -33,9 +37,7 @@ export async function loadTls(cfg: TlsConfig): Promise<TlsMaterial> {
   const cert = await load(cfg.cert_pem, cfg.cert_file, 'cert_file');
   const key = await load(cfg.key_pem, cfg.key_file, 'key_file');
   if (!cert || !key) throw new Error('a TLS server needs both cert_file and key_file');
-  const clientCa =
-    (await load(undefined, cfg.client_ca_file, 'client_ca_file')) ??
-    (await load(cfg.ca_pem, cfg.ca_file, 'ca_file'));
+  const clientCa = await load(undefined, cfg.client_ca_file, 'client_ca_file');
   return {
     cert,
     key,
