@@ -10,6 +10,8 @@ export interface MemoryGauge {
   readonly refusing: boolean;
   /** Its hard limit in bytes, of memoryInUse() (src/memory/usage.ts). */
   readonly hardLimitBytes: number;
+  /** Bytes left below its hard limit now (measured when asked, not at its last check). */
+  freeBytes(): number;
   /** The delay it suggests to senders it refuses. */
   readonly retryAfterMs: number;
 }
@@ -24,10 +26,22 @@ export function registerMemoryGauge(g: MemoryGauge): () => void {
   };
 }
 
-/** The registered gauges' combined view: refusing if any is, the lowest hard limit. */
-export function memoryPressure(): { refusing: boolean; hardLimitBytes: number; retryAfterMs: number } {
+export interface MemoryPressure {
+  /** Some limiter refuses data. */
+  refusing: boolean;
+  /** The lowest hard limit (infinite without limiters). */
+  hardLimitBytes: number;
+  /** The least bytes any limiter has left below its hard limit (infinite without limiters). */
+  freeBytes: number;
+  /** The longest delay a refusing limiter suggests (at least 1 s). */
+  retryAfterMs: number;
+}
+
+/** The registered gauges' combined view. */
+export function memoryPressure(): MemoryPressure {
   let refusing = false;
   let hard = Number.POSITIVE_INFINITY;
+  let free = Number.POSITIVE_INFINITY;
   let retry = 1000;
   for (const g of gauges) {
     if (g.refusing) {
@@ -35,6 +49,7 @@ export function memoryPressure(): { refusing: boolean; hardLimitBytes: number; r
       retry = Math.max(retry, g.retryAfterMs);
     }
     hard = Math.min(hard, g.hardLimitBytes);
+    free = Math.min(free, g.freeBytes());
   }
-  return { refusing, hardLimitBytes: hard, retryAfterMs: retry };
+  return { refusing, hardLimitBytes: hard, freeBytes: free, retryAfterMs: retry };
 }

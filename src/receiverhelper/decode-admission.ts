@@ -7,7 +7,7 @@
 //   memory_limiter hard limit, at most 256 MiB. A request over it can never be
 //   decoded here: a permanent refusal (413 / RESOURCE_EXHAUSTED, no RetryInfo);
 // - the memory free right now: the heap limit's usable part minus the heap in
-//   use, the memory limiters' hard limit minus memoryInUse(), and the in-flight
+//   use, what the memory limiters have left below their hard limit, and the in-flight
 //   cap (half of the lower of the two limits) minus the bytes held by requests
 //   decoded or being read and not yet answered. A request over it may fit later:
 //   retryable, 429 + Retry-After / RESOURCE_EXHAUSTED + RetryInfo.
@@ -25,7 +25,7 @@ import {
 } from '../codec/decode-budget.js';
 import { gcIfDue } from '../memory/gc.js';
 import { memoryPressure } from '../memory/pressure.js';
-import { memoryInUse, memoryUse } from '../memory/usage.js';
+import { memoryUse } from '../memory/usage.js';
 
 /** Wire size from which the memory limiters are consulted before decoding. */
 export const LARGE_DECODE_BYTES = 64 * 1024;
@@ -90,7 +90,7 @@ export function admitDecode(wireBytes: number): DecodeTicket {
   const limits = limitsFor(Math.min(use.heapLimit, pressure.hardLimitBytes));
   const free = Math.min(
     use.heapLimit * HEAP_USABLE - use.heapUsed,
-    pressure.hardLimitBytes - memoryInUse(use),
+    pressure.freeBytes,
     limits.inFlightCap - inFlight,
   );
   // The heap's figure counts garbage until a GC runs, and nothing allocates (so V8 collects
