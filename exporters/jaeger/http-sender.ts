@@ -6,6 +6,7 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { parseRetryAfter } from '../../src/exporterhelper/otlp-response.js';
+import { readCappedText } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -80,7 +81,8 @@ export class ThriftHttpSender implements SendFunctions {
         cause: e,
       });
     }
-    const text = (await res.body.text()).slice(0, 1024);
+    // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+    const text = (await readCappedText(res.body)).slice(0, 1024);
     if (res.statusCode >= 200 && res.statusCode < 300) return;
     const msg = `${this.cfg.endpoint} responded with HTTP ${res.statusCode}${text ? `: ${text.trim()}` : ''}`;
     if (RETRYABLE.has(res.statusCode))

@@ -11,6 +11,7 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.js';
@@ -146,8 +147,9 @@ export class LokiSender implements SendFunctions {
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     let text = '';
     try {
-      if (ok) await res.body.dump();
-      else text = await res.body.text();
+      // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      if (ok) await discardBody(res.body);
+      else text = await readCappedText(res.body);
     } catch {
       // The answer's status is what counts.
     }

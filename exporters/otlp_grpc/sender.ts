@@ -13,6 +13,7 @@ import {
   decodeRpcStatus,
   type PartialSuccess,
 } from '../../src/exporterhelper/otlp-response.js';
+import { MAX_RESPONSE_BYTES } from '../../src/exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { grpcTarget, type OtlpGrpcConfig } from './config.js';
@@ -52,6 +53,8 @@ export class OtlpGrpcSender implements SendFunctions {
     const opts: grpc.ChannelOptions = {
       'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [this.cfg.balancer_name]: {} }] }),
       'grpc.primary_user_agent': 'Tsunagi/0.1.0',
+      // an Export answer is a few bytes: at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
     };
     if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GRPC_GZIP;
     if (this.cfg.tls.server_name_override)

@@ -19,6 +19,7 @@ import {
   parseRetryAfter,
   partialSuccessFromJson,
 } from '../../src/exporterhelper/otlp-response.js';
+import { readCapped } from '../../src/exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { OtlpHttpConfig } from './config.js';
@@ -107,7 +108,8 @@ export class OtlpHttpSender implements SendFunctions {
         },
       );
     }
-    const raw = Buffer.from(await res.body.arrayBuffer());
+    // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+    const raw = (await readCapped(res.body)).bytes;
     const ctype = String(res.headers['content-type'] ?? '');
     if (res.statusCode >= 200 && res.statusCode < 300) {
       this.partialSuccess(signal, raw, ctype);
