@@ -16,6 +16,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { MAX_RESPONSE_BYTES, readCapped } from '../../src/exporterhelper/response-body.js';
@@ -44,7 +45,7 @@ interface Round {
 }
 
 export class ElasticsearchSender implements SendFunctions {
-  private pools: { pool: Pool; prefix: string }[] = [];
+  private pools: { pool: Pool; prefix: string; headers: Record<string, string> }[] = [];
   private next = 0;
   private readonly builder: BulkBuilder;
   private readonly headers: Record<string, string>;
@@ -77,10 +78,16 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   async start(): Promise<void> {
-    for (const ep of endpointsOf(this.cfg)) {
-      const url = new URL(ep);
-      const pool = await createPool(url.origin, this.cfg.tls, this.workers);
-      this.pools.push({ pool, prefix: url.pathname.replace(/\/+$/, '') });
+    for (const raw of endpointsOf(this.cfg)) {
+      // credentials in the URL: sent as Basic auth unless user/api_key or an authorization
+      // header is configured, never printed (src/exporterhelper/endpoint.ts)
+      const ep = endpointOf(raw);
+      const pool = await createPool(ep.url.origin, this.cfg.tls, this.workers);
+      this.pools.push({
+        pool,
+        prefix: ep.url.pathname.replace(/\/+$/, ''),
+        headers: withEndpointAuth(this.headers, ep),
+      });
     }
     if (this.pools.length === 0) throw new Error('elasticsearch exporter: no endpoint configured');
   }
@@ -244,14 +251,14 @@ export class ElasticsearchSender implements SendFunctions {
     docs: number,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
-    const { pool, prefix } = this.pools[this.next++ % this.pools.length];
+    const { pool, prefix, headers } = this.pools[this.next++ % this.pools.length];
     const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
         path: `${prefix}/_bulk${this.query}`,
         method: 'POST',
-        headers: this.headers,
+        headers,
         body,
         signal: abort,
       });

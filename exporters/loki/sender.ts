@@ -9,6 +9,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
@@ -41,7 +42,9 @@ export class LokiSender implements SendFunctions {
     private readonly settings: ComponentSettings,
     private readonly cfg: LokiConfig,
   ) {
-    const url = new URL(cfg.endpoint);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(cfg.endpoint);
+    const url = ep.url;
     this.origin = url.origin;
     this.path = url.pathname === '/' || url.pathname === '' ? '/loki/api/v1/push' : url.pathname + url.search;
     const guard = new CardinalityGuard(cfg.labels.max_distinct_values, (attr, bound) =>
@@ -56,7 +59,7 @@ export class LokiSender implements SendFunctions {
       'user-agent': 'tsunagi',
       'content-type': json ? 'application/json' : 'application/x-protobuf',
       ...(json && cfg.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
-      ...lowerKeys(cfg.headers),
+      ...withEndpointAuth(lowerKeys(cfg.headers), ep),
     };
   }
 

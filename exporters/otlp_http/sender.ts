@@ -10,6 +10,7 @@ import { giveBuffer } from '../../src/codec/buffer-pool.js';
 import { otlpJson } from '../../src/codec/otlp-json.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { encodeChunks, otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import {
@@ -59,9 +60,12 @@ export class OtlpHttpSender implements SendFunctions {
   }
 
   async send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
-    const target = signalUrl(this.cfg, signal);
-    if (!target) throw permanentError(`no endpoint configured for ${signal}`);
-    const url = new URL(target);
+    const configured = signalUrl(this.cfg, signal);
+    if (!configured) throw permanentError(`no endpoint configured for ${signal}`);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(configured);
+    const url = ep.url;
+    const target = ep.redacted;
     let body: Uint8Array | Uint8Array[];
     try {
       body =
@@ -74,7 +78,7 @@ export class OtlpHttpSender implements SendFunctions {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
     }
     const headers: Record<string, string> = {
-      ...this.cfg.headers,
+      ...withEndpointAuth(this.cfg.headers, ep),
       'content-type': this.contentType,
       'user-agent': USER_AGENT,
     };
