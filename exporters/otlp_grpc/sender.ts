@@ -7,6 +7,7 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import { loadTlsClient } from '../../src/config/tls-client.js';
 import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../../src/exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { MalformedBatchError, sendIsolatingMalformed } from '../../src/exporterhelper/isolate.js';
 import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
@@ -73,6 +74,11 @@ export class OtlpGrpcSender implements SendFunctions {
   }
 
   send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+    // a batch refused as malformed (INVALID_ARGUMENT): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+  }
+
+  private sendOnce<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
     let body: Buffer;
@@ -116,6 +122,7 @@ export function toConsumerError(err: grpc.ServiceError) {
   const delay = st?.retryDelayMs;
   const msg = `rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details || errorMessage(err)}`;
   if (RETRYABLE_GRPC_CODES.has(err.code)) return retryableError(msg, { retryAfterMs: delay, cause: err });
+  if (err.code === grpc.status.INVALID_ARGUMENT) return new MalformedBatchError(msg);
   if (err.code === grpc.status.RESOURCE_EXHAUSTED && delay !== undefined)
     return retryableError(msg, { retryAfterMs: delay, throttled: true, cause: err });
   return permanentError(msg, { cause: err });

@@ -12,6 +12,7 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
 import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { MalformedBatchError, sendIsolatingMalformed } from '../../src/exporterhelper/isolate.js';
 import { encodeChunks, otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
@@ -59,7 +60,16 @@ export class OtlpHttpSender implements SendFunctions {
     this.pools.clear();
   }
 
-  async send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+    // a batch refused as malformed (400): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+  }
+
+  private async sendOnce<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+  ): Promise<void> {
     const configured = signalUrl(this.cfg, signal);
     if (!configured) throw permanentError(`no endpoint configured for ${signal}`);
     // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
@@ -126,6 +136,7 @@ export class OtlpHttpSender implements SendFunctions {
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),
         throttled: res.statusCode === 429,
       });
+    if (res.statusCode === 400) throw new MalformedBatchError(msg);
     throw permanentError(msg);
   }
 
