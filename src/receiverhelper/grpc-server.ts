@@ -17,6 +17,7 @@
 // - server TLS with `min_version` / `max_version` enforced (grpc-js's own
 //   createSsl takes no versions: a TLS 1.2 client got through min_version 1.3)
 //   and client certificates required only with `client_ca_file`.
+import { constants, type Http2Stream } from 'node:http2';
 import type { SecureVersion } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 
@@ -89,6 +90,10 @@ export function messageGuard(
             code: grpc.status.RESOURCE_EXHAUSTED,
             details: `request message not received within ${timeoutMs / 1000}s`,
           });
+          // The status ends our side only: the stream (and the partial message grpc-js holds
+          // for it) lives until the client ends its side, which this client does not do.
+          // Reset it, as grpc-go does when it answers before the request is complete.
+          setImmediate(() => resetStream(call));
         }, timeoutMs);
         timer.unref();
         begin = () => {
@@ -103,6 +108,18 @@ export function messageGuard(
     });
     return intercepted;
   };
+}
+
+/**
+ * RST_STREAM(NO_ERROR) on the HTTP/2 stream under a grpc-js call. grpc-js keeps the stream
+ * private: its base call (the one the first interceptor gets) holds it as `stream`; the test
+ * (test/grpc-half-open.test.ts) fails if a grpc-js upgrade moves it.
+ */
+function resetStream(call: unknown): void {
+  let c = call as { stream?: Http2Stream; nextCall?: unknown } | undefined;
+  for (let i = 0; i < 8 && c && c.stream === undefined; i++) c = c.nextCall as typeof c;
+  const stream = c?.stream;
+  if (stream && !stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
 export interface GrpcServerLimits {
