@@ -53,8 +53,9 @@ export class DecodeBudget {
   /** Values charged so far. */
   items = 0;
   readonly maxDepth: number;
-  private readonly bytesLimit: number;
-  private readonly itemsLimit: number;
+  /** The bytes and values allowed (public so hot decoders can charge inline; see charge()). */
+  readonly bytesLimit: number;
+  readonly itemsLimit: number;
 
   /**
    * `limits`: the per-request caps. `free`: the bytes the process can spare right now (below the
@@ -83,7 +84,8 @@ export class DecodeBudget {
     this.items = 0;
   }
 
-  private exceeded(): DecodeLimitError {
+  /** The error for a charge past a limit (charge() throws it; inline chargers too). */
+  exceeded(): DecodeLimitError {
     if (this.items > this.itemsLimit)
       return new DecodeLimitError(
         `request too large once decoded: more than ${this.itemsLimit} values (decode budget)`,

@@ -187,8 +187,7 @@ export const SCOPE_LOGS = msg(
 const INVALID = new DecodeError('invalid protobuf');
 /** Occurrences of the scope's counted field seen by the current skim. */
 let counted = 0;
-/** Decoded cost and values of what the current skim validated (charged to the budget at its end). */
-let spent = 0;
+/** Values the current skim validated (charged to the budget at its end, with their cost). */
 let values = 0;
 /** Nesting limit of the current skim (the budget's). */
 let maxDepth = 0;
@@ -199,9 +198,12 @@ let maxDepth = 0;
  * corrupted input); it may give up on rare valid input (groups, over-long
  * varints), which the caller then hands to the full decoder.
  */
-function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, depth: number): void {
+function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, depth: number): number {
   const fields = m.fields;
   const nf = fields.length;
+  // what decoding this message's fields will cost, and how many values (locals: this is the hot loop)
+  let cost = 0;
+  let vals = 0;
   let id0 = -1;
   let id1 = -1;
   let id2 = -1;
@@ -265,9 +267,8 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
           if (sub !== null) {
             const d = sub.nests ? depth + 1 : depth;
             if (d > maxDepth) throw INVALID;
-            spent += field.cost;
-            values++;
-            skimBody(buf, pos, stop, sub, d);
+            cost += field.cost + skimBody(buf, pos, stop, sub, d);
+            vals++;
             if (n === m.counted) counted++;
           } else {
             if (field.id !== 0) {
@@ -278,12 +279,12 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
             // what the full decoder charges for the value: a view, or a string past the cache
             if (field.cost === BYTES) {
               if (len > 0) {
-                spent += COST.bytesView;
-                values++;
+                cost += COST.bytesView;
+                vals++;
               }
             } else if (len > CACHED_STRING_MAX) {
-              spent += len + COST.string;
-              values++;
+              cost += len + COST.string;
+              vals++;
             }
           }
         }
@@ -299,6 +300,8 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
   if (id0 > 0 && id0 !== m.ids[0].id) throw INVALID;
   if (id1 > 0 && id1 !== m.ids[1].id) throw INVALID;
   if (id2 > 0 && id2 !== m.ids[2].id) throw INVALID;
+  values += vals;
+  return cost;
 }
 
 /**
@@ -313,11 +316,10 @@ export function skimScope(
   budget: DecodeBudget = defaultBudget(),
 ): number {
   counted = 0;
-  spent = COST.scopeLevel;
   values = 1;
   maxDepth = budget.maxDepth;
-  skimBody(buf, pos, end, m, 0);
-  budget.charge(spent, values);
+  const cost = COST.scopeLevel + skimBody(buf, pos, end, m, 0);
+  budget.charge(cost, values);
   return counted;
 }
 

@@ -230,7 +230,9 @@ export class Reader {
    * `cost`: what the message decoded into costs on the heap (decode-cost.ts), charged to the budget.
    */
   enter(cost: number): number {
-    this.budget.charge(cost);
+    const b = this.budget;
+    b.bytes += cost;
+    if (++b.items > b.itemsLimit || b.bytes > b.bytesLimit) throw b.exceeded();
     const len = this.uint32Exact('length');
     const parentEnd = this.end;
     const stop = this.pos + len;
