@@ -18,14 +18,16 @@ export interface TsunagiProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `nodeArgs`: Node flags before the script (V8 flags NODE_OPTIONS does not allow, e.g. --heap-growing-percent). */
 export async function startTsunagi(
   configYaml: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<TsunagiProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-test-'));
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [TSUNAGI_MAIN, '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeArgs, TSUNAGI_MAIN, '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
