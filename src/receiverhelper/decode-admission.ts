@@ -57,9 +57,13 @@ export function admissionLimits(): { inFlightCap: number; request: DecodeLimits 
   return limitsFor(Math.min(memoryUse().heapLimit, memoryPressure().hardLimitBytes));
 }
 
+/** A refused decode that had built this much collects its garbage at once (see release()). */
+const GC_AFTER_REFUSED_BYTES = 32 * 1024 * 1024;
+
 /** What a receiver holds while a request is decoded and answered. */
 export class DecodeTicket {
   private held = 0;
+  private ok = false;
   constructor(readonly budget: DecodeBudget) {}
 
   /** After decoding: the decoded request counts as in flight (until release()). */
@@ -67,12 +71,22 @@ export class DecodeTicket {
     inFlight -= this.held;
     this.held = this.budget.bytes;
     inFlight += this.held;
+    this.ok = true;
   }
 
-  /** Once the request was answered (or refused): idempotent. */
+  /**
+   * Once the request was answered (or refused): idempotent. A decode stopped by its budget
+   * leaves up to the per-request cap of garbage; with nothing allocating afterwards (the
+   * sender was refused) V8 would keep it for a while, so it is collected now (at most once
+   * a second).
+   */
   release(): void {
     inFlight -= this.held;
     this.held = 0;
+    if (!this.ok && this.budget.bytes > GC_AFTER_REFUSED_BYTES) {
+      this.ok = true;
+      gcIfDue();
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // "Many empty items" decode to 50–150x their wire size; gzipped, 20 MiB of
 // them is ~20 KB on the wire.
 import { gzipSync } from 'node:zlib';
-import { encodeTraces } from '../../src/codec/otlp-proto.js';
+import { decodeTraces, encodeTraces } from '../../src/codec/otlp-proto.js';
 import { newResourceSpans, newScopeSpans, newSpan } from '../../src/pdata/create.js';
 import type { TracesData } from '../../src/pdata/types.js';
 
@@ -128,7 +128,7 @@ export const THRIFT = { 'content-type': 'application/x-thrift' };
 /**
  * The next hop: an OTLP/HTTP backend that answers after `delayMs` (a slow backend, so that
  * acknowledged data is still in Tsunagi's queue when an attack comes) and collects the span
- * names it got, decoded with the upstream protos. `hugeAnswer`: answers with that many bytes.
+ * names it got. `hugeAnswer`: answers with that many bytes.
  */
 export class SlowSink {
   readonly spans = new Set<string>();
@@ -141,7 +141,6 @@ export class SlowSink {
   async start(): Promise<this> {
     const { createServer } = await import('node:http');
     const { gunzipSync } = await import('node:zlib');
-    const { decodeUpstream } = await import('./upstream-otlp.js');
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     this.server = createServer((req, res) => {
       const parts: Buffer[] = [];
@@ -151,8 +150,8 @@ export class SlowSink {
         let body = Buffer.concat(parts);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         if (req.url === '/v1/traces')
-          for (const rs of decodeUpstream('traces', body).resourceSpans ?? [])
-            for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) this.spans.add(s.name);
+          for (const rs of decodeTraces(body).resourceSpans)
+            for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spans.add(s.name);
         setTimeout(() => {
           if (this.hugeAnswer === 0) return void res.writeHead(200).end();
           res.writeHead(200, { 'content-type': 'application/x-protobuf' });
@@ -211,6 +210,7 @@ exporters:
     endpoint: http://127.0.0.1:${sinkPort}
     compression: none
 service:
+  telemetry: { metrics: { level: none } }
   pipelines:
     traces: { receivers: [otlp, jaeger], processors: [memory_limiter, batch], exporters: [otlp_http] }
     metrics: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [otlp_http] }
