@@ -77,15 +77,15 @@ export class DecodeTicket {
   /**
    * Once the request was answered (or refused): idempotent. A decode stopped by its budget
    * leaves up to the per-request cap of garbage; with nothing allocating afterwards (the
-   * sender was refused) V8 would keep it for a while, so it is collected now (at most once
-   * a second).
+   * sender was refused) V8 would keep it for a while, and the next such request would add
+   * its own: it is collected now (at most every 100 ms; each such decode cost far more).
    */
   release(): void {
     inFlight -= this.held;
     this.held = 0;
     if (!this.ok && this.budget.bytes > GC_AFTER_REFUSED_BYTES) {
       this.ok = true;
-      gcIfDue();
+      gcIfDue(performance.now(), 100);
     }
   }
 }
