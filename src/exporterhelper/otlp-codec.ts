@@ -11,6 +11,7 @@ import {
   encodeTraces,
   encodeTracesChunks,
 } from '../codec/otlp-proto.js';
+import { UNLIMITED_BUDGET } from '../codec/decode-budget.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../pdata/types.js';
 import type { BatchCodec } from './persistent-store.js';
@@ -24,9 +25,12 @@ export const otlpBatchCodec: BatchCodec = {
   decode<S extends Signal>(signal: S, bytes: Uint8Array, own = false): SignalDataMap[S] {
     // Spans and log records stay wire bytes until read: the exporter after the
     // queue usually writes them back out unchanged (a copy, not an encode).
-    if (signal === 'traces') return decodeTracesLazy(bytes, own) as SignalDataMap[S];
-    if (signal === 'metrics') return decodeMetrics(bytes) as SignalDataMap[S];
-    return decodeLogsLazy(bytes, own) as SignalDataMap[S];
+    // No decode budget: these are batches this process accepted and encoded (a budget
+    // refusing one now would lose acknowledged data); requests were budgeted on arrival.
+    if (signal === 'traces')
+      return decodeTracesLazy(bytes, own, undefined, UNLIMITED_BUDGET) as SignalDataMap[S];
+    if (signal === 'metrics') return decodeMetrics(bytes, UNLIMITED_BUDGET) as SignalDataMap[S];
+    return decodeLogsLazy(bytes, own, undefined, UNLIMITED_BUDGET) as SignalDataMap[S];
   },
 };
 
