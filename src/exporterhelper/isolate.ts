@@ -34,7 +34,7 @@ function withEntries<S extends Signal>(signal: S, list: unknown[]): SignalDataMa
   return { resourceMetrics: list } as SignalDataMap[S];
 }
 
-interface Outcome<S extends Signal> {
+interface Outcome {
   rejected: number;
   /** Entries to send again (retryable failures). */
   retry: unknown[];
@@ -61,7 +61,7 @@ export async function sendIsolatingMalformed<S extends Signal>(
     if (!(e instanceof MalformedBatchError) || entries(signal, data).length < 2) throw e;
   }
   let budget = MAX_ISOLATION_SENDS;
-  const out: Outcome<S> = { rejected: 0, retry: [], throttled: false };
+  const out: Outcome = { rejected: 0, retry: [], throttled: false };
   const visit = async (list: unknown[]): Promise<void> => {
     const part = withEntries(signal, list);
     if (budget <= 0) {

@@ -1,6 +1,8 @@
 // The persistent queue's default record payload: OTLP protobuf, the same
 // bytes an OTLP exporter would send, so a stored queue survives upgrades.
 // Decoding is lazy (codec/proto-lazy.ts), so the bytes must not be reused.
+
+import { UNLIMITED_BUDGET } from '../codec/decode-budget.js';
 import {
   decodeLogsLazy,
   decodeMetrics,
@@ -11,7 +13,6 @@ import {
   encodeTraces,
   encodeTracesChunks,
 } from '../codec/otlp-proto.js';
-import { UNLIMITED_BUDGET } from '../codec/decode-budget.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../pdata/types.js';
 import type { BatchCodec } from './persistent-store.js';
