@@ -17,9 +17,9 @@ import { factory as lokiFactory } from '../exporters/loki/factory.js';
 import { logs, record, resourceLogs } from '../exporters/loki/testdata.js';
 import { otlpHttpConfigSchema } from '../exporters/otlp_http/config.js';
 import { factory as otlpHttpFactory } from '../exporters/otlp_http/factory.js';
-import { KubeClient } from '../processors/k8s_attributes/client.js';
 import type { Exporter } from '../src/component/component.js';
 import { captureLogger, settingsWith, traces } from '../src/exporterhelper/testing/helpers.js';
+import { KubeClient } from '../src/k8s/client.js';
 import { emptyHost } from './support/component.js';
 
 const MiB = 1024 * 1024;

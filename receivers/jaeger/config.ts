@@ -2,35 +2,16 @@
 // receiver/jaegerreceiver). Only the protocols named are served; a protocol
 // given with no value (`grpc:`) gets its defaults.
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
-import { DEFAULT_MAX_CONCURRENT_STREAMS, OLD_TLS_MESSAGE } from '../../src/receiverhelper/grpc-server.js';
+import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/receiverhelper/grpc-server.js';
 
 /** `key:` with no value is YAML null: treat it as an empty map so defaults apply. */
 const orEmpty = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === null ? {} : v), s);
 
-const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
-
-export const serverTlsSchema = z
-  .strictObject({
-    cert_file: z.string(),
-    key_file: z.string(),
-    /** CA for client certificates: when set, clients must present one (mTLS). */
-    client_ca_file: z.string().optional(),
-    min_version: z.enum(TLS_VERSIONS).default('1.2'),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
-  .superRefine((t, ctx) => {
-    for (const key of ['min_version', 'max_version'] as const)
-      if (t[key] === '1.0' || t[key] === '1.1')
-        ctx.addIssue({ code: 'custom', path: [key], message: OLD_TLS_MESSAGE });
-    if (t.max_version !== undefined && t.max_version < t.min_version)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['max_version'],
-        message: 'invalid TLS configuration: min_version cannot be greater than max_version',
-      });
-  });
-export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
+// `tls`: the one server TLS block every receiver shares (src/config/tls-server.ts).
+export type ServerTlsConfig = TlsServerConfig;
 
 const udpSchema = (defaultEndpoint: string) =>
   orEmpty(
@@ -50,7 +31,7 @@ const udpSchema = (defaultEndpoint: string) =>
 const grpcSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14250'),
-    tls: serverTlsSchema.optional(),
+    tls: absentWhenNull(tlsServerObject.optional()), // `tls:` with no value: no TLS
     max_recv_msg_size_mib: z.number().positive().default(4),
     // configgrpc's key; the collector's default 0 is unlimited (see src/receiverhelper/grpc-server.ts)
     max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
@@ -61,7 +42,7 @@ const grpcSchema = orEmpty(
 const httpSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14268'),
-    tls: serverTlsSchema.optional(),
+    tls: absentWhenNull(tlsServerObject.optional()),
     max_request_body_size: byteSize().default(20 * 1024 * 1024),
     include_metadata: z.boolean().default(false),
   }),

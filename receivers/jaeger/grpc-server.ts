@@ -5,13 +5,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
 import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
 import { grpcError, refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { decodePostSpansRequest } from '../../src/translator/jaeger/proto-codec.js';
 import type { GrpcConfig } from './config.js';
 import type { Ingest } from './ingest.js';
-import { loadServerTls } from './tls.js';
 
 const EMPTY = Buffer.alloc(0);
 const identity = (b: Buffer) => b;
@@ -49,8 +49,7 @@ export class GrpcServer {
     });
     let creds = grpc.ServerCredentials.createInsecure();
     if (this.cfg.tls) {
-      const t = await loadServerTls(this.cfg.tls);
-      creds = grpcServerCredentials({ ...t, clientCa: t.ca });
+      creds = grpcServerCredentials(await loadServerTls(this.cfg.tls));
     }
     const { host, port } = splitHostPort(this.cfg.endpoint);
     const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import {
   admitDecode,
   type DecodeTicket,
@@ -17,7 +18,6 @@ import { refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusa
 import { decodeBatchBinary } from '../../src/translator/jaeger/thrift-decode.js';
 import type { HttpConfig } from './config.js';
 import type { Ingest } from './ingest.js';
-import { loadServerTls } from './tls.js';
 
 const PATH = '/api/traces';
 const THRIFT_TYPES = new Set(['application/x-thrift', 'application/vnd.apache.thrift.binary']);
@@ -33,10 +33,7 @@ export class HttpServer {
   async start(): Promise<number> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     const server = this.cfg.tls
-      ? https.createServer(
-          { ...(await loadServerTls(this.cfg.tls)), requestCert: !!this.cfg.tls.client_ca_file },
-          handler,
-        )
+      ? https.createServer(await loadServerTls(this.cfg.tls), handler)
       : http.createServer(handler);
     this.server = server;
     const { host, port } = splitHostPort(this.cfg.endpoint);

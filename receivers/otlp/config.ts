@@ -3,8 +3,11 @@
 // A protocol key present with a null value (`grpc:`) is enabled with defaults;
 // an absent key is disabled; at least one must be enabled (collector config.go).
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
-import { DEFAULT_MAX_CONCURRENT_STREAMS, OLD_TLS_MESSAGE } from '../../src/receiverhelper/grpc-server.js';
+import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
+import { corsSchema } from '../../src/receiverhelper/cors.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/receiverhelper/grpc-server.js';
 
 const nullToEmpty = (v: unknown) => (v === null ? {} : v);
 
@@ -16,36 +19,8 @@ const notSupported = (what: string) =>
       message: `${what} is not supported by tsunagi's otlp receiver (authenticator extensions are not implemented)`,
     });
 
-const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
-
-const OLD_TLS = new Set(['1.0', '1.1']);
-
-export const tlsSchema = z
-  .strictObject({
-    cert_file: z.string().optional(),
-    cert_pem: z.string().optional(),
-    key_file: z.string().optional(),
-    key_pem: z.string().optional(),
-    /** Accepted (configtls.Config), without effect on a server: only client_ca_file turns on client certificates. */
-    ca_file: z.string().optional(),
-    ca_pem: z.string().optional(),
-    /** CA for verifying client certificates: when set, clients must present one (mTLS). */
-    client_ca_file: z.string().optional(),
-    min_version: z.enum(TLS_VERSIONS).default('1.2'),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
-  .superRefine((t, ctx) => {
-    for (const key of ['min_version', 'max_version'] as const)
-      if (t[key] !== undefined && OLD_TLS.has(t[key]))
-        ctx.addIssue({ code: 'custom', path: [key], message: OLD_TLS_MESSAGE });
-    if (t.max_version !== undefined && t.max_version < t.min_version)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['max_version'],
-        message: 'invalid TLS configuration: min_version cannot be greater than max_version',
-      });
-  });
-export type TlsConfig = z.output<typeof tlsSchema>;
+// `tls`: the one server TLS block every receiver shares (src/config/tls-server.ts).
+export type TlsConfig = TlsServerConfig;
 
 const keepaliveSchema = z.strictObject({
   server_parameters: z
@@ -76,7 +51,7 @@ const TRANSPORTS = ['tcp', 'tcp4', 'tcp6', 'unix'] as const;
 export const grpcSchema = z.strictObject({
   endpoint: z.string().default('localhost:4317'),
   transport: z.enum(TRANSPORTS).default('tcp'),
-  tls: z.preprocess(nullToEmpty, tlsSchema).optional(),
+  tls: absentWhenNull(tlsServerObject.optional()), // `tls:` with no value: no TLS (configoptional.None)
   max_recv_msg_size_mib: z.number().int().nonnegative().default(4),
   // The collector's default 0 is unlimited; unlimited, half-open streams held memory without bound
   // (src/receiverhelper/grpc-server.ts). An explicit 0 still means unlimited.
@@ -90,19 +65,7 @@ export const grpcSchema = z.strictObject({
 });
 export type GrpcConfig = z.output<typeof grpcSchema>;
 
-const corsSchema = z.strictObject({
-  allowed_origins: z
-    .array(z.string())
-    .default([])
-    .refine((o) => !o.includes('*'), {
-      message:
-        'a bare "*" is not allowed in allowed_origins (responses carry Access-Control-Allow-Credentials: true); use ["https://*", "http://*"]',
-    }),
-  allowed_headers: z.array(z.string()).default([]),
-  /** Seconds a browser may cache the preflight answer; 0 = header not sent. */
-  max_age: z.number().int().nonnegative().default(0),
-});
-export type CorsConfig = z.output<typeof corsSchema>;
+export type { CorsConfig } from '../../src/receiverhelper/cors.js';
 
 /** Content-Encodings this receiver can decode ("" = uncompressed). */
 export const SUPPORTED_ENCODINGS = ['', 'gzip', 'zlib', 'deflate', 'snappy'] as const;
@@ -116,13 +79,13 @@ const urlPath = (def: string) =>
 
 export const httpSchema = z.strictObject({
   endpoint: z.string().default('localhost:4318'),
-  tls: z.preprocess(nullToEmpty, tlsSchema).optional(),
+  tls: absentWhenNull(tlsServerObject.optional()),
   traces_url_path: urlPath('/v1/traces'),
   metrics_url_path: urlPath('/v1/metrics'),
   logs_url_path: urlPath('/v1/logs'),
   max_request_body_size: byteSize().default(20 * 1024 * 1024),
   include_metadata: z.boolean().default(false),
-  cors: z.preprocess(nullToEmpty, corsSchema).optional(),
+  cors: absentWhenNull(corsSchema.optional()),
   response_headers: z.record(z.string(), z.string()).default({}),
   compression_algorithms: z
     .array(z.string())
@@ -178,17 +141,6 @@ export const configSchema = z
         path: ['protocols', 'http', 'endpoint'],
         message: 'expected host:port, e.g. "localhost:4318"',
       });
-    for (const [name, tls] of [
-      ['grpc', grpc?.tls],
-      ['http', http?.tls],
-    ] as const) {
-      if (tls && (!(tls.cert_file || tls.cert_pem) || !(tls.key_file || tls.key_pem)))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['protocols', name, 'tls'],
-          message: 'a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)',
-        });
-    }
   });
 
 export type OtlpReceiverConfig = z.output<typeof configSchema>;

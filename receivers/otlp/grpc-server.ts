@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
@@ -16,7 +17,6 @@ import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
 import { deliver } from './deliver.js';
-import { loadTls } from './tls.js';
 import type { WireCodec } from './wire.js';
 
 export const GRPC_SERVICES: Record<Signal, string> = {
@@ -114,7 +114,7 @@ export class OtlpGrpcServer {
       server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
     let creds = grpc.ServerCredentials.createInsecure();
     if (this.cfg.tls) {
-      const tls = await loadTls(this.cfg.tls).catch((err) => {
+      const tls = await loadServerTls(this.cfg.tls).catch((err) => {
         throw new Error(`otlp receiver: gRPC on ${this.cfg.endpoint}: ${errorMessage(err)}`);
       });
       creds = grpcServerCredentials(tls);

@@ -13,8 +13,10 @@ import { giveBuffer, leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal } from '../../src/pdata/signal.js';
+import { Cors } from '../../src/receiverhelper/cors.js';
 import {
   admitDecode,
   type DecodeTicket,
@@ -22,13 +24,12 @@ import {
   reserveInFlight,
 } from '../../src/receiverhelper/decode-admission.js';
 import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelper/http-body.js';
+import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
 import { Code, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
-import { Cors } from './cors.js';
 import { deliver, type Outcome } from './deliver.js';
-import { loadTls } from './tls.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
 export interface Route {
@@ -71,6 +72,11 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<void> {
+    if (this.cfg.cors?.allowed_origins.includes('*'))
+      this.logger.warn(
+        { endpoint: this.cfg.endpoint },
+        'cors.allowed_origins contains "*": any web page may send data here with its visitors\' credentials (Access-Control-Allow-Credentials is true)',
+      );
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => {
         this.logger.error({ err: errorMessage(err) }, 'otlp/http: internal error');
@@ -86,19 +92,13 @@ export class OtlpHttpServer {
     const opts = { requestTimeout, headersTimeout, keepAlive: this.cfg.keep_alives_enabled };
     let server: Server;
     if (this.cfg.tls) {
-      const tls = await loadTls(this.cfg.tls).catch((err) => {
+      const tls = await loadServerTls(this.cfg.tls).catch((err) => {
         throw new Error(`otlp receiver: HTTP on ${this.cfg.endpoint}: ${errorMessage(err)}`);
       });
       server = createHttpsServer(
         {
           ...opts,
-          cert: tls.cert,
-          key: tls.key,
-          ca: tls.clientCa,
-          requestCert: tls.clientCa !== undefined,
-          rejectUnauthorized: tls.clientCa !== undefined,
-          minVersion: tls.minVersion,
-          maxVersion: tls.maxVersion,
+          ...tls,
         },
         onRequest,
       );
@@ -169,6 +169,7 @@ export class OtlpHttpServer {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.limit) {
       res.shouldKeepAlive = false;
+      lingerAfterEarlyAnswer(req);
       return this.status(res, enc, 413, Code.RESOURCE_EXHAUSTED, tooLarge(this.limit).message);
     }
 
@@ -185,7 +186,10 @@ export class OtlpHttpServer {
         body = await this.readBody(req, ce, pooled, reading);
       } catch (err) {
         if (!(err instanceof BodyError)) throw err;
-        if (err.httpStatus !== 400) res.shouldKeepAlive = false;
+        if (err.httpStatus !== 400) {
+          res.shouldKeepAlive = false;
+          lingerAfterEarlyAnswer(req);
+        }
         const code = err.httpStatus === 400 ? Code.INVALID_ARGUMENT : Code.RESOURCE_EXHAUSTED;
         if (err.retryAfterMs !== undefined)
           res.setHeader('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));

@@ -87,8 +87,11 @@ const SCAN_FROM = 256 * 1024;
 let treeCharged = 0;
 const TREE_WORST_CASE = 24;
 
-/** What JSON.parse will build from `text`, charged to `budget` before it runs; returns the bytes charged. */
-function chargeTree(text: string | Uint8Array, budget: DecodeBudget): number {
+/**
+ * What JSON.parse will build from `text`, charged to `budget` before it runs; returns the bytes
+ * charged. Exported for decoders of other JSON formats (e.g. the zipkin receiver).
+ */
+export function chargeJsonTree(text: string | Uint8Array, budget: DecodeBudget): number {
   if (text.length < SCAN_FROM) {
     const bytes = TREE_WORST_CASE * text.length;
     budget.charge(bytes, 1);
@@ -104,7 +107,7 @@ function chargeTree(text: string | Uint8Array, budget: DecodeBudget): number {
  * what JSON.parse will build before it runs (see chargeTree).
  */
 export function parseRoot(text: string | Uint8Array, quoteBig = false, budget?: DecodeBudget): Obj {
-  if (budget !== undefined) treeCharged = chargeTree(text, budget);
+  if (budget !== undefined) treeCharged = chargeJsonTree(text, budget);
   const s =
     typeof text === 'string'
       ? text

@@ -18,8 +18,8 @@
 //   createSsl takes no versions: a TLS 1.2 client got through min_version 1.3)
 //   and client certificates required only with `client_ca_file`.
 import { constants, type Http2Stream } from 'node:http2';
-import type { SecureVersion } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import type { ServerTlsMaterial } from '../config/tls-server.js';
 
 /** Calls per connection reading their request message at once. */
 export const READING_PER_CONNECTION = 8;
@@ -139,15 +139,6 @@ export function guardedServerOptions(l: GrpcServerLimits): grpc.ServerOptions {
   return o;
 }
 
-export interface ServerTlsMaterial {
-  cert: Buffer;
-  key: Buffer;
-  /** CA bundle for client certificates: set only from `client_ca_file`, and then they are required. */
-  clientCa?: Buffer;
-  minVersion?: SecureVersion;
-  maxVersion?: SecureVersion;
-}
-
 /** grpc-js server credentials that honour the TLS versions (createSsl has no way to set them). */
 class VersionedServerCredentials extends grpc.ServerCredentials {
   _equals(other: grpc.ServerCredentials): boolean {
@@ -157,22 +148,13 @@ class VersionedServerCredentials extends grpc.ServerCredentials {
 
 export function grpcServerCredentials(t: ServerTlsMaterial): grpc.ServerCredentials {
   return new VersionedServerCredentials(
-    { requestCert: t.clientCa !== undefined, rejectUnauthorized: t.clientCa !== undefined },
+    { requestCert: t.ca !== undefined, rejectUnauthorized: t.ca !== undefined },
     {
       cert: t.cert,
       key: t.key,
-      ca: t.clientCa,
+      ca: t.ca,
       minVersion: t.minVersion ?? 'TLSv1.2',
       maxVersion: t.maxVersion,
     },
   );
 }
-
-/**
- * The TLS versions a server accepts in its config: 1.2 and 1.3. Node's OpenSSL refuses to
- * negotiate 1.0 and 1.1 at its default security level, so accepting them would promise
- * what the process cannot do.
- */
-export const SERVER_TLS_VERSIONS = ['1.2', '1.3'] as const;
-export const OLD_TLS_MESSAGE =
-  'TLS 1.0 and 1.1 are not supported (deprecated by RFC 8996, and refused by Node’s OpenSSL): use "1.2" or "1.3"';

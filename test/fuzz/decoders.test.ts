@@ -1,4 +1,5 @@
-// Seeded, bounded fuzzing of every decoder of untrusted input (see
+// Seeded, bounded fuzzing of every decoder of untrusted input (the receivers' own
+// fuzz tests, e.g. receivers/zipkin/fuzz.test.ts, run fixed rounds; these follow FUZZ_ITERATIONS) (see
 // test/support/fuzz.ts for the mutations and how to reproduce a failure).
 // `npm test` runs a short round; `npm run fuzz` a long one. Each decoder must
 // answer every input with its result or its own refusal, never with another
@@ -6,11 +7,19 @@
 // the lazy validator accepts exactly what the full decoder accepts and yields
 // the same data, and what a decoder accepted survives its encoder.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Packr } from 'msgpackr';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../app/registry.js';
 import { BulkAnswerError, classifyItems, classifyRequest } from '../../exporters/elasticsearch/classify.js';
 import { classifyStatus } from '../../exporters/loki/classify.js';
+import { decodeEntries, decodeFrame } from '../../receivers/fluent_forward/events.js';
+import { FrameScanner } from '../../receivers/fluent_forward/frame-scanner.js';
+import { MsgpackError } from '../../receivers/fluent_forward/msgpack.js';
+import { ZipkinDecodeError } from '../../receivers/zipkin/model.js';
+import { decode as zipkinDecode } from '../../receivers/zipkin/receiver.js';
 import { DecodeLimitError } from '../../src/codec/decode-budget.js';
 import { otlpJson } from '../../src/codec/otlp-json.js';
 import {
@@ -282,6 +291,184 @@ describe('fuzz: config YAML', () => {
         // validating against the whole registry takes ~10 ms an input: a third of the rounds
         Math.ceil(ITERATIONS / 3),
       );
+    },
+    TIMEOUT,
+  );
+});
+
+describe('fuzz: Zipkin (v1 JSON/Thrift, v2 JSON/protobuf)', () => {
+  const span = {
+    traceId: '463ac35c9f6413ad48485a3953bb6124',
+    id: 'a2fb4a1d1a96d312',
+    parentId: '0020000000000001',
+    name: 'get',
+    kind: 'SERVER',
+    timestamp: 1556604172355737,
+    duration: 1431,
+    localEndpoint: { serviceName: 'backend', ipv4: '192.168.99.101', port: 9000 },
+    remoteEndpoint: { ipv6: '2001:db8::c001', port: 63070 },
+    annotations: [{ timestamp: 1556604172355800, value: 'retry' }],
+    tags: { 'http.path': '/api', error: 'true', 'http.status_code': '500' },
+  };
+  const v1 = [
+    {
+      traceId: '5af7183fb1d4cf5f',
+      name: 'get',
+      id: '352bff9a74ca9ad2',
+      parentId: '6b221d5bc9e6496c',
+      timestamp: 1556604172355737,
+      duration: 1431,
+      annotations: [
+        { timestamp: 1556604172355737, value: 'sr', endpoint: { serviceName: 'b', ipv4: '1.2.3.4' } },
+      ],
+      binaryAnnotations: [
+        { key: 'lc', value: 'x' },
+        { key: 'sa', value: true, endpoint: { serviceName: 'db', ipv4: '10.0.0.2', port: 5432 } },
+      ],
+    },
+  ];
+  const require = createRequire(import.meta.url);
+  const thriftEncoder = require('zipkin-encoder-thrift') as { encode(span: unknown): Buffer };
+  /** v1 Thrift list<Span> (zipkin-encoder-thrift writes one Span struct; the list header is ours). */
+  const thrift = Buffer.concat([
+    Buffer.from([12, 0, 0, 0, 2]),
+    ...[1, 2].map((n) =>
+      thriftEncoder.encode({
+        traceId: '000000000000000a',
+        id: `000000000000000${n}`,
+        name: 'get',
+        kind: n === 1 ? 'CLIENT' : 'SERVER',
+        timestamp: 1_700_000_000_000_000,
+        duration: 10,
+        localEndpoint: { serviceName: 'svc', ipv4: '10.0.0.1', port: 80 },
+        remoteEndpoint: { serviceName: 'db', ipv4: '10.0.0.2', port: 5432 },
+        annotations: [{ timestamp: 1_700_000_000_000_005, value: 'x' }],
+        tags: { k: 'v' },
+      }),
+    ),
+  ]);
+  const isZipkinRefusal = (e: unknown) => e instanceof ZipkinDecodeError || e instanceof DecodeLimitError;
+
+  it.each([
+    ['http_v2_json', JSON.stringify([span, { ...span, id: 'a2fb4a1d1a96d313', kind: 'CLIENT' }])],
+    ['http_v1_json', JSON.stringify(v1)],
+  ] as const)(
+    '%s',
+    (transport, seed) => {
+      const report = fuzz(
+        `zipkin ${transport}`,
+        [seed],
+        (text) => void zipkinDecode(transport, Buffer.from(text), true),
+        isZipkinRefusal,
+      );
+      expect(report.refused).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'http_v2_proto',
+    async () => {
+      const root = await protobuf.load(`${CONFORMANCE_DIR}proto/jaeger/proto/zipkin.proto`);
+      const List = root.lookupType('zipkin.proto3.ListOfSpans');
+      const seed = List.encode(
+        List.fromObject({
+          spans: [
+            {
+              traceId: Buffer.from(span.traceId, 'hex'),
+              id: Buffer.from(span.id, 'hex'),
+              parentId: Buffer.from(span.parentId, 'hex'),
+              kind: 'SERVER',
+              name: 'get',
+              timestamp: span.timestamp,
+              duration: span.duration,
+              localEndpoint: { serviceName: 'svc', ipv4: Buffer.from([10, 0, 0, 1]), port: 80 },
+              remoteEndpoint: { ipv6: Buffer.alloc(16, 1), port: 5432 },
+              annotations: [{ timestamp: span.timestamp + 1, value: 'hit' }],
+              tags: span.tags,
+            },
+          ],
+        }),
+      ).finish();
+      const report = fuzz(
+        'zipkin http_v2_proto',
+        [Uint8Array.from(seed)],
+        (b) => void zipkinDecode('http_v2_proto', Buffer.from(b), true),
+        isZipkinRefusal,
+      );
+      expect(report.refused).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'http_v1_thrift',
+    () => {
+      const report = fuzz(
+        'zipkin http_v1_thrift',
+        [Uint8Array.from(thrift)],
+        (b) => void zipkinDecode('http_v1_thrift', Buffer.from(b), false),
+        isZipkinRefusal,
+      );
+      expect(report.refused).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('fuzz: Fluent forward frames (frame scanner + frame decoder + PackedForward entries)', () => {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const record = { log: 'hello', level: 'info', n: 42, f: 1.5, nested: { a: [1, 'x', null, true] } };
+  const entries = Buffer.concat([
+    packr.pack([1_700_000_000, record]),
+    packr.pack([1_700_000_001, { message: 'm' }]),
+  ]);
+  const seeds = [
+    packr.pack(['app.tag', 1_700_000_000, record, { chunk: 'c1' }]), // Message
+    packr.pack([
+      'app.tag',
+      [
+        [1_700_000_000, record],
+        [1_700_000_002, {}],
+      ],
+      { chunk: 'c2' },
+    ]), // Forward
+    packr.pack(['app.tag', entries]), // PackedForward
+    packr.pack(['app.tag', entries, { compressed: 'text', size: 2 }]),
+  ].map((b) => Uint8Array.from(b));
+  const isFluentRefusal = (e: unknown) => e instanceof MsgpackError || e instanceof DecodeLimitError;
+
+  it(
+    'frames as they arrive on a connection',
+    () => {
+      const report = fuzz(
+        'fluent forward frame',
+        seeds,
+        (b) => {
+          const buf = Buffer.from(b);
+          const scanner = new FrameScanner(64 * 1024 * 1024);
+          const len = scanner.scan(buf, 0, buf.length);
+          if (len < 0) return; // incomplete: the connection waits for more bytes
+          const f = decodeFrame(buf, 0, len);
+          if (f.kind === 'compressed') decodeEntries(Buffer.from(f.entries), f.tag);
+        },
+        isFluentRefusal,
+      );
+      expect(report.refused).toBeGreaterThan(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'PackedForward entries',
+    () => {
+      const report = fuzz(
+        'fluent forward entries',
+        [Uint8Array.from(entries)],
+        (b) => void decodeEntries(Buffer.from(b), 'app.tag'),
+        isFluentRefusal,
+      );
+      expect(report.refused).toBeGreaterThan(0);
     },
     TIMEOUT,
   );
