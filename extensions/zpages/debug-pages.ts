@@ -137,7 +137,7 @@ export function componentProperties(c: ComponentInfo): [string, string][] {
   if (ml)
     rows.push(
       ['Memory limiter state', ml.state],
-      ['RSS bytes', String(ml.rssBytes)],
+      ['Memory in use bytes', String(ml.usedBytes)],
       ['Soft / hard limit bytes', `${ml.softLimitBytes} / ${ml.hardLimitBytes}`],
     );
   for (const f of c.status?.files ?? [])

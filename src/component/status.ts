@@ -28,8 +28,8 @@ export interface QueueStatus {
 
 export interface MemoryLimiterStatus {
   state: 'normal' | 'soft' | 'hard';
-  /** RSS at the last check. */
-  rssBytes: number;
+  /** What the limiter decides on, at the last check: the V8 heap in use plus external memory (ArrayBuffers). */
+  usedBytes: number;
   softLimitBytes: number;
   hardLimitBytes: number;
   checkIntervalMs: number;

@@ -595,7 +595,7 @@ function renderTables() {
         { class: `state-${m.state}` },
         m.state === 'normal' ? 'normal (accepting)' : `${m.state} limit: refusing`,
       ),
-      num(fmtBytes(m.rssBytes)),
+      num(fmtBytes(m.usedBytes)),
       num(fmtBytes(m.softLimitBytes)),
       num(fmtBytes(m.hardLimitBytes)),
       num(fmtCount(m.refusedItems)),
@@ -603,7 +603,7 @@ function renderTables() {
   }
   show(
     document.getElementById('limiters'),
-    table(['processor', 'state', 'RSS', 'soft limit', 'hard limit', 'refused items'], mRows),
+    table(['processor', 'state', 'memory in use', 'soft limit', 'hard limit', 'refused items'], mRows),
   );
 
   const fRows = [];
@@ -670,7 +670,7 @@ function renderDetail() {
     const m = st.memoryLimiter;
     row(
       'limiter',
-      `${m.state}: RSS ${fmtBytes(m.rssBytes)} (soft ${fmtBytes(m.softLimitBytes)}, hard ${fmtBytes(m.hardLimitBytes)})`,
+      `${m.state}: in use ${fmtBytes(m.usedBytes)} (soft ${fmtBytes(m.softLimitBytes)}, hard ${fmtBytes(m.hardLimitBytes)})`,
     );
   }
   for (const f of st.files || [])
