@@ -3,14 +3,17 @@
 //
 // 1. paced: OTLP/protobuf in over HTTP (requests of 2,000 points, 4 in flight) →
 //    the tsunagi binary (otlp receiver → prometheus_remote_write) → a
-//    remote-write sink in another process that does not decode (it counts bytes
-//    and answers 204). BENCH_ROUNDS "scrapes" (default 10, 10 s apart in sample
-//    time); the next round starts when the previous one was written. Reports
-//    Tsunagi's CPU-seconds (from /proc) per million samples and its peak RSS.
-// 2. slow backend: the same rounds offered all at once to a sink that answers
-//    each request only after BENCH_SINK_DELAY_MS (default 250 ms): the exporter's
-//    queue fills to its bound and senders are refused (429) and retry. Reports
-//    peak RSS (what a slow Prometheus costs) and whether every sample arrived.
+//    remote-write sink in another process that does not decode the series (it
+//    counts them and answers 204). BENCH_ROUNDS "scrapes" (default 10, 10 s apart
+//    in sample time); the next round starts when the sink has the previous one.
+//    Reports Tsunagi's CPU-seconds (from /proc) per million samples and its peak
+//    RSS. BENCH_EXPORTER=nop sends the same into the nop exporter instead: what
+//    receiving and decoding OTLP cost alone.
+// 2. slow backend: BENCH_SLOW_ROUNDS rounds (default 40, 4M samples) offered at
+//    once to a sink that answers each request only after BENCH_SINK_DELAY_MS
+//    (default 100 ms): the exporter's queue fills to its byte bound and senders
+//    are refused (429) and retry. Reports peak RSS (what a slow Prometheus
+//    costs) and whether every sample arrived.
 // 3. prometheus: the real Prometheus (2.42, Debian's) scrapes a target exposing
 //    the same 100k series in the text format every BENCH_SCRAPE_INTERVAL (10s);
 //    its CPU per scrape from /proc/<pid>/stat (steady state: the first scrape,
@@ -29,11 +32,12 @@ import { newResourceMetrics, newScopeMetrics } from '../src/pdata/create.js';
 import type { Metric, MetricsData, NumberDataPoint } from '../src/pdata/types.js';
 import { freePort } from '../test/support/ports.js';
 import { startTsunagi, stop } from './lib/child.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, cpuSplit, fmt, peakRssMiB } from './lib/proc.js';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
-const SINK_DELAY_MS = Number(process.env.BENCH_SINK_DELAY_MS ?? 250);
+const SINK_DELAY_MS = Number(process.env.BENCH_SINK_DELAY_MS ?? 100);
+const SLOW_ROUNDS = Number(process.env.BENCH_SLOW_ROUNDS ?? 40);
 const SCRAPE_INTERVAL_S = Number(process.env.BENCH_SCRAPE_INTERVAL ?? 10);
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 4);
 const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -43,23 +47,45 @@ const METRICS_PER_RESOURCE = 50;
 const PER_METRIC = Math.ceil(SERIES / (RESOURCES * METRICS_PER_RESOURCE));
 const PER_ROUND = PER_METRIC * RESOURCES * METRICS_PER_RESOURCE;
 const CONCURRENCY = 4;
+/** BENCH_EXPORTER=nop: the same input into the nop exporter (what receiving and decoding cost alone). */
+const NOP = process.env.BENCH_EXPORTER === 'nop';
 
-/** A remote-write sink that does not decode: counts bytes, answers 204 (after `delayMs`). */
+/**
+ * A remote-write sink that does not decode the series: it un-snappies each body
+ * and counts its top-level TimeSeries fields (so the bench knows when a round
+ * arrived without asking Tsunagi, whose /metrics would cost it CPU), then
+ * answers 204 (after `delayMs`). GET /count answers the counts.
+ */
 const SINK = `
 const http = require('node:http');
+const { uncompressSync } = require('snappy');
 const delay = Number(process.argv[1] ?? 0);
-let bytes = 0, requests = 0;
+let bytes = 0, requests = 0, series = 0;
+function count(buf) {
+  let p = 0, n = 0;
+  while (p < buf.length) {
+    const tag = buf[p++];
+    let len = 0, shift = 0, b;
+    do { b = buf[p++]; len += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    if (tag === 0x0a) n++;
+    p += len;
+  }
+  return n;
+}
 const s = http.createServer((req, res) => {
-  req.on('data', (c) => { bytes += c.length; });
+  if (req.method === 'GET') return res.end(JSON.stringify({ bytes, requests, series }));
+  const chunks = [];
+  req.on('data', (c) => { chunks.push(c); bytes += c.length; });
   req.on('end', () => {
     requests++;
+    series += count(uncompressSync(Buffer.concat(chunks)));
     const answer = () => { res.writeHead(204); res.end(); };
     if (delay > 0) setTimeout(answer, delay); else answer();
   });
 });
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
-process.on('SIGTERM', () => { process.stdout.write(JSON.stringify({ bytes, requests }) + '\\n'); process.exit(0); });
+process.on('SIGTERM', () => process.exit(0));
 `;
 
 function pointAttributes(i: number) {
@@ -70,13 +96,19 @@ function pointAttributes(i: number) {
   ];
 }
 
-/** One round's OTLP requests: every series once, at `tsNs`. */
-function roundRequests(tsNs: bigint): Uint8Array[] {
+/** One round's OTLP requests: every series once, at `tsNs` (and how many resource blocks: target_info series). */
+function roundRequests(tsNs: bigint): { requests: Uint8Array[]; resources: number } {
   const out: Uint8Array[] = [];
   let md: MetricsData = { resourceMetrics: [] };
   let points = 0;
+  let resources = 0;
   const flush = () => {
-    if (points > 0) out.push(encodeMetrics(md));
+    if (points > 0) {
+      out.push(encodeMetrics(md));
+      resources += md.resourceMetrics.filter((rm) =>
+        rm.scopeMetrics.some((sm) => sm.metrics.length > 0),
+      ).length;
+    }
     md = { resourceMetrics: [] };
     points = 0;
   };
@@ -108,7 +140,13 @@ function roundRequests(tsNs: bigint): Uint8Array[] {
         });
       const metric: Metric =
         m % 2 === 0
-          ? { name: `bench.gauge.${m}`, unit: 'By', description: 'a gauge', metadata: [], gauge: { dataPoints } }
+          ? {
+              name: `bench.gauge.${m}`,
+              unit: 'By',
+              description: 'a gauge',
+              metadata: [],
+              gauge: { dataPoints },
+            }
           : {
               name: `bench.counter.${m}`,
               unit: 's',
@@ -125,7 +163,7 @@ function roundRequests(tsNs: bigint): Uint8Array[] {
     }
   }
   flush();
-  return out;
+  return { requests: out, resources };
 }
 
 /** The same 100k series in the text exposition format (what the Prometheus run scrapes). */
@@ -147,9 +185,9 @@ function exposition(): string {
   const byName = new Map<string, string[]>();
   for (const l of samples) {
     const name = l.slice(0, l.indexOf('{'));
-    let list = byName.get(name);
-    if (!list) byName.set(name, (list = []));
-    list.push(l);
+    const list = byName.get(name);
+    if (list) list.push(l);
+    else byName.set(name, [l]);
   }
   const out: string[] = [];
   for (const t of types) {
@@ -159,7 +197,13 @@ function exposition(): string {
   return `${out.join('\n')}\n`;
 }
 
-async function startSink(delayMs: number): Promise<{ port: number; stop(): Promise<{ bytes: number }> }> {
+interface Sink {
+  port: number;
+  series(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startSink(delayMs: number): Promise<Sink> {
   const sink: ChildProcess = spawn(process.execPath, ['-e', SINK, String(delayMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -168,9 +212,11 @@ async function startSink(delayMs: number): Promise<{ port: number; stop(): Promi
   );
   return {
     port,
+    series: async () =>
+      ((await (await fetch(`http://127.0.0.1:${port}/count`)).json()) as { series: number }).series,
     stop: () =>
       new Promise((resolve) => {
-        sink.stdout?.once('data', (d: Buffer) => resolve(JSON.parse(d.toString())));
+        sink.once('exit', () => resolve());
         sink.kill('SIGTERM');
       }),
   };
@@ -182,12 +228,13 @@ async function selfMetric(port: number, name: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-async function waitForSent(telemetryPort: number, points: number, timeoutMs: number): Promise<void> {
+/** Waits until the sink got `series` series (it is asked, not Tsunagi: polling costs the measured process nothing). */
+async function waitForSeries(sink: Sink, series: number, timeoutMs: number): Promise<void> {
+  if (NOP) return; // answered = done
   const end = Date.now() + timeoutMs;
-  while ((await selfMetric(telemetryPort, 'otelcol_exporter_sent_metric_points_total')) < points) {
+  while ((await sink.series()) < series) {
     if (Date.now() > end) throw new Error(`remote write did not finish in ${timeoutMs / 1000} s`);
-    // not too often: every poll costs the measured process a /metrics render
-    await new Promise((w) => setTimeout(w, 100));
+    await new Promise((w) => setTimeout(w, 50));
   }
 }
 
@@ -217,7 +264,7 @@ async function sendAll(otlpPort: number, requests: Uint8Array[]): Promise<number
 
 async function withTsunagi<T>(
   sinkDelayMs: number,
-  run: (t: { pid: number; otlpPort: number; telemetryPort: number }) => Promise<T>,
+  run: (t: { pid: number; otlpPort: number; telemetryPort: number; sink: Sink }) => Promise<T>,
 ): Promise<T> {
   const sink = await startSink(sinkDelayMs);
   const otlpPort = await freePort();
@@ -233,16 +280,17 @@ async function withTsunagi<T>(
 exporters:
   prometheus_remote_write:
     endpoint: http://127.0.0.1:${sink.port}/api/v1/write
+  nop:
 service:
   telemetry:
     metrics: { address: 127.0.0.1:${telemetryPort} }
   pipelines:
-    metrics: { receivers: [otlp], exporters: [prometheus_remote_write] }
+    metrics: { receivers: [otlp], exporters: [${NOP ? 'nop' : 'prometheus_remote_write'}] }
 `,
   );
   const tsunagi = await startTsunagi(cfg);
   try {
-    return await run({ pid: tsunagi.pid as number, otlpPort, telemetryPort });
+    return await run({ pid: tsunagi.pid as number, otlpPort, telemetryPort, sink });
   } finally {
     await stop(tsunagi);
     await sink.stop();
@@ -250,26 +298,30 @@ service:
   }
 }
 
-function allRounds(): Uint8Array[][] {
+function allRounds(rounds = ROUNDS): { requests: Uint8Array[]; resources: number }[] {
   const base = BigInt(Date.now()) * 1_000_000n;
-  const rounds: Uint8Array[][] = [];
-  for (let r = 0; r < ROUNDS; r++) rounds.push(roundRequests(base + BigInt(r) * 10_000_000_000n));
-  return rounds;
+  const out: { requests: Uint8Array[]; resources: number }[] = [];
+  for (let r = 0; r < rounds; r++) out.push(roundRequests(base + BigInt(r) * 10_000_000_000n));
+  return out;
 }
 
 /** Run 1: one round at a time, like scrapes; Tsunagi's CPU per million samples and peak RSS. */
 export async function paced(): Promise<{ cpuPerMillion: number; rssMiB: number }> {
   const rounds = allRounds();
-  return withTsunagi(0, async ({ pid, otlpPort, telemetryPort }) => {
+  return withTsunagi(0, async ({ pid, otlpPort, telemetryPort, sink }) => {
     const points = PER_ROUND * ROUNDS;
     const cpu0 = cpuSeconds(pid);
+    const split0 = cpuSplit(pid);
     const t0 = performance.now();
+    let expected = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      await sendAll(otlpPort, rounds[r]);
-      await waitForSent(telemetryPort, PER_ROUND * (r + 1), 300_000);
+      await sendAll(otlpPort, rounds[r].requests);
+      expected += PER_ROUND + rounds[r].resources; // and a target_info per resource block
+      await waitForSeries(sink, expected, 300_000);
     }
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
+    const split = cpuSplit(pid);
     const rssMiB = peakRssMiB(pid);
     const series = await selfMetric(
       telemetryPort,
@@ -279,7 +331,8 @@ export async function paced(): Promise<{ cpuPerMillion: number; rssMiB: number }
     console.log(
       `paced: ${fmt(SERIES)} series × ${ROUNDS} rounds = ${fmt(points)} samples (+ target_info) in ${fmt(secs, 1)} s: ` +
         `${fmt(points / secs)} samples/s, ${fmt(cpuPerMillion, 2)} CPU-s per million samples, ` +
-        `peak RSS ${fmt(rssMiB)} MiB (${fmt(series)} series translated)`,
+        `peak RSS ${fmt(rssMiB)} MiB (${fmt(series)} series translated; CPU user ${fmt(split.user - split0.user, 2)} s, ` +
+        `system ${fmt(split.system - split0.system, 2)} s)`,
     );
     return { cpuPerMillion, rssMiB };
   });
@@ -287,12 +340,17 @@ export async function paced(): Promise<{ cpuPerMillion: number; rssMiB: number }
 
 /** Run 2: every round offered at once to a slow backend; peak RSS and delivery. */
 export async function slowBackend(): Promise<{ rssMiB: number }> {
-  const rounds = allRounds();
-  return withTsunagi(SINK_DELAY_MS, async ({ pid, otlpPort, telemetryPort }) => {
-    const points = PER_ROUND * ROUNDS;
+  // one round's requests offered SLOW_ROUNDS times (the sink does not look at timestamps)
+  const round = allRounds(1)[0];
+  const rounds = Array.from({ length: SLOW_ROUNDS }, () => round);
+  return withTsunagi(SINK_DELAY_MS, async ({ pid, otlpPort, telemetryPort, sink }) => {
+    const points = PER_ROUND * SLOW_ROUNDS;
     const t0 = performance.now();
-    const refused = await sendAll(otlpPort, rounds.flat());
-    await waitForSent(telemetryPort, points, 600_000);
+    const refused = await sendAll(
+      otlpPort,
+      rounds.flatMap((r) => r.requests),
+    );
+    await waitForSeries(sink, points + rounds.reduce((n, r) => n + r.resources, 0), 900_000);
     const secs = (performance.now() - t0) / 1000;
     const rssMiB = peakRssMiB(pid);
     const failed = await selfMetric(telemetryPort, 'otelcol_exporter_send_failed_metric_points_total');
@@ -317,7 +375,7 @@ export async function prometheusScrape(): Promise<{ cpuPerScrape: number } | und
   let nextScrape = new Promise<void>((r) => {
     scraped = r;
   });
-  const target = createServer((req, res) => {
+  const target = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(body, () => {
       scrapes++;
