@@ -2,20 +2,25 @@
 // receiver accepts them (closed loop, fixed concurrency), over HTTP or gRPC.
 // With a rate (spans/s) it paces the requests instead: an open loop at that rate, as a
 // gateway sees from many agents, still with at most `concurrency` in flight.
-// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <itemsPerRequest> [rate] [traces|logs]
+// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <itemsPerRequest> [rate] [traces|logs] [spansPerTrace]
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'undici';
 import { encodeLogs, encodeTraces } from '../src/codec/otlp-proto.js';
 import { makeLogs, makeTraces } from './lib/traffic.js';
 
-const [proto, portArg, secondsArg, concArg, spansArg, rateArg, signalArg = 'traces'] = process.argv.slice(2);
+const [proto, portArg, secondsArg, concArg, spansArg, rateArg, signalArg = 'traces', perTraceArg] =
+  process.argv.slice(2);
 const LOGS = signalArg === 'logs';
 const port = Number(portArg);
 const seconds = Number(secondsArg);
 const concurrency = Number(concArg);
 const spansPerRequest = Number(spansArg);
 const bodies = Array.from({ length: 64 }, (_, i) =>
-  Buffer.from(LOGS ? encodeLogs(makeLogs(spansPerRequest, i)) : encodeTraces(makeTraces(spansPerRequest, i))),
+  Buffer.from(
+    LOGS
+      ? encodeLogs(makeLogs(spansPerRequest, i))
+      : encodeTraces(makeTraces(spansPerRequest, i, Number(perTraceArg ?? spansPerRequest))),
+  ),
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

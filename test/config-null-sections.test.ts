@@ -136,6 +136,16 @@ function outcome(
     : { issues: r.error.issues.map((i) => `${['x', ...i.path].join('::')}: ${i.message}`) };
 }
 
+/**
+ * Sections the collector turns on when the key is present (with no value too) and then refuses
+ * for a required key that has no default: the issue that `key:` alone must give, and nothing else.
+ * The syslog receiver sets `tcp`/`udp` when IsSet (syslogreceiver Unmarshal); listen_address is required.
+ */
+const REQUIRED_INSIDE: Record<string, string[]> = {
+  'receiver syslog tcp': ['x::tcp::listen_address: required key is missing (expected string)'],
+  'receiver syslog udp': ['x::udp::listen_address: required key is missing (expected string)'],
+};
+
 interface Subject {
   name: string;
   schema: z.ZodType;
@@ -186,7 +196,10 @@ describe('a key with no value is the section with its defaults', () => {
         if (expected !== undefined) {
           const at = `x::${path.join('::')}`;
           expect(
-            (got.issues ?? []).filter((i) => i.startsWith(`${at}:`)),
+            (got.issues ?? []).filter(
+              (i) =>
+                i.startsWith(`${at}:`) && !REQUIRED_INSIDE[`${subject.name} ${path.join('::')}`]?.includes(i),
+            ),
             where,
           ).toEqual([]);
         }

@@ -27,7 +27,8 @@ function attrs(i: number): KeyValue[] {
   ];
 }
 
-export function makeTraces(spansPerRequest: number, seed = 0): TracesData {
+/** `spansPerTrace`: a new trace ID every that many spans (default: one trace per request). */
+export function makeTraces(spansPerRequest: number, seed = 0, spansPerTrace = spansPerRequest): TracesData {
   const resource = newResource();
   resource.attributes.push(
     { key: 'service.name', value: { stringValue: 'orders' } },
@@ -35,11 +36,12 @@ export function makeTraces(spansPerRequest: number, seed = 0): TracesData {
     { key: 'k8s.pod.name', value: { stringValue: `orders-7d9f8b-${seed % 10}` } },
     { key: 'k8s.namespace.name', value: { stringValue: 'shop' } },
   );
-  const traceId = randomBytes(16);
+  let traceId = randomBytes(16);
   const base = 1_700_000_000_000_000_000n + BigInt(seed) * 1_000_000n;
   const spans = [];
   for (let i = 0; i < spansPerRequest; i++) {
     const s = newSpan();
+    if (i > 0 && i % spansPerTrace === 0) traceId = randomBytes(16);
     s.traceId = traceId;
     s.spanId = randomBytes(8);
     s.parentSpanId = i === 0 ? new Uint8Array(0) : spans[0].spanId;

@@ -147,15 +147,15 @@ describe('validation', () => {
     expect(
       errorsOf(`${MINIMAL}
 recievers: {}
-connectors: {spanmetrics: {}}
+connectors: {spanmetric: {}}
 processors: {"/x": {}, "batch/": {}, batchh: {}}
 `),
     ).toEqual([
       "recievers: unknown top-level key (did you mean 'receivers'?)",
-      'connectors: connectors are not supported yet (found: spanmetrics)',
       'processors::/x: invalid component ID "/x": the type must not be empty',
       'processors::batch/: invalid component ID "batch/": the name after \'/\' must not be empty',
       'processors::batchh: unknown processor type "batchh" (did you mean \'batch\'?); known processors: batch, k8s_attributes, memory_limiter',
+      'connectors::spanmetric: unknown connector type "spanmetric" (did you mean \'spanmetrics\'?); known connectors: count, forward, span_metrics',
     ]);
   });
 

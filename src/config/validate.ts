@@ -3,6 +3,7 @@
 // warnings. The result is what the service builds its graph from.
 import type {
   AnyFactory,
+  ConnectorFactory,
   ExporterFactory,
   ExtensionFactory,
   ProcessorFactory,
@@ -11,6 +12,7 @@ import type {
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
+import { checkConnectorUse } from './connectors.js';
 import { forbiddenKeyIssues } from './forbidden-keys.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
 import { normalizeNulls } from './null-values.js';
@@ -39,6 +41,8 @@ export interface ServiceConfig {
   processors: Map<string, ComponentEntry<ProcessorFactory>>;
   exporters: Map<string, ComponentEntry<ExporterFactory>>;
   extensions: Map<string, ComponentEntry<ExtensionFactory>>;
+  /** Connectors: IDs that pipelines list as exporters (their input) and receivers (their output). */
+  connectors: Map<string, ComponentEntry<ConnectorFactory>>;
   pipelines: Map<string, PipelineConfig>;
   /** service.extensions, in order: the extensions that run. */
   serviceExtensions: string[];
@@ -61,12 +65,13 @@ const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connect
 const SERVICE_KEYS = ['extensions', 'pipelines', 'telemetry'];
 const PIPELINE_KEYS = ['receivers', 'processors', 'exporters'];
 
-type Section = 'receivers' | 'processors' | 'exporters' | 'extensions';
+type Section = 'receivers' | 'processors' | 'exporters' | 'extensions' | 'connectors';
 const KIND: Record<Section, string> = {
   receivers: 'receiver',
   processors: 'processor',
   exporters: 'exporter',
   extensions: 'extension',
+  connectors: 'connector',
 };
 
 export function validateConfig(
@@ -86,17 +91,22 @@ export function validateConfig(
     if (!TOP_KEYS.includes(k))
       errors.push({ path: k, message: `unknown top-level key${didYouMean(k, TOP_KEYS)}` });
 
-  const connectors = root.connectors;
-  if (isMap(connectors) && Object.keys(connectors).length > 0)
-    errors.push({
-      path: 'connectors',
-      message: `connectors are not supported yet (found: ${Object.keys(connectors).join(', ')})`,
-    });
-
   const receivers = components(root, 'receivers', registry.receivers, errors, warnings, opts);
   const processors = components(root, 'processors', registry.processors, errors, warnings, opts);
   const exporters = components(root, 'exporters', registry.exporters, errors, warnings, opts);
   const extensions = components(root, 'extensions', registry.extensions, errors, warnings, opts);
+  const connectors = components(root, 'connectors', registry.connectors, errors, warnings, opts);
+  // A pipeline names receivers, exporters and connectors by ID alone: one ID, one meaning.
+  for (const id of connectors.ids)
+    for (const [other, kind] of [
+      [receivers, 'a receiver'],
+      [exporters, 'an exporter'],
+    ] as const)
+      if (other.ids.has(id))
+        errors.push({
+          path: joinPath('connectors', id),
+          message: `ambiguous ID: "${id}" is both ${kind} and a connector; rename one (e.g. "${id}/connector")`,
+        });
 
   const service = root.service ?? {};
   if (!isMap(service)) errors.push({ path: 'service', message: `expected map, got ${typeof service}` });
@@ -158,11 +168,13 @@ export function validateConfig(
           seen.add(id);
           used[k].add(id);
           const entry = defined.entries.get(id);
+          // Connectors are checked below, once every pipeline is known (connectors.ts).
+          if (k !== 'processors' && connectors.ids.has(id) && !defined.ids.has(id)) return;
           if (!defined.ids.has(id)) {
             const hint =
-              k !== 'processors' && isMap(connectors) && id in connectors
-                ? ' (it is a connector; connectors are not supported yet)'
-                : didYouMean(id, defined.ids);
+              k === 'processors' && connectors.ids.has(id)
+                ? ' (it is a connector: list it under exporters of one pipeline and receivers of another)'
+                : didYouMean(id, k === 'processors' ? defined.ids : [...defined.ids, ...connectors.ids]);
             errors.push({ path, message: `references ${KIND[k]} "${id}" which is not configured${hint}` });
           } else if (entry && !entry.factory.signals.includes(pipe.signal))
             errors.push({
@@ -173,6 +185,12 @@ export function validateConfig(
       }
       pipelines.set(pid, pipe);
     }
+
+  // An ambiguous ID (reported above) is taken for the receiver or exporter it also names.
+  const usable = new Map(
+    [...connectors.entries].filter(([id]) => !receivers.ids.has(id) && !exporters.ids.has(id)),
+  );
+  checkConnectorUse(pipelines, usable, errors, warnings);
 
   for (const k of ['receivers', 'processors', 'exporters'] as const) {
     const defined = k === 'receivers' ? receivers : k === 'processors' ? processors : exporters;
@@ -199,6 +217,7 @@ export function validateConfig(
       processors: processors.entries,
       exporters: exporters.entries,
       extensions: extensions.entries,
+      connectors: connectors.entries,
       pipelines,
       serviceExtensions,
       telemetry,

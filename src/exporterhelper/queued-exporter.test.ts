@@ -10,6 +10,7 @@ import {
   createQueuedExporter,
   createRequestExporter,
   type ExporterRequest,
+  QueuedExporter,
   type RequestConverter,
   type RequestSendFunctions,
   type SendFunctions,
@@ -203,6 +204,41 @@ describe('exporter helper: retry', () => {
     await exp.consume('traces', traces('a'));
     expect(aborted).toBe(true);
     expect(calls).toBe(2);
+  });
+});
+
+describe('exporter helper: backlog and retryNow', () => {
+  it('counts what is queued or being sent, and retryNow ends a long backoff at once', async () => {
+    const { logger } = captureLogger();
+    let fail = true;
+    const b = scriptedBackend((d) => {
+      if (fail) throw retryableError('503');
+      void d;
+    });
+    const exp = new QueuedExporter(
+      settingsWith('otlp/r', logger),
+      helperConfig({
+        retry_on_failure: {
+          initial_interval: '1h',
+          max_interval: '1h',
+          max_elapsed_time: 0,
+          randomization_factor: 0,
+        },
+      }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    expect(exp.backlog()).toBe(0);
+    await exp.consume('traces', traces('a'));
+    await exp.consume('traces', traces('b'));
+    await waitFor(() => b.calls() === 2); // both failed once, now waiting an hour
+    expect(exp.backlog()).toBe(2);
+    fail = false;
+    exp.retryNow();
+    await waitFor(() => b.received.length === 2);
+    expect(exp.backlog()).toBe(0);
+    await exp.shutdown();
   });
 });
 

@@ -1,14 +1,16 @@
 // The running service: builds the graph, starts it in dependency order
-// (telemetry, extensions, exporters, processors, receivers) and shuts it down
-// in reverse within a deadline: receivers first so nothing new arrives, then
-// processors so batches flush downstream, then exporters so queues drain.
+// (telemetry, extensions, exporters, then pipelines and connectors downstream
+// first, receivers last) and shuts it down in reverse within a deadline:
+// receivers first so nothing new arrives, then each pipeline's processors and
+// each connector once everything feeding it has stopped, so batches and
+// connector state flush downstream, then exporters so queues drain.
 import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { buildGraph, type Graph, type Node } from './graph.js';
+import { buildGraph, feedersOf, type Graph, type Node, type Stage } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
@@ -123,9 +125,11 @@ export class Service {
       }
       logger.info('Starting pipelines...');
       for (const n of g.exporters) await this.startNode(n);
-      // Each chain from its end, so a processor's successor runs before it.
-      for (const chain of g.processors)
-        for (let i = chain.length - 1; i >= 0; i--) await this.startNode(chain[i]);
+      // Stages are in dependency order (a connector after the pipelines it feeds);
+      // each chain from its end, so a processor's successor runs before it.
+      for (const stage of g.stages)
+        if (stage.kind === 'connector') await this.startNode(stage.node);
+        else for (let i = stage.processors.length - 1; i >= 0; i--) await this.startNode(stage.processors[i]);
       for (const n of g.receivers) await this.startNode(n);
     } catch (e) {
       logger.info('Start failed; shutting down the components that started');
@@ -183,10 +187,10 @@ export class Service {
     return result;
   }
 
-  /** Stops started components: receivers, processors (pipeline order), exporters, extensions, then telemetry. */
+  /** Stops started components: receivers, pipelines and connectors (upstream first), exporters, extensions, then telemetry. */
   private async stopAll(deadlineAt?: number): Promise<boolean> {
     const started = new Set(this.started);
-    const g = this.graph ?? { extensions: [], exporters: [], processors: [], receivers: [] };
+    const g: Graph = this.graph ?? { extensions: [], exporters: [], stages: [], receivers: [] };
     const isStarted = (n: Node) => started.has(n);
     let ok = true;
     const stop = async (n: Node) => {
@@ -206,13 +210,24 @@ export class Service {
     // must drain while the receivers are still finishing, not after.
     const receiversStopped = Promise.all(g.receivers.filter(isStarted).map(stop));
     await new Promise((resolve) => setImmediate(resolve));
-    // Pipelines are independent: drain them concurrently, each chain first to last
-    // so a flushing processor still has its successor running.
-    await Promise.all(
-      g.processors.map(async (chain) => {
-        for (const n of chain) if (isStarted(n)) await stop(n);
-      }),
-    );
+    // Pipelines not joined by connectors drain concurrently, each chain first to last so
+    // a flushing processor still has its successor running; a pipeline (or connector)
+    // stops only once everything feeding it stopped, so what they flush still gets through.
+    const stopped = new Map<Stage, Promise<void>>();
+    const stopStage = (stage: Stage): Promise<void> => {
+      let done = stopped.get(stage);
+      if (!done) {
+        done = (async () => {
+          await Promise.all(feedersOf(g, stage).map(stopStage));
+          if (stage.kind === 'connector') {
+            if (isStarted(stage.node)) await stop(stage.node);
+          } else for (const n of stage.processors) if (isStarted(n)) await stop(n);
+        })();
+        stopped.set(stage, done);
+      }
+      return done;
+    };
+    await Promise.all(g.stages.map(stopStage));
     await receiversStopped;
     await Promise.all(g.exporters.filter(isStarted).map(stop));
     for (const n of [...g.extensions].reverse()) if (isStarted(n)) await stop(n);

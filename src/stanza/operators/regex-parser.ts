@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { EntryError } from '../entry-error.js';
 import { type OperatorDef, regexFromGo } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 
 const schema = z.strictObject({
   ...parserKeys,
@@ -41,6 +41,6 @@ class RegexParser extends ParserOperator {
 
 export const regexParserOperator: OperatorDef<RegexConfig> = {
   type: 'regex_parser',
-  schema: schema as unknown as z.ZodType<RegexConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<RegexConfig>,
   build: (cfg, ctx) => new RegexParser(cfg, ctx),
 };
