@@ -13,7 +13,7 @@ import { anyValueToString } from '../../src/pdata/attributes.js';
 import type { AnyValue, KeyValue } from '../../src/pdata/types.js';
 import { normalizeLabel } from '../../src/translator/prometheus/normalize-name.js';
 import type { LabelRules, ScopeLabelBase } from '../../src/translator/prometheus/to-prometheus-labels.js';
-import { fmix, labelHash, lane1, lane2, nameSeeds } from './label-hash.js';
+import { labelHash, lanes, nameSeeds, valueHash } from './label-hash.js';
 import { ProtoWriter } from './proto-writer.js';
 
 /** TimeSeries.labels (field 1, length-delimited). */
@@ -101,6 +101,7 @@ export class LabelPlan {
   withName(name: string): LabelPlan {
     let p = this.withNames.get(name);
     if (!p) {
+      if (this.withNames.size >= MAX_NAMES) this.withNames.clear();
       p = new LabelPlan(insert(this.ops, fixedOp('__name__', name)));
       this.withNames.set(name, p);
     }
@@ -134,6 +135,11 @@ function insert(ops: LabelOp[], op: LabelOp): LabelOp[] {
   if (!placed) out.push(op);
   return out;
 }
+
+/** Metric names a plan keeps its named plans for. */
+const MAX_NAMES = 4096;
+/** Attribute layouts a scope's plans are kept for (the encoder keeps scopes across requests). */
+const MAX_LAYOUTS = 1024;
 
 interface FixedLabel {
   name: string;
@@ -179,6 +185,7 @@ export class ScopeLabels {
     const id = keys.join('\u0000');
     let plan = this.plans.get(id);
     if (!plan) {
+      if (this.plans.size >= MAX_LAYOUTS) this.plans.clear();
       plan = this.build(keys);
       this.plans.set(id, plan);
     }
@@ -248,9 +255,9 @@ export function writePlanLabels(w: ProtoWriter, plan: LabelPlan, attrs: KeyValue
       n = w.label(op.bytes, op.attrs.map((j) => anyValueToString(attrs[j].value)).join(';'));
     else n = w.label(op.bytes, extra);
     // the value's bytes end the label just written
-    const buf = w.buf;
-    h1 = (h1 + fmix(lane1(op.h1, buf, w.pos - n, w.pos))) | 0;
-    h2 = (h2 + fmix(lane2(op.h2, buf, w.pos - n, w.pos))) | 0;
+    valueHash(op.h1, op.h2, w.buf, w.pos - n, w.pos);
+    h1 = (h1 + lanes.a) | 0;
+    h2 = (h2 + lanes.b) | 0;
   }
   labelsHash.h2 = h2;
   return h1;

@@ -202,10 +202,20 @@ export class ProtoWriter {
       v = -v;
     }
     let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    for (let i = digits - 1; i >= 0; i--) {
-      buf[p + i] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
+    if (v < 0x80000000) {
+      // int32 arithmetic (most values: counts, ids, ports)
+      for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+      for (let i = digits - 1; i >= 0; i--) {
+        const q = (v / 10) | 0;
+        buf[p + i] = 0x30 + v - q * 10;
+        v = q;
+      }
+    } else {
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+      for (let i = digits - 1; i >= 0; i--) {
+        buf[p + i] = 0x30 + (v % 10);
+        v = Math.floor(v / 10);
+      }
     }
     p += digits;
     const n = p - valueAt - 1;
@@ -215,6 +225,54 @@ export class ProtoWriter {
     if (len < 0x80) buf[labelAt] = len;
     else this.end(labelAt + 1);
     return n;
+  }
+
+  /**
+   * A whole TimeSeries.samples field (tag 0x12) in one go: the value (left out
+   * when +0; Prometheus's stale marker, bits 0x7ff0000000000002, when `stale`) and
+   * the timestamp in ms (left out when 0). Its body is at most 19 bytes.
+   */
+  sample(value: number, stale: boolean, ts: number): void {
+    this.ensure(24);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 0x12;
+    const lenAt = p++;
+    if (stale) {
+      buf[p++] = 0x09;
+      this.view.setUint32(p, 0x00000002, true);
+      this.view.setUint32(p + 4, 0x7ff00000, true);
+      p += 8;
+    } else if (value !== 0 || Object.is(value, -0)) {
+      buf[p++] = 0x09;
+      this.view.setFloat64(p, value, true);
+      p += 8;
+    }
+    if (ts !== 0) {
+      buf[p++] = 0x10;
+      if (ts > 0) {
+        let n = ts;
+        while (n > 0x7f) {
+          buf[p++] = (n & 0x7f) | 0x80;
+          n = n < 0x80000000 ? n >>> 7 : Math.floor(n / 128);
+        }
+        buf[p++] = n;
+      } else {
+        this.pos = p;
+        this.varint64(BigInt(ts));
+        p = this.pos;
+      }
+    }
+    buf[lenAt] = p - lenAt - 1;
+    this.pos = p;
+  }
+
+  /** A TimeSeries field's tag and two bytes reserved for its length (see begin2); returns where its body starts. */
+  series(tag: number): number {
+    this.ensure(3);
+    this.buf[this.pos] = tag;
+    this.pos += 3;
+    return this.pos;
   }
 
   /** Reserves one byte for a length; returns where the body starts (for end()). */

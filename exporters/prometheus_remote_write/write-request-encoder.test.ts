@@ -20,6 +20,7 @@ import type {
 import type { NativeHistogram } from '../../src/translator/prometheus/to-prometheus-native-histogram.js';
 import { otlpToSeries, type PromSeries } from '../../src/translator/prometheus/to-prometheus-series.js';
 import { WriteRequest } from '../../test/support/remote-write-standin.js';
+import { labelHash, lanes, nameSeeds, valueHash } from './label-hash.js';
 import { encodeWriteRequests } from './reference-encoder.js';
 import { type EncoderSettings, WriteRequestEncoder } from './write-request-encoder.js';
 
@@ -303,7 +304,10 @@ describe('remote write encoder (one pass) against the translation model and the 
       const md = request(r);
       const s = settings(r);
       const model = otlpToSeries(md, s);
-      const out = new WriteRequestEncoder(s).encode(md);
+      // an encoder that has seen another request first (what it keeps across requests must not leak into this one)
+      const enc = new WriteRequestEncoder(s);
+      enc.encode(request(rng(seed + 10_000)));
+      const out = enc.encode(md);
       // what the exporter sent before: the model's series through the previous encoder, request by request
       const before = encodeWriteRequests(model.series, s.sendMetadata ? model.metadata : [], s.maxBytes);
       // decoded with the prompb definitions, request by request (the same cuts) ...
@@ -461,5 +465,25 @@ describe('remote write encoder (one pass) against the translation model and the 
     expect(out.series).toBe(20_000);
     expect(out.bodies.length).toBeGreaterThan(5);
     expect(enc.w.buf.length).toBeLessThanOrEqual(256 * 1024);
+  });
+});
+
+describe('label hash', () => {
+  it('is the same for a label whose value is hashed from the written bytes and one encoded beforehand', () => {
+    for (const [name, value] of [
+      ['job', ''],
+      ['cpu', 'cpu7'],
+      ['k', 'ü€😀'],
+      ['long', 'x'.repeat(300)],
+    ]) {
+      const [s1, s2] = nameSeeds(name);
+      const bytes = Buffer.from(`prefix${value}`);
+      valueHash(s1, s2, bytes, 6, bytes.length);
+      expect([lanes.a, lanes.b], `${name}=${value}`).toEqual(labelHash(name, value));
+    }
+    // and different values differ
+    const [s1, s2] = nameSeeds('cpu');
+    valueHash(s1, s2, Buffer.from('cpu8'), 0, 4);
+    expect([lanes.a, lanes.b]).not.toEqual(labelHash('cpu', 'cpu7'));
   });
 });

@@ -24,6 +24,7 @@ import {
 import {
   formatBound,
   isMetricKind,
+  type MetricKind,
   metadataType,
   metricKind,
   NO_RECORDED_VALUE,
@@ -58,9 +59,8 @@ export interface EncodedRequests {
   reasons: string[];
 }
 
-/** WriteRequest.timeseries and TimeSeries.samples (length-delimited). */
+/** WriteRequest.timeseries (length-delimited). */
 const SERIES_TAG = 0x0a;
-const SAMPLE_TAG = 0x12;
 const EXEMPLAR_FIELD = 3;
 const HISTOGRAM_FIELD = 4;
 const METADATA_FIELD = 3;
@@ -68,6 +68,9 @@ const METADATA_FIELD = 3;
 const STALE_BYTES = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f);
 /** The reused buffer is given back when a request made it grow past this. */
 const KEEP_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Resources + scopes, and metric names, the encoder remembers at most. */
+const CACHE_ENTRIES = 4096;
 
 /** Thrown by a streaming pass that meets a label set again: the request is encoded once more, merging. */
 const REPEATED = new Error('a series repeats in the request');
@@ -80,7 +83,57 @@ export class WriteRequestEncoder {
   gens = new Uint32Array(4096);
   gen = 0;
 
+  /**
+   * Kept across requests (an exporter sees the same resources, scopes and metrics
+   * in every export): the label plans of a resource + scope, and metric names as
+   * normalized. Cleared when they grow past CACHE_ENTRIES (churning resources).
+   */
+  private readonly scopes = new Map<string, ScopeLabels>();
+  private readonly names = new Map<string, string>();
+  private readonly families = new Map<string, MetricNames>();
+
   constructor(readonly settings: EncoderSettings) {}
+
+  /** The label plans of every series of one resource + scope. */
+  scopeLabels(base: ScopeLabelBase): ScopeLabels {
+    let key = base.job === undefined ? '\u0001' : `${base.job}\u0001`;
+    key += base.instance === undefined ? '\u0001' : `${base.instance}\u0001`;
+    for (const [k, v] of base.promoted) key += `${k}\u0000${v}\u0000`;
+    key += '\u0001';
+    for (const [k, v] of base.scope) key += `${k}\u0000${v}\u0000`;
+    let labels = this.scopes.get(key);
+    if (!labels) {
+      if (this.scopes.size >= CACHE_ENTRIES) this.scopes.clear();
+      labels = new ScopeLabels(base, this.settings);
+      this.scopes.set(key, labels);
+    }
+    return labels;
+  }
+
+  /** A metric's series names and the plans derived for them, remembered. */
+  metricNames(name: string, kind: MetricKind): MetricNames {
+    const key = `${kind}\u0000${name}`;
+    let out = this.families.get(key);
+    if (!out) {
+      if (this.families.size >= CACHE_ENTRIES) this.families.clear();
+      out = new MetricNames(name, kind);
+      this.families.set(key, out);
+    }
+    return out;
+  }
+
+  /** buildMetricName, remembered. */
+  metricName(name: string, unit: string, type: 'counter' | 'gauge' | 'other'): string {
+    const key = `${type}\u0000${unit}\u0000${name}`;
+    let out = this.names.get(key);
+    if (out === undefined) {
+      if (this.names.size >= CACHE_ENTRIES) this.names.clear();
+      const s = this.settings;
+      out = buildMetricName(name, unit, type, s.namespace, s.addMetricSuffixes);
+      this.names.set(key, out);
+    }
+    return out;
+  }
 
   encode(md: MetricsData): EncodedRequests {
     try {
@@ -148,7 +201,7 @@ class Pass {
       for (const sm of rm.scopeMetrics) {
         const base = scopeLabelBase(rattrs, sm.scope, sm.schemaUrl, s);
         firstBase ??= base;
-        const labels = new ScopeLabels(base, s);
+        const labels = this.enc.scopeLabels(base);
         for (const m of sm.metrics) {
           const t = this.metric(m, labels);
           if (t > latestMs) latestMs = t;
@@ -191,18 +244,16 @@ class Pass {
       if (points.length > 0) this.drop(points.length, kind);
       return -1;
     }
-    const name = buildMetricName(
+    const name = this.enc.metricName(
       m.name,
       m.unit,
       kind === 'counter' ? 'counter' : m.gauge ? 'gauge' : 'other',
-      s.namespace,
-      s.addMetricSuffixes,
     );
     if (name === '' || /^_+$/.test(name)) {
       this.drop(points.length, `metric name "${m.name}" normalizes to an invalid name`);
       return -1;
     }
-    if (!this.metadata.has(name))
+    if (s.sendMetadata && !this.metadata.has(name))
       this.metadata.set(name, {
         type: metadataType(kind),
         family: name,
@@ -210,7 +261,7 @@ class Pass {
         unit: prometheusUnit(m.unit),
       });
     let latest = -1;
-    const names = new MetricNames(name, kind);
+    const names = this.enc.metricNames(name, kind);
     for (const p of points) {
       const ts = this.ms(p.timeUnixNano);
       if (ts > latest) latest = ts;
@@ -297,25 +348,11 @@ class Pass {
   ): void {
     const w = this.w;
     const start = w.pos;
-    w.byte(SERIES_TAG);
-    const body = w.begin2();
+    const body = w.series(SERIES_TAG);
     const h1 = writePlanLabels(w, plan, attrs, extra);
     const h2 = labelsHash.h2;
     const labelsEnd = w.pos;
-    w.byte(SAMPLE_TAG);
-    const sb = w.begin();
-    if (stale) {
-      w.byte(0x09);
-      w.raw(STALE_BYTES);
-    } else if (value !== 0 || Object.is(value, -0)) {
-      w.byte(0x09);
-      w.double(value);
-    }
-    if (ts !== 0) {
-      w.byte(0x10);
-      w.int64(ts);
-    }
-    w.end(sb);
+    w.sample(value, stale, ts);
     const samplesEnd = w.pos;
     if (exemplars) for (const ex of exemplars) writeExemplar(w, ex);
     const exemplarsEnd = w.pos;
@@ -327,8 +364,7 @@ class Pass {
   private nativeSeries(plan: LabelPlan, attrs: KeyValue[], h: NativeHistogram): void {
     const w = this.w;
     const start = w.pos;
-    w.byte(SERIES_TAG);
-    const body = w.begin2();
+    const body = w.series(SERIES_TAG);
     const h1 = writePlanLabels(w, plan, attrs, '');
     const h2 = labelsHash.h2;
     const labelsEnd = w.pos;
@@ -345,20 +381,11 @@ class Pass {
     const labels = withLabel(t.labels, '__name__', t.name);
     const w = this.w;
     const start = w.pos;
-    w.byte(SERIES_TAG);
-    const body = w.begin2();
+    const body = w.series(SERIES_TAG);
     const h1 = writeLabelPairs(w, 1, labels);
     const h2 = labelsHash.h2;
     const labelsEnd = w.pos;
-    w.byte(SAMPLE_TAG);
-    const sb = w.begin();
-    w.byte(0x09);
-    w.double(1);
-    if (ts !== 0) {
-      w.byte(0x10);
-      w.int64(ts);
-    }
-    w.end(sb);
+    w.sample(1, false, ts);
     const samplesEnd = w.pos;
     w.end2(body);
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
