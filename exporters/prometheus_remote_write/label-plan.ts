@@ -247,8 +247,9 @@ export function writePlanLabels(w: ProtoWriter, plan: LabelPlan, attrs: KeyValue
       if (typeof str === 'string') n = w.label(op.bytes, str);
       else {
         const int = v.intValue;
-        if (typeof int === 'bigint' && int >= MIN_SAFE && int <= MAX_SAFE)
-          n = w.intLabel(op.bytes, Number(int));
+        // a bigint outside ±(2^53 - 1) never becomes a safe integer: no bigint comparisons needed
+        const num = typeof int === 'bigint' ? Number(int) : Number.NaN;
+        if (Number.isSafeInteger(num)) n = w.intLabel(op.bytes, num);
         else n = w.label(op.bytes, anyValueToString(v as AnyValue));
       }
     } else if (kind === OpKind.Joined)
@@ -262,9 +263,6 @@ export function writePlanLabels(w: ProtoWriter, plan: LabelPlan, attrs: KeyValue
   labelsHash.h2 = h2;
   return h1;
 }
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Writes labels given as sorted [name, value] pairs (target_info, exemplars); returns their hash as writePlanLabels. */
 export function writeLabelPairs(w: ProtoWriter, field: number, labels: [string, string][]): number {

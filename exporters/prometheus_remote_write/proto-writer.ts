@@ -13,6 +13,10 @@ const ASCII_LOOP_MAX = 48;
 export class ProtoWriter {
   buf: Buffer;
   pos = 0;
+  /** sample(): the last timestamp and its varint. */
+  private lastTs = 0;
+  private tsLen = 0;
+  private readonly tsBytes = new Uint8Array(10);
   private view: DataView;
 
   constructor(size = 64 * 1024) {
@@ -250,17 +254,27 @@ export class ProtoWriter {
     }
     if (ts !== 0) {
       buf[p++] = 0x10;
-      if (ts > 0) {
-        let n = ts;
-        while (n > 0x7f) {
-          buf[p++] = (n & 0x7f) | 0x80;
-          n = n < 0x80000000 ? n >>> 7 : Math.floor(n / 128);
+      // most samples of a request share their timestamp: its varint is kept
+      if (ts !== this.lastTs) {
+        const start = p;
+        if (ts > 0) {
+          let n = ts;
+          while (n > 0x7f) {
+            buf[p++] = (n & 0x7f) | 0x80;
+            n = n < 0x80000000 ? n >>> 7 : Math.floor(n / 128);
+          }
+          buf[p++] = n;
+        } else {
+          this.pos = p;
+          this.varint64(BigInt(ts));
+          p = this.pos;
         }
-        buf[p++] = n;
+        this.lastTs = ts;
+        this.tsLen = p - start;
+        for (let i = 0; i < this.tsLen; i++) this.tsBytes[i] = buf[start + i];
       } else {
-        this.pos = p;
-        this.varint64(BigInt(ts));
-        p = this.pos;
+        const t = this.tsBytes;
+        for (let i = 0; i < this.tsLen; i++) buf[p++] = t[i];
       }
     }
     buf[lenAt] = p - lenAt - 1;
