@@ -96,7 +96,7 @@ async function latency(persistent: boolean): Promise<LoadDone> {
   });
 }
 
-async function relay(): Promise<{ spansPerSec: number; cpuPerM: number; rss: number; p99: number }> {
+export async function relay(): Promise<{ spansPerSec: number; cpuPerM: number; rss: number; p99: number }> {
   return withPipeline('otlp', false, async ({ http }, pid, count) => {
     await load(http, 2, 4, 512);
     await sleep(300);
