@@ -1,5 +1,5 @@
 // Prometheus remote write out, 100k active series (20 resources × 50 metrics ×
-// 100 points; gauges and counters with 3 attributes each), in three runs:
+// 100 points; gauges and counters with 3 attributes each), in four runs:
 //
 // 1. paced: OTLP/protobuf in over HTTP (requests of 2,000 points, 4 in flight) →
 //    the tsunagi binary (otlp receiver → prometheus_remote_write) → a
@@ -11,15 +11,17 @@
 //    receiving and decoding OTLP cost alone.
 // 2. slow backend: BENCH_SLOW_ROUNDS rounds (default 40, 4M samples) offered at
 //    once to a sink that answers each request only after BENCH_SINK_DELAY_MS
-//    (default 100 ms): the exporter's queue fills to its byte bound and senders
-//    are refused (429) and retry. Reports peak RSS (what a slow Prometheus
-//    costs) and whether every sample arrived.
+//    (default 100 ms): the exporter's queue holds what the sink has not taken
+//    (bounded in bytes; past the bound senders are refused with 429 and retry).
+//    Reports peak RSS (what a slow Prometheus costs) and whether every sample
+//    arrived.
 // 3. prometheus: the real Prometheus (2.42, Debian's) scrapes a target exposing
 //    the same 100k series in the text format every BENCH_SCRAPE_INTERVAL (10s);
 //    its CPU per scrape from /proc/<pid>/stat (steady state: the first scrape,
 //    which creates the series, is left out). Skipped when the binary is absent.
 //
-// BENCH_MODE=paced|slow|prometheus runs one of them (default: all).
+// 0. encoder: the exporter's encoder alone, in this process, on one round decoded once.
+// BENCH_MODE=encoder|paced|slow|prometheus runs one of them (default: all).
 // TSUNAGI_BENCH_BINARY=path/to/tsunagi.mjs measures another build (A/B runs).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,8 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { encodeMetrics } from '../src/codec/otlp-proto.js';
+import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/write-request-encoder.js';
+import { decodeMetrics, encodeMetrics } from '../src/codec/otlp-proto.js';
 import { newResourceMetrics, newScopeMetrics } from '../src/pdata/create.js';
 import type { Metric, MetricsData, NumberDataPoint } from '../src/pdata/types.js';
 import { freePort } from '../test/support/ports.js';
@@ -438,8 +441,38 @@ scrape_configs:
   }
 }
 
+/**
+ * Run 0: the exporter's encoder alone, in this process: one round's OTLP requests decoded once,
+ * then translated, encoded and snappy-compressed BENCH_ROUNDS times (what convert() costs).
+ */
+export function encoderAlone(): { cpuPerMillion: number } {
+  const decoded = allRounds(1)[0].requests.map((r) => decodeMetrics(r));
+  const encoder = new WriteRequestEncoder({
+    namespace: '',
+    addMetricSuffixes: true,
+    targetInfo: true,
+    resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
+    scopeLabels: true,
+    emptyScopeLabels: false,
+    extraLabels: [],
+    maxBytes: 3_000_000,
+    sendMetadata: false,
+  });
+  for (const md of decoded) encoder.encode(md); // warm-up
+  const c0 = process.cpuUsage();
+  let series = 0;
+  for (let r = 0; r < ROUNDS; r++) for (const md of decoded) series += encoder.encode(md).series;
+  const c = process.cpuUsage(c0);
+  const cpuPerMillion = (c.user + c.system) / 1e6 / (series / 1e6);
+  console.log(
+    `encoder alone: ${fmt(series)} series translated, encoded and compressed: ${fmt(cpuPerMillion, 2)} CPU-s per million`,
+  );
+  return { cpuPerMillion };
+}
+
 export async function main(): Promise<void> {
   const mode = process.env.BENCH_MODE ?? 'all';
+  if (mode === 'all' || mode === 'encoder') encoderAlone();
   if (mode === 'all' || mode === 'paced') await paced();
   if (mode === 'all' || mode === 'slow') await slowBackend();
   if (mode === 'all' || mode === 'prometheus') await prometheusScrape();
