@@ -1,0 +1,609 @@
+// Items (spans, log records) that stay protobuf until read, field by field.
+//
+// When a lazily kept scope list (src/pdata/lazy.ts) is read, its items become
+// wire items: objects that keep their message's bytes and decode a field the
+// first time it is read (or take it when it is assigned). The encoder then
+// writes an item nobody changed as its original bytes, and a changed item as
+// its unchanged fields' original bytes plus its changed fields encoded again.
+// "Changed" is decided without trusting callers to say so:
+// - a field that was assigned (its setter ran) is changed;
+// - scalars (strings, numbers, bigints) cannot change without an assignment;
+// - IDs and bytes are views of the item's own bytes: writing into one writes
+//   into the bytes the encoder copies, so that stays exact too;
+// - attribute lists are compared with what was decoded, key by key (identity of
+//   the KeyValue and AnyValue objects, their key, kind and scalar value): an
+//   unchanged pair is copied as it came, a new or changed one is encoded; map
+//   and array values are encoded whenever they were read (they can change deep
+//   inside);
+// - other mutable objects (a span's status, a log body) are compared the same
+//   way; events and links count as changed once read.
+// Changed fields are written in field-number order among the unchanged ones, so
+// for canonically encoded input (every OTLP SDK, the collector, this encoder)
+// the result is byte for byte what encoding the fully decoded item gives.
+// Unknown fields of an item are kept (they are among its unchanged bytes).
+//
+// The bytes were validated when the request arrived (proto-lazy.ts), so reading
+// a field cannot fail. An item's bytes never come from a pooled buffer: a
+// leased list is copied out before its items are made.
+import type { AnyValue, KeyValue } from '../pdata/types.js';
+import { anyKind, decodeAnyValue, decodeKeyValue, sizeKeyValue, writeKeyValue } from './proto-common.js';
+import { lenFieldSize, Reader, type Writer } from './proto-wire.js';
+
+/** How one type of wire item is decoded: its field table size and the loader of one field. */
+export interface WireCodec<T> {
+  /** Index slots per item: the highest field number the item's message has, plus one. */
+  slots: number;
+  /** Bit mask (1 << field number) of the repeated fields. */
+  repeated: number;
+  /** Decodes field `fn` of `item` into its slot (reading from `list.r`). */
+  load(item: T, fn: number): void;
+}
+
+/** The bytes the items of one lazily kept scope list view, and what they share. */
+export class WireList<T> {
+  /** The list's bytes (item offsets are into these). */
+  readonly src: Buffer;
+  /** Reads fields; decoders position it (pos, end) before each use. */
+  readonly r: Reader;
+  /** The same bytes, for copying them a word at a time. */
+  readonly dv: DataView;
+  /** Items made from this list (their `i` numbers them). */
+  count = 0;
+  /**
+   * Where each item's fields are, `slots` entries per item, built on an item's first read:
+   * [0] 1 once built; [fn] the offset of the last occurrence's value (after the tag) of a
+   * singular field, of the first occurrence's tag of a repeated one; 0 when absent.
+   */
+  private table: Int32Array | undefined;
+
+  constructor(
+    seg: Uint8Array,
+    readonly codec: WireCodec<T>,
+  ) {
+    this.src = Buffer.isBuffer(seg) ? seg : Buffer.from(seg.buffer, seg.byteOffset, seg.byteLength);
+    this.r = new Reader(this.src);
+    this.dv = new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
+  }
+
+  /** The index of item `i` (whose message is src[start, end)): the base of its slots. */
+  index(i: number, start: number, end: number): number {
+    const slots = this.codec.slots;
+    let t = this.table;
+    if (t === undefined || t.length < this.count * slots) {
+      const grown = new Int32Array(Math.max(this.count, 8) * slots);
+      if (t !== undefined) grown.set(t);
+      this.table = t = grown;
+    }
+    const base = i * slots;
+    if (t[base] !== 0) return base;
+    t[base] = 1;
+    const src = this.src;
+    const repeated = this.codec.repeated;
+    let pos = start;
+    while (pos < end) {
+      const at = pos;
+      pos = skipField(src, pos);
+      const fn = lastField;
+      if (fn >= slots) continue;
+      if ((repeated & (1 << fn)) !== 0) {
+        if (t[base + fn] === 0) t[base + fn] = at;
+      } else t[base + fn] = lastValue;
+    }
+    return base;
+  }
+
+  /** Offset for field `fn` of item `i` (see `table`), 0 when the item does not have it. */
+  at(i: number, start: number, end: number, fn: number): number {
+    const base = this.index(i, start, end);
+    return (this.table as Int32Array)[base + fn];
+  }
+
+  /** The reader, positioned at `pos` within an item ending at `end`. */
+  reader(pos: number, end: number): Reader {
+    const r = this.r;
+    r.pos = pos;
+    r.end = end;
+    r.depth = 0;
+    return r;
+  }
+}
+
+/** The field number of the last field skipFields() passed. */
+let lastField = 0;
+/** Where that field's value started (after its tag). */
+let lastValue = 0;
+
+/** Skips one field of validated bytes at `pos` (a tag and its value); returns the position after it. */
+function skipField(src: Uint8Array, pos: number): number {
+  let tag = src[pos++];
+  if (tag >= 0x80) {
+    tag &= 0x7f;
+    let shift = 7;
+    let b: number;
+    do {
+      b = src[pos++];
+      tag |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b >= 0x80);
+    tag >>>= 0;
+  }
+  lastField = tag >>> 3;
+  lastValue = pos;
+  switch (tag & 7) {
+    case 0:
+      while (src[pos++] >= 0x80);
+      return pos;
+    case 1:
+      return pos + 8;
+    case 5:
+      return pos + 4;
+    default: {
+      // length-delimited (validated input has no groups)
+      let len = src[pos++];
+      if (len >= 0x80) {
+        len &= 0x7f;
+        let shift = 7;
+        let b: number;
+        do {
+          b = src[pos++];
+          len += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b >= 0x80);
+      }
+      return pos + len;
+    }
+  }
+}
+
+/** What a wire item looks like to the patching encoder. */
+export interface WireItemBase {
+  readonly list: WireList<unknown>;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Sizes and writes the changed fields of an item type (with its message's tags). */
+export interface FieldEncoder<T> {
+  size(item: T, fn: number): number;
+  write(w: Writer, item: T, fn: number): void;
+}
+
+const bitOf = (fn: number) => (fn < 31 ? 1 << fn : 0);
+const lowestField = (m: number) => 31 - Math.clz32(m & -m);
+
+/**
+ * Body size of an item whose fields in `changed` (bit mask by field number) are encoded
+ * again and whose other fields are copied. Sizes the changed fields in field-number order,
+ * as writePatched writes them (the size table is replayed in that order).
+ */
+export function patchedSize<T extends WireItemBase>(item: T, changed: number, enc: FieldEncoder<T>): number {
+  const src = item.list.src;
+  const end = item.end;
+  let n = 0;
+  let pos = item.start;
+  while (pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    if ((changed & bitOf(lastField)) === 0) n += pos - at;
+  }
+  for (let m = changed; m !== 0; m &= m - 1) n += enc.size(item, lowestField(m));
+  return n;
+}
+
+/**
+ * Writes an item's body: its bytes as they came, except the fields in `changed`, which are
+ * encoded (each once, in field-number order, before the first field numbered above it).
+ */
+export function writePatched<T extends WireItemBase>(
+  w: Writer,
+  item: T,
+  changed: number,
+  enc: FieldEncoder<T>,
+): void {
+  const src = item.list.src;
+  const end = item.end;
+  let pending = changed;
+  let pos = item.start;
+  let run = pos;
+  while (pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    const b = bitOf(lastField);
+    // changed fields numbered up to this one (all of them before an unknown field)
+    const due = b === 0 ? pending : pending & ((b << 1) - 1);
+    if (due === 0 && (changed & b) === 0) continue;
+    if (at > run) w.rawRange(src, item.list.dv, run, at);
+    for (let m = due; m !== 0; m &= m - 1) enc.write(w, item, lowestField(m));
+    pending &= ~due;
+    run = (changed & b) !== 0 ? pos : at;
+  }
+  if (end > run) w.rawRange(src, item.list.dv, run, end);
+  for (let m = pending; m !== 0; m &= m - 1) enc.write(w, item, lowestField(m));
+}
+
+// ---------------------------------------------------------------- attribute lists
+
+/**
+ * What a wire item's attribute list looks like to the functions below. An item's attributes
+ * can be read and set by key without decoding the list (itemAttribute/setItemAttribute in
+ * src/pdata/attributes.ts): a read scans the pairs' keys in the bytes and decodes the one value
+ * it wants; a set is kept aside (`_attrSets`) and either applied when the list is decoded or
+ * merged into the copied pairs by the encoder.
+ */
+export interface AttributeHolder extends WireItemBase {
+  loaded: number;
+  _attributes: KeyValue[];
+  _attrOrigin: KvOrigin | undefined;
+  /** Pairs set by key while the list was not decoded: distinct keys, in the order first set. */
+  _attrSets: KeyValue[] | undefined;
+  /** Where the encoder puts each of them (sizeAttributesWithSets). */
+  _attrSetAt: number[] | undefined;
+}
+
+/**
+ * What an item's attribute list held when decoded, 6 entries per pair: the KeyValue, its key,
+ * its AnyValue, the value's scalar (string, bigint, number, boolean or bytes; undefined for
+ * maps and arrays), the pair's tag offset * 8 + the value's kind, and its field's end offset.
+ */
+export type KvOrigin = unknown[];
+const KV_STRIDE = 6;
+
+/** The scalar an AnyValue of `kind` holds (undefined for empty, maps and arrays). */
+function scalarOf(v: AnyValue, kind: number): unknown {
+  const a = v as Record<string, unknown>;
+  switch (kind) {
+    case 1:
+      return a.stringValue;
+    case 2:
+      return a.boolValue;
+    case 3:
+      return a.intValue;
+    case 4:
+      return a.doubleValue;
+    case 7:
+      return a.bytesValue;
+    default:
+      return undefined;
+  }
+}
+
+/** An AnyValue still holds what it held when decoded (kind and scalar; maps and arrays never count). */
+export function anyUnchanged(v: AnyValue, kind: number, scalar: unknown): boolean {
+  if (kind === 5 || kind === 6 || anyKind(v) !== kind) return false;
+  const now = scalarOf(v, kind);
+  return kind === 4 ? Object.is(now, scalar) : now === scalar;
+}
+
+/** Records a decoded AnyValue's kind and scalar (for anyUnchanged). */
+export function anyOrigin(v: AnyValue): { kind: number; scalar: unknown } {
+  const kind = anyKind(v);
+  return { kind, scalar: scalarOf(v, kind) };
+}
+
+/**
+ * Decodes the repeated KeyValue field `fn` of an item, from its first occurrence's tag `first`
+ * (0: none), into `item._attributes`, with the origin record the encoder compares against; then
+ * applies the pairs set by key meanwhile.
+ */
+export function loadAttributes(item: AttributeHolder, first: number, fn: number): void {
+  const kvs: KeyValue[] = [];
+  const origin: KvOrigin = [];
+  if (first !== 0) {
+    const end = item.end;
+    const r = item.list.reader(first, end);
+    while (r.pos < end) {
+      const at = r.pos;
+      const t = r.tag();
+      if (t >>> 3 !== fn) {
+        r.skip(t);
+        continue;
+      }
+      const kv = decodeKeyValue(r);
+      kvs.push(kv);
+      const v = kv.value;
+      const kind = anyKind(v);
+      origin.push(kv, kv.key, v, scalarOf(v, kind), at * 8 + kind, r.pos);
+    }
+  }
+  const sets = item._attrSets;
+  if (sets !== undefined) {
+    item._attrSets = undefined;
+    for (const kv of sets) {
+      const same = findKey(kvs, kv.key);
+      if (same !== undefined) same.value = kv.value;
+      else kvs.push(kv);
+    }
+  }
+  item._attributes = kvs;
+  item._attrOrigin = origin;
+}
+
+function findKey(kvs: KeyValue[], key: string): KeyValue | undefined {
+  for (let i = 0; i < kvs.length; i++) if (kvs[i].key === key) return kvs[i];
+  return undefined;
+}
+
+/** peekAttribute's answer when the value is a map or an array: read it from the decoded list. */
+export const NEEDS_LIST = null;
+
+/**
+ * The value of the first pair with `key` of an item whose list was not decoded, without
+ * decoding it (undefined: no such pair). A map or array value is not decoded alone (it may be
+ * changed in place): NEEDS_LIST says to decode the list.
+ */
+export function peekAttribute(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  key: string,
+): AnyValue | undefined | null {
+  const sets = item._attrSets;
+  if (sets !== undefined) {
+    const kv = findKey(sets, key);
+    if (kv !== undefined) return kv.value;
+  }
+  if (first === 0) return undefined;
+  const src = item.list.src;
+  const end = item.end;
+  const ascii = isAscii(key);
+  let pos = first;
+  while (pos < end) {
+    pos = skipField(src, pos);
+    if (lastField !== fn) continue;
+    const value = pairValueIf(src, lastValue, pos, key, ascii);
+    if (value === NO_MATCH) continue;
+    if (value === 0) return {};
+    const v = decodeAnyValue(item.list.reader(value, pos));
+    const a = v as Record<string, unknown>;
+    return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
+  }
+  return undefined;
+}
+
+const NO_MATCH = -1;
+
+/**
+ * For the KeyValue message whose length prefix is at `at` (ending at `end`): NO_MATCH unless
+ * its key is `key`; then the offset of its value (its length prefix), 0 when it has none.
+ */
+function pairValueIf(src: Buffer, at: number, end: number, key: string, ascii: boolean): number {
+  let pos = skipLength(src, at);
+  // the usual shape, key then value (two one-byte length prefixes): no field walk
+  if (src[pos] === 0x0a && src[pos + 1] < 0x80) {
+    const keyEnd = pos + 2 + src[pos + 1];
+    if (keyEnd === end) return keyEquals(src, pos + 1, key, ascii) ? 0 : NO_MATCH;
+    if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === end)
+      return keyEquals(src, pos + 1, key, ascii) ? keyEnd + 1 : NO_MATCH;
+  }
+  let keyAt = 0;
+  let valueAt = 0;
+  while (pos < end) {
+    pos = skipField(src, pos);
+    if (lastField === 1) keyAt = lastValue;
+    else if (lastField === 2) valueAt = lastValue;
+  }
+  return keyEquals(src, keyAt, key, ascii) ? valueAt : NO_MATCH;
+}
+
+/** The position after a length prefix at `pos`. */
+function skipLength(src: Uint8Array, pos: number): number {
+  while (src[pos++] >= 0x80);
+  return pos;
+}
+
+/** All code units of `s` are ASCII (its UTF-8 bytes are its code units). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+/**
+ * The string field whose length prefix is at `at` (0: absent, the empty string) equals `key`;
+ * `ascii`: isAscii(key), so that other lengths are a mismatch without decoding.
+ */
+function keyEquals(src: Buffer, at: number, key: string, ascii: boolean): boolean {
+  if (at === 0) return key === '';
+  let len = src[at++];
+  if (len >= 0x80) {
+    len &= 0x7f;
+    let shift = 7;
+    let b: number;
+    do {
+      b = src[at++];
+      len += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b >= 0x80);
+  }
+  if (ascii) {
+    if (len !== key.length) return false;
+    for (let i = 0; i < len; i++) if (src[at + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+  // UTF-8 has at least as many bytes as UTF-16 has code units, at most three times as many
+  if (len < key.length || len > 3 * key.length) return false;
+  return src.toString('utf8', at, at + len) === key;
+}
+
+/**
+ * Sets the first pair with `key` to `value` (or appends one) on an item whose list was not
+ * decoded. False when too many keys were set this way: the caller then decodes the list.
+ */
+export function setAttributeAside(item: AttributeHolder, key: string, value: AnyValue): boolean {
+  let sets = item._attrSets;
+  if (sets === undefined) item._attrSets = sets = [];
+  const kv = findKey(sets, key);
+  if (kv !== undefined) kv.value = value;
+  else if (sets.length >= 16) return false;
+  else sets.push({ key, value });
+  return true;
+}
+
+/** The origin entry (its index in `origin`) of an unchanged pair `kv`, searching from entry `from`; -1 if none. */
+function unchangedAt(origin: KvOrigin, kv: KeyValue, from: number): number {
+  for (let j = from; j < origin.length; j += KV_STRIDE) {
+    if (origin[j] !== kv) continue;
+    const v = kv.value;
+    if (kv.key !== origin[j + 1] || v !== origin[j + 2]) return -1;
+    return anyUnchanged(v, (origin[j + 4] as number) % 8, origin[j + 3]) ? j : -1;
+  }
+  return -1;
+}
+
+/** The list is exactly the decoded pairs, none changed. */
+export function attributesUnchanged(kvs: KeyValue[], origin: KvOrigin | undefined): boolean {
+  if (origin === undefined || kvs.length * KV_STRIDE !== origin.length) return false;
+  for (let i = 0; i < kvs.length; i++)
+    if (unchangedAt(origin, kvs[i], i * KV_STRIDE) !== i * KV_STRIDE) return false;
+  return true;
+}
+
+const tagOffset = (origin: KvOrigin, j: number) => Math.floor((origin[j + 4] as number) / 8);
+
+/**
+ * Size of a decoded repeated KeyValue field (one-byte tag) whose unchanged pairs are copied
+ * and the others encoded (reserving their size slots, in list order).
+ */
+export function sizeTrackedAttributes(kvs: KeyValue[], origin: KvOrigin | undefined): number {
+  let n = 0;
+  let from = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    const j = origin === undefined ? -1 : unchangedAt(origin, kvs[i], from);
+    if (j >= 0) {
+      n += (origin![j + 5] as number) - tagOffset(origin!, j);
+      from = j + KV_STRIDE;
+    } else n += lenFieldSize(sizeKeyValue(kvs[i]));
+  }
+  return n;
+}
+
+/** Copies or encodes what sizeTrackedAttributes sized; `tag` is the field's one-byte tag. */
+export function writeTrackedAttributes(
+  w: Writer,
+  item: WireItemBase,
+  kvs: KeyValue[],
+  origin: KvOrigin | undefined,
+  tag: number,
+): void {
+  const list = item.list;
+  let from = 0;
+  // adjacent unchanged pairs are copied as one run
+  let runStart = 0;
+  let runEnd = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    const j = origin === undefined ? -1 : unchangedAt(origin, kvs[i], from);
+    if (j >= 0) {
+      const at = tagOffset(origin!, j);
+      if (at !== runEnd) {
+        if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+        runStart = at;
+      }
+      runEnd = origin![j + 5] as number;
+      from = j + KV_STRIDE;
+    } else {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+      runStart = runEnd = 0;
+      w.byte(tag);
+      writeKeyValue(w, kvs[i]);
+    }
+  }
+  if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+}
+
+/**
+ * Size of the repeated KeyValue field `fn` (from its first tag at `first`) of an item whose list
+ * was not decoded but had pairs set by key: the pairs as they came, the first one with a set key
+ * encoded with its new value, the other set pairs appended. Records in `_attrSetAt` where each
+ * set pair goes (the tag offset of the pair it replaces, 0: appended) for the write pass.
+ */
+export function sizeAttributesWithSets(item: AttributeHolder, first: number, fn: number): number {
+  const sets = item._attrSets as KeyValue[];
+  const setAt = new Array<number>(sets.length).fill(0);
+  item._attrSetAt = setAt;
+  const src = item.list.src;
+  const end = item.end;
+  const ascii = asciiKeys(sets);
+  let n = 0;
+  let matched = 0;
+  let pos = first;
+  while (first !== 0 && pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    if (lastField !== fn) continue;
+    const k = matched === (1 << sets.length) - 1 ? -1 : setFor(src, lastValue, pos, sets, matched, ascii);
+    if (k < 0) n += pos - at;
+    else {
+      matched |= 1 << k;
+      setAt[k] = at;
+      n += lenFieldSize(sizeKeyValue(sets[k]));
+    }
+  }
+  for (let k = 0; k < sets.length; k++) if (setAt[k] === 0) n += lenFieldSize(sizeKeyValue(sets[k]));
+  return n;
+}
+
+/** Writes what sizeAttributesWithSets sized; `tag` is the field's one-byte tag. */
+export function writeAttributesWithSets(
+  w: Writer,
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  tag: number,
+): void {
+  const sets = item._attrSets as KeyValue[];
+  const setAt = item._attrSetAt as number[];
+  const list = item.list;
+  const src = list.src;
+  const end = item.end;
+  let runStart = 0;
+  let runEnd = 0;
+  let pos = first;
+  while (first !== 0 && pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    if (lastField !== fn) continue;
+    const k = setAt.indexOf(at);
+    if (k < 0) {
+      if (at !== runEnd) {
+        if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
+        runStart = at;
+      }
+      runEnd = pos;
+    } else {
+      if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
+      runStart = runEnd = 0;
+      w.byte(tag);
+      writeKeyValue(w, sets[k]);
+    }
+  }
+  if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
+  for (let k = 0; k < sets.length; k++)
+    if (setAt[k] === 0) {
+      w.byte(tag);
+      writeKeyValue(w, sets[k]);
+    }
+}
+
+/** Bit k: the key of sets[k] is ASCII. */
+function asciiKeys(sets: KeyValue[]): number {
+  let m = 0;
+  for (let k = 0; k < sets.length; k++) if (isAscii(sets[k].key)) m |= 1 << k;
+  return m;
+}
+
+/** Which set pair (not matched yet) the KeyValue at `at` (length prefix) replaces, -1 if none. */
+function setFor(
+  src: Buffer,
+  at: number,
+  end: number,
+  sets: KeyValue[],
+  matched: number,
+  ascii: number,
+): number {
+  for (let k = 0; k < sets.length; k++)
+    if (
+      (matched & (1 << k)) === 0 &&
+      pairValueIf(src, at, end, sets[k].key, (ascii & (1 << k)) !== 0) !== NO_MATCH
+    )
+      return k;
+  return -1;
+}
