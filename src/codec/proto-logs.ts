@@ -57,17 +57,21 @@ import {
 import {
   anyOrigin,
   anyUnchanged,
+  attributeSpan,
   attributesUnchanged,
   type FieldEncoder,
   loadAttributes,
   patchedSize,
   sizeAttributesWithSets,
   sizeTrackedAttributes,
+  splicedSize,
   type WireCodec,
   WireList,
   writeAttributesWithSets,
   writePatched,
+  writeSpliced,
   writeTrackedAttributes,
+  writeUnchangedRun,
 } from './wire-item.js';
 import { WireLogRecord } from './wire-log.js';
 
@@ -335,7 +339,21 @@ function sizeScopeLogs(sl: ScopeLogs): number {
 function writeScopeLogs(w: Writer, sl: ScopeLogs): void {
   w.len();
   writeScopeField(w, sl.scope);
-  writeLevelTail(w, sl.logRecords, writeAnyLogRecord, sl.schemaUrl);
+  const records = sl.logRecords;
+  for (let i = 0; i < records.length; ) {
+    const l = records[i];
+    if (l instanceof WireLogRecord && l.changes === 0) {
+      i = writeUnchangedRun(w, records, i, 0x12, isWireLogRecord);
+      continue;
+    }
+    w.byte(0x12);
+    writeAnyLogRecord(w, l);
+    i++;
+  }
+  if (sl.schemaUrl !== '') {
+    w.byte(0x1a);
+    w.str(sl.schemaUrl);
+  }
 }
 
 function sizeLogRecord(l: LogRecord): number {
@@ -412,6 +430,8 @@ function sizeAnyLogRecord(l: LogRecord): number {
   return l instanceof WireLogRecord ? sizeWireLogRecord(l) : sizeLogRecord(l);
 }
 
+const isWireLogRecord = (x: unknown): x is WireLogRecord => x instanceof WireLogRecord;
+
 function writeAnyLogRecord(w: Writer, l: LogRecord): void {
   if (l instanceof WireLogRecord) writeWireLogRecord(w, l);
   else writeLogRecord(w, l);
@@ -434,14 +454,32 @@ function sizeWireLogRecord(l: WireLogRecord): number {
   const slot = reserve();
   const changes = logChanges(l);
   l.changes = changes;
-  const n = changes === 0 ? l.end - l.start : patchedSize(l, changes, LOG_FIELDS);
+  let n: number;
+  if (changes === 0) n = l.end - l.start;
+  else if (changes === B6 && spliceable(l))
+    n = splicedSize(l, l.spliceFrom, l.spliceTo, LOG_FIELDS.size(l, 6));
+  else {
+    l.spliceTo = 0;
+    n = patchedSize(l, changes, LOG_FIELDS);
+  }
   sizes.tab[slot] = n;
   return n;
+}
+
+/** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
+function spliceable(l: WireLogRecord): boolean {
+  const span = attributeSpan(l);
+  if (span === undefined || !l.list.ordered(l.i)) return false;
+  l.spliceFrom = span[0];
+  l.spliceTo = span[1];
+  return true;
 }
 
 function writeWireLogRecord(w: Writer, l: WireLogRecord): void {
   w.len();
   if (l.changes === 0) w.rawRange(l.list.src, l.list.dv, l.start, l.end);
+  else if (l.changes === B6 && l.spliceTo !== 0)
+    writeSpliced(w, l, l.spliceFrom, l.spliceTo, () => LOG_FIELDS.write(w, l, 6));
   else writePatched(w, l, l.changes, LOG_FIELDS);
 }
 

@@ -48,17 +48,21 @@ import {
   WT_VARINT,
 } from './proto-wire.js';
 import {
+  attributeSpan,
   attributesUnchanged,
   type FieldEncoder,
   loadAttributes,
   patchedSize,
   sizeAttributesWithSets,
   sizeTrackedAttributes,
+  splicedSize,
   type WireCodec,
   WireList,
   writeAttributesWithSets,
   writePatched,
+  writeSpliced,
   writeTrackedAttributes,
+  writeUnchangedRun,
 } from './wire-item.js';
 import { WireSpan } from './wire-span.js';
 
@@ -618,11 +622,16 @@ function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
   w.len();
   writeScopeField(w, ss.scope);
   const spans = ss.spans;
-  for (let i = 0; i < spans.length; i++) {
+  for (let i = 0; i < spans.length; ) {
     const span = spans[i];
+    if (span instanceof WireSpan && span.changes === 0) {
+      i = writeUnchangedRun(w, spans, i, 0x12, isWireSpan);
+      continue;
+    }
     w.byte(0x12);
     if (span instanceof WireSpan) writeWireSpan(w, span);
     else writeSpan(w, span);
+    i++;
   }
   if (ss.schemaUrl !== '') {
     w.byte(0x1a);
@@ -833,14 +842,34 @@ function sizeWireSpan(s: WireSpan): number {
   const slot = reserve();
   const changes = spanChanges(s);
   s.changes = changes;
-  const n = changes === 0 ? s.end - s.start : patchedSize(s, changes, SPAN_FIELDS);
+  let n: number;
+  if (changes === 0) n = s.end - s.start;
+  else if (changes === B9 && spliceable(s))
+    n = splicedSize(s, s.spliceFrom, s.spliceTo, SPAN_FIELDS.size(s, 9));
+  else {
+    s.spliceTo = 0;
+    n = patchedSize(s, changes, SPAN_FIELDS);
+  }
   sizes.tab[slot] = n;
   return n;
 }
 
+/** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
+function spliceable(s: WireSpan): boolean {
+  const span = attributeSpan(s);
+  if (span === undefined || !s.list.ordered(s.i)) return false;
+  s.spliceFrom = span[0];
+  s.spliceTo = span[1];
+  return true;
+}
+
+const isWireSpan = (x: unknown): x is WireSpan => x instanceof WireSpan;
+
 function writeWireSpan(w: Writer, s: WireSpan): void {
   w.len();
   if (s.changes === 0) w.rawRange(s.list.src, s.list.dv, s.start, s.end);
+  else if (s.changes === B9 && s.spliceTo !== 0)
+    writeSpliced(w, s, s.spliceFrom, s.spliceTo, () => SPAN_FIELDS.write(w, s, 9));
   else writePatched(w, s, s.changes, SPAN_FIELDS);
 }
 

@@ -27,7 +27,7 @@
 // leased list is copied out before its items are made.
 import type { AnyValue, KeyValue } from '../pdata/types.js';
 import { anyKind, decodeAnyValue, decodeKeyValue, sizeKeyValue, writeKeyValue } from './proto-common.js';
-import { lenFieldSize, Reader, type Writer } from './proto-wire.js';
+import { lenFieldSize, Reader, varintSize, type Writer } from './proto-wire.js';
 
 /** How one type of wire item is decoded: its field table size and the loader of one field. */
 export interface WireCodec<T> {
@@ -51,7 +51,7 @@ export class WireList<T> {
   count = 0;
   /**
    * Where each item's fields are, `slots` entries per item, built on an item's first read:
-   * [0] 1 once built; [fn] the offset of the last occurrence's value (after the tag) of a
+   * [0] INDEXED or ORDERED once built; [fn] the offset of the last occurrence's value (after the tag) of a
    * singular field, of the first occurrence's tag of a repeated one; 0 when absent.
    */
   private table: Int32Array | undefined;
@@ -65,6 +65,30 @@ export class WireList<T> {
     this.dv = new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
   }
 
+  /**
+   * Attribute indexes of the items (attributeIndex), appended one item after the other: 4 entries
+   * per pair. One growing array per list instead of one per item (they would be most of the
+   * garbage an OTTL statement makes).
+   */
+  pairs: Int32Array = NO_PAIRS;
+  pairsUsed = 0;
+
+  /** Appends one pair's index entry. */
+  pushPair(tagAt: number, keyAt: number, valueAt: number, end: number): void {
+    let p = this.pairs;
+    const n = this.pairsUsed;
+    if (n + 4 > p.length) {
+      const grown = new Int32Array(Math.max(256, p.length * 2));
+      grown.set(p);
+      this.pairs = p = grown;
+    }
+    p[n] = tagAt;
+    p[n + 1] = keyAt;
+    p[n + 2] = valueAt;
+    p[n + 3] = end;
+    this.pairsUsed = n + 4;
+  }
+
   /** The index of item `i` (whose message is src[start, end)): the base of its slots. */
   index(i: number, start: number, end: number): number {
     const slots = this.codec.slots;
@@ -76,20 +100,32 @@ export class WireList<T> {
     }
     const base = i * slots;
     if (t[base] !== 0) return base;
-    t[base] = 1;
     const src = this.src;
     const repeated = this.codec.repeated;
+    let ordered = true;
+    let prev = 0;
     let pos = start;
     while (pos < end) {
       const at = pos;
       pos = skipField(src, pos);
       const fn = lastField;
+      if (fn < prev || (fn === prev && (repeated & (1 << fn)) === 0)) ordered = false;
+      prev = fn;
       if (fn >= slots) continue;
       if ((repeated & (1 << fn)) !== 0) {
         if (t[base + fn] === 0) t[base + fn] = at;
       } else t[base + fn] = lastValue;
     }
+    t[base] = ordered ? ORDERED : INDEXED;
     return base;
+  }
+
+  /**
+   * Item i's fields are in field-number order, each singular one once (as every encoder writes
+   * them): a changed repeated field is then one run of bytes. Valid once the item was indexed.
+   */
+  ordered(i: number): boolean {
+    return (this.table as Int32Array)[i * this.codec.slots] === ORDERED;
   }
 
   /** Offset for field `fn` of item `i` (see `table`), 0 when the item does not have it. */
@@ -107,6 +143,10 @@ export class WireList<T> {
     return r;
   }
 }
+
+const NO_PAIRS = new Int32Array(0);
+const INDEXED = 1;
+const ORDERED = 2;
 
 /** The field number of the last field skipFields() passed. */
 let lastField = 0;
@@ -221,6 +261,86 @@ export function writePatched<T extends WireItemBase>(
   for (let m = pending; m !== 0; m &= m - 1) enc.write(w, item, lowestField(m));
 }
 
+/**
+ * Body size of an item whose only changed field is a repeated one whose bytes are the one run
+ * [from, to) (an ordered item): the bytes around the run plus the field's new size.
+ */
+export function splicedSize(item: WireItemBase, from: number, to: number, fieldSize: number): number {
+  return item.end - item.start - (to - from) + fieldSize;
+}
+
+/** Writes what splicedSize sized; `write` writes the field. */
+export function writeSpliced(
+  w: Writer,
+  item: WireItemBase,
+  from: number,
+  to: number,
+  write: () => void,
+): void {
+  const list = item.list;
+  if (from > item.start) w.rawRange(list.src, list.dv, item.start, from);
+  write();
+  if (item.end > to) w.rawRange(list.src, list.dv, to, item.end);
+}
+
+/** An item as the run writer sees it: unchanged when the sizing pass found no change. */
+export interface RunItem extends WireItemBase {
+  changes: number;
+}
+
+/**
+ * Writes items[i] — an unchanged wire item — and the unchanged wire items after it whose bytes
+ * follow in the same list, tags and lengths included, as one copy (a filter that drops a few
+ * items, or a processor that only reads, forwards the rest with one copy per run). Each item
+ * reserved one size slot, which this skips. Returns the index after the run.
+ */
+export function writeUnchangedRun<T extends RunItem>(
+  w: Writer,
+  items: unknown[],
+  i: number,
+  tag: number,
+  isItem: (x: unknown) => x is T,
+): number {
+  const first = items[i] as T;
+  const list = first.list;
+  const from = prefixAt(first, tag);
+  if (from < 0) {
+    w.byte(tag);
+    w.len();
+    w.rawRange(list.src, list.dv, first.start, first.end);
+    return i + 1;
+  }
+  let to = first.end;
+  let j = i + 1;
+  for (; j < items.length; j++) {
+    const x = items[j];
+    if (!isItem(x) || x.changes !== 0 || x.list !== list || prefixAt(x, tag) !== to) break;
+    to = x.end;
+  }
+  w.rawRange(list.src, list.dv, from, to);
+  w.si += j - i;
+  return j;
+}
+
+/**
+ * Where an item's field starts if the bytes before its message are exactly what the encoder
+ * would write there (`tag`, then the message length as a minimal varint); -1 otherwise.
+ */
+function prefixAt(item: WireItemBase, tag: number): number {
+  const len = item.end - item.start;
+  const n = varintSize(len);
+  const at = item.start - 1 - n;
+  const src = item.list.src;
+  if (at < 0 || src[at] !== tag) return -1;
+  let v = len;
+  for (let k = 1; k <= n; k++) {
+    const b = k < n ? (v & 0x7f) | 0x80 : v;
+    if (src[at + k] !== b) return -1;
+    v >>>= 7;
+  }
+  return at;
+}
+
 // ---------------------------------------------------------------- attribute lists
 
 /**
@@ -236,8 +356,11 @@ export interface AttributeHolder extends WireItemBase {
   _attrOrigin: KvOrigin | undefined;
   /** Pairs set by key while the list was not decoded: distinct keys, in the order first set. */
   _attrSets: KeyValue[] | undefined;
-  /** Where the encoder puts each of them (sizeAttributesWithSets). */
+  /** Where the encoder puts them: [index entry (MAX_SAFE_INTEGER: appended), set pair] in writing order. */
   _attrSetAt: number[] | undefined;
+  /** Where the pairs' index is in list.pairs, [_attrFrom, _attrTo) (attributeIndex); _attrTo 0: not built. */
+  _attrFrom: number;
+  _attrTo: number;
 }
 
 /**
@@ -323,6 +446,21 @@ function findKey(kvs: KeyValue[], key: string): KeyValue | undefined {
   return undefined;
 }
 
+/**
+ * The bytes of an item's attribute field as it came, [from, to) (what the encoder replaces), from
+ * whichever record of it exists; undefined when none does or the item has no attributes.
+ */
+export function attributeSpan(item: AttributeHolder): [number, number] | undefined {
+  if (item._attrTo > item._attrFrom) {
+    const idx = item.list.pairs;
+    return [idx[item._attrFrom], idx[item._attrTo - 1]];
+  }
+  const origin = item._attrOrigin;
+  if (origin !== undefined && origin.length > 0)
+    return [tagOffset(origin, 0), origin[origin.length - 1] as number];
+  return undefined;
+}
+
 /** peekAttribute's answer when the value is a map or an array: read it from the decoded list. */
 export const NEEDS_LIST = null;
 
@@ -342,47 +480,65 @@ export function peekAttribute(
     const kv = findKey(sets, key);
     if (kv !== undefined) return kv.value;
   }
-  if (first === 0) return undefined;
+  attributeIndex(item, first, fn);
+  const idx = item.list.pairs;
   const src = item.list.src;
-  const end = item.end;
   const ascii = isAscii(key);
-  let pos = first;
-  while (pos < end) {
-    pos = skipField(src, pos);
-    if (lastField !== fn) continue;
-    const value = pairValueIf(src, lastValue, pos, key, ascii);
-    if (value === NO_MATCH) continue;
-    if (value === 0) return {};
-    const v = decodeAnyValue(item.list.reader(value, pos));
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
+    if (!keyEquals(src, idx[e + 1], key, ascii)) continue;
+    const valueAt = idx[e + 2];
+    if (valueAt === 0) return {};
+    const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
     const a = v as Record<string, unknown>;
     return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
   }
   return undefined;
 }
 
-const NO_MATCH = -1;
+/** Entries per pair in an attribute index: tag offset, key and value offsets (their length prefixes, 0: absent), end offset. */
+const IDX_STRIDE = 4;
 
 /**
- * For the KeyValue message whose length prefix is at `at` (ending at `end`): NO_MATCH unless
- * its key is `key`; then the offset of its value (its length prefix), 0 when it has none.
+ * Where the pairs of the repeated KeyValue field `fn` (first tag at `first`) are, built once per
+ * item on its first read or set by key (see IDX_STRIDE).
  */
-function pairValueIf(src: Buffer, at: number, end: number, key: string, ascii: boolean): number {
-  let pos = skipLength(src, at);
-  // the usual shape, key then value (two one-byte length prefixes): no field walk
-  if (src[pos] === 0x0a && src[pos + 1] < 0x80) {
-    const keyEnd = pos + 2 + src[pos + 1];
-    if (keyEnd === end) return keyEquals(src, pos + 1, key, ascii) ? 0 : NO_MATCH;
-    if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === end)
-      return keyEquals(src, pos + 1, key, ascii) ? keyEnd + 1 : NO_MATCH;
+function attributeIndex(item: AttributeHolder, first: number, fn: number): void {
+  if (item._attrTo !== 0) return;
+  const list = item.list;
+  const from = list.pairsUsed;
+  item._attrFrom = from;
+  if (first !== 0) {
+    const src = list.src;
+    const end = item.end;
+    let pos = first;
+    while (pos < end) {
+      const at = pos;
+      pos = skipField(src, pos);
+      if (lastField !== fn) continue;
+      let p = skipLength(src, lastValue);
+      let keyAt = 0;
+      let valueAt = 0;
+      // the usual shape, key then value with one-byte length prefixes: no field walk
+      if (src[p] === 0x0a && src[p + 1] < 0x80) {
+        const keyEnd = p + 2 + src[p + 1];
+        if (keyEnd === pos) keyAt = p + 1;
+        else if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === pos) {
+          keyAt = p + 1;
+          valueAt = keyEnd + 1;
+        }
+      }
+      if (keyAt === 0)
+        while (p < pos) {
+          p = skipField(src, p);
+          if (lastField === 1) keyAt = lastValue;
+          else if (lastField === 2) valueAt = lastValue;
+        }
+      list.pushPair(at, keyAt, valueAt, pos);
+    }
   }
-  let keyAt = 0;
-  let valueAt = 0;
-  while (pos < end) {
-    pos = skipField(src, pos);
-    if (lastField === 1) keyAt = lastValue;
-    else if (lastField === 2) valueAt = lastValue;
-  }
-  return keyEquals(src, keyAt, key, ascii) ? valueAt : NO_MATCH;
+  // _attrTo 0 means "not built": an item without pairs gets an empty range that is not 0
+  item._attrTo = list.pairsUsed;
+  if (item._attrTo === 0) item._attrFrom = item._attrTo = -1;
 }
 
 /** The position after a length prefix at `pos`. */
@@ -512,36 +668,50 @@ export function writeTrackedAttributes(
 /**
  * Size of the repeated KeyValue field `fn` (from its first tag at `first`) of an item whose list
  * was not decoded but had pairs set by key: the pairs as they came, the first one with a set key
- * encoded with its new value, the other set pairs appended. Records in `_attrSetAt` where each
- * set pair goes (the tag offset of the pair it replaces, 0: appended) for the write pass.
+ * encoded with its new value, the other set pairs appended. Records in `_attrSetAt` which pair
+ * each set pair replaces (its index entry, -1: appended) for the write pass.
  */
 export function sizeAttributesWithSets(item: AttributeHolder, first: number, fn: number): number {
   const sets = item._attrSets as KeyValue[];
-  const setAt = new Array<number>(sets.length).fill(0);
-  item._attrSetAt = setAt;
+  attributeIndex(item, first, fn);
+  const idx = item.list.pairs;
+  const from = item._attrFrom;
+  const to = item._attrTo;
   const src = item.list.src;
-  const end = item.end;
-  const ascii = asciiKeys(sets);
-  let n = 0;
-  let matched = 0;
-  let pos = first;
-  while (first !== 0 && pos < end) {
-    const at = pos;
-    pos = skipField(src, pos);
-    if (lastField !== fn) continue;
-    const k = matched === (1 << sets.length) - 1 ? -1 : setFor(src, lastValue, pos, sets, matched, ascii);
-    if (k < 0) n += pos - at;
-    else {
-      matched |= 1 << k;
-      setAt[k] = at;
-      n += lenFieldSize(sizeKeyValue(sets[k]));
+  // [where, which] pairs in the order the writer meets them: replacements by position, then
+  // appends in the order set (an insertion sort: a handful of pairs)
+  const plan: number[] = [];
+  for (let k = 0; k < sets.length; k++) {
+    const key = sets[k].key;
+    const ascii = isAscii(key);
+    let where = Number.MAX_SAFE_INTEGER;
+    for (let e = from; e < to; e += IDX_STRIDE)
+      if (keyEquals(src, idx[e + 1], key, ascii)) {
+        where = e;
+        break;
+      }
+    let p = plan.length;
+    plan.push(where, k);
+    while (p > 0 && plan[p - 2] > where) {
+      plan[p] = plan[p - 2];
+      plan[p + 1] = plan[p - 1];
+      p -= 2;
     }
+    plan[p] = where;
+    plan[p + 1] = k;
   }
-  for (let k = 0; k < sets.length; k++) if (setAt[k] === 0) n += lenFieldSize(sizeKeyValue(sets[k]));
+  item._attrSetAt = plan;
+  let n = 0;
+  for (let p = 0; p < plan.length; p += 2) n += lenFieldSize(sizeKeyValue(sets[plan[p + 1]]));
+  let p = 0;
+  for (let e = from; e < to; e += IDX_STRIDE) {
+    if (p < plan.length && plan[p] === e) p += 2;
+    else n += idx[e + 3] - idx[e];
+  }
   return n;
 }
 
-/** Writes what sizeAttributesWithSets sized; `tag` is the field's one-byte tag. */
+/** Writes what sizeAttributesWithSets sized (the pairs in their order); `tag` is the field's one-byte tag. */
 export function writeAttributesWithSets(
   w: Writer,
   item: AttributeHolder,
@@ -550,60 +720,31 @@ export function writeAttributesWithSets(
   tag: number,
 ): void {
   const sets = item._attrSets as KeyValue[];
-  const setAt = item._attrSetAt as number[];
+  const plan = item._attrSetAt as number[];
+  attributeIndex(item, first, fn);
   const list = item.list;
-  const src = list.src;
-  const end = item.end;
+  const idx = list.pairs;
+  let p = 0;
   let runStart = 0;
   let runEnd = 0;
-  let pos = first;
-  while (first !== 0 && pos < end) {
-    const at = pos;
-    pos = skipField(src, pos);
-    if (lastField !== fn) continue;
-    const k = setAt.indexOf(at);
-    if (k < 0) {
-      if (at !== runEnd) {
-        if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
-        runStart = at;
-      }
-      runEnd = pos;
-    } else {
-      if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
+    if (p < plan.length && plan[p] === e) {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
       runStart = runEnd = 0;
       w.byte(tag);
-      writeKeyValue(w, sets[k]);
+      writeKeyValue(w, sets[plan[p + 1]]);
+      p += 2;
+      continue;
     }
+    if (idx[e] !== runEnd) {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+      runStart = idx[e];
+    }
+    runEnd = idx[e + 3];
   }
-  if (runEnd > runStart) w.rawRange(src, list.dv, runStart, runEnd);
-  for (let k = 0; k < sets.length; k++)
-    if (setAt[k] === 0) {
-      w.byte(tag);
-      writeKeyValue(w, sets[k]);
-    }
-}
-
-/** Bit k: the key of sets[k] is ASCII. */
-function asciiKeys(sets: KeyValue[]): number {
-  let m = 0;
-  for (let k = 0; k < sets.length; k++) if (isAscii(sets[k].key)) m |= 1 << k;
-  return m;
-}
-
-/** Which set pair (not matched yet) the KeyValue at `at` (length prefix) replaces, -1 if none. */
-function setFor(
-  src: Buffer,
-  at: number,
-  end: number,
-  sets: KeyValue[],
-  matched: number,
-  ascii: number,
-): number {
-  for (let k = 0; k < sets.length; k++)
-    if (
-      (matched & (1 << k)) === 0 &&
-      pairValueIf(src, at, end, sets[k].key, (ascii & (1 << k)) !== 0) !== NO_MATCH
-    )
-      return k;
-  return -1;
+  if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+  for (; p < plan.length; p += 2) {
+    w.byte(tag);
+    writeKeyValue(w, sets[plan[p + 1]]);
+  }
 }

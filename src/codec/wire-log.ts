@@ -17,6 +17,9 @@ export class WireLogRecord implements LogRecord {
   dirty = 0;
   /** The changed fields found by the last sizing pass (the write pass reuses it). */
   changes = 0;
+  /** When only the attributes changed: the bytes they replace (spliceTo 0: not spliced). */
+  spliceFrom = 0;
+  spliceTo = 0;
   _timeUnixNano = 0n;
   _severityNumber = 0;
   _severityText = '';
@@ -30,6 +33,8 @@ export class WireLogRecord implements LogRecord {
   /** Pairs set by key before the list was decoded (wire-item.ts). */
   _attrSets: KeyValue[] | undefined = undefined;
   _attrSetAt: number[] | undefined = undefined;
+  _attrFrom = 0;
+  _attrTo = 0;
   _droppedAttributesCount = 0;
   _flags = 0;
   _traceId: Uint8Array = EMPTY;

@@ -20,6 +20,9 @@ export class WireSpan implements Span {
   dirty = 0;
   /** The changed fields found by the last sizing pass (the write pass reuses it). */
   changes = 0;
+  /** When only the attributes changed: the bytes they replace (spliceTo 0: not spliced). */
+  spliceFrom = 0;
+  spliceTo = 0;
   _traceId: Uint8Array = EMPTY;
   _spanId: Uint8Array = EMPTY;
   _traceState = '';
@@ -34,6 +37,8 @@ export class WireSpan implements Span {
   /** Pairs set by key before the list was decoded (wire-item.ts). */
   _attrSets: KeyValue[] | undefined = undefined;
   _attrSetAt: number[] | undefined = undefined;
+  _attrFrom = 0;
+  _attrTo = 0;
   _droppedAttributesCount = 0;
   _events: SpanEvent[] = NONE;
   _droppedEventsCount = 0;
