@@ -8,7 +8,7 @@
 // Each role is its own process; the sink validates and counts without decoding.
 //   node dist/bench/answers.js    (after `npm run build`)
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,8 +119,18 @@ async function relay(): Promise<{ spansPerSec: number; cpuPerM: number; rss: num
   });
 }
 
-async function jaegerUdp(datagramsPerSec: number, spansPerDatagram: number, seconds: number) {
+/** The kernel's count of UDP datagrams dropped for a full socket receive buffer (system-wide). */
+function kernelUdpRcvbufErrors(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = lines[0].split(/\s+/);
+  return Number(lines[1].split(/\s+/)[names.indexOf('RcvbufErrors')]);
+}
+
+export async function jaegerUdp(datagramsPerSec: number, spansPerDatagram: number, seconds: number) {
   return withPipeline('jaeger', false, async ({ udp }, _pid, count) => {
+    const kernel0 = kernelUdpRcvbufErrors();
     const sender: ChildProcess = fork(fileURLToPath(new URL('./jaeger.js', import.meta.url)), ['--sender'], {
       stdio: 'inherit',
     });
@@ -142,7 +152,7 @@ async function jaegerUdp(datagramsPerSec: number, spansPerDatagram: number, seco
       await sleep(100);
       got = await count();
     }
-    return { spansSent, got };
+    return { spansSent, got, kernelDroppedDatagrams: kernelUdpRcvbufErrors() - kernel0 };
   });
 }
 
@@ -162,7 +172,7 @@ export async function main(): Promise<void> {
   const j = await jaegerUdp(2000, 5, 10);
   console.log(
     `jaeger thrift_compact UDP, 2000 datagrams/s of 5 spans → batch → otlp_http: ${fmt(j.spansSent)} spans sent, ` +
-      `${fmt(j.spansSent - j.got)} lost`,
+      `${fmt(j.spansSent - j.got)} lost (the kernel dropped ${fmt(j.kernelDroppedDatagrams)} datagrams for a full socket buffer: a process not scheduled in time)`,
   );
 }
 

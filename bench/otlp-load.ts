@@ -2,19 +2,25 @@
 // receiver accepts them (closed loop, fixed concurrency), over HTTP or gRPC.
 // With a rate (spans/s) it paces the requests instead: an open loop at that rate, as a
 // gateway sees from many agents, still with at most `concurrency` in flight.
-// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <spansPerRequest> [rate]
+// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <itemsPerRequest> [rate] [traces|logs] [spansPerTrace]
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'undici';
-import { encodeTraces } from '../src/codec/otlp-proto.js';
-import { makeTraces } from './lib/traffic.js';
+import { encodeLogs, encodeTraces } from '../src/codec/otlp-proto.js';
+import { makeLogs, makeTraces } from './lib/traffic.js';
 
-const [proto, portArg, secondsArg, concArg, spansArg, rateArg] = process.argv.slice(2);
+const [proto, portArg, secondsArg, concArg, spansArg, rateArg, signalArg = 'traces', perTraceArg] =
+  process.argv.slice(2);
+const LOGS = signalArg === 'logs';
 const port = Number(portArg);
 const seconds = Number(secondsArg);
 const concurrency = Number(concArg);
 const spansPerRequest = Number(spansArg);
 const bodies = Array.from({ length: 64 }, (_, i) =>
-  Buffer.from(encodeTraces(makeTraces(spansPerRequest, i))),
+  Buffer.from(
+    LOGS
+      ? encodeLogs(makeLogs(spansPerRequest, i))
+      : encodeTraces(makeTraces(spansPerRequest, i, Number(perTraceArg ?? spansPerRequest))),
+  ),
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +46,7 @@ async function httpWorker(agent: Agent, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
     await slot();
     const t0 = performance.now();
-    const res = await request(`http://127.0.0.1:${port}/v1/traces`, {
+    const res = await request(`http://127.0.0.1:${port}/v1/${LOGS ? 'logs' : 'traces'}`, {
       method: 'POST',
       dispatcher: agent,
       headers: { 'content-type': 'application/x-protobuf' },
@@ -64,7 +70,9 @@ async function grpcWorker(client: Client, w: number) {
     const t0 = performance.now();
     const ok = await new Promise<boolean>((resolve) => {
       client.makeUnaryRequest(
-        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        LOGS
+          ? '/opentelemetry.proto.collector.logs.v1.LogsService/Export'
+          : '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
         (b: Buffer) => b,
         (b: Buffer) => b,
         bodies[i % bodies.length],

@@ -78,7 +78,7 @@ service:
 }
 
 describe('an SDK app with default batch processors loses nothing through Tsunagi with `batch`', {
-  timeout: 90_000,
+  timeout: 150_000,
 }, () => {
   const sink = new OtlpSink();
   const es = new EsStandin();
@@ -139,7 +139,10 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
       await waitFor(
         () => delivered().traces === N && delivered().logs === N,
         `all ${N} spans and log records delivered`,
-        20_000,
+        // Delivery may take a while on a busy host (the stand-ins share this test's one
+        // thread and the exporters back off on their timeouts); what matters is that
+        // nothing the app made is missing, not how fast the backends took it.
+        60_000,
       ).catch((e) => {
         throw new Error(
           `${e.message}: have ${JSON.stringify(delivered())}; Tsunagi said:\n${t.stderr().slice(-3000)}`,

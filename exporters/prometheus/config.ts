@@ -5,6 +5,7 @@
 // resource_to_telemetry_conversion, enable_open_metrics false,
 // without_scope_info false, add_metric_suffixes true, translation_strategy.
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { duration, endpoint } from '../../src/config/schema-types.js';
 
 const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
@@ -28,8 +29,12 @@ export type TlsServerConfig = z.output<typeof tlsServerSchema>;
 
 export const prometheusConfigSchema = z
   .strictObject({
-    endpoint: endpoint(),
-    tls: tlsServerSchema.optional(),
+    /**
+     * The collector has no default and, without one, listens on a port the OS picks; so does
+     * Tsunagi (on localhost), logging which: a scraper needs an endpoint it can know.
+     */
+    endpoint: endpoint().optional(),
+    tls: absentWhenNull(tlsServerSchema.optional()), // `tls:` with no value: plain HTTP
     namespace: z.string().default(''),
     const_labels: z.record(z.string(), z.string()).prefault({}),
     send_timestamps: z.boolean().default(false),

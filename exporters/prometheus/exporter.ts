@@ -49,7 +49,7 @@ export class PrometheusExporter implements Exporter {
     const targetInfoName = ns ? `${ns}_target_info` : 'target_info';
     const constLabels = constLabelPairs(this.cfg.const_labels);
     this.server = await startMetricsServer(
-      this.cfg.endpoint,
+      this.cfg.endpoint ?? 'localhost:0',
       this.cfg.tls,
       this.cfg.enable_open_metrics,
       (om) => ({
@@ -70,7 +70,12 @@ export class PrometheusExporter implements Exporter {
         }),
       }),
     );
-    this.settings.logger.info({ endpoint: this.cfg.endpoint }, 'prometheus exporter serving /metrics');
+    if (this.cfg.endpoint === undefined)
+      this.settings.logger.warn(
+        { port: this.port },
+        'prometheus exporter has no endpoint: serving /metrics on localhost at a port the OS picked; set endpoint so Prometheus can scrape it',
+      );
+    else this.settings.logger.info({ endpoint: this.cfg.endpoint }, 'prometheus exporter serving /metrics');
   }
 
   async consume<S extends Signal>(signal: S, data: SignalDataMap[S]): Promise<void> {

@@ -88,7 +88,13 @@ function create<S extends 'traces' | 'logs' | 'metrics'>(
 /** Exporters that batch in their queues (or not), recording what they were asked for. */
 function downstreamThat(accepts: boolean) {
   const asked: BatchingRequest[] = [];
-  return { asked, requestBatching: (req: BatchingRequest) => (asked.push(req), accepts) };
+  return {
+    asked,
+    requestBatching: (req: BatchingRequest) => {
+      asked.push(req);
+      return accepts;
+    },
+  };
 }
 
 describe('batch processor, batching in the exporters’ queues (the usual case)', () => {

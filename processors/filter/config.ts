@@ -9,6 +9,7 @@
 // `metrics.include/exclude`, `logs.include/exclude`.
 import { z } from 'zod';
 import { goRegExp, regexpError } from '../../src/attraction/regexp.js';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { matchPropertiesSchema } from '../../src/filterconfig/config.js';
 import { errorModeSchema } from '../../src/ottl/config.js';
 import {
@@ -41,12 +42,14 @@ const logMatchSchema = z
     resource_attributes: z.array(kvSchema).optional(),
     record_attributes: z.array(kvSchema).optional(),
     severity_texts: z.array(z.string()).optional(),
-    severity_number: z
-      .strictObject({
-        min: z.union([z.string(), z.number()]).transform((v) => String(v)),
-        match_undefined: z.boolean().default(false),
-      })
-      .optional(),
+    severity_number: absentWhenNull(
+      z
+        .strictObject({
+          min: z.union([z.string(), z.number()]).transform((v) => String(v)),
+          match_undefined: z.boolean().default(false),
+        })
+        .optional(),
+    ),
     bodies: z.array(z.string()).optional(),
   })
   .superRefine((m, ctx) => {
@@ -115,13 +118,16 @@ export const configSchema = z
   .strictObject({
     error_mode: errorModeSchema().default('ignore'),
     spans: z
-      .strictObject({ include: matchPropertiesSchema.optional(), exclude: matchPropertiesSchema.optional() })
+      .strictObject({
+        include: absentWhenNull(matchPropertiesSchema.optional()),
+        exclude: absentWhenNull(matchPropertiesSchema.optional()),
+      })
       .default({}),
     traces: z.strictObject({ resource: conditions, span: conditions, spanevent: conditions }).default({}),
     metrics: z
       .strictObject({
-        include: metricMatchSchema.optional(),
-        exclude: metricMatchSchema.optional(),
+        include: absentWhenNull(metricMatchSchema.optional()),
+        exclude: absentWhenNull(metricMatchSchema.optional()),
         regexp: z
           .strictObject({
             cacheenabled: z.boolean().optional(),
@@ -135,13 +141,15 @@ export const configSchema = z
       .default({}),
     logs: z
       .strictObject({
-        include: logMatchSchema.optional(),
-        exclude: logMatchSchema.optional(),
+        // Pointers in the collector: `include:` with no value matches nothing (no filter).
+        include: absentWhenNull(logMatchSchema.optional()),
+        exclude: absentWhenNull(logMatchSchema.optional()),
         resource: conditions,
         log_record: conditions,
       })
       .default({}),
-    profiles: z.strictObject({ resource: conditions, profile: conditions }).optional(),
+    // `profiles:` with no value configures nothing (the collector: an empty struct), so it is not refused.
+    profiles: absentWhenNull(z.strictObject({ resource: conditions, profile: conditions }).optional()),
     trace_conditions: inferred,
     metric_conditions: inferred,
     log_conditions: inferred,

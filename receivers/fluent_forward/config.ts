@@ -5,6 +5,7 @@
 // auth), `tls`, and `chunk_size_limit` (fluentd's name for the frame bound).
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize } from '../../src/config/schema-types.js';
 import { tlsServerSchema } from '../../src/config/tls-server.js';
 
@@ -42,7 +43,7 @@ export const configSchema = z.preprocess(
       /** Close connections over max_connections at once instead of letting them wait. */
       refuse_over_limit: z.boolean().default(false),
       // ---- Tsunagi extensions ----
-      security: z.preprocess(nullToEmpty, securitySchema).optional(),
+      security: absentWhenNull(z.preprocess(nullToEmpty, securitySchema).optional()), // bare: no security
       tls: z.preprocess(nullToEmpty, tlsServerSchema).optional(),
       /** The largest frame accepted (on the wire, and inflated for gzip). */
       chunk_size_limit: byteSize().default(64 * 1024 * 1024),

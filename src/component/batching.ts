@@ -24,7 +24,10 @@ export interface BatchingRequest {
 export interface Downstream {
   /**
    * Asks every stage after this processor to merge what it accepts into
-   * batches of this shape. True when all of them will (or need no batching):
+   * batches of this shape: the exporters at the end of its pipeline and,
+   * through a pass-through connector (forward, routing), the exporters of the
+   * pipelines it feeds; an aggregating connector (count, span_metrics) accepts
+   * at once by itself and says yes. True when all of them will (or need no batching):
    * the processor may then pass data through and let the answer be theirs.
    * False when at least one cannot; some may have taken the request anyway.
    */

@@ -5,24 +5,28 @@
 import { readFile } from 'node:fs/promises';
 import type { SecureVersion } from 'node:tls';
 import { z } from 'zod';
+import { absentWhenNull } from './null-values.js';
 
 const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
 
-export const tlsServerSchema = z
-  .strictObject({
-    cert_file: z.string().optional(),
-    cert_pem: z.string().optional(),
-    key_file: z.string().optional(),
-    key_pem: z.string().optional(),
-    ca_file: z.string().optional(),
-    ca_pem: z.string().optional(),
-    client_ca_file: z.string().optional(),
-    min_version: z.enum(TLS_VERSIONS).default('1.2'),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
-  .refine((t) => !!(t.cert_file || t.cert_pem) && !!(t.key_file || t.key_pem), {
-    message: 'a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)',
-  });
+/** A server's `tls:` with no value means no TLS (configoptional.None in the collector). */
+export const tlsServerSchema = absentWhenNull(
+  z
+    .strictObject({
+      cert_file: z.string().optional(),
+      cert_pem: z.string().optional(),
+      key_file: z.string().optional(),
+      key_pem: z.string().optional(),
+      ca_file: z.string().optional(),
+      ca_pem: z.string().optional(),
+      client_ca_file: z.string().optional(),
+      min_version: z.enum(TLS_VERSIONS).default('1.2'),
+      max_version: z.enum(TLS_VERSIONS).optional(),
+    })
+    .refine((t) => !!(t.cert_file || t.cert_pem) && !!(t.key_file || t.key_pem), {
+      message: 'a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)',
+    }),
+);
 export type TlsServerConfig = z.output<typeof tlsServerSchema>;
 
 export interface ServerTlsMaterial {

@@ -6,7 +6,7 @@ import type { StorageClient, StorageExtension, StorageOp } from '../component/st
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
-import { createQueuedExporter, type SendFunctions } from './index.js';
+import { createQueuedExporter, QueuedExporter, type SendFunctions } from './index.js';
 import { otlpBatchCodec } from './otlp-codec.js';
 import type { BatchCodec } from './persistent-store.js';
 import {
@@ -196,6 +196,41 @@ describe('exporter helper: retry', () => {
     await exp.consume('traces', traces('a'));
     expect(aborted).toBe(true);
     expect(calls).toBe(2);
+  });
+});
+
+describe('exporter helper: backlog and retryNow', () => {
+  it('counts what is queued or being sent, and retryNow ends a long backoff at once', async () => {
+    const { logger } = captureLogger();
+    let fail = true;
+    const b = scriptedBackend((d) => {
+      if (fail) throw retryableError('503');
+      void d;
+    });
+    const exp = new QueuedExporter(
+      settingsWith('otlp/r', logger),
+      helperConfig({
+        retry_on_failure: {
+          initial_interval: '1h',
+          max_interval: '1h',
+          max_elapsed_time: 0,
+          randomization_factor: 0,
+        },
+      }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    expect(exp.backlog()).toBe(0);
+    await exp.consume('traces', traces('a'));
+    await exp.consume('traces', traces('b'));
+    await waitFor(() => b.calls() === 2); // both failed once, now waiting an hour
+    expect(exp.backlog()).toBe(2);
+    fail = false;
+    exp.retryNow();
+    await waitFor(() => b.received.length === 2);
+    expect(exp.backlog()).toBe(0);
+    await exp.shutdown();
   });
 });
 

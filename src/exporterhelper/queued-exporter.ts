@@ -158,6 +158,22 @@ export class QueuedExporter implements Exporter {
     return true;
   }
 
+  /** Batches queued or being sent, over all signals: 0 once everything taken in was sent or dropped. */
+  backlog(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.queue.length() + lane.inFlight.size;
+    return n;
+  }
+
+  /**
+   * Batches waiting out a retry backoff are tried again now. The load-balancing
+   * exporter calls it when a backend left: its sends then re-route, so waiting
+   * for a backend that is gone would only delay them.
+   */
+  retryNow(): void {
+    this.sender.retryNow();
+  }
+
   async start(host: Host): Promise<void> {
     await this.fns.start?.();
     const q = this.config.sending_queue;
@@ -436,6 +452,7 @@ export class QueuedExporter implements Exporter {
     try {
       const first = await lane.queue.take();
       if (!first) return undefined;
+      lane.inFlight.add(first); // counted in backlog() while the batch fills
       const entries = [first];
       const measure = (e: Entry<S>) => (batch.sizer === 'items' ? e.items : 1);
       let total = measure(first);
@@ -447,6 +464,7 @@ export class QueuedExporter implements Exporter {
             (batch.max_size === 0 || total + measure(c) <= batch.max_size) && sameContext(first.ctx, c.ctx),
         );
         if (!e) break;
+        lane.inFlight.add(e);
         entries.push(e);
         total += measure(e);
       }

@@ -39,6 +39,12 @@ export class OtlpSink {
   httpBytesPerSec = 0;
   private busyUntil = 0;
   private readonly delayed = new Map<NodeJS.Timeout, () => void>();
+  /** How each request came (same index as `requests`): the transport and its headers / metadata. */
+  readonly received: Record<Signal, { transport: 'grpc' | 'http'; headers: Record<string, string> }[]> = {
+    traces: [],
+    metrics: [],
+    logs: [],
+  };
   grpcPort = 0;
   httpPort = 0;
   private grpc = new Server();
@@ -50,6 +56,9 @@ export class OtlpSink {
         SERVICE[signal],
         (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
           this.raw[signal].push(call.request);
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
+          this.received[signal].push({ transport: 'grpc', headers });
           cb(null, Buffer.alloc(0));
         },
         (b: Buffer) => b,
@@ -74,6 +83,7 @@ export class OtlpSink {
             return;
           }
           this.raw[signal].push(body);
+          this.received[signal].push({ transport: 'http', headers: req.headers as Record<string, string> });
           res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
         };
         let delay = this.httpDelayMs;

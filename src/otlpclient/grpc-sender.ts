@@ -3,19 +3,19 @@
 // permanent like the collector's otlpexporter (shouldRetry), with the
 // RetryInfo delay honoured.
 import * as grpc from '@grpc/grpc-js';
-import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
-import { loadTlsClient } from '../../src/config/tls-client.js';
-import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../../src/exporterhelper/grpc-status.js';
-import type { SendFunctions } from '../../src/exporterhelper/index.js';
-import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
+import { errorMessage, permanentError, retryableError } from '../component/errors.js';
+import { loadTlsClient } from '../config/tls-client.js';
+import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../exporterhelper/grpc-status.js';
+import type { SendFunctions } from '../exporterhelper/index.js';
+import { otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
   decodeRpcStatus,
   type PartialSuccess,
-} from '../../src/exporterhelper/otlp-response.js';
-import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
-import type { Logger } from '../../src/telemetry/logger.js';
-import { grpcTarget, type OtlpGrpcConfig } from './config.js';
+} from '../exporterhelper/otlp-response.js';
+import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
+import type { Logger } from '../telemetry/logger.js';
+import { grpcTarget, type OtlpGrpcConfig } from './grpc-config.js';
 
 const PATHS: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',

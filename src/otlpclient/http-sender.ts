@@ -6,22 +6,22 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { compressSync as snappyCompress } from 'snappy';
 import { Pool } from 'undici';
-import { giveBuffer } from '../../src/codec/buffer-pool.js';
-import { otlpJson } from '../../src/codec/otlp-json.js';
-import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
-import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
-import type { SendFunctions } from '../../src/exporterhelper/index.js';
-import { encodeChunks, otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
+import { giveBuffer } from '../codec/buffer-pool.js';
+import { otlpJson } from '../codec/otlp-json.js';
+import { errorMessage, permanentError, retryableError } from '../component/errors.js';
+import { type LoadedTls, loadTlsClient } from '../config/tls-client.js';
+import type { SendFunctions } from '../exporterhelper/index.js';
+import { encodeChunks, otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
   decodeRpcStatus,
   type PartialSuccess,
   parseRetryAfter,
   partialSuccessFromJson,
-} from '../../src/exporterhelper/otlp-response.js';
-import { ITEM_NAME, type Signal, type SignalDataMap } from '../../src/pdata/signal.js';
-import type { Logger } from '../../src/telemetry/logger.js';
-import type { OtlpHttpConfig } from './config.js';
+} from '../exporterhelper/otlp-response.js';
+import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { OtlpHttpConfig } from './http-config.js';
 
 const gzipAsync = promisify(gzip);
 const USER_AGENT = 'Tsunagi/0.1.0';

@@ -1,11 +1,11 @@
 // Entries → OTLP logs, grouped by resource. Resources shared by identity
 // (the container operator's per-file cache) are keyed without serializing.
 
-import { toAnyValue } from '../../src/pdata/attributes.js';
-import { newResource, newResourceLogs, newScope, newScopeLogs } from '../../src/pdata/create.js';
-import { PlainLogRecord, toKeyValues } from '../../src/pdata/plain-record.js';
-import type { LogRecord, LogsData, ScopeLogs } from '../../src/pdata/types.js';
-import type { Entry } from '../../src/stanza/entry.js';
+import { toAnyValue } from '../pdata/attributes.js';
+import { newResource, newResourceLogs, newScope, newScopeLogs } from '../pdata/create.js';
+import { PlainLogRecord, toKeyValues } from '../pdata/plain-record.js';
+import type { LogRecord, LogsData, ScopeLogs } from '../pdata/types.js';
+import type { Entry } from './entry.js';
 
 const keyCache = new WeakMap<object, string>();
 
