@@ -468,7 +468,7 @@ function sizeWireLogRecord(l: WireLogRecord): number {
 
 /** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
 function spliceable(l: WireLogRecord): boolean {
-  const span = attributeSpan(l);
+  const span = attributeSpan(l, l.list.at(l.i, l.start, l.end, 6), 6);
   if (span === undefined || !l.list.ordered(l.i)) return false;
   l.spliceFrom = span[0];
   l.spliceTo = span[1];

@@ -856,7 +856,7 @@ function sizeWireSpan(s: WireSpan): number {
 
 /** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
 function spliceable(s: WireSpan): boolean {
-  const span = attributeSpan(s);
+  const span = attributeSpan(s, s.list.at(s.i, s.start, s.end, 9), 9);
   if (span === undefined || !s.list.ordered(s.i)) return false;
   s.spliceFrom = span[0];
   s.spliceTo = span[1];

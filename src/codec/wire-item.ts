@@ -447,10 +447,18 @@ function findKey(kvs: KeyValue[], key: string): KeyValue | undefined {
 }
 
 /**
- * The bytes of an item's attribute field as it came, [from, to) (what the encoder replaces), from
- * whichever record of it exists; undefined when none does or the item has no attributes.
+ * The bytes of an item's repeated KeyValue field `fn` (first tag at `first`) as it came, [from, to)
+ * (what the encoder replaces), from whichever record of it exists; undefined when the item has
+ * no attributes.
  */
-export function attributeSpan(item: AttributeHolder): [number, number] | undefined {
+export function attributeSpan(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+): [number, number] | undefined {
+  // pairs set by key on a list nobody read: index it (one walk of its pairs, which sizing the
+  // sets needs anyway), so that the item is spliced rather than re-walked field by field
+  if (item._attrOrigin === undefined) attributeIndex(item, first, fn);
   if (item._attrTo > item._attrFrom) {
     const idx = item.list.pairs;
     return [idx[item._attrFrom], idx[item._attrTo - 1]];
@@ -483,9 +491,9 @@ export function peekAttribute(
   attributeIndex(item, first, fn);
   const idx = item.list.pairs;
   const src = item.list.src;
-  const ascii = isAscii(key);
+  const kb = keyBytes(key);
   for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
-    if (!keyEquals(src, idx[e + 1], key, ascii)) continue;
+    if (!keyEquals(src, idx[e + 1], kb)) continue;
     const valueAt = idx[e + 2];
     if (valueAt === 0) return {};
     const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
@@ -547,18 +555,26 @@ function skipLength(src: Uint8Array, pos: number): number {
   return pos;
 }
 
-/** All code units of `s` are ASCII (its UTF-8 bytes are its code units). */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+/**
+ * The UTF-8 bytes of a key looked up by key. The keys are few (the constant keys of OTTL
+ * statements, a processor's configured keys) and looked up once per item or more: comparing
+ * bytes with bytes costs a fraction of encoding or comparing the string each time. Bounded:
+ * keys computed per item (a dynamic OTTL key) only refill it.
+ */
+const keyBytesCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let b = keyBytesCache.get(key);
+  if (b === undefined) {
+    if (keyBytesCache.size >= 1024) keyBytesCache.clear();
+    b = new Uint8Array(Buffer.from(key, 'utf8')); // its own memory, not a slice of Buffer's pool
+    keyBytesCache.set(key, b);
+  }
+  return b;
 }
 
-/**
- * The string field whose length prefix is at `at` (0: absent, the empty string) equals `key`;
- * `ascii`: isAscii(key), so that other lengths are a mismatch without decoding.
- */
-function keyEquals(src: Buffer, at: number, key: string, ascii: boolean): boolean {
-  if (at === 0) return key === '';
+/** The string field whose length prefix is at `at` (0: absent, the empty string) has the UTF-8 bytes `kb`. */
+function keyEquals(src: Buffer, at: number, kb: Uint8Array): boolean {
+  if (at === 0) return kb.length === 0;
   let len = src[at++];
   if (len >= 0x80) {
     len &= 0x7f;
@@ -570,14 +586,9 @@ function keyEquals(src: Buffer, at: number, key: string, ascii: boolean): boolea
       shift += 7;
     } while (b >= 0x80);
   }
-  if (ascii) {
-    if (len !== key.length) return false;
-    for (let i = 0; i < len; i++) if (src[at + i] !== key.charCodeAt(i)) return false;
-    return true;
-  }
-  // UTF-8 has at least as many bytes as UTF-16 has code units, at most three times as many
-  if (len < key.length || len > 3 * key.length) return false;
-  return src.toString('utf8', at, at + len) === key;
+  if (len !== kb.length) return false;
+  for (let i = 0; i < len; i++) if (src[at + i] !== kb[i]) return false;
+  return true;
 }
 
 /**
@@ -683,10 +694,10 @@ export function sizeAttributesWithSets(item: AttributeHolder, first: number, fn:
   const plan: number[] = [];
   for (let k = 0; k < sets.length; k++) {
     const key = sets[k].key;
-    const ascii = isAscii(key);
+    const kb = keyBytes(key);
     let where = Number.MAX_SAFE_INTEGER;
     for (let e = from; e < to; e += IDX_STRIDE)
-      if (keyEquals(src, idx[e + 1], key, ascii)) {
+      if (keyEquals(src, idx[e + 1], kb)) {
         where = e;
         break;
       }
