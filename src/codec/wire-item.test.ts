@@ -5,6 +5,7 @@
 // changed are forwarded as they came.
 import { describe, expect, it } from 'vitest';
 import { itemAttribute, setItemAttribute } from '../pdata/attributes.js';
+import { newResource, newScope, newSpan } from '../pdata/create.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, Span, TracesData } from '../pdata/types.js';
 import {
   decodeLogs,
@@ -411,5 +412,78 @@ describe('wire items: attributes by key', () => {
     const es = e.resourceSpans[0].scopeSpans[0].spans[3];
     setItemAttribute(es, 'http.method', { stringValue: 'x' });
     expect(Buffer.from(encodeTraces(d)).equals(Buffer.from(encodeTraces(e)))).toBe(true);
+  });
+});
+
+// ---- attributes by key over varied lists: the paths the fixtures above do not reach
+
+/** Keys that take every branch of the by-key index and compare: empty, non-ASCII, ≥ 128 bytes, duplicated. */
+const KEY_POOL = ['a', 'b', 'http.route', '', 'ünï', '日本', 'x'.repeat(130), 'ab', 'ba'];
+/** Values: short and long (≥ 128 bytes: two-byte lengths), every kind, maps, and a pair without a value. */
+const VALUE_POOL: (() => AnyValue)[] = [
+  () => ({ stringValue: 's' }),
+  () => ({ stringValue: 'v'.repeat(200) }),
+  () => ({ stringValue: '' }),
+  () => ({ intValue: -5n }),
+  () => ({ boolValue: true }),
+  () => ({ doubleValue: 0.25 }),
+  () => ({ bytesValue: new Uint8Array([1, 2, 3]) }),
+  () => ({ kvlistValue: { values: [{ key: 'in', value: { stringValue: 'map' } }] } }),
+  () => ({ arrayValue: { values: [{ intValue: 1n }] } }),
+  () => ({}),
+];
+
+function variedSpans(rand: Rand): TracesData {
+  const spans: Span[] = [];
+  for (let i = 0; i < 12; i++) {
+    const s = newSpan();
+    s.name = `s${i}`;
+    s.traceId = new Uint8Array(16).fill(i + 1);
+    s.spanId = new Uint8Array(8).fill(i + 1);
+    const n = Math.floor(rand() * 7); // some spans have no attributes
+    for (let k = 0; k < n; k++)
+      s.attributes.push({ key: pick(rand, KEY_POOL), value: pick(rand, VALUE_POOL)() });
+    s.droppedAttributesCount = i % 3; // a field after the attributes
+    spans.push(s);
+  }
+  return {
+    resourceSpans: [
+      {
+        resource: newResource(),
+        schemaUrl: '',
+        scopeSpans: [{ scope: newScope('v'), spans, schemaUrl: '' }],
+      },
+    ],
+  };
+}
+
+describe('wire items: attributes by key over varied lists', () => {
+  it('400 random lists and read/set sequences: the same answers and the same bytes as a decoded list', () => {
+    for (let seed = 0; seed < 400; seed++) {
+      const wire = Buffer.from(encodeTraces(variedSpans(rng(seed))));
+      const lazy = decodeTracesLazy(Buffer.from(wire));
+      const eager = decodeTraces(Buffer.from(wire));
+      const ls = spansOf(lazy);
+      const es = spansOf(eager);
+      const rand = rng(seed + 7777);
+      for (let i = 0; i < ls.length; i++) {
+        const steps = Math.floor(rand() * 6);
+        for (let k = 0; k < steps; k++) {
+          const key = pick(rand, [...KEY_POOL, 'missing']);
+          const r = rand();
+          if (r < 0.45)
+            expect(itemAttribute(ls[i], key), `seed ${seed} span ${i} get ${key}`).toEqual(
+              itemAttribute(es[i], key),
+            );
+          else if (r < 0.9) {
+            const v = pick(rand, VALUE_POOL);
+            setItemAttribute(ls[i], key, v());
+            setItemAttribute(es[i], key, v());
+          } else expect(ls[i].attributes).toEqual(es[i].attributes); // decodes the list midway
+        }
+      }
+      const got = Buffer.from(encodeTraces(lazy));
+      expect(got.equals(Buffer.from(encodeTraces(eager))), `seed ${seed}`).toBe(true);
+    }
   });
 });
