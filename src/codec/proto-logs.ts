@@ -11,6 +11,8 @@ import type {
   ResourceLogs,
   ScopeLogs,
 } from '../pdata/types.js';
+import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
 import {
   checkId,
@@ -75,18 +77,25 @@ import {
 } from './wire-item.js';
 import { WireLogRecord } from './wire-log.js';
 
-export function decodeLogs(buf: Uint8Array): LogsData {
-  return { resourceLogs: decodeTop(new Reader(buf), 'resource_logs', decodeResourceLogs) };
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeLogs(buf: Uint8Array, budget?: DecodeBudget): LogsData {
+  return { resourceLogs: decodeTop(new Reader(buf, budget), 'resource_logs', decodeResourceLogs) };
 }
 
 /**
  * Like decodeLogs, but log records stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
  * `trusted`: bytes this process encoded; only counted, not validated.
+ * `budget`: what the request may cost once decoded, its lazy items included (decode-budget.ts).
  * `lease`: `buf` is a pooled buffer, reused once the lease is let go (src/pdata/lazy.ts); the
  * result then holds no view of it except the lazy lists, which copy it out when read.
  */
-export function decodeLogsLazy(buf: Uint8Array, trusted = false, lease?: Lease): LogsData {
+export function decodeLogsLazy(
+  buf: Uint8Array,
+  trusted = false,
+  lease?: Lease,
+  budget: DecodeBudget = trusted ? UNLIMITED_BUDGET : defaultBudget(),
+): LogsData {
   return lazyOrFull(
     buf,
     (b) => ({
@@ -102,20 +111,22 @@ export function decodeLogsLazy(buf: Uint8Array, trusted = false, lease?: Lease):
         }),
         trusted,
         lease,
+        budget,
       ),
     }),
     decodeLogs,
     lease !== undefined,
+    budget,
   );
 }
 
 function decodeResourceLogs(r: Reader): ResourceLogs {
-  const l = decodeLevel(r, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
+  const l = decodeLevel(r, COST.resourceLevel, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
   return { resource: l.head ?? newResource(), scopeLogs: l.items, schemaUrl: l.schemaUrl };
 }
 
 function decodeScopeLogs(r: Reader): ScopeLogs {
-  const l = decodeLevel(r, 'scope', decodeScope, 'log_records', decodeLogRecord);
+  const l = decodeLevel(r, COST.scopeLevel, 'scope', decodeScope, 'log_records', decodeLogRecord);
   return { scope: l.head ?? newScope(), logRecords: l.items, schemaUrl: l.schemaUrl };
 }
 
@@ -128,7 +139,7 @@ function decodeScopeLogsWire(seg: Uint8Array): ScopeLogs[] {
   const out: ScopeLogs[] = [];
   while (r.pos < r.end) {
     r.tag();
-    const pe = r.enter();
+    const pe = r.enter(COST.scopeLevel);
     const stop = r.want;
     let scope: InstrumentationScope | undefined;
     const logRecords: LogRecord[] = [];
@@ -209,7 +220,7 @@ const LOG_WIRE: WireCodec<WireLogRecord> = {
 };
 
 function decodeLogRecord(r: Reader): LogRecord {
-  const pe = r.enter();
+  const pe = r.enter(COST.logRecord);
   const stop = r.want;
   let timeUnixNano = 0n;
   let observedTimeUnixNano = 0n;

@@ -26,6 +26,7 @@
 // a field cannot fail. An item's bytes never come from a pooled buffer: a
 // leased list is copied out before its items are made.
 import type { AnyValue, KeyValue } from '../pdata/types.js';
+import { UNLIMITED_BUDGET } from './decode-budget.js';
 import { anyKind, decodeAnyValue, decodeKeyValue, sizeKeyValue, writeKeyValue } from './proto-common.js';
 import { lenFieldSize, Reader, varintSize, type Writer } from './proto-wire.js';
 
@@ -61,7 +62,8 @@ export class WireList<T> {
     readonly codec: WireCodec<T>,
   ) {
     this.src = Buffer.isBuffer(seg) ? seg : Buffer.from(seg.buffer, seg.byteOffset, seg.byteLength);
-    this.r = new Reader(this.src);
+    // validated and charged to its request's decode budget when it arrived (proto-lazy.ts)
+    this.r = new Reader(this.src, UNLIMITED_BUDGET);
     this.dv = new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
   }
 
