@@ -16,6 +16,7 @@ const benches: [string, string][] = [
   ['Tracelink processor', './tracelink.js'],
   ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
   ['OTTL: transform + filter', './ottl.js'],
+  ['OTTL: transform + filter in one process (no network: the processors alone)', './ottl-inproc.js'],
   ['Config loading (one 60k-key map)', './config-load.js'],
   ['load_balancing exporter to 3 sinks (vs OTLP/HTTP traces relay)', './load-balancing.js'],
   ['Tail sampling (100k spans/s, 30 s decision_wait, 4 policies)', './tail-sampling.js'],

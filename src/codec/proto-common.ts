@@ -416,20 +416,24 @@ export function writeAnyValue(w: Writer, v: AnyValue, kind: number): void {
 /** Writes a repeated KeyValue field with the one-byte tag `tag`. */
 export function writeKeyValues(w: Writer, list: KeyValue[], tag: number): void {
   for (let i = 0; i < list.length; i++) {
-    const kv = list[i];
     w.byte(tag);
-    w.len();
-    if (kv.key !== '') {
-      w.byte(0x0a);
-      w.str(kv.key);
-    }
-    // The AnyValue slot: 0 when empty (the field is omitted), else size * 8 + kind.
-    const v = w.tab[w.si];
-    if (v === 0) w.si++;
-    else {
-      w.byte(0x12);
-      writeAnyValue(w, kv.value, w.anyLen());
-    }
+    writeKeyValue(w, list[i]);
+  }
+}
+
+/** Writes one KeyValue message, length first (sized by sizeKeyValue); the tag is the caller's. */
+export function writeKeyValue(w: Writer, kv: KeyValue): void {
+  w.len();
+  if (kv.key !== '') {
+    w.byte(0x0a);
+    w.str(kv.key);
+  }
+  // The AnyValue slot: 0 when empty (the field is omitted), else size * 8 + kind.
+  const v = w.tab[w.si];
+  if (v === 0) w.si++;
+  else {
+    w.byte(0x12);
+    writeAnyValue(w, kv.value, w.anyLen());
   }
 }
 

@@ -378,7 +378,8 @@ export function decodeTopLazy<E extends object, S>(
   buf: Uint8Array,
   scopeMsg: SkimMessage,
   listKey: string,
-  decodeScope: (r: Reader) => S,
+  /** Decodes the scope entries of one kept segment (tags included), validated before. */
+  decodeScopes: (seg: Uint8Array) => S[],
   build: (resource: Resource, schemaUrl: string) => E,
   trusted = false,
   lease?: Lease,
@@ -389,15 +390,9 @@ export function decodeTopLazy<E extends object, S>(
   r.copyBytes = lease !== undefined;
   const out: E[] = [];
   const decodeList = (raw: Uint8Array[]): S[] => {
+    if (raw.length === 1) return decodeScopes(raw[0]);
     const list: S[] = [];
-    for (const seg of raw) {
-      // validated and charged to the request's budget when it arrived
-      const sr = new Reader(seg, UNLIMITED_BUDGET);
-      while (sr.pos < sr.end) {
-        sr.tag();
-        list.push(decodeScope(sr));
-      }
-    }
+    for (const seg of raw) for (const s of decodeScopes(seg)) list.push(s);
     return list;
   };
   while (r.pos < r.end) {

@@ -2,7 +2,15 @@
 
 import { type Lease, rawList } from '../pdata/lazy.js';
 import { plainAttributes } from '../pdata/plain-record.js';
-import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
+import type {
+  AnyValue,
+  InstrumentationScope,
+  KeyValue,
+  LogRecord,
+  LogsData,
+  ResourceLogs,
+  ScopeLogs,
+} from '../pdata/types.js';
 import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
 import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
@@ -48,6 +56,26 @@ import {
   WT_LEN,
   WT_VARINT,
 } from './proto-wire.js';
+import {
+  anyOrigin,
+  anyUnchanged,
+  attributeSpan,
+  attributesUnchanged,
+  type FieldEncoder,
+  loadAttributes,
+  patchedSize,
+  sizeAttributesWithSets,
+  sizeTrackedAttributes,
+  splicedSize,
+  type WireCodec,
+  WireList,
+  writeAttributesWithSets,
+  writePatched,
+  writeSpliced,
+  writeTrackedAttributes,
+  writeUnchangedRun,
+} from './wire-item.js';
+import { WireLogRecord } from './wire-log.js';
 
 /** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
 export function decodeLogs(buf: Uint8Array, budget?: DecodeBudget): LogsData {
@@ -75,7 +103,7 @@ export function decodeLogsLazy(
         b,
         SCOPE_LOGS,
         'scopeLogs',
-        decodeScopeLogs,
+        decodeScopeLogsWire,
         (resource, schemaUrl) => ({
           resource,
           scopeLogs: [] as ScopeLogs[],
@@ -101,6 +129,95 @@ function decodeScopeLogs(r: Reader): ScopeLogs {
   const l = decodeLevel(r, COST.scopeLevel, 'scope', decodeScope, 'log_records', decodeLogRecord);
   return { scope: l.head ?? newScope(), logRecords: l.items, schemaUrl: l.schemaUrl };
 }
+
+// ---------------------------------------------------------------- wire log records (wire-item.ts)
+
+/** The scope entries of a kept list segment, their records left as wire log records. */
+function decodeScopeLogsWire(seg: Uint8Array): ScopeLogs[] {
+  const list = new WireList<WireLogRecord>(seg, LOG_WIRE);
+  const r = list.r;
+  const out: ScopeLogs[] = [];
+  while (r.pos < r.end) {
+    r.tag();
+    const pe = r.enter(COST.scopeLevel);
+    const stop = r.want;
+    let scope: InstrumentationScope | undefined;
+    const logRecords: LogRecord[] = [];
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const t = r.tag();
+      switch (t >>> 3) {
+        case 1:
+          scope = decodeScope(r);
+          break;
+        case 2: {
+          const end = r.lenEnd();
+          logRecords.push(new WireLogRecord(list, r.pos, end, list.count++));
+          r.pos = end;
+          break;
+        }
+        case 3:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(t);
+      }
+    }
+    r.leave(pe, stop);
+    out.push({ scope: scope ?? newScope(), logRecords, schemaUrl });
+  }
+  return out;
+}
+
+const LOG_WIRE: WireCodec<WireLogRecord> = {
+  slots: 13,
+  repeated: 1 << 6,
+  load(l: WireLogRecord, fn: number): void {
+    const list = l.list;
+    const end = l.end;
+    const at = list.at(l.i, l.start, end, fn);
+    switch (fn) {
+      case 1:
+        if (at !== 0) l._timeUnixNano = list.reader(at, end).fixed64();
+        return;
+      case 2:
+        if (at !== 0) l._severityNumber = list.reader(at, end).int32();
+        return;
+      case 3:
+        if (at !== 0) l._severityText = list.reader(at, end).string();
+        return;
+      case 5: {
+        const body = at !== 0 ? decodeAnyValue(list.reader(at, end)) : {};
+        const o = anyOrigin(body);
+        l._body = body;
+        l._bodyKind = o.kind;
+        l._bodyScalar = o.scalar;
+        return;
+      }
+      case 6:
+        loadAttributes(l, at, 6);
+        return;
+      case 7:
+        if (at !== 0) l._droppedAttributesCount = list.reader(at, end).uint32();
+        return;
+      case 8:
+        if (at !== 0) l._flags = list.reader(at, end).fixed32();
+        return;
+      case 9:
+        if (at !== 0) l._traceId = list.reader(at, end).bytes();
+        return;
+      case 10:
+        if (at !== 0) l._spanId = list.reader(at, end).bytes();
+        return;
+      case 11:
+        if (at !== 0) l._observedTimeUnixNano = list.reader(at, end).fixed64();
+        return;
+      case 12:
+        if (at !== 0) l._eventName = list.reader(at, end).string();
+        return;
+    }
+  },
+};
 
 function decodeLogRecord(r: Reader): LogRecord {
   const pe = r.enter(COST.logRecord);
@@ -225,7 +342,7 @@ function writeResourceLogs(w: Writer, rl: ResourceLogs): void {
 
 function sizeScopeLogs(sl: ScopeLogs): number {
   const slot = reserve();
-  const n = sizeLevel(sizeScopeField(sl.scope), sl.logRecords, sizeLogRecord, sl.schemaUrl);
+  const n = sizeLevel(sizeScopeField(sl.scope), sl.logRecords, sizeAnyLogRecord, sl.schemaUrl);
   sizes.tab[slot] = n;
   return n;
 }
@@ -233,7 +350,21 @@ function sizeScopeLogs(sl: ScopeLogs): number {
 function writeScopeLogs(w: Writer, sl: ScopeLogs): void {
   w.len();
   writeScopeField(w, sl.scope);
-  writeLevelTail(w, sl.logRecords, writeLogRecord, sl.schemaUrl);
+  const records = sl.logRecords;
+  for (let i = 0; i < records.length; ) {
+    const l = records[i];
+    if (l instanceof WireLogRecord && l.changes === 0) {
+      i = writeUnchangedRun(w, records, i, 0x12, isWireLogRecord);
+      continue;
+    }
+    w.byte(0x12);
+    writeAnyLogRecord(w, l);
+    i++;
+  }
+  if (sl.schemaUrl !== '') {
+    w.byte(0x1a);
+    w.str(sl.schemaUrl);
+  }
 }
 
 function sizeLogRecord(l: LogRecord): number {
@@ -303,3 +434,167 @@ function writeLogRecord(w: Writer, l: LogRecord): void {
     w.str(l.eventName);
   }
 }
+
+// ---------------------------------------------------------------- wire log records: encode
+
+function sizeAnyLogRecord(l: LogRecord): number {
+  return l instanceof WireLogRecord ? sizeWireLogRecord(l) : sizeLogRecord(l);
+}
+
+const isWireLogRecord = (x: unknown): x is WireLogRecord => x instanceof WireLogRecord;
+
+function writeAnyLogRecord(w: Writer, l: LogRecord): void {
+  if (l instanceof WireLogRecord) writeWireLogRecord(w, l);
+  else writeLogRecord(w, l);
+}
+
+const B5 = 1 << 5;
+const B6 = 1 << 6;
+
+/** The fields of a wire log record that must be encoded again (wire-item.ts). */
+function logChanges(l: WireLogRecord): number {
+  let m = l.dirty;
+  if (l._attrSets !== undefined) m |= B6;
+  const read = l.loaded & ~m;
+  if ((read & B6) !== 0 && !attributesUnchanged(l._attributes, l._attrOrigin)) m |= B6;
+  if ((read & B5) !== 0 && !anyUnchanged(l._body, l._bodyKind, l._bodyScalar)) m |= B5;
+  return m;
+}
+
+function sizeWireLogRecord(l: WireLogRecord): number {
+  const slot = reserve();
+  const changes = logChanges(l);
+  l.changes = changes;
+  let n: number;
+  if (changes === 0) n = l.end - l.start;
+  else if (changes === B6 && spliceable(l))
+    n = splicedSize(l, l.spliceFrom, l.spliceTo, LOG_FIELDS.size(l, 6));
+  else {
+    l.spliceTo = 0;
+    n = patchedSize(l, changes, LOG_FIELDS);
+  }
+  sizes.tab[slot] = n;
+  return n;
+}
+
+/** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
+function spliceable(l: WireLogRecord): boolean {
+  const span = attributeSpan(l, l.list.at(l.i, l.start, l.end, 6), 6);
+  if (span === undefined || !l.list.ordered(l.i)) return false;
+  l.spliceFrom = span[0];
+  l.spliceTo = span[1];
+  return true;
+}
+
+function writeWireLogRecord(w: Writer, l: WireLogRecord): void {
+  w.len();
+  if (l.changes === 0) w.rawRange(l.list.src, l.list.dv, l.start, l.end);
+  else if (l.changes === B6 && l.spliceTo !== 0)
+    writeSpliced(w, l, l.spliceFrom, l.spliceTo, () => LOG_FIELDS.write(w, l, 6));
+  else writePatched(w, l, l.changes, LOG_FIELDS);
+}
+
+/** One field of a log record, as sizeLogRecord/writeLogRecord encode it (0 bytes when default). */
+const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
+  size(l: WireLogRecord, fn: number): number {
+    switch (fn) {
+      case 1:
+        return l._timeUnixNano !== 0n ? 9 : 0;
+      case 2:
+        return l._severityNumber !== 0 ? 1 + int32Size(l._severityNumber) : 0;
+      case 3:
+        return l._severityText !== '' ? strField(l._severityText) : 0;
+      case 5: {
+        const body = sizeAnySlot(l._body);
+        return body !== 0 ? lenFieldSize(body) : 0;
+      }
+      case 6:
+        return (l.loaded & B6) !== 0
+          ? sizeTrackedAttributes(l._attributes, l._attrOrigin)
+          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6);
+      case 7:
+        return l._droppedAttributesCount !== 0 ? 1 + varintSizeU(l._droppedAttributesCount) : 0;
+      case 8:
+        return l._flags !== 0 ? 5 : 0;
+      case 9:
+        return l._traceId.length !== 0 ? lenFieldSize(l._traceId.length) : 0;
+      case 10:
+        return l._spanId.length !== 0 ? lenFieldSize(l._spanId.length) : 0;
+      case 11:
+        return l._observedTimeUnixNano !== 0n ? 9 : 0;
+      case 12:
+        return l._eventName !== '' ? strField(l._eventName) : 0;
+      default:
+        return 0;
+    }
+  },
+  write(w: Writer, l: WireLogRecord, fn: number): void {
+    switch (fn) {
+      case 1:
+        if (l._timeUnixNano !== 0n) {
+          w.byte(0x09);
+          w.fixed64(l._timeUnixNano);
+        }
+        return;
+      case 2:
+        if (l._severityNumber !== 0) {
+          w.byte(0x10);
+          w.int32(l._severityNumber);
+        }
+        return;
+      case 3:
+        if (l._severityText !== '') {
+          w.byte(0x1a);
+          w.str(l._severityText);
+        }
+        return;
+      case 5:
+        if (w.tab[w.si] === 0) w.si++;
+        else {
+          w.byte(0x2a);
+          writeAnyValue(w, l._body, w.anyLen());
+        }
+        return;
+      case 6:
+        if ((l.loaded & B6) !== 0) writeTrackedAttributes(w, l, l._attributes, l._attrOrigin, 0x32);
+        else writeAttributesWithSets(w, l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
+        return;
+      case 7:
+        if (l._droppedAttributesCount !== 0) {
+          w.byte(0x38);
+          w.uint32(l._droppedAttributesCount);
+        }
+        return;
+      case 8:
+        if (l._flags !== 0) {
+          w.byte(0x45);
+          w.fixed32(l._flags);
+        }
+        return;
+      case 9:
+        if (l._traceId.length !== 0) {
+          w.byte(0x4a);
+          w.bytes(l._traceId);
+        }
+        return;
+      case 10:
+        if (l._spanId.length !== 0) {
+          w.byte(0x52);
+          w.bytes(l._spanId);
+        }
+        return;
+      case 11:
+        if (l._observedTimeUnixNano !== 0n) {
+          w.byte(0x59);
+          w.fixed64(l._observedTimeUnixNano);
+        }
+        return;
+      case 12:
+        if (l._eventName !== '') {
+          w.byte(0x62);
+          w.str(l._eventName);
+        }
+        return;
+    }
+  },
+};

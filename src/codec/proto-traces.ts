@@ -49,6 +49,24 @@ import {
   WT_LEN,
   WT_VARINT,
 } from './proto-wire.js';
+import {
+  attributeSpan,
+  attributesUnchanged,
+  type FieldEncoder,
+  loadAttributes,
+  patchedSize,
+  sizeAttributesWithSets,
+  sizeTrackedAttributes,
+  splicedSize,
+  type WireCodec,
+  WireList,
+  writeAttributesWithSets,
+  writePatched,
+  writeSpliced,
+  writeTrackedAttributes,
+  writeUnchangedRun,
+} from './wire-item.js';
+import { WireSpan } from './wire-span.js';
 
 // ---------------------------------------------------------------- decode
 
@@ -91,7 +109,7 @@ export function decodeTracesLazy(
         b,
         SCOPE_SPANS,
         'scopeSpans',
-        decodeScopeSpans,
+        decodeScopeSpansWire,
         (resource, schemaUrl) => ({
           resource,
           scopeSpans: [] as ScopeSpans[],
@@ -189,6 +207,135 @@ function decodeScopeSpans(r: Reader): ScopeSpans {
     schemaUrl,
   };
 }
+
+// ---------------------------------------------------------------- wire spans (wire-item.ts)
+
+/** The scope entries of a kept list segment, their spans left as wire spans. */
+function decodeScopeSpansWire(seg: Uint8Array): ScopeSpans[] {
+  const list = new WireList<WireSpan>(seg, SPAN_WIRE);
+  const r = list.r;
+  const out: ScopeSpans[] = [];
+  while (r.pos < r.end) {
+    r.tag();
+    const pe = r.enter(COST.scopeLevel);
+    const stop = r.want;
+    let scope: InstrumentationScope | undefined;
+    const spans: Span[] = [];
+    let schemaUrl = '';
+    while (r.pos < r.end) {
+      const t = r.tag();
+      switch (t >>> 3) {
+        case 1:
+          scope = decodeScope(r);
+          break;
+        case 2: {
+          const end = r.lenEnd();
+          spans.push(new WireSpan(list, r.pos, end, list.count++));
+          r.pos = end;
+          break;
+        }
+        case 3:
+          schemaUrl = r.string();
+          break;
+        default:
+          r.skip(t);
+      }
+    }
+    r.leave(pe, stop);
+    out.push({
+      scope: scope ?? { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+      spans,
+      schemaUrl,
+    });
+  }
+  return out;
+}
+
+const REPEATED = (1 << 9) | (1 << 11) | (1 << 13);
+
+const SPAN_WIRE: WireCodec<WireSpan> = {
+  slots: 17,
+  repeated: REPEATED,
+  load(s: WireSpan, fn: number): void {
+    const list = s.list;
+    const end = s.end;
+    const at = list.at(s.i, s.start, end, fn);
+    switch (fn) {
+      case 1:
+        if (at !== 0) s._traceId = list.reader(at, end).bytes();
+        return;
+      case 2:
+        if (at !== 0) s._spanId = list.reader(at, end).bytes();
+        return;
+      case 3:
+        if (at !== 0) s._traceState = list.reader(at, end).string();
+        return;
+      case 4:
+        if (at !== 0) s._parentSpanId = list.reader(at, end).bytes();
+        return;
+      case 5:
+        if (at !== 0) s._name = list.reader(at, end).string();
+        return;
+      case 6:
+        if (at !== 0) s._kind = list.reader(at, end).int32();
+        return;
+      case 7:
+        if (at !== 0) s._startTimeUnixNano = list.reader(at, end).fixed64();
+        return;
+      case 8:
+        if (at !== 0) s._endTimeUnixNano = list.reader(at, end).fixed64();
+        return;
+      case 9:
+        loadAttributes(s, at, 9);
+        return;
+      case 10:
+        if (at !== 0) s._droppedAttributesCount = list.reader(at, end).uint32();
+        return;
+      case 11: {
+        const events: SpanEvent[] = [];
+        if (at !== 0) {
+          const r = list.reader(at, end);
+          while (r.pos < end) {
+            const t = r.tag();
+            if (t >>> 3 === 11) events.push(decodeEvent(r));
+            else r.skip(t);
+          }
+        }
+        s._events = events;
+        return;
+      }
+      case 12:
+        if (at !== 0) s._droppedEventsCount = list.reader(at, end).uint32();
+        return;
+      case 13: {
+        const links: SpanLink[] = [];
+        if (at !== 0) {
+          const r = list.reader(at, end);
+          while (r.pos < end) {
+            const t = r.tag();
+            if (t >>> 3 === 13) links.push(decodeLink(r));
+            else r.skip(t);
+          }
+        }
+        s._links = links;
+        return;
+      }
+      case 14:
+        if (at !== 0) s._droppedLinksCount = list.reader(at, end).uint32();
+        return;
+      case 15: {
+        const st = at !== 0 ? decodeStatus(list.reader(at, end)) : { message: '', code: 0 };
+        s._status = st;
+        s._statusMessage = st.message;
+        s._statusCode = st.code;
+        return;
+      }
+      case 16:
+        if (at !== 0) s._flags = list.reader(at, end).fixed32();
+        return;
+    }
+  },
+};
 
 function decodeSpan(r: Reader): Span {
   const pe = r.enter(COST.span);
@@ -473,7 +620,10 @@ function sizeScopeSpans(ss: ScopeSpans): number {
   const slot = reserve();
   let n = sizeScopeField(ss.scope);
   const spans = ss.spans;
-  for (let i = 0; i < spans.length; i++) n += lenFieldSize(sizeSpan(spans[i]));
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i];
+    n += lenFieldSize(span instanceof WireSpan ? sizeWireSpan(span) : sizeSpan(span));
+  }
   if (ss.schemaUrl !== '') n += strField(ss.schemaUrl);
   sizes.tab[slot] = n;
   return n;
@@ -483,9 +633,16 @@ function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
   w.len();
   writeScopeField(w, ss.scope);
   const spans = ss.spans;
-  for (let i = 0; i < spans.length; i++) {
+  for (let i = 0; i < spans.length; ) {
+    const span = spans[i];
+    if (span instanceof WireSpan && span.changes === 0) {
+      i = writeUnchangedRun(w, spans, i, 0x12, isWireSpan);
+      continue;
+    }
     w.byte(0x12);
-    writeSpan(w, spans[i]);
+    if (span instanceof WireSpan) writeWireSpan(w, span);
+    else writeSpan(w, span);
+    i++;
   }
   if (ss.schemaUrl !== '') {
     w.byte(0x1a);
@@ -673,3 +830,223 @@ function writeLink(w: Writer, l: SpanLink): void {
     w.fixed32(l.flags);
   }
 }
+
+// ---------------------------------------------------------------- wire spans: encode
+
+const B9 = 1 << 9;
+const B15 = 1 << 15;
+/** Events and links are encoded again once read (they are deep and rarely read). */
+const DEEP = (1 << 11) | (1 << 13);
+
+/** The fields of a wire span that must be encoded again (wire-item.ts). */
+function spanChanges(s: WireSpan): number {
+  let m = s.dirty | (s.loaded & DEEP);
+  if (s._attrSets !== undefined) m |= B9;
+  const read = s.loaded & ~m;
+  if ((read & B9) !== 0 && !attributesUnchanged(s._attributes, s._attrOrigin)) m |= B9;
+  if ((read & B15) !== 0 && (s._status.message !== s._statusMessage || s._status.code !== s._statusCode))
+    m |= B15;
+  return m;
+}
+
+function sizeWireSpan(s: WireSpan): number {
+  const slot = reserve();
+  const changes = spanChanges(s);
+  s.changes = changes;
+  let n: number;
+  if (changes === 0) n = s.end - s.start;
+  else if (changes === B9 && spliceable(s))
+    n = splicedSize(s, s.spliceFrom, s.spliceTo, SPAN_FIELDS.size(s, 9));
+  else {
+    s.spliceTo = 0;
+    n = patchedSize(s, changes, SPAN_FIELDS);
+  }
+  sizes.tab[slot] = n;
+  return n;
+}
+
+/** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
+function spliceable(s: WireSpan): boolean {
+  const span = attributeSpan(s, s.list.at(s.i, s.start, s.end, 9), 9);
+  if (span === undefined || !s.list.ordered(s.i)) return false;
+  s.spliceFrom = span[0];
+  s.spliceTo = span[1];
+  return true;
+}
+
+const isWireSpan = (x: unknown): x is WireSpan => x instanceof WireSpan;
+
+function writeWireSpan(w: Writer, s: WireSpan): void {
+  w.len();
+  if (s.changes === 0) w.rawRange(s.list.src, s.list.dv, s.start, s.end);
+  else if (s.changes === B9 && s.spliceTo !== 0)
+    writeSpliced(w, s, s.spliceFrom, s.spliceTo, () => SPAN_FIELDS.write(w, s, 9));
+  else writePatched(w, s, s.changes, SPAN_FIELDS);
+}
+
+/** One field of a span, as sizeSpan/writeSpan encode it (0 bytes when it has its default). */
+const SPAN_FIELDS: FieldEncoder<WireSpan> = {
+  size(s: WireSpan, fn: number): number {
+    switch (fn) {
+      case 1:
+        return s._traceId.length !== 0 ? lenFieldSize(s._traceId.length) : 0;
+      case 2:
+        return s._spanId.length !== 0 ? lenFieldSize(s._spanId.length) : 0;
+      case 3:
+        return s._traceState !== '' ? strField(s._traceState) : 0;
+      case 4:
+        return s._parentSpanId.length !== 0 ? lenFieldSize(s._parentSpanId.length) : 0;
+      case 5:
+        return s._name !== '' ? strField(s._name) : 0;
+      case 6:
+        return s._kind !== 0 ? 1 + int32Size(s._kind) : 0;
+      case 7:
+        return s._startTimeUnixNano !== 0n ? 9 : 0;
+      case 8:
+        return s._endTimeUnixNano !== 0n ? 9 : 0;
+      case 9:
+        return (s.loaded & B9) !== 0
+          ? sizeTrackedAttributes(s._attributes, s._attrOrigin)
+          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9);
+      case 10:
+        return s._droppedAttributesCount !== 0 ? 1 + varintSizeU(s._droppedAttributesCount) : 0;
+      case 11: {
+        let n = 0;
+        const events = s._events;
+        for (let i = 0; i < events.length; i++) n += lenFieldSize(sizeEvent(events[i]));
+        return n;
+      }
+      case 12:
+        return s._droppedEventsCount !== 0 ? 1 + varintSizeU(s._droppedEventsCount) : 0;
+      case 13: {
+        let n = 0;
+        const links = s._links;
+        for (let i = 0; i < links.length; i++) n += lenFieldSize(sizeLink(links[i]));
+        return n;
+      }
+      case 14:
+        return s._droppedLinksCount !== 0 ? 1 + varintSizeU(s._droppedLinksCount) : 0;
+      case 15: {
+        const st = reserve();
+        let m = 0;
+        if (s._status.message !== '') m += strField(s._status.message);
+        if (s._status.code !== 0) m += 1 + int32Size(s._status.code);
+        sizes.tab[st] = m;
+        return lenFieldSize(m);
+      }
+      case 16:
+        return s._flags !== 0 ? 6 : 0;
+      default:
+        return 0;
+    }
+  },
+  write(w: Writer, s: WireSpan, fn: number): void {
+    switch (fn) {
+      case 1:
+        if (s._traceId.length !== 0) {
+          w.byte(0x0a);
+          w.bytes(s._traceId);
+        }
+        return;
+      case 2:
+        if (s._spanId.length !== 0) {
+          w.byte(0x12);
+          w.bytes(s._spanId);
+        }
+        return;
+      case 3:
+        if (s._traceState !== '') {
+          w.byte(0x1a);
+          w.str(s._traceState);
+        }
+        return;
+      case 4:
+        if (s._parentSpanId.length !== 0) {
+          w.byte(0x22);
+          w.bytes(s._parentSpanId);
+        }
+        return;
+      case 5:
+        if (s._name !== '') {
+          w.byte(0x2a);
+          w.str(s._name);
+        }
+        return;
+      case 6:
+        if (s._kind !== 0) {
+          w.byte(0x30);
+          w.int32(s._kind);
+        }
+        return;
+      case 7:
+        if (s._startTimeUnixNano !== 0n) {
+          w.byte(0x39);
+          w.fixed64(s._startTimeUnixNano);
+        }
+        return;
+      case 8:
+        if (s._endTimeUnixNano !== 0n) {
+          w.byte(0x41);
+          w.fixed64(s._endTimeUnixNano);
+        }
+        return;
+      case 9:
+        if ((s.loaded & B9) !== 0) writeTrackedAttributes(w, s, s._attributes, s._attrOrigin, 0x4a);
+        else writeAttributesWithSets(w, s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
+        return;
+      case 10:
+        if (s._droppedAttributesCount !== 0) {
+          w.byte(0x50);
+          w.uint32(s._droppedAttributesCount);
+        }
+        return;
+      case 11: {
+        const events = s._events;
+        for (let i = 0; i < events.length; i++) {
+          w.byte(0x5a);
+          writeEvent(w, events[i]);
+        }
+        return;
+      }
+      case 12:
+        if (s._droppedEventsCount !== 0) {
+          w.byte(0x60);
+          w.uint32(s._droppedEventsCount);
+        }
+        return;
+      case 13: {
+        const links = s._links;
+        for (let i = 0; i < links.length; i++) {
+          w.byte(0x6a);
+          writeLink(w, links[i]);
+        }
+        return;
+      }
+      case 14:
+        if (s._droppedLinksCount !== 0) {
+          w.byte(0x70);
+          w.uint32(s._droppedLinksCount);
+        }
+        return;
+      case 15:
+        w.byte(0x7a);
+        w.len();
+        if (s._status.message !== '') {
+          w.byte(0x12);
+          w.str(s._status.message);
+        }
+        if (s._status.code !== 0) {
+          w.byte(0x18);
+          w.int32(s._status.code);
+        }
+        return;
+      case 16:
+        if (s._flags !== 0) {
+          w.byte(0x85);
+          w.byte(0x01);
+          w.fixed32(s._flags);
+        }
+        return;
+    }
+  },
+};

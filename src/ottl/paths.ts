@@ -4,6 +4,7 @@
 // context READMEs (pkg/ottl/contexts/ottl*): ints are int64 (bigint), IDs are
 // bytes, setters reject values of the wrong type with an error.
 
+import { type AttributeItem, itemAttribute, setItemAttribute } from '../pdata/attributes.js';
 import { EMPTY_BYTES } from '../pdata/create.js';
 import type { AnyValue, KeyValue } from '../pdata/types.js';
 import type { PathExpr, PathSegment } from './ast.js';
@@ -169,7 +170,15 @@ export function resolvePath(p: PathExpr, o: PathOptions): Accessor {
     case 'span': {
       if (head.name === 'attributes') {
         tooDeep(1);
-        return { ...mapAccess((c) => c.span.attributes, keys), level: 2, context: pc };
+        return {
+          ...mapAccess(
+            (c) => c.span.attributes,
+            keys,
+            (c) => c.span,
+          ),
+          level: 2,
+          context: pc,
+        };
       }
       if (head.name === 'trace_state') {
         tooDeep(1);
@@ -301,7 +310,15 @@ export function resolvePath(p: PathExpr, o: PathOptions): Accessor {
     case 'log':
       if (head.name === 'attributes') {
         tooDeep(1);
-        return { ...mapAccess((c) => c.log.attributes, keys), level: 2, context: pc };
+        return {
+          ...mapAccess(
+            (c) => c.log.attributes,
+            keys,
+            (c) => c.log,
+          ),
+          level: 2,
+          context: pc,
+        };
       }
       if (head.name === 'body') {
         if (sub === 'string') {
@@ -779,7 +796,16 @@ function clearAny(a: Record<string, unknown>): void {
 }
 
 /** A map-valued path (attributes, cache, metadata), optionally indexed. */
-function mapAccess(kvsOf: (c: TransformContext) => KeyValue[], keys: KeyFn[]): { get: Getter; set: Setter } {
+/**
+ * A map path (`attributes`, `cache`...) with optional keys. `itemOf`: the map is an item's
+ * attributes; a single key then reads and sets through itemAttribute/setItemAttribute, so an
+ * item that arrived as protobuf decodes only the value asked for (pdata/attributes.ts).
+ */
+function mapAccess(
+  kvsOf: (c: TransformContext) => KeyValue[],
+  keys: KeyFn[],
+  itemOf?: (c: TransformContext) => AttributeItem,
+): { get: Getter; set: Setter } {
   if (keys.length === 0)
     return {
       get: (c) => new PMap(kvsOf(c)),
@@ -794,30 +820,37 @@ function mapAccess(kvsOf: (c: TransformContext) => KeyValue[], keys: KeyFn[]): {
   const k0 = keys[0];
   const get: Getter =
     keys.length === 1 && typeof k0 === 'string'
-      ? (c) => {
-          // the hot path: one constant key
-          const kvs = kvsOf(c);
-          for (let i = 0; i < kvs.length; i++) if (kvs[i].key === k0) return fromAny(kvs[i].value);
-          return null;
-        }
+      ? itemOf !== undefined
+        ? (c) => fromAny(itemAttribute(itemOf(c), k0))
+        : (c) => {
+            // the hot path: one constant key
+            const kvs = kvsOf(c);
+            for (let i = 0; i < kvs.length; i++) if (kvs[i].key === k0) return fromAny(kvs[i].value);
+            return null;
+          }
       : (c) => {
           const k = resolveKey(k0, c);
           if (typeof k !== 'string') fail('non-string indexing is not supported');
-          const kv = findKv(kvsOf(c), k);
-          if (!kv) return null;
-          return keys.length === 1 ? fromAny(kv.value) : getIndexed(fromAny(kv.value), keys, 1, c);
+          const value = itemOf !== undefined ? itemAttribute(itemOf(c), k) : findKv(kvsOf(c), k)?.value;
+          if (value === undefined) return null;
+          return keys.length === 1 ? fromAny(value) : getIndexed(fromAny(value), keys, 1, c);
         };
   const set: Setter = (c, v) => {
     const k = resolveKey(k0, c);
     if (typeof k !== 'string') fail('non-string indexing is not supported');
-    const kvs = kvsOf(c);
-    let kv = findKv(kvs, k);
     if (keys.length === 1) {
       const value = toAny(v);
-      if (kv) kv.value = value;
-      else kvs.push({ key: k, value });
+      if (itemOf !== undefined) setItemAttribute(itemOf(c), k, value);
+      else {
+        const kvs = kvsOf(c);
+        const kv = findKv(kvs, k);
+        if (kv) kv.value = value;
+        else kvs.push({ key: k, value });
+      }
       return;
     }
+    const kvs = kvsOf(c);
+    let kv = findKv(kvs, k);
     if (!kv) {
       kv = { key: k, value: {} };
       kvs.push(kv);

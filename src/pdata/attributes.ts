@@ -19,6 +19,32 @@ export function setAttr(attrs: KeyValue[], key: string, value: AnyValue): void {
   else attrs.push({ key, value });
 }
 
+/**
+ * An item with attributes (span, log record, ...). Items that stay protobuf until read (the
+ * codec's wire items) also read and set attributes by key without decoding the whole list.
+ */
+export interface AttributeItem {
+  attributes: KeyValue[];
+  getAttribute?(key: string): AnyValue | undefined;
+  setAttribute?(key: string, value: AnyValue): void;
+}
+
+/**
+ * The value of an item's attribute `key` (the first pair with it). On an item decoded lazily the
+ * other attributes stay undecoded; the value must then not be changed in place: set a new one
+ * with setItemAttribute.
+ */
+export function itemAttribute(item: AttributeItem, key: string): AnyValue | undefined {
+  if (item.getAttribute !== undefined) return item.getAttribute(key);
+  return getAttr(item.attributes, key);
+}
+
+/** Sets (upserts) an item's attribute `key`, as setAttr does on its list. */
+export function setItemAttribute(item: AttributeItem, key: string, value: AnyValue): void {
+  if (item.setAttribute !== undefined) item.setAttribute(key, value);
+  else setAttr(item.attributes, key, value);
+}
+
 export function deleteAttr(attrs: KeyValue[], key: string): boolean {
   const i = attrs.findIndex((kv) => kv.key === key);
   if (i < 0) return false;

@@ -5,6 +5,8 @@ import Long from 'long';
 import protobuf from 'protobufjs';
 import { CONFORMANCE_DIR } from '../../../test/support/conformance-dir.js';
 import type { Signal } from '../../pdata/signal.js';
+import { WireLogRecord } from '../wire-log.js';
+import { WireSpan } from '../wire-span.js';
 
 export const PROTO_ROOT = `${CONFORMANCE_DIR}proto`;
 
@@ -104,13 +106,18 @@ function scalarDefault(f: protobuf.Field): unknown {
 }
 
 /** pdata → the same plain shape as oracleDecode (bigint → string, bytes → base64, no undefined). */
+/** Items decoded field by field (wire spans, log records) as plain objects; other objects as they are. */
+function plain(v: object): object {
+  return v instanceof WireSpan || v instanceof WireLogRecord ? v.toJSON() : v;
+}
+
 export function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(normalize);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = normalize(x);
+    for (const [k, x] of Object.entries(plain(v))) if (x !== undefined) out[k] = normalize(x);
     return out;
   }
   return v;
@@ -128,7 +135,7 @@ function toPbjsInput(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toPbjsInput);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toPbjsInput(x);
+    for (const [k, x] of Object.entries(plain(v))) if (x !== undefined) out[k] = toPbjsInput(x);
     return out;
   }
   return v;

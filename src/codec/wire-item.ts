@@ -1,0 +1,763 @@
+// Items (spans, log records) that stay protobuf until read, field by field.
+//
+// When a lazily kept scope list (src/pdata/lazy.ts) is read, its items become
+// wire items: objects that keep their message's bytes and decode a field the
+// first time it is read (or take it when it is assigned). The encoder then
+// writes an item nobody changed as its original bytes, and a changed item as
+// its unchanged fields' original bytes plus its changed fields encoded again.
+// "Changed" is decided without trusting callers to say so:
+// - a field that was assigned (its setter ran) is changed;
+// - scalars (strings, numbers, bigints) cannot change without an assignment;
+// - IDs and bytes are views of the item's own bytes: writing into one writes
+//   into the bytes the encoder copies, so that stays exact too;
+// - attribute lists are compared with what was decoded, key by key (identity of
+//   the KeyValue and AnyValue objects, their key, kind and scalar value): an
+//   unchanged pair is copied as it came, a new or changed one is encoded; map
+//   and array values are encoded whenever they were read (they can change deep
+//   inside);
+// - other mutable objects (a span's status, a log body) are compared the same
+//   way; events and links count as changed once read.
+// Changed fields are written in field-number order among the unchanged ones, so
+// for canonically encoded input (every OTLP SDK, the collector, this encoder)
+// the result is byte for byte what encoding the fully decoded item gives.
+// Unknown fields of an item are kept (they are among its unchanged bytes).
+//
+// The bytes were validated when the request arrived (proto-lazy.ts), so reading
+// a field cannot fail. An item's bytes never come from a pooled buffer: a
+// leased list is copied out before its items are made.
+import type { AnyValue, KeyValue } from '../pdata/types.js';
+import { UNLIMITED_BUDGET } from './decode-budget.js';
+import { anyKind, decodeAnyValue, decodeKeyValue, sizeKeyValue, writeKeyValue } from './proto-common.js';
+import { lenFieldSize, Reader, varintSize, type Writer } from './proto-wire.js';
+
+/** How one type of wire item is decoded: its field table size and the loader of one field. */
+export interface WireCodec<T> {
+  /** Index slots per item: the highest field number the item's message has, plus one. */
+  slots: number;
+  /** Bit mask (1 << field number) of the repeated fields. */
+  repeated: number;
+  /** Decodes field `fn` of `item` into its slot (reading from `list.r`). */
+  load(item: T, fn: number): void;
+}
+
+/** The bytes the items of one lazily kept scope list view, and what they share. */
+export class WireList<T> {
+  /** The list's bytes (item offsets are into these). */
+  readonly src: Buffer;
+  /** Reads fields; decoders position it (pos, end) before each use. */
+  readonly r: Reader;
+  /** The same bytes, for copying them a word at a time. */
+  readonly dv: DataView;
+  /** Items made from this list (their `i` numbers them). */
+  count = 0;
+  /**
+   * Where each item's fields are, `slots` entries per item, built on an item's first read:
+   * [0] INDEXED or ORDERED once built; [fn] the offset of the last occurrence's value (after the tag) of a
+   * singular field, of the first occurrence's tag of a repeated one; 0 when absent.
+   */
+  private table: Int32Array | undefined;
+
+  constructor(
+    seg: Uint8Array,
+    readonly codec: WireCodec<T>,
+  ) {
+    this.src = Buffer.isBuffer(seg) ? seg : Buffer.from(seg.buffer, seg.byteOffset, seg.byteLength);
+    // validated and charged to its request's decode budget when it arrived (proto-lazy.ts)
+    this.r = new Reader(this.src, UNLIMITED_BUDGET);
+    this.dv = new DataView(this.src.buffer, this.src.byteOffset, this.src.byteLength);
+  }
+
+  /**
+   * Attribute indexes of the items (attributeIndex), appended one item after the other: 4 entries
+   * per pair. One growing array per list instead of one per item (they would be most of the
+   * garbage an OTTL statement makes).
+   */
+  pairs: Int32Array = NO_PAIRS;
+  pairsUsed = 0;
+
+  /** Appends one pair's index entry. */
+  pushPair(tagAt: number, keyAt: number, valueAt: number, end: number): void {
+    let p = this.pairs;
+    const n = this.pairsUsed;
+    if (n + 4 > p.length) {
+      const grown = new Int32Array(Math.max(256, p.length * 2));
+      grown.set(p);
+      this.pairs = p = grown;
+    }
+    p[n] = tagAt;
+    p[n + 1] = keyAt;
+    p[n + 2] = valueAt;
+    p[n + 3] = end;
+    this.pairsUsed = n + 4;
+  }
+
+  /** The index of item `i` (whose message is src[start, end)): the base of its slots. */
+  index(i: number, start: number, end: number): number {
+    const slots = this.codec.slots;
+    let t = this.table;
+    if (t === undefined || t.length < this.count * slots) {
+      const grown = new Int32Array(Math.max(this.count, 8) * slots);
+      if (t !== undefined) grown.set(t);
+      this.table = t = grown;
+    }
+    const base = i * slots;
+    if (t[base] !== 0) return base;
+    const src = this.src;
+    const repeated = this.codec.repeated;
+    let ordered = true;
+    let prev = 0;
+    let pos = start;
+    while (pos < end) {
+      const at = pos;
+      pos = skipField(src, pos);
+      const fn = lastField;
+      if (fn < prev || (fn === prev && (repeated & (1 << fn)) === 0)) ordered = false;
+      prev = fn;
+      if (fn >= slots) continue;
+      if ((repeated & (1 << fn)) !== 0) {
+        if (t[base + fn] === 0) t[base + fn] = at;
+      } else t[base + fn] = lastValue;
+    }
+    t[base] = ordered ? ORDERED : INDEXED;
+    return base;
+  }
+
+  /**
+   * Item i's fields are in field-number order, each singular one once (as every encoder writes
+   * them): a changed repeated field is then one run of bytes. Valid once the item was indexed.
+   */
+  ordered(i: number): boolean {
+    return (this.table as Int32Array)[i * this.codec.slots] === ORDERED;
+  }
+
+  /** Offset for field `fn` of item `i` (see `table`), 0 when the item does not have it. */
+  at(i: number, start: number, end: number, fn: number): number {
+    const base = this.index(i, start, end);
+    return (this.table as Int32Array)[base + fn];
+  }
+
+  /** The reader, positioned at `pos` within an item ending at `end`. */
+  reader(pos: number, end: number): Reader {
+    const r = this.r;
+    r.pos = pos;
+    r.end = end;
+    r.depth = 0;
+    return r;
+  }
+}
+
+const NO_PAIRS = new Int32Array(0);
+const INDEXED = 1;
+const ORDERED = 2;
+
+/** The field number of the last field skipFields() passed. */
+let lastField = 0;
+/** Where that field's value started (after its tag). */
+let lastValue = 0;
+
+/** Skips one field of validated bytes at `pos` (a tag and its value); returns the position after it. */
+function skipField(src: Uint8Array, pos: number): number {
+  let tag = src[pos++];
+  if (tag >= 0x80) {
+    tag &= 0x7f;
+    let shift = 7;
+    let b: number;
+    do {
+      b = src[pos++];
+      tag |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b >= 0x80);
+    tag >>>= 0;
+  }
+  lastField = tag >>> 3;
+  lastValue = pos;
+  switch (tag & 7) {
+    case 0:
+      while (src[pos++] >= 0x80);
+      return pos;
+    case 1:
+      return pos + 8;
+    case 5:
+      return pos + 4;
+    default: {
+      // length-delimited (validated input has no groups)
+      let len = src[pos++];
+      if (len >= 0x80) {
+        len &= 0x7f;
+        let shift = 7;
+        let b: number;
+        do {
+          b = src[pos++];
+          len += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b >= 0x80);
+      }
+      return pos + len;
+    }
+  }
+}
+
+/** What a wire item looks like to the patching encoder. */
+export interface WireItemBase {
+  readonly list: WireList<unknown>;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Sizes and writes the changed fields of an item type (with its message's tags). */
+export interface FieldEncoder<T> {
+  size(item: T, fn: number): number;
+  write(w: Writer, item: T, fn: number): void;
+}
+
+const bitOf = (fn: number) => (fn < 31 ? 1 << fn : 0);
+const lowestField = (m: number) => 31 - Math.clz32(m & -m);
+
+/**
+ * Body size of an item whose fields in `changed` (bit mask by field number) are encoded
+ * again and whose other fields are copied. Sizes the changed fields in field-number order,
+ * as writePatched writes them (the size table is replayed in that order).
+ */
+export function patchedSize<T extends WireItemBase>(item: T, changed: number, enc: FieldEncoder<T>): number {
+  const src = item.list.src;
+  const end = item.end;
+  let n = 0;
+  let pos = item.start;
+  while (pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    if ((changed & bitOf(lastField)) === 0) n += pos - at;
+  }
+  for (let m = changed; m !== 0; m &= m - 1) n += enc.size(item, lowestField(m));
+  return n;
+}
+
+/**
+ * Writes an item's body: its bytes as they came, except the fields in `changed`, which are
+ * encoded (each once, in field-number order, before the first field numbered above it).
+ */
+export function writePatched<T extends WireItemBase>(
+  w: Writer,
+  item: T,
+  changed: number,
+  enc: FieldEncoder<T>,
+): void {
+  const src = item.list.src;
+  const end = item.end;
+  let pending = changed;
+  let pos = item.start;
+  let run = pos;
+  while (pos < end) {
+    const at = pos;
+    pos = skipField(src, pos);
+    const b = bitOf(lastField);
+    // changed fields numbered up to this one (all of them before an unknown field)
+    const due = b === 0 ? pending : pending & ((b << 1) - 1);
+    if (due === 0 && (changed & b) === 0) continue;
+    if (at > run) w.rawRange(src, item.list.dv, run, at);
+    for (let m = due; m !== 0; m &= m - 1) enc.write(w, item, lowestField(m));
+    pending &= ~due;
+    run = (changed & b) !== 0 ? pos : at;
+  }
+  if (end > run) w.rawRange(src, item.list.dv, run, end);
+  for (let m = pending; m !== 0; m &= m - 1) enc.write(w, item, lowestField(m));
+}
+
+/**
+ * Body size of an item whose only changed field is a repeated one whose bytes are the one run
+ * [from, to) (an ordered item): the bytes around the run plus the field's new size.
+ */
+export function splicedSize(item: WireItemBase, from: number, to: number, fieldSize: number): number {
+  return item.end - item.start - (to - from) + fieldSize;
+}
+
+/** Writes what splicedSize sized; `write` writes the field. */
+export function writeSpliced(
+  w: Writer,
+  item: WireItemBase,
+  from: number,
+  to: number,
+  write: () => void,
+): void {
+  const list = item.list;
+  if (from > item.start) w.rawRange(list.src, list.dv, item.start, from);
+  write();
+  if (item.end > to) w.rawRange(list.src, list.dv, to, item.end);
+}
+
+/** An item as the run writer sees it: unchanged when the sizing pass found no change. */
+export interface RunItem extends WireItemBase {
+  changes: number;
+}
+
+/**
+ * Writes items[i] — an unchanged wire item — and the unchanged wire items after it whose bytes
+ * follow in the same list, tags and lengths included, as one copy (a filter that drops a few
+ * items, or a processor that only reads, forwards the rest with one copy per run). Each item
+ * reserved one size slot, which this skips. Returns the index after the run.
+ */
+export function writeUnchangedRun<T extends RunItem>(
+  w: Writer,
+  items: unknown[],
+  i: number,
+  tag: number,
+  isItem: (x: unknown) => x is T,
+): number {
+  const first = items[i] as T;
+  const list = first.list;
+  const from = prefixAt(first, tag);
+  if (from < 0) {
+    w.byte(tag);
+    w.len();
+    w.rawRange(list.src, list.dv, first.start, first.end);
+    return i + 1;
+  }
+  let to = first.end;
+  let j = i + 1;
+  for (; j < items.length; j++) {
+    const x = items[j];
+    if (!isItem(x) || x.changes !== 0 || x.list !== list || prefixAt(x, tag) !== to) break;
+    to = x.end;
+  }
+  w.rawRange(list.src, list.dv, from, to);
+  w.si += j - i;
+  return j;
+}
+
+/**
+ * Where an item's field starts if the bytes before its message are exactly what the encoder
+ * would write there (`tag`, then the message length as a minimal varint); -1 otherwise.
+ */
+function prefixAt(item: WireItemBase, tag: number): number {
+  const len = item.end - item.start;
+  const n = varintSize(len);
+  const at = item.start - 1 - n;
+  const src = item.list.src;
+  if (at < 0 || src[at] !== tag) return -1;
+  let v = len;
+  for (let k = 1; k <= n; k++) {
+    const b = k < n ? (v & 0x7f) | 0x80 : v;
+    if (src[at + k] !== b) return -1;
+    v >>>= 7;
+  }
+  return at;
+}
+
+// ---------------------------------------------------------------- attribute lists
+
+/**
+ * What a wire item's attribute list looks like to the functions below. An item's attributes
+ * can be read and set by key without decoding the list (itemAttribute/setItemAttribute in
+ * src/pdata/attributes.ts): a read scans the pairs' keys in the bytes and decodes the one value
+ * it wants; a set is kept aside (`_attrSets`) and either applied when the list is decoded or
+ * merged into the copied pairs by the encoder.
+ */
+export interface AttributeHolder extends WireItemBase {
+  loaded: number;
+  _attributes: KeyValue[];
+  _attrOrigin: KvOrigin | undefined;
+  /** Pairs set by key while the list was not decoded: distinct keys, in the order first set. */
+  _attrSets: KeyValue[] | undefined;
+  /** Where the encoder puts them: [index entry (MAX_SAFE_INTEGER: appended), set pair] in writing order. */
+  _attrSetAt: number[] | undefined;
+  /** Where the pairs' index is in list.pairs, [_attrFrom, _attrTo) (attributeIndex); _attrTo 0: not built. */
+  _attrFrom: number;
+  _attrTo: number;
+}
+
+/**
+ * What an item's attribute list held when decoded, 6 entries per pair: the KeyValue, its key,
+ * its AnyValue, the value's scalar (string, bigint, number, boolean or bytes; undefined for
+ * maps and arrays), the pair's tag offset * 8 + the value's kind, and its field's end offset.
+ */
+export type KvOrigin = unknown[];
+const KV_STRIDE = 6;
+
+/** The scalar an AnyValue of `kind` holds (undefined for empty, maps and arrays). */
+function scalarOf(v: AnyValue, kind: number): unknown {
+  const a = v as Record<string, unknown>;
+  switch (kind) {
+    case 1:
+      return a.stringValue;
+    case 2:
+      return a.boolValue;
+    case 3:
+      return a.intValue;
+    case 4:
+      return a.doubleValue;
+    case 7:
+      return a.bytesValue;
+    default:
+      return undefined;
+  }
+}
+
+/** An AnyValue still holds what it held when decoded (kind and scalar; maps and arrays never count). */
+export function anyUnchanged(v: AnyValue, kind: number, scalar: unknown): boolean {
+  if (kind === 5 || kind === 6 || anyKind(v) !== kind) return false;
+  const now = scalarOf(v, kind);
+  return kind === 4 ? Object.is(now, scalar) : now === scalar;
+}
+
+/** Records a decoded AnyValue's kind and scalar (for anyUnchanged). */
+export function anyOrigin(v: AnyValue): { kind: number; scalar: unknown } {
+  const kind = anyKind(v);
+  return { kind, scalar: scalarOf(v, kind) };
+}
+
+/**
+ * Decodes the repeated KeyValue field `fn` of an item, from its first occurrence's tag `first`
+ * (0: none), into `item._attributes`, with the origin record the encoder compares against; then
+ * applies the pairs set by key meanwhile.
+ */
+export function loadAttributes(item: AttributeHolder, first: number, fn: number): void {
+  const kvs: KeyValue[] = [];
+  const origin: KvOrigin = [];
+  if (first !== 0) {
+    const end = item.end;
+    const r = item.list.reader(first, end);
+    while (r.pos < end) {
+      const at = r.pos;
+      const t = r.tag();
+      if (t >>> 3 !== fn) {
+        r.skip(t);
+        continue;
+      }
+      const kv = decodeKeyValue(r);
+      kvs.push(kv);
+      const v = kv.value;
+      const kind = anyKind(v);
+      origin.push(kv, kv.key, v, scalarOf(v, kind), at * 8 + kind, r.pos);
+    }
+  }
+  const sets = item._attrSets;
+  if (sets !== undefined) {
+    item._attrSets = undefined;
+    for (const kv of sets) {
+      const same = findKey(kvs, kv.key);
+      if (same !== undefined) same.value = kv.value;
+      else kvs.push(kv);
+    }
+  }
+  item._attributes = kvs;
+  item._attrOrigin = origin;
+}
+
+function findKey(kvs: KeyValue[], key: string): KeyValue | undefined {
+  for (let i = 0; i < kvs.length; i++) if (kvs[i].key === key) return kvs[i];
+  return undefined;
+}
+
+/**
+ * The bytes of an item's repeated KeyValue field `fn` (first tag at `first`) as it came, [from, to)
+ * (what the encoder replaces), from whichever record of it exists; undefined when the item has
+ * no attributes.
+ */
+export function attributeSpan(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+): [number, number] | undefined {
+  // pairs set by key on a list nobody read: index it (one walk of its pairs, which sizing the
+  // sets needs anyway), so that the item is spliced rather than re-walked field by field
+  if (item._attrOrigin === undefined) attributeIndex(item, first, fn);
+  if (item._attrTo > item._attrFrom) {
+    const idx = item.list.pairs;
+    return [idx[item._attrFrom], idx[item._attrTo - 1]];
+  }
+  const origin = item._attrOrigin;
+  if (origin !== undefined && origin.length > 0)
+    return [tagOffset(origin, 0), origin[origin.length - 1] as number];
+  return undefined;
+}
+
+/** peekAttribute's answer when the value is a map or an array: read it from the decoded list. */
+export const NEEDS_LIST = null;
+
+/**
+ * The value of the first pair with `key` of an item whose list was not decoded, without
+ * decoding it (undefined: no such pair). A map or array value is not decoded alone (it may be
+ * changed in place): NEEDS_LIST says to decode the list.
+ */
+export function peekAttribute(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  key: string,
+): AnyValue | undefined | null {
+  const sets = item._attrSets;
+  if (sets !== undefined) {
+    const kv = findKey(sets, key);
+    if (kv !== undefined) return kv.value;
+  }
+  attributeIndex(item, first, fn);
+  const idx = item.list.pairs;
+  const src = item.list.src;
+  const kb = keyBytes(key);
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
+    if (!keyEquals(src, idx[e + 1], kb)) continue;
+    const valueAt = idx[e + 2];
+    if (valueAt === 0) return {};
+    const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
+    const a = v as Record<string, unknown>;
+    return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
+  }
+  return undefined;
+}
+
+/** Entries per pair in an attribute index: tag offset, key and value offsets (their length prefixes, 0: absent), end offset. */
+const IDX_STRIDE = 4;
+
+/**
+ * Where the pairs of the repeated KeyValue field `fn` (first tag at `first`) are, built once per
+ * item on its first read or set by key (see IDX_STRIDE).
+ */
+function attributeIndex(item: AttributeHolder, first: number, fn: number): void {
+  if (item._attrTo !== 0) return;
+  const list = item.list;
+  const from = list.pairsUsed;
+  item._attrFrom = from;
+  if (first !== 0) {
+    const src = list.src;
+    const end = item.end;
+    let pos = first;
+    while (pos < end) {
+      const at = pos;
+      pos = skipField(src, pos);
+      if (lastField !== fn) continue;
+      let p = skipLength(src, lastValue);
+      let keyAt = 0;
+      let valueAt = 0;
+      // the usual shape, key then value with one-byte length prefixes: no field walk
+      if (src[p] === 0x0a && src[p + 1] < 0x80) {
+        const keyEnd = p + 2 + src[p + 1];
+        if (keyEnd === pos) keyAt = p + 1;
+        else if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === pos) {
+          keyAt = p + 1;
+          valueAt = keyEnd + 1;
+        }
+      }
+      if (keyAt === 0)
+        while (p < pos) {
+          p = skipField(src, p);
+          if (lastField === 1) keyAt = lastValue;
+          else if (lastField === 2) valueAt = lastValue;
+        }
+      list.pushPair(at, keyAt, valueAt, pos);
+    }
+  }
+  // _attrTo 0 means "not built": an item without pairs gets an empty range that is not 0
+  item._attrTo = list.pairsUsed;
+  if (item._attrTo === 0) item._attrFrom = item._attrTo = -1;
+}
+
+/** The position after a length prefix at `pos`. */
+function skipLength(src: Uint8Array, pos: number): number {
+  while (src[pos++] >= 0x80);
+  return pos;
+}
+
+/**
+ * The UTF-8 bytes of a key looked up by key. The keys are few (the constant keys of OTTL
+ * statements, a processor's configured keys) and looked up once per item or more: comparing
+ * bytes with bytes costs a fraction of encoding or comparing the string each time. Bounded:
+ * keys computed per item (a dynamic OTTL key) only refill it.
+ */
+const keyBytesCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let b = keyBytesCache.get(key);
+  if (b === undefined) {
+    if (keyBytesCache.size >= 1024) keyBytesCache.clear();
+    b = new Uint8Array(Buffer.from(key, 'utf8')); // its own memory, not a slice of Buffer's pool
+    keyBytesCache.set(key, b);
+  }
+  return b;
+}
+
+/** The string field whose length prefix is at `at` (0: absent, the empty string) has the UTF-8 bytes `kb`. */
+function keyEquals(src: Buffer, at: number, kb: Uint8Array): boolean {
+  if (at === 0) return kb.length === 0;
+  let len = src[at++];
+  if (len >= 0x80) {
+    len &= 0x7f;
+    let shift = 7;
+    let b: number;
+    do {
+      b = src[at++];
+      len += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b >= 0x80);
+  }
+  if (len !== kb.length) return false;
+  for (let i = 0; i < len; i++) if (src[at + i] !== kb[i]) return false;
+  return true;
+}
+
+/**
+ * Sets the first pair with `key` to `value` (or appends one) on an item whose list was not
+ * decoded. False when too many keys were set this way: the caller then decodes the list.
+ */
+export function setAttributeAside(item: AttributeHolder, key: string, value: AnyValue): boolean {
+  let sets = item._attrSets;
+  if (sets === undefined) item._attrSets = sets = [];
+  const kv = findKey(sets, key);
+  if (kv !== undefined) kv.value = value;
+  else if (sets.length >= 16) return false;
+  else sets.push({ key, value });
+  return true;
+}
+
+/** The origin entry (its index in `origin`) of an unchanged pair `kv`, searching from entry `from`; -1 if none. */
+function unchangedAt(origin: KvOrigin, kv: KeyValue, from: number): number {
+  for (let j = from; j < origin.length; j += KV_STRIDE) {
+    if (origin[j] !== kv) continue;
+    const v = kv.value;
+    if (kv.key !== origin[j + 1] || v !== origin[j + 2]) return -1;
+    return anyUnchanged(v, (origin[j + 4] as number) % 8, origin[j + 3]) ? j : -1;
+  }
+  return -1;
+}
+
+/** The list is exactly the decoded pairs, none changed. */
+export function attributesUnchanged(kvs: KeyValue[], origin: KvOrigin | undefined): boolean {
+  if (origin === undefined || kvs.length * KV_STRIDE !== origin.length) return false;
+  for (let i = 0; i < kvs.length; i++)
+    if (unchangedAt(origin, kvs[i], i * KV_STRIDE) !== i * KV_STRIDE) return false;
+  return true;
+}
+
+const tagOffset = (origin: KvOrigin, j: number) => Math.floor((origin[j + 4] as number) / 8);
+
+/**
+ * Size of a decoded repeated KeyValue field (one-byte tag) whose unchanged pairs are copied
+ * and the others encoded (reserving their size slots, in list order).
+ */
+export function sizeTrackedAttributes(kvs: KeyValue[], origin: KvOrigin | undefined): number {
+  let n = 0;
+  let from = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    const j = origin === undefined ? -1 : unchangedAt(origin, kvs[i], from);
+    if (j >= 0) {
+      n += (origin![j + 5] as number) - tagOffset(origin!, j);
+      from = j + KV_STRIDE;
+    } else n += lenFieldSize(sizeKeyValue(kvs[i]));
+  }
+  return n;
+}
+
+/** Copies or encodes what sizeTrackedAttributes sized; `tag` is the field's one-byte tag. */
+export function writeTrackedAttributes(
+  w: Writer,
+  item: WireItemBase,
+  kvs: KeyValue[],
+  origin: KvOrigin | undefined,
+  tag: number,
+): void {
+  const list = item.list;
+  let from = 0;
+  // adjacent unchanged pairs are copied as one run
+  let runStart = 0;
+  let runEnd = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    const j = origin === undefined ? -1 : unchangedAt(origin, kvs[i], from);
+    if (j >= 0) {
+      const at = tagOffset(origin!, j);
+      if (at !== runEnd) {
+        if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+        runStart = at;
+      }
+      runEnd = origin![j + 5] as number;
+      from = j + KV_STRIDE;
+    } else {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+      runStart = runEnd = 0;
+      w.byte(tag);
+      writeKeyValue(w, kvs[i]);
+    }
+  }
+  if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+}
+
+/**
+ * Size of the repeated KeyValue field `fn` (from its first tag at `first`) of an item whose list
+ * was not decoded but had pairs set by key: the pairs as they came, the first one with a set key
+ * encoded with its new value, the other set pairs appended. Records in `_attrSetAt` which pair
+ * each set pair replaces (its index entry, -1: appended) for the write pass.
+ */
+export function sizeAttributesWithSets(item: AttributeHolder, first: number, fn: number): number {
+  const sets = item._attrSets as KeyValue[];
+  attributeIndex(item, first, fn);
+  const idx = item.list.pairs;
+  const from = item._attrFrom;
+  const to = item._attrTo;
+  const src = item.list.src;
+  // [where, which] pairs in the order the writer meets them: replacements by position, then
+  // appends in the order set (an insertion sort: a handful of pairs)
+  const plan: number[] = [];
+  for (let k = 0; k < sets.length; k++) {
+    const key = sets[k].key;
+    const kb = keyBytes(key);
+    let where = Number.MAX_SAFE_INTEGER;
+    for (let e = from; e < to; e += IDX_STRIDE)
+      if (keyEquals(src, idx[e + 1], kb)) {
+        where = e;
+        break;
+      }
+    let p = plan.length;
+    plan.push(where, k);
+    while (p > 0 && plan[p - 2] > where) {
+      plan[p] = plan[p - 2];
+      plan[p + 1] = plan[p - 1];
+      p -= 2;
+    }
+    plan[p] = where;
+    plan[p + 1] = k;
+  }
+  item._attrSetAt = plan;
+  let n = 0;
+  for (let p = 0; p < plan.length; p += 2) n += lenFieldSize(sizeKeyValue(sets[plan[p + 1]]));
+  let p = 0;
+  for (let e = from; e < to; e += IDX_STRIDE) {
+    if (p < plan.length && plan[p] === e) p += 2;
+    else n += idx[e + 3] - idx[e];
+  }
+  return n;
+}
+
+/** Writes what sizeAttributesWithSets sized (the pairs in their order); `tag` is the field's one-byte tag. */
+export function writeAttributesWithSets(
+  w: Writer,
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  tag: number,
+): void {
+  const sets = item._attrSets as KeyValue[];
+  const plan = item._attrSetAt as number[];
+  attributeIndex(item, first, fn);
+  const list = item.list;
+  const idx = list.pairs;
+  let p = 0;
+  let runStart = 0;
+  let runEnd = 0;
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
+    if (p < plan.length && plan[p] === e) {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+      runStart = runEnd = 0;
+      w.byte(tag);
+      writeKeyValue(w, sets[plan[p + 1]]);
+      p += 2;
+      continue;
+    }
+    if (idx[e] !== runEnd) {
+      if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+      runStart = idx[e];
+    }
+    runEnd = idx[e + 3];
+  }
+  if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
+  for (; p < plan.length; p += 2) {
+    w.byte(tag);
+    writeKeyValue(w, sets[plan[p + 1]]);
+  }
+}
