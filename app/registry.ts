@@ -17,10 +17,11 @@ import { factory as tracelinkProcessor } from '../processors/tracelink/factory.j
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
+import { factory as prometheusReceiver } from '../receivers/prometheus/factory.js';
 import type { Registry } from '../src/component/component.js';
 
 export const registry: Registry = {
-  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver],
+  receivers: [otlpReceiver, jaegerReceiver, fileLogReceiver, prometheusReceiver],
   processors: [
     batchProcessor,
     memoryLimiterProcessor,

@@ -11,11 +11,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { apiTarget, fromKubeConfig } from '../../src/k8s/auth.js';
 import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
-import { apiTarget, fromKubeConfig } from './auth.js';
 import { configSchema } from './config.js';
 import { createWith } from './factory.js';
 import { ApiServerStandin, fixture } from './testdata/apiserver-standin.js';

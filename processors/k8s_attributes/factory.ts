@@ -1,6 +1,6 @@
 import type { ProcessorFactory } from '../../src/component/component.js';
-import { type AuthOptions, apiTarget } from './auth.js';
-import type { ApiTarget } from './client.js';
+import { type AuthOptions, apiTarget } from '../../src/k8s/auth.js';
+import type { ApiTarget } from '../../src/k8s/client.js';
 import { configSchema, type K8sAttributesConfig } from './config.js';
 import { SUPPORTED_METADATA } from './extract.js';
 import { K8sAttributesProcessor, PodWatcher, type PodWatcherOptions } from './processor.js';

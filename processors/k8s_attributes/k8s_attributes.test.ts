@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { KubeClient } from '../../src/k8s/client.js';
+import { Informer } from '../../src/k8s/informer.js';
 import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs } from '../../src/pdata/create.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
-import { KubeClient } from './client.js';
 import { configSchema } from './config.js';
 import { cronJobFromJob, deploymentFromReplicaSet } from './extract.js';
 import { checkSupported, createWith, factory } from './factory.js';
-import { Informer } from './informer.js';
 import { ApiServerStandin, fixture, fixtureLines, type Recorded } from './testdata/apiserver-standin.js';
 import type { Pod } from './types.js';
 

@@ -3,14 +3,14 @@
 // already has.
 import type { ComponentSettings, Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
+import { type ApiTarget, KubeClient, type KubeClientOptions } from '../../src/k8s/client.js';
+import { Informer, type InformerOptions } from '../../src/k8s/informer.js';
 import { findAttr } from '../../src/pdata/attributes.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { KeyValue, Resource } from '../../src/pdata/types.js';
 import { connectionIp, type Rule, resourceKeys, rulesOf } from './association.js';
-import { type ApiTarget, KubeClient, type KubeClientOptions } from './client.js';
 import type { K8sAttributesConfig } from './config.js';
 import { containerAttributes } from './extract.js';
-import { Informer, type InformerOptions } from './informer.js';
 import { PodStore } from './store.js';
 import type { Namespace, Pod } from './types.js';
 

@@ -1,18 +1,7 @@
 // The parts of Kubernetes objects this processor reads (core/v1).
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
-}
+import type { KObject } from '../../src/k8s/object.js';
 
-export interface KObject {
-  metadata: ObjectMeta;
-}
+export type { KObject, ObjectMeta } from '../../src/k8s/object.js';
 
 export interface ContainerSpec {
   name: string;

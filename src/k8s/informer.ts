@@ -3,9 +3,9 @@
 // (the server ends each watch after the timeoutSeconds we ask for, 5–10 min
 // at random like client-go's reflector) watch again from the last version;
 // on 410 Gone (HTTP or ERROR event) list again and reconcile.
-import type { Logger } from '../../src/telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import { ApiError, type KubeClient, type WatchEvent } from './client.js';
-import type { KObject } from './types.js';
+import type { KObject } from './object.js';
 
 export interface InformerHandlers<T> {
   upsert(obj: T): void;

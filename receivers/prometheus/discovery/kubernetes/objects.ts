@@ -1,0 +1,55 @@
+// The parts of core/v1 Pod, Endpoints and Service that Prometheus's
+// Kubernetes discovery reads.
+import type { KObject } from '../../../../src/k8s/object.js';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  ports?: ContainerPort[];
+}
+
+export interface ContainerStatus {
+  name: string;
+  containerID?: string;
+}
+
+export interface Pod extends KObject {
+  spec?: { nodeName?: string; containers?: Container[]; initContainers?: Container[] };
+  status?: {
+    podIP?: string;
+    hostIP?: string;
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: { kind?: string; name?: string; namespace?: string };
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
+
+export interface Endpoints extends KObject {
+  subsets?: {
+    addresses?: EndpointAddress[];
+    notReadyAddresses?: EndpointAddress[];
+    ports?: EndpointPort[];
+  }[];
+}
+
+export type Service = KObject;
