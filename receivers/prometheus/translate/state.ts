@@ -102,6 +102,7 @@ export class SeriesEntry {
   /** The metadata epoch the classification below belongs to. */
   epoch = -1;
   role: Role = 'value';
+  otlpName = '';
   boundary = 0;
   group: GroupState | undefined;
   constructor(

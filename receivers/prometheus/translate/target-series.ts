@@ -57,6 +57,9 @@ export interface Touched {
   iter: number;
 }
 
+/** Scrapes a family's metadata outlives its last appearance (Prometheus's scrape cache keeps it 10). */
+const METADATA_KEEP_SCRAPES = 10;
+
 const NOT_ATTRIBUTES = new Set(['__name__', 'job', 'instance', '__scheme__', '__metrics_path__']);
 
 const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -71,9 +74,9 @@ export class TargetSeries {
   private readonly resources = new Map<string, ResourceState>();
   /** Series of the last scrape: the candidates for staleness markers. */
   private prevSeen: SeriesEntry[] = [];
-  private metadataSignature = '';
   private epoch = 0;
-  private metadata: ReadonlyMap<string, Metadata> = new Map();
+  private readonly metadata = new Map<string, Metadata>();
+  private readonly metadataIter = new Map<string, number>();
   private lastGcMs = 0;
   private touched: FamilyState[] = [];
   private readonly targetJob: string;
@@ -207,14 +210,29 @@ export class TargetSeries {
     this.gc(ms);
   }
 
+  /**
+   * Metadata is remembered across scrapes (like Prometheus's scrape cache),
+   * so the staleness markers of a family that vanished keep its type. A
+   * change of type or unit, or metadata forgotten after 10 scrapes without
+   * it, reclassifies the cached series.
+   */
   private setMetadata(md: ReadonlyMap<string, Metadata>): void {
-    this.metadata = md;
-    let sig = '';
-    for (const [name, m] of md) sig += `${name}\u0000${m.type}\u0000${m.unit}\u0001`;
-    if (sig !== this.metadataSignature) {
-      this.metadataSignature = sig;
-      this.epoch++;
+    const iter = this.iter + 1;
+    let changed = false;
+    for (const [name, m] of md) {
+      const old = this.metadata.get(name);
+      if (!old || old.type !== m.type || old.unit !== m.unit) changed = true;
+      this.metadata.set(name, m);
+      this.metadataIter.set(name, iter);
     }
+    if (this.metadata.size > md.size)
+      for (const [name, seen] of this.metadataIter)
+        if (iter - seen > METADATA_KEEP_SCRAPES) {
+          this.metadata.delete(name);
+          this.metadataIter.delete(name);
+          changed = true;
+        }
+    if (changed) this.epoch++;
   }
 
   private newEntry(s: Sample): SeriesEntry {
@@ -300,10 +318,9 @@ export class TargetSeries {
   /** Adds one sample (or its staleness marker) to its point. */
   private feed(e: SeriesEntry, timeMs: number, value: number, stale: boolean, s: Sample | undefined): void {
     if (e.epoch !== this.epoch) this.classifyEntry(e);
-    const name = e.labels.length ? nameOf(e.labels) : '';
-    if (e.role === 'value' && e.group === undefined) {
+    if (e.group === undefined) {
       // target_info / otel_scope_info
-      if (!stale) this.special(e, name);
+      if (!stale) this.special(e, nameOf(e.labels));
       return;
     }
     const g = e.group as GroupState;
@@ -323,7 +340,7 @@ export class TargetSeries {
     if (stale) g.stale = true;
     switch (e.role) {
       case 'value':
-        g.otlpName = name;
+        g.otlpName = e.otlpName;
         g.value = value;
         g.hasValue = true;
         g.timeMs = timeMs;
@@ -389,6 +406,7 @@ export class TargetSeries {
     }
     const c = classify(name, this.metadata, e.isReport || REPORT_METADATA[name] !== undefined);
     e.role = c.role;
+    e.otlpName = c.otlpName;
     const drop = c.kind === 'histogram' ? 'le' : c.kind === 'summary' ? 'quantile' : '';
     if (drop) {
       const b = labels.find((l) => l[0] === drop)?.[1];
