@@ -30,7 +30,8 @@ export const configSchema = z
       }),
   })
   .superRefine((c, ctx) => {
-    if (!c.config || c.config.scrapeConfigs.length === 0)
+    // (when `config` itself has errors, those are reported instead)
+    if (!c.config || (Array.isArray(c.config.scrapeConfigs) && c.config.scrapeConfigs.length === 0))
       ctx.addIssue({
         code: 'custom',
         message: 'no Prometheus scrape_configs or target_allocator set',

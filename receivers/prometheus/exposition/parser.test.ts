@@ -78,7 +78,7 @@ describe('OpenMetrics 1.0', () => {
       [
         '# TYPE acme_http_router_request_seconds summary',
         '# UNIT acme_http_router_request_seconds seconds',
-        '# HELP acme_http_router_request_seconds Latency though all of ACME\'s HTTP request router.',
+        "# HELP acme_http_router_request_seconds Latency though all of ACME's HTTP request router.",
         'acme_http_router_request_seconds_sum{path="/api/v1",method="GET"} 9036.32',
         'acme_http_router_request_seconds_count{path="/api/v1",method="GET"} 807283.0',
         'acme_http_router_request_seconds_created{path="/api/v1",method="GET"} 1605281325.0',
@@ -92,10 +92,17 @@ describe('OpenMetrics 1.0', () => {
         '',
       ].join('\n'),
     );
-    expect(e.metadata.get('acme_http_router_request_seconds')).toMatchObject({ type: 'summary', unit: 'seconds' });
+    expect(e.metadata.get('acme_http_router_request_seconds')).toMatchObject({
+      type: 'summary',
+      unit: 'seconds',
+    });
     expect(e.metadata.get('bar')?.type).toBe('info');
     const bucket = e.samples.find((s) => s.series === 'foo_bucket{le="+Inf"}');
-    expect(bucket?.exemplar).toEqual({ labels: [['trace_id', 'KOO5S4vxi0o']], value: 0.67, timestampMs: 1520879607789 });
+    expect(bucket?.exemplar).toEqual({
+      labels: [['trace_id', 'KOO5S4vxi0o']],
+      value: 0.67,
+      timestampMs: 1520879607789,
+    });
     expect(e.samples.find((s) => s.name === 'foo_count')?.timestampMs).toBe(1520879607789);
   });
 
@@ -148,15 +155,18 @@ describe('fuzz (seeded, bounded): any input gives samples or a ParseError, never
         else if (op < 0.85) s = s.slice(0, at) + s.slice(Math.floor(rand() * s.length));
         else if (s.length < 4096) s = s + s.slice(0, at);
       }
-      if (rand() < 0.05) s = Array.from({ length: 64 }, () => String.fromCharCode(Math.floor(rand() * 256))).join('');
+      if (rand() < 0.05)
+        s = Array.from({ length: 64 }, () => String.fromCharCode(Math.floor(rand() * 256))).join('');
       for (const format of ['text', 'openmetrics'] as const) {
         try {
           const e = parseExposition(s, format);
           // every accepted series splits into labels
-          for (const smp of e.samples) if (parseSeries(smp.series).name !== smp.name) throw new Error(smp.series);
+          for (const smp of e.samples)
+            if (parseSeries(smp.series).name !== smp.name) throw new Error(smp.series);
           parsed++;
         } catch (e) {
-          if (!(e instanceof ParseError)) throw new Error(`${format} parser crashed on ${JSON.stringify(s)}: ${e}`);
+          if (!(e instanceof ParseError))
+            throw new Error(`${format} parser crashed on ${JSON.stringify(s)}: ${e}`);
           rejected++;
         }
       }

@@ -48,12 +48,14 @@ export const fileSdSchema = z.strictObject({
 });
 export type FileSdConfig = z.output<typeof fileSdSchema>;
 
-const K8S_ROLES = ['pod', 'endpoints'] as const;
-const OTHER_ROLES = ['service', 'node', 'endpointslice', 'ingress'];
+const K8S_ROLES = ['pod', 'endpoints', 'service', 'node'] as const;
+const OTHER_ROLES = ['endpointslice', 'ingress'];
 /** Which selector roles each SD role may filter on (Prometheus discovery/kubernetes). */
 const SELECTOR_ROLES: Record<string, string[]> = {
   pod: ['pod'],
   endpoints: ['pod', 'service', 'endpoints'],
+  service: ['service'],
+  node: ['node'],
 };
 
 export const kubernetesSdSchema = z
@@ -98,7 +100,7 @@ export const kubernetesSdSchema = z
     const add = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (OTHER_ROLES.includes(k.role))
       add(
-        `kubernetes_sd_configs role "${k.role}" is not supported by tsunagi yet (supported: pod, endpoints)`,
+        `kubernetes_sd_configs role "${k.role}" is not supported by tsunagi yet (supported: pod, endpoints, service, node)`,
       );
     else if (!(K8S_ROLES as readonly string[]).includes(k.role))
       add(`role missing (one of: pod, service, endpoints, endpointslice, node, ingress); got "${k.role}"`);

@@ -34,14 +34,16 @@ describe('relabel actions (Prometheus model/relabel semantics)', () => {
   });
 
   it('replace: the regex is anchored at both ends', () => {
-    expect(apply({ a: 'xx' }, [{ source_labels: ['a'], regex: 'x', target_label: 'b', replacement: 'hit' }])).toEqual(
-      { a: 'xx' },
-    );
+    expect(
+      apply({ a: 'xx' }, [{ source_labels: ['a'], regex: 'x', target_label: 'b', replacement: 'hit' }]),
+    ).toEqual({ a: 'xx' });
   });
 
   it('replace: Go expansion — ${1}_${2} works, $1_$2 names group "1_" and yields only $2', () => {
     const r = (replacement: string) =>
-      apply({ a: 'foo-bar' }, [{ source_labels: ['a'], regex: '(\\w+)-(\\w+)', target_label: 'b', replacement }]);
+      apply({ a: 'foo-bar' }, [
+        { source_labels: ['a'], regex: '(\\w+)-(\\w+)', target_label: 'b', replacement },
+      ]);
     expect(r('${1}_${2}')).toEqual({ a: 'foo-bar', b: 'foo_bar' });
     expect(r('$1_$2')).toEqual({ a: 'foo-bar', b: 'bar' });
     expect(r('$$1')).toEqual({ a: 'foo-bar', b: '$1' });
@@ -65,9 +67,15 @@ describe('relabel actions (Prometheus model/relabel semantics)', () => {
   });
 
   it('keepequal / dropequal compare the source with the target label', () => {
-    expect(apply({ a: '1', b: '1' }, [{ source_labels: ['a'], target_label: 'b', action: 'keepequal' }])).not.toBeNull();
-    expect(apply({ a: '1', b: '2' }, [{ source_labels: ['a'], target_label: 'b', action: 'keepequal' }])).toBeNull();
-    expect(apply({ a: '1', b: '1' }, [{ source_labels: ['a'], target_label: 'b', action: 'dropequal' }])).toBeNull();
+    expect(
+      apply({ a: '1', b: '1' }, [{ source_labels: ['a'], target_label: 'b', action: 'keepequal' }]),
+    ).not.toBeNull();
+    expect(
+      apply({ a: '1', b: '2' }, [{ source_labels: ['a'], target_label: 'b', action: 'keepequal' }]),
+    ).toBeNull();
+    expect(
+      apply({ a: '1', b: '1' }, [{ source_labels: ['a'], target_label: 'b', action: 'dropequal' }]),
+    ).toBeNull();
   });
 
   it('hashmod: the last 8 bytes of MD5 modulo the modulus', () => {
@@ -97,12 +105,19 @@ describe('relabel actions (Prometheus model/relabel semantics)', () => {
 
   it('labeldrop / labelkeep', () => {
     expect(apply({ a: '1', ab: '2', c: '3' }, [{ regex: 'a.*', action: 'labeldrop' }])).toEqual({ c: '3' });
-    expect(apply({ a: '1', ab: '2', c: '3' }, [{ regex: 'a.*', action: 'labelkeep' }])).toEqual({ a: '1', ab: '2' });
+    expect(apply({ a: '1', ab: '2', c: '3' }, [{ regex: 'a.*', action: 'labelkeep' }])).toEqual({
+      a: '1',
+      ab: '2',
+    });
   });
 
   it('lowercase / uppercase; the action name is case-insensitive', () => {
-    expect(apply({ a: 'MiXed' }, [{ source_labels: ['a'], target_label: 'l', action: 'LowerCase' }])?.l).toBe('mixed');
-    expect(apply({ a: 'MiXed' }, [{ source_labels: ['a'], target_label: 'u', action: 'uppercase' }])?.u).toBe('MIXED');
+    expect(apply({ a: 'MiXed' }, [{ source_labels: ['a'], target_label: 'l', action: 'LowerCase' }])?.l).toBe(
+      'mixed',
+    );
+    expect(apply({ a: 'MiXed' }, [{ source_labels: ['a'], target_label: 'u', action: 'uppercase' }])?.u).toBe(
+      'MIXED',
+    );
   });
 
   it('YAML scalars that are not strings are read as their text (regex: true)', () => {
@@ -115,8 +130,12 @@ describe('relabel config checks (Prometheus messages)', () => {
     expect(issues({ action: 'hashmod', target_label: 'x' })).toEqual([
       'relabel configuration for hashmod requires non-zero modulus',
     ]);
-    expect(issues({ action: 'replace' })).toEqual(["relabel configuration for replace action requires 'target_label' value"]);
-    expect(issues({ action: 'replace', target_label: '1x' })).toEqual(['"1x" is invalid \'target_label\' for replace action']);
+    expect(issues({ action: 'replace' })).toEqual([
+      "relabel configuration for replace action requires 'target_label' value",
+    ]);
+    expect(issues({ action: 'replace', target_label: '1x' })).toEqual([
+      '"1x" is invalid \'target_label\' for replace action',
+    ]);
     expect(issues({ action: 'lowercase', target_label: 'x', replacement: 'y' })).toEqual([
       "'replacement' can not be set for lowercase action",
     ]);

@@ -36,7 +36,12 @@ function harness(opts: Partial<SeriesOptions> = {}, build: Partial<BuildOptions>
       ...opts,
     },
   );
-  const b: BuildOptions = { trimSuffixes: false, scopeVersion: 'test', startTime: { kind: 'initial_point' }, ...build };
+  const b: BuildOptions = {
+    trimSuffixes: false,
+    scopeVersion: 'test',
+    startTime: { kind: 'initial_point' },
+    ...build,
+  };
   return {
     series,
     scrape(body: string, atMs: number, format: 'text' | 'openmetrics' = 'text'): MetricsData {
@@ -56,7 +61,8 @@ function harness(opts: Partial<SeriesOptions> = {}, build: Partial<BuildOptions>
   };
 }
 
-const metrics = (md: MetricsData): Metric[] => md.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
+const metrics = (md: MetricsData): Metric[] =>
+  md.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
 const metric = (md: MetricsData, name: string) => {
   const m = metrics(md).find((x) => x.name === name);
   if (!m) throw new Error(`no metric ${name} in ${metrics(md).map((x) => x.name)}`);
@@ -196,7 +202,10 @@ describe('types and values (the collector prometheus receiver mapping)', () => {
       'openmetrics',
     );
     const rm = md.resourceMetrics[0];
-    expect(attrs(rm.resource.attributes as never)).toMatchObject({ deployment_environment: 'prod', k8s_pod_name: 'p1' });
+    expect(attrs(rm.resource.attributes as never)).toMatchObject({
+      deployment_environment: 'prod',
+      k8s_pod_name: 'p1',
+    });
     const lib = rm.scopeMetrics.find((s) => s.scope.name === 'lib');
     expect(lib?.scope.version).toBe('2');
     expect(attrs(lib?.scope.attributes as never)).toEqual({ team: 'x' });
@@ -217,7 +226,10 @@ describe('staleness', () => {
   const T0 = 1_700_000_000_000;
   it('a series that disappears gets one no-recorded-value point at the next scrape', () => {
     const h = harness();
-    h.scrape('# TYPE a counter\na_total{x="1"} 1\na_total{x="2"} 1\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n', T0);
+    h.scrape(
+      '# TYPE a counter\na_total{x="1"} 1\na_total{x="2"} 1\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n',
+      T0,
+    );
     const md = h.scrape('# TYPE a counter\na_total{x="1"} 2\n', T0 + 1000);
     const pts = metric(md, 'a_total').sum?.dataPoints ?? [];
     expect(pts.map((p) => [attrs(p.attributes as never).x, p.flags, p.asDouble])).toEqual([
@@ -237,7 +249,10 @@ describe('staleness', () => {
     h.scrape('g 1\nexplicit 5 1699999999000\n', T0);
     const md = h.fail(T0 + 1000);
     expect(metric(md, 'up').gauge?.dataPoints[0]).toMatchObject({ asDouble: 0, flags: 0 });
-    expect(metric(md, 'g').gauge?.dataPoints[0]).toMatchObject({ flags: 1, timeUnixNano: BigInt(T0 + 1000) * NS });
+    expect(metric(md, 'g').gauge?.dataPoints[0]).toMatchObject({
+      flags: 1,
+      timeUnixNano: BigInt(T0 + 1000) * NS,
+    });
     expect(metrics(md).map((m) => m.name)).not.toContain('explicit');
     // nothing more goes stale on a second failure
     expect(metrics(h.fail(T0 + 2000)).map((m) => m.name)).toEqual([
@@ -294,7 +309,10 @@ describe('labels', () => {
       ]),
     }).scrape('drop_me 1\nkeep{path="/api/users"} 2\n', T0);
     expect(metrics(md).map((m) => m.name)).not.toContain('drop_me');
-    expect(attrs(metric(md, 'keep').gauge?.dataPoints[0].attributes as never)).toEqual({ path: '/api/users', api: 'users' });
+    expect(attrs(metric(md, 'keep').gauge?.dataPoints[0].attributes as never)).toEqual({
+      path: '/api/users',
+      api: 'users',
+    });
     expect(metric(md, 'scrape_samples_post_metric_relabeling').gauge?.dataPoints[0].asDouble).toBe(1);
   });
 

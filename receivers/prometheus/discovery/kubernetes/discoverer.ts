@@ -1,4 +1,4 @@
-// kubernetes_sd_configs for roles pod and endpoints: list + watch the API
+// kubernetes_sd_configs for roles pod, endpoints, service and node: list + watch the API
 // server (the shared src/k8s client and informer), and report target groups
 // whenever what they watch changes. Where the API server is: api_server with
 // the block's own credentials and TLS, kubeconfig_file, or in-cluster (the
@@ -13,8 +13,9 @@ import type { Logger } from '../../../../src/telemetry/logger.js';
 import type { KubernetesSdConfig } from '../../promconfig/sd-schema.js';
 import type { Discoverer, TargetGroup } from '../types.js';
 import { buildEndpointsGroup } from './endpoints.js';
-import type { Endpoints, Pod, Service } from './objects.js';
+import type { Endpoints, Node, Pod, Service } from './objects.js';
 import { buildPodGroup } from './pod.js';
+import { buildNodeGroup, buildServiceGroup } from './service-node.js';
 
 export interface KubernetesDiscoveryOptions {
   env?: NodeJS.ProcessEnv;
@@ -90,15 +91,18 @@ export class KubernetesDiscoverer implements Discoverer {
   async start(update: (groups: TargetGroup[]) => void): Promise<void> {
     this.update = update;
     this.client = new KubeClient(apiTargetFor(this.cfg, this.opts));
-    const resources: [string, string][] =
-      this.cfg.role === 'pod'
-        ? [['pods', 'pod']]
-        : [
-            ['endpoints', 'endpoints'],
-            ['services', 'service'],
-            ['pods', 'pod'],
-          ];
-    const namespaces = this.namespaces();
+    const resources: [string, string][] = {
+      pod: [['pods', 'pod']],
+      service: [['services', 'service']],
+      node: [['nodes', 'node']],
+      endpoints: [
+        ['endpoints', 'endpoints'],
+        ['services', 'service'],
+        ['pods', 'pod'],
+      ],
+    }[this.cfg.role as 'pod'] as [string, string][];
+    // nodes are not namespaced
+    const namespaces = this.cfg.role === 'node' ? [] : this.namespaces();
     for (const [resource, role] of resources)
       for (const ns of namespaces.length ? namespaces : ['']) {
         const path = ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/${resource}` : `/api/v1/${resource}`;
@@ -137,6 +141,13 @@ export class KubernetesDiscoverer implements Discoverer {
   /** The current groups, from the informers' caches. */
   groups(): TargetGroup[] {
     if (this.cfg.role === 'pod') return this.items<Pod>('pods').map(buildPodGroup);
+    if (this.cfg.role === 'service') return this.items<Service>('services').map(buildServiceGroup);
+    if (this.cfg.role === 'node')
+      return this.items<Node>('nodes').flatMap((n) => {
+        const g = buildNodeGroup(n);
+        if (!g) this.logger.warn({ node: n.metadata.name }, 'kubernetes_sd: no node address found');
+        return g ? [g] : [];
+      });
     const pods = new Map<string, Pod>();
     for (const p of this.items<Pod>('pods')) pods.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
     const services = new Map<string, Service>();

@@ -52,4 +52,19 @@ export interface Endpoints extends KObject {
   }[];
 }
 
-export type Service = KObject;
+export interface Service extends KObject {
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    externalName?: string;
+    ports?: { name?: string; port: number; protocol?: string }[];
+  };
+}
+
+export interface Node extends KObject {
+  spec?: { providerID?: string };
+  status?: {
+    addresses?: { type: string; address: string }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+  };
+}
