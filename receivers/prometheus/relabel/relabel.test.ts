@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Go template references (${1}) are what these tests are about
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { relabelSchema } from './config.js';
