@@ -15,7 +15,12 @@ import { anyValueToString } from '../src/pdata/attributes.js';
 import type { MetricsData } from '../src/pdata/types.js';
 import { CollectingConsumer, emptyHost, testSettings } from './support/component.js';
 import { MetricsTarget } from './support/metrics-target.js';
-import { eventually, type PrometheusServer, prometheusAvailable, startPrometheus } from './support/prometheus-server.js';
+import {
+  eventually,
+  type PrometheusServer,
+  prometheusAvailable,
+  startPrometheus,
+} from './support/prometheus-server.js';
 
 const available = prometheusAvailable('prometheus receiver relabel conformance');
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -39,7 +44,15 @@ function fileSdGroups(addr: string) {
   const g = (labels: Record<string, string>, targets = [addr]) => ({ targets, labels });
   return [
     g({ app: 'web', tier: 'frontend', lbl_owner: 'alice', expected_app: 'web', zone: 'a', banned_zone: 'b' }),
-    g({ app: 'api', tier: 'backend', lbl_owner: 'bob', lbl_cost: '12', expected_app: 'api', Mixed: 'CaSe', zone: 'a' }),
+    g({
+      app: 'api',
+      tier: 'backend',
+      lbl_owner: 'bob',
+      lbl_cost: '12',
+      expected_app: 'api',
+      Mixed: 'CaSe',
+      zone: 'a',
+    }),
     g({ app: 'db', tier: 'backend', expected_app: 'other', zone: 'a' }), // keepequal drops it
     g({ app: 'cache', tier: 'backend', expected_app: 'cache', zone: 'z', banned_zone: 'z' }), // dropequal drops it
     g({ app: 'nozone', tier: 'backend', expected_app: 'nozone' }), // dropequal: "" equals "", dropped
@@ -112,7 +125,9 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-relabel-'));
   writeFileSync(join(dir, 'targets.json'), JSON.stringify(fileSdGroups(target.address)));
   const jobs = RELABEL_JOB.replace('FILES', dir) + SAMPLE_JOBS(target.address);
-  prom = await startPrometheus({ config: () => `global: { scrape_interval: 1s }\nscrape_configs:${forPrometheus(jobs)}` });
+  prom = await startPrometheus({
+    config: () => `global: { scrape_interval: 1s }\nscrape_configs:${forPrometheus(jobs)}`,
+  });
   cleanups.push(() => prom.stop());
   const { expandEnv } = await import('../src/config/expand.js');
   const raw = expandEnv(parseYaml(`config:\n  scrape_configs:${jobs.replace(/\n/g, '\n  ')}`), {}).value;
@@ -140,8 +155,12 @@ describe.skipIf(!available)('relabeling as the real Prometheus 2.42 does it', ()
     }, 'Prometheus to read the file_sd targets');
     const pool = receiver.pools.find((p) => p.cfg.jobName === 'relabel');
     const ours = pool?.activeTargets() ?? [];
-    expect(ours.map((t) => key(t.labels)).sort()).toEqual(promTargets.active.map((t: any) => key(t.labels)).sort());
-    expect(ours.map((t) => t.scrapeUrl).sort()).toEqual(promTargets.active.map((t: any) => t.scrapeUrl).sort());
+    expect(ours.map((t) => key(t.labels)).sort()).toEqual(
+      promTargets.active.map((t: any) => key(t.labels)).sort(),
+    );
+    expect(ours.map((t) => t.scrapeUrl).sort()).toEqual(
+      promTargets.active.map((t: any) => t.scrapeUrl).sort(),
+    );
     // (Prometheus 2.42's discoveredLabels are not compared: its relabeling reused the label slice and
     // the API shows them half relabeled, fixed in later versions; the counts are what can be compared)
     expect(pool?.droppedTargets()).toHaveLength(promTargets.dropped.length);
@@ -152,9 +171,9 @@ describe.skipIf(!available)('relabeling as the real Prometheus 2.42 does it', ()
     expect(all.some((l) => l.mapped_owner === 'alice')).toBe(true);
     expect(all.some((l) => l.lower === 'case')).toBe(true);
     expect(all.some((l) => l.instance === 'custom-instance')).toBe(true);
-    expect(ours.some((t) => t.scrapeUrl.includes('/probe?extra=a&extra=b&format=prometheus&module=http_2xx'))).toBe(
-      true,
-    );
+    expect(
+      ours.some((t) => t.scrapeUrl.includes('/probe?extra=a&extra=b&format=prometheus&module=http_2xx')),
+    ).toBe(true);
   });
 
   it('target labels, exported_* conflicts, honor_labels, metric_relabel_configs and escapes: the same series', async () => {
@@ -203,6 +222,14 @@ describe.skipIf(!available)('relabeling as the real Prometheus 2.42 does it', ()
         code: '200',
       }),
     );
-    expect(ourSeries).toContain(key({ __name__: 'renamed_total', job: 'metric_relabel', instance: target.address, method: 'GET', method_lc: 'get' }));
+    expect(ourSeries).toContain(
+      key({
+        __name__: 'renamed_total',
+        job: 'metric_relabel',
+        instance: target.address,
+        method: 'GET',
+        method_lc: 'get',
+      }),
+    );
   });
 });

@@ -45,7 +45,8 @@ interface Point {
   value: number | undefined;
   stale: boolean;
 }
-const kv = (a: { key: string; value: any }[]) => Object.fromEntries(a.map((x) => [x.key, anyValueToString(x.value)]));
+const kv = (a: { key: string; value: any }[]) =>
+  Object.fromEntries(a.map((x) => [x.key, anyValueToString(x.value)]));
 function points(batches: MetricsData[]): Point[][] {
   return batches.map((md) =>
     md.resourceMetrics.flatMap((rm) =>
@@ -84,10 +85,15 @@ config:
     expect(pool.activeTargets()[0].discoveredLabels).toMatchObject({ __meta_filepath: file, env: 'one' });
 
     writeFileSync(file, `- targets: ['${b.address}']\n  labels: { env: two }\n`);
-    await waitFor(() => seen('from_b', (p) => p.attrs.env === 'two'), 'target b scraped after the file changed');
+    await waitFor(
+      () => seen('from_b', (p) => p.attrs.env === 'two'),
+      'target b scraped after the file changed',
+    );
     expect(pool.activeTargets().map((t) => t.labels.instance)).toEqual([b.address]);
     await waitFor(() => seen('from_a', (p) => p.stale), 'staleness markers for target a');
-    const end = points(consumer.received).find((batch) => batch.some((p) => p.name === 'from_a' && p.stale)) as Point[];
+    const end = points(consumer.received).find((batch) =>
+      batch.some((p) => p.name === 'from_a' && p.stale),
+    ) as Point[];
     expect(end.every((p) => p.stale && p.resource['service.instance.id'] === a.address)).toBe(true);
     expect(end.map((p) => p.name)).toContain('up');
 
@@ -97,7 +103,10 @@ config:
   });
 });
 
-const pod = (name: string, o: { ip?: string; port?: number; annotations?: Record<string, string>; uid?: string }) => ({
+const pod = (
+  name: string,
+  o: { ip?: string; port?: number; annotations?: Record<string, string>; uid?: string },
+) => ({
   metadata: {
     name,
     namespace: 'shop',
@@ -109,7 +118,11 @@ const pod = (name: string, o: { ip?: string; port?: number; annotations?: Record
   spec: {
     nodeName: 'node-1',
     containers: [
-      { name: 'main', image: 'shop/app:1', ports: o.port ? [{ name: 'metrics', containerPort: o.port, protocol: 'TCP' }] : [] },
+      {
+        name: 'main',
+        image: 'shop/app:1',
+        ports: o.port ? [{ name: 'metrics', containerPort: o.port, protocol: 'TCP' }] : [],
+      },
     ],
   },
   status: {
@@ -140,7 +153,11 @@ describe('kubernetes_sd_configs (against the kube-apiserver stand-in)', () => {
     const api = new KubeApiStandin();
     api.token = 'sekret';
     api.setItems('pods', [
-      pod('web', { ip: '127.0.0.1', port: 1, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(t1.port) } }),
+      pod('web', {
+        ip: '127.0.0.1',
+        port: 1,
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(t1.port) },
+      }),
       pod('quiet', { ip: '127.0.0.1', port: t1.port }),
       pod('starting', { annotations: { 'prometheus.io/scrape': 'true' } }),
     ]);
@@ -156,7 +173,9 @@ config:
 ${ANNOTATION_RELABEL}
 `);
     const scraped = (value: number) =>
-      points(consumer.received).flat().find((p) => p.name === 'pod_metric' && p.value === value);
+      points(consumer.received)
+        .flat()
+        .find((p) => p.name === 'pod_metric' && p.value === value);
     await waitFor(() => scraped(1) !== undefined, 'the annotated pod scraped');
     expect(api.calls('/api/v1/namespaces/shop/pods', false)[0].authorization).toBe('Bearer sekret');
     const [t] = pool.activeTargets();
@@ -212,7 +231,10 @@ ${ANNOTATION_RELABEL}
     await waitFor(() => scraped(2) !== undefined, 'the added pod scraped');
     expect(pool.activeTargets().map((x) => x.labels.pod)).toEqual(['api']);
     await waitFor(
-      () => points(consumer.received).flat().some((p) => p.name === 'pod_metric' && p.stale && p.attrs.pod === 'web'),
+      () =>
+        points(consumer.received)
+          .flat()
+          .some((p) => p.name === 'pod_metric' && p.stale && p.attrs.pod === 'web'),
       'staleness markers for the deleted pod',
     );
   });
@@ -226,14 +248,28 @@ ${ANNOTATION_RELABEL}
       ports: [{ name: 'admin', containerPort: 9901, protocol: 'TCP' }],
     });
     api.setItems('services', [
-      { metadata: { name: 'web', namespace: 'shop', uid: 's1', labels: { tier: 'fe' }, annotations: { a: 'b' } } },
+      {
+        metadata: {
+          name: 'web',
+          namespace: 'shop',
+          uid: 's1',
+          labels: { tier: 'fe' },
+          annotations: { a: 'b' },
+        },
+      },
     ]);
     api.setItems('endpoints', [
       {
         metadata: { name: 'web', namespace: 'shop', uid: 'e1', labels: { 'k8s-app': 'web' } },
         subsets: [
           {
-            addresses: [{ ip: '10.1.0.5', nodeName: 'node-1', targetRef: { kind: 'Pod', name: 'web', namespace: 'shop' } }],
+            addresses: [
+              {
+                ip: '10.1.0.5',
+                nodeName: 'node-1',
+                targetRef: { kind: 'Pod', name: 'web', namespace: 'shop' },
+              },
+            ],
             notReadyAddresses: [{ ip: '10.1.0.9', hostname: 'h9' }],
             ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
           },
@@ -250,7 +286,9 @@ config:
       kubernetes_sd_configs: [{ role: endpoints, api_server: 'http://127.0.0.1:${port}' }]
 `);
     await waitFor(() => pool.activeTargets().length === 3, 'three targets');
-    const byAddr = Object.fromEntries(pool.activeTargets().map((t) => [t.discoveredLabels.__address__, t.discoveredLabels]));
+    const byAddr = Object.fromEntries(
+      pool.activeTargets().map((t) => [t.discoveredLabels.__address__, t.discoveredLabels]),
+    );
     expect(byAddr['10.1.0.5:8080']).toMatchObject({
       __meta_kubernetes_namespace: 'shop',
       __meta_kubernetes_endpoints_name: 'web',
@@ -284,7 +322,11 @@ config:
   it('roles service and node', () => {
     const svc = buildServiceGroup({
       metadata: { name: 'web', namespace: 'shop', uid: 'u' },
-      spec: { type: 'ClusterIP', clusterIP: '10.96.0.10', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: '10.96.0.10',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
     });
     expect(svc.source).toBe('svc/shop/web');
     expect(Object.fromEntries(svc.targets[0])).toEqual({
