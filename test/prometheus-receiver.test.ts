@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the config carries ${env:X} references
 // The prometheus receiver through the built binary, scraping the real
 // Prometheus 2.42's own /metrics and a test target that exposes every metric
 // type (OpenMetrics, negotiated from the Accept header), exporting over
@@ -46,7 +47,8 @@ scrape_configs:
   sink = await new OtlpSink().start();
   cleanups.push(() => sink.stop());
   const metricsPort = await freePort();
-  tsunagi = await startTsunagi(`
+  tsunagi = await startTsunagi(
+    `
 receivers:
   prometheus:
     config:
@@ -56,7 +58,9 @@ receivers:
           static_configs: [{ targets: ['${target.address}'] }]
         - job_name: prometheus
           scrape_interval: 1s
-          static_configs: [{ targets: ['127.0.0.1:${prom.port}'], labels: { env: 'e2e' } }]
+          static_configs: [{ targets: ['\${env:PROM_TARGET}'], labels: { env: 'e2e' } }]
+          relabel_configs:
+            - { source_labels: [__address__], regex: '(.+):(\\d+)', target_label: scraped_port, replacement: '$$2' }
 exporters:
   otlp_http:
     endpoint: http://127.0.0.1:${sink.httpPort}
@@ -64,7 +68,9 @@ service:
   telemetry: { metrics: { address: 127.0.0.1:${metricsPort} } }
   pipelines:
     metrics: { receivers: [prometheus], exporters: [otlp_http] }
-`);
+`,
+    { PROM_TARGET: `127.0.0.1:${prom.port}` },
+  );
   cleanups.push(() => tsunagi.stop());
   // three scrapes of each target
   await waitFor(
@@ -271,7 +277,7 @@ describe.skipIf(!available)('prometheus receiver → otlp_http (the binary, real
     expect(checked).toBeGreaterThanOrEqual(20);
   });
 
-  it("scrapes the real Prometheus's own /metrics: types and resource", () => {
+  it("scrapes the real Prometheus's own /metrics: types and resource; ${env:...} and $$ in its scrape config", () => {
     const r = rows().filter((x) => x.resource['service.name'] === 'prometheus');
     expect(r[0].resource).toMatchObject({
       'service.instance.id': `127.0.0.1:${prom.port}`,
@@ -285,7 +291,11 @@ describe.skipIf(!available)('prometheus receiver → otlp_http (the binary, real
     });
     expect(byName('prometheus_http_request_duration_seconds')?.type).toBe('histogram');
     expect(byName('go_gc_duration_seconds')?.type).toBe('summary');
-    expect(byName('prometheus_build_info')).toMatchObject({ type: 'gauge', attributes: { env: 'e2e' } });
+    // ${env:PROM_TARGET} expanded in the target, and `$$2` reached the relabel rule as `$2`
+    expect(byName('prometheus_build_info')).toMatchObject({
+      type: 'gauge',
+      attributes: { env: 'e2e', scraped_port: String(prom.port) },
+    });
     expect(byName('prometheus_build_info')?.attributes.version).toMatch(/^2\.42/);
     expect(byName('up')?.point.asDouble).toBe(1);
   });
