@@ -7,14 +7,7 @@
 // The series part of each sample (`name{labels}`) is validated here but
 // returned as written: the scrape caches what it derived from it, so labels
 // are unescaped (parseSeries) only for series it has not seen before.
-import {
-  type Exposition,
-  type Metadata,
-  type MetricType,
-  type ParsedExemplar,
-  ParseError,
-  Sample,
-} from './types.js';
+import { type Exposition, type Metadata, type MetricType, type ParsedExemplar, ParseError } from './types.js';
 
 const TEXT_TYPES: Record<string, MetricType> = {
   counter: 'counter',
@@ -33,6 +26,14 @@ const OM_TYPES: Record<string, MetricType> = {
   stateset: 'stateset',
   unknown: 'unknown',
 };
+
+/**
+ * A series in its usual form (no blanks, no trailing comma), valid in both
+ * formats: matched by one sticky regex, the fast path of a scrape. Anything
+ * else goes through the character-by-character parser and its messages.
+ */
+const SERIES =
+  /[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})?/y;
 
 /** Exemplar label sets longer than this (in code points, names and values) are invalid (OpenMetrics). */
 const EXEMPLAR_MAX_RUNES = 128;
@@ -54,6 +55,26 @@ const SPECIAL_FLOATS: Record<string, number> = {
   '+infinity': Number.POSITIVE_INFINITY,
   '-infinity': Number.NEGATIVE_INFINITY,
 };
+
+/**
+ * A value token from `s[start, end)`: plain integers of up to 15 digits (most
+ * counters and bucket counts) are read without making a string; anything
+ * else goes through parseGoFloat. Undefined if invalid.
+ */
+function valueAt(s: string, start: number, end: number): number | undefined {
+  const n = end - start;
+  if (n > 0 && n <= 15) {
+    let v = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (i === end) return v;
+  }
+  return parseGoFloat(s.slice(start, end));
+}
 
 /** Go's strconv.ParseFloat as Prometheus calls it (no hex floats, no underscores); undefined if invalid. */
 export function parseGoFloat(s: string): number | undefined {
@@ -77,21 +98,35 @@ export function parseGoFloat(s: string): number | undefined {
   return special;
 }
 
-export function parseExposition(body: string, format: 'text' | 'openmetrics'): Exposition {
-  return new Parser(body, format === 'openmetrics').parse();
+/**
+ * `previous`: the series of the last scrape of the same target, in order. A
+ * line whose series is the one at the same position (the usual case) is not
+ * parsed again: it was validated then, and the previous string is returned,
+ * which makes the scrape cache's lookup a pointer comparison.
+ */
+export function parseExposition(
+  body: string,
+  format: 'text' | 'openmetrics',
+  previous?: readonly string[],
+): Exposition {
+  return new Parser(body, format === 'openmetrics', previous).parse();
 }
 
 class Parser {
   private pos = 0;
   private line = 0;
   private end = 0;
-  private readonly samples: Sample[] = [];
+  private readonly series: string[] = [];
+  private readonly values: number[] = [];
+  private readonly timestamps: number[] = [];
+  private exemplars: Map<number, ParsedExemplar> | undefined;
   private readonly metadata = new Map<string, Metadata>();
   private sawEof = false;
 
   constructor(
     private readonly s: string,
     private readonly om: boolean,
+    private readonly previous: readonly string[] | undefined,
   ) {}
 
   private fail(message: string): never {
@@ -113,7 +148,14 @@ class Parser {
       start = end + 1;
     }
     if (this.om && !this.sawEof) this.fail('data does not end with # EOF');
-    return { samples: this.samples, metadata: this.metadata, format: this.om ? 'openmetrics' : 'text' };
+    return {
+      series: this.series,
+      values: this.values,
+      timestampsMs: this.timestamps,
+      exemplars: this.exemplars,
+      metadata: this.metadata,
+      format: this.om ? 'openmetrics' : 'text',
+    };
   }
 
   private parseLine(): void {
@@ -170,49 +212,93 @@ class Parser {
     const end = this.end;
     if (!isNameStart(s.charCodeAt(p)))
       this.fail(`invalid metric name start: ${JSON.stringify(clip(s.slice(p, end)))}`);
-    p++;
-    while (p < end && isNameChar(s.charCodeAt(p))) p++;
-    const name = s.slice(lineStart, p);
-    let seriesEnd = p;
-    let q = p;
-    if (!this.om) while (q < end && isBlank(s.charCodeAt(q))) q++;
-    if (q < end && s.charCodeAt(q) === 123 /* { */) {
-      seriesEnd = this.scanLabels(q + 1, false);
-      p = seriesEnd;
+    let seriesEnd: number;
+    const known = this.previous?.[this.series.length];
+    if (known !== undefined) {
+      const after = lineStart + known.length;
+      if (after < end && s.charCodeAt(after) === 32 && s.slice(lineStart, after) === known) {
+        const vStart = after + 1;
+        let v = vStart;
+        while (v < end && !isBlank(s.charCodeAt(v))) v++;
+        if (v === end && v > vStart) {
+          const value = valueAt(s, vStart, v);
+          if (value !== undefined) {
+            this.series.push(known);
+            this.values.push(value);
+            this.timestamps.push(Number.NaN);
+            return;
+          }
+        }
+      }
     }
-    const series = s.slice(lineStart, seriesEnd);
+    SERIES.lastIndex = lineStart;
+    if (
+      SERIES.test(s) &&
+      s.charCodeAt(SERIES.lastIndex) === 32 &&
+      s.charCodeAt(SERIES.lastIndex + 1) !== 123
+    ) {
+      // the common shape, checked by one compiled regex: name{a="b",...} then a space
+      seriesEnd = SERIES.lastIndex;
+      p = seriesEnd;
+      // and most often just a value after it
+      const vStart = p + 1;
+      let v = vStart;
+      while (v < end && !isBlank(s.charCodeAt(v))) v++;
+      if (v === end && v > vStart) {
+        const value = valueAt(s, vStart, v);
+        if (value !== undefined) {
+          this.series.push(s.slice(lineStart, seriesEnd));
+          this.values.push(value);
+          this.timestamps.push(Number.NaN);
+          return;
+        }
+      }
+    } else {
+      p++;
+      while (p < end && isNameChar(s.charCodeAt(p))) p++;
+      seriesEnd = p;
+      let q = p;
+      if (!this.om) while (q < end && isBlank(s.charCodeAt(q))) q++;
+      if (q < end && s.charCodeAt(q) === 123 /* { */) {
+        seriesEnd = this.scanLabels(q + 1, undefined);
+        p = seriesEnd;
+      }
+    }
     // value
-    p = this.separator(p, 'value');
+    p = this.separator(p, 'value', lineStart);
     let v = p;
     while (v < end && !isBlank(s.charCodeAt(v))) v++;
-    const value = parseGoFloat(s.slice(p, v));
-    if (value === undefined) this.fail(`bad value "${clip(s.slice(p, v))}" for metric ${name}`);
+    const value = valueAt(s, p, v);
+    if (value === undefined)
+      this.fail(`bad value "${clip(s.slice(p, v))}" for metric ${nameAt(s, lineStart)}`);
     p = v;
-    let timestampMs: number | undefined;
-    let exemplar: ParsedExemplar | undefined;
+    let timestampMs = Number.NaN;
     if (p < end) {
-      p = this.separator(p, 'timestamp');
+      p = this.separator(p, 'timestamp', lineStart);
       if (p < end && s.charCodeAt(p) === 35 /* # */) {
-        if (!this.om) this.fail(`invalid timestamp "#" for metric ${name}`);
+        if (!this.om) this.fail(`invalid timestamp "#" for metric ${nameAt(s, lineStart)}`);
       } else if (p < end) {
         let t = p;
         while (t < end && !isBlank(s.charCodeAt(t))) t++;
-        timestampMs = this.timestamp(s.slice(p, t), name);
+        timestampMs = this.timestamp(s.slice(p, t), nameAt(s, lineStart));
         p = t;
-        if (p < end) p = this.separator(p, 'exemplar');
+        if (p < end) p = this.separator(p, 'exemplar', lineStart);
       }
       if (p < end) {
         if (!this.om || s.charCodeAt(p) !== 35)
-          this.fail(`unexpected "${clip(s.slice(p, end))}" after the sample of ${name}`);
-        exemplar = this.parseExemplar(p + 1, name);
+          this.fail(`unexpected "${clip(s.slice(p, end))}" after the sample of ${nameAt(s, lineStart)}`);
+        this.exemplars ??= new Map();
+        this.exemplars.set(this.series.length, this.parseExemplar(p + 1, nameAt(s, lineStart)));
         p = end;
       }
     }
-    this.samples.push(new Sample(series, name, value, timestampMs, exemplar));
+    this.series.push(s.slice(lineStart, seriesEnd));
+    this.values.push(value);
+    this.timestamps.push(timestampMs);
   }
 
   /** After a token: text allows any run of blanks (and trailing ones), OpenMetrics exactly one space. */
-  private separator(p: number, what: string): number {
+  private separator(p: number, what: string, _lineStart = 0): number {
     const s = this.s;
     if (p >= this.end) this.fail(`expected ${what}, found end of line`);
     if (this.om) {
@@ -242,62 +328,60 @@ class Parser {
 
   /**
    * Validates a label block starting after `{`; returns the index after `}`.
-   * Collects the pairs when `collect` is set (exemplars).
+   * Collects the unescaped pairs into `out` when given (exemplars). Label
+   * values are found with indexOf, the hot path of a scrape.
    */
-  private scanLabels(p: number, collect: boolean, out?: [string, string][]): number {
+  private scanLabels(p: number, out: [string, string][] | undefined): number {
     const s = this.s;
     const end = this.end;
     const om = this.om;
-    const skip = () => {
-      if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
-    };
-    skip();
+    if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
     let first = true;
     for (;;) {
       if (p >= end) this.fail('unexpected end of line in label set');
-      if (s.charCodeAt(p) === 125 /* } */) {
-        if (om && !first && s.charCodeAt(p - 1) === 44) this.fail('unexpected "," before "}" in label set');
+      let c = s.charCodeAt(p);
+      if (c === 125 /* } */) {
+        // `{}`, or (text format only) a trailing comma
+        if (om && !first) this.fail('unexpected "," before "}" in label set');
         return p + 1;
       }
       const nameStart = p;
-      if (!isLabelStart(s.charCodeAt(p))) this.fail(`invalid label name start in "${clip(s.slice(p, end))}"`);
+      if (!isLabelStart(c)) this.fail(`invalid label name start in "${clip(s.slice(p, end))}"`);
       p++;
       while (p < end && isLabelChar(s.charCodeAt(p))) p++;
-      const labelName = s.slice(nameStart, p);
-      skip();
-      if (s.charCodeAt(p) !== 61 /* = */) this.fail(`expected "=" after label name ${labelName}`);
+      const nameEnd = p;
+      if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
+      if (s.charCodeAt(p) !== 61 /* = */)
+        this.fail(`expected "=" after label name ${s.slice(nameStart, nameEnd)}`);
       p++;
-      skip();
-      if (s.charCodeAt(p) !== 34 /* " */) this.fail(`expected '"' to start the value of label ${labelName}`);
-      p++;
-      const valueStart = p;
+      if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
+      if (s.charCodeAt(p) !== 34 /* " */)
+        this.fail(`expected '"' to start the value of label ${s.slice(nameStart, nameEnd)}`);
+      const valueStart = p + 1;
+      let close = s.indexOf('"', valueStart);
       let escaped = false;
-      for (;;) {
-        if (p >= end) this.fail(`unterminated value of label ${labelName}`);
-        const c = s.charCodeAt(p);
-        if (c === 92 /* \ */) {
-          escaped = true;
-          p += 2;
-          continue;
-        }
-        if (c === 34) break;
-        p++;
+      // a quote preceded by an odd number of backslashes is part of the value
+      while (close >= 0 && close < end && s.charCodeAt(close - 1) === 92) {
+        let b = close - 1;
+        while (b >= valueStart && s.charCodeAt(b) === 92) b--;
+        if ((close - 1 - b) % 2 === 0) break;
+        escaped = true;
+        close = s.indexOf('"', close + 1);
       }
-      if (p > end) this.fail(`unterminated value of label ${labelName}`);
-      if (collect && out) {
-        const raw = s.slice(valueStart, p);
-        out.push([labelName, escaped ? unescapeLabel(raw) : raw]);
+      if (close < 0 || close >= end) this.fail(`unterminated value of label ${s.slice(nameStart, nameEnd)}`);
+      if (out) {
+        const raw = s.slice(valueStart, close);
+        out.push([s.slice(nameStart, nameEnd), escaped || raw.includes('\\') ? unescapeLabel(raw) : raw]);
       }
-      p++; // closing quote
-      skip();
+      p = close + 1;
+      if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
+      c = s.charCodeAt(p);
+      if (c === 125) return p + 1;
+      if (c !== 44 /* , */)
+        this.fail(`expected "," or "}" after the value of label ${s.slice(nameStart, nameEnd)}`);
+      p++;
+      if (!om) while (p < end && isBlank(s.charCodeAt(p))) p++;
       first = false;
-      const c = s.charCodeAt(p);
-      if (c === 44 /* , */) {
-        p++;
-        skip();
-        continue;
-      }
-      if (c !== 125) this.fail(`expected "," or "}" after the value of label ${labelName}`);
     }
   }
 
@@ -307,7 +391,7 @@ class Parser {
     if (s.charCodeAt(p) !== 32 || s.charCodeAt(p + 1) !== 123)
       this.fail(`invalid exemplar for metric ${name}: expected " {"`);
     const labels: [string, string][] = [];
-    p = this.scanLabels(p + 2, true, labels);
+    p = this.scanLabels(p + 2, labels);
     let runes = 0;
     for (const [k, v] of labels) runes += [...k].length + [...v].length;
     if (runes > EXEMPLAR_MAX_RUNES)
@@ -419,6 +503,13 @@ export function parseSeries(series: string): { name: string; labels: [string, st
     if (s.charCodeAt(p) === 44) p++;
   }
   return { name, labels };
+}
+
+/** The metric name of the line starting at `i` (for messages). */
+function nameAt(s: string, i: number): string {
+  let j = i;
+  while (j < s.length && isNameChar(s.charCodeAt(j))) j++;
+  return s.slice(i, j);
 }
 
 function clip(s: string): string {

@@ -25,21 +25,17 @@ export interface ParsedExemplar {
   timestampMs: number | undefined;
 }
 
-export class Sample {
-  constructor(
-    /** The series exactly as written (`name{labels}`): the scrape cache key. */
-    readonly series: string,
-    /** The metric name (the part of `series` before `{`). */
-    readonly name: string,
-    readonly value: number,
-    /** Milliseconds; undefined when the line had no timestamp. */
-    readonly timestampMs: number | undefined,
-    readonly exemplar: ParsedExemplar | undefined,
-  ) {}
-}
-
+/**
+ * The samples of one exposition, column-wise (a scrape of 100k series makes
+ * no per-sample objects): sample i is series[i], values[i], timestampsMs[i]
+ * (NaN when the line had none) and exemplars?.get(i).
+ */
 export interface Exposition {
-  samples: Sample[];
+  /** Each series exactly as written (`name{labels}`): the scrape cache key. */
+  series: string[];
+  values: number[];
+  timestampsMs: number[];
+  exemplars: Map<number, ParsedExemplar> | undefined;
   metadata: Map<string, Metadata>;
   format: 'text' | 'openmetrics';
 }

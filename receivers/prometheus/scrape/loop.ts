@@ -138,7 +138,11 @@ export class ScrapeLoop {
           this.abort.signal,
         );
         bodyBytes = res.bytes;
-        const exp = parseExposition(res.body, formatFor(res.contentType, this.ctx.cfg.fallbackProtocol));
+        const exp = parseExposition(
+          res.body,
+          formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
+          this.series.lastKeys,
+        );
         const r = this.series.append(exp, startMs);
         stats = r.stats;
         if (r.ok) touched = r.touched;

@@ -14,7 +14,7 @@ export class ResourceState {
   /** otel_scope_info of the current scrape, by `name\u000fversion\u000fschema`. */
   readonly scopeInfo = new Map<string, [string, string][]>();
   infoIter = -1;
-  lastSeenMs = 0;
+  lastSeenIter = 0;
   constructor(
     readonly job: string,
     readonly instance: string,
@@ -23,7 +23,7 @@ export class ResourceState {
 
 /** One instrumentation scope within a resource (otel_scope_* labels). */
 export class ScopeState {
-  lastSeenMs = 0;
+  lastSeenIter = 0;
   constructor(
     readonly resource: ResourceState,
     readonly name: string,
@@ -38,7 +38,7 @@ export class FamilyState {
   iter = -1;
   /** Point groups touched in the current scrape, in first-seen order. */
   groups: GroupState[] = [];
-  lastSeenMs = 0;
+  lastSeenIter = 0;
   constructor(
     readonly scope: ScopeState,
     readonly familyKey: string,
@@ -47,30 +47,27 @@ export class FamilyState {
   ) {}
 }
 
+/** GroupState.flags */
+export const HAS_VALUE = 1;
+export const HAS_COUNT = 2;
+export const HAS_SUM = 4;
+export const STALE = 8;
+export const HAS_START = 16;
+
 /** One OTLP data point identity: a family and a label set (without le / quantile). */
 export class GroupState {
-  lastSeenMs = 0;
-  // the current scrape's parts
+  lastSeenIter = 0;
+  /** The scrape these parts belong to. */
   iter = -1;
+  flags = 0;
   otlpName = '';
   timeMs = 0;
   value = 0;
-  hasValue = false;
-  count = 0;
-  hasCount = false;
-  sum = 0;
-  hasSum = false;
   createdSeconds = 0;
-  stale = false;
-  bounds: number[] = [];
-  boundValues: number[] = [];
-  exemplars: ParsedExemplar[] = [];
+  exemplars: ParsedExemplar[] | undefined;
   // the start-time adjuster's memory (initial point / reset detection)
-  hasStart = false;
   startNs = 0n;
   prevValue = 0;
-  prevCount = 0;
-  prevSum = 0;
   constructor(
     readonly family: FamilyState,
     /** Flattened sorted attribute pairs: [k0, v0, k1, v1, ...]. */
@@ -79,40 +76,57 @@ export class GroupState {
 
   begin(iter: number): void {
     this.iter = iter;
-    this.hasValue = false;
-    this.hasCount = false;
-    this.hasSum = false;
+    this.flags &= HAS_START;
     this.createdSeconds = 0;
-    this.stale = false;
     this.timeMs = 0;
-    if (this.bounds.length) {
-      this.bounds = [];
-      this.boundValues = [];
-    }
-    if (this.exemplars.length) this.exemplars = [];
+    if (this.exemplars) this.exemplars = undefined;
   }
 }
 
-/** One series as written in the exposition. */
+/** A histogram's or summary's point: count, sum and the buckets or quantiles. */
+export class DistributionState extends GroupState {
+  count = 0;
+  sum = 0;
+  prevCount = 0;
+  prevSum = 0;
+  /** Buckets or quantiles of this scrape: boundaries and values. */
+  readonly bounds: number[] = [];
+  readonly boundValues: number[] = [];
+
+  override begin(iter: number): void {
+    super.begin(iter);
+    this.bounds.length = 0;
+    this.boundValues.length = 0;
+  }
+}
+
+export enum Special {
+  None = 0,
+  TargetInfo = 1,
+  ScopeInfo = 2,
+}
+
+/** One series as written in the exposition (the cache key), or one of the report series. */
 export class SeriesEntry {
   lastSeenIter = -1;
-  lastSeenMs = 0;
   /** Set when the sample carried its own timestamp (and honor_timestamps): no staleness marker then. */
   explicitTs = false;
+  /** metric_relabel_configs dropped it. */
+  dropped = false;
+  /** Why every scrape with this series fails (label limits, duplicate label names). */
+  error: string | undefined;
   /** The metadata epoch the classification below belongs to. */
   epoch = -1;
   role: Role = 'value';
   otlpName = '';
   boundary = 0;
+  special: Special = Special.None;
   group: GroupState | undefined;
+  /** Final labels, kept only where they are read again (report series, target_info, otel_scope_info). */
+  labels: [string, string][] | undefined;
   constructor(
-    /** metric_relabel_configs dropped it. */
-    readonly dropped: boolean,
-    /** Why every scrape with this series fails (label limits, duplicate label names). */
-    readonly error: string | undefined,
-    /** Final labels, sorted by name (with __name__), when not dropped. */
-    readonly labels: [string, string][],
-    /** Report series (up, scrape_*) that Prometheus adds itself. */
+    /** The series text (cache key), or the report series' name. */
+    readonly key: string,
     readonly isReport: boolean,
   ) {}
 }

@@ -1,5 +1,5 @@
 // The scrape loop's appender and the collector's transaction in one: turns
-// each scrape of a target into OTLP metrics, remembering series between
+// each scrape of a target into OTLP points, remembering series between
 // scrapes for staleness markers, scrape_series_added and start times.
 //
 // Per sample, as Prometheus's scrape loop does (scrape/scrape.go): the
@@ -9,12 +9,28 @@
 // receiver does (internal/transaction.go): external labels are set, target_info
 // becomes resource attributes, otel_scope_* labels the scope, job/instance the
 // resource, and samples are assembled into points.
+//
+// Cost: a series seen before is one map lookup by its text; its labels are
+// worked out once (and again only when the family metadata changes). What is
+// kept per series is small, and holds no slice of the scraped body.
 import { parseGoFloat, parseSeries } from '../exposition/parser.js';
-import type { Exposition, Metadata, Sample } from '../exposition/types.js';
+import type { Exposition, Metadata, ParsedExemplar } from '../exposition/types.js';
 import type { RelabelRule } from '../relabel/config.js';
 import { type Labels, relabel } from '../relabel/relabel.js';
 import { classify, REPORT_METADATA } from './classify.js';
-import { FamilyState, GroupState, ResourceState, ScopeState, SeriesEntry } from './state.js';
+import {
+  DistributionState,
+  FamilyState,
+  GroupState,
+  HAS_COUNT,
+  HAS_SUM,
+  HAS_VALUE,
+  ResourceState,
+  ScopeState,
+  SeriesEntry,
+  Special,
+  STALE,
+} from './state.js';
 
 export interface TargetIdentity {
   /** The target's labels after relabeling, without `__` labels; includes job and instance. */
@@ -51,7 +67,7 @@ export interface ScrapeStats {
   seriesAdded: number;
 }
 
-/** A series seen in this scrape (or stale now), with its value and time. */
+/** The families with points in the current scrape. */
 export interface Touched {
   families: FamilyState[];
   iter: number;
@@ -64,20 +80,51 @@ const NOT_ATTRIBUTES = new Set(['__name__', 'job', 'instance', '__scheme__', '__
 
 const byName = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
+/**
+ * A copy of a string that does not keep the string it was sliced from alive
+ * (V8 slices point into their parent: a cached label would pin a whole
+ * scraped body). Runs once per new series.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
+/** A 53-bit FNV-1a style hash of string parts (point identity, as the collector's 64-bit series hash). */
+function hashParts(parts: readonly string[]): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    a = Math.imul(a ^ 0xff, 0x01000193);
+    b = Math.imul(b ^ 0xff, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
+
 export class TargetSeries {
   iter = 0;
   private readonly cache = new Map<string, SeriesEntry>();
   private readonly reportEntries = new Map<string, SeriesEntry>();
-  private readonly groups = new Map<string, GroupState>();
+  private readonly groups = new Map<number, GroupState>();
   private readonly families = new Map<string, FamilyState>();
   private readonly scopes = new Map<string, ScopeState>();
   private readonly resources = new Map<string, ResourceState>();
   /** Series of the last scrape: the candidates for staleness markers. */
   private prevSeen: SeriesEntry[] = [];
+  /** The entries of the last exposition, in sample order. */
+  private lastOrder: SeriesEntry[] = [];
+  /** Their series texts: the parser's hint for the next scrape (see parseExposition). */
+  lastKeys: string[] = [];
   private epoch = 0;
   private readonly metadata = new Map<string, Metadata>();
   private readonly metadataIter = new Map<string, number>();
   private lastGcMs = 0;
+  private iterTimes: [number, number][] = [];
+  private readonly interned = new Map<string, string>();
   private touched: FamilyState[] = [];
   private readonly targetJob: string;
   private readonly targetInstance: string;
@@ -109,17 +156,24 @@ export class TargetSeries {
     exp: Exposition,
     scrapeMs: number,
   ): { ok: true; touched: Touched; stats: ScrapeStats } | { ok: false; error: string; stats: ScrapeStats } {
+    if (this.lastGcMs === 0) this.lastGcMs = scrapeMs;
     this.setMetadata(exp.metadata);
-    const samples = exp.samples;
-    const entries: SeriesEntry[] = new Array(samples.length);
+    const series = exp.series;
+    const n = series.length;
+    const entries: SeriesEntry[] = new Array(n);
     let added = 0;
     let seriesAdded = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i];
-      let e = this.cache.get(s.series);
+    // Expositions list their series in the same order scrape after scrape:
+    // comparing with the previous scrape's series at the same position is a
+    // memcmp, cheaper than hashing the text for a map lookup.
+    const last = this.lastOrder;
+    for (let i = 0; i < n; i++) {
+      const key = series[i];
+      let e = i < last.length && last[i].key === key ? last[i] : this.cache.get(key);
       if (e === undefined) {
-        e = this.newEntry(s);
-        this.cache.set(s.series, e);
+        e = new SeriesEntry(detach(series[i]), false);
+        this.resolve(e);
+        this.cache.set(e.key, e);
         if (!e.dropped && e.error === undefined) seriesAdded++;
       }
       if (e.error !== undefined)
@@ -131,21 +185,24 @@ export class TargetSeries {
       entries[i] = e;
       if (!e.dropped) added++;
     }
-    const stats = { samplesScraped: samples.length, samplesPostRelabel: added, seriesAdded };
+    this.lastOrder = entries;
+    this.lastKeys = entries.map((x) => x.key);
+    const stats = { samplesScraped: n, samplesPostRelabel: added, seriesAdded };
     if (this.opts.sampleLimit > 0 && added > this.opts.sampleLimit)
       return { ok: false, error: `sample limit exceeded (limit ${this.opts.sampleLimit})`, stats };
     const iter = this.begin();
     const seen: SeriesEntry[] = [];
-    for (let i = 0; i < samples.length; i++) {
+    const { values, timestampsMs, exemplars } = exp;
+    const honor = this.opts.honorTimestamps;
+    for (let i = 0; i < n; i++) {
       const e = entries[i];
       if (e.dropped || e.lastSeenIter === iter) continue; // a repeated series keeps its first sample
       e.lastSeenIter = iter;
-      e.lastSeenMs = scrapeMs;
       seen.push(e);
-      const s = samples[i];
-      const explicit = this.opts.honorTimestamps && s.timestampMs !== undefined;
+      const ts = timestampsMs[i];
+      const explicit = honor && !Number.isNaN(ts);
       e.explicitTs = explicit;
-      this.feed(e, explicit ? (s.timestampMs as number) : scrapeMs, s.value, false, s);
+      this.feed(e, explicit ? ts : scrapeMs, values[i], false, exemplars?.get(i));
     }
     this.markStale(iter, scrapeMs, false);
     this.prevSeen = seen;
@@ -186,7 +243,6 @@ export class TargetSeries {
     for (const [name, v] of values) {
       const e = this.reportEntry(name);
       e.lastSeenIter = this.iter;
-      e.lastSeenMs = scrapeMs;
       this.prevSeen.push(e);
       this.feed(e, scrapeMs, v, false, undefined);
     }
@@ -235,25 +291,42 @@ export class TargetSeries {
     if (changed) this.epoch++;
   }
 
-  private newEntry(s: Sample): SeriesEntry {
-    const { labels: pairs } = parseSeries(s.series);
+  /** The final labels of a series from its text: dropped, an error, or the sorted labels. */
+  private labelsOf(key: string): { dropped: true } | { error: string } | { labels: [string, string][] } {
+    const { name, labels: pairs } = parseSeries(key);
     const lset: Labels = new Map();
-    lset.set('__name__', s.name);
+    lset.set('__name__', name);
     for (const [k, v] of pairs) {
-      if (lset.has(k))
-        return new SeriesEntry(false, `invalid sample: non-unique label names: "${k}"`, [], false);
+      if (lset.has(k)) return { error: `invalid sample: non-unique label names: "${k}"` };
       if (v !== '') lset.set(k, v);
     }
     this.mergeTargetLabels(lset);
     if (this.opts.metricRelabel.length > 0 && !relabel(lset, this.opts.metricRelabel))
-      return new SeriesEntry(true, undefined, [], false);
-    if (lset.size === 0) return new SeriesEntry(true, undefined, [], false);
-    if (!lset.has('__name__'))
-      return new SeriesEntry(false, 'metric name label __name__ is missing after relabeling', [], false);
+      return { dropped: true };
+    if (lset.size === 0) return { dropped: true };
+    if (!lset.has('__name__')) return { error: 'metric name label __name__ is missing after relabeling' };
     const limitError = this.checkLimits(lset);
-    if (limitError) return new SeriesEntry(false, limitError, [], false);
+    if (limitError) return { error: limitError };
     for (const [k, v] of this.opts.externalLabels) lset.set(k, v);
-    return new SeriesEntry(false, undefined, [...lset].sort(byName), false);
+    return { labels: [...lset].sort(byName) };
+  }
+
+  /** Works out what a series is: dropped, invalid, or its point (classification against the metadata). */
+  private resolve(e: SeriesEntry, labels?: [string, string][]): void {
+    let ls = labels;
+    if (!ls) {
+      const r = this.labelsOf(e.key);
+      if ('dropped' in r) {
+        e.dropped = true;
+        return;
+      }
+      if ('error' in r) {
+        e.error = r.error;
+        return;
+      }
+      ls = r.labels;
+    }
+    this.classifyEntry(e, ls);
   }
 
   private reportEntry(name: string): SeriesEntry {
@@ -263,7 +336,8 @@ export class TargetSeries {
     const lset: Labels = new Map(this.target.labels);
     lset.set('__name__', name);
     for (const [k, v] of this.opts.externalLabels) lset.set(k, v);
-    e = new SeriesEntry(false, undefined, [...lset].sort(byName), true);
+    e = new SeriesEntry(name, true);
+    e.labels = [...lset].sort(byName);
     this.reportEntries.set(name, e);
     return e;
   }
@@ -276,16 +350,17 @@ export class TargetSeries {
       return;
     }
     let conflicts: [string, string][] | undefined;
-    const exposed = new Map(lset);
+    let exposed: Labels | undefined;
     for (const [k, v] of target) {
       const existing = lset.get(k);
       if (existing !== undefined) {
+        exposed ??= new Map(lset);
         conflicts ??= [];
         conflicts.push([k, existing]);
       }
       lset.set(k, v);
     }
-    if (!conflicts) return;
+    if (!conflicts || !exposed) return;
     conflicts.sort((a, b) => a[0].length - b[0].length);
     const renamed: string[] = [];
     for (const c of conflicts) {
@@ -316,11 +391,19 @@ export class TargetSeries {
   }
 
   /** Adds one sample (or its staleness marker) to its point. */
-  private feed(e: SeriesEntry, timeMs: number, value: number, stale: boolean, s: Sample | undefined): void {
-    if (e.epoch !== this.epoch) this.classifyEntry(e);
-    if (e.group === undefined) {
-      // target_info / otel_scope_info
-      if (!stale) this.special(e, nameOf(e.labels));
+  private feed(
+    e: SeriesEntry,
+    timeMs: number,
+    value: number,
+    stale: boolean,
+    ex: ParsedExemplar | undefined,
+  ): void {
+    if (e.epoch !== this.epoch) {
+      if (e.isReport) this.classifyEntry(e, e.labels as [string, string][]);
+      else this.resolve(e, e.labels);
+    }
+    if (e.special !== Special.None) {
+      if (!stale) this.special(e);
       return;
     }
     const g = e.group as GroupState;
@@ -329,54 +412,60 @@ export class TargetSeries {
       fam.iter = this.iter;
       fam.groups = [];
       this.touched.push(fam);
-      fam.lastSeenMs = fam.scope.lastSeenMs = fam.scope.resource.lastSeenMs = timeMs;
+      fam.lastSeenIter = fam.scope.lastSeenIter = fam.scope.resource.lastSeenIter = this.iter;
     }
     if (g.iter !== this.iter) {
       g.begin(this.iter);
       fam.groups.push(g);
       g.timeMs = timeMs;
-      g.lastSeenMs = timeMs;
+      g.lastSeenIter = this.iter;
     }
-    if (stale) g.stale = true;
+    if (stale) g.flags |= STALE;
     switch (e.role) {
       case 'value':
         g.otlpName = e.otlpName;
         g.value = value;
-        g.hasValue = true;
+        g.flags |= HAS_VALUE;
         g.timeMs = timeMs;
         break;
       case 'count':
-        g.count = value;
-        g.hasCount = true;
+        (g as DistributionState).count = value;
+        g.flags |= HAS_COUNT;
         g.timeMs = timeMs; // the count's timestamp is the point's (metricfamily.go)
         break;
       case 'sum':
-        g.sum = value;
-        g.hasSum = true;
+        (g as DistributionState).sum = value;
+        g.flags |= HAS_SUM;
         break;
       case 'created':
         if (!stale) g.createdSeconds = value;
         break;
       case 'bucket':
-      case 'quantile':
+      case 'quantile': {
         // no or a bad le / quantile label: the collector skips the sample ("failed to add datapoint")
         if (Number.isNaN(e.boundary)) break;
-        g.bounds.push(e.boundary);
-        g.boundValues.push(stale ? 0 : value);
+        const d = g as DistributionState;
+        d.bounds.push(e.boundary);
+        d.boundValues.push(stale ? 0 : value);
         break;
+      }
     }
-    if (s?.exemplar) g.exemplars.push(s.exemplar);
+    if (ex) {
+      g.exemplars ??= [];
+      g.exemplars.push(ex);
+    }
   }
 
-  private special(e: SeriesEntry, name: string): void {
-    const res = this.resourceFor(e.labels);
+  private special(e: SeriesEntry): void {
+    const labels = e.labels as [string, string][];
+    const res = this.resourceFor(labels);
     if (res.infoIter !== this.iter) {
       res.infoIter = this.iter;
       res.info = [];
       res.scopeInfo.clear();
     }
-    if (name === 'target_info') {
-      for (const [k, v] of e.labels)
+    if (e.special === Special.TargetInfo) {
+      for (const [k, v] of labels)
         if (k !== 'job' && k !== 'instance' && k !== '__name__') res.info.push([k, v]);
       return;
     }
@@ -385,7 +474,7 @@ export class TargetSeries {
     let scopeVersion = '';
     let scopeSchema = '';
     const attrs: [string, string][] = [];
-    for (const [k, v] of e.labels) {
+    for (const [k, v] of labels) {
       if (k === 'job' || k === 'instance' || k === '__name__') continue;
       if (k === 'otel_scope_name') scopeName = v;
       else if (k === 'otel_scope_version') scopeVersion = v;
@@ -395,23 +484,23 @@ export class TargetSeries {
     res.scopeInfo.set(`${scopeName}\u000f${scopeVersion}\u000f${scopeSchema}`, attrs);
   }
 
-  private classifyEntry(e: SeriesEntry): void {
+  private classifyEntry(e: SeriesEntry, labels: [string, string][]): void {
     e.epoch = this.epoch;
-    const labels = e.labels;
     const name = nameOf(labels);
     if ((name === 'target_info' || name === 'otel_scope_info') && !e.isReport) {
-      e.role = 'value';
+      e.special = name === 'target_info' ? Special.TargetInfo : Special.ScopeInfo;
+      e.labels = labels.map(([k, v]) => [detach(k), detach(v)]);
       e.group = undefined;
       return;
     }
+    e.special = Special.None;
     const c = classify(name, this.metadata, e.isReport || REPORT_METADATA[name] !== undefined);
     e.role = c.role;
-    e.otlpName = c.otlpName;
+    e.otlpName = this.intern(c.otlpName);
     const drop = c.kind === 'histogram' ? 'le' : c.kind === 'summary' ? 'quantile' : '';
-    if (drop) {
+    if (c.role === 'bucket' || c.role === 'quantile') {
       const b = labels.find((l) => l[0] === drop)?.[1];
-      if ((c.role === 'bucket' || c.role === 'quantile') && b !== undefined) e.boundary = parseBoundary(b);
-      else if (c.role === 'bucket' || c.role === 'quantile') e.boundary = Number.NaN;
+      e.boundary = b === undefined ? Number.NaN : parseBoundary(b);
     }
     const attrs: string[] = [];
     let scopeName = '';
@@ -426,30 +515,37 @@ export class TargetSeries {
         else if (k === 'otel_scope_schema_url') scopeSchema = v;
         else {
           scopeAttrs ??= [];
-          scopeAttrs.push([k.slice('otel_scope_'.length), v]);
+          scopeAttrs.push([detach(k.slice('otel_scope_'.length)), detach(v)]);
         }
         continue;
       }
-      attrs.push(k, v);
+      attrs.push(this.intern(k), this.intern(v));
     }
     const res = this.resourceFor(labels);
     const scopeKey = `${res.job}\u00ff${res.instance}\u00ff${scopeName}\u000f${scopeVersion}\u000f${scopeSchema}\u000f${(scopeAttrs ?? []).join('\u0001')}`;
     let scope = this.scopes.get(scopeKey);
     if (!scope) {
-      scope = new ScopeState(res, scopeName, scopeVersion, scopeSchema, scopeAttrs ?? []);
+      scope = new ScopeState(
+        res,
+        detach(scopeName),
+        detach(scopeVersion),
+        detach(scopeSchema),
+        scopeAttrs ?? [],
+      );
       this.scopes.set(scopeKey, scope);
     }
     const famKey = `${scopeKey}\u00fe${c.kind}\u00fe${c.familyKey}`;
     let fam = this.families.get(famKey);
     if (!fam) {
-      fam = new FamilyState(scope, c.familyKey, c.kind, c.metadataName);
+      fam = new FamilyState(scope, detach(c.familyKey), c.kind, c.metadataName && detach(c.metadataName));
       this.families.set(famKey, fam);
     }
-    const groupKey = `${famKey}\u00fd${attrs.join('\u0000')}`;
-    let g = this.groups.get(groupKey);
-    if (!g) {
-      g = new GroupState(fam, attrs);
-      this.groups.set(groupKey, g);
+    const id = hashParts([famKey, ...attrs]);
+    let g = this.groups.get(id);
+    if (!g || g.family !== fam) {
+      const distribution = c.kind === 'histogram' || c.kind === 'summary';
+      g = distribution ? new DistributionState(fam, attrs) : new GroupState(fam, attrs);
+      this.groups.set(id, g);
     }
     e.group = g;
   }
@@ -464,23 +560,46 @@ export class TargetSeries {
     const key = `${job}\u00ff${instance}`;
     let r = this.resources.get(key);
     if (!r) {
-      r = new ResourceState(job, instance);
+      r = new ResourceState(detach(job), detach(instance));
       this.resources.set(key, r);
     }
     return r;
   }
 
-  /** Forgets what was not seen for gcMs (the collector's JobsMap gc), at most once per gcMs. */
+  /**
+   * Forgets what was not seen for gcMs (the collector's JobsMap gc), checked
+   * at most once per gcMs. Times are kept as scrape iterations (small integers
+   * cost no memory of their own); gcIters maps them back to time.
+   */
   private gc(nowMs: number): void {
+    this.iterTimes.push([this.iter, nowMs]);
     if (nowMs - this.lastGcMs < this.opts.gcMs) return;
-    const before = nowMs - this.opts.gcMs;
     this.lastGcMs = nowMs;
-    for (const [k, e] of this.cache)
-      if (e.lastSeenMs < before && e.lastSeenIter !== this.iter) this.cache.delete(k);
-    for (const [k, g] of this.groups) if (g.lastSeenMs < before) this.groups.delete(k);
-    for (const [k, f] of this.families) if (f.lastSeenMs < before) this.families.delete(k);
-    for (const [k, s] of this.scopes) if (s.lastSeenMs < before) this.scopes.delete(k);
-    for (const [k, r] of this.resources) if (r.lastSeenMs < before) this.resources.delete(k);
+    const limit = nowMs - this.opts.gcMs;
+    // the oldest iteration that is still recent
+    let keepFrom = this.iter;
+    for (const [it, ms] of this.iterTimes)
+      if (ms >= limit) {
+        keepFrom = it;
+        break;
+      }
+    this.iterTimes = this.iterTimes.filter(([it]) => it >= keepFrom);
+    for (const [k, e] of this.cache) if (e.lastSeenIter < keepFrom) this.cache.delete(k);
+    for (const [k, g] of this.groups) if (g.lastSeenIter < keepFrom) this.groups.delete(k);
+    for (const [k, f] of this.families) if (f.lastSeenIter < keepFrom) this.families.delete(k);
+    for (const [k, s] of this.scopes) if (s.lastSeenIter < keepFrom) this.scopes.delete(k);
+    for (const [k, r] of this.resources) if (r.lastSeenIter < keepFrom) this.resources.delete(k);
+    if (this.interned.size > 2 * this.cache.size + 1000) this.interned.clear();
+  }
+
+  /** One copy of each label name and value (they repeat across series), detached from the scraped body. */
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) {
+      v = detach(s);
+      this.interned.set(v, v);
+    }
+    return v;
   }
 }
 

@@ -16,7 +16,18 @@ import { AggregationTemporality } from '../../../src/pdata/types.js';
 import { trimPromSuffixes } from '../../../src/translator/prometheus/from-prometheus-names.js';
 import { scrapeResourceAttributes } from '../../../src/translator/prometheus/from-prometheus-resource.js';
 import type { ParsedExemplar } from '../exposition/types.js';
-import type { FamilyState, GroupState, ResourceState, ScopeState } from './state.js';
+import {
+  type DistributionState,
+  type FamilyState,
+  type GroupState,
+  HAS_COUNT,
+  HAS_START,
+  HAS_SUM,
+  HAS_VALUE,
+  type ResourceState,
+  type ScopeState,
+  STALE,
+} from './state.js';
 import type { TargetSeries, Touched } from './target-series.js';
 
 /** The collector's receiver scope name (internal/metadata ScopeName). */
@@ -37,7 +48,16 @@ export interface BuildOptions {
 
 export class StartTimeMissingError extends Error {}
 
-const msToNs = (ms: number) => BigInt(Math.trunc(ms)) * 1_000_000n;
+let lastMs = Number.NaN;
+let lastNs = 0n;
+/** Milliseconds to nanoseconds; the points of a scrape share one time, so the last conversion is reused. */
+function msToNs(ms: number): bigint {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastNs = BigInt(Math.trunc(ms)) * 1_000_000n;
+  }
+  return lastNs;
+}
 
 /** timestampFromFloat64: whole seconds and the fraction's nanoseconds. */
 export function secondsToNs(s: number): bigint {
@@ -125,7 +145,7 @@ function findStartTime(touched: Touched, regex: RegExp | undefined): bigint {
     for (const g of fam.groups) {
       const name = g.otlpName;
       const match = regex ? regex.test(name) : name === 'process_start_time_seconds';
-      if (match && g.hasValue && !g.stale) return secondsToNs(g.value);
+      if (match && (g.flags & HAS_VALUE) !== 0 && (g.flags & STALE) === 0) return secondsToNs(g.value);
     }
   }
   throw new StartTimeMissingError('start time metric not found in the scrape (use_start_time_metric)');
@@ -141,7 +161,7 @@ function buildMetric(
   const groups = fam.groups;
   let name = fam.familyKey;
   if (fam.kind === 'gauge' || fam.kind === 'sum' || fam.kind === 'monotonic_sum') {
-    const first = groups.find((g) => g.hasValue || g.stale);
+    const first = groups.find((g) => (g.flags & HAS_VALUE) !== 0 || (g.flags & STALE) !== 0);
     if (!first) return undefined;
     name = first.otlpName || name;
   }
@@ -152,7 +172,8 @@ function buildMetric(
   switch (fam.kind) {
     case 'gauge': {
       const points: NumberDataPoint[] = [];
-      for (const g of groups) if (g.hasValue || g.stale) points.push(numberPoint(g, 0n));
+      for (const g of groups)
+        if ((g.flags & HAS_VALUE) !== 0 || (g.flags & STALE) !== 0) points.push(numberPoint(g, 0n));
       metric.gauge = { dataPoints: points };
       break;
     }
@@ -160,11 +181,9 @@ function buildMetric(
     case 'monotonic_sum': {
       const points: NumberDataPoint[] = [];
       for (const g of groups) {
-        if (!g.hasValue && !g.stale) continue;
-        const own = g.createdSeconds !== 0 ? secondsToNs(g.createdSeconds) : msToNs(g.timeMs);
-        const start =
-          startOverride ??
-          (adjust ? adjustStart(g, own, g.stale, g.value < g.prevValue, () => (g.prevValue = g.value)) : own);
+        if ((g.flags & (HAS_VALUE | STALE)) === 0) continue;
+        const start = startOverride ?? (adjust ? adjustStart(g, g.value < g.prevValue) : ownStart(g));
+        if ((g.flags & STALE) === 0) g.prevValue = g.value;
         points.push(numberPoint(g, start));
       }
       metric.sum = {
@@ -176,18 +195,16 @@ function buildMetric(
     }
     case 'histogram': {
       const points: HistogramDataPoint[] = [];
-      for (const g of groups) {
+      for (const g of groups as DistributionState[]) {
         const p = histogramPoint(g);
         if (!p) continue;
-        const own = p.startTimeUnixNano;
         p.startTimeUnixNano =
           startOverride ??
-          (adjust
-            ? adjustStart(g, own, g.stale, g.count < g.prevCount || g.sum < g.prevSum, () => {
-                g.prevCount = g.count;
-                g.prevSum = g.sum;
-              })
-            : own);
+          (adjust ? adjustStart(g, g.count < g.prevCount || g.sum < g.prevSum) : ownStart(g));
+        if ((g.flags & STALE) === 0) {
+          g.prevCount = g.count;
+          g.prevSum = g.sum;
+        }
         points.push(p);
       }
       metric.histogram = { dataPoints: points, aggregationTemporality: AggregationTemporality.CUMULATIVE };
@@ -195,18 +212,16 @@ function buildMetric(
     }
     case 'summary': {
       const points: SummaryDataPoint[] = [];
-      for (const g of groups) {
+      for (const g of groups as DistributionState[]) {
         const p = summaryPoint(g);
         if (!p) continue;
-        const own = p.startTimeUnixNano;
         p.startTimeUnixNano =
           startOverride ??
-          (adjust
-            ? adjustStart(g, own, g.stale, g.count < g.prevCount || g.sum < g.prevSum, () => {
-                g.prevCount = g.count;
-                g.prevSum = g.sum;
-              })
-            : own);
+          (adjust ? adjustStart(g, g.count < g.prevCount || g.sum < g.prevSum) : ownStart(g));
+        if ((g.flags & STALE) === 0) {
+          g.prevCount = g.count;
+          g.prevSum = g.sum;
+        }
         points.push(p);
       }
       metric.summary = { dataPoints: points };
@@ -222,23 +237,17 @@ function buildMetric(
  * time, or _created); later points start where the first did, until the value
  * goes down (a reset), which starts a new run at that point's own start.
  */
-function adjustStart(
-  g: GroupState,
-  own: bigint,
-  stale: boolean,
-  reset: boolean,
-  remember: () => void,
-): bigint {
-  if (!g.hasStart) {
-    g.hasStart = true;
-    g.startNs = own;
-    remember();
-    return own;
-  }
-  if (stale) return g.startNs;
-  if (reset) g.startNs = own;
-  remember();
+function adjustStart(g: GroupState, reset: boolean): bigint {
+  if ((g.flags & HAS_START) === 0) {
+    g.flags |= HAS_START;
+    g.startNs = ownStart(g);
+  } else if (reset && (g.flags & STALE) === 0) g.startNs = ownStart(g);
   return g.startNs;
+}
+
+/** A point's own start: its _created, else its time (metricfamily.go). */
+function ownStart(g: GroupState): bigint {
+  return g.createdSeconds !== 0 ? secondsToNs(g.createdSeconds) : msToNs(g.timeMs);
 }
 
 function numberPoint(g: GroupState, start: bigint): NumberDataPoint {
@@ -246,66 +255,75 @@ function numberPoint(g: GroupState, start: bigint): NumberDataPoint {
     attributes: attrs(g.attrs),
     startTimeUnixNano: start,
     timeUnixNano: msToNs(g.timeMs),
-    exemplars: g.exemplars.length ? g.exemplars.map(convertExemplar) : [],
+    exemplars: g.exemplars ? g.exemplars.map(convertExemplar) : [],
     flags: 0,
   };
-  if (g.stale) p.flags = NO_RECORDED_VALUE;
+  if ((g.flags & STALE) !== 0) p.flags = NO_RECORDED_VALUE;
   else p.asDouble = g.value;
   return p;
 }
 
-function sortedBounds(g: GroupState): [number, number][] {
-  const pairs: [number, number][] = g.bounds.map((b, i) => [b, g.boundValues[i]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  return pairs;
+/** Buckets / quantiles by boundary: [bounds, values], sorted (usually already in order). */
+function sortedBounds(g: DistributionState): [number[], number[]] {
+  const bounds = g.bounds;
+  const values = g.boundValues;
+  let sorted = true;
+  for (let i = 1; i < bounds.length; i++)
+    if (bounds[i] < bounds[i - 1]) {
+      sorted = false;
+      break;
+    }
+  if (sorted) return [bounds, values];
+  const order = bounds.map((_, i) => i).sort((a, b) => bounds[a] - bounds[b]);
+  return [order.map((i) => bounds[i]), order.map((i) => values[i])];
 }
 
-function histogramPoint(g: GroupState): HistogramDataPoint | undefined {
-  if (!g.hasCount) return undefined;
-  const buckets = sortedBounds(g);
-  let n = buckets.length + 1;
-  if (n > 1 && buckets[n - 2][0] === Number.POSITIVE_INFINITY) n--; // OTLP's last bucket is implicit +Inf
+function histogramPoint(g: DistributionState): HistogramDataPoint | undefined {
+  if ((g.flags & HAS_COUNT) === 0) return undefined;
+  const [b, v] = sortedBounds(g);
+  let n = b.length + 1;
+  if (n > 1 && b[n - 2] === Number.POSITIVE_INFINITY) n--; // OTLP's last bucket is implicit +Inf
   const bounds: number[] = new Array(n - 1);
   const counts: bigint[] = new Array(n);
-  const stale = g.stale;
+  const stale = (g.flags & STALE) !== 0;
   for (let i = 0; i < n - 1; i++) {
-    bounds[i] = buckets[i][0];
-    counts[i] = stale ? 0n : toCount(i === 0 ? buckets[i][1] : buckets[i][1] - buckets[i - 1][1]);
+    bounds[i] = b[i];
+    counts[i] = stale ? 0n : toCount(i === 0 ? v[i] : v[i] - v[i - 1]);
   }
-  counts[n - 1] = stale ? 0n : toCount(n > 1 ? g.count - buckets[n - 2][1] : g.count);
+  counts[n - 1] = stale ? 0n : toCount(n > 1 ? g.count - v[n - 2] : g.count);
   const time = msToNs(g.timeMs);
   const p: HistogramDataPoint = {
     attributes: attrs(g.attrs),
-    startTimeUnixNano: g.createdSeconds !== 0 ? secondsToNs(g.createdSeconds) : time,
+    startTimeUnixNano: 0n, // set by the caller
     timeUnixNano: time,
     count: 0n,
     bucketCounts: counts,
     explicitBounds: bounds,
-    exemplars: g.exemplars.length ? g.exemplars.map(convertExemplar) : [],
+    exemplars: g.exemplars ? g.exemplars.map(convertExemplar) : [],
     flags: 0,
   };
   if (stale) p.flags = NO_RECORDED_VALUE;
   else {
     p.count = toCount(g.count);
-    if (g.hasSum) p.sum = g.sum;
+    if ((g.flags & HAS_SUM) !== 0) p.sum = g.sum;
   }
   return p;
 }
 
-function summaryPoint(g: GroupState): SummaryDataPoint | undefined {
-  if (!g.hasCount) return undefined;
+function summaryPoint(g: DistributionState): SummaryDataPoint | undefined {
+  if ((g.flags & HAS_COUNT) === 0) return undefined;
   const time = msToNs(g.timeMs);
-  const stale = g.stale;
-  const p: SummaryDataPoint = {
+  const stale = (g.flags & STALE) !== 0;
+  const [q, v] = sortedBounds(g);
+  return {
     attributes: attrs(g.attrs),
-    startTimeUnixNano: g.createdSeconds !== 0 ? secondsToNs(g.createdSeconds) : time,
+    startTimeUnixNano: 0n, // set by the caller
     timeUnixNano: time,
     count: stale ? 0n : toCount(g.count),
-    sum: stale || !g.hasSum ? 0 : g.sum,
-    quantileValues: sortedBounds(g).map(([quantile, value]) => ({ quantile, value: stale ? 0 : value })),
+    sum: stale || (g.flags & HAS_SUM) === 0 ? 0 : g.sum,
+    quantileValues: q.map((quantile, i) => ({ quantile, value: stale ? 0 : v[i] })),
     flags: stale ? NO_RECORDED_VALUE : 0,
   };
-  return p;
 }
 
 /** The collector's convertExemplar: trace_id / span_id labels become IDs when they are hex. */
