@@ -16,7 +16,10 @@ export function makeExposition(series: number): ExpositionGen {
   const labelsOf = (i: number) =>
     `service="svc-${i % 50}",pod="pod-${Math.floor(i / 50) % 400}-7d9f8b6c5d",method="${['GET', 'POST', 'PUT'][i % 3]}",code="${[200, 404, 500][i % 3]}",route="/api/v1/items/${i % 97}"`;
   const counterLines = Array.from({ length: counters }, (_, i) => `http_requests_total{${labelsOf(i)}} `);
-  const gaugeLines = Array.from({ length: gauges }, (_, i) => `process_queue_depth{${labelsOf(i)},queue="q${i % 7}"} `);
+  const gaugeLines = Array.from(
+    { length: gauges },
+    (_, i) => `process_queue_depth{${labelsOf(i)},queue="q${i % 7}"} `,
+  );
   const hist = Array.from({ length: histSets }, (_, i) => labelsOf(i));
   let tick = 0;
   return {
@@ -30,7 +33,10 @@ export function makeExposition(series: number): ExpositionGen {
       for (let i = 0; i < counterLines.length; i++) out.push(counterLines[i] + (i * 7 + tick * 13));
       out.push('# HELP process_queue_depth Queue depth.', '# TYPE process_queue_depth gauge');
       for (let i = 0; i < gaugeLines.length; i++) out.push(gaugeLines[i] + ((i + tick) % 100));
-      out.push('# HELP http_request_duration_seconds Latency.', '# TYPE http_request_duration_seconds histogram');
+      out.push(
+        '# HELP http_request_duration_seconds Latency.',
+        '# TYPE http_request_duration_seconds histogram',
+      );
       for (let i = 0; i < hist.length; i++) {
         const l = hist[i];
         let c = 0;

@@ -10,6 +10,7 @@ const benches: [string, string][] = [
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
+  ['Prometheus scrape, 100k series (receiver and the real Prometheus)', './prometheus-scrape.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 
