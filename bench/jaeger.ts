@@ -21,7 +21,15 @@ const SPANS_PER_DATAGRAM = 40;
 const STEP_SECONDS = 3;
 
 type Cmd =
-  | { kind: 'udp'; port: number; protocol: 'compact' | 'binary'; rate: number; seconds: number }
+  | {
+      kind: 'udp';
+      port: number;
+      protocol: 'compact' | 'binary';
+      /** spans/s */
+      rate: number;
+      seconds: number;
+      spansPerDatagram?: number;
+    }
   | { kind: 'http'; port: number; seconds: number; concurrency: number };
 type Done = { spansSent: number; messagesSent: number; sendErrors?: number };
 
@@ -71,11 +79,12 @@ export function sampleBatch(n: number): JsonBatch {
 // ---- sender (child process) ----
 
 async function sendUdp(cmd: Extract<Cmd, { kind: 'udp' }>): Promise<Done> {
-  const payload = encodeEmitBatch(sampleBatch(SPANS_PER_DATAGRAM), cmd.protocol);
+  const perDatagram = cmd.spansPerDatagram ?? SPANS_PER_DATAGRAM;
+  const payload = encodeEmitBatch(sampleBatch(perDatagram), cmd.protocol);
   const sock = dgram.createSocket('udp4');
   sock.connect(cmd.port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
-  const perSecond = cmd.rate / SPANS_PER_DATAGRAM;
+  const perSecond = cmd.rate / perDatagram;
   const start = performance.now();
   let sent = 0;
   let inflight = 0;
@@ -95,7 +104,7 @@ async function sendUdp(cmd: Extract<Cmd, { kind: 'udp' }>): Promise<Done> {
   }
   while (inflight > 0) await new Promise((r) => setImmediate(r));
   sock.close();
-  return { messagesSent: sent - errors, spansSent: (sent - errors) * SPANS_PER_DATAGRAM, sendErrors: errors };
+  return { messagesSent: sent - errors, spansSent: (sent - errors) * perDatagram, sendErrors: errors };
 }
 
 async function sendHttp(cmd: Extract<Cmd, { kind: 'http' }>): Promise<Done> {

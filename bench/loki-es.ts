@@ -11,11 +11,10 @@ import { factory as esFactory } from '../exporters/elasticsearch/factory.js';
 import { lokiConfigSchema } from '../exporters/loki/config.js';
 import { factory as lokiFactory } from '../exporters/loki/factory.js';
 import type { Exporter } from '../src/component/component.js';
-import { toAnyValue } from '../src/pdata/attributes.js';
-import { newLogRecord, newResource, newResourceLogs, newScope, newScopeLogs } from '../src/pdata/create.js';
 import type { LogsData } from '../src/pdata/types.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { SelfMetrics } from '../src/telemetry/self-metrics.js';
+import { makeLogs } from './lib/traffic.js';
 
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 8000);
 const BATCH = 1000;
@@ -44,43 +43,13 @@ s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
 `;
 
+/** A pdata batch of BATCH records as the OTLP receiver hands it on. */
 export function batch(seed: number): LogsData {
-  const res = newResource();
-  res.attributes = [
-    ['service.name', `svc-${seed % 5}`],
-    ['service.namespace', 'shop'],
-    ['k8s.namespace.name', 'prod'],
-    ['k8s.pod.name', `svc-${seed % 5}-7d9f8c-x${seed % 3}`],
-    ['k8s.container.name', 'app'],
-    ['host.name', 'node-1'],
-  ].map(([key, v]) => ({ key, value: toAnyValue(v) }));
-  const rl = newResourceLogs(res);
-  const sl = newScopeLogs(newScope('io.opentelemetry.sdk', '1.40.0'));
-  const now = BigInt(Date.now()) * 1_000_000n;
-  for (let i = 0; i < BATCH; i++) {
-    const r = newLogRecord();
-    r.timeUnixNano = now + BigInt(i * 1000);
-    r.observedTimeUnixNano = r.timeUnixNano;
-    r.severityNumber = i % 10 === 0 ? 17 : 9;
-    r.severityText = i % 10 === 0 ? 'ERROR' : 'INFO';
-    r.body = {
-      stringValue: `GET /api/v1/orders/${seed * BATCH + i} completed in ${i % 97}ms for user u-${i % 31}`,
-    };
-    r.attributes = [
-      { key: 'http.method', value: { stringValue: 'GET' } },
-      { key: 'http.status_code', value: { intValue: 200n } },
-      { key: 'user.id', value: { stringValue: `u-${i % 31}` } },
-    ];
-    r.traceId = Uint8Array.from({ length: 16 }, (_, k) => (k * 17 + i + seed) & 0xff);
-    r.spanId = Uint8Array.from({ length: 8 }, (_, k) => (k * 29 + i) & 0xff);
-    r.flags = 1;
-    sl.logRecords.push(r);
-  }
-  rl.scopeLogs.push(sl);
-  return { resourceLogs: [rl] };
+  return makeLogs(BATCH, seed);
 }
 
-async function startSink(): Promise<{ child: ChildProcess; port: number }> {
+/** The backends' minimal sinks in a child process (Loki: 204; Elasticsearch: a real _bulk answer). */
+export async function startSink(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [data] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, port: Number(data.toString().trim()) };

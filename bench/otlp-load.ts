@@ -2,19 +2,25 @@
 // receiver accepts them (closed loop, fixed concurrency), over HTTP or gRPC.
 // With a rate (spans/s) it paces the requests instead: an open loop at that rate, as a
 // gateway sees from many agents, still with at most `concurrency` in flight.
-// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <spansPerRequest> [rate]
+// Usage (forked): otlp-load.js <http|grpc> <port> <seconds> <concurrency> <itemsPerRequest> [rate] [traces|logs] [spansPerTrace]
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'undici';
-import { encodeTraces } from '../src/codec/otlp-proto.js';
-import { makeTraces } from './lib/traffic.js';
+import { encodeLogs, encodeTraces } from '../src/codec/otlp-proto.js';
+import { makeLogs, makeTraces } from './lib/traffic.js';
 
-const [proto, portArg, secondsArg, concArg, spansArg, rateArg] = process.argv.slice(2);
+const [proto, portArg, secondsArg, concArg, spansArg, rateArg, signalArg = 'traces', perTraceArg] =
+  process.argv.slice(2);
+const LOGS = signalArg === 'logs';
 const port = Number(portArg);
 const seconds = Number(secondsArg);
 const concurrency = Number(concArg);
 const spansPerRequest = Number(spansArg);
 const bodies = Array.from({ length: 64 }, (_, i) =>
-  Buffer.from(encodeTraces(makeTraces(spansPerRequest, i))),
+  Buffer.from(
+    LOGS
+      ? encodeLogs(makeLogs(spansPerRequest, i))
+      : encodeTraces(makeTraces(spansPerRequest, i, Number(perTraceArg ?? spansPerRequest))),
+  ),
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,18 +38,22 @@ async function slot(): Promise<void> {
 }
 let sent = 0;
 let failed = 0;
+/** Answer latency of every request (ms), for p50/p99. */
+const latencies: number[] = [];
 const deadline = Date.now() + seconds * 1000;
 
 async function httpWorker(agent: Agent, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
     await slot();
-    const res = await request(`http://127.0.0.1:${port}/v1/traces`, {
+    const t0 = performance.now();
+    const res = await request(`http://127.0.0.1:${port}/v1/${LOGS ? 'logs' : 'traces'}`, {
       method: 'POST',
       dispatcher: agent,
       headers: { 'content-type': 'application/x-protobuf' },
       body: bodies[i % bodies.length],
     });
     await res.body.arrayBuffer();
+    latencies.push(performance.now() - t0);
     if (res.statusCode === 200) sent += spansPerRequest;
     else {
       // Back off as an SDK does (Retry-After, else 100 ms), instead of spinning on refusals.
@@ -57,9 +67,12 @@ async function httpWorker(agent: Agent, w: number) {
 async function grpcWorker(client: Client, w: number) {
   for (let i = w; Date.now() < deadline; i++) {
     await slot();
+    const t0 = performance.now();
     const ok = await new Promise<boolean>((resolve) => {
       client.makeUnaryRequest(
-        '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+        LOGS
+          ? '/opentelemetry.proto.collector.logs.v1.LogsService/Export'
+          : '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
         (b: Buffer) => b,
         (b: Buffer) => b,
         bodies[i % bodies.length],
@@ -67,6 +80,7 @@ async function grpcWorker(client: Client, w: number) {
         (err) => resolve(!err),
       );
     });
+    latencies.push(performance.now() - t0);
     if (ok) sent += spansPerRequest;
     else {
       failed += spansPerRequest;
@@ -88,6 +102,8 @@ async function main() {
     await Promise.all(workers);
     await agent.close();
   }
-  process.send?.({ type: 'done', sent, failed });
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  process.send?.({ type: 'done', sent, failed, p50: pct(0.5), p99: pct(0.99), requests: latencies.length });
 }
 main();

@@ -39,6 +39,8 @@ export async function runOtlpBench(
   seconds = 10,
   rate = 0,
   nodeArgs: string[] = [],
+  /** Extra processors before batch: their YAML (under `processors:`) and IDs in pipeline order. */
+  extra: { yaml: string; ids: string[] } = { yaml: '', ids: [] },
 ): Promise<OtlpBenchResult> {
   const sink = forkRole('otlp-sink.js', []);
   const { port: sinkPort, grpcPort: sinkGrpcPort } = await nextMessage<{ port: number; grpcPort: number }>(
@@ -57,6 +59,7 @@ export async function runOtlpBench(
       http: { endpoint: 127.0.0.1:${httpPort} }
 processors:
   batch: {}
+${extra.yaml}
 exporters:
   ${EXPORTER}:
     endpoint: ${
@@ -70,7 +73,7 @@ exporters:
 service:
   telemetry: { metrics: { level: none } }
   pipelines:
-    traces: { receivers: [otlp], processors: [batch], exporters: [${EXPORTER}] }
+    traces: { receivers: [otlp], processors: [${[...extra.ids, 'batch'].join(', ')}], exporters: [${EXPORTER}] }
 `,
   );
   const tsunagi = await startTsunagi(config, nodeArgs);

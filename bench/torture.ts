@@ -1,5 +1,5 @@
 // The long rotation and restart torture of the agent binary (the suite runs an 11 s version,
-// test/agent-torture.test.ts, with the same code):
+// test/agent-torture.load.test.ts, with the same code):
 // npm run torture   (TORTURE_SECONDS=60, TORTURE_RATE=4000 lines/s by default)
 import { runAgentTorture } from '../test/support/agent-torture.js';
 

@@ -4,11 +4,15 @@
 // and the gateway it exports to listens where the agents send, with a queue
 // volume per replica. kubectl is used only when installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { registry } from '../app/registry.js';
+import { runCli } from '../src/cli/cli.js';
+import { silentLogger } from '../src/telemetry/logger.js';
 
 const DIR = fileURLToPath(new URL('../config/kubernetes/', import.meta.url));
 const SOURCE_CONFIG = fileURLToPath(new URL('../config/agent.yaml', import.meta.url));
@@ -217,6 +221,56 @@ describe('config/kubernetes (kubectl apply -k)', () => {
       (m) => m.mountPath === sidecarConfig.extensions.file_storage.directory,
     ) as Doc;
     expect((pod.volumes as Doc[]).find((v) => v.name === queue.name)?.emptyDir).toBeDefined();
+  });
+
+  it('gives the gateway a headless Service for a load-balancing tier, and a two-tier example that resolves it', async () => {
+    const sts = find('StatefulSet');
+    const headless = resources.find((r) => r.kind === 'Service' && r.spec.clusterIP === 'None') as Doc;
+    expect(headless, 'a headless Service').toBeDefined();
+    expect(headless.spec.selector).toEqual(sts.spec.selector.matchLabels);
+    expect(sts.spec.serviceName).toBe(headless.metadata.name); // stable pod names through it
+    const gw = sts.spec.template.spec.containers[0] as Doc;
+    const grpcPort = (headless.spec.ports as Doc[]).find((p) => p.appProtocol === 'grpc') as Doc;
+    expect((gw.ports as Doc[]).find((p) => p.name === grpcPort.targetPort)?.containerPort).toBe(
+      grpcPort.port,
+    );
+
+    const example = docsOf('examples/two-tier.yaml');
+    const cm = example.find((d) => d.kind === 'ConfigMap') as Doc;
+    const lbYaml = cm.data['lb.yaml'] as string;
+    const lb = parse(lbYaml) as Doc;
+    const dnsResolver = lb.exporters.load_balancing.resolver.dns;
+    expect(dnsResolver.hostname).toBe(
+      `${headless.metadata.name}.${kustomization.namespace}.svc.cluster.local`,
+    );
+    expect(Number(dnsResolver.port)).toBe(grpcPort.port);
+    expect(lb.service.pipelines.traces.exporters).toEqual(['load_balancing']);
+    // the tier's own Deployment mounts that ConfigMap, and its Service exposes the receivers
+    const deploy = example.find((d) => d.kind === 'Deployment') as Doc;
+    const c = deploy.spec.template.spec.containers[0] as Doc;
+    const mount = (c.volumeMounts as Doc[]).find((m) => m.mountPath === '/etc/tsunagi') as Doc;
+    expect(
+      (deploy.spec.template.spec.volumes as Doc[]).find((v) => v.name === mount.name)?.configMap?.name,
+    ).toBe(cm.metadata.name);
+    expect(c.args).toContain('--config=/etc/tsunagi/lb.yaml');
+    const svc = example.find((d) => d.kind === 'Service') as Doc;
+    expect(svc.spec.selector).toEqual(deploy.spec.selector.matchLabels);
+    // and the config validates against the real registry
+    const dir = mkdtempSync(join(tmpdir(), 'tsunagi-two-tier-'));
+    writeFileSync(join(dir, 'lb.yaml'), lbYaml);
+    let err = '';
+    const code = await runCli(['validate', '--config', join(dir, 'lb.yaml')], registry, {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      env: {},
+      signals: process,
+      exit: () => {},
+      createLogger: () => silentLogger(),
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 
   it('lets the service account get, list and watch pods and namespaces, and nothing else', () => {

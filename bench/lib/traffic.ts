@@ -1,8 +1,16 @@
 // Realistic OTLP trace traffic for benchmarks: requests of `spansPerRequest`
 // spans with ~10 attributes each, the shape an instrumented HTTP service sends.
 import { randomBytes } from 'node:crypto';
-import { newResource, newScope, newSpan } from '../../src/pdata/create.js';
-import type { KeyValue, TracesData } from '../../src/pdata/types.js';
+import { toAnyValue } from '../../src/pdata/attributes.js';
+import {
+  newLogRecord,
+  newResource,
+  newResourceLogs,
+  newScope,
+  newScopeLogs,
+  newSpan,
+} from '../../src/pdata/create.js';
+import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
 
 function attrs(i: number): KeyValue[] {
   return [
@@ -19,7 +27,8 @@ function attrs(i: number): KeyValue[] {
   ];
 }
 
-export function makeTraces(spansPerRequest: number, seed = 0): TracesData {
+/** `spansPerTrace`: a new trace ID every that many spans (default: one trace per request). */
+export function makeTraces(spansPerRequest: number, seed = 0, spansPerTrace = spansPerRequest): TracesData {
   const resource = newResource();
   resource.attributes.push(
     { key: 'service.name', value: { stringValue: 'orders' } },
@@ -27,11 +36,12 @@ export function makeTraces(spansPerRequest: number, seed = 0): TracesData {
     { key: 'k8s.pod.name', value: { stringValue: `orders-7d9f8b-${seed % 10}` } },
     { key: 'k8s.namespace.name', value: { stringValue: 'shop' } },
   );
-  const traceId = randomBytes(16);
+  let traceId = randomBytes(16);
   const base = 1_700_000_000_000_000_000n + BigInt(seed) * 1_000_000n;
   const spans = [];
   for (let i = 0; i < spansPerRequest; i++) {
     const s = newSpan();
+    if (i > 0 && i % spansPerTrace === 0) traceId = randomBytes(16);
     s.traceId = traceId;
     s.spanId = randomBytes(8);
     s.parentSpanId = i === 0 ? new Uint8Array(0) : spans[0].spanId;
@@ -54,4 +64,44 @@ export function makeTraces(spansPerRequest: number, seed = 0): TracesData {
       },
     ],
   };
+}
+
+/**
+ * A request of `n` application log records as an SDK or agent sends them: a pod's
+ * resource, a text body, three attributes, trace context on every record.
+ */
+export function makeLogs(n: number, seed = 0): LogsData {
+  const res = newResource();
+  res.attributes = [
+    ['service.name', `svc-${seed % 5}`],
+    ['service.namespace', 'shop'],
+    ['k8s.namespace.name', 'prod'],
+    ['k8s.pod.name', `svc-${seed % 5}-7d9f8c-x${seed % 3}`],
+    ['k8s.container.name', 'app'],
+    ['host.name', 'node-1'],
+  ].map(([key, v]) => ({ key, value: toAnyValue(v) }));
+  const rl = newResourceLogs(res);
+  const sl = newScopeLogs(newScope('io.opentelemetry.sdk', '1.40.0'));
+  const now = BigInt(Date.now()) * 1_000_000n;
+  for (let i = 0; i < n; i++) {
+    const r = newLogRecord();
+    r.timeUnixNano = now + BigInt(i * 1000);
+    r.observedTimeUnixNano = r.timeUnixNano;
+    r.severityNumber = i % 10 === 0 ? 17 : 9;
+    r.severityText = i % 10 === 0 ? 'ERROR' : 'INFO';
+    r.body = {
+      stringValue: `GET /api/v1/orders/${seed * n + i} completed in ${i % 97}ms for user u-${i % 31}`,
+    };
+    r.attributes = [
+      { key: 'http.method', value: { stringValue: 'GET' } },
+      { key: 'http.status_code', value: { intValue: 200n } },
+      { key: 'user.id', value: { stringValue: `u-${i % 31}` } },
+    ];
+    r.traceId = Uint8Array.from({ length: 16 }, (_, k) => (k * 17 + i + seed) & 0xff);
+    r.spanId = Uint8Array.from({ length: 8 }, (_, k) => (k * 29 + i) & 0xff);
+    r.flags = 1;
+    sl.logRecords.push(r);
+  }
+  rl.scopeLogs.push(sl);
+  return { resourceLogs: [rl] };
 }

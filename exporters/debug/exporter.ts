@@ -36,6 +36,11 @@ export class DebugExporter implements Exporter {
     }
   }
 
+  /** Answers at once whatever its input's shape: a batch processor before it may pass data through. */
+  acceptBatching(): boolean {
+    return true;
+  }
+
   async consume<S extends Signal>(signal: S, data: SignalDataMap[S], _ctx?: RequestContext): Promise<void> {
     if (!this.sampler.allow()) return;
     const { msg, fields } = summary(signal, data);

@@ -5,7 +5,7 @@
 
 import type { RequestContext } from '../../src/component/consumer.js';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
-import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
+import type { KeyValue, LogsData, Metric, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { type BulkChunk, BulkWriter } from './bulk-body.js';
 import type { ElasticsearchConfig } from './config.js';
 import {
@@ -18,6 +18,14 @@ import {
   spanEventDocument,
 } from './documents.js';
 import { quote } from './json.js';
+import {
+  dynamicTemplates,
+  ecsMetricDocument,
+  type MetricPoint,
+  type MetricValue,
+  metricValue,
+  otelMetricDocument,
+} from './metric-documents.js';
 import { type DocType, type Route, Router } from './routing.js';
 
 const MODES: ReadonlySet<string> = new Set(['otel', 'ecs', 'raw', 'bodymap', 'none']);
@@ -199,6 +207,115 @@ export class BulkBuilder {
     }
     return out;
   }
+
+  /**
+   * Metrics: the points of one resource/scope that share index, timestamp, start
+   * time, unit (otel) and attributes make one document; the document's ref is the
+   * group of points it holds (see subsetMetrics), so a retry re-sends exactly them.
+   */
+  metrics(data: MetricsData, ctx?: RequestContext): BuildResult {
+    const w = new BulkWriter(this.cfg.flush.bytes);
+    const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
+    const dateDependent = this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceMetrics.length; r++) {
+      const rm = data.resourceMetrics[r];
+      for (let s = 0; s < rm.scopeMetrics.length; s++) {
+        const sm = rm.scopeMetrics[s];
+        const asked = this.modeFor(sm.scope.attributes, ctx);
+        if (typeof asked === 'object') {
+          for (const m of sm.metrics)
+            for (const p of pointsOf(m))
+              out.rejected.push({ ref: out.refs.add(r, s, metricGroup([[m, p]])), reason: asked.error });
+          continue;
+        }
+        // The collector writes metrics in otel mode or in its ECS shape (every other mode).
+        const mode = asked === 'otel' ? 'otel' : 'ecs';
+        const res = mode === 'otel' ? resourceFragment('otel', rm.resource, rm.schemaUrl) : '';
+        const scope = mode === 'otel' ? scopeFragment('otel', sm.scope, sm.schemaUrl) : '';
+        const lists = [sm.scope.attributes, rm.resource.attributes];
+        const base = dateDependent ? undefined : this.router.route('metrics', lists, 0n, mode);
+        const groups = new Map<
+          string,
+          {
+            route: ReturnType<Router['route']>;
+            p: MetricPoint;
+            unit: string;
+            fields: { name: string; value: MetricValue; m: Metric; p: MetricPoint }[];
+          }
+        >();
+        for (const m of sm.metrics) {
+          for (const p of pointsOf(m)) {
+            const route = this.routeFor('metrics', p.attributes, lists, base, p.timeUnixNano, mode);
+            const v = metricValue(m, p);
+            if (typeof v === 'string') {
+              out.rejected.push({ ref: out.refs.add(r, s, metricGroup([[m, p]])), reason: v });
+              continue;
+            }
+            const unit = mode === 'otel' ? m.unit : '';
+            const key = `${route.index}\x00${p.timeUnixNano}\x00${p.startTimeUnixNano}\x00${unit}\x00${attrsKey(p.attributes)}`;
+            let g = groups.get(key);
+            if (!g) {
+              g = { route, p, unit, fields: [] };
+              groups.set(key, g);
+            }
+            if (g.fields.some((f) => f.name === m.name)) {
+              out.rejected.push({
+                ref: out.refs.add(r, s, metricGroup([[m, p]])),
+                reason: `metric with name '${m.name}' has already been serialized in document with timestamp ${isoTs(p.timeUnixNano)}`,
+              });
+              continue;
+            }
+            g.fields.push({ name: m.name, value: v, m, p });
+          }
+        }
+        for (const g of groups.values()) {
+          const ref = out.refs.add(r, s, metricGroup(g.fields.map((f) => [f.m, f.p])));
+          const parts = {
+            timeNs: g.p.timeUnixNano,
+            startNs: g.p.startTimeUnixNano,
+            unit: g.unit,
+            attributes: g.p.attributes,
+            ds: g.route.ds,
+            resource: res,
+            scope,
+            fields: g.fields,
+          };
+          const source =
+            mode === 'otel' ? otelMetricDocument(parts) : ecsMetricDocument(parts, rm.resource.attributes);
+          const action = `{"create":{"_index":${quote(g.route.index)},"dynamic_templates":${dynamicTemplates(g.fields, mode === 'otel' ? 'metrics.' : '')}}}`;
+          w.add(action, source, g.route.index, ref);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** A document's points: what a retry of that document must send again. */
+export interface MetricGroup {
+  points: [Metric, MetricPoint][];
+}
+
+function metricGroup(points: [Metric, MetricPoint][]): MetricGroup {
+  return { points };
+}
+
+function pointsOf(m: Metric): MetricPoint[] {
+  return (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
+}
+
+function attrsKey(kvs: KeyValue[]): string {
+  if (kvs.length === 0) return '';
+  const sorted = kvs.length > 1 ? [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : kvs;
+  let k = '';
+  for (const kv of sorted)
+    k += `${kv.key}\x01${JSON.stringify(kv.value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))}\x02`;
+  return k;
+}
+
+function isoTs(ns: bigint): string {
+  const ms = new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19);
+  return `${ms}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
 }
 
 function hasRoutingAttr(kvs: KeyValue[]): boolean {

@@ -9,15 +9,31 @@ const conformance = parse(
 ) as Record<string, unknown>;
 
 describe('elasticsearch config', () => {
-  it('accepts the collector conformance configs, except the deprecated batcher with a clear error', () => {
+  it('accepts the collector conformance configs, the deprecated batcher included', () => {
     for (const [id, cfg] of Object.entries(conformance)) {
       const r = elasticsearchConfigSchema.safeParse(cfg);
-      if (id.startsWith('elasticsearch/batcher')) {
-        expect(r.success, id).toBe(false);
-        expect(r.error?.issues[0].path).toEqual(['batcher']);
-        expect(r.error?.issues[0].message).toMatch(/batcher is deprecated upstream and not supported/);
-      } else expect(r.success, `${id}: ${r.error?.message}`).toBe(true);
+      expect(r.success, `${id}: ${r.error?.message}`).toBe(true);
     }
+    // batcher.enabled unset or false: no effect (the exporter does not batch on its own).
+    const unset = elasticsearchConfigSchema.parse(conformance['elasticsearch/batcher_minmax_size_items']);
+    expect(unset.sending_queue.batch).toBeUndefined();
+    const off = elasticsearchConfigSchema.parse(conformance['elasticsearch/batcher_disabled']);
+    expect(off.sending_queue.batch).toBeUndefined();
+    // enabled: true batches in the queue with the batcher's sizes (or its defaults).
+    const on = elasticsearchConfigSchema.parse({
+      endpoint: 'http://es:9200',
+      batcher: { enabled: true, min_size_items: 100, max_size_items: 200 },
+    });
+    expect(on.sending_queue.batch).toEqual({
+      flush_timeout: 30_000,
+      min_size: 100,
+      max_size: 200,
+      sizer: 'items',
+    });
+    expect(
+      elasticsearchConfigSchema.parse({ endpoint: 'http://es:9200', batcher: { enabled: true } })
+        .sending_queue.batch,
+    ).toEqual({ flush_timeout: 30_000, min_size: 5000, max_size: 10_000, sizer: 'items' });
     const t = elasticsearchConfigSchema.parse(conformance['elasticsearch/trace']);
     expect(t.timeout).toBe(120_000);
     expect(t.retry.max_retries).toBe(5);

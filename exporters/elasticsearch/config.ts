@@ -72,7 +72,21 @@ export const elasticsearchConfigSchema = z
     /** Documents Elasticsearch rejects for good (mapping errors, …) are also written here, with the reason. */
     dead_letter_index: z.string().optional(),
     include_source_on_error: z.boolean().nullable().optional(),
-    batcher: z.unknown().optional(),
+    /**
+     * Deprecated upstream (experimental exporterbatcher settings). `enabled: true` batches in the
+     * exporter's queue (sending_queue.batch, unless that is set); otherwise it has no effect.
+     */
+    batcher: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        flush_timeout: duration().optional(),
+        sizer: z.enum(['items', 'requests']).optional(),
+        min_size: z.number().int().nonnegative().optional(),
+        max_size: z.number().int().nonnegative().optional(),
+        min_size_items: z.number().int().nonnegative().optional(),
+        max_size_items: z.number().int().nonnegative().optional(),
+      })
+      .optional(),
     ...exporterHelperConfigShape,
     timeout: duration().default(90_000),
   })
@@ -88,19 +102,26 @@ export const elasticsearchConfigSchema = z
       });
     if (c.cloudid && decodeCloudId(c.cloudid) === undefined)
       ctx.addIssue({ code: 'custom', path: ['cloudid'], message: 'invalid cloudid' });
-    if (c.batcher !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['batcher'],
-        message:
-          'batcher is deprecated upstream and not supported by tsunagi; batch with the batch processor (the sending_queue feeds _bulk requests of up to flush.bytes)',
-      });
     if (c.mapping.allowed_modes && !c.mapping.allowed_modes.includes(c.mapping.mode))
       ctx.addIssue({
         code: 'custom',
         path: ['mapping', 'mode'],
         message: 'mapping.mode must be one of mapping.allowed_modes',
       });
+  })
+  .transform((c) => {
+    const b = c.batcher;
+    if (b?.enabled !== true || c.sending_queue.batch) return c;
+    // The collector's exporterbatcher defaults for this exporter: 5000 / 10000 items, 30 s.
+    const min = b.min_size ?? b.min_size_items ?? 5000;
+    const max = b.max_size ?? b.max_size_items ?? 10_000;
+    const batch = {
+      flush_timeout: b.flush_timeout ?? 30_000,
+      min_size: min,
+      max_size: Math.max(max, min),
+      sizer: b.sizer ?? 'items',
+    };
+    return { ...c, sending_queue: { ...c.sending_queue, batch } };
   });
 
 export type ElasticsearchConfig = z.output<typeof elasticsearchConfigSchema>;

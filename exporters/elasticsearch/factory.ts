@@ -7,8 +7,8 @@ export const factory: ExporterFactory<ElasticsearchConfig> = {
   kind: 'exporter',
   type: 'elasticsearch',
   description:
-    'Writes logs and traces to Elasticsearch with _bulk (data streams; otel, ecs, raw, bodymap mappings)',
-  signals: ['logs', 'traces'],
+    'Writes logs, traces and metrics to Elasticsearch with _bulk (data streams; otel, ecs, raw, bodymap mappings)',
+  signals: ['logs', 'traces', 'metrics'],
   configSchema: elasticsearchConfigSchema,
   create(settings, config, signals) {
     return createQueuedExporter(settings, config, signals, new ElasticsearchSender(settings, config));

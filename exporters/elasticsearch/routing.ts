@@ -13,7 +13,7 @@ export interface Route {
   ds?: DataStream;
 }
 
-export type DocType = 'logs' | 'traces';
+export type DocType = 'logs' | 'traces' | 'metrics';
 
 function lookup(key: string, lists: (KeyValue[] | undefined)[]): string | undefined {
   for (const l of lists) {
@@ -39,10 +39,16 @@ export class Router {
 
   route(type: DocType, lists: (KeyValue[] | undefined)[], tsNs: bigint, mode: MappingMode): Route {
     const cfg = this.cfg;
-    const staticIndex = type === 'logs' ? cfg.logs_index : cfg.traces_index;
+    const staticIndex =
+      type === 'logs' ? cfg.logs_index : type === 'traces' ? cfg.traces_index : cfg.metrics_index;
     if (staticIndex) {
       let index = staticIndex;
-      const dyn = type === 'logs' ? cfg.logs_dynamic_index.enabled : cfg.traces_dynamic_index.enabled;
+      const dyn =
+        type === 'logs'
+          ? cfg.logs_dynamic_index.enabled
+          : type === 'traces'
+            ? cfg.traces_dynamic_index.enabled
+            : cfg.metrics_dynamic_index.enabled;
       if (dyn)
         index =
           (lookup('elasticsearch.index.prefix', lists) ?? '') +

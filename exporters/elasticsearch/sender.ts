@@ -19,13 +19,13 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
-import type { LogsData, TracesData } from '../../src/pdata/types.js';
-import { BulkBuilder } from './builder.js';
+import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
+import { BulkBuilder, type MetricGroup } from './builder.js';
 import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spansOf } from './bulk-body.js';
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { quote } from './json.js';
-import { subsetLogs, subsetTraces } from './subset.js';
+import { subsetLogs, subsetMetrics, subsetTraces } from './subset.js';
 
 interface Failure {
   doc: DocSpan;
@@ -95,11 +95,12 @@ export class ElasticsearchSender implements SendFunctions {
     abort: AbortSignal,
     ctx?: RequestContext,
   ): Promise<void> {
-    if (signal === 'metrics') throw permanentError('elasticsearch exporter: metrics are not supported');
     const built =
       signal === 'logs'
         ? this.builder.logs(data as LogsData, ctx)
-        : this.builder.traces(data as TracesData, ctx);
+        : signal === 'metrics'
+          ? this.builder.metrics(data as MetricsData, ctx)
+          : this.builder.traces(data as TracesData, ctx);
     const permanentRefs = new Map<number, string>();
     for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
 
@@ -128,12 +129,16 @@ export class ElasticsearchSender implements SendFunctions {
     for (const d of round.itemRetry) retryRefs.add(refOf(d));
     for (const d of round.requestRetry) retryRefs.add(refOf(d));
     for (const r of retryRefs) permanentRefs.delete(r);
-    const failed = permanentRefs.size;
+    // Metric documents hold several data points: count points, as the helper's metrics do.
+    const weight = (ref: number) =>
+      signal === 'metrics' ? (built.refs.items[ref] as MetricGroup).points.length : 1;
+    let failed = 0;
+    for (const ref of permanentRefs.keys()) failed += weight(ref);
     if (failed > 0) {
       const reasons = [...new Set(permanentRefs.values())].slice(0, 5);
       this.settings.logger.warn(
         { rejected: failed, reasons, dead_letter_index: this.cfg.dead_letter_index },
-        `elasticsearch: ${failed} ${signal === 'logs' ? 'log records' : 'spans'} rejected by Elasticsearch and not retried: ${reasons[0]}`,
+        `elasticsearch: ${failed} ${signal === 'logs' ? 'log records' : signal === 'metrics' ? 'metric data points' : 'spans'} rejected by Elasticsearch and not retried: ${reasons[0]}`,
       );
     }
     if (retryRefs.size > 0) {
@@ -149,7 +154,9 @@ export class ElasticsearchSender implements SendFunctions {
             ? undefined
             : signal === 'logs'
               ? subsetLogs(data as LogsData, refs)
-              : subsetTraces(data as TracesData, refs),
+              : signal === 'metrics'
+                ? subsetMetrics(data as MetricsData, refs)
+                : subsetTraces(data as TracesData, refs),
         },
       );
     }

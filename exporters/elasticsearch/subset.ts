@@ -1,7 +1,7 @@
 // A pdata subset of a batch (the items that need retrying), keeping each item
 // under its own resource and scope.
-import type { LogRecord, LogsData, Span, TracesData } from '../../src/pdata/types.js';
-import type { ItemRef } from './builder.js';
+import type { LogRecord, LogsData, Metric, MetricsData, Span, TracesData } from '../../src/pdata/types.js';
+import type { ItemRef, MetricGroup } from './builder.js';
 
 function group(refs: readonly ItemRef[]): [number, [number, object[]][]][] {
   const byRl = new Map<number, Map<number, object[]>>();
@@ -52,6 +52,40 @@ export function subsetTraces(data: TracesData, refs: readonly ItemRef[]): Traces
           schemaUrl: src.scopeSpans[sl].schemaUrl,
           spans: items as Span[],
         })),
+      };
+    }),
+  };
+}
+
+/** The metrics of the given documents (each ref's item is a MetricGroup), each point under its own metric. */
+export function subsetMetrics(data: MetricsData, refs: readonly ItemRef[]): MetricsData {
+  return {
+    resourceMetrics: group(refs).map(([rl, scopes]) => {
+      const src = data.resourceMetrics[rl];
+      return {
+        resource: src.resource,
+        schemaUrl: src.schemaUrl,
+        scopeMetrics: scopes.map(([sl, items]) => {
+          const byMetric = new Map<Metric, unknown[]>();
+          for (const g of items as MetricGroup[])
+            for (const [m, p] of g.points) {
+              const list = byMetric.get(m);
+              if (list) list.push(p);
+              else byMetric.set(m, [p]);
+            }
+          const metrics: Metric[] = [];
+          for (const [m, points] of byMetric) {
+            const copy: Metric = { ...m };
+            if (m.gauge) copy.gauge = { dataPoints: points as never };
+            else if (m.sum) copy.sum = { ...m.sum, dataPoints: points as never };
+            else if (m.histogram) copy.histogram = { ...m.histogram, dataPoints: points as never };
+            else if (m.exponentialHistogram)
+              copy.exponentialHistogram = { ...m.exponentialHistogram, dataPoints: points as never };
+            else if (m.summary) copy.summary = { dataPoints: points as never };
+            metrics.push(copy);
+          }
+          return { scope: src.scopeMetrics[sl].scope, schemaUrl: src.scopeMetrics[sl].schemaUrl, metrics };
+        }),
       };
     }),
   };

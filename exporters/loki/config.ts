@@ -2,6 +2,7 @@
 // headers, tls, tenant, default_labels_enabled, the exporter helper's keys) plus
 // the label, structured-metadata and limit settings this exporter adds.
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsClientSchema } from '../../src/config/tls-client.js';
 import { exporterHelperConfigShape } from '../../src/exporterhelper/index.js';
@@ -47,12 +48,14 @@ export const lokiConfigSchema = z
     compression: z.enum(['gzip', 'none', '']).default('gzip'),
     /** Static tenant (X-Scope-OrgID). */
     tenant_id: z.string().optional(),
-    tenant: z
-      .strictObject({
-        source: z.enum(['static', 'attribute', 'context']),
-        value: z.string().min(1),
-      })
-      .optional(),
+    tenant: absentWhenNull(
+      z
+        .strictObject({
+          source: z.enum(['static', 'attribute', 'context']),
+          value: z.string().min(1),
+        })
+        .optional(),
+    ),
     labels: z
       .strictObject({
         /** Loki's default list of resource attributes that become index labels (its OTLP ingestion). */

@@ -1,7 +1,7 @@
 import type { ExporterFactory } from '../../src/component/component.js';
 import { createQueuedExporter } from '../../src/exporterhelper/index.js';
-import { type OtlpGrpcConfig, otlpGrpcConfigSchema } from './config.js';
-import { OtlpGrpcSender } from './sender.js';
+import { type OtlpGrpcConfig, otlpGrpcConfigSchema } from '../../src/otlpclient/grpc-config.js';
+import { OtlpGrpcSender } from '../../src/otlpclient/grpc-sender.js';
 
 export const factory: ExporterFactory<OtlpGrpcConfig> = {
   kind: 'exporter',

@@ -1,7 +1,7 @@
 import type { ExporterFactory } from '../../src/component/component.js';
 import { createQueuedExporter } from '../../src/exporterhelper/index.js';
-import { type OtlpHttpConfig, otlpHttpConfigSchema } from './config.js';
-import { OtlpHttpSender } from './sender.js';
+import { type OtlpHttpConfig, otlpHttpConfigSchema } from '../../src/otlpclient/http-config.js';
+import { OtlpHttpSender } from '../../src/otlpclient/http-sender.js';
 
 export const factory: ExporterFactory<OtlpHttpConfig> = {
   kind: 'exporter',

@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { formatIssue } from '../../src/config/issues.js';
@@ -52,9 +56,15 @@ describe('health_check config', () => {
       path: '/',
       response_body: { healthy: "I'm OK", unhealthy: "I'm not well" },
     });
-    expect(results['health_check/1']).toEqual([
-      'extensions::health_check/1::tls: unknown key (valid keys: endpoint, path, response_body, check_collector_pipeline)',
-    ]);
+    expect(results['health_check/1']).toMatchObject({
+      endpoint: 'localhost:13',
+      tls: {
+        ca_file: '/path/to/ca',
+        key_file: '/path/to/key',
+        cert_file: '/path/to/cert',
+        min_version: '1.2',
+      },
+    });
     expect(results['health_check/missingendpoint']).toEqual([
       'extensions::health_check/missingendpoint::endpoint: expected host:port, e.g. "localhost:4317"',
     ]);
@@ -145,5 +155,50 @@ service:
     expect((await fetch(url)).status).toBe(200);
     await svc.shutdown();
     await expect(fetch(url)).rejects.toThrow(); // closed with the service
+  });
+});
+
+describe('health_check over TLS', () => {
+  it('serves HTTPS with the configured certificate; ca_file alone asks no client certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsunagi-health-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'],
+        ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const ext = extension({ tls: { cert_file: cert, key_file: key, ca_file: cert } }, () => true);
+    await ext.start({});
+    const body = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpsGet(
+        { host: '127.0.0.1', port: ext.port(), path: '/', ca: readFileSync(cert), servername: 'localhost' },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(body.status).toBe(200);
+    expect(JSON.parse(body.text).status).toBe('Server available');
+    // Plain HTTP on the TLS port is not served.
+    await expect(fetch(`http://127.0.0.1:${ext.port()}/`)).rejects.toThrow();
+  });
+
+  it('`tls:` with no value is plain HTTP; a tls block without a certificate is an error', () => {
+    const bare = parseComponentConfig(factory, parseYaml('tls:\n'), 'extensions::health_check');
+    expect(bare.ok && bare.config).toEqual({ endpoint: 'localhost:13133', path: '/' });
+    const r = parseComponentConfig(factory, { tls: { ca_file: '/x' } }, 'extensions::health_check');
+    expect(r.ok ? [] : r.issues.map(formatIssue)).toEqual([
+      'extensions::health_check::tls: a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)',
+    ]);
   });
 });

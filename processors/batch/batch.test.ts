@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
+import type { BatchingRequest, Downstream } from '../../src/component/batching.js';
 import type { Consumer } from '../../src/component/consumer.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import { str } from '../../src/pdata/attributes.js';
@@ -78,10 +79,109 @@ function create<S extends 'traces' | 'logs' | 'metrics'>(
   cfg: Record<string, unknown>,
   next: Consumer<S>,
   metrics = new SelfMetrics(),
+  downstream?: Downstream,
 ) {
   const config = factory.configSchema.parse(cfg);
-  return factory.create(testSettings('batch', 'processor', metrics), config, signal, next);
+  return factory.create({ ...testSettings('batch', 'processor', metrics), downstream }, config, signal, next);
 }
+
+/** Exporters that batch in their queues (or not), recording what they were asked for. */
+function downstreamThat(accepts: boolean) {
+  const asked: BatchingRequest[] = [];
+  return {
+    asked,
+    requestBatching: (req: BatchingRequest) => {
+      asked.push(req);
+      return accepts;
+    },
+  };
+}
+
+describe('batch processor, batching in the exporters’ queues (the usual case)', () => {
+  it('asks the exporters to batch with its settings and answers each request as soon as the next stage did', async () => {
+    const down = downstreamThat(true);
+    const next = new GatedConsumer<TracesData>();
+    const p = create(
+      'traces',
+      { send_batch_size: 100, send_batch_max_size: 150, timeout: '1s' },
+      next,
+      undefined,
+      down,
+    );
+    expect(down.asked).toMatchObject([{ minSize: 100, maxSize: 150, flushTimeoutMs: 1000 }]);
+    let answered = false;
+    const done = p.consume(traces('a', [3]), { metadata: { tenant: ['x'] } }).then(() => {
+      answered = true;
+    });
+    // passed through at once, without client metadata (no metadata_keys), as the collector's batches carry none
+    await until(() => next.calls.length === 1);
+    expect(spanNames(next.calls[0].data)).toEqual(['a-0-0', 'a-0-1', 'a-0-2']);
+    expect(next.calls[0].ctx).toBeUndefined();
+    expect(answered).toBe(false);
+    next.calls[0].resolve();
+    await done;
+    // and the next stage's refusal is the sender's
+    const refused = p.consume(traces('b', [1]));
+    await until(() => next.calls.length === 2);
+    next.calls[1].reject(retryableError('queue full', { throttled: true, retryAfterMs: 1000 }));
+    await expect(refused).rejects.toMatchObject({ retryable: true, throttled: true, retryAfterMs: 1000 });
+  });
+
+  it('keeps only the metadata_keys downstream (so queues batch per tenant) and enforces the cardinality limit', async () => {
+    const next = new GatedConsumer<TracesData>();
+    const p = create(
+      'traces',
+      { metadata_keys: ['Tenant'], metadata_cardinality_limit: 2 },
+      next,
+      undefined,
+      downstreamThat(true),
+    );
+    const answers = ['t1', 't2', 't1'].map((t) =>
+      p.consume(traces(t, [1]), { metadata: { tenant: [t], other: ['z'] } }),
+    );
+    await until(() => next.calls.length === 3);
+    expect(next.calls.map((c) => c.ctx)).toEqual([
+      { metadata: { tenant: ['t1'] } },
+      { metadata: { tenant: ['t2'] } },
+      { metadata: { tenant: ['t1'] } },
+    ]);
+    for (const c of next.calls) c.resolve();
+    await Promise.all(answers);
+    await expect(p.consume(traces('t3', [1]), { metadata: { tenant: ['t3'] } })).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/metadata_cardinality_limit 2/),
+    });
+  });
+
+  it('counts the batches the exporters send in its own metrics', async () => {
+    const metrics = new SelfMetrics();
+    const down = downstreamThat(true);
+    create('traces', { send_batch_size: 10 }, new GatedConsumer<TracesData>(), metrics, down);
+    down.asked[0].onFlush?.(10, 'size');
+    down.asked[0].onFlush?.(3, 'timeout');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/otelcol_processor_batch_batch_send_size_count\{processor="batch"\} 2/);
+    expect(text).toMatch(/otelcol_processor_batch_batch_size_trigger_send_total\{processor="batch"\} 1/);
+    expect(text).toMatch(/otelcol_processor_batch_timeout_trigger_send_total\{processor="batch"\} 1/);
+  });
+
+  it('batches by itself when an exporter cannot (no sending queue)', async () => {
+    const next = new GatedConsumer<TracesData>();
+    const p = create(
+      'traces',
+      { send_batch_size: 4, timeout: '10s' },
+      next,
+      undefined,
+      downstreamThat(false),
+    );
+    const a = p.consume(traces('a', [2]));
+    const b = p.consume(traces('b', [2]));
+    await until(() => next.calls.length === 1);
+    expect(spanNames(next.calls[0].data)).toEqual(['a-0-0', 'a-0-1', 'b-0-0', 'b-0-1']);
+    next.calls[0].resolve();
+    await Promise.all([a, b]);
+  });
+});
 
 describe('batch config', () => {
   it('accepts the collector conformance fixture', () => {
@@ -108,7 +208,7 @@ describe('batch config', () => {
   });
 });
 
-describe('batch processor', () => {
+describe('batch processor, batching by itself (an exporter without a sending queue)', () => {
   it('keeps a pooled body held until every batch with part of it was answered, even after an early reject', async () => {
     // Two resources of one request, lazily decoded from a "pooled" body: the first fills a batch,
     // the second waits in the next one. The first batch fails, so the request is rejected (and its

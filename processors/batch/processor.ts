@@ -1,8 +1,13 @@
-// The batch processor: partitions by metadata_keys, hands data to a Batcher
-// per partition, and answers each consume() with the downstream ack of the
-// batch(es) that carried its data (loss-free, unlike the collector's, which
-// acks on enqueue: core#12711).
+// The batch processor. Its senders never wait for its timer (DESIGN.md,
+// "Accepting is fast"): it asks the exporters at the end of its pipeline to
+// merge the data in their sending queues, with its send_batch_size,
+// send_batch_max_size and timeout, and passes each request straight through,
+// so the answer is the queue's (at once; durably for a persistent queue).
+// Only when an exporter cannot batch (its sending queue is disabled, so its
+// answers wait for the backend anyway) does it batch by itself, answering each
+// request when the batch holding it was accepted downstream.
 import { Histogram } from 'prom-client';
+import type { BatchingRequest } from '../../src/component/batching.js';
 import type { ComponentSettings, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
@@ -10,6 +15,7 @@ import { holdData, releaseHeld } from '../../src/pdata/hold.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import { Batcher, type Trigger } from './batcher.js';
 import type { BatchConfig } from './config.js';
+import { Partitions } from './partition.js';
 import { opsFor } from './split.js';
 import { Ticket } from './ticket.js';
 
@@ -32,11 +38,14 @@ function sendSizeHistogram(settings: ComponentSettings): Histogram<string> {
   });
 }
 
+/** Where a request goes: straight to the next stage with its partition's context, or into a Batcher. */
+type Part = { ctx: RequestContext | undefined } | Batcher;
+
 export class BatchProcessor<S extends Signal> implements Processor<S> {
-  private readonly batchers = new Map<string, Batcher>();
-  private readonly keys: string[];
+  private readonly parts: Partitions<Part>;
   private stopped = false;
-  private readonly onSent: (items: number, trigger: Trigger) => void;
+  /** True when the exporters batch in their queues and this processor passes data through. */
+  readonly passThrough: boolean;
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -44,7 +53,6 @@ export class BatchProcessor<S extends Signal> implements Processor<S> {
     signal: S,
     private readonly next: Consumer<S>,
   ) {
-    this.keys = config.metadata_keys.map((k) => k.toLowerCase());
     const processor = settings.id;
     const hist = sendSizeHistogram(settings);
     const sizeTrigger = settings.metrics.counter(
@@ -57,75 +65,64 @@ export class BatchProcessor<S extends Signal> implements Processor<S> {
       'Number of times the batch was sent due to a timeout trigger',
       ['processor'],
     );
-    this.onSent = (items, trigger) => {
+    const onSent = (items: number, trigger: Trigger) => {
       hist.observe({ processor }, items);
       if (trigger === 'size') sizeTrigger.inc({ processor });
       else if (trigger === 'timeout') timeoutTrigger.inc({ processor });
     };
-    this.opts = {
+    const req: BatchingRequest = {
+      minSize: config.send_batch_size,
+      maxSize: config.send_batch_max_size,
+      flushTimeoutMs: config.timeout,
+      onFlush: onSent,
+    };
+    this.passThrough = settings.downstream?.requestBatching(req) ?? false;
+    const opts: ConstructorParameters<typeof Batcher>[0] = {
       sendBatchSize: config.send_batch_size,
       maxSize: config.send_batch_max_size,
       timeoutMs: config.timeout,
       ops: opsFor(signal),
       send: (data, items, trigger, ctx) => {
-        this.onSent(items, trigger);
+        onSent(items, trigger);
         return this.next.consume(data as SignalDataMap[S], ctx);
       },
     };
+    this.parts = new Partitions<Part>(config.metadata_keys, config.metadata_cardinality_limit, (ctx) =>
+      this.passThrough ? { ctx } : new Batcher(opts, ctx),
+    );
+    if (!this.passThrough)
+      settings.logger.info(
+        'An exporter of this pipeline has no sending queue to batch in: batching here, and each answer waits for its batch to be accepted',
+      );
   }
-
-  private readonly opts: ConstructorParameters<typeof Batcher>[0];
 
   async start(): Promise<void> {}
 
   consume(data: SignalDataMap[S], ctx?: RequestContext): Promise<void> {
     // After shutdown nothing would flush a pending batch: refuse (retryable) rather than hold data.
     if (this.stopped) return Promise.reject(retryableError('batch processor is shut down'));
-    const batcher = this.batcherFor(ctx);
-    if (!batcher)
+    const part = this.parts.for(ctx);
+    if (!part)
       return Promise.reject(
         permanentError(
           `too many batcher metadata-value combinations (metadata_cardinality_limit ${this.config.metadata_cardinality_limit})`,
         ),
       );
+    if (!(part instanceof Batcher)) return this.next.consume(data, part.ctx);
     const ticket = new Ticket();
     // The data may wait in a batch past this call's answer (a failed sibling batch rejects
     // the call early): keep its pooled bytes alive until every part was answered.
     const held = holdData(data);
     if (held) ticket.whenAllAnswered(() => releaseHeld(held));
-    batcher.add(data, ticket);
+    part.add(data, ticket);
     ticket.seal();
     return ticket.promise;
   }
 
-  private batcherFor(ctx: RequestContext | undefined): Batcher | undefined {
-    if (this.keys.length === 0) {
-      let b = this.batchers.get('');
-      if (!b) {
-        b = new Batcher(this.opts, undefined);
-        this.batchers.set('', b);
-      }
-      return b;
-    }
-    const md = ctx?.metadata;
-    const values = this.keys.map((k) => md?.[k] ?? []);
-    const id = JSON.stringify(values);
-    let b = this.batchers.get(id);
-    if (b) return b;
-    if (this.batchers.size >= this.config.metadata_cardinality_limit) return undefined;
-    // Downstream sees only the partitioning keys, as in the collector.
-    const metadata: Record<string, string[]> = {};
-    this.keys.forEach((k, i) => {
-      if (values[i].length > 0) metadata[k] = values[i];
-    });
-    b = new Batcher(this.opts, { metadata });
-    this.batchers.set(id, b);
-    return b;
-  }
-
   async shutdown(): Promise<void> {
     this.stopped = true;
-    const results = await Promise.allSettled([...this.batchers.values()].map((b) => b.drain()));
+    const batchers = this.parts.all().filter((p): p is Batcher => p instanceof Batcher);
+    const results = await Promise.allSettled(batchers.map((b) => b.drain()));
     for (const r of results)
       if (r.status === 'rejected') this.settings.logger.error({ err: r.reason }, 'batch drain failed');
   }

@@ -1,7 +1,7 @@
 // The parts of Kubernetes objects this processor reads (core/v1).
-import type { KObject } from '../../src/k8s/object.js';
+export type { KObject, ObjectMeta } from '../../src/k8s/types.js';
 
-export type { KObject, ObjectMeta } from '../../src/k8s/object.js';
+import type { KObject } from '../../src/k8s/types.js';
 
 export interface ContainerSpec {
   name: string;

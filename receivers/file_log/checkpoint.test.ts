@@ -364,4 +364,34 @@ describe('file_log: max_log_size pieces across a restart', () => {
       expect(getAttr(rl.resource.attributes, 'k8s.pod.name')).toEqual({ stringValue: 'pod' });
     await r2.rcv.shutdown();
   });
+
+  it('keeps several batches in flight and advances the checkpoint only over accepted ones, in order', async () => {
+    const dir = tempDir();
+    const f = join(dir, 'a.log');
+    writeFileSync(f, lines(1, 3000)); // three batches of 1024 lines
+    const ext = new MemoryStorageExtension();
+    const answers: { data: LogsData; accept: () => void }[] = [];
+    const gated = {
+      consume: (d: LogsData) => new Promise<void>((accept) => answers.push({ data: d, accept })),
+    };
+    const cfg = { include: [f], start_at: 'beginning', storage: 'file_storage' };
+    const r = await startReceiver(cfg, {
+      host: hostWith(ext),
+      consumer: gated as unknown as CollectingConsumer<'logs'>,
+    });
+    // the reader does not wait for the first answer before handing over the next batches
+    await waitFor(() => answers.length === 3, 5000, 'three batches in flight');
+    const client = ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
+    const offset = () => storedCheckpoint(client)[0]?.offset ?? 0;
+    const firstLine = (i: number) => bodies({ received: [answers[i].data] } as CollectingConsumer<'logs'>)[0];
+    expect([0, 1, 2].map(firstLine)).toEqual(['n 1', 'n 1025', 'n 2049']);
+    // later batches accepted first: nothing may be checkpointed past the unaccepted first one
+    answers[2].accept();
+    answers[1].accept();
+    await new Promise((res) => setTimeout(res, 100));
+    expect(offset()).toBe(0);
+    answers[0].accept();
+    await waitFor(() => offset() === lines(1, 3000).length, 5000, 'checkpoint over all three');
+    await r.rcv.shutdown();
+  });
 });

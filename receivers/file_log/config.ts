@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { operatorsSchema } from '../../src/stanza/pipeline.js';
 
@@ -44,7 +45,7 @@ export const configSchema = z.strictObject({
   include_file_path: z.boolean().default(false),
   include_file_name_resolved: z.boolean().default(false),
   include_file_path_resolved: z.boolean().default(false),
-  multiline: multilineSchema.optional(),
+  multiline: absentWhenNull(multilineSchema.optional()), // `multiline:` with no value: lines split at newlines
   force_flush_period: duration().default(500),
   preserve_leading_whitespaces: z.boolean().default(false),
   preserve_trailing_whitespaces: z.boolean().default(false),

@@ -40,6 +40,24 @@ export interface AtPath {
  */
 const BATCH = 1024;
 
+/**
+ * Batches handed over and not yet accepted, at most (and their text bytes): the
+ * next batch is read while earlier ones are being accepted, so reading goes at
+ * disk speed through any processor chain, and checkpoints still advance only
+ * in order, over accepted batches.
+ */
+const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+
+/** A batch handed to the next consumer: the offsets it acknowledges once accepted. */
+interface InFlight {
+  /** Per reader: the offset this batch covers and the reader's generation then. */
+  snapshot: [FileReader, number, number][];
+  state: 'pending' | 'accepted' | 'abandoned';
+  bytes: number;
+  answered: Promise<void>;
+}
+
 export interface FileConsumerCounters {
   accepted(n: number): void;
   refused(n: number): void;
@@ -73,6 +91,13 @@ export class FileConsumer implements LineSink {
   readonly ignored = new Set<string>();
   private readonly reported = new Set<string>();
   private batch: Entry[] = [];
+  /** Text bytes of the lines read into `batch` (for the in-flight byte bound). */
+  private batchBytes = 0;
+  /** Batches handed over, oldest first; removed once accepted and their offsets applied. */
+  private readonly inflight: InFlight[] = [];
+  private inflightBytes = 0;
+  /** A batch was given up unaccepted (stopped mid-retry): the offsets stay pinned for this run. */
+  private abandoned = false;
   firstPoll = true;
   hadCheckpoint = false;
   stopped = false;
@@ -81,7 +106,6 @@ export class FileConsumer implements LineSink {
   observed = 0n;
   /** The table changed (files opened, closed, rotated): write it within a second. */
   dirty = false;
-  private unacked = 0;
   lastPersist = 0;
   /** Readers whose acknowledged offset advanced since the table was last written (the overlay's content). */
   private advanced = new Set<FileReader>();
@@ -215,6 +239,7 @@ export class FileConsumer implements LineSink {
 
   // ---- LineSink ----
   line(r: FileReader, text: string, startOffset: number, continued: boolean): void {
+    this.batchBytes += text.length;
     const e = newEntry(text, this.observed, r, startOffset);
     e.attributes = copyMap(r.attrs);
     if (continued) e.continued = true;
@@ -233,9 +258,13 @@ export class FileConsumer implements LineSink {
   }
 
   /**
-   * Sends the batch (retrying while the error is retryable) and then
-   * advances each reader's acknowledged offset to what it had emitted,
-   * except entries operators still hold. False if stopped before success.
+   * Hands the batch to the next consumer (retrying while the error is
+   * retryable) without waiting for its answer, unless MAX_IN_FLIGHT batches
+   * (or bytes) are already out: then it waits for room, which is the
+   * backpressure. Once a batch and every batch before it were accepted, each
+   * reader's acknowledged offset advances to what it had emitted when the
+   * batch was taken, except entries operators still hold. `final` waits for
+   * every batch's answer. False if stopped before a batch was accepted.
    */
   async flushBatch(final: boolean): Promise<boolean> {
     const snapshot: [FileReader, number, number][] = [];
@@ -252,24 +281,64 @@ export class FileConsumer implements LineSink {
     }
     // a batch that was taken but never accepted (stopped mid-retry, or still
     // in flight at the shutdown deadline) pins the offsets for this run
-    if (this.unacked > 0) return false;
+    if (this.abandoned) return false;
     const entries = this.batch;
+    const bytes = this.batchBytes;
     this.batch = [];
+    this.batchBytes = 0;
+    const b: InFlight = { snapshot, state: 'accepted', bytes, answered: Promise.resolve() };
+    this.inflight.push(b);
     if (entries.length > 0) {
-      this.unacked++;
-      const ok = await this.send(this.deps.toLogs(entries), entries.length, final);
-      if (!ok) return false;
-      this.unacked--;
+      b.state = 'pending';
+      this.inflightBytes += bytes;
+      b.answered = this.send(this.deps.toLogs(entries), entries.length, final).then((ok) => {
+        this.inflightBytes -= bytes;
+        b.state = ok ? 'accepted' : 'abandoned';
+        if (!ok) this.abandoned = true;
+        this.advance();
+      });
+    } else this.advance();
+    if (final) {
+      while (this.inflight.length > 0 && !this.abandoned) await this.oldestAnswer();
+    } else {
+      while (
+        !this.abandoned &&
+        (this.pendingCount() >= MAX_IN_FLIGHT || this.inflightBytes >= MAX_IN_FLIGHT_BYTES)
+      )
+        await this.oldestAnswer();
     }
-    for (const [r, off, g] of snapshot) {
-      if ((this.gen.get(r) ?? 0) === g && off > r.acked) {
-        r.acked = off;
-        this.advanced.add(r); // the overlay carries it; the table is written when files come or go
+    return !this.abandoned;
+  }
+
+  private pendingCount(): number {
+    let n = 0;
+    for (const b of this.inflight) if (b.state === 'pending') n++;
+    return n;
+  }
+
+  private oldestAnswer(): Promise<void> {
+    for (const b of this.inflight) if (b.state === 'pending') return b.answered;
+    return Promise.resolve();
+  }
+
+  /** Applies the offsets of accepted batches, in order, up to the first one still pending. */
+  private advance(): void {
+    let moved = false;
+    while (this.inflight.length > 0 && this.inflight[0].state === 'accepted') {
+      for (const [r, off, g] of this.inflight.shift()!.snapshot) {
+        if ((this.gen.get(r) ?? 0) === g && off > r.acked) {
+          r.acked = off;
+          this.advanced.add(r); // the overlay carries it; the table is written when files come or go
+          moved = true;
+        }
       }
     }
-    if (this.dirty && Date.now() - this.lastPersist >= 1000) await this.persist();
-    else this.writeOffsets();
-    return true;
+    if (moved) this.writeOffsets();
+  }
+
+  /** True when every batch handed over was answered. */
+  allAnswered(): boolean {
+    return this.inflight.length === 0;
   }
 
   /**

@@ -3,9 +3,9 @@
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
 import { isStorageExtension, type StorageClient } from '../../src/component/storage.js';
+import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import type { FileLogConfig } from './config.js';
 import { FileConsumer } from './file-consumer.js';
-import { entriesToLogs } from './to-pdata.js';
 
 export class FileLogReceiver implements Component {
   private consumer: FileConsumer | undefined;

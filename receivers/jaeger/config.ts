@@ -2,6 +2,7 @@
 // receiver/jaegerreceiver). Only the protocols named are served; a protocol
 // given with no value (`grpc:`) gets its defaults.
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
 
 /** `key:` with no value is YAML null: treat it as an empty map so defaults apply. */
@@ -33,7 +34,7 @@ const udpSchema = (defaultEndpoint: string) =>
 const grpcSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14250'),
-    tls: serverTlsSchema.optional(),
+    tls: absentWhenNull(serverTlsSchema.optional()), // `tls:` with no value: no TLS
     max_recv_msg_size_mib: z.number().positive().default(4),
     include_metadata: z.boolean().default(false),
   }),
@@ -42,7 +43,7 @@ const grpcSchema = orEmpty(
 const httpSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14268'),
-    tls: serverTlsSchema.optional(),
+    tls: absentWhenNull(serverTlsSchema.optional()),
     max_request_body_size: byteSize().default(20 * 1024 * 1024),
     include_metadata: z.boolean().default(false),
   }),

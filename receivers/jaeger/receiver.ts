@@ -2,6 +2,7 @@
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
 import type { JaegerReceiverConfig } from './config.js';
+import { DropLog } from './drop-log.js';
 import { GrpcServer } from './grpc-server.js';
 import { HttpServer } from './http-server.js';
 import { Ingest } from './ingest.js';
@@ -14,6 +15,7 @@ export class JaegerReceiver implements Component {
   readonly ports: Partial<Record<Proto, number>> = {};
   private readonly servers: { name: Proto; start(): Promise<number>; shutdown(): Promise<void> }[] = [];
   private readonly udp: UdpServer[] = [];
+  private readonly dropLogs: DropLog[] = [];
 
   constructor(settings: ComponentSettings, config: JaegerReceiverConfig, next: Consumer<'traces'>) {
     const p = config.protocols ?? {};
@@ -27,7 +29,7 @@ export class JaegerReceiver implements Component {
         p.thrift_compact,
         'compact',
         new Ingest(settings, 'udp_thrift_compact', next),
-        (n) => dropCounter.inc({ receiver: settings.id, transport: 'udp_thrift_compact' }, n),
+        this.onDrop(settings, dropCounter, 'udp_thrift_compact', p.thrift_compact),
       );
       this.udp.push(s);
       this.servers.push({ name: 'thrift_compact', start: () => s.start(), shutdown: () => s.shutdown() });
@@ -37,7 +39,7 @@ export class JaegerReceiver implements Component {
         p.thrift_binary,
         'binary',
         new Ingest(settings, 'udp_thrift_binary', next),
-        (n) => dropCounter.inc({ receiver: settings.id, transport: 'udp_thrift_binary' }, n),
+        this.onDrop(settings, dropCounter, 'udp_thrift_binary', p.thrift_binary),
       );
       this.udp.push(s);
       this.servers.push({ name: 'thrift_binary', start: () => s.start(), shutdown: () => s.shutdown() });
@@ -52,6 +54,21 @@ export class JaegerReceiver implements Component {
     }
   }
 
+  /** Counts a dropped datagram and logs it, rate-limited (drop-log.ts). */
+  private onDrop(
+    settings: ComponentSettings,
+    counter: { inc(labels: Record<string, string>, n: number): void },
+    transport: string,
+    cfg: { queue_size: number; workers: number },
+  ): (n: number) => void {
+    const log = new DropLog(settings.logger, { transport, queue_size: cfg.queue_size, workers: cfg.workers });
+    this.dropLogs.push(log);
+    return (n) => {
+      counter.inc({ receiver: settings.id, transport }, n);
+      log.drop(n);
+    };
+  }
+
   async start(_host?: Host): Promise<void> {
     try {
       for (const s of this.servers) this.ports[s.name] = await s.start();
@@ -63,6 +80,7 @@ export class JaegerReceiver implements Component {
 
   async shutdown(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.shutdown()));
+    for (const l of this.dropLogs) l.close();
   }
 
   /** UDP datagrams received and dropped (queue full), summed over both agent ports. */

@@ -3,6 +3,7 @@
 // A protocol key present with a null value (`grpc:`) is enabled with defaults;
 // an absent key is disabled; at least one must be enabled (collector config.go).
 import { z } from 'zod';
+import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 
 const nullToEmpty = (v: unknown) => (v === null ? {} : v);
@@ -60,7 +61,7 @@ const TRANSPORTS = ['tcp', 'tcp4', 'tcp6', 'unix'] as const;
 export const grpcSchema = z.strictObject({
   endpoint: z.string().default('localhost:4317'),
   transport: z.enum(TRANSPORTS).default('tcp'),
-  tls: z.preprocess(nullToEmpty, tlsSchema).optional(),
+  tls: absentWhenNull(tlsSchema.optional()), // `tls:` with no value: no TLS (configoptional.None)
   max_recv_msg_size_mib: z.number().int().nonnegative().default(4),
   max_concurrent_streams: z.number().int().nonnegative().default(0),
   /** Accepted for compatibility; grpc-js has no socket buffer knobs (tuning only, no semantic effect). */
@@ -73,13 +74,8 @@ export const grpcSchema = z.strictObject({
 export type GrpcConfig = z.output<typeof grpcSchema>;
 
 const corsSchema = z.strictObject({
-  allowed_origins: z
-    .array(z.string())
-    .default([])
-    .refine((o) => !o.includes('*'), {
-      message:
-        'a bare "*" is not allowed in allowed_origins (responses carry Access-Control-Allow-Credentials: true); use ["https://*", "http://*"]',
-    }),
+  /** Origins allowed (one `*` wildcard each); a bare "*" allows any origin (warned at start). */
+  allowed_origins: z.array(z.string()).default([]),
   allowed_headers: z.array(z.string()).default([]),
   /** Seconds a browser may cache the preflight answer; 0 = header not sent. */
   max_age: z.number().int().nonnegative().default(0),
@@ -98,13 +94,13 @@ const urlPath = (def: string) =>
 
 export const httpSchema = z.strictObject({
   endpoint: z.string().default('localhost:4318'),
-  tls: z.preprocess(nullToEmpty, tlsSchema).optional(),
+  tls: absentWhenNull(tlsSchema.optional()),
   traces_url_path: urlPath('/v1/traces'),
   metrics_url_path: urlPath('/v1/metrics'),
   logs_url_path: urlPath('/v1/logs'),
   max_request_body_size: byteSize().default(20 * 1024 * 1024),
   include_metadata: z.boolean().default(false),
-  cors: z.preprocess(nullToEmpty, corsSchema).optional(),
+  cors: absentWhenNull(corsSchema.optional()),
   response_headers: z.record(z.string(), z.string()).default({}),
   compression_algorithms: z
     .array(z.string())

@@ -21,6 +21,7 @@ import type { HttpConfig } from './config.js';
 import { Cors } from './cors.js';
 import { deliver, type Outcome } from './deliver.js';
 import { BodyError, decompress, readRaw, tooLarge } from './http-body.js';
+import { lingerAfterEarlyAnswer } from './linger.js';
 import { loadTls } from './tls.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
@@ -64,6 +65,11 @@ export class OtlpHttpServer {
   }
 
   async start(): Promise<void> {
+    if (this.cfg.cors?.allowed_origins.includes('*'))
+      this.logger.warn(
+        { endpoint: this.cfg.endpoint },
+        'cors.allowed_origins contains "*": any web page may send data here with its visitors\' credentials (Access-Control-Allow-Credentials is true)',
+      );
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => {
         this.logger.error({ err: errorMessage(err) }, 'otlp/http: internal error');
@@ -162,6 +168,7 @@ export class OtlpHttpServer {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.limit) {
       res.shouldKeepAlive = false;
+      lingerAfterEarlyAnswer(req);
       return this.status(res, enc, 413, Code.RESOURCE_EXHAUSTED, tooLarge(this.limit).message);
     }
 
@@ -173,7 +180,10 @@ export class OtlpHttpServer {
       body = await this.readBody(req, ce, pooled);
     } catch (err) {
       if (!(err instanceof BodyError)) throw err;
-      if (err.httpStatus === 413) res.shouldKeepAlive = false;
+      if (err.httpStatus === 413) {
+        res.shouldKeepAlive = false;
+        lingerAfterEarlyAnswer(req);
+      }
       const code = err.httpStatus === 413 ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT;
       return this.status(res, enc, err.httpStatus, code, err.message);
     }

@@ -126,6 +126,13 @@ describe('tsunagi components, --help, --version', () => {
       'otlphttp',
     ]);
     expect(doc.extensions).toEqual([{ name: 'health_check', description: 'fake health_check' }]);
+    expect(doc.connectors.map((r: { name: string }) => r.name)).toEqual(['count', 'forward', 'span_metrics']);
+    expect(doc.connectors[2]).toEqual({
+      name: 'span_metrics',
+      signal_pairs: ['traces->metrics'],
+      deprecated_aliases: ['spanmetrics'],
+      description: 'fake span_metrics',
+    });
   });
 
   it('prints help and version; bad arguments exit 2', async () => {

@@ -98,6 +98,7 @@ export async function runCli(
     logger,
     metrics: new SelfMetrics({ processMetrics: true }),
     shutdownTimeoutMs: timeoutMs,
+    build: { name: 'tsunagi', version: version() },
   });
   logger.info({ version: version(), NumCPU: cpus().length }, 'Starting tsunagi...');
 

@@ -6,6 +6,7 @@ export function describeComponents(registry: Registry): string {
   const entry = (f: AnyFactory) => ({
     name: f.type,
     ...('signals' in f ? { signals: [...f.signals] } : {}),
+    ...('pairs' in f ? { signal_pairs: f.pairs.map(([from, to]) => `${from}->${to}`) } : {}),
     ...(f.deprecatedTypes?.length ? { deprecated_aliases: [...f.deprecatedTypes] } : {}),
     description: f.description,
   });
@@ -17,7 +18,7 @@ export function describeComponents(registry: Registry): string {
       processors: sorted(registry.processors),
       exporters: sorted(registry.exporters),
       extensions: sorted(registry.extensions),
-      connectors: [],
+      connectors: sorted(registry.connectors),
     },
     { flowCollectionPadding: false, collectionStyle: 'any' },
   );

@@ -7,9 +7,15 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import { int32Size, lenFieldSize, Reader, utf8Length, Writer, WT_LEN, WT_VARINT } from './proto-wire.js';
 
 export { DecodeError } from './errors.js';
-export { decodeLogs, decodeLogsLazy, encodeLogs, encodeLogsChunks } from './proto-logs.js';
-export { decodeMetrics, encodeMetrics } from './proto-metrics.js';
-export { decodeTraces, decodeTracesLazy, encodeTraces, encodeTracesChunks } from './proto-traces.js';
+export { decodeLogs, decodeLogsLazy, encodedLogsSize, encodeLogs, encodeLogsChunks } from './proto-logs.js';
+export { decodeMetrics, encodedMetricsSize, encodeMetrics } from './proto-metrics.js';
+export {
+  decodeTraces,
+  decodeTracesLazy,
+  encodedTracesSize,
+  encodeTraces,
+  encodeTracesChunks,
+} from './proto-traces.js';
 
 import { decodeLogs, encodeLogs } from './proto-logs.js';
 import { decodeMetrics, encodeMetrics } from './proto-metrics.js';

@@ -30,6 +30,7 @@ import {
 import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
 import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
+  encodedTopSize,
   encodeTop,
   encodeTopChunks,
   int32Size,
@@ -181,6 +182,11 @@ function decodeLogRecord(r: Reader): LogRecord {
 const LOGS: TopCodec<ResourceLogs> = { size: sizeResourceLogs, write: writeResourceLogs };
 
 /** The request's protobuf bytes (headroom, pooled: see encodeTop). */
+/** The protobuf size of the request, without encoding it (cheap for spans/records still kept as wire bytes). */
+export function encodedLogsSize(d: LogsData): number {
+  return encodedTopSize(d.resourceLogs, LOGS);
+}
+
 export function encodeLogs(d: LogsData, headroom = 0, pooled = false): Uint8Array {
   return encodeTop(d.resourceLogs, LOGS, headroom, pooled);
 }

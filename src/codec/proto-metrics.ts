@@ -39,6 +39,7 @@ import {
   writeScopeField,
 } from './proto-common.js';
 import {
+  encodedTopSize,
   encodeTop,
   int32Size,
   lenFieldSize,
@@ -626,6 +627,11 @@ function sint32(n: number): number {
 const METRICS: TopCodec<ResourceMetrics> = { size: sizeResourceMetrics, write: writeResourceMetrics };
 
 /** The request's protobuf bytes (headroom, pooled: see encodeTop). */
+/** The protobuf size of the request, without encoding it (cheap for spans/records still kept as wire bytes). */
+export function encodedMetricsSize(d: MetricsData): number {
+  return encodedTopSize(d.resourceMetrics, METRICS);
+}
+
 export function encodeMetrics(d: MetricsData, headroom = 0, pooled = false): Uint8Array {
   return encodeTop(d.resourceMetrics, METRICS, headroom, pooled);
 }

@@ -31,6 +31,7 @@ import {
 } from './proto-common.js';
 import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
 import {
+  encodedTopSize,
   encodeTop,
   encodeTopChunks,
   int32Size,
@@ -410,6 +411,11 @@ function decodeStatus(r: Reader): Status {
 const TRACES: TopCodec<ResourceSpans> = { size: sizeResourceSpans, write: writeResourceSpans };
 
 /** The request's protobuf bytes (headroom, pooled: see encodeTop). */
+/** The protobuf size of the request, without encoding it (cheap for spans/records still kept as wire bytes). */
+export function encodedTracesSize(d: TracesData): number {
+  return encodedTopSize(d.resourceSpans, TRACES);
+}
+
 export function encodeTraces(d: TracesData, headroom = 0, pooled = false): Uint8Array {
   return encodeTop(d.resourceSpans, TRACES, headroom, pooled);
 }

@@ -340,6 +340,11 @@ function sizeTop<T>(items: T[], c: TopCodec<T>): number {
   return total - sizes.rawChunked;
 }
 
+/** The size of the request encodeTop would produce, without encoding it (cheap for kept wire bytes). */
+export function encodedTopSize<T>(items: T[], c: TopCodec<T>): number {
+  return sizeTop(items, c);
+}
+
 function writeTop<T>(w: Writer, items: T[], c: TopCodec<T>): void {
   for (let i = 0; i < items.length; i++) {
     w.byte(0x0a);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { BatchingRequest, Downstream } from './batching.js';
 import type { Consumer, ConsumersBySignal, RequestContext } from './consumer.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension' | 'connector';
@@ -15,6 +16,14 @@ export interface ComponentSettings {
   logger: Logger;
   /** The process's self-telemetry (otelcol_* metrics). */
   metrics: SelfMetrics;
+  /** Processors only: the stages after this one in its pipeline (batching.ts). */
+  downstream?: Downstream;
+  /**
+   * The service's own `service.instance.id` (its telemetry resource; a UUID made at
+   * start when the config sets none). Connectors that must tell collector instances
+   * apart in what they emit (span_metrics' `collector.instance.id`) read it.
+   */
+  serviceInstanceId?: string;
 }
 
 /** Runtime services a component may use once started. */
@@ -25,8 +34,13 @@ export interface Host {
 
 export interface Component {
   start(host: Host): Promise<void>;
-  /** Stop accepting, drain what is held (flush, queue) within the service's deadline, release resources. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop accepting, drain what is held (flush, queue) within the service's
+   * deadline, release resources. `deadlineAt` (epoch ms), when given, is when
+   * the service gives up waiting: whatever could not be drained by then must
+   * have been counted and logged as dropped before it.
+   */
+  shutdown(deadlineAt?: number): Promise<void>;
 }
 
 interface FactoryBase<C> {
@@ -68,6 +82,13 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
 
 export interface Exporter extends Component {
   consume<S extends Signal>(signal: S, data: SignalDataMap[S], ctx?: RequestContext): Promise<void>;
+  /**
+   * A batch processor before this exporter asks it to merge `signal`'s data into
+   * batches of this shape where it is already accepted (batching.ts). Return true
+   * if it will, or if its answers never wait for batching anyway; absent = false.
+   * Called while the graph is built, before start().
+   */
+  acceptBatching?(signal: Signal, req: BatchingRequest): boolean;
 }
 
 export interface ExporterFactory<C = any> extends FactoryBase<C> {
@@ -92,11 +113,82 @@ export interface ExtensionServices {
   pipelinesReady(): boolean;
 }
 
-export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+/**
+ * Where a connector delivers: the heads of the pipelines that list it as a
+ * receiver, for one receiver-side signal. consume() fans out to all of them
+ * (mutating pipelines get their own copy, as at a receiver) and resolves when
+ * every one accepted.
+ */
+export interface ConnectorNext<S extends Signal> extends Consumer<S> {
+  /** The pipelines of this signal that list the connector as a receiver, in config order. */
+  readonly pipelineIds: readonly string[];
+  /**
+   * A consumer delivering to the named pipelines only (a non-empty subset of
+   * pipelineIds, fanned out like consume()); throws for an ID not among them.
+   * Meant to be called once per route at creation and kept.
+   */
+  to(pipelineIds: readonly string[]): Consumer<S>;
+}
+
+/**
+ * A connector instance: the exporter of the pipelines that list it as an
+ * exporter (consume() gets their data) and the receiver of those that list it
+ * as a receiver (it delivers through its ConnectorNext). The accept promise
+ * flows through it (DESIGN.md): a pass-through connector resolves when the
+ * downstream pipelines accepted; an aggregating one when the data is in its
+ * own state (never waiting on its flush timer).
+ */
+export interface Connector<S extends Signal> extends Component, Consumer<S> {}
+
+/** A supported use: data of `from` in (exporter-side pipeline), data of `to` out (receiver-side pipeline). */
+export type SignalPair = readonly [from: Signal, to: Signal];
+
+export interface ConnectorFactory<C = any> extends FactoryBase<C> {
+  kind: 'connector';
+  /** The (exporter-side → receiver-side) signal pairs it connects; validate refuses any other use. */
+  pairs: readonly SignalPair[];
+  /** True if consume() modifies the data it gets; fan-out then hands it a private copy. */
+  mutatesData: boolean;
+  /**
+   * True if it hands what it consumes (or parts of it) on to the downstream
+   * pipelines (forward, routing): the graph then treats those pipelines as part of
+   * the upstream one (a batch processor's request reaches their exporters; their
+   * mutating processors make the connector's branch a mutating one). False for
+   * connectors that emit data of their own (count, span_metrics): they accept at
+   * once and never make senders wait, so a batch processor before them passes through.
+   */
+  passThrough: boolean;
+  /**
+   * The pipeline IDs its config names (a routing table), each with the YAML path
+   * (relative to the connector) where it is named: validate checks that each is a
+   * pipeline that lists this connector as a receiver.
+   */
+  pipelineReferences?(config: C): { path: (string | number)[]; pipelines: readonly string[] }[];
+  /**
+   * Called once per connector ID and supported pair in use: every exporter-side
+   * pipeline of signal `from` feeds the same instance; `next` reaches every
+   * receiver-side pipeline of signal `to`.
+   */
+  create<F extends Signal, T extends Signal>(
+    settings: ComponentSettings,
+    config: C,
+    from: F,
+    to: T,
+    next: ConnectorNext<T>,
+  ): Connector<F>;
+}
+
+export type AnyFactory =
+  | ReceiverFactory
+  | ProcessorFactory
+  | ExporterFactory
+  | ExtensionFactory
+  | ConnectorFactory;
 
 export interface Registry {
   receivers: ReceiverFactory[];
   processors: ProcessorFactory[];
   exporters: ExporterFactory[];
   extensions: ExtensionFactory[];
+  connectors: ConnectorFactory[];
 }

@@ -1,3 +1,4 @@
+export * from './batching.js';
 export * from './component.js';
 export * from './consumer.js';
 export * from './errors.js';

@@ -137,8 +137,9 @@ describe('validation', () => {
     expect(r.warnings).toEqual(['processors::batch: processor is configured but not used in any pipeline']);
     expect(r.config?.telemetry).toEqual({
       logs: { level: 'info' },
-      metrics: { level: 'normal', addresses: ['localhost:8888'] },
+      metrics: { level: 'normal', addresses: ['localhost:8888'], periodic: [] },
       resource: {},
+      resourceRemoved: [],
     });
   });
 
@@ -146,15 +147,15 @@ describe('validation', () => {
     expect(
       errorsOf(`${MINIMAL}
 recievers: {}
-connectors: {spanmetrics: {}}
+connectors: {spanmetric: {}}
 processors: {"/x": {}, "batch/": {}, batchh: {}}
 `),
     ).toEqual([
       "recievers: unknown top-level key (did you mean 'receivers'?)",
-      'connectors: connectors are not supported yet (found: spanmetrics)',
       'processors::/x: invalid component ID "/x": the type must not be empty',
       'processors::batch/: invalid component ID "batch/": the name after \'/\' must not be empty',
       'processors::batchh: unknown processor type "batchh" (did you mean \'batch\'?); known processors: batch, k8s_attributes, memory_limiter',
+      'connectors::spanmetric: unknown connector type "spanmetric" (did you mean \'spanmetrics\'?); known connectors: count, forward, span_metrics',
     ]);
   });
 
@@ -274,7 +275,118 @@ service:
       'service::telemetry::traces: unknown key (valid keys: logs, metrics, resource)',
     ]);
     expect(tel('{metrics: {readers: [{periodic: {}}]}}').errors.map(formatIssue)).toEqual([
-      'service::telemetry::metrics::readers: periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
+      'service::telemetry::metrics::readers::0::periodic::exporter: required key is missing (expected map)',
+    ]);
+  });
+
+  it('service.telemetry: OTLP push readers in the v0.2/v0.3 (otlp + protocol) and v1 (otlp_http, otlp_grpc) forms', () => {
+    const tel = (t: string) => validateConfig(parseYaml(`${MINIMAL}\n  telemetry: ${t}`), fakeRegistry());
+    const r = tel(`
+      metrics:
+        readers:
+          - periodic:
+              interval: 5000
+              exporter:
+                otlp:
+                  protocol: http/protobuf
+                  endpoint: http://collector:4318
+                  headers: [{name: x-key, value: k1}]
+          - periodic:
+              exporter:
+                otlp: {protocol: grpc, endpoint: "collector:4317", insecure: true, headers: {a: b}, compression: gzip}
+          - periodic:
+              exporter: {otlp_http: {endpoint: "https://ingest.example:443/custom/path", headers_list: "k=v,x=y", timeout: 500}}
+          - periodic:
+              exporter: {otlp_grpc: {endpoint: "https://ingest.example:443", temporality_preference: delta}}
+          - pull: {exporter: {prometheus/development: {host: 0.0.0.0, port: 9999}}}`);
+    expect(r.errors).toEqual([]);
+    const base = { compression: 'none', intervalMs: 60_000, timeoutMs: 10_000, temporality: 'cumulative' };
+    expect(r.config?.telemetry.metrics.periodic).toEqual([
+      {
+        ...base,
+        protocol: 'http/protobuf',
+        endpoint: 'http://collector:4318/v1/metrics',
+        insecure: true,
+        headers: { 'x-key': 'k1' },
+        intervalMs: 5000,
+      },
+      {
+        ...base,
+        protocol: 'grpc',
+        endpoint: 'collector:4317',
+        insecure: true,
+        headers: { a: 'b' },
+        compression: 'gzip',
+      },
+      {
+        ...base,
+        protocol: 'http/protobuf',
+        endpoint: 'https://ingest.example/custom/path',
+        insecure: false,
+        headers: { k: 'v', x: 'y' },
+        timeoutMs: 500,
+      },
+      {
+        ...base,
+        protocol: 'grpc',
+        endpoint: 'ingest.example:443',
+        insecure: false,
+        headers: {},
+        temporality: 'delta',
+      },
+    ]);
+    expect(r.config?.telemetry.metrics.addresses).toEqual(['0.0.0.0:9999']);
+    // A bare host:port for http/protobuf gets https:// unless insecure (the collector's normalization).
+    const bare = tel(
+      '{metrics: {readers: [{periodic: {exporter: {otlp: {protocol: http/protobuf, endpoint: "c:4318"}}}}]}}',
+    );
+    expect(bare.config?.telemetry.metrics.periodic[0].endpoint).toBe('https://c:4318/v1/metrics');
+    expect(
+      tel(
+        '{metrics: {level: none, readers: [{periodic: {exporter: {otlp: {protocol: grpc, endpoint: "c:1"}}}}]}}',
+      ).config?.telemetry.metrics,
+    ).toEqual({ level: 'none', addresses: [], periodic: [] });
+    expect(
+      tel(
+        '{metrics: {readers: [{periodic: {exporter: {otlp: {protocol: http/json, endpoint: x}, otlp_grpc: {endpoint: y}}}}, {pull: {}, periodic: {exporter: {console: {}}}}]}}',
+      ).errors.map(formatIssue),
+    ).toEqual([
+      'service::telemetry::metrics::readers::0::periodic::exporter::otlp::protocol: invalid value string "http/json": expected one of "http/protobuf", "grpc", "grpc/protobuf"',
+      'service::telemetry::metrics::readers::1::pull::exporter: required key is missing (expected map)',
+      'service::telemetry::metrics::readers::1::periodic::exporter::console: unknown key (valid keys: otlp, otlp_http, otlp_grpc)',
+      'service::telemetry::metrics::readers::1::periodic::exporter: a periodic reader needs exactly one exporter: otlp, otlp_http or otlp_grpc',
+    ]);
+    // An empty readers list with metrics on is refused, as the collector does.
+    expect(tel('{metrics: {readers: []}}').errors.map(formatIssue)).toEqual([
+      'service::telemetry::metrics::readers: collector telemetry metrics reader should exist when metric level is not none',
+    ]);
+  });
+
+  it('service.telemetry: resource in the map and the declarative form; logs.level "" is info', () => {
+    const tel = (t: string) => validateConfig(parseYaml(`${MINIMAL}\n  telemetry: ${t}`), fakeRegistry());
+    const declarative = tel(
+      '{resource: {schema_url: "https://opentelemetry.io/schemas/1.26.0", attributes: [{name: service.name, value: gw}, {name: replicas, value: 3, type: int}, {name: service.version, value: null}], k8s.pod.name: p, service.instance.id: null}}',
+    );
+    expect(declarative.errors).toEqual([]);
+    expect(declarative.config?.telemetry).toMatchObject({
+      resource: { 'service.name': 'gw', replicas: '3', 'k8s.pod.name': 'p' },
+      resourceRemoved: ['service.version', 'service.instance.id'],
+      schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+    });
+    expect(
+      tel('{resource: {attributes_list: "a=b", attributes: [{value: 1}], x: 5}}').errors.map(formatIssue),
+    ).toEqual([
+      'service::telemetry::resource::attributes_list: resource::attributes_list is not currently supported, please use resource::attributes',
+      'service::telemetry::resource::attributes::0::name: Invalid input: expected string, received undefined',
+      'service::telemetry::resource::x: a resource attribute in the map form must be a string or null',
+    ]);
+    expect(tel('{logs: {level: ""}}').config?.telemetry.logs.level).toBe('info');
+    expect(
+      tel(
+        '{logs: {level: info, development: false, sampling: {enabled: true, tick: 10s}, output_paths: [stderr], error_output_paths: [stdout]}}',
+      ).errors.map(formatIssue),
+    ).toEqual([
+      'service::telemetry::logs::error_output_paths: only [stderr] is supported for error_output_paths',
     ]);
   });
 

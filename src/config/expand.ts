@@ -10,6 +10,7 @@
 // Other `$` characters are left alone.
 import { parse as parseYaml } from 'yaml';
 import { type ConfigIssue, joinPath } from './issues.js';
+import { YAML_OPTIONS } from './yaml.js';
 
 export interface ExpandResult {
   value: unknown;
@@ -110,7 +111,7 @@ function resolveRef(ref: string, path: string[], env: NodeJS.ProcessEnv, res: Ex
 function scalarType(text: string): number | boolean | undefined {
   if (text === '' || /[\n:#{}[\],&*!|>'"%@`]/.test(text)) return undefined;
   try {
-    const v = parseYaml(text);
+    const v = parseYaml(text, YAML_OPTIONS);
     return typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
   } catch {
     return undefined;

@@ -34,6 +34,7 @@ const registry: Registry = {
     fakeExporter('elasticsearch', undefined, any),
   ],
   extensions: [fakeExtension('health_check', any), fakeExtension('file_storage', any)],
+  connectors: [],
 };
 
 const FULL = new URL('../../test/fixtures/collector-configs/full/', import.meta.url);

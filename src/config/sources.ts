@@ -1,9 +1,69 @@
 // `--config` sources: a file path, `file:path`, `env:NAME` (YAML in a
 // variable) or `yaml:<inline>` (keys separated by `::`). Each gives a map;
 // they deep-merge in order (maps merge, later scalars and lists win).
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// Hostile or broken input is refused with a clear error, never loaded:
+// files that are not regular files (a FIFO, /dev/zero), sources over
+// MAX_CONFIG_BYTES, duplicate keys, and keys that would touch an object
+// prototype (forbidden-keys.ts).
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { forbiddenKeyIssues } from './forbidden-keys.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
+import { parseConfigYaml } from './yaml.js';
+
+/** Largest config source read (a file, an env: variable, a yaml: value). Real configs are KiBs. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a config file: a regular file only (opened non-blocking, so a FIFO
+ * cannot hang the open), at most MAX_CONFIG_BYTES (read in chunks, so a
+ * file that grows while read, or lies about its size like /proc, is bounded).
+ */
+function readConfigFile(path: string): string {
+  const fail = (why: string): never => {
+    throw new ConfigError([{ path: '', message: `cannot read config file "${path}": ${why}` }]);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) fail(`it is ${fileKind(st)}; a config must be a regular file`);
+    if (st.size > MAX_CONFIG_BYTES) fail(tooLarge(st.size));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_CONFIG_BYTES) fail(tooLarge(total, true));
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    return fail((e as Error).message);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(size: number, atLeast = false): string {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `it is ${atLeast ? 'more than ' : ''}${mib(size)}; the limit is ${mib(MAX_CONFIG_BYTES)}`;
+}
 
 type Map_ = Record<string, unknown>;
 
@@ -24,19 +84,17 @@ export function readSource(uri: string, env: NodeJS.ProcessEnv = process.env): M
     if (v === undefined)
       throw new ConfigError([{ path: '', message: `${what}: environment variable is not set` }]);
     text = v;
+    if (text.length > MAX_CONFIG_BYTES)
+      throw new ConfigError([{ path: '', message: `${what}: ${tooLarge(text.length)}` }]);
   } else if (scheme === 'yaml') {
     what = 'yaml:';
     text = m![2];
+    if (text.length > MAX_CONFIG_BYTES)
+      throw new ConfigError([{ path: '', message: `${what} ${tooLarge(text.length)}` }]);
   } else if (scheme === 'file' || scheme === undefined) {
     const path = scheme ? m![2] : uri;
     what = path;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new ConfigError([
-        { path: '', message: `cannot read config file "${path}": ${(e as Error).message}` },
-      ]);
-    }
+    text = readConfigFile(path);
   } else {
     throw new ConfigError([
       {
@@ -45,14 +103,12 @@ export function readSource(uri: string, env: NodeJS.ProcessEnv = process.env): M
       },
     ]);
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { merge: true });
-  } catch (e) {
-    throw new ConfigError([{ path: '', message: `${what}: invalid YAML: ${(e as Error).message}` }]);
-  }
+  const doc = parseConfigYaml(text, what);
   if (doc === null || doc === undefined) return {};
   if (!isMap(doc)) throw new ConfigError([{ path: '', message: `${what}: the config must be a YAML map` }]);
+  const forbidden = forbiddenKeyIssues(doc);
+  if (forbidden.length)
+    throw new ConfigError(forbidden.map((i) => ({ ...i, message: `${i.message} (in ${what})` })));
   return splitKeys(doc);
 }
 

@@ -3,6 +3,7 @@
 // warnings. The result is what the service builds its graph from.
 import type {
   AnyFactory,
+  ConnectorFactory,
   ExporterFactory,
   ExtensionFactory,
   ProcessorFactory,
@@ -11,7 +12,10 @@ import type {
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
+import { checkConnectorUse } from './connectors.js';
+import { forbiddenKeyIssues } from './forbidden-keys.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
+import { normalizeNulls } from './null-values.js';
 import { isMap } from './sources.js';
 import { resolveTelemetry, type TelemetryConfig, telemetrySchema } from './telemetry.js';
 import { translateZodError } from './zod-issues.js';
@@ -37,6 +41,8 @@ export interface ServiceConfig {
   processors: Map<string, ComponentEntry<ProcessorFactory>>;
   exporters: Map<string, ComponentEntry<ExporterFactory>>;
   extensions: Map<string, ComponentEntry<ExtensionFactory>>;
+  /** Connectors: IDs that pipelines list as exporters (their input) and receivers (their output). */
+  connectors: Map<string, ComponentEntry<ConnectorFactory>>;
   pipelines: Map<string, PipelineConfig>;
   /** service.extensions, in order: the extensions that run. */
   serviceExtensions: string[];
@@ -59,12 +65,13 @@ const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connect
 const SERVICE_KEYS = ['extensions', 'pipelines', 'telemetry'];
 const PIPELINE_KEYS = ['receivers', 'processors', 'exporters'];
 
-type Section = 'receivers' | 'processors' | 'exporters' | 'extensions';
+type Section = 'receivers' | 'processors' | 'exporters' | 'extensions' | 'connectors';
 const KIND: Record<Section, string> = {
   receivers: 'receiver',
   processors: 'processor',
   exporters: 'exporter',
   extensions: 'extension',
+  connectors: 'connector',
 };
 
 export function validateConfig(
@@ -76,22 +83,30 @@ export function validateConfig(
   const warnings: string[] = [];
   const root = isMap(raw) ? raw : {};
   if (!isMap(raw) && raw != null) errors.push({ path: '', message: 'the config must be a YAML map' });
+  // Sources refuse these already; a tree built another way is checked too, before anything reads it.
+  const forbidden = forbiddenKeyIssues(root);
+  if (forbidden.length) return { errors: forbidden, warnings };
 
   for (const k of Object.keys(root))
     if (!TOP_KEYS.includes(k))
       errors.push({ path: k, message: `unknown top-level key${didYouMean(k, TOP_KEYS)}` });
 
-  const connectors = root.connectors;
-  if (isMap(connectors) && Object.keys(connectors).length > 0)
-    errors.push({
-      path: 'connectors',
-      message: `connectors are not supported yet (found: ${Object.keys(connectors).join(', ')})`,
-    });
-
   const receivers = components(root, 'receivers', registry.receivers, errors, warnings, opts);
   const processors = components(root, 'processors', registry.processors, errors, warnings, opts);
   const exporters = components(root, 'exporters', registry.exporters, errors, warnings, opts);
   const extensions = components(root, 'extensions', registry.extensions, errors, warnings, opts);
+  const connectors = components(root, 'connectors', registry.connectors, errors, warnings, opts);
+  // A pipeline names receivers, exporters and connectors by ID alone: one ID, one meaning.
+  for (const id of connectors.ids)
+    for (const [other, kind] of [
+      [receivers, 'a receiver'],
+      [exporters, 'an exporter'],
+    ] as const)
+      if (other.ids.has(id))
+        errors.push({
+          path: joinPath('connectors', id),
+          message: `ambiguous ID: "${id}" is both ${kind} and a connector; rename one (e.g. "${id}/connector")`,
+        });
 
   const service = root.service ?? {};
   if (!isMap(service)) errors.push({ path: 'service', message: `expected map, got ${typeof service}` });
@@ -153,11 +168,13 @@ export function validateConfig(
           seen.add(id);
           used[k].add(id);
           const entry = defined.entries.get(id);
+          // Connectors are checked below, once every pipeline is known (connectors.ts).
+          if (k !== 'processors' && connectors.ids.has(id) && !defined.ids.has(id)) return;
           if (!defined.ids.has(id)) {
             const hint =
-              k !== 'processors' && isMap(connectors) && id in connectors
-                ? ' (it is a connector; connectors are not supported yet)'
-                : didYouMean(id, defined.ids);
+              k === 'processors' && connectors.ids.has(id)
+                ? ' (it is a connector: list it under exporters of one pipeline and receivers of another)'
+                : didYouMean(id, k === 'processors' ? defined.ids : [...defined.ids, ...connectors.ids]);
             errors.push({ path, message: `references ${KIND[k]} "${id}" which is not configured${hint}` });
           } else if (entry && !entry.factory.signals.includes(pipe.signal))
             errors.push({
@@ -168,6 +185,12 @@ export function validateConfig(
       }
       pipelines.set(pid, pipe);
     }
+
+  // An ambiguous ID (reported above) is taken for the receiver or exporter it also names.
+  const usable = new Map(
+    [...connectors.entries].filter(([id]) => !receivers.ids.has(id) && !exporters.ids.has(id)),
+  );
+  checkConnectorUse(pipelines, usable, errors, warnings);
 
   for (const k of ['receivers', 'processors', 'exporters'] as const) {
     const defined = k === 'receivers' ? receivers : k === 'processors' ? processors : exporters;
@@ -182,20 +205,9 @@ export function validateConfig(
   // service.telemetry
   let telemetry: TelemetryConfig | undefined;
   const rawTel = svc.telemetry ?? {};
-  const metricsRaw = isMap(rawTel) && isMap(rawTel.metrics) ? rawTel.metrics : undefined;
-  const periodic =
-    Array.isArray(metricsRaw?.readers) && metricsRaw.readers.some((r) => isMap(r) && 'periodic' in r);
-  if (periodic)
-    errors.push({
-      path: 'service::telemetry::metrics::readers',
-      message: 'periodic (push) readers are not supported; use a pull reader with a prometheus exporter',
-    });
-  else {
-    const parsed = telemetrySchema.safeParse(rawTel);
-    if (parsed.success) telemetry = resolveTelemetry(parsed.data, warnings);
-    else errors.push(...translateZodError('service::telemetry', parsed.error, telemetrySchema, rawTel));
-  }
-
+  const parsedTel = telemetrySchema.safeParse(normalizeNulls(telemetrySchema, rawTel));
+  if (parsedTel.success) telemetry = resolveTelemetry(parsedTel.data, warnings);
+  else errors.push(...translateZodError('service::telemetry', parsedTel.error, telemetrySchema, rawTel));
   if (errors.length || !telemetry) return { errors, warnings };
   return {
     errors,
@@ -205,6 +217,7 @@ export function validateConfig(
       processors: processors.entries,
       exporters: exporters.entries,
       extensions: extensions.entries,
+      connectors: connectors.entries,
       pipelines,
       serviceExtensions,
       telemetry,
@@ -278,7 +291,8 @@ function components<F extends AnyFactory>(
 }
 
 /**
- * Runs the factory's schema on the user's map (null = defaults). A value typed
+ * Runs the factory's schema on the user's map (null = defaults; a null at any
+ * key is what null-values.ts says it means). A value typed
  * from `${env:X}` (a number or boolean) where the schema wants a string is
  * retried as the variable's text, as the collector keeps the original string.
  */
@@ -288,7 +302,7 @@ export function parseComponentConfig(
   path: string,
   typedFromEnv?: ReadonlyMap<string, string>,
 ): { ok: true; config: unknown } | { ok: false; issues: ConfigIssue[] } {
-  let input: unknown = cfg ?? {};
+  let input: unknown = normalizeNulls(factory.configSchema, cfg ?? {});
   for (let attempt = 0; attempt < 20; attempt++) {
     const r = factory.configSchema.safeParse(input);
     if (r.success) return { ok: true, config: r.data };

@@ -26,7 +26,9 @@ export function objectShapesAt(schema: unknown, path: readonly PropertyKey[]): R
       case 'nonoptional':
         return visit(d.innerType, i, depth + 1);
       case 'pipe':
-        return visit(d.in, i, depth + 1);
+        // z.preprocess is a pipe from a transform to the schema that checks the value
+        visit(d.in, i, depth + 1);
+        return visit(d.out, i, depth + 1);
       case 'lazy':
         return visit(d.getter(), i, depth + 1);
       case 'union':

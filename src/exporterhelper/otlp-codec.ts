@@ -5,6 +5,9 @@ import {
   decodeLogsLazy,
   decodeMetrics,
   decodeTracesLazy,
+  encodedLogsSize,
+  encodedMetricsSize,
+  encodedTracesSize,
   encodeLogs,
   encodeLogsChunks,
   encodeMetrics,
@@ -39,4 +42,11 @@ export function encodeChunks<S extends Signal>(signal: S, data: SignalDataMap[S]
   if (signal === 'traces') return encodeTracesChunks(data as TracesData);
   if (signal === 'logs') return encodeLogsChunks(data as LogsData);
   return [encodeMetrics(data as MetricsData)];
+}
+
+/** The OTLP protobuf size of a request without encoding it (the memory queue's byte measure). */
+export function encodedSize<S extends Signal>(signal: S, data: SignalDataMap[S]): number {
+  if (signal === 'traces') return encodedTracesSize(data as TracesData);
+  if (signal === 'logs') return encodedLogsSize(data as LogsData);
+  return encodedMetricsSize(data as MetricsData);
 }

@@ -6,7 +6,7 @@
 
 import { giveBuffer } from '../codec/buffer-pool.js';
 import type { RequestContext } from '../component/consumer.js';
-import type { StorageClient } from '../component/storage.js';
+import type { StorageClient, StorageOp } from '../component/storage.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 
 /** Turns one signal's pdata into bytes and back (the OTLP protobuf codec by default). */
@@ -29,6 +29,14 @@ export interface StoredBatch<S extends Signal> {
   data: SignalDataMap[S];
   ctx?: RequestContext;
   items: number;
+}
+
+/** A batch encoded into its record, not yet written (PersistentStore.prepare). */
+export interface PreparedRecord {
+  record: Uint8Array;
+  payloadAt: number;
+  /** Payload size: what the bytes sizer counts. */
+  bytes: number;
 }
 
 export interface Recovered {
@@ -80,31 +88,55 @@ export class PersistentStore<S extends Signal> {
   }
 
   /**
-   * Durably writes a batch; resolves with its index and its encoded payload
+   * Encodes a batch into its record (a buffer from codec/buffer-pool.ts), so
+   * the caller knows its size before deciding to write it; then write() or
+   * discard() it. `encoded`: the payload, when the caller has it already.
+   */
+  prepare(
+    data: SignalDataMap[S],
+    ctx: RequestContext | undefined,
+    items: number,
+    encoded?: Uint8Array,
+  ): PreparedRecord {
+    const { record, payloadAt } = this.serialize(data, ctx, items, encoded, true);
+    return { record, payloadAt, bytes: record.length - payloadAt };
+  }
+
+  /** Gives a prepared record's buffer back without writing it. */
+  discard(p: PreparedRecord): void {
+    giveBuffer(p.record);
+  }
+
+  /**
+   * Durably writes a prepared record; resolves with its index and its payload
    * (the bytes `decode` turns back into the batch, without reading storage), a
    * view of a buffer from codec/buffer-pool.ts that the caller gives back
    * (giveBuffer(payload)) once nothing reads the batch any more.
    */
-  async put(
+  async write(p: PreparedRecord): Promise<{ index: number; payload: Uint8Array }> {
+    const i = this.nextIndex++;
+    this.outstanding.add(i);
+    try {
+      await this.client.batch([
+        { op: 'set', key: itemKey(i), value: p.record },
+        { op: 'set', key: 'wi', value: enc.encode(String(i + 1)) },
+      ]);
+    } catch (e) {
+      this.outstanding.delete(i);
+      giveBuffer(p.record);
+      throw e;
+    }
+    return { index: i, payload: p.record.subarray(p.payloadAt) };
+  }
+
+  /** prepare() and write() in one. */
+  put(
     data: SignalDataMap[S],
     ctx: RequestContext | undefined,
     items: number,
     payload?: Uint8Array,
   ): Promise<{ index: number; payload: Uint8Array }> {
-    const i = this.nextIndex++;
-    this.outstanding.add(i);
-    const { record, payloadAt } = this.serialize(data, ctx, items, payload, true);
-    try {
-      await this.client.batch([
-        { op: 'set', key: itemKey(i), value: record },
-        { op: 'set', key: 'wi', value: enc.encode(String(i + 1)) },
-      ]);
-    } catch (e) {
-      this.outstanding.delete(i);
-      giveBuffer(record);
-      throw e;
-    }
-    return { index: i, payload: record.subarray(payloadAt) };
+    return this.write(this.prepare(data, ctx, items, payload));
   }
 
   /** The batch of a payload returned by put(). */
@@ -137,20 +169,20 @@ export class PersistentStore<S extends Signal> {
     await this.client.set(itemKey(index), this.serialize(data, ctx, items).record);
   }
 
-  /** Deletes a finished batch and advances `ri` when it was the oldest. */
-  async remove(index: number): Promise<void> {
-    this.outstanding.delete(index);
-    let min = this.nextIndex;
-    if (index <= this.readIndex) for (const i of this.outstanding) if (i < min) min = i;
-    if (index <= this.readIndex && min !== this.readIndex) {
-      this.readIndex = min;
-      await this.client.batch([
-        { op: 'delete', key: itemKey(index) },
-        { op: 'set', key: 'ri', value: enc.encode(String(min)) },
-      ]);
-    } else {
-      await this.client.delete(itemKey(index));
+  /** Deletes finished batches (one storage write) and advances `ri` past them when they were the oldest. */
+  async remove(...indices: number[]): Promise<void> {
+    if (indices.length === 0) return;
+    for (const i of indices) this.outstanding.delete(i);
+    const ops: StorageOp[] = indices.map((i) => ({ op: 'delete', key: itemKey(i) }));
+    if (!this.outstanding.has(this.readIndex)) {
+      let min = this.nextIndex;
+      for (const i of this.outstanding) if (i < min) min = i;
+      if (min !== this.readIndex) {
+        this.readIndex = min;
+        ops.push({ op: 'set', key: 'ri', value: enc.encode(String(min)) });
+      }
     }
+    await this.client.batch(ops);
   }
 
   close(): Promise<void> {

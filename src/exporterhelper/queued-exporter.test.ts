@@ -6,7 +6,7 @@ import type { StorageClient, StorageExtension, StorageOp } from '../component/st
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
-import { createQueuedExporter, type SendFunctions } from './index.js';
+import { createQueuedExporter, QueuedExporter, type SendFunctions } from './index.js';
 import { otlpBatchCodec } from './otlp-codec.js';
 import type { BatchCodec } from './persistent-store.js';
 import {
@@ -196,6 +196,41 @@ describe('exporter helper: retry', () => {
     await exp.consume('traces', traces('a'));
     expect(aborted).toBe(true);
     expect(calls).toBe(2);
+  });
+});
+
+describe('exporter helper: backlog and retryNow', () => {
+  it('counts what is queued or being sent, and retryNow ends a long backoff at once', async () => {
+    const { logger } = captureLogger();
+    let fail = true;
+    const b = scriptedBackend((d) => {
+      if (fail) throw retryableError('503');
+      void d;
+    });
+    const exp = new QueuedExporter(
+      settingsWith('otlp/r', logger),
+      helperConfig({
+        retry_on_failure: {
+          initial_interval: '1h',
+          max_interval: '1h',
+          max_elapsed_time: 0,
+          randomization_factor: 0,
+        },
+      }),
+      ['traces'],
+      b.fns,
+    );
+    await exp.start(noHost);
+    expect(exp.backlog()).toBe(0);
+    await exp.consume('traces', traces('a'));
+    await exp.consume('traces', traces('b'));
+    await waitFor(() => b.calls() === 2); // both failed once, now waiting an hour
+    expect(exp.backlog()).toBe(2);
+    fail = false;
+    exp.retryNow();
+    await waitFor(() => b.received.length === 2);
+    expect(exp.backlog()).toBe(0);
+    await exp.shutdown();
   });
 });
 
@@ -477,11 +512,14 @@ describe('exporter helper: persistent queue', () => {
     const batch = (b: number) =>
       Array.from({ length: 2000 }, (_, i) => `b${b}-span-${i}-${'x'.repeat(30 + (b % 7))}`);
     const n = 60; // each record ≈ 60 KiB+ of span names: pooled
-    for (let b = 0; b < n; b++) await exp.consume('traces', traces(...batch(b)));
+    // two waves: the second one's records reuse the first one's, given back once sent
+    for (let b = 0; b < n / 2; b++) await exp.consume('traces', traces(...batch(b)));
+    await waitFor(() => got.size === n / 2);
+    for (let b = n / 2; b < n; b++) await exp.consume('traces', traces(...batch(b)));
     await waitFor(() => got.size === n);
     await exp.shutdown();
     for (let b = 0; b < n; b++) expect(got.get(`b${b}`)).toEqual(batch(b));
-    expect(poolReuses()).toBeGreaterThan(reused + n / 2);
+    expect(poolReuses()).toBeGreaterThan(reused + n / 4);
   });
 
   it('fails start when the storage extension is missing', async () => {
@@ -493,5 +531,130 @@ describe('exporter helper: persistent queue', () => {
       scriptedBackend(ok).fns,
     );
     await expect(exp.start(noHost)).rejects.toThrow(/storage extension/);
+  });
+});
+
+describe('exporter helper: batching asked for by a batch processor', () => {
+  it('merges queued requests into batches of the asked shape, answering each request at enqueue', async () => {
+    const flushed: [number, string][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const b = scriptedBackend(() => gate, ok);
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 1 } }),
+      ['traces'],
+      b.fns,
+    );
+    expect(
+      exp.acceptBatching?.('traces', {
+        minSize: 4,
+        maxSize: 6,
+        flushTimeoutMs: 50,
+        onFlush: (n, t) => flushed.push([n, t]),
+      }),
+    ).toBe(true);
+    await exp.start(noHost);
+    // every consume() answers while the backend has not answered anything yet
+    for (let i = 0; i < 5; i++) await exp.consume('traces', traces(`a${i}`, `b${i}`));
+    release();
+    await waitFor(() => b.received.flat().length === 10);
+    await exp.shutdown();
+    // 2 + 2 make 4 (size); 2 + 2 again; the last 2 wait for the flush timeout
+    expect(b.received.map((r) => r.length)).toEqual([4, 4, 2]);
+    expect(flushed).toEqual([
+      [4, 'size'],
+      [4, 'size'],
+      [2, 'timeout'],
+    ]);
+  });
+
+  it('splits a request above the asked max size', async () => {
+    const b = scriptedBackend(ok);
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig(),
+      ['traces'],
+      b.fns,
+    );
+    exp.acceptBatching?.('traces', { minSize: 3, maxSize: 3, flushTimeoutMs: 0 });
+    await exp.start(noHost);
+    await exp.consume('traces', traces('1', '2', '3', '4', '5', '6', '7'));
+    await waitFor(() => b.received.flat().length === 7);
+    await exp.shutdown();
+    expect(b.received.every((r) => r.length <= 3)).toBe(true);
+  });
+
+  it('keeps its own sending_queue.batch over the asked shape, and refuses to batch without a queue', async () => {
+    const own = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { batch: { min_size: 2 } } }),
+      ['traces'],
+      scriptedBackend(ok).fns,
+    );
+    expect(own.acceptBatching?.('traces', { minSize: 100, maxSize: 0, flushTimeoutMs: 10 })).toBe(true);
+    const inline = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { enabled: false } }),
+      ['traces'],
+      scriptedBackend(ok).fns,
+    );
+    expect(inline.acceptBatching?.('traces', { minSize: 100, maxSize: 0, flushTimeoutMs: 10 })).toBe(false);
+  });
+});
+
+describe('exporter helper: the memory queue’s byte bound', () => {
+  it('throttles senders once the queued bytes reach the bound, whatever the sizer, and frees them as batches are sent', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const metrics = new SelfMetrics();
+    const b = scriptedBackend(() => gate, ok);
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 1000 } }),
+      ['traces'],
+      b.fns,
+      { memoryQueueBytes: 4096 },
+    );
+    await exp.start(noHost);
+    const big = () => traces(...Array.from({ length: 10 }, (_, i) => `span-${i}-${'x'.repeat(90)}`)); // ≈1.1 KB
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i < 10 && refused === undefined; i++)
+      await exp.consume('traces', big()).then(
+        () => accepted++,
+        (e) => {
+          refused = e;
+        },
+      );
+    // 1000 requests fit the sizer, but only a few KiB of them fit the bytes
+    expect(accepted).toBeGreaterThanOrEqual(3);
+    expect(accepted).toBeLessThanOrEqual(5);
+    expect(refused).toMatchObject({ retryable: true, throttled: true, retryAfterMs: 1000 });
+    release();
+    await waitFor(() => b.received.length === accepted);
+    await exp.consume('traces', big()); // room again
+    await waitFor(() => b.received.length === accepted + 1);
+    await exp.shutdown();
+    // a request larger than the whole bound can never fit: permanent
+    const exp2 = createQueuedExporter(
+      settingsWith('o2', captureLogger().logger),
+      helperConfig(),
+      ['traces'],
+      b.fns,
+      {
+        memoryQueueBytes: 100,
+      },
+    );
+    await exp2.start(noHost);
+    await expect(exp2.consume('traces', big())).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/byte bound/),
+    });
+    await exp2.shutdown();
   });
 });

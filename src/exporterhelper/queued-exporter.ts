@@ -3,6 +3,7 @@
 // that push each batch through RetrySender. With the queue disabled, consume()
 // sends inline and settles with the outcome.
 import { giveBuffer } from '../codec/buffer-pool.js';
+import type { BatchingRequest, FlushTrigger } from '../component/batching.js';
 import type { ComponentSettings, Exporter, Host } from '../component/component.js';
 import type { RequestContext } from '../component/consumer.js';
 import {
@@ -18,23 +19,38 @@ import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
 import { mergeData, splitData } from './batch-data.js';
-import { otlpBatchCodec } from './otlp-codec.js';
-import { type BatchCodec, PersistentStore } from './persistent-store.js';
+import { ByteBudget } from './byte-budget.js';
+import { encodedSize, otlpBatchCodec } from './otlp-codec.js';
+import { type BatchCodec, PersistentStore, type PreparedRecord } from './persistent-store.js';
 import { BoundedQueue } from './queue.js';
 import { RetrySender } from './retry.js';
-import type { ExporterHelperConfig, SendFunctions } from './types.js';
+import type { BatchConfig, ExporterHelperConfig, QueueConfig, SendFunctions } from './types.js';
 
 export interface QueuedExporterOptions {
   /** How long shutdown() keeps draining the memory queue before giving up (ms). */
   drainTimeoutMs?: number;
   /** Payload codec of the persistent queue (default: OTLP protobuf). */
   codec?: BatchCodec;
+  /** The memory queue's byte bound (default DEFAULT_MEMORY_QUEUE_BYTES; with `sizer: bytes`, queue_size). */
+  memoryQueueBytes?: number;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
-/** Persistent queue: batches beyond this many queued are not also kept in memory (as their stored bytes). */
-const KEEP_IN_MEMORY = 16;
+/**
+ * A memory queue holds at most this many bytes (OTLP protobuf size of what it
+ * holds, summed over the exporter's signals) whatever its sizer counts, so an
+ * overload or an outage costs bounded memory: past it, senders are throttled.
+ * `sizer: bytes` replaces it with queue_size.
+ */
+export const DEFAULT_MEMORY_QUEUE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Persistent queue: stored batches also kept in memory as their stored bytes
+ * (so sending them reads no disk), up to this many bytes per exporter; a
+ * backlog beyond it lives on disk only.
+ */
+const KEEP_IN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 interface Waiter {
   resolve(): void;
@@ -42,8 +58,13 @@ interface Waiter {
 }
 
 interface Entry<S extends Signal> {
+  /** In sizer units. */
   size: number;
   items: number;
+  /** Memory queue: the bytes counted against the exporter's ByteBudget. */
+  bytes: number;
+  /** Persistent queue: the bytes of `payload` counted as kept in memory. */
+  kept: number;
   /** In memory for batches taken in by this process; loaded from storage for recovered ones. */
   data?: SignalDataMap[S];
   /**
@@ -60,8 +81,15 @@ interface Entry<S extends Signal> {
   waiter?: Waiter;
 }
 
+/** How a lane merges queued requests: its own `sending_queue.batch`, or a batch processor's request. */
+interface LaneBatch {
+  cfg: BatchConfig;
+  onFlush?: (items: number, trigger: FlushTrigger) => void;
+}
+
 interface Lane<S extends Signal> {
   signal: S;
+  batch?: LaneBatch;
   queue: BoundedQueue<Entry<S>>;
   store?: PersistentStore<S>;
   workers: Promise<void>[];
@@ -78,6 +106,11 @@ export class QueuedExporter implements Exporter {
   private readonly sender: RetrySender;
   private readonly lanes = new Map<Signal, Lane<Signal>>();
   private stopping = false;
+  /** Batch shapes asked for by batch processors, per signal (acceptBatching). */
+  private readonly adopted = new Map<Signal, LaneBatch>();
+  private readonly memory: ByteBudget;
+  /** Persistent: payload bytes kept in memory over all lanes (KEEP_IN_MEMORY_BYTES). */
+  private kept = 0;
   /** Aborts retry waits: at the drain deadline (memory) or at once on shutdown (persistent). */
   private readonly stop = new AbortController();
   private lost = 0;
@@ -97,6 +130,48 @@ export class QueuedExporter implements Exporter {
       metrics: this.metrics,
       logger: settings.logger,
     });
+    const q = config.sending_queue;
+    this.memory = new ByteBudget(
+      options.memoryQueueBytes ?? (q.sizer === 'bytes' ? q.queue_size : DEFAULT_MEMORY_QUEUE_BYTES),
+    );
+  }
+
+  /**
+   * A batch processor before this exporter passes its data through and asks for
+   * batching here, where the data is already accepted (component/batching.ts).
+   * Without a sending queue, answers wait for the backend: the processor must
+   * batch itself. A `sending_queue.batch` of the exporter's own wins.
+   */
+  acceptBatching(signal: Signal, req: BatchingRequest): boolean {
+    const q = this.config.sending_queue;
+    if (!q.enabled) return false;
+    if (q.batch || this.adopted.has(signal)) return true;
+    this.adopted.set(signal, {
+      cfg: {
+        min_size: req.minSize,
+        max_size: req.maxSize,
+        flush_timeout: req.flushTimeoutMs,
+        sizer: 'items',
+      },
+      onFlush: req.onFlush,
+    });
+    return true;
+  }
+
+  /** Batches queued or being sent, over all signals: 0 once everything taken in was sent or dropped. */
+  backlog(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.queue.length() + lane.inFlight.size;
+    return n;
+  }
+
+  /**
+   * Batches waiting out a retry backoff are tried again now. The load-balancing
+   * exporter calls it when a backend left: its sends then re-route, so waiting
+   * for a backend that is gone would only delay them.
+   */
+  retryNow(): void {
+    this.sender.retryNow();
   }
 
   async start(host: Host): Promise<void> {
@@ -112,6 +187,7 @@ export class QueuedExporter implements Exporter {
     for (const signal of this.signals) {
       const lane: Lane<Signal> = {
         signal,
+        batch: q.batch ? { cfg: q.batch } : this.adopted.get(signal),
         queue: new BoundedQueue(q.queue_size),
         workers: [],
         inFlight: new Set(),
@@ -124,7 +200,7 @@ export class QueuedExporter implements Exporter {
         for (const r of recovered) {
           // Recovered batches go in even beyond capacity: they were accepted already.
           const size = q.sizer === 'items' ? r.items : q.sizer === 'bytes' ? r.bytes : 1;
-          lane.queue.push({ size, items: r.items, index: r.index });
+          lane.queue.push({ size, items: r.items, bytes: 0, kept: 0, index: r.index });
           items += r.items;
         }
         if (recovered.length > 0)
@@ -152,86 +228,136 @@ export class QueuedExporter implements Exporter {
     if (!lane) throw permanentError(`exporter ${this.settings.id} is not started for ${signal}`);
     const items = countItems(signal, data);
     if (items === 0) return;
-    const max = q.batch?.max_size ?? 0;
-    if (!(max > 0 && items > max) && q.sizer !== 'bytes') {
-      // The common case: one piece, sized without encoding.
-      const r = await this.enqueue(lane, data, items, q.sizer === 'items' ? items : 1, ctx);
-      if (r) await r;
-      return;
-    }
+    const max = lane.batch?.cfg.max_size ?? 0;
     const pieces = max > 0 && items > max ? splitData(signal, data, max) : [data];
-    const counts = pieces.map((p) => (pieces.length === 1 ? items : countItems(signal, p)));
-    // The bytes sizer measures the OTLP protobuf encoding (reused by the persistent queue).
-    const encoded =
-      q.sizer === 'bytes' ? pieces.map((p) => (lane.store ?? otlpEncoder(signal)).encode(p)) : undefined;
-    const sizes = pieces.map((_, i) =>
-      q.sizer === 'items' ? counts[i] : q.sizer === 'bytes' ? encoded![i].length : 1,
-    );
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (!q.block_on_overflow) {
-      if (total > lane.queue.capacity) return this.tooLarge(signal, items, lane);
-      if (!lane.queue.hasRoom(total)) return this.full(signal, items);
-    }
-    const results: Promise<void>[] = [];
-    for (let i = 0; i < pieces.length; i++) {
-      const r = await this.enqueue(lane, pieces[i], counts[i], sizes[i], ctx, encoded?.[i]);
-      if (r) results.push(r);
-    }
+    const counts = pieces.length === 1 ? [items] : pieces.map((p) => countItems(signal, p));
+    const results = lane.store
+      ? await this.enqueueStored(lane, lane.store, pieces, counts, items, ctx)
+      : await this.enqueueInMemory(lane, pieces, counts, items, ctx);
     if (results.length > 0) await Promise.all(results);
   }
 
-  /** Puts one piece in the queue (durably when persistent); returns its result promise with wait_for_result. */
-  private async enqueue<S extends Signal>(
+  /** Memory queue: room in sizer units and in bytes, then the pieces are queued (held, not copied). */
+  private async enqueueInMemory<S extends Signal>(
     lane: Lane<S>,
-    data: SignalDataMap[S],
+    pieces: SignalDataMap[S][],
+    counts: number[],
     items: number,
-    size: number,
     ctx: RequestContext | undefined,
-    encoded?: Uint8Array,
-  ): Promise<Promise<void> | undefined> {
+  ): Promise<Promise<void>[]> {
+    const { signal, queue } = lane;
     const q = this.config.sending_queue;
-    const { signal } = lane;
-    if (size > lane.queue.capacity) return this.tooLarge(signal, items, lane);
-    if (!lane.queue.hasRoom(size) && !(q.block_on_overflow && (await lane.queue.waitForRoom(size))))
-      return this.full(signal, items);
-    const entry: Entry<S> = { size, items, data, ctx };
-    let result: Promise<void> | undefined;
-    if (q.wait_for_result)
-      result = new Promise<void>((resolve, reject) => {
-        entry.waiter = { resolve, reject };
-      });
-    if (lane.store) {
-      lane.queue.reserve(size);
-      try {
-        const stored = await lane.store.put(data, ctx, items, encoded);
-        entry.index = stored.index;
-        // The stored bytes replace the pdata: compact in memory, and decoded lazily
-        // when sent, so an OTLP exporter copies them instead of encoding again.
-        // A backlog (backend slow or down) lives on disk only.
-        entry.data = undefined;
-        if (lane.queue.length() < KEEP_IN_MEMORY) {
-          entry.payload = stored.payload;
-        } else giveBuffer(stored.payload); // read back from storage when its turn comes
-      } catch (e) {
-        lane.queue.release(size);
-        this.metrics.enqueueFailed(signal, items);
-        throw retryableError(`persistent queue write failed: ${errorMessage(e)}`, { cause: e });
-      }
-      lane.queue.push(entry, true);
-    } else {
-      // the data outlives this call (and the receiver's hold on its request body)
-      entry.held = holdData(data);
-      lane.queue.push(entry);
+    // the OTLP protobuf size: cheap for spans and records still kept as their wire bytes
+    const bytes = pieces.map((p) => encodedSize(signal, p));
+    const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i]));
+    const total = sum(sizes);
+    const totalBytes = sum(bytes);
+    if (total > queue.capacity || totalBytes > this.memory.limit)
+      return this.tooLarge(signal, items, total > queue.capacity ? queue.capacity : this.memory.limit);
+    while (!(queue.hasRoom(total) && this.memory.hasRoom(totalBytes))) {
+      if (!q.block_on_overflow || this.stopping) return this.full(signal, items);
+      if (!queue.hasRoom(total)) await queue.waitForRoom(total);
+      else await this.memory.waitForRoom(totalBytes, () => this.stopping);
     }
-    return result;
+    const results: Promise<void>[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      // the data outlives this call (and the receiver's hold on its request body)
+      const entry: Entry<S> = {
+        size: sizes[i],
+        items: counts[i],
+        bytes: bytes[i],
+        kept: 0,
+        data: pieces[i],
+        ctx,
+        held: holdData(pieces[i]),
+      };
+      if (q.wait_for_result) results.push(this.awaitResult(entry));
+      this.memory.take(entry.bytes);
+      queue.push(entry);
+    }
+    return results;
   }
 
-  private tooLarge(signal: Signal, items: number, lane: { queue: { capacity: number } }): never {
+  /**
+   * Persistent queue: each piece is encoded into its record first (its size is
+   * the bytes sizer's measure), then written, fsync'd, before consume() resolves.
+   */
+  private async enqueueStored<S extends Signal>(
+    lane: Lane<S>,
+    store: PersistentStore<S>,
+    pieces: SignalDataMap[S][],
+    counts: number[],
+    items: number,
+    ctx: RequestContext | undefined,
+  ): Promise<Promise<void>[]> {
+    const { signal, queue } = lane;
+    const q = this.config.sending_queue;
+    const prepared = pieces.map((p, i) => store.prepare(p, ctx, counts[i]));
+    const discard = (from: number) => {
+      for (let i = from; i < prepared.length; i++) store.discard(prepared[i]);
+    };
+    const sizes = prepared.map((p, i) => sizerUnits(q, counts[i], p.bytes));
+    const total = sum(sizes);
+    if (total > queue.capacity) {
+      discard(0);
+      return this.tooLarge(signal, items, queue.capacity);
+    }
+    if (!queue.hasRoom(total) && !(q.block_on_overflow && (await queue.waitForRoom(total)))) {
+      discard(0);
+      return this.full(signal, items);
+    }
+    queue.reserve(total);
+    // written together: one group commit of the storage for all pieces
+    const written = await Promise.allSettled(prepared.map((p: PreparedRecord) => store.write(p)));
+    const results: Promise<void>[] = [];
+    let failure: unknown;
+    written.forEach((w, i) => {
+      if (w.status === 'rejected') {
+        failure ??= w.reason;
+        queue.release(sizes[i]);
+        return;
+      }
+      const entry: Entry<S> = {
+        size: sizes[i],
+        items: counts[i],
+        bytes: 0,
+        kept: 0,
+        index: w.value.index,
+        ctx,
+      };
+      // The stored bytes replace the pdata: compact in memory, and decoded lazily
+      // when sent, so an OTLP exporter copies them instead of encoding again.
+      // A backlog (backend slow or down) lives on disk only.
+      const payload = w.value.payload;
+      if (this.kept + payload.length <= KEEP_IN_MEMORY_BYTES) {
+        entry.payload = payload;
+        entry.kept = payload.length;
+        this.kept += payload.length;
+      } else giveBuffer(payload); // read back from storage when its turn comes
+      if (q.wait_for_result) results.push(this.awaitResult(entry));
+      queue.push(entry, true);
+    });
+    if (failure !== undefined) {
+      this.metrics.enqueueFailed(signal, items);
+      throw retryableError(`persistent queue write failed: ${errorMessage(failure)}`, { cause: failure });
+    }
+    return results;
+  }
+
+  /** wait_for_result: the promise of the entry's send outcome. */
+  private awaitResult<S extends Signal>(entry: Entry<S>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      entry.waiter = { resolve, reject };
+    });
+  }
+
+  private tooLarge(signal: Signal, items: number, capacity: number): never {
     this.metrics.enqueueFailed(signal, items);
-    throw permanentError(
-      `batch of ${items} items is larger than sending_queue.queue_size (${lane.queue.capacity})`,
-      { rejectedItems: items },
-    );
+    const unit =
+      capacity === this.memory.limit ? "the memory queue's byte bound" : 'sending_queue.queue_size';
+    throw permanentError(`batch of ${items} items is larger than ${unit} (${capacity})`, {
+      rejectedItems: items,
+    });
   }
 
   private full(signal: Signal, items: number): never {
@@ -244,19 +370,29 @@ export class QueuedExporter implements Exporter {
     );
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(deadlineAt?: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const persistent = this.config.sending_queue.storage !== undefined;
     // Persistent: everything is on disk, so stop retrying now and keep it there.
     if (persistent) this.stop.abort();
     for (const lane of this.lanes.values()) lane.queue.close();
+    this.memory.wake();
     const workers = [...this.lanes.values()].flatMap((l) => l.workers);
-    const deadline = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-    const drained = await settleWithin(Promise.all(workers), deadline);
+    // the drain ends at the service's deadline too, with time left to give up in order
+    const GIVE_UP_MS = 1000;
+    let drainMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    if (deadlineAt !== undefined)
+      drainMs = Math.max(0, Math.min(drainMs, deadlineAt - Date.now() - GIVE_UP_MS));
+    const drained = await settleWithin(Promise.all(workers), drainMs);
     if (!drained) {
       this.stop.abort();
-      await settleWithin(Promise.all(workers), 1000);
+      await settleWithin(
+        Promise.all(workers),
+        deadlineAt === undefined
+          ? GIVE_UP_MS
+          : Math.min(GIVE_UP_MS, Math.max(100, deadlineAt - Date.now() - 200)),
+      );
       if (!persistent) {
         for (const lane of this.lanes.values()) {
           for (const e of lane.queue.drainRemaining()) this.loseEntry(lane, e);
@@ -286,6 +422,8 @@ export class QueuedExporter implements Exporter {
         for (const e of entries) {
           lane.inFlight.delete(e);
           lane.queue.done(e);
+          this.memory.give(e.bytes);
+          e.bytes = 0;
           // Never leave a wait_for_result caller hanging.
           e.waiter?.reject(retryableError(`exporter ${this.settings.id} could not send the batch`));
           e.waiter = undefined;
@@ -300,7 +438,7 @@ export class QueuedExporter implements Exporter {
    * fills a batch at a time; the others send theirs meanwhile.
    */
   private async next<S extends Signal>(lane: Lane<S>): Promise<Entry<S>[] | undefined> {
-    const batch = this.config.sending_queue.batch;
+    const batch = lane.batch?.cfg;
     if (!batch) {
       const e = await lane.queue.take();
       return e && [e];
@@ -314,6 +452,7 @@ export class QueuedExporter implements Exporter {
     try {
       const first = await lane.queue.take();
       if (!first) return undefined;
+      lane.inFlight.add(first); // counted in backlog() while the batch fills
       const entries = [first];
       const measure = (e: Entry<S>) => (batch.sizer === 'items' ? e.items : 1);
       let total = measure(first);
@@ -325,8 +464,15 @@ export class QueuedExporter implements Exporter {
             (batch.max_size === 0 || total + measure(c) <= batch.max_size) && sameContext(first.ctx, c.ctx),
         );
         if (!e) break;
+        lane.inFlight.add(e);
         entries.push(e);
         total += measure(e);
+      }
+      const onFlush = lane.batch?.onFlush;
+      if (onFlush) {
+        let n = 0;
+        for (const e of entries) n += e.items;
+        onFlush(n, total >= batch.min_size ? 'size' : 'timeout');
       }
       return entries;
     } finally {
@@ -364,18 +510,26 @@ export class QueuedExporter implements Exporter {
       return;
     }
     if (out.kind === 'failed') this.logDrop(out.error, out.items);
+    const finished: number[] = [];
     for (const e of entries) {
       if (out.kind === 'failed') e.waiter?.reject(out.error);
       else e.waiter?.resolve();
       e.waiter = undefined;
       e.data = undefined;
       // the send is over (answered or given up): no view of the payload is in use any more
-      if (e.payload !== undefined) giveBuffer(e.payload);
-      e.payload = undefined;
+      this.dropPayload(e);
       releaseHeld(e.held);
       e.held = undefined;
-      if (store && e.index !== undefined) await store.remove(e.index);
+      if (e.index !== undefined) finished.push(e.index);
     }
+    if (store) await store.remove(...finished);
+  }
+
+  private dropPayload<S extends Signal>(e: Entry<S>): void {
+    if (e.payload !== undefined) giveBuffer(e.payload);
+    e.payload = undefined;
+    this.kept -= e.kept;
+    e.kept = 0;
   }
 
   /** Makes sure a (recovered) entry's data is in memory; false if it is gone or unreadable. */
@@ -442,8 +596,15 @@ export class QueuedExporter implements Exporter {
   }
 }
 
-function otlpEncoder<S extends Signal>(signal: S) {
-  return { encode: (d: SignalDataMap[S]) => otlpBatchCodec.encode(signal, d) };
+/** A piece's size in the queue's sizer units. */
+function sizerUnits(q: QueueConfig, items: number, bytes: number): number {
+  return q.sizer === 'items' ? items : q.sizer === 'bytes' ? bytes : 1;
+}
+
+function sum(xs: number[]): number {
+  let n = 0;
+  for (const x of xs) n += x;
+  return n;
 }
 
 function sameContext(a: RequestContext | undefined, b: RequestContext | undefined): boolean {

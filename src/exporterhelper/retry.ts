@@ -26,7 +26,16 @@ export interface RetrySenderOptions {
 }
 
 export class RetrySender {
+  /** Ends the retry waits now in progress early (retryNow). */
+  private readonly waiting = new Set<AbortController>();
+
   constructor(private readonly o: RetrySenderOptions) {}
+
+  /** Every batch now waiting to be retried is tried again at once (later waits are unaffected). */
+  retryNow(): void {
+    for (const w of this.waiting) w.abort();
+    this.waiting.clear();
+  }
 
   /**
    * Sends until success, a permanent error, exhausted retries or `stop`.
@@ -87,7 +96,11 @@ export class RetrySender {
         { error: errorMessage(err), interval: `${Math.round(delay)}ms` },
         'Exporting failed. Will retry the request after interval.',
       );
-      if (!(await sleep(delay, stop))) return { kind: 'interrupted', data, error: err };
+      const wake = new AbortController();
+      this.waiting.add(wake);
+      const slept = await sleep(delay, stop ? AbortSignal.any([stop, wake.signal]) : wake.signal);
+      this.waiting.delete(wake);
+      if (!slept && stop?.aborted) return { kind: 'interrupted', data, error: err };
     }
   }
 

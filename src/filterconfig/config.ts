@@ -2,15 +2,21 @@
 // MatchProperties), used by the attributes processor's `include`/`exclude`.
 import { z } from 'zod';
 import { regexpError } from '../attraction/regexp.js';
+import { absentWhenNull } from '../config/null-values.js';
 
 const kvSchema = z.strictObject({ key: z.string(), value: z.unknown().optional() });
 
 export const matchPropertiesSchema = z
   .strictObject({
     match_type: z.enum(['strict', 'regexp']),
-    regexp: z
-      .strictObject({ cacheenabled: z.boolean().optional(), cachemaxnumentries: z.number().int().optional() })
-      .optional(),
+    regexp: absentWhenNull(
+      z
+        .strictObject({
+          cacheenabled: z.boolean().optional(),
+          cachemaxnumentries: z.number().int().optional(),
+        })
+        .optional(),
+    ),
     services: z.array(z.string()).optional(),
     span_names: z.array(z.string()).optional(),
     span_kinds: z.array(z.string()).optional(),
@@ -19,12 +25,14 @@ export const matchPropertiesSchema = z
     libraries: z.array(z.strictObject({ name: z.string(), version: z.string().optional() })).optional(),
     log_bodies: z.array(z.string()).optional(),
     log_severity_texts: z.array(z.string()).optional(),
-    log_severity_number: z
-      .strictObject({
-        min: z.union([z.number().int(), z.string()]),
-        match_undefined: z.boolean().default(false),
-      })
-      .optional(),
+    log_severity_number: absentWhenNull(
+      z
+        .strictObject({
+          min: z.union([z.number().int(), z.string()]),
+          match_undefined: z.boolean().default(false),
+        })
+        .optional(),
+    ),
     metric_names: z.array(z.string()).optional(),
   })
   .superRefine((m, ctx) => {

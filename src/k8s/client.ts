@@ -1,6 +1,5 @@
 // A minimal Kubernetes API client: GET a list, and stream a watch
-// (newline-delimited WatchEvents). Auth and TLS come from the caller's
-// ApiTarget (auth.ts for the collector's auth_type, or a component's own).
+// (newline-delimited WatchEvents). Auth and TLS come from auth.ts.
 //
 // A watch is quiet for as long as nothing changes, so it has no body (idle)
 // timeout; instead, as client-go does, it asks the server to end it after

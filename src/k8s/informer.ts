@@ -5,7 +5,7 @@
 // on 410 Gone (HTTP or ERROR event) list again and reconcile.
 import type { Logger } from '../telemetry/logger.js';
 import { ApiError, type KubeClient, type WatchEvent } from './client.js';
-import type { KObject } from './object.js';
+import type { KObject } from './types.js';
 
 export interface InformerHandlers<T> {
   upsert(obj: T): void;

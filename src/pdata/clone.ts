@@ -76,7 +76,7 @@ function cloneEntityRef(e: EntityRef): EntityRef {
   };
 }
 
-function cloneResource(r: Resource): Resource {
+export function cloneResource(r: Resource): Resource {
   return {
     attributes: attrs(r.attributes),
     droppedAttributesCount: r.droppedAttributesCount,
@@ -84,7 +84,7 @@ function cloneResource(r: Resource): Resource {
   };
 }
 
-function cloneScope(s: InstrumentationScope): InstrumentationScope {
+export function cloneScope(s: InstrumentationScope): InstrumentationScope {
   return {
     name: s.name,
     version: s.version,

@@ -1,15 +1,28 @@
 // Builds the component graph from a validated config: one receiver per ID
 // (fanning out to every pipeline of each signal that uses it), a processor
-// chain per pipeline, one exporter per ID shared by all its pipelines.
+// chain per pipeline, one exporter per ID shared by all its pipelines, and one
+// connector instance per connector ID and signal pair in use.
+//
+// Connectors join pipelines: a connector listed as an exporter of pipeline P
+// and as a receiver of pipeline Q consumes P's data into Q's head. So the
+// pipelines are built downstream first (Q before P), each connector instance
+// just before the first pipeline that feeds it, and `stages` keeps that order:
+// it is the start order (a connector and the pipelines it feeds run before the
+// pipelines that feed it); shutdown walks it the other way, so data in flight
+// drains through.
+import { randomUUID } from 'node:crypto';
+import type { BatchingRequest, Downstream } from '../component/batching.js';
 import type {
   Component,
   ComponentKind,
   ComponentSettings,
+  ConnectorNext,
   Exporter,
   ExtensionServices,
 } from '../component/component.js';
 import type { Consumer, ConsumersBySignal } from '../component/consumer.js';
-import type { ServiceConfig } from '../config/validate.js';
+import { supports } from '../config/connectors.js';
+import type { PipelineConfig, ServiceConfig } from '../config/validate.js';
 import { countItems } from '../pdata/count.js';
 import type { Signal } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -24,12 +37,32 @@ export interface Node {
   pipeline?: string;
 }
 
+export interface PipelineStage {
+  kind: 'pipeline';
+  id: string;
+  /** In pipeline order (first processor first). */
+  processors: Node[];
+}
+
+export interface ConnectorStage {
+  kind: 'connector';
+  node: Node;
+  from: Signal;
+  to: Signal;
+  /** Pipelines that list the connector as an exporter and feed this instance. */
+  upstream: string[];
+  /** Pipelines this instance delivers to. */
+  downstream: string[];
+}
+
+export type Stage = PipelineStage | ConnectorStage;
+
 export interface Graph {
   /** In service.extensions order. */
   extensions: Node[];
   exporters: Node[];
-  /** Per pipeline, in pipeline order (first processor first). */
-  processors: Node[][];
+  /** Pipelines and connector instances, each after every stage it feeds: the start order. */
+  stages: Stage[];
   receivers: Node[];
 }
 
@@ -39,10 +72,13 @@ export interface BuildOptions {
   services: ExtensionServices;
 }
 
-export function componentSettings(
+/** This process's `service.instance.id` when the config sets none (the collector makes one per start too). */
+const PROCESS_INSTANCE_ID = randomUUID();
+
+function componentSettings(
   id: string,
   kind: ComponentKind,
-  opts: BuildOptions,
+  opts: BuildOptions & { serviceInstanceId: string },
   extra: Record<string, string> = {},
 ): ComponentSettings {
   return {
@@ -50,6 +86,7 @@ export function componentSettings(
     kind,
     logger: opts.logger.child({ 'otelcol.component.id': id, 'otelcol.component.kind': kind, ...extra }),
     metrics: opts.metrics,
+    serviceInstanceId: opts.serviceInstanceId,
   };
 }
 
@@ -70,12 +107,96 @@ function counted(
   };
 }
 
+/** A built pipeline, as the stages before it see it. */
+interface Head {
+  signal: Signal;
+  consumer: Consumer<Signal>;
+  /** True if anything after its entry modifies data (fan-out gives it a copy). */
+  mutates: boolean;
+  /** Asks the stages at its end to batch (batching.ts): its exporters, and through pass-through connectors theirs. */
+  requestBatching(req: BatchingRequest): boolean;
+}
+
+/** A connector instance as the pipelines feeding it see it. */
+interface ConnectorInstance {
+  consumer: Consumer<Signal>;
+  mutates: boolean;
+  acceptBatching(req: BatchingRequest): boolean;
+}
+
+/** Pipelines in build order: every pipeline after the pipelines its connectors deliver to. */
+function downstreamFirst(cfg: ServiceConfig): PipelineConfig[] {
+  const order: PipelineConfig[] = [];
+  const state = new Map<string, 'active' | 'done'>();
+  const visit = (p: PipelineConfig) => {
+    if (state.has(p.id)) return; // 'active' only on a cycle, which validate refuses
+    state.set(p.id, 'active');
+    for (const q of feeds(cfg, p)) visit(q.pipeline);
+    state.set(p.id, 'done');
+    order.push(p);
+  };
+  for (const p of cfg.pipelines.values()) visit(p);
+  return order;
+}
+
+/** The pipelines `p` delivers to through each connector it exports to (supported pairs only). */
+function feeds(cfg: ServiceConfig, p: PipelineConfig): { connector: string; pipeline: PipelineConfig }[] {
+  const out: { connector: string; pipeline: PipelineConfig }[] = [];
+  for (const id of p.exporters) {
+    const c = cfg.connectors.get(id);
+    if (!c) continue;
+    for (const q of cfg.pipelines.values())
+      if (q.receivers.includes(id) && supports(c.factory, p.signal, q.signal))
+        out.push({ connector: id, pipeline: q });
+  }
+  return out;
+}
+
+/** Delivery into the heads of `ids` (pipelines of one signal), to all or to a named subset. */
+function connectorNext(
+  connectorId: string,
+  signal: Signal,
+  ids: string[],
+  heads: ReadonlyMap<string, Head>,
+): ConnectorNext<Signal> {
+  const fanTo = (sel: readonly string[]) =>
+    fanOut(
+      signal,
+      sel.map((pid) => {
+        const h = heads.get(pid)!;
+        return { id: pid, consumer: h.consumer, mutates: h.mutates };
+      }),
+    );
+  const all = fanTo(ids);
+  return {
+    pipelineIds: ids,
+    consume: (data, ctx) => all.consume(data, ctx),
+    to(sel) {
+      const unique = [...new Set(sel)];
+      const unknown = unique.filter((pid) => !ids.includes(pid));
+      if (unique.length === 0 || unknown.length > 0)
+        throw new Error(
+          `connector "${connectorId}" cannot deliver to ${unknown.length ? unknown.join(', ') : 'no pipeline'}: it feeds ${ids.join(', ')}`,
+        );
+      return fanTo(unique);
+    },
+  };
+}
+
 export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
-  const graph: Graph = { extensions: [], exporters: [], processors: [], receivers: [] };
+  const graph: Graph = { extensions: [], exporters: [], stages: [], receivers: [] };
+  const settingsOpts = {
+    ...opts,
+    serviceInstanceId: cfg.telemetry.resource['service.instance.id'] ?? PROCESS_INSTANCE_ID,
+  };
 
   for (const id of cfg.serviceExtensions) {
     const e = cfg.extensions.get(id)!;
-    const component = e.factory.create(componentSettings(id, 'extension', opts), e.config, opts.services);
+    const component = e.factory.create(
+      componentSettings(id, 'extension', settingsOpts),
+      e.config,
+      opts.services,
+    );
     graph.extensions.push({ id, kind: 'extension', component });
   }
 
@@ -83,6 +204,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
   const exporterSignals = new Map<string, Set<Signal>>();
   for (const p of cfg.pipelines.values())
     for (const id of p.exporters) {
+      if (!cfg.exporters.has(id)) continue; // a connector
       const s = exporterSignals.get(id) ?? new Set<Signal>();
       exporterSignals.set(id, s);
       s.add(p.signal);
@@ -90,24 +212,90 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
   const exporters = new Map<string, Exporter>();
   for (const [id, signals] of exporterSignals) {
     const e = cfg.exporters.get(id)!;
-    const component = e.factory.create(componentSettings(id, 'exporter', opts), e.config, [...signals]);
+    const component = e.factory.create(componentSettings(id, 'exporter', settingsOpts), e.config, [
+      ...signals,
+    ]);
     exporters.set(id, component);
     graph.exporters.push({ id, kind: 'exporter', component });
   }
 
-  // Pipelines, built from the end: exporter fan-out, then processors in reverse.
-  const heads = new Map<string, { signal: Signal; consumer: Consumer<Signal>; mutates: boolean }>();
-  for (const p of cfg.pipelines.values()) {
-    const signal = p.signal;
-    const branches: Branch<Signal>[] = p.exporters.map((id) => {
-      const exp = exporters.get(id)!;
-      return {
-        id,
-        mutates: cfg.exporters.get(id)!.factory.mutatesData ?? false,
-        consumer: { consume: (data, ctx) => exp.consume(signal, data, ctx) },
-      };
+  const heads = new Map<string, Head>();
+  const instances = new Map<string, ConnectorInstance>();
+
+  /** The instance of connector `id` for from → to, created (with its stage) on first use. */
+  const connectorInstance = (id: string, from: Signal, to: Signal): ConnectorInstance => {
+    const key = `${id}\u0000${from}\u0000${to}`;
+    const existing = instances.get(key);
+    if (existing) return existing;
+    const c = cfg.connectors.get(id)!;
+    const downstream = [...cfg.pipelines.values()].filter((q) => q.signal === to && q.receivers.includes(id));
+    const upstream = [...cfg.pipelines.values()].filter((p) => p.signal === from && p.exporters.includes(id));
+    const ids = downstream.map((q) => q.id);
+    const next = connectorNext(id, to, ids, heads);
+    const settings = componentSettings(id, 'connector', settingsOpts, {
+      'otelcol.signal': from,
+      'otelcol.signal.output': to,
     });
+    const component = c.factory.create(settings, c.config, from, to, next);
+    const passThrough = c.factory.passThrough;
+    const instance: ConnectorInstance = {
+      consumer: component,
+      // What it hands on goes to the downstream heads unchanged: their mutations are its own.
+      mutates: c.factory.mutatesData || (passThrough && ids.some((pid) => heads.get(pid)!.mutates)),
+      // Pass-through: the answer is the downstream pipelines', so are their batching abilities.
+      // Aggregating: it accepts at once by itself and never makes a sender wait.
+      acceptBatching(req) {
+        if (!passThrough) return true;
+        let all = true;
+        for (const pid of ids) all = heads.get(pid)!.requestBatching(req) && all;
+        return all;
+      },
+    };
+    instances.set(key, instance);
+    graph.stages.push({
+      kind: 'connector',
+      node: { id, kind: 'connector', component },
+      from,
+      to,
+      upstream: upstream.map((p) => p.id),
+      downstream: ids,
+    });
+    return instance;
+  };
+
+  // Pipelines, downstream first; each built from the end: exporter fan-out, then processors in reverse.
+  for (const p of downstreamFirst(cfg)) {
+    const signal = p.signal;
+    const batchers: ((req: BatchingRequest) => boolean)[] = [];
+    const branches: Branch<Signal>[] = [];
+    for (const id of p.exporters) {
+      const exp = exporters.get(id);
+      if (exp) {
+        branches.push({
+          id,
+          mutates: cfg.exporters.get(id)!.factory.mutatesData ?? false,
+          consumer: { consume: (data, ctx) => exp.consume(signal, data, ctx) },
+        });
+        batchers.push((req) => exp.acceptBatching?.(signal, req) ?? false);
+        continue;
+      }
+      // A connector: one branch per receiver-side signal it makes from this one.
+      const tos = new Set(feeds(cfg, { ...p, exporters: [id] }).map((f) => f.pipeline.signal));
+      for (const to of tos) {
+        const inst = connectorInstance(id, signal, to);
+        branches.push({ id, mutates: inst.mutates, consumer: inst.consumer });
+        batchers.push((req) => inst.acceptBatching(req));
+      }
+    }
     let next: Consumer<Signal> = fanOut(signal, branches);
+    // What a processor of this pipeline may ask of the stages at its end (batching.ts);
+    // processors in between pass data through, so only the exporters (and connectors) decide.
+    const requestBatching = (req: BatchingRequest) => {
+      let all = true;
+      for (const b of batchers) all = b(req) && all;
+      return all;
+    };
+    const downstream: Downstream = { requestBatching };
     let mutates = branches.some((b) => b.mutates);
     const chain: Node[] = [];
     const counters = p.processors.map((id) => opts.metrics.processor(id));
@@ -116,22 +304,26 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     for (let i = p.processors.length - 1; i >= 0; i--) {
       const id = p.processors[i];
       const e = cfg.processors.get(id)!;
-      const settings = componentSettings(id, 'processor', opts, {
-        'otelcol.pipeline.id': p.id,
-        'otelcol.signal': signal,
-      });
+      const settings: ComponentSettings = {
+        ...componentSettings(id, 'processor', settingsOpts, {
+          'otelcol.pipeline.id': p.id,
+          'otelcol.signal': signal,
+        }),
+        downstream,
+      };
       const proc = e.factory.create(settings, e.config, signal, next);
       chain.unshift({ id, kind: 'processor', component: proc, pipeline: p.id });
       next = counted(signal, proc, i > 0 ? counters[i - 1] : undefined, counters[i]);
       mutates ||= e.factory.mutatesData;
     }
-    graph.processors.push(chain);
-    heads.set(p.id, { signal, consumer: next, mutates });
+    graph.stages.push({ kind: 'pipeline', id: p.id, processors: chain });
+    heads.set(p.id, { signal, consumer: next, mutates, requestBatching });
   }
 
   // Receivers: one per ID, one consumer per signal it serves.
   const receiverIds = new Set<string>();
-  for (const p of cfg.pipelines.values()) for (const id of p.receivers) receiverIds.add(id);
+  for (const p of cfg.pipelines.values())
+    for (const id of p.receivers) if (cfg.receivers.has(id)) receiverIds.add(id);
   for (const id of receiverIds) {
     const e = cfg.receivers.get(id)!;
     const bySignal = new Map<Signal, Branch<Signal>[]>();
@@ -145,8 +337,15 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     const next: ConsumersBySignal = {};
     for (const [signal, branches] of bySignal)
       (next as Record<Signal, Consumer<Signal>>)[signal] = fanOut(signal, branches);
-    const component = e.factory.create(componentSettings(id, 'receiver', opts), e.config, next);
+    const component = e.factory.create(componentSettings(id, 'receiver', settingsOpts), e.config, next);
     graph.receivers.push({ id, kind: 'receiver', component });
   }
   return graph;
+}
+
+/** The stages that feed `stage` (must stop before it): connectors into a pipeline, pipelines into a connector. */
+export function feedersOf(graph: Graph, stage: Stage): Stage[] {
+  if (stage.kind === 'connector')
+    return graph.stages.filter((s) => s.kind === 'pipeline' && stage.upstream.includes(s.id));
+  return graph.stages.filter((s) => s.kind === 'connector' && s.downstream.includes(stage.id));
 }

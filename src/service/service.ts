@@ -1,13 +1,16 @@
 // The running service: builds the graph, starts it in dependency order
-// (telemetry, extensions, exporters, processors, receivers) and shuts it down
-// in reverse within a deadline: receivers first so nothing new arrives, then
-// processors so batches flush downstream, then exporters so queues drain.
+// (telemetry, extensions, exporters, then pipelines and connectors downstream
+// first, receivers last) and shuts it down in reverse within a deadline:
+// receivers first so nothing new arrives, then each pipeline's processors and
+// each connector once everything feeding it has stopped, so batches and
+// connector state flush downstream, then exporters so queues drain.
 import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
+import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { buildGraph, type Graph, type Node } from './graph.js';
+import { buildGraph, feedersOf, type Graph, type Node, type Stage } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
@@ -20,6 +23,8 @@ export interface ServiceOptions {
   metrics: SelfMetrics;
   /** Deadline for the whole shutdown (default 30 s; the CLI reads TSUNAGI_SHUTDOWN_TIMEOUT). */
   shutdownTimeoutMs?: number;
+  /** service.name / service.version of the own telemetry's resource (OTLP push). */
+  build?: { name: string; version: string };
 }
 
 export class StartError extends Error {
@@ -39,6 +44,7 @@ export class Service {
   private readonly started: Node[] = [];
   private readonly extensions = new Map<string, Extension>();
   private readonly metricsServers: MetricsServer[] = [];
+  private readonly metricsReaders: PeriodicMetricsReader[] = [];
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
@@ -76,7 +82,7 @@ export class Service {
     const tel = this.config.telemetry;
     try {
       registerTargetInfo(metrics, tel.resource);
-      if (tel.metrics.addresses.length) registerProcessMetrics(metrics);
+      if (tel.metrics.addresses.length || tel.metrics.periodic.length) registerProcessMetrics(metrics);
       for (const address of tel.metrics.addresses) {
         const server = new MetricsServer(metrics, address);
         try {
@@ -86,6 +92,25 @@ export class Service {
         }
         this.metricsServers.push(server);
         logger.info({ address }, 'Serving internal metrics on /metrics');
+      }
+      if (tel.metrics.periodic.length) {
+        const build = this.opts.build ?? { name: 'tsunagi', version: 'unknown' };
+        const resource = {
+          attributes: ownResourceAttributes(build, {
+            attributes: tel.resource,
+            removed: tel.resourceRemoved,
+          }),
+          schemaUrl: tel.schemaUrl,
+        };
+        for (const p of tel.metrics.periodic) {
+          const reader = new PeriodicMetricsReader(p, metrics, resource, logger, build);
+          reader.start();
+          this.metricsReaders.push(reader);
+          logger.info(
+            { endpoint: p.endpoint, protocol: p.protocol, interval_ms: p.intervalMs },
+            'Pushing internal metrics over OTLP',
+          );
+        }
       }
       this.graph = buildGraph(this.config, {
         logger,
@@ -100,9 +125,11 @@ export class Service {
       }
       logger.info('Starting pipelines...');
       for (const n of g.exporters) await this.startNode(n);
-      // Each chain from its end, so a processor's successor runs before it.
-      for (const chain of g.processors)
-        for (let i = chain.length - 1; i >= 0; i--) await this.startNode(chain[i]);
+      // Stages are in dependency order (a connector after the pipelines it feeds);
+      // each chain from its end, so a processor's successor runs before it.
+      for (const stage of g.stages)
+        if (stage.kind === 'connector') await this.startNode(stage.node);
+        else for (let i = stage.processors.length - 1; i >= 0; i--) await this.startNode(stage.processors[i]);
       for (const n of g.receivers) await this.startNode(n);
     } catch (e) {
       logger.info('Start failed; shutting down the components that started');
@@ -149,7 +176,7 @@ export class Service {
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    const result = await Promise.race([this.stopAll(), deadline]);
+    const result = await Promise.race([this.stopAll(Date.now() + timeoutMs), deadline]);
     clearTimeout(timer);
     this.state = 'stopped';
     if (result === 'timeout') {
@@ -160,15 +187,16 @@ export class Service {
     return result;
   }
 
-  /** Stops started components: receivers, processors (pipeline order), exporters, extensions, then telemetry. */
-  private async stopAll(): Promise<boolean> {
+  /** Stops started components: receivers, pipelines and connectors (upstream first), exporters, extensions, then telemetry. */
+  private async stopAll(deadlineAt?: number): Promise<boolean> {
     const started = new Set(this.started);
-    const g = this.graph ?? { extensions: [], exporters: [], processors: [], receivers: [] };
+    const g: Graph = this.graph ?? { extensions: [], exporters: [], stages: [], receivers: [] };
     const isStarted = (n: Node) => started.has(n);
     let ok = true;
     const stop = async (n: Node) => {
       try {
-        await n.component.shutdown();
+        // half a second before the service gives up: time to count and log what is dropped
+        await n.component.shutdown(deadlineAt === undefined ? undefined : deadlineAt - 500);
       } catch (e) {
         ok = false;
         this.opts.logger.error(
@@ -182,18 +210,31 @@ export class Service {
     // must drain while the receivers are still finishing, not after.
     const receiversStopped = Promise.all(g.receivers.filter(isStarted).map(stop));
     await new Promise((resolve) => setImmediate(resolve));
-    // Pipelines are independent: drain them concurrently, each chain first to last
-    // so a flushing processor still has its successor running.
-    await Promise.all(
-      g.processors.map(async (chain) => {
-        for (const n of chain) if (isStarted(n)) await stop(n);
-      }),
-    );
+    // Pipelines not joined by connectors drain concurrently, each chain first to last so
+    // a flushing processor still has its successor running; a pipeline (or connector)
+    // stops only once everything feeding it stopped, so what they flush still gets through.
+    const stopped = new Map<Stage, Promise<void>>();
+    const stopStage = (stage: Stage): Promise<void> => {
+      let done = stopped.get(stage);
+      if (!done) {
+        done = (async () => {
+          await Promise.all(feedersOf(g, stage).map(stopStage));
+          if (stage.kind === 'connector') {
+            if (isStarted(stage.node)) await stop(stage.node);
+          } else for (const n of stage.processors) if (isStarted(n)) await stop(n);
+        })();
+        stopped.set(stage, done);
+      }
+      return done;
+    };
+    await Promise.all(g.stages.map(stopStage));
     await receiversStopped;
     await Promise.all(g.exporters.filter(isStarted).map(stop));
     for (const n of [...g.extensions].reverse()) if (isStarted(n)) await stop(n);
     this.started.length = 0;
     this.extensions.clear();
+    // Last: the final push carries the counts of the whole drain.
+    await Promise.all(this.metricsReaders.splice(0).map((r) => r.shutdown()));
     await Promise.all(this.metricsServers.map((s) => s.shutdown()));
     return ok;
   }

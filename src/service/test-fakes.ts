@@ -1,7 +1,10 @@
 // Behavioural fake components for service tests: they record lifecycle
 // events and data, and can fail, hang or hold data until shutdown.
 import { z } from 'zod';
+import type { BatchingRequest } from '../component/batching.js';
 import type {
+  ConnectorFactory,
+  ConnectorNext,
   Exporter,
   ExporterFactory,
   ExtensionFactory,
@@ -35,6 +38,14 @@ export class Recorder {
   /** Component ID → a promise its start() waits for (to observe the "starting" state). */
   readonly startGates = new Map<string, Promise<void>>();
   readonly exporterSignals = new Map<string, readonly Signal[]>();
+  /** Connector instances created: `id from->to`. */
+  readonly connectorInstances: string[] = [];
+  /** The `next` each connector instance got, by `id from->to`. */
+  readonly connectorNexts = new Map<string, ConnectorNext<Signal>>();
+  /** Batching requests an exporter of type `bexp` took, by exporter ID. */
+  readonly batchingAsked = new Map<string, BatchingRequest[]>();
+  /** What each `batchlike` processor's downstream answered, by `id@pipeline`. */
+  readonly batchingAnswers = new Map<string, boolean>();
 
   registry(): Registry {
     const rec = this;
@@ -128,6 +139,79 @@ export class Recorder {
         };
       },
     });
+    // Asks the stages after it to batch, as the batch processor does at creation.
+    const batchlike: ProcessorFactory = {
+      kind: 'processor',
+      type: 'batchlike',
+      description: 'asks for batching downstream',
+      signals: ALL,
+      mutatesData: false,
+      configSchema: z.any(),
+      create: (s, _c, _signal, next) => {
+        const id = `${s.id}@${s.logger.bindings()['otelcol.pipeline.id']}`;
+        rec.batchingAnswers.set(
+          id,
+          s.downstream?.requestBatching({ minSize: 10, maxSize: 0, flushTimeoutMs: 60_000 }) ?? false,
+        );
+        return { ...lifecycle(id), consume: (d, ctx) => next.consume(d, ctx) };
+      },
+    };
+    const batchingExporter: ExporterFactory = {
+      ...exporter('bexp', false),
+      create: (s, c, signals) => {
+        const e = exporter('bexp', false).create(s, c, signals);
+        e.acceptBatching = (_signal, req) => {
+          const list = rec.batchingAsked.get(s.id) ?? [];
+          list.push(req);
+          rec.batchingAsked.set(s.id, list);
+          return true;
+        };
+        return e;
+      },
+    };
+    const SAME: ConnectorFactory['pairs'] = [
+      ['traces', 'traces'],
+      ['metrics', 'metrics'],
+      ['logs', 'logs'],
+    ];
+    // Hands what it gets to every pipeline it feeds (the forward connector).
+    const fwd: ConnectorFactory = {
+      kind: 'connector',
+      type: 'fwd',
+      description: 'pass-through connector',
+      pairs: SAME,
+      mutatesData: false,
+      passThrough: true,
+      configSchema: z.any(),
+      create: (s, _c, from, to, next) => {
+        const key = `${s.id} ${from}->${to}`;
+        rec.connectorInstances.push(key);
+        rec.connectorNexts.set(key, next as ConnectorNext<Signal>);
+        return { ...lifecycle(s.id), consume: (d, ctx) => next.consume(d as never, ctx) };
+      },
+    };
+    // Answers at once and emits one metrics request per request it gets (count, span_metrics).
+    const agg: ConnectorFactory = {
+      kind: 'connector',
+      type: 'agg',
+      description: 'aggregating connector',
+      pairs: [
+        ['traces', 'metrics'],
+        ['logs', 'metrics'],
+      ],
+      mutatesData: false,
+      passThrough: false,
+      configSchema: z.any(),
+      create: (s, _c, from, to, next) => {
+        rec.connectorInstances.push(`${s.id} ${from}->${to}`);
+        return {
+          ...lifecycle(s.id),
+          async consume() {
+            void next.consume({ resourceMetrics: [] } as never).catch(() => {});
+          },
+        };
+      },
+    };
     const ext: ExtensionFactory = {
       kind: 'extension',
       type: 'ext',
@@ -143,9 +227,11 @@ export class Recorder {
           setAttr(d.resourceSpans[0].resource.attributes, 'tagged', str('yes')),
         ),
         holder,
+        batchlike,
       ],
-      exporters: [exporter('exp', false), exporter('mutexp', true)],
+      exporters: [exporter('exp', false), exporter('mutexp', true), batchingExporter],
       extensions: [ext],
+      connectors: [fwd, agg],
     };
   }
 }

@@ -92,3 +92,14 @@ export function cloneEntry(e: Entry): Entry {
 export function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
+
+/**
+ * Sets an own property even when the key is "__proto__" (a plain assignment
+ * would change the object's prototype instead): for keys that come from the
+ * data (structured data IDs, query parameters, CSV headers read per entry).
+ */
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+  else o[key] = value;
+}

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Logger } from '../telemetry/logger.js';
 import { cloneEntry, type Entry } from './entry.js';
 import { compileExpr, type Expr } from './expr.js';
+import { goRegExp } from './go-regexp.js';
 
 export type OnError = 'send' | 'drop' | 'send_quiet' | 'drop_quiet';
 
@@ -111,7 +112,7 @@ export interface OperatorDef<C extends BaseConfig = BaseConfig> {
   build(cfg: C, ctx: BuildContext): Operator;
 }
 
-export function regexFromGo(src: string): RegExp {
-  // RE2 named groups (?P<name>) → JS (?<name>)
-  return new RegExp(src.replace(/\(\?P</g, '(?<'));
+/** A Go (RE2) regular expression as a JS RegExp (go-regexp.ts). */
+export function regexFromGo(src: string, flags = ''): RegExp {
+  return goRegExp(src, flags);
 }

@@ -2,6 +2,7 @@
 // to `output` (ids) or, by default, the next operator in the list; the last
 // one outputs to the sink (the input's batch).
 import { z } from 'zod';
+import { normalizeNulls } from '../config/null-values.js';
 import type { Entry } from './entry.js';
 import { type BuildContext, Operator, type OperatorDef } from './operator.js';
 import { OPERATORS } from './registry.js';
@@ -38,7 +39,8 @@ export const operatorsSchema = z.array(z.looseObject({ type: z.string() })).tran
       });
       return;
     }
-    const r = def.schema.safeParse(raw);
+    // The operator's schema is picked here by `type`, so the config layer's null rule is applied here.
+    const r = def.schema.safeParse(normalizeNulls(def.schema, raw));
     if (!r.success) {
       for (const iss of r.error.issues)
         ctx.addIssue({

@@ -199,6 +199,45 @@ function zoneOffset(tz: string, utcGuessMs: number): number {
   return Math.round((asUtc - Math.floor(utcGuessMs / 1000) * 1000) / 1000);
 }
 
+/**
+ * The UTC milliseconds of a wall-clock time in an IANA zone (`UTC` fast path);
+ * throws a RangeError for an unknown zone name. Months are 1-based; values out
+ * of range roll over as Date.UTC does (Feb 29 in a common year is Mar 1, as Go's time.Date).
+ */
+export function wallClockToUtcMs(
+  loc: string,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+): number {
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (loc === 'UTC') return ms;
+  // zone offsets change on the hour at most (in practice): cached per wall-clock hour
+  const hourMs = ms - (ms % 3_600_000);
+  const key = `${loc}|${hourMs}`;
+  let off = wallOffsets.get(key);
+  if (off === undefined) {
+    off = zoneOffset(loc, hourMs - zoneOffset(loc, hourMs) * 1000);
+    if (wallOffsets.size >= 4096) wallOffsets.clear();
+    wallOffsets.set(key, off);
+  }
+  return ms - off * 1000;
+}
+const wallOffsets = new Map<string, number>();
+
+/** Whether `loc` names a time zone this Node knows (IANA database). */
+export function isKnownZone(loc: string): boolean {
+  try {
+    zoneOffset(loc, Date.now());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type TimeFn = (v: unknown) => bigint;
 
 /** Compiles a layout into a function value → Unix nanos (throws if the value does not match). */

@@ -12,7 +12,7 @@
 // At the end every number 1..N must have arrived. Duplicates are allowed only after a kill -9
 // and are bounded, see DUP_WINDOW_MS.
 //
-// Used by test/agent-torture.test.ts (short) and bench/torture.ts (`npm run torture`, long).
+// Used by test/agent-torture.load.test.ts (short) and bench/torture.ts (`npm run torture`, long).
 // TORTURE_TSUNAGI_LOG=<file> appends Tsunagi's own log there, for diagnosis.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,13 +1,13 @@
-// A stand-in kube-apiserver for tests of components that list and watch
-// core/v1 objects (the k8s_attributes processor, the prometheus receiver's
-// Kubernetes discovery). It behaves like the real one where clients depend
-// on it: cluster-wide (/api/v1/<resource>) and namespaced
-// (/api/v1/namespaces/<ns>/<resource>) lists, labelSelector equality terms,
-// fieldSelector spec.nodeName for pods (other field selectors: 400 as the
-// real server answers for unsupported labels), watches streaming
-// newline-delimited WatchEvents that end after their timeoutSeconds, and,
-// with a token set, 401 Status for requests without `Authorization: Bearer
-// <token>`. HTTP, or HTTPS when given a certificate.
+// A stand-in kube-apiserver: serves the lists it is given (path → List JSON)
+// and streams watch events on request, behaving like the real one where
+// Tsunagi's list+watch client depends on it: `labelSelector` (k=v[,k=v])
+// filters lists, a watch ends after its timeoutSeconds, an unknown path is a
+// 404 Status, and with a token set every request needs
+// `Authorization: Bearer <token>` (401 Status otherwise). HTTP, or HTTPS when
+// given a certificate; one object by name (`<list path>/<name>`) comes from its
+// list. Used by the k8s_attributes processor (pods, namespaces), the
+// load-balancing exporter's k8s resolver (EndpointSlices) and the
+// resource_detection processor's k8snode detector (a Node by name).
 import {
   createServer as createHttp,
   type IncomingMessage,
@@ -23,7 +23,7 @@ export interface Recorded {
   status: number;
 }
 
-const status = (code: number, reason: string, message: string) =>
+export const statusJson = (code: number, reason: string, message: string) =>
   JSON.stringify({
     kind: 'Status',
     apiVersion: 'v1',
@@ -34,30 +34,14 @@ const status = (code: number, reason: string, message: string) =>
     code,
   });
 
-const KINDS: Record<string, string> = {
-  pods: 'PodList',
-  namespaces: 'NamespaceList',
-  endpoints: 'EndpointsList',
-  services: 'ServiceList',
-  nodes: 'NodeList',
-};
-
-interface Watch {
-  resource: string;
-  namespace: string | undefined;
-  res: ServerResponse;
-  timer: NodeJS.Timeout;
-}
-
-export class KubeApiStandin {
+export class ApiServerStandin {
   readonly server: Server;
-  /** Lists by resource (pods, namespaces, endpoints, services, nodes): what GET returns before selectors. */
+  /** The List each path answers with (before selectors). */
   readonly lists = new Map<string, any>();
   /** When set, the only bearer token accepted. */
   token: string | undefined;
   readonly requests: Recorded[] = [];
-  private readonly open: Watch[] = [];
-  private rv = 1000;
+  protected readonly open = new Map<ServerResponse, NodeJS.Timeout>();
 
   constructor(tls?: { cert: Buffer; key: Buffer }) {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
@@ -69,16 +53,6 @@ export class KubeApiStandin {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Sets a resource's objects (a list in the API's shape is built around them). */
-  setItems(resource: string, items: any[]): void {
-    this.lists.set(resource, {
-      kind: KINDS[resource] ?? 'List',
-      apiVersion: 'v1',
-      metadata: { resourceVersion: String(++this.rv) },
-      items,
-    });
-  }
-
   /** Requests to `path`: lists, or watches with `watch`. */
   calls(path: string, watch: boolean): Recorded[] {
     return this.requests.filter(
@@ -86,46 +60,37 @@ export class KubeApiStandin {
     );
   }
 
-  /** Open watches of a resource. */
-  watches(resource: string): number {
-    return this.open.filter((w) => w.resource === resource).length;
+  /** Open watch streams of `path`. */
+  watchesOf(path: string): ServerResponse[] {
+    return [...this.open.keys()].filter((r) => new URL(r.req.url ?? '/', 'http://x').pathname === path);
   }
 
-  /** Writes raw event lines to every open watch of `resource`. */
-  sendRaw(resource: string, ...lines: string[]): void {
-    for (const w of this.open) if (w.resource === resource) for (const l of lines) w.res.write(`${l}\n`);
-  }
-
-  /** Applies an event to the stored list and streams it to the watches that see the object. */
-  event(resource: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: any): void {
-    const rv = String(++this.rv);
-    object.metadata.resourceVersion = rv;
-    const list = this.lists.get(resource) ?? {
-      kind: KINDS[resource],
-      apiVersion: 'v1',
-      metadata: {},
-      items: [],
-    };
-    const items = (list.items as any[]).filter((o) => o.metadata.uid !== object.metadata.uid);
-    if (type !== 'DELETED') items.push(object);
-    this.lists.set(resource, { ...list, metadata: { resourceVersion: rv }, items });
-    const line = `${JSON.stringify({ type, object })}\n`;
-    for (const w of this.open)
-      if (w.resource === resource && (!w.namespace || w.namespace === object.metadata.namespace))
-        w.res.write(line);
-  }
-
-  /** The watch responses of a resource (for tests that write partial chunks). */
-  watchResponses(resource: string): ServerResponse[] {
-    return this.open.filter((w) => w.resource === resource).map((w) => w.res);
+  /** Writes raw event lines to every open watch of `path`. */
+  sendTo(path: string, ...lines: string[]): void {
+    for (const res of this.watchesOf(path)) for (const l of lines) res.write(`${l}\n`);
   }
 
   /** Ends every open watch cleanly, as the server does when timeoutSeconds pass. */
   endWatches(): void {
-    for (const w of this.open.splice(0)) {
-      clearTimeout(w.timer);
-      w.res.end();
+    for (const [res, t] of this.open) {
+      clearTimeout(t);
+      res.end();
     }
+    this.open.clear();
+  }
+
+  /**
+   * Items of a list request after its selectors; a string is an error answer
+   * (400 BadRequest). Subclasses add the field selectors their resource supports.
+   */
+  protected select(url: URL, items: any[]): any[] | string {
+    const field = url.searchParams.get('fieldSelector');
+    if (field) return `field label not supported: ${field}`;
+    const label = url.searchParams.get('labelSelector');
+    if (!label) return items;
+    const terms = label.split(',').map((t) => t.split('='));
+    if (terms.some((t) => t.length !== 2 || !t[0])) return `unable to parse requirement: ${label}`;
+    return items.filter((o) => terms.every(([k, v]) => o.metadata?.labels?.[k] === v));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -137,62 +102,46 @@ export class KubeApiStandin {
       res.writeHead(code, { 'content-type': 'application/json' }).end(body);
     };
     if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) {
-      reply(401, status(401, 'Unauthorized', 'Unauthorized'));
+      reply(401, statusJson(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    const m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(url.pathname);
-    const namespace = m?.[1] ? decodeURIComponent(m[1]) : undefined;
-    const resource = m?.[2];
-    const list = resource ? this.lists.get(resource) : undefined;
-    if (
-      !resource ||
-      !list ||
-      (namespace && resource === 'namespaces') ||
-      (namespace && resource === 'nodes')
-    ) {
-      reply(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    const list = this.lists.get(url.pathname);
+    const byName = !list && /^(.*)\/([^/]+)$/.exec(url.pathname);
+    const parent = byName && this.lists.get(byName[1]);
+    if (byName && parent) {
+      // GET of one object by name, from the list of its kind
+      const name = decodeURIComponent(byName[2]);
+      const item = (parent.items ?? []).find((o: any) => o.metadata?.name === name);
+      const kind = byName[1].slice(byName[1].lastIndexOf('/') + 1);
+      if (item) reply(200, JSON.stringify(item));
+      else reply(404, statusJson(404, 'NotFound', `${kind} "${name}" not found`));
       return;
     }
-    const field = url.searchParams.get('fieldSelector');
-    const node = field && /^spec\.nodeName=([^,]+)$/.exec(field)?.[1];
-    if (field && (!node || resource !== 'pods')) {
-      reply(400, status(400, 'BadRequest', `field label not supported: ${field}`));
+    if (!list) {
+      reply(404, statusJson(404, 'NotFound', 'the server could not find the requested resource'));
       return;
     }
-    const labelTerms = (url.searchParams.get('labelSelector') ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((t) => t.split('='));
+    const items = this.select(url, list.items ?? []);
+    if (typeof items === 'string') {
+      reply(400, statusJson(400, 'BadRequest', items));
+      return;
+    }
     if (url.searchParams.get('watch') === 'true') {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       res.flushHeaders();
       const seconds = Number(url.searchParams.get('timeoutSeconds') ?? 1800);
-      const w: Watch = {
-        resource,
-        namespace,
-        res,
-        timer: setTimeout(() => {
-          this.drop(w);
-          res.end();
-        }, seconds * 1000),
-      };
-      this.open.push(w);
-      res.on('close', () => this.drop(w));
+      const t = setTimeout(() => {
+        this.open.delete(res);
+        res.end();
+      }, seconds * 1000);
+      this.open.set(res, t);
+      res.on('close', () => {
+        clearTimeout(t);
+        this.open.delete(res);
+      });
       return;
     }
-    const items = (list.items as any[]).filter(
-      (o) =>
-        (!namespace || o.metadata.namespace === namespace) &&
-        (!node || o.spec?.nodeName === node) &&
-        labelTerms.every(([k, v]) => o.metadata.labels?.[k] === v),
-    );
     reply(200, JSON.stringify({ ...list, items }));
-  }
-
-  private drop(w: Watch): void {
-    clearTimeout(w.timer);
-    const i = this.open.indexOf(w);
-    if (i >= 0) this.open.splice(i, 1);
   }
 
   async close(): Promise<void> {

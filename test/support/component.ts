@@ -1,6 +1,6 @@
 // Shared test fixtures: component settings with a silent logger, and a
 // consumer that records what it accepted (and can be told to fail).
-import type { ComponentSettings, Host } from '../../src/component/component.js';
+import type { ComponentSettings, ConnectorNext, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
 import { holdData } from '../../src/pdata/hold.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
@@ -27,4 +27,24 @@ export class CollectingConsumer<S extends Signal> implements Consumer<S> {
     holdData(data); // kept for the test's lifetime: never released
     this.received.push(data);
   }
+}
+
+/**
+ * A ConnectorNext over one CollectingConsumer per downstream pipeline ID, as
+ * the service gives a connector (without copies: tests do not mutate).
+ */
+export function testConnectorNext<S extends Signal>(ids: string[]) {
+  const sinks = new Map(ids.map((id) => [id, new CollectingConsumer<S>()]));
+  const deliver = (sel: readonly string[]) => async (data: SignalDataMap[S]) => {
+    await Promise.all(sel.map((id) => sinks.get(id)!.consume(data)));
+  };
+  const next: ConnectorNext<S> = {
+    pipelineIds: ids,
+    consume: deliver(ids),
+    to(sel) {
+      for (const id of sel) if (!sinks.has(id)) throw new Error(`no pipeline ${id}`);
+      return { consume: deliver(sel) };
+    },
+  };
+  return { next, sinks };
 }

@@ -16,7 +16,26 @@ export interface StoredDoc {
   _index: string;
   _id: string;
   source: Record<string, unknown>;
+  /** The bulk action's dynamic_templates (field path → template name), when it had any. */
+  dynamicTemplates?: Record<string, string>;
 }
+
+/**
+ * The dynamic templates Elasticsearch's built-in `metrics@mappings` component template
+ * defines (what metrics-*-* data streams get); a bulk action naming another is refused
+ * per item with ES's mapper_parsing_exception.
+ */
+export const METRICS_DYNAMIC_TEMPLATES = new Set([
+  'histogram',
+  'counter_double',
+  'gauge_double',
+  'counter_long',
+  'gauge_long',
+  'summary',
+  'summary_metrics',
+  'summary_gauge',
+  'summary_counter',
+]);
 
 export interface BulkLog {
   status: number;
@@ -147,7 +166,10 @@ export class EsStandin {
       const items: Record<string, unknown>[] = [];
       let errors = false;
       for (let i = 0; i < lines.length; i++) {
-        let action: Record<string, { _index?: string; _id?: string }>;
+        let action: Record<
+          string,
+          { _index?: string; _id?: string; dynamic_templates?: Record<string, string> }
+        >;
         try {
           action = JSON.parse(lines[i]);
         } catch {
@@ -201,6 +223,17 @@ export class EsStandin {
             });
             continue;
           }
+          const unknown = index.startsWith('metrics-')
+            ? Object.entries(meta.dynamic_templates ?? {}).find(([, t]) => !METRICS_DYNAMIC_TEMPLATES.has(t))
+            : undefined;
+          if (unknown) {
+            fail({
+              status: 400,
+              type: 'mapper_parsing_exception',
+              reason: `Can't find dynamic template for dynamic template name [${unknown[1]}] of field [${unknown[0]}]`,
+            });
+            continue;
+          }
         }
         const id = meta._id ?? randomUUID();
         let ids = this.ids.get(index);
@@ -227,7 +260,12 @@ export class EsStandin {
           list = [];
           this.docs.set(index, list);
         }
-        list.push({ _index: index, _id: id, source });
+        list.push({
+          _index: index,
+          _id: id,
+          source,
+          ...(meta.dynamic_templates ? { dynamicTemplates: meta.dynamic_templates } : {}),
+        });
         result(201, { _version: 1, result: 'created' });
       }
       send(200, { took: 1, errors, items }, items.length);

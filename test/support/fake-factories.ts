@@ -2,6 +2,7 @@
 // components) for config-validation tests that need a registry.
 import { z } from 'zod';
 import type {
+  ConnectorFactory,
   ExporterFactory,
   ExtensionFactory,
   ProcessorFactory,
@@ -84,6 +85,30 @@ const otlpExporterSchema = z.strictObject({
   retry_on_failure: z.strictObject({ enabled: z.boolean().optional() }).optional(),
 });
 
+const SAME: ConnectorFactory['pairs'] = [
+  ['traces', 'traces'],
+  ['metrics', 'metrics'],
+  ['logs', 'logs'],
+];
+export function fakeConnector(
+  type: string,
+  pairs: ConnectorFactory['pairs'] = SAME,
+  schema: z.ZodType = z.strictObject({}),
+  deprecatedTypes?: string[],
+): ConnectorFactory {
+  return {
+    kind: 'connector',
+    type,
+    deprecatedTypes,
+    description: `fake ${type}`,
+    pairs,
+    mutatesData: false,
+    passThrough: pairs.every(([a, b]) => a === b),
+    configSchema: schema,
+    create: (_s, _c, _from, _to, next) => ({ ...noop, consume: (d, ctx) => next.consume(d as never, ctx) }),
+  };
+}
+
 /** A registry shaped like the real one: otlp receiver, batch, memory_limiter, debug, otlp_grpc/otlp_http. */
 export function fakeRegistry(): Registry {
   return {
@@ -125,5 +150,14 @@ export function fakeRegistry(): Registry {
       fakeExporter('otlp_http', ALL, otlpExporterSchema, ['otlphttp']),
     ],
     extensions: [fakeExtension('health_check', z.any())],
+    connectors: [
+      fakeConnector('forward'),
+      fakeConnector('count', [
+        ['traces', 'metrics'],
+        ['metrics', 'metrics'],
+        ['logs', 'metrics'],
+      ]),
+      fakeConnector('span_metrics', [['traces', 'metrics']], z.any(), ['spanmetrics']),
+    ],
   };
 }

@@ -1,8 +1,9 @@
-// The k8s_attributes tests' view of the shared kube-apiserver stand-in
-// (test/support/apiserver-standin.ts): recorded PodList / NamespaceList
-// fixtures (testdata/*.json) and watch events (testdata/*.ndjson) for pods.
+// The API-server stand-in (test/support/apiserver-standin.ts) loaded with the
+// recorded PodList / NamespaceList JSON (testdata/*.json) and watch events
+// (testdata/*.ndjson) of the k8s_attributes tests; pods also honour the
+// `spec.nodeName` field selector as the real server does.
 import { readFileSync } from 'node:fs';
-import { KubeApiStandin } from '../../../test/support/apiserver-standin.js';
+import { ApiServerStandin as Base } from '../../../test/support/apiserver-standin.js';
 
 export type { Recorded } from '../../../test/support/apiserver-standin.js';
 
@@ -14,29 +15,38 @@ export const fixtureLines = (name: string): string[] =>
     .split('\n')
     .filter(Boolean);
 
-export class ApiServerStandin extends KubeApiStandin {
+const PODS = '/api/v1/pods';
+const NAMESPACES = '/api/v1/namespaces';
+
+export class ApiServerStandin extends Base {
   constructor(tls?: { cert: Buffer; key: Buffer }) {
     super(tls);
-    this.lists.set('pods', fixture('pods-list.json'));
-    this.lists.set('namespaces', fixture('namespaces-list.json'));
+    this.podList = fixture('pods-list.json');
+    this.namespaceList = fixture('namespaces-list.json');
   }
 
   /** The list the next GET /api/v1/pods returns (before fieldSelector). */
   get podList(): any {
-    return this.lists.get('pods');
+    return this.lists.get(PODS);
   }
   set podList(list: any) {
-    this.lists.set('pods', list);
+    this.lists.set(PODS, list);
+  }
+  get namespaceList(): any {
+    return this.lists.get(NAMESPACES);
+  }
+  set namespaceList(list: any) {
+    this.lists.set(NAMESPACES, list);
   }
 
   /** Open pod watches. */
   get podWatches(): number {
-    return this.watches('pods');
+    return this.watchesOf(PODS).length;
   }
 
   /** Writes raw event lines to every open pod watch. */
   send(...lines: string[]): void {
-    this.sendRaw('pods', ...lines);
+    this.sendTo(PODS, ...lines);
   }
 
   /**
@@ -47,9 +57,17 @@ export class ApiServerStandin extends KubeApiStandin {
     const bytes = Buffer.from(`${line}\n`);
     const at = bytes.findIndex((b) => b >= 0x80) + 1;
     if (at <= 0) throw new Error('line has no multi-byte character');
-    const watches = this.watchResponses('pods');
+    const watches = this.watchesOf(PODS);
     for (const res of watches) res.write(bytes.subarray(0, at));
     await new Promise((r) => setTimeout(r, 50)); // let the first part arrive on its own
     for (const res of watches) res.write(bytes.subarray(at));
+  }
+
+  protected override select(url: URL, items: any[]): any[] | string {
+    const selector = url.searchParams.get('fieldSelector');
+    if (!selector) return super.select(url, items);
+    const node = /^spec\.nodeName=([^,]+)$/.exec(selector)?.[1];
+    if (!node || url.pathname !== PODS) return `field label not supported: ${selector}`;
+    return items.filter((p: any) => p.spec?.nodeName === node);
   }
 }

@@ -10,13 +10,13 @@ import { parse as parseYaml } from 'yaml';
 import { expandEnv } from '../../../src/config/expand.js';
 import { anyValueToString } from '../../../src/pdata/attributes.js';
 import type { MetricsData } from '../../../src/pdata/types.js';
-import { KubeApiStandin } from '../../../test/support/apiserver-standin.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../../test/support/component.js';
 import { MetricsTarget } from '../../../test/support/metrics-target.js';
 import { waitFor } from '../../../test/support/tsunagi-process.js';
 import { factory } from '../factory.js';
 import type { PrometheusReceiver } from '../receiver.js';
 import { buildNodeGroup, buildServiceGroup } from './kubernetes/service-node.js';
+import { CoreV1Standin } from './testdata/apiserver-standin.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -150,7 +150,7 @@ describe('kubernetes_sd_configs (against the kube-apiserver stand-in)', () => {
   it('role pod: annotated pods scraped, with Prometheus labels and k8s resource attributes; deletes and adds followed', async () => {
     const t1 = await target('pod_metric 1\n');
     const t2 = await target('pod_metric 2\n');
-    const api = new KubeApiStandin();
+    const api = new CoreV1Standin();
     api.token = 'sekret';
     api.setItems('pods', [
       pod('web', {
@@ -222,7 +222,7 @@ ${ANNOTATION_RELABEL}
       'k8s.replicaset.name': 'web-5d8f',
     });
 
-    api.event('pods', 'DELETED', api.lists.get('pods').items[0]);
+    api.event('pods', 'DELETED', api.itemsOf('pods')[0]);
     api.event(
       'pods',
       'ADDED',
@@ -240,9 +240,9 @@ ${ANNOTATION_RELABEL}
   });
 
   it('role endpoints: endpoint, service and pod labels joined; uncovered container ports become targets', async () => {
-    const api = new KubeApiStandin();
+    const api = new CoreV1Standin();
     api.setItems('pods', [pod('web', { ip: '10.1.0.5', port: 8080 })]);
-    (api.lists.get('pods').items[0].spec.containers as any[]).push({
+    (api.itemsOf('pods')[0].spec.containers as any[]).push({
       name: 'sidecar',
       image: 'envoy',
       ports: [{ name: 'admin', containerPort: 9901, protocol: 'TCP' }],

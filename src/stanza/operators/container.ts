@@ -10,7 +10,7 @@ import { type Entry, ownResource } from '../entry.js';
 import { EntryError } from '../entry-error.js';
 import { type Field, getField, parseField, setField } from '../field.js';
 import { type BaseConfig, type BuildContext, baseKeys, type OperatorDef } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 import { parseRfc3339Nano } from '../rfc3339.js';
 
 const schema = z
@@ -428,7 +428,7 @@ function holdSource(g: Group, e: Entry): void {
 
 export const containerOperator: OperatorDef<ContainerConfig & BaseConfig> = {
   type: 'container',
-  schema: schema as unknown as z.ZodType<ContainerConfig & BaseConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<ContainerConfig & BaseConfig>,
   build: (cfg, ctx) => new ContainerParser(cfg, ctx),
 };
 

@@ -1,12 +1,18 @@
 // json_parser: parses a JSON object string (parse_from, default body) into
 // parse_to (default attributes; merged). Numbers that are integers become
-// ints in OTLP (the collector gives doubles for every JSON number).
+// ints in OTLP: what the collector does with `parse_ints: true`; with its
+// default `parse_ints: false` the collector gives doubles for every number
+// (Tsunagi keeps integers whatever parse_ints says).
 import { z } from 'zod';
 import { EntryError } from '../entry-error.js';
 import type { OperatorDef } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 
-const schema = z.strictObject({ ...parserKeys, type: z.literal('json_parser') });
+const schema = z.strictObject({
+  ...parserKeys,
+  type: z.literal('json_parser'),
+  parse_ints: z.boolean().default(false),
+});
 
 class JsonParser extends ParserOperator {
   protected parseValue(v: unknown): unknown {
@@ -32,6 +38,6 @@ class JsonParser extends ParserOperator {
 
 export const jsonParserOperator: OperatorDef<ParserConfig> = {
   type: 'json_parser',
-  schema: schema as unknown as z.ZodType<ParserConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<ParserConfig>,
   build: (cfg, ctx) => new JsonParser(cfg, ctx),
 };

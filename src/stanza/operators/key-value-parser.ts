@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { EntryError } from '../entry-error.js';
 import type { OperatorDef } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 
 const schema = z.strictObject({
   ...parserKeys,
@@ -65,6 +65,6 @@ class KeyValueParser extends ParserOperator {
 
 export const keyValueParserOperator: OperatorDef<KvConfig> = {
   type: 'key_value_parser',
-  schema: schema as unknown as z.ZodType<KvConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<KvConfig>,
   build: (cfg, ctx) => new KeyValueParser(cfg, ctx),
 };

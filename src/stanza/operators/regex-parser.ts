@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { EntryError } from '../entry-error.js';
 import { type OperatorDef, regexFromGo } from '../operator.js';
-import { type ParserConfig, ParserOperator, parserKeys } from '../parser.js';
+import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
 
 const schema = z.strictObject({
   ...parserKeys,
@@ -18,7 +18,8 @@ const schema = z.strictObject({
     },
     { message: 'regex must be a valid regular expression with at least one named group' },
   ),
-  cache: z.strictObject({ size: z.number().int().min(0) }).optional(),
+  // Accepted for compatibility (a match cache is a speed knob); the collector's size 0 = no cache.
+  cache: z.strictObject({ size: z.number().int().min(0).default(0) }).optional(),
 });
 type RegexConfig = ParserConfig & { regex: string };
 
@@ -40,6 +41,6 @@ class RegexParser extends ParserOperator {
 
 export const regexParserOperator: OperatorDef<RegexConfig> = {
   type: 'regex_parser',
-  schema: schema as unknown as z.ZodType<RegexConfig>,
+  schema: refineParserKeys(schema) as unknown as z.ZodType<RegexConfig>,
   build: (cfg, ctx) => new RegexParser(cfg, ctx),
 };

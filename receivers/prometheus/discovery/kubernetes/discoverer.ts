@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fromKubeConfig, SA_DIR, apiTarget as serviceAccountTarget } from '../../../../src/k8s/auth.js';
 import { type ApiTarget, KubeClient } from '../../../../src/k8s/client.js';
 import { Informer } from '../../../../src/k8s/informer.js';
-import type { KObject } from '../../../../src/k8s/object.js';
+import type { KObject } from '../../../../src/k8s/types.js';
 import type { Logger } from '../../../../src/telemetry/logger.js';
 import type { KubernetesSdConfig } from '../../promconfig/sd-schema.js';
 import type { Discoverer, TargetGroup } from '../types.js';

@@ -1,6 +1,6 @@
 // The __meta_kubernetes_* labels (Prometheus discovery/kubernetes: pod.go,
 // endpoints.go, service.go, kubernetes.go addObjectMetaLabels).
-import type { ObjectMeta } from '../../../../src/k8s/object.js';
+import type { ObjectMeta } from '../../../../src/k8s/types.js';
 import type { Container, Pod } from './objects.js';
 
 export const META = '__meta_kubernetes_';

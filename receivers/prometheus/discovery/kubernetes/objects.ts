@@ -1,6 +1,6 @@
 // The parts of core/v1 Pod, Endpoints and Service that Prometheus's
 // Kubernetes discovery reads.
-import type { KObject } from '../../../../src/k8s/object.js';
+import type { KObject } from '../../../../src/k8s/types.js';
 
 export interface ContainerPort {
   name?: string;

@@ -1,0 +1,94 @@
+// Benchmark load generator for the Fluent forward bench: `concurrency`
+// connections, each sending batches of `perBatch` records and waiting for the
+// ack before the next (what fluent-logger and Fluent Bit do with acks), for
+// `seconds`. Mode `forward`: PackedForward frames with the chunk option; mode
+// `otlp`: the same records as OTLP/HTTP protobuf logs requests (the baseline).
+// Usage (forked): fluent-load.js <forward|otlp> <port> <seconds> <concurrency> <perBatch>
+import { connect, type Socket } from 'node:net';
+import { Packr, unpackMultiple } from 'msgpackr';
+import { Agent, request } from 'undici';
+import { encodeLogs } from '../src/codec/otlp-proto.js';
+import { newLogRecord, newResourceLogs, newScopeLogs } from '../src/pdata/create.js';
+
+const [mode, portArg, secondsArg, concArg, perArg] = process.argv.slice(2);
+const port = Number(portArg);
+const deadline = Date.now() + Number(secondsArg) * 1000;
+const concurrency = Number(concArg);
+const perBatch = Number(perArg);
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+
+/** A container-log-like record: a line plus a few fields. */
+const record = (i: number) => ({
+  log: `2024-01-01T00:00:00.000Z INFO request handled method=GET path=/api/items/${i} status=200 duration_ms=${i % 97}`,
+  stream: 'stdout',
+  container_name: 'api',
+  pod: `api-${i % 7}`,
+});
+const batches = Array.from({ length: 16 }, (_, b) =>
+  Array.from({ length: perBatch }, (_, i) => record(b * perBatch + i)),
+);
+
+let sent = 0;
+
+async function forwardWorker(w: number): Promise<void> {
+  const socket: Socket = connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  const entries = batches.map((b) =>
+    Buffer.concat(b.map((r) => packr.pack([Math.floor(Date.now() / 1000), r]))),
+  );
+  let waiting: ((ack: string) => void) | undefined;
+  socket.on('data', (d) => {
+    for (const a of unpackMultiple(d) as { ack: string }[]) waiting?.(a.ack);
+  });
+  for (let i = 0; Date.now() < deadline; i++) {
+    const chunk = `${w}-${i}`;
+    const acked = new Promise<string>((resolve) => {
+      waiting = resolve;
+    });
+    socket.write(packr.pack(['bench.app', entries[i % entries.length], { chunk, size: perBatch }]));
+    if ((await acked) === chunk) sent += perBatch;
+  }
+  socket.destroy();
+}
+
+async function otlpWorker(agent: Agent, w: number): Promise<void> {
+  const bodies = batches.map((b) => {
+    const rl = newResourceLogs();
+    const sl = newScopeLogs();
+    for (const r of b) {
+      const lr = newLogRecord();
+      lr.timeUnixNano = BigInt(Date.now()) * 1_000_000n;
+      lr.body = { stringValue: r.log };
+      lr.attributes = [
+        { key: 'stream', value: { stringValue: r.stream } },
+        { key: 'container_name', value: { stringValue: r.container_name } },
+        { key: 'pod', value: { stringValue: r.pod } },
+        { key: 'fluent.tag', value: { stringValue: 'bench.app' } },
+      ];
+      sl.logRecords.push(lr);
+    }
+    rl.scopeLogs.push(sl);
+    return Buffer.from(encodeLogs({ resourceLogs: [rl] }));
+  });
+  for (let i = w; Date.now() < deadline; i++) {
+    const res = await request(`http://127.0.0.1:${port}/v1/logs`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: bodies[i % bodies.length],
+    });
+    await res.body.arrayBuffer();
+    if (res.statusCode === 200) sent += perBatch;
+  }
+}
+
+async function main() {
+  const workers: Promise<void>[] = [];
+  const agent = new Agent({ connections: concurrency, pipelining: 1 });
+  for (let w = 0; w < concurrency; w++)
+    workers.push(mode === 'forward' ? forwardWorker(w) : otlpWorker(agent, w));
+  await Promise.all(workers);
+  await agent.close();
+  process.send?.({ type: 'done', sent });
+}
+main();

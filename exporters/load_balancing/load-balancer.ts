@@ -1,0 +1,237 @@
+// The backends and the ring: one OTLP/gRPC exporter (its own sending queue and
+// retry, from protocol.otlp) per endpoint the resolver reports, and the
+// collector's hash ring over them. A request is split per routing key and
+// each part handed to its backend's queue; the call settles when every part
+// was accepted (or refused) there.
+//
+// Membership changes lose nothing queued. New backends are started first, then
+// the ring switches, then each removed backend is retired: its exporter takes
+// no new data, and from then on every send it makes, whether a queued batch's
+// turn, a retry, or a batch read back from its persistent queue, is routed
+// again through the current ring into the queues of the backends that own
+// the keys now. Retry waits of a retired backend are cut short (retryNow), so
+// its queue empties at the speed of the new owners' queues; a part the new
+// owner refuses (its queue full) is retried by the retired exporter with
+// its backoff, as any refused send. Once its backlog is empty the exporter
+// shuts down. A request already on the wire to the removed backend finishes
+// there, or fails and is re-routed like the rest.
+import type { ComponentSettings, Host } from '../../src/component/component.js';
+import type { RequestContext } from '../../src/component/consumer.js';
+import {
+  ConsumerError,
+  errorMessage,
+  isRetryable,
+  permanentError,
+  retryableError,
+} from '../../src/component/errors.js';
+import { mergeData } from '../../src/exporterhelper/batch-data.js';
+import { QueuedExporter, type SendFunctions } from '../../src/exporterhelper/index.js';
+import { type OtlpGrpcConfig, OtlpGrpcSender } from '../../src/otlpclient/index.js';
+import { cloneData } from '../../src/pdata/clone.js';
+import { countItems } from '../../src/pdata/count.js';
+import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
+import type { LoadBalancingConfig, RoutingKey } from './config.js';
+import type { Resolver } from './resolver.js';
+import { HashRing } from './ring.js';
+import { routeData } from './routing.js';
+
+/** The collector appends the OTLP port to a resolved address without one. */
+export const DEFAULT_PORT = '4317';
+/** How often a retired backend's backlog is checked (and its retry waits cut short). */
+const RETIRE_POLL_MS = 100;
+
+export function endpointWithPort(endpoint: string): string {
+  const hasPort = endpoint.startsWith('[') ? /\]:\d+$/.test(endpoint) : endpoint.includes(':');
+  return hasPort ? endpoint : `${endpoint}:${DEFAULT_PORT}`;
+}
+
+/** The send functions of one backend: OTLP/gRPC while it is in the ring, re-routing once it left. */
+class BackendSender implements SendFunctions {
+  retired = false;
+
+  constructor(
+    private readonly otlp: OtlpGrpcSender,
+    private readonly reroute: <S extends Signal>(
+      signal: S,
+      data: SignalDataMap[S],
+      ctx?: RequestContext,
+    ) => Promise<void>,
+    private readonly copyOnReroute: boolean,
+  ) {}
+
+  start(): Promise<void> {
+    return this.otlp.start();
+  }
+
+  shutdown(): Promise<void> {
+    return this.otlp.shutdown();
+  }
+
+  send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    if (!this.retired) return this.otlp.send(signal, data, abort);
+    // a persistent queue hands out views of a record buffer it reuses once this send settled
+    return this.reroute(signal, this.copyOnReroute ? cloneData(signal, data) : data, ctx);
+  }
+}
+
+interface Backend {
+  endpoint: string;
+  exporter: QueuedExporter;
+  sender: BackendSender;
+}
+
+export class LoadBalancer {
+  private ring: HashRing | undefined;
+  private readonly backends = new Map<string, Backend>();
+  /** Backends that left the ring and are still handing their queue to the new owners. */
+  private readonly retired = new Set<Backend>();
+  private readonly retiring = new Set<Promise<void>>();
+  private host: Host | undefined;
+  private stopping = false;
+  private updates: Promise<void> = Promise.resolve();
+  private readonly keys: Map<Signal, RoutingKey>;
+  /** Backend list changes applied (otelcol_loadbalancer_num_backend_updates). */
+  updateCount = 0;
+
+  constructor(
+    private readonly settings: ComponentSettings,
+    private readonly cfg: LoadBalancingConfig,
+    private readonly signals: readonly Signal[],
+    private readonly resolver: Resolver,
+    keys: Map<Signal, RoutingKey>,
+  ) {
+    this.keys = keys;
+  }
+
+  /** Endpoints in the ring now. */
+  endpoints(): string[] {
+    return [...(this.ring?.endpoints ?? [])];
+  }
+
+  async start(host: Host): Promise<void> {
+    this.host = host;
+    await this.resolver.start((list) => {
+      this.updates = this.updates
+        .then(() => this.apply(list))
+        .catch((err) =>
+          this.settings.logger.error({ error: errorMessage(err) }, 'failed to apply the new backend list'),
+        );
+    });
+    await this.updates;
+  }
+
+  private async apply(list: string[]): Promise<void> {
+    if (this.stopping) return;
+    const ring = new HashRing(list);
+    if (ring.equals(this.ring)) return;
+    const wanted = new Set(list.map(endpointWithPort));
+    for (const ep of wanted) if (!this.backends.has(ep)) await this.add(ep);
+    this.ring = ring;
+    this.updateCount++;
+    for (const [ep, b] of this.backends) if (!wanted.has(ep)) this.retire(b);
+    this.settings.logger.info({ backends: list }, 'load-balancing backends changed');
+  }
+
+  private async add(endpoint: string): Promise<void> {
+    const otlp: OtlpGrpcConfig = { ...this.cfg.protocol.otlp, endpoint };
+    const settings: ComponentSettings = {
+      ...this.settings,
+      id: `${this.settings.id}_${endpoint}`,
+      logger: this.settings.logger.child({ endpoint }),
+    };
+    const sender = new BackendSender(
+      new OtlpGrpcSender(otlp, settings.logger),
+      (signal, data, ctx) => this.route(signal, data, ctx),
+      otlp.sending_queue.storage !== undefined,
+    );
+    const exporter = new QueuedExporter(settings, otlp, this.signals, sender);
+    await exporter.start(this.host ?? { getExtension: () => undefined });
+    this.backends.set(endpoint, { endpoint, exporter, sender });
+  }
+
+  private retire(b: Backend): void {
+    this.backends.delete(b.endpoint);
+    b.sender.retired = true;
+    this.retired.add(b);
+    const drained = (async () => {
+      // everything it still holds goes to the new owners; backoff waits would only delay that
+      while (b.exporter.backlog() > 0 && !this.stopping) {
+        b.exporter.retryNow();
+        await new Promise((r) => setTimeout(r, RETIRE_POLL_MS));
+      }
+      if (this.stopping) return; // shutdown() drains it within the service's deadline
+      await b.exporter.shutdown();
+      this.retired.delete(b);
+    })();
+    this.retiring.add(drained);
+    void drained.finally(() => this.retiring.delete(drained));
+  }
+
+  /**
+   * Splits `data` per routing key and hands each backend its part. Resolves when
+   * every part was accepted; otherwise rejects with the refusal (retryable if any
+   * part may be retried, with `retryData` = the refused parts).
+   */
+  async route<S extends Signal>(signal: S, data: SignalDataMap[S], ctx?: RequestContext): Promise<void> {
+    const ring = this.ring;
+    if (!ring || ring.size === 0)
+      throw retryableError('no backends to load-balance to (the resolver has found none yet)', {
+        retryAfterMs: 1000,
+      });
+    const parts = routeData(signal, data, {
+      key: this.keys.get(signal) ?? 'traceID',
+      attributes: this.cfg.routing_attributes ?? [],
+      endpointFor: (k) => ring.endpointFor(k) as string,
+    });
+    const pending: Promise<void>[] = [];
+    const sent: SignalDataMap[S][] = [];
+    for (const [endpoint, part] of parts) {
+      const b = this.backends.get(endpointWithPort(endpoint));
+      pending.push(
+        b
+          ? b.exporter.consume(signal, part, ctx)
+          : Promise.reject(retryableError(`no exporter for endpoint "${endpoint}"`)),
+      );
+      sent.push(part);
+    }
+    if (pending.length === 1) return pending[0];
+    const results = await Promise.allSettled(pending);
+    const failed: { part: SignalDataMap[S]; error: unknown }[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') failed.push({ part: sent[i], error: r.reason });
+    });
+    if (failed.length === 0) return;
+    const retry = failed.filter((f) => isRetryable(f.error));
+    const refused = failed.reduce((n, f) => n + countItems(signal, f.part), 0);
+    const first = (retry[0] ?? failed[0]).error;
+    const msg = `${failed.length} of ${parts.size} backends refused their part: ${errorMessage(first)}`;
+    if (retry.length === 0) throw permanentError(msg, { rejectedItems: refused, cause: first });
+    const ce = first instanceof ConsumerError ? first : undefined;
+    throw retryableError(msg, {
+      rejectedItems: failed.length === retry.length ? refused : undefined,
+      retryData: mergeData(
+        signal,
+        retry.map((f) => f.part),
+      ),
+      retryAfterMs: ce?.retryAfterMs,
+      throttled: ce?.throttled,
+      cause: first,
+    });
+  }
+
+  async shutdown(deadlineAt?: number): Promise<void> {
+    this.stopping = true;
+    await this.resolver.shutdown();
+    await this.updates;
+    await Promise.all([...this.retiring]);
+    // retired backends first: what they still hold is re-routed while the others accept
+    for (const b of this.retired) b.exporter.retryNow();
+    await Promise.all([...this.retired].map((b) => b.exporter.shutdown(deadlineAt)));
+    await Promise.all([...this.backends.values()].map((b) => b.exporter.shutdown(deadlineAt)));
+  }
+}

@@ -1,0 +1,292 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { counterValue, waitFor } from '../../src/exporterhelper/testing/helpers.js';
+import { newResourceSpans, newScopeSpans, newSpan } from '../../src/pdata/create.js';
+import { hexOf } from '../../src/pdata/ids.js';
+import type { TracesData } from '../../src/pdata/types.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
+import { emptyHost } from '../../test/support/component.js';
+import { FakeOtlpGrpcServer } from '../../test/support/fake-otlp.js';
+import { loadBalancingConfigSchema, routingKeyFor } from './config.js';
+import { factory, LoadBalancingExporter } from './factory.js';
+import type { Resolver } from './resolver.js';
+import { HashRing } from './ring.js';
+
+/** A resolver the test drives: `set` reports a new backend list. */
+class ManualResolver implements Resolver {
+  private cb: ((l: string[]) => void) | undefined;
+  constructor(private list: string[]) {}
+  async start(cb: (l: string[]) => void) {
+    this.cb = cb;
+    cb([...this.list].sort());
+  }
+  set(list: string[]) {
+    this.list = list;
+    this.cb?.([...list].sort());
+  }
+  async shutdown() {}
+}
+
+/** `n` traces of `spans` spans each, trace i's spans named `t<i>-<j>`. */
+function manyTraces(n: number, spans: number, seed = 1): TracesData {
+  const rs = newResourceSpans();
+  const ss = newScopeSpans();
+  for (let i = 0; i < n; i++) {
+    const tid = new Uint8Array(16);
+    new DataView(tid.buffer).setUint32(0, (i + 1) * 2654435761 * seed);
+    new DataView(tid.buffer).setUint32(12, i + seed);
+    for (let j = 0; j < spans; j++) {
+      const s = newSpan();
+      s.traceId = tid;
+      s.spanId = new Uint8Array([0, 0, 0, 0, 0, 0, i & 0xff, j + 1]);
+      s.name = `t${i}-${j}`;
+      ss.spans.push(s);
+    }
+  }
+  rs.scopeSpans.push(ss);
+  return { resourceSpans: [rs] };
+}
+
+const servers: FakeOtlpGrpcServer[] = [];
+const exporters: LoadBalancingExporter[] = [];
+afterEach(async () => {
+  await Promise.all(exporters.splice(0).map((e) => e.shutdown(Date.now() + 5000)));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function backends(n: number): Promise<{ servers: FakeOtlpGrpcServer[]; endpoints: string[] }> {
+  const list: FakeOtlpGrpcServer[] = [];
+  const endpoints: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = new FakeOtlpGrpcServer();
+    endpoints.push(await s.listen());
+    list.push(s);
+    servers.push(s);
+  }
+  return { servers: list, endpoints };
+}
+
+function exporterWith(resolver: Resolver, extra: Record<string, unknown> = {}, metrics = new SelfMetrics()) {
+  const cfg = loadBalancingConfigSchema.parse({
+    protocol: {
+      otlp: {
+        tls: { insecure: true },
+        compression: 'none',
+        timeout: '2s',
+        retry_on_failure: { initial_interval: '20ms', max_interval: '50ms' },
+      },
+    },
+    resolver: { static: { hostnames: ['placeholder:1'] } },
+    ...extra,
+  });
+  const e = new LoadBalancingExporter(
+    { id: 'load_balancing', kind: 'exporter', logger: silentLogger(), metrics },
+    cfg,
+    ['traces', 'logs', 'metrics'],
+    resolver,
+  );
+  exporters.push(e);
+  return e;
+}
+
+/** trace ID (hex) → names of its spans, per server. */
+function tracesAt(s: FakeOtlpGrpcServer): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of s.requests)
+    for (const rs of r.body.resourceSpans ?? [])
+      for (const ss of rs.scopeSpans ?? [])
+        for (const sp of ss.spans ?? []) {
+          const tid = Buffer.from(sp.traceId, 'base64').toString('hex');
+          out.set(tid, [...(out.get(tid) ?? []), sp.name]);
+        }
+  return out;
+}
+
+describe('load_balancing config', () => {
+  const bad = (yaml: string) => {
+    const r = loadBalancingConfigSchema.safeParse(parse(yaml));
+    expect(r.success).toBe(false);
+    return r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') ?? '';
+  };
+
+  it('accepts the collector README examples and fills the documented defaults', () => {
+    const c = loadBalancingConfigSchema.parse(
+      parse(`
+routing_key: "service"
+protocol:
+  otlp:
+    timeout: 1s
+resolver:
+  k8s:
+    service: lb-svc.kube-public
+    ports: [15317, 16317]
+`),
+    );
+    expect(c.protocol.otlp.timeout).toBe(1000);
+    expect(c.protocol.otlp.sending_queue.enabled).toBe(true); // the per-backend exporter's own queue
+    expect(c.protocol.otlp.tls.insecure).toBe(false);
+    expect(c.resolver.k8s).toEqual({
+      service: 'lb-svc.kube-public',
+      ports: [15317, 16317],
+      timeout: 60_000,
+      return_hostnames: false,
+    });
+    // the exporter's own resilience is off unless configured
+    expect(c.timeout).toBe(0);
+    expect(c.retry_on_failure.enabled).toBe(false);
+    expect(c.sending_queue.enabled).toBe(false);
+    const d = loadBalancingConfigSchema.parse(
+      parse(`
+resolver:
+  dns:
+    hostname: otelcol-headless.observability.svc.cluster.local
+    port: "4317"
+sending_queue:
+  queue_size: 500
+retry_on_failure:
+  enabled: true
+`),
+    );
+    expect(d.resolver.dns).toEqual({
+      hostname: 'otelcol-headless.observability.svc.cluster.local',
+      port: '4317',
+      interval: 5000,
+      timeout: 1000,
+    });
+    expect(d.sending_queue.enabled).toBe(true);
+    expect(d.sending_queue.queue_size).toBe(500);
+    expect(d.retry_on_failure.enabled).toBe(true);
+    expect(routingKeyFor(d, 'traces')).toBe('traceID');
+    expect(routingKeyFor(d, 'logs')).toBe('service');
+    expect(routingKeyFor(d, 'metrics')).toBe('service');
+  });
+
+  it('refuses what the collector refuses, with its messages', () => {
+    expect(bad('protocol: {otlp: {}}')).toContain('resolver');
+    expect(bad('resolver: {}')).toContain('no resolvers specified for the exporter');
+    expect(bad('resolver: {static: {hostnames: [a]}, dns: {hostname: b}}')).toContain(
+      'only one resolver should be specified',
+    );
+    expect(bad('resolver: {aws_cloud_map: {namespace: ns, service_name: s}}')).toContain(
+      'aws_cloud_map resolver is not supported',
+    );
+    expect(bad('resolver: {static: {hostnames: [a]}}\nrouting_key: attributes')).toContain(
+      'routing_attributes must be specified when routing_key is "attributes"',
+    );
+    expect(
+      bad('resolver: {static: {hostnames: [a]}}\nrouting_key: service\nrouting_attributes: [x]'),
+    ).toContain('routing_attributes can only be used when routing_key is "attributes"');
+    expect(bad('resolver: {static: {hostnames: [a]}}\nrouting_key: spanID')).toContain('routing_key');
+    expect(bad('resolver: {dns: {hostname: h, port: http}}')).toContain('port');
+    expect(bad('resolver: {dns: {hostname: h, intervall: 5s}}')).toContain('intervall');
+    expect(bad('resolver: {static: {hostnames: []}}')).toContain('hostnames must not be empty');
+    expect(bad('resolver: {static: {hostnames: [a]}}\nprotocol: {otlp: {compression: zstd}}')).toContain(
+      'zstd',
+    );
+  });
+
+  it('refuses a routing key the signal cannot route by when the exporter is created', () => {
+    const cfg = loadBalancingConfigSchema.parse({
+      resolver: { static: { hostnames: ['a'] } },
+      routing_key: 'resource',
+    });
+    const settings = {
+      id: 'load_balancing',
+      kind: 'exporter' as const,
+      logger: silentLogger(),
+      metrics: new SelfMetrics(),
+    };
+    expect(() => factory.create(settings, cfg, ['traces'])).toThrow(
+      'unsupported routing_key "resource" for traces (supported: traceID, service, attributes)',
+    );
+    expect(() => factory.create(settings, { ...cfg, routing_key: 'traceID' }, ['metrics'])).toThrow(
+      'unsupported routing_key "traceID" for metrics',
+    );
+    expect(factory.type).toBe('load_balancing');
+    expect(factory.deprecatedTypes).toEqual(['loadbalancing']);
+  });
+});
+
+describe('load_balancing exporter', () => {
+  it('sends every trace whole to the backend the ring names, one request per backend', async () => {
+    const { servers: s, endpoints } = await backends(3);
+    const e = exporterWith(new ManualResolver(endpoints));
+    await e.start(emptyHost);
+    await e.consume('traces', manyTraces(60, 5));
+    const ring = new HashRing([...endpoints].sort());
+    await waitFor(() => s.reduce((n, x) => n + x.requests.length, 0) === 3);
+    let spans = 0;
+    s.forEach((server, i) => {
+      expect(server.requests).toHaveLength(1); // the request was split once per backend
+      for (const [tid, names] of tracesAt(server)) {
+        expect(ring.endpointFor(Buffer.from(tid, 'hex'))).toBe(endpoints[i]);
+        expect(names).toHaveLength(5);
+        spans += names.length;
+      }
+    });
+    expect(spans).toBe(300);
+  });
+
+  it('retries a backend that refuses retryably, and re-routes its queue when it leaves: nothing lost', async () => {
+    const { servers: s, endpoints } = await backends(3);
+    const [, down] = s;
+    down.script = [() => ({ code: 14, details: 'unavailable' })]; // always UNAVAILABLE
+    const resolver = new ManualResolver(endpoints);
+    const metrics = new SelfMetrics();
+    const e = exporterWith(resolver, {}, metrics);
+    await e.start(emptyHost);
+    const data = manyTraces(90, 5);
+    const ids = new Set(data.resourceSpans[0].scopeSpans[0].spans.map((sp) => hexOf(sp.traceId)));
+    await e.consume('traces', data); // accepted by the three queues
+    await waitFor(() => down.requests.length >= 3); // retried, not dropped
+    resolver.set([endpoints[0], endpoints[2]]);
+    await waitFor(() => tracesAt(s[0]).size + tracesAt(s[2]).size === ids.size, 10_000);
+    const ring = new HashRing([endpoints[0], endpoints[2]].sort());
+    for (const i of [0, 2])
+      for (const [tid, names] of tracesAt(s[i])) {
+        expect(ring.endpointFor(Buffer.from(tid, 'hex'))).toBe(endpoints[i]);
+        expect(names).toHaveLength(5);
+      }
+    expect(e.lb.endpoints()).toEqual([endpoints[0], endpoints[2]].sort());
+    const failed = await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', {
+      exporter: `load_balancing_${endpoints[1]}`,
+    });
+    expect(failed ?? 0).toBe(0);
+  });
+
+  it('a new backend takes only its share; the data of the others stays where it was', async () => {
+    const { servers: s, endpoints } = await backends(4);
+    const resolver = new ManualResolver(endpoints.slice(0, 3));
+    const e = exporterWith(resolver);
+    await e.start(emptyHost);
+    const data = manyTraces(400, 1);
+    await e.consume('traces', data);
+    await waitFor(() => s.slice(0, 3).reduce((n, x) => n + tracesAt(x).size, 0) === 400);
+    const before = new Map<string, number>();
+    s.forEach((x, i) => {
+      for (const t of tracesAt(x).keys()) before.set(t, i);
+    });
+    resolver.set(endpoints);
+    await waitFor(() => e.lb.endpoints().length === 4);
+    for (const x of s) x.requests.length = 0;
+    await e.consume('traces', manyTraces(400, 1));
+    await waitFor(() => s.reduce((n, x) => n + tracesAt(x).size, 0) === 400);
+    let moved = 0;
+    s.forEach((x, i) => {
+      for (const t of tracesAt(x).keys())
+        if (before.get(t) !== i) {
+          moved++;
+          expect(i).toBe(3); // a trace only ever moves to the newcomer
+        }
+    });
+    expect(moved).toBeGreaterThan(40);
+    expect(moved).toBeLessThan(160);
+  });
+
+  it('refuses (retryably) while no backend is known, and reports which parts were refused', async () => {
+    const e = exporterWith(new ManualResolver([]));
+    await e.start(emptyHost);
+    await expect(e.consume('traces', manyTraces(2, 1))).rejects.toMatchObject({ retryable: true });
+  });
+});

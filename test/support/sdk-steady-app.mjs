@@ -1,0 +1,58 @@
+// An application on the OpenTelemetry JS SDK with its DEFAULT batch processors
+// (BatchSpanProcessor / BatchLogRecordProcessor: a queue of 2048, batches of 512,
+// one export in flight), exporting OTLP/HTTP protobuf. It makes spans and log
+// records at a steady rate, each with its sequence number (`app.seq`). The SDK
+// drops what its queue cannot hold, silently: an app loses data whenever the
+// collector it exports to answers slowly, which is what the test looks for.
+//
+// Usage: node sdk-steady-app.mjs <OTLP/HTTP base URL> <items per second> <seconds> <traces,logs>
+// Prints {"traces": made, "logs": made} once both providers were flushed and shut down.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+const [base, rateArg, secondsArg, signalsArg = 'traces'] = process.argv.slice(2);
+const RATE = Number(rateArg);
+const SECONDS = Number(secondsArg);
+const signals = new Set(signalsArg.split(','));
+const resource = resourceFromAttributes({ 'service.name': 'steady-app' });
+
+const tracerProvider = signals.has('traces')
+  ? new BasicTracerProvider({
+      resource,
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
+    })
+  : undefined;
+const loggerProvider = signals.has('logs')
+  ? new LoggerProvider({
+      resource,
+      processors: [
+        new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs` }) }),
+      ],
+    })
+  : undefined;
+const tracer = tracerProvider?.getTracer('steady');
+const logger = loggerProvider?.getLogger('steady');
+
+let made = 0;
+const start = performance.now();
+for (;;) {
+  const elapsed = (performance.now() - start) / 1000;
+  if (elapsed >= SECONDS) break;
+  const due = Math.min(Math.floor(RATE * elapsed), RATE * SECONDS);
+  for (; made < due; made++) {
+    tracer?.startSpan('steady op', { attributes: { 'app.seq': made } }).end();
+    logger?.emit({ body: `steady line ${made}`, attributes: { 'app.seq': made } });
+  }
+  await sleep(5);
+}
+for (; made < RATE * SECONDS; made++) {
+  tracer?.startSpan('steady op', { attributes: { 'app.seq': made } }).end();
+  logger?.emit({ body: `steady line ${made}`, attributes: { 'app.seq': made } });
+}
+await Promise.all([tracerProvider?.forceFlush(), loggerProvider?.forceFlush()]);
+await Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown()]);
+console.log(JSON.stringify({ traces: tracer ? made : 0, logs: logger ? made : 0 }));
