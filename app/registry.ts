@@ -29,6 +29,7 @@ import { factory as tracelinkProcessor } from '../processors/tracelink/factory.j
 import { factory as transformProcessor } from '../processors/transform/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
+import { factory as hostMetricsReceiver } from '../receivers/host_metrics/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
@@ -47,6 +48,7 @@ export const registry: Registry = {
     nopReceiver,
     syslogReceiver,
     prometheusReceiver,
+    hostMetricsReceiver,
   ],
   processors: [
     batchProcessor,

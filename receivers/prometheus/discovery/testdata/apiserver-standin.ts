@@ -68,7 +68,7 @@ export class CoreV1Standin extends ApiServerStandin {
     if (!selector) return super.select(url, items);
     const node = /^spec\.nodeName=([^,]+)$/.exec(selector)?.[1];
     if (!node || !url.pathname.endsWith('/pods')) return `field label not supported: ${selector}`;
-    const labelled = super.select(new URL(url.pathname + '?' + labelOnly(url), 'http://x'), items);
+    const labelled = super.select(new URL(`${url.pathname}?${labelOnly(url)}`, 'http://x'), items);
     return typeof labelled === 'string' ? labelled : labelled.filter((p: any) => p.spec?.nodeName === node);
   }
 }
