@@ -117,6 +117,7 @@ const scraperSchemas = {
   ),
   paging: orEmpty(z.strictObject({ metrics: metricsSchema('paging') })),
   processes: orEmpty(z.strictObject({ metrics: metricsSchema('processes') })),
+  system: orEmpty(z.strictObject({ metrics: metricsSchema('system') })),
   process: orEmpty(
     z.strictObject({
       include: filter('names'),

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { MetricsData } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
-import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
+import { CollectingConsumer, testSettings } from '../../test/support/component.js';
 import { waitFor } from '../../test/support/tsunagi-process.js';
 import { factory } from './factory.js';
 import type { HostMetricsReceiver } from './receiver.js';
@@ -108,12 +108,15 @@ const ALL_SCRAPERS = `
     metrics:
       system.paging.utilization: { enabled: true }
   processes:
+  system:
 `;
 
 describe('host_metrics under root_path (a known host tree)', () => {
   it('reads every scraper from root_path, valued, typed and attributed as the collector', async () => {
     const { r } = receiver(`root_path: ${HOSTFS}\nscrapers:${ALL_SCRAPERS}`);
+    const t0 = Date.now();
     const all = rows(await r.collect());
+    const t1 = Date.now();
 
     // cpu: ticks of 1/100 s per logical CPU and state; cumulative since boot (btime)
     const cpu = all.filter((x) => x.name === 'system.cpu.time');
@@ -199,8 +202,13 @@ describe('host_metrics under root_path (a known host tree)', () => {
         state,
       })),
     );
+    // the filesystem under the tree is this machine's: others write to it meanwhile (1% of its size)
     const s = statfsOf(HOSTFS);
-    expect(value(all, 'system.filesystem.usage', { state: 'free' })).toBe(s.available * s.blockSize);
+    const size = s.blocks * s.blockSize;
+    expect(
+      Math.abs(value(all, 'system.filesystem.usage', { state: 'free' }) - s.available * s.blockSize),
+    ).toBeLessThan(size * 0.01);
+    expect(fs.reduce((a, x) => a + x.value, 0)).toBe(size);
     const inodesUsed = value(all, 'system.filesystem.inodes.usage', { state: 'used' });
     expect(inodesUsed).toBeGreaterThan(0);
     expect(inodesUsed + value(all, 'system.filesystem.inodes.usage', { state: 'free' })).toBe(s.inodes);
@@ -236,11 +244,23 @@ describe('host_metrics under root_path (a known host tree)', () => {
     expect(value(all, 'system.processes.count', { status: 'zombies' })).toBe(1);
     expect(value(all, 'system.processes.created')).toBe(4321);
 
+    // system: whole seconds since btime, a gauge
+    between(
+      value(all, 'system.uptime'),
+      Math.floor(t0 / 1000) - 1_700_000_000,
+      Math.floor(t1 / 1000) - 1_700_000_000,
+    );
+    expect(all.find((x) => x.name === 'system.uptime')).toMatchObject({
+      unit: 's',
+      kind: 'gauge',
+      int: false,
+    });
+
     // every cumulative sum starts at boot; the scopes are the collector's
     for (const x of all.filter((y) => y.kind === 'sum')) expect(x.start, x.name).toBe(BOOT_NS);
     expect(new Set(all.map((x) => x.scope))).toEqual(
       new Set(
-        ['cpu', 'memory', 'load', 'disk', 'filesystem', 'network', 'paging', 'processes'].map(
+        ['cpu', 'memory', 'load', 'disk', 'filesystem', 'network', 'paging', 'processes', 'system'].map(
           (n) => `${n}scraper`,
         ),
       ),

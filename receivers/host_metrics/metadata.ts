@@ -172,6 +172,9 @@ export const SCRAPER_METRICS = {
       true,
     ),
   },
+  system: {
+    'system.uptime': gauge('The time the system has been running', 's', 'double', true),
+  },
   process: {
     'process.cpu.time': sum('Total CPU seconds broken down by different states.', 's', 'double', true, true),
     'process.cpu.utilization': gauge(
@@ -235,7 +238,6 @@ export const SCRAPERS = Object.keys(SCRAPER_METRICS) as ScraperName[];
 
 /** Scrapers of the collector's hostmetrics receiver that tsunagi does not have: refused by name. */
 export const OTHER_SCRAPERS = [
-  'system',
   'nfs',
   'hw',
   'hardware',

@@ -24,6 +24,7 @@ import {
   NetworkScraper,
   PagingScraper,
   ProcessesScraper,
+  SystemScraper,
 } from './scrapers/system.js';
 import type { Scraper } from './scrapers/types.js';
 
@@ -53,6 +54,7 @@ export function buildScrapers(config: HostMetricsConfig): [string, Scraper][] {
     out.push(['network', new NetworkScraper(s.network.metrics, s.network.include, s.network.exclude)]);
   if (s.paging) out.push(['paging', new PagingScraper(s.paging.metrics)]);
   if (s.processes) out.push(['processes', new ProcessesScraper(s.processes.metrics)]);
+  if (s.system) out.push(['system', new SystemScraper(s.system.metrics)]);
   if (s.process) {
     const p = s.process;
     out.push([

@@ -410,3 +410,15 @@ export class ProcessesScraper implements Scraper {
     return one('processes', b, ctx);
   }
 }
+
+/** system.uptime: whole seconds since boot (gopsutil's Uptime: now − btime), a gauge. */
+export class SystemScraper implements Scraper {
+  constructor(private readonly enabled: ReadonlySet<string>) {}
+
+  async scrape(ctx: ScrapeContext): Promise<ResourceMetrics[]> {
+    const b = builder('system', this.enabled, ctx);
+    const boot = (await ctx.proc.stat()).bootTimeSeconds;
+    b.record('system.uptime', Math.floor(Number(ctx.nowNs / 1_000_000_000n) - boot), {});
+    return one('system', b, ctx);
+  }
+}
