@@ -24,6 +24,9 @@ export interface ProcStat {
   cpus: CpuTimes[];
   bootTimeSeconds: number;
   processesCreated: number;
+  /** procs_running / procs_blocked: runnable and uninterruptible tasks right now. */
+  procsRunning: number;
+  procsBlocked: number;
 }
 
 export class Procfs {
@@ -38,7 +41,13 @@ export class Procfs {
   }
 
   async stat(): Promise<ProcStat> {
-    const out: ProcStat = { cpus: [], bootTimeSeconds: 0, processesCreated: 0 };
+    const out: ProcStat = {
+      cpus: [],
+      bootTimeSeconds: 0,
+      processesCreated: 0,
+      procsRunning: 0,
+      procsBlocked: 0,
+    };
     for (const line of (await this.text('proc', 'stat')).split('\n')) {
       const f = line.trim().split(/\s+/);
       if (/^cpu\d+$/.test(f[0])) {
@@ -56,6 +65,8 @@ export class Procfs {
         });
       } else if (f[0] === 'btime') out.bootTimeSeconds = Number(f[1]);
       else if (f[0] === 'processes') out.processesCreated = Number(f[1]);
+      else if (f[0] === 'procs_running') out.procsRunning = Number(f[1]);
+      else if (f[0] === 'procs_blocked') out.procsBlocked = Number(f[1]);
     }
     return out;
   }

@@ -390,23 +390,32 @@ export class ProcessesScraper implements Scraper {
 
   async scrape(ctx: ScrapeContext): Promise<ResourceMetrics[]> {
     const b = builder('processes', this.enabled, ctx);
+    const stat = await ctx.proc.stat();
     if (b.isEnabled('system.processes.count')) {
       const counts = new Map<string, number>();
       for (const pid of await ctx.proc.pids()) {
-        let stat: string;
+        let text: string;
         try {
-          stat = await ctx.proc.text('proc', String(pid), 'stat');
+          text = await ctx.proc.text('proc', String(pid), 'stat');
         } catch {
           continue; // exited meanwhile
         }
-        const letter = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        const letter = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
         const status = PROCESS_STATUS[letter] ?? 'unknown';
         counts.set(status, (counts.get(status) ?? 0) + 1);
       }
+      // As the collector does (processes_scraper_unix.go): running and blocked come from
+      // /proc/stat (one read, so more accurate than the walk), and the tasks of /proc/loadavg's
+      // total that no status accounts for are `unknown` (replacing the walk's unknown count).
+      counts.set('blocked', stat.procsBlocked);
+      counts.set('running', stat.procsRunning);
+      let known = 0;
+      for (const c of counts.values()) known += c;
+      const total = Number((await ctx.proc.text('proc', 'loadavg')).split(/\s+/)[3]?.split('/')[1] ?? 0);
+      if (total > known) counts.set('unknown', total - known);
       for (const [status, c] of counts) b.record('system.processes.count', c, { status }, ctx.bootNs);
     }
-    if (b.isEnabled('system.processes.created'))
-      b.record('system.processes.created', (await ctx.proc.stat()).processesCreated, {}, ctx.bootNs);
+    b.record('system.processes.created', stat.processesCreated, {}, ctx.bootNs);
     return one('processes', b, ctx);
   }
 }
