@@ -111,10 +111,11 @@ scrapers:
     expect(errors('collection_interval: often\nscrapers: { cpu: }')[0]).toMatch(
       /^receivers::hostmetrics::collection_interval: /,
     );
-    // match_type has no default in the collector's filterset either
+    // match_type has no default in the collector's filterset either (an empty list needs none)
     expect(errors('scrapers: { disk: { include: { devices: [sda] } } }')).toEqual([
-      'receivers::hostmetrics::scrapers::disk::include::match_type: invalid value undefined: expected one of "strict", "regexp"',
+      "receivers::hostmetrics::scrapers::disk::include::match_type: unrecognized match_type: '', valid types are: [regexp strict]",
     ]);
+    expect(errors('scrapers: { disk: { include: , exclude: { devices: [] } } }')).toEqual([]);
     expect(
       errors("scrapers: { network: { exclude: { interfaces: ['(lo'], match_type: regexp } } }")[0],
     ).toMatch(/^receivers::hostmetrics::scrapers::network::exclude: /);

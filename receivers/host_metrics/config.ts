@@ -52,31 +52,39 @@ export interface NameFilter {
   regexps: RegExp[];
 }
 
-/** filterset.Config: a list of names and how to match them (match_type is required). */
+/**
+ * filterset.Config: a list of names and how to match them. As in the collector's scrapers, an
+ * empty list is no filter at all (`include:` alone is fine), and a non-empty one needs
+ * match_type (filterset.CreateFilterSet refuses "").
+ */
 const filter = (listKey: string) =>
   orEmpty(
     z.strictObject({
       [listKey]: z.array(z.string()).default([]),
-      match_type: z.enum(['strict', 'regexp'], {
-        error: "unrecognized match_type: '', valid types are: [regexp strict]",
-      }),
+      match_type: z.enum(['strict', 'regexp']).optional(),
     }),
   )
     .superRefine((f, ctx) => {
-      if ((f.match_type as string) === 'regexp')
-        for (const r of f[listKey] as string[]) {
+      const names = f[listKey] as string[];
+      if (names.length === 0) return;
+      if (f.match_type === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['match_type'],
+          message: "unrecognized match_type: '', valid types are: [regexp strict]",
+        });
+      else if (f.match_type === 'regexp')
+        for (const r of names) {
           const e = regexpError(r);
           if (e) ctx.addIssue({ code: 'custom', message: e });
         }
     })
-    .transform(
-      (f): NameFilter => ({
-        names: f[listKey] as string[],
-        matchType: f.match_type as 'strict' | 'regexp',
-        regexps:
-          (f.match_type as string) === 'regexp' ? (f[listKey] as string[]).map((r) => goRegExp(r)) : [],
-      }),
-    )
+    .transform((f): NameFilter | undefined => {
+      const names = f[listKey] as string[];
+      if (names.length === 0) return undefined;
+      const matchType = f.match_type as 'strict' | 'regexp';
+      return { names, matchType, regexps: matchType === 'regexp' ? names.map((r) => goRegExp(r)) : [] };
+    })
     .optional();
 
 /** Whether `name` matches the filter (regexp: unanchored, as Go's MatchString). */
