@@ -31,9 +31,11 @@ import { factory as tracelinkProcessor } from '../processors/tracelink/factory.j
 import { factory as transformProcessor } from '../processors/transform/factory.js';
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
+import { factory as hostMetricsReceiver } from '../receivers/host_metrics/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
+import { factory as prometheusReceiver } from '../receivers/prometheus/factory.js';
 import { factory as syslogReceiver } from '../receivers/syslog/factory.js';
 import { factory as zipkinReceiver } from '../receivers/zipkin/factory.js';
 import type { Registry } from '../src/component/component.js';
@@ -47,6 +49,8 @@ export const registry: Registry = {
     zipkinReceiver,
     nopReceiver,
     syslogReceiver,
+    prometheusReceiver,
+    hostMetricsReceiver,
   ],
   processors: [
     batchProcessor,

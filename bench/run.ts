@@ -14,6 +14,7 @@ const benches: [string, string][] = [
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],
+  ['Prometheus scrape, 100k series (receiver and the real Prometheus)', './prometheus-scrape.js'],
   ['Prometheus remote write out (100k series)', './prometheus-remote-write.js'],
   ['OTTL: transform + filter', './ottl.js'],
   ['OTTL: transform + filter in one process (no network: the processors alone)', './ottl-inproc.js'],

@@ -140,8 +140,12 @@ function outcome(
  * Sections the collector turns on when the key is present (with no value too) and then refuses
  * for a required key that has no default: the issue that `key:` alone must give, and nothing else.
  * The syslog receiver sets `tcp`/`udp` when IsSet (syslogreceiver Unmarshal); listen_address is required.
+ * The prometheus receiver's Validate refuses a `config` without scrape_configs, hostmetrics' an empty
+ * `scrapers` map, whatever way they were written.
  */
 const REQUIRED_INSIDE: Record<string, string[]> = {
+  'receiver prometheus config': ['x::config: no Prometheus scrape_configs or target_allocator set'],
+  'receiver host_metrics scrapers': ['x::scrapers: must specify at least one scraper'],
   'receiver syslog tcp': ['x::tcp::listen_address: required key is missing (expected string)'],
   'receiver syslog udp': ['x::udp::listen_address: required key is missing (expected string)'],
 };

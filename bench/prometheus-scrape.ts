@@ -1,0 +1,167 @@
+// Scraping 100k series every 10 s: the prometheus receiver (the built binary,
+// → debug exporter) and the real Prometheus 2.42 scraping the same target,
+// one after the other. Tsunagi: CPU-seconds per million samples and peak RSS;
+// Prometheus: its CPU per scrape (and per million samples) from
+// /proc/<pid>/stat, for the side-by-side comparison. The target runs in its
+// own process; what is measured is the scraper's CPU over a window of
+// BENCH_SCRAPES scrapes after a first one that fills the caches.
+//   node dist/bench/prometheus-scrape.js     (after `npm run build`)
+//   BENCH_SERIES=100000 BENCH_SCRAPES=4 BENCH_INTERVAL=10s
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/support/ports.js';
+import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
+import { manifestNodeOptions } from './lib/manifest-flags.js';
+import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+
+const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
+const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 4);
+const INTERVAL = process.env.BENCH_INTERVAL ?? '10s';
+const INTERVAL_MS = Number.parseInt(INTERVAL, 10) * (INTERVAL.endsWith('ms') ? 1 : 1000);
+const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A counter from a Prometheus-format /metrics page (summed over its series). */
+async function counter(url: string, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(url)).text();
+    let sum = 0;
+    for (const line of text.split('\n'))
+      if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    return sum;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitFor(
+  what: string,
+  f: () => Promise<number>,
+  atLeast: number,
+  timeoutMs: number,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  // polled once a second: reading a /metrics page costs the measured process CPU too
+  while ((await f()) < atLeast) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
+
+/**
+ * CPU of `pid` over SCRAPES scrapes. `processed` counts the samples the
+ * scraper has fully processed (Tsunagi: points the pipeline accepted;
+ * Prometheus: samples appended to its head), so the window starts once the
+ * first, cache-filling scrape is done and ends when the last one is.
+ */
+async function measure(pid: number, processed: () => Promise<number>, perScrape: number) {
+  const timeout = (SCRAPES + 3) * INTERVAL_MS + 60_000;
+  await waitFor('the first scrape', processed, perScrape, timeout);
+  const first = await processed();
+  const c0 = cpuSeconds(pid);
+  await waitFor(`${SCRAPES} more scrapes`, processed, first + SCRAPES * perScrape, timeout);
+  const scrapes = Math.round(((await processed()) - first) / perScrape);
+  return { cpu: cpuSeconds(pid) - c0, scrapes };
+}
+
+async function runTsunagi(port: number, series: number, dir: string, nodeArgs: string[]) {
+  const metricsPort = await freePort();
+  const config = join(dir, 'tsunagi.yaml');
+  writeFileSync(
+    config,
+    `receivers:
+  prometheus:
+    config:
+      scrape_configs:
+        - job_name: bench
+          scrape_interval: ${INTERVAL}
+          static_configs: [{ targets: ['127.0.0.1:${port}'] }]
+exporters:
+  debug: { verbosity: basic }
+service:
+  telemetry: { metrics: { address: 127.0.0.1:${metricsPort} } }
+  pipelines:
+    metrics: { receivers: [prometheus], exporters: [debug] }
+`,
+  );
+  const tsunagi = await startTsunagi(config, nodeArgs);
+  try {
+    const url = `http://127.0.0.1:${metricsPort}/metrics`;
+    const t = await measure(
+      tsunagi.pid as number,
+      () => counter(url, 'otelcol_receiver_accepted_metric_points_total'),
+      series + 5,
+    );
+    return { ...t, rss: peakRssMiB(tsunagi.pid as number) };
+  } finally {
+    await stop(tsunagi);
+  }
+}
+
+export async function main(): Promise<void> {
+  const target = forkRole('prom-target.js', [String(SERIES)]);
+  const { port, series } = await nextMessage<{ port: number; series: number }>(target, 'ready');
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-prom-bench-'));
+  console.log(
+    `target: ${fmt(series)} series, scraped every ${INTERVAL}; window: ${SCRAPES} scrapes after the first`,
+  );
+  try {
+    for (const [label, args] of [
+      ['Node defaults', []],
+      ['gateway heap flags', manifestNodeOptions('statefulset.yaml')],
+    ] as [string, string[]][]) {
+      const t = await runTsunagi(port, series, dir, args);
+      const samples = t.scrapes * (series + 5);
+      console.log(
+        `tsunagi (prometheus → debug, ${label}): ${fmt(t.cpu / t.scrapes, 3)} CPU-s per scrape, ` +
+          `${fmt(t.cpu / (samples / 1e6), 2)} CPU-s per million samples, peak RSS ${fmt(t.rss)} MiB`,
+      );
+    }
+
+    // the real Prometheus, same target
+    if (!existsSync(PROMETHEUS)) {
+      console.log(`prometheus: ${PROMETHEUS} not found — comparison skipped`);
+      return;
+    }
+    const promPort = await freePort();
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `scrape_configs:\n  - job_name: bench\n    scrape_interval: ${INTERVAL}\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`,
+    );
+    const prom = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const url = `http://127.0.0.1:${promPort}/metrics`;
+      const p = await measure(
+        prom.pid as number,
+        () => counter(url, 'prometheus_tsdb_head_samples_appended_total'),
+        series + 5,
+      );
+      const prss = peakRssMiB(prom.pid as number);
+      console.log(
+        `prometheus 2.42 (scrape → TSDB head): ${fmt(p.cpu / p.scrapes, 3)} CPU-s per scrape, ` +
+          `${fmt(p.cpu / ((p.scrapes * (series + 5)) / 1e6), 2)} CPU-s per million samples, peak RSS ${fmt(prss)} MiB`,
+      );
+    } finally {
+      prom.kill('SIGTERM');
+      await new Promise((r) => prom.once('exit', r));
+    }
+  } finally {
+    target.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { parseExposition, parseSeries } from './parser.js';
+import { type Exposition, ParseError } from './types.js';
+
+/** The samples as objects, for readable assertions. */
+function withSamples(e: Exposition) {
+  return {
+    ...e,
+    samples: e.series.map((series, i) => ({
+      series,
+      name: parseSeries(series).name,
+      value: e.values[i],
+      timestampMs: Number.isNaN(e.timestampsMs[i]) ? undefined : e.timestampsMs[i],
+      exemplar: e.exemplars?.get(i),
+    })),
+  };
+}
+const text = (s: string) => withSamples(parseExposition(s, 'text'));
+const om = (s: string) => withSamples(parseExposition(s, 'openmetrics'));
+const err = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParseError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a parse error');
+};
+
+describe('text format 0.0.4', () => {
+  it('samples, labels with escapes, timestamps, metadata', () => {
+    const e = text(
+      [
+        '# HELP http_requests_total The total\\nnumber of requests.',
+        '# TYPE http_requests_total counter',
+        'http_requests_total{method="post",code="200"} 1027 1395066363000',
+        'http_requests_total{method="post",code="400"}    3 1395066363000',
+        '',
+        '# A normal comment.',
+        'msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9',
+        'metric_without_timestamp_and_labels 12.47',
+        'something_weird{problem="division by zero"} +Inf -3982045',
+        '  indented{a="b",} NaN',
+        'spaced { a = "b" } 1',
+      ].join('\n'),
+    );
+    expect(e.metadata.get('http_requests_total')).toEqual({
+      type: 'counter',
+      help: 'The total\nnumber of requests.',
+      unit: '',
+    });
+    expect(e.samples.map((s) => [s.name, s.value, s.timestampMs])).toEqual([
+      ['http_requests_total', 1027, 1395066363000],
+      ['http_requests_total', 3, 1395066363000],
+      ['msdos_file_access_time_seconds', 1.458255915e9, undefined],
+      ['metric_without_timestamp_and_labels', 12.47, undefined],
+      ['something_weird', Number.POSITIVE_INFINITY, -3982045],
+      ['indented', Number.NaN, undefined],
+      ['spaced', 1, undefined],
+    ]);
+    expect(parseSeries(e.samples[2].series).labels).toEqual([
+      ['path', 'C:\\DIR\\FILE.TXT'],
+      ['error', 'Cannot find file:\n"FILE.TXT"'],
+    ]);
+    expect(parseSeries(e.samples[6].series)).toEqual({ name: 'spaced', labels: [['a', 'b']] });
+    expect(e.samples[0].series).toBe('http_requests_total{method="post",code="200"}');
+  });
+
+  it('untyped is unknown; an unknown type fails', () => {
+    expect(text('# TYPE x untyped\nx 1').metadata.get('x')?.type).toBe('unknown');
+    expect(err(() => text('# TYPE x info\nx 1'))).toMatch(/invalid metric type "info"/);
+  });
+
+  it('rejects malformed lines with the line number', () => {
+    expect(err(() => text('ok 1\nbad{a="b" 1'))).toMatch(/line 2/);
+    expect(err(() => text('x{a="b} 1'))).toMatch(/unterminated/);
+    expect(err(() => text('x 1 2 3'))).toMatch(/unexpected/);
+    expect(err(() => text('x abc'))).toMatch(/bad value "abc"/);
+    expect(err(() => text('x 0x1p3'))).toMatch(/bad value/);
+    expect(err(() => text('x 1 1.5'))).toMatch(/invalid timestamp/);
+    expect(err(() => text('x{1a="b"} 1'))).toMatch(/invalid label name/);
+    expect(err(() => text('9x 1'))).toMatch(/invalid metric name/);
+    expect(err(() => text('x'))).toMatch(/expected value/);
+    expect(err(() => text('x 1 # {a="b"} 1'))).toMatch(/invalid timestamp "#"/);
+  });
+});
+
+describe('OpenMetrics 1.0', () => {
+  it('families, units, float timestamps in seconds, exemplars, # EOF', () => {
+    const e = om(
+      [
+        '# TYPE acme_http_router_request_seconds summary',
+        '# UNIT acme_http_router_request_seconds seconds',
+        "# HELP acme_http_router_request_seconds Latency though all of ACME's HTTP request router.",
+        'acme_http_router_request_seconds_sum{path="/api/v1",method="GET"} 9036.32',
+        'acme_http_router_request_seconds_count{path="/api/v1",method="GET"} 807283.0',
+        'acme_http_router_request_seconds_created{path="/api/v1",method="GET"} 1605281325.0',
+        '# TYPE foo histogram',
+        'foo_bucket{le="0.01"} 0',
+        'foo_bucket{le="+Inf"} 17 # {trace_id="KOO5S4vxi0o"} 0.67 1520879607.789',
+        'foo_count 17 1520879607.789',
+        '# TYPE bar info',
+        'bar_info{version="1.2"} 1',
+        '# EOF',
+        '',
+      ].join('\n'),
+    );
+    expect(e.metadata.get('acme_http_router_request_seconds')).toMatchObject({
+      type: 'summary',
+      unit: 'seconds',
+    });
+    expect(e.metadata.get('bar')?.type).toBe('info');
+    const bucket = e.samples.find((s) => s.series === 'foo_bucket{le="+Inf"}');
+    expect(bucket?.exemplar).toEqual({
+      labels: [['trace_id', 'KOO5S4vxi0o']],
+      value: 0.67,
+      timestampMs: 1520879607789,
+    });
+    expect(e.samples.find((s) => s.name === 'foo_count')?.timestampMs).toBe(1520879607789);
+  });
+
+  it('is strict where the spec is', () => {
+    expect(err(() => om('x 1\n'))).toMatch(/does not end with # EOF/);
+    expect(err(() => om('# EOF\nx 1\n'))).toMatch(/after # EOF/);
+    expect(err(() => om('x  1\n# EOF\n'))).toMatch(/single space/);
+    expect(err(() => om('# some comment\n# EOF\n'))).toMatch(/invalid comment/);
+    expect(err(() => om('# TYPE x histogramm\n# EOF\n'))).toMatch(/invalid metric type/);
+    expect(err(() => om('# UNIT x_total seconds\n# EOF\n'))).toMatch(/not a suffix/);
+    expect(err(() => om('x{a="b",} 1\n# EOF\n'))).toMatch(/","/);
+    const long = 'x'.repeat(129);
+    expect(err(() => om(`x_total 1 # {a="${long}"} 1\n# EOF\n`))).toMatch(/exceeding the limit of 128/);
+  });
+});
+
+/** A seeded PRNG (mulberry32): the fuzz inputs are the same on every run. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CORPUS = [
+  '# HELP a_total Help \\n text\n# TYPE a_total counter\na_total{x="1",y="a\\"b"} 3 1700000000000\n',
+  '# TYPE h histogram\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 2\nh_sum 3.5\nh_count 2\n',
+  '# TYPE c counter\n# UNIT c_seconds seconds\nc_total{a="b"} 1 # {trace_id="abc"} 1 1.5\nc_created 17e8\n# EOF\n',
+  '# TYPE s summary\ns{quantile="0.9"} NaN\ns_sum -Inf\ns_count 0\n# EOF\n',
+];
+
+describe('fuzz (seeded, bounded): any input gives samples or a ParseError, never a crash or a hang', () => {
+  it('mutated valid expositions and random bytes', () => {
+    const rand = rng(0x5eed);
+    const alphabet = '{}="\\,# \n\t.+-e0123456789abcdefxyz_:EOFTYPEHELPUNIT\u00e9\u{1F600}';
+    let parsed = 0;
+    let rejected = 0;
+    for (let i = 0; i < 5000; i++) {
+      let s = CORPUS[Math.floor(rand() * CORPUS.length)];
+      const edits = 1 + Math.floor(rand() * 6);
+      for (let k = 0; k < edits; k++) {
+        const at = Math.floor(rand() * (s.length + 1));
+        const op = rand();
+        if (op < 0.4) s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at);
+        else if (op < 0.7) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rand() * 4));
+        else if (op < 0.85) s = s.slice(0, at) + s.slice(Math.floor(rand() * s.length));
+        else if (s.length < 4096) s = s + s.slice(0, at);
+      }
+      if (rand() < 0.05)
+        s = Array.from({ length: 64 }, () => String.fromCharCode(Math.floor(rand() * 256))).join('');
+      for (const format of ['text', 'openmetrics'] as const) {
+        try {
+          const e = parseExposition(s, format);
+          // every accepted series splits into labels
+          for (const series of e.series)
+            if (!series.startsWith(parseSeries(series).name)) throw new Error(series);
+          parsed++;
+        } catch (e) {
+          if (!(e instanceof ParseError))
+            throw new Error(`${format} parser crashed on ${JSON.stringify(s)}: ${e}`);
+          rejected++;
+        }
+      }
+    }
+    expect(parsed).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(100);
+  });
+});
