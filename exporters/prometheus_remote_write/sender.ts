@@ -7,9 +7,13 @@
 // out-of-order or duplicate samples — is final: counted and logged, not retried.
 import { compressSync } from 'snappy';
 import type { Dispatcher, Pool } from 'undici';
-import type { ComponentSettings } from '../../src/component/component.js';
+import type { ClientAuthenticator } from '../../src/component/auth.js';
+import type { ComponentSettings, Host } from '../../src/component/component.js';
+import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { clientAuthenticator } from '../../src/config/auth.js';
 import { sleep } from '../../src/exporterhelper/backoff.js';
+import { authHeaders } from '../../src/exporterhelper/client-auth.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import { ExponentialBackoff, type SendFunctions } from '../../src/exporterhelper/index.js';
 import { countMetricPoints } from '../../src/pdata/count.js';
@@ -30,6 +34,10 @@ export class RemoteWriteSender implements SendFunctions {
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
+  /** Before the configured headers: what a client authenticator sees (confighttp order). */
+  private readonly ownHeaders: Record<string, string>;
+  private readonly userHeaders: Record<string, string>;
+  private auth: ClientAuthenticator | undefined;
   private readonly settings: SeriesSettings;
   private readonly parallelism: number;
   private readonly timeoutMs: number;
@@ -49,13 +57,14 @@ export class RemoteWriteSender implements SendFunctions {
     const user: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.http.headers))
       if (!RESERVED_HEADERS.includes(k.toLowerCase())) user[k.toLowerCase()] = v;
-    this.headers = {
-      ...user,
+    this.ownHeaders = {
       'content-encoding': 'snappy',
       'content-type': 'application/x-protobuf',
       'user-agent': 'tsunagi',
       'x-prometheus-remote-write-version': '0.1.0',
     };
+    this.userHeaders = user;
+    this.headers = { ...user, ...this.ownHeaders };
     this.timeoutMs = this.http.timeout;
     this.parallelism = Math.max(
       1,
@@ -86,7 +95,9 @@ export class RemoteWriteSender implements SendFunctions {
     );
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.http.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.http.auth);
     this.pool = await createPool(
       this.origin,
       this.http.tls,
@@ -100,7 +111,16 @@ export class RemoteWriteSender implements SendFunctions {
     this.pool = undefined;
   }
 
-  async send<S extends Signal>(_signal: S, data: SignalDataMap[S]): Promise<void> {
+  async send<S extends Signal>(
+    _signal: S,
+    data: SignalDataMap[S],
+    _abort?: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    // The protocol's own headers win over the authenticator's, as over the configured ones.
+    const headers = this.auth
+      ? { ...authHeaders(this.auth, this.ownHeaders, this.userHeaders, ctx), ...this.ownHeaders }
+      : this.headers;
     const md = data as MetricsData;
     const total = countMetricPoints(md);
     const t = otlpToSeries(md, this.settings);
@@ -126,7 +146,7 @@ export class RemoteWriteSender implements SendFunctions {
     const worker = async () => {
       while (next < requests.length) {
         const req = requests[next++];
-        const out = await this.pushWithRetry(req);
+        const out = await this.pushWithRetry(req, headers);
         if (out.kind === 'ok') continue;
         failedPoints += Math.round(req.samples * perSample);
         if (reasons.length < 3) reasons.push(out.message);
@@ -148,12 +168,12 @@ export class RemoteWriteSender implements SendFunctions {
   }
 
   /** One request until accepted, refused for good, or retry_on_failure gives up. */
-  private async pushWithRetry(req: EncodedRequest): Promise<Outcome> {
+  private async pushWithRetry(req: EncodedRequest, headers: Record<string, string>): Promise<Outcome> {
     const body = compressSync(req.body);
     const retry = this.cfg.retry_on_failure;
     let backoff: ExponentialBackoff | undefined;
     for (;;) {
-      const out = await this.push(body);
+      const out = await this.push(body, headers);
       if (out.kind !== 'retry' || !retry.enabled) return out;
       backoff ??= new ExponentialBackoff(retry);
       let delay = backoff.next();
@@ -170,7 +190,7 @@ export class RemoteWriteSender implements SendFunctions {
     }
   }
 
-  private async push(body: Buffer): Promise<Outcome> {
+  private async push(body: Buffer, headers: Record<string, string>): Promise<Outcome> {
     if (!this.pool) throw retryableError('prometheus_remote_write exporter not started');
     let res: Dispatcher.ResponseData;
     const ac = new AbortController();
@@ -179,7 +199,7 @@ export class RemoteWriteSender implements SendFunctions {
       res = await this.pool.request({
         path: this.path,
         method: 'POST',
-        headers: this.headers,
+        headers,
         body,
         signal: ac.signal,
       });

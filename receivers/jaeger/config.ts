@@ -2,6 +2,7 @@
 // receiver/jaegerreceiver). Only the protocols named are served; a protocol
 // given with no value (`grpc:`) gets its defaults.
 import { z } from 'zod';
+import { authSchema, httpServerAuthSchema } from '../../src/config/auth.js';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
 
@@ -37,6 +38,7 @@ const grpcSchema = orEmpty(
     tls: absentWhenNull(serverTlsSchema.optional()), // `tls:` with no value: no TLS
     max_recv_msg_size_mib: z.number().positive().default(4),
     include_metadata: z.boolean().default(false),
+    auth: authSchema,
   }),
 );
 
@@ -46,6 +48,7 @@ const httpSchema = orEmpty(
     tls: absentWhenNull(serverTlsSchema.optional()),
     max_request_body_size: byteSize().default(20 * 1024 * 1024),
     include_metadata: z.boolean().default(false),
+    auth: httpServerAuthSchema,
   }),
 );
 

@@ -2,10 +2,12 @@
 // and decoded here, so a message that does not decode is INVALID_ARGUMENT
 // (and counted) rather than a transport-level failure.
 import * as grpc from '@grpc/grpc-js';
+import type { ServerAuthenticator } from '../../src/component/auth.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
 import { grpcError, refusalOf } from '../../src/receiverhelper/refusal.js';
+import { grpcAuthData, grpcAuthInterceptor } from '../../src/receiverhelper/server-auth.js';
 import { decodePostSpansRequest } from '../../src/translator/jaeger/proto-codec.js';
 import type { GrpcConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -34,9 +36,10 @@ export class GrpcServer {
     private readonly ingest: Ingest,
   ) {}
 
-  async start(): Promise<number> {
+  async start(auth?: ServerAuthenticator): Promise<number> {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': Math.floor(this.cfg.max_recv_msg_size_mib * 1024 * 1024),
+      ...(auth ? { interceptors: [grpcAuthInterceptor(auth)] } : {}),
     });
     server.addService(postSpansDefinition, {
       PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
@@ -75,6 +78,8 @@ export class GrpcServer {
       for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = [String(v)];
       ctx.metadata = md;
     }
+    const auth = grpcAuthData(call.metadata);
+    if (auth) ctx.auth = auth;
     try {
       await this.ingest.push(batch, ctx);
       cb(null, EMPTY);

@@ -5,11 +5,13 @@
 // decoder's message, so a decode failure travels to the handler as a value.
 import * as grpc from '@grpc/grpc-js';
 import { leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
+import type { ServerAuthenticator } from '../../src/component/auth.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import { Code, grpcError } from '../../src/receiverhelper/refusal.js';
+import { grpcAuthData, grpcAuthInterceptor } from '../../src/receiverhelper/server-auth.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
@@ -96,8 +98,10 @@ export class OtlpGrpcServer {
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    const server = new grpc.Server(serverOptions(this.cfg));
+  async start(auth?: ServerAuthenticator): Promise<void> {
+    const options = serverOptions(this.cfg);
+    if (auth) options.interceptors = [grpcAuthInterceptor(auth)];
+    const server = new grpc.Server(options);
     for (const [signal, consumer] of this.consumers)
       server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
     let creds = grpc.ServerCredentials.createInsecure();
@@ -158,6 +162,8 @@ export class OtlpGrpcServer {
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
+      const auth = grpcAuthData(call.metadata);
+      if (auth) ctx.auth = auth;
       deliver(signal, data, consumer, ctx, metrics)
         .finally(() => lease?.release())
         .then(
