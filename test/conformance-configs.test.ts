@@ -172,7 +172,9 @@ const REFUSED_BY_TSUNAGI: Record<string, Record<string, { reason: string; errors
   'otlpexporter.yaml': {
     otlp_grpc: {
       reason: 'names authenticator "nop", which is not a configured extension',
-      errors: ['exporters::otlp_grpc::auth::authenticator: authenticator "nop" is not a configured extension'],
+      errors: [
+        'exporters::otlp_grpc::auth::authenticator: authenticator "nop" is not a configured extension',
+      ],
     },
   },
   'prometheusremotewriteexporter.yaml': {

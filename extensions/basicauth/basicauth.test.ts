@@ -35,7 +35,9 @@ describe('basicauth config', () => {
     expect(issues('htpasswd:\n  inline: "a:b"\nclient_auth:\n  username: a\n')).toEqual([
       'extensions::basicauth: only one of `htpasswd` or `client_auth` can be specified',
     ]);
-    expect(issues('{}')).toEqual(['extensions::basicauth: no credential source provided: set htpasswd or client_auth']);
+    expect(issues('{}')).toEqual([
+      'extensions::basicauth: no credential source provided: set htpasswd or client_auth',
+    ]);
     expect(issues('htpasswd:\n')).toEqual([
       'extensions::basicauth::htpasswd: no credential source provided: set file or inline',
     ]);
@@ -46,12 +48,12 @@ describe('basicauth config', () => {
   });
 
   it('is a server authenticator with htpasswd, a client one with client_auth', () => {
-    expect(factory.authenticatorRoles?.(factory.configSchema.parse({ htpasswd: { inline: 'a:b' } }))).toEqual([
-      'server',
-    ]);
-    expect(factory.authenticatorRoles?.(factory.configSchema.parse({ client_auth: { username: 'a' } }))).toEqual([
-      'client',
-    ]);
+    expect(factory.authenticatorRoles?.(factory.configSchema.parse({ htpasswd: { inline: 'a:b' } }))).toEqual(
+      ['server'],
+    );
+    expect(
+      factory.authenticatorRoles?.(factory.configSchema.parse({ client_auth: { username: 'a' } })),
+    ).toEqual(['client']);
   });
 });
 
@@ -72,7 +74,10 @@ describe('htpasswd', () => {
 
   it('reports malformed lines and unsupported hashes, never matching them', async () => {
     const p = parseHtpasswd('# comment\nnocolon\nfrank:$6$abc$xyz\n', 'f');
-    expect(p.problems).toEqual(['f line 2: not "user:password"', 'f line 3: crypt SHA-256/512 hashes are not supported']);
+    expect(p.problems).toEqual([
+      'f line 2: not "user:password"',
+      'f line 3: crypt SHA-256/512 hashes are not supported',
+    ]);
     expect(await verify(p.users.get('frank')!, 'x')).toBe(false);
   });
 });
@@ -91,16 +96,28 @@ describe('basicauth as server and client', () => {
     await expect(a.authenticate({ authorization: [basic('alice', 's3cret')] })).resolves.toMatchObject({
       username: 'alice',
     });
-    await expect(a.authenticate({ authorization: [basic('zed', 'new')] })).resolves.toMatchObject({ username: 'zed' });
-    await expect(a.authenticate({ authorization: [basic('zed', 'old')] })).rejects.toThrow('invalid credentials');
-    await expect(a.authenticate({ authorization: [basic('alice', 'wrong')] })).rejects.toThrow('invalid credentials');
-    await expect(a.authenticate({ authorization: [basic('nobody', 'x')] })).rejects.toThrow('invalid credentials');
+    await expect(a.authenticate({ authorization: [basic('zed', 'new')] })).resolves.toMatchObject({
+      username: 'zed',
+    });
+    await expect(a.authenticate({ authorization: [basic('zed', 'old')] })).rejects.toThrow(
+      'invalid credentials',
+    );
+    await expect(a.authenticate({ authorization: [basic('alice', 'wrong')] })).rejects.toThrow(
+      'invalid credentials',
+    );
+    await expect(a.authenticate({ authorization: [basic('nobody', 'x')] })).rejects.toThrow(
+      'invalid credentials',
+    );
     await expect(a.authenticate({})).rejects.toThrow('no basic auth provided');
-    await expect(a.authenticate({ authorization: ['Bearer x'] })).rejects.toThrow('invalid authorization scheme prefix');
-    await expect(a.authenticate({ authorization: ['Basic !!!'] })).rejects.toThrow('invalid authorization format');
-    await expect(a.authenticate({ authorization: [`Basic ${Buffer.from('nocolon').toString('base64')}`] })).rejects.toThrow(
+    await expect(a.authenticate({ authorization: ['Bearer x'] })).rejects.toThrow(
+      'invalid authorization scheme prefix',
+    );
+    await expect(a.authenticate({ authorization: ['Basic !!!'] })).rejects.toThrow(
       'invalid authorization format',
     );
+    await expect(
+      a.authenticate({ authorization: [`Basic ${Buffer.from('nocolon').toString('base64')}`] }),
+    ).rejects.toThrow('invalid authorization format');
   });
 
   it('fails to start on a missing htpasswd file', async () => {

@@ -26,7 +26,11 @@ async function waitFor(cond: () => boolean): Promise<void> {
 
 describe('bearertokenauth config', () => {
   it('defaults header and scheme as the collector does', () => {
-    expect(factory.configSchema.parse({ token: 't' })).toEqual({ header: 'Authorization', scheme: 'Bearer', token: 't' });
+    expect(factory.configSchema.parse({ token: 't' })).toEqual({
+      header: 'Authorization',
+      scheme: 'Bearer',
+      token: 't',
+    });
   });
 
   it('refuses no token and token with tokens (YAML)', () => {
@@ -135,7 +139,9 @@ service:
     expect(errors(base('health_check'))).toEqual([
       'receivers::otlp::protocols::http::auth::authenticator: extension "health_check" (health_check) is not an authenticator',
     ]);
-    expect(errors(base('bearertokenauth').replace('[bearertokenauth, health_check]', '[health_check]'))).toEqual([
+    expect(
+      errors(base('bearertokenauth').replace('[bearertokenauth, health_check]', '[health_check]')),
+    ).toEqual([
       'receivers::otlp::protocols::http::auth::authenticator: authenticator "bearertokenauth" is not enabled: add it to service::extensions',
     ]);
   });

@@ -25,8 +25,12 @@ const apply = (ext: any, headers: Record<string, string>, ctx?: RequestContext) 
 describe('headers_setter config', () => {
   it('refuses what the collector refuses (YAML)', () => {
     expect(issues('{}')).toEqual(['extensions::headers_setter::headers: missing headers configuration']);
-    expect(issues('headers: []')).toEqual(['extensions::headers_setter::headers: missing headers configuration']);
-    expect(issues('headers:\n  - value: x\n')).toEqual(['extensions::headers_setter::headers::0::key: missing header name']);
+    expect(issues('headers: []')).toEqual([
+      'extensions::headers_setter::headers: missing headers configuration',
+    ]);
+    expect(issues('headers:\n  - value: x\n')).toEqual([
+      'extensions::headers_setter::headers::0::key: missing header name',
+    ]);
     expect(issues('headers:\n  - key: a\n')).toEqual([
       "extensions::headers_setter::headers::0: missing header source, must be 'from_context', 'from_attribute' or 'value'",
     ]);
@@ -34,7 +38,9 @@ describe('headers_setter config', () => {
       "extensions::headers_setter::headers::0: invalid header source, must either 'from_context', 'from_attribute' or 'value'",
     ]);
     expect(issues('headers:\n  - key: a\n    action: remove\n    value: x\n').join()).toMatch(/action/);
-    expect(issues('headers:\n  - key: a\n    value_file: /x\n').join()).toMatch(/value_file is not supported/);
+    expect(issues('headers:\n  - key: a\n    value_file: /x\n').join()).toMatch(
+      /value_file is not supported/,
+    );
     // delete needs no source
     expect(issues('headers:\n  - key: a\n    action: delete\n')).toEqual([]);
   });
@@ -66,7 +72,9 @@ describe('headers_setter actions and sources', () => {
   });
 
   it('from_context reads the client metadata (case-insensitive), default_value when absent', () => {
-    const ext = make([{ key: 'X-Scope-OrgID', action: 'upsert', from_context: 'X-Scope-OrgID', default_value: 'anon' }]);
+    const ext = make([
+      { key: 'X-Scope-OrgID', action: 'upsert', from_context: 'X-Scope-OrgID', default_value: 'anon' },
+    ]);
     expect(apply(ext, {}, ctx)).toEqual({ 'x-scope-orgid': 'tenant-a' });
     expect(apply(ext, {}, {})).toEqual({ 'x-scope-orgid': 'anon' });
     expect(apply(ext, {}, undefined)).toEqual({ 'x-scope-orgid': 'anon' });
