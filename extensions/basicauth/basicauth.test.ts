@@ -120,6 +120,38 @@ describe('basicauth as server and client', () => {
     ).rejects.toThrow('invalid authorization format');
   });
 
+  it('fuzz: random and mutated Authorization headers are refused or accepted, never crash', async () => {
+    let seed = 0x5eed;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const a = make({ htpasswd: { inline: 'dave:pw4' } });
+    await a.start();
+    const good = basic('dave', 'pw4');
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const chars = [...good];
+      const edits = 1 + Math.floor(rnd() * 4);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(rnd() * (chars.length + 1));
+        const c = String.fromCharCode(Math.floor(rnd() * 0x3000));
+        if (rnd() < 0.5) chars.splice(at, 1, c);
+        else chars.splice(at, 0, c);
+      }
+      const header = rnd() < 0.1 ? chars.join('').slice(0, Math.floor(rnd() * 12)) : chars.join('');
+      try {
+        const out = await a.authenticate({ authorization: [header] });
+        expect(out.username).toBe('dave');
+        outcomes.add('accepted');
+      } catch (err) {
+        expect((err as Error).name).toBe('AuthenticationError');
+        outcomes.add('refused');
+      }
+    }
+    expect(outcomes.has('refused')).toBe(true);
+  });
+
   it('fails to start on a missing htpasswd file', async () => {
     const a = make({ htpasswd: { file: join(tmpdir(), 'no-such-htpasswd') } });
     await expect(a.start()).rejects.toThrow(/open htpasswd file/);
