@@ -19,8 +19,10 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { clientAuthenticator } from '../../src/config/auth.js';
 import { authHeaders } from '../../src/exporterhelper/client-auth.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { MAX_RESPONSE_BYTES, readCapped } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { BulkBuilder, type MetricGroup } from './builder.js';
@@ -45,13 +47,14 @@ interface Round {
   throttled: boolean;
 }
 
+/** The headers of one request: the endpoint's, after the client authenticator (if any). */
+type WithAuth = (headers: Record<string, string>) => Record<string, string>;
+
 export class ElasticsearchSender implements SendFunctions {
-  private pools: { pool: Pool; prefix: string }[] = [];
+  private pools: { pool: Pool; prefix: string; headers: Record<string, string> }[] = [];
   private next = 0;
   private readonly builder: BulkBuilder;
   private readonly headers: Record<string, string>;
-  /** Before the configured headers: what a client authenticator sees (confighttp order). */
-  private readonly ownHeaders: Record<string, string>;
   private readonly configuredHeaders: Record<string, string> = {};
   private auth: ClientAuthenticator | undefined;
   private readonly query: string;
@@ -69,7 +72,6 @@ export class ElasticsearchSender implements SendFunctions {
     if (cfg.api_key) h.authorization = `ApiKey ${cfg.api_key}`;
     else if (cfg.user !== undefined)
       h.authorization = `Basic ${Buffer.from(`${cfg.user}:${cfg.password ?? ''}`).toString('base64')}`;
-    this.ownHeaders = { ...h };
     for (const [k, v] of Object.entries(cfg.headers)) this.configuredHeaders[k.toLowerCase()] = v;
     this.headers = { ...h, ...this.configuredHeaders };
     const q = new URLSearchParams();
@@ -86,10 +88,16 @@ export class ElasticsearchSender implements SendFunctions {
   async start(host?: Host): Promise<void> {
     if (this.cfg.auth)
       this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
-    for (const ep of endpointsOf(this.cfg)) {
-      const url = new URL(ep);
-      const pool = await createPool(url.origin, this.cfg.tls, this.workers);
-      this.pools.push({ pool, prefix: url.pathname.replace(/\/+$/, '') });
+    for (const raw of endpointsOf(this.cfg)) {
+      // credentials in the URL: sent as Basic auth unless user/api_key or an authorization
+      // header is configured, never printed (src/exporterhelper/endpoint.ts)
+      const ep = endpointOf(raw);
+      const pool = await createPool(ep.url.origin, this.cfg.tls, this.workers);
+      this.pools.push({
+        pool,
+        prefix: ep.url.pathname.replace(/\/+$/, ''),
+        headers: withEndpointAuth(this.headers, ep),
+      });
     }
     if (this.pools.length === 0) throw new Error('elasticsearch exporter: no endpoint configured');
   }
@@ -111,9 +119,10 @@ export class ElasticsearchSender implements SendFunctions {
         : signal === 'metrics'
           ? this.builder.metrics(data as MetricsData, ctx)
           : this.builder.traces(data as TracesData, ctx);
-    const headers = this.auth
-      ? authHeaders(this.auth, this.ownHeaders, this.configuredHeaders, ctx)
-      : this.headers;
+    // The authenticator sees each endpoint's headers (its URL credentials included); the
+    // configured headers are set again after it and win (confighttp order).
+    const auth = this.auth;
+    const headers: WithAuth = auth ? (h) => authHeaders(auth, h, this.configuredHeaders, ctx) : (h) => h;
     const permanentRefs = new Map<number, string>();
     for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
 
@@ -188,7 +197,7 @@ export class ElasticsearchSender implements SendFunctions {
     chunks: BulkChunk[],
     abort: AbortSignal,
     round: Round,
-    headers: Record<string, string>,
+    headers: WithAuth,
   ): Promise<void> {
     let i = 0;
     const worker = async () => {
@@ -198,14 +207,9 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   /** One _bulk request; on 413 each half is sent, down to one document. */
-  private async bulk(
-    chunk: BulkChunk,
-    abort: AbortSignal,
-    round: Round,
-    headers: Record<string, string>,
-  ): Promise<void> {
+  private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round, headers: WithAuth): Promise<void> {
     const n = chunk.n;
-    const res = await this.post(chunk.body(), abort, headers);
+    const res = await this.post(chunk.body(), abort, n, headers);
     if ('error' in res) {
       round.requestRetry.push(...spansOf(chunk));
       round.message ??= res.error;
@@ -267,13 +271,16 @@ export class ElasticsearchSender implements SendFunctions {
     }
   }
 
+  /** `docs`: the request's document count (a _bulk answer has one result per document). */
   private async post(
     raw: Buffer,
     abort: AbortSignal,
-    headers: Record<string, string>,
+    docs: number,
+    withAuth: WithAuth,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
-    const { pool, prefix } = this.pools[this.next++ % this.pools.length];
+    const { pool, prefix, headers: poolHeaders } = this.pools[this.next++ % this.pools.length];
+    const headers = withAuth(poolHeaders);
     const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
     let res: Dispatcher.ResponseData;
     try {
@@ -288,18 +295,17 @@ export class ElasticsearchSender implements SendFunctions {
       return { error: `_bulk request failed: ${errorMessage(err)}` };
     }
     try {
-      return { status: res.statusCode, body: await readAnswer(res), retryAfter: res.headers['retry-after'] };
+      const answer = await readAnswer(res, docs);
+      if (answer === undefined)
+        return { error: `_bulk answer longer than ${answerCap(docs)} bytes for ${docs} documents: not read` };
+      return { status: res.statusCode, body: answer, retryAfter: res.headers['retry-after'] };
     } catch (err) {
       return { error: `_bulk response failed: ${errorMessage(err)}` };
     }
   }
 
   /** Best effort: the rejected documents, with the reason, into dead_letter_index. */
-  private async deadLetter(
-    failures: Failure[],
-    abort: AbortSignal,
-    headers: Record<string, string>,
-  ): Promise<void> {
+  private async deadLetter(failures: Failure[], abort: AbortSignal, headers: WithAuth): Promise<void> {
     const dlq = this.cfg.dead_letter_index!;
     const action = `{"create":{"_index":${quote(dlq)}}}`;
     const now = new Date().toISOString();
@@ -323,26 +329,25 @@ export class ElasticsearchSender implements SendFunctions {
 }
 
 /**
- * The answer's text. A successful _bulk answer is as long as the request has
- * documents; when its head says `"errors":false` the rest is skipped unread.
+ * The most of a _bulk answer read: a successful one holds a result per document (an error
+ * result with its reason is well under 4 KiB), anything else is an error text.
  */
-async function readAnswer(res: Dispatcher.ResponseData): Promise<string> {
-  const parts: Buffer[] = [];
-  let head = true;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    if (head && res.statusCode >= 200 && res.statusCode < 300) {
-      head = false;
-      const start = chunk.toString('latin1', 0, Math.min(chunk.length, 256));
-      if (/"errors"\s*:\s*false/.test(start)) {
-        for await (const _ of res.body) {
-          // drain
-        }
-        return start;
-      }
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString('utf8');
+function answerCap(docs: number): number {
+  return MAX_RESPONSE_BYTES + docs * 4096;
+}
+
+/**
+ * The answer's text, or undefined when it is longer than answerCap (not read further: see
+ * src/exporterhelper/response-body.ts). When a successful answer's head says `"errors":false`
+ * the rest is skipped unread.
+ */
+async function readAnswer(res: Dispatcher.ResponseData, docs: number): Promise<string | undefined> {
+  const ok = res.statusCode >= 200 && res.statusCode < 300;
+  const { bytes, truncated } = await readCapped(res.body, ok ? answerCap(docs) : MAX_RESPONSE_BYTES);
+  const start = bytes.toString('latin1', 0, Math.min(bytes.length, 256));
+  if (ok && /"errors"\s*:\s*false/.test(start)) return start;
+  if (truncated) return ok ? undefined : bytes.toString('utf8');
+  return bytes.toString('utf8');
 }
 
 function sleep(ms: number, abort: AbortSignal): Promise<void> {

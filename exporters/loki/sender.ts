@@ -12,8 +12,10 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { clientAuthenticator } from '../../src/config/auth.js';
 import { authHeaders } from '../../src/exporterhelper/client-auth.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.js';
@@ -40,13 +42,17 @@ export class LokiSender implements SendFunctions {
   private readonly baseHeaders: Record<string, string>;
   /** Without the configured headers: what a client authenticator sees (confighttp order). */
   private readonly ownHeaders: Record<string, string>;
+  /** `headers` (and URL credentials as Basic auth): set after the authenticator, they win. */
+  private readonly configuredHeaders: Record<string, string>;
   private auth: ClientAuthenticator | undefined;
 
   constructor(
     private readonly settings: ComponentSettings,
     private readonly cfg: LokiConfig,
   ) {
-    const url = new URL(cfg.endpoint);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(cfg.endpoint);
+    const url = ep.url;
     this.origin = url.origin;
     this.path = url.pathname === '/' || url.pathname === '' ? '/loki/api/v1/push' : url.pathname + url.search;
     const guard = new CardinalityGuard(cfg.labels.max_distinct_values, (attr, bound) =>
@@ -62,7 +68,8 @@ export class LokiSender implements SendFunctions {
       'content-type': json ? 'application/json' : 'application/x-protobuf',
       ...(json && cfg.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
     };
-    this.baseHeaders = { ...this.ownHeaders, ...lowerKeys(cfg.headers) };
+    this.configuredHeaders = withEndpointAuth(lowerKeys(cfg.headers), ep);
+    this.baseHeaders = { ...this.ownHeaders, ...this.configuredHeaders };
   }
 
   async start(host?: Host): Promise<void> {
@@ -155,7 +162,7 @@ export class LokiSender implements SendFunctions {
       ? authHeaders(
           this.auth,
           req.tenant ? { ...this.ownHeaders, 'x-scope-orgid': req.tenant } : this.ownHeaders,
-          lowerKeys(this.cfg.headers),
+          this.configuredHeaders,
           ctx,
         )
       : req.tenant
@@ -170,8 +177,9 @@ export class LokiSender implements SendFunctions {
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     let text = '';
     try {
-      if (ok) await res.body.dump();
-      else text = await res.body.text();
+      // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      if (ok) await discardBody(res.body);
+      else text = await readCappedText(res.body);
     } catch {
       // The answer's status is what counts.
     }

@@ -15,7 +15,9 @@ import { errorMessage, permanentError, retryableError } from '../component/error
 import { clientAuthenticator } from '../config/auth.js';
 import { type LoadedTls, loadTlsClient } from '../config/tls-client.js';
 import { authHeaders } from '../exporterhelper/client-auth.js';
+import { endpointOf, withEndpointAuth } from '../exporterhelper/endpoint.js';
 import type { SendFunctions } from '../exporterhelper/index.js';
+import { MalformedBatchError, sendIsolatingMalformed } from '../exporterhelper/isolate.js';
 import { encodeChunks, otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
@@ -24,6 +26,7 @@ import {
   parseRetryAfter,
   partialSuccessFromJson,
 } from '../exporterhelper/otlp-response.js';
+import { readCapped } from '../exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { OtlpHttpConfig } from './http-config.js';
@@ -68,15 +71,28 @@ export class OtlpHttpSender implements SendFunctions {
     this.pools.clear();
   }
 
-  async send<S extends Signal>(
+  send<S extends Signal>(
     signal: S,
     data: SignalDataMap[S],
     abort: AbortSignal,
     ctx?: RequestContext,
   ): Promise<void> {
-    const target = signalUrl(this.cfg, signal);
-    if (!target) throw permanentError(`no endpoint configured for ${signal}`);
-    const url = new URL(target);
+    // a batch refused as malformed (400): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort, ctx));
+  }
+
+  private async sendOnce<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx: RequestContext | undefined,
+  ): Promise<void> {
+    const configured = signalUrl(this.cfg, signal);
+    if (!configured) throw permanentError(`no endpoint configured for ${signal}`);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(configured);
+    const url = ep.url;
+    const target = ep.redacted;
     let body: Uint8Array | Uint8Array[];
     try {
       body =
@@ -90,8 +106,8 @@ export class OtlpHttpSender implements SendFunctions {
     }
     const own: Record<string, string> = { 'content-type': this.contentType, 'user-agent': USER_AGENT };
     const headers: Record<string, string> = this.auth
-      ? authHeaders(this.auth, own, this.configuredHeaders, ctx)
-      : { ...this.cfg.headers, ...own };
+      ? authHeaders(this.auth, own, withEndpointAuth(this.configuredHeaders, ep), ctx)
+      : { ...withEndpointAuth(this.cfg.headers, ep), ...own };
     if (this.cfg.compression !== 'none') {
       const plain = body as Uint8Array;
       body = this.cfg.compression === 'gzip' ? await gzipAsync(plain) : snappyCompress(plain);
@@ -122,7 +138,8 @@ export class OtlpHttpSender implements SendFunctions {
         },
       );
     }
-    const raw = Buffer.from(await res.body.arrayBuffer());
+    // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+    const raw = (await readCapped(res.body)).bytes;
     const ctype = String(res.headers['content-type'] ?? '');
     if (res.statusCode >= 200 && res.statusCode < 300) {
       this.partialSuccess(signal, raw, ctype);
@@ -135,6 +152,7 @@ export class OtlpHttpSender implements SendFunctions {
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),
         throttled: res.statusCode === 429,
       });
+    if (res.statusCode === 400) throw new MalformedBatchError(msg);
     throw permanentError(msg);
   }
 
