@@ -19,6 +19,8 @@ import { factory as bearerTokenAuth } from '../extensions/bearertokenauth/factor
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as headersSetter } from '../extensions/headers_setter/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
+import { factory as pprof } from '../extensions/pprof/factory.js';
+import { factory as zpages } from '../extensions/zpages/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
 import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
@@ -74,6 +76,6 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage, bearerTokenAuth, basicAuth, headersSetter],
+  extensions: [healthCheck, fileStorage, zpages, pprof, bearerTokenAuth, basicAuth, headersSetter],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };
