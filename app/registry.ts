@@ -14,7 +14,10 @@ import { factory as otlpGrpcExporter } from '../exporters/otlp_grpc/factory.js';
 import { factory as otlpHttpExporter } from '../exporters/otlp_http/factory.js';
 import { factory as prometheusExporter } from '../exporters/prometheus/factory.js';
 import { factory as prometheusRemoteWriteExporter } from '../exporters/prometheus_remote_write/factory.js';
+import { factory as basicAuth } from '../extensions/basicauth/factory.js';
+import { factory as bearerTokenAuth } from '../extensions/bearertokenauth/factory.js';
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
+import { factory as headersSetter } from '../extensions/headers_setter/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
 import { factory as pprof } from '../extensions/pprof/factory.js';
 import { factory as zpages } from '../extensions/zpages/factory.js';
@@ -77,6 +80,6 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage, zpages, pprof],
+  extensions: [healthCheck, fileStorage, zpages, pprof, bearerTokenAuth, basicAuth, headersSetter],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

@@ -148,6 +148,8 @@ const REQUIRED_INSIDE: Record<string, string[]> = {
   'receiver host_metrics scrapers': ['x::scrapers: must specify at least one scraper'],
   'receiver syslog tcp': ['x::tcp::listen_address: required key is missing (expected string)'],
   'receiver syslog udp': ['x::udp::listen_address: required key is missing (expected string)'],
+  // The collector refuses a server basicauth with neither (errNoCredentialSource at creation).
+  'extension basicauth htpasswd': ['x::htpasswd: no credential source provided: set file or inline'],
 };
 
 interface Subject {

@@ -1,6 +1,7 @@
 // Config of the `elasticsearch` exporter: the contrib elasticsearchexporter's
 // keys and defaults (config.go; EDOT docs), on top of the exporter helper.
 import { z } from 'zod';
+import { authSchema } from '../../src/config/auth.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsClientSchema } from '../../src/config/tls-client.js';
 import { exporterHelperConfigShape } from '../../src/exporterhelper/index.js';
@@ -21,6 +22,8 @@ export const elasticsearchConfigSchema = z
     api_key: z.string().optional(),
     headers: z.record(z.string(), z.string()).prefault({}),
     tls: tlsClientSchema,
+    /** A client authenticator extension that sets headers on every _bulk request. */
+    auth: authSchema,
     compression: z.enum(['none', 'gzip']).default('gzip'),
     pipeline: z.string().optional(),
     logs_index: z.string().optional(),

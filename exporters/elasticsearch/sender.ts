@@ -13,9 +13,12 @@
 import { availableParallelism } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import type { Dispatcher, Pool } from 'undici';
-import type { ComponentSettings } from '../../src/component/component.js';
+import type { ClientAuthenticator } from '../../src/component/auth.js';
+import type { ComponentSettings, Host } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { clientAuthenticator } from '../../src/config/auth.js';
+import { authHeaders } from '../../src/exporterhelper/client-auth.js';
 import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
@@ -44,11 +47,16 @@ interface Round {
   throttled: boolean;
 }
 
+/** The headers of one request: the endpoint's, after the client authenticator (if any). */
+type WithAuth = (headers: Record<string, string>) => Record<string, string>;
+
 export class ElasticsearchSender implements SendFunctions {
   private pools: { pool: Pool; prefix: string; headers: Record<string, string> }[] = [];
   private next = 0;
   private readonly builder: BulkBuilder;
   private readonly headers: Record<string, string>;
+  private readonly configuredHeaders: Record<string, string> = {};
+  private auth: ClientAuthenticator | undefined;
   private readonly query: string;
   private readonly retryOn: ReadonlySet<number>;
   private readonly workers: number;
@@ -64,8 +72,8 @@ export class ElasticsearchSender implements SendFunctions {
     if (cfg.api_key) h.authorization = `ApiKey ${cfg.api_key}`;
     else if (cfg.user !== undefined)
       h.authorization = `Basic ${Buffer.from(`${cfg.user}:${cfg.password ?? ''}`).toString('base64')}`;
-    for (const [k, v] of Object.entries(cfg.headers)) h[k.toLowerCase()] = v;
-    this.headers = h;
+    for (const [k, v] of Object.entries(cfg.headers)) this.configuredHeaders[k.toLowerCase()] = v;
+    this.headers = { ...h, ...this.configuredHeaders };
     const q = new URLSearchParams();
     if (cfg.pipeline) q.set('pipeline', cfg.pipeline);
     if (cfg.include_source_on_error != null)
@@ -77,7 +85,9 @@ export class ElasticsearchSender implements SendFunctions {
       cfg.retry.max_requests !== undefined ? cfg.retry.max_requests - 1 : cfg.retry.max_retries;
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.cfg.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
     for (const raw of endpointsOf(this.cfg)) {
       // credentials in the URL: sent as Basic auth unless user/api_key or an authorization
       // header is configured, never printed (src/exporterhelper/endpoint.ts)
@@ -109,6 +119,10 @@ export class ElasticsearchSender implements SendFunctions {
         : signal === 'metrics'
           ? this.builder.metrics(data as MetricsData, ctx)
           : this.builder.traces(data as TracesData, ctx);
+    // The authenticator sees each endpoint's headers (its URL credentials included); the
+    // configured headers are set again after it and win (confighttp order).
+    const auth = this.auth;
+    const headers: WithAuth = auth ? (h) => authHeaders(auth, h, this.configuredHeaders, ctx) : (h) => h;
     const permanentRefs = new Map<number, string>();
     for (const r of built.rejected) permanentRefs.set(r.ref, r.reason);
 
@@ -116,7 +130,7 @@ export class ElasticsearchSender implements SendFunctions {
     let pending = built.chunks;
     for (let attempt = 0; ; attempt++) {
       round.itemRetry = [];
-      await this.bulkAll(pending, abort, round);
+      await this.bulkAll(pending, abort, round, headers);
       if (
         round.itemRetry.length === 0 ||
         !this.cfg.retry.enabled ||
@@ -131,7 +145,7 @@ export class ElasticsearchSender implements SendFunctions {
     for (const f of round.permanent)
       if (!permanentRefs.has(refOf(f.doc))) permanentRefs.set(refOf(f.doc), f.reason);
     if (round.permanent.length > 0 && this.cfg.dead_letter_index)
-      await this.deadLetter(round.permanent, abort);
+      await this.deadLetter(round.permanent, abort, headers);
 
     const retryRefs = new Set<number>();
     for (const d of round.itemRetry) retryRefs.add(refOf(d));
@@ -179,18 +193,23 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   /** Sends all bodies, num_workers at a time. */
-  private async bulkAll(chunks: BulkChunk[], abort: AbortSignal, round: Round): Promise<void> {
+  private async bulkAll(
+    chunks: BulkChunk[],
+    abort: AbortSignal,
+    round: Round,
+    headers: WithAuth,
+  ): Promise<void> {
     let i = 0;
     const worker = async () => {
-      while (i < chunks.length) await this.bulk(chunks[i++], abort, round);
+      while (i < chunks.length) await this.bulk(chunks[i++], abort, round, headers);
     };
     await Promise.all(Array.from({ length: Math.min(this.workers, chunks.length) }, worker));
   }
 
   /** One _bulk request; on 413 each half is sent, down to one document. */
-  private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round): Promise<void> {
+  private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round, headers: WithAuth): Promise<void> {
     const n = chunk.n;
-    const res = await this.post(chunk.body(), abort, n);
+    const res = await this.post(chunk.body(), abort, n, headers);
     if ('error' in res) {
       round.requestRetry.push(...spansOf(chunk));
       round.message ??= res.error;
@@ -210,7 +229,8 @@ export class ElasticsearchSender implements SendFunctions {
         const docs = spansOf(chunk);
         const half = Math.ceil(n / 2);
         for (const part of [docs.slice(0, half), docs.slice(half)])
-          for (const c of BulkWriter.repack(part, Number.POSITIVE_INFINITY)) await this.bulk(c, abort, round);
+          for (const c of BulkWriter.repack(part, Number.POSITIVE_INFINITY))
+            await this.bulk(c, abort, round, headers);
         return;
       }
       case 'retry':
@@ -256,9 +276,11 @@ export class ElasticsearchSender implements SendFunctions {
     raw: Buffer,
     abort: AbortSignal,
     docs: number,
+    withAuth: WithAuth,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
-    const { pool, prefix, headers } = this.pools[this.next++ % this.pools.length];
+    const { pool, prefix, headers: poolHeaders } = this.pools[this.next++ % this.pools.length];
+    const headers = withAuth(poolHeaders);
     const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
     let res: Dispatcher.ResponseData;
     try {
@@ -283,7 +305,7 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   /** Best effort: the rejected documents, with the reason, into dead_letter_index. */
-  private async deadLetter(failures: Failure[], abort: AbortSignal): Promise<void> {
+  private async deadLetter(failures: Failure[], abort: AbortSignal, headers: WithAuth): Promise<void> {
     const dlq = this.cfg.dead_letter_index!;
     const action = `{"create":{"_index":${quote(dlq)}}}`;
     const now = new Date().toISOString();
@@ -296,7 +318,7 @@ export class ElasticsearchSender implements SendFunctions {
         refOf(f.doc),
       );
     const round: Round = { itemRetry: [], requestRetry: [], permanent: [], throttled: false };
-    await this.bulkAll(w.chunks, abort, round);
+    await this.bulkAll(w.chunks, abort, round, headers);
     const lost = round.itemRetry.length + round.requestRetry.length + round.permanent.length;
     if (lost > 0)
       this.settings.logger.error(

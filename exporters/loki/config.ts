@@ -2,6 +2,7 @@
 // headers, tls, tenant, default_labels_enabled, the exporter helper's keys) plus
 // the label, structured-metadata and limit settings this exporter adds.
 import { z } from 'zod';
+import { authSchema } from '../../src/config/auth.js';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsClientSchema } from '../../src/config/tls-client.js';
@@ -38,6 +39,8 @@ export const lokiConfigSchema = z
       ),
     headers: z.record(z.string(), z.string()).prefault({}),
     tls: tlsClientSchema,
+    /** A client authenticator extension that sets headers on every push (e.g. headers_setter for the tenant). */
+    auth: authSchema,
     /** confighttp keys; undici sizes its own buffers, so they are accepted and have no effect. */
     read_buffer_size: z.number().int().nonnegative().optional(),
     write_buffer_size: z.number().int().nonnegative().optional(),

@@ -6,9 +6,12 @@
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import type { Dispatcher, Pool } from 'undici';
-import type { ComponentSettings } from '../../src/component/component.js';
+import type { ClientAuthenticator } from '../../src/component/auth.js';
+import type { ComponentSettings, Host } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { clientAuthenticator } from '../../src/config/auth.js';
+import { authHeaders } from '../../src/exporterhelper/client-auth.js';
 import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
@@ -37,6 +40,11 @@ export class LokiSender implements SendFunctions {
   private readonly path: string;
   private readonly builder: LokiRequestBuilder;
   private readonly baseHeaders: Record<string, string>;
+  /** Without the configured headers: what a client authenticator sees (confighttp order). */
+  private readonly ownHeaders: Record<string, string>;
+  /** `headers` (and URL credentials as Basic auth): set after the authenticator, they win. */
+  private readonly configuredHeaders: Record<string, string>;
+  private auth: ClientAuthenticator | undefined;
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -55,15 +63,18 @@ export class LokiSender implements SendFunctions {
     );
     this.builder = new LokiRequestBuilder(cfg, guard);
     const json = cfg.encoding === 'json';
-    this.baseHeaders = {
+    this.ownHeaders = {
       'user-agent': 'tsunagi',
       'content-type': json ? 'application/json' : 'application/x-protobuf',
       ...(json && cfg.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
-      ...withEndpointAuth(lowerKeys(cfg.headers), ep),
     };
+    this.configuredHeaders = withEndpointAuth(lowerKeys(cfg.headers), ep);
+    this.baseHeaders = { ...this.ownHeaders, ...this.configuredHeaders };
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.cfg.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
     this.pool = await createPool(this.origin, this.cfg.tls, this.cfg.max_conns_per_host);
   }
 
@@ -82,7 +93,7 @@ export class LokiSender implements SendFunctions {
     const { requests, rejected } = this.builder.build(logs, ctx);
     const t: Tally = { failed: rejected.length, reasons: [], retry: [] };
     for (const r of rejected) if (t.reasons.length < 5) t.reasons.push(r.reason);
-    for (const req of requests) await this.pushSplitting(req, abort, t);
+    for (const req of requests) await this.pushSplitting(req, abort, t, ctx);
 
     if (t.failed > 0)
       this.settings.logger.warn(
@@ -100,8 +111,13 @@ export class LokiSender implements SendFunctions {
   }
 
   /** Pushes one request; on 413 pushes each half, down to a single entry. */
-  private async pushSplitting(req: LokiRequest, abort: AbortSignal, t: Tally): Promise<void> {
-    const out = await this.push(req, abort);
+  private async pushSplitting(
+    req: LokiRequest,
+    abort: AbortSignal,
+    t: Tally,
+    ctx: RequestContext | undefined,
+  ): Promise<void> {
+    const out = await this.push(req, abort, ctx);
     switch (out.kind) {
       case 'ok':
         return;
@@ -112,8 +128,8 @@ export class LokiSender implements SendFunctions {
           return;
         }
         const [a, b] = halve(req);
-        await this.pushSplitting(a, abort, t);
-        await this.pushSplitting(b, abort, t);
+        await this.pushSplitting(a, abort, t, ctx);
+        await this.pushSplitting(b, abort, t, ctx);
         return;
       }
       case 'retry':
@@ -129,7 +145,11 @@ export class LokiSender implements SendFunctions {
   }
 
   /** One HTTP round trip. Network errors and timeouts are retryable. */
-  private async push(req: LokiRequest, abort: AbortSignal): Promise<Outcome> {
+  private async push(
+    req: LokiRequest,
+    abort: AbortSignal,
+    ctx: RequestContext | undefined,
+  ): Promise<Outcome> {
     if (!this.pool) throw new Error('loki exporter not started');
     let body: Buffer;
     if (this.cfg.encoding === 'json') {
@@ -138,9 +158,16 @@ export class LokiSender implements SendFunctions {
     } else {
       body = compressSync(encodePushRequest(req));
     }
-    const headers: Record<string, string> = req.tenant
-      ? { ...this.baseHeaders, 'x-scope-orgid': req.tenant }
-      : this.baseHeaders;
+    const headers: Record<string, string> = this.auth
+      ? authHeaders(
+          this.auth,
+          req.tenant ? { ...this.ownHeaders, 'x-scope-orgid': req.tenant } : this.ownHeaders,
+          this.configuredHeaders,
+          ctx,
+        )
+      : req.tenant
+        ? { ...this.baseHeaders, 'x-scope-orgid': req.tenant }
+        : this.baseHeaders;
     let res: Dispatcher.ResponseData;
     try {
       res = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal: abort });

@@ -3,6 +3,7 @@
 // createDefaultConfig, config.schema.yaml). It has no `sending_queue`: its
 // queue is `remote_write_queue`, and retries are per remote-write request.
 import { z } from 'zod';
+import { authSchema } from '../../src/config/auth.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsClientSchema } from '../../src/config/tls-client.js';
 
@@ -45,6 +46,8 @@ const httpClientShape = {
   endpoint: endpointUrl.optional(),
   tls: tlsClientSchema,
   headers: z.record(z.string(), z.string()).prefault({}),
+  /** A client authenticator extension that sets headers on every request. */
+  auth: authSchema,
   /** Remote write is always snappy; only "snappy" (or empty) is valid, as in the collector. */
   compression: z.string().optional(),
   timeout: duration().optional(),
@@ -169,6 +172,7 @@ export function httpSettings(c: PrometheusRemoteWriteConfig) {
     endpoint: h.endpoint as string,
     tls: h.tls,
     headers: h.headers,
+    auth: h.auth,
     timeout: c.http?.timeout ?? c.timeout,
     connections: h.max_conns_per_host || 8,
   };

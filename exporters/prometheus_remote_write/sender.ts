@@ -8,9 +8,13 @@
 // retry_on_failure's backoff; any other answer — a 400 for out-of-order or
 // duplicate samples — is final: counted and logged, not retried.
 import type { Dispatcher, Pool } from 'undici';
-import type { ComponentSettings } from '../../src/component/component.js';
+import type { ClientAuthenticator } from '../../src/component/auth.js';
+import type { ComponentSettings, Host } from '../../src/component/component.js';
+import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { clientAuthenticator } from '../../src/config/auth.js';
 import { sleep } from '../../src/exporterhelper/backoff.js';
+import { authHeaders } from '../../src/exporterhelper/client-auth.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import {
   ExponentialBackoff,
@@ -41,6 +45,10 @@ export class RemoteWriteSender
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
+  /** Before the configured headers: what a client authenticator sees (confighttp order). */
+  private readonly ownHeaders: Record<string, string>;
+  private readonly userHeaders: Record<string, string>;
+  private auth: ClientAuthenticator | undefined;
   private readonly encoder: WriteRequestEncoder;
   private readonly parallelism: number;
   private readonly timeoutMs: number;
@@ -60,13 +68,14 @@ export class RemoteWriteSender
     const user: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.http.headers))
       if (!RESERVED_HEADERS.includes(k.toLowerCase())) user[k.toLowerCase()] = v;
-    this.headers = {
-      ...user,
+    this.ownHeaders = {
       'content-encoding': 'snappy',
       'content-type': 'application/x-protobuf',
       'user-agent': 'tsunagi',
       'x-prometheus-remote-write-version': '0.1.0',
     };
+    this.userHeaders = user;
+    this.headers = { ...user, ...this.ownHeaders };
     this.timeoutMs = this.http.timeout;
     this.parallelism = Math.max(
       1,
@@ -99,7 +108,9 @@ export class RemoteWriteSender
     );
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.http.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.http.auth);
     this.pool = await createPool(
       this.origin,
       this.http.tls,
@@ -135,12 +146,21 @@ export class RemoteWriteSender
     return mergeRemoteWriteRequests(requests);
   }
 
-  async send<S extends Signal>(_signal: S, request: RemoteWriteRequest): Promise<void> {
+  async send<S extends Signal>(
+    _signal: S,
+    request: RemoteWriteRequest,
+    _abort?: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    // The protocol's own headers win over the authenticator's, as over the configured ones.
+    const headers = this.auth
+      ? { ...authHeaders(this.auth, this.ownHeaders, this.userHeaders, ctx), ...this.ownHeaders }
+      : this.headers;
     // Parts one after the other: a series in two of them must arrive in their order.
     let rejected = 0;
     let firstFailure: string | undefined;
     for (const part of request.parts) {
-      const failure = await this.sendPart(part);
+      const failure = await this.sendPart(part, headers);
       rejected += failure.rejected;
       firstFailure ??= failure.message;
     }
@@ -149,7 +169,10 @@ export class RemoteWriteSender
   }
 
   /** One OTLP request's bodies, in parallel; the points they failed (in proportion of their samples). */
-  private async sendPart(part: RemoteWritePart): Promise<{ rejected: number; message?: string }> {
+  private async sendPart(
+    part: RemoteWritePart,
+    headers: Record<string, string>,
+  ): Promise<{ rejected: number; message?: string }> {
     const total = part.points;
     // Data points are counted per request in proportion to its samples (a point becomes several samples).
     const perSample = part.sampleCount > 0 ? (total - part.dropped) / part.sampleCount : 0;
@@ -160,7 +183,7 @@ export class RemoteWriteSender
     const worker = async () => {
       while (next < part.bodies.length) {
         const i = next++;
-        const out = await this.pushWithRetry(part.bodies[i]);
+        const out = await this.pushWithRetry(part.bodies[i], headers);
         if (out.kind === 'ok') continue;
         failedPoints += Math.round(part.samples[i] * perSample);
         if (reasons.length < 3) reasons.push(out.message);
@@ -182,11 +205,11 @@ export class RemoteWriteSender
   }
 
   /** One request until accepted, refused for good, or retry_on_failure gives up. */
-  private async pushWithRetry(body: Buffer): Promise<Outcome> {
+  private async pushWithRetry(body: Buffer, headers: Record<string, string>): Promise<Outcome> {
     const retry = this.cfg.retry_on_failure;
     let backoff: ExponentialBackoff | undefined;
     for (;;) {
-      const out = await this.push(body);
+      const out = await this.push(body, headers);
       if (out.kind !== 'retry' || !retry.enabled) return out;
       backoff ??= new ExponentialBackoff(retry);
       let delay = backoff.next();
@@ -203,7 +226,7 @@ export class RemoteWriteSender
     }
   }
 
-  private async push(body: Buffer): Promise<Outcome> {
+  private async push(body: Buffer, headers: Record<string, string>): Promise<Outcome> {
     if (!this.pool) throw retryableError('prometheus_remote_write exporter not started');
     let res: Dispatcher.ResponseData;
     const ac = new AbortController();
@@ -212,7 +235,7 @@ export class RemoteWriteSender
       res = await this.pool.request({
         path: this.path,
         method: 'POST',
-        headers: this.headers,
+        headers,
         body,
         signal: ac.signal,
       });

@@ -2,6 +2,7 @@
 // receiver/jaegerreceiver). Only the protocols named are served; a protocol
 // given with no value (`grpc:`) gets its defaults.
 import { z } from 'zod';
+import { authSchema, httpServerAuthSchema } from '../../src/config/auth.js';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
 import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
@@ -36,6 +37,7 @@ const grpcSchema = orEmpty(
     // configgrpc's key; the collector's default 0 is unlimited (see src/receiverhelper/grpc-server.ts)
     max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
     include_metadata: z.boolean().default(false),
+    auth: authSchema,
   }),
 );
 
@@ -45,6 +47,7 @@ const httpSchema = orEmpty(
     tls: absentWhenNull(tlsServerObject.optional()),
     max_request_body_size: byteSize().default(20 * 1024 * 1024),
     include_metadata: z.boolean().default(false),
+    auth: httpServerAuthSchema,
   }),
 );
 

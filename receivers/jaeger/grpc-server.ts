@@ -2,6 +2,7 @@
 // and decoded here, so a message that does not decode is INVALID_ARGUMENT
 // (and counted) rather than a transport-level failure.
 import * as grpc from '@grpc/grpc-js';
+import type { ServerAuthenticator } from '../../src/component/auth.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
@@ -9,6 +10,7 @@ import { loadServerTls } from '../../src/config/tls-server.js';
 import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
 import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
 import { grpcError, refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { grpcAuthData, grpcAuthInterceptor } from '../../src/receiverhelper/server-auth.js';
 import { decodePostSpansRequest } from '../../src/translator/jaeger/proto-codec.js';
 import type { GrpcConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -36,13 +38,14 @@ export class GrpcServer {
     private readonly ingest: Ingest,
   ) {}
 
-  async start(): Promise<number> {
-    const server = new grpc.Server(
-      guardedServerOptions({
-        maxReceiveMessageBytes: Math.floor(this.cfg.max_recv_msg_size_mib * 1024 * 1024),
-        maxConcurrentStreams: this.cfg.max_concurrent_streams,
-      }),
-    );
+  async start(auth?: ServerAuthenticator): Promise<number> {
+    const options = guardedServerOptions({
+      maxReceiveMessageBytes: Math.floor(this.cfg.max_recv_msg_size_mib * 1024 * 1024),
+      maxConcurrentStreams: this.cfg.max_concurrent_streams,
+    });
+    // Authentication first: a refused call's message is never read.
+    if (auth) options.interceptors = [grpcAuthInterceptor(auth), ...(options.interceptors ?? [])];
+    const server = new grpc.Server(options);
     server.addService(postSpansDefinition, {
       PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
         void this.postSpans(call, cb),
@@ -80,6 +83,8 @@ export class GrpcServer {
       for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = [String(v)];
       ctx.metadata = md;
     }
+    const auth = grpcAuthData(call.metadata);
+    if (auth) ctx.auth = auth;
     try {
       await this.ingest.push(batch, ctx);
       cb(null, EMPTY);

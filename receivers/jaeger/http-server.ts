@@ -3,6 +3,7 @@
 // 400 for bad input, 503 (+Retry-After) when the pipeline asks to retry.
 import http from 'node:http';
 import https from 'node:https';
+import type { AuthData, ServerAuthenticator } from '../../src/component/auth.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
@@ -15,6 +16,7 @@ import {
 } from '../../src/receiverhelper/decode-admission.js';
 import { BodyError, readRaw } from '../../src/receiverhelper/http-body.js';
 import { refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { authenticateHttp } from '../../src/receiverhelper/server-auth.js';
 import { decodeBatchBinary } from '../../src/translator/jaeger/thrift-decode.js';
 import type { HttpConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -24,13 +26,15 @@ const THRIFT_TYPES = new Set(['application/x-thrift', 'application/vnd.apache.th
 
 export class HttpServer {
   private server: http.Server | undefined;
+  private auth: ServerAuthenticator | undefined;
 
   constructor(
     private readonly cfg: HttpConfig,
     private readonly ingest: Ingest,
   ) {}
 
-  async start(): Promise<number> {
+  async start(auth?: ServerAuthenticator): Promise<number> {
+    this.auth = auth;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     const server = this.cfg.tls
       ? https.createServer(await loadServerTls(this.cfg.tls), handler)
@@ -49,6 +53,23 @@ export class HttpServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!this.auth) {
+      this.route(req, res, undefined);
+      return;
+    }
+    // Before any byte of the body is read (the collector's confighttp auth interceptor).
+    void authenticateHttp(this.auth, req, this.cfg.auth?.request_params).then((out) => {
+      if (out.ok) {
+        this.route(req, res, out.auth);
+        return;
+      }
+      res.shouldKeepAlive = false;
+      req.resume();
+      reply(res, 401, out.message);
+    });
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse, auth: AuthData | undefined): void {
     const path = (req.url ?? '').split('?')[0];
     if (path !== PATH) {
       reply(res, 404, `404 page not found: ${path}`);
@@ -77,7 +98,7 @@ export class HttpServer {
     const reading = reserveInFlight();
     readRaw(req, limit, false, reading).then(
       (body) =>
-        this.process(body, req, res, reading).finally(() => {
+        this.process(body, req, res, reading, auth).finally(() => {
           reading.release();
         }),
       (err: unknown) => {
@@ -101,6 +122,7 @@ export class HttpServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     reading: InFlightReservation,
+    auth: AuthData | undefined,
   ): Promise<void> {
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     let batch: ReturnType<typeof decodeBatchBinary>;
@@ -127,6 +149,7 @@ export class HttpServer {
     }
     const ctx: RequestContext = { clientAddress: peer };
     if (this.cfg.include_metadata) ctx.metadata = headersOf(req);
+    if (auth) ctx.auth = auth;
     try {
       await this.ingest.push(batch, ctx);
       reply(res, 202, '');

@@ -1,6 +1,9 @@
 // The `jaeger` receiver: starts one server per protocol named in the config.
+
+import type { ServerAuthenticator } from '../../src/component/auth.js';
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
+import { serverAuthenticator } from '../../src/config/auth.js';
 import type { JaegerReceiverConfig } from './config.js';
 import { DropLog } from './drop-log.js';
 import { GrpcServer } from './grpc-server.js';
@@ -13,7 +16,13 @@ type Proto = 'grpc' | 'thrift_http' | 'thrift_compact' | 'thrift_binary';
 export class JaegerReceiver implements Component {
   /** Bound ports by protocol, known after start (useful with port 0). */
   readonly ports: Partial<Record<Proto, number>> = {};
-  private readonly servers: { name: Proto; start(): Promise<number>; shutdown(): Promise<void> }[] = [];
+  private readonly servers: {
+    name: Proto;
+    /** The `auth` of this protocol, if it has one. */
+    auth?: { authenticator: string };
+    start(auth?: ServerAuthenticator): Promise<number>;
+    shutdown(): Promise<void>;
+  }[] = [];
   private readonly udp: UdpServer[] = [];
   private readonly dropLogs: DropLog[] = [];
 
@@ -46,11 +55,21 @@ export class JaegerReceiver implements Component {
     }
     if (p.thrift_http) {
       const s = new HttpServer(p.thrift_http, new Ingest(settings, 'collector_http', next));
-      this.servers.push({ name: 'thrift_http', start: () => s.start(), shutdown: () => s.shutdown() });
+      this.servers.push({
+        name: 'thrift_http',
+        auth: p.thrift_http.auth,
+        start: (auth) => s.start(auth),
+        shutdown: () => s.shutdown(),
+      });
     }
     if (p.grpc) {
       const s = new GrpcServer(p.grpc, new Ingest(settings, 'grpc', next));
-      this.servers.push({ name: 'grpc', start: () => s.start(), shutdown: () => s.shutdown() });
+      this.servers.push({
+        name: 'grpc',
+        auth: p.grpc.auth,
+        start: (auth) => s.start(auth),
+        shutdown: () => s.shutdown(),
+      });
     }
   }
 
@@ -69,9 +88,11 @@ export class JaegerReceiver implements Component {
     };
   }
 
-  async start(_host?: Host): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    const none: Host = { getExtension: () => undefined };
+    const auths = this.servers.map((s) => serverAuthenticator(host ?? none, s.auth));
     try {
-      for (const s of this.servers) this.ports[s.name] = await s.start();
+      for (const [i, s] of this.servers.entries()) this.ports[s.name] = await s.start(auths[i]);
     } catch (err) {
       await this.shutdown();
       throw err;

@@ -46,13 +46,11 @@ describe('otlp receiver config', () => {
     expect(cfg.protocols.http).toBeDefined();
   });
 
-  it('accepts the collector conformance config except the unsupported auth block', () => {
+  it('accepts the collector conformance config, auth included', () => {
     const yaml = parse(readFileSync(`${CONFORMANCE_DIR}collector-configs/otlpreceiver.yaml`, 'utf8'));
-    expect(issues(yaml)).toEqual([
-      "protocols.http.auth: protocols.http.auth is not supported by tsunagi's otlp receiver (authenticator extensions are not implemented)",
-    ]);
-    delete yaml.protocols.http.auth;
+    expect(issues(yaml)).toEqual([]);
     const cfg = configSchema.parse(yaml);
+    expect(cfg.protocols.http?.auth).toEqual({ authenticator: 'test', request_params: [] });
     const { grpc, http } = cfg.protocols;
     expect(grpc?.max_recv_msg_size_mib).toBe(32);
     expect(grpc?.max_concurrent_streams).toBe(16);
@@ -78,9 +76,10 @@ describe('otlp receiver config', () => {
 
   it('rejects unknown keys, auth, bad endpoints and unsupported compression', () => {
     expect(issues({ protocols: { grpc: { endpont: 'x:1' } } }).join()).toMatch(/endpont/);
-    expect(issues({ protocols: { grpc: { auth: { authenticator: 'x' } } } }).join()).toMatch(
-      /protocols.grpc.auth is not supported/,
-    );
+    expect(issues({ protocols: { grpc: { auth: { authenticator: 'x', request_params: ['t'] } } } })).toEqual([
+      'protocols.grpc.auth: Unrecognized key: "request_params"',
+    ]);
+    expect(issues({ protocols: { http: { auth: { authenticatr: 'x' } } } }).join()).toMatch(/authenticatr/);
     expect(issues({ protocols: { http: { endpoint: 'nope' } } })).toEqual([
       'protocols.http.endpoint: expected host:port, e.g. "localhost:4318"',
     ]);

@@ -3,6 +3,7 @@
 // A protocol key present with a null value (`grpc:`) is enabled with defaults;
 // an absent key is disabled; at least one must be enabled (collector config.go).
 import { z } from 'zod';
+import { authSchema, httpServerAuthSchema } from '../../src/config/auth.js';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
@@ -10,14 +11,6 @@ import { corsSchema } from '../../src/receiverhelper/cors.js';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/receiverhelper/grpc-server.js';
 
 const nullToEmpty = (v: unknown) => (v === null ? {} : v);
-
-const notSupported = (what: string) =>
-  z
-    .unknown()
-    .optional()
-    .refine((v) => v === undefined, {
-      message: `${what} is not supported by tsunagi's otlp receiver (authenticator extensions are not implemented)`,
-    });
 
 // `tls`: the one server TLS block every receiver shares (src/config/tls-server.ts).
 export type TlsConfig = TlsServerConfig;
@@ -61,7 +54,8 @@ export const grpcSchema = z.strictObject({
   write_buffer_size: byteSize().default(0),
   keepalive: z.preprocess(nullToEmpty, keepaliveSchema).optional(),
   include_metadata: z.boolean().default(false),
-  auth: notSupported('protocols.grpc.auth'),
+  /** A server authenticator extension checks every call's metadata before its message is read. */
+  auth: authSchema,
 });
 export type GrpcConfig = z.output<typeof grpcSchema>;
 
@@ -103,7 +97,8 @@ export const httpSchema = z.strictObject({
   read_header_timeout: duration().default(60_000),
   idle_timeout: duration().default(60_000),
   keep_alives_enabled: z.boolean().default(true),
-  auth: notSupported('protocols.http.auth'),
+  /** A server authenticator extension checks every request's headers before its body is read. */
+  auth: httpServerAuthSchema,
 });
 export type HttpConfig = z.output<typeof httpSchema>;
 

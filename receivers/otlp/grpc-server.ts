@@ -5,6 +5,7 @@
 // decoder's message, so a decode failure travels to the handler as a value.
 import * as grpc from '@grpc/grpc-js';
 import { leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
+import type { ServerAuthenticator } from '../../src/component/auth.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { loadServerTls } from '../../src/config/tls-server.js';
@@ -12,7 +13,8 @@ import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
 import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
-import { grpcError, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { Code, grpcError, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { grpcAuthData, grpcAuthInterceptor } from '../../src/receiverhelper/server-auth.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
@@ -108,8 +110,11 @@ export class OtlpGrpcServer {
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    const server = new grpc.Server(serverOptions(this.cfg));
+  async start(auth?: ServerAuthenticator): Promise<void> {
+    const options = serverOptions(this.cfg);
+    // Authentication first: a refused call's message is never read.
+    if (auth) options.interceptors = [grpcAuthInterceptor(auth), ...(options.interceptors ?? [])];
+    const server = new grpc.Server(options);
     for (const [signal, consumer] of this.consumers)
       server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
     let creds = grpc.ServerCredentials.createInsecure();
@@ -167,6 +172,8 @@ export class OtlpGrpcServer {
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
+      const auth = grpcAuthData(call.metadata);
+      if (auth) ctx.auth = auth;
       deliver(signal, data, consumer, ctx, metrics)
         .finally(() => {
           lease?.release();

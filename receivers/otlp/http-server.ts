@@ -10,6 +10,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { giveBuffer, leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
+import type { AuthData, ServerAuthenticator } from '../../src/component/auth.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
@@ -26,6 +27,7 @@ import {
 import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelper/http-body.js';
 import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
 import { Code, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { authenticateHttp } from '../../src/receiverhelper/server-auth.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
@@ -57,6 +59,7 @@ export class OtlpHttpServer {
   private readonly limit: number;
   private readonly extraHeaders: [string, string][];
   private closing = false;
+  private auth: ServerAuthenticator | undefined;
 
   constructor(
     private readonly cfg: HttpConfig,
@@ -71,7 +74,8 @@ export class OtlpHttpServer {
     this.extraHeaders = Object.entries(cfg.response_headers);
   }
 
-  async start(): Promise<void> {
+  async start(auth?: ServerAuthenticator): Promise<void> {
+    this.auth = auth;
     if (this.cfg.cors?.allowed_origins.includes('*'))
       this.logger.warn(
         { endpoint: this.cfg.endpoint },
@@ -149,6 +153,19 @@ export class OtlpHttpServer {
       if (Cors.isPreflight(req)) return this.cors.preflight(req, res);
       this.cors.decorate(req, res);
     }
+    // Before routing and before any byte of the body is read (the collector's auth interceptor).
+    let authData: AuthData | undefined;
+    if (this.auth) {
+      const out = await authenticateHttp(this.auth, req, this.cfg.auth?.request_params);
+      if (!out.ok) {
+        res.shouldKeepAlive = false;
+        lingerAfterEarlyAnswer(req);
+        const enc = wireEncodingOf(req.headers['content-type']);
+        if (enc) return this.status(res, enc, 401, Code.UNAUTHENTICATED, out.message);
+        return this.text(res, 401, out.message);
+      }
+      authData = out.auth;
+    }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const route = this.routes.get(q < 0 ? url : url.slice(0, q));
@@ -212,7 +229,7 @@ export class OtlpHttpServer {
       } finally {
         reading.release();
       }
-      await this.answer(req, res, enc, route, data, lease);
+      await this.answer(req, res, enc, route, data, lease, authData);
     } finally {
       reading.release();
       ticket?.release();
@@ -227,9 +244,11 @@ export class OtlpHttpServer {
     route: Route,
     data: any,
     lease: Lease | undefined,
+    authData: AuthData | undefined,
   ): Promise<void> {
     const ctx: RequestContext = { clientAddress: `${req.socket.remoteAddress}:${req.socket.remotePort}` };
     if (this.cfg.include_metadata) ctx.metadata = req.headersDistinct as Record<string, string[]>;
+    if (authData) ctx.auth = authData;
     let out: Outcome;
     try {
       out = await deliver(route.signal, data, route.consumer, ctx, this.metrics);

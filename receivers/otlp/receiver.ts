@@ -2,6 +2,7 @@
 // each signal this receiver is used in.
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer, ConsumersBySignal } from '../../src/component/consumer.js';
+import { serverAuthenticator } from '../../src/config/auth.js';
 import { SIGNALS, type Signal } from '../../src/pdata/signal.js';
 import type { OtlpReceiverConfig } from './config.js';
 import { OtlpGrpcServer } from './grpc-server.js';
@@ -14,6 +15,7 @@ export const SHUTDOWN_GRACE_MS = 5000;
 export class OtlpReceiver implements Component {
   private readonly grpc: OtlpGrpcServer | undefined;
   private readonly http: OtlpHttpServer | undefined;
+  private readonly cfg: OtlpReceiverConfig;
 
   constructor(
     settings: ComponentSettings,
@@ -21,6 +23,7 @@ export class OtlpReceiver implements Component {
     next: ConsumersBySignal,
     codec: WireCodec,
   ) {
+    this.cfg = cfg;
     const consumers = new Map<Signal, Consumer<any>>();
     for (const s of SIGNALS) if (next[s]) consumers.set(s, next[s]!);
     const logger = settings.logger;
@@ -43,10 +46,13 @@ export class OtlpReceiver implements Component {
     }
   }
 
-  async start(_host: Host): Promise<void> {
-    await this.grpc?.start();
+  async start(host: Host): Promise<void> {
+    const { grpc, http } = this.cfg.protocols;
+    const grpcAuth = serverAuthenticator(host, grpc?.auth);
+    const httpAuth = serverAuthenticator(host, http?.auth);
+    await this.grpc?.start(grpcAuth);
     try {
-      await this.http?.start();
+      await this.http?.start(httpAuth);
     } catch (err) {
       await this.grpc?.shutdown(0);
       throw err;

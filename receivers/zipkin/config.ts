@@ -2,6 +2,7 @@
 // receiver/zipkinreceiver config.go: confighttp.ServerConfig squashed at the
 // top level, plus `parse_string_tags`; factory default endpoint localhost:9411).
 import { z } from 'zod';
+import { httpServerAuthSchema } from '../../src/config/auth.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsServerSchema } from '../../src/config/tls-server.js';
 import { corsSchema } from '../../src/receiverhelper/cors.js';
@@ -11,14 +12,6 @@ const ENDPOINT_RE = /^(\[[^\]]*\]|[^:/\s]*):\d{1,5}$/;
 
 /** Content-Encodings this receiver can decode ("" = none); the collector also lists zstd and lz4. */
 export const SUPPORTED_ENCODINGS = ['', 'gzip', 'zlib', 'deflate', 'snappy'] as const;
-
-const notSupported = (what: string) =>
-  z
-    .unknown()
-    .optional()
-    .refine((v) => v === undefined, {
-      message: `${what} is not supported by tsunagi's zipkin receiver (authenticator extensions are not implemented)`,
-    });
 
 export const configSchema = z.preprocess(
   nullToEmpty,
@@ -50,7 +43,8 @@ export const configSchema = z.preprocess(
     write_timeout: duration().default(0),
     idle_timeout: duration().default(60_000),
     keep_alives_enabled: z.boolean().default(true),
-    auth: notSupported('auth'),
+    /** A server authenticator extension checks every request's headers before its body is read. */
+    auth: httpServerAuthSchema,
   }),
 );
 

@@ -14,9 +14,11 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../src/codec/decode-budget.js';
+import type { AuthData, ServerAuthenticator } from '../../src/component/auth.js';
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
+import { serverAuthenticator } from '../../src/config/auth.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
 import { loadServerTls } from '../../src/config/tls-server.js';
 import { countSpans } from '../../src/pdata/count.js';
@@ -30,6 +32,7 @@ import {
 import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelper/http-body.js';
 import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
 import { refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { authenticateHttp } from '../../src/receiverhelper/server-auth.js';
 import { BurstLogger } from '../../src/telemetry/burst-logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { ZipkinReceiverConfig } from './config.js';
@@ -49,6 +52,7 @@ export class ZipkinReceiver implements Component {
   private readonly badInput: BurstLogger;
   private readonly refusals: BurstLogger;
   private closing = false;
+  private auth: ServerAuthenticator | undefined;
   /** The bound port (after start). */
   port = 0;
 
@@ -66,7 +70,8 @@ export class ZipkinReceiver implements Component {
     this.refusals = new BurstLogger(settings.logger);
   }
 
-  async start(_host: Host): Promise<void> {
+  async start(componentHost: Host): Promise<void> {
+    this.auth = serverAuthenticator(componentHost, this.cfg.auth);
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => {
         this.settings.logger.error({ err: errorMessage(err) }, 'zipkin: internal error');
@@ -117,6 +122,17 @@ export class ZipkinReceiver implements Component {
     if (this.cors) {
       if (Cors.isPreflight(req)) return this.cors.preflight(req, res);
       this.cors.decorate(req, res);
+    }
+    // Before any byte of the body is read (the collector's confighttp auth interceptor).
+    let authData: AuthData | undefined;
+    if (this.auth) {
+      const out = await authenticateHttp(this.auth, req, this.cfg.auth?.request_params);
+      if (!out.ok) {
+        req.resume();
+        res.shouldKeepAlive = false;
+        return text(res, 401, out.message);
+      }
+      authData = out.auth;
     }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
@@ -185,7 +201,7 @@ export class ZipkinReceiver implements Component {
         // the body is garbage once decoded (the decoded form is held by the ticket)
         reading.release();
       }
-      await this.deliver(req, res, transport, td, peer);
+      await this.deliver(req, res, transport, td, peer, authData);
     } finally {
       reading.release();
       ticket?.release();
@@ -199,11 +215,13 @@ export class ZipkinReceiver implements Component {
     transport: Transport,
     td: TracesData,
     peer: string,
+    authData: AuthData | undefined,
   ): Promise<void> {
     const metrics = this.metrics.get(transport)!;
     const n = countSpans(td);
     const ctx: RequestContext = { clientAddress: peer };
     if (this.cfg.include_metadata) ctx.metadata = req.headersDistinct as Record<string, string[]>;
+    if (authData) ctx.auth = authData;
     try {
       if (n > 0) await this.next.consume(td, ctx);
       metrics.accepted('traces', n);

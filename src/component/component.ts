@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { AuthenticatorRole } from './auth.js';
 import type { BatchingRequest, Downstream } from './batching.js';
 import type { Consumer, ConsumersBySignal, RequestContext } from './consumer.js';
 import type { ComponentStatus, StatusSource } from './status.js';
@@ -111,6 +112,11 @@ export type Extension = Component;
 
 export interface ExtensionFactory<C = any> extends FactoryBase<C> {
   kind: 'extension';
+  /**
+   * For authenticators: which `auth: { authenticator }` uses this config serves
+   * (server = receivers, client = exporters); validate refuses any other use.
+   */
+  authenticatorRoles?(config: C): readonly AuthenticatorRole[];
   create(settings: ComponentSettings, config: C, services: ExtensionServices): Extension;
 }
 

@@ -1,4 +1,5 @@
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { AuthData } from './auth.js';
 
 /** Where a batch came from; carried along so processors/exporters can use client metadata. */
 export interface RequestContext {
@@ -6,6 +7,8 @@ export interface RequestContext {
   metadata?: Record<string, string[]>;
   /** The peer address, e.g. "127.0.0.1:53412". */
   clientAddress?: string;
+  /** What the receiver's server authenticator learnt about the sender (basicauth: username, raw). */
+  auth?: AuthData;
 }
 
 /**

@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './batching.js';
 export * from './component.js';
 export * from './consumer.js';

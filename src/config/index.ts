@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './component-id.js';
 export * from './expand.js';
 export * from './forbidden-keys.js';

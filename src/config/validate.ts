@@ -11,6 +11,7 @@ import type {
   Registry,
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
+import { checkAuthenticatorUses } from './auth-uses.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
 import { checkConnectorUse } from './connectors.js';
 import { forbiddenKeyIssues } from './forbidden-keys.js';
@@ -198,6 +199,8 @@ export function validateConfig(
       if (!used[k].has(id))
         warnings.push(`${k}::${id}: ${KIND[k]} is configured but not used in any pipeline`);
   }
+  checkAuthenticatorUses(receivers.entries, exporters.entries, extensions, serviceExtensions, errors);
+
   for (const id of extensions.ids)
     if (!serviceExtensions.includes(id))
       warnings.push(`extensions::${id}: extension is configured but not listed in service::extensions`);

@@ -201,7 +201,8 @@ export class PersistentStore<S extends Signal> {
     encoded?: Uint8Array,
     pooled = false,
   ): { record: Uint8Array; payloadAt: number } {
-    const ctxBytes = ctx && (ctx.metadata || ctx.clientAddress) ? enc.encode(JSON.stringify(ctx)) : undefined;
+    const ctxBytes =
+      ctx && (ctx.metadata || ctx.clientAddress || ctx.auth) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
     const head = HEADER + ctxLen;
     let out: Uint8Array;

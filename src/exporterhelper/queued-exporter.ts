@@ -228,7 +228,7 @@ export class QueuedExporter implements Exporter {
   }
 
   async start(host: Host): Promise<void> {
-    await this.fns.start?.();
+    await this.fns.start?.(host);
     const q = this.config.sending_queue;
     if (!q.enabled) return;
     let storage: ReturnType<typeof host.getExtension>;

@@ -1,5 +1,6 @@
 // Config schemas and the send-function contract of the exporter helper.
 import { z } from 'zod';
+import type { Host } from '../component/component.js';
 import type { RequestContext } from '../component/consumer.js';
 import { duration } from '../config/schema-types.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
@@ -78,7 +79,7 @@ export interface SendFunctions {
     ctx?: RequestContext,
   ): Promise<void>;
   /** Optional: connect, open files, ... */
-  start?(): Promise<void>;
+  start?(host?: Host): Promise<void>;
   /** Optional: close connections after the queue is drained. */
   shutdown?(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema } from '../config/auth.js';
 import { duration } from '../config/schema-types.js';
 import { tlsClientSchema } from '../config/tls-client.js';
 import { exporterHelperConfigShape } from '../exporterhelper/index.js';
@@ -38,6 +39,8 @@ export const otlpGrpcClientShape = {
   read_buffer_size: z.number().int().min(0).optional(),
   write_buffer_size: z.number().int().min(0).optional(),
   wait_for_ready: z.boolean().default(false),
+  /** A client authenticator extension that adds metadata to every call. */
+  auth: authSchema,
   ...exporterHelperConfigShape,
 };
 

@@ -3,8 +3,13 @@
 // permanent like the collector's otlpexporter (shouldRetry), with the
 // RetryInfo delay honoured.
 import * as grpc from '@grpc/grpc-js';
+import type { ClientAuthenticator } from '../component/auth.js';
+import type { Host } from '../component/component.js';
+import type { RequestContext } from '../component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../component/errors.js';
+import { clientAuthenticator } from '../config/auth.js';
 import { loadTlsClient } from '../config/tls-client.js';
+import { authHeaders } from '../exporterhelper/client-auth.js';
 import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../exporterhelper/index.js';
 import { MalformedBatchError, sendIsolatingMalformed } from '../exporterhelper/isolate.js';
@@ -28,6 +33,7 @@ const PATHS: Record<Signal, string> = {
 export class OtlpGrpcSender implements SendFunctions {
   private client: grpc.Client | undefined;
   private readonly metadata = new grpc.Metadata();
+  private auth: ClientAuthenticator | undefined;
 
   constructor(
     private readonly cfg: OtlpGrpcConfig,
@@ -41,7 +47,9 @@ export class OtlpGrpcSender implements SendFunctions {
     if (cfg.wait_for_ready) this.metadata.setOptions({ waitForReady: true });
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.cfg.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
     const { target, secure } = grpcTarget(this.cfg);
     let creds = grpc.credentials.createInsecure();
     if (secure) {
@@ -73,14 +81,40 @@ export class OtlpGrpcSender implements SendFunctions {
     this.client = undefined;
   }
 
-  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
-    // a batch refused as malformed (INVALID_ARGUMENT): only the refused requests are dropped
-    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+  /** Per-call credentials beside the configured `headers` (which win on a shared key, as with confighttp). */
+  private callMetadata(auth: ClientAuthenticator, ctx: RequestContext | undefined): grpc.Metadata {
+    const md = this.metadata.clone();
+    for (const [k, v] of Object.entries(authHeaders(auth, {}, {}, ctx)))
+      if (md.get(k).length === 0) md.set(k, v);
+    return md;
   }
 
-  private sendOnce<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+  send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    // a batch refused as malformed (INVALID_ARGUMENT): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort, ctx));
+  }
+
+  private sendOnce<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx: RequestContext | undefined,
+  ): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
+    let metadata = this.metadata;
+    if (this.auth) {
+      try {
+        metadata = this.callMetadata(this.auth, ctx);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     let body: Buffer;
     try {
       const u8 = otlpBatchCodec.encode(signal, data); // a Buffer: no copy (Buffer.from would copy it)
@@ -94,7 +128,7 @@ export class OtlpGrpcSender implements SendFunctions {
         (b) => b,
         (buf) => decodePartialSuccess(signal, buf),
         body,
-        this.metadata,
+        metadata,
         // The server sees the attempt's deadline (grpc-timeout) too.
         this.cfg.timeout > 0 ? { deadline: Date.now() + this.cfg.timeout } : {},
         (err, ps) => {

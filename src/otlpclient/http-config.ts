@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema } from '../config/auth.js';
 import { byteSize, duration } from '../config/schema-types.js';
 import { tlsClientSchema } from '../config/tls-client.js';
 import { exporterHelperConfigShape } from '../exporterhelper/index.js';
@@ -54,6 +55,8 @@ export const otlpHttpConfigSchema = z
     /** How long an idle keep-alive connection is kept. */
     idle_conn_timeout: duration().default(90_000),
     disable_keep_alives: z.boolean().default(false),
+    /** A client authenticator extension that sets headers on every request. */
+    auth: authSchema,
     ...exporterHelperConfigShape,
     timeout: duration().default(30_000),
   })

@@ -8,8 +8,13 @@ import { compressSync as snappyCompress } from 'snappy';
 import { Pool } from 'undici';
 import { giveBuffer } from '../codec/buffer-pool.js';
 import { otlpJson } from '../codec/otlp-json.js';
+import type { ClientAuthenticator } from '../component/auth.js';
+import type { Host } from '../component/component.js';
+import type { RequestContext } from '../component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../component/errors.js';
+import { clientAuthenticator } from '../config/auth.js';
 import { type LoadedTls, loadTlsClient } from '../config/tls-client.js';
+import { authHeaders } from '../exporterhelper/client-auth.js';
 import { endpointOf, withEndpointAuth } from '../exporterhelper/endpoint.js';
 import type { SendFunctions } from '../exporterhelper/index.js';
 import { MalformedBatchError, sendIsolatingMalformed } from '../exporterhelper/isolate.js';
@@ -43,15 +48,21 @@ export class OtlpHttpSender implements SendFunctions {
   private readonly pools = new Map<string, Pool>();
   private tls: LoadedTls | undefined;
   private readonly contentType: string;
+  private auth: ClientAuthenticator | undefined;
+  private readonly configuredHeaders: Record<string, string>;
 
   constructor(
     private readonly cfg: OtlpHttpConfig,
     private readonly logger: Logger,
   ) {
     this.contentType = cfg.encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+    this.configuredHeaders = {};
+    for (const [k, v] of Object.entries(cfg.headers)) this.configuredHeaders[k.toLowerCase()] = v;
   }
 
-  async start(): Promise<void> {
+  async start(host?: Host): Promise<void> {
+    if (this.cfg.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
     this.tls = await loadTlsClient(this.cfg.tls);
   }
 
@@ -60,15 +71,21 @@ export class OtlpHttpSender implements SendFunctions {
     this.pools.clear();
   }
 
-  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+  send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
     // a batch refused as malformed (400): only the refused requests are dropped
-    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort, ctx));
   }
 
   private async sendOnce<S extends Signal>(
     signal: S,
     data: SignalDataMap[S],
     abort: AbortSignal,
+    ctx: RequestContext | undefined,
   ): Promise<void> {
     const configured = signalUrl(this.cfg, signal);
     if (!configured) throw permanentError(`no endpoint configured for ${signal}`);
@@ -87,11 +104,10 @@ export class OtlpHttpSender implements SendFunctions {
     } catch (e) {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
     }
-    const headers: Record<string, string> = {
-      ...withEndpointAuth(this.cfg.headers, ep),
-      'content-type': this.contentType,
-      'user-agent': USER_AGENT,
-    };
+    const own: Record<string, string> = { 'content-type': this.contentType, 'user-agent': USER_AGENT };
+    const headers: Record<string, string> = this.auth
+      ? authHeaders(this.auth, own, withEndpointAuth(this.configuredHeaders, ep), ctx)
+      : { ...withEndpointAuth(this.cfg.headers, ep), ...own };
     if (this.cfg.compression !== 'none') {
       const plain = body as Uint8Array;
       body = this.cfg.compression === 'gzip' ? await gzipAsync(plain) : snappyCompress(plain);

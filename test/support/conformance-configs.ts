@@ -163,10 +163,7 @@ export function missingComponent(line: string): boolean {
   return (
     /: unknown (receiver|processor|exporter|extension|connector) type "[^"]+"/.test(line) ||
     /^connectors: connectors are not supported yet/.test(line) ||
-    /\(it is a connector; connectors are not supported yet\)$/.test(line) ||
-    /auth is not supported by tsunagi's \w+ receiver \(authenticator extensions are not implemented\)$/.test(
-      line,
-    )
+    /\(it is a connector; connectors are not supported yet\)$/.test(line)
   );
 }
 
