@@ -16,6 +16,7 @@ import { factory as prometheusExporter } from '../exporters/prometheus/factory.j
 import { factory as prometheusRemoteWriteExporter } from '../exporters/prometheus_remote_write/factory.js';
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
+import { factory as k8sLeaderElector } from '../extensions/k8s_leader_elector/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
 import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
@@ -30,6 +31,7 @@ import { factory as transformProcessor } from '../processors/transform/factory.j
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as k8sObjectsReceiver } from '../receivers/k8s_objects/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import { factory as syslogReceiver } from '../receivers/syslog/factory.js';
@@ -45,6 +47,7 @@ export const registry: Registry = {
     zipkinReceiver,
     nopReceiver,
     syslogReceiver,
+    k8sObjectsReceiver,
   ],
   processors: [
     batchProcessor,
@@ -71,6 +74,6 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage],
+  extensions: [healthCheck, fileStorage, k8sLeaderElector],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };
