@@ -32,6 +32,7 @@ import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
 import { factory as k8sObjectsReceiver } from '../receivers/k8s_objects/factory.js';
+import { factory as kubeletStatsReceiver } from '../receivers/kubelet_stats/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import { factory as syslogReceiver } from '../receivers/syslog/factory.js';
@@ -48,6 +49,7 @@ export const registry: Registry = {
     nopReceiver,
     syslogReceiver,
     k8sObjectsReceiver,
+    kubeletStatsReceiver,
   ],
   processors: [
     batchProcessor,
