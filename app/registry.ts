@@ -31,6 +31,7 @@ import { factory as transformProcessor } from '../processors/transform/factory.j
 import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as k8sClusterReceiver } from '../receivers/k8s_cluster/factory.js';
 import { factory as k8sObjectsReceiver } from '../receivers/k8s_objects/factory.js';
 import { factory as kubeletStatsReceiver } from '../receivers/kubelet_stats/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
@@ -50,6 +51,7 @@ export const registry: Registry = {
     syslogReceiver,
     k8sObjectsReceiver,
     kubeletStatsReceiver,
+    k8sClusterReceiver,
   ],
   processors: [
     batchProcessor,
