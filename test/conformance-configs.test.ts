@@ -138,13 +138,8 @@ const PENDING: Record<string, Record<string, string[]>> = {
   'full/opentelemetry-helm-charts/charts/opentelemetry-kube-stack/examples/default/rendered/collector.yaml': {
     'OpenTelemetryCollector example-daemon': [
       'receivers::host_metrics: unknown receiver type "host_metrics"',
-      'receivers::k8s_cluster: unknown receiver type "k8s_cluster"',
-      'receivers::k8s_objects: unknown receiver type "k8s_objects"',
-      'receivers::kubelet_stats: unknown receiver type "kubelet_stats"',
       'receivers::prometheus: unknown receiver type "prometheus"',
       'processors::resource_detection/env::detectors::1: the k8s_api detector is not supported yet',
-      'extensions::k8s_leader_elector/k8s_cluster: unknown extension type "k8s_leader_elector"',
-      'extensions::k8s_leader_elector/k8s_objects: unknown extension type "k8s_leader_elector"',
     ],
   },
   'otlpreceiver.yaml': {
