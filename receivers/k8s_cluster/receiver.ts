@@ -91,7 +91,17 @@ export class K8sClusterReceiver implements Component {
             { err: (err as Error).message },
             'k8s_cluster: cannot reach the API server; retrying',
           );
-          await new Promise((r) => setTimeout(r, this.options.retryMs ?? 5000));
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, this.options.retryMs ?? 5000);
+            abort.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                resolve();
+              },
+              { once: true },
+            );
+          });
         }
       }
       if (abort.signal.aborted || !this.client) return;
