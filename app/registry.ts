@@ -17,6 +17,8 @@ import { factory as prometheusRemoteWriteExporter } from '../exporters/prometheu
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
 import { factory as k8sLeaderElector } from '../extensions/k8s_leader_elector/factory.js';
+import { factory as pprof } from '../extensions/pprof/factory.js';
+import { factory as zpages } from '../extensions/zpages/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
 import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
@@ -78,6 +80,6 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage, k8sLeaderElector],
+  extensions: [healthCheck, fileStorage, zpages, pprof, k8sLeaderElector],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

@@ -97,7 +97,7 @@ async function latency(persistent: boolean): Promise<LoadDone> {
   });
 }
 
-async function relay(): Promise<{ spansPerSec: number; cpuPerM: number; rss: number; p99: number }> {
+export async function relay(): Promise<{ spansPerSec: number; cpuPerM: number; rss: number; p99: number }> {
   return withPipeline('otlp', false, 0, async ({ http }, pid, count) => {
     await load(http, 2, 4, 512);
     await sleep(300);

@@ -20,10 +20,12 @@ export async function nextMessage<T>(child: ChildProcess, type: string): Promise
 /**
  * Starts the built `tsunagi` binary with a config file; resolves when it logs readiness.
  * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it;
- * TSUNAGI_BENCH_STDOUT names a file for its stdout (e.g. the output of `--trace-gc`).
+ * TSUNAGI_BENCH_STDOUT names a file for its stdout (e.g. the output of `--trace-gc`);
+ * TSUNAGI_BENCH_BINARY runs another build's tsunagi.mjs (A/B comparisons).
  */
 export async function startTsunagi(configPath: string, extraArgs: string[] = []): Promise<ChildProcess> {
-  const main = fileURLToPath(new URL('../../tsunagi.mjs', import.meta.url)); // the bundled binary
+  const main =
+    process.env.TSUNAGI_BENCH_BINARY ?? fileURLToPath(new URL('../../tsunagi.mjs', import.meta.url)); // the bundled binary
   const nodeArgs = (process.env.TSUNAGI_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...extraArgs, main, '--config', configPath], {
     stdio: [

@@ -1,5 +1,5 @@
 import type { ExporterFactory } from '../../src/component/component.js';
-import { createQueuedExporter, type ExporterHelperConfig } from '../../src/exporterhelper/index.js';
+import { createRequestExporter, type ExporterHelperConfig } from '../../src/exporterhelper/index.js';
 import { type PrometheusRemoteWriteConfig, prometheusRemoteWriteConfigSchema } from './config.js';
 import { RemoteWriteSender } from './sender.js';
 
@@ -32,11 +32,9 @@ export const factory: ExporterFactory<PrometheusRemoteWriteConfig> = {
   signals: ['metrics'],
   configSchema: prometheusRemoteWriteConfigSchema,
   create(settings, config, signals) {
-    return createQueuedExporter(
-      settings,
-      helperConfig(config),
-      signals,
-      new RemoteWriteSender(settings, config),
-    );
+    // The queue holds the remote write requests each OTLP request becomes (bounded in
+    // bytes by the exporter helper's 64 MiB), not the decoded pdata.
+    const sender = new RemoteWriteSender(settings, config);
+    return createRequestExporter(settings, helperConfig(config), signals, sender, sender);
   },
 };

@@ -1,36 +1,47 @@
-// The remote-write send function the exporter helper's queue calls: translate
-// (shared OTLP → Prometheus translator), encode and split at
-// max_batch_size_bytes, then push each request (snappy, the remote write 1.0
-// headers) with up to max_batch_request_parallelism (else num_consumers) in
-// flight. Like the collector, each request is retried on its own (5xx, 429,
-// network errors) with retry_on_failure's backoff; any other answer — a 400 for
-// out-of-order or duplicate samples — is final: counted and logged, not retried.
-import { compressSync } from 'snappy';
+// The remote write exporter's two halves around the exporter helper's queue.
+// convert(): when an OTLP request is queued, it is translated and encoded in
+// one pass into snappy WriteRequests cut at max_batch_size_bytes
+// (write-request-encoder.ts); the queue holds those bytes. send(): each
+// request is pushed (the remote write 1.0 headers) with up to
+// max_batch_request_parallelism (else num_consumers) in flight. Like the
+// collector, each request is retried on its own (5xx, 429, network errors) with
+// retry_on_failure's backoff; any other answer — a 400 for out-of-order or
+// duplicate samples — is final: counted and logged, not retried.
 import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { sleep } from '../../src/exporterhelper/backoff.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
-import { ExponentialBackoff, type SendFunctions } from '../../src/exporterhelper/index.js';
-import { countMetricPoints } from '../../src/pdata/count.js';
+import {
+  ExponentialBackoff,
+  type RequestConverter,
+  type RequestSendFunctions,
+} from '../../src/exporterhelper/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { MetricsData } from '../../src/pdata/types.js';
 import { normalizeLabel } from '../../src/translator/prometheus/normalize-name.js';
-import { otlpToSeries, type SeriesSettings } from '../../src/translator/prometheus/to-prometheus-series.js';
 import { httpSettings, type PrometheusRemoteWriteConfig, RESERVED_HEADERS, withSuffixes } from './config.js';
-import { type EncodedRequest, encodeWriteRequests } from './encode.js';
+import {
+  mergeRemoteWriteRequests,
+  type RemoteWritePart,
+  type RemoteWriteRequest,
+  remoteWriteRequest,
+} from './request.js';
+import { WriteRequestEncoder } from './write-request-encoder.js';
 
 type Outcome =
   | { kind: 'ok' }
   | { kind: 'retry'; message: string; retryAfterMs?: number }
   | { kind: 'permanent'; message: string; status?: number };
 
-export class RemoteWriteSender implements SendFunctions {
+export class RemoteWriteSender
+  implements RequestConverter<RemoteWriteRequest>, RequestSendFunctions<RemoteWriteRequest>
+{
   private pool: Pool | undefined;
   private readonly origin: string;
   private readonly path: string;
   private readonly headers: Record<string, string>;
-  private readonly settings: SeriesSettings;
+  private readonly encoder: WriteRequestEncoder;
   private readonly parallelism: number;
   private readonly timeoutMs: number;
   private readonly http: ReturnType<typeof httpSettings>;
@@ -65,7 +76,7 @@ export class RemoteWriteSender implements SendFunctions {
       k.startsWith('__') ? k : normalizeLabel(k),
       v,
     ]);
-    this.settings = {
+    this.encoder = new WriteRequestEncoder({
       namespace: cfg.namespace,
       addMetricSuffixes: withSuffixes(cfg),
       targetInfo: cfg.target_info.enabled,
@@ -73,7 +84,9 @@ export class RemoteWriteSender implements SendFunctions {
       scopeLabels: !cfg.disable_scope_info,
       emptyScopeLabels: false,
       extraLabels: extra,
-    };
+      maxBytes: cfg.max_batch_size_bytes,
+      sendMetadata: cfg.send_metadata,
+    });
     this.failedTranslations = set.metrics.counter(
       'otelcol_exporter_prometheusremotewrite_failed_translations_total',
       'Number of translation operations that failed to translate metrics from Otel to Prometheus',
@@ -100,11 +113,14 @@ export class RemoteWriteSender implements SendFunctions {
     this.pool = undefined;
   }
 
-  async send<S extends Signal>(_signal: S, data: SignalDataMap[S]): Promise<void> {
-    const md = data as MetricsData;
-    const total = countMetricPoints(md);
-    const t = otlpToSeries(md, this.settings);
-    this.translatedSeries.inc({ exporter: this.set.id }, t.series.length);
+  /**
+   * In consume(), before the answer: the OTLP request becomes its remote write
+   * requests (what the queue keeps). Points that cannot be written are counted
+   * and logged here, and as send_failed when the request is sent.
+   */
+  convert<S extends Signal>(_signal: S, data: SignalDataMap[S], items: number): RemoteWriteRequest {
+    const t = this.encoder.encode(data as MetricsData);
+    this.translatedSeries.inc({ exporter: this.set.id }, t.series);
     if (t.dropped > 0) {
       this.failedTranslations.inc({ exporter: this.set.id });
       this.set.logger.warn(
@@ -112,44 +128,61 @@ export class RemoteWriteSender implements SendFunctions {
         `prometheus_remote_write: ${t.dropped} data points cannot be written and are dropped: ${t.reasons[0]}`,
       );
     }
-    const requests = encodeWriteRequests(
-      t.series,
-      this.cfg.send_metadata ? t.metadata : [],
-      this.cfg.max_batch_size_bytes,
-    );
+    return remoteWriteRequest({ ...t, points: items });
+  }
+
+  merge(requests: RemoteWriteRequest[]): RemoteWriteRequest {
+    return mergeRemoteWriteRequests(requests);
+  }
+
+  async send<S extends Signal>(_signal: S, request: RemoteWriteRequest): Promise<void> {
+    // Parts one after the other: a series in two of them must arrive in their order.
+    let rejected = 0;
+    let firstFailure: string | undefined;
+    for (const part of request.parts) {
+      const failure = await this.sendPart(part);
+      rejected += failure.rejected;
+      firstFailure ??= failure.message;
+    }
+    if (rejected > 0)
+      throw permanentError(`prometheus_remote_write: ${firstFailure}`, { rejectedItems: rejected });
+  }
+
+  /** One OTLP request's bodies, in parallel; the points they failed (in proportion of their samples). */
+  private async sendPart(part: RemoteWritePart): Promise<{ rejected: number; message?: string }> {
+    const total = part.points;
     // Data points are counted per request in proportion to its samples (a point becomes several samples).
-    const perSample = t.sampleCount > 0 ? (total - t.dropped) / t.sampleCount : 0;
+    const perSample = part.sampleCount > 0 ? (total - part.dropped) / part.sampleCount : 0;
     let failedPoints = 0;
     const reasons: string[] = [];
     let retryFailure: string | undefined;
     let next = 0;
     const worker = async () => {
-      while (next < requests.length) {
-        const req = requests[next++];
-        const out = await this.pushWithRetry(req);
+      while (next < part.bodies.length) {
+        const i = next++;
+        const out = await this.pushWithRetry(part.bodies[i]);
         if (out.kind === 'ok') continue;
-        failedPoints += Math.round(req.samples * perSample);
+        failedPoints += Math.round(part.samples[i] * perSample);
         if (reasons.length < 3) reasons.push(out.message);
         if (out.kind === 'retry') retryFailure ??= out.message;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.parallelism, requests.length) }, worker));
-    const rejected = Math.min(total, failedPoints + t.dropped);
+    await Promise.all(Array.from({ length: Math.min(this.parallelism, part.bodies.length) }, worker));
+    const rejected = Math.min(total, failedPoints + part.dropped);
     if (failedPoints > 0)
       this.set.logger.warn(
         { rejected: failedPoints, reasons },
         `prometheus_remote_write: ${failedPoints} data points not accepted by the endpoint: ${reasons[0]}`,
       );
-    if (rejected > 0)
-      throw permanentError(
-        `prometheus_remote_write: ${retryFailure ? `no more retries left: ${retryFailure}` : (reasons[0] ?? t.reasons[0])}`,
-        { rejectedItems: rejected },
-      );
+    if (rejected === 0) return { rejected };
+    return {
+      rejected,
+      message: retryFailure ? `no more retries left: ${retryFailure}` : (reasons[0] ?? part.reasons[0]),
+    };
   }
 
   /** One request until accepted, refused for good, or retry_on_failure gives up. */
-  private async pushWithRetry(req: EncodedRequest): Promise<Outcome> {
-    const body = compressSync(req.body);
+  private async pushWithRetry(body: Buffer): Promise<Outcome> {
     const retry = this.cfg.retry_on_failure;
     let backoff: ExponentialBackoff | undefined;
     for (;;) {

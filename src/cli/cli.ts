@@ -128,7 +128,10 @@ export async function runCli(
       return 1;
     }
     io.onRunning?.(service);
-    await stopRequested;
+    // Run until a signal even when no component holds the event loop open (only `nop`
+    // receivers, telemetry off): the collector runs until it is stopped, too.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    await stopRequested.finally(() => clearInterval(keepAlive));
     const clean = await service.shutdown();
     return clean ? 0 : 1;
   } finally {

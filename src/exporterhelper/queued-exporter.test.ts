@@ -6,7 +6,15 @@ import type { StorageClient, StorageExtension, StorageOp } from '../component/st
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
-import { createQueuedExporter, QueuedExporter, type SendFunctions } from './index.js';
+import {
+  createQueuedExporter,
+  createRequestExporter,
+  type ExporterRequest,
+  QueuedExporter,
+  type RequestConverter,
+  type RequestSendFunctions,
+  type SendFunctions,
+} from './index.js';
 import { otlpBatchCodec } from './otlp-codec.js';
 import type { BatchCodec } from './persistent-store.js';
 import {
@@ -656,5 +664,147 @@ describe('exporter helper: the memory queue’s byte bound', () => {
       message: expect.stringMatching(/byte bound/),
     });
     await exp2.shutdown();
+  });
+});
+
+describe('exporter helper: requests converted when queued (createRequestExporter)', () => {
+  /** The exporter's own request: span names, and as many bytes as the test says each one takes. */
+  interface NamesRequest extends ExporterRequest {
+    names: string[];
+  }
+  function namesConverter(bytesEach: number) {
+    const converted: string[][] = [];
+    const converter: RequestConverter<NamesRequest> = {
+      convert<S extends Signal>(_s: S, data: SignalDataMap[S], items: number) {
+        const names = spanNames(data as TracesData);
+        converted.push(names);
+        return { names, items, bytes: bytesEach };
+      },
+      merge: (rs) => ({
+        names: rs.flatMap((r) => r.names),
+        items: rs.reduce((n, r) => n + r.items, 0),
+        bytes: rs.reduce((n, r) => n + r.bytes, 0),
+      }),
+    };
+    return { converter, converted };
+  }
+  function namesBackend(gate?: Promise<void>) {
+    const received: string[][] = [];
+    const fns: RequestSendFunctions<NamesRequest> = {
+      async send(_s, request) {
+        await gate;
+        received.push(request.names);
+      },
+    };
+    return { fns, received };
+  }
+
+  it('converts in consume(), before the answer; the byte bound counts the converted bytes; send() gets the request', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const metrics = new SelfMetrics();
+    const { converter, converted } = namesConverter(300);
+    const b = namesBackend(gate);
+    const exp = createRequestExporter(
+      settingsWith('prw', captureLogger().logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, queue_size: 1000 } }),
+      ['traces'],
+      converter,
+      b.fns,
+      { memoryQueueBytes: 1000 },
+    );
+    await exp.start(noHost);
+    // far larger as pdata than as the 300 bytes the converter says
+    const big = (i: number) => traces(`s${i}-${'x'.repeat(2000)}`, `t${i}`);
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i < 6 && refused === undefined; i++)
+      await exp.consume('traces', big(i)).then(
+        () => accepted++,
+        (e) => {
+          refused = e;
+        },
+      );
+    // 300 bytes each in a 1000-byte bound (the one being sent still counts): 3. As pdata each
+    // request is over 2 KB of OTLP, larger than the whole bound: it would be refused for good.
+    expect(accepted).toBe(3);
+    expect(refused).toMatchObject({ retryable: true, throttled: true });
+    expect(converted.length).toBeGreaterThanOrEqual(accepted); // converted before answering
+    release();
+    await waitFor(() => b.received.length === accepted);
+    await exp.shutdown();
+    expect(b.received.map((n) => n[1])).toEqual(Array.from({ length: accepted }, (_, i) => `t${i}`));
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'prw' })).toBe(
+      2 * accepted,
+    );
+  });
+
+  it('merges queued requests with the converter when batching, and counts a permanent failure by the request’s items', async () => {
+    const metrics = new SelfMetrics();
+    const { converter } = namesConverter(10);
+    let calls = 0;
+    const received: string[][] = [];
+    const exp = createRequestExporter(
+      settingsWith('prw', captureLogger().logger, metrics),
+      helperConfig({ sending_queue: { num_consumers: 1, batch: { min_size: 4, flush_timeout: '5s' } } }),
+      ['traces'],
+      converter,
+      {
+        async send(_s, request: NamesRequest) {
+          received.push(request.names);
+          if (calls++ === 1) throw permanentError('bad', { rejectedItems: 1 });
+        },
+      },
+    );
+    await exp.start(noHost);
+    for (const n of ['a', 'b', 'c', 'd']) await exp.consume('traces', traces(n));
+    await waitFor(() => received.length === 1);
+    for (const n of ['e', 'f', 'g', 'h']) await exp.consume('traces', traces(n));
+    await waitFor(() => received.length === 2);
+    await exp.shutdown();
+    expect(received).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['e', 'f', 'g', 'h'],
+    ]);
+    expect(await counterValue(metrics, 'otelcol_exporter_sent_spans_total', { exporter: 'prw' })).toBe(7);
+    expect(await counterValue(metrics, 'otelcol_exporter_send_failed_spans_total', { exporter: 'prw' })).toBe(
+      1,
+    );
+  });
+
+  it('converts inline without a queue, and when sending from a persistent queue (which stores the pdata)', async () => {
+    const inline = namesBackend();
+    const exp = createRequestExporter(
+      settingsWith('prw', captureLogger().logger),
+      helperConfig({ sending_queue: { enabled: false } }),
+      ['traces'],
+      namesConverter(1).converter,
+      inline.fns,
+    );
+    await exp.start(noHost);
+    await exp.consume('traces', traces('now'));
+    expect(inline.received).toEqual([['now']]);
+    await exp.shutdown();
+
+    const storage = new MapStorage();
+    const host: Host = { getExtension: () => storage };
+    const stored = namesBackend();
+    const { converter, converted } = namesConverter(1);
+    const persistent = createRequestExporter(
+      settingsWith('prw', captureLogger().logger),
+      helperConfig({ sending_queue: { storage: 'file_storage' } }),
+      ['traces'],
+      converter,
+      stored.fns,
+      { codec: namesCodec },
+    );
+    await persistent.start(host);
+    await persistent.consume('traces', traces('kept'));
+    await waitFor(() => stored.received.length === 1);
+    await persistent.shutdown();
+    expect(stored.received).toEqual([['kept']]);
+    expect(converted).toEqual([['kept']]);
   });
 });

@@ -13,6 +13,7 @@ import {
   permanentError,
   retryableError,
 } from '../component/errors.js';
+import type { ComponentStatus, QueueStatus } from '../component/status.js';
 import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
 import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
@@ -24,7 +25,14 @@ import { encodedSize, otlpBatchCodec } from './otlp-codec.js';
 import { type BatchCodec, PersistentStore, type PreparedRecord } from './persistent-store.js';
 import { BoundedQueue } from './queue.js';
 import { RetrySender } from './retry.js';
-import type { BatchConfig, ExporterHelperConfig, QueueConfig, SendFunctions } from './types.js';
+import type {
+  BatchConfig,
+  ExporterHelperConfig,
+  ExporterRequest,
+  QueueConfig,
+  RequestConverter,
+  SendFunctions,
+} from './types.js';
 
 export interface QueuedExporterOptions {
   /** How long shutdown() keeps draining the memory queue before giving up (ms). */
@@ -33,6 +41,11 @@ export interface QueuedExporterOptions {
   codec?: BatchCodec;
   /** The memory queue's byte bound (default DEFAULT_MEMORY_QUEUE_BYTES; with `sizer: bytes`, queue_size). */
   memoryQueueBytes?: number;
+  /**
+   * The exporter's own request form (createRequestExporter): the memory queue
+   * holds converted requests, measured by their `bytes`, and send() gets them.
+   */
+  converter?: RequestConverter;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
@@ -65,8 +78,13 @@ interface Entry<S extends Signal> {
   bytes: number;
   /** Persistent queue: the bytes of `payload` counted as kept in memory. */
   kept: number;
-  /** In memory for batches taken in by this process; loaded from storage for recovered ones. */
+  /**
+   * In memory for batches taken in by this process; loaded from storage for recovered ones.
+   * With a converter, a memory queue's entry holds the converted request here instead.
+   */
   data?: SignalDataMap[S];
+  /** `data` is the converter's request, not pdata. */
+  converted?: boolean;
   /**
    * Persistent: the stored encoding of `data`, kept instead of it and decoded lazily when sent
    * (`data` is then views of it). A view of a codec/buffer-pool.ts buffer, given back once the
@@ -78,6 +96,8 @@ interface Entry<S extends Signal> {
   held?: Held;
   /** Persistent record index. */
   index?: number;
+  /** Persistent: payload bytes of its record on disk (the status page's stored bytes). */
+  stored?: number;
   waiter?: Waiter;
 }
 
@@ -96,6 +116,8 @@ interface Lane<S extends Signal> {
   inFlight: Set<Entry<S>>;
   /** Settles when the worker filling a batch is done (batching only). */
   filling?: Promise<void>;
+  /** Persistent: payload bytes stored and not yet removed. */
+  storedBytes: number;
 }
 
 /** Retry delay suggested to senders when the sending queue is full. */
@@ -114,6 +136,9 @@ export class QueuedExporter implements Exporter {
   /** Aborts retry waits: at the drain deadline (memory) or at once on shutdown (persistent). */
   private readonly stop = new AbortController();
   private lost = 0;
+  private readonly converter: RequestConverter | undefined;
+  /** Items of what is sent: pdata counted, converted requests say. */
+  private readonly count: <S extends Signal>(signal: S, data: SignalDataMap[S]) => number;
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -123,12 +148,17 @@ export class QueuedExporter implements Exporter {
     private readonly options: QueuedExporterOptions = {},
   ) {
     this.metrics = settings.metrics.exporter(settings.id);
+    this.converter = options.converter;
+    this.count = this.converter
+      ? (_signal, data) => (data as unknown as ExporterRequest).items
+      : (signal, data) => countItems(signal, data);
     this.sender = new RetrySender({
       timeout: config.timeout,
       retry: config.retry_on_failure,
       fns,
       metrics: this.metrics,
       logger: settings.logger,
+      count: this.count,
     });
     const q = config.sending_queue;
     this.memory = new ByteBudget(
@@ -165,6 +195,29 @@ export class QueuedExporter implements Exporter {
     return n;
   }
 
+  /** The sending queue's lanes for the status page (read when someone looks, never on the data path). */
+  status(): ComponentStatus {
+    const q = this.config.sending_queue;
+    if (!q.enabled) return { details: { sending_queue: 'disabled' } };
+    const queues: QueueStatus[] = [];
+    for (const lane of this.lanes.values()) {
+      const persistent = lane.store !== undefined;
+      queues.push({
+        signal: lane.signal,
+        size: lane.queue.size(),
+        capacity: lane.queue.capacity,
+        sizer: q.sizer,
+        batches: lane.queue.length() + lane.inFlight.size,
+        inFlight: lane.inFlight.size,
+        persistent,
+        ...(persistent
+          ? { storedBytes: lane.storedBytes }
+          : { memoryBytes: this.memory.size(), memoryBytesLimit: this.memory.limit }),
+      });
+    }
+    return { queues };
+  }
+
   /**
    * Batches waiting out a retry backoff are tried again now. The load-balancing
    * exporter calls it when a backend left: its sends then re-route, so waiting
@@ -191,6 +244,7 @@ export class QueuedExporter implements Exporter {
         queue: new BoundedQueue(q.queue_size),
         workers: [],
         inFlight: new Set(),
+        storedBytes: 0,
       };
       if (isStorageExtension(storage)) {
         const client = await storage.getClient('exporter', this.settings.id, signal);
@@ -200,7 +254,8 @@ export class QueuedExporter implements Exporter {
         for (const r of recovered) {
           // Recovered batches go in even beyond capacity: they were accepted already.
           const size = q.sizer === 'items' ? r.items : q.sizer === 'bytes' ? r.bytes : 1;
-          lane.queue.push({ size, items: r.items, bytes: 0, kept: 0, index: r.index });
+          lane.queue.push({ size, items: r.items, bytes: 0, kept: 0, index: r.index, stored: r.bytes });
+          lane.storedBytes += r.bytes;
           items += r.items;
         }
         if (recovered.length > 0)
@@ -234,6 +289,7 @@ export class QueuedExporter implements Exporter {
     const results = lane.store
       ? await this.enqueueStored(lane, lane.store, pieces, counts, items, ctx)
       : await this.enqueueInMemory(lane, pieces, counts, items, ctx);
+    this.metrics.enqueued(signal, items);
     if (results.length > 0) await Promise.all(results);
   }
 
@@ -247,8 +303,18 @@ export class QueuedExporter implements Exporter {
   ): Promise<Promise<void>[]> {
     const { signal, queue } = lane;
     const q = this.config.sending_queue;
-    // the OTLP protobuf size: cheap for spans and records still kept as their wire bytes
-    const bytes = pieces.map((p) => encodedSize(signal, p));
+    const converter = this.converter;
+    let converted: ExporterRequest[] | undefined;
+    if (converter) {
+      // Refused before converting when it cannot fit anyway (converting costs CPU).
+      const before = q.sizer === 'items' ? items : q.sizer === 'requests' ? pieces.length : 0;
+      if (!q.block_on_overflow && !(queue.hasRoom(before) && this.memory.hasRoom(1)))
+        return this.full(signal, items);
+      converted = pieces.map((p, i) => converter.convert(signal, p, counts[i]));
+    }
+    // the OTLP protobuf size (cheap for spans and records still kept as their wire
+    // bytes), or what the converted request takes
+    const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => encodedSize(signal, p));
     const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i]));
     const total = sum(sizes);
     const totalBytes = sum(bytes);
@@ -262,15 +328,25 @@ export class QueuedExporter implements Exporter {
     const results: Promise<void>[] = [];
     for (let i = 0; i < pieces.length; i++) {
       // the data outlives this call (and the receiver's hold on its request body)
-      const entry: Entry<S> = {
-        size: sizes[i],
-        items: counts[i],
-        bytes: bytes[i],
-        kept: 0,
-        data: pieces[i],
-        ctx,
-        held: holdData(pieces[i]),
-      };
+      const entry: Entry<S> = converted
+        ? {
+            size: sizes[i],
+            items: counts[i],
+            bytes: bytes[i],
+            kept: 0,
+            data: converted[i] as unknown as SignalDataMap[S],
+            converted: true,
+            ctx,
+          }
+        : {
+            size: sizes[i],
+            items: counts[i],
+            bytes: bytes[i],
+            kept: 0,
+            data: pieces[i],
+            ctx,
+            held: holdData(pieces[i]),
+          };
       if (q.wait_for_result) results.push(this.awaitResult(entry));
       this.memory.take(entry.bytes);
       queue.push(entry);
@@ -323,8 +399,10 @@ export class QueuedExporter implements Exporter {
         bytes: 0,
         kept: 0,
         index: w.value.index,
+        stored: prepared[i].bytes,
         ctx,
       };
+      lane.storedBytes += prepared[i].bytes;
       // The stored bytes replace the pdata: compact in memory, and decoded lazily
       // when sent, so an OTLP exporter copies them instead of encoding again.
       // A backlog (backend slow or down) lives on disk only.
@@ -338,7 +416,7 @@ export class QueuedExporter implements Exporter {
       queue.push(entry, true);
     });
     if (failure !== undefined) {
-      this.metrics.enqueueFailed(signal, items);
+      this.metrics.enqueueFailed(signal, items, failure);
       throw retryableError(`persistent queue write failed: ${errorMessage(failure)}`, { cause: failure });
     }
     return results;
@@ -490,14 +568,16 @@ export class QueuedExporter implements Exporter {
     const entries: Entry<S>[] = [];
     for (const e of all) if (await this.load(lane, e)) entries.push(e);
     if (entries.length === 0) return;
-    const data = mergeData(
-      signal,
-      entries.map((e) => e.data!),
-    );
+    const data = this.converter
+      ? this.requestOf(signal, entries)
+      : mergeData(
+          signal,
+          entries.map((e) => e.data!),
+        );
     const ctx = entries[0].ctx;
     const index = entries.length === 1 ? entries[0].index : undefined;
     const onNarrow =
-      store && index !== undefined
+      store && index !== undefined && !this.converter
         ? (d: SignalDataMap[S]) => store.rewrite(index, d, ctx, countItems(signal, d))
         : undefined;
     const out = await this.sender.send(signal, data, ctx, this.stop.signal, onNarrow);
@@ -521,8 +601,22 @@ export class QueuedExporter implements Exporter {
       releaseHeld(e.held);
       e.held = undefined;
       if (e.index !== undefined) finished.push(e.index);
+      lane.storedBytes -= e.stored ?? 0;
+      e.stored = 0;
     }
     if (store) await store.remove(...finished);
+  }
+
+  /** The converter's request for a batch: memory entries hold one; stored (pdata) ones are converted now. */
+  private requestOf<S extends Signal>(signal: S, entries: Entry<S>[]): SignalDataMap[S] {
+    const converter = this.converter as RequestConverter;
+    const requests = entries.map((e) =>
+      e.converted
+        ? (e.data as unknown as ExporterRequest)
+        : converter.convert(signal, e.data as SignalDataMap[S], e.items),
+    );
+    const one = requests.length === 1 ? requests[0] : converter.merge(requests);
+    return one as unknown as SignalDataMap[S];
   }
 
   private dropPayload<S extends Signal>(e: Entry<S>): void {
@@ -551,6 +645,8 @@ export class QueuedExporter implements Exporter {
     } catch (err) {
       this.metrics.sendFailed(signal, e.items);
       this.logDrop(err, e.items);
+      lane.storedBytes -= e.stored ?? 0;
+      e.stored = 0;
       await store.remove(e.index);
       return false;
     }
@@ -558,7 +654,7 @@ export class QueuedExporter implements Exporter {
 
   private loseEntry<S extends Signal>(lane: Lane<S>, e: Entry<S>, rest?: SignalDataMap[S]): void {
     if (e.waiter === undefined && e.data === undefined) return; // already settled
-    const n = rest ? countItems(lane.signal, rest) : e.items;
+    const n = rest ? this.count(lane.signal, rest) : e.items;
     this.metrics.sendFailed(lane.signal, n);
     this.lost += n;
     e.data = undefined;
@@ -578,7 +674,12 @@ export class QueuedExporter implements Exporter {
     data: SignalDataMap[S],
     ctx?: RequestContext,
   ): Promise<void> {
-    const out = await this.sender.send(signal, data, ctx);
+    const items = countItems(signal, data);
+    this.metrics.enqueued(signal, items);
+    const request = this.converter
+      ? (this.converter.convert(signal, data, items) as unknown as SignalDataMap[S])
+      : data;
+    const out = await this.sender.send(signal, request, ctx);
     if (out.kind === 'sent') return;
     this.settings.logger.error(
       {

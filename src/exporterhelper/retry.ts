@@ -23,6 +23,8 @@ export interface RetrySenderOptions {
   fns: SendFunctions;
   metrics: ExporterMetrics;
   logger: Logger;
+  /** Items of a batch (default: countItems of the pdata; an exporter's own requests say). */
+  count?: <S extends Signal>(signal: S, data: SignalDataMap[S]) => number;
 }
 
 export class RetrySender {
@@ -51,7 +53,8 @@ export class RetrySender {
   ): Promise<SendOutcome<S>> {
     const { retry, metrics, logger } = this.o;
     let backoff: ExponentialBackoff | undefined;
-    let items = countItems(signal, data);
+    const count = this.o.count ?? countItems;
+    let items = count(signal, data);
     for (;;) {
       let err: unknown;
       try {
@@ -60,6 +63,7 @@ export class RetrySender {
         return { kind: 'sent' };
       } catch (e) {
         err = e;
+        metrics.attemptFailed(e);
       }
       const ce = err instanceof ConsumerError ? err : undefined;
       // A permanent error may concern only part of the batch (rejectedItems):
@@ -74,9 +78,9 @@ export class RetrySender {
       // were refused for good and the others accepted.
       if (ce?.retryData !== undefined) {
         const narrowed = ce.retryData as SignalDataMap[S];
-        const left = countItems(signal, narrowed);
+        const left = count(signal, narrowed);
         const refused = Math.min(ce.rejectedItems ?? 0, Math.max(0, items - left));
-        if (refused > 0) metrics.sendFailed(signal, refused);
+        if (refused > 0) metrics.sendFailed(signal, refused, err);
         metrics.sent(signal, Math.max(0, items - left - refused));
         data = narrowed;
         items = left;
@@ -105,7 +109,7 @@ export class RetrySender {
   }
 
   private fail<S extends Signal>(signal: S, error: unknown, items: number): SendOutcome<S> {
-    this.o.metrics.sendFailed(signal, items);
+    this.o.metrics.sendFailed(signal, items, error);
     return { kind: 'failed', error, items };
   }
 

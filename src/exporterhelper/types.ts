@@ -82,3 +82,37 @@ export interface SendFunctions {
   /** Optional: close connections after the queue is drained. */
   shutdown?(): Promise<void>;
 }
+
+/**
+ * An exporter's own form of a request (the collector's request-based exporters,
+ * exporterhelper.NewMetricsRequest with a request converter): made from the pdata
+ * in consume(), before the answer, it is what the memory queue holds — bounded
+ * by `bytes`, the memory it really takes — and what send() receives. For an
+ * exporter whose backend format is much smaller than decoded pdata (remote
+ * write: snappy protobuf), the queue's byte bound then bounds memory.
+ */
+export interface ExporterRequest {
+  /** Data points, spans or log records it carries (counted as sent / failed). */
+  readonly items: number;
+  /** The memory it holds: what the memory queue's byte bound counts. */
+  readonly bytes: number;
+}
+
+export interface RequestConverter<R extends ExporterRequest = ExporterRequest> {
+  /**
+   * The request for `data` (`items` items). It must copy what it keeps: `data`
+   * is not held once consume() returned. Throw a ConsumerError to refuse it.
+   */
+  convert<S extends Signal>(signal: S, data: SignalDataMap[S], items: number): R;
+  /** Queued requests batched into one (sending_queue.batch, a batch processor), oldest first. */
+  merge(requests: R[]): R;
+}
+
+/**
+ * SendFunctions of an exporter with a RequestConverter: send() gets the
+ * converter's request. A persistent queue still stores the pdata (OTLP) and
+ * converts when it sends; retryData, if thrown, is a request too.
+ */
+export interface RequestSendFunctions<R extends ExporterRequest> extends Omit<SendFunctions, 'send'> {
+  send<S extends Signal>(signal: S, request: R, abort: AbortSignal, ctx?: RequestContext): Promise<void>;
+}

@@ -6,6 +6,7 @@
 // connector state flush downstream, then exporters so queues drain.
 import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
+import type { StatusSource } from '../component/status.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
@@ -13,6 +14,7 @@ import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { buildGraph, feedersOf, type Graph, type Node, type Stage } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { createStatusSource, type ReloadInfo } from './status.js';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -48,11 +50,33 @@ export class Service {
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
+  /** What status pages read (ExtensionServices.status). */
+  readonly statusSource: StatusSource;
+  private reloadInfo: ReloadInfo = {};
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly opts: ServiceOptions,
-  ) {}
+  ) {
+    this.statusSource = createStatusSource({
+      config: () => this.config,
+      metrics: opts.metrics,
+      nodes: () => this.started,
+      reload: () => this.reloadInfo,
+      state: () => this.state,
+      build: opts.build ?? { name: 'tsunagi', version: 'unknown' },
+      startedAt: Date.now(),
+    });
+  }
+
+  /**
+   * For hot reload: the config generation now in force and the last attempt's
+   * outcome, shown by the status page (zpages) from its next sample on. Until
+   * called the page shows neither.
+   */
+  reportReload(info: ReloadInfo): void {
+    this.reloadInfo = { ...info };
+  }
 
   get status(): ServiceState {
     return this.state;
@@ -115,7 +139,7 @@ export class Service {
       this.graph = buildGraph(this.config, {
         logger,
         metrics,
-        services: { pipelinesReady: () => this.pipelinesReady() },
+        services: { pipelinesReady: () => this.pipelinesReady(), status: this.statusSource },
       });
       const g = this.graph;
       logger.info('Starting extensions...');

@@ -86,7 +86,7 @@ export interface SeriesResult {
   sampleCount: number;
 }
 
-const NO_RECORDED_VALUE = 1;
+export const NO_RECORDED_VALUE = 1;
 /** OpenMetrics limit on the characters of an exemplar's labels. */
 const MAX_EXEMPLAR_RUNES = 128;
 
@@ -124,7 +124,7 @@ export function toPromExemplars(exemplars: Exemplar[]): PromExemplar[] {
 }
 
 /** Inserts [k, v] into labels sorted by name (replacing a label of that name). */
-function withLabel(sorted: [string, string][], k: string, v: string): [string, string][] {
+export function withLabel(sorted: [string, string][], k: string, v: string): [string, string][] {
   const out: [string, string][] = [];
   let placed = false;
   for (const l of sorted) {
@@ -205,10 +205,25 @@ export function toPlainDecimal(v: number): string {
 
 export { formatBound };
 
-type Kind = 'counter' | 'gauge' | 'histogram' | 'summary' | 'exphist';
+export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'summary' | 'exphist';
+
+export function isMetricKind(k: string): k is MetricKind {
+  return k === 'gauge' || k === 'counter' || k === 'histogram' || k === 'summary' || k === 'exphist';
+}
+
+/** The remote write metadata type of a kind. */
+export function metadataType(kind: MetricKind): number {
+  return kind === 'counter'
+    ? PromMetricType.COUNTER
+    : kind === 'gauge'
+      ? PromMetricType.GAUGE
+      : kind === 'summary'
+        ? PromMetricType.SUMMARY
+        : PromMetricType.HISTOGRAM;
+}
 
 /** Why a metric cannot be translated, or its kind. */
-function classify(m: Metric): Kind | string {
+export function metricKind(m: Metric): MetricKind | string {
   if (m.gauge) return 'gauge';
   if (m.sum) {
     if (m.sum.aggregationTemporality !== AggregationTemporality.CUMULATIVE)
@@ -254,16 +269,10 @@ export function otlpToSeries(md: MetricsData, s: SeriesSettings): SeriesResult {
       const base = scopeLabelBase(rattrs, sm.scope, sm.schemaUrl, s);
       firstBase ??= base;
       for (const m of sm.metrics) {
-        const kind = classify(m);
+        const kind = metricKind(m);
         const points =
           (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
-        if (
-          kind !== 'gauge' &&
-          kind !== 'counter' &&
-          kind !== 'histogram' &&
-          kind !== 'summary' &&
-          kind !== 'exphist'
-        ) {
+        if (!isMetricKind(kind)) {
           if (points.length > 0) drop(points.length, kind);
           continue;
         }
@@ -280,14 +289,7 @@ export function otlpToSeries(md: MetricsData, s: SeriesSettings): SeriesResult {
         }
         if (!metadata.has(name))
           metadata.set(name, {
-            type:
-              kind === 'counter'
-                ? PromMetricType.COUNTER
-                : kind === 'gauge'
-                  ? PromMetricType.GAUGE
-                  : kind === 'summary'
-                    ? PromMetricType.SUMMARY
-                    : PromMetricType.HISTOGRAM,
+            type: metadataType(kind),
             family: name,
             help: m.description,
             unit: prometheusUnit(m.unit),
@@ -401,14 +403,26 @@ function addTargetInfo(
   s: SeriesSettings,
   tsMs: number,
 ): void {
+  const t = targetInfo(rattrs, base, s);
+  if (t) set.add(t.labels, t.name, undefined, { value: 1, timestampMs: tsMs });
+}
+
+/**
+ * The name and labels (sorted, without __name__) of a resource's `target_info`:
+ * its non-identifying attributes, `job`, `instance` and the extra labels; none
+ * when the resource has no other attributes.
+ */
+export function targetInfo(
+  rattrs: KeyValue[],
+  base: ScopeLabelBase,
+  s: SeriesSettings,
+): { name: string; labels: [string, string][] } | undefined {
   const rest = rattrs.filter((kv) => !IDENTIFYING.has(kv.key));
-  if (rest.length === 0) return;
+  if (rest.length === 0) return undefined;
   const l = attributeLabels(rest);
   if (base.job !== undefined) l.set('job', base.job);
   if (base.instance !== undefined) l.set('instance', base.instance);
   for (const [k, v] of s.extraLabels) if (!l.has(k)) l.set(k, v);
-  const name = s.namespace
-    ? `${buildMetricName('target_info', '', 'other', s.namespace, false)}`
-    : 'target_info';
-  set.add(sortedLabels(l), name, undefined, { value: 1, timestampMs: tsMs });
+  const name = s.namespace ? buildMetricName('target_info', '', 'other', s.namespace, false) : 'target_info';
+  return { name, labels: sortedLabels(l) };
 }

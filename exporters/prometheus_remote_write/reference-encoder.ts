@@ -1,7 +1,9 @@
-// Protobuf encoding of remote write 1.0's prometheus.WriteRequest
-// (prompb/remote.proto and types.proto), written by hand into one growing
-// buffer: each series is encoded once, then requests are cut from the encoded
-// series so that none exceeds max_batch_size_bytes.
+// The tests' reference: the exporter's encoder before write-request-encoder.ts
+// (translate with otlpToSeries, then encode the series of remote write 1.0's
+// prometheus.WriteRequest, prompb/remote.proto and types.proto, and cut
+// requests at max_batch_size_bytes). Kept unchanged so that the one-pass
+// encoder is checked against what the exporter sent before it; not used by
+// the exporter.
 import type { NativeHistogram } from '../../src/translator/prometheus/to-prometheus-native-histogram.js';
 import type { PromMetadata, PromSeries } from '../../src/translator/prometheus/to-prometheus-series.js';
 

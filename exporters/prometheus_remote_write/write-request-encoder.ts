@@ -1,0 +1,697 @@
+// OTLP metrics → remote write 1.0 requests (prompb WriteRequest, snappy), in one
+// pass: each data point's series go straight from its attributes into one reused
+// protobuf buffer (labels replayed from a per-scope plan, see label-plan.ts), and
+// every max_batch_size_bytes of series is cut off and compressed as it fills, so
+// the buffer holds one request at most. The translation is the specification's
+// as src/translator/prometheus/to-prometheus-series.ts (otlpToSeries) models it;
+// the tests check this encoder against that model.
+//
+// A series (metric name + labels) may come more than once in one OTLP request
+// (two exports of an SDK merged into one batch, two scopes with the same labels).
+// Remote write wants its samples in one time series in time order, so a pass
+// that finds a repeated label set (by a 64-bit hash of its encoded labels)
+// starts over in merge mode: everything is encoded into the buffer first, then
+// series with equal labels (compared byte for byte) are merged, their samples
+// sorted by time, before the requests are cut.
+import { compressSync } from 'snappy';
+import type { KeyValue, Metric, MetricsData } from '../../src/pdata/types.js';
+import { buildMetricName, prometheusUnit } from '../../src/translator/prometheus/normalize-name.js';
+import { type ScopeLabelBase, scopeLabelBase } from '../../src/translator/prometheus/to-prometheus-labels.js';
+import {
+  type NativeHistogram,
+  toNativeHistogram,
+} from '../../src/translator/prometheus/to-prometheus-native-histogram.js';
+import {
+  formatBound,
+  isMetricKind,
+  type MetricKind,
+  metadataType,
+  metricKind,
+  NO_RECORDED_VALUE,
+  type PromExemplar,
+  type PromMetadata,
+  type SeriesSettings,
+  targetInfo,
+  toPromExemplars,
+  withLabel,
+} from '../../src/translator/prometheus/to-prometheus-series.js';
+import { type LabelPlan, labelsHash, ScopeLabels, writeLabelPairs, writePlanLabels } from './label-plan.js';
+import { ProtoWriter } from './proto-writer.js';
+
+export interface EncoderSettings extends SeriesSettings {
+  /** max_batch_size_bytes: a request ends before the series that would take it past this. */
+  maxBytes: number;
+  /** send_metadata: MetricMetadata per family, in requests after the series. */
+  sendMetadata: boolean;
+}
+
+/** The remote write requests of one OTLP request. */
+export interface EncodedRequests {
+  /** snappy-compressed WriteRequests, each at most maxBytes before compression (a larger series goes alone). */
+  bodies: Buffer[];
+  /** Samples (native histograms included) in each body. */
+  samples: number[];
+  /** Series written (after merging repeats). */
+  series: number;
+  sampleCount: number;
+  /** Data points that cannot be written, and why (a few reasons). */
+  dropped: number;
+  reasons: string[];
+}
+
+/** WriteRequest.timeseries (length-delimited). */
+const SERIES_TAG = 0x0a;
+const EXEMPLAR_FIELD = 3;
+const HISTOGRAM_FIELD = 4;
+const METADATA_FIELD = 3;
+/** Prometheus's stale marker, little-endian: the NaN 0x7ff0000000000002, written as bits (never through a double). */
+const STALE_BYTES = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f);
+/** The reused buffer is given back when a request made it grow past this. */
+const KEEP_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Resources + scopes, and metric names, the encoder remembers at most. */
+const CACHE_ENTRIES = 4096;
+
+/** Thrown by a streaming pass that meets a label set again: the request is encoded once more, merging. */
+const REPEATED = new Error('a series repeats in the request');
+
+export class WriteRequestEncoder {
+  readonly w = new ProtoWriter(256 * 1024);
+  /** Streaming pass: the 64-bit label hashes seen (open addressing; a slot is taken when gens[i] === gen). */
+  h1 = new Int32Array(4096);
+  h2 = new Int32Array(4096);
+  gens = new Uint32Array(4096);
+  gen = 0;
+
+  /**
+   * Kept across requests (an exporter sees the same resources, scopes and metrics
+   * in every export): the label plans of a resource + scope, and metric names as
+   * normalized. Cleared when they grow past CACHE_ENTRIES (churning resources).
+   */
+  private readonly scopes = new Map<string, ScopeLabels>();
+  private readonly names = new Map<string, string>();
+  private readonly families = new Map<string, MetricNames>();
+
+  constructor(readonly settings: EncoderSettings) {}
+
+  /** The label plans of every series of one resource + scope. */
+  scopeLabels(base: ScopeLabelBase): ScopeLabels {
+    let key = base.job === undefined ? '\u0001' : `${base.job}\u0001`;
+    key += base.instance === undefined ? '\u0001' : `${base.instance}\u0001`;
+    for (const [k, v] of base.promoted) key += `${k}\u0000${v}\u0000`;
+    key += '\u0001';
+    for (const [k, v] of base.scope) key += `${k}\u0000${v}\u0000`;
+    let labels = this.scopes.get(key);
+    if (!labels) {
+      if (this.scopes.size >= CACHE_ENTRIES) this.scopes.clear();
+      labels = new ScopeLabels(base, this.settings);
+      this.scopes.set(key, labels);
+    }
+    return labels;
+  }
+
+  /** A metric's series names and the plans derived for them, remembered. */
+  metricNames(name: string, kind: MetricKind): MetricNames {
+    const key = `${kind}\u0000${name}`;
+    let out = this.families.get(key);
+    if (!out) {
+      if (this.families.size >= CACHE_ENTRIES) this.families.clear();
+      out = new MetricNames(name, kind);
+      this.families.set(key, out);
+    }
+    return out;
+  }
+
+  /** buildMetricName, remembered. */
+  metricName(name: string, unit: string, type: 'counter' | 'gauge' | 'other'): string {
+    const key = `${type}\u0000${unit}\u0000${name}`;
+    let out = this.names.get(key);
+    if (out === undefined) {
+      if (this.names.size >= CACHE_ENTRIES) this.names.clear();
+      const s = this.settings;
+      out = buildMetricName(name, unit, type, s.namespace, s.addMetricSuffixes);
+      this.names.set(key, out);
+    }
+    return out;
+  }
+
+  encode(md: MetricsData): EncodedRequests {
+    try {
+      return new Pass(this, md, false).run();
+    } catch (err) {
+      if (err !== REPEATED) throw err;
+      return new Pass(this, md, true).run();
+    } finally {
+      this.w.pos = 0;
+      this.w.shrink(KEEP_BUFFER_BYTES, 0);
+    }
+  }
+}
+
+/** Where a series' parts are in the buffer (merge mode). */
+interface SeriesRecord {
+  body: number;
+  labels: number;
+  samples: number;
+  exemplars: number;
+  histograms: number;
+  ts: number;
+  /** Samples + histograms. */
+  count: number;
+}
+
+class Pass {
+  private readonly w: ProtoWriter;
+  private readonly s: EncoderSettings;
+  private readonly bodies: Buffer[] = [];
+  private readonly perBody: number[] = [];
+  private segStart = 0;
+  private segSamples = 0;
+  private series = 0;
+  private sampleCount = 0;
+  private dropped = 0;
+  private readonly reasons: string[] = [];
+  private readonly metadata = new Map<string, PromMetadata>();
+  private readonly records: SeriesRecord[] = [];
+  private filled = 0;
+  private lastNs = -1n;
+  private lastMs = 0;
+
+  constructor(
+    private readonly enc: WriteRequestEncoder,
+    private readonly md: MetricsData,
+    private readonly merging: boolean,
+  ) {
+    this.w = enc.w;
+    this.s = enc.settings;
+    this.w.pos = 0;
+    enc.gen = (enc.gen + 1) >>> 0;
+    if (enc.gen === 0) {
+      enc.gens.fill(0);
+      enc.gen = 1;
+    }
+  }
+
+  run(): EncodedRequests {
+    const s = this.s;
+    for (const rm of this.md.resourceMetrics) {
+      const rattrs = rm.resource.attributes;
+      let latestMs = -1;
+      let firstBase: ScopeLabelBase | undefined;
+      for (const sm of rm.scopeMetrics) {
+        const base = scopeLabelBase(rattrs, sm.scope, sm.schemaUrl, s);
+        firstBase ??= base;
+        const labels = this.enc.scopeLabels(base);
+        for (const m of sm.metrics) {
+          const t = this.metric(m, labels);
+          if (t > latestMs) latestMs = t;
+        }
+      }
+      if (s.targetInfo && latestMs >= 0 && firstBase) this.targetInfo(rattrs, firstBase, latestMs);
+    }
+    if (this.merging) this.mergeAndCut();
+    else this.cut(this.w.pos);
+    if (s.sendMetadata) this.writeMetadata();
+    return {
+      bodies: this.bodies,
+      samples: this.perBody,
+      series: this.series,
+      sampleCount: this.sampleCount,
+      dropped: this.dropped,
+      reasons: this.reasons,
+    };
+  }
+
+  private drop(n: number, why: string): void {
+    this.dropped += n;
+    if (this.reasons.length < 5 && !this.reasons.includes(why)) this.reasons.push(why);
+  }
+
+  private ms(ns: bigint): number {
+    if (ns !== this.lastNs) {
+      this.lastNs = ns;
+      this.lastMs = Number(ns / 1_000_000n);
+    }
+    return this.lastMs;
+  }
+
+  /** Writes one metric's series; returns its latest point time (ms), -1 without points. */
+  private metric(m: Metric, scope: ScopeLabels): number {
+    const s = this.s;
+    const kind = metricKind(m);
+    const points = (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
+    if (!isMetricKind(kind)) {
+      if (points.length > 0) this.drop(points.length, kind);
+      return -1;
+    }
+    const name = this.enc.metricName(
+      m.name,
+      m.unit,
+      kind === 'counter' ? 'counter' : m.gauge ? 'gauge' : 'other',
+    );
+    if (name === '' || /^_+$/.test(name)) {
+      this.drop(points.length, `metric name "${m.name}" normalizes to an invalid name`);
+      return -1;
+    }
+    if (s.sendMetadata && !this.metadata.has(name))
+      this.metadata.set(name, {
+        type: metadataType(kind),
+        family: name,
+        help: m.description,
+        unit: prometheusUnit(m.unit),
+      });
+    let latest = -1;
+    const names = this.enc.metricNames(name, kind);
+    for (const p of points) {
+      const ts = this.ms(p.timeUnixNano);
+      if (ts > latest) latest = ts;
+      const stale = (p.flags & NO_RECORDED_VALUE) !== 0;
+      const plans = names.plansFor(scope.planFor(p.attributes));
+      if (kind === 'gauge' || kind === 'counter') {
+        const np = p as { asDouble?: number; asInt?: bigint; exemplars: PromExemplarSource };
+        const value = np.asDouble ?? (np.asInt !== undefined ? Number(np.asInt) : 0);
+        const exemplars =
+          kind === 'counter' && np.exemplars.length > 0 && !stale ? toPromExemplars(np.exemplars) : undefined;
+        this.numberSeries(plans.main, p.attributes, '', value, stale, ts, exemplars);
+      } else if (kind === 'histogram') {
+        this.histogram(plans, p as HistogramPoint, names, ts, stale);
+      } else if (kind === 'summary') {
+        const sp = p as SummaryPoint;
+        this.numberSeries(plans.sum, p.attributes, '', sp.sum, stale, ts);
+        this.numberSeries(plans.count, p.attributes, '', Number(sp.count), stale, ts);
+        for (const q of sp.quantileValues)
+          this.numberSeries(plans.quantile, p.attributes, formatBound(q.quantile), q.value, stale, ts);
+      } else {
+        const h = toNativeHistogram(p as Parameters<typeof toNativeHistogram>[0], ts, stale);
+        if (typeof h === 'string') this.drop(1, h);
+        else this.nativeSeries(plans.main, p.attributes, h);
+      }
+    }
+    return latest;
+  }
+
+  /** _sum (when set), _count, then the cumulative _bucket{le} series and +Inf; exemplars on the first bucket holding them. */
+  private histogram(
+    plans: MetricPlans,
+    p: HistogramPoint,
+    names: MetricNames,
+    ts: number,
+    stale: boolean,
+  ): void {
+    const attrs = p.attributes;
+    if (p.sum !== undefined) this.numberSeries(plans.sum, attrs, '', p.sum, stale, ts);
+    this.numberSeries(plans.count, attrs, '', Number(p.count), stale, ts);
+    const n = Math.min(p.explicitBounds.length, p.bucketCounts.length);
+    const bounds = names.boundStrings(p.explicitBounds, n);
+    // each exemplar goes to the bucket with the lowest bound that holds it (+Inf: index n)
+    let target: number[] | undefined;
+    let exemplars: PromExemplar[] | undefined;
+    if (!stale && p.exemplars.length > 0) {
+      exemplars = toPromExemplars(p.exemplars);
+      target = exemplars.map((ex) => {
+        if (Number.isNaN(ex.value)) return -1; // above no bound: in no bucket
+        let best = n;
+        let bestBound = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < n; i++) {
+          const b = p.explicitBounds[i];
+          // the lowest bound wins, the first of equal ones (an explicit +Inf before the implicit one)
+          if (ex.value <= b && (b < bestBound || (b === bestBound && best === n))) {
+            best = i;
+            bestBound = b;
+          }
+        }
+        return best;
+      });
+    }
+    const mine = (i: number) => {
+      if (!exemplars || !target) return undefined;
+      const out = exemplars.filter((_, j) => target[j] === i);
+      return out.length > 0 ? out : undefined;
+    };
+    let cumulative = 0n;
+    for (let i = 0; i < n; i++) {
+      cumulative += p.bucketCounts[i];
+      this.numberSeries(plans.bucket, attrs, bounds[i], Number(cumulative), stale, ts, mine(i));
+    }
+    this.numberSeries(plans.bucket, attrs, '+Inf', Number(p.count), stale, ts, mine(n));
+  }
+
+  /** One series with one sample (and its exemplars). */
+  private numberSeries(
+    plan: LabelPlan,
+    attrs: KeyValue[],
+    extra: string,
+    value: number,
+    stale: boolean,
+    ts: number,
+    exemplars?: PromExemplar[],
+  ): void {
+    const w = this.w;
+    const start = w.pos;
+    const body = w.series(SERIES_TAG);
+    const h1 = writePlanLabels(w, plan, attrs, extra);
+    const h2 = labelsHash.h2;
+    const labelsEnd = w.pos;
+    w.sample(value, stale, ts);
+    const samplesEnd = w.pos;
+    if (exemplars) for (const ex of exemplars) writeExemplar(w, ex);
+    const exemplarsEnd = w.pos;
+    w.end2(body);
+    this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, exemplarsEnd - samplesEnd, 0, ts, h1, h2);
+  }
+
+  /** One series with one native histogram. */
+  private nativeSeries(plan: LabelPlan, attrs: KeyValue[], h: NativeHistogram): void {
+    const w = this.w;
+    const start = w.pos;
+    const body = w.series(SERIES_TAG);
+    const h1 = writePlanLabels(w, plan, attrs, '');
+    const h2 = labelsHash.h2;
+    const labelsEnd = w.pos;
+    writeHistogram(w, h);
+    const end = w.pos;
+    w.end2(body);
+    this.finish(start, labelsEnd - body, 0, 0, end - labelsEnd, h.timestampMs, h1, h2);
+  }
+
+  /** target_info: one sample (value 1) at the resource's latest point time. */
+  private targetInfo(rattrs: KeyValue[], base: ScopeLabelBase, ts: number): void {
+    const t = targetInfo(rattrs, base, this.s);
+    if (!t) return;
+    const labels = withLabel(t.labels, '__name__', t.name);
+    const w = this.w;
+    const start = w.pos;
+    const body = w.series(SERIES_TAG);
+    const h1 = writeLabelPairs(w, 1, labels);
+    const h2 = labelsHash.h2;
+    const labelsEnd = w.pos;
+    w.sample(1, false, ts);
+    const samplesEnd = w.pos;
+    w.end2(body);
+    this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
+  }
+
+  /**
+   * A series was written at [start, w.pos) (its labels' hash: h1, h2): remember or
+   * check its labels, and cut a request when it is full.
+   */
+  private finish(
+    start: number,
+    labels: number,
+    samples: number,
+    exemplars: number,
+    histograms: number,
+    ts: number,
+    h1: number,
+    h2: number,
+  ): void {
+    const w = this.w;
+    const bodyLen = labels + samples + exemplars + histograms;
+    const body = w.pos - bodyLen;
+    this.sampleCount++;
+    if (this.merging) {
+      this.records.push({ body, labels, samples, exemplars, histograms, ts, count: 1 });
+      return;
+    }
+    this.remember(h1, h2);
+    this.series++;
+    const max = this.s.maxBytes;
+    if (w.pos - this.segStart > max && start > this.segStart) {
+      this.emit(this.segStart, start, this.segSamples);
+      // keep only the series that starts the next request: the buffer never holds more than one request
+      w.buf.copyWithin(0, start, w.pos);
+      w.pos -= start;
+      this.segStart = 0;
+      this.segSamples = 0;
+    }
+    this.segSamples++;
+  }
+
+  /** Adds a label hash to the set, or throws REPEATED when it is there already. */
+  private remember(a: number, b: number): void {
+    const enc = this.enc;
+    if ((this.filled + 1) * 2 > enc.gens.length) this.grow();
+    const mask = enc.gens.length - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      if (enc.gens[i] !== enc.gen) {
+        enc.gens[i] = enc.gen;
+        enc.h1[i] = a;
+        enc.h2[i] = b;
+        this.filled++;
+        return;
+      }
+      if (enc.h1[i] === a && enc.h2[i] === b) throw REPEATED;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const enc = this.enc;
+    const { h1, h2, gens, gen } = enc;
+    const size = gens.length * 2;
+    enc.h1 = new Int32Array(size);
+    enc.h2 = new Int32Array(size);
+    enc.gens = new Uint32Array(size);
+    enc.gen = 1;
+    const mask = size - 1;
+    for (let j = 0; j < gens.length; j++) {
+      if (gens[j] !== gen) continue;
+      let i = (h1[j] ^ Math.imul(h2[j], 0x9e3779b1)) & mask;
+      while (enc.gens[i] === 1) i = (i + 1) & mask;
+      enc.gens[i] = 1;
+      enc.h1[i] = h1[j];
+      enc.h2[i] = h2[j];
+    }
+  }
+
+  /** Streaming: the last request's series; merge mode: nothing (cut after merging). */
+  private cut(end: number): void {
+    if (end > this.segStart) this.emit(this.segStart, end, this.segSamples);
+    this.w.pos = 0;
+    this.segStart = 0;
+    this.segSamples = 0;
+  }
+
+  private emit(from: number, to: number, samples: number): void {
+    // copyOutputData: an exact-size copy, not the compressor's worst-case buffer (5x the RSS, slower)
+    this.bodies.push(compressSync(this.w.buf.subarray(from, to), { copyOutputData: true }));
+    this.perBody.push(samples);
+  }
+
+  /**
+   * Merge mode: series with byte-equal labels become one (in the order they first
+   * came), samples and native histograms sorted by time, exemplars in the order
+   * they came; then requests are cut as in the streaming pass.
+   */
+  private mergeAndCut(): void {
+    const src = this.w.buf;
+    const groups = new Map<string, SeriesRecord[]>();
+    for (const r of this.records) {
+      const key = src.toString('latin1', r.body, r.body + r.labels);
+      const g = groups.get(key);
+      if (g) g.push(r);
+      else groups.set(key, [r]);
+    }
+    const out = new ProtoWriter(this.w.pos + 1024);
+    let segStart = 0;
+    let segSamples = 0;
+    const flush = (upTo: number) => {
+      if (upTo > segStart) {
+        this.bodies.push(compressSync(out.buf.subarray(segStart, upTo), { copyOutputData: true }));
+        this.perBody.push(segSamples);
+      }
+      segStart = upTo;
+      segSamples = 0;
+    };
+    for (const g of groups.values()) {
+      const start = out.pos;
+      out.byte(SERIES_TAG);
+      const body = out.begin2();
+      const first = g[0];
+      out.raw(src.subarray(first.body, first.body + first.labels));
+      const byTime = g.length > 1 ? [...g].sort((a, b) => a.ts - b.ts) : g;
+      for (const r of byTime) {
+        const at = r.body + r.labels;
+        if (r.samples > 0) out.raw(src.subarray(at, at + r.samples));
+      }
+      for (const r of g) {
+        const at = r.body + r.labels + r.samples;
+        if (r.exemplars > 0) out.raw(src.subarray(at, at + r.exemplars));
+      }
+      for (const r of byTime) {
+        const at = r.body + r.labels + r.samples + r.exemplars;
+        if (r.histograms > 0) out.raw(src.subarray(at, at + r.histograms));
+      }
+      out.end2(body);
+      if (out.pos - segStart > this.s.maxBytes && start > segStart) flush(start);
+      segSamples += g.length;
+      this.series++;
+    }
+    flush(out.pos);
+    this.w.pos = 0;
+  }
+
+  /** MetricMetadata, in requests of their own after the series (as the collector sends them). */
+  private writeMetadata(): void {
+    const w = this.w;
+    w.pos = 0;
+    let start = 0;
+    for (const m of this.metadata.values()) {
+      const before = w.pos;
+      const s = w.open(METADATA_FIELD);
+      if (m.type !== 0) {
+        w.tag(1, 0);
+        w.varint(m.type);
+      }
+      w.string(2, m.family);
+      w.string(4, m.help);
+      w.string(5, m.unit);
+      w.end(s);
+      if (w.pos - start > this.s.maxBytes && before > start) {
+        this.emit(start, before, 0);
+        start = before;
+      }
+    }
+    if (w.pos > start) this.emit(start, w.pos, 0);
+    w.pos = 0;
+  }
+}
+
+type PromExemplarSource = Parameters<typeof toPromExemplars>[0];
+
+interface HistogramPoint {
+  attributes: KeyValue[];
+  count: bigint;
+  sum?: number;
+  bucketCounts: bigint[];
+  explicitBounds: number[];
+  exemplars: PromExemplarSource;
+}
+
+interface SummaryPoint {
+  count: bigint;
+  sum: number;
+  quantileValues: { quantile: number; value: number }[];
+}
+
+interface MetricPlans {
+  main: LabelPlan;
+  sum: LabelPlan;
+  count: LabelPlan;
+  bucket: LabelPlan;
+  quantile: LabelPlan;
+}
+
+/** A metric's __name__ values, the plans derived for them, and its bucket bounds as text. */
+class MetricNames {
+  private lastPlan: LabelPlan | undefined;
+  private plans!: MetricPlans;
+  private bounds: number[] = [];
+  private boundText: string[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly kind: string,
+  ) {}
+
+  plansFor(plan: LabelPlan): MetricPlans {
+    if (plan === this.lastPlan) return this.plans;
+    const { name, kind } = this;
+    const main = plan.withName(name);
+    const parts = kind === 'histogram' || kind === 'summary';
+    this.plans = {
+      main,
+      sum: parts ? plan.withName(`${name}_sum`) : main,
+      count: parts ? plan.withName(`${name}_count`) : main,
+      bucket: kind === 'histogram' ? plan.withName(`${name}_bucket`).withExtra('le') : main,
+      quantile: kind === 'summary' ? main.withExtra('quantile') : main,
+    };
+    this.lastPlan = plan;
+    return this.plans;
+  }
+
+  /** The bounds as Go's FormatFloat writes them, reused while the points share their bounds. */
+  boundStrings(bounds: number[], n: number): string[] {
+    let same = this.bounds.length === n;
+    for (let i = 0; same && i < n; i++) same = Object.is(this.bounds[i], bounds[i]);
+    if (!same) {
+      this.bounds = bounds.slice(0, n);
+      this.boundText = this.bounds.map(formatBound);
+    }
+    return this.boundText;
+  }
+}
+
+function writeExemplar(w: ProtoWriter, ex: PromExemplar): void {
+  const s = w.open(EXEMPLAR_FIELD);
+  writeLabelPairs(w, 1, ex.labels);
+  if (ex.value !== 0) {
+    w.tag(2, 1);
+    w.double(ex.value);
+  }
+  if (ex.timestampMs !== 0) {
+    w.tag(3, 0);
+    w.int64(ex.timestampMs);
+  }
+  w.end(s);
+}
+
+function writeHistogram(w: ProtoWriter, h: NativeHistogram): void {
+  const s = w.open(HISTOGRAM_FIELD);
+  // countFloat is only set for a point with no recorded value: count and sum are the stale NaN
+  const stale = h.countFloat !== undefined;
+  if (stale) {
+    w.tag(2, 1);
+    w.raw(STALE_BYTES);
+  } else if (h.count !== undefined && h.count !== 0n) {
+    w.tag(1, 0);
+    w.varint64(h.count);
+  }
+  if (stale) {
+    w.tag(3, 1);
+    w.raw(STALE_BYTES);
+  } else if (h.sum !== 0) {
+    w.tag(3, 1);
+    w.double(h.sum);
+  }
+  if (h.schema !== 0) {
+    w.tag(4, 0);
+    w.sint32(h.schema);
+  }
+  w.tag(5, 1);
+  w.double(h.zeroThreshold);
+  if (h.zeroCount !== 0n) {
+    w.tag(6, 0);
+    w.varint64(h.zeroCount);
+  }
+  const spans = (field: number, list: { offset: number; length: number }[]) => {
+    for (const sp of list) {
+      const b = w.open(field);
+      if (sp.offset !== 0) {
+        w.tag(1, 0);
+        w.sint32(sp.offset);
+      }
+      if (sp.length !== 0) {
+        w.tag(2, 0);
+        w.varint(sp.length);
+      }
+      w.end(b);
+    }
+  };
+  const deltas = (field: number, list: bigint[]) => {
+    if (list.length === 0) return;
+    const b = w.open(field);
+    for (const d of list) w.sint64(d);
+    w.end(b);
+  };
+  spans(8, h.negativeSpans);
+  deltas(9, h.negativeDeltas);
+  spans(11, h.positiveSpans);
+  deltas(12, h.positiveDeltas);
+  if (h.timestampMs !== 0) {
+    w.tag(15, 0);
+    w.int64(h.timestampMs);
+  }
+  w.end(s);
+}
