@@ -19,6 +19,7 @@ import { factory as bearerTokenAuth } from '../extensions/bearertokenauth/factor
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as headersSetter } from '../extensions/headers_setter/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
+import { factory as k8sLeaderElector } from '../extensions/k8s_leader_elector/factory.js';
 import { factory as pprof } from '../extensions/pprof/factory.js';
 import { factory as zpages } from '../extensions/zpages/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
@@ -36,6 +37,9 @@ import { factory as fileLogReceiver } from '../receivers/file_log/factory.js';
 import { factory as fluentForwardReceiver } from '../receivers/fluent_forward/factory.js';
 import { factory as hostMetricsReceiver } from '../receivers/host_metrics/factory.js';
 import { factory as jaegerReceiver } from '../receivers/jaeger/factory.js';
+import { factory as k8sClusterReceiver } from '../receivers/k8s_cluster/factory.js';
+import { factory as k8sObjectsReceiver } from '../receivers/k8s_objects/factory.js';
+import { factory as kubeletStatsReceiver } from '../receivers/kubelet_stats/factory.js';
 import { factory as nopReceiver } from '../receivers/nop/factory.js';
 import { factory as otlpReceiver } from '../receivers/otlp/factory.js';
 import { factory as prometheusReceiver } from '../receivers/prometheus/factory.js';
@@ -54,6 +58,9 @@ export const registry: Registry = {
     syslogReceiver,
     prometheusReceiver,
     hostMetricsReceiver,
+    k8sObjectsReceiver,
+    kubeletStatsReceiver,
+    k8sClusterReceiver,
   ],
   processors: [
     batchProcessor,
@@ -80,6 +87,15 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage, zpages, pprof, bearerTokenAuth, basicAuth, headersSetter],
+  extensions: [
+    healthCheck,
+    fileStorage,
+    zpages,
+    pprof,
+    bearerTokenAuth,
+    basicAuth,
+    headersSetter,
+    k8sLeaderElector,
+  ],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

@@ -104,12 +104,7 @@ const FIXTURE_TYPE_NOT_BUILT: Record<string, string> = {};
 const PENDING: Record<string, Record<string, string[]>> = {
   'full/opentelemetry-helm-charts/charts/opentelemetry-kube-stack/examples/default/rendered/collector.yaml': {
     'OpenTelemetryCollector example-daemon': [
-      'receivers::k8s_cluster: unknown receiver type "k8s_cluster"',
-      'receivers::k8s_objects: unknown receiver type "k8s_objects"',
-      'receivers::kubelet_stats: unknown receiver type "kubelet_stats"',
       'processors::resource_detection/env::detectors::1: the k8s_api detector is not supported yet',
-      'extensions::k8s_leader_elector/k8s_cluster: unknown extension type "k8s_leader_elector"',
-      'extensions::k8s_leader_elector/k8s_objects: unknown extension type "k8s_leader_elector"',
     ],
   },
 };

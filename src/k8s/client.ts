@@ -1,5 +1,5 @@
-// A minimal Kubernetes API client: GET a list, and stream a watch
-// (newline-delimited WatchEvents). Auth and TLS come from auth.ts.
+// A minimal Kubernetes API client: GET a list, stream a watch
+// (newline-delimited WatchEvents), and send a write (send()). Auth and TLS come from auth.ts.
 //
 // A watch is quiet for as long as nothing changes, so it has no body (idle)
 // timeout; instead, as client-go does, it asks the server to end it after
@@ -91,6 +91,35 @@ export class KubeClient {
     const list = await readCapped(res.body, MAX_LIST_BYTES);
     if (list.truncated) throw new ApiError(`GET ${path}: answer longer than ${MAX_LIST_BYTES} bytes`, 200);
     return JSON.parse(list.bytes.toString('utf8')) as T;
+  }
+
+  /**
+   * A write (POST/PUT/DELETE) or a GET whose non-200 answers the caller
+   * handles itself (a Lease's 404 and 409 are answers, not failures).
+   */
+  async send<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: T }> {
+    const headers = this.headers();
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await request(this.url(path, {}), {
+      method,
+      dispatcher: this.dispatcher,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = { message: text.slice(0, 200) };
+    }
+    return { status: res.statusCode, body: parsed as T };
   }
 
   /**
