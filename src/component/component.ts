@@ -111,6 +111,14 @@ export interface ExtensionFactory<C = any> extends FactoryBase<C> {
 export interface ExtensionServices {
   /** True when every pipeline is started and running. */
   pipelinesReady(): boolean;
+  /**
+   * The running config's generation (1 at start, +1 per applied hot reload) and
+   * the last reload's outcome (src/service/reload-status.ts). Absent outside the service.
+   */
+  reloadStatus?(): {
+    configGeneration: number;
+    lastReload?: { at: string; ok: boolean; applied: boolean; errors: string[] };
+  };
 }
 
 /**
