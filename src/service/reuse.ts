@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ComponentEntry } from '../config/validate.js';
 
 export function sameEntry(a: ComponentEntry | undefined, b: ComponentEntry | undefined): boolean {
-  if (!a || !b || a.factory !== b.factory) return false;
+  if (!a || !b || a.factory.kind !== b.factory.kind || a.factory.type !== b.factory.type) return false;
   // Configs built in code (tests) carry no raw map: compare what the schema made of them.
   if (a.raw === undefined && b.raw === undefined) return isDeepStrictEqual(a.config, b.config);
   return isDeepStrictEqual(a.raw, b.raw);
