@@ -57,7 +57,10 @@ describe('args', () => {
       watch: false,
       errors: [],
     });
-    expect(parseArgs(['--config-dir', 'teams', '--watch'])).toMatchObject({ configDir: 'teams', watch: true });
+    expect(parseArgs(['--config-dir', 'teams', '--watch'])).toMatchObject({
+      configDir: 'teams',
+      watch: true,
+    });
     expect(parseArgs(['--config']).errors).toEqual(['flag --config needs a value']);
     expect(parseArgs(['--bogus']).errors).toEqual(['unknown argument "--bogus"']);
   });

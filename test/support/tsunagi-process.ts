@@ -12,6 +12,8 @@ export const TSUNAGI_MAIN = fileURLToPath(new URL('../../dist/tsunagi.mjs', impo
 
 export interface TsunagiProcess {
   child: ChildProcess;
+  /** The config file it was started with (rewrite it and send SIGHUP to reload). */
+  configPath: string;
   /** Everything written to stderr so far (own logs, debug exporter). */
   stderr(): string;
   /** SIGTERM, then wait for exit; resolves with the exit code. */
@@ -21,11 +23,13 @@ export interface TsunagiProcess {
 export async function startTsunagi(
   configYaml: string,
   env: Record<string, string> = {},
+  /** More command line flags (e.g. --config-dir, --watch). */
+  extraArgs: string[] = [],
 ): Promise<TsunagiProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-test-'));
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [TSUNAGI_MAIN, '--config', configPath], {
+  const child = spawn(process.execPath, [TSUNAGI_MAIN, '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -48,6 +52,7 @@ export async function startTsunagi(
   });
   return {
     child,
+    configPath,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
