@@ -166,6 +166,30 @@ describe('hot reload', () => {
     expect(svc.reloadStatus().configGeneration).toBe(1);
   });
 
+  it('a processor that fails to start stops the parts of the reload that had started', async () => {
+    const { svc, rec } = await running(BASE);
+    rec.startFailures.add('tag@traces/new');
+    const mark = rec.events.length;
+    const out = await svc.reload(
+      config(
+        rec,
+        BASE.replace('holder: ', 'holder: , tag: ')
+          .replace('exp/b: ', 'exp/b: , exp/n: ')
+          .replace(
+            '    traces/b:',
+            '    traces/new: {receivers: [rcv], processors: [pass, tag], exporters: [exp/n]}\n    traces/b:',
+          ),
+      ),
+    );
+    expect(out.applied).toBe(false);
+    expect(out.errors.join()).toMatch(/tag@traces\/new cannot bind/);
+    // the new exporter started and was stopped again; nothing that ran before was touched
+    expect(since(rec, mark)).toEqual(['start exp/n', 'shutdown exp/n']);
+    await input(rec).consume(traces());
+    expect(rec.exported.get('exp')).toHaveLength(1);
+    expect(rec.exported.get('exp/n')).toBeUndefined();
+  });
+
   it('keeps a connector and the pipelines it feeds when only an upstream pipeline changes', async () => {
     const yaml = `
 receivers: {rcv: }
