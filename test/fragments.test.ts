@@ -110,7 +110,7 @@ service:
   );
   expect(validate.stderr).toMatch(/team-d\.yaml: processors::attributes\/team-d::actions::0::colour/);
 
-  tsunagi = await startTsunagi(base, {}, ['--config-dir', teams, '--watch']);
+  tsunagi = await startTsunagi(base, {}, [], ['--config-dir', teams, '--watch']);
   const proc = tsunagi;
   expect(proc.stderr()).toMatch(/team-c\.yaml: .*does not expose/);
   expect(proc.stderr()).toMatch(/team-d\.yaml: /);

@@ -122,7 +122,7 @@ function upstreamExporter(kind: 'otlp_http' | 'otlp_grpc', ep: { http: string; g
 
 class FakeMemory implements MemorySource {
   rssBytes = 0;
-  rss = () => this.rssBytes;
+  inUse = () => this.rssBytes;
   gc = () => {};
   now = () => Date.now();
 }

@@ -3,14 +3,18 @@
 // Node sizes its heap from the container's memory limit (a 1 MiB semi-space
 // under 512 MiB); the manifests set the sizes explicitly, so these flags are the
 // whole heap configuration there and here alike.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 export function manifestNodeOptions(
   file: 'daemonset.yaml' | 'statefulset.yaml' | 'examples/sidecar.yaml',
 ): string[] {
-  const path = fileURLToPath(new URL(`../../../config/kubernetes/${file}`, import.meta.url));
+  // from dist/bench/lib (the built benches) or bench/lib (tests run the sources)
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'config', 'kubernetes')) && dirname(dir) !== dir) dir = dirname(dir);
+  const path = join(dir, 'config', 'kubernetes', file);
   for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
     const d = doc.toJS();
     const containers: { image?: string; env?: { name: string; value?: string }[] }[] =

@@ -41,6 +41,11 @@ interface BulkItemBody {
   error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
 }
 
+/** A _bulk answer that is not what Elasticsearch sends (the sender retries the request). */
+export class BulkAnswerError extends Error {
+  override name = 'BulkAnswerError';
+}
+
 /**
  * Per-item results of a 2xx _bulk answer; undefined when every item succeeded
  * (the common case is recognised without parsing the whole body).
@@ -52,14 +57,24 @@ export function classifyItems(
 ): ItemResult[] | undefined {
   const head = body.slice(0, 256);
   if (/"errors"\s*:\s*false/.test(head)) return undefined;
-  const parsed = JSON.parse(body) as { errors?: boolean; items?: Record<string, BulkItemBody>[] };
-  if (parsed.errors === false) return undefined;
-  const items = parsed.items ?? [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (e) {
+    throw new BulkAnswerError(`not JSON: ${(e as Error).message}`);
+  }
+  // found by fuzzing: `null`, a number or an array here made this a TypeError
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BulkAnswerError('not a JSON object');
+  const answer = parsed as { errors?: unknown; items?: unknown };
+  if (answer.errors === false) return undefined;
+  const items = (Array.isArray(answer.items) ? answer.items : []) as unknown[];
   const out: ItemResult[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const wrapper = items[i];
-    const it = wrapper ? Object.values(wrapper)[0] : undefined;
-    if (!it) {
+    const first = wrapper !== null && typeof wrapper === 'object' ? Object.values(wrapper)[0] : undefined;
+    const it = first !== null && typeof first === 'object' ? (first as BulkItemBody) : undefined;
+    if (!it || typeof it.status !== 'number') {
       out[i] = { outcome: ITEM_RETRY, status: 0, reason: 'no result for this item in the bulk response' };
       continue;
     }

@@ -16,8 +16,10 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { MAX_RESPONSE_BYTES, readCapped } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { BulkBuilder, type MetricGroup } from './builder.js';
@@ -43,7 +45,7 @@ interface Round {
 }
 
 export class ElasticsearchSender implements SendFunctions {
-  private pools: { pool: Pool; prefix: string }[] = [];
+  private pools: { pool: Pool; prefix: string; headers: Record<string, string> }[] = [];
   private next = 0;
   private readonly builder: BulkBuilder;
   private readonly headers: Record<string, string>;
@@ -76,10 +78,16 @@ export class ElasticsearchSender implements SendFunctions {
   }
 
   async start(): Promise<void> {
-    for (const ep of endpointsOf(this.cfg)) {
-      const url = new URL(ep);
-      const pool = await createPool(url.origin, this.cfg.tls, this.workers);
-      this.pools.push({ pool, prefix: url.pathname.replace(/\/+$/, '') });
+    for (const raw of endpointsOf(this.cfg)) {
+      // credentials in the URL: sent as Basic auth unless user/api_key or an authorization
+      // header is configured, never printed (src/exporterhelper/endpoint.ts)
+      const ep = endpointOf(raw);
+      const pool = await createPool(ep.url.origin, this.cfg.tls, this.workers);
+      this.pools.push({
+        pool,
+        prefix: ep.url.pathname.replace(/\/+$/, ''),
+        headers: withEndpointAuth(this.headers, ep),
+      });
     }
     if (this.pools.length === 0) throw new Error('elasticsearch exporter: no endpoint configured');
   }
@@ -182,7 +190,7 @@ export class ElasticsearchSender implements SendFunctions {
   /** One _bulk request; on 413 each half is sent, down to one document. */
   private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round): Promise<void> {
     const n = chunk.n;
-    const res = await this.post(chunk.body(), abort);
+    const res = await this.post(chunk.body(), abort, n);
     if ('error' in res) {
       round.requestRetry.push(...spansOf(chunk));
       round.message ??= res.error;
@@ -243,19 +251,21 @@ export class ElasticsearchSender implements SendFunctions {
     }
   }
 
+  /** `docs`: the request's document count (a _bulk answer has one result per document). */
   private async post(
     raw: Buffer,
     abort: AbortSignal,
+    docs: number,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
-    const { pool, prefix } = this.pools[this.next++ % this.pools.length];
+    const { pool, prefix, headers } = this.pools[this.next++ % this.pools.length];
     const body = this.cfg.compression === 'gzip' ? gzipSync(raw, { level: 1 }) : raw;
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
         path: `${prefix}/_bulk${this.query}`,
         method: 'POST',
-        headers: this.headers,
+        headers,
         body,
         signal: abort,
       });
@@ -263,7 +273,10 @@ export class ElasticsearchSender implements SendFunctions {
       return { error: `_bulk request failed: ${errorMessage(err)}` };
     }
     try {
-      return { status: res.statusCode, body: await readAnswer(res), retryAfter: res.headers['retry-after'] };
+      const answer = await readAnswer(res, docs);
+      if (answer === undefined)
+        return { error: `_bulk answer longer than ${answerCap(docs)} bytes for ${docs} documents: not read` };
+      return { status: res.statusCode, body: answer, retryAfter: res.headers['retry-after'] };
     } catch (err) {
       return { error: `_bulk response failed: ${errorMessage(err)}` };
     }
@@ -294,26 +307,25 @@ export class ElasticsearchSender implements SendFunctions {
 }
 
 /**
- * The answer's text. A successful _bulk answer is as long as the request has
- * documents; when its head says `"errors":false` the rest is skipped unread.
+ * The most of a _bulk answer read: a successful one holds a result per document (an error
+ * result with its reason is well under 4 KiB), anything else is an error text.
  */
-async function readAnswer(res: Dispatcher.ResponseData): Promise<string> {
-  const parts: Buffer[] = [];
-  let head = true;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    if (head && res.statusCode >= 200 && res.statusCode < 300) {
-      head = false;
-      const start = chunk.toString('latin1', 0, Math.min(chunk.length, 256));
-      if (/"errors"\s*:\s*false/.test(start)) {
-        for await (const _ of res.body) {
-          // drain
-        }
-        return start;
-      }
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString('utf8');
+function answerCap(docs: number): number {
+  return MAX_RESPONSE_BYTES + docs * 4096;
+}
+
+/**
+ * The answer's text, or undefined when it is longer than answerCap (not read further: see
+ * src/exporterhelper/response-body.ts). When a successful answer's head says `"errors":false`
+ * the rest is skipped unread.
+ */
+async function readAnswer(res: Dispatcher.ResponseData, docs: number): Promise<string | undefined> {
+  const ok = res.statusCode >= 200 && res.statusCode < 300;
+  const { bytes, truncated } = await readCapped(res.body, ok ? answerCap(docs) : MAX_RESPONSE_BYTES);
+  const start = bytes.toString('latin1', 0, Math.min(bytes.length, 256));
+  if (ok && /"errors"\s*:\s*false/.test(start)) return start;
+  if (truncated) return ok ? undefined : bytes.toString('utf8');
+  return bytes.toString('utf8');
 }
 
 function sleep(ms: number, abort: AbortSignal): Promise<void> {

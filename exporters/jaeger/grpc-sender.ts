@@ -5,6 +5,7 @@ import { errorMessage, permanentError, retryableError } from '../../src/componen
 import { loadTlsClient } from '../../src/config/tls-client.js';
 import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../../src/exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { MAX_RESPONSE_BYTES } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -39,7 +40,11 @@ export class GrpcSender implements SendFunctions {
         ...(t.rejectUnauthorized ? {} : { checkServerIdentity: () => undefined }),
       });
     }
-    const opts: grpc.ChannelOptions = { 'grpc.primary_user_agent': 'Tsunagi/0.1.0' };
+    const opts: grpc.ChannelOptions = {
+      'grpc.primary_user_agent': 'Tsunagi/0.1.0',
+      // a PostSpans answer is empty: at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
+    };
     if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GRPC_GZIP;
     if (this.cfg.tls.server_name_override)
       opts['grpc.ssl_target_name_override'] = this.cfg.tls.server_name_override;

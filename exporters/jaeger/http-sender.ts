@@ -4,8 +4,10 @@
 import { Pool } from 'undici';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../../src/config/tls-client.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { parseRetryAfter } from '../../src/exporterhelper/otlp-response.js';
+import { readCappedText } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -20,12 +22,19 @@ export class ThriftHttpSender implements SendFunctions {
   private pool: Pool | undefined;
   private tls: LoadedTls | undefined;
   private readonly url: URL;
+  /** The endpoint as it may be printed (credentials masked). */
+  private readonly target: string;
+  private readonly headers: Record<string, string>;
 
   constructor(
     private readonly cfg: JaegerExporterConfig,
     private readonly logger: Logger,
   ) {
-    this.url = new URL(cfg.endpoint);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(cfg.endpoint);
+    this.url = ep.url;
+    this.target = ep.redacted;
+    this.headers = withEndpointAuth(cfg.headers, ep);
   }
 
   async start(): Promise<void> {
@@ -68,7 +77,7 @@ export class ThriftHttpSender implements SendFunctions {
         method: 'POST',
         path: this.url.pathname + this.url.search,
         headers: {
-          ...this.cfg.headers,
+          ...this.headers,
           'content-type': 'application/x-thrift',
           'user-agent': 'Tsunagi/0.1.0',
         },
@@ -76,13 +85,14 @@ export class ThriftHttpSender implements SendFunctions {
         signal: abort,
       });
     } catch (e) {
-      throw retryableError(`failed to POST to ${this.cfg.endpoint}: ${errorMessage(abort.reason ?? e)}`, {
+      throw retryableError(`failed to POST to ${this.target}: ${errorMessage(abort.reason ?? e)}`, {
         cause: e,
       });
     }
-    const text = (await res.body.text()).slice(0, 1024);
+    // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+    const text = (await readCappedText(res.body)).slice(0, 1024);
     if (res.statusCode >= 200 && res.statusCode < 300) return;
-    const msg = `${this.cfg.endpoint} responded with HTTP ${res.statusCode}${text ? `: ${text.trim()}` : ''}`;
+    const msg = `${this.target} responded with HTTP ${res.statusCode}${text ? `: ${text.trim()}` : ''}`;
     if (RETRYABLE.has(res.statusCode))
       throw retryableError(msg, {
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),

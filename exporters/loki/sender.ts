@@ -9,8 +9,10 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ComponentSettings } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
+import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
+import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.js';
@@ -40,7 +42,9 @@ export class LokiSender implements SendFunctions {
     private readonly settings: ComponentSettings,
     private readonly cfg: LokiConfig,
   ) {
-    const url = new URL(cfg.endpoint);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(cfg.endpoint);
+    const url = ep.url;
     this.origin = url.origin;
     this.path = url.pathname === '/' || url.pathname === '' ? '/loki/api/v1/push' : url.pathname + url.search;
     const guard = new CardinalityGuard(cfg.labels.max_distinct_values, (attr, bound) =>
@@ -55,7 +59,7 @@ export class LokiSender implements SendFunctions {
       'user-agent': 'tsunagi',
       'content-type': json ? 'application/json' : 'application/x-protobuf',
       ...(json && cfg.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
-      ...lowerKeys(cfg.headers),
+      ...withEndpointAuth(lowerKeys(cfg.headers), ep),
     };
   }
 
@@ -146,8 +150,9 @@ export class LokiSender implements SendFunctions {
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     let text = '';
     try {
-      if (ok) await res.body.dump();
-      else text = await res.body.text();
+      // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      if (ok) await discardBody(res.body);
+      else text = await readCappedText(res.body);
     } catch {
       // The answer's status is what counts.
     }

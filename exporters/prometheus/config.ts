@@ -7,25 +7,10 @@
 import { z } from 'zod';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { duration, endpoint } from '../../src/config/schema-types.js';
+import { tlsServerObject } from '../../src/config/tls-server.js';
 
-const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
-
-/** The server side of configtls: a certificate to serve, optionally a CA to require client certificates. */
-export const tlsServerSchema = z
-  .strictObject({
-    cert_file: z.string().optional(),
-    cert_pem: z.string().optional(),
-    key_file: z.string().optional(),
-    key_pem: z.string().optional(),
-    ca_file: z.string().optional(),
-    client_ca_file: z.string().optional(),
-    min_version: z.enum(TLS_VERSIONS).default('1.2'),
-    max_version: z.enum(TLS_VERSIONS).optional(),
-  })
-  .refine((t) => !!(t.cert_file || t.cert_pem) && !!(t.key_file || t.key_pem), {
-    message: 'tls needs a certificate and its key (cert_file and key_file)',
-  });
-export type TlsServerConfig = z.output<typeof tlsServerSchema>;
+// `tls`: the server TLS block every server shares (src/config/tls-server.ts).
+export type { TlsServerConfig } from '../../src/config/tls-server.js';
 
 export const prometheusConfigSchema = z
   .strictObject({
@@ -34,7 +19,7 @@ export const prometheusConfigSchema = z
      * Tsunagi (on localhost), logging which: a scraper needs an endpoint it can know.
      */
     endpoint: endpoint().optional(),
-    tls: absentWhenNull(tlsServerSchema.optional()), // `tls:` with no value: plain HTTP
+    tls: absentWhenNull(tlsServerObject.optional()), // `tls:` with no value: plain HTTP
     namespace: z.string().default(''),
     const_labels: z.record(z.string(), z.string()).prefault({}),
     send_timestamps: z.boolean().default(false),

@@ -2,7 +2,6 @@
 // accumulated series at /metrics (the only path, as the collector's exporter
 // registers it), in OpenMetrics when enable_open_metrics is on and the
 // scraper asks for it, else in the text format; gzip when accepted.
-import { readFile } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -10,11 +9,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureVersion } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { splitHostPort } from '../../src/config/schema-types.js';
-import type { TlsServerConfig } from './config.js';
+import { loadServerTls, type TlsServerConfig } from '../../src/config/tls-server.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -24,28 +22,6 @@ export interface Rendered {
 }
 
 export type Render = (openMetrics: boolean) => Rendered;
-
-async function tlsOptions(t: TlsServerConfig) {
-  const read = async (file: string | undefined, pem: string | undefined, key: string) => {
-    if (pem) return Buffer.from(pem);
-    if (!file) return undefined;
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new Error(`failed to load TLS ${key} "${file}": ${(err as Error).message}`);
-    }
-  };
-  const ca =
-    (await read(t.client_ca_file, undefined, 'client_ca_file')) ??
-    (await read(t.ca_file, undefined, 'ca_file'));
-  return {
-    cert: await read(t.cert_file, t.cert_pem, 'cert_file'),
-    key: await read(t.key_file, t.key_pem, 'key_file'),
-    ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),
-    minVersion: `TLSv${t.min_version}` as SecureVersion,
-    ...(t.max_version ? { maxVersion: `TLSv${t.max_version}` as SecureVersion } : {}),
-  };
-}
 
 export async function startMetricsServer(
   endpoint: string,
@@ -85,7 +61,7 @@ export async function startMetricsServer(
     }
     res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : out.body);
   };
-  const server = tls ? createHttpsServer(await tlsOptions(tls), handler) : createHttpServer(handler);
+  const server = tls ? createHttpsServer(await loadServerTls(tls), handler) : createHttpServer(handler);
   const { host, port } = splitHostPort(endpoint);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,26 +2,27 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConsumerError } from '../../src/component/errors.js';
+import { memoryPressure } from '../../src/memory/pressure.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { CollectingConsumer, emptyHost, testSettings } from '../../test/support/component.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
-import { MemoryLimiter, type MemorySource } from './limiter.js';
+import { MemoryLimiter, type MemorySource, processMemory } from './limiter.js';
 import { computeLimits, totalMemoryBytes } from './memory.js';
 import { MemoryLimiterProcessor } from './processor.js';
 
 const MiB = 1024 * 1024;
 
 class FakeMemory implements MemorySource {
-  rssBytes = 0;
+  usedBytes = 0;
   gcs = 0;
   freedByGc = 0;
   t = 0;
-  rss = () => this.rssBytes;
+  inUse = () => this.usedBytes;
   gc = () => {
     this.gcs++;
-    this.rssBytes -= this.freedByGc;
+    this.usedBytes -= this.freedByGc;
   };
   now = () => this.t;
 }
@@ -110,12 +111,12 @@ describe('memory_limiter processor', () => {
       limit_mib: 100,
       spike_limit_mib: 20,
     });
-    mem.rssBytes = 50 * MiB;
+    mem.usedBytes = 50 * MiB;
     await p.start(emptyHost);
     await p.consume(empty);
     expect(next.received).toHaveLength(1);
 
-    mem.rssBytes = 85 * MiB;
+    mem.usedBytes = 85 * MiB;
     limiter.check();
     const err = await p.consume(empty).catch((e) => e);
     expect(err).toBeInstanceOf(ConsumerError);
@@ -128,7 +129,7 @@ describe('memory_limiter processor', () => {
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1); // transition logged once
     expect(mem.gcs).toBe(0);
 
-    mem.rssBytes = 40 * MiB;
+    mem.usedBytes = 40 * MiB;
     limiter.check();
     await p.consume(empty);
     expect(next.received).toHaveLength(2);
@@ -138,18 +139,72 @@ describe('memory_limiter processor', () => {
 
   it('forces a GC above the hard limit and re-measures', async () => {
     const { mem, limiter, p } = setup({ check_interval: '1h', limit_mib: 100, spike_limit_mib: 20 });
-    mem.rssBytes = 120 * MiB;
+    mem.usedBytes = 120 * MiB;
     mem.freedByGc = 60 * MiB;
     await p.start(emptyHost);
     expect(mem.gcs).toBe(1);
     expect(limiter.current).toBe('normal');
-    mem.rssBytes = 120 * MiB;
+    mem.usedBytes = 120 * MiB;
     mem.freedByGc = 0;
     limiter.check();
     expect(mem.gcs).toBe(2);
     expect(limiter.current).toBe('hard');
     await expect(p.consume(empty)).rejects.toMatchObject({ throttled: true });
     await p.shutdown();
+  });
+
+  it('forces a GC in the soft band once min_gc_interval_when_soft_limited passed, and recovers on it', async () => {
+    // the collector's TestCallGCWhenSoftLimit: the first GC is due one interval after start
+    const { mem, limiter, p, lines } = setup({
+      check_interval: '1s',
+      limit_mib: 100,
+      spike_limit_mib: 20,
+      min_gc_interval_when_soft_limited: '10s',
+    });
+    mem.usedBytes = 90 * MiB; // soft band: garbage left by a burst that is over
+    mem.freedByGc = 50 * MiB;
+    await p.start(emptyHost);
+    expect(mem.gcs).toBe(0);
+    expect(limiter.current).toBe('soft');
+    mem.t = 5_000;
+    limiter.check();
+    expect(mem.gcs).toBe(0); // not yet: the interval is a minimum
+    mem.t = 10_001;
+    limiter.check();
+    expect(mem.gcs).toBe(1);
+    expect(limiter.current).toBe('normal');
+    await p.consume(empty);
+    expect(lines.at(-1)?.msg).toMatch(/Resuming normal operation/);
+    await p.shutdown();
+  });
+
+  it('tells the receivers its state and hard limit while it runs (src/memory/pressure.ts)', async () => {
+    const { mem, limiter, p } = setup({ check_interval: '1h', limit_mib: 100, spike_limit_mib: 20 });
+    mem.usedBytes = 10 * MiB;
+    expect(memoryPressure().hardLimitBytes).toBe(Number.POSITIVE_INFINITY);
+    await p.start(emptyHost);
+    expect(memoryPressure()).toMatchObject({ refusing: false, hardLimitBytes: 100 * MiB });
+    mem.usedBytes = 85 * MiB;
+    limiter.check();
+    expect(memoryPressure()).toMatchObject({ refusing: true, retryAfterMs: 3_600_000 });
+    await p.shutdown();
+    expect(memoryPressure()).toMatchObject({ refusing: false, hardLimitBytes: Number.POSITIVE_INFINITY });
+  });
+
+  it('measures what Tsunagi can free (V8 heap + external), not the RSS', async () => {
+    // Buffers count while referenced and stop counting once collected; the RSS keeps freed
+    // native memory (the allocator's), which made the limiter refuse long after a burst.
+    const before = processMemory.inUse();
+    let held: Buffer[] | undefined = Array.from({ length: 32 }, () => Buffer.alloc(1024 * 1024, 1));
+    expect(processMemory.inUse() - before).toBeGreaterThanOrEqual(30 * MiB);
+    expect(held.length).toBe(32);
+    held = undefined;
+    // V8 frees ArrayBuffer memory on a background thread after the GC: a bounded poll
+    for (let i = 0; i < 40 && processMemory.inUse() - before >= 8 * MiB; i++) {
+      processMemory.gc();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(processMemory.inUse() - before).toBeLessThan(8 * MiB);
   });
 
   it('factory builds a working processor that shares one limiter per ID', async () => {

@@ -1,19 +1,11 @@
-// The file consumer: finds files (include/exclude globs), tracks them by
-// fingerprint, reads new lines through the operator pipeline into batches,
-// and advances each file's checkpoint only after the next consumer accepted
-// everything up to it. While the next consumer refuses, it retries the same
-// batch and reads nothing more (backpressure); nothing is dropped unless the
-// error is permanent.
-import type { Stats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
-import type { StorageClient } from '../../src/component/storage.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
-import type { Logger } from '../../src/telemetry/logger.js';
 import type { FileLogConfig } from './config.js';
+import type { AtPath, FileConsumerDeps, FileSet } from './file-set.js';
 import { compileGlob, type FileGlob } from './glob.js';
 import {
   type Checkpoint,
@@ -26,13 +18,6 @@ import {
 import { matchFiles } from './match.js';
 import { pollOnce, runPolls } from './poll.js';
 import type { FileReader, LineSink, ReadOptions } from './reader.js';
-
-/** A path matched by include: the file there (dev:ino), its size, and the stat taken in this glob match. */
-export interface AtPath {
-  key: string;
-  size: number;
-  st?: Stats;
-}
 
 /**
  * Records per batch handed to the next consumer. Small enough that a batch's
@@ -58,31 +43,12 @@ interface InFlight {
   answered: Promise<void>;
 }
 
-export interface FileConsumerCounters {
-  accepted(n: number): void;
-  refused(n: number): void;
-  /** Lines longer than max_log_size (emitted in pieces). */
-  split(n: number): void;
-  invalidUtf8(n: number): void;
-  skippedFile(reason: 'binary' | 'unreadable'): void;
-  operatorError(operatorId: string): void;
-}
-
-export interface FileConsumerDeps {
-  logger: Logger;
-  counters: FileConsumerCounters;
-  consume(data: LogsData): Promise<void>;
-  storage?: StorageClient;
-  /** Converts the batch; injected so the receiver decides the pdata shape. */
-  toLogs(entries: Entry[]): LogsData;
-}
-
 /**
  * Members without `private` are shared with the consumer's other modules in
  * this folder (poll.ts, match.ts, rotation.ts, turns.ts); they are not API.
  * The per-line and per-batch path (readSome, line, flushBatch, send) stays here.
  */
-export class FileConsumer implements LineSink {
+export class FileConsumer implements LineSink, FileSet {
   readonly readers = new Map<string, FileReader>();
   readonly known: KnownFiles;
   readonly pipeline: OperatorPipeline;

@@ -3,14 +3,14 @@
 // (open-file.ts) and look for files rotated away (rotation.ts).
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { AtPath, FileConsumer } from './file-consumer.js';
+import type { AtPath, FileSet } from './file-set.js';
 import { FS_PARALLEL, mapLimited } from './fs-parallel.js';
 import { openFile } from './open-file.js';
 import type { FileReader } from './reader.js';
 import { recoverRotated } from './rotation.js';
 
 /** One glob match: opens new files (as many as max_concurrent_files allows); returns the readers whose path matched. */
-export async function matchFiles(fc: FileConsumer, now: number): Promise<Set<FileReader>> {
+export async function matchFiles(fc: FileSet, now: number): Promise<Set<FileReader>> {
   const seen = new Set<FileReader>();
   const paths = await fc.files.expand(); // sorted
   /** dev:ino at each matched path (rotation detection for known files). */

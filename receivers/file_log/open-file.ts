@@ -7,7 +7,7 @@ import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errorMessage } from '../../src/component/errors.js';
 import type { FileLogConfig } from './config.js';
-import type { FileConsumer } from './file-consumer.js';
+import type { FileSet } from './file-set.js';
 import { hasNul, readFingerprint, sameFile } from './fingerprint.js';
 import type { KnownFile } from './known-files.js';
 import { FileReader } from './reader.js';
@@ -18,7 +18,7 @@ import { FileReader } from './reader.js';
  * the file is skipped (gzip, binary, unreadable, a copy of a file being read).
  */
 export async function openFile(
-  fc: FileConsumer,
+  fc: FileSet,
   path: string,
   st: Stats,
   key: string,

@@ -5,7 +5,7 @@
 // persist checkpoints.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../src/component/errors.js';
-import type { FileConsumer } from './file-consumer.js';
+import type { FileSet } from './file-set.js';
 import { matchFiles } from './match.js';
 import type { FileReader } from './reader.js';
 import { checkFile, recoverRotated } from './rotation.js';
@@ -21,7 +21,7 @@ const MIN_POLL_READ_MS = 250;
 const CLOSE_AFTER_IDLE_POLLS = 5;
 
 /** Polls until the consumer is stopped. */
-export async function runPolls(fc: FileConsumer): Promise<void> {
+export async function runPolls(fc: FileSet): Promise<void> {
   while (!fc.stopped) {
     try {
       await pollOnce(fc);
@@ -36,7 +36,7 @@ export async function runPolls(fc: FileConsumer): Promise<void> {
 }
 
 /** One poll: match files, read what is new, send, close finished files, persist. */
-export async function pollOnce(fc: FileConsumer): Promise<void> {
+export async function pollOnce(fc: FileSet): Promise<void> {
   const now = Date.now();
   fc.observed = BigInt(now) * 1_000_000n;
   const seen = await matchFiles(fc, now);

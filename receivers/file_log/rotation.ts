@@ -4,7 +4,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { escapePath, glob } from 'tinyglobby';
 import { errorMessage } from '../../src/component/errors.js';
-import type { AtPath, FileConsumer } from './file-consumer.js';
+import type { AtPath, FileSet } from './file-set.js';
 import { readFingerprint, readPathFingerprint, sameFile } from './fingerprint.js';
 import { STABLE_MS } from './glob.js';
 import { openFile } from './open-file.js';
@@ -17,11 +17,7 @@ import type { FileReader } from './reader.js';
  * the siblings `<path>.*` (not .gz/.tmp) by fingerprint, and read it from
  * its checkpoint to the end. One search per file and run, unless found.
  */
-export async function recoverRotated(
-  fc: FileConsumer,
-  atPath: Map<string, AtPath>,
-  now: number,
-): Promise<void> {
+export async function recoverRotated(fc: FileSet, atPath: Map<string, AtPath>, now: number): Promise<void> {
   for (const k of [...fc.known.entries()]) {
     if (k.searched) continue;
     const cur = atPath.get(k.path);
@@ -77,7 +73,7 @@ export async function recoverRotated(
  * when reading it would find nothing: its size is its offset and nothing waits for
  * force_flush_period (a partial last line, a multiline entry).
  */
-export async function checkFile(fc: FileConsumer, r: FileReader, now: number): Promise<boolean> {
+export async function checkFile(fc: FileSet, r: FileReader, now: number): Promise<boolean> {
   // the glob match stat'ed the file's path in this poll: if this file is still there, that is its fstat
   const at = fc.atPath.get(r.path);
   let st = at?.key === r.key ? at.st : undefined;

@@ -2,7 +2,7 @@
 // to their end are closed (their offset kept in the known-files table) so
 // that waiting files get a turn. matchFiles (match.ts) skips a closed file
 // until it changes, and opens the waiting files that waited longest first.
-import type { FileConsumer } from './file-consumer.js';
+import type { FileSet } from './file-set.js';
 import type { KnownFile } from './known-files.js';
 
 /**
@@ -11,7 +11,7 @@ import type { KnownFile } from './known-files.js';
  * first); their offsets stay in the known-files table, and they are opened
  * again when they changed and it is their turn.
  */
-export async function cycle(fc: FileConsumer, now: number): Promise<void> {
+export async function cycle(fc: FileSet, now: number): Promise<void> {
   const want = fc.waitingSince.size + (fc.recoverWaiting ? 1 : 0);
   if (want === 0) return;
   const done = [...fc.readers.values()]

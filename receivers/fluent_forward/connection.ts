@@ -6,10 +6,12 @@
 // chunks are the sender's to send again.
 import type { Socket } from 'node:net';
 import { gunzip } from 'node:zlib';
+import type { DecodeBudget } from '../../src/codec/decode-budget.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { newResource, newScope } from '../../src/pdata/create.js';
 import type { LogRecord, LogsData } from '../../src/pdata/types.js';
+import { admitDecode } from '../../src/receiverhelper/decode-admission.js';
 import { Code, refusalOf } from '../../src/receiverhelper/refusal.js';
 import { decodeEntries, decodeFrame } from './events.js';
 import { FrameScanner } from './frame-scanner.js';
@@ -143,7 +145,10 @@ export class ForwardConnection {
       this.socket.write(result.pong);
       return;
     }
-    const f = decodeFrame(buf, start, end);
+    // decoded under the budget the process's decode admission gives it
+    // (src/receiverhelper/decode-admission.ts): a DecodeLimitError closes the connection
+    // without an ack, so the sender sends the chunk again later
+    const f = decodeAdmitted(end - start, (budget) => decodeFrame(buf, start, end, false, budget));
     if (f.kind === 'nil') return;
     const bytes = end - start;
     if (f.kind === 'events') {
@@ -166,7 +171,7 @@ export class ForwardConnection {
                 : `gzip entries: ${err.message}`,
             );
           }
-          pending.records = decodeEntries(raw, f.tag);
+          pending.records = decodeAdmitted(raw.length, (budget) => decodeEntries(raw, f.tag, budget));
           stats.eventParsed(pending.records.length);
         } catch (e) {
           this.malformed(e);
@@ -314,5 +319,19 @@ export class ForwardConnection {
       if (!this.socket.destroyed) this.socket.end();
       for (const d of this.drained.splice(0)) d();
     }
+  }
+}
+
+/**
+ * Runs a decode under a ticket from the decode admission. The ticket is given back once the
+ * decode is done: the frames decoded and not yet acknowledged are bounded per connection
+ * (MAX_INFLIGHT_BYTES), not in the process's in-flight count.
+ */
+function decodeAdmitted<T>(wireBytes: number, decode: (budget: DecodeBudget) => T): T {
+  const ticket = admitDecode(wireBytes);
+  try {
+    return decode(ticket.budget);
+  } finally {
+    ticket.release();
   }
 }

@@ -8,9 +8,11 @@
 // carrier mode by inspecting the second element of the array"). Each record
 // becomes one log record: `log` or `message` → body (the later one wins), every
 // other key → an attribute, plus `fluent.tag`; the event time → timestamp.
+import { type DecodeBudget, defaultBudget } from '../../src/codec/decode-budget.js';
+import { COST } from '../../src/codec/decode-cost.js';
 import { newLogRecord } from '../../src/pdata/create.js';
 import type { LogRecord } from '../../src/pdata/types.js';
-import { EVENT_TIME_EXT, MsgpackError, Reader, setKey, typeName } from './msgpack.js';
+import { EVENT_TIME_EXT, keySetter, MsgpackError, Reader, setKey, typeName } from './msgpack.js';
 
 export const TAG_ATTRIBUTE = 'fluent.tag';
 
@@ -36,8 +38,14 @@ export type Frame =
 export type Mode = 'message' | 'forward' | 'packedforward' | 'compressedpackedforward';
 
 /** Decodes one complete frame. `buf[start..end)` holds exactly the frame. Throws MsgpackError on anything malformed. */
-export function decodeFrame(buf: Buffer, start: number, end: number, expectHandshake = false): Frame {
-  const r = new Reader(buf, start, end);
+export function decodeFrame(
+  buf: Buffer,
+  start: number,
+  end: number,
+  expectHandshake = false,
+  budget: DecodeBudget = defaultBudget(),
+): Frame {
+  const r = new Reader(buf, start, end, budget);
   if (r.isNil()) return { kind: 'nil' };
   const b = r.peek();
   if (!((b & 0xf0) === 0x90 || b === 0xdc || b === 0xdd)) {
@@ -66,7 +74,13 @@ export function decodeFrame(buf: Buffer, start: number, end: number, expectHands
     if (compressed === 'gzip') return { kind: 'compressed', tag, entries: raw, options: opts };
     if (compressed !== 'text')
       throw new MsgpackError(`unsupported compression "${compressed}" (gzip or text)`);
-    return { kind: 'events', mode: 'packedforward', tag, records: decodeEntries(raw, tag), options: opts };
+    return {
+      kind: 'events',
+      mode: 'packedforward',
+      tag,
+      records: decodeEntries(raw, tag, budget),
+      options: opts,
+    };
   }
   // Message mode: [tag, time, record, option?]
   if (n < 3) throw new MsgpackError(`a Message mode frame has 3 or 4 elements, found ${n}`);
@@ -79,8 +93,9 @@ export function decodeFrame(buf: Buffer, start: number, end: number, expectHands
 }
 
 /** PackedForward entries: concatenated [time, record] arrays, to the end of `raw`. */
-export function decodeEntries(raw: Buffer, tag: string): LogRecord[] {
-  const r = new Reader(raw);
+/** `budget`: what the decoded records may cost (src/codec/decode-budget.ts). */
+export function decodeEntries(raw: Buffer, tag: string, budget: DecodeBudget = defaultBudget()): LogRecord[] {
+  const r = new Reader(raw, 0, raw.length, budget);
   const records: LogRecord[] = [];
   while (!r.done) {
     const i = records.length;
@@ -97,6 +112,7 @@ export function decodeEntries(raw: Buffer, tag: string): LogRecord[] {
 }
 
 function entry(r: Reader, tag: string): LogRecord {
+  r.budget.charge(COST.logRecord);
   const record = newLogRecord();
   record.timeUnixNano = time(r);
   recordInto(r, record);
@@ -146,12 +162,14 @@ function recordInto(r: Reader, record: LogRecord): void {
     return;
   }
   const n = r.mapHeader();
+  r.budget.charge(n * COST.keyValue, n);
+  const set = keySetter(record.attributes, n);
   for (let i = 0; i < n; i++) {
     const key = r.key();
     const value = r.value(1);
     // fluentd uses `message`, Fluent Bit `log`; the collector takes whichever comes last
     if (key === 'message' || key === 'log') record.body = value;
-    else setKey(record.attributes, key, value);
+    else set(key, value);
   }
 }
 

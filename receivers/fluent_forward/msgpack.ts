@@ -5,6 +5,8 @@
 // integers must stay exact (bigint), and bin/str payloads are needed as raw
 // bytes (PackedForward entries, shared-key nonces). The format is small; the
 // tests check this reader against msgpackr (encoding) value by value.
+import { type DecodeBudget, defaultBudget } from '../../src/codec/decode-budget.js';
+import { COST } from '../../src/codec/decode-cost.js';
 import type { AnyValue, KeyValue } from '../../src/pdata/types.js';
 
 export class MsgpackError extends Error {}
@@ -22,10 +24,16 @@ export const EVENT_TIME_EXT = 0;
 export class Reader {
   pos: number;
 
+  /**
+   * `budget`: what the decoded values may cost (src/codec/decode-budget.ts): arrays and maps are
+   * charged from their headers, before their elements are built, so a frame of many empty
+   * values is refused long before it takes the heap.
+   */
   constructor(
     readonly buf: Buffer,
     pos = 0,
     readonly end = buf.length,
+    readonly budget: DecodeBudget = defaultBudget(),
   ) {
     this.pos = pos;
   }
@@ -276,6 +284,7 @@ export class Reader {
       if (depth >= MAX_DEPTH) throw new MsgpackError('msgpack value nested too deeply');
       const n = this.arrayHeader();
       this.need(n); // each element takes at least one byte: no huge preallocation on a lying header
+      this.budget.charge(n * COST.arrayElement + COST.anyList, n + 1);
       const values: AnyValue[] = new Array(n);
       for (let i = 0; i < n; i++) values[i] = this.value(depth + 1);
       return { arrayValue: { values } };
@@ -299,9 +308,11 @@ export class Reader {
   /** A map's entries appended to `out` (a repeated key replaces the earlier value in place). */
   mapInto(out: KeyValue[], depth: number): void {
     const n = this.mapHeader();
+    this.budget.charge(n * COST.keyValue + COST.anyList, n + 1);
+    const set = keySetter(out, n);
     for (let i = 0; i < n; i++) {
       const key = this.key();
-      setKey(out, key, this.value(depth));
+      set(key, this.value(depth));
     }
   }
 
@@ -323,6 +334,25 @@ export class Reader {
 }
 
 /** Sets key → value, replacing an earlier entry of the same key where it stands (pcommon.Map.PutEmpty). */
+/**
+ * A setter with setKey's semantics for a map of `n` more entries: a large map gets an index,
+ * so a frame of one map with a million distinct keys is linear, not quadratic (a scan per key
+ * kept the event loop busy for minutes).
+ */
+export function keySetter(out: KeyValue[], n: number): (key: string, value: AnyValue) => void {
+  if (n + out.length <= 16) return (key, value) => setKey(out, key, value);
+  const index = new Map<string, number>();
+  for (let i = 0; i < out.length; i++) index.set(out[i].key, i);
+  return (key, value) => {
+    const at = index.get(key);
+    if (at !== undefined) out[at].value = value;
+    else {
+      index.set(key, out.length);
+      out.push({ key, value });
+    }
+  };
+}
+
 export function setKey(out: KeyValue[], key: string, value: AnyValue): void {
   for (let i = 0; i < out.length; i++) {
     if (out[i].key === key) {

@@ -47,6 +47,7 @@ describe('jaeger receiver config (the collector testdata)', () => {
     expect(parse(upstream['jaeger/tls']).data?.protocols?.grpc?.tls).toEqual({
       cert_file: '/test.crt',
       key_file: '/test.key',
+      min_version: '1.2', // configtls's default
     });
   });
 

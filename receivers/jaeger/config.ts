@@ -4,17 +4,14 @@
 import { z } from 'zod';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, endpoint } from '../../src/config/schema-types.js';
+import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/receiverhelper/grpc-server.js';
 
 /** `key:` with no value is YAML null: treat it as an empty map so defaults apply. */
 const orEmpty = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === null ? {} : v), s);
 
-export const serverTlsSchema = z.strictObject({
-  cert_file: z.string(),
-  key_file: z.string(),
-  client_ca_file: z.string().optional(),
-  min_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
-});
-export type ServerTlsConfig = z.output<typeof serverTlsSchema>;
+// `tls`: the one server TLS block every receiver shares (src/config/tls-server.ts).
+export type ServerTlsConfig = TlsServerConfig;
 
 const udpSchema = (defaultEndpoint: string) =>
   orEmpty(
@@ -34,8 +31,10 @@ const udpSchema = (defaultEndpoint: string) =>
 const grpcSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14250'),
-    tls: absentWhenNull(serverTlsSchema.optional()), // `tls:` with no value: no TLS
+    tls: absentWhenNull(tlsServerObject.optional()), // `tls:` with no value: no TLS
     max_recv_msg_size_mib: z.number().positive().default(4),
+    // configgrpc's key; the collector's default 0 is unlimited (see src/receiverhelper/grpc-server.ts)
+    max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
     include_metadata: z.boolean().default(false),
   }),
 );
@@ -43,7 +42,7 @@ const grpcSchema = orEmpty(
 const httpSchema = orEmpty(
   z.strictObject({
     endpoint: endpoint().default('localhost:14268'),
-    tls: absentWhenNull(serverTlsSchema.optional()),
+    tls: absentWhenNull(tlsServerObject.optional()),
     max_request_body_size: byteSize().default(20 * 1024 * 1024),
     include_metadata: z.boolean().default(false),
   }),

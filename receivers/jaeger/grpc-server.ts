@@ -5,11 +5,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
-import { grpcError, refusalOf } from '../../src/receiverhelper/refusal.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
+import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
+import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
+import { grpcError, refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { decodePostSpansRequest } from '../../src/translator/jaeger/proto-codec.js';
 import type { GrpcConfig } from './config.js';
 import type { Ingest } from './ingest.js';
-import { loadServerTls } from './tls.js';
 
 const EMPTY = Buffer.alloc(0);
 const identity = (b: Buffer) => b;
@@ -35,21 +37,19 @@ export class GrpcServer {
   ) {}
 
   async start(): Promise<number> {
-    const server = new grpc.Server({
-      'grpc.max_receive_message_length': Math.floor(this.cfg.max_recv_msg_size_mib * 1024 * 1024),
-    });
+    const server = new grpc.Server(
+      guardedServerOptions({
+        maxReceiveMessageBytes: Math.floor(this.cfg.max_recv_msg_size_mib * 1024 * 1024),
+        maxConcurrentStreams: this.cfg.max_concurrent_streams,
+      }),
+    );
     server.addService(postSpansDefinition, {
       PostSpans: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
         void this.postSpans(call, cb),
     });
     let creds = grpc.ServerCredentials.createInsecure();
     if (this.cfg.tls) {
-      const t = await loadServerTls(this.cfg.tls);
-      creds = grpc.ServerCredentials.createSsl(
-        t.ca ?? null,
-        [{ cert_chain: t.cert, private_key: t.key }],
-        !!t.ca,
-      );
+      creds = grpcServerCredentials(await loadServerTls(this.cfg.tls));
     }
     const { host, port } = splitHostPort(this.cfg.endpoint);
     const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -63,11 +63,16 @@ export class GrpcServer {
   private async postSpans(call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) {
     const peer = call.getPeer();
     let batch: ReturnType<typeof decodePostSpansRequest>;
+    let ticket: DecodeTicket | undefined;
     try {
-      batch = decodePostSpansRequest(call.request);
+      ticket = admitDecode(call.request.length);
+      batch = decodePostSpansRequest(call.request, ticket.budget);
+      ticket.decoded();
     } catch (err) {
+      ticket?.release();
       this.ingest.bad(err, peer);
-      return cb({ code: grpc.status.INVALID_ARGUMENT, details: errorMessage(err) });
+      const r = refusalOfDecodeError(err);
+      return cb(grpcError(r.code, errorMessage(err), r.retryAfterMs));
     }
     const ctx: RequestContext = { clientAddress: peer };
     if (this.cfg.include_metadata) {
@@ -84,6 +89,8 @@ export class GrpcServer {
       // INVALID_ARGUMENT (permanent).
       const { code, retryAfterMs } = refusalOf(err);
       cb(grpcError(code, errorMessage(err), retryAfterMs));
+    } finally {
+      ticket.release();
     }
   }
 

@@ -6,11 +6,18 @@ import https from 'node:https';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
-import { refusalOf } from '../../src/receiverhelper/refusal.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
+import {
+  admitDecode,
+  type DecodeTicket,
+  type InFlightReservation,
+  reserveInFlight,
+} from '../../src/receiverhelper/decode-admission.js';
+import { BodyError, readRaw } from '../../src/receiverhelper/http-body.js';
+import { refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { decodeBatchBinary } from '../../src/translator/jaeger/thrift-decode.js';
 import type { HttpConfig } from './config.js';
 import type { Ingest } from './ingest.js';
-import { loadServerTls } from './tls.js';
 
 const PATH = '/api/traces';
 const THRIFT_TYPES = new Set(['application/x-thrift', 'application/vnd.apache.thrift.binary']);
@@ -26,10 +33,7 @@ export class HttpServer {
   async start(): Promise<number> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     const server = this.cfg.tls
-      ? https.createServer(
-          { ...(await loadServerTls(this.cfg.tls)), requestCert: !!this.cfg.tls.client_ca_file },
-          handler,
-        )
+      ? https.createServer(await loadServerTls(this.cfg.tls), handler)
       : http.createServer(handler);
     this.server = server;
     const { host, port } = splitHostPort(this.cfg.endpoint);
@@ -68,34 +72,58 @@ export class HttpServer {
       reply(res, 413, `request body exceeds ${limit} bytes`);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let aborted = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit && !aborted) {
-        aborted = true;
-        reply(res, 413, `request body exceeds ${limit} bytes`);
-        req.destroy();
-        return;
-      }
-      if (!aborted) chunks.push(c);
-    });
-    req.on('error', () => {});
-    req.on('end', () => {
-      if (!aborted) void this.process(Buffer.concat(chunks, size), req, res);
-    });
+    // the body, then its decoded form, count as in flight until answered
+    // (src/receiverhelper/decode-admission.ts)
+    const reading = reserveInFlight();
+    readRaw(req, limit, false, reading).then(
+      (body) =>
+        this.process(body, req, res, reading).finally(() => {
+          reading.release();
+        }),
+      (err: unknown) => {
+        reading.release();
+        if (!(err instanceof BodyError)) throw err;
+        if (err.httpStatus === 413) {
+          reply(res, 413, `request body exceeds ${limit} bytes`);
+          req.destroy();
+          return;
+        }
+        if (err.retryAfterMs !== undefined)
+          res.setHeader('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
+        res.shouldKeepAlive = false;
+        reply(res, err.httpStatus, err.message);
+      },
+    );
   }
 
-  private async process(body: Buffer, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async process(
+    body: Buffer,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    reading: InFlightReservation,
+  ): Promise<void> {
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     let batch: ReturnType<typeof decodeBatchBinary>;
+    let ticket: DecodeTicket | undefined;
     try {
-      batch = decodeBatchBinary(body);
+      ticket = admitDecode(body.length);
+      batch = decodeBatchBinary(body, ticket.budget);
+      ticket.decoded();
     } catch (err) {
+      ticket?.release();
       this.ingest.bad(err, peer);
-      reply(res, 400, `Unable to process request body: ${errorMessage(err)}`);
+      // 400 for malformed input; 413 / 429 + Retry-After when it would not fit in memory
+      const r = refusalOfDecodeError(err);
+      if (r.retryAfterMs !== undefined)
+        res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
+      reply(
+        res,
+        r.httpStatus,
+        r.httpStatus === 400 ? `Unable to process request body: ${errorMessage(err)}` : errorMessage(err),
+      );
       return;
+    } finally {
+      reading.release();
     }
     const ctx: RequestContext = { clientAddress: peer };
     if (this.cfg.include_metadata) ctx.metadata = headersOf(req);
@@ -109,6 +137,8 @@ export class HttpServer {
       if (r.retryAfterMs !== undefined)
         res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
       reply(res, r.httpStatus, errorMessage(err));
+    } finally {
+      ticket.release();
     }
   }
 

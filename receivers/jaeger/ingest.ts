@@ -5,32 +5,10 @@ import type { ComponentSettings } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { countSpans } from '../../src/pdata/count.js';
-import type { Logger } from '../../src/telemetry/logger.js';
+import { BurstLogger } from '../../src/telemetry/burst-logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import { JaegerDecodeError, type JBatch } from '../../src/translator/jaeger/model.js';
 import { jaegerToTraces } from '../../src/translator/jaeger/to-otlp.js';
-
-/** Logs the first of a burst of similar problems, then at most one line per window with the count suppressed. */
-export class BurstLogger {
-  private windowStart = -Infinity;
-  private suppressed = 0;
-  constructor(
-    private readonly logger: Logger,
-    private readonly windowMs = 10_000,
-  ) {}
-
-  warn(msg: string, fields: Record<string, unknown>): void {
-    const now = performance.now();
-    if (now - this.windowStart < this.windowMs) {
-      this.suppressed++;
-      return;
-    }
-    this.windowStart = now;
-    const extra = this.suppressed > 0 ? { suppressed_since_last: this.suppressed } : {};
-    this.suppressed = 0;
-    this.logger.warn({ ...fields, ...extra }, msg);
-  }
-}
 
 export type Transport = 'udp_thrift_compact' | 'udp_thrift_binary' | 'collector_http' | 'grpc';
 

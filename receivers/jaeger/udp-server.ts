@@ -5,6 +5,7 @@
 // only counted and logged.
 import dgram from 'node:dgram';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
 import { decodeEmitBatch, type ThriftProtocol } from '../../src/translator/jaeger/thrift-decode.js';
 import type { UdpConfig } from './config.js';
 import type { Ingest } from './ingest.js';
@@ -88,9 +89,13 @@ export class UdpServer {
       return;
     }
     let batch: ReturnType<typeof decodeEmitBatch>;
+    let ticket: DecodeTicket | undefined;
     try {
-      batch = decodeEmitBatch(msg, this.protocol);
+      ticket = admitDecode(msg.length);
+      batch = decodeEmitBatch(msg, this.protocol, ticket.budget);
+      ticket.decoded();
     } catch (err) {
+      ticket?.release();
       this.ingest.bad(err);
       return;
     }
@@ -98,6 +103,8 @@ export class UdpServer {
       await this.ingest.push(batch);
     } catch {
       // counted and logged by ingest; nobody to answer over UDP
+    } finally {
+      ticket.release();
     }
   }
 

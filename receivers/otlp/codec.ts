@@ -1,4 +1,5 @@
 // Binds the servers' WireCodec to the OTLP codec in src/codec (protobuf and JSON).
+import type { DecodeBudget } from '../../src/codec/decode-budget.js';
 import { encodeExportResponseJson, encodeRpcStatusJson, otlpJson } from '../../src/codec/otlp-json.js';
 import {
   decodeLogsLazy,
@@ -16,16 +17,24 @@ import type { WireCodec, WireEncoding } from './wire.js';
 // pass-through hop forwards them without decoding or encoding (src/pdata/lazy.ts).
 // Their body can then be a pooled buffer, given back when the last holder of
 // the data let go of it; metrics are decoded at once (into views of the body).
-const protoDecoders: { [S in Signal]: (body: Uint8Array, lease?: Lease) => SignalDataMap[S] } = {
-  traces: (body, lease) => decodeTracesLazy(body, false, lease),
-  metrics: decodeMetrics,
-  logs: (body, lease) => decodeLogsLazy(body, false, lease),
+const protoDecoders: {
+  [S in Signal]: (body: Uint8Array, lease: Lease | undefined, budget: DecodeBudget) => SignalDataMap[S];
+} = {
+  traces: (body, lease, budget) => decodeTracesLazy(body, false, lease, budget),
+  metrics: (body, _lease, budget) => decodeMetrics(body, budget),
+  logs: (body, lease, budget) => decodeLogsLazy(body, false, lease, budget),
 };
 
 export const otlpWireCodec: WireCodec = {
-  decode<S extends Signal>(signal: S, enc: WireEncoding, body: Uint8Array, lease?: Lease): SignalDataMap[S] {
+  decode<S extends Signal>(
+    signal: S,
+    enc: WireEncoding,
+    body: Uint8Array,
+    lease: Lease | undefined,
+    budget: DecodeBudget,
+  ): SignalDataMap[S] {
     return (
-      enc === 'proto' ? protoDecoders[signal](body, lease) : otlpJson[signal].decode(body)
+      enc === 'proto' ? protoDecoders[signal](body, lease, budget) : otlpJson[signal].decode(body, budget)
     ) as SignalDataMap[S];
   },
   leases: (signal, enc) => enc === 'proto' && signal !== 'metrics',

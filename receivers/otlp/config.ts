@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { type TlsServerConfig, tlsServerObject } from '../../src/config/tls-server.js';
+import { corsSchema } from '../../src/receiverhelper/cors.js';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../../src/receiverhelper/grpc-server.js';
 
 const nullToEmpty = (v: unknown) => (v === null ? {} : v);
 
@@ -16,21 +19,8 @@ const notSupported = (what: string) =>
       message: `${what} is not supported by tsunagi's otlp receiver (authenticator extensions are not implemented)`,
     });
 
-const TLS_VERSIONS = ['1.0', '1.1', '1.2', '1.3'] as const;
-
-export const tlsSchema = z.strictObject({
-  cert_file: z.string().optional(),
-  cert_pem: z.string().optional(),
-  key_file: z.string().optional(),
-  key_pem: z.string().optional(),
-  /** CA for verifying client certificates (mTLS); the collector's server uses client_ca_file, ca_file is accepted as a synonym. */
-  ca_file: z.string().optional(),
-  ca_pem: z.string().optional(),
-  client_ca_file: z.string().optional(),
-  min_version: z.enum(TLS_VERSIONS).default('1.2'),
-  max_version: z.enum(TLS_VERSIONS).optional(),
-});
-export type TlsConfig = z.output<typeof tlsSchema>;
+// `tls`: the one server TLS block every receiver shares (src/config/tls-server.ts).
+export type TlsConfig = TlsServerConfig;
 
 const keepaliveSchema = z.strictObject({
   server_parameters: z
@@ -61,9 +51,11 @@ const TRANSPORTS = ['tcp', 'tcp4', 'tcp6', 'unix'] as const;
 export const grpcSchema = z.strictObject({
   endpoint: z.string().default('localhost:4317'),
   transport: z.enum(TRANSPORTS).default('tcp'),
-  tls: absentWhenNull(tlsSchema.optional()), // `tls:` with no value: no TLS (configoptional.None)
+  tls: absentWhenNull(tlsServerObject.optional()), // `tls:` with no value: no TLS (configoptional.None)
   max_recv_msg_size_mib: z.number().int().nonnegative().default(4),
-  max_concurrent_streams: z.number().int().nonnegative().default(0),
+  // The collector's default 0 is unlimited; unlimited, half-open streams held memory without bound
+  // (src/receiverhelper/grpc-server.ts). An explicit 0 still means unlimited.
+  max_concurrent_streams: z.number().int().nonnegative().default(DEFAULT_MAX_CONCURRENT_STREAMS),
   /** Accepted for compatibility; grpc-js has no socket buffer knobs (tuning only, no semantic effect). */
   read_buffer_size: byteSize().default(512 * 1024),
   write_buffer_size: byteSize().default(0),
@@ -73,14 +65,7 @@ export const grpcSchema = z.strictObject({
 });
 export type GrpcConfig = z.output<typeof grpcSchema>;
 
-const corsSchema = z.strictObject({
-  /** Origins allowed (one `*` wildcard each); a bare "*" allows any origin (warned at start). */
-  allowed_origins: z.array(z.string()).default([]),
-  allowed_headers: z.array(z.string()).default([]),
-  /** Seconds a browser may cache the preflight answer; 0 = header not sent. */
-  max_age: z.number().int().nonnegative().default(0),
-});
-export type CorsConfig = z.output<typeof corsSchema>;
+export type { CorsConfig } from '../../src/receiverhelper/cors.js';
 
 /** Content-Encodings this receiver can decode ("" = uncompressed). */
 export const SUPPORTED_ENCODINGS = ['', 'gzip', 'zlib', 'deflate', 'snappy'] as const;
@@ -94,7 +79,7 @@ const urlPath = (def: string) =>
 
 export const httpSchema = z.strictObject({
   endpoint: z.string().default('localhost:4318'),
-  tls: absentWhenNull(tlsSchema.optional()),
+  tls: absentWhenNull(tlsServerObject.optional()),
   traces_url_path: urlPath('/v1/traces'),
   metrics_url_path: urlPath('/v1/metrics'),
   logs_url_path: urlPath('/v1/logs'),
@@ -156,17 +141,6 @@ export const configSchema = z
         path: ['protocols', 'http', 'endpoint'],
         message: 'expected host:port, e.g. "localhost:4318"',
       });
-    for (const [name, tls] of [
-      ['grpc', grpc?.tls],
-      ['http', http?.tls],
-    ] as const) {
-      if (tls && (!(tls.cert_file || tls.cert_pem) || !(tls.key_file || tls.key_pem)))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['protocols', name, 'tls'],
-          message: 'a TLS server needs both a certificate (cert_file/cert_pem) and a key (key_file/key_pem)',
-        });
-    }
   });
 
 export type OtlpReceiverConfig = z.output<typeof configSchema>;

@@ -7,14 +7,16 @@ import * as grpc from '@grpc/grpc-js';
 import { leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
 import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
-import { Code, grpcError } from '../../src/receiverhelper/refusal.js';
+import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
+import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
+import { grpcError, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { GrpcConfig } from './config.js';
 import { deliver } from './deliver.js';
-import { loadTls } from './tls.js';
 import type { WireCodec } from './wire.js';
 
 export const GRPC_SERVICES: Record<Signal, string> = {
@@ -24,8 +26,8 @@ export const GRPC_SERVICES: Record<Signal, string> = {
 };
 
 type Decoded =
-  | { data: SignalData; lease: Lease | undefined; error?: undefined }
-  | { data?: undefined; lease?: undefined; error: unknown };
+  | { data: SignalData; lease: Lease | undefined; ticket: DecodeTicket; error?: undefined }
+  | { data?: undefined; lease?: undefined; ticket?: undefined; error: unknown };
 interface Answer {
   rejected: number;
   message: string;
@@ -47,10 +49,20 @@ function exportMethod(signal: Signal, codec: WireCodec): grpc.ServiceDefinition 
         // Lazy items keep their bytes until exported: in a pooled copy, given back when the
         // last holder let go (the handler releases its own hold once the pipeline answered),
         // while grpc-js's buffer dies young.
+        // The decoded request is budgeted and counts as in flight until answered
+        // (src/receiverhelper/decode-admission.ts).
+        let ticket: DecodeTicket;
+        try {
+          ticket = admitDecode(buf.length);
+        } catch (error) {
+          return { error };
+        }
         const body = pooled ? pooledCopy([buf]) : buf;
         const lease = pooled ? leaseBuffer(body) : undefined;
         try {
-          return { data: codec.decode(signal, 'proto', body, lease), lease };
+          const data = codec.decode(signal, 'proto', body, lease, ticket.budget);
+          ticket.decoded();
+          return { data, lease, ticket };
         } catch (error) {
           lease?.release();
           return { error };
@@ -71,10 +83,10 @@ function metadataOf(md: grpc.Metadata): Record<string, string[]> {
 }
 
 function serverOptions(cfg: GrpcConfig): grpc.ServerOptions {
-  const o: grpc.ServerOptions = {
-    'grpc.max_receive_message_length': cfg.max_recv_msg_size_mib * 1024 * 1024,
-  };
-  if (cfg.max_concurrent_streams > 0) o['grpc.max_concurrent_streams'] = cfg.max_concurrent_streams;
+  const o = guardedServerOptions({
+    maxReceiveMessageBytes: cfg.max_recv_msg_size_mib * 1024 * 1024,
+    maxConcurrentStreams: cfg.max_concurrent_streams,
+  });
   const sp = cfg.keepalive?.server_parameters;
   if (sp?.max_connection_idle) o['grpc.max_connection_idle_ms'] = sp.max_connection_idle;
   if (sp?.max_connection_age) o['grpc.max_connection_age_ms'] = sp.max_connection_age;
@@ -102,14 +114,10 @@ export class OtlpGrpcServer {
       server.addService(exportMethod(signal, this.codec), { Export: this.handler(signal, consumer) });
     let creds = grpc.ServerCredentials.createInsecure();
     if (this.cfg.tls) {
-      const tls = await loadTls(this.cfg.tls).catch((err) => {
+      const tls = await loadServerTls(this.cfg.tls).catch((err) => {
         throw new Error(`otlp receiver: gRPC on ${this.cfg.endpoint}: ${errorMessage(err)}`);
       });
-      creds = grpc.ServerCredentials.createSsl(
-        tls.clientCa ?? null,
-        [{ cert_chain: tls.cert, private_key: tls.key }],
-        tls.clientCa !== undefined,
-      );
+      creds = grpcServerCredentials(tls);
     }
     const target =
       this.cfg.transport === 'unix' ? `unix:${this.cfg.endpoint}` : bindTarget(this.cfg.endpoint);
@@ -150,16 +158,20 @@ export class OtlpGrpcServer {
     const { metrics, logger } = this;
     const includeMetadata = this.cfg.include_metadata;
     return (call, callback) => {
-      const { data, error, lease } = call.request;
+      const { data, error, lease, ticket } = call.request;
       if (data === undefined) {
         logger.debug({ err: errorMessage(error) }, 'otlp/grpc: bad request');
-        callback({ code: Code.INVALID_ARGUMENT, details: errorMessage(error) });
+        const r = refusalOfDecodeError(error);
+        callback(grpcError(r.code, errorMessage(error), r.retryAfterMs));
         return;
       }
       const ctx: RequestContext = { clientAddress: call.getPeer() };
       if (includeMetadata) ctx.metadata = metadataOf(call.metadata);
       deliver(signal, data, consumer, ctx, metrics)
-        .finally(() => lease?.release())
+        .finally(() => {
+          lease?.release();
+          ticket.release();
+        })
         .then(
           (out) => {
             if (out.ok) return callback(null, { rejected: out.rejected, message: out.message });

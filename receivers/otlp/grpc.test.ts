@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultBudget } from '../../src/codec/decode-budget.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
 import { emptyHost, testSettings } from '../../test/support/component.js';
@@ -94,7 +95,7 @@ describe('otlp receiver over gRPC', () => {
     const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     let expected = '';
     try {
-      otlpWireCodec.decode('traces', 'proto', garbage);
+      otlpWireCodec.decode('traces', 'proto', garbage, undefined, defaultBudget());
     } catch (err) {
       expected = (err as Error).message;
     }

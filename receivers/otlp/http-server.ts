@@ -13,16 +13,23 @@ import { giveBuffer, leaseBuffer, pooledCopy } from '../../src/codec/buffer-pool
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
 import { splitHostPort } from '../../src/config/schema-types.js';
+import { loadServerTls } from '../../src/config/tls-server.js';
+import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal } from '../../src/pdata/signal.js';
-import { Code } from '../../src/receiverhelper/refusal.js';
+import { Cors } from '../../src/receiverhelper/cors.js';
+import {
+  admitDecode,
+  type DecodeTicket,
+  type InFlightReservation,
+  reserveInFlight,
+} from '../../src/receiverhelper/decode-admission.js';
+import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelper/http-body.js';
+import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
+import { Code, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
-import { Cors } from './cors.js';
 import { deliver, type Outcome } from './deliver.js';
-import { BodyError, decompress, readRaw, tooLarge } from './http-body.js';
-import { lingerAfterEarlyAnswer } from './linger.js';
-import { loadTls } from './tls.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
 export interface Route {
@@ -85,19 +92,13 @@ export class OtlpHttpServer {
     const opts = { requestTimeout, headersTimeout, keepAlive: this.cfg.keep_alives_enabled };
     let server: Server;
     if (this.cfg.tls) {
-      const tls = await loadTls(this.cfg.tls).catch((err) => {
+      const tls = await loadServerTls(this.cfg.tls).catch((err) => {
         throw new Error(`otlp receiver: HTTP on ${this.cfg.endpoint}: ${errorMessage(err)}`);
       });
       server = createHttpsServer(
         {
           ...opts,
-          cert: tls.cert,
-          key: tls.key,
-          ca: tls.clientCa,
-          requestCert: tls.clientCa !== undefined,
-          rejectUnauthorized: tls.clientCa !== undefined,
-          minVersion: tls.minVersion,
-          maxVersion: tls.maxVersion,
+          ...tls,
         },
         onRequest,
       );
@@ -175,29 +176,58 @@ export class OtlpHttpServer {
     // A body whose items stay wire bytes (lazy protobuf) comes from the buffer pool and goes
     // back once every holder of the data let go (its lease); other bodies are left to the GC.
     const pooled = this.codec.leases(route.signal, enc);
-    let body: Buffer;
+    // The body's bytes, then its decoded form, count as in flight until answered
+    // (src/receiverhelper/decode-admission.ts).
+    const reading = reserveInFlight();
+    let ticket: DecodeTicket | undefined;
     try {
-      body = await this.readBody(req, ce, pooled);
-    } catch (err) {
-      if (!(err instanceof BodyError)) throw err;
-      if (err.httpStatus === 413) {
-        res.shouldKeepAlive = false;
-        lingerAfterEarlyAnswer(req);
+      let body: Buffer;
+      try {
+        body = await this.readBody(req, ce, pooled, reading);
+      } catch (err) {
+        if (!(err instanceof BodyError)) throw err;
+        if (err.httpStatus !== 400) {
+          res.shouldKeepAlive = false;
+          lingerAfterEarlyAnswer(req);
+        }
+        const code = err.httpStatus === 400 ? Code.INVALID_ARGUMENT : Code.RESOURCE_EXHAUSTED;
+        if (err.retryAfterMs !== undefined)
+          res.setHeader('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
+        return this.status(res, enc, err.httpStatus, code, err.message, err.retryAfterMs);
       }
-      const code = err.httpStatus === 413 ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT;
-      return this.status(res, enc, err.httpStatus, code, err.message);
-    }
 
-    const lease = pooled ? leaseBuffer(body) : undefined;
-    let data: any;
-    try {
-      data = this.codec.decode(route.signal, enc, body, lease);
-    } catch (err) {
-      lease?.release();
-      this.logger.debug({ err: errorMessage(err), path: url }, 'otlp/http: bad request');
-      return this.status(res, enc, 400, Code.INVALID_ARGUMENT, errorMessage(err));
+      const lease = pooled ? leaseBuffer(body) : undefined;
+      let data: any;
+      try {
+        ticket = admitDecode(body.length);
+        data = this.codec.decode(route.signal, enc, body, lease, ticket.budget);
+        ticket.decoded();
+      } catch (err) {
+        lease?.release();
+        const r = refusalOfDecodeError(err);
+        this.logger.debug({ err: errorMessage(err), path: url }, 'otlp/http: bad request');
+        if (r.retryAfterMs !== undefined)
+          res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
+        return this.status(res, enc, r.httpStatus, r.code, errorMessage(err), r.retryAfterMs);
+      } finally {
+        reading.release();
+      }
+      await this.answer(req, res, enc, route, data, lease);
+    } finally {
+      reading.release();
+      ticket?.release();
     }
+  }
 
+  /** Hands the decoded request to the pipeline and answers with its outcome. */
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    enc: WireEncoding,
+    route: Route,
+    data: any,
+    lease: Lease | undefined,
+  ): Promise<void> {
     const ctx: RequestContext = { clientAddress: `${req.socket.remoteAddress}:${req.socket.remotePort}` };
     if (this.cfg.include_metadata) ctx.metadata = req.headersDistinct as Record<string, string[]>;
     let out: Outcome;
@@ -220,12 +250,17 @@ export class OtlpHttpServer {
   }
 
   /** The (decompressed) body; `pooled`: in a pooled buffer. */
-  private async readBody(req: IncomingMessage, ce: string, pooled: boolean): Promise<Buffer> {
+  private async readBody(
+    req: IncomingMessage,
+    ce: string,
+    pooled: boolean,
+    reading: InFlightReservation,
+  ): Promise<Buffer> {
     // a compressed body is needed only until inflated: always pooled
-    const raw = await readRaw(req, this.limit, pooled || ce !== '');
+    const raw = await readRaw(req, this.limit, pooled || ce !== '', reading);
     if (ce === '') return raw;
     try {
-      const inflated = await decompress(ce, raw, this.limit);
+      const inflated = await decompress(ce, raw, this.limit, reading);
       // the inflater's output would live as long as the unread items: copy it into the pool
       return pooled ? pooledCopy([inflated]) : inflated;
     } finally {

@@ -3,6 +3,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { compressSync } from 'snappy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defaultBudget } from '../../src/codec/decode-budget.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import { hexOf } from '../../src/pdata/ids.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
@@ -76,7 +77,7 @@ async function statusBody(res: Response) {
 
 function decodeMessage(enc: 'proto' | 'json', body: Uint8Array): string {
   try {
-    otlpWireCodec.decode('traces', enc, body);
+    otlpWireCodec.decode('traces', enc, body, undefined, defaultBudget());
   } catch (err) {
     return (err as Error).message;
   }

@@ -5,11 +5,11 @@
 // write fails and the answer is lost. Measured with a raw TCP client.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LINGER_BYTES } from '../../src/receiverhelper/linger.js';
 import { emptyHost, testSettings } from '../../test/support/component.js';
 import { TestConsumer } from '../../test/support/gated-consumer.js';
 import { configSchema } from './config.js';
 import { factory } from './factory.js';
-import { LINGER_BYTES } from './linger.js';
 import type { OtlpReceiver } from './receiver.js';
 
 const LIMIT = 64 * 1024;

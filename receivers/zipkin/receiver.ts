@@ -13,6 +13,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../src/codec/decode-budget.js';
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage } from '../../src/component/errors.js';
@@ -21,8 +22,14 @@ import { loadServerTls } from '../../src/config/tls-server.js';
 import { countSpans } from '../../src/pdata/count.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import { Cors } from '../../src/receiverhelper/cors.js';
+import {
+  admitDecode,
+  type DecodeTicket,
+  reserveInFlight,
+} from '../../src/receiverhelper/decode-admission.js';
 import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelper/http-body.js';
-import { refusalOf } from '../../src/receiverhelper/refusal.js';
+import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
+import { refusalOf, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { BurstLogger } from '../../src/telemetry/burst-logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { ZipkinReceiverConfig } from './config.js';
@@ -136,28 +143,64 @@ export class ZipkinReceiver implements Component {
     }
     const limit = this.cfg.max_request_body_size;
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
       res.shouldKeepAlive = false;
+      lingerAfterEarlyAnswer(req);
       return text(res, 413, tooLarge(limit).message);
     }
-    let body: Buffer;
+    // The body's bytes, then its decoded form, count as in flight until answered; the decode
+    // runs under the budget the process's decode admission gives it
+    // (src/receiverhelper/decode-admission.ts).
+    const reading = reserveInFlight();
+    let ticket: DecodeTicket | undefined;
     try {
-      const raw = await readRaw(req, limit);
-      body = ce === '' ? raw : await decompress(ce, raw, limit);
-    } catch (err) {
-      if (!(err instanceof BodyError)) throw err;
-      if (err.httpStatus === 413) res.shouldKeepAlive = false;
-      return text(res, err.httpStatus, err.message);
+      let body: Buffer;
+      try {
+        const raw = await readRaw(req, limit, false, reading);
+        body = ce === '' ? raw : await decompress(ce, raw, limit, reading);
+      } catch (err) {
+        if (!(err instanceof BodyError)) throw err;
+        if (err.httpStatus !== 400) {
+          res.shouldKeepAlive = false;
+          lingerAfterEarlyAnswer(req);
+        }
+        if (err.retryAfterMs !== undefined)
+          res.setHeader('Retry-After', String(Math.ceil(err.retryAfterMs / 1000)));
+        return text(res, err.httpStatus, err.message);
+      }
+      const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+      let td: TracesData;
+      try {
+        ticket = admitDecode(body.length);
+        td = decode(transport, body, this.cfg.parse_string_tags, ticket.budget);
+        ticket.decoded();
+      } catch (err) {
+        const r = refusalOfDecodeError(err);
+        if (r.httpStatus === 400) {
+          metrics.failed('traces', 1);
+          this.badInput.warn('Bad Zipkin input refused', { transport, peer, error: errorMessage(err) });
+        } else if (r.retryAfterMs !== undefined)
+          res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
+        return text(res, r.httpStatus, errorMessage(err));
+      } finally {
+        // the body is garbage once decoded (the decoded form is held by the ticket)
+        reading.release();
+      }
+      await this.deliver(req, res, transport, td, peer);
+    } finally {
+      reading.release();
+      ticket?.release();
     }
-    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    let td: TracesData;
-    try {
-      td = decode(transport, body, this.cfg.parse_string_tags);
-    } catch (err) {
-      metrics.failed('traces', 1);
-      this.badInput.warn('Bad Zipkin input refused', { transport, peer, error: errorMessage(err) });
-      return text(res, 400, errorMessage(err));
-    }
+  }
+
+  /** Hands decoded spans to the pipeline and answers with its outcome. */
+  private async deliver(
+    req: IncomingMessage,
+    res: ServerResponse,
+    transport: Transport,
+    td: TracesData,
+    peer: string,
+  ): Promise<void> {
+    const metrics = this.metrics.get(transport)!;
     const n = countSpans(td);
     const ctx: RequestContext = { clientAddress: peer };
     if (this.cfg.include_metadata) ctx.metadata = req.headersDistinct as Record<string, string[]>;
@@ -181,20 +224,26 @@ export class ZipkinReceiver implements Component {
   }
 }
 
-export function decode(transport: Transport, body: Buffer, parseStringTags: boolean): TracesData {
+/** `budget`: what the decoded request may cost (src/codec/decode-budget.ts); a fresh default one if not given. */
+export function decode(
+  transport: Transport,
+  body: Buffer,
+  parseStringTags: boolean,
+  budget: DecodeBudget = defaultBudget(),
+): TracesData {
   try {
     switch (transport) {
       case 'http_v1_thrift':
-        return v1ThriftToTraces(body);
+        return v1ThriftToTraces(body, budget);
       case 'http_v1_json':
-        return v1JsonToTraces(body, parseStringTags);
+        return v1JsonToTraces(body, parseStringTags, budget);
       case 'http_v2_proto':
-        return v2ToTraces(decodeV2Proto(body), parseStringTags);
+        return v2ToTraces(decodeV2Proto(body, budget), parseStringTags);
       default:
-        return v2ToTraces(decodeV2Json(body), parseStringTags);
+        return v2ToTraces(decodeV2Json(body, budget), parseStringTags);
     }
   } catch (err) {
-    if (err instanceof ZipkinDecodeError) throw err;
+    if (err instanceof ZipkinDecodeError || err instanceof DecodeLimitError) throw err;
     // anything a decoder did not foresee is still bad input, never a crash
     throw new ZipkinDecodeError(`cannot decode ${transport}: ${errorMessage(err)}`);
   }

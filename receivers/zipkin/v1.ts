@@ -11,6 +11,9 @@
 // - status from census.status_code, otel.status_code, `error`, http.status_code
 // - span timestamp/duration override the annotations'; a JSON span with no
 //   time at all gets now and otel.zipkin.absentField.startTime = true
+
+import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../src/codec/decode-budget.js';
+import { chargeJsonTree } from '../../src/codec/json-decode.js';
 import {
   newResource,
   newResourceSpans,
@@ -22,6 +25,7 @@ import {
 import type { ResourceSpans, Span, TracesData } from '../../src/pdata/types.js';
 import { type AnyValue, SpanKind, StatusCode } from '../../src/pdata/types.js';
 import { BinaryReader, TType } from '../../src/translator/jaeger/thrift-reader.js';
+import { ZIPKIN_COST } from './decode-cost.js';
 import { ipString, ZipkinDecodeError } from './model.js';
 import { START_TIME_ABSENT } from './resource-keys.js';
 import { typedTag } from './v2-to-otlp.js';
@@ -105,7 +109,13 @@ const int = (v: unknown, what: string): bigint => {
   return BigInt(v);
 };
 
-export function v1JsonToTraces(body: Buffer, parseStringTags: boolean): TracesData {
+/** `budget`: what the decoded spans may cost (src/codec/decode-budget.ts), JSON.parse's tree included. */
+export function v1JsonToTraces(
+  body: Buffer,
+  parseStringTags: boolean,
+  budget: DecodeBudget = defaultBudget(),
+): TracesData {
+  chargeJsonTree(body, budget);
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
@@ -160,6 +170,12 @@ export function v1JsonToTraces(body: Buffer, parseStringTags: boolean): TracesDa
         endpoint: jsonEndpoint(b.endpoint),
       });
     }
+    budget.charge(
+      ZIPKIN_COST.span +
+        annotations.length * ZIPKIN_COST.annotation +
+        binaryAnnotations.length * ZIPKIN_COST.tag,
+      1 + annotations.length + binaryAnnotations.length,
+    );
     const ts = int(s.timestamp, 'timestamp');
     if (s.name !== undefined && s.name !== null && typeof s.name !== 'string')
       throw new ZipkinDecodeError('zipkinv1: name must be a string');
@@ -181,16 +197,19 @@ export function v1JsonToTraces(body: Buffer, parseStringTags: boolean): TracesDa
 
 const ANNOTATION_TYPE = { BOOL: 0, BYTES: 1, I16: 2, I32: 3, I64: 4, DOUBLE: 5, STRING: 6 };
 
-export function v1ThriftToTraces(body: Buffer): TracesData {
+/** `budget`: what the decoded spans may cost (src/codec/decode-budget.ts), charged while decoding. */
+export function v1ThriftToTraces(body: Buffer, budget: DecodeBudget = defaultBudget()): TracesData {
   const r = new BinaryReader(body);
+  r.budget = budget;
   const spans: V1Span[] = [];
   try {
     const n = r.readListBegin();
     if (r.elemType !== TType.STRUCT)
       throw new ZipkinDecodeError('zipkinv1 thrift: expected a list of Span structs');
+    budget.charge(n * ZIPKIN_COST.span, n);
     for (let i = 0; i < n; i++) spans.push(thriftSpan(r));
   } catch (err) {
-    if (err instanceof ZipkinDecodeError) throw err;
+    if (err instanceof ZipkinDecodeError || err instanceof DecodeLimitError) throw err;
     throw new ZipkinDecodeError(`zipkinv1 thrift: ${(err as Error).message}`);
   }
   return toTraces(spans, false);
@@ -221,9 +240,11 @@ function thriftSpan(r: BinaryReader): V1Span {
     else if (f === 5 && t === TType.I64) parent = r.readI64BigInt();
     else if (f === 6 && t === TType.LIST) {
       const n = r.readListBegin();
+      r.budget.charge(n * ZIPKIN_COST.annotation, n);
       for (let i = 0; i < n; i++) annotations.push(thriftAnnotation(r));
     } else if (f === 8 && t === TType.LIST) {
       const n = r.readListBegin();
+      r.budget.charge(n * ZIPKIN_COST.tag, n);
       for (let i = 0; i < n; i++) binaryAnnotations.push(thriftBinary(r));
     } else if (f === 10 && t === TType.I64) timestamp = r.readI64BigInt();
     else if (f === 11 && t === TType.I64) duration = r.readI64BigInt();

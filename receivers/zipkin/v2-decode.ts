@@ -2,7 +2,10 @@
 // (zipkin.proto ListOfSpans), with the checks zipkin-go's decoders make
 // (model/span.go UnmarshalJSON, proto/zipkin_proto3 ParseSpans): a trace ID
 // and a span ID are required and non-zero, tags are strings, addresses parse.
+import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../src/codec/decode-budget.js';
+import { chargeJsonTree } from '../../src/codec/json-decode.js';
 import { Reader, WT_I64, WT_LEN, WT_VARINT } from '../../src/codec/proto-wire.js';
+import { ZIPKIN_COST } from './decode-cost.js';
 import { ipString, parseIp, type ZEndpoint, ZipkinDecodeError, type ZSpan } from './model.js';
 
 const KINDS = new Set(['CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER']);
@@ -54,7 +57,9 @@ function jsonEndpoint(v: unknown, what: string): ZEndpoint | undefined {
   };
 }
 
-export function decodeV2Json(body: Buffer): ZSpan[] {
+/** `budget`: what the decoded spans may cost (src/codec/decode-budget.ts), JSON.parse's tree included. */
+export function decodeV2Json(body: Buffer, budget: DecodeBudget = defaultBudget()): ZSpan[] {
+  chargeJsonTree(body, budget);
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
@@ -67,7 +72,12 @@ export function decodeV2Json(body: Buffer): ZSpan[] {
     if (s === null) return;
     if (typeof s !== 'object' || Array.isArray(s))
       throw new ZipkinDecodeError(`span ${i}: expected an object`);
-    spans.push(jsonSpan(s as Record<string, unknown>, `span ${i}`));
+    const span = jsonSpan(s as Record<string, unknown>, `span ${i}`);
+    budget.charge(
+      ZIPKIN_COST.span + span.tags.size * ZIPKIN_COST.tag + span.annotations.length * ZIPKIN_COST.annotation,
+      1 + span.tags.size + span.annotations.length,
+    );
+    spans.push(span);
   });
   return spans;
 }
@@ -122,22 +132,23 @@ function jsonSpan(s: Record<string, unknown>, at: string): ZSpan {
 const PROTO_KINDS: ZSpan['kind'][] = ['', 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
 
 /** zipkin.proto ListOfSpans. */
-export function decodeV2Proto(body: Buffer): ZSpan[] {
-  const r = new Reader(body);
+/** `budget`: what the decoded spans may cost (src/codec/decode-budget.ts), charged while decoding. */
+export function decodeV2Proto(body: Buffer, budget: DecodeBudget = defaultBudget()): ZSpan[] {
+  const r = new Reader(body, budget);
   r.copyBytes = true;
   const spans: ZSpan[] = [];
   try {
     while (r.pos < r.end) {
       const t = r.tag();
       if (t >>> 3 === 1 && (t & 7) === WT_LEN) {
-        const parent = r.enter();
+        const parent = r.enter(ZIPKIN_COST.span);
         const stop = r.want;
         spans.push(protoSpan(r, spans.length));
         r.leave(parent, stop);
       } else r.skip(t);
     }
   } catch (err) {
-    if (err instanceof ZipkinDecodeError) throw err;
+    if (err instanceof ZipkinDecodeError || err instanceof DecodeLimitError) throw err;
     throw new ZipkinDecodeError(`invalid protobuf: ${(err as Error).message}`);
   }
   return spans;
@@ -175,14 +186,14 @@ function protoSpan(r: Reader, i: number): ZSpan {
     else if (f === 6 && w === WT_I64) s.timestamp = r.fixed64();
     else if (f === 7 && w === WT_VARINT) s.duration = r.uint64();
     else if ((f === 8 || f === 9) && w === WT_LEN) {
-      const parent = r.enter();
+      const parent = r.enter(ZIPKIN_COST.endpoint);
       const stop = r.want;
       const e = protoEndpoint(r);
       r.leave(parent, stop);
       if (f === 8) s.localEndpoint = e;
       else s.remoteEndpoint = e;
     } else if (f === 10 && w === WT_LEN) {
-      const parent = r.enter();
+      const parent = r.enter(ZIPKIN_COST.annotation);
       const stop = r.want;
       let ts = 0n;
       let value = '';
@@ -195,7 +206,7 @@ function protoSpan(r: Reader, i: number): ZSpan {
       r.leave(parent, stop);
       s.annotations.push({ timestamp: ts, value });
     } else if (f === 11 && w === WT_LEN) {
-      const parent = r.enter();
+      const parent = r.enter(ZIPKIN_COST.tag);
       const stop = r.want;
       let k = '';
       let v = '';

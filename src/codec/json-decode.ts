@@ -29,10 +29,14 @@ import type {
   TracesData,
   ValueAtQuantile,
 } from '../pdata/types.js';
+import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { jsonError } from './errors.js';
 import {
   exactNumbers,
   fieldError,
+  jsonDecode,
+  jsonTreeCost,
   type Obj,
   quoteBigIntegers,
   readArray,
@@ -73,8 +77,37 @@ const SEVERITY: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 };
   for (let k = 2; k <= 4; k++) SEVERITY[`SEVERITY_NUMBER_${lvl}${k}`] = 4 * i + k;
 });
 
-/** Parses the request body (a string or UTF-8 bytes) into a JSON object. */
-export function parseRoot(text: string | Uint8Array, quoteBig = false): Obj {
+/**
+ * Bodies up to this size are charged JSON.parse's worst case (TREE_WORST_CASE times their
+ * length: `[{},{},…]`, 3 bytes per empty object) instead of being scanned: the scan costs
+ * about 10 % of a decode, and their worst case is small.
+ */
+const SCAN_FROM = 256 * 1024;
+/** Bytes charged for the tree of the JSON decode in progress (given back once it is garbage). */
+let treeCharged = 0;
+const TREE_WORST_CASE = 24;
+
+/**
+ * What JSON.parse will build from `text`, charged to `budget` before it runs; returns the bytes
+ * charged. Exported for decoders of other JSON formats (e.g. the zipkin receiver).
+ */
+export function chargeJsonTree(text: string | Uint8Array, budget: DecodeBudget): number {
+  if (text.length < SCAN_FROM) {
+    const bytes = TREE_WORST_CASE * text.length;
+    budget.charge(bytes, 1);
+    return bytes;
+  }
+  const tree = jsonTreeCost(text);
+  budget.charge(tree.bytes, tree.values);
+  return tree.bytes;
+}
+
+/**
+ * Parses the request body (a string or UTF-8 bytes) into a JSON object. `budget`: charged with
+ * what JSON.parse will build before it runs (see chargeTree).
+ */
+export function parseRoot(text: string | Uint8Array, quoteBig = false, budget?: DecodeBudget): Obj {
+  if (budget !== undefined) treeCharged = chargeJsonTree(text, budget);
   const s =
     typeof text === 'string'
       ? text
@@ -99,18 +132,35 @@ export function parseRoot(text: string | Uint8Array, quoteBig = false): Obj {
  * beyond 2^53; a 64-bit reader that meets one throws UNSAFE_NUMBER, and only
  * then is the body parsed again with such literals quoted (readers take
  * decimal strings), so the common path costs nothing extra.
+ * `budget`: what the request may cost once decoded, JSON.parse's tree included
+ * (decode-budget.ts); a fresh default one if not given.
  */
-export function decodeExact<T>(text: string | Uint8Array, decode: (root: Obj) => T): T {
+export function decodeExact<T>(
+  text: string | Uint8Array,
+  decode: (root: Obj) => T,
+  budget: DecodeBudget = defaultBudget(),
+): T {
+  jsonDecode.budget = budget;
   try {
-    return decode(parseRoot(text));
-  } catch (e) {
-    if (e !== UNSAFE_NUMBER) throw e;
-  }
-  exactNumbers.quoted = true;
-  try {
-    return decode(parseRoot(text, true));
+    let out: T;
+    try {
+      out = decode(parseRoot(text, false, budget));
+    } catch (e) {
+      if (e !== UNSAFE_NUMBER) throw e;
+      budget.reset();
+      exactNumbers.quoted = true;
+      try {
+        out = decode(parseRoot(text, true, budget));
+      } finally {
+        exactNumbers.quoted = false;
+      }
+    }
+    // JSON.parse's tree is garbage now: what stays charged is the decoded request
+    budget.bytes -= treeCharged;
+    return out;
   } finally {
-    exactNumbers.quoted = false;
+    jsonDecode.budget = UNLIMITED_BUDGET;
+    treeCharged = 0;
   }
 }
 
@@ -120,6 +170,9 @@ export function readAnyValue(o: Obj): AnyValue {
   let v: AnyValue = {};
   for (const k in o) {
     const x = o[k];
+    // null is the member not being sent (protobuf JSON mapping): never a value nobody sent
+    // (the C++ SDK sends NaN and infinities as "doubleValue": null)
+    if (x === null) continue;
     switch (k) {
       case 'stringValue':
       case 'string_value':
@@ -139,10 +192,12 @@ export function readAnyValue(o: Obj): AnyValue {
         break;
       case 'arrayValue':
       case 'array_value':
+        jsonDecode.budget.charge(COST.anyList);
         v = { arrayValue: { values: readMessage(x, 'arrayValue', readAnyList) ?? [] } };
         break;
       case 'kvlistValue':
       case 'kvlist_value':
+        jsonDecode.budget.charge(COST.anyList);
         v = { kvlistValue: { values: readMessage(x, 'kvlistValue', readKvList) ?? [] } };
         break;
       case 'bytesValue':
@@ -154,22 +209,22 @@ export function readAnyValue(o: Obj): AnyValue {
   return v;
 }
 
-/** Nesting limit for array/kvlist AnyValues (as in the protobuf codec). */
-const MAX_ANY_DEPTH = 100;
+/** Nesting of array/kvlist AnyValues (limited by the budget's maxDepth, as in the protobuf codec). */
 let depth = 0;
 
 function nested<T>(read: () => T): T {
-  if (++depth > MAX_ANY_DEPTH) throw jsonError(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
+  const max = jsonDecode.budget.maxDepth;
+  if (++depth > max) throw jsonError(`AnyValue nested deeper than ${max} levels`);
   const v = read();
   depth--;
   return v;
 }
 
 function readAnyList(o: Obj): AnyValue[] {
-  return nested(() => readArray(o.values, 'values', readAnyValue));
+  return nested(() => readArray(o.values, 'values', readAnyValue, COST.arrayElement));
 }
 function readKvList(o: Obj): KeyValue[] {
-  return nested(() => readArray(o.values, 'values', readKeyValue));
+  return nested(() => readArray(o.values, 'values', readKeyValue, COST.keyValue));
 }
 
 export function readKeyValue(o: Obj): KeyValue {
@@ -183,12 +238,18 @@ export function readKeyValue(o: Obj): KeyValue {
 }
 
 function readAttrs(v: unknown, name: string): KeyValue[] {
-  return readArray(v, name, readKeyValue);
+  return readArray(v, name, readKeyValue, COST.keyValue);
+}
+
+/** A repeated scalar field's array: each element a slot (the values are charged by jsonTreeCost). */
+function scalarArray(v: unknown[], cost: number): void {
+  jsonDecode.budget.charge(v.length * cost, v.length);
 }
 
 function readStrings(v: unknown, name: string): string[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw fieldError(name, `expected an array, got ${typeName(v)}`);
+  scalarArray(v, COST.doubleElement);
   return v.map((x, i) => readString(x, `${name}[${i}]`));
 }
 
@@ -231,7 +292,7 @@ function readResource(o: Obj): Resource {
         break;
       case 'entityRefs':
       case 'entity_refs':
-        r.entityRefs = readArray(x, 'entityRefs', readEntityRef);
+        r.entityRefs = readArray(x, 'entityRefs', readEntityRef, COST.entityRef);
         break;
     }
   }
@@ -276,14 +337,17 @@ function readLevel<H, C>(
   itemsCamel: string,
   itemsSnake: string,
   readItem: (o: Obj) => C,
+  itemCost: number,
 ): { head: H | undefined; items: C[]; schemaUrl: string } {
   let head: H | undefined;
   let items: C[] = [];
   let schemaUrl = '';
   for (const k in o) {
     const x = o[k];
-    if (k === headName) head = readMessage(x, headName, readHead);
-    else if (k === itemsCamel || k === itemsSnake) items = readArray(x, itemsCamel, readItem);
+    if (k === headName) {
+      jsonDecode.budget.charge(COST.resource);
+      head = readMessage(x, headName, readHead);
+    } else if (k === itemsCamel || k === itemsSnake) items = readArray(x, itemsCamel, readItem, itemCost);
     else if (k === 'schemaUrl' || k === 'schema_url') schemaUrl = readString(x, 'schemaUrl');
   }
   return { head, items, schemaUrl };
@@ -291,25 +355,39 @@ function readLevel<H, C>(
 
 function readTop<C>(o: Obj, camel: string, snake: string, readItem: (o: Obj) => C): C[] {
   let items: C[] = [];
-  for (const k in o) if (k === camel || k === snake) items = readArray(o[k], camel, readItem);
+  for (const k in o)
+    if (k === camel || k === snake) items = readArray(o[k], camel, readItem, COST.resourceLevel);
   return items;
 }
 
 // ---------------------------------------------------------------- traces
 
-export function decodeTracesJson(text: string | Uint8Array): TracesData {
-  return decodeExact(text, (root) => ({
-    resourceSpans: readTop(root, 'resourceSpans', 'resource_spans', readResourceSpans),
-  }));
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeTracesJson(text: string | Uint8Array, budget?: DecodeBudget): TracesData {
+  return decodeExact(
+    text,
+    (root) => ({
+      resourceSpans: readTop(root, 'resourceSpans', 'resource_spans', readResourceSpans),
+    }),
+    budget,
+  );
 }
 
 function readResourceSpans(o: Obj): ResourceSpans {
-  const l = readLevel(o, 'resource', readResource, 'scopeSpans', 'scope_spans', readScopeSpans);
+  const l = readLevel(
+    o,
+    'resource',
+    readResource,
+    'scopeSpans',
+    'scope_spans',
+    readScopeSpans,
+    COST.scopeLevel,
+  );
   return { resource: l.head ?? newResource(), scopeSpans: l.items, schemaUrl: l.schemaUrl };
 }
 
 function readScopeSpans(o: Obj): ScopeSpans {
-  const l = readLevel(o, 'scope', readScope, 'spans', 'spans', readSpan);
+  const l = readLevel(o, 'scope', readScope, 'spans', 'spans', readSpan, COST.span);
   return { scope: l.head ?? newScope(), spans: l.items, schemaUrl: l.schemaUrl };
 }
 
@@ -376,14 +454,14 @@ function readSpan(o: Obj): Span {
         s.droppedAttributesCount = readUint32(x, 'droppedAttributesCount');
         break;
       case 'events':
-        s.events = readArray(x, 'events', readEvent);
+        s.events = readArray(x, 'events', readEvent, COST.event);
         break;
       case 'droppedEventsCount':
       case 'dropped_events_count':
         s.droppedEventsCount = readUint32(x, 'droppedEventsCount');
         break;
       case 'links':
-        s.links = readArray(x, 'links', readLink);
+        s.links = readArray(x, 'links', readLink, COST.link);
         break;
       case 'droppedLinksCount':
       case 'dropped_links_count':
@@ -471,19 +549,24 @@ function readStatus(o: Obj): Status {
 
 // ---------------------------------------------------------------- logs
 
-export function decodeLogsJson(text: string | Uint8Array): LogsData {
-  return decodeExact(text, (root) => ({
-    resourceLogs: readTop(root, 'resourceLogs', 'resource_logs', readResourceLogs),
-  }));
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeLogsJson(text: string | Uint8Array, budget?: DecodeBudget): LogsData {
+  return decodeExact(
+    text,
+    (root) => ({
+      resourceLogs: readTop(root, 'resourceLogs', 'resource_logs', readResourceLogs),
+    }),
+    budget,
+  );
 }
 
 function readResourceLogs(o: Obj): ResourceLogs {
-  const l = readLevel(o, 'resource', readResource, 'scopeLogs', 'scope_logs', readScopeLogs);
+  const l = readLevel(o, 'resource', readResource, 'scopeLogs', 'scope_logs', readScopeLogs, COST.scopeLevel);
   return { resource: l.head ?? newResource(), scopeLogs: l.items, schemaUrl: l.schemaUrl };
 }
 
 function readScopeLogs(o: Obj): ScopeLogs {
-  const l = readLevel(o, 'scope', readScope, 'logRecords', 'log_records', readLogRecord);
+  const l = readLevel(o, 'scope', readScope, 'logRecords', 'log_records', readLogRecord, COST.logRecord);
   return { scope: l.head ?? newScope(), logRecords: l.items, schemaUrl: l.schemaUrl };
 }
 
@@ -552,19 +635,32 @@ function readLogRecord(o: Obj): LogRecord {
 
 // ---------------------------------------------------------------- metrics
 
-export function decodeMetricsJson(text: string | Uint8Array): MetricsData {
-  return decodeExact(text, (root) => ({
-    resourceMetrics: readTop(root, 'resourceMetrics', 'resource_metrics', readResourceMetrics),
-  }));
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeMetricsJson(text: string | Uint8Array, budget?: DecodeBudget): MetricsData {
+  return decodeExact(
+    text,
+    (root) => ({
+      resourceMetrics: readTop(root, 'resourceMetrics', 'resource_metrics', readResourceMetrics),
+    }),
+    budget,
+  );
 }
 
 function readResourceMetrics(o: Obj): ResourceMetrics {
-  const l = readLevel(o, 'resource', readResource, 'scopeMetrics', 'scope_metrics', readScopeMetrics);
+  const l = readLevel(
+    o,
+    'resource',
+    readResource,
+    'scopeMetrics',
+    'scope_metrics',
+    readScopeMetrics,
+    COST.scopeLevel,
+  );
   return { resource: l.head ?? newResource(), scopeMetrics: l.items, schemaUrl: l.schemaUrl };
 }
 
 function readScopeMetrics(o: Obj): ScopeMetrics {
-  const l = readLevel(o, 'scope', readScope, 'metrics', 'metrics', readMetric);
+  const l = readLevel(o, 'scope', readScope, 'metrics', 'metrics', readMetric, COST.metric);
   return { scope: l.head ?? newScope(), metrics: l.items, schemaUrl: l.schemaUrl };
 }
 
@@ -612,9 +708,9 @@ function readMetric(o: Obj): Metric {
   return m;
 }
 
-function dataPoints<T>(o: Obj, read: (o: Obj) => T): T[] {
+function dataPoints<T>(o: Obj, read: (o: Obj) => T, cost: number): T[] {
   const v = o.dataPoints !== undefined ? o.dataPoints : o.data_points;
-  return readArray(v, 'dataPoints', read);
+  return readArray(v, 'dataPoints', read, cost);
 }
 
 function temporality(o: Obj): number {
@@ -623,39 +719,47 @@ function temporality(o: Obj): number {
 }
 
 function readGauge(o: Obj) {
-  return { dataPoints: dataPoints(o, readNumberDataPoint) };
+  return { dataPoints: dataPoints(o, readNumberDataPoint, COST.numberPoint) };
 }
 
 function readSum(o: Obj) {
   const mono = o.isMonotonic !== undefined ? o.isMonotonic : o.is_monotonic;
   return {
-    dataPoints: dataPoints(o, readNumberDataPoint),
+    dataPoints: dataPoints(o, readNumberDataPoint, COST.numberPoint),
     aggregationTemporality: temporality(o),
     isMonotonic: mono === undefined ? false : readBool(mono, 'isMonotonic'),
   };
 }
 
 function readHistogram(o: Obj) {
-  return { dataPoints: dataPoints(o, readHistogramDataPoint), aggregationTemporality: temporality(o) };
+  return {
+    dataPoints: dataPoints(o, readHistogramDataPoint, COST.histogramPoint),
+    aggregationTemporality: temporality(o),
+  };
 }
 
 function readExpHistogram(o: Obj) {
-  return { dataPoints: dataPoints(o, readExpDataPoint), aggregationTemporality: temporality(o) };
+  return {
+    dataPoints: dataPoints(o, readExpDataPoint, COST.expHistogramPoint),
+    aggregationTemporality: temporality(o),
+  };
 }
 
 function readSummary(o: Obj) {
-  return { dataPoints: dataPoints(o, readSummaryDataPoint) };
+  return { dataPoints: dataPoints(o, readSummaryDataPoint, COST.summaryPoint) };
 }
 
 function readUint64s(v: unknown, name: string): bigint[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw fieldError(name, `expected an array, got ${typeName(v)}`);
+  scalarArray(v, COST.bigintElement);
   return v.map((x, i) => readUint64(x, `${name}[${i}]`));
 }
 
 function readDoubles(v: unknown, name: string): number[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw fieldError(name, `expected an array, got ${typeName(v)}`);
+  scalarArray(v, COST.doubleElement);
   return v.map((x, i) => readDouble(x, `${name}[${i}]`));
 }
 
@@ -710,7 +814,7 @@ function readNumberDataPoint(o: Obj): NumberDataPoint {
         delete p.asDouble;
         break;
       case 'exemplars':
-        p.exemplars = readArray(x, 'exemplars', readExemplar);
+        p.exemplars = readArray(x, 'exemplars', readExemplar, COST.exemplar);
         break;
     }
   }
@@ -750,7 +854,7 @@ function readHistogramDataPoint(o: Obj): HistogramDataPoint {
         p.explicitBounds = readDoubles(x, 'explicitBounds');
         break;
       case 'exemplars':
-        p.exemplars = readArray(x, 'exemplars', readExemplar);
+        p.exemplars = readArray(x, 'exemplars', readExemplar, COST.exemplar);
         break;
       case 'min':
         if (x !== null) p.min = readDouble(x, 'min');
@@ -814,7 +918,7 @@ function readExpDataPoint(o: Obj): ExponentialHistogramDataPoint {
         p.negative = readMessage(x, 'negative', readBuckets) ?? p.negative;
         break;
       case 'exemplars':
-        p.exemplars = readArray(x, 'exemplars', readExemplar);
+        p.exemplars = readArray(x, 'exemplars', readExemplar, COST.exemplar);
         break;
       case 'min':
         if (x !== null) p.min = readDouble(x, 'min');
@@ -865,7 +969,7 @@ function readSummaryDataPoint(o: Obj): SummaryDataPoint {
         break;
       case 'quantileValues':
       case 'quantile_values':
-        p.quantileValues = readArray(x, 'quantileValues', readQuantile);
+        p.quantileValues = readArray(x, 'quantileValues', readQuantile, COST.quantile);
         break;
     }
   }

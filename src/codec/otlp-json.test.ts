@@ -372,3 +372,27 @@ describe('nesting limit', () => {
     );
   });
 });
+
+describe('null members', () => {
+  it('"doubleValue": null is an unset value, not 0 (the C++ SDK sends NaN and infinities that way)', () => {
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: {
+            attributes: [
+              { key: 'nan', value: { doubleValue: null } },
+              { key: 'also', value: { stringValue: null, intValue: null, boolValue: null } },
+              { key: 'kept', value: { doubleValue: null, intValue: '7' } },
+            ],
+          },
+        },
+      ],
+    });
+    const attrs = decodeTracesJson(body).resourceSpans[0].resource.attributes;
+    expect(attrs).toEqual([
+      { key: 'nan', value: {} },
+      { key: 'also', value: {} },
+      { key: 'kept', value: { intValue: 7n } },
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 // <-> pdata, export responses and google.rpc.Status. Decoding is lenient where the protobuf JSON
 // mapping is (snake_case keys, enum names, 64-bit numbers, null as default) and strict about shapes.
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { DecodeBudget } from './decode-budget.js';
 import { jsonError } from './errors.js';
 import {
   decodeExact,
@@ -19,7 +20,8 @@ export { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './json-deco
 export { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './json-encode.js';
 
 export interface JsonSignalCodec<S extends Signal> {
-  decode(text: string | Uint8Array): SignalDataMap[S];
+  /** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+  decode(text: string | Uint8Array, budget?: DecodeBudget): SignalDataMap[S];
   encode(d: SignalDataMap[S]): string;
 }
 

@@ -4,6 +4,7 @@
 // not reuse or mutate the input buffer afterwards (Node request bodies and gRPC messages are fresh
 // buffers, so receivers can hand them over as is).
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import type { DecodeBudget } from './decode-budget.js';
 import { int32Size, lenFieldSize, Reader, utf8Length, Writer, WT_LEN, WT_VARINT } from './proto-wire.js';
 
 export { DecodeError } from './errors.js';
@@ -22,7 +23,8 @@ import { decodeMetrics, encodeMetrics } from './proto-metrics.js';
 import { decodeTraces, encodeTraces } from './proto-traces.js';
 
 export interface SignalCodec<S extends Signal> {
-  decode(buf: Uint8Array): SignalDataMap[S];
+  /** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+  decode(buf: Uint8Array, budget?: DecodeBudget): SignalDataMap[S];
   encode(d: SignalDataMap[S]): Uint8Array;
 }
 
@@ -90,7 +92,7 @@ export function decodeExportResponse(_signal: Signal, buf: Uint8Array): ExportRe
       continue;
     }
     if ((t & 7) !== WT_LEN) throw r.wrongType('partial_success', t, WT_LEN);
-    const pe = r.enter();
+    const pe = r.enter(0);
     const stop = r.want;
     while (r.pos < r.end) {
       const u = r.tag();

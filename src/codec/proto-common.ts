@@ -9,6 +9,8 @@ import type {
   KeyValueList,
   Resource,
 } from '../pdata/types.js';
+import { DEFAULT_DECODE_LIMITS } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { atPath, DecodeError } from './errors.js';
 import {
   int64Size,
@@ -26,13 +28,17 @@ import {
 
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
-/** Nesting limit for array/kvlist AnyValues: deeper input is rejected instead of exhausting the stack. */
-export const MAX_ANY_DEPTH = 100;
+/**
+ * Default nesting limit for array/kvlist AnyValues (the budget's maxDepth): deeper input is
+ * rejected instead of exhausting the stack.
+ */
+export const MAX_ANY_DEPTH = DEFAULT_DECODE_LIMITS.maxDepth;
 
 // ---------------------------------------------------------------- decode
 
-export function decodeAnyValue(r: Reader): AnyValue {
-  const pe = r.enter();
+/** `cost`: the AnyValue's own heap cost where its parent's figure does not include it (array elements). */
+export function decodeAnyValue(r: Reader, cost: number = COST.inParent): AnyValue {
+  const pe = r.enter(cost);
   const stop = r.want;
   let v: AnyValue = {};
   while (r.pos < r.end) {
@@ -74,6 +80,13 @@ export function decodeAnyValue(r: Reader): AnyValue {
         if ((t & 7) !== WT_LEN) throw r.wrongType('bytes_value', t, WT_LEN);
         v = { bytesValue: r.bytes() };
         break;
+      case 8:
+        // string_value_strindex (OTLP 1.11, profiles' string table): a oneof member pdata does
+        // not model, checked like the others and read as unset
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('string_value_strindex', t, WT_VARINT);
+        r.skip(t);
+        v = {};
+        break;
       default:
         r.skip(t);
     }
@@ -83,8 +96,9 @@ export function decodeAnyValue(r: Reader): AnyValue {
 }
 
 function decodeArrayValue(r: Reader): ArrayValue {
-  if (++r.depth > MAX_ANY_DEPTH) throw r.fail(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
-  const pe = r.enter();
+  const maxDepth = r.budget.maxDepth;
+  if (++r.depth > maxDepth) throw r.fail(`AnyValue nested deeper than ${maxDepth} levels`);
+  const pe = r.enter(COST.anyList);
   const stop = r.want;
   const values: AnyValue[] = [];
   while (r.pos < r.end) {
@@ -92,7 +106,7 @@ function decodeArrayValue(r: Reader): ArrayValue {
     if (t >>> 3 === 1) {
       if ((t & 7) !== WT_LEN) throw r.wrongType('values', t, WT_LEN);
       try {
-        values.push(decodeAnyValue(r));
+        values.push(decodeAnyValue(r, COST.arrayElement));
       } catch (e) {
         throw atPath(e, 'values', values.length);
       }
@@ -104,8 +118,9 @@ function decodeArrayValue(r: Reader): ArrayValue {
 }
 
 function decodeKeyValueList(r: Reader): KeyValueList {
-  if (++r.depth > MAX_ANY_DEPTH) throw r.fail(`AnyValue nested deeper than ${MAX_ANY_DEPTH} levels`);
-  const pe = r.enter();
+  const maxDepth = r.budget.maxDepth;
+  if (++r.depth > maxDepth) throw r.fail(`AnyValue nested deeper than ${maxDepth} levels`);
+  const pe = r.enter(COST.anyList);
   const stop = r.want;
   const values: KeyValue[] = [];
   while (r.pos < r.end) {
@@ -125,7 +140,7 @@ function decodeKeyValueList(r: Reader): KeyValueList {
 }
 
 export function decodeKeyValue(r: Reader): KeyValue {
-  const pe = r.enter();
+  const pe = r.enter(COST.keyValue);
   const stop = r.want;
   let key = '';
   let value: AnyValue | undefined;
@@ -143,6 +158,11 @@ export function decodeKeyValue(r: Reader): KeyValue {
         } catch (e) {
           throw atPath(e, 'value');
         }
+        break;
+      case 3:
+        // key_strindex (OTLP 1.11, profiles' string table): known, so checked, not kept
+        if ((t & 7) !== WT_VARINT) throw r.wrongType('key_strindex', t, WT_VARINT);
+        r.skip(t);
         break;
       default:
         r.skip(t);
@@ -163,7 +183,7 @@ export function pushKeyValue(r: Reader, t: number, list: KeyValue[], name: strin
 }
 
 function decodeEntityRef(r: Reader): EntityRef {
-  const pe = r.enter();
+  const pe = r.enter(COST.entityRef);
   const stop = r.want;
   let schemaUrl = '';
   let type = '';
@@ -197,7 +217,7 @@ function decodeEntityRef(r: Reader): EntityRef {
 }
 
 export function decodeResource(r: Reader): Resource {
-  const pe = r.enter();
+  const pe = r.enter(COST.resource);
   const stop = r.want;
   const attributes: KeyValue[] = [];
   let droppedAttributesCount = 0;
@@ -229,7 +249,7 @@ export function decodeResource(r: Reader): Resource {
 }
 
 export function decodeScope(r: Reader): InstrumentationScope {
-  const pe = r.enter();
+  const pe = r.enter(COST.resource);
   const stop = r.want;
   let name = '';
   let version = '';
@@ -526,16 +546,17 @@ export interface Level<R, C> {
 
 /**
  * Decodes a ResourceX/ScopeX container: field 1 the head message (resource or scope), field 2 the
- * repeated items, field 3 schema_url. Reads its own length prefix.
+ * repeated items, field 3 schema_url. Reads its own length prefix. `cost`: the container's heap cost.
  */
 export function decodeLevel<R, C>(
   r: Reader,
+  cost: number,
   headName: string,
   decodeHead: (r: Reader) => R,
   itemsName: string,
   decodeItem: (r: Reader) => C,
 ): Level<R | undefined, C> {
-  const pe = r.enter();
+  const pe = r.enter(cost);
   const stop = r.want;
   let head: R | undefined;
   const items: C[] = [];

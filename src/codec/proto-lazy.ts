@@ -2,12 +2,18 @@
 // schema URL of each ResourceX are decoded, its scope list is only validated
 // (the same checks as the full decoder: wire types, lengths, ID sizes, nesting)
 // and counted, then kept as wire bytes until someone reads it (src/pdata/lazy.ts).
+// The skim also charges the request's DecodeBudget with what decoding the list
+// will cost (decode-cost.ts, the full decoder's own figures), so a request whose
+// items would not fit in memory once a processor or exporter reads them is
+// refused when it arrives, not decoded later, after it was acknowledged.
 // A gateway that forwards OTLP without touching the items never decodes them
 // and never encodes them again: the dominant cost of a pass-through hop.
 import { defineLazyList, type Lease } from '../pdata/lazy.js';
 import type { Resource } from '../pdata/types.js';
+import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
+import { CACHED_STRING_MAX, COST } from './decode-cost.js';
 import { DecodeError } from './errors.js';
-import { decodeResource, MAX_ANY_DEPTH, newResource } from './proto-common.js';
+import { decodeResource, newResource } from './proto-common.js';
 import { Reader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './proto-wire.js';
 
 /**
@@ -34,16 +40,33 @@ interface SkimField {
   id: number;
   /** Which of the message's ID fields this is (0..2), set by msg(). */
   slot: number;
+  /**
+   * What one occurrence costs once decoded (decode-cost.ts): a sub-message its figure; -1 a
+   * string (its length past the string cache); -2 bytes (a view when not empty).
+   */
+  cost: number;
 }
 
-const f = (name: string, wt: number, msg: SkimMessage | null = null): SkimField => ({
+const STRING = -1;
+const BYTES = -2;
+
+/** A field; `cost` is the decoded message's figure for message fields (see SkimField.cost). */
+const f = (name: string, wt: number, msg: SkimMessage | null = null, cost = STRING): SkimField => ({
   name,
   wt,
   msg,
   id: 0,
   slot: -1,
+  cost: wt === WT_LEN ? cost : 0,
 });
-const id = (name: string, size: number): SkimField => ({ name, wt: WT_LEN, msg: null, id: size, slot: -1 });
+const id = (name: string, size: number): SkimField => ({
+  name,
+  wt: WT_LEN,
+  msg: null,
+  id: size,
+  slot: -1,
+  cost: BYTES,
+});
 const msg = (
   name: string,
   list: [number, SkimField][],
@@ -60,24 +83,32 @@ const msg = (
 
 // common.proto (AnyValue ↔ ArrayValue/KeyValueList are mutually recursive: patched below).
 const anyValue: SkimMessage = msg('AnyValue', []);
-const arrayValue = msg('ArrayValue', [[1, f('values', WT_LEN, anyValue)]], { nests: true });
+const arrayValue = msg('ArrayValue', [[1, f('values', WT_LEN, anyValue, COST.arrayElement)]], {
+  nests: true,
+});
 const keyValue = msg('KeyValue', [
   [1, f('key', WT_LEN)],
-  [2, f('value', WT_LEN, anyValue)],
+  [2, f('value', WT_LEN, anyValue, COST.inParent)],
+  // OTLP 1.11 (profiles' string table): not kept by pdata, but a next hop that knows it
+  // refuses it with another wire type, so it is checked like every known field
+  [3, f('key_strindex', WT_VARINT)],
 ]);
-const kvList = msg('KeyValueList', [[1, f('values', WT_LEN, keyValue)]], { nests: true });
+const kvList = msg('KeyValueList', [[1, f('values', WT_LEN, keyValue, COST.keyValue)]], { nests: true });
 anyValue.fields[1] = f('string_value', WT_LEN);
 anyValue.fields[2] = f('bool_value', WT_VARINT);
 anyValue.fields[3] = f('int_value', WT_VARINT);
 anyValue.fields[4] = f('double_value', WT_I64);
-anyValue.fields[5] = f('array_value', WT_LEN, arrayValue);
-anyValue.fields[6] = f('kvlist_value', WT_LEN, kvList);
-anyValue.fields[7] = f('bytes_value', WT_LEN);
+anyValue.fields[5] = f('array_value', WT_LEN, arrayValue, COST.anyList);
+anyValue.fields[6] = f('kvlist_value', WT_LEN, kvList, COST.anyList);
+anyValue.fields[7] = f('bytes_value', WT_LEN, null, BYTES);
+anyValue.fields[8] = f('string_value_strindex', WT_VARINT);
+
+const attributes = (n: number): [number, SkimField] => [n, f('attributes', WT_LEN, keyValue, COST.keyValue)];
 
 const scope = msg('InstrumentationScope', [
   [1, f('name', WT_LEN)],
   [2, f('version', WT_LEN)],
-  [3, f('attributes', WT_LEN, keyValue)],
+  attributes(3),
   [4, f('dropped_attributes_count', WT_VARINT)],
 ]);
 
@@ -85,14 +116,14 @@ const scope = msg('InstrumentationScope', [
 const event = msg('Event', [
   [1, f('time_unix_nano', WT_I64)],
   [2, f('name', WT_LEN)],
-  [3, f('attributes', WT_LEN, keyValue)],
+  attributes(3),
   [4, f('dropped_attributes_count', WT_VARINT)],
 ]);
 const link = msg('Link', [
   [1, id('trace_id', 16)],
   [2, id('span_id', 8)],
   [3, f('trace_state', WT_LEN)],
-  [4, f('attributes', WT_LEN, keyValue)],
+  attributes(4),
   [5, f('dropped_attributes_count', WT_VARINT)],
   [6, f('flags', WT_I32)],
 ]);
@@ -109,20 +140,20 @@ const span = msg('Span', [
   [6, f('kind', WT_VARINT)],
   [7, f('start_time_unix_nano', WT_I64)],
   [8, f('end_time_unix_nano', WT_I64)],
-  [9, f('attributes', WT_LEN, keyValue)],
+  attributes(9),
   [10, f('dropped_attributes_count', WT_VARINT)],
-  [11, f('events', WT_LEN, event)],
+  [11, f('events', WT_LEN, event, COST.event)],
   [12, f('dropped_events_count', WT_VARINT)],
-  [13, f('links', WT_LEN, link)],
+  [13, f('links', WT_LEN, link, COST.link)],
   [14, f('dropped_links_count', WT_VARINT)],
-  [15, f('status', WT_LEN, status)],
+  [15, f('status', WT_LEN, status, COST.inParent)],
   [16, f('flags', WT_I32)],
 ]);
 export const SCOPE_SPANS = msg(
   'ScopeSpans',
   [
-    [1, f('scope', WT_LEN, scope)],
-    [2, f('spans', WT_LEN, span)],
+    [1, f('scope', WT_LEN, scope, COST.resource)],
+    [2, f('spans', WT_LEN, span, COST.span)],
     [3, f('schema_url', WT_LEN)],
   ],
   { counted: 2 },
@@ -133,8 +164,8 @@ const logRecord = msg('LogRecord', [
   [1, f('time_unix_nano', WT_I64)],
   [2, f('severity_number', WT_VARINT)],
   [3, f('severity_text', WT_LEN)],
-  [5, f('body', WT_LEN, anyValue)],
-  [6, f('attributes', WT_LEN, keyValue)],
+  [5, f('body', WT_LEN, anyValue, COST.inParent)],
+  attributes(6),
   [7, f('dropped_attributes_count', WT_VARINT)],
   [8, f('flags', WT_I32)],
   [9, id('trace_id', 16)],
@@ -145,8 +176,8 @@ const logRecord = msg('LogRecord', [
 export const SCOPE_LOGS = msg(
   'ScopeLogs',
   [
-    [1, f('scope', WT_LEN, scope)],
-    [2, f('log_records', WT_LEN, logRecord)],
+    [1, f('scope', WT_LEN, scope, COST.resource)],
+    [2, f('log_records', WT_LEN, logRecord, COST.logRecord)],
     [3, f('schema_url', WT_LEN)],
   ],
   { counted: 2 },
@@ -156,6 +187,10 @@ export const SCOPE_LOGS = msg(
 const INVALID = new DecodeError('invalid protobuf');
 /** Occurrences of the scope's counted field seen by the current skim. */
 let counted = 0;
+/** Values the current skim validated (charged to the budget at its end, with their cost). */
+let values = 0;
+/** Nesting limit of the current skim (the budget's). */
+let maxDepth = 0;
 
 /**
  * Validates the message in buf[pos, end) without building anything. Never
@@ -163,14 +198,17 @@ let counted = 0;
  * corrupted input); it may give up on rare valid input (groups, over-long
  * varints), which the caller then hands to the full decoder.
  */
-function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, depth: number): void {
+function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, depth: number): number {
   const fields = m.fields;
   const nf = fields.length;
+  // what decoding this message's fields will cost, and how many values (locals: this is the hot loop)
+  let cost = 0;
+  let vals = 0;
   let id0 = -1;
   let id1 = -1;
   let id2 = -1;
   while (pos < end) {
-    // Tag: a varint of at most 5 bytes.
+    // Tag: a varint of at most 5 bytes and 32 bits (wider ones: the full decoder refuses them).
     let t = buf[pos++];
     if (t >= 0x80) {
       t &= 0x7f;
@@ -178,6 +216,7 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
       for (;;) {
         if (pos >= end || shift > 28) throw INVALID;
         const b = buf[pos++];
+        if (shift === 28 && b > 0x0f) throw INVALID;
         t |= (b & 0x7f) << shift;
         if (b < 0x80) break;
         shift += 7;
@@ -227,13 +266,26 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
           const sub = field.msg;
           if (sub !== null) {
             const d = sub.nests ? depth + 1 : depth;
-            if (d > MAX_ANY_DEPTH) throw INVALID;
-            skimBody(buf, pos, stop, sub, d);
+            if (d > maxDepth) throw INVALID;
+            cost += field.cost + skimBody(buf, pos, stop, sub, d);
+            vals++;
             if (n === m.counted) counted++;
-          } else if (field.id !== 0) {
-            if (field.slot === 0) id0 = len;
-            else if (field.slot === 1) id1 = len;
-            else id2 = len;
+          } else {
+            if (field.id !== 0) {
+              if (field.slot === 0) id0 = len;
+              else if (field.slot === 1) id1 = len;
+              else id2 = len;
+            }
+            // what the full decoder charges for the value: a view, or a string past the cache
+            if (field.cost === BYTES) {
+              if (len > 0) {
+                cost += COST.bytesView;
+                vals++;
+              }
+            } else if (len > CACHED_STRING_MAX) {
+              cost += len + COST.string;
+              vals++;
+            }
           }
         }
         pos = stop;
@@ -248,12 +300,26 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
   if (id0 > 0 && id0 !== m.ids[0].id) throw INVALID;
   if (id1 > 0 && id1 !== m.ids[1].id) throw INVALID;
   if (id2 > 0 && id2 !== m.ids[2].id) throw INVALID;
+  values += vals;
+  return cost;
 }
 
-/** Validates one scope message (buf[pos, end)) and returns how many items it holds. */
-export function skimScope(buf: Uint8Array, pos: number, end: number, m: SkimMessage): number {
+/**
+ * Validates one scope message (buf[pos, end)) and returns how many items it holds; charges
+ * `budget` with what decoding it will cost (the scope container included).
+ */
+export function skimScope(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  m: SkimMessage,
+  budget: DecodeBudget = defaultBudget(),
+): number {
   counted = 0;
-  skimBody(buf, pos, end, m, 0);
+  values = 1;
+  maxDepth = budget.maxDepth;
+  const cost = COST.scopeLevel + skimBody(buf, pos, end, m, 0);
+  budget.charge(cost, values);
   return counted;
 }
 
@@ -305,7 +371,8 @@ export function countScope(buf: Uint8Array, pos: number, end: number, m: SkimMes
 /**
  * Decodes the top level of a request lazily: one entry per ResourceX (field 1),
  * built by `build` from its resource and schema URL, with `listKey` defined as
- * the lazily decoded scope list. Throws a DecodeError on any invalid input.
+ * the lazily decoded scope list. Throws a DecodeError on any invalid input, a
+ * DecodeLimitError when the request would cost more than `budget` once decoded.
  */
 export function decodeTopLazy<E extends object, S>(
   buf: Uint8Array,
@@ -315,15 +382,17 @@ export function decodeTopLazy<E extends object, S>(
   build: (resource: Resource, schemaUrl: string) => E,
   trusted = false,
   lease?: Lease,
+  budget: DecodeBudget = trusted ? UNLIMITED_BUDGET : defaultBudget(),
 ): E[] {
-  const r = new Reader(buf);
+  const r = new Reader(buf, budget);
   // the resource is decoded now: its bytes values must not point into a pooled buffer
   r.copyBytes = lease !== undefined;
   const out: E[] = [];
   const decodeList = (raw: Uint8Array[]): S[] => {
     const list: S[] = [];
     for (const seg of raw) {
-      const sr = new Reader(seg);
+      // validated and charged to the request's budget when it arrived
+      const sr = new Reader(seg, UNLIMITED_BUDGET);
       while (sr.pos < sr.end) {
         sr.tag();
         list.push(decodeScope(sr));
@@ -338,7 +407,7 @@ export function decodeTopLazy<E extends object, S>(
       continue;
     }
     if ((t & 7) !== WT_LEN) throw r.wrongType('resource', t, WT_LEN);
-    const pe = r.enter();
+    const pe = r.enter(COST.resourceLevel);
     const stop = r.want;
     let resource: Resource | undefined;
     let schemaUrl = '';
@@ -358,7 +427,9 @@ export function decodeTopLazy<E extends object, S>(
           if ((ft & 7) !== WT_LEN) throw r.wrongType(scopeMsg.name, ft, WT_LEN);
           {
             const stop = r.lenEnd();
-            items += trusted ? countScope(buf, r.pos, stop, scopeMsg) : skimScope(buf, r.pos, stop, scopeMsg);
+            items += trusted
+              ? countScope(buf, r.pos, stop, scopeMsg)
+              : skimScope(buf, r.pos, stop, scopeMsg, budget);
             r.pos = stop;
           }
           // Consecutive scope entries (the usual layout) stay one contiguous view.
@@ -388,17 +459,20 @@ export function decodeTopLazy<E extends object, S>(
 /**
  * Runs a lazy decode; on invalid input, the full decoder names what is wrong and where.
  * `pooled`: `buf` will be reused, so the full decoder (whose result would view it) gets a copy.
+ * The full decoder starts from a fresh count of `budget` (nothing of the lazy attempt is kept).
  */
 export function lazyOrFull<T>(
   buf: Uint8Array,
   lazy: (buf: Uint8Array) => T,
-  full: (buf: Uint8Array) => T,
-  pooled = false,
+  full: (buf: Uint8Array, budget: DecodeBudget) => T,
+  pooled: boolean,
+  budget: DecodeBudget,
 ): T {
   try {
     return lazy(buf);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
-    return full(pooled ? new Uint8Array(buf) : buf);
+    budget.reset();
+    return full(pooled ? new Uint8Array(buf) : buf, budget);
   }
 }

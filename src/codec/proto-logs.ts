@@ -3,6 +3,8 @@
 import { type Lease, rawList } from '../pdata/lazy.js';
 import { plainAttributes } from '../pdata/plain-record.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../pdata/types.js';
+import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
 import {
   checkId,
@@ -47,18 +49,25 @@ import {
   WT_VARINT,
 } from './proto-wire.js';
 
-export function decodeLogs(buf: Uint8Array): LogsData {
-  return { resourceLogs: decodeTop(new Reader(buf), 'resource_logs', decodeResourceLogs) };
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeLogs(buf: Uint8Array, budget?: DecodeBudget): LogsData {
+  return { resourceLogs: decodeTop(new Reader(buf, budget), 'resource_logs', decodeResourceLogs) };
 }
 
 /**
  * Like decodeLogs, but log records stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
  * `trusted`: bytes this process encoded; only counted, not validated.
+ * `budget`: what the request may cost once decoded, its lazy items included (decode-budget.ts).
  * `lease`: `buf` is a pooled buffer, reused once the lease is let go (src/pdata/lazy.ts); the
  * result then holds no view of it except the lazy lists, which copy it out when read.
  */
-export function decodeLogsLazy(buf: Uint8Array, trusted = false, lease?: Lease): LogsData {
+export function decodeLogsLazy(
+  buf: Uint8Array,
+  trusted = false,
+  lease?: Lease,
+  budget: DecodeBudget = trusted ? UNLIMITED_BUDGET : defaultBudget(),
+): LogsData {
   return lazyOrFull(
     buf,
     (b) => ({
@@ -74,25 +83,27 @@ export function decodeLogsLazy(buf: Uint8Array, trusted = false, lease?: Lease):
         }),
         trusted,
         lease,
+        budget,
       ),
     }),
     decodeLogs,
     lease !== undefined,
+    budget,
   );
 }
 
 function decodeResourceLogs(r: Reader): ResourceLogs {
-  const l = decodeLevel(r, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
+  const l = decodeLevel(r, COST.resourceLevel, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
   return { resource: l.head ?? newResource(), scopeLogs: l.items, schemaUrl: l.schemaUrl };
 }
 
 function decodeScopeLogs(r: Reader): ScopeLogs {
-  const l = decodeLevel(r, 'scope', decodeScope, 'log_records', decodeLogRecord);
+  const l = decodeLevel(r, COST.scopeLevel, 'scope', decodeScope, 'log_records', decodeLogRecord);
   return { scope: l.head ?? newScope(), logRecords: l.items, schemaUrl: l.schemaUrl };
 }
 
 function decodeLogRecord(r: Reader): LogRecord {
-  const pe = r.enter();
+  const pe = r.enter(COST.logRecord);
   const stop = r.want;
   let timeUnixNano = 0n;
   let observedTimeUnixNano = 0n;

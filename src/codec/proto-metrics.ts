@@ -17,6 +17,8 @@ import type {
   SummaryDataPoint,
   ValueAtQuantile,
 } from '../pdata/types.js';
+import type { DecodeBudget } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
 import {
   checkId,
@@ -58,17 +60,25 @@ import {
 
 // ---------------------------------------------------------------- decode
 
-export function decodeMetrics(buf: Uint8Array): MetricsData {
-  return { resourceMetrics: decodeTop(new Reader(buf), 'resource_metrics', decodeResourceMetrics) };
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeMetrics(buf: Uint8Array, budget?: DecodeBudget): MetricsData {
+  return { resourceMetrics: decodeTop(new Reader(buf, budget), 'resource_metrics', decodeResourceMetrics) };
 }
 
 function decodeResourceMetrics(r: Reader): ResourceMetrics {
-  const l = decodeLevel(r, 'resource', decodeResource, 'scope_metrics', decodeScopeMetrics);
+  const l = decodeLevel(
+    r,
+    COST.resourceLevel,
+    'resource',
+    decodeResource,
+    'scope_metrics',
+    decodeScopeMetrics,
+  );
   return { resource: l.head ?? newResource(), scopeMetrics: l.items, schemaUrl: l.schemaUrl };
 }
 
 function decodeScopeMetrics(r: Reader): ScopeMetrics {
-  const l = decodeLevel(r, 'scope', decodeScope, 'metrics', decodeMetric);
+  const l = decodeLevel(r, COST.scopeLevel, 'scope', decodeScope, 'metrics', decodeMetric);
   return { scope: l.head ?? newScope(), metrics: l.items, schemaUrl: l.schemaUrl };
 }
 
@@ -93,7 +103,7 @@ function push<T>(r: Reader, t: number, name: string, list: T[], dec: (r: Reader)
 }
 
 function decodeMetric(r: Reader): Metric {
-  const pe = r.enter();
+  const pe = r.enter(COST.metric);
   const stop = r.want;
   const m: Metric = { name: '', description: '', unit: '', metadata: [] };
   let data: 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary' | undefined;
@@ -146,7 +156,7 @@ function decodeMetric(r: Reader): Metric {
 }
 
 function decodeGauge(r: Reader): Gauge {
-  const pe = r.enter();
+  const pe = r.enter(COST.metricData);
   const stop = r.want;
   const dataPoints: NumberDataPoint[] = [];
   while (r.pos < r.end) {
@@ -159,7 +169,7 @@ function decodeGauge(r: Reader): Gauge {
 }
 
 function decodeSum(r: Reader): Sum {
-  const pe = r.enter();
+  const pe = r.enter(COST.metricData);
   const stop = r.want;
   const dataPoints: NumberDataPoint[] = [];
   let aggregationTemporality = 0;
@@ -187,7 +197,7 @@ function decodeSum(r: Reader): Sum {
 }
 
 function decodeHistogram(r: Reader): Histogram {
-  const pe = r.enter();
+  const pe = r.enter(COST.metricData);
   const stop = r.want;
   const dataPoints: HistogramDataPoint[] = [];
   let aggregationTemporality = 0;
@@ -210,7 +220,7 @@ function decodeHistogram(r: Reader): Histogram {
 }
 
 function decodeExpHistogram(r: Reader): ExponentialHistogram {
-  const pe = r.enter();
+  const pe = r.enter(COST.metricData);
   const stop = r.want;
   const dataPoints: ExponentialHistogramDataPoint[] = [];
   let aggregationTemporality = 0;
@@ -233,7 +243,7 @@ function decodeExpHistogram(r: Reader): ExponentialHistogram {
 }
 
 function decodeSummary(r: Reader): Summary {
-  const pe = r.enter();
+  const pe = r.enter(COST.metricData);
   const stop = r.want;
   const dataPoints: SummaryDataPoint[] = [];
   while (r.pos < r.end) {
@@ -246,7 +256,7 @@ function decodeSummary(r: Reader): Summary {
 }
 
 function decodeNumberDataPoint(r: Reader): NumberDataPoint {
-  const pe = r.enter();
+  const pe = r.enter(COST.numberPoint);
   const stop = r.want;
   const p: NumberDataPoint = {
     attributes: [],
@@ -299,28 +309,35 @@ function decodeNumberDataPoint(r: Reader): NumberDataPoint {
 /** Repeated fixed64, packed (wire type 2) or not (wire type 1). */
 function readFixed64s(r: Reader, t: number, name: string, out: bigint[]): void {
   if ((t & 7) === WT_I64) {
+    r.budget.charge(COST.bigintElement);
     out.push(r.fixed64());
     return;
   }
   if ((t & 7) !== WT_LEN) throw r.wrongType(name, t, WT_LEN);
   const stop = r.lenEnd();
   if ((stop - r.pos) % 8 !== 0) throw r.fail(`packed ${name} length ${stop - r.pos} is not a multiple of 8`);
+  const n = (stop - r.pos) / 8;
+  r.budget.charge(n * COST.bigintElement, n);
   while (r.pos < stop) out.push(r.fixed64());
 }
 
 function readDoubles(r: Reader, t: number, name: string, out: number[]): void {
   if ((t & 7) === WT_I64) {
+    r.budget.charge(COST.doubleElement);
     out.push(r.double());
     return;
   }
   if ((t & 7) !== WT_LEN) throw r.wrongType(name, t, WT_LEN);
   const stop = r.lenEnd();
   if ((stop - r.pos) % 8 !== 0) throw r.fail(`packed ${name} length ${stop - r.pos} is not a multiple of 8`);
+  const n = (stop - r.pos) / 8;
+  r.budget.charge(n * COST.doubleElement, n);
   while (r.pos < stop) out.push(r.double());
 }
 
 function readUint64s(r: Reader, t: number, name: string, out: bigint[]): void {
   if ((t & 7) === WT_VARINT) {
+    r.budget.charge(COST.bigintElement);
     out.push(r.uint64());
     return;
   }
@@ -328,12 +345,16 @@ function readUint64s(r: Reader, t: number, name: string, out: bigint[]): void {
   const stop = r.lenEnd();
   const end = r.end;
   r.end = stop; // a varint must not run past the packed field
-  while (r.pos < stop) out.push(r.uint64());
+  const budget = r.budget;
+  while (r.pos < stop) {
+    budget.charge(COST.bigintElement);
+    out.push(r.uint64());
+  }
   r.end = end;
 }
 
 function decodeHistogramDataPoint(r: Reader): HistogramDataPoint {
-  const pe = r.enter();
+  const pe = r.enter(COST.histogramPoint);
   const stop = r.want;
   const p: HistogramDataPoint = {
     attributes: [],
@@ -397,7 +418,7 @@ function decodeHistogramDataPoint(r: Reader): HistogramDataPoint {
 }
 
 function decodeBuckets(r: Reader): ExponentialHistogramBuckets {
-  const pe = r.enter();
+  const pe = r.enter(COST.buckets);
   const stop = r.want;
   let offset = 0;
   const bucketCounts: bigint[] = [];
@@ -420,7 +441,7 @@ function decodeBuckets(r: Reader): ExponentialHistogramBuckets {
 }
 
 function decodeExpDataPoint(r: Reader): ExponentialHistogramDataPoint {
-  const pe = r.enter();
+  const pe = r.enter(COST.expHistogramPoint);
   const stop = r.want;
   const p: ExponentialHistogramDataPoint = {
     attributes: [],
@@ -499,7 +520,7 @@ function decodeExpDataPoint(r: Reader): ExponentialHistogramDataPoint {
 }
 
 function decodeQuantile(r: Reader): ValueAtQuantile {
-  const pe = r.enter();
+  const pe = r.enter(COST.quantile);
   const stop = r.want;
   let quantile = 0;
   let value = 0;
@@ -523,7 +544,7 @@ function decodeQuantile(r: Reader): ValueAtQuantile {
 }
 
 function decodeSummaryDataPoint(r: Reader): SummaryDataPoint {
-  const pe = r.enter();
+  const pe = r.enter(COST.summaryPoint);
   const stop = r.want;
   const p: SummaryDataPoint = {
     attributes: [],
@@ -572,7 +593,7 @@ function decodeSummaryDataPoint(r: Reader): SummaryDataPoint {
 }
 
 function decodeExemplar(r: Reader): Exemplar {
-  const pe = r.enter();
+  const pe = r.enter(COST.exemplar);
   const stop = r.want;
   const x: Exemplar = { filteredAttributes: [], timeUnixNano: 0n, spanId: EMPTY_BYTES, traceId: EMPTY_BYTES };
   while (r.pos < r.end) {

@@ -13,6 +13,8 @@ import type {
   Status,
   TracesData,
 } from '../pdata/types.js';
+import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-budget.js';
+import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
 import {
   checkId,
@@ -50,8 +52,9 @@ import {
 
 // ---------------------------------------------------------------- decode
 
-export function decodeTraces(buf: Uint8Array): TracesData {
-  const r = new Reader(buf);
+/** `budget`: what the decoded request may cost (decode-budget.ts); a fresh default one if not given. */
+export function decodeTraces(buf: Uint8Array, budget?: DecodeBudget): TracesData {
+  const r = new Reader(buf, budget);
   const resourceSpans: ResourceSpans[] = [];
   while (r.pos < r.end) {
     const t = r.tag();
@@ -71,10 +74,16 @@ export function decodeTraces(buf: Uint8Array): TracesData {
  * Like decodeTraces, but spans stay wire bytes until read (proto-lazy.ts).
  * The input must not be reused. Invalid input throws the full decoder's error.
  * `trusted`: bytes this process encoded; only counted, not validated.
+ * `budget`: what the request may cost once decoded, its lazy items included (decode-budget.ts).
  * `lease`: `buf` is a pooled buffer, reused once the lease is let go (src/pdata/lazy.ts); the
  * result then holds no view of it except the lazy lists, which copy it out when read.
  */
-export function decodeTracesLazy(buf: Uint8Array, trusted = false, lease?: Lease): TracesData {
+export function decodeTracesLazy(
+  buf: Uint8Array,
+  trusted = false,
+  lease?: Lease,
+  budget: DecodeBudget = trusted ? UNLIMITED_BUDGET : defaultBudget(),
+): TracesData {
   return lazyOrFull(
     buf,
     (b) => ({
@@ -90,15 +99,17 @@ export function decodeTracesLazy(buf: Uint8Array, trusted = false, lease?: Lease
         }),
         trusted,
         lease,
+        budget,
       ),
     }),
     decodeTraces,
     lease !== undefined,
+    budget,
   );
 }
 
 function decodeResourceSpans(r: Reader): ResourceSpans {
-  const pe = r.enter();
+  const pe = r.enter(COST.resourceLevel);
   const stop = r.want;
   let resource: Resource | undefined;
   const scopeSpans: ScopeSpans[] = [];
@@ -139,7 +150,7 @@ function decodeResourceSpans(r: Reader): ResourceSpans {
 }
 
 function decodeScopeSpans(r: Reader): ScopeSpans {
-  const pe = r.enter();
+  const pe = r.enter(COST.scopeLevel);
   const stop = r.want;
   let scope: InstrumentationScope | undefined;
   const spans: Span[] = [];
@@ -180,7 +191,7 @@ function decodeScopeSpans(r: Reader): ScopeSpans {
 }
 
 function decodeSpan(r: Reader): Span {
-  const pe = r.enter();
+  const pe = r.enter(COST.span);
   const stop = r.want;
   let traceId = EMPTY_BYTES;
   let spanId = EMPTY_BYTES;
@@ -305,7 +316,7 @@ function decodeSpan(r: Reader): Span {
 }
 
 function decodeEvent(r: Reader): SpanEvent {
-  const pe = r.enter();
+  const pe = r.enter(COST.event);
   const stop = r.want;
   let timeUnixNano = 0n;
   let name = '';
@@ -338,7 +349,7 @@ function decodeEvent(r: Reader): SpanEvent {
 }
 
 function decodeLink(r: Reader): SpanLink {
-  const pe = r.enter();
+  const pe = r.enter(COST.link);
   const stop = r.want;
   let traceId = EMPTY_BYTES;
   let spanId = EMPTY_BYTES;
@@ -383,7 +394,7 @@ function decodeLink(r: Reader): SpanLink {
 }
 
 function decodeStatus(r: Reader): Status {
-  const pe = r.enter();
+  const pe = r.enter(COST.inParent);
   const stop = r.want;
   let message = '';
   let code = 0;

@@ -2,6 +2,8 @@
 // preallocated buffer. Encoding is two passes: `size*` functions compute every nested message
 // length once and record it in the size table (pre-order), `write*` functions replay the table.
 import { takeBuffer } from './buffer-pool.js';
+import { type DecodeBudget, defaultBudget } from './decode-budget.js';
+import { CACHED_STRING_MAX, COST } from './decode-cost.js';
 import { DecodeError } from './errors.js';
 
 export const WT_VARINT = 0;
@@ -20,7 +22,7 @@ type FastBuffer = Buffer & {
 
 // ---------------------------------------------------------------- reading
 
-const STR_CACHE_MAX = 48;
+const STR_CACHE_MAX = CACHED_STRING_MAX;
 const STR_CACHE_SIZE = 4096;
 const STR_CACHE_MASK = STR_CACHE_SIZE - 1;
 const cacheBytes = new Uint8Array(STR_CACHE_SIZE * STR_CACHE_MAX);
@@ -36,13 +38,16 @@ export class Reader {
   pos = 0;
   /** End of the message being decoded (nested messages narrow it). */
   end: number;
-  /** AnyValue nesting depth (bounded, see MAX_ANY_DEPTH). */
+  /** AnyValue nesting depth (bounded by the budget's maxDepth). */
   depth = 0;
   /** bytes() copies instead of returning views: the input is a pooled buffer that will be reused. */
   copyBytes = false;
+  /** What the decoded values may cost (decode-budget.ts): charged by enter(), string() and bytes(). */
+  readonly budget: DecodeBudget;
 
-  constructor(buf: Uint8Array) {
+  constructor(buf: Uint8Array, budget: DecodeBudget = defaultBudget()) {
     this.buf = buf;
+    this.budget = budget;
     this.nb = (
       Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     ) as FastBuffer;
@@ -57,10 +62,13 @@ export class Reader {
     return this.fail('truncated message', offset);
   }
 
-  /** Reads a tag; returns it (field << 3 | wire type). Rejects field 0 and wire types 6 and 7. */
+  /**
+   * Reads a tag; returns it (field << 3 | wire type). Rejects field 0, field numbers past
+   * 2^29 - 1 (a tag wider than 32 bits, as protobuf-go does) and wire types 6 and 7.
+   */
   tag(): number {
     const start = this.pos;
-    const t = this.uint32();
+    const t = this.uint32Exact('field number');
     if (t >>> 3 === 0) throw this.fail('invalid field number 0', start);
     if ((t & 7) > 5) throw this.fail(`invalid wire type ${t & 7}`, start);
     return t;
@@ -96,6 +104,22 @@ export class Reader {
       }
     }
     throw this.fail('invalid varint (more than 10 bytes)', start);
+  }
+
+  /**
+   * A varint that must fit in 32 bits (tags, lengths): a wider one is refused, never truncated,
+   * or a length of 2^32 + N would read as N and let the bytes after it pass as other fields.
+   */
+  uint32Exact(what: string): number {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos < this.end && buf[pos] < 0x80) {
+      this.pos = pos + 1;
+      return buf[pos];
+    }
+    const lo = this.varint64Parts();
+    if (this.hi !== 0) throw this.fail(`invalid ${what}: varint wider than 32 bits`, pos);
+    return lo;
   }
 
   /** int32 / enum: the low 32 bits, signed (negative values are sent as 10-byte varints). */
@@ -193,7 +217,7 @@ export class Reader {
 
   /** Reads a length prefix and returns where the delimited content ends (checked against `end`). */
   lenEnd(): number {
-    const len = this.uint32();
+    const len = this.uint32Exact('length');
     const stop = this.pos + len;
     if (stop > this.end) throw this.truncated(this.pos);
     return stop;
@@ -203,9 +227,13 @@ export class Reader {
    * Enters a nested message: reads its length and narrows `end`. Returns the caller's end for
    * leave(). A length running past the available bytes narrows to what is there, so the
    * truncation is reported by the innermost decoder that hits it (a precise location).
+   * `cost`: what the message decoded into costs on the heap (decode-cost.ts), charged to the budget.
    */
-  enter(): number {
-    const len = this.uint32();
+  enter(cost: number): number {
+    const b = this.budget;
+    b.bytes += cost;
+    if (++b.items > b.itemsLimit || b.bytes > b.bytesLimit) throw b.exceeded();
+    const len = this.uint32Exact('length');
     const parentEnd = this.end;
     const stop = this.pos + len;
     this.want = stop;
@@ -227,6 +255,7 @@ export class Reader {
     const pos = this.pos;
     this.pos = stop;
     if (stop === pos) return EMPTY;
+    this.budget.charge(this.copyBytes ? COST.bytesView + stop - pos : COST.bytesView);
     if (this.copyBytes) return new Uint8Array(this.buf.subarray(pos, stop));
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + pos, stop - pos);
   }
@@ -238,6 +267,7 @@ export class Reader {
     const n = stop - pos;
     if (n === 0) return '';
     if (n <= STR_CACHE_MAX) return this.cachedString(pos, n);
+    this.budget.charge(n + COST.string);
     return this.nb.utf8Slice(pos, stop);
   }
 

@@ -1,6 +1,8 @@
 // The persistent queue's default record payload: OTLP protobuf, the same
 // bytes an OTLP exporter would send, so a stored queue survives upgrades.
 // Decoding is lazy (codec/proto-lazy.ts), so the bytes must not be reused.
+
+import { UNLIMITED_BUDGET } from '../codec/decode-budget.js';
 import {
   decodeLogsLazy,
   decodeMetrics,
@@ -27,9 +29,12 @@ export const otlpBatchCodec: BatchCodec = {
   decode<S extends Signal>(signal: S, bytes: Uint8Array, own = false): SignalDataMap[S] {
     // Spans and log records stay wire bytes until read: the exporter after the
     // queue usually writes them back out unchanged (a copy, not an encode).
-    if (signal === 'traces') return decodeTracesLazy(bytes, own) as SignalDataMap[S];
-    if (signal === 'metrics') return decodeMetrics(bytes) as SignalDataMap[S];
-    return decodeLogsLazy(bytes, own) as SignalDataMap[S];
+    // No decode budget: these are batches this process accepted and encoded (a budget
+    // refusing one now would lose acknowledged data); requests were budgeted on arrival.
+    if (signal === 'traces')
+      return decodeTracesLazy(bytes, own, undefined, UNLIMITED_BUDGET) as SignalDataMap[S];
+    if (signal === 'metrics') return decodeMetrics(bytes, UNLIMITED_BUDGET) as SignalDataMap[S];
+    return decodeLogsLazy(bytes, own, undefined, UNLIMITED_BUDGET) as SignalDataMap[S];
   },
 };
 

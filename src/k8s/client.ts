@@ -7,6 +7,7 @@
 // In case the server never ends it (a dead connection TCP keepalive did not
 // catch), the client gives up WATCH_GRACE_MS after that.
 import { Agent, type Dispatcher, request } from 'undici';
+import { readCapped, readCappedText } from '../exporterhelper/response-body.js';
 
 export interface ApiTarget {
   /** e.g. https://10.0.0.1:443 */
@@ -84,10 +85,12 @@ export class KubeClient {
       signal,
     });
     if (res.statusCode !== 200) {
-      const text = await res.body.text();
+      const text = await readCappedText(res.body);
       throw new ApiError(`GET ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
     }
-    return (await res.body.json()) as T;
+    const list = await readCapped(res.body, MAX_LIST_BYTES);
+    if (list.truncated) throw new ApiError(`GET ${path}: answer longer than ${MAX_LIST_BYTES} bytes`, 200);
+    return JSON.parse(list.bytes.toString('utf8')) as T;
   }
 
   /**
@@ -115,7 +118,7 @@ export class KubeClient {
         { dispatcher: this.dispatcher, headers: this.headers(), signal: both, bodyTimeout: 0 },
       );
       if (res.statusCode !== 200) {
-        const text = await res.body.text();
+        const text = await readCappedText(res.body);
         throw new ApiError(`watch ${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
       }
       await readEvents(res.body, onEvent);
@@ -133,6 +136,14 @@ export class KubeClient {
   }
 }
 
+/**
+ * The most of a list answer read (a node's pods, the namespaces): far above what a real list
+ * takes (etcd stores objects of at most 1.5 MiB), so an answer past it is not the API server's.
+ */
+const MAX_LIST_BYTES = 64 * 1024 * 1024;
+/** The most of one watch event (one object, at most 1.5 MiB in etcd). */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
 /** Newline-delimited JSON WatchEvents; a UTF-8 character split across chunks is decoded whole. */
 async function readEvents<T>(
   body: AsyncIterable<Uint8Array>,
@@ -142,6 +153,8 @@ async function readEvents<T>(
   let buf = '';
   for await (const chunk of body) {
     buf += decoder.decode(chunk, { stream: true });
+    if (buf.length > MAX_EVENT_BYTES && buf.indexOf('\n') < 0)
+      throw new Error(`watch event longer than ${MAX_EVENT_BYTES} bytes`);
     let nl = buf.indexOf('\n');
     while (nl >= 0) {
       const line = buf.slice(0, nl).trim();

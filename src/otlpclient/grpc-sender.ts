@@ -7,12 +7,14 @@ import { errorMessage, permanentError, retryableError } from '../component/error
 import { loadTlsClient } from '../config/tls-client.js';
 import { GRPC_GZIP, RETRYABLE_GRPC_CODES } from '../exporterhelper/grpc-status.js';
 import type { SendFunctions } from '../exporterhelper/index.js';
+import { MalformedBatchError, sendIsolatingMalformed } from '../exporterhelper/isolate.js';
 import { otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
   decodeRpcStatus,
   type PartialSuccess,
 } from '../exporterhelper/otlp-response.js';
+import { MAX_RESPONSE_BYTES } from '../exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import { grpcTarget, type OtlpGrpcConfig } from './grpc-config.js';
@@ -52,6 +54,8 @@ export class OtlpGrpcSender implements SendFunctions {
     const opts: grpc.ChannelOptions = {
       'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ [this.cfg.balancer_name]: {} }] }),
       'grpc.primary_user_agent': 'Tsunagi/0.1.0',
+      // an Export answer is a few bytes: at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+      'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
     };
     if (this.cfg.compression === 'gzip') opts['grpc.default_compression_algorithm'] = GRPC_GZIP;
     if (this.cfg.tls.server_name_override)
@@ -70,6 +74,11 @@ export class OtlpGrpcSender implements SendFunctions {
   }
 
   send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+    // a batch refused as malformed (INVALID_ARGUMENT): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+  }
+
+  private sendOnce<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(retryableError('otlp_grpc exporter is not started'));
     let body: Buffer;
@@ -113,6 +122,7 @@ export function toConsumerError(err: grpc.ServiceError) {
   const delay = st?.retryDelayMs;
   const msg = `rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details || errorMessage(err)}`;
   if (RETRYABLE_GRPC_CODES.has(err.code)) return retryableError(msg, { retryAfterMs: delay, cause: err });
+  if (err.code === grpc.status.INVALID_ARGUMENT) return new MalformedBatchError(msg);
   if (err.code === grpc.status.RESOURCE_EXHAUSTED && delay !== undefined)
     return retryableError(msg, { retryAfterMs: delay, throttled: true, cause: err });
   return permanentError(msg, { cause: err });

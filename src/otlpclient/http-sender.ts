@@ -10,7 +10,9 @@ import { giveBuffer } from '../codec/buffer-pool.js';
 import { otlpJson } from '../codec/otlp-json.js';
 import { errorMessage, permanentError, retryableError } from '../component/errors.js';
 import { type LoadedTls, loadTlsClient } from '../config/tls-client.js';
+import { endpointOf, withEndpointAuth } from '../exporterhelper/endpoint.js';
 import type { SendFunctions } from '../exporterhelper/index.js';
+import { MalformedBatchError, sendIsolatingMalformed } from '../exporterhelper/isolate.js';
 import { encodeChunks, otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import {
   decodePartialSuccess,
@@ -19,6 +21,7 @@ import {
   parseRetryAfter,
   partialSuccessFromJson,
 } from '../exporterhelper/otlp-response.js';
+import { readCapped } from '../exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { OtlpHttpConfig } from './http-config.js';
@@ -57,10 +60,22 @@ export class OtlpHttpSender implements SendFunctions {
     this.pools.clear();
   }
 
-  async send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
-    const target = signalUrl(this.cfg, signal);
-    if (!target) throw permanentError(`no endpoint configured for ${signal}`);
-    const url = new URL(target);
+  send<S extends Signal>(signal: S, data: SignalDataMap[S], abort: AbortSignal): Promise<void> {
+    // a batch refused as malformed (400): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort));
+  }
+
+  private async sendOnce<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+  ): Promise<void> {
+    const configured = signalUrl(this.cfg, signal);
+    if (!configured) throw permanentError(`no endpoint configured for ${signal}`);
+    // credentials in the URL: sent as Basic auth, never printed (src/exporterhelper/endpoint.ts)
+    const ep = endpointOf(configured);
+    const url = ep.url;
+    const target = ep.redacted;
     let body: Uint8Array | Uint8Array[];
     try {
       body =
@@ -73,7 +88,7 @@ export class OtlpHttpSender implements SendFunctions {
       throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
     }
     const headers: Record<string, string> = {
-      ...this.cfg.headers,
+      ...withEndpointAuth(this.cfg.headers, ep),
       'content-type': this.contentType,
       'user-agent': USER_AGENT,
     };
@@ -107,7 +122,8 @@ export class OtlpHttpSender implements SendFunctions {
         },
       );
     }
-    const raw = Buffer.from(await res.body.arrayBuffer());
+    // at most 64 KiB of any answer (src/exporterhelper/response-body.ts)
+    const raw = (await readCapped(res.body)).bytes;
     const ctype = String(res.headers['content-type'] ?? '');
     if (res.statusCode >= 200 && res.statusCode < 300) {
       this.partialSuccess(signal, raw, ctype);
@@ -120,6 +136,7 @@ export class OtlpHttpSender implements SendFunctions {
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),
         throttled: res.statusCode === 429,
       });
+    if (res.statusCode === 400) throw new MalformedBatchError(msg);
     throw permanentError(msg);
   }
 

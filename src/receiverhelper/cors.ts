@@ -1,4 +1,4 @@
-// Shared by HTTP receivers (the otlp receiver has its own copy of this module).
+// Shared by every HTTP receiver (otlp, zipkin).
 // CORS the way the collector's confighttp (rs/cors) does it: origins from
 // `allowed_origins` (one `*` wildcard each, e.g. https://*.example.com),
 // credentials allowed, preflights answered with 204.
@@ -7,13 +7,11 @@ import { z } from 'zod';
 
 /** confighttp's `cors` block. */
 export const corsSchema = z.strictObject({
-  allowed_origins: z
-    .array(z.string())
-    .default([])
-    .refine((o) => !o.includes('*'), {
-      message:
-        'a bare "*" is not allowed in allowed_origins (responses carry Access-Control-Allow-Credentials: true); use ["https://*", "http://*"]',
-    }),
+  /**
+   * Origins allowed (one `*` wildcard each). A bare "*" allows any origin, as in the collector
+   * (the origin is echoed, credentials allowed): a receiver warns about it at start.
+   */
+  allowed_origins: z.array(z.string()).default([]),
   allowed_headers: z.array(z.string()).default([]),
   /** Seconds a browser may cache the preflight answer; 0 = header not sent. */
   max_age: z.number().int().nonnegative().default(0),

@@ -7,6 +7,7 @@
 // RESOURCE_EXHAUSTED without RetryInfo is not retryable for OTLP gRPC senders,
 // so throttling without a delay is answered UNAVAILABLE, like any retryable error.
 import * as grpc from '@grpc/grpc-js';
+import { DecodeLimitError } from '../codec/decode-budget.js';
 import { encodeRpcStatus } from '../codec/otlp-proto.js';
 import { ConsumerError } from '../component/errors.js';
 import { retryInfoDetail } from './retry-info.js';
@@ -31,6 +32,7 @@ export interface Refusal {
 
 /** The answer to a consume() rejection (partial success is the caller's business). */
 export function refusalOf(err: unknown): Refusal {
+  if (err instanceof DecodeLimitError) return decodeLimitRefusal(err);
   if (err instanceof ConsumerError && !err.retryable) {
     return { code: Code.INVALID_ARGUMENT, httpStatus: 400 };
   }
@@ -40,6 +42,27 @@ export function refusalOf(err: unknown): Refusal {
   return throttled
     ? { code: Code.RESOURCE_EXHAUSTED, httpStatus: 429, retryAfterMs }
     : { code: Code.UNAVAILABLE, httpStatus: 503, retryAfterMs };
+}
+
+/**
+ * A request that would cost more memory than its decode budget allows (src/codec/decode-budget.ts):
+ * over the per-request cap it never fits (413, and RESOURCE_EXHAUSTED without RetryInfo, which
+ * OTLP senders do not retry); over the memory free now it is throttled like the memory limiter's
+ * refusals (429 + Retry-After / RESOURCE_EXHAUSTED + RetryInfo).
+ */
+function decodeLimitRefusal(err: DecodeLimitError): Refusal {
+  return err.retryable
+    ? { code: Code.RESOURCE_EXHAUSTED, httpStatus: 429, retryAfterMs: err.retryAfterMs }
+    : { code: Code.RESOURCE_EXHAUSTED, httpStatus: 413 };
+}
+
+/**
+ * The answer to a request that did not decode: a DecodeLimitError as above, anything else
+ * (malformed input) INVALID_ARGUMENT / 400.
+ */
+export function refusalOfDecodeError(err: unknown): Refusal {
+  if (err instanceof DecodeLimitError) return decodeLimitRefusal(err);
+  return { code: Code.INVALID_ARGUMENT, httpStatus: 400 };
 }
 
 /** A protobuf google.rpc.Status, with a google.rpc.RetryInfo detail when retryAfterMs is given. */

@@ -2,13 +2,19 @@
 // child process with a config written to a temp dir, as a user would run it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The binary as installed: the bundle `npm run build` makes (scripts/bundle.mjs). */
-export const TSUNAGI_MAIN = fileURLToPath(new URL('../../dist/tsunagi.mjs', import.meta.url));
+/**
+ * The binary as installed: the bundle `npm run build` makes (scripts/bundle.mjs), found from
+ * test/support (vitest runs the sources) or from dist/test/support (a built bench uses this too).
+ */
+export const TSUNAGI_MAIN = [
+  fileURLToPath(new URL('../../dist/tsunagi.mjs', import.meta.url)),
+  fileURLToPath(new URL('../../tsunagi.mjs', import.meta.url)),
+].find((p) => existsSync(p)) as string;
 
 export interface TsunagiProcess {
   child: ChildProcess;
@@ -20,16 +26,18 @@ export interface TsunagiProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `nodeArgs`: Node flags before the script (V8 flags NODE_OPTIONS does not allow, e.g. --heap-growing-percent). */
 export async function startTsunagi(
   configYaml: string,
   env: Record<string, string> = {},
-  /** More command line flags (e.g. --config-dir, --watch). */
+  nodeArgs: string[] = [],
+  /** More tsunagi flags after --config (e.g. --config-dir, --watch). */
   extraArgs: string[] = [],
 ): Promise<TsunagiProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-test-'));
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [TSUNAGI_MAIN, '--config', configPath, ...extraArgs], {
+  const child = spawn(process.execPath, [...nodeArgs, TSUNAGI_MAIN, '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -13,6 +13,7 @@ export const ERROR = 'error';
 export const STATUS_CODE = 'otel.status_code';
 export const STATUS_DESCRIPTION = 'otel.status_description';
 export const HTTP_STATUS_CODE = 'http.status_code';
+export const HTTP_STATUS_MESSAGE = 'http.status_message';
 export const TRACE_STATE = 'w3c.tracestate';
 export const SCOPE_NAME = 'otel.scope.name';
 export const SCOPE_VERSION = 'otel.scope.version';

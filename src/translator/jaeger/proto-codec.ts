@@ -1,9 +1,11 @@
 // jaeger.api_v2 protobuf (model.proto / collector.proto): PostSpansRequest
 // <-> the shared model. IDs travel as 16/8 raw bytes (Jaeger's TraceID/SpanID
 // custom types), times as google.protobuf Timestamp/Duration (nanosecond precision).
+import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../codec/decode-budget.js';
 import { anyValueToString } from '../../pdata/attributes.js';
 import { isZeroId } from '../../pdata/ids.js';
 import type { AnyValue, KeyValue } from '../../pdata/types.js';
+import { JAEGER_COST } from './decode-cost.js';
 import {
   JaegerDecodeError,
   type JBatch,
@@ -21,13 +23,17 @@ const EMPTY = new Uint8Array(0);
 
 let claimedSpans = 0;
 
-export function decodePostSpansRequest(buf: Buffer): JBatch {
+/**
+ * A PostSpansRequest. `budget`: what the decoded and translated batch may cost
+ * (src/codec/decode-budget.ts); a fresh default one if not given.
+ */
+export function decodePostSpansRequest(buf: Buffer, budget: DecodeBudget = defaultBudget()): JBatch {
   claimedSpans = 0;
   try {
-    const r = new ProtoReader(buf);
+    const r = new ProtoReader(buf, 0, buf.length, budget);
     let batch: JBatch = { process: undefined, spans: [] };
     while (!r.done) {
-      const tag = r.uint32();
+      const tag = r.uint32Exact();
       if (tag === ((1 << 3) | 2)) {
         const end = r.delimited();
         batch = readBatch(r, end);
@@ -35,6 +41,7 @@ export function decodePostSpansRequest(buf: Buffer): JBatch {
     }
     return batch;
   } catch (e) {
+    if (e instanceof DecodeLimitError) throw e;
     const err =
       e instanceof JaegerDecodeError
         ? e
@@ -59,9 +66,10 @@ function readBatch(r: ProtoReader, end: number): JBatch {
   r.end = end;
   const batch: JBatch = { process: undefined, spans: [] };
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     if (tag === ((1 << 3) | 2)) {
       claimedSpans++;
+      r.budget.charge(JAEGER_COST.span);
       batch.spans.push(sub(r, readSpan));
     } else if (tag === ((2 << 3) | 2)) batch.process = sub(r, readProcess);
     else r.skip(tag & 7);
@@ -71,12 +79,15 @@ function readBatch(r: ProtoReader, end: number): JBatch {
 }
 
 function readProcess(r: ProtoReader): JProcess {
+  r.budget.charge(JAEGER_COST.process);
   const p: JProcess = { serviceName: '', tags: [] };
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     if (tag === ((1 << 3) | 2)) p.serviceName = r.string();
-    else if (tag === ((2 << 3) | 2)) p.tags.push(sub(r, readKeyValue));
-    else r.skip(tag & 7);
+    else if (tag === ((2 << 3) | 2)) {
+      r.budget.charge(JAEGER_COST.tag);
+      p.tags.push(sub(r, readKeyValue));
+    } else r.skip(tag & 7);
   }
   return p;
 }
@@ -85,7 +96,7 @@ function readTime(r: ProtoReader): bigint {
   let seconds = 0;
   let nanos = 0;
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     if (tag === ((1 << 3) | 0)) seconds = r.int64Number();
     else if (tag === ((2 << 3) | 0)) nanos = r.uint32() | 0;
     else r.skip(tag & 7);
@@ -96,7 +107,7 @@ function readTime(r: ProtoReader): bigint {
 function readSpan(r: ProtoReader): JSpan {
   const s = newJSpan();
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     switch (tag >>> 3) {
       case 1:
         if ((tag & 7) !== 2) break;
@@ -112,6 +123,7 @@ function readSpan(r: ProtoReader): JSpan {
         continue;
       case 4:
         if ((tag & 7) !== 2) break;
+        r.budget.charge(JAEGER_COST.ref);
         s.references.push(sub(r, readRef));
         continue;
       case 5:
@@ -128,10 +140,12 @@ function readSpan(r: ProtoReader): JSpan {
         continue;
       case 8:
         if ((tag & 7) !== 2) break;
+        r.budget.charge(JAEGER_COST.tag);
         s.tags.push(sub(r, readKeyValue));
         continue;
       case 9:
         if ((tag & 7) !== 2) break;
+        r.budget.charge(JAEGER_COST.log);
         s.logs.push(sub(r, readLog));
         continue;
       case 10:
@@ -151,7 +165,7 @@ function readSpan(r: ProtoReader): JSpan {
 function readRef(r: ProtoReader): JRef {
   const ref: JRef = { refType: 0, traceId: EMPTY, spanId: EMPTY };
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     if (tag === ((1 << 3) | 2)) ref.traceId = r.bytes();
     else if (tag === ((2 << 3) | 2)) ref.spanId = r.bytes();
     else if (tag === ((3 << 3) | 0)) ref.refType = r.uint32();
@@ -165,10 +179,12 @@ function readRef(r: ProtoReader): JRef {
 function readLog(r: ProtoReader): JLog {
   const l: JLog = { timeUnixNano: 0n, fields: [] };
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     if (tag === ((1 << 3) | 2)) l.timeUnixNano = sub(r, readTime);
-    else if (tag === ((2 << 3) | 2)) l.fields.push(sub(r, readKeyValue));
-    else r.skip(tag & 7);
+    else if (tag === ((2 << 3) | 2)) {
+      r.budget.charge(JAEGER_COST.tag);
+      l.fields.push(sub(r, readKeyValue));
+    } else r.skip(tag & 7);
   }
   return l;
 }
@@ -182,7 +198,7 @@ function readKeyValue(r: ProtoReader): KeyValue {
   let vDouble = 0;
   let vBinary: Uint8Array = EMPTY;
   while (!r.done) {
-    const tag = r.uint32();
+    const tag = r.uint32Exact();
     switch (tag) {
       case (1 << 3) | 2:
         key = r.string();

@@ -1,5 +1,7 @@
 // A small protobuf wire reader and writer, enough for Jaeger's api_v2 model.
 // Bounds-checked: a message that does not decode throws a JaegerDecodeError.
+import { type DecodeBudget, UNLIMITED_BUDGET } from '../../codec/decode-budget.js';
+import { CACHED_STRING_MAX, COST } from '../../codec/decode-cost.js';
 import { JaegerDecodeError } from './model.js';
 import { decodeString } from './string-cache.js';
 
@@ -16,6 +18,8 @@ export class ProtoReader {
     readonly buf: Buffer,
     pos = 0,
     public end = buf.length,
+    /** What the decoded values may cost (src/codec/decode-budget.ts). */
+    readonly budget: DecodeBudget = UNLIMITED_BUDGET,
   ) {
     this.pos = pos;
   }
@@ -24,6 +28,25 @@ export class ProtoReader {
     return this.pos >= this.end;
   }
 
+  /**
+   * A varint that must fit in 32 bits (tags, lengths, ...): a wider one is refused, never
+   * truncated, or a length of 2^32 + N would read as N and smuggle bytes past the check.
+   */
+  uint32Exact(): number {
+    const b = this.buf;
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.end) bad('truncated varint');
+      const byte = b[this.pos++];
+      if (shift === 28 && byte > 0x0f) bad('varint wider than 32 bits');
+      if (shift < 28) result |= (byte & 0x7f) << shift;
+      else result += byte * 2 ** 28;
+      if ((byte & 0x80) === 0) return result >>> 0;
+    }
+    bad('varint wider than 32 bits');
+  }
+
+  /** A uint32/int32/enum value: the low 32 bits (negative int32 values are 10-byte varints). */
   uint32(): number {
     const b = this.buf;
     let result = 0;
@@ -82,7 +105,7 @@ export class ProtoReader {
 
   /** Reads a length prefix and returns the end offset of the delimited bytes. */
   delimited(): number {
-    const n = this.uint32();
+    const n = this.uint32Exact();
     const end = this.pos + n;
     if (end > this.end) bad('length beyond message end');
     return end;
@@ -90,6 +113,7 @@ export class ProtoReader {
 
   bytes(): Uint8Array {
     const end = this.delimited();
+    this.budget.charge(COST.bytesView + end - this.pos);
     const out = new Uint8Array(end - this.pos);
     out.set(this.buf.subarray(this.pos, end));
     this.pos = end;
@@ -98,6 +122,7 @@ export class ProtoReader {
 
   string(): string {
     const end = this.delimited();
+    if (end - this.pos > CACHED_STRING_MAX) this.budget.charge(end - this.pos + COST.string);
     const s = decodeString(this.buf, this.pos, end - this.pos);
     this.pos = end;
     return s;

@@ -2,7 +2,9 @@
 // agent's `Agent.emitBatch` message, decoded straight into the shared model.
 // Field IDs follow jaeger.thrift; unknown fields and fields of an unexpected
 // type are skipped, as a Thrift peer would.
+import { type DecodeBudget, DecodeLimitError, defaultBudget } from '../../codec/decode-budget.js';
 import type { AnyValue, KeyValue } from '../../pdata/types.js';
+import { JAEGER_COST } from './decode-cost.js';
 import {
   JaegerDecodeError,
   type JBatch,
@@ -23,6 +25,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 let claimedSpans = 0;
 
 function fail(e: unknown): never {
+  if (e instanceof DecodeLimitError) throw e;
   const err =
     e instanceof JaegerDecodeError
       ? e
@@ -31,21 +34,31 @@ function fail(e: unknown): never {
   throw err;
 }
 
-/** A bare jaeger.Batch in TBinaryProtocol (the body of `POST /api/traces`). */
-export function decodeBatchBinary(buf: Buffer): JBatch {
+/**
+ * A bare jaeger.Batch in TBinaryProtocol (the body of `POST /api/traces`). `budget`: what the
+ * decoded and translated batch may cost (src/codec/decode-budget.ts); a fresh default one if not given.
+ */
+export function decodeBatchBinary(buf: Buffer, budget: DecodeBudget = defaultBudget()): JBatch {
   claimedSpans = 0;
   try {
-    return readBatch(new BinaryReader(buf));
+    const r = new BinaryReader(buf);
+    r.budget = budget;
+    return readBatch(r);
   } catch (e) {
     fail(e);
   }
 }
 
-/** An `Agent.emitBatch` message (one UDP datagram) in the compact or binary protocol. */
-export function decodeEmitBatch(buf: Buffer, protocol: ThriftProtocol): JBatch {
+/** An `Agent.emitBatch` message (one UDP datagram) in the compact or binary protocol; `budget` as above. */
+export function decodeEmitBatch(
+  buf: Buffer,
+  protocol: ThriftProtocol,
+  budget: DecodeBudget = defaultBudget(),
+): JBatch {
   claimedSpans = 0;
   try {
     const r = protocol === 'compact' ? new CompactReader(buf) : new BinaryReader(buf);
+    r.budget = budget;
     const name =
       protocol === 'compact' ? readCompactMessageName(r, buf) : readBinaryMessageName(r as BinaryReader, buf);
     if (name !== 'emitBatch') throw new JaegerDecodeError(`unsupported agent method "${name}"`);
@@ -104,6 +117,7 @@ function readBatch(r: ThriftReader): JBatch {
 }
 
 function readProcess(r: ThriftReader): JProcess {
+  r.budget.charge(JAEGER_COST.process);
   const p: JProcess = { serviceName: '', tags: [] };
   r.structBegin();
   while (r.readFieldBegin()) {
@@ -120,6 +134,7 @@ function readSpans(r: ThriftReader): JSpan[] {
   const n = r.readListBegin();
   if (r.elemType !== TType.STRUCT) throw new JaegerDecodeError('Batch.spans is not a list of structs');
   claimedSpans = n;
+  r.budget.charge(n * JAEGER_COST.span, n);
   const spans = new Array<JSpan>(n);
   for (let i = 0; i < n; i++) spans[i] = readSpan(r);
   return spans;
@@ -199,6 +214,7 @@ function readSpan(r: ThriftReader): JSpan {
 function readRefs(r: ThriftReader): JRef[] {
   const n = r.readListBegin();
   if (r.elemType !== TType.STRUCT) throw new JaegerDecodeError('Span.references is not a list of structs');
+  r.budget.charge(n * JAEGER_COST.ref, n);
   const refs = new Array<JRef>(n);
   for (let i = 0; i < n; i++) {
     const ref: JRef = { refType: 0, traceId: new Uint8Array(16), spanId: new Uint8Array(8) };
@@ -221,6 +237,7 @@ function readRefs(r: ThriftReader): JRef[] {
 function readLogs(r: ThriftReader): JLog[] {
   const n = r.readListBegin();
   if (r.elemType !== TType.STRUCT) throw new JaegerDecodeError('Span.logs is not a list of structs');
+  r.budget.charge(n * JAEGER_COST.log, n);
   const logs = new Array<JLog>(n);
   for (let i = 0; i < n; i++) {
     let micros = 0;
@@ -241,6 +258,7 @@ function readLogs(r: ThriftReader): JLog[] {
 function readTags(r: ThriftReader): KeyValue[] {
   const n = r.readListBegin();
   if (r.elemType !== TType.STRUCT) throw new JaegerDecodeError('tags is not a list of structs');
+  r.budget.charge(n * JAEGER_COST.tag, n);
   const tags = new Array<KeyValue>(n);
   for (let i = 0; i < n; i++) tags[i] = readTag(r);
   return tags;

@@ -2,6 +2,8 @@
 // path: just what decoding a jaeger.Batch needs, bounds-checked so that a
 // truncated or garbage datagram throws a JaegerDecodeError instead of reading
 // past the end. Both readers report types in the binary protocol's numbering.
+import { type DecodeBudget, UNLIMITED_BUDGET } from '../../codec/decode-budget.js';
+import { CACHED_STRING_MAX, COST } from '../../codec/decode-cost.js';
 import { JaegerDecodeError } from './model.js';
 import { decodeString } from './string-cache.js';
 
@@ -38,6 +40,8 @@ export interface ThriftReader {
   readBool(): boolean;
   readByte(): number;
   readI32(): number;
+  /** What the decoded values may cost: charged by the reader and the struct decoders. */
+  budget: DecodeBudget;
   /** i64 as a JS number (exact below 2^53: microsecond timestamps). */
   readI64Number(): number;
   readI64BigInt(): bigint;
@@ -59,6 +63,8 @@ abstract class BaseReader {
   fieldId = 0;
   elemType = 0;
   protected depth = 0;
+  /** What the decoded values may cost (src/codec/decode-budget.ts): long strings and binaries here, structs in thrift-decode.ts. */
+  budget: DecodeBudget = UNLIMITED_BUDGET;
   constructor(
     protected readonly buf: Buffer,
     protected readonly end: number = buf.length,
@@ -74,12 +80,14 @@ abstract class BaseReader {
   readString(): string {
     const n = this.readLength();
     const p = this.need(n);
+    if (n > CACHED_STRING_MAX) this.budget.charge(n + COST.string);
     return decodeString(this.buf, p, n);
   }
 
   readBinary(): Uint8Array {
     const n = this.readLength();
     const p = this.need(n);
+    this.budget.charge(COST.bytesView + n);
     // A copy: the datagram buffer is reused/freed, attributes outlive it.
     const out = new Uint8Array(n);
     out.set(this.buf.subarray(p, p + n));

@@ -72,6 +72,7 @@ export function processToResource(p: JProcess | undefined): Resource {
   const attrs = res.attributes;
   if (p.serviceName !== '') attrs.push({ key: K.SERVICE_NAME, value: { stringValue: p.serviceName } });
   for (const t of p.tags) attrs.push(t);
+  putSemantics(attrs);
   renameTag(attrs, K.JAEGER_HOSTNAME, K.HOST_NAME, '');
   renameTag(attrs, K.JAEGER_VERSION, K.EXPORTER_VERSION, 'Jaeger-');
   return res;
@@ -98,6 +99,34 @@ const KINDS: Record<string, number> = {
   internal: SpanKind.INTERNAL,
 };
 
+/**
+ * Tags made attributes the way the collector's translator makes them: one pcommon.Map Put per
+ * tag, so a key that repeats keeps the place of its first occurrence and the value of its last
+ * (OTLP attribute keys are unique). In place; the usual tag list, with no repeated key, is only
+ * scanned.
+ */
+export function putSemantics(tags: KeyValue[]): void {
+  const n = tags.length;
+  if (n < 2) return;
+  if (n <= 16) {
+    let dup = false;
+    for (let i = 1; i < n && !dup; i++)
+      for (let j = 0; j < i; j++) if (tags[j].key === tags[i].key) dup = true;
+    if (!dup) return;
+  }
+  const firstAt = new Map<string, number>();
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    const kv = tags[r];
+    const at = firstAt.get(kv.key);
+    if (at === undefined) {
+      firstAt.set(kv.key, w);
+      tags[w++] = kv;
+    } else tags[at] = kv;
+  }
+  tags.length = w;
+}
+
 /** Fills `span` from `js`; returns its instrumentation scope. */
 function translateSpan(js: JSpan, span: Span): { name: string; version: string } {
   span.traceId = js.traceId;
@@ -107,8 +136,10 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
   span.startTimeUnixNano = js.startTimeUnixNano;
   span.endTimeUnixNano = js.startTimeUnixNano + js.durationNano;
 
-  // One pass to find the tags that carry span fields (first occurrence of each).
+  // One pass to find the tags that carry span fields (each key once: putSemantics keeps the
+  // last occurrence's value, as the collector reads special tags from its attribute map).
   const tags = js.tags;
+  putSemantics(tags);
   let iKind = -1;
   let iError = -1;
   let iCode = -1;
@@ -119,6 +150,7 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
   let iLib = -1;
   let iLibV = -1;
   let iHttp = -1;
+  let iHttpMsg = -1;
   for (let i = 0; i < tags.length; i++) {
     const k = tags[i].key;
     // Cheap filter: every special key starts with one of these letters.
@@ -155,6 +187,9 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
       case K.HTTP_STATUS_CODE:
         if (iHttp < 0) iHttp = i;
         break;
+      case K.HTTP_STATUS_MESSAGE:
+        if (iHttpMsg < 0) iHttpMsg = i;
+        break;
     }
   }
 
@@ -189,7 +224,9 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
     remove(iKind);
   }
 
-  // Status: `error=true` is the ultimate truth; then otel.status_code; then the HTTP status.
+  // Status (the collector's setInternalSpanStatus): `error=true` is the ultimate truth, with
+  // otel.status_description or else http.status_message (kept as an attribute) as its message;
+  // then otel.status_code; then the HTTP status code with http.status_message.
   let hasStatus = false;
   let code: number = StatusCode.UNSET;
   let message = '';
@@ -202,7 +239,7 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
       if (iDesc >= 0) {
         message = asStr(tags[iDesc].value);
         remove(iDesc);
-      }
+      } else if (iHttpMsg >= 0) message = asStr(tags[iHttpMsg].value);
     }
   }
   if (iCode >= 0) {
@@ -221,6 +258,7 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
     if (c !== StatusCode.UNSET) {
       hasStatus = true;
       code = c;
+      if (iHttpMsg >= 0) message = asStr(tags[iHttpMsg].value);
     }
   }
   if (hasStatus) span.status = { code, message };
@@ -243,6 +281,7 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
     for (let i = 0; i < logs.length; i++) {
       const l = logs[i];
       const fields = l.fields;
+      putSemantics(fields); // two `event` fields: the last names the event, as in the collector
       let name = '';
       const j = fields.findIndex((f) => f.key === K.EVENT_NAME);
       if (j >= 0) {
@@ -254,16 +293,21 @@ function translateSpan(js: JSpan, span: Span): { name: string; version: string }
     span.events = events;
   }
 
-  // Parent: thrift's explicit parentSpanId, else the first CHILD_OF reference in the same trace.
+  // Parent (Jaeger's Span.ParentSpanID(), the collector's jThriftSpanParentID): thrift's explicit
+  // parentSpanId, else the first CHILD_OF reference in the same trace, else the first FOLLOWS_FROM.
   let parent = js.parentSpanId;
   const refs = js.references;
   if (parent.length === 0) {
+    let followsFrom: Uint8Array | undefined;
     for (const r of refs) {
-      if (r.refType === RefType.CHILD_OF && sameId(r.traceId, js.traceId)) {
+      if (!sameId(r.traceId, js.traceId)) continue;
+      if (r.refType === RefType.CHILD_OF) {
         parent = r.spanId;
         break;
       }
+      if (followsFrom === undefined && r.refType === RefType.FOLLOWS_FROM) followsFrom = r.spanId;
     }
+    if (parent.length === 0 && followsFrom !== undefined) parent = followsFrom;
   }
   span.parentSpanId = parent;
   if (refs.length > 0) span.links = refsToLinks(refs, parent);
