@@ -17,8 +17,10 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/tsunagi.mjs ./dist/tsunagi.mjs
 COPY config ./config
+# the zpages status page's files (HTML, CSS, one script), read at start
+COPY extensions/zpages/web ./extensions/zpages/web
 # the gateway manifest runs as 10001; the DaemonSet as root (pod log files are 0640 root)
 USER 10001
-EXPOSE 4317 4318 14250 14268 13133 8888
+EXPOSE 4317 4318 14250 14268 13133 8888 55679
 ENTRYPOINT ["node", "/app/dist/tsunagi.mjs"]
 CMD ["--config=/app/config/default.yaml"]

@@ -16,6 +16,8 @@ import { factory as prometheusExporter } from '../exporters/prometheus/factory.j
 import { factory as prometheusRemoteWriteExporter } from '../exporters/prometheus_remote_write/factory.js';
 import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
+import { factory as pprof } from '../extensions/pprof/factory.js';
+import { factory as zpages } from '../extensions/zpages/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
 import { factory as batchProcessor } from '../processors/batch/factory.js';
 import { factory as filterProcessor } from '../processors/filter/factory.js';
@@ -71,6 +73,6 @@ export const registry: Registry = {
     nopExporter,
     loadBalancingExporter,
   ],
-  extensions: [healthCheck, fileStorage],
+  extensions: [healthCheck, fileStorage, zpages, pprof],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

@@ -19,6 +19,7 @@ const benches: [string, string][] = [
   ['Config loading (one 60k-key map)', './config-load.js'],
   ['load_balancing exporter to 3 sinks (vs OTLP/HTTP traces relay)', './load-balancing.js'],
   ['Tail sampling (100k spans/s, 30 s decision_wait, 4 policies)', './tail-sampling.js'],
+  ['Status page (zpages) with 50 pipelines: unwatched, streamed, open in Chromium', './status-page.js'],
 ];
 // Modules without main() run when imported (filelog, batch, tracelink).
 

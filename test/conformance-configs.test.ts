@@ -102,15 +102,6 @@ const FIXTURE_TYPE_NOT_BUILT: Record<string, string> = {};
 
 /** Remaining errors of valid configs and entries, per file and config/entry, that wait for a component. */
 const PENDING: Record<string, Record<string, string[]>> = {
-  'full/opentelemetry-collector/examples/k8s/otel-config.yaml': {
-    'ConfigMap otel-agent-conf otel-agent-config': ['extensions::zpages: unknown extension type "zpages"'],
-    'ConfigMap otel-collector-conf otel-collector-config': [
-      'extensions::zpages: unknown extension type "zpages"',
-    ],
-  },
-  'full/opentelemetry-collector/examples/local/otel-config.yaml': {
-    config: ['extensions::zpages: unknown extension type "zpages"'],
-  },
   'full/opentelemetry-helm-charts/charts/opentelemetry-collector/examples/daemonset-and-deployment/rendered/configmap-agent.yaml':
     {
       'ConfigMap example-opentelemetry-collector-agent relay': [

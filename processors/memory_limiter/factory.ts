@@ -16,7 +16,7 @@ export const factory: ProcessorFactory<MemoryLimiterConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   // Passes data through untouched.
   mutatesData: false,
-  create(settings, config, _signal, next) {
+  create(settings, config, signal, next) {
     let limiter = limiters.get(settings.id);
     if (!limiter) {
       limiter = new MemoryLimiter(
@@ -29,8 +29,13 @@ export const factory: ProcessorFactory<MemoryLimiterConfig> = {
     }
     const shared = limiter;
     // Forget the limiter once every pipeline using it shut down (a reload may bring a new config).
-    return new MemoryLimiterProcessor(shared, next, () => {
-      if (limiters.get(settings.id) === shared) limiters.delete(settings.id);
-    });
+    return new MemoryLimiterProcessor(
+      shared,
+      next,
+      () => {
+        if (limiters.get(settings.id) === shared) limiters.delete(settings.id);
+      },
+      signal,
+    );
   },
 };

@@ -10,6 +10,7 @@
 //
 // It also tells the receivers (src/memory/pressure.ts) whether it refuses and
 // what its hard limit is, so a large request is refused before it is decoded.
+import type { MemoryLimiterStatus } from '../../src/component/status.js';
 import { forceGc } from '../../src/memory/gc.js';
 import { type MemoryGauge, registerMemoryGauge } from '../../src/memory/pressure.js';
 import { memoryInUse } from '../../src/memory/usage.js';
@@ -42,6 +43,10 @@ export class MemoryLimiter implements MemoryGauge {
   private lastGc: number;
   private users = 0;
   private unregister: (() => void) | undefined;
+  /** The memory in use at the last check (the status page). */
+  private lastUsed = 0;
+  /** Items refused since start, over every pipeline using this limiter. */
+  refusedItems = 0;
 
   constructor(
     private readonly limits: Limits,
@@ -101,6 +106,18 @@ export class MemoryLimiter implements MemoryGauge {
     return true;
   }
 
+  /** What the status page shows. */
+  status(): MemoryLimiterStatus {
+    return {
+      state: this.state,
+      usedBytes: this.lastUsed,
+      softLimitBytes: this.limits.softBytes,
+      hardLimitBytes: this.limits.hardBytes,
+      checkIntervalMs: this.intervalMs,
+      refusedItems: this.refusedItems,
+    };
+  }
+
   /** One measurement; public so tests can drive it with an injected source. */
   check(): void {
     let used = this.source.inUse();
@@ -120,6 +137,7 @@ export class MemoryLimiter implements MemoryGauge {
         );
       }
     }
+    this.lastUsed = used;
     if (next !== this.state) this.logTransition(this.state, next, used);
     this.state = next;
   }

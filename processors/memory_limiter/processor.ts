@@ -1,6 +1,8 @@
 import type { Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { retryableError } from '../../src/component/errors.js';
+import type { ComponentStatus } from '../../src/component/status.js';
+import { countItems } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { MemoryLimiter } from './limiter.js';
 
@@ -21,6 +23,8 @@ export class MemoryLimiterProcessor<S extends Signal> implements Processor<S> {
     private readonly limiter: MemoryLimiter,
     private readonly next: Consumer<S>,
     private readonly onIdle: () => void = () => {},
+    /** For counting refused items (the status page); only read when refusing. */
+    private readonly signal?: S,
   ) {}
 
   async start(_host?: Host): Promise<void> {
@@ -28,8 +32,15 @@ export class MemoryLimiterProcessor<S extends Signal> implements Processor<S> {
   }
 
   consume(data: SignalDataMap[S], ctx?: RequestContext): Promise<void> {
-    if (this.limiter.refusing) return Promise.reject(refusedError(this.limiter.checkIntervalMs));
+    if (this.limiter.refusing) {
+      if (this.signal) this.limiter.refusedItems += countItems(this.signal, data);
+      return Promise.reject(refusedError(this.limiter.checkIntervalMs));
+    }
     return this.next.consume(data, ctx);
+  }
+
+  status(): ComponentStatus {
+    return { memoryLimiter: this.limiter.status() };
   }
 
   async shutdown(): Promise<void> {

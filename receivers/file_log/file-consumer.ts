@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
+import type { FileStatus } from '../../src/component/status.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
@@ -356,7 +357,7 @@ export class FileConsumer implements LineSink, FileSet {
       } catch (err) {
         attempt++;
         if (!isRetryable(err)) {
-          this.deps.counters.refused(n);
+          this.deps.counters.refused(n, err);
           this.deps.logger.error(
             { err: errorMessage(err), records: n },
             'batch permanently rejected; dropping it',
@@ -364,7 +365,7 @@ export class FileConsumer implements LineSink, FileSet {
           return true;
         }
         if (this.stopped && (final || this.abort.signal.aborted)) {
-          if (final) this.deps.counters.refused(n);
+          if (final) this.deps.counters.refused(n, err);
           return false;
         }
         if (attempt === 1)
@@ -429,6 +430,16 @@ export class FileConsumer implements LineSink, FileSet {
     this.reported.add(key);
     this.deps.logger.warn(fields, msg);
     return true;
+  }
+
+  /** The open files for the status page: offsets, size at the last look, bytes not yet accepted. */
+  fileStatus(): FileStatus[] {
+    const out: FileStatus[] = [];
+    for (const r of this.readers.values()) {
+      const size = Math.max(r.lastSize, this.atPath.get(r.path)?.size ?? 0, r.offset);
+      out.push({ path: r.path, offset: r.offset, ackedOffset: r.acked, size, lagBytes: size - r.acked });
+    }
+    return out;
   }
 
   /** Test/diagnostic view of the tracked files. */

@@ -22,7 +22,7 @@ export interface AtPath {
 
 export interface FileConsumerCounters {
   accepted(n: number): void;
-  refused(n: number): void;
+  refused(n: number, error?: unknown): void;
   /** Lines longer than max_log_size (emitted in pieces). */
   split(n: number): void;
   invalidUtf8(n: number): void;

@@ -2,6 +2,7 @@
 // file consumer to the next logs consumer and the self-metrics.
 import type { Component, ComponentSettings, Host } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
+import type { ComponentStatus } from '../../src/component/status.js';
 import { isStorageExtension, type StorageClient } from '../../src/component/storage.js';
 import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import type { FileLogConfig } from './config.js';
@@ -56,7 +57,7 @@ export class FileLogReceiver implements Component {
       toLogs: (entries) => entriesToLogs(entries, config.resource),
       counters: {
         accepted: (n) => rm.accepted('logs', n),
-        refused: (n) => rm.refused('logs', n),
+        refused: (n, err) => rm.refused('logs', n, err),
         split: (n) => split.inc(lbl, n),
         invalidUtf8: (n) => utf8.inc(lbl, n),
         skippedFile: (reason) => skipped.inc({ ...lbl, reason }),
@@ -64,6 +65,11 @@ export class FileLogReceiver implements Component {
       },
     });
     await this.consumer.start();
+  }
+
+  /** The files being read, for the status page. */
+  status(): ComponentStatus {
+    return { files: this.consumer?.fileStatus() ?? [] };
   }
 
   /** Test hook: stop as if killed (no final flush, no checkpoint write). */

@@ -238,7 +238,7 @@ export class ForwardConnection {
         this.consumed(bytes);
       },
       (err) => {
-        stats.metrics.refused('logs', n);
+        stats.metrics.refused('logs', n, err);
         const r = refusalOf(err);
         if (r.code === Code.INVALID_ARGUMENT) {
           // permanent: sending it again cannot help; acknowledged (the sender drops it), counted and logged

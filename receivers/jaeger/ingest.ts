@@ -34,7 +34,7 @@ export class Ingest {
     try {
       await this.next.consume(td, ctx);
     } catch (err) {
-      this.metrics.refused('traces', n);
+      this.metrics.refused('traces', n, err);
       this.failures.warn('Jaeger spans refused by the pipeline', {
         transport: this.transport,
         spans: n,
@@ -51,7 +51,7 @@ export class Ingest {
    */
   bad(err: unknown, peer?: string): void {
     const spans = err instanceof JaegerDecodeError ? err.spanCount : 0;
-    this.metrics.refused('traces', Math.max(1, spans));
+    this.metrics.refused('traces', Math.max(1, spans), err);
     this.badInput.warn('Bad Jaeger input refused', {
       transport: this.transport,
       peer,

@@ -51,10 +51,10 @@ function refusal(signal: Signal, n: number, err: unknown, metrics: ReceiverMetri
     // Part of the batch was accepted: the spec's partial success (200/OK, do not retry).
     if (r !== undefined && r > 0 && r < n) {
       metrics.accepted(signal, n - r);
-      metrics.refused(signal, r);
+      metrics.refused(signal, r, err);
       return { ok: true, rejected: r, message };
     }
   }
-  metrics.refused(signal, n);
+  metrics.refused(signal, n, err);
   return { ok: false, message, ...refusalOf(err) };
 }

@@ -176,7 +176,7 @@ export class ZipkinReceiver implements Component {
       } catch (err) {
         const r = refusalOfDecodeError(err);
         if (r.httpStatus === 400) {
-          metrics.failed('traces', 1);
+          metrics.failed('traces', 1, err);
           this.badInput.warn('Bad Zipkin input refused', { transport, peer, error: errorMessage(err) });
         } else if (r.retryAfterMs !== undefined)
           res.setHeader('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
@@ -210,7 +210,7 @@ export class ZipkinReceiver implements Component {
       res.writeHead(202);
       res.end();
     } catch (err) {
-      metrics.refused('traces', n);
+      metrics.refused('traces', n, err);
       this.refusals.warn('Zipkin spans refused by the pipeline', {
         transport,
         spans: n,

@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { BatchingRequest, Downstream } from './batching.js';
 import type { Consumer, ConsumersBySignal, RequestContext } from './consumer.js';
+import type { ComponentStatus, StatusSource } from './status.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension' | 'connector';
 
@@ -41,6 +42,12 @@ export interface Component {
    * have been counted and logged as dropped before it.
    */
   shutdown(deadlineAt?: number): Promise<void>;
+  /**
+   * Optional: state worth showing on the status page (queue depth, files and
+   * offsets, limiter state). Called only while someone looks, about once a
+   * second; must be cheap and must not touch the data path.
+   */
+  status?(): ComponentStatus;
 }
 
 interface FactoryBase<C> {
@@ -111,13 +118,15 @@ export interface ExtensionFactory<C = any> extends FactoryBase<C> {
 export interface ExtensionServices {
   /** True when every pipeline is started and running. */
   pipelinesReady(): boolean;
+  /** The service's live state for status pages (zpages); set by the service. */
+  status?: StatusSource;
   /**
    * The running config's generation (1 at start, +1 per applied hot reload) and
-   * the last reload's outcome (src/service/reload-status.ts). Absent outside the service.
+   * the last reload's outcome (src/service/reload-status.ts; `at` in epoch ms). Absent outside the service.
    */
   reloadStatus?(): {
     configGeneration: number;
-    lastReload?: { at: string; ok: boolean; applied: boolean; errors: string[] };
+    lastReload?: { at: number; ok: boolean; applied: boolean; errors: string[] };
   };
 }
 

@@ -13,6 +13,7 @@ import {
   permanentError,
   retryableError,
 } from '../component/errors.js';
+import type { ComponentStatus, QueueStatus } from '../component/status.js';
 import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
 import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
@@ -78,6 +79,8 @@ interface Entry<S extends Signal> {
   held?: Held;
   /** Persistent record index. */
   index?: number;
+  /** Persistent: payload bytes of its record on disk (the status page's stored bytes). */
+  stored?: number;
   waiter?: Waiter;
 }
 
@@ -96,6 +99,8 @@ interface Lane<S extends Signal> {
   inFlight: Set<Entry<S>>;
   /** Settles when the worker filling a batch is done (batching only). */
   filling?: Promise<void>;
+  /** Persistent: payload bytes stored and not yet removed. */
+  storedBytes: number;
 }
 
 /** Retry delay suggested to senders when the sending queue is full. */
@@ -165,6 +170,29 @@ export class QueuedExporter implements Exporter {
     return n;
   }
 
+  /** The sending queue's lanes for the status page (read when someone looks, never on the data path). */
+  status(): ComponentStatus {
+    const q = this.config.sending_queue;
+    if (!q.enabled) return { details: { sending_queue: 'disabled' } };
+    const queues: QueueStatus[] = [];
+    for (const lane of this.lanes.values()) {
+      const persistent = lane.store !== undefined;
+      queues.push({
+        signal: lane.signal,
+        size: lane.queue.size(),
+        capacity: lane.queue.capacity,
+        sizer: q.sizer,
+        batches: lane.queue.length() + lane.inFlight.size,
+        inFlight: lane.inFlight.size,
+        persistent,
+        ...(persistent
+          ? { storedBytes: lane.storedBytes }
+          : { memoryBytes: this.memory.size(), memoryBytesLimit: this.memory.limit }),
+      });
+    }
+    return { queues };
+  }
+
   /**
    * Batches waiting out a retry backoff are tried again now. The load-balancing
    * exporter calls it when a backend left: its sends then re-route, so waiting
@@ -191,6 +219,7 @@ export class QueuedExporter implements Exporter {
         queue: new BoundedQueue(q.queue_size),
         workers: [],
         inFlight: new Set(),
+        storedBytes: 0,
       };
       if (isStorageExtension(storage)) {
         const client = await storage.getClient('exporter', this.settings.id, signal);
@@ -200,7 +229,8 @@ export class QueuedExporter implements Exporter {
         for (const r of recovered) {
           // Recovered batches go in even beyond capacity: they were accepted already.
           const size = q.sizer === 'items' ? r.items : q.sizer === 'bytes' ? r.bytes : 1;
-          lane.queue.push({ size, items: r.items, bytes: 0, kept: 0, index: r.index });
+          lane.queue.push({ size, items: r.items, bytes: 0, kept: 0, index: r.index, stored: r.bytes });
+          lane.storedBytes += r.bytes;
           items += r.items;
         }
         if (recovered.length > 0)
@@ -234,6 +264,7 @@ export class QueuedExporter implements Exporter {
     const results = lane.store
       ? await this.enqueueStored(lane, lane.store, pieces, counts, items, ctx)
       : await this.enqueueInMemory(lane, pieces, counts, items, ctx);
+    this.metrics.enqueued(signal, items);
     if (results.length > 0) await Promise.all(results);
   }
 
@@ -323,8 +354,10 @@ export class QueuedExporter implements Exporter {
         bytes: 0,
         kept: 0,
         index: w.value.index,
+        stored: prepared[i].bytes,
         ctx,
       };
+      lane.storedBytes += prepared[i].bytes;
       // The stored bytes replace the pdata: compact in memory, and decoded lazily
       // when sent, so an OTLP exporter copies them instead of encoding again.
       // A backlog (backend slow or down) lives on disk only.
@@ -338,7 +371,7 @@ export class QueuedExporter implements Exporter {
       queue.push(entry, true);
     });
     if (failure !== undefined) {
-      this.metrics.enqueueFailed(signal, items);
+      this.metrics.enqueueFailed(signal, items, failure);
       throw retryableError(`persistent queue write failed: ${errorMessage(failure)}`, { cause: failure });
     }
     return results;
@@ -521,6 +554,8 @@ export class QueuedExporter implements Exporter {
       releaseHeld(e.held);
       e.held = undefined;
       if (e.index !== undefined) finished.push(e.index);
+      lane.storedBytes -= e.stored ?? 0;
+      e.stored = 0;
     }
     if (store) await store.remove(...finished);
   }
@@ -551,6 +586,8 @@ export class QueuedExporter implements Exporter {
     } catch (err) {
       this.metrics.sendFailed(signal, e.items);
       this.logDrop(err, e.items);
+      lane.storedBytes -= e.stored ?? 0;
+      e.stored = 0;
       await store.remove(e.index);
       return false;
     }
@@ -578,6 +615,7 @@ export class QueuedExporter implements Exporter {
     data: SignalDataMap[S],
     ctx?: RequestContext,
   ): Promise<void> {
+    this.metrics.enqueued(signal, countItems(signal, data));
     const out = await this.sender.send(signal, data, ctx);
     if (out.kind === 'sent') return;
     this.settings.logger.error(

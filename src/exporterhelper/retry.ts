@@ -60,6 +60,7 @@ export class RetrySender {
         return { kind: 'sent' };
       } catch (e) {
         err = e;
+        metrics.attemptFailed(e);
       }
       const ce = err instanceof ConsumerError ? err : undefined;
       // A permanent error may concern only part of the batch (rejectedItems):
@@ -76,7 +77,7 @@ export class RetrySender {
         const narrowed = ce.retryData as SignalDataMap[S];
         const left = countItems(signal, narrowed);
         const refused = Math.min(ce.rejectedItems ?? 0, Math.max(0, items - left));
-        if (refused > 0) metrics.sendFailed(signal, refused);
+        if (refused > 0) metrics.sendFailed(signal, refused, err);
         metrics.sent(signal, Math.max(0, items - left - refused));
         data = narrowed;
         items = left;
@@ -105,7 +106,7 @@ export class RetrySender {
   }
 
   private fail<S extends Signal>(signal: S, error: unknown, items: number): SendOutcome<S> {
-    this.o.metrics.sendFailed(signal, items);
+    this.o.metrics.sendFailed(signal, items, error);
     return { kind: 'failed', error, items };
   }
 

@@ -68,6 +68,43 @@ service:
     expect(answered).toBe(false); // exp accepted, exp/b has not: no answer yet
   });
 
+  it('counts what each connector took in, handed on and refused (the status page shows it)', async () => {
+    const metrics = new SelfMetrics();
+    const rec = new Recorder();
+    const r = validateConfig(
+      parseYaml(`
+receivers: {rcv: }
+exporters: {exp: }
+connectors: {fwd: }
+service:
+  ${NO_METRICS}
+  pipelines:
+    traces/in: {receivers: [rcv], exporters: [fwd]}
+    traces/out: {receivers: [fwd], exporters: [exp]}
+    traces/out2: {receivers: [fwd], exporters: [exp]}
+`),
+      rec.registry(),
+    );
+    const svc = new Service(r.config!, { logger: silentLogger(), metrics });
+    services.push(svc);
+    await svc.start();
+    const data = traces();
+    const spans = data.resourceSpans[0].scopeSpans[0].spans.length;
+    await tracesIn(rec).consume(data);
+    const t = metrics.tallies.get('connector:fwd')!;
+    // handed on once, fanned out to both pipelines (as a receiver's accepted items are counted once)
+    expect([t.in, t.out, t.refused]).toEqual([spans, spans, 0]);
+    rec.exporterMode.set('exp', 'fail-permanent');
+    await tracesIn(rec)
+      .consume(traces())
+      .catch(() => {});
+    expect([t.in, t.refused]).toEqual([2 * spans, spans]);
+    expect(t.lastError?.message).toContain('backend said 400');
+    const snap = svc.statusSource.snapshot();
+    expect(snap.connectors).toEqual(['fwd']);
+    expect(snap.components.find((c) => c.key === 'connector:fwd')?.counts?.in).toBe(2 * spans);
+  });
+
   it('one instance per connector and signal pair, fed by every pipeline that exports to it', async () => {
     const { svc, rec } = make(`
 receivers: {rcv: }

@@ -32,7 +32,7 @@ import type { PipelineConfig, ServiceConfig } from '../config/validate.js';
 import { countItems } from '../pdata/count.js';
 import type { Signal } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { ProcessorMetrics, SelfMetrics } from '../telemetry/self-metrics.js';
+import type { ConnectorMetrics, ProcessorMetrics, SelfMetrics } from '../telemetry/self-metrics.js';
 import { type Branch, fanOut } from './fanout.js';
 import { sameEntry } from './reuse.js';
 import { Gate, SwitchConsumer } from './switch.js';
@@ -145,6 +145,40 @@ function counted(
       from?.outgoing(signal, n);
       to?.incoming(signal, n);
       return consumer.consume(data, ctx);
+    },
+  };
+}
+
+/** A connector's delivery, counting what it hands on (its `out` on the status page). */
+function countedNext(
+  signal: Signal,
+  next: ConnectorNext<Signal>,
+  m: ConnectorMetrics,
+): ConnectorNext<Signal> {
+  const count = (c: Consumer<Signal>): Consumer<Signal> => ({
+    consume(data, ctx) {
+      m.produced(countItems(signal, data));
+      return c.consume(data, ctx);
+    },
+  });
+  const all = count(next);
+  return {
+    pipelineIds: next.pipelineIds,
+    consume: (data, ctx) => all.consume(data, ctx),
+    to: (sel) => count(next.to(sel)),
+  };
+}
+
+/** A connector's intake, counting what it gets (its `in`) and what it refuses. */
+function countedConnector(signal: Signal, c: Consumer<Signal>, m: ConnectorMetrics): Consumer<Signal> {
+  return {
+    consume(data, ctx) {
+      const n = countItems(signal, data);
+      m.consumed(n);
+      return c.consume(data, ctx).catch((e: unknown) => {
+        m.refused(n, e);
+        throw e;
+      });
     },
   };
 }
@@ -313,7 +347,8 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions, previous?: Pr
       graph.stages.push({ ...old, node: reuse(old.node), upstream: upstream.map((p) => p.id) });
       return old.instance;
     }
-    const next = connectorNext(id, to, ids, heads);
+    const counts = opts.metrics.connector(id);
+    const next = countedNext(to, connectorNext(id, to, ids, heads), counts);
     const settings = componentSettings(id, 'connector', settingsOpts, {
       'otelcol.signal': from,
       'otelcol.signal.output': to,
@@ -321,7 +356,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions, previous?: Pr
     const component = c.factory.create(settings, c.config, from, to, next);
     const passThrough = c.factory.passThrough;
     const instance: ConnectorInstance = {
-      consumer: component,
+      consumer: countedConnector(from, component, counts),
       // What it hands on goes to the downstream heads unchanged: their mutations are its own.
       mutates: c.factory.mutatesData || (passThrough && ids.some((pid) => heads.get(pid)!.mutates)),
       // Pass-through: the answer is the downstream pipelines', so are their batching abilities.
@@ -402,7 +437,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions, previous?: Pr
     const downstream: Downstream = { requestBatching };
     let mutates = branches.some((b) => b.mutates);
     const chain: Node[] = [];
-    const counters = p.processors.map((id) => opts.metrics.processor(id));
+    const counters = p.processors.map((id) => opts.metrics.processor(id, p.id));
     // One count per hop: what processor i emits is what processor i+1 receives.
     if (counters.length > 0) next = counted(signal, next, counters[counters.length - 1], undefined);
     for (let i = p.processors.length - 1; i >= 0; i--) {

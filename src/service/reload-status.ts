@@ -9,8 +9,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 export interface LastReload {
-  /** ISO 8601 time the reload finished. */
-  at: string;
+  /** When the reload finished (epoch ms). */
+  at: number;
   /** True when the new config was applied whole, with no error. */
   ok: boolean;
   /** True when the new config (or its valid part: fragments refused alone) runs now. */
@@ -57,7 +57,7 @@ export function registerReloadMetrics(metrics: SelfMetrics, status: () => Reload
     collect() {
       const last = read()?.lastReload;
       this.reset();
-      if (last) this.set(Date.parse(last.at) / 1000);
+      if (last) this.set(last.at / 1000);
     },
   });
 }

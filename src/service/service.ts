@@ -12,6 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Extension, Host } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
+import type { StatusSource } from '../component/status.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
@@ -21,6 +22,7 @@ import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { countReload, type LastReload, type ReloadStatus, registerReloadMetrics } from './reload-status.js';
 import { sameEntry } from './reuse.js';
+import { createStatusSource, type ReloadInfo } from './status.js';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -60,17 +62,37 @@ export class Service {
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
+  /** What status pages read (ExtensionServices.status). */
+  readonly statusSource: StatusSource;
 
   constructor(
     private config: ServiceConfig,
     private readonly opts: ServiceOptions,
   ) {
     registerReloadMetrics(opts.metrics, () => this.reloadStatus());
+    this.statusSource = createStatusSource({
+      config: () => this.config,
+      metrics: opts.metrics,
+      nodes: () => [...this.started],
+      reload: () => this.reloadStatus(),
+      state: () => this.state,
+      build: opts.build ?? { name: 'tsunagi', version: 'unknown' },
+      startedAt: Date.now(),
+    });
   }
 
   /** The running config's generation and the last reload's outcome (status page, metrics). */
   reloadStatus(): ReloadStatus {
     return { configGeneration: this.generation, lastReload: this.lastReload };
+  }
+
+  /**
+   * Sets the generation and last outcome shown (status page, metrics) as
+   * another reload path would report them; reload() keeps them itself.
+   */
+  reportReload(info: ReloadInfo): void {
+    if (info.configGeneration !== undefined) this.generation = info.configGeneration;
+    if (info.lastReload) this.lastReload = { ...info.lastReload, applied: info.lastReload.ok };
   }
 
   get status(): ServiceState {
@@ -162,7 +184,11 @@ export class Service {
     return {
       logger,
       metrics,
-      services: { pipelinesReady: () => this.pipelinesReady(), reloadStatus: () => this.reloadStatus() },
+      services: {
+        pipelinesReady: () => this.pipelinesReady(),
+        status: this.statusSource,
+        reloadStatus: () => this.reloadStatus(),
+      },
     };
   }
 
@@ -294,7 +320,7 @@ export class Service {
    * did not load or validate): the running pipelines are untouched.
    */
   noteRefusedReload(errors: string[]): void {
-    this.lastReload = { at: new Date().toISOString(), ok: false, applied: false, errors };
+    this.lastReload = { at: Date.now(), ok: false, applied: false, errors };
     countReload(this.opts.metrics, 'refused');
   }
 
@@ -439,7 +465,7 @@ export class Service {
     this.generation++;
     const errors_ = [...notes, ...applyErrors];
     this.lastReload = {
-      at: new Date().toISOString(),
+      at: Date.now(),
       ok: errors_.length === 0,
       applied: true,
       errors: errors_,
