@@ -74,7 +74,15 @@ export class Service {
       config: () => this.config,
       metrics: opts.metrics,
       nodes: () => [...this.started],
-      reload: () => this.reloadStatus(),
+      // the page shows reload rows once there was a reload (its own choice: absent until then)
+      reload: () => {
+        const last = this.lastReload;
+        if (!last) return {};
+        return {
+          configGeneration: this.generation,
+          lastReload: { at: last.at, ok: last.ok, errors: last.errors },
+        };
+      },
       state: () => this.state,
       build: opts.build ?? { name: 'tsunagi', version: 'unknown' },
       startedAt: Date.now(),
