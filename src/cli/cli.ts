@@ -168,7 +168,10 @@ export async function runCli(
       logger.info({ files, dirs }, 'Watching the config for changes');
     }
     io.onRunning?.(service);
-    await stopRequested;
+    // Run until a signal even when no component holds the event loop open (only `nop`
+    // receivers, telemetry off): the collector runs until it is stopped, too.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    await stopRequested.finally(() => clearInterval(keepAlive));
     canReload = false;
     watcher?.close();
     const clean = await service.shutdown();
