@@ -7,13 +7,17 @@ export interface Args {
   command: Command;
   /** --config values in order, then --set values as `yaml:` sources. */
   configs: string[];
+  /** --config-dir: the team fragment directory. */
+  configDir?: string;
+  /** --watch: reload when a config file or the fragment directory changes. */
+  watch: boolean;
   errors: string[];
 }
 
 const COMMANDS = new Set(['validate', 'components', 'help', 'version']);
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { command: 'run', configs: [], errors: [] };
+  const args: Args = { command: 'run', configs: [], watch: false, errors: [] };
   const sets: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -37,6 +41,14 @@ export function parseArgs(argv: readonly string[]): Args {
         if (v !== undefined) args.configs.push(v);
         break;
       }
+      case '--config-dir': {
+        const v = value();
+        if (v !== undefined) args.configDir = v;
+        break;
+      }
+      case '--watch':
+        args.watch = true;
+        break;
       case '--set': {
         const v = value();
         if (v === undefined) break;
@@ -76,6 +88,11 @@ Flags:
                         env:<VAR> (YAML in a variable) or "yaml:<key::path>: <value>".
                         Without --config the embedded default config is used.
   --set <key::path=v>   set one value, e.g. --set processors::batch::timeout=2s (applied last)
+  --config-dir <dir>    team config fragments, one <team>.yaml each, namespaced by team and
+                        limited to what the base config's \`fragments\` map exposes
+                        (docs/operating.md); a broken fragment is refused alone
+  --watch               reload when a config file or the fragment directory changes
+                        (SIGHUP always reloads): applied by difference, refused whole if invalid
   -h, --help            this help
   -v, --version         print the version
 

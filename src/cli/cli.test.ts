@@ -54,7 +54,12 @@ describe('args', () => {
     expect(parseArgs(['validate', '--config', 'a.yaml', '--config=env:B', '--set', 'a::b=1'])).toEqual({
       command: 'validate',
       configs: ['a.yaml', 'env:B', 'yaml:a::b: 1'],
+      watch: false,
       errors: [],
+    });
+    expect(parseArgs(['--config-dir', 'teams', '--watch'])).toMatchObject({
+      configDir: 'teams',
+      watch: true,
     });
     expect(parseArgs(['--config']).errors).toEqual(['flag --config needs a value']);
     expect(parseArgs(['--bogus']).errors).toEqual(['unknown argument "--bogus"']);

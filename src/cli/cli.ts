@@ -4,8 +4,8 @@
 import { cpus } from 'node:os';
 import type { Registry } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
+import { fragmentErrors, loadConfigSet } from '../config/fragments.js';
 import { formatIssue } from '../config/issues.js';
-import { loadConfig } from '../config/load.js';
 import { parseDurationMs } from '../config/schema-types.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, Service } from '../service/service.js';
 import { createLogger, type Logger, type LogLevel } from '../telemetry/logger.js';
@@ -13,12 +13,14 @@ import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { parseArgs, USAGE } from './args.js';
 import { describeComponents } from './components.js';
 import { defaultConfigPath, version } from './files.js';
+import { Reloader } from './reloader.js';
+import { watchConfig } from './watch.js';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
-  /** Where SIGTERM/SIGINT come from (process by default). */
+  /** Where SIGTERM/SIGINT (stop) and SIGHUP (reload) come from (process by default). */
   signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Immediate exit, used when a second signal forces the shutdown. */
   exit(code: number): void;
@@ -71,7 +73,8 @@ export async function runCli(
     }
     configs = [def];
   }
-  const result = loadConfig(configs, registry, io.env);
+  const result = loadConfigSet(configs, registry, io.env, { dir: args.configDir });
+  const fragmentProblems = fragmentErrors(result.fragments);
 
   if (args.command === 'validate') {
     for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
@@ -82,7 +85,16 @@ export async function runCli(
       for (const e of result.errors) io.stderr(`${formatIssue(e)}\n`);
       return 1;
     }
-    io.stdout('Configuration is valid.\n');
+    if (fragmentProblems.length) {
+      const refused = result.fragments.filter((f) => f.status !== 'ok').map((f) => f.file);
+      io.stderr(
+        `Error: ${refused.length} of ${result.fragments.length} fragments refused (${refused.join(', ')}):\n`,
+      );
+      for (const e of fragmentProblems) io.stderr(`${e}\n`);
+      return 1;
+    }
+    const n = result.fragments.length;
+    io.stdout(`Configuration is valid${result.dir ? ` (with ${n} fragment${n === 1 ? '' : 's'})` : ''}.\n`);
     return 0;
   }
 
@@ -92,6 +104,7 @@ export async function runCli(
   }
   const logger = io.createLogger(result.config.telemetry.logs.level);
   for (const w of result.warnings) logger.warn(w);
+  for (const e of fragmentProblems) logger.error({ error: e }, 'Config fragment refused');
 
   const timeoutMs = shutdownTimeout(io.env, logger);
   const service = new Service(result.config, {
@@ -118,8 +131,21 @@ export async function runCli(
       io.exit(130);
     }
   };
+  // Reloads are served once running; a SIGHUP before that is logged and ignored
+  // (never the default action, which would end the process).
+  const reloader = Reloader.forCli(service, configs, args.configDir, registry, io.env, logger, result);
+  let canReload = false;
+  const onHangup = () => {
+    if (!canReload || signals > 0) {
+      logger.warn('Received SIGHUP before the pipelines run or while stopping; not reloading');
+      return;
+    }
+    void reloader.request('SIGHUP');
+  };
   io.signals.on('SIGTERM', onSignal);
   io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGHUP', onHangup);
+  let watcher: { close(): void } | undefined;
   try {
     try {
       await service.start();
@@ -127,16 +153,34 @@ export async function runCli(
       logger.error({ error: errorMessage(e) }, 'Failed to start');
       return 1;
     }
+    canReload = true;
+    if (args.watch) {
+      const files = configs.flatMap((c) => (/^(env|yaml):/.test(c) ? [] : [c.replace(/^file:/, '')]));
+      const dirs = result.dir ? [result.dir] : [];
+      watcher = watchConfig(
+        files,
+        dirs,
+        () => {
+          if (signals === 0) void reloader.request('a config file changed');
+        },
+        (e) => logger.warn({ error: e.message }, 'Cannot watch the config for changes'),
+      );
+      logger.info({ files, dirs }, 'Watching the config for changes');
+    }
     io.onRunning?.(service);
     // Run until a signal even when no component holds the event loop open (only `nop`
     // receivers, telemetry off): the collector runs until it is stopped, too.
     const keepAlive = setInterval(() => {}, 2 ** 30);
     await stopRequested.finally(() => clearInterval(keepAlive));
+    canReload = false;
+    watcher?.close();
     const clean = await service.shutdown();
     return clean ? 0 : 1;
   } finally {
+    watcher?.close();
     io.signals.off('SIGTERM', onSignal);
     io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGHUP', onHangup);
   }
 }
 

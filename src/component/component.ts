@@ -126,6 +126,14 @@ export interface ExtensionServices {
   pipelinesReady(): boolean;
   /** The service's live state for status pages (zpages); set by the service. */
   status?: StatusSource;
+  /**
+   * The running config's generation (1 at start, +1 per applied hot reload) and
+   * the last reload's outcome (src/service/reload-status.ts; `at` in epoch ms). Absent outside the service.
+   */
+  reloadStatus?(): {
+    configGeneration: number;
+    lastReload?: { at: number; ok: boolean; applied: boolean; errors: string[] };
+  };
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ComponentEntry<F extends AnyFactory = AnyFactory> {
   factory: F;
   /** The config after the factory's schema (defaults filled). */
   config: unknown;
+  /** The user's map as written (after `${env:...}`); hot reload compares it to tell a changed component. */
+  raw?: unknown;
 }
 
 export interface PipelineConfig {
@@ -287,7 +289,7 @@ function components<F extends AnyFactory>(
       continue;
     }
     const result = parseComponentConfig(factory, cfg, path, opts.typedFromEnv);
-    if (result.ok) entries.set(id, { id, factory, config: result.config });
+    if (result.ok) entries.set(id, { id, factory, config: result.config, raw: cfg });
     else errors.push(...result.issues);
   }
   return { ids, entries };

@@ -10,6 +10,12 @@
 // it is the start order (a connector and the pipelines it feeds run before the
 // pipelines that feed it); shutdown walks it the other way, so data in flight
 // drains through.
+//
+// Hot reload builds the next graph against the running one (`previous`): a
+// component whose config as written and whose wiring did not change is taken
+// over as it runs (reuse.ts says which); only the rest is created anew.
+// Receivers feed their pipelines through a switch, so a receiver that is kept
+// is pointed at the next graph's heads without being touched.
 import { randomUUID } from 'node:crypto';
 import type { BatchingRequest, Downstream } from '../component/batching.js';
 import type {
@@ -28,6 +34,8 @@ import type { Signal } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConnectorMetrics, ProcessorMetrics, SelfMetrics } from '../telemetry/self-metrics.js';
 import { type Branch, fanOut } from './fanout.js';
+import { sameEntry } from './reuse.js';
+import { Gate, SwitchConsumer } from './switch.js';
 
 export interface Node {
   id: string;
@@ -35,6 +43,8 @@ export interface Node {
   component: Component;
   /** For processors: the pipeline this instance belongs to. */
   pipeline?: string;
+  /** Receivers and exporters: the signals it was created for (a change rebuilds it). */
+  signals?: Signal[];
 }
 
 export interface PipelineStage {
@@ -42,6 +52,9 @@ export interface PipelineStage {
   id: string;
   /** In pipeline order (first processor first). */
   processors: Node[];
+  /** The built chain as the stages before it see it (taken over whole by a reload that keeps it). */
+  head: Head;
+  def: PipelineConfig;
 }
 
 export interface ConnectorStage {
@@ -53,6 +66,7 @@ export interface ConnectorStage {
   upstream: string[];
   /** Pipelines this instance delivers to. */
   downstream: string[];
+  instance: ConnectorInstance;
 }
 
 export type Stage = PipelineStage | ConnectorStage;
@@ -64,6 +78,34 @@ export interface Graph {
   /** Pipelines and connector instances, each after every stage it feeds: the start order. */
   stages: Stage[];
   receivers: Node[];
+  /** Per receiver, per signal: the switch it was created with and the fan-out this graph points it at. */
+  receiverInputs: Map<string, Map<Signal, { input: SwitchConsumer<Signal>; target: Consumer<Signal> }>>;
+  /** Nodes taken over from the previous graph (running; not started again). */
+  reused: Set<Component>;
+  /**
+   * Exporters rebuilt under the ID of a running one that keeps a persistent queue: the
+   * new instance opens the same store, so it starts only once the old one stopped;
+   * until then what the new pipelines send it waits at this gate.
+   */
+  handovers: Map<string, Gate>;
+}
+
+/** The running graph and the config it was built from, for a reload to take over from. */
+export interface PreviousGraph {
+  config: ServiceConfig;
+  graph: Graph;
+}
+
+export function emptyGraph(): Graph {
+  return {
+    extensions: [],
+    exporters: [],
+    stages: [],
+    receivers: [],
+    receiverInputs: new Map(),
+    reused: new Set(),
+    handovers: new Map(),
+  };
 }
 
 export interface BuildOptions {
@@ -142,7 +184,7 @@ function countedConnector(signal: Signal, c: Consumer<Signal>, m: ConnectorMetri
 }
 
 /** A built pipeline, as the stages before it see it. */
-interface Head {
+export interface Head {
   signal: Signal;
   consumer: Consumer<Signal>;
   /** True if anything after its entry modifies data (fan-out gives it a copy). */
@@ -152,7 +194,7 @@ interface Head {
 }
 
 /** A connector instance as the pipelines feeding it see it. */
-interface ConnectorInstance {
+export interface ConnectorInstance {
   consumer: Consumer<Signal>;
   mutates: boolean;
   acceptBatching(req: BatchingRequest): boolean;
@@ -217,15 +259,28 @@ function connectorNext(
   };
 }
 
-export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
-  const graph: Graph = { extensions: [], exporters: [], stages: [], receivers: [] };
+export function buildGraph(cfg: ServiceConfig, opts: BuildOptions, previous?: PreviousGraph): Graph {
+  const graph = emptyGraph();
   const settingsOpts = {
     ...opts,
     serviceInstanceId: cfg.telemetry.resource['service.instance.id'] ?? PROCESS_INSTANCE_ID,
   };
+  const prevCfg = previous?.config;
+  const prev = previous?.graph;
+  const sameSignals = (a: readonly Signal[] | undefined, b: readonly Signal[]) =>
+    !!a && a.length === b.length && a.every((s) => b.includes(s));
+  const reuse = (n: Node): Node => {
+    graph.reused.add(n.component);
+    return n;
+  };
 
   for (const id of cfg.serviceExtensions) {
     const e = cfg.extensions.get(id)!;
+    const old = prev?.extensions.find((n) => n.id === id);
+    if (old && sameEntry(prevCfg!.extensions.get(id), e)) {
+      graph.extensions.push(reuse(old));
+      continue;
+    }
     const component = e.factory.create(
       componentSettings(id, 'extension', settingsOpts),
       e.config,
@@ -244,17 +299,28 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       s.add(p.signal);
     }
   const exporters = new Map<string, Exporter>();
-  for (const [id, signals] of exporterSignals) {
+  const reusedExporters = new Set<string>();
+  for (const [id, signalSet] of exporterSignals) {
     const e = cfg.exporters.get(id)!;
-    const component = e.factory.create(componentSettings(id, 'exporter', settingsOpts), e.config, [
-      ...signals,
-    ]);
+    const signals = [...signalSet];
+    const old = prev?.exporters.find((n) => n.id === id);
+    if (old && sameEntry(prevCfg!.exporters.get(id), e) && sameSignals(old.signals, signals)) {
+      graph.exporters.push(reuse(old));
+      exporters.set(id, old.component as Exporter);
+      reusedExporters.add(id);
+      continue;
+    }
+    const component = e.factory.create(componentSettings(id, 'exporter', settingsOpts), e.config, signals);
     exporters.set(id, component);
-    graph.exporters.push({ id, kind: 'exporter', component });
+    graph.exporters.push({ id, kind: 'exporter', component, signals });
+    if (old && (persistentQueue(prevCfg!.exporters.get(id)?.config) || persistentQueue(e.config)))
+      graph.handovers.set(id, new Gate(id));
   }
 
   const heads = new Map<string, Head>();
   const instances = new Map<string, ConnectorInstance>();
+  const reusedInstances = new Set<ConnectorInstance>();
+  const reusedPipelines = new Set<string>();
 
   /** The instance of connector `id` for from → to, created (with its stage) on first use. */
   const connectorInstance = (id: string, from: Signal, to: Signal): ConnectorInstance => {
@@ -265,6 +331,22 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     const downstream = [...cfg.pipelines.values()].filter((q) => q.signal === to && q.receivers.includes(id));
     const upstream = [...cfg.pipelines.values()].filter((p) => p.signal === from && p.exporters.includes(id));
     const ids = downstream.map((q) => q.id);
+    // Kept when its config did not change and it delivers to the same pipelines, all kept.
+    const old = prev?.stages.find(
+      (s): s is ConnectorStage =>
+        s.kind === 'connector' && s.node.id === id && s.from === from && s.to === to,
+    );
+    if (
+      old &&
+      sameEntry(prevCfg!.connectors.get(id), c) &&
+      old.downstream.length === ids.length &&
+      old.downstream.every((pid, i) => pid === ids[i] && reusedPipelines.has(pid))
+    ) {
+      instances.set(key, old.instance);
+      reusedInstances.add(old.instance);
+      graph.stages.push({ ...old, node: reuse(old.node), upstream: upstream.map((p) => p.id) });
+      return old.instance;
+    }
     const counts = opts.metrics.connector(id);
     const next = countedNext(to, connectorNext(id, to, ids, heads), counts);
     const settings = componentSettings(id, 'connector', settingsOpts, {
@@ -294,6 +376,7 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       to,
       upstream: upstream.map((p) => p.id),
       downstream: ids,
+      instance,
     });
     return instance;
   };
@@ -303,15 +386,20 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
     const signal = p.signal;
     const batchers: ((req: BatchingRequest) => boolean)[] = [];
     const branches: Branch<Signal>[] = [];
+    let endKept = true; // every exporter and connector instance at its end is kept
     for (const id of p.exporters) {
       const exp = exporters.get(id);
       if (exp) {
+        const gate = graph.handovers.get(id);
         branches.push({
           id,
           mutates: cfg.exporters.get(id)!.factory.mutatesData ?? false,
-          consumer: { consume: (data, ctx) => exp.consume(signal, data, ctx) },
+          consumer: gate
+            ? { consume: (data, ctx) => gate.pass(() => exp.consume(signal, data, ctx)) }
+            : { consume: (data, ctx) => exp.consume(signal, data, ctx) },
         });
         batchers.push((req) => exp.acceptBatching?.(signal, req) ?? false);
+        endKept &&= reusedExporters.has(id);
         continue;
       }
       // A connector: one branch per receiver-side signal it makes from this one.
@@ -320,7 +408,23 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
         const inst = connectorInstance(id, signal, to);
         branches.push({ id, mutates: inst.mutates, consumer: inst.consumer });
         batchers.push((req) => inst.acceptBatching(req));
+        endKept &&= reusedInstances.has(inst);
       }
+    }
+    // Kept whole when its processors (as written, in order) and everything at its end are the same.
+    const old = prev?.stages.find((s): s is PipelineStage => s.kind === 'pipeline' && s.id === p.id);
+    if (
+      old &&
+      endKept &&
+      sameList(old.def.processors, p.processors) &&
+      sameList(old.def.exporters, p.exporters) &&
+      p.processors.every((id) => sameEntry(prevCfg!.processors.get(id), cfg.processors.get(id)))
+    ) {
+      for (const n of old.processors) reuse(n);
+      graph.stages.push({ ...old, def: p });
+      heads.set(p.id, old.head);
+      reusedPipelines.add(p.id);
+      continue;
     }
     let next: Consumer<Signal> = fanOut(signal, branches);
     // What a processor of this pipeline may ask of the stages at its end (batching.ts);
@@ -351,11 +455,12 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       next = counted(signal, proc, i > 0 ? counters[i - 1] : undefined, counters[i]);
       mutates ||= e.factory.mutatesData;
     }
-    graph.stages.push({ kind: 'pipeline', id: p.id, processors: chain });
-    heads.set(p.id, { signal, consumer: next, mutates, requestBatching });
+    const head: Head = { signal, consumer: next, mutates, requestBatching };
+    graph.stages.push({ kind: 'pipeline', id: p.id, processors: chain, head, def: p });
+    heads.set(p.id, head);
   }
 
-  // Receivers: one per ID, one consumer per signal it serves.
+  // Receivers: one per ID, one consumer per signal it serves, each behind a switch.
   const receiverIds = new Set<string>();
   for (const p of cfg.pipelines.values())
     for (const id of p.receivers) if (cfg.receivers.has(id)) receiverIds.add(id);
@@ -369,13 +474,42 @@ export function buildGraph(cfg: ServiceConfig, opts: BuildOptions): Graph {
       bySignal.set(h.signal, list);
       list.push({ id: p.id, consumer: h.consumer, mutates: h.mutates });
     }
+    const signals = [...bySignal.keys()];
+    const targets = new Map<Signal, Consumer<Signal>>();
+    for (const [signal, branches] of bySignal) targets.set(signal, fanOut(signal, branches));
+    const old = prev?.receivers.find((n) => n.id === id);
+    const oldInputs = prev?.receiverInputs.get(id);
+    if (old && oldInputs && sameEntry(prevCfg!.receivers.get(id), e) && sameSignals(old.signals, signals)) {
+      // Kept: the same switches, pointed at this graph's pipelines when the reload applies.
+      const inputs = new Map<Signal, { input: SwitchConsumer<Signal>; target: Consumer<Signal> }>();
+      for (const [signal, target] of targets)
+        inputs.set(signal, { input: oldInputs.get(signal)!.input, target });
+      graph.receiverInputs.set(id, inputs);
+      graph.receivers.push(reuse(old));
+      continue;
+    }
+    const inputs = new Map<Signal, { input: SwitchConsumer<Signal>; target: Consumer<Signal> }>();
     const next: ConsumersBySignal = {};
-    for (const [signal, branches] of bySignal)
-      (next as Record<Signal, Consumer<Signal>>)[signal] = fanOut(signal, branches);
+    for (const [signal, target] of targets) {
+      const input = new SwitchConsumer(target);
+      inputs.set(signal, { input, target });
+      (next as Record<Signal, Consumer<Signal>>)[signal] = input;
+    }
+    graph.receiverInputs.set(id, inputs);
     const component = e.factory.create(componentSettings(id, 'receiver', settingsOpts), e.config, next);
-    graph.receivers.push({ id, kind: 'receiver', component });
+    graph.receivers.push({ id, kind: 'receiver', component, signals });
   }
   return graph;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** True when an exporter's parsed config keeps its queue on a storage extension (exporterhelper's `sending_queue.storage`). */
+function persistentQueue(config: unknown): boolean {
+  const q = (config as { sending_queue?: { storage?: unknown } } | undefined)?.sending_queue;
+  return q?.storage !== undefined && q.storage !== null;
 }
 
 /** The stages that feed `stage` (must stop before it): connectors into a pipeline, pipelines into a connector. */

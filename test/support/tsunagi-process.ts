@@ -18,6 +18,8 @@ export const TSUNAGI_MAIN = [
 
 export interface TsunagiProcess {
   child: ChildProcess;
+  /** The config file it was started with (rewrite it and send SIGHUP to reload). */
+  configPath: string;
   /** Everything written to stderr so far (own logs, debug exporter). */
   stderr(): string;
   /** SIGTERM, then wait for exit; resolves with the exit code. */
@@ -29,11 +31,13 @@ export async function startTsunagi(
   configYaml: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  /** More tsunagi flags after --config (e.g. --config-dir, --watch). */
+  extraArgs: string[] = [],
 ): Promise<TsunagiProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-test-'));
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [...nodeArgs, TSUNAGI_MAIN, '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeArgs, TSUNAGI_MAIN, '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -56,6 +60,7 @@ export async function startTsunagi(
   });
   return {
     child,
+    configPath,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
