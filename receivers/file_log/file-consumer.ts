@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { wireLogRecords } from '../../src/codec/proto-logs.js';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { FileStatus } from '../../src/component/status.js';
 import type { LogsData } from '../../src/pdata/types.js';
@@ -6,6 +7,7 @@ import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
 import type { FileLogConfig } from './config.js';
+import { CriJsonFast, fastPlan } from './cri-json-fast.js';
 import type { AtPath, FileConsumerDeps, FileSet } from './file-set.js';
 import { compileGlob, type FileGlob } from './glob.js';
 import {
@@ -58,6 +60,14 @@ export class FileConsumer implements LineSink, FileSet {
   readonly ignored = new Set<string>();
   private readonly reported = new Set<string>();
   private batch: Entry[] = [];
+  /** The byte path for CRI + JSON lines (cri-json-fast.ts), when the operators are the ones it knows. */
+  private readonly fast: CriJsonFast | undefined;
+  /** Entries of `batch` whose record the byte path encoded (in the order of its records). */
+  private fastEntries: Entry[] = [];
+  private heldAny = false;
+  private readonly markHeld = (): void => {
+    this.heldAny = true;
+  };
   /** Text bytes of the lines read into `batch` (for the in-flight byte bound). */
   private batchBytes = 0;
   /** Batches handed over, oldest first; removed once accepted and their offsets applied. */
@@ -122,6 +132,11 @@ export class FileConsumer implements LineSink, FileSet {
       onOperatorError: (id) => deps.counters.operatorError(id),
     };
     this.pipeline = buildPipeline(cfg.operators, ctx, (e) => this.batch.push(e));
+    const plan = fastPlan(cfg.operators);
+    this.fast =
+      plan && process.env.TSUNAGI_FILELOG_BYTE_PATH !== 'off'
+        ? new CriJsonFast(plan, this.opts.trimTrailing)
+        : undefined;
   }
 
   async start(): Promise<void> {
@@ -212,6 +227,22 @@ export class FileConsumer implements LineSink, FileSet {
     if (continued) e.continued = true;
     this.pipeline.process(e);
   }
+  lineBytes(r: FileReader, view: Buffer, start: number, end: number, startOffset: number): boolean {
+    const fast = this.fast;
+    if (fast === undefined) return false;
+    // an entry an operator holds (a CRI P fragment) must come out before the lines after it
+    this.heldAny = false;
+    this.pipeline.held(this.markHeld);
+    if (this.heldAny) return false;
+    const resource = fast.encode(view, start, end, r.attrs, this.observed);
+    if (resource === undefined) return false;
+    this.batchBytes += end - start;
+    const e = newEntry(undefined, this.observed, r, startOffset);
+    e.resource = resource;
+    this.batch.push(e);
+    this.fastEntries.push(e);
+    return true;
+  }
   split(r: FileReader): void {
     this.deps.counters.split(1);
     this.reportOnce(`split:${r.key}`, 'line longer than max_log_size; emitted as several records', {
@@ -253,6 +284,12 @@ export class FileConsumer implements LineSink, FileSet {
     const bytes = this.batchBytes;
     this.batch = [];
     this.batchBytes = 0;
+    if (this.fast !== undefined && this.fastEntries.length > 0) {
+      const { bytes: seg, bounds } = this.fast.take();
+      const records = wireLogRecords(seg, bounds);
+      for (let k = 0; k < records.length; k++) this.fastEntries[k].record = records[k];
+      this.fastEntries = [];
+    }
     const b: InFlight = { snapshot, state: 'accepted', bytes, answered: Promise.resolve() };
     this.inflight.push(b);
     if (entries.length > 0) {

@@ -24,6 +24,11 @@ export interface LineSink {
   /** A line longer than max_log_size was found (it is emitted in pieces). */
   split(r: FileReader): void;
   invalidUtf8(r: FileReader): void;
+  /**
+   * Optional: takes the line's bytes [start, end) of `view` whole (before any
+   * string is made); false to have it go the `line` way instead.
+   */
+  lineBytes?(r: FileReader, view: Buffer, start: number, end: number, startOffset: number): boolean;
 }
 
 export class FileReader {
@@ -219,6 +224,15 @@ export class FileReader {
     cut = false,
   ): void {
     const startOffset = this.offset + start;
+    if (
+      sink.lineBytes !== undefined &&
+      !cut &&
+      !this.continued &&
+      opts.lineStart === undefined &&
+      opts.lineEnd === undefined &&
+      sink.lineBytes(this, view, start, end, startOffset)
+    )
+      return;
     let s = view.toString('utf8', start, end);
     if (s.indexOf('\uFFFD') !== -1 && !isUtf8(view.subarray(start, end))) sink.invalidUtf8(this);
     if (opts.lineStart || opts.lineEnd) {

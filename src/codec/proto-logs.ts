@@ -191,6 +191,19 @@ function decodeScopeLogsWire(seg: Uint8Array): ScopeLogs[] {
   return out;
 }
 
+/**
+ * Log records their producer encoded itself (file_log's byte path): `seg` holds each as a
+ * ScopeLogs.log_records field (tag 0x12, minimal length, message), `bounds` the [start, end)
+ * of each message. They are wire log records: written out by copying runs of them as they are.
+ */
+export function wireLogRecords(seg: Buffer, bounds: number[]): LogRecord[] {
+  const list = new WireList<WireLogRecord>(seg, LOG_WIRE);
+  const out: LogRecord[] = new Array(bounds.length / 2);
+  for (let k = 0; k < bounds.length; k += 2)
+    out[k / 2] = new WireLogRecord(list, bounds[k], bounds[k + 1], list.count++);
+  return out;
+}
+
 const LOG_WIRE: WireCodec<WireLogRecord> = {
   slots: 13,
   repeated: 1 << 6,

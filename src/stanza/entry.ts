@@ -2,6 +2,7 @@
 // Body/attributes/resource are plain JS values (maps as objects) so operators
 // stay cheap; the receiver turns the entry into pdata once at the end.
 import { EMPTY_BYTES } from '../pdata/create.js';
+import type { LogRecord } from '../pdata/types.js';
 
 export interface Entry {
   body: unknown;
@@ -27,6 +28,11 @@ export interface Entry {
    * no header of its own (file_log sets it; the container operator reads it).
    */
   continued?: boolean;
+  /**
+   * The record, when the input built it itself (file_log's byte path for CRI +
+   * JSON lines): the fields above are then unused but for resource and scopeName.
+   */
+  record?: LogRecord;
 }
 
 const EMPTY_RESOURCE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;

@@ -57,7 +57,7 @@ export function entriesToLogs(entries: Entry[], extraResource: Record<string, un
       scopes.set(e.scopeName, sl);
       (scopes as Map<string, ScopeLogs> & { rl: ReturnType<typeof newResourceLogs> }).rl.scopeLogs.push(sl);
     }
-    sl.logRecords.push(entryToRecord(e));
+    sl.logRecords.push(e.record ?? entryToRecord(e));
   }
   return data;
 }

@@ -1,0 +1,528 @@
+// The agent's common case in one pass over the line's bytes: a CRI line
+// (`<time> stdout|stderr F {json}`) through the operators `container`,
+// `json_parser` and `trace_parser` with their defaults, written straight into
+// the protobuf LogRecord the operators' entry would have been encoded to.
+// No string per line, no parsed object, no attribute map: the bytes are the
+// record, and the exporter (or persistent queue) copies them as they are
+// (codec/proto-logs.ts wireLogRecords).
+//
+// It takes only lines whose result it knows byte for byte: anything else
+// (P fragments, Docker lines, nested JSON values, escaped keys, duplicate or
+// integer-like keys, keys that collide with file_log's own attributes,
+// malformed IDs, trace_flags, invalid UTF-8, whitespace to trim, ...) returns
+// false and goes through the operators as before (cri-json-fast.test.ts
+// compares both on varied lines).
+import { isUtf8 } from 'node:buffer';
+import { parsePodPath } from '../../src/stanza/operators/container.js';
+import { parseRfc3339Nano } from '../../src/stanza/rfc3339.js';
+
+/** What the operators' config allows the fast path to assume (undefined: it cannot be used). */
+export interface FastPlan {
+  /** container `format: containerd`: the timestamp must end in Z. */
+  containerd: boolean;
+  /** trace_parser `if: attributes.trace_id != nil`: without a trace_id the span_id is not read. */
+  traceNeedsTraceId: boolean;
+}
+
+const PARSER_BLOCKS = ['body', 'timestamp', 'severity', 'trace', 'scope_name', 'output'];
+
+function plainParser(c: Record<string, unknown>): boolean {
+  return (
+    c.parse_from === 'body' && c.parse_to === 'attributes' && PARSER_BLOCKS.every((k) => c[k] === undefined)
+  );
+}
+
+/** The fast path applies to exactly `container`, `json_parser`, `trace_parser` (defaults, the agent's `if`s). */
+export function fastPlan(ops: Record<string, unknown>[]): FastPlan | undefined {
+  if (ops.length !== 3) return undefined;
+  const [c, j, t] = ops;
+  if (c.type !== 'container' || j.type !== 'json_parser' || t.type !== 'trace_parser') return undefined;
+  if (!plainParser(c) || c.if !== undefined || c.add_metadata !== true) return undefined;
+  if (c.format !== undefined && c.format !== 'crio' && c.format !== 'containerd') return undefined;
+  // the json_parser condition config/agent.yaml uses holds for every line the fast path takes ('{' first)
+  if (!plainParser(j) || (j.if !== undefined && j.if !== 'body matches "^\\\\s*\\\\{"')) return undefined;
+  const from = (k: string) => (t[k] as { parse_from?: string } | undefined)?.parse_from;
+  if (
+    t.output !== undefined ||
+    from('trace_id') !== 'attributes.trace_id' ||
+    from('span_id') !== 'attributes.span_id' ||
+    from('trace_flags') !== 'attributes.trace_flags'
+  )
+    return undefined;
+  if (t.if !== undefined && t.if !== 'attributes.trace_id != nil') return undefined;
+  return { containerd: c.format === 'containerd', traceNeedsTraceId: t.if !== undefined };
+}
+
+const TRACE_ID = Buffer.from('trace_id');
+const SPAN_ID = Buffer.from('span_id');
+const TRACE_FLAGS = Buffer.from('trace_flags');
+const PROTO = Buffer.from('__proto__');
+const STREAMS = ['stdout', 'stderr'] as const;
+
+/** Per file attribute map: the attributes the operators put after the JSON keys, encoded, per stream. */
+interface Tail {
+  bytes: (Buffer | undefined)[];
+  /** Keys a JSON key must not equal (the merge would keep it in another place). */
+  keys: Buffer[];
+  ok: boolean;
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[65 + i] = 10 + i;
+  HEX[97 + i] = 10 + i;
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    s++;
+  }
+  return s;
+}
+
+function putVarint(b: Buffer, pos: number, n: number): number {
+  while (n >= 128) {
+    b[pos++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  b[pos++] = n;
+  return pos;
+}
+
+/** A safe integer as protobuf int64 (negatives as 10-byte two's complement), as Writer.int64Num. */
+function putInt64(b: Buffer, pos: number, n: number): number {
+  if (n >= 0) return putVarint(b, pos, n);
+  let v = BigInt.asUintN(64, BigInt(n));
+  while (v >= 128n) {
+    b[pos++] = Number(v & 0x7fn) | 0x80;
+    v >>= 7n;
+  }
+  b[pos++] = Number(v);
+  return pos;
+}
+
+function int64Size(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+function putFixed64(b: Buffer, pos: number, v: bigint): number {
+  const n = Number(v);
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+    b.writeUInt32LE(n >>> 0, pos);
+    b.writeUInt32LE(Math.floor(n / 4294967296), pos + 4);
+  } else b.writeBigUInt64LE(BigInt.asUintN(64, v), pos);
+  return pos + 8;
+}
+
+/** A KeyValue field (tag 0x32) with a string value, as the plain-map encoder writes it. */
+function stringKv(key: string, value: string): Buffer {
+  const k = Buffer.from(key);
+  const v = Buffer.from(value);
+  const any = 1 + varintSize(v.length) + v.length;
+  const kv = (k.length > 0 ? 1 + varintSize(k.length) + k.length : 0) + 1 + varintSize(any) + any;
+  const b = Buffer.alloc(1 + varintSize(kv) + kv);
+  let p = 0;
+  b[p++] = 0x32;
+  p = putVarint(b, p, kv);
+  if (k.length > 0) {
+    b[p++] = 0x0a;
+    p = putVarint(b, p, k.length);
+    p += k.copy(b, p);
+  }
+  b[p++] = 0x12;
+  p = putVarint(b, p, any);
+  b[p++] = 0x0a;
+  p = putVarint(b, p, v.length);
+  v.copy(b, p);
+  return b;
+}
+
+const WS = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** Lines longer than this go the operators' way (their record must fit a 3-byte length). */
+const MAX_LINE = 512 * 1024;
+
+export class CriJsonFast {
+  /** The records of the current batch, each as a log_records field (0x12, length, message). */
+  private out: Buffer;
+  private pos = 0;
+  /** [start, end) of each record's message in `out`. */
+  private bounds: number[] = [];
+  private readonly tails = new WeakMap<object, Tail>();
+  private readonly meta = new Map<string, Record<string, unknown> | null>();
+  /** Key ranges of the line being encoded (duplicate check). */
+  private keyAt = new Int32Array(64);
+
+  constructor(
+    private readonly plan: FastPlan,
+    /** file_log trims line ends (no preserve_trailing_whitespaces); leading spaces never reach here (a digit starts the line). */
+    private readonly trimTrailing: boolean,
+  ) {
+    this.out = Buffer.allocUnsafe(256 * 1024);
+  }
+
+  /** Records encoded since the last take(). */
+  get count(): number {
+    return this.bounds.length;
+  }
+
+  /** Hands over the batch's bytes and record bounds; the next batch gets a new buffer. */
+  take(): { bytes: Buffer; bounds: number[] } {
+    const r = { bytes: this.out.subarray(0, this.pos), bounds: this.bounds };
+    this.out = Buffer.allocUnsafe(Math.max(64 * 1024, this.out.length));
+    this.pos = 0;
+    this.bounds = [];
+    return r;
+  }
+
+  private tail(attrs: Record<string, unknown>): Tail {
+    let t = this.tails.get(attrs);
+    if (t !== undefined) return t;
+    t = { bytes: [], keys: [], ok: true };
+    const parts: Buffer[] = [];
+    for (const k in attrs) {
+      const v = attrs[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || k === '') t.ok = false;
+      else parts.push(stringKv(k, v));
+      t.keys.push(Buffer.from(k));
+    }
+    t.keys.push(Buffer.from('log.iostream'), Buffer.from('logtag'));
+    if ('log.iostream' in attrs || 'logtag' in attrs) t.ok = false;
+    for (const s of STREAMS)
+      t.bytes.push(Buffer.concat([...parts, stringKv('log.iostream', s), stringKv('logtag', 'F')]));
+    this.tails.set(attrs, t);
+    return t;
+  }
+
+  private resource(path: string): Record<string, unknown> | null {
+    let m = this.meta.get(path);
+    if (m === undefined) {
+      m = parsePodPath(path) ?? null;
+      if (this.meta.size >= 1024) this.meta.clear();
+      this.meta.set(path, m);
+    }
+    return m;
+  }
+
+  /**
+   * Encodes the line b[s, e) as the operators would have made it; returns the
+   * record's resource (the pod metadata of its path), or undefined when the
+   * line is not one the fast path knows (nothing was written then).
+   */
+  encode(b: Buffer, s: number, e: number, attrs: Record<string, unknown>, observed: bigint) {
+    if (e - s > MAX_LINE || e - s < 8) return undefined;
+    const path = attrs['log.file.path'];
+    if (typeof path !== 'string') return undefined;
+    const res = this.resource(path);
+    if (res === null) return undefined;
+    const tail = this.tail(attrs);
+    if (!tail.ok) return undefined;
+    // the operators' input is the line trimmed: take only lines trimming leaves alone
+    const first = b[s];
+    if (first < 0x30 || first > 0x39) return undefined;
+    const last = b[e - 1];
+    if (this.trimTrailing && last !== 0x7d /* } */) return undefined;
+    // ---- CRI header: <time> <stdout|stderr> F <log>
+    let a = s;
+    while (a < e && b[a] !== 0x20) a++;
+    if (a + 10 > e) return undefined;
+    let stream: number;
+    if (b[a + 1] === 0x73 && b[a + 2] === 0x74 && b[a + 3] === 0x64) {
+      // std...
+      if (b[a + 4] === 0x6f && b[a + 5] === 0x75 && b[a + 6] === 0x74) stream = 0;
+      else if (b[a + 4] === 0x65 && b[a + 5] === 0x72 && b[a + 6] === 0x72) stream = 1;
+      else return undefined;
+    } else return undefined;
+    if (b[a + 7] !== 0x20 || b[a + 8] !== 0x46 /* F */ || b[a + 9] !== 0x20) return undefined;
+    let i = a + 10;
+    while (i < e && b[i] === 0x20) i++;
+    if (i >= e || b[i] !== 0x7b /* { */) return undefined;
+    if (this.plan.containerd && b[a - 1] !== 0x5a /* Z */) return undefined;
+    const ts = parseRfc3339Nano(b.toString('latin1', s, a));
+    if (ts === undefined) return undefined;
+    const tailBytes = tail.bytes[stream] as Buffer;
+    // ---- the record, written after room for its field header (tag + 3-byte length)
+    const bodyLen = e - i;
+    const need = this.pos + 4 * bodyLen + tailBytes.length + 256;
+    if (need > this.out.length) this.grow(need);
+    const o = this.out;
+    const rec = this.pos + 4;
+    let p = rec;
+    if (ts !== 0n) {
+      o[p++] = 0x09;
+      p = putFixed64(o, p, ts);
+    }
+    // body: the JSON text as a string value
+    o[p++] = 0x2a;
+    p = putVarint(o, p, 1 + varintSize(bodyLen) + bodyLen);
+    o[p++] = 0x0a;
+    p = putVarint(o, p, bodyLen);
+    p += b.copy(o, p, i, e);
+    // attributes: the JSON keys in order, then the operators' own
+    let high = 0; // OR of the string bytes: non-ASCII is checked for valid UTF-8 once
+    let nKeys = 0;
+    let traceAt = -1;
+    let spanAt = -1;
+    i++;
+    while (i < e && WS(b[i])) i++;
+    if (b[i] === 0x7d) i++;
+    else
+      for (;;) {
+        // key
+        if (b[i] !== 0x22) return undefined;
+        const ks = i + 1;
+        let k = ks;
+        let digits = true;
+        for (; k < e; k++) {
+          const c = b[k];
+          if (c === 0x22) break;
+          if (c === 0x5c || c < 0x20) return undefined; // escaped or invalid key: the operators decide
+          high |= c;
+          if (c < 0x30 || c > 0x39) digits = false;
+        }
+        if (k >= e || k === ks || digits) return undefined; // empty or integer-like (ordered first by JS)
+        const ke = k;
+        if (!this.newKey(b, ks, ke, nKeys, tail.keys)) return undefined;
+        if (nKeys * 2 + 2 > this.keyAt.length) {
+          const g = new Int32Array(this.keyAt.length * 2);
+          g.set(this.keyAt);
+          this.keyAt = g;
+        }
+        this.keyAt[nKeys * 2] = ks;
+        this.keyAt[nKeys * 2 + 1] = ke;
+        nKeys++;
+        i = ke + 1;
+        while (i < e && WS(b[i])) i++;
+        if (b[i] !== 0x3a) return undefined;
+        i++;
+        while (i < e && WS(b[i])) i++;
+        const klen = ke - ks;
+        const keyField = 1 + varintSize(klen) + klen;
+        const c = b[i];
+        // KeyValue header, then the key, then the value
+        if (c === 0x22) {
+          // string
+          const vs = i + 1;
+          let v = vs;
+          let escaped = false;
+          for (; v < e; v++) {
+            const x = b[v];
+            if (x === 0x22) break;
+            if (x < 0x20) return undefined;
+            if (x === 0x5c) {
+              escaped = true;
+              v++;
+            }
+            high |= x;
+          }
+          if (v >= e) return undefined;
+          i = v + 1;
+          if (klen === 8 && TRACE_ID.equals(b.subarray(ks, ke))) {
+            if (escaped || v - vs !== 32) return undefined;
+            traceAt = vs;
+          } else if (klen === 7 && SPAN_ID.equals(b.subarray(ks, ke))) {
+            if (escaped || v - vs !== 16) return undefined;
+            spanAt = vs;
+          } else if (klen === 11 && TRACE_FLAGS.equals(b.subarray(ks, ke))) return undefined;
+          let str: Buffer = b;
+          let ss = vs;
+          let se = v;
+          if (escaped) {
+            let decoded: unknown;
+            try {
+              decoded = JSON.parse(b.toString('utf8', vs - 1, v + 1));
+            } catch {
+              return undefined;
+            }
+            str = Buffer.from(decoded as string);
+            ss = 0;
+            se = str.length;
+          }
+          const slen = se - ss;
+          const any = 1 + varintSize(slen) + slen;
+          const kv = keyField + 1 + varintSize(any) + any;
+          p = this.kvHead(o, p, kv, ks, ke, b);
+          o[p++] = 0x12;
+          p = putVarint(o, p, any);
+          o[p++] = 0x0a;
+          p = putVarint(o, p, slen);
+          p += str.copy(o, p, ss, se);
+        } else if (c === 0x74 || c === 0x66) {
+          // true / false
+          const t = c === 0x74;
+          if (t ? !lit(b, i, e, 'true') : !lit(b, i, e, 'false')) return undefined;
+          i += t ? 4 : 5;
+          if (isTraceKey(b, ks, ke)) return undefined;
+          p = this.kvHead(o, p, keyField + 4, ks, ke, b);
+          o[p++] = 0x12;
+          o[p++] = 2;
+          o[p++] = 0x10;
+          o[p++] = t ? 1 : 0;
+        } else if (c === 0x6e) {
+          // null: a KeyValue without a value
+          if (!lit(b, i, e, 'null')) return undefined;
+          i += 4;
+          if (isTraceKey(b, ks, ke)) return undefined;
+          p = this.kvHead(o, p, keyField, ks, ke, b);
+        } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          const ne = numberEnd(b, i, e);
+          if (ne < 0) return undefined;
+          if (isTraceKey(b, ks, ke)) return undefined;
+          const n = Number(b.toString('latin1', i, ne));
+          i = ne;
+          if (Number.isSafeInteger(n)) {
+            const any = 1 + int64Size(n);
+            p = this.kvHead(o, p, keyField + 1 + varintSize(any) + any, ks, ke, b);
+            o[p++] = 0x12;
+            p = putVarint(o, p, any);
+            o[p++] = 0x18;
+            p = putInt64(o, p, n);
+          } else {
+            p = this.kvHead(o, p, keyField + 11, ks, ke, b);
+            o[p++] = 0x12;
+            o[p++] = 9;
+            o[p++] = 0x21;
+            o.writeDoubleLE(n, p);
+            p += 8;
+          }
+        } else return undefined; // nested object or array, or not JSON: the operators decide
+        while (i < e && WS(b[i])) i++;
+        if (b[i] === 0x2c) {
+          i++;
+          while (i < e && WS(b[i])) i++;
+          continue;
+        }
+        if (b[i] !== 0x7d) return undefined;
+        i++;
+        break;
+      }
+    while (i < e && WS(b[i])) i++;
+    if (i !== e) return undefined;
+    if (high >= 0x80 && !isUtf8(b.subarray(s, e))) return undefined;
+    if (traceAt < 0 && this.plan.traceNeedsTraceId) spanAt = -1;
+    p += tailBytes.copy(o, p);
+    if (traceAt >= 0) {
+      o[p++] = 0x4a;
+      o[p++] = 16;
+      if (!hexInto(b, traceAt, o, p, 16)) return undefined;
+      p += 16;
+    }
+    if (spanAt >= 0) {
+      o[p++] = 0x52;
+      o[p++] = 8;
+      if (!hexInto(b, spanAt, o, p, 8)) return undefined;
+      p += 8;
+    }
+    if (observed !== 0n) {
+      o[p++] = 0x59;
+      p = putFixed64(o, p, observed);
+    }
+    // the field header with a minimal length, the record moved up to it
+    const len = p - rec;
+    const h = 1 + varintSize(len);
+    let start = rec;
+    if (h < 4) {
+      start = this.pos + h;
+      o.copyWithin(start, rec, p);
+    }
+    o[this.pos] = 0x12;
+    putVarint(o, this.pos + 1, len);
+    this.bounds.push(start, start + len);
+    this.pos = start + len;
+    return res;
+  }
+
+  /** Writes a KeyValue's tag, length and key field. */
+  private kvHead(o: Buffer, p: number, kv: number, ks: number, ke: number, b: Buffer): number {
+    o[p++] = 0x32;
+    p = putVarint(o, p, kv);
+    o[p++] = 0x0a;
+    p = putVarint(o, p, ke - ks);
+    return p + b.copy(o, p, ks, ke);
+  }
+
+  /** The key b[ks, ke) is not one seen before in the line, nor one of the file's own attributes. */
+  private newKey(b: Buffer, ks: number, ke: number, n: number, reserved: Buffer[]): boolean {
+    const len = ke - ks;
+    if (len === 9 && PROTO.equals(b.subarray(ks, ke))) return false;
+    for (let r = 0; r < reserved.length; r++) {
+      const x = reserved[r];
+      if (x.length === len && x.equals(b.subarray(ks, ke))) return false;
+    }
+    const at = this.keyAt;
+    for (let j = 0; j < n; j++) {
+      const s = at[j * 2];
+      if (at[j * 2 + 1] - s !== len) continue;
+      let same = true;
+      for (let q = 0; q < len; q++)
+        if (b[s + q] !== b[ks + q]) {
+          same = false;
+          break;
+        }
+      if (same) return false;
+    }
+    return true;
+  }
+
+  private grow(need: number): void {
+    const n = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+    this.out.copy(n, 0, 0, this.pos);
+    this.out = n;
+  }
+}
+
+/** trace_id / span_id / trace_flags with a value that is not a string: the operators report it. */
+function isTraceKey(b: Buffer, ks: number, ke: number): boolean {
+  const len = ke - ks;
+  const k = b.subarray(ks, ke);
+  return (
+    (len === 8 && TRACE_ID.equals(k)) ||
+    (len === 7 && SPAN_ID.equals(k)) ||
+    (len === 11 && TRACE_FLAGS.equals(k))
+  );
+}
+
+function lit(b: Buffer, i: number, e: number, word: string): boolean {
+  if (i + word.length > e) return false;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The end of a JSON number starting at i (RFC 8259 grammar), -1 if it is not one. */
+function numberEnd(b: Buffer, i: number, e: number): number {
+  if (b[i] === 0x2d) i++;
+  if (i >= e) return -1;
+  if (b[i] === 0x30) i++;
+  else if (b[i] >= 0x31 && b[i] <= 0x39) while (i < e && b[i] >= 0x30 && b[i] <= 0x39) i++;
+  else return -1;
+  if (b[i] === 0x2e) {
+    i++;
+    const d = i;
+    while (i < e && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === d) return -1;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    const d = i;
+    while (i < e && b[i] >= 0x30 && b[i] <= 0x39) i++;
+    if (i === d) return -1;
+  }
+  return i;
+}
+
+/** n bytes from 2n hex digits at b[at]; false if one is not a hex digit. */
+function hexInto(b: Buffer, at: number, o: Buffer, p: number, n: number): boolean {
+  let bad = 0;
+  for (let k = 0; k < n; k++) {
+    const hi = HEX[b[at + 2 * k]];
+    const lo = HEX[b[at + 2 * k + 1]];
+    bad |= hi | lo;
+    o[p + k] = (hi << 4) | lo;
+  }
+  return bad >= 0;
+}
