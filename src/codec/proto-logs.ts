@@ -193,14 +193,21 @@ function decodeScopeLogsWire(seg: Uint8Array): ScopeLogs[] {
 
 /**
  * Log records their producer encoded itself (file_log's byte path): `seg` holds each as a
- * ScopeLogs.log_records field (tag 0x12, minimal length, message), `bounds` the [start, end)
- * of each message. They are wire log records: written out by copying runs of them as they are.
+ * ScopeLogs.log_records field (tag 0x12, minimal length, message); `bounds` has three numbers
+ * per record: the [start, end) of its message and where its 16 trace ID bytes are (-1: it has
+ * none), so that reading the trace ID (tracelink) needs no scan of the record. They are wire
+ * log records: written out by copying runs of them as they are.
  */
 export function wireLogRecords(seg: Buffer, bounds: number[]): LogRecord[] {
   const list = new WireList<WireLogRecord>(seg, LOG_WIRE);
-  const out: LogRecord[] = new Array(bounds.length / 2);
-  for (let k = 0; k < bounds.length; k += 2)
-    out[k / 2] = new WireLogRecord(list, bounds[k], bounds[k + 1], list.count++);
+  const out: LogRecord[] = new Array(bounds.length / 3);
+  for (let k = 0, j = 0; k < bounds.length; k += 3, j++) {
+    const l = new WireLogRecord(list, bounds[k], bounds[k + 1], list.count++);
+    const t = bounds[k + 2];
+    if (t >= 0) l._traceId = seg.subarray(t, t + 16);
+    l.loaded |= 1 << 9; // as a read of field 9 leaves it
+    out[j] = l;
+  }
   return out;
 }
 
