@@ -76,7 +76,7 @@ function fastLogs(lines: (string | Buffer)[], o: Opts = {}): { logs: LogsData; t
   const { bytes, bounds } = f.take();
   const recs = wireLogRecords(bytes, bounds);
   recs.forEach((r, i) => {
-    entries[i].record = r;
+    entries[i].records = [r];
   });
   return { logs: entriesToLogs(entries, {}), taken };
 }

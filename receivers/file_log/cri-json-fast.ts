@@ -13,7 +13,9 @@
 // false and goes through the operators as before (cri-json-fast.test.ts
 // compares both on varied lines).
 import { isUtf8 } from 'node:buffer';
+import type { Entry } from '../../src/stanza/entry.js';
 import { parsePodPath } from '../../src/stanza/operators/container.js';
+import { type SeverityConfig, SeverityParser } from '../../src/stanza/severity.js';
 import { parseRfc3339Nano } from '../../src/stanza/rfc3339.js';
 
 /** What the operators' config allows the fast path to assume (undefined: it cannot be used). */
@@ -22,6 +24,11 @@ export interface FastPlan {
   containerd: boolean;
   /** trace_parser `if: attributes.trace_id != nil`: without a trace_id the span_id is not read. */
   traceNeedsTraceId: boolean;
+  /**
+   * A severity_parser between json_parser and trace_parser (config/agent.yaml): its parser,
+   * the attribute it reads, and whether its `if` skips lines without that attribute.
+   */
+  severity?: { parser: SeverityParser; key: Buffer; onlyIfPresent: boolean };
 }
 
 const PARSER_BLOCKS = ['body', 'timestamp', 'severity', 'trace', 'scope_name', 'output'];
@@ -34,8 +41,22 @@ function plainParser(c: Record<string, unknown>): boolean {
 
 /** The fast path applies to exactly `container`, `json_parser`, `trace_parser` (defaults, the agent's `if`s). */
 export function fastPlan(ops: Record<string, unknown>[]): FastPlan | undefined {
-  if (ops.length !== 3) return undefined;
-  const [c, j, t] = ops;
+  if (ops.length !== 3 && ops.length !== 4) return undefined;
+  const [c, j] = ops;
+  const t = ops[ops.length - 1];
+  let severity: FastPlan['severity'];
+  if (ops.length === 4) {
+    const sp = ops[2];
+    const from = typeof sp.parse_from === 'string' ? /^attributes\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(sp.parse_from) : null;
+    if (sp.type !== 'severity_parser' || sp.output !== undefined || !from) return undefined;
+    const key = from[1];
+    if (sp.if !== undefined && sp.if !== `attributes.${key} != nil`) return undefined;
+    severity = {
+      parser: new SeverityParser(sp as unknown as SeverityConfig),
+      key: Buffer.from(key),
+      onlyIfPresent: sp.if !== undefined,
+    };
+  }
   if (c.type !== 'container' || j.type !== 'json_parser' || t.type !== 'trace_parser') return undefined;
   if (!plainParser(c) || c.if !== undefined || c.add_metadata !== true) return undefined;
   if (c.format !== undefined && c.format !== 'crio' && c.format !== 'containerd') return undefined;
@@ -50,7 +71,7 @@ export function fastPlan(ops: Record<string, unknown>[]): FastPlan | undefined {
   )
     return undefined;
   if (t.if !== undefined && t.if !== 'attributes.trace_id != nil') return undefined;
-  return { containerd: c.format === 'containerd', traceNeedsTraceId: t.if !== undefined };
+  return { containerd: c.format === 'containerd', traceNeedsTraceId: t.if !== undefined, severity };
 }
 
 const TRACE_ID = Buffer.from('trace_id');
@@ -188,6 +209,8 @@ export class CriJsonFast {
   /** The poll's observed time, encoded once. */
   private observed = 0n;
   private readonly observedBytes = Buffer.alloc(8);
+  /** severity_parser's answer per level value (null: it fails on it). */
+  private readonly sevCache = new Map<string, Buffer | null>();
 
   constructor(
     private readonly plan: FastPlan,
@@ -300,6 +323,7 @@ export class CriJsonFast {
       p += 8;
     }
     // body: the JSON text as a string value
+    const bodyAt = p;
     o[p++] = 0x2a;
     p = putVarint(o, p, 1 + varintSize(bodyLen) + bodyLen);
     o[p++] = 0x0a;
@@ -310,6 +334,8 @@ export class CriJsonFast {
     let nKeys = 0;
     let traceAt = -1;
     let spanAt = -1;
+    const levelKey = this.plan.severity?.key;
+    let level: string | number | undefined;
     i++;
     while (i < e && WS(b[i])) i++;
     if (b[i] === 0x7d) i++;
@@ -364,6 +390,10 @@ export class CriJsonFast {
           }
           if (v >= e) return undefined;
           i = v + 1;
+          if (levelKey !== undefined && klen === levelKey.length && same(b, ks, levelKey)) {
+            if (escaped) return undefined;
+            level = b.toString('utf8', vs, v);
+          }
           if (klen === 8 && same(b, ks, TRACE_ID)) {
             if (escaped || v - vs !== 32) return undefined;
             traceAt = vs;
@@ -384,7 +414,7 @@ export class CriJsonFast {
           const slen = str !== undefined ? str.length : v - vs;
           const any = 1 + varintSize(slen) + slen;
           const kv = keyField + 1 + varintSize(any) + any;
-          p = this.kvHead(o, p, kv, ks, ke, b);
+          p = this.kvHead(o, p, kv, ks, ke);
           o[p++] = 0x12;
           p = putVarint(o, p, any);
           o[p++] = 0x0a;
@@ -395,8 +425,8 @@ export class CriJsonFast {
           const t = c === 0x74;
           if (t ? !lit(b, i, e, 'true') : !lit(b, i, e, 'false')) return undefined;
           i += t ? 4 : 5;
-          if (isTraceKey(b, ks, ke)) return undefined;
-          p = this.kvHead(o, p, keyField + 4, ks, ke, b);
+          if (isTraceKey(b, ks, ke) || this.isLevelKey(b, ks, ke)) return undefined;
+          p = this.kvHead(o, p, keyField + 4, ks, ke);
           o[p++] = 0x12;
           o[p++] = 2;
           o[p++] = 0x10;
@@ -405,23 +435,27 @@ export class CriJsonFast {
           // null: a KeyValue without a value
           if (!lit(b, i, e, 'null')) return undefined;
           i += 4;
-          if (isTraceKey(b, ks, ke)) return undefined;
-          p = this.kvHead(o, p, keyField, ks, ke, b);
+          if (isTraceKey(b, ks, ke) || this.isLevelKey(b, ks, ke)) return undefined;
+          p = this.kvHead(o, p, keyField, ks, ke);
         } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
           const ne = numberEnd(b, i, e);
           if (ne < 0) return undefined;
           if (isTraceKey(b, ks, ke)) return undefined;
           const n = ne - i <= 15 ? smallNumber(b, i, ne) : Number(b.toString('latin1', i, ne));
           i = ne;
+          if (levelKey !== undefined && klen === levelKey.length && same(b, ks, levelKey)) {
+            if (!Number.isSafeInteger(n)) return undefined;
+            level = n;
+          }
           if (Number.isSafeInteger(n)) {
             const any = 1 + int64Size(n);
-            p = this.kvHead(o, p, keyField + 1 + varintSize(any) + any, ks, ke, b);
+            p = this.kvHead(o, p, keyField + 1 + varintSize(any) + any, ks, ke);
             o[p++] = 0x12;
             p = putVarint(o, p, any);
             o[p++] = 0x18;
             p = putInt64(o, p, n);
           } else {
-            p = this.kvHead(o, p, keyField + 11, ks, ke, b);
+            p = this.kvHead(o, p, keyField + 11, ks, ke);
             o[p++] = 0x12;
             o[p++] = 9;
             o[p++] = 0x21;
@@ -443,6 +477,19 @@ export class CriJsonFast {
     if (i !== e) return undefined;
     if (high >= 0x80 && !isUtf8(b.subarray(s, e))) return undefined;
     if (traceAt < 0 && this.plan.traceNeedsTraceId) spanAt = -1;
+    const sev = this.plan.severity;
+    if (sev !== undefined) {
+      if (level === undefined) {
+        if (!sev.onlyIfPresent) return undefined; // the operator's error: on_error decides
+      } else {
+        const fields = this.severityFields(sev.parser, level);
+        if (fields === undefined) return undefined;
+        // severity number and text go before the body (fields 2, 3 before 5)
+        o.copyWithin(bodyAt + fields.length, bodyAt, p);
+        o.set(fields, bodyAt);
+        p += fields.length;
+      }
+    }
     o.set(tailBytes, p);
     p += tailBytes.length;
     let traceOut = -1;
@@ -483,8 +530,37 @@ export class CriJsonFast {
     return res;
   }
 
+  private isLevelKey(b: Buffer, ks: number, ke: number): boolean {
+    const k = this.plan.severity?.key;
+    return k !== undefined && ke - ks === k.length && same(b, ks, k);
+  }
+
+  /** The encoded severity number and text severity_parser gives `level`; undefined if it fails on it. */
+  private severityFields(parser: SeverityParser, level: string | number): Buffer | undefined {
+    const key = typeof level === 'number' ? `n${level}` : `s${level}`;
+    let f = this.sevCache.get(key);
+    if (f !== undefined) return f ?? undefined;
+    const e = { attributes: { [this.plan.severity!.key.toString()]: level }, severity: 0, severityText: '' };
+    try {
+      parser.apply(e as unknown as Entry);
+      const text = Buffer.from(e.severityText);
+      if (text.length > 100) f = null;
+      else {
+        const parts: number[] = [];
+        if (e.severity !== 0) parts.push(0x10, e.severity); // 1..24: a one-byte varint
+        if (text.length > 0) parts.push(0x1a, text.length, ...text);
+        f = Buffer.from(parts);
+      }
+    } catch {
+      f = null;
+    }
+    if (this.sevCache.size >= 1024) this.sevCache.clear();
+    this.sevCache.set(key, f);
+    return f ?? undefined;
+  }
+
   /** Writes a KeyValue's tag, length and key field. */
-  private kvHead(o: Buffer, p: number, kv: number, ks: number, ke: number, b: Buffer): number {
+  private kvHead(o: Buffer, p: number, kv: number, ks: number, ke: number): number {
     o[p++] = 0x32;
     p = putVarint(o, p, kv);
     o[p++] = 0x0a;

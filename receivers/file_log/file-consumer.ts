@@ -62,8 +62,13 @@ export class FileConsumer implements LineSink, FileSet {
   private batch: Entry[] = [];
   /** The byte path for CRI + JSON lines (cri-json-fast.ts), when the operators are the ones it knows. */
   private readonly fast: CriJsonFast | undefined;
-  /** Entries of `batch` whose record the byte path encoded (in the order of its records). */
-  private fastEntries: Entry[] = [];
+  /** Lines in `batch` (an entry of the byte path stands for a run of lines). */
+  private batchLines = 0;
+  /** Entries of `batch` that stand for runs of the byte path's records, and their lengths. */
+  private fastRuns: Entry[] = [];
+  private fastRunLengths: number[] = [];
+  /** The last entry of `batch` when it is such a run (the next line may extend it). */
+  private fastRun: Entry | undefined;
   private heldAny = false;
   private readonly markHeld = (): void => {
     this.heldAny = true;
@@ -131,7 +136,11 @@ export class FileConsumer implements LineSink, FileSet {
       logger: deps.logger,
       onOperatorError: (id) => deps.counters.operatorError(id),
     };
-    this.pipeline = buildPipeline(cfg.operators, ctx, (e) => this.batch.push(e));
+    this.pipeline = buildPipeline(cfg.operators, ctx, (e) => {
+      this.batch.push(e);
+      this.batchLines++;
+      this.fastRun = undefined;
+    });
     const plan = fastPlan(cfg.operators);
     this.fast =
       plan && process.env.TSUNAGI_FILELOG_BYTE_PATH !== 'off'
@@ -211,7 +220,7 @@ export class FileConsumer implements LineSink, FileSet {
       const more = await r.read(this.buf, this, this.opts, BATCH, now);
       // rewritten under us (copytruncate): the next poll's checkFile starts it over and finds the copy
       if (r.rewritten) return false;
-      if (this.batch.length >= BATCH) {
+      if (this.batchLines >= BATCH) {
         if (!(await this.flushBatch(false))) return false;
       }
       if (!more || this.stopped) return false;
@@ -237,10 +246,17 @@ export class FileConsumer implements LineSink, FileSet {
     const resource = fast.encode(view, start, end, r.attrs, this.observed);
     if (resource === undefined) return false;
     this.batchBytes += end - start;
-    const e = newEntry(undefined, this.observed, r, startOffset);
-    e.resource = resource;
-    this.batch.push(e);
-    this.fastEntries.push(e);
+    this.batchLines++;
+    const run = this.fastRun;
+    if (run !== undefined && run.resource === resource) this.fastRunLengths[this.fastRunLengths.length - 1]++;
+    else {
+      const e = newEntry(undefined, this.observed, r, startOffset);
+      e.resource = resource;
+      this.batch.push(e);
+      this.fastRuns.push(e);
+      this.fastRunLengths.push(1);
+      this.fastRun = e;
+    }
     return true;
   }
   split(r: FileReader): void {
@@ -282,20 +298,29 @@ export class FileConsumer implements LineSink, FileSet {
     if (this.abandoned) return false;
     const entries = this.batch;
     const bytes = this.batchBytes;
+    const lines = this.batchLines;
     this.batch = [];
     this.batchBytes = 0;
-    if (this.fast !== undefined && this.fastEntries.length > 0) {
+    this.batchLines = 0;
+    this.fastRun = undefined;
+    if (this.fast !== undefined && this.fastRuns.length > 0) {
       const { bytes: seg, bounds } = this.fast.take();
       const records = wireLogRecords(seg, bounds);
-      for (let k = 0; k < records.length; k++) this.fastEntries[k].record = records[k];
-      this.fastEntries = [];
+      let at = 0;
+      for (let k = 0; k < this.fastRuns.length; k++) {
+        const n = this.fastRunLengths[k];
+        this.fastRuns[k].records = at === 0 && n === records.length ? records : records.slice(at, at + n);
+        at += n;
+      }
+      this.fastRuns = [];
+      this.fastRunLengths = [];
     }
     const b: InFlight = { snapshot, state: 'accepted', bytes, answered: Promise.resolve() };
     this.inflight.push(b);
-    if (entries.length > 0) {
+    if (lines > 0) {
       b.state = 'pending';
       this.inflightBytes += bytes;
-      b.answered = this.send(this.deps.toLogs(entries), entries.length, final).then((ok) => {
+      b.answered = this.send(this.deps.toLogs(entries), lines, final).then((ok) => {
         this.inflightBytes -= bytes;
         b.state = ok ? 'accepted' : 'abandoned';
         if (!ok) this.abandoned = true;

@@ -204,7 +204,7 @@ export function wireLogRecords(seg: Buffer, bounds: number[]): LogRecord[] {
   for (let k = 0, j = 0; k < bounds.length; k += 3, j++) {
     const l = new WireLogRecord(list, bounds[k], bounds[k + 1], list.count++);
     const t = bounds[k + 2];
-    if (t >= 0) l._traceId = seg.subarray(t, t + 16);
+    if (t >= 0) l._traceId = new Uint8Array(seg.buffer, seg.byteOffset + t, 16);
     l.loaded |= 1 << 9; // as a read of field 9 leaves it
     out[j] = l;
   }

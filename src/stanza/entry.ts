@@ -29,10 +29,11 @@ export interface Entry {
    */
   continued?: boolean;
   /**
-   * The record, when the input built it itself (file_log's byte path for CRI +
-   * JSON lines): the fields above are then unused but for resource and scopeName.
+   * Records the input built itself (file_log's byte path for CRI + JSON lines),
+   * a run of them with this entry's resource and scope: the entry stands for
+   * them, and its other fields are unused.
    */
-  record?: LogRecord;
+  records?: LogRecord[];
 }
 
 const EMPTY_RESOURCE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;

@@ -57,7 +57,9 @@ export function entriesToLogs(entries: Entry[], extraResource: Record<string, un
       scopes.set(e.scopeName, sl);
       (scopes as Map<string, ScopeLogs> & { rl: ReturnType<typeof newResourceLogs> }).rl.scopeLogs.push(sl);
     }
-    sl.logRecords.push(e.record ?? entryToRecord(e));
+    const built = e.records;
+    if (built === undefined) sl.logRecords.push(entryToRecord(e));
+    else for (let i = 0; i < built.length; i++) sl.logRecords.push(built[i]);
   }
   return data;
 }
