@@ -1,8 +1,10 @@
 // The byte path for CRI + JSON lines must give byte for byte the OTLP the
 // operators (container → json_parser → trace_parser) give, or decline the line.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { configSchema as tracelinkConfig } from '../../processors/tracelink/config.js';
 import { TracelinkProcessor } from '../../processors/tracelink/processor.js';
 import { encodeLogs, wireLogRecords } from '../../src/codec/proto-logs.js';
@@ -24,8 +26,16 @@ const DEFAULT_OPS = [{ type: 'container' }, { type: 'json_parser' }, { type: 'tr
 const AGENT_OPS = [
   { type: 'container', id: 'container-parser', max_log_size: '1MiB' },
   { type: 'json_parser', id: 'json', if: 'body matches "^\\\\s*\\\\{"', on_error: 'send_quiet' },
+  {
+    type: 'severity_parser',
+    if: 'attributes.level != nil',
+    parse_from: 'attributes.level',
+    on_error: 'send_quiet',
+  },
   { type: 'trace_parser', if: 'attributes.trace_id != nil', on_error: 'send_quiet' },
 ];
+/** The three operators alone (the bench's chain). */
+const AGENT_OPS_NO_SEVERITY = AGENT_OPS.filter((o) => o.type !== 'severity_parser');
 
 interface Opts {
   ops?: Record<string, unknown>[];
@@ -151,10 +161,50 @@ describe('file_log byte path for CRI + JSON lines', () => {
 
   it('the agent config (its `if` conditions) and preserved trailing whitespace', () => {
     expect(check(cri(BENCH), { ops: AGENT_OPS })).toBe(true);
+    expect(check(cri(BENCH), { ops: AGENT_OPS_NO_SEVERITY })).toBe(true);
+    expect(check(cri(body({ span_id: '0102030405060708' })), { ops: AGENT_OPS_NO_SEVERITY })).toBe(true);
     // with the condition, a span_id without a trace_id is not parsed
     expect(check(cri(body({ span_id: '0102030405060708' })), { ops: AGENT_OPS })).toBe(true);
     expect(check(`${cri(BENCH)}  `, { ops: AGENT_OPS, trim: false })).toBe(true);
     expect(check(`${cri(BENCH)}\r`, { ops: AGENT_OPS, trim: false })).toBe(true);
+  });
+
+  it('severity_parser of config/agent.yaml: mapped, unmapped, numeric and absent levels', () => {
+    for (const level of [
+      'info',
+      'ERROR',
+      'Warn',
+      'warning',
+      'debug',
+      'fatal',
+      'weird',
+      'é',
+      '',
+      30,
+      50,
+      -1,
+      0,
+    ])
+      expect(
+        check(cri(body({ msg: 'x', level, trace_id: '0af7651916cd43dd8448eb211c80319c' })), {
+          ops: AGENT_OPS,
+        }),
+        String(level),
+      ).toBe(true);
+    expect(check(cri(body({ msg: 'no level' })), { ops: AGENT_OPS })).toBe(true);
+    // values the severity parser would fail on, or report: the operators decide
+    for (const l of [
+      '{"level":null}',
+      '{"level":true}',
+      '{"level":1.5}',
+      '{"level":"in\\u0066o"}',
+      `{"level":"${'x'.repeat(200)}"}`,
+    ])
+      expect(fastLogs([cri(l)], { ops: AGENT_OPS }).taken[0], l).toBe(false);
+    // without its `if`, a line without the level is the operator's error
+    const noIf = AGENT_OPS.map((o) => (o.type === 'severity_parser' ? { ...o, if: undefined } : o));
+    expect(fastLogs([cri(body({ msg: 'x' }))], { ops: noIf }).taken[0]).toBe(false);
+    expect(check(cri(body({ level: 'info' })), { ops: noIf })).toBe(true);
   });
 
   it('declines what the operators must decide (and those lines still come out right)', () => {
@@ -207,6 +257,11 @@ describe('file_log byte path for CRI + JSON lines', () => {
 
   it('is used only for the operator chain it knows', () => {
     const plan = (ops: Record<string, unknown>[]) => fastPlan(parseOps(ops));
+    // the shipped agent config's chain, as written there
+    const agent = parseYaml(
+      readFileSync(fileURLToPath(new URL('../../config/agent.yaml', import.meta.url)), 'utf8'),
+    );
+    expect(plan(agent.receivers.file_log.operators)?.severity).toBeDefined();
     expect(plan(DEFAULT_OPS)).toBeDefined();
     expect(plan(AGENT_OPS)).toBeDefined();
     expect(plan([{ type: 'container' }, { type: 'json_parser' }])).toBeUndefined();

@@ -15,8 +15,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Entry } from '../../src/stanza/entry.js';
 import { parsePodPath } from '../../src/stanza/operators/container.js';
-import { type SeverityConfig, SeverityParser } from '../../src/stanza/severity.js';
 import { parseRfc3339Nano } from '../../src/stanza/rfc3339.js';
+import { type SeverityConfig, SeverityParser } from '../../src/stanza/severity.js';
 
 /** What the operators' config allows the fast path to assume (undefined: it cannot be used). */
 export interface FastPlan {
@@ -47,7 +47,8 @@ export function fastPlan(ops: Record<string, unknown>[]): FastPlan | undefined {
   let severity: FastPlan['severity'];
   if (ops.length === 4) {
     const sp = ops[2];
-    const from = typeof sp.parse_from === 'string' ? /^attributes\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(sp.parse_from) : null;
+    const from =
+      typeof sp.parse_from === 'string' ? /^attributes\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(sp.parse_from) : null;
     if (sp.type !== 'severity_parser' || sp.output !== undefined || !from) return undefined;
     const key = from[1];
     if (sp.if !== undefined && sp.if !== `attributes.${key} != nil`) return undefined;
