@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { goRegExp } from '../../src/attraction/regexp.js';
 import { duration } from '../../src/config/schema-types.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import { DETECTOR_ATTRIBUTES } from './attributes.js';
 
 // Keys and defaults of the collector's resource_detection processor (contrib
