@@ -30,6 +30,11 @@ describe('Go (RE2) regexps in JavaScript', () => {
     expect(goRegExp('^\\s$').test('\u00a0')).toBe(false);
     expect(goRegExp('^[\\s]$').test('\t')).toBe(true);
     expect(goRegExp('^\\S$').test('\u00a0')).toBe(true);
+    expect(goRegExp('^\\S$').test(' ')).toBe(false);
+    // [\s\S] is still any character
+    for (const ch of ['\v', '\u00a0', '\n', 'x', ' ']) expect(goRegExp('^[\\s\\S]$').test(ch), ch).toBe(true);
+    expect(goRegExp('^[^\\S]$').test('\t')).toBe(true);
+    expect(goRegExp('^[^\\S]$').test('\v')).toBe(false);
   });
 
   it('anchors after translation, so a leading flag group still counts', () => {
@@ -70,6 +75,7 @@ describe('Go (RE2) regexps in JavaScript', () => {
     const { re, names } = compileGoRegex('(a)(?P<first>b)(?:c)(?P<2x>d)');
     expect(names).toEqual([undefined, undefined, 'first', '2x']);
     const m = re.exec('abcd') as RegExpExecArray;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's template syntax, not JavaScript's
     expect(goExpand('$first-${2x}-$1', m, names)).toBe('b-d-a');
   });
 });
@@ -77,6 +83,7 @@ describe('Go (RE2) regexps in JavaScript', () => {
 describe("Go's Expand and ReplaceAllString", () => {
   it('expands numbers and names, the longest name, $$, malformed $', () => {
     const m = goRegExp('(?P<k>\\w)(\\d)').exec('a1') as RegExpExecArray;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's template syntax, not JavaScript's
     expect(goExpand('${k}:$2 $$ $k1 $ ${', m)).toBe('a:1 $  $ ${');
     expect(goExpand('$9', m)).toBe('');
   });

@@ -37,6 +37,8 @@ const POSIX: Record<string, string> = {
 
 /** RE2's \s: ASCII space characters only (no \v, no Unicode spaces as in JavaScript). */
 const SPACE = '\\t\\n\\f\\r ';
+/** RE2's \S as ranges, so it also works inside a class (`[\s\S]`: any character). */
+const NOT_SPACE = '\\x00-\\x08\\x0B\\x0E-\\x1F!-\\uFFFF';
 
 export interface GoRegexSource {
   source: string;
@@ -108,7 +110,7 @@ export function translateGoRegexp(pattern: string): GoRegexSource {
       if (n === 'p' || n === 'P') throw new GoRegexpError(`Unicode classes (\\${n}) are not supported`);
       if (n === 'C') throw new GoRegexpError('invalid escape sequence: \\C (any byte)');
       if (n === 's') out += inClass ? SPACE : `[${SPACE}]`;
-      else if (n === 'S' && !inClass) out += `[^${SPACE}]`;
+      else if (n === 'S') out += inClass ? NOT_SPACE : `[${NOT_SPACE}]`;
       else if (n === 'A' && !inClass) out += '(?<![\\s\\S])';
       else if (n === 'z' && !inClass) out += '(?![\\s\\S])';
       else out += c + n;
