@@ -502,6 +502,7 @@ export class QueuedExporter implements Exporter {
       if (!entries) return;
       for (const e of entries) lane.inFlight.add(e);
       const cost = this.sendCost(lane, entries);
+      await this.roomToSend(lane, cost);
       this.memory.take(cost);
       this.sending++;
       try {
@@ -539,13 +540,14 @@ export class QueuedExporter implements Exporter {
   }
 
   /**
-   * With sendMemory, a worker starts another send only while the byte bound has room
-   * (or nothing is being sent, so the queue always moves): when the exporter is slower
-   * than its receivers, memory stays bounded and senders are throttled instead.
+   * With sendMemory, a worker takes a batch only while the byte bound has room, and starts
+   * sending it only once its send cost fits too (or nothing else is being sent, so the queue
+   * always moves): when the exporter is slower than its receivers, memory stays bounded and
+   * senders are throttled instead.
    */
-  private async roomToSend<S extends Signal>(lane: Lane<S>): Promise<void> {
-    if (!this.options.sendMemory || lane.store) return;
-    while (this.sending > 0 && !this.memory.hasRoom(1) && !this.stopping) await this.memory.nextChange();
+  private async roomToSend<S extends Signal>(lane: Lane<S>, cost = 1): Promise<void> {
+    if (!this.options.sendMemory || lane.store || cost === 0) return;
+    while (this.sending > 0 && !this.memory.hasRoom(cost) && !this.stopping) await this.memory.nextChange();
   }
 
   /**
