@@ -533,7 +533,7 @@ const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
       case 6:
         return (l.loaded & B6) !== 0
           ? sizeTrackedAttributes(l._attributes, l._attrOrigin)
-          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6);
+          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
       case 7:
         return l._droppedAttributesCount !== 0 ? 1 + varintSizeU(l._droppedAttributesCount) : 0;
       case 8:

@@ -907,7 +907,7 @@ const SPAN_FIELDS: FieldEncoder<WireSpan> = {
       case 9:
         return (s.loaded & B9) !== 0
           ? sizeTrackedAttributes(s._attributes, s._attrOrigin)
-          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9);
+          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
       case 10:
         return s._droppedAttributesCount !== 0 ? 1 + varintSizeU(s._droppedAttributesCount) : 0;
       case 11: {
