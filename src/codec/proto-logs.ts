@@ -511,8 +511,7 @@ function spliceable(l: WireLogRecord): boolean {
 function writeWireLogRecord(w: Writer, l: WireLogRecord): void {
   w.len();
   if (l.changes === 0) w.rawRange(l.list.src, l.list.dv, l.start, l.end);
-  else if (l.changes === B6 && l.spliceTo !== 0)
-    writeSpliced(w, l, l.spliceFrom, l.spliceTo, () => LOG_FIELDS.write(w, l, 6));
+  else if (l.changes === B6 && l.spliceTo !== 0) writeSpliced(w, l, l.spliceFrom, l.spliceTo, LOG_FIELDS, 6);
   else writePatched(w, l, l.changes, LOG_FIELDS);
 }
 

@@ -271,17 +271,18 @@ export function splicedSize(item: WireItemBase, from: number, to: number, fieldS
   return item.end - item.start - (to - from) + fieldSize;
 }
 
-/** Writes what splicedSize sized; `write` writes the field. */
-export function writeSpliced(
+/** Writes what splicedSize sized; `enc` writes the field `fn` (no closure per item). */
+export function writeSpliced<T extends WireItemBase>(
   w: Writer,
-  item: WireItemBase,
+  item: T,
   from: number,
   to: number,
-  write: () => void,
+  enc: FieldEncoder<T>,
+  fn: number,
 ): void {
   const list = item.list;
   if (from > item.start) w.rawRange(list.src, list.dv, item.start, from);
-  write();
+  enc.write(w, item, fn);
   if (item.end > to) w.rawRange(list.src, list.dv, to, item.end);
 }
 
@@ -498,11 +499,46 @@ export function peekAttribute(
     if (!keyEquals(src, idx[e + 1], kb)) continue;
     const valueAt = idx[e + 2];
     if (valueAt === 0) return {};
+    const scalar = peekScalar(item.list, valueAt, idx[e + 3]);
+    if (scalar !== undefined) return scalar;
     const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
     const a = v as Record<string, unknown>;
     return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
   }
   return undefined;
+}
+
+/**
+ * The AnyValue whose length prefix is at `at` when it is one string, bool, int or double field
+ * (what every encoder writes for those), read without the general decoder; undefined otherwise.
+ */
+function peekScalar(list: WireList<unknown>, at: number, end: number): AnyValue | undefined {
+  const src = list.src;
+  const len = src[at];
+  if (len >= 0x80 || len < 2) return undefined;
+  const stop = at + 1 + len;
+  const tag = src[at + 1];
+  switch (tag) {
+    case 0x0a: {
+      // a string: its own length prefix must span the rest (one byte, as for any short string)
+      const n = src[at + 2];
+      if (n >= 0x80 || at + 3 + n !== stop) return undefined;
+      return { stringValue: list.reader(at + 2, end).string() };
+    }
+    case 0x10:
+      if (len !== 2 || src[at + 2] >= 0x80) return undefined;
+      return { boolValue: src[at + 2] !== 0 };
+    case 0x18: {
+      const r = list.reader(at + 2, stop);
+      const v = r.int64();
+      return r.pos === stop ? { intValue: v } : undefined;
+    }
+    case 0x21:
+      if (len !== 9) return undefined;
+      return { doubleValue: list.dv.getFloat64(at + 2, true) };
+    default:
+      return undefined;
+  }
 }
 
 /** Entries per pair in an attribute index: tag offset, key and value offsets (their length prefixes, 0: absent), end offset. */
@@ -564,13 +600,21 @@ function skipLength(src: Uint8Array, pos: number): number {
  * keys computed per item (a dynamic OTTL key) only refill it.
  */
 const keyBytesCache = new Map<string, Uint8Array>();
+/** The last keys asked for, by identity: the constant keys of statements come back item after item. */
+const recentKeys: string[] = ['', '', '', '', '', '', '', ''];
+const recentBytes: Uint8Array[] = new Array(8).fill(new Uint8Array(0));
+let recentNext = 0;
 function keyBytes(key: string): Uint8Array {
+  for (let i = 0; i < 8; i++) if (recentKeys[i] === key) return recentBytes[i];
   let b = keyBytesCache.get(key);
   if (b === undefined) {
     if (keyBytesCache.size >= 1024) keyBytesCache.clear();
     b = new Uint8Array(Buffer.from(key, 'utf8')); // its own memory, not a slice of Buffer's pool
     keyBytesCache.set(key, b);
   }
+  recentKeys[recentNext] = key;
+  recentBytes[recentNext] = b;
+  recentNext = (recentNext + 1) & 7;
   return b;
 }
 
