@@ -43,6 +43,8 @@ export class OpampAgent {
   private sentHealth = '';
   private sentRemoteStatus = '';
   private remoteStatus: NonNullable<AgentToServer['remote_config_status']> | undefined;
+  /** Statuses not sent yet, oldest first: each goes out in its own message (APPLYING is never skipped). */
+  private readonly pendingStatuses: NonNullable<AgentToServer['remote_config_status']>[] = [];
   private lastOfferedHash = '';
   private remoteQueue: Promise<void> = Promise.resolve();
   private transport: TransportControl | undefined;
@@ -156,6 +158,11 @@ export class OpampAgent {
         this.sentHealth = key;
       }
     }
+    const nextStatus = this.pendingStatuses.shift();
+    if (nextStatus) {
+      this.remoteStatus = nextStatus;
+      if (this.pendingStatuses.length) queueMicrotask(() => this.transport?.kick());
+    }
     if (this.remoteStatus) {
       const key = JSON.stringify(this.remoteStatus, (_k, v) => (v instanceof Uint8Array ? [...v] : v));
       if (full || key !== this.sentRemoteStatus) {
@@ -238,11 +245,11 @@ export class OpampAgent {
 
   private async applyRemote(rc: NonNullable<ServerToAgent['remote_config']>, hash: string): Promise<void> {
     const setStatus = (status: number, error?: string) => {
-      this.remoteStatus = {
+      this.pendingStatuses.push({
         last_remote_config_hash: rc.config_hash,
         status,
         ...(error ? { error_message: error } : {}),
-      };
+      });
       this.transport?.kick();
     };
     setStatus(RemoteConfigStatuses.APPLYING);
