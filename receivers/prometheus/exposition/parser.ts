@@ -76,6 +76,15 @@ function valueAt(s: string, start: number, end: number): number | undefined {
   return parseGoFloat(s.slice(start, end));
 }
 
+/** A copy of `a` (or nothing) in a buffer of `size`, the rest filled with `fill`. */
+function grow(a: Float64Array | undefined, size: number, fill: number): Float64Array {
+  const out = new Float64Array(size);
+  const from = a?.length ?? 0;
+  if (a) out.set(a);
+  if (fill !== 0) out.fill(fill, from);
+  return out;
+}
+
 /** Go's strconv.ParseFloat as Prometheus calls it (no hex floats, no underscores); undefined if invalid. */
 export function parseGoFloat(s: string): number | undefined {
   const n = s.length;
@@ -117,8 +126,10 @@ class Parser {
   private line = 0;
   private end = 0;
   private readonly series: string[] = [];
-  private readonly values: number[] = [];
-  private readonly timestamps: number[] = [];
+  /** Values, in a buffer sized for the previous scrape's count (grown by doubling). */
+  private values: Float64Array;
+  /** Made at the first line with a timestamp (most expositions have none). */
+  private timestamps: Float64Array | undefined;
   private exemplars: Map<number, ParsedExemplar> | undefined;
   private readonly metadata = new Map<string, Metadata>();
   private sawEof = false;
@@ -127,7 +138,22 @@ class Parser {
     private readonly s: string,
     private readonly om: boolean,
     private readonly previous: readonly string[] | undefined,
-  ) {}
+  ) {
+    this.values = new Float64Array(Math.max(64, (previous?.length ?? 0) + 8));
+  }
+
+  /** Appends sample `series` (its index is series.length before the push). */
+  private push(series: string, value: number, timestampMs: number): void {
+    const i = this.series.length;
+    if (i === this.values.length) this.values = grow(this.values, i * 2, 0);
+    this.values[i] = value;
+    let ts = this.timestamps;
+    if (ts !== undefined || !Number.isNaN(timestampMs)) {
+      if (ts === undefined || ts.length <= i) ts = this.timestamps = grow(ts, this.values.length, Number.NaN);
+      ts[i] = timestampMs;
+    }
+    this.series.push(series);
+  }
 
   private fail(message: string): never {
     throw new ParseError(message, this.line);
@@ -148,10 +174,11 @@ class Parser {
       start = end + 1;
     }
     if (this.om && !this.sawEof) this.fail('data does not end with # EOF');
+    const n = this.series.length;
     return {
       series: this.series,
-      values: this.values,
-      timestampsMs: this.timestamps,
+      values: this.values.subarray(0, n),
+      timestampsMs: this.timestamps?.subarray(0, n),
       exemplars: this.exemplars,
       metadata: this.metadata,
       format: this.om ? 'openmetrics' : 'text',
@@ -223,9 +250,7 @@ class Parser {
         if (v === end && v > vStart) {
           const value = valueAt(s, vStart, v);
           if (value !== undefined) {
-            this.series.push(known);
-            this.values.push(value);
-            this.timestamps.push(Number.NaN);
+            this.push(known, value, Number.NaN);
             return;
           }
         }
@@ -247,9 +272,7 @@ class Parser {
       if (v === end && v > vStart) {
         const value = valueAt(s, vStart, v);
         if (value !== undefined) {
-          this.series.push(s.slice(lineStart, seriesEnd));
-          this.values.push(value);
-          this.timestamps.push(Number.NaN);
+          this.push(s.slice(lineStart, seriesEnd), value, Number.NaN);
           return;
         }
       }
@@ -292,9 +315,7 @@ class Parser {
         p = end;
       }
     }
-    this.series.push(s.slice(lineStart, seriesEnd));
-    this.values.push(value);
-    this.timestamps.push(timestampMs);
+    this.push(s.slice(lineStart, seriesEnd), value, timestampMs);
   }
 
   /** After a token: text allows any run of blanks (and trailing ones), OpenMetrics exactly one space. */
