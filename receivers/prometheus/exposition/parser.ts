@@ -35,6 +35,17 @@ const OM_TYPES: Record<string, MetricType> = {
 const SERIES =
   /[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})?/y;
 
+/** Matched against '' after a parse, to release the body from V8's last-match state. */
+const NOTHING = /^$/;
+
+/**
+ * A string that holds no reference to the one it was sliced from (V8 slices
+ * longer than 12 characters point into their parent).
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
 /** Exemplar label sets longer than this (in code points, names and values) are invalid (OpenMetrics). */
 const EXEMPLAR_MAX_RUNES = 128;
 
@@ -174,6 +185,9 @@ class Parser {
       start = end + 1;
     }
     if (this.om && !this.sawEof) this.fail('data does not end with # EOF');
+    // V8 keeps the subject of the last regex match (RegExp.input): a match on the
+    // body, or a slice of it, would pin the whole body until the next match anywhere
+    NOTHING.test('');
     const n = this.series.length;
     return {
       series: this.series,
@@ -213,7 +227,9 @@ class Parser {
     this.metadataLine(m[1], m[2], m[3] ?? '');
   }
 
-  private metadataLine(kind: string, name: string, rest: string): void {
+  private metadataLine(kind: string, rawName: string, rest: string): void {
+    // the scrape keeps metadata until the next one: copies, not slices pinning the whole body
+    const name = flat(rawName);
     let md = this.metadata.get(name);
     if (!md) {
       md = { type: 'unknown', help: '', unit: '' };
@@ -224,11 +240,11 @@ class Parser {
       if (t === undefined) this.fail(`invalid metric type "${clip(rest)}"`);
       md.type = t;
     } else if (kind === 'HELP') {
-      md.help = unescapeHelp(rest, this.om);
+      md.help = flat(unescapeHelp(rest, this.om));
     } else {
       if (rest !== '' && !name.endsWith(`_${rest}`))
         this.fail(`unit "${clip(rest)}" not a suffix of metric "${name}"`);
-      md.unit = rest;
+      md.unit = flat(rest);
     }
   }
 
