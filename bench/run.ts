@@ -2,6 +2,10 @@
 const benches: [string, string][] = [
   ['OTLP traces (issue: core)', './otlp.js'],
   ['Answers at once with batch (latency, 4 one-in-flight senders, Jaeger UDP)', './answers.js'],
+  [
+    'An SDK app (default batch processors, 10k spans/s + 10k logs/s) through config/gateway.yaml',
+    './gateway-sdk.js',
+  ],
   ['OTLP codec microbenchmark', './codec.js'],
   ['Jaeger thrift in', './jaeger.js'],
   ['Fluent forward in (vs OTLP/HTTP logs relay)', './fluent-forward.js'],

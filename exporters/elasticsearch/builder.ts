@@ -4,6 +4,7 @@
 // means "already there").
 
 import type { RequestContext } from '../../src/component/consumer.js';
+import { TimeSlice } from '../../src/exporterhelper/time-slice.js';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import type { KeyValue, LogsData, Metric, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { type BulkChunk, BulkWriter } from './bulk-body.js';
@@ -118,7 +119,8 @@ export class BulkBuilder {
     return this.router.route(type, [own, ...scopeLists], ts, mode);
   }
 
-  logs(data: LogsData, ctx?: RequestContext): BuildResult {
+  /** Async only to give the event loop back between slices of a large batch (exporterhelper/time-slice.ts). */
+  async logs(data: LogsData, ctx?: RequestContext, slice = new TimeSlice()): Promise<BuildResult> {
     const w = new BulkWriter(this.cfg.flush.bytes);
     const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
     const dynId = this.cfg.logs_dynamic_id.enabled;
@@ -145,6 +147,7 @@ export class BulkBuilder {
         const lists = [sl.scope.attributes, rl.resource.attributes];
         const base = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
         for (const rec of sl.logRecords) {
+          if (slice.due()) await slice.next();
           const ref = out.refs.add(r, s, rec);
           const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
           const route = this.routeFor('logs', rec.attributes, lists, base, ts, mode);
@@ -168,7 +171,7 @@ export class BulkBuilder {
     return out;
   }
 
-  traces(data: TracesData, ctx?: RequestContext): BuildResult {
+  async traces(data: TracesData, ctx?: RequestContext, slice = new TimeSlice()): Promise<BuildResult> {
     const w = new BulkWriter(this.cfg.flush.bytes);
     const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
     const dateDependent = this.cfg.logstash_format.enabled;
@@ -188,6 +191,7 @@ export class BulkBuilder {
         const base = dateDependent ? undefined : this.router.route('traces', lists, 0n, mode);
         const evBase = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
         for (const span of ss.spans) {
+          if (slice.due()) await slice.next();
           const ref = out.refs.add(r, s, span);
           const route = this.routeFor('traces', span.attributes, lists, base, span.startTimeUnixNano, mode);
           const doc = spanDocument(mode, span, res, scope, route.ds);
@@ -213,7 +217,7 @@ export class BulkBuilder {
    * time, unit (otel) and attributes make one document; the document's ref is the
    * group of points it holds (see subsetMetrics), so a retry re-sends exactly them.
    */
-  metrics(data: MetricsData, ctx?: RequestContext): BuildResult {
+  async metrics(data: MetricsData, ctx?: RequestContext, slice = new TimeSlice()): Promise<BuildResult> {
     const w = new BulkWriter(this.cfg.flush.bytes);
     const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
     const dateDependent = this.cfg.logstash_format.enabled;
@@ -245,6 +249,7 @@ export class BulkBuilder {
         >();
         for (const m of sm.metrics) {
           for (const p of pointsOf(m)) {
+            if (slice.due()) await slice.next();
             const route = this.routeFor('metrics', p.attributes, lists, base, p.timeUnixNano, mode);
             const v = metricValue(m, p);
             if (typeof v === 'string') {

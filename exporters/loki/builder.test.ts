@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { turnsDuring } from '../../src/exporterhelper/testing/helpers.js';
 import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
 import { lokiConfigSchema } from './config.js';
 import { CardinalityGuard } from './labels.js';
@@ -16,8 +17,8 @@ function sm(e: { smResource: string[]; smScope: string[]; smOwn: string[] }): Re
   return out;
 }
 
-describe('loki request builder', () => {
-  it('maps labels the way Loki OTLP ingestion does and puts the rest in structured metadata', () => {
+describe('loki request builder', async () => {
+  it('maps labels the way Loki OTLP ingestion does and puts the rest in structured metadata', async () => {
     const data = logs(
       resourceLogs(
         {
@@ -37,7 +38,7 @@ describe('loki request builder', () => {
         ],
       ),
     );
-    const { requests, rejected } = builder().build(data);
+    const { requests, rejected } = await builder().build(data);
     expect(rejected).toEqual([]);
     expect(requests).toHaveLength(1);
     const [st] = requests[0].streams;
@@ -58,12 +59,12 @@ describe('loki request builder', () => {
     });
   });
 
-  it('labels a resource without service.name as unknown_service', () => {
-    const { requests } = builder().build(logs(resourceLogs({}, [record('x')])));
+  it('labels a resource without service.name as unknown_service', async () => {
+    const { requests } = await builder().build(logs(resourceLogs({}, [record('x')])));
     expect(requests[0].streams[0].labels).toBe('{service_name="unknown_service"}');
   });
 
-  it('honours configured labels and the old lokiexporter hints (hints never sent on)', () => {
+  it('honours configured labels and the old lokiexporter hints (hints never sent on)', async () => {
     const b = builder({ labels: { resource: { 'host.name': 'host' }, attributes: ['http.method'] } });
     const data = logs(
       resourceLogs(
@@ -77,7 +78,7 @@ describe('loki request builder', () => {
         [record('x', { attrs: { 'http.method': 'POST', status: '500', other: 'o' } })],
       ),
     );
-    const { requests } = b.build(data);
+    const { requests } = await b.build(data);
     const st = requests[0].streams[0];
     expect(st.labels).toBe(
       '{cloud_account_id="acc", host="n1", http_method="POST", service_name="a", status="500"}',
@@ -85,32 +86,31 @@ describe('loki request builder', () => {
     expect(sm(st.entries[0])).toEqual({ scope_name: 'test-scope', scope_version: '1.0.0', other: 'o' });
   });
 
-  it('takes the tenant from the config, a resource attribute or the loki.tenant hint', () => {
+  it('takes the tenant from the config, a resource attribute or the loki.tenant hint', async () => {
     const data = logs(
       resourceLogs({ 'service.name': 'a', tenant: 't1' }, [record('1')]),
       resourceLogs({ 'service.name': 'b', tenant: 't2' }, [record('2')]),
       resourceLogs({ 'service.name': 'c', tenant: 't1' }, [record('3')]),
     );
-    const reqs = builder({ tenant: { source: 'attribute', value: 'tenant' } }).build(data).requests;
+    const reqs = (await builder({ tenant: { source: 'attribute', value: 'tenant' } }).build(data)).requests;
     expect(reqs.map((r) => [r.tenant, r.count])).toEqual([
       ['t1', 2],
       ['t2', 1],
     ]);
-    expect(
-      builder({ tenant_id: 'static' })
-        .build(data)
-        .requests.map((r) => r.tenant),
-    ).toEqual(['static']);
+    expect((await builder({ tenant_id: 'static' }).build(data)).requests.map((r) => r.tenant)).toEqual([
+      'static',
+    ]);
     const hinted = logs(resourceLogs({ 'loki.tenant': 'org', org: 'acme' }, [record('1')]));
-    expect(builder().build(hinted).requests[0].tenant).toBe('acme');
+    expect((await builder().build(hinted)).requests[0].tenant).toBe('acme');
     const ctx = { metadata: { 'x-tenant': ['fromctx'] } };
     const plain = logs(resourceLogs({}, [record('1')]));
     expect(
-      builder({ tenant: { source: 'context', value: 'X-Tenant' } }).build(plain, ctx).requests[0].tenant,
+      (await builder({ tenant: { source: 'context', value: 'X-Tenant' } }).build(plain, ctx)).requests[0]
+        .tenant,
     ).toBe('fromctx');
   });
 
-  it('groups streams and orders entries by time within each stream', () => {
+  it('groups streams and orders entries by time within each stream', async () => {
     const t0 = BigInt(Date.now()) * 1_000_000n;
     const data = logs(
       resourceLogs({ 'service.name': 'a' }, [
@@ -120,7 +120,7 @@ describe('loki request builder', () => {
       resourceLogs({ 'service.name': 'b' }, [record('b', { timeUnixNano: t0 })]),
       resourceLogs({ 'service.name': 'a' }, [record('second', { timeUnixNano: t0 + 2n })]),
     );
-    const { requests } = builder().build(data);
+    const { requests } = await builder().build(data);
     expect(requests).toHaveLength(1);
     expect(requests[0].streams.map((s) => [s.labels, s.entries.map((e) => e.line)])).toEqual([
       ['{service_name="a"}', ['first', 'second', 'third']],
@@ -128,12 +128,12 @@ describe('loki request builder', () => {
     ]);
   });
 
-  it('splits requests under max_request_size, keeping each stream in order', () => {
+  it('splits requests under max_request_size, keeping each stream in order', async () => {
     const t0 = BigInt(Date.now()) * 1_000_000n;
     const recs = Array.from({ length: 100 }, (_, i) =>
       record(`line ${i} ${'x'.repeat(80)}`, { timeUnixNano: t0 + BigInt(i) }),
     );
-    const { requests } = builder({ max_request_size: '2KiB' }).build(
+    const { requests } = await builder({ max_request_size: '2KiB' }).build(
       logs(resourceLogs({ 'service.name': 'a' }, recs)),
     );
     expect(requests.length).toBeGreaterThan(4);
@@ -142,7 +142,7 @@ describe('loki request builder', () => {
     expect(lines).toEqual(recs.map((r) => (r.body as { stringValue: string }).stringValue));
   });
 
-  it('rejects records Loki would refuse, each with a clear reason', () => {
+  it('rejects records Loki would refuse, each with a clear reason', async () => {
     const now = BigInt(Date.now()) * 1_000_000n;
     const hour = 3_600_000_000_000n;
     const data = logs(
@@ -157,7 +157,7 @@ describe('loki request builder', () => {
       ]),
     );
     const b = builder({ labels: { resource: Array.from({ length: 16 }, (_, i) => `k8s.pod.name${i}`) } });
-    const { requests, rejected } = b.build(data);
+    const { requests, rejected } = await b.build(data);
     expect(requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => e.line)))).toEqual(['ok']);
     expect(rejected.map((r) => r.reason)).toEqual([
       expect.stringMatching(/timestamp too old/),
@@ -167,19 +167,19 @@ describe('loki request builder', () => {
     ]);
   });
 
-  it('uses the observed time when the record has none', () => {
+  it('uses the observed time when the record has none', async () => {
     const obs = BigInt(Date.now()) * 1_000_000n;
     const r = record('x', { timeUnixNano: 0n, observedTimeUnixNano: obs });
-    const e = builder().build(logs(resourceLogs({ 'service.name': 'a' }, [r]))).requests[0].streams[0]
+    const e = (await builder().build(logs(resourceLogs({ 'service.name': 'a' }, [r])))).requests[0].streams[0]
       .entries[0];
     expect(e.ts).toBe(obs);
   });
 
-  it('stops using an attribute as a label past the cardinality bound, and says so once', () => {
+  it('stops using an attribute as a label past the cardinality bound, and says so once', async () => {
     const demoted: string[] = [];
     const b = builder({ labels: { attributes: ['user'], max_distinct_values: 3 } }, (a) => demoted.push(a));
     const recs = Array.from({ length: 6 }, (_, i) => record(`l${i}`, { attrs: { user: `u${i}` } }));
-    const { requests } = b.build(logs(resourceLogs({ 'service.name': 'a' }, recs)));
+    const { requests } = await b.build(logs(resourceLogs({ 'service.name': 'a' }, recs)));
     const streams = requests[0].streams;
     expect(streams.map((s) => s.labels)).toEqual([
       '{service_name="a", user="u0"}',
@@ -191,7 +191,7 @@ describe('loki request builder', () => {
     expect(demoted).toEqual(['user']);
   });
 
-  it('writes attributes and trace ids into the line without structured metadata (Loki 2.x)', () => {
+  it('writes attributes and trace ids into the line without structured metadata (Loki 2.x)', async () => {
     const data = logs(
       resourceLogs({ 'service.name': 'a', 'host.name': 'h' }, [
         record('hello world', {
@@ -202,7 +202,8 @@ describe('loki request builder', () => {
         }),
       ]),
     );
-    const json = builder({ structured_metadata: false }).build(data).requests[0].streams[0].entries[0];
+    const json = (await builder({ structured_metadata: false }).build(data)).requests[0].streams[0]
+      .entries[0];
     expect(JSON.parse(json.line)).toEqual({
       body: 'hello world',
       trace_id: '5b8efff798038103d269b633813fc60c',
@@ -213,10 +214,18 @@ describe('loki request builder', () => {
       instrumentation_scope: { name: 'test-scope', version: '1.0.0' },
     });
     expect(json.smOwn).toEqual([]);
-    const logfmt = builder({ structured_metadata: false, format: 'logfmt' }).build(data).requests[0]
+    const logfmt = (await builder({ structured_metadata: false, format: 'logfmt' }).build(data)).requests[0]
       .streams[0].entries[0];
     expect(logfmt.line).toBe(
       'msg="hello world" trace_id=5b8efff798038103d269b633813fc60c span_id=eee19b7ec3c1b174 severity=WARN code=7 resource_host.name=h',
     );
+  });
+
+  it('gives the event loop back while building a large batch (answers are not held meanwhile)', async () => {
+    const recs = Array.from({ length: 8192 }, (_, i) => record(`line ${i}`, { attrs: { seq: i } }));
+    const data = logs(resourceLogs({ 'service.name': 'a' }, recs));
+    const { result, turns } = await turnsDuring(() => builder().build(data));
+    expect(turns).toBeGreaterThan(1);
+    expect(result.requests.reduce((n, r) => n + r.count, 0)).toBe(8192);
   });
 });

@@ -3,6 +3,7 @@
 // under the configured request size, with Loki's limits checked per record so
 // a bad record fails alone with a clear reason.
 import type { RequestContext } from '../../src/component/consumer.js';
+import { TimeSlice } from '../../src/exporterhelper/time-slice.js';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import { hexOf } from '../../src/pdata/ids.js';
 import type { KeyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
@@ -92,7 +93,13 @@ export class LokiRequestBuilder {
     this.hasAttrMap = Object.keys(this.attrMap).length > 0;
   }
 
-  build(data: LogsData, ctx?: RequestContext, nowMs = Date.now()): BuildResult {
+  /** Async only to give the event loop back between slices of a large batch (exporterhelper/time-slice.ts). */
+  async build(
+    data: LogsData,
+    ctx?: RequestContext,
+    nowMs = Date.now(),
+    slice = new TimeSlice(),
+  ): Promise<BuildResult> {
     const cfg = this.cfg;
     const lim = cfg.limits;
     const rejected: RejectedRecord[] = [];
@@ -127,6 +134,7 @@ export class LokiRequestBuilder {
         }
         const recs = slogs.logRecords;
         for (let i = 0; i < recs.length; i++) {
+          if (slice.due()) await slice.next();
           const rec = recs[i];
           const attrs = rec.attributes;
           // Record-attribute labels (configured, or hinted by loki.attribute.labels).

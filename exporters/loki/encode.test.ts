@@ -10,7 +10,7 @@ import { logs, record, resourceLogs, SPAN_ID, TRACE_ID } from './testdata.js';
 
 const PushRequest = loadPushRequest();
 
-function request() {
+async function request() {
   const cfg = lokiConfigSchema.parse({ endpoint: 'http://loki:3100' }) as BuilderConfig;
   const b = new LokiRequestBuilder(cfg, new CardinalityGuard(10, () => {}));
   const data = logs(
@@ -27,12 +27,12 @@ function request() {
       record('x'.repeat(300), { timeUnixNano: 1_700_000_000_500_000_000n }),
     ]),
   );
-  return b.build(data, undefined, 1_700_000_000_000).requests[0];
+  return (await b.build(data, undefined, 1_700_000_000_000)).requests[0];
 }
 
-describe('loki encoders', () => {
-  it('writes a PushRequest that the upstream proto decodes to the same streams', () => {
-    const req = request();
+describe('loki encoders', async () => {
+  it('writes a PushRequest that the upstream proto decodes to the same streams', async () => {
+    const req = await request();
     const msg = PushRequest.toObject(PushRequest.decode(encodePushRequest(req)), {
       longs: String,
       defaults: true,
@@ -69,8 +69,8 @@ describe('loki encoders', () => {
     expect(msg.streams[1].entries[0].line).toBe('x'.repeat(300));
   });
 
-  it('writes the same content as Loki JSON', () => {
-    const doc = JSON.parse(encodeJsonPush(request()));
+  it('writes the same content as Loki JSON', async () => {
+    const doc = JSON.parse(encodeJsonPush(await request()));
     expect(doc.streams[0].stream).toEqual({ service_name: 'a' });
     expect(doc.streams[0].values[0]).toEqual([
       '1700000000000000001',

@@ -3,8 +3,9 @@
 // as one retryable error carrying just their records (`retryData`); records
 // Loki can never accept are counted (`rejectedItems`) and logged with Loki's
 // reason.
-import { gzipSync } from 'node:zlib';
-import { compressSync } from 'snappy';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { compress } from 'snappy';
 import type { Dispatcher, Pool } from 'undici';
 import type { ClientAuthenticator } from '../../src/component/auth.js';
 import type { ComponentSettings, Host } from '../../src/component/component.js';
@@ -25,6 +26,8 @@ import { encodeJsonPush } from './encode-json.js';
 import { encodePushRequest } from './encode-proto.js';
 import { CardinalityGuard } from './labels.js';
 import { type RecordRef, subsetLogs } from './subset.js';
+
+const gzip = promisify(gzipCb);
 
 interface Tally {
   failed: number;
@@ -90,7 +93,7 @@ export class LokiSender implements SendFunctions {
     ctx?: RequestContext,
   ): Promise<void> {
     const logs = data as LogsData;
-    const { requests, rejected } = this.builder.build(logs, ctx);
+    const { requests, rejected } = await this.builder.build(logs, ctx);
     const t: Tally = { failed: rejected.length, reasons: [], retry: [] };
     for (const r of rejected) if (t.reasons.length < 5) t.reasons.push(r.reason);
     for (const req of requests) await this.pushSplitting(req, abort, t, ctx);
@@ -154,9 +157,9 @@ export class LokiSender implements SendFunctions {
     let body: Buffer;
     if (this.cfg.encoding === 'json') {
       const text = Buffer.from(encodeJsonPush(req));
-      body = this.cfg.compression === 'gzip' ? gzipSync(text) : text;
+      body = this.cfg.compression === 'gzip' ? await gzip(text) : text;
     } else {
-      body = compressSync(encodePushRequest(req));
+      body = await compress(encodePushRequest(req)); // off the event loop, like gzip
     }
     const headers: Record<string, string> = this.auth
       ? authHeaders(

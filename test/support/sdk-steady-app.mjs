@@ -20,17 +20,37 @@ const SECONDS = Number(secondsArg);
 const signals = new Set(signalsArg.split(','));
 const resource = resourceFromAttributes({ 'service.name': 'steady-app' });
 
+// SDK_APP_LATENCY=1: time every export (request sent → answer read) and print the
+// distribution on stderr, so a bench can tell how long the app waited on each answer.
+const latencies = { traces: [], logs: [] };
+function timed(exporter, signal) {
+  if (!process.env.SDK_APP_LATENCY) return exporter;
+  const exportOne = exporter.export.bind(exporter);
+  exporter.export = (items, done) => {
+    const t0 = performance.now();
+    exportOne(items, (result) => {
+      latencies[signal].push(performance.now() - t0);
+      done(result);
+    });
+  };
+  return exporter;
+}
+
 const tracerProvider = signals.has('traces')
   ? new BasicTracerProvider({
       resource,
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
+      spanProcessors: [
+        new BatchSpanProcessor(timed(new OTLPTraceExporter({ url: `${base}/v1/traces` }), 'traces')),
+      ],
     })
   : undefined;
 const loggerProvider = signals.has('logs')
   ? new LoggerProvider({
       resource,
       processors: [
-        new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${base}/v1/logs` }) }),
+        new BatchLogRecordProcessor({
+          exporter: timed(new OTLPLogExporter({ url: `${base}/v1/logs` }), 'logs'),
+        }),
       ],
     })
   : undefined;
@@ -55,4 +75,13 @@ for (; made < RATE * SECONDS; made++) {
 }
 await Promise.all([tracerProvider?.forceFlush(), loggerProvider?.forceFlush()]);
 await Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown()]);
+if (process.env.SDK_APP_LATENCY)
+  for (const [signal, ms] of Object.entries(latencies)) {
+    if (!ms.length) continue;
+    ms.sort((a, b) => a - b);
+    const q = (p) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(1);
+    console.error(
+      `${signal}: ${ms.length} exports, answer ms p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`,
+    );
+  }
 console.log(JSON.stringify({ traces: tracer ? made : 0, logs: logger ? made : 0 }));

@@ -1,14 +1,17 @@
 // A config we ship (config/*.yaml), rewired for a test on loopback: every
 // receiver and extension endpoint on a free 127.0.0.1 port, file_storage in a
 // temp dir, own metrics off; the rest (processors, exporters, queues) as shipped.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { freePort } from './ports.js';
 
-const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+// From test/support/ when run by vitest, from dist/test/support/ when a built bench uses it.
+const CONFIG_DIR = [new URL('../../config/', import.meta.url), new URL('../../../config/', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((d) => existsSync(join(d, 'gateway.yaml')))!;
 
 export interface Rewired {
   yaml: string;

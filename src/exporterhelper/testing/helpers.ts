@@ -81,3 +81,21 @@ export async function counterValue(m: SelfMetrics, name: string, labels: Record<
   );
   return v?.value ?? 0;
 }
+
+/**
+ * How many event-loop turns (setImmediate callbacks) ran while `work` was pending:
+ * 0 means it held the loop from start to end, and with it every sender's answer.
+ */
+export async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const tick = () => {
+    if (done) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  const result = await work();
+  done = true;
+  return { result, turns };
+}
