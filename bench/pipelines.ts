@@ -5,7 +5,9 @@
 // decode (bench/loki-es.ts), so neither is the bottleneck. Tsunagi's own
 // counters (otelcol_*) tell when everything accepted was sent. Prints records/s,
 // Tsunagi's CPU-s per million records and its peak RSS.
-//   node dist/bench/pipelines.js [es|loki]   (BENCH_SECONDS, default 10; BENCH_RUNS, default 1)
+//   node dist/bench/pipelines.js [es|loki]   (BENCH_SECONDS, default 10; BENCH_RUNS, default 1;
+//   BENCH_RATE: records/s offered over all senders, default 0 = as fast as answered; for A/B
+//   runs on a busy host, a fixed rate makes both sides do the same work per second)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { startSink } from './loki-es.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const EXPORTERS = {
@@ -63,7 +66,7 @@ service:
   const pid = tsunagi.pid!;
   const load = (secs: number) =>
     nextMessage<{ sent: number; failed: number }>(
-      forkRole('otlp-load.js', ['http', String(http), String(secs), '128', '100', '0', 'logs']),
+      forkRole('otlp-load.js', ['http', String(http), String(secs), '128', '100', String(RATE), 'logs']),
       'done',
     );
   const sent = () => counter(metricsPort, 'otelcol_exporter_sent_log_records_total');

@@ -32,9 +32,18 @@ function varintLen(v: number): number {
 /** Field size of a string (tag + length + bytes); records its byte length. Empty strings are omitted. */
 function strField(s: string): number {
   if (s.length === 0) return 0;
-  const b = Buffer.byteLength(s, 'utf8');
+  const b = s.length < 64 ? shortByteLength(s) : Buffer.byteLength(s, 'utf8');
   push(b);
   return 1 + varintLen(b) + b;
+}
+
+/**
+ * UTF-8 length of a short string (label names and values, IDs, severities): a JS loop is
+ * cheaper than a native call for these; anything not ASCII is measured by Buffer.byteLength.
+ */
+function shortByteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 function pairsSize(p: string[]): number {

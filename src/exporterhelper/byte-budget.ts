@@ -31,6 +31,11 @@ export class ByteBudget {
     return !closed();
   }
 
+  /** Resolves at the next give() or wake(), whether or not that made room. */
+  nextChange(): Promise<void> {
+    return new Promise<void>((r) => this.waiters.push(r));
+  }
+
   /** Wakes every waiter (shutdown), which then sees closed(). */
   wake(): void {
     for (const w of this.waiters.splice(0)) w();

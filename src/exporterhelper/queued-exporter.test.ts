@@ -614,6 +614,53 @@ describe('exporter helper: batching asked for by a batch processor', () => {
 });
 
 describe('exporter helper: the memory queue’s byte bound', () => {
+  it('counts what a send decodes and builds (sendMemory): batches being sent throttle senders, and sends wait for room', async () => {
+    const gates: (() => void)[] = [];
+    let sending = 0;
+    let most = 0;
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        most = Math.max(most, ++sending);
+        await new Promise<void>((r) => gates.push(r));
+        sending--;
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 4, queue_size: 1000 } }),
+      ['traces'],
+      fns,
+      // a send takes 3x its queued bytes on top of them: two ≈1.1 KB batches fill 8 KiB
+      { memoryQueueBytes: 8192, sendMemory: (_s, bytes) => bytes * 3 },
+    );
+    await exp.start(noHost);
+    const big = () => traces(...Array.from({ length: 10 }, (_, i) => `span-${i}-${'x'.repeat(90)}`));
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i < 20 && refused === undefined; i++) {
+      await exp.consume('traces', big()).then(
+        () => accepted++,
+        (e) => {
+          refused = e;
+        },
+      );
+      await new Promise((r) => setTimeout(r, 5)); // a worker takes it
+    }
+    // without the send cost, 4 workers would be sending and ~7 requests fit the bytes
+    expect(refused).toMatchObject({ retryable: true, throttled: true });
+    expect(accepted).toBeLessThanOrEqual(4);
+    expect(most).toBe(1); // the second batch waits: its send cost does not fit beside the first
+    // sends finish: the rest goes out, nothing accepted is lost
+    for (let n = 0; n < 50 && gates.length + sending > 0; n++) {
+      for (const g of gates.splice(0)) g();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await exp.shutdown();
+    expect(sent).toBe(accepted * 10);
+  });
+
   it('throttles senders once the queued bytes reach the bound, whatever the sizer, and frees them as batches are sent', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {

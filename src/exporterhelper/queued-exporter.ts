@@ -46,6 +46,13 @@ export interface QueuedExporterOptions {
    * holds converted requests, measured by their `bytes`, and send() gets them.
    */
   converter?: RequestConverter;
+  /**
+   * Memory queue: the memory one send of `bytes` (the OTLP size queued) and `items` takes
+   * beyond those bytes while it runs — the items decoded, the request built — counted against
+   * the queue's byte bound meanwhile. An exporter that decodes what it sends says so here, or
+   * `num_consumers` batches being sent at once hold many times the queue's bytes.
+   */
+  sendMemory?: (signal: Signal, bytes: number, items: number) => number;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
@@ -136,6 +143,8 @@ export class QueuedExporter implements Exporter {
   /** Aborts retry waits: at the drain deadline (memory) or at once on shutdown (persistent). */
   private readonly stop = new AbortController();
   private lost = 0;
+  /** Memory queue with sendMemory: batches being sent now, over all lanes. */
+  private sending = 0;
   private readonly converter: RequestConverter | undefined;
   /** Items of what is sent: pdata counted, converted requests say. */
   private readonly count: <S extends Signal>(signal: S, data: SignalDataMap[S]) => number;
@@ -492,6 +501,10 @@ export class QueuedExporter implements Exporter {
       const entries = await this.next(lane);
       if (!entries) return;
       for (const e of entries) lane.inFlight.add(e);
+      const cost = this.sendCost(lane, entries);
+      await this.roomToSend(lane, cost);
+      this.memory.take(cost);
+      this.sending++;
       try {
         await this.process(lane, entries);
       } catch (err) {
@@ -506,8 +519,35 @@ export class QueuedExporter implements Exporter {
           e.waiter?.reject(retryableError(`exporter ${this.settings.id} could not send the batch`));
           e.waiter = undefined;
         }
+        this.sending--;
+        this.memory.give(cost);
       }
     }
+  }
+
+  /** What sending these memory-queue entries takes beyond their queued bytes (sendMemory). */
+  private sendCost<S extends Signal>(lane: Lane<S>, entries: Entry<S>[]): number {
+    const sendMemory = this.options.sendMemory;
+    if (!sendMemory || lane.store) return 0;
+    let bytes = 0;
+    let items = 0;
+    for (const e of entries)
+      if (!e.converted) {
+        bytes += e.bytes;
+        items += e.items;
+      }
+    return bytes > 0 ? sendMemory(lane.signal, bytes, items) : 0;
+  }
+
+  /**
+   * With sendMemory, a worker takes a batch only while the byte bound has room, and starts
+   * sending it only once its send cost fits too (or nothing else is being sent, so the queue
+   * always moves): when the exporter is slower than its receivers, memory stays bounded and
+   * senders are throttled instead.
+   */
+  private async roomToSend<S extends Signal>(lane: Lane<S>, cost = 1): Promise<void> {
+    if (!this.options.sendMemory || lane.store || cost === 0) return;
+    while (this.sending > 0 && !this.memory.hasRoom(cost) && !this.stopping) await this.memory.nextChange();
   }
 
   /**
@@ -518,6 +558,7 @@ export class QueuedExporter implements Exporter {
   private async next<S extends Signal>(lane: Lane<S>): Promise<Entry<S>[] | undefined> {
     const batch = lane.batch?.cfg;
     if (!batch) {
+      await this.roomToSend(lane);
       const e = await lane.queue.take();
       return e && [e];
     }
@@ -528,6 +569,7 @@ export class QueuedExporter implements Exporter {
     });
     await prev;
     try {
+      await this.roomToSend(lane);
       const first = await lane.queue.take();
       if (!first) return undefined;
       lane.inFlight.add(first); // counted in backlog() while the batch fills
