@@ -1,6 +1,6 @@
 // The one-pass encoder against the translation's model (otlpToSeries in
 // src/translator/prometheus) and against the exporter's previous encoder
-// (reference-encoder.ts, fed the model's series): for seeded random requests — every metric type,
+// (testdata/reference-encoder.ts, fed the model's series): for seeded random requests — every metric type,
 // stale points, exemplars, colliding and reserved attribute names, promoted
 // resource attributes, repeated series in one request, timestamps out of
 // order, small max_batch_size_bytes — the requests it writes, decoded with
@@ -21,7 +21,7 @@ import type { NativeHistogram } from '../../src/translator/prometheus/to-prometh
 import { otlpToSeries, type PromSeries } from '../../src/translator/prometheus/to-prometheus-series.js';
 import { WriteRequest } from '../../test/support/remote-write-standin.js';
 import { labelHash, lanes, nameSeeds, valueHash } from './label-hash.js';
-import { encodeWriteRequests } from './reference-encoder.js';
+import { encodeWriteRequests } from './testdata/reference-encoder.js';
 import { type EncoderSettings, WriteRequestEncoder } from './write-request-encoder.js';
 
 function rng(seed: number) {

@@ -8,7 +8,6 @@
 // `logs.{resource,log_record}`, and the legacy matchers `spans.include/exclude`,
 // `metrics.include/exclude`, `logs.include/exclude`.
 import { z } from 'zod';
-import { goRegExp, regexpError } from '../../src/attraction/regexp.js';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { matchPropertiesSchema } from '../../src/filterconfig/config.js';
 import { errorModeSchema } from '../../src/ottl/config.js';
@@ -21,6 +20,7 @@ import {
   SIGNAL_CONTEXTS,
 } from '../../src/ottl/index.js';
 import type { Signal } from '../../src/pdata/signal.js';
+import { goRegExp, regexpError } from '../../src/regexp/go.js';
 
 const conditions = z.array(z.string()).optional();
 

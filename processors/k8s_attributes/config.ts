@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { regexpError } from '../../src/attraction/regexp.js';
 import { duration } from '../../src/config/schema-types.js';
+import { regexpError } from '../../src/regexp/go.js';
 
 // Keys of the collector's k8sattributes / k8s_attributes processor (contrib
 // processor/k8sattributesprocessor/config.go).

@@ -1,6 +1,6 @@
 // Which resource attributes a pod yields under `extract` (computed once per
 // pod event, so lookups on the data path are a Map read).
-import { goRegExp } from '../../src/attraction/regexp.js';
+import { goRegExpAnchored } from '../../src/regexp/go.js';
 import type { FieldExtract, K8sAttributesConfig } from './config.js';
 import type { Namespace, Pod } from './types.js';
 
@@ -54,7 +54,7 @@ function fieldTags(
       const v = values[r.key];
       if (v !== undefined) out.set(r.tag_name ?? `k8s.${from}.${kind}.${r.key}`, v);
     } else if (r.key_regex) {
-      const re = goRegExp(`^(?:${r.key_regex})$`);
+      const re = goRegExpAnchored(r.key_regex);
       for (const [k, v] of Object.entries(values)) if (re.test(k)) out.set(`k8s.${from}.${kind}.${k}`, v);
     }
   }

@@ -1,7 +1,7 @@
 // The pod cache: pods indexed by association keys with their precomputed
 // attributes. Deleted pods stay for pod_delete_grace_period so data that
 // arrives late is still enriched.
-import { goRegExp } from '../../src/attraction/regexp.js';
+import { goRegExpAnchored } from '../../src/regexp/go.js';
 import { podKeys, type Rule } from './association.js';
 import type { K8sAttributesConfig } from './config.js';
 import { podAttributes } from './extract.js';
@@ -24,7 +24,7 @@ export class PodStore {
     private readonly config: K8sAttributesConfig,
     private readonly rules: Rule[],
   ) {
-    this.exclude = config.exclude.pods.map((p) => goRegExp(`^(?:${p.name})$`));
+    this.exclude = config.exclude.pods.map((p) => goRegExpAnchored(p.name));
   }
 
   get size(): number {

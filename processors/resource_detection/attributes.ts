@@ -37,7 +37,14 @@ export const DETECTOR_ATTRIBUTES: Record<string, Record<string, AttributeSpec>> 
     'host.name': on,
     'os.type': on,
   },
+  // k8s_api and its deprecated alias k8snode (one detector upstream since v0.154.0)
+  k8s_api: {
+    'k8s.cluster.uid': on,
+    'k8s.node.name': on,
+    'k8s.node.uid': on,
+  },
   k8snode: {
+    'k8s.cluster.uid': on,
     'k8s.node.name': on,
     'k8s.node.uid': on,
   },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { goRegExp } from '../../src/attraction/regexp.js';
 import { duration } from '../../src/config/schema-types.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import { DETECTOR_ATTRIBUTES } from './attributes.js';
 
 // Keys and defaults of the collector's resource_detection processor (contrib
@@ -8,10 +8,9 @@ import { DETECTOR_ATTRIBUTES } from './attributes.js';
 // detector's config.go / documentation.md).
 
 /** Detectors built here. */
-export const DETECTORS = ['env', 'system', 'docker', 'k8snode', 'ec2', 'gcp', 'azure'] as const;
+export const DETECTORS = ['env', 'system', 'docker', 'k8s_api', 'k8snode', 'ec2', 'gcp', 'azure'] as const;
 /** Detectors the collector has that are not built yet: a clear error, not a silent no-op. */
 const NOT_YET = [
-  'k8s_api',
   'ecs',
   'eks',
   'elastic_beanstalk',
@@ -59,6 +58,17 @@ const resourceAttributes = (detector: string) =>
           });
       }
     });
+
+/** Settings of the k8s_api detector (its config.go: the k8s APIConfig plus node_from_env_var). */
+const k8sApiSection = (detector: string) =>
+  z
+    .strictObject({
+      auth_type: z.enum(['none', 'serviceAccount', 'kubeConfig', 'tls']).default('serviceAccount'),
+      context: z.string().optional(),
+      node_from_env_var: z.string().default('K8S_NODE_NAME'),
+      resource_attributes: resourceAttributes(detector),
+    })
+    .prefault({});
 
 const regexList = z
   .array(z.string())
@@ -108,14 +118,9 @@ export const configSchema = z
       })
       .prefault({}),
     docker: z.strictObject({ resource_attributes: resourceAttributes('docker') }).prefault({}),
-    k8snode: z
-      .strictObject({
-        auth_type: z.enum(['none', 'serviceAccount', 'kubeConfig', 'tls']).default('serviceAccount'),
-        context: z.string().optional(),
-        node_from_env_var: z.string().default('K8S_NODE_NAME'),
-        resource_attributes: resourceAttributes('k8snode'),
-      })
-      .prefault({}),
+    k8s_api: k8sApiSection('k8s_api'),
+    /** The deprecated alias's own key (the collector keeps both, each with the k8s_api settings). */
+    k8snode: k8sApiSection('k8snode'),
     ec2: z
       .strictObject({
         /** Regexps of instance tag keys to add as ec2.tag.<key>. */

@@ -7,7 +7,7 @@ import { dockerDetector } from './detectors/docker.js';
 import { ec2Detector } from './detectors/ec2.js';
 import { envDetector } from './detectors/env.js';
 import { gcpDetector } from './detectors/gcp.js';
-import { k8sNodeDetector, nodeName } from './detectors/k8snode.js';
+import { k8sApiDetector, nodeName } from './detectors/k8sapi.js';
 import { realSources, type SystemSources, systemDetector } from './detectors/system.js';
 import type { Detector } from './detectors/types.js';
 import { ResourceDetectionProcessor } from './processor.js';
@@ -40,13 +40,13 @@ export function buildDetectors(
         ];
       case 'docker':
         return [name, dockerDetector(enabledAttributes('docker', cfg.docker.resource_attributes))];
-      case 'k8snode':
+      case 'k8s_api':
+      case 'k8snode': {
+        const section = name === 'k8s_api' ? cfg.k8s_api : cfg.k8snode;
         // the collector fails at creation when the node name variable is not set: so does this
-        nodeName(cfg.k8snode, o.env ?? process.env);
-        return [
-          name,
-          k8sNodeDetector(cfg.k8snode, enabledAttributes('k8snode', cfg.k8snode.resource_attributes)),
-        ];
+        nodeName(section, o.env ?? process.env);
+        return [name, k8sApiDetector(section, enabledAttributes(name, section.resource_attributes))];
+      }
       case 'ec2':
         return [name, ec2Detector(cfg.ec2, enabledAttributes('ec2', cfg.ec2.resource_attributes))];
       case 'gcp':
@@ -67,10 +67,14 @@ export function buildDetectors(
 }
 
 export function createWith(o: DetectorOverrides): ProcessorFactory<ResourceDetectionConfig>['create'] {
-  return (settings, config, _signal, next) =>
-    new ResourceDetectionProcessor(config, next, settings.logger, async () =>
+  return (settings, config, _signal, next) => {
+    // once per processor, at creation, as the collector's NewDeprecatedDetector
+    if (config.detectors.some((d) => d.trim() === 'k8snode'))
+      settings.logger.warn('the k8snode detector name is deprecated, use k8s_api instead');
+    return new ResourceDetectionProcessor(config, next, settings.logger, async () =>
       detect(config, buildDetectors(config, o), settings.logger as Logger, o.env),
     );
+  };
 }
 
 export const factory: ProcessorFactory<ResourceDetectionConfig> = {

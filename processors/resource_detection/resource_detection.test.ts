@@ -1,12 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseComponentConfig } from '../../src/config/validate.js';
 import { fromAnyValue, str } from '../../src/pdata/attributes.js';
 import { newResource, newResourceLogs, newResourceSpans } from '../../src/pdata/create.js';
 import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
+import type { Logger } from '../../src/telemetry/logger.js';
 import { ApiServerStandin } from '../../test/support/apiserver-standin.js';
 import { CollectingConsumer, testSettings } from '../../test/support/component.js';
 import { configSchema } from './config.js';
@@ -34,14 +36,15 @@ async function up<T extends StandIn | ApiServerStandin>(s: T, path?: string): Pr
 const asMap = (kvs: KeyValue[]) => Object.fromEntries(kvs.map((kv) => [kv.key, fromAnyValue(kv.value)]));
 
 /** Runs the processor with `cfg` and returns the resource attributes and schema URL it gives a log batch. */
-async function detectVia(cfg: Record<string, unknown>, o: DetectorOverrides = {}, resource: KeyValue[] = []) {
+async function detectVia(
+  cfg: Record<string, unknown>,
+  o: DetectorOverrides = {},
+  resource: KeyValue[] = [],
+  logger?: Logger,
+) {
   const next = new CollectingConsumer<'logs'>();
-  const p = createWith(o)(
-    testSettings('resource_detection', 'processor'),
-    configSchema.parse(cfg),
-    'logs',
-    next,
-  );
+  const settings = testSettings('resource_detection', 'processor');
+  const p = createWith(o)(logger ? { ...settings, logger } : settings, configSchema.parse(cfg), 'logs', next);
   await p.start({ getExtension: () => undefined });
   const res = newResource();
   res.attributes.push(...resource);
@@ -239,19 +242,34 @@ describe('docker detector (Docker Engine API on a unix socket)', () => {
   });
 });
 
-describe('k8snode detector (API-server stand-in)', () => {
-  it('reads the node UID of K8S_NODE_NAME from the API server', async () => {
-    const api = new ApiServerStandin();
+/** A warn-level logger whose lines the test reads. */
+function capturingLogger(): { logger: Logger; lines: { msg: string; err?: string }[] } {
+  const lines: { msg: string; err?: string }[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+describe('k8s_api detector (API-server stand-in)', () => {
+  const NODE_UID = '0b9b2c1e-4f0a-4d6b-9d77-1b4c0a6f0e11';
+  const CLUSTER_UID = '218fc5a9-a5f1-4b54-aa05-46717d0ab26d';
+  let env: NodeJS.ProcessEnv;
+  let api: ApiServerStandin;
+
+  beforeAll(async () => {
+    api = new ApiServerStandin();
     api.lists.set('/api/v1/nodes', {
       kind: 'NodeList',
       apiVersion: 'v1',
       metadata: { resourceVersion: '4711' },
+      items: [{ kind: 'Node', apiVersion: 'v1', metadata: { name: 'node-a', uid: NODE_UID } }],
+    });
+    api.lists.set('/api/v1/namespaces', {
+      kind: 'NamespaceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '4711' },
       items: [
-        {
-          kind: 'Node',
-          apiVersion: 'v1',
-          metadata: { name: 'node-a', uid: '0b9b2c1e-4f0a-4d6b-9d77-1b4c0a6f0e11' },
-        },
+        { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'default', uid: 'not-this-one' } },
+        { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'kube-system', uid: CLUSTER_UID } },
       ],
     });
     api.token = 's3cret';
@@ -268,28 +286,150 @@ clusters: [{ name: c, cluster: { server: "http://127.0.0.1:${port}" } }]
 users: [{ name: u, user: { token: s3cret } }]
 `,
     );
-    const env = { K8S_NODE_NAME: 'node-a', KUBECONFIG: kubeconfig };
-    const { attrs } = await detectVia(
-      { detectors: ['k8snode'], k8snode: { auth_type: 'kubeConfig' } },
+    env = { K8S_NODE_NAME: 'node-a', KUBECONFIG: kubeconfig };
+  });
+
+  it('reads the node of K8S_NODE_NAME and the cluster UID (the kube-system namespace UID)', async () => {
+    const { attrs, schemaUrl } = await detectVia(
+      { detectors: ['k8s_api'], k8s_api: { auth_type: 'kubeConfig' } },
       { env },
     );
     expect(attrs).toEqual({
       'k8s.node.name': 'node-a',
-      'k8s.node.uid': '0b9b2c1e-4f0a-4d6b-9d77-1b4c0a6f0e11',
+      'k8s.node.uid': NODE_UID,
+      'k8s.cluster.uid': CLUSTER_UID,
     });
+    expect(schemaUrl).toBe('https://opentelemetry.io/schemas/1.40.0');
     expect(api.calls('/api/v1/nodes/node-a', false)[0].authorization).toBe('Bearer s3cret');
-    // an unknown node (404 Status): logged, nothing detected
-    const missing = await detectVia(
-      { detectors: ['k8snode'], k8snode: { auth_type: 'kubeConfig' } },
-      { env: { ...env, K8S_NODE_NAME: 'node-z' } },
+    expect(api.calls('/api/v1/namespaces/kube-system', false).length).toBeGreaterThan(0);
+  });
+
+  it('node_from_env_var names the variable; the kube-stack config shape validates and detects', async () => {
+    const { attrs } = await detectVia(
+      {
+        detectors: ['env', 'k8s_api'],
+        override: false,
+        timeout: '2s',
+        k8s_api: { auth_type: 'kubeConfig', node_from_env_var: 'MY_NODE' },
+      },
+      { env: { KUBECONFIG: env.KUBECONFIG, MY_NODE: 'node-a', OTEL_RESOURCE_ATTRIBUTES: 'team=infra' } },
     );
-    expect(missing.attrs).toEqual({});
+    expect(attrs).toEqual({
+      team: 'infra',
+      'k8s.node.name': 'node-a',
+      'k8s.node.uid': NODE_UID,
+      'k8s.cluster.uid': CLUSTER_UID,
+    });
+  });
+
+  it('resource_attributes switch attributes off; with the node ones off the node is not read', async () => {
+    const before = api.calls('/api/v1/nodes/node-a', false).length;
+    const { attrs } = await detectVia(
+      {
+        detectors: ['k8s_api'],
+        k8s_api: {
+          auth_type: 'kubeConfig',
+          resource_attributes: { 'k8s.node.name': { enabled: false }, 'k8s.node.uid': { enabled: false } },
+        },
+      },
+      { env },
+    );
+    expect(attrs).toEqual({ 'k8s.cluster.uid': CLUSTER_UID });
+    expect(api.calls('/api/v1/nodes/node-a', false).length).toBe(before);
+    const noCluster = await detectVia(
+      {
+        detectors: ['k8s_api'],
+        k8s_api: { auth_type: 'kubeConfig', resource_attributes: { 'k8s.cluster.uid': { enabled: false } } },
+      },
+      { env },
+    );
+    expect(noCluster.attrs).toEqual({ 'k8s.node.name': 'node-a', 'k8s.node.uid': NODE_UID });
+  });
+
+  it('kube-system answered 403 (RBAC without namespaces get): warned, the node attributes still set', async () => {
+    api.forbidden.set(
+      '/api/v1/namespaces/kube-system',
+      'namespaces "kube-system" is forbidden: User "system:serviceaccount:monitoring:tsunagi" cannot get resource "namespaces" in API group "" in the namespace "kube-system"',
+    );
+    try {
+      const { logger, lines } = capturingLogger();
+      const { attrs } = await detectVia(
+        { detectors: ['k8s_api'], k8s_api: { auth_type: 'kubeConfig' } },
+        { env },
+        [],
+        logger,
+      );
+      expect(attrs).toEqual({ 'k8s.node.name': 'node-a', 'k8s.node.uid': NODE_UID });
+      const warned = lines.find((l) => l.msg.startsWith('no permission to get kube-system namespace'));
+      expect(warned?.err).toMatch(/HTTP 403.*kube-system.*is forbidden/);
+    } finally {
+      api.forbidden.clear();
+    }
+  });
+
+  it('kube-system answered 404 is an error: the processor does not start', async () => {
+    const saved = api.lists.get('/api/v1/namespaces');
+    api.lists.set('/api/v1/namespaces', { ...saved, items: [] });
+    try {
+      await expect(
+        detectVia(
+          { detectors: ['k8s_api'], k8s_api: { auth_type: 'kubeConfig' }, retry: { enabled: false } },
+          { env },
+        ),
+      ).rejects.toThrow(
+        /k8s_api: failed getting k8s cluster UID: GET \/api\/v1\/namespaces\/kube-system: HTTP 404/,
+      );
+    } finally {
+      api.lists.set('/api/v1/namespaces', saved);
+    }
+  });
+
+  it('a node the API server does not know (404) or refuses (403) is an error, as upstream', async () => {
+    await expect(
+      detectVia(
+        { detectors: ['k8s_api'], k8s_api: { auth_type: 'kubeConfig' }, retry: { enabled: false } },
+        { env: { ...env, K8S_NODE_NAME: 'node-z' } },
+      ),
+    ).rejects.toThrow(
+      /failed getting k8s node UID: failed to fetch node with name node-z from K8s API: .*HTTP 404.*nodes \\?"node-z\\?" not found/,
+    );
+    api.forbidden.set(
+      '/api/v1/nodes/node-a',
+      'nodes "node-a" is forbidden: User "system:serviceaccount:monitoring:tsunagi" cannot get resource "nodes" in API group "" at the cluster scope',
+    );
+    try {
+      await expect(
+        detectVia(
+          { detectors: ['k8s_api'], k8s_api: { auth_type: 'kubeConfig' }, retry: { enabled: false } },
+          { env },
+        ),
+      ).rejects.toThrow(/failed getting k8s node UID: .*HTTP 403/);
+    } finally {
+      api.forbidden.clear();
+    }
   });
 
   it('without the node name variable the processor does not start', async () => {
-    await expect(detectVia({ detectors: ['k8snode'] }, { env: {} })).rejects.toThrow(
+    await expect(detectVia({ detectors: ['k8s_api'] }, { env: {} })).rejects.toThrow(
       /node name can't be found/,
     );
+  });
+
+  it('k8snode is the deprecated alias: same detection from its own key, and a deprecation warning', async () => {
+    const { logger, lines } = capturingLogger();
+    const { attrs } = await detectVia(
+      {
+        detectors: ['k8snode'],
+        k8snode: { auth_type: 'kubeConfig', resource_attributes: { 'k8s.cluster.uid': { enabled: false } } },
+        // the k8s_api key does not configure the alias
+        k8s_api: { auth_type: 'none' },
+      },
+      { env },
+      [],
+      logger,
+    );
+    expect(attrs).toEqual({ 'k8s.node.name': 'node-a', 'k8s.node.uid': NODE_UID });
+    expect(lines.map((l) => l.msg)).toContain('the k8snode detector name is deprecated, use k8s_api instead');
   });
 });
 
@@ -587,6 +727,7 @@ describe('resource_detection config', () => {
         max_elapsed_time: 0,
       },
       system: { hostname_sources: ['dns', 'os'] },
+      k8s_api: { auth_type: 'serviceAccount', node_from_env_var: 'K8S_NODE_NAME' },
       k8snode: { auth_type: 'serviceAccount', node_from_env_var: 'K8S_NODE_NAME' },
       ec2: { tags: [], tags_from_imds: false, max_attempts: 3, max_backoff: 20_000 },
     });
@@ -615,6 +756,12 @@ describe('resource_detection config', () => {
     ['timeout: fast', 'timeout: invalid duration'],
     ['overide: false', 'processors::resource_detection::overide: unknown key'],
     ['k8snode: { auth_type: password }', 'k8snode::auth_type:'],
+    ['k8s_api: { auth_type: password }', 'k8s_api::auth_type:'],
+    ['k8s_api: { node_name: n1 }', 'k8s_api::node_name: unknown key'],
+    [
+      'k8s_api: { resource_attributes: { k8s.cluster.name: { enabled: true } } }',
+      'k8s_api::resource_attributes::k8s.cluster.name: unknown resource attribute for the k8s_api detector',
+    ],
   ])('rejects %s', (yaml, expected) => {
     const got = issues(yaml);
     expect(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { goRegExp } from '../../src/attraction/regexp.js';
 import { duration } from '../../src/config/schema-types.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import { ottlConditionCompiler } from './policies/ottl.js';
 
 // Keys and defaults of the collector's tail_sampling processor (contrib

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { errorsOf } from '../../test/support/conformance-configs.js';
 import { runOperators } from '../../test/support/stanza.js';
 import { configSchema } from './config.js';
 
@@ -36,6 +37,23 @@ describe('file_log config', () => {
       }).success,
     ).toBe(false);
     expect(configSchema.safeParse({}).success).toBe(false);
+  });
+  it('validate refuses what RE2 refuses, naming the construct (backreference, look-ahead)', () => {
+    const cfg = parse(`
+receivers:
+  file_log:
+    include: [/var/log/app.log]
+    multiline: { line_start_pattern: '^(?=\\d)' }
+    operators:
+      - type: regex_parser
+        regex: '^(?P<word>\\w+) \\1$'
+exporters: { debug: {} }
+service: { pipelines: { logs: { receivers: [file_log], exporters: [debug] } } }
+`);
+    expect(errorsOf(cfg)).toEqual([
+      'receivers::file_log::multiline::line_start_pattern: invalid regexp "^(?=\\d)": invalid or unsupported Perl syntax: (?= (look-ahead)',
+      'receivers::file_log::operators::0::regex: regex: invalid regexp "^(?P<word>\\w+) \\1$": invalid escape sequence: \\1 (backreferences are not supported in RE2)',
+    ]);
   });
   it('accepts the file_log section of config/agent.yaml', () => {
     const doc = parse(readFileSync(new URL('../../config/agent.yaml', import.meta.url), 'utf8'));

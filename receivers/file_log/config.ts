@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
+import { regexpError } from '../../src/regexp/go.js';
 import { operatorsSchema } from '../../src/stanza/pipeline.js';
 
 const retrySchema = z
@@ -20,6 +21,12 @@ const multilineSchema = z
   })
   .refine((m) => (m.line_start_pattern === undefined) !== (m.line_end_pattern === undefined), {
     message: 'multiline: exactly one of line_start_pattern and line_end_pattern must be set',
+  })
+  .superRefine((m, ctx) => {
+    for (const key of ['line_start_pattern', 'line_end_pattern'] as const) {
+      const e = m[key] === undefined ? undefined : regexpError(m[key]);
+      if (e) ctx.addIssue({ code: 'custom', path: [key], message: e });
+    }
   });
 
 const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())]);

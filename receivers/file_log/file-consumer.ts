@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { FileStatus } from '../../src/component/status.js';
 import type { LogsData } from '../../src/pdata/types.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
@@ -110,10 +111,8 @@ export class FileConsumer implements LineSink, FileSet {
       forceFlushMs: cfg.force_flush_period,
       trimLeading: !cfg.preserve_leading_whitespaces,
       trimTrailing: !cfg.preserve_trailing_whitespaces,
-      lineStart: ml?.line_start_pattern
-        ? new RegExp(ml.line_start_pattern.replace(/\(\?P</g, '(?<'))
-        : undefined,
-      lineEnd: ml?.line_end_pattern ? new RegExp(ml.line_end_pattern.replace(/\(\?P</g, '(?<')) : undefined,
+      lineStart: ml?.line_start_pattern ? goRegExp(ml.line_start_pattern) : undefined,
+      lineEnd: ml?.line_end_pattern ? goRegExp(ml.line_end_pattern) : undefined,
       omitPattern: ml?.omit_pattern ?? false,
     };
     this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, cfg.max_log_size + 1));

@@ -3,8 +3,8 @@
 // (collection_interval, initial_delay, timeout), root_path, and one block per
 // scraper with its own keys and its `metrics:` switches.
 import { z } from 'zod';
-import { goRegExp, regexpError } from '../../src/attraction/regexp.js';
 import { duration } from '../../src/config/schema-types.js';
+import { goRegExp, regexpError } from '../../src/regexp/go.js';
 import {
   type MetricDef,
   OTHER_SCRAPERS,

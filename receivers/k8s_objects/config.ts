@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { duration } from '../../src/config/schema-types.js';
 import { apiConfigShape } from '../../src/k8s/api-config.js';
+import { regexpError } from '../../src/regexp/go.js';
 
 export const WATCH_TYPES = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] as const;
 export const DEFAULT_PULL_INTERVAL_MS = 60 * 60 * 1000;
@@ -18,12 +19,8 @@ const namespaceFilter = z
   .superRefine((f, ctx) => {
     if ((f.strict === undefined) === (f.regexp === undefined))
       ctx.addIssue({ code: 'custom', message: 'exactly one of strict or regexp must be set' });
-    if (f.regexp !== undefined)
-      try {
-        new RegExp(f.regexp);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', path: ['regexp'], message: (e as Error).message });
-      }
+    const e = f.regexp === undefined ? undefined : regexpError(f.regexp);
+    if (e) ctx.addIssue({ code: 'custom', path: ['regexp'], message: e });
   });
 
 const objectSchema = z

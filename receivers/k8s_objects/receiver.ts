@@ -8,6 +8,7 @@ import type { Consumer } from '../../src/component/consumer.js';
 import { type ApiTarget, KubeClient, type WatchEvent } from '../../src/k8s/client.js';
 import { type GroupVersionResource, preferredResources, resourcePath } from '../../src/k8s/discovery.js';
 import { runWhileLeader } from '../../src/k8s/leader.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import type { K8sObjectsConfig, ObjectConfig } from './config.js';
 import { type KubeObject, pullToLogs, watchToLogs } from './logdata.js';
 
@@ -38,11 +39,11 @@ export class K8sObjectsReceiver implements Component {
     this.retryMs = options.retryMs ?? 5000;
     this.watchTimeout = options.watchTimeoutSeconds ?? (() => Math.floor(300 * (1 + Math.random())));
     this.excludeNs = config.objects.map((o) =>
-      o.exclude_namespaces.map((f) =>
-        f.strict !== undefined
-          ? (ns: string) => ns === f.strict
-          : (ns: string) => new RegExp(f.regexp!).test(ns),
-      ),
+      o.exclude_namespaces.map((f) => {
+        if (f.strict !== undefined) return (ns: string) => ns === f.strict;
+        const re = goRegExp(f.regexp as string);
+        return (ns: string) => re.test(ns);
+      }),
     );
   }
 

@@ -2,9 +2,9 @@
 // `config` is a Prometheus configuration in Prometheus's own format
 // (promconfig/schema.ts); the other keys are the receiver's.
 import { z } from 'zod';
+import { goRegExp } from '../../src/regexp/go.js';
 import { type PromConfig, promConfigSchema } from './promconfig/schema.js';
 import { unsupported } from './promconfig/unsupported.js';
-import { compileGoRegexp } from './relabel/go-regexp.js';
 
 export const configSchema = z
   .strictObject({
@@ -39,7 +39,7 @@ export const configSchema = z
       });
     if (c.start_time_metric_regex !== '') {
       try {
-        compileGoRegexp(c.start_time_metric_regex);
+        goRegExp(c.start_time_metric_regex, 's');
       } catch (err) {
         ctx.addIssue({
           code: 'custom',

@@ -5,13 +5,13 @@ import { hostname } from 'node:os';
 import { version } from '../../src/cli/files.js';
 import type { Component, ComponentSettings } from '../../src/component/component.js';
 import type { Consumer } from '../../src/component/consumer.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import type { PrometheusReceiverConfig } from './config.js';
 import { FileDiscoverer } from './discovery/file.js';
 import { KubernetesDiscoverer } from './discovery/kubernetes/discoverer.js';
 import { StaticDiscoverer } from './discovery/static.js';
 import type { Discoverer } from './discovery/types.js';
 import type { ScrapeConfig } from './promconfig/schema.js';
-import { compileGoRegexp } from './relabel/go-regexp.js';
 import { ScrapeHttpClient } from './scrape/http-client.js';
 import { fnv1a } from './scrape/offset.js';
 import { ScrapePool } from './scrape/pool.js';
@@ -48,7 +48,7 @@ export class PrometheusReceiver implements Component {
         ? {
             kind: 'start_time_metric',
             regex: this.config.start_time_metric_regex
-              ? compileGoRegexp(this.config.start_time_metric_regex)
+              ? goRegExp(this.config.start_time_metric_regex, 's')
               : undefined,
           }
         : { kind: 'initial_point' },

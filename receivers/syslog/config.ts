@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { absentWhenNull } from '../../src/config/null-values.js';
 import { byteSize, duration } from '../../src/config/schema-types.js';
 import { tlsServerSchema } from '../../src/config/tls-server.js';
-import { goRegExp } from '../../src/stanza/go-regexp.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import { checkSyslogKeys, syslogKeys } from '../../src/stanza/operators/syslog-parser.js';
 import { operatorsSchema } from '../../src/stanza/pipeline.js';
 import { lookupEncoding } from './decode.js';

@@ -10,7 +10,7 @@
 // A token that cannot fit max_log_size, or a malformed octet count, is a
 // FrameError: the connection cannot be resynchronised and is closed.
 import { TextDecoder } from 'node:util';
-import { goRegExp } from '../../src/stanza/go-regexp.js';
+import { goRegExp } from '../../src/regexp/go.js';
 import type { MultilineConfig } from './config.js';
 import type { Decoder } from './decode.js';
 

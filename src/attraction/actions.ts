@@ -4,10 +4,10 @@
 import type { RequestContext } from '../component/consumer.js';
 import { deleteAttr, findAttr, toAnyValue } from '../pdata/attributes.js';
 import type { AnyValue, KeyValue } from '../pdata/types.js';
+import { goRegExp } from '../regexp/go.js';
 import type { ActionConfig } from './config.js';
 import { convertValue } from './convert.js';
 import { hashValue } from './hash.js';
-import { goRegExp } from './regexp.js';
 
 export type AttrAction = (attrs: KeyValue[], ctx: RequestContext | undefined) => void;
 

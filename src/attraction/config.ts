@@ -2,7 +2,7 @@
 // collector's internal/coreinternal/attraction ActionKeyValue), with the same
 // validation rules and messages.
 import { z } from 'zod';
-import { goRegExp, regexpError } from './regexp.js';
+import { goRegExp, regexpError } from '../regexp/go.js';
 
 export const ACTIONS = ['insert', 'update', 'upsert', 'delete', 'hash', 'extract', 'convert'] as const;
 export type ActionType = (typeof ACTIONS)[number];

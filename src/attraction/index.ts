@@ -2,4 +2,3 @@ export * from './actions.js';
 export * from './config.js';
 export * from './convert.js';
 export * from './hash.js';
-export * from './regexp.js';

@@ -531,8 +531,7 @@ function spliceable(l: WireLogRecord): boolean {
 function writeWireLogRecord(w: Writer, l: WireLogRecord): void {
   w.len();
   if (l.changes === 0) w.rawRange(l.list.src, l.list.dv, l.start, l.end);
-  else if (l.changes === B6 && l.spliceTo !== 0)
-    writeSpliced(w, l, l.spliceFrom, l.spliceTo, () => LOG_FIELDS.write(w, l, 6));
+  else if (l.changes === B6 && l.spliceTo !== 0) writeSpliced(w, l, l.spliceFrom, l.spliceTo, LOG_FIELDS, 6);
   else writePatched(w, l, l.changes, LOG_FIELDS);
 }
 
@@ -553,7 +552,7 @@ const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
       case 6:
         return (l.loaded & B6) !== 0
           ? sizeTrackedAttributes(l._attributes, l._attrOrigin)
-          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6);
+          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
       case 7:
         return l._droppedAttributesCount !== 0 ? 1 + varintSizeU(l._droppedAttributesCount) : 0;
       case 8:

@@ -898,8 +898,7 @@ const isWireSpan = (x: unknown): x is WireSpan => x instanceof WireSpan;
 function writeWireSpan(w: Writer, s: WireSpan): void {
   w.len();
   if (s.changes === 0) w.rawRange(s.list.src, s.list.dv, s.start, s.end);
-  else if (s.changes === B9 && s.spliceTo !== 0)
-    writeSpliced(w, s, s.spliceFrom, s.spliceTo, () => SPAN_FIELDS.write(w, s, 9));
+  else if (s.changes === B9 && s.spliceTo !== 0) writeSpliced(w, s, s.spliceFrom, s.spliceTo, SPAN_FIELDS, 9);
   else writePatched(w, s, s.changes, SPAN_FIELDS);
 }
 
@@ -926,7 +925,7 @@ const SPAN_FIELDS: FieldEncoder<WireSpan> = {
       case 9:
         return (s.loaded & B9) !== 0
           ? sizeTrackedAttributes(s._attributes, s._attrOrigin)
-          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9);
+          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
       case 10:
         return s._droppedAttributesCount !== 0 ? 1 + varintSizeU(s._droppedAttributesCount) : 0;
       case 11: {

@@ -1,8 +1,8 @@
 // The collector's legacy include/exclude matcher (internal/filter/filterconfig
 // MatchProperties), used by the attributes processor's `include`/`exclude`.
 import { z } from 'zod';
-import { regexpError } from '../attraction/regexp.js';
 import { absentWhenNull } from '../config/null-values.js';
+import { regexpError } from '../regexp/go.js';
 
 const kvSchema = z.strictObject({ key: z.string(), value: z.unknown().optional() });
 

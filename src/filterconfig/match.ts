@@ -2,10 +2,10 @@
 // that is set must match (AND); a list matches when any entry does (OR);
 // `attributes`/`resources` need every listed key (and value, if given).
 
-import { goRegExp } from '../attraction/regexp.js';
 import { anyValueToString, findAttr, toAnyValue } from '../pdata/attributes.js';
 import type { Signal } from '../pdata/signal.js';
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource, Span } from '../pdata/types.js';
+import { goRegExp } from '../regexp/go.js';
 import type { MatchProperties } from './config.js';
 
 /** What a matcher may look at; absent parts are not set for that signal. */

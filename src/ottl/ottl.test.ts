@@ -187,6 +187,17 @@ describe('compile errors: paths, functions, arguments', () => {
     ['replace_pattern(log.body, "(", "x")', /not a valid pattern/],
     ['set(log.attributes["x"], ConvertCase(log.body, "kebab"))', /invalid case: kebab/],
     ['set(log.attributes["x"], ExtractPatterns(log.body, "(a)"))', /at least 1 named capture group/],
+    // RE2 group names are [A-Za-z0-9_]+ (Go's regexp/syntax isValidCaptureName)
+    [
+      'set(log.attributes["x"], ExtractPatterns(log.body, "(?P<git.sha>a)"))',
+      /invalid named capture: \(\?P<git\.sha>/,
+    ],
+    // RE2 has no backreferences and no look-around
+    [
+      'set(log.attributes["x"], IsMatch(log.body, "(a)\\\\1"))',
+      /invalid escape sequence: \\1 \(backreferences/,
+    ],
+    ['replace_pattern(log.body, "a(?=b)", "x")', /\(\?= \(look-ahead\)/],
     ['set(log.severity_number, SEVERITY_NUMBER_NOPE)', /enum symbol, SEVERITY_NUMBER_NOPE, not found/],
     ['set(log.body, "x") where IsRootSpan()', /IsRootSpan|not supported/],
     ['append(log.attributes["t"])', /at least one of the optional arguments/],
@@ -604,8 +615,8 @@ describe('converters', () => {
     ['ParseJSON("[\\"attr1\\",\\"attr2\\"]")', ['attr1', 'attr2']],
     ['ParseJSON("{\\"attr\\":true}")', { attr: true }],
     [
-      'ExtractPatterns(log.attributes["path"], "^/user/(?P<user.id>\\\\d+)/list/(?P<list>\\\\d+)")',
-      { 'user.id': '123', list: '456' },
+      'ExtractPatterns(log.attributes["path"], "^/user/(?P<user_id>\\\\d+)/list/(?<list>\\\\d+)")',
+      { user_id: '123', list: '456' },
     ],
     ['ExtractPatterns("no match", "(?P<x>\\\\d+)")', {}],
     ['Keys({"a": 1, "b": 2})', ['a', 'b']],

@@ -3,6 +3,7 @@
 // attributes["x.y"], resource[...]), string/number/bool/nil literals,
 // == != < <= > >=, `matches "re"`, `contains`, `startsWith`, `endsWith`,
 // and/&&, or/||, not/!, parentheses. Compiled once into closures.
+import { goRegExp } from '../regexp/go.js';
 import type { Entry } from './entry.js';
 import { EntryError } from './entry-error.js';
 import { getField, parseField } from './field.js';
@@ -102,7 +103,7 @@ export function compileExpr(src: string): Expr {
       p++;
       const r = toks[p++];
       if (r?.t !== 'str') throw new EntryError(`matches needs a string literal: ${src}`);
-      const re = new RegExp(r.v.replace(/\(\?P</g, '(?<'));
+      const re = goRegExp(r.v);
       return (e) => {
         const v = l(e);
         return typeof v === 'string' && re.test(v);

@@ -4,10 +4,10 @@
 // which entries a batch holds; stateful operators (recombine) hold entries
 // and release them on flush().
 import { z } from 'zod';
+import { goRegExp } from '../regexp/go.js';
 import type { Logger } from '../telemetry/logger.js';
 import { cloneEntry, type Entry } from './entry.js';
 import { compileExpr, type Expr } from './expr.js';
-import { goRegExp } from './go-regexp.js';
 
 export type OnError = 'send' | 'drop' | 'send_quiet' | 'drop_quiet';
 
@@ -112,7 +112,7 @@ export interface OperatorDef<C extends BaseConfig = BaseConfig> {
   build(cfg: C, ctx: BuildContext): Operator;
 }
 
-/** A Go (RE2) regular expression as a JS RegExp (go-regexp.ts). */
+/** A Go (RE2) regular expression as a JS RegExp (src/regexp/go.ts). */
 export function regexFromGo(src: string, flags = ''): RegExp {
   return goRegExp(src, flags);
 }

@@ -7,7 +7,9 @@
 // given a certificate; one object by name (`<list path>/<name>`) comes from its
 // list. Used by the k8s_attributes processor (pods, namespaces), the
 // load-balancing exporter's k8s resolver (EndpointSlices) and the
-// resource_detection processor's k8snode detector (a Node by name).
+// resource_detection processor's k8s_api detector (a Node by name, the
+// kube-system Namespace). Paths put in `forbidden` answer 403 Forbidden, as
+// RBAC does for a service account without the verb on that resource.
 //
 // Beyond the registered paths it answers as the real API server does for the
 // resources it holds (a list registered at its cluster-wide path, e.g.
@@ -50,6 +52,8 @@ export class ApiServerStandin {
   readonly lists = new Map<string, any>();
   /** When set, the only bearer token accepted. */
   token: string | undefined;
+  /** Path → message of the 403 Forbidden Status answered to a GET of it (RBAC refusing the verb). */
+  readonly forbidden = new Map<string, string>();
   readonly requests: Recorded[] = [];
   protected readonly open = new Map<ServerResponse, NodeJS.Timeout>();
   /** The last resourceVersion handed out by a write. */
@@ -132,6 +136,11 @@ export class ApiServerStandin {
         const [code, answer] = this.write(req.method ?? '', url.pathname, body);
         reply(code, answer);
       });
+      return;
+    }
+    const denied = this.forbidden.get(url.pathname);
+    if (denied !== undefined) {
+      reply(403, statusJson(403, 'Forbidden', denied));
       return;
     }
     const discovery = this.discovery(url.pathname);

@@ -2,7 +2,7 @@
 // /metadata/instance/compute?api-version=2020-09-01&format=json with the
 // header `Metadata: True`, collector internal/metadataproviders/azure). No
 // answer means "not on Azure": an empty resource, unless fail_on_missing_metadata.
-import { goRegExp } from '../../../src/attraction/regexp.js';
+import { goRegExp } from '../../../src/regexp/go.js';
 import { httpRequest } from './http.js';
 import {
   AttributeBuilder,

@@ -4,7 +4,7 @@
 // an "am I on EC2" probe, the identity document and the hostname (collector
 // internal/aws/ec2). The endpoint and the kill switch are the SDK's:
 // AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED.
-import { goRegExp } from '../../../src/attraction/regexp.js';
+import { goRegExp } from '../../../src/regexp/go.js';
 import { httpRequest } from './http.js';
 import {
   AttributeBuilder,

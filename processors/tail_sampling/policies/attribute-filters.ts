@@ -3,9 +3,10 @@
 // util.go). Values are read the way pcommon reads them: Str() of a non-string
 // is "", Int() of a non-int is 0, Bool() of a non-bool is false; the collector's
 // behaviour for mistyped attributes follows from that, and so does ours.
-import { goRegExp } from '../../../src/attraction/regexp.js';
+
 import { getAttr } from '../../../src/pdata/attributes.js';
 import type { AnyValue, Resource } from '../../../src/pdata/types.js';
+import { goRegExp } from '../../../src/regexp/go.js';
 import { V_BOOL, V_INT, V_STR, type WireSpan } from '../wire-span.js';
 import { Decision, type Evaluator, type TraceView } from './types.js';
 

@@ -2,7 +2,7 @@
 // model/relabel.Config): defaults and the checks Prometheus makes when it
 // loads a config, with its messages.
 import { z } from 'zod';
-import { compileAnchored } from './go-regexp.js';
+import { goRegExpAnchored } from '../../../src/regexp/go.js';
 
 export const ACTIONS = [
   'replace',
@@ -60,7 +60,8 @@ export const relabelSchema = z
     const regexText = c.regex ?? '(.*)';
     let regex: RegExp;
     try {
-      regex = compileAnchored(regexText);
+      // Prometheus compiles ^(?s:<regex>)$: anchored, `.` matching newlines
+      regex = goRegExpAnchored(regexText, 's');
     } catch (err) {
       return fail(`error parsing regexp: ${(err as Error).message}: \`${regexText}\``);
     }

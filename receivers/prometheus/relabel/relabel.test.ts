@@ -1,8 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Go template references (${1}) are what these tests are about
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { goExpand } from '../../../src/regexp/expand.js';
+import { goRegExpAnchored } from '../../../src/regexp/go.js';
 import { relabelSchema } from './config.js';
-import { compileAnchored, goExpand } from './go-regexp.js';
+
+const compileAnchored = (p: string) => goRegExpAnchored(p, 's');
+
 import { relabel } from './relabel.js';
 
 const rules = (r: unknown[]) => z.array(relabelSchema).parse(r);

@@ -2,8 +2,8 @@
 // relabel.Process does. Labels are a Map; an empty value is the same as an
 // absent label (setting "" deletes). Returns false when a rule drops the set.
 import { createHash } from 'node:crypto';
+import { goExpand } from '../../../src/regexp/expand.js';
 import { LABEL_NAME, type RelabelRule } from './config.js';
-import { goExpand } from './go-regexp.js';
 
 export type Labels = Map<string, string>;
 

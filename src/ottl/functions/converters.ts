@@ -4,10 +4,10 @@
 // (patterns, formats, cases) are validated and compiled at config time.
 import { createHash, randomUUID } from 'node:crypto';
 import type { AnyValue, KeyValue } from '../../pdata/types.js';
+import { compileGoRegex } from '../../regexp/go.js';
 import { valuesEqual } from '../compare.js';
 import { fail } from '../errors.js';
 import type { Getter } from '../paths.js';
-import { compileGoRegex } from '../regex.js';
 import { type Bound, type ConverterDef, type Param, register } from '../registry.js';
 import {
   asString,

@@ -5,10 +5,12 @@
 // stringify_all. Literal arguments are checked and regexes compiled at config
 // time; at run time an editor changes the pdata in place.
 import type { AnyValue, KeyValue } from '../../pdata/types.js';
+import { goExpand, goReplaceAll } from '../../regexp/expand.js';
+import { compileGoRegex } from '../../regexp/go.js';
 import type { TransformContext } from '../context.js';
 import { fail } from '../errors.js';
 import type { Accessor, Getter } from '../paths.js';
-import { compileGlob, compileGoRegex, expandTemplate } from '../regex.js';
+import { compileGlob } from '../regex.js';
 import { type Bound, register } from '../registry.js';
 import { asString, copyAny, fromAny, PSlice, toAny, typeName, type Value } from '../values.js';
 import { expectInt, expectMap, expectString } from './args.js';
@@ -46,7 +48,7 @@ function finishReplacement(repl: string, fn: Fn, format: string | undefined): st
 
 function regexArg(pattern: string, fn: string) {
   try {
-    return compileGoRegex(pattern, true);
+    return compileGoRegex(pattern, 'g');
   } catch (err) {
     throw new Error(`the regex pattern supplied to ${fn} is not a valid pattern: ${(err as Error).message}`);
   }
@@ -61,12 +63,8 @@ function replaceAllRegex(
 ): string {
   rx.re.lastIndex = 0;
   if (!rx.re.test(s)) return s;
-  rx.re.lastIndex = 0;
-  return s.replace(rx.re, (...args) => {
-    // rebuild an exec-style array: [match, ...groups]
-    const m = args.slice(0, rx.names.length) as unknown as RegExpExecArray;
-    return finishReplacement(expandTemplate(tmpl, m, rx.names), fn, format);
-  });
+  // Go's ReplaceAllString: an empty match right after a match is not replaced (String.replace would)
+  return goReplaceAll(rx.re, s, tmpl, (m) => finishReplacement(goExpand(tmpl, m, rx.names), fn, format));
 }
 
 register(

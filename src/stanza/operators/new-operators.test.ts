@@ -333,8 +333,12 @@ describe('regex_replace (collector transformer_test.go)', () => {
     expect(
       yamlErrors('- type: regex_replace\n  field: body\n  regex: a\n  regex_name: ansi_control_sequences'),
     ).toEqual(['0: either regex or regex_name must be set']);
-    expect(yamlErrors("- type: regex_replace\n  field: body\n  regex: '('")).toEqual([
-      '0.regex: regex: not a valid regular expression',
+    expect(yamlErrors("- type: regex_replace\n  field: body\n  regex: '('")[0]).toMatch(
+      /^0\.regex: regex: invalid regexp "\(": /,
+    );
+    // RE2 has no backreferences: refused with the construct named, as the collector refuses it
+    expect(yamlErrors("- type: regex_replace\n  field: body\n  regex: '(a)\\1'")).toEqual([
+      '0.regex: regex: invalid regexp "(a)\\1": invalid escape sequence: \\1 (backreferences are not supported in RE2)',
     ]);
     expect(yamlErrors('- type: regex_replace\n  field: body\n  regex_name: colours')[0]).toMatch(
       /^0\.regex_name/,

@@ -1,6 +1,7 @@
 // regex_parser: named capture groups of `regex` (RE2 `(?P<name>)` accepted)
 // become fields at parse_to.
 import { z } from 'zod';
+import { regexpError } from '../../regexp/go.js';
 import { EntryError } from '../entry-error.js';
 import { type OperatorDef, regexFromGo } from '../operator.js';
 import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from '../parser.js';
@@ -8,16 +9,12 @@ import { type ParserConfig, ParserOperator, parserKeys, refineParserKeys } from 
 const schema = z.strictObject({
   ...parserKeys,
   type: z.literal('regex_parser'),
-  regex: z.string().refine(
-    (r) => {
-      try {
-        return /\(\?P?<[A-Za-z_]/.test(r) && !!regexFromGo(r);
-      } catch {
-        return false;
-      }
-    },
-    { message: 'regex must be a valid regular expression with at least one named group' },
-  ),
+  regex: z.string().superRefine((r, ctx) => {
+    const e = regexpError(r);
+    if (e) ctx.addIssue({ code: 'custom', message: `regex: ${e}` });
+    else if (!/\(\?P?<[A-Za-z_]/.test(r))
+      ctx.addIssue({ code: 'custom', message: 'regex must have at least one named capture group' });
+  }),
   // Accepted for compatibility (a match cache is a speed knob); the collector's size 0 = no cache.
   cache: z.strictObject({ size: z.number().int().min(0).default(0) }).optional(),
 });

@@ -3,24 +3,15 @@
 // (Go template: $1, ${1}, ${name}, $$). A missing field is left alone; a
 // value that is not a string is an error.
 import { z } from 'zod';
+import { goReplaceAll } from '../../regexp/expand.js';
+import { goRegExp, regexpError } from '../../regexp/go.js';
 import type { Entry } from '../entry.js';
 import { EntryError } from '../entry-error.js';
 import { type Field, getField, parseField, setField } from '../field.js';
-import { goRegExp, goReplaceAll } from '../go-regexp.js';
 import { type BaseConfig, baseKeys, Operator, type OperatorDef } from '../operator.js';
 
 /** ANSI "Control Sequence Introducer" escape codes (ESC [ …), as the collector defines them. */
 export const ANSI_CSI = /\x1B\[[\x30-\x3F]*[\x20-\x2F]*[\x40-\x7E]/g;
-
-const compiles = (r: string | undefined) => {
-  if (r === undefined) return true;
-  try {
-    goRegExp(r);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const schema = z
   .strictObject({
@@ -36,7 +27,10 @@ const schema = z
   .refine((c) => (c.regex === undefined || c.regex === '') !== (c.regex_name === undefined), {
     message: 'either regex or regex_name must be set',
   })
-  .refine((c) => compiles(c.regex), { message: 'regex: not a valid regular expression', path: ['regex'] });
+  .superRefine((c, ctx) => {
+    const e = c.regex === undefined ? undefined : regexpError(c.regex);
+    if (e) ctx.addIssue({ code: 'custom', path: ['regex'], message: `regex: ${e}` });
+  });
 type Cfg = BaseConfig & { field: string; regex?: string; regex_name?: string; replace_with: string };
 
 /** Shared by regex_replace and strip_ansi_escape_codes: replace in one string field. */

@@ -4,8 +4,8 @@
 // requests at max_batch_size_bytes). Kept unchanged so that the one-pass
 // encoder is checked against what the exporter sent before it; not used by
 // the exporter.
-import type { NativeHistogram } from '../../src/translator/prometheus/to-prometheus-native-histogram.js';
-import type { PromMetadata, PromSeries } from '../../src/translator/prometheus/to-prometheus-series.js';
+import type { NativeHistogram } from '../../../src/translator/prometheus/to-prometheus-native-histogram.js';
+import type { PromMetadata, PromSeries } from '../../../src/translator/prometheus/to-prometheus-series.js';
 
 /** Buffer's native UTF-8 writer, without Buffer.write's argument handling. */
 type FastBuffer = Buffer & { utf8Write(s: string, offset: number, length: number): number };
