@@ -1,6 +1,6 @@
 // trace.proto: ExportTraceServiceRequest (same wire shape as TracesData) <-> TracesData.
 
-import { type Lease, rawList } from '../pdata/lazy.js';
+import { defineLazyList, type Lease, rawList } from '../pdata/lazy.js';
 import type {
   InstrumentationScope,
   KeyValue,
@@ -31,7 +31,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
-import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
+import { decodeTopLazy, lazyOrFull, SCOPE_SPANS, scopeListDecoder } from './proto-lazy.js';
 import {
   encodedTopSize,
   encodeTop,
@@ -209,6 +209,25 @@ function decodeScopeSpans(r: Reader): ScopeSpans {
 }
 
 // ---------------------------------------------------------------- wire spans (wire-item.ts)
+
+const decodeSpanScopeList = scopeListDecoder((seg: Uint8Array) => decodeScopeSpansWire(seg));
+
+/**
+ * A ResourceSpans whose scope list is kept as `raw` (ScopeSpans entries, tags included, as a
+ * lazily decoded request keeps them; `items` spans in them) and read the same way: written back
+ * as these bytes while nobody reads it. The bytes must be well-formed and unpooled (this
+ * process wrote them, e.g. a kept list's entries regrouped).
+ */
+export function resourceSpansFromWire(
+  resource: Resource,
+  schemaUrl: string,
+  raw: Uint8Array[],
+  items: number,
+): ResourceSpans {
+  const entry: ResourceSpans = { resource, scopeSpans: [], schemaUrl };
+  defineLazyList(entry, 'scopeSpans', raw, items, decodeSpanScopeList);
+  return entry;
+}
 
 /** The scope entries of a kept list segment, their spans left as wire spans. */
 function decodeScopeSpansWire(seg: Uint8Array): ScopeSpans[] {
