@@ -20,6 +20,7 @@ import { factory as fileStorage } from '../extensions/file_storage/factory.js';
 import { factory as headersSetter } from '../extensions/headers_setter/factory.js';
 import { factory as healthCheck } from '../extensions/health_check/factory.js';
 import { factory as k8sLeaderElector } from '../extensions/k8s_leader_elector/factory.js';
+import { factory as opamp } from '../extensions/opamp/factory.js';
 import { factory as pprof } from '../extensions/pprof/factory.js';
 import { factory as zpages } from '../extensions/zpages/factory.js';
 import { factory as attributesProcessor } from '../processors/attributes/factory.js';
@@ -96,6 +97,7 @@ export const registry: Registry = {
     basicAuth,
     headersSetter,
     k8sLeaderElector,
+    opamp,
   ],
   connectors: [forwardConnector, routingConnector, countConnector, spanMetricsConnector],
 };

@@ -16,6 +16,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = 32;
+/** BENCH_RATE (spans/s) paces the load instead of sending as fast as Tsunagi answers (0). */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+/** BENCH_ONLY=relay|load_balancing runs one side (e.g. to profile it alone). */
+const ONLY = process.env.BENCH_ONLY;
 
 type Sink = ReturnType<typeof forkRole>;
 async function sinkCount(sinks: Sink[]): Promise<number> {
@@ -29,7 +33,7 @@ async function sinkCount(sinks: Sink[]): Promise<number> {
 
 async function run(
   kind: 'relay' | 'load_balancing',
-): Promise<{ cpuPerMillion: number; spansPerSec: number }> {
+): Promise<{ cpuPerMillion: number; spansPerSec: number; refused: number }> {
   const sinks = Array.from({ length: kind === 'relay' ? 1 : 3 }, () => forkRole('otlp-sink.js', []));
   const ports: { port: number; grpcPort: number }[] = [];
   for (const s of sinks) ports.push(await nextMessage(s, 'ready'));
@@ -74,7 +78,7 @@ service:
       String(secs),
       String(CONCURRENCY),
       '100',
-      '0',
+      String(RATE),
       'traces',
       '5',
     ]);
@@ -98,7 +102,11 @@ service:
   const spans = count1 - count0;
   await stop(tsunagi);
   for (const s of sinks) s.send({ type: 'exit' });
-  return { cpuPerMillion: cpu / (spans / 1e6), spansPerSec: spans / elapsed };
+  return {
+    cpuPerMillion: cpu / (spans / 1e6),
+    spansPerSec: spans / elapsed,
+    refused: result.failed / Math.max(1, result.sent + result.failed),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -108,13 +116,15 @@ export async function main(): Promise<void> {
   const lb: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     for (const kind of ['relay', 'load_balancing'] as const) {
+      if (ONLY && ONLY !== kind) continue;
       const r = await run(kind);
       (kind === 'relay' ? relay : lb).push(r.cpuPerMillion);
       console.log(
-        `  round ${i + 1} ${kind.padEnd(14)}: ${fmt(r.spansPerSec)} spans/s, ${fmt(r.cpuPerMillion, 2)} CPU-s per million spans`,
+        `  round ${i + 1} ${kind.padEnd(14)}: ${fmt(r.spansPerSec)} spans/s, ${fmt(r.cpuPerMillion, 2)} CPU-s per million spans, ${fmt(100 * r.refused, 1)} % of requests refused (queue full)`,
       );
     }
   }
+  if (ONLY) return;
   const [a, b] = [median(relay), median(lb)];
   console.log(
     `OTLP/HTTP relay ${fmt(a, 2)} CPU-s/M spans; load_balancing to 3 sinks ${fmt(b, 2)} CPU-s/M spans: ${fmt(b / a, 2)}x (target ≤ 1.5x)`,

@@ -26,7 +26,12 @@ import {
 } from '../../src/component/errors.js';
 import { mergeData } from '../../src/exporterhelper/batch-data.js';
 import { QueuedExporter, type SendFunctions } from '../../src/exporterhelper/index.js';
-import { type OtlpGrpcConfig, OtlpGrpcSender } from '../../src/otlpclient/index.js';
+import {
+  h2Eligible,
+  type OtlpGrpcConfig,
+  OtlpGrpcH2Sender,
+  OtlpGrpcSender,
+} from '../../src/otlpclient/index.js';
 import { cloneData } from '../../src/pdata/clone.js';
 import { countItems } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
@@ -50,7 +55,7 @@ class BackendSender implements SendFunctions {
   retired = false;
 
   constructor(
-    private readonly otlp: OtlpGrpcSender,
+    private readonly otlp: OtlpGrpcSender | OtlpGrpcH2Sender,
     private readonly reroute: <S extends Signal>(
       signal: S,
       data: SignalDataMap[S],
@@ -59,8 +64,8 @@ class BackendSender implements SendFunctions {
     private readonly copyOnReroute: boolean,
   ) {}
 
-  start(): Promise<void> {
-    return this.otlp.start();
+  start(host?: Host): Promise<void> {
+    return this.otlp.start(host);
   }
 
   shutdown(): Promise<void> {
@@ -144,8 +149,12 @@ export class LoadBalancer {
       id: `${this.settings.id}_${endpoint}`,
       logger: this.settings.logger.child({ endpoint }),
     };
+    // one call per backend for every request split: the lean HTTP/2 client where the
+    // endpoint is one address (resolvers report IPs), grpc-js for what needs its channel
     const sender = new BackendSender(
-      new OtlpGrpcSender(otlp, settings.logger),
+      h2Eligible(otlp)
+        ? new OtlpGrpcH2Sender(otlp, settings.logger)
+        : new OtlpGrpcSender(otlp, settings.logger),
       (signal, data, ctx) => this.route(signal, data, ctx),
       otlp.sending_queue.storage !== undefined,
     );

@@ -5,7 +5,9 @@
 // missing). A request goes out as one part per backend, resources and scopes
 // shared (not copied) between the parts; a request whose items all belong to
 // one backend goes out as it came (lazily kept spans stay undecoded when the
-// key needs no span: service, resource).
+// key needs no span: service, resource). Routing by trace ID while the items are
+// still their wire bytes reads only the trace IDs and copies the items' bytes
+// (wire-routing.ts); this file routes the decoded form.
 import { randomBytes } from 'node:crypto';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
@@ -27,6 +29,7 @@ import type {
   TracesData,
 } from '../../src/pdata/types.js';
 import type { RoutingKey } from './config.js';
+import { routeLogsWire, routeTracesWire } from './wire-routing.js';
 
 /** The backend owning a key (the ring lookup). */
 export type EndpointFor = (key: Uint8Array | string) => string;
@@ -138,6 +141,10 @@ class Parts<R, SC, I> {
 // ---- traces ----
 
 function routeTraces(d: TracesData, o: RouteOptions): Map<string, TracesData> {
+  if (o.key === 'traceID') {
+    const wire = routeTracesWire(d, o.endpointFor);
+    if (wire) return wire;
+  }
   const parts = new Parts<ResourceSpans, ScopeSpans, Span>(
     (r) => ({ resource: r.resource, schemaUrl: r.schemaUrl, scopeSpans: [] }),
     (s) => ({ scope: s.scope, schemaUrl: s.schemaUrl, spans: [] }),
@@ -191,6 +198,10 @@ function routeTraces(d: TracesData, o: RouteOptions): Map<string, TracesData> {
 // ---- logs ----
 
 function routeLogs(d: LogsData, o: RouteOptions): Map<string, LogsData> {
+  if (o.key === 'traceID') {
+    const wire = routeLogsWire(d, o.endpointFor);
+    if (wire) return wire;
+  }
   const parts = new Parts<ResourceLogs, ScopeLogs, LogRecord>(
     (r) => ({ resource: r.resource, schemaUrl: r.schemaUrl, scopeLogs: [] }),
     (s) => ({ scope: s.scope, schemaUrl: s.schemaUrl, logRecords: [] }),

@@ -112,6 +112,13 @@ export async function runCli(
     metrics: new SelfMetrics({ processMetrics: true }),
     shutdownTimeoutMs: timeoutMs,
     build: { name: 'tsunagi', version: version() },
+    availableComponents: {
+      receivers: registry.receivers.map((f) => f.type),
+      processors: registry.processors.map((f) => f.type),
+      exporters: registry.exporters.map((f) => f.type),
+      extensions: registry.extensions.map((f) => f.type),
+      connectors: registry.connectors.map((f) => f.type),
+    },
   });
   logger.info({ version: version(), NumCPU: cpus().length }, 'Starting tsunagi...');
 
@@ -135,6 +142,11 @@ export async function runCli(
   // (never the default action, which would end the process).
   const reloader = Reloader.forCli(service, configs, args.configDir, registry, io.env, logger, result);
   let canReload = false;
+  service.setRemoteConfigHandler((files, keep) =>
+    canReload && signals === 0
+      ? reloader.applyRemote(files, keep)
+      : Promise.resolve({ applied: false, errors: ['the service is not running (starting or stopping)'] }),
+  );
   const onHangup = () => {
     if (!canReload || signals > 0) {
       logger.warn('Received SIGHUP before the pipelines run or while stopping; not reloading');

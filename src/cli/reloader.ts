@@ -3,7 +3,11 @@
 // difference, or, when the base does not load or validate, log every error
 // and keep the running pipelines untouched. Reloads never overlap: a request
 // during a reload runs once more after it (requests in between coalesce).
-import type { Registry } from '../component/component.js';
+//
+// Remote config (the opamp extension) takes the same path: its files are YAML
+// layers merged on top of the local config files (like more --config values),
+// kept for later reloads while they apply, and dropped again when they do not.
+import type { Registry, RemoteConfigFile, RemoteConfigOutcome } from '../component/component.js';
 import { type ConfigSetResult, fragmentErrors, loadConfigSet } from '../config/fragments.js';
 import { formatIssue } from '../config/issues.js';
 import type { LastReload } from '../service/reload-status.js';
@@ -13,10 +17,17 @@ import type { Logger } from '../telemetry/logger.js';
 export class Reloader {
   private running: Promise<LastReload | undefined> | undefined;
   private again = false;
+  /** Remote config layers in force (YAML bodies with their names), merged after the local files. */
+  private remote: readonly RemoteConfigFile[] = [];
+  /** Set while a remote config is tried: an extension ID the result must keep running. */
+  private mustKeep: string | undefined;
 
   constructor(
     private readonly service: Service,
-    private readonly load: (previous: ConfigSetResult['accepted']) => ConfigSetResult,
+    private readonly load: (
+      previous: ConfigSetResult['accepted'],
+      remote: readonly RemoteConfigFile[],
+    ) => ConfigSetResult,
     private readonly logger: Logger,
     /** What the start accepted (fragments kept when they later break). */
     private accepted: ConfigSetResult['accepted'],
@@ -33,7 +44,8 @@ export class Reloader {
   ): Reloader {
     return new Reloader(
       service,
-      (previous) => loadConfigSet(uris, registry, env, { dir, previous }),
+      (previous, remote) =>
+        loadConfigSet([...uris, ...remote.map((f) => `yaml:${f.body}`)], registry, env, { dir, previous }),
       logger,
       initial.accepted,
     );
@@ -55,15 +67,46 @@ export class Reloader {
     return this.running;
   }
 
+  /**
+   * Applies remote config files (an empty list: back to the local config only)
+   * through the same load, validate and apply as request(); the files stay in
+   * force for later reloads only if they applied.
+   */
+  async applyRemote(files: readonly RemoteConfigFile[], keepExtension: string): Promise<RemoteConfigOutcome> {
+    while (this.running) await this.running.catch(() => {});
+    const previous = this.remote;
+    this.remote = files;
+    this.mustKeep = keepExtension;
+    let outcome: LastReload | undefined;
+    try {
+      outcome = await this.request('remote configuration (opamp)');
+    } finally {
+      this.mustKeep = undefined;
+    }
+    if (!outcome?.applied) this.remote = previous;
+    return { applied: !!outcome?.applied, errors: outcome?.errors ?? ['the reload gave no outcome'] };
+  }
+
   private async run(reason: string): Promise<LastReload | undefined> {
     this.logger.info({ reason }, 'Reloading the config');
     let set: ConfigSetResult;
     try {
-      set = this.load(this.accepted);
+      set = this.load(this.accepted, this.remote);
     } catch (e) {
       set = { errors: [{ path: '', message: String(e) }], warnings: [], fragments: [], accepted: new Map() };
     }
     for (const w of set.warnings) this.logger.warn(w);
+    if (set.config && this.mustKeep && !set.config.serviceExtensions.includes(this.mustKeep))
+      set = {
+        ...set,
+        config: undefined,
+        errors: [
+          {
+            path: 'service::extensions',
+            message: `the remote config must keep extension "${this.mustKeep}" running (the one that applies it)`,
+          },
+        ],
+      };
     if (!set.config) {
       const errors = set.errors.map(formatIssue);
       for (const e of errors)

@@ -8,7 +8,14 @@ import type { DecodeBudget } from './decode-budget.js';
 import { int32Size, lenFieldSize, Reader, utf8Length, Writer, WT_LEN, WT_VARINT } from './proto-wire.js';
 
 export { DecodeError } from './errors.js';
-export { decodeLogs, decodeLogsLazy, encodedLogsSize, encodeLogs, encodeLogsChunks } from './proto-logs.js';
+export {
+  decodeLogs,
+  decodeLogsLazy,
+  encodedLogsSize,
+  encodeLogs,
+  encodeLogsChunks,
+  resourceLogsFromWire,
+} from './proto-logs.js';
 export { decodeMetrics, encodedMetricsSize, encodeMetrics } from './proto-metrics.js';
 export {
   decodeTraces,
@@ -16,6 +23,7 @@ export {
   encodedTracesSize,
   encodeTraces,
   encodeTracesChunks,
+  resourceSpansFromWire,
 } from './proto-traces.js';
 
 import { decodeLogs, encodeLogs } from './proto-logs.js';

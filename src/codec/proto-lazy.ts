@@ -368,6 +368,16 @@ export function countScope(buf: Uint8Array, pos: number, end: number, m: SkimMes
   return n;
 }
 
+/** Decodes a kept scope list (its segments, in order) with the decoder of one segment. */
+export function scopeListDecoder<S>(decodeScopes: (seg: Uint8Array) => S[]): (raw: Uint8Array[]) => S[] {
+  return (raw) => {
+    if (raw.length === 1) return decodeScopes(raw[0]);
+    const list: S[] = [];
+    for (const seg of raw) for (const s of decodeScopes(seg)) list.push(s);
+    return list;
+  };
+}
+
 /**
  * Decodes the top level of a request lazily: one entry per ResourceX (field 1),
  * built by `build` from its resource and schema URL, with `listKey` defined as
@@ -389,12 +399,7 @@ export function decodeTopLazy<E extends object, S>(
   // the resource is decoded now: its bytes values must not point into a pooled buffer
   r.copyBytes = lease !== undefined;
   const out: E[] = [];
-  const decodeList = (raw: Uint8Array[]): S[] => {
-    if (raw.length === 1) return decodeScopes(raw[0]);
-    const list: S[] = [];
-    for (const seg of raw) for (const s of decodeScopes(seg)) list.push(s);
-    return list;
-  };
+  const decodeList = scopeListDecoder(decodeScopes);
   while (r.pos < r.end) {
     const t = r.tag();
     if (t >>> 3 !== 1) {

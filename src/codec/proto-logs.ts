@@ -1,6 +1,6 @@
 // logs.proto: ExportLogsServiceRequest (same wire shape as LogsData) <-> LogsData.
 
-import { type Lease, rawList } from '../pdata/lazy.js';
+import { defineLazyList, type Lease, rawList } from '../pdata/lazy.js';
 import { plainAttributes } from '../pdata/plain-record.js';
 import type {
   AnyValue,
@@ -8,6 +8,7 @@ import type {
   KeyValue,
   LogRecord,
   LogsData,
+  Resource,
   ResourceLogs,
   ScopeLogs,
 } from '../pdata/types.js';
@@ -37,7 +38,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
-import { decodeTopLazy, lazyOrFull, SCOPE_LOGS } from './proto-lazy.js';
+import { decodeTopLazy, lazyOrFull, SCOPE_LOGS, scopeListDecoder } from './proto-lazy.js';
 import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
   encodedTopSize,
@@ -118,6 +119,25 @@ export function decodeLogsLazy(
     lease !== undefined,
     budget,
   );
+}
+
+const decodeLogScopeList = scopeListDecoder((seg: Uint8Array) =>
+  logRecordsAsWireItems.enabled ? decodeScopeLogsWire(seg) : decodeScopeLogsWhole(seg),
+);
+
+/**
+ * A ResourceLogs whose scope list is kept as `raw` (ScopeLogs entries, tags included; `items`
+ * records in them), read lazily as a decoded request's (see resourceSpansFromWire).
+ */
+export function resourceLogsFromWire(
+  resource: Resource,
+  schemaUrl: string,
+  raw: Uint8Array[],
+  items: number,
+): ResourceLogs {
+  const entry: ResourceLogs = { resource, scopeLogs: [], schemaUrl };
+  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList);
+  return entry;
 }
 
 function decodeResourceLogs(r: Reader): ResourceLogs {
@@ -531,8 +551,7 @@ function spliceable(l: WireLogRecord): boolean {
 function writeWireLogRecord(w: Writer, l: WireLogRecord): void {
   w.len();
   if (l.changes === 0) w.rawRange(l.list.src, l.list.dv, l.start, l.end);
-  else if (l.changes === B6 && l.spliceTo !== 0)
-    writeSpliced(w, l, l.spliceFrom, l.spliceTo, () => LOG_FIELDS.write(w, l, 6));
+  else if (l.changes === B6 && l.spliceTo !== 0) writeSpliced(w, l, l.spliceFrom, l.spliceTo, LOG_FIELDS, 6);
   else writePatched(w, l, l.changes, LOG_FIELDS);
 }
 
@@ -553,7 +572,7 @@ const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
       case 6:
         return (l.loaded & B6) !== 0
           ? sizeTrackedAttributes(l._attributes, l._attrOrigin)
-          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6);
+          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
       case 7:
         return l._droppedAttributesCount !== 0 ? 1 + varintSizeU(l._droppedAttributesCount) : 0;
       case 8:

@@ -1,6 +1,6 @@
 // trace.proto: ExportTraceServiceRequest (same wire shape as TracesData) <-> TracesData.
 
-import { type Lease, rawList } from '../pdata/lazy.js';
+import { defineLazyList, type Lease, rawList } from '../pdata/lazy.js';
 import type {
   InstrumentationScope,
   KeyValue,
@@ -31,7 +31,7 @@ import {
   writeResourceField,
   writeScopeField,
 } from './proto-common.js';
-import { decodeTopLazy, lazyOrFull, SCOPE_SPANS } from './proto-lazy.js';
+import { decodeTopLazy, lazyOrFull, SCOPE_SPANS, scopeListDecoder } from './proto-lazy.js';
 import {
   encodedTopSize,
   encodeTop,
@@ -209,6 +209,25 @@ function decodeScopeSpans(r: Reader): ScopeSpans {
 }
 
 // ---------------------------------------------------------------- wire spans (wire-item.ts)
+
+const decodeSpanScopeList = scopeListDecoder((seg: Uint8Array) => decodeScopeSpansWire(seg));
+
+/**
+ * A ResourceSpans whose scope list is kept as `raw` (ScopeSpans entries, tags included, as a
+ * lazily decoded request keeps them; `items` spans in them) and read the same way: written back
+ * as these bytes while nobody reads it. The bytes must be well-formed and unpooled (this
+ * process wrote them, e.g. a kept list's entries regrouped).
+ */
+export function resourceSpansFromWire(
+  resource: Resource,
+  schemaUrl: string,
+  raw: Uint8Array[],
+  items: number,
+): ResourceSpans {
+  const entry: ResourceSpans = { resource, scopeSpans: [], schemaUrl };
+  defineLazyList(entry, 'scopeSpans', raw, items, decodeSpanScopeList);
+  return entry;
+}
 
 /** The scope entries of a kept list segment, their spans left as wire spans. */
 function decodeScopeSpansWire(seg: Uint8Array): ScopeSpans[] {
@@ -879,8 +898,7 @@ const isWireSpan = (x: unknown): x is WireSpan => x instanceof WireSpan;
 function writeWireSpan(w: Writer, s: WireSpan): void {
   w.len();
   if (s.changes === 0) w.rawRange(s.list.src, s.list.dv, s.start, s.end);
-  else if (s.changes === B9 && s.spliceTo !== 0)
-    writeSpliced(w, s, s.spliceFrom, s.spliceTo, () => SPAN_FIELDS.write(w, s, 9));
+  else if (s.changes === B9 && s.spliceTo !== 0) writeSpliced(w, s, s.spliceFrom, s.spliceTo, SPAN_FIELDS, 9);
   else writePatched(w, s, s.changes, SPAN_FIELDS);
 }
 
@@ -907,7 +925,7 @@ const SPAN_FIELDS: FieldEncoder<WireSpan> = {
       case 9:
         return (s.loaded & B9) !== 0
           ? sizeTrackedAttributes(s._attributes, s._attrOrigin)
-          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9);
+          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
       case 10:
         return s._droppedAttributesCount !== 0 ? 1 + varintSizeU(s._droppedAttributesCount) : 0;
       case 11: {

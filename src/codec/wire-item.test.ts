@@ -497,3 +497,58 @@ describe('wire items: attributes by key over varied lists', () => {
     }
   });
 });
+
+describe('wire items: pairs set by key with cached encodings', () => {
+  // The encoder copies the bytes of a pair set by key from a cache by key (wire-item.ts
+  // setPairBytes). Values that change from item to item, keys that stop being cached midway,
+  // and values of every kind must still give the bytes of the decoded list.
+  const SET_VALUES: AnyValue[] = [
+    { stringValue: 'redacted' },
+    { stringValue: 'ünï 日本' },
+    { stringValue: '' },
+    { stringValue: 'w'.repeat(300) },
+    { boolValue: true },
+    { boolValue: false },
+    { intValue: 0n },
+    { intValue: -1n },
+    { intValue: 9_007_199_254_740_993n },
+    { doubleValue: 0.5 },
+    { doubleValue: -0 },
+    { doubleValue: Number.NaN },
+    { bytesValue: new Uint8Array([9]) },
+    { kvlistValue: { values: [{ key: 'in', value: { intValue: 2n } }] } },
+    {},
+  ];
+  const copy = (v: AnyValue): AnyValue => structuredClone(v);
+
+  it('constant, alternating and per-item values, over several requests: the bytes of a decoded list', () => {
+    const rand = rng(99);
+    for (let round = 0; round < 60; round++) {
+      const wire = Buffer.from(encodeTraces(variedSpans(rng(round))));
+      const lazy = decodeTracesLazy(Buffer.from(wire));
+      const eager = decodeTraces(Buffer.from(wire));
+      const ls = spansOf(lazy);
+      const es = spansOf(eager);
+      const mode = round % 3;
+      for (let i = 0; i < ls.length; i++) {
+        // constant value / two values taking turns (evicts between sizing and writing) / random
+        const v =
+          mode === 0
+            ? SET_VALUES[round % SET_VALUES.length]
+            : mode === 1
+              ? SET_VALUES[i % 2 === 0 ? 0 : 4 + (round % 8)]
+              : pick(rand, SET_VALUES);
+        for (const key of ['env', 'a', '日本']) {
+          setItemAttribute(ls[i], key, copy(v));
+          setItemAttribute(es[i], key, copy(v));
+        }
+        // a per-item string: the key soon stops being cached
+        setItemAttribute(ls[i], 'per.item', { stringValue: `v${round}-${i}` });
+        setItemAttribute(es[i], 'per.item', { stringValue: `v${round}-${i}` });
+      }
+      expect(Buffer.from(encodeTraces(lazy)).equals(Buffer.from(encodeTraces(eager))), `round ${round}`).toBe(
+        true,
+      );
+    }
+  });
+});

@@ -28,7 +28,7 @@
 import type { AnyValue, KeyValue } from '../pdata/types.js';
 import { UNLIMITED_BUDGET } from './decode-budget.js';
 import { anyKind, decodeAnyValue, decodeKeyValue, sizeKeyValue, writeKeyValue } from './proto-common.js';
-import { lenFieldSize, Reader, varintSize, type Writer } from './proto-wire.js';
+import { lenFieldSize, Reader, sizes, varintSize, Writer } from './proto-wire.js';
 
 /** How one type of wire item is decoded: its field table size and the loader of one field. */
 export interface WireCodec<T> {
@@ -271,17 +271,18 @@ export function splicedSize(item: WireItemBase, from: number, to: number, fieldS
   return item.end - item.start - (to - from) + fieldSize;
 }
 
-/** Writes what splicedSize sized; `write` writes the field. */
-export function writeSpliced(
+/** Writes what splicedSize sized; `enc` writes the field `fn` (no closure per item). */
+export function writeSpliced<T extends WireItemBase>(
   w: Writer,
-  item: WireItemBase,
+  item: T,
   from: number,
   to: number,
-  write: () => void,
+  enc: FieldEncoder<T>,
+  fn: number,
 ): void {
   const list = item.list;
   if (from > item.start) w.rawRange(list.src, list.dv, item.start, from);
-  write();
+  enc.write(w, item, fn);
   if (item.end > to) w.rawRange(list.src, list.dv, to, item.end);
 }
 
@@ -498,11 +499,46 @@ export function peekAttribute(
     if (!keyEquals(src, idx[e + 1], kb)) continue;
     const valueAt = idx[e + 2];
     if (valueAt === 0) return {};
+    const scalar = peekScalar(item.list, valueAt, idx[e + 3]);
+    if (scalar !== undefined) return scalar;
     const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
     const a = v as Record<string, unknown>;
     return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
   }
   return undefined;
+}
+
+/**
+ * The AnyValue whose length prefix is at `at` when it is one string, bool, int or double field
+ * (what every encoder writes for those), read without the general decoder; undefined otherwise.
+ */
+function peekScalar(list: WireList<unknown>, at: number, end: number): AnyValue | undefined {
+  const src = list.src;
+  const len = src[at];
+  if (len >= 0x80 || len < 2) return undefined;
+  const stop = at + 1 + len;
+  const tag = src[at + 1];
+  switch (tag) {
+    case 0x0a: {
+      // a string: its own length prefix must span the rest (one byte, as for any short string)
+      const n = src[at + 2];
+      if (n >= 0x80 || at + 3 + n !== stop) return undefined;
+      return { stringValue: list.reader(at + 2, end).string() };
+    }
+    case 0x10:
+      if (len !== 2 || src[at + 2] >= 0x80) return undefined;
+      return { boolValue: src[at + 2] !== 0 };
+    case 0x18: {
+      const r = list.reader(at + 2, stop);
+      const v = r.int64();
+      return r.pos === stop ? { intValue: v } : undefined;
+    }
+    case 0x21:
+      if (len !== 9) return undefined;
+      return { doubleValue: list.dv.getFloat64(at + 2, true) };
+    default:
+      return undefined;
+  }
 }
 
 /** Entries per pair in an attribute index: tag offset, key and value offsets (their length prefixes, 0: absent), end offset. */
@@ -564,13 +600,21 @@ function skipLength(src: Uint8Array, pos: number): number {
  * keys computed per item (a dynamic OTTL key) only refill it.
  */
 const keyBytesCache = new Map<string, Uint8Array>();
+/** The last keys asked for, by identity: the constant keys of statements come back item after item. */
+const recentKeys: string[] = ['', '', '', '', '', '', '', ''];
+const recentBytes: Uint8Array[] = new Array(8).fill(new Uint8Array(0));
+let recentNext = 0;
 function keyBytes(key: string): Uint8Array {
+  for (let i = 0; i < 8; i++) if (recentKeys[i] === key) return recentBytes[i];
   let b = keyBytesCache.get(key);
   if (b === undefined) {
     if (keyBytesCache.size >= 1024) keyBytesCache.clear();
     b = new Uint8Array(Buffer.from(key, 'utf8')); // its own memory, not a slice of Buffer's pool
     keyBytesCache.set(key, b);
   }
+  recentKeys[recentNext] = key;
+  recentBytes[recentNext] = b;
+  recentNext = (recentNext + 1) & 7;
   return b;
 }
 
@@ -679,48 +723,67 @@ export function writeTrackedAttributes(
 }
 
 /**
+ * Plan entries (in `_attrSetAt`) of a set pair encoded from its cached bytes (setPairBytes) rather
+ * than through the size table: the pair's number in `_attrSets` plus this flag.
+ */
+const CACHED_PAIR = 1 << 8;
+const PAIR_NUMBER = CACHED_PAIR - 1;
+
+/**
  * Size of the repeated KeyValue field `fn` (from its first tag at `first`) of an item whose list
  * was not decoded but had pairs set by key: the pairs as they came, the first one with a set key
  * encoded with its new value, the other set pairs appended. Records in `_attrSetAt` which pair
- * each set pair replaces (its index entry, -1: appended) for the write pass.
+ * each set pair replaces (its index entry, MAX_SAFE_INTEGER: appended) and how it is encoded, for
+ * the write pass. `tag`: the field's one-byte tag.
  */
-export function sizeAttributesWithSets(item: AttributeHolder, first: number, fn: number): number {
+export function sizeAttributesWithSets(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  tag: number,
+): number {
   const sets = item._attrSets as KeyValue[];
   attributeIndex(item, first, fn);
   const idx = item.list.pairs;
   const from = item._attrFrom;
   const to = item._attrTo;
   const src = item.list.src;
+  // the pairs as they came, less those a set pair replaces, plus the set pairs
+  let n = 0;
+  for (let e = from; e < to; e += IDX_STRIDE) n += idx[e + 3] - idx[e];
   // [where, which] pairs in the order the writer meets them: replacements by position, then
   // appends in the order set (an insertion sort: a handful of pairs)
   const plan: number[] = [];
   for (let k = 0; k < sets.length; k++) {
-    const key = sets[k].key;
-    const kb = keyBytes(key);
+    const kv = sets[k];
+    const kb = keyBytes(kv.key);
     let where = Number.MAX_SAFE_INTEGER;
     for (let e = from; e < to; e += IDX_STRIDE)
       if (keyEquals(src, idx[e + 1], kb)) {
         where = e;
+        n -= idx[e + 3] - idx[e];
         break;
       }
+    const cached = setPairBytes(kv, tag);
+    let which = k;
+    if (cached !== undefined) {
+      n += cached.bytes.length;
+      which |= CACHED_PAIR;
+    }
     let p = plan.length;
-    plan.push(where, k);
+    plan.push(where, which);
     while (p > 0 && plan[p - 2] > where) {
       plan[p] = plan[p - 2];
       plan[p + 1] = plan[p - 1];
       p -= 2;
     }
     plan[p] = where;
-    plan[p + 1] = k;
+    plan[p + 1] = which;
   }
+  // the others through the size table, in the order the writer meets them
+  for (let p = 1; p < plan.length; p += 2)
+    if ((plan[p] & CACHED_PAIR) === 0) n += lenFieldSize(sizeKeyValue(sets[plan[p]]));
   item._attrSetAt = plan;
-  let n = 0;
-  for (let p = 0; p < plan.length; p += 2) n += lenFieldSize(sizeKeyValue(sets[plan[p + 1]]));
-  let p = 0;
-  for (let e = from; e < to; e += IDX_STRIDE) {
-    if (p < plan.length && plan[p] === e) p += 2;
-    else n += idx[e + 3] - idx[e];
-  }
   return n;
 }
 
@@ -744,8 +807,7 @@ export function writeAttributesWithSets(
     if (p < plan.length && plan[p] === e) {
       if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
       runStart = runEnd = 0;
-      w.byte(tag);
-      writeKeyValue(w, sets[plan[p + 1]]);
+      writeSetPair(w, sets, plan[p + 1], tag);
       p += 2;
       continue;
     }
@@ -756,8 +818,102 @@ export function writeAttributesWithSets(
     runEnd = idx[e + 3];
   }
   if (runEnd > runStart) w.rawRange(list.src, list.dv, runStart, runEnd);
-  for (; p < plan.length; p += 2) {
+  for (; p < plan.length; p += 2) writeSetPair(w, sets, plan[p + 1], tag);
+}
+
+/** Writes set pair `which` (a plan entry) as sizeAttributesWithSets sized it. */
+function writeSetPair(w: Writer, sets: KeyValue[], which: number, tag: number): void {
+  const kv = sets[which & PAIR_NUMBER];
+  if ((which & CACHED_PAIR) !== 0) {
+    // the bytes sized may have been evicted meanwhile: the same pair encodes to the same bytes
+    const b = setPairBytes(kv, tag) ?? encodePair(kv, tag, undefined);
+    w.rawRange(b.bytes, b.dv, 0, b.bytes.length);
+  } else {
     w.byte(tag);
-    writeKeyValue(w, sets[plan[p + 1]]);
+    writeKeyValue(w, kv);
   }
+}
+
+/**
+ * The encoded field (tag, length, KeyValue) of a pair set by key with a scalar value, from a cache
+ * by key: processors set the same few keys to the same few values on item after item (a redacted
+ * value, an environment name, a flag), and copying their bytes costs a fraction of sizing and
+ * encoding them each time. Undefined for map, array and bytes values, long strings, and keys
+ * whose value changes from item to item (those go through the size table as usual).
+ */
+function setPairBytes(kv: KeyValue, tag: number): EncodedPair | undefined {
+  const v = kv.value;
+  const kind = anyKind(v);
+  if (kind < 1 || kind > 4) return undefined;
+  const scalar = scalarOf(v, kind);
+  let e = pairCache.get(kv.key);
+  if (e !== undefined) {
+    if (
+      e.tag === tag &&
+      e.kind === kind &&
+      (kind === 4 ? Object.is(e.scalar, scalar) : e.scalar === scalar)
+    ) {
+      e.hits++;
+      return e;
+    }
+    if (e.volatile) return undefined;
+    // another value under this key: a key set to per-item values stops being cached
+    if (++e.misses > 2 * e.hits + 16) {
+      e.volatile = true;
+      return undefined;
+    }
+  }
+  if (kind === 1 && (scalar as string).length > PAIR_STRING_MAX) return undefined;
+  if (e === undefined && pairCache.size >= PAIR_CACHE_MAX) pairCache.clear();
+  e = encodePair(kv, tag, e);
+  pairCache.set(kv.key, e);
+  return e;
+}
+
+interface EncodedPair {
+  tag: number;
+  kind: number;
+  scalar: unknown;
+  bytes: Buffer;
+  dv: DataView;
+  hits: number;
+  misses: number;
+  volatile: boolean;
+}
+
+const pairCache = new Map<string, EncodedPair>();
+const PAIR_CACHE_MAX = 256;
+const PAIR_STRING_MAX = 256;
+
+/**
+ * Encodes one pair's field with the encoder's own sizeKeyValue/writeKeyValue, on size table slots
+ * past the ones in use (given back after: a sizing or writing pass in progress is not disturbed).
+ * `into`: the cache entry to refill.
+ */
+function encodePair(kv: KeyValue, tag: number, into: EncodedPair | undefined): EncodedPair {
+  const n0 = sizes.n;
+  let bytes: Buffer;
+  try {
+    const body = sizeKeyValue(kv);
+    const pw = new Writer(lenFieldSize(body));
+    pw.si = n0;
+    pw.byte(tag);
+    writeKeyValue(pw, kv);
+    // its own memory: a slice of Buffer's shared pool would keep the whole slab alive in the cache
+    const out = pw.finish();
+    bytes = Buffer.allocUnsafeSlow(out.length);
+    out.copy(bytes);
+  } finally {
+    sizes.n = n0;
+  }
+  const kind = anyKind(kv.value);
+  const scalar = scalarOf(kv.value, kind);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (into === undefined) return { tag, kind, scalar, bytes, dv, hits: 0, misses: 0, volatile: false };
+  into.tag = tag;
+  into.kind = kind;
+  into.scalar = scalar;
+  into.bytes = bytes;
+  into.dv = dv;
+  return into;
 }

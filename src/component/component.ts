@@ -134,6 +134,38 @@ export interface ExtensionServices {
     configGeneration: number;
     lastReload?: { at: number; ok: boolean; applied: boolean; errors: string[] };
   };
+  /**
+   * The running config as a plain map in the collector's file layout (what each
+   * component's YAML says after `${env:...}`, service.extensions and pipelines),
+   * for agents that report it (opamp). Absent outside the service.
+   */
+  effectiveConfig?(): Record<string, unknown>;
+  /** The own telemetry's resource attributes from service::telemetry::resource (strings only). */
+  resourceAttributes?(): Record<string, string>;
+  /** The component types this build offers, by kind (`receivers`: ['otlp', ...]). */
+  availableComponents?(): Record<string, readonly string[]>;
+  /**
+   * Applies a remote config (opamp): `files` (YAML bodies) are merged on top of the
+   * local config files, in the order given, then loaded, validated and applied
+   * exactly like a hot reload (SIGHUP); an empty list returns to the local config.
+   * `keepExtension` must still run in the result. Resolves with the outcome; an
+   * invalid config leaves the running pipelines as they are. Absent when the
+   * process cannot reload (tests that run a service without the CLI).
+   */
+  applyRemoteConfig?(files: readonly RemoteConfigFile[], keepExtension: string): Promise<RemoteConfigOutcome>;
+}
+
+export interface RemoteConfigFile {
+  /** The name the server gave it (shown in errors). */
+  name: string;
+  body: string;
+}
+
+export interface RemoteConfigOutcome {
+  /** The new config runs (possibly with errors of single components that failed to start). */
+  applied: boolean;
+  /** Every problem, one line each; empty when everything applied. */
+  errors: string[];
 }
 
 /**

@@ -8,6 +8,7 @@ export {
   otlpGrpcClientShape,
   otlpGrpcConfigSchema,
 } from './grpc-config.js';
+export { h2Eligible, OtlpGrpcH2Sender } from './grpc-h2-sender.js';
 export { OtlpGrpcSender, toConsumerError } from './grpc-sender.js';
 export { compressionSchema, type OtlpHttpConfig, otlpHttpConfigSchema } from './http-config.js';
 export { OtlpHttpSender, signalUrl } from './http-sender.js';

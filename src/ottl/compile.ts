@@ -198,6 +198,31 @@ class Compiler {
         return compare(v, n, op);
       };
     }
+    if (e.r.k === 'float') {
+      // a float literal: float values compare as numbers, anything else by the general rules
+      const x = e.r.v;
+      if (!Number.isNaN(x))
+        return (c) => {
+          const v = l(c);
+          if (typeof v === 'number' && !Number.isNaN(v)) {
+            switch (op) {
+              case '==':
+                return v === x;
+              case '!=':
+                return v !== x;
+              case '<':
+                return v < x;
+              case '<=':
+                return v <= x;
+              case '>':
+                return v > x;
+              case '>=':
+                return v >= x;
+            }
+          }
+          return compare(v, x, op);
+        };
+    }
     return (c) => compare(l(c), r(c), op);
   }
 

@@ -10,13 +10,14 @@
 // start first, kept receivers are switched over, then the parts no longer
 // wanted drain exactly as at shutdown. See README.md, "Hot reload".
 import { isDeepStrictEqual } from 'node:util';
-import type { Extension, Host } from '../component/component.js';
+import type { Extension, Host, RemoteConfigFile, RemoteConfigOutcome } from '../component/component.js';
 import { errorMessage } from '../component/errors.js';
 import type { StatusSource } from '../component/status.js';
 import type { ServiceConfig } from '../config/validate.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { effectiveConfigMap } from './effective-config.js';
 import { buildGraph, emptyGraph, feedersOf, type Graph, type Node, type Stage } from './graph.js';
 import { MetricsServer, registerTargetInfo } from './metrics-server.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -35,7 +36,15 @@ export interface ServiceOptions {
   shutdownTimeoutMs?: number;
   /** service.name / service.version of the own telemetry's resource (OTLP push). */
   build?: { name: string; version: string };
+  /** The component types the build offers, by kind (reported by opamp). */
+  availableComponents?: Record<string, readonly string[]>;
 }
+
+/** Applies remote config files through the reload path (the CLI's Reloader). */
+export type RemoteConfigHandler = (
+  files: readonly RemoteConfigFile[],
+  keepExtension: string,
+) => Promise<RemoteConfigOutcome>;
 
 export class StartError extends Error {
   constructor(
@@ -61,6 +70,7 @@ export class Service {
   private readonly metricsReaders: PeriodicMetricsReader[] = [];
   private shutdownPromise: Promise<boolean> | undefined;
   private startPromise: Promise<void> | undefined;
+  private remoteConfigHandler: RemoteConfigHandler | undefined;
   readonly host: Host = { getExtension: (id) => this.extensions.get(id) };
   /** What status pages read (ExtensionServices.status). */
   readonly statusSource: StatusSource;
@@ -101,6 +111,11 @@ export class Service {
   reportReload(info: ReloadInfo): void {
     if (info.configGeneration !== undefined) this.generation = info.configGeneration;
     if (info.lastReload) this.lastReload = { ...info.lastReload, applied: info.lastReload.ok };
+  }
+
+  /** Lets extensions apply remote config (opamp) through the caller's validate-then-apply path. */
+  setRemoteConfigHandler(handler: RemoteConfigHandler): void {
+    this.remoteConfigHandler = handler;
   }
 
   get status(): ServiceState {
@@ -196,6 +211,18 @@ export class Service {
         pipelinesReady: () => this.pipelinesReady(),
         status: this.statusSource,
         reloadStatus: () => this.reloadStatus(),
+        effectiveConfig: () => effectiveConfigMap(this.config),
+        resourceAttributes: () => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(this.config.telemetry.resource ?? {}))
+            if (typeof v === 'string') out[k] = v;
+          return out;
+        },
+        availableComponents: () => this.opts.availableComponents ?? {},
+        applyRemoteConfig: (files: readonly RemoteConfigFile[], keepExtension: string) =>
+          this.remoteConfigHandler
+            ? this.remoteConfigHandler(files, keepExtension)
+            : Promise.resolve({ applied: false, errors: ['this process cannot apply remote configuration'] }),
       },
     };
   }

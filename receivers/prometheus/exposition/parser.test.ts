@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseExposition, parseSeries } from './parser.js';
 import { type Exposition, ParseError } from './types.js';
 
+function timestampOf(e: Exposition, i: number): number | undefined {
+  const t = e.timestampsMs?.[i];
+  return t === undefined || Number.isNaN(t) ? undefined : t;
+}
+
 /** The samples as objects, for readable assertions. */
 function withSamples(e: Exposition) {
   return {
@@ -10,7 +15,7 @@ function withSamples(e: Exposition) {
       series,
       name: parseSeries(series).name,
       value: e.values[i],
-      timestampMs: Number.isNaN(e.timestampsMs[i]) ? undefined : e.timestampsMs[i],
+      timestampMs: timestampOf(e, i),
       exemplar: e.exemplars?.get(i),
     })),
   };

@@ -35,6 +35,17 @@ const OM_TYPES: Record<string, MetricType> = {
 const SERIES =
   /[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*)?\})?/y;
 
+/** Matched against '' after a parse, to release the body from V8's last-match state. */
+const NOTHING = /^$/;
+
+/**
+ * A string that holds no reference to the one it was sliced from (V8 slices
+ * longer than 12 characters point into their parent).
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
 /** Exemplar label sets longer than this (in code points, names and values) are invalid (OpenMetrics). */
 const EXEMPLAR_MAX_RUNES = 128;
 
@@ -74,6 +85,15 @@ function valueAt(s: string, start: number, end: number): number | undefined {
     if (i === end) return v;
   }
   return parseGoFloat(s.slice(start, end));
+}
+
+/** A copy of `a` (or nothing) in a buffer of `size`, the rest filled with `fill`. */
+function grow(a: Float64Array | undefined, size: number, fill: number): Float64Array {
+  const out = new Float64Array(size);
+  const from = a?.length ?? 0;
+  if (a) out.set(a);
+  if (fill !== 0) out.fill(fill, from);
+  return out;
 }
 
 /** Go's strconv.ParseFloat as Prometheus calls it (no hex floats, no underscores); undefined if invalid. */
@@ -117,8 +137,10 @@ class Parser {
   private line = 0;
   private end = 0;
   private readonly series: string[] = [];
-  private readonly values: number[] = [];
-  private readonly timestamps: number[] = [];
+  /** Values, in a buffer sized for the previous scrape's count (grown by doubling). */
+  private values: Float64Array;
+  /** Made at the first line with a timestamp (most expositions have none). */
+  private timestamps: Float64Array | undefined;
   private exemplars: Map<number, ParsedExemplar> | undefined;
   private readonly metadata = new Map<string, Metadata>();
   private sawEof = false;
@@ -127,7 +149,22 @@ class Parser {
     private readonly s: string,
     private readonly om: boolean,
     private readonly previous: readonly string[] | undefined,
-  ) {}
+  ) {
+    this.values = new Float64Array(Math.max(64, (previous?.length ?? 0) + 8));
+  }
+
+  /** Appends sample `series` (its index is series.length before the push). */
+  private push(series: string, value: number, timestampMs: number): void {
+    const i = this.series.length;
+    if (i === this.values.length) this.values = grow(this.values, i * 2, 0);
+    this.values[i] = value;
+    let ts = this.timestamps;
+    if (ts !== undefined || !Number.isNaN(timestampMs)) {
+      if (ts === undefined || ts.length <= i) ts = this.timestamps = grow(ts, this.values.length, Number.NaN);
+      ts[i] = timestampMs;
+    }
+    this.series.push(series);
+  }
 
   private fail(message: string): never {
     throw new ParseError(message, this.line);
@@ -148,10 +185,14 @@ class Parser {
       start = end + 1;
     }
     if (this.om && !this.sawEof) this.fail('data does not end with # EOF');
+    // V8 keeps the subject of the last regex match (RegExp.input): a match on the
+    // body, or a slice of it, would pin the whole body until the next match anywhere
+    NOTHING.test('');
+    const n = this.series.length;
     return {
       series: this.series,
-      values: this.values,
-      timestampsMs: this.timestamps,
+      values: this.values.subarray(0, n),
+      timestampsMs: this.timestamps?.subarray(0, n),
       exemplars: this.exemplars,
       metadata: this.metadata,
       format: this.om ? 'openmetrics' : 'text',
@@ -186,7 +227,9 @@ class Parser {
     this.metadataLine(m[1], m[2], m[3] ?? '');
   }
 
-  private metadataLine(kind: string, name: string, rest: string): void {
+  private metadataLine(kind: string, rawName: string, rest: string): void {
+    // the scrape keeps metadata until the next one: copies, not slices pinning the whole body
+    const name = flat(rawName);
     let md = this.metadata.get(name);
     if (!md) {
       md = { type: 'unknown', help: '', unit: '' };
@@ -197,11 +240,11 @@ class Parser {
       if (t === undefined) this.fail(`invalid metric type "${clip(rest)}"`);
       md.type = t;
     } else if (kind === 'HELP') {
-      md.help = unescapeHelp(rest, this.om);
+      md.help = flat(unescapeHelp(rest, this.om));
     } else {
       if (rest !== '' && !name.endsWith(`_${rest}`))
         this.fail(`unit "${clip(rest)}" not a suffix of metric "${name}"`);
-      md.unit = rest;
+      md.unit = flat(rest);
     }
   }
 
@@ -223,9 +266,7 @@ class Parser {
         if (v === end && v > vStart) {
           const value = valueAt(s, vStart, v);
           if (value !== undefined) {
-            this.series.push(known);
-            this.values.push(value);
-            this.timestamps.push(Number.NaN);
+            this.push(known, value, Number.NaN);
             return;
           }
         }
@@ -247,9 +288,7 @@ class Parser {
       if (v === end && v > vStart) {
         const value = valueAt(s, vStart, v);
         if (value !== undefined) {
-          this.series.push(s.slice(lineStart, seriesEnd));
-          this.values.push(value);
-          this.timestamps.push(Number.NaN);
+          this.push(s.slice(lineStart, seriesEnd), value, Number.NaN);
           return;
         }
       }
@@ -292,9 +331,7 @@ class Parser {
         p = end;
       }
     }
-    this.series.push(s.slice(lineStart, seriesEnd));
-    this.values.push(value);
-    this.timestamps.push(timestampMs);
+    this.push(s.slice(lineStart, seriesEnd), value, timestampMs);
   }
 
   /** After a token: text allows any run of blanks (and trailing ones), OpenMetrics exactly one space. */

@@ -27,14 +27,15 @@ export interface ParsedExemplar {
 
 /**
  * The samples of one exposition, column-wise (a scrape of 100k series makes
- * no per-sample objects): sample i is series[i], values[i], timestampsMs[i]
+ * no per-sample objects): sample i is series[i], values[i], timestampsMs?.[i]
  * (NaN when the line had none) and exemplars?.get(i).
  */
 export interface Exposition {
   /** Each series exactly as written (`name{labels}`): the scrape cache key. */
   series: string[];
-  values: number[];
-  timestampsMs: number[];
+  values: Float64Array;
+  /** Undefined when no line had a timestamp (the usual case). */
+  timestampsMs: Float64Array | undefined;
   exemplars: Map<number, ParsedExemplar> | undefined;
   metadata: Map<string, Metadata>;
   format: 'text' | 'openmetrics';

@@ -131,22 +131,11 @@ export class ScrapeLoop {
     let bodyBytes = 0;
     if (error === undefined) {
       try {
-        const res = await this.ctx.client.scrape(
-          this.target.url,
-          this.accept,
-          this.target.timeoutMs,
-          this.abort.signal,
-        );
-        bodyBytes = res.bytes;
-        const exp = parseExposition(
-          res.body,
-          formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
-          this.series.lastKeys,
-        );
-        const r = this.series.append(exp, startMs);
+        const r = await this.fetchAndAppend(startMs);
+        bodyBytes = r.bodyBytes;
         stats = r.stats;
-        if (r.ok) touched = r.touched;
-        else error = r.error;
+        touched = r.touched;
+        error = r.error;
       } catch (err) {
         if (this.abort.signal.aborted && this.stopped) return;
         error = errorMessage(err);
@@ -172,6 +161,39 @@ export class ScrapeLoop {
     this.scrapes++;
     this.noteHealth(error);
     await this.deliver(touched as Touched, 'scrape');
+  }
+
+  /**
+   * Fetches, parses and appends one scrape. Its own function so that the body
+   * and the parsed exposition are garbage before the OTLP is built and sent.
+   */
+  private async fetchAndAppend(startMs: number): Promise<{
+    bodyBytes: number;
+    stats: ScrapeStats | undefined;
+    touched: Touched | undefined;
+    error: string | undefined;
+  }> {
+    const res = await this.ctx.client.scrape(
+      this.target.url,
+      this.accept,
+      this.target.timeoutMs,
+      this.abort.signal,
+    );
+    let r: ReturnType<TargetSeries['append']>;
+    try {
+      const exp = parseExposition(
+        res.body,
+        formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
+        this.series.lastKeys,
+      );
+      r = this.series.append(exp, startMs);
+    } catch (err) {
+      // a bad exposition: the body's size is still reported
+      return { bodyBytes: res.bytes, stats: undefined, touched: undefined, error: errorMessage(err) };
+    }
+    return r.ok
+      ? { bodyBytes: res.bytes, stats: r.stats, touched: r.touched, error: undefined }
+      : { bodyBytes: res.bytes, stats: r.stats, touched: undefined, error: r.error };
   }
 
   private noteHealth(error: string | undefined): void {

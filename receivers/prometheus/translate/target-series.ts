@@ -113,8 +113,10 @@ export class TargetSeries {
   private readonly families = new Map<string, FamilyState>();
   private readonly scopes = new Map<string, ScopeState>();
   private readonly resources = new Map<string, ResourceState>();
-  /** Series of the last scrape: the candidates for staleness markers. */
-  private prevSeen: SeriesEntry[] = [];
+  /** Series of the last scrape: the candidates for staleness markers (may be lastOrder itself). */
+  private prevSeen: readonly SeriesEntry[] = [];
+  /** The report series (up, scrape_*) of the last scrape: staleness candidates after prevSeen. */
+  private prevReport: SeriesEntry[] = [];
   /** The entries of the last exposition, in sample order. */
   private lastOrder: SeriesEntry[] = [];
   /** Their series texts: the parser's hint for the next scrape (see parseExposition). */
@@ -160,21 +162,31 @@ export class TargetSeries {
     this.setMetadata(exp.metadata);
     const series = exp.series;
     const n = series.length;
-    const entries: SeriesEntry[] = new Array(n);
     let added = 0;
     let seriesAdded = 0;
     // Expositions list their series in the same order scrape after scrape:
     // comparing with the previous scrape's series at the same position is a
-    // memcmp, cheaper than hashing the text for a map lookup.
+    // memcmp, cheaper than hashing the text for a map lookup. While the order
+    // is the same, the previous scrape's entry list serves as this one's.
     const last = this.lastOrder;
+    let entries = last;
+    let sameOrder = true;
     for (let i = 0; i < n; i++) {
       const key = series[i];
-      let e = i < last.length && last[i].key === key ? last[i] : this.cache.get(key);
-      if (e === undefined) {
-        e = new SeriesEntry(detach(series[i]), false);
-        this.resolve(e);
-        this.cache.set(e.key, e);
-        if (!e.dropped && e.error === undefined) seriesAdded++;
+      let e: SeriesEntry | undefined = i < last.length && last[i].key === key ? last[i] : undefined;
+      if (e === undefined || !sameOrder) {
+        if (sameOrder) {
+          sameOrder = false;
+          entries = last.slice(0, i);
+        }
+        e ??= this.cache.get(key);
+        if (e === undefined) {
+          e = new SeriesEntry(detach(key), false);
+          this.resolve(e);
+          this.cache.set(e.key, e);
+          if (!e.dropped && e.error === undefined) seriesAdded++;
+        }
+        entries.push(e);
       }
       if (e.error !== undefined)
         return {
@@ -182,30 +194,45 @@ export class TargetSeries {
           error: e.error,
           stats: { samplesScraped: i + 1, samplesPostRelabel: added, seriesAdded },
         };
-      entries[i] = e;
       if (!e.dropped) added++;
     }
-    this.lastOrder = entries;
-    this.lastKeys = entries.map((x) => x.key);
+    if (sameOrder && n !== last.length) {
+      sameOrder = false;
+      entries = last.slice(0, n);
+    }
+    if (!sameOrder) {
+      this.lastOrder = entries;
+      this.lastKeys = entries.map((x) => x.key);
+    }
     const stats = { samplesScraped: n, samplesPostRelabel: added, seriesAdded };
     if (this.opts.sampleLimit > 0 && added > this.opts.sampleLimit)
       return { ok: false, error: `sample limit exceeded (limit ${this.opts.sampleLimit})`, stats };
     const iter = this.begin();
-    const seen: SeriesEntry[] = [];
+    // the series fed, in order: the entry list itself unless some are dropped or repeated
+    let seen = entries;
+    let allFed = true;
     const { values, timestampsMs, exemplars } = exp;
     const honor = this.opts.honorTimestamps;
     for (let i = 0; i < n; i++) {
       const e = entries[i];
-      if (e.dropped || e.lastSeenIter === iter) continue; // a repeated series keeps its first sample
+      if (e.dropped || e.lastSeenIter === iter) {
+        // a repeated series keeps its first sample
+        if (allFed) {
+          allFed = false;
+          seen = entries.slice(0, i);
+        }
+        continue;
+      }
       e.lastSeenIter = iter;
-      seen.push(e);
-      const ts = timestampsMs[i];
+      if (!allFed) seen.push(e);
+      const ts = timestampsMs === undefined ? Number.NaN : timestampsMs[i];
       const explicit = honor && !Number.isNaN(ts);
       e.explicitTs = explicit;
       this.feed(e, explicit ? ts : scrapeMs, values[i], false, exemplars?.get(i));
     }
     this.markStale(iter, scrapeMs, false);
     this.prevSeen = seen;
+    this.prevReport = [];
     return { ok: true, touched: { families: this.touched, iter }, stats };
   }
 
@@ -214,6 +241,7 @@ export class TargetSeries {
     const iter = this.begin();
     this.markStale(iter, scrapeMs, false);
     this.prevSeen = [];
+    this.prevReport = [];
     return { families: this.touched, iter };
   }
 
@@ -222,6 +250,7 @@ export class TargetSeries {
     const iter = this.begin();
     this.markStale(iter, staleMs, true);
     this.prevSeen = [];
+    this.prevReport = [];
     return { families: this.touched, iter };
   }
 
@@ -243,7 +272,7 @@ export class TargetSeries {
     for (const [name, v] of values) {
       const e = this.reportEntry(name);
       e.lastSeenIter = this.iter;
-      this.prevSeen.push(e);
+      this.prevReport.push(e);
       this.feed(e, scrapeMs, v, false, undefined);
     }
   }
@@ -257,12 +286,13 @@ export class TargetSeries {
   /** Staleness markers for the series of the last scrape that this one did not have. */
   private markStale(iter: number, ms: number, includeReport: boolean): void {
     const track = this.opts.trackTimestampsStaleness;
-    for (const e of this.prevSeen) {
-      if (e.lastSeenIter === iter) continue;
-      if (e.isReport && !includeReport) continue;
-      if (e.explicitTs && !track) continue;
-      this.feed(e, ms, 0, true, undefined);
-    }
+    for (const list of [this.prevSeen, this.prevReport])
+      for (const e of list) {
+        if (e.lastSeenIter === iter) continue;
+        if (e.isReport && !includeReport) continue;
+        if (e.explicitTs && !track) continue;
+        this.feed(e, ms, 0, true, undefined);
+      }
     this.gc(ms);
   }
 
@@ -544,7 +574,9 @@ export class TargetSeries {
     let g = this.groups.get(id);
     if (!g || g.family !== fam) {
       const distribution = c.kind === 'histogram' || c.kind === 'summary';
-      g = distribution ? new DistributionState(fam, attrs) : new GroupState(fam, attrs);
+      // kept for as long as the series lives: an exact-size copy (a pushed-to array has slack)
+      const own = attrs.slice();
+      g = distribution ? new DistributionState(fam, own) : new GroupState(fam, own);
       this.groups.set(id, g);
     }
     e.group = g;

@@ -72,9 +72,14 @@ function attrs(flat: string[]): KeyValue[] {
   return out;
 }
 
+/** The bigints 0..1023, made once: most bucket counts are small (bigints are immutable, so shared). */
+const SMALL_COUNTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 /** Go's float64 → uint64 for counts: what a sane exposition sends; garbage becomes 0. */
 function toCount(v: number): bigint {
-  return Number.isFinite(v) && v > 0 ? BigInt(Math.trunc(v)) : 0n;
+  if (!(Number.isFinite(v) && v > 0)) return 0n;
+  const n = Math.trunc(v);
+  return n < 1024 ? SMALL_COUNTS[n] : BigInt(n);
 }
 
 export function buildMetrics(

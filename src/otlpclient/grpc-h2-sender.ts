@@ -1,0 +1,335 @@
+// OTLP/gRPC Export calls made directly on a node:http2 session: the unary gRPC
+// protocol (PROTOCOL-HTTP2.md in grpc/grpc) is one POST whose body is the
+// request message behind a 5-byte frame header, answered by one message and
+// the grpc-status / grpc-message / grpc-status-details-bin trailers. A
+// @grpc/grpc-js call costs about twice the CPU of this (its channel, resolver,
+// load-balancing, retry and interceptor layers run per call), which the
+// load-balancing exporter pays once per backend for every request it splits.
+//
+// Used where the target is one address and nothing needs grpc-js's channel:
+// an IP literal or localhost, no keepalive pings, no wait_for_ready
+// (h2Eligible). Everything else a config can say is kept: TLS (CA, client
+// certificate, insecure_skip_verify, server_name_override), headers and -bin
+// headers, the auth extension's per-call headers, authority, gzip, the
+// deadline (grpc-timeout; the abort signal cancels), and the answers mapped to
+// errors exactly as the grpc-js sender maps them (toConsumerError).
+import * as http2 from 'node:http2';
+import { isIP } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import type { ClientAuthenticator } from '../component/auth.js';
+import type { Host } from '../component/component.js';
+import type { RequestContext } from '../component/consumer.js';
+import { errorMessage, permanentError, retryableError } from '../component/errors.js';
+import { clientAuthenticator } from '../config/auth.js';
+import { type LoadedTls, loadTlsClient } from '../config/tls-client.js';
+import { authHeaders } from '../exporterhelper/client-auth.js';
+import type { SendFunctions } from '../exporterhelper/index.js';
+import { sendIsolatingMalformed } from '../exporterhelper/isolate.js';
+import { otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
+import { decodePartialSuccess } from '../exporterhelper/otlp-response.js';
+import { MAX_RESPONSE_BYTES } from '../exporterhelper/response-body.js';
+import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
+import type { Logger } from '../telemetry/logger.js';
+import { grpcTarget, type OtlpGrpcConfig } from './grpc-config.js';
+import { toConsumerError } from './grpc-sender.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+const PATHS: Record<Signal, string> = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
+
+const USER_AGENT = 'Tsunagi/0.1.0 grpc-node-http2';
+
+/** host and port of a host:port target ([v6]:port included). */
+function splitTarget(target: string): { host: string; port: string } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:/\s]+)):(\d{1,5})$/.exec(target);
+  if (!m) return undefined;
+  return { host: m[1] ?? m[2], port: m[3] };
+}
+
+/**
+ * The config needs nothing grpc-js's channel adds over one HTTP/2 connection: one address
+ * (an IP literal or localhost, so round_robin and pick_first pick the same), no keepalive
+ * pings, no wait_for_ready, no dns:/// target.
+ */
+export function h2Eligible(cfg: OtlpGrpcConfig): boolean {
+  if (cfg.wait_for_ready || cfg.keepalive?.time || cfg.keepalive?.permit_without_stream) return false;
+  const { target } = grpcTarget(cfg);
+  const t = splitTarget(target);
+  return t !== undefined && (isIP(t.host) !== 0 || t.host === 'localhost');
+}
+
+/** HTTP status → gRPC code for answers without grpc-status (the gRPC spec's table). */
+function codeForHttpStatus(status: number): number {
+  switch (status) {
+    case 400:
+      return grpc.status.INTERNAL;
+    case 401:
+      return grpc.status.UNAUTHENTICATED;
+    case 403:
+      return grpc.status.PERMISSION_DENIED;
+    case 404:
+      return grpc.status.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return grpc.status.UNAVAILABLE;
+    default:
+      return grpc.status.UNKNOWN;
+  }
+}
+
+/** A failed call as grpc-js reports one, so that toConsumerError maps it the same way. */
+function serviceError(code: number, details: string, statusDetails?: Buffer): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  if (statusDetails) metadata.set('grpc-status-details-bin', statusDetails);
+  const e = new Error(`${code} ${grpc.status[code] ?? ''}: ${details}`) as grpc.ServiceError;
+  e.code = code;
+  e.details = details;
+  e.metadata = metadata;
+  return e;
+}
+
+function percentDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const headerString = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+export class OtlpGrpcH2Sender implements SendFunctions {
+  private session: http2.ClientHttp2Session | undefined;
+  private auth: ClientAuthenticator | undefined;
+  private authority = '';
+  private origin = '';
+  private tls: LoadedTls | undefined;
+  private readonly headers: Record<string, string> = {};
+  private stopped = false;
+
+  constructor(
+    private readonly cfg: OtlpGrpcConfig,
+    private readonly logger: Logger,
+  ) {
+    for (const [k, v] of Object.entries(cfg.headers)) {
+      const key = k.toLowerCase();
+      // -bin values are bytes, base64 on the wire; the config gives them base64 already
+      this.headers[key] = key.endsWith('-bin') ? Buffer.from(v, 'base64').toString('base64') : v;
+    }
+  }
+
+  async start(host?: Host): Promise<void> {
+    if (this.cfg.auth)
+      this.auth = clientAuthenticator(host ?? { getExtension: () => undefined }, this.cfg.auth);
+    const { target, secure } = grpcTarget(this.cfg);
+    if (secure) this.tls = await loadTlsClient(this.cfg.tls);
+    this.origin = `${secure ? 'https' : 'http'}://${target}`;
+    this.authority = this.cfg.authority ?? this.cfg.tls.server_name_override ?? target;
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    const s = this.session;
+    this.session = undefined;
+    if (s && !s.destroyed) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** The connection, (re)opened when there is none usable. */
+  private connect(): http2.ClientHttp2Session {
+    const cur = this.session;
+    if (cur && !cur.closed && !cur.destroyed) return cur;
+    const t = this.tls;
+    const opts: http2.SecureClientSessionOptions = {
+      // the answers are small; a big window lets large requests go out without waiting
+      settings: { enablePush: false, initialWindowSize: 1 << 20 },
+      maxHeaderListPairs: 256,
+    };
+    if (t) {
+      Object.assign(opts, {
+        ca: t.ca,
+        cert: t.cert,
+        key: t.key,
+        rejectUnauthorized: t.rejectUnauthorized,
+        minVersion: t.minVersion,
+        maxVersion: t.maxVersion,
+        ALPNProtocols: ['h2'],
+      });
+      const host = splitTarget(grpcTarget(this.cfg).target)?.host ?? '';
+      const sni = t.servername ?? (isIP(host) === 0 ? host : undefined);
+      if (sni) opts.servername = sni;
+      if (!t.rejectUnauthorized) opts.checkServerIdentity = () => undefined;
+    }
+    const s = http2.connect(this.origin, opts);
+    // errors reach the streams (each call fails with UNAVAILABLE); the session only has to go
+    s.on('error', (err) => {
+      this.logger.debug({ error: errorMessage(err) }, 'gRPC connection failed');
+      if (this.session === s) this.session = undefined;
+    });
+    s.on('goaway', () => {
+      if (this.session === s) this.session = undefined;
+    });
+    s.on('close', () => {
+      if (this.session === s) this.session = undefined;
+    });
+    // no open call keeps the process alive, as with grpc-js's idle channel
+    s.unref();
+    this.session = s;
+    return s;
+  }
+
+  send<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
+    // a batch refused as malformed (INVALID_ARGUMENT): only the refused requests are dropped
+    return sendIsolatingMalformed(signal, data, (d) => this.sendOnce(signal, d, abort, ctx));
+  }
+
+  private async sendOnce<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    abort: AbortSignal,
+    ctx: RequestContext | undefined,
+  ): Promise<void> {
+    if (this.stopped || this.origin === '') throw retryableError('otlp_grpc exporter is not started');
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': PATHS[signal],
+      ':authority': this.authority,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': USER_AGENT,
+      'grpc-accept-encoding': 'identity,gzip',
+    };
+    // The server sees the attempt's deadline too.
+    if (this.cfg.timeout > 0) headers['grpc-timeout'] = `${Math.max(1, Math.ceil(this.cfg.timeout))}m`;
+    if (this.auth) {
+      // the authenticator's headers, the configured ones winning on a shared key (as the grpc-js sender)
+      for (const [k, v] of Object.entries(authHeaders(this.auth, {}, {}, ctx))) headers[k.toLowerCase()] = v;
+    }
+    for (const [k, v] of Object.entries(this.headers)) headers[k] = v;
+    let body: Uint8Array;
+    try {
+      if (this.cfg.compression === 'gzip') {
+        const msg = await gzipAsync(otlpBatchCodec.encode(signal, data));
+        body = Buffer.allocUnsafe(5 + msg.length);
+        body.set(msg, 5);
+        body[0] = 1;
+        headers['grpc-encoding'] = 'gzip';
+      } else {
+        body = otlpBatchCodec.encode(signal, data, 5); // 5 free bytes for the frame header
+        body[0] = 0;
+      }
+    } catch (e) {
+      throw permanentError(`failed to encode ${signal}: ${errorMessage(e)}`, { cause: e });
+    }
+    const len = body.length - 5;
+    body[1] = len >>> 24;
+    body[2] = (len >>> 16) & 0xff;
+    body[3] = (len >>> 8) & 0xff;
+    body[4] = len & 0xff;
+    if (abort.aborted) throw toConsumerError(serviceError(grpc.status.CANCELLED, 'Cancelled on client'));
+    const answer = await this.call(headers, body, abort);
+    const ps = decodePartialSuccess(signal, answer);
+    if (ps && (ps.rejected > 0n || ps.errorMessage))
+      this.logger.warn(
+        { message: ps.errorMessage, [`dropped_${ITEM_NAME[signal]}`]: Number(ps.rejected) },
+        'Partial success response',
+      );
+  }
+
+  /** One call: resolves with the answer message, rejects with the ConsumerError of a failed one. */
+  private call(headers: http2.OutgoingHttpHeaders, body: Uint8Array, abort: AbortSignal): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = this.connect().request(headers, { endStream: false });
+      } catch (e) {
+        reject(toConsumerError(serviceError(grpc.status.UNAVAILABLE, errorMessage(e))));
+        return;
+      }
+      let settled = false;
+      const fail = (code: number, details: string, statusDetails?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        abort.removeEventListener('abort', onAbort);
+        if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        reject(toConsumerError(serviceError(code, details, statusDetails)));
+      };
+      const onAbort = () => fail(grpc.status.CANCELLED, 'Cancelled on client');
+      abort.addEventListener('abort', onAbort, { once: true });
+      let httpStatus = 0;
+      let encoding: string | undefined;
+      let grpcStatus: string | undefined;
+      let grpcMessage = '';
+      let statusDetails: Buffer | undefined;
+      const readStatus = (h: http2.IncomingHttpHeaders) => {
+        const st = headerString(h['grpc-status']);
+        if (st === undefined) return;
+        grpcStatus = st;
+        grpcMessage = percentDecode(headerString(h['grpc-message']) ?? '');
+        const det = headerString(h['grpc-status-details-bin']);
+        if (det) statusDetails = Buffer.from(det, 'base64');
+      };
+      stream.on('response', (h) => {
+        httpStatus = Number(h[':status']);
+        encoding = headerString(h['grpc-encoding']);
+        readStatus(h); // a trailers-only answer
+      });
+      stream.on('trailers', readStatus);
+      const chunks: Buffer[] = [];
+      let received = 0;
+      stream.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received > MAX_RESPONSE_BYTES + 5)
+          fail(
+            grpc.status.RESOURCE_EXHAUSTED,
+            `Received message larger than max (${received} vs. ${MAX_RESPONSE_BYTES})`,
+          );
+        else chunks.push(c);
+      });
+      stream.on('error', (err) => fail(grpc.status.UNAVAILABLE, errorMessage(err)));
+      stream.on('close', () => {
+        if (settled) return;
+        if (grpcStatus === undefined) {
+          const code = stream.rstCode;
+          if (httpStatus !== 0 && httpStatus !== 200)
+            return fail(codeForHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`);
+          if (code === http2.constants.NGHTTP2_REFUSED_STREAM)
+            return fail(grpc.status.UNAVAILABLE, 'Stream refused by server');
+          if (code === http2.constants.NGHTTP2_CANCEL) return fail(grpc.status.CANCELLED, 'Call cancelled');
+          if (code === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM)
+            return fail(grpc.status.RESOURCE_EXHAUSTED, 'Bandwidth exhausted or memory limit exceeded');
+          return fail(
+            code === 0 || code === undefined ? grpc.status.UNKNOWN : grpc.status.INTERNAL,
+            code ? `Received RST_STREAM with code ${code}` : 'Server closed the call without a status',
+          );
+        }
+        const status = Number(grpcStatus);
+        if (status !== grpc.status.OK) return fail(status, grpcMessage, statusDetails);
+        settled = true;
+        abort.removeEventListener('abort', onAbort);
+        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        if (all.length < 5) return resolve(Buffer.alloc(0));
+        const msg = all.subarray(5, 5 + all.readUInt32BE(1));
+        if (all[0] === 1 && encoding === 'gzip')
+          gunzipAsync(msg).then(resolve, () =>
+            reject(toConsumerError(serviceError(grpc.status.INTERNAL, 'Failed to decompress the answer'))),
+          );
+        else resolve(msg);
+      });
+      stream.end(body);
+    });
+  }
+}
