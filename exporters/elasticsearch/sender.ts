@@ -24,6 +24,7 @@ import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { MAX_RESPONSE_BYTES, readCapped } from '../../src/exporterhelper/response-body.js';
+import { OneAtATime } from '../../src/exporterhelper/time-slice.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
 import { BulkBuilder, type MetricGroup } from './builder.js';
@@ -57,6 +58,7 @@ export class ElasticsearchSender implements SendFunctions {
   private pools: { pool: Pool; prefix: string; headers: Record<string, string> }[] = [];
   private next = 0;
   private readonly builder: BulkBuilder;
+  private readonly building = new OneAtATime();
   private readonly headers: Record<string, string>;
   private readonly configuredHeaders: Record<string, string> = {};
   private auth: ClientAuthenticator | undefined;
@@ -116,11 +118,14 @@ export class ElasticsearchSender implements SendFunctions {
     abort: AbortSignal,
     ctx?: RequestContext,
   ): Promise<void> {
-    const built = await (signal === 'logs'
-      ? this.builder.logs(data as LogsData, ctx)
-      : signal === 'metrics'
-        ? this.builder.metrics(data as MetricsData, ctx)
-        : this.builder.traces(data as TracesData, ctx));
+    // One batch built at a time (the build yields; see OneAtATime).
+    const built = await this.building.run(() =>
+      signal === 'logs'
+        ? this.builder.logs(data as LogsData, ctx)
+        : signal === 'metrics'
+          ? this.builder.metrics(data as MetricsData, ctx)
+          : this.builder.traces(data as TracesData, ctx),
+    );
     // The authenticator sees each endpoint's headers (its URL credentials included); the
     // configured headers are set again after it and win (confighttp order).
     const auth = this.auth;

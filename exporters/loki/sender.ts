@@ -17,6 +17,7 @@ import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
+import { OneAtATime } from '../../src/exporterhelper/time-slice.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.js';
@@ -42,6 +43,7 @@ export class LokiSender implements SendFunctions {
   private readonly origin: string;
   private readonly path: string;
   private readonly builder: LokiRequestBuilder;
+  private readonly building = new OneAtATime();
   private readonly baseHeaders: Record<string, string>;
   /** Without the configured headers: what a client authenticator sees (confighttp order). */
   private readonly ownHeaders: Record<string, string>;
@@ -93,7 +95,8 @@ export class LokiSender implements SendFunctions {
     ctx?: RequestContext,
   ): Promise<void> {
     const logs = data as LogsData;
-    const { requests, rejected } = await this.builder.build(logs, ctx);
+    // One batch built at a time (the build yields; see OneAtATime).
+    const { requests, rejected } = await this.building.run(() => this.builder.build(logs, ctx));
     const t: Tally = { failed: rejected.length, reasons: [], retry: [] };
     for (const r of rejected) if (t.reasons.length < 5) t.reasons.push(r.reason);
     for (const req of requests) await this.pushSplitting(req, abort, t, ctx);

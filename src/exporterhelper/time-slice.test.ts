@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeSlice } from './time-slice.js';
+import { OneAtATime, TimeSlice } from './time-slice.js';
 
 /** Busy-waits `ms` (a stand-in for building documents). */
 function work(ms: number): void {
@@ -40,5 +40,28 @@ describe('TimeSlice', () => {
     work(2);
     await s.checkpoint();
     expect(s.yields).toBe(1);
+  });
+});
+
+describe('OneAtATime', () => {
+  it('runs tasks one after the other in call order, a failure not stopping the next', async () => {
+    const one = new OneAtATime();
+    const log: string[] = [];
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        log.push(`${name} start`);
+        await new Promise((r) => setImmediate(r));
+        log.push(`${name} end`);
+        if (fail) throw new Error(name);
+        return name;
+      };
+    const results = await Promise.allSettled([
+      one.run(task('a')),
+      one.run(task('b', true)),
+      one.run(task('c')),
+    ]);
+    expect(log).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 });
