@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseComponentConfig } from '../../src/config/validate.js';
 import { CONFORMANCE_DIR } from '../../test/support/conformance-dir.js';

@@ -13,7 +13,7 @@ import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalData } from '../../src/pdata/signal.js';
 import { admitDecode, type DecodeTicket } from '../../src/receiverhelper/decode-admission.js';
 import { grpcServerCredentials, guardedServerOptions } from '../../src/receiverhelper/grpc-server.js';
-import { Code, grpcError, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
+import { grpcError, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { grpcAuthData, grpcAuthInterceptor } from '../../src/receiverhelper/server-auth.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';

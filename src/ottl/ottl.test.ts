@@ -147,7 +147,7 @@ describe('parse errors name what was expected and the column', () => {
     ['set(log.attributes[true], "x")', /a key must be a string, an int, a path or a converter/, 20],
     ['delete_key(log.attributes, "a")["x"]', /only paths and converters may be indexed/, undefined],
     ['set(log.body, "x") where (log.body == "a"', /expected "\)"/, 42],
-    ['set(log.body, ' + '('.repeat(80) + '1' + ')'.repeat(80) + ')', /nested too deeply/, undefined],
+    [`set(log.body, ${'('.repeat(80)}1${')'.repeat(80)})`, /nested too deeply/, undefined],
   ];
   it.each(cases)('%s', (text, re, column) => {
     const err = compileError(text);
