@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { ExtensionServices, Host, RemoteConfigFile } from '../../src/component/component.js';
@@ -11,7 +10,6 @@ import { waitFor } from '../../test/support/tsunagi-process.js';
 import type { OpampAgent } from './agent.js';
 import { factory } from './factory.js';
 import { formatUuid, parseUuid, uuidV7 } from './identity.js';
-import { OPAMP_PROTO } from './proto.js';
 import { redactSecrets } from './report.js';
 
 function parse(cfg: unknown): unknown {
@@ -97,10 +95,6 @@ agent_description:
       errs('server: { ws: { endpoint: "ws://a:1" } }\ncapabilities: { reports_health: maybe }'),
     ).toHaveLength(1);
     expect(errs('server: { ws: { endpoint: "ws://a:1" } }\nppid: -1')).toHaveLength(1);
-  });
-
-  it('embeds exactly the opamp.proto it ships', () => {
-    expect(OPAMP_PROTO).toBe(readFileSync(new URL('./opamp.proto', import.meta.url), 'utf8'));
   });
 });
 

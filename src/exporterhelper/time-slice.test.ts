@@ -32,15 +32,6 @@ describe('TimeSlice', () => {
     for (let i = 0; i < 1000; i++) if (quick.due()) await quick.next();
     expect(quick.yields).toBe(0);
   });
-
-  it('checkpoint yields only once the slice is spent', async () => {
-    const s = new TimeSlice(1);
-    await s.checkpoint();
-    expect(s.yields).toBe(0);
-    work(2);
-    await s.checkpoint();
-    expect(s.yields).toBe(1);
-  });
 });
 
 describe('OneAtATime', () => {

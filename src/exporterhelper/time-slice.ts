@@ -42,12 +42,6 @@ export class TimeSlice {
     await turn();
     this.deadline = performance.now() + this.sliceMs;
   }
-
-  /** Yields now if the slice is spent, whatever the item count (between coarse steps of work). */
-  async checkpoint(): Promise<void> {
-    this.count = 0;
-    if (performance.now() >= this.deadline) await this.next();
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // An OpAMP server stand-in for tests, written from the OpAMP protobufs (the
-// opamp extension's opamp.proto, loaded from the file by protobufjs, not the
-// extension's codec): WebSocket (binary messages: varint header 0, then the
+// opamp extension's opamp.proto text, parsed here by protobufjs into a root of
+// its own, not through the extension's codec): WebSocket (binary messages: varint header 0, then the
 // protobuf) and plain HTTP (POST application/x-protobuf, the response body the
 // ServerToAgent) on one port and path. It keeps every AgentToServer it got,
 // merges them into the agent's latest state (description, effective config,
@@ -10,12 +10,11 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { OPAMP_PROTO } from '../../extensions/opamp/proto.js';
 
-const PROTO = fileURLToPath(new URL('../../extensions/opamp/opamp.proto', import.meta.url));
-const root = new protobuf.Root().loadSync(PROTO, { keepCase: true });
+const root = protobuf.parse(OPAMP_PROTO, { keepCase: true }).root;
 const A2S = root.lookupType('opamp.proto.AgentToServer');
 const S2A = root.lookupType('opamp.proto.ServerToAgent');
 
