@@ -72,6 +72,16 @@ export function backendConfig(cfg: LoadBalancingConfig, endpoint: string): OtlpG
   return { ...otlp, endpoint, sending_queue: queue };
 }
 
+/**
+ * The request context a backend's queue keeps: metadata and auth (a client authenticator
+ * may turn them into headers of the call), not the peer address, which no exporter reads and
+ * which would keep the parts of different connections from being sent together.
+ */
+function backendContext(ctx: RequestContext | undefined): RequestContext | undefined {
+  if (!ctx || (ctx.metadata === undefined && ctx.auth === undefined)) return undefined;
+  return ctx.clientAddress === undefined ? ctx : { metadata: ctx.metadata, auth: ctx.auth };
+}
+
 export function endpointWithPort(endpoint: string): string {
   const hasPort = endpoint.startsWith('[') ? /\]:\d+$/.test(endpoint) : endpoint.includes(':');
   return hasPort ? endpoint : `${endpoint}:${DEFAULT_PORT}`;
@@ -226,11 +236,12 @@ export class LoadBalancer {
     });
     const pending: Promise<void>[] = [];
     const sent: SignalDataMap[S][] = [];
+    const bctx = backendContext(ctx);
     for (const [endpoint, part] of parts) {
       const b = this.backends.get(endpointWithPort(endpoint));
       pending.push(
         b
-          ? b.exporter.consume(signal, part, ctx)
+          ? b.exporter.consume(signal, part, bctx)
           : Promise.reject(retryableError(`no exporter for endpoint "${endpoint}"`)),
       );
       sent.push(part);

@@ -386,7 +386,8 @@ describe('load_balancing exporter', () => {
             expected.set(tid, t);
           }
       for (const at of touched) parts.set(at, (parts.get(at) ?? 0) + 1);
-      await e.consume('traces', d); // accepted by the queues (answered at once)
+      // from many connections (the peer address does not keep parts apart)
+      await e.consume('traces', d, { clientAddress: `127.0.0.1:${40000 + r}` }); // queued, answered at once
     }
     release();
     const total = [...expected.values()].reduce((n, t) => n + t.names.length, 0);
