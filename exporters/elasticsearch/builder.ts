@@ -278,9 +278,14 @@ export class BulkBuilder {
           const recs = parts.records;
           for (let k = 0; k < recs.length; k += 2) {
             if (slice.due()) await slice.next();
-            doc.len = 0;
+            w.beginDoc(doc);
+            doc.bytes(action);
+            doc.byte(10);
+            const src = doc.len;
             otelLogDocument(doc, seg, recs[k], recs[k + 1], ds);
-            w.addBytes(action, doc.buf, doc.len, route.index, out.refs.addWire(r, s, k >> 1), tail);
+            doc.bytes(tail);
+            doc.byte(10);
+            w.endDoc(doc, src, route.index, out.refs.addWire(r, s, k >> 1));
           }
         }
       }

@@ -120,21 +120,36 @@ export class BulkWriter {
     c.push(start, src, c.len, ref, index);
   }
 
-  /** Appends one document whose action and source are bytes already (src[0, srcLen)). */
-  addBytes(action: Buffer, src: Buffer, srcLen: number, index: string, ref: number, tail: Buffer): void {
-    const bytes = action.length + srcLen + tail.length + 2;
-    const c = this.chunkFor(bytes);
-    c.ensure(bytes);
-    const buf = c.buf;
+  /**
+   * Aims `d` at the free space of the current chunk, so that a document is written in place
+   * (no copy); endDoc() then takes it. `d` may grow the buffer as it writes (a copy of the chunk).
+   */
+  beginDoc(d: { buf: Buffer; len: number }): void {
+    const c = this.cur ?? this.chunkFor(0);
+    d.buf = c.buf;
+    d.len = c.len;
+  }
+
+  /**
+   * Takes the document written into `d` since beginDoc(): action line, source from `srcAt`,
+   * newline included. One that would take the chunk past maxBytes moves to a new chunk.
+   */
+  endDoc(d: { buf: Buffer; len: number }, srcAt: number, index: string, ref: number): void {
+    const c = this.cur as BulkChunk;
     const start = c.len;
-    let at = start + action.copy(buf, start);
-    buf[at++] = 10;
-    const from = at;
-    at += src.copy(buf, at, 0, srcLen);
-    at += tail.copy(buf, at);
-    buf[at++] = 10;
-    c.len = at;
-    c.push(start, from, at, ref, index);
+    const bytes = d.len - start;
+    if (c.n > 0 && d.len > this.maxBytes) {
+      const next = this.chunkFor(bytes);
+      next.ensure(bytes);
+      const at = next.len;
+      d.buf.copy(next.buf, at, start, d.len);
+      next.len += bytes;
+      next.push(at, at + (srcAt - start), next.len, ref, index);
+      return;
+    }
+    c.buf = d.buf;
+    c.len = d.len;
+    c.push(start, srcAt, d.len, ref, index);
   }
 
   /** Where the writer is now, for reset(). */

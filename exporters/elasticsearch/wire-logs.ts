@@ -29,9 +29,9 @@ type FastBuffer = Buffer & {
   base64Slice(start: number, end: number): string;
 };
 
-/** One document's bytes, reused from record to record (grows, never shrinks below its start size). */
+/** Where a document is written: aimed at a _bulk body's free space (BulkWriter.beginDoc). */
 export class DocBuf {
-  buf = Buffer.allocUnsafe(64 * 1024) as FastBuffer;
+  buf = Buffer.allocUnsafe(0) as FastBuffer;
   len = 0;
 
   room(n: number): void {
@@ -41,10 +41,23 @@ export class DocBuf {
     this.buf = bigger;
   }
 
-  /** ASCII text (field names, numbers). */
+  /** ASCII text (numbers, literals): short, so a loop beats a native write call. */
   ascii(s: string): void {
-    this.room(s.length);
-    this.len += this.buf.latin1Write(s, this.len, s.length);
+    const n = s.length;
+    this.room(n);
+    const out = this.buf;
+    let at = this.len;
+    for (let i = 0; i < n; i++) out[at++] = s.charCodeAt(i);
+    this.len = at;
+  }
+
+  /** A non-negative integer below 2^53 in decimal. */
+  uint(v: number): void {
+    if (v < 10) {
+      this.byte(0x30 + v);
+      return;
+    }
+    this.ascii(String(v));
   }
 
   /** Any text, as UTF-8. */
@@ -58,9 +71,19 @@ export class DocBuf {
     this.buf[this.len++] = c;
   }
 
-  bytes(b: Buffer): void {
-    this.room(b.length);
-    this.len += b.copy(this.buf, this.len);
+  /** Bytes (field names: short, so a loop beats Buffer#copy's call overhead). */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    const out = this.buf;
+    if (n > 64) {
+      out.set(b, this.len);
+      this.len += n;
+      return;
+    }
+    let at = this.len;
+    for (let i = 0; i < n; i++) out[at++] = b[i];
+    this.len = at;
   }
 }
 
@@ -155,39 +178,43 @@ for (let i = 0; i < 0x20; i++) SPECIAL[i] = 1;
 SPECIAL[0x22] = 1;
 SPECIAL[0x5c] = 1;
 for (let i = 0x80; i < 256; i++) SPECIAL[i] = 2;
-const SHORT_ESCAPE: Record<number, number> = {
-  8: 0x62,
-  9: 0x74,
-  10: 0x6e,
-  12: 0x66,
-  13: 0x72,
-  34: 0x22,
-  92: 0x5c,
-};
+/** The letter of a two-character escape (\n …), 0 for the \u00XX ones. */
+const SHORT_ESCAPE = new Uint8Array(0x60);
+for (const [c, e] of [
+  [8, 0x62],
+  [9, 0x74],
+  [10, 0x6e],
+  [12, 0x66],
+  [13, 0x72],
+  [0x22, 0x22],
+  [0x5c, 0x5c],
+])
+  SHORT_ESCAPE[c] = e;
 
 /**
  * The UTF-8 string b[from, to) as a JSON string literal, as JSON.stringify writes the string
  * the decoder makes of it (invalid UTF-8 becomes U+FFFD there, so such a string is decoded).
  */
 function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
-  let special = 0;
-  for (let i = from; i < to; i++) special |= SPECIAL[b[i]];
-  if ((special & 2) !== 0 && !isUtf8(b.subarray(from, to))) {
-    d.utf8(JSON.stringify(Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8')));
-    return;
-  }
   d.room((to - from) * 6 + 2);
   const out = d.buf;
   let at = d.len;
   out[at++] = 0x22;
-  if ((special & 1) === 0) {
-    if (to - from < 64) for (let i = from; i < to; i++) out[at++] = b[i];
-    else {
-      out.set(b.subarray(from, to), at);
-      at += to - from;
+  // Plain printable ASCII (nearly every string) is copied in one pass.
+  let i = from;
+  for (; i < to; i++) {
+    const c = b[i];
+    if (SPECIAL[c] !== 0) break;
+    out[at++] = c;
+  }
+  if (i < to) {
+    let nonAscii = false;
+    for (let j = i; j < to; j++) if (b[j] >= 0x80) nonAscii = true;
+    if (nonAscii && !isUtf8(b.subarray(from, to))) {
+      d.utf8(JSON.stringify(Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8')));
+      return;
     }
-  } else
-    for (let i = from; i < to; i++) {
+    for (; i < to; i++) {
       const c = b[i];
       if (SPECIAL[c] !== 1) {
         out[at++] = c;
@@ -195,7 +222,7 @@ function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
       }
       out[at++] = 0x5c;
       const e = SHORT_ESCAPE[c];
-      if (e !== undefined) out[at++] = e;
+      if (e !== 0) out[at++] = e;
       else {
         out[at++] = 0x75; // \u00XX, lowercase hex as JSON.stringify
         out[at++] = 0x30;
@@ -204,6 +231,7 @@ function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
         out[at++] = HEX[2 * c + 1];
       }
     }
+  }
   out[at++] = 0x22;
   d.len = at;
 }
@@ -232,7 +260,7 @@ let hiCached = -1;
 let hiSec = 0;
 let hiRem = 0;
 let lastSec = -1;
-let lastPrefix = Buffer.alloc(0);
+let lastPrefix = new Uint8Array(0);
 
 /** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` of the fixed64 at b[at] (as json.ts isoNanos). */
 function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
@@ -251,9 +279,11 @@ function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
     lastPrefix = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19), 'latin1');
     lastSec = sec;
   }
-  d.room(lastPrefix.length + 11);
+  const pre = lastPrefix;
+  d.room(pre.length + 11);
   const out = d.buf;
-  let at2 = d.len + lastPrefix.copy(out, d.len);
+  let at2 = d.len;
+  for (let i = 0; i < pre.length; i++) out[at2++] = pre[i];
   out[at2++] = 0x2e;
   for (let i = 8; i >= 0; i--) {
     out[at2 + i] = 0x30 + (frac % 10);
@@ -600,7 +630,8 @@ export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: nu
   }
   if (sevNum !== 0) {
     d.bytes(F_SEVERITY_NUMBER);
-    d.ascii(String(sevNum));
+    if (sevNum > 0) d.uint(sevNum);
+    else d.ascii(String(sevNum));
   }
   if (eventAt >= 0) {
     p = eventAt;
@@ -630,7 +661,7 @@ export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: nu
   }
   if (flags !== 0) {
     d.bytes(F_TRACE_FLAGS);
-    d.ascii(String(flags & 0xff));
+    d.uint(flags & 0xff);
   }
   if (ATTRS.n > 0) {
     d.bytes(F_ATTRIBUTES);
@@ -645,7 +676,7 @@ export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: nu
   }
   if (dropped !== 0) {
     d.bytes(F_DROPPED);
-    d.ascii(String(dropped));
+    d.uint(dropped);
   }
 }
 
