@@ -3,13 +3,25 @@
 // flush.bytes. Data streams and plain indices both get `create` (a 409 then
 // means "already there").
 
+import { UNLIMITED_BUDGET } from '../../src/codec/decode-budget.js';
+import { decodeScope, newScope } from '../../src/codec/proto-common.js';
+import { Reader } from '../../src/codec/proto-wire.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import { TimeSlice } from '../../src/exporterhelper/time-slice.js';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
-import type { KeyValue, LogsData, Metric, MetricsData, TracesData } from '../../src/pdata/types.js';
+import { lazyItemCount, rawList } from '../../src/pdata/lazy.js';
+import type {
+  KeyValue,
+  LogsData,
+  Metric,
+  MetricsData,
+  ResourceLogs,
+  TracesData,
+} from '../../src/pdata/types.js';
 import { type BulkChunk, BulkWriter } from './bulk-body.js';
 import type { ElasticsearchConfig } from './config.js';
 import {
+  dsOtel,
   isRoutingAttr,
   logDocument,
   type MappingMode,
@@ -28,31 +40,75 @@ import {
   otelMetricDocument,
 } from './metric-documents.js';
 import { type DocType, type Route, Router } from './routing.js';
+import {
+  DocBuf,
+  NeedsSlowPath,
+  otelLogDocument,
+  scopeEntries,
+  scopeLogsWire,
+  stringAt,
+} from './wire-logs.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * About how many bytes the _bulk bodies of a batch take (BulkWriter sizeHint): a log document
+ * in otel mode is a few hundred bytes of fields plus its resource and scope.
+ */
+function logsSizeHint(data: LogsData): number {
+  let n = 0;
+  for (const rl of data.resourceLogs) {
+    const lazy = lazyItemCount(rl);
+    if (lazy !== undefined) n += lazy;
+    else for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  }
+  return n * 1024;
+}
 
 const MODES: ReadonlySet<string> = new Set(['otel', 'ecs', 'raw', 'bodymap', 'none']);
 
 export interface ItemRef {
   rl: number;
   sl: number;
-  /** The log record or span. */
+  /** The log record or span; WIRE_ITEM for a record written from wire bytes (then see `k`). */
   item: object;
+  /** For WIRE_ITEM: the record's index in its scope's list. */
+  k: number;
 }
+
+/** The item of a log record written from its wire bytes: not decoded, found again by index (subset.ts). */
+export const WIRE_ITEM: object = Object.freeze({ wire: true });
 
 /** The pdata items of a batch, as parallel arrays (no object per item on the hot path). */
 export class RefList {
   readonly rl: number[] = [];
   readonly sl: number[] = [];
   readonly items: object[] = [];
+  readonly ks: number[] = [];
   get length(): number {
     return this.items.length;
   }
   add(rl: number, sl: number, item: object): number {
     this.rl.push(rl);
     this.sl.push(sl);
+    this.ks.push(-1);
     return this.items.push(item) - 1;
   }
+  /** A log record written from wire bytes: the k-th record of scope `sl` of resource `rl`. */
+  addWire(rl: number, sl: number, k: number): number {
+    this.rl.push(rl);
+    this.sl.push(sl);
+    this.ks.push(k);
+    return this.items.push(WIRE_ITEM) - 1;
+  }
+  truncate(n: number): void {
+    this.rl.length = n;
+    this.sl.length = n;
+    this.ks.length = n;
+    this.items.length = n;
+  }
   get(i: number): ItemRef {
-    return { rl: this.rl[i], sl: this.sl[i], item: this.items[i] };
+    return { rl: this.rl[i], sl: this.sl[i], item: this.items[i], k: this.ks[i] };
   }
 }
 
@@ -121,54 +177,135 @@ export class BulkBuilder {
 
   /** Async only to give the event loop back between slices of a large batch (exporterhelper/time-slice.ts). */
   async logs(data: LogsData, ctx?: RequestContext, slice = new TimeSlice()): Promise<BuildResult> {
-    const w = new BulkWriter(this.cfg.flush.bytes);
+    const w = new BulkWriter(this.cfg.flush.bytes, logsSizeHint(data));
     const out: BuildResult = { chunks: w.chunks, refs: new RefList(), rejected: [] };
+    const wire = this.mode === 'otel' && !this.cfg.logstash_format.enabled;
+    for (let r = 0; r < data.resourceLogs.length; r++) {
+      const rl = data.resourceLogs[r];
+      const raw = wire ? rawList(rl) : undefined;
+      if (raw !== undefined) {
+        const m = w.mark();
+        const refs = out.refs.length;
+        if (await this.wireResourceLogs(r, rl, raw, w, out, ctx, slice)) continue;
+        // Something the wire path leaves to the decoding path: this resource's documents again.
+        w.reset(m);
+        out.refs.truncate(refs);
+      }
+      await this.resourceLogs(r, rl, w, out, ctx, slice);
+    }
+    return out;
+  }
+
+  private async resourceLogs(
+    r: number,
+    rl: ResourceLogs,
+    w: BulkWriter,
+    out: BuildResult,
+    ctx: RequestContext | undefined,
+    slice: TimeSlice,
+  ): Promise<void> {
     const dynId = this.cfg.logs_dynamic_id.enabled;
     const dynPipe = this.cfg.logs_dynamic_pipeline.enabled;
     const dateDependent = this.cfg.logstash_format.enabled;
-    for (let r = 0; r < data.resourceLogs.length; r++) {
-      const rl = data.resourceLogs[r];
-      const resByMode = new Map<MappingMode, string>();
-      for (let s = 0; s < rl.scopeLogs.length; s++) {
-        const sl = rl.scopeLogs[s];
-        const mode = this.modeFor(sl.scope.attributes, ctx);
-        if (typeof mode === 'object') {
-          for (const rec of sl.logRecords)
-            out.rejected.push({ ref: out.refs.add(r, s, rec), reason: mode.error });
+    const resByMode = new Map<MappingMode, string>();
+    for (let s = 0; s < rl.scopeLogs.length; s++) {
+      const sl = rl.scopeLogs[s];
+      const mode = this.modeFor(sl.scope.attributes, ctx);
+      if (typeof mode === 'object') {
+        for (const rec of sl.logRecords)
+          out.rejected.push({ ref: out.refs.add(r, s, rec), reason: mode.error });
+        continue;
+      }
+      let res = resByMode.get(mode);
+      if (res === undefined) {
+        res = resourceFragment(mode, rl.resource, rl.schemaUrl);
+        resByMode.set(mode, res);
+      }
+      const scope = scopeFragment(mode, sl.scope, sl.schemaUrl);
+      const tail = Buffer.from(`${res}${scope}}`);
+      const lists = [sl.scope.attributes, rl.resource.attributes];
+      const base = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
+      for (const rec of sl.logRecords) {
+        if (slice.due()) await slice.next();
+        const ref = out.refs.add(r, s, rec);
+        const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
+        const route = this.routeFor('logs', rec.attributes, lists, base, ts, mode);
+        const doc = logDocument(mode, rec, route.ds);
+        if ('error' in doc) {
+          out.rejected.push({ ref, reason: doc.error });
           continue;
         }
-        let res = resByMode.get(mode);
-        if (res === undefined) {
-          res = resourceFragment(mode, rl.resource, rl.schemaUrl);
-          resByMode.set(mode, res);
-        }
-        const scope = scopeFragment(mode, sl.scope, sl.schemaUrl);
-        const tail = Buffer.from(`${res}${scope}}`);
-        const lists = [sl.scope.attributes, rl.resource.attributes];
-        const base = dateDependent ? undefined : this.router.route('logs', lists, 0n, mode);
-        for (const rec of sl.logRecords) {
-          if (slice.due()) await slice.next();
-          const ref = out.refs.add(r, s, rec);
-          const ts = rec.timeUnixNano || rec.observedTimeUnixNano;
-          const route = this.routeFor('logs', rec.attributes, lists, base, ts, mode);
-          const doc = logDocument(mode, rec, route.ds);
-          if ('error' in doc) {
-            out.rejected.push({ ref, reason: doc.error });
-            continue;
-          }
-          const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
-          const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
-          w.add(
-            this.action(route.index, id, pipe),
-            doc.source,
-            route.index,
-            ref,
-            doc.open ? tail : undefined,
-          );
-        }
+        const id = dynId ? attrText(rec.attributes, 'elasticsearch.document_id') : undefined;
+        const pipe = dynPipe ? attrText(rec.attributes, 'elasticsearch.document_pipeline') : undefined;
+        w.add(this.action(route.index, id, pipe), doc.source, route.index, ref, doc.open ? tail : undefined);
       }
     }
-    return out;
+  }
+
+  /**
+   * The otel-mode documents of a ResourceLogs whose records are still the request's wire bytes,
+   * written from those bytes (wire-logs.ts). False (nothing kept) when a scope asks for another
+   * mode or a record needs its own route: the caller then builds this resource the decoding way.
+   */
+  private async wireResourceLogs(
+    r: number,
+    rl: ResourceLogs,
+    raw: Uint8Array[],
+    w: BulkWriter,
+    out: BuildResult,
+    ctx: RequestContext | undefined,
+    slice: TimeSlice,
+  ): Promise<boolean> {
+    const doc = this.doc;
+    let res: string | undefined;
+    let s = 0;
+    try {
+      for (const seg of raw) {
+        const entries = scopeEntries(seg);
+        for (let e = 0; e < entries.length; e += 2, s++) {
+          const parts = scopeLogsWire(seg, entries[e], entries[e + 1]);
+          const sc =
+            parts.scopeAt >= 0
+              ? decodeScope(new Reader(seg.subarray(parts.scopeAt, entries[e + 1]), UNLIMITED_BUDGET))
+              : newScope();
+          const schemaUrl = parts.schemaAt >= 0 ? stringAt(seg, parts.schemaAt) : '';
+          if (this.modeFor(sc.attributes, ctx) !== 'otel') return false;
+          res ??= resourceFragment('otel', rl.resource, rl.schemaUrl);
+          const tail = Buffer.from(`${res}${scopeFragment('otel', sc, schemaUrl)}}`);
+          const route = this.router.route('logs', [sc.attributes, rl.resource.attributes], 0n, 'otel');
+          const action = this.actionBytes(route.index);
+          const ds = route.ds ? Buffer.from(dsOtel(route.ds)) : EMPTY;
+          const recs = parts.records;
+          for (let k = 0; k < recs.length; k += 2) {
+            if (slice.due()) await slice.next();
+            w.beginDoc(doc);
+            doc.bytes(action);
+            doc.byte(10);
+            const src = doc.len;
+            otelLogDocument(doc, seg, recs[k], recs[k + 1], ds);
+            doc.bytes(tail);
+            doc.byte(10);
+            w.endDoc(doc, src, route.index, out.refs.addWire(r, s, k >> 1));
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof NeedsSlowPath) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  private readonly doc = new DocBuf();
+  private readonly actionCache = new Map<string, Buffer>();
+
+  private actionBytes(index: string): Buffer {
+    let a = this.actionCache.get(index);
+    if (a === undefined) {
+      a = Buffer.from(this.action(index));
+      if (this.actionCache.size < 1000) this.actionCache.set(index, a);
+    }
+    return a;
   }
 
   async traces(data: TracesData, ctx?: RequestContext, slice = new TimeSlice()): Promise<BuildResult> {

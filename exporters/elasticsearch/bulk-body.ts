@@ -71,17 +71,35 @@ export function spansOf(c: BulkChunk): DocSpan[] {
   return Array.from({ length: c.n }, (_, k) => ({ chunk: c, k }));
 }
 
+export interface WriterMark {
+  chunks: number;
+  cur: BulkChunk | undefined;
+  len: number;
+  n: number;
+}
+
 /** Appends documents into chunks of at most `maxBytes` (one oversized document gets a chunk of its own). */
 export class BulkWriter {
   readonly chunks: BulkChunk[] = [];
   private cur: BulkChunk | undefined;
 
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * `sizeHint`: about how many bytes all documents will take. A chunk's buffer is sized from it
+   * (up to flush.bytes) instead of growing by doubling, each step a copy of all written so far;
+   * the pages of a buffer never written to are never touched, so an estimate too large costs
+   * address space, not memory.
+   */
+  constructor(
+    private readonly maxBytes: number,
+    private sizeHint = 0,
+  ) {}
 
   private chunkFor(bytes: number): BulkChunk {
     const c = this.cur;
     if (c && (c.n === 0 || c.len + bytes <= this.maxBytes)) return c;
-    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(Math.min(this.maxBytes, 1024 * 1024), bytes * 3)));
+    if (c) this.sizeHint -= c.len;
+    const want = Math.min(this.maxBytes + 64 * 1024, Math.max(1024 * 1024, this.sizeHint));
+    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(want, bytes * 3)));
     this.chunks.push(next);
     this.cur = next;
     return next;
@@ -100,6 +118,55 @@ export class BulkWriter {
     if (tail) c.len += tail.copy(c.buf, c.len);
     c.buf[c.len++] = 10;
     c.push(start, src, c.len, ref, index);
+  }
+
+  /**
+   * Aims `d` at the free space of the current chunk, so that a document is written in place
+   * (no copy); endDoc() then takes it. `d` may grow the buffer as it writes (a copy of the chunk).
+   */
+  beginDoc(d: { buf: Buffer; len: number }): void {
+    const c = this.cur ?? this.chunkFor(0);
+    d.buf = c.buf;
+    d.len = c.len;
+  }
+
+  /**
+   * Takes the document written into `d` since beginDoc(): action line, source from `srcAt`,
+   * newline included. One that would take the chunk past maxBytes moves to a new chunk.
+   */
+  endDoc(d: { buf: Buffer; len: number }, srcAt: number, index: string, ref: number): void {
+    const c = this.cur as BulkChunk;
+    const start = c.len;
+    const bytes = d.len - start;
+    if (c.n > 0 && d.len > this.maxBytes) {
+      const next = this.chunkFor(bytes);
+      next.ensure(bytes);
+      const at = next.len;
+      d.buf.copy(next.buf, at, start, d.len);
+      next.len += bytes;
+      next.push(at, at + (srcAt - start), next.len, ref, index);
+      return;
+    }
+    c.buf = d.buf;
+    c.len = d.len;
+    c.push(start, srcAt, d.len, ref, index);
+  }
+
+  /** Where the writer is now, for reset(). */
+  mark(): WriterMark {
+    const c = this.cur;
+    return { chunks: this.chunks.length, cur: c, len: c ? c.len : 0, n: c ? c.n : 0 };
+  }
+
+  /** Forgets every document added since `m` was taken. */
+  reset(m: WriterMark): void {
+    this.chunks.length = m.chunks;
+    this.cur = m.cur;
+    if (m.cur) {
+      m.cur.len = m.len;
+      m.cur.n = m.n;
+      m.cur.indices.length = m.n;
+    }
   }
 
   /** Copies already-written documents (a retry subset, half of a split) into new chunks. */

@@ -24,7 +24,7 @@ export function isRoutingAttr(key: string): boolean {
 const KIND = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUS = ['Unset', 'Ok', 'Error'];
 
-function dsOtel(ds: DataStream | undefined): string {
+export function dsOtel(ds: DataStream | undefined): string {
   return ds
     ? `,"data_stream":{"type":${quote(ds.type)},"dataset":${quote(ds.dataset)},"namespace":${quote(ds.namespace)}}`
     : '';

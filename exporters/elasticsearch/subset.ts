@@ -1,9 +1,9 @@
 // A pdata subset of a batch (the items that need retrying), keeping each item
 // under its own resource and scope.
 import type { LogRecord, LogsData, Metric, MetricsData, Span, TracesData } from '../../src/pdata/types.js';
-import type { ItemRef, MetricGroup } from './builder.js';
+import { type ItemRef, type MetricGroup, WIRE_ITEM } from './builder.js';
 
-function group(refs: readonly ItemRef[]): [number, [number, object[]][]][] {
+function group(refs: readonly ItemRef[], itemOf = (r: ItemRef) => r.item): [number, [number, object[]][]][] {
   const byRl = new Map<number, Map<number, object[]>>();
   for (const r of refs) {
     let bySl = byRl.get(r.rl);
@@ -16,7 +16,7 @@ function group(refs: readonly ItemRef[]): [number, [number, object[]][]][] {
       items = [];
       bySl.set(r.sl, items);
     }
-    items.push(r.item);
+    items.push(itemOf(r));
   }
   return [...byRl]
     .sort((a, b) => a[0] - b[0])
@@ -24,8 +24,11 @@ function group(refs: readonly ItemRef[]): [number, [number, object[]][]][] {
 }
 
 export function subsetLogs(data: LogsData, refs: readonly ItemRef[]): LogsData {
+  // A record written from wire bytes is found again by index (reading the list decodes it).
+  const itemOf = (r: ItemRef) =>
+    r.item === WIRE_ITEM ? data.resourceLogs[r.rl].scopeLogs[r.sl].logRecords[r.k] : r.item;
   return {
-    resourceLogs: group(refs).map(([rl, scopes]) => {
+    resourceLogs: group(refs, itemOf).map(([rl, scopes]) => {
       const src = data.resourceLogs[rl];
       return {
         resource: src.resource,

@@ -1,0 +1,732 @@
+// otel-mode log documents written straight from the request's protobuf bytes.
+//
+// A ResourceLogs whose scope list was never read still holds the receiver's wire
+// bytes (src/pdata/lazy.ts). Decoding them into pdata objects only to turn every
+// field into a JS string and then into UTF-8 again cost about a third of the
+// pipeline's main-thread time (issue 17 profile). Here each record's fields are
+// read from the wire and written as JSON bytes into one reusable buffer: UTF-8
+// strings are copied (escaped where JSON needs it), IDs hexed by table,
+// timestamps formatted from their 32-bit halves. The output is byte-for-byte
+// what documents.ts logDocument writes for the decoded record (wire-logs.test.ts
+// compares both on varied input); anything this file does not write natively
+// (array bodies as text) is decoded with the codec's own decoder and written
+// with the same functions the slow path uses.
+import { isUtf8 } from 'node:buffer';
+import { UNLIMITED_BUDGET } from '../../src/codec/decode-budget.js';
+import { decodeAnyValue } from '../../src/codec/proto-common.js';
+import { Reader } from '../../src/codec/proto-wire.js';
+import { quote, textOf } from './json.js';
+
+/** Thrown when a record needs the slow path (a routing attribute, an unexpected wire type). */
+export class NeedsSlowPath extends Error {}
+
+const SLOW = new NeedsSlowPath('slow path');
+
+type FastBuffer = Buffer & {
+  latin1Write(s: string, offset: number, length: number): number;
+  utf8Write(s: string, offset: number, length: number): number;
+  utf8Slice(start: number, end: number): string;
+  base64Slice(start: number, end: number): string;
+};
+
+/** Where a document is written: aimed at a _bulk body's free space (BulkWriter.beginDoc). */
+export class DocBuf {
+  buf = Buffer.allocUnsafe(0) as FastBuffer;
+  len = 0;
+
+  room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n)) as FastBuffer;
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** ASCII text (numbers, literals): short, so a loop beats a native write call. */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const out = this.buf;
+    let at = this.len;
+    for (let i = 0; i < n; i++) out[at++] = s.charCodeAt(i);
+    this.len = at;
+  }
+
+  /** A non-negative integer below 2^53 in decimal. */
+  uint(v: number): void {
+    if (v < 10) {
+      this.byte(0x30 + v);
+      return;
+    }
+    this.ascii(String(v));
+  }
+
+  /** Any text, as UTF-8. */
+  utf8(s: string): void {
+    this.room(s.length * 3);
+    this.len += this.buf.utf8Write(s, this.len, this.buf.length - this.len);
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.len++] = c;
+  }
+
+  /** Bytes (field names: short, so a loop beats Buffer#copy's call overhead). */
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    const out = this.buf;
+    if (n > 64) {
+      out.set(b, this.len);
+      this.len += n;
+      return;
+    }
+    let at = this.len;
+    for (let i = 0; i < n; i++) out[at++] = b[i];
+    this.len = at;
+  }
+}
+
+// ---------------------------------------------------------------- wire reading
+// The bytes were validated when the request arrived; a surprise still throws (and the
+// caller falls back to the decoding path, which reports it as it always did).
+
+/** Read position (module-level: no reader object per record). */
+let p = 0;
+/** High 32 bits of the last varint64(). */
+let hi = 0;
+
+function varint32(b: Uint8Array): number {
+  let v = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    const c = b[p++];
+    if (c === undefined) throw SLOW;
+    if (shift < 32) v |= (c & 0x7f) << shift;
+    if (c < 0x80) return v >>> 0;
+  }
+  throw SLOW;
+}
+
+function varint64(b: Uint8Array): number {
+  let lo = 0;
+  let h = 0;
+  for (let i = 0; i < 10; i++) {
+    const c = b[p++];
+    if (c === undefined) throw SLOW;
+    if (i < 4) lo |= (c & 0x7f) << (7 * i);
+    else if (i === 4) {
+      lo |= (c & 0x0f) << 28;
+      h = (c & 0x7f) >>> 4;
+    } else h |= (c & 0x7f) << (7 * i - 32);
+    if (c < 0x80) {
+      hi = h >>> 0;
+      return lo >>> 0;
+    }
+  }
+  throw SLOW;
+}
+
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+/** Skips a field of wire type `t & 7` at p. */
+function skip(b: Uint8Array, t: number): void {
+  switch (t & 7) {
+    case 0:
+      varint64(b);
+      return;
+    case 1:
+      p += 8;
+      return;
+    case 2: {
+      const n = varint32(b);
+      p += n;
+      return;
+    }
+    case 5:
+      p += 4;
+      return;
+    case 3: {
+      const field = t >>> 3;
+      for (;;) {
+        const inner = varint32(b);
+        if ((inner & 7) === 4) {
+          if (inner >>> 3 !== field) throw SLOW;
+          return;
+        }
+        skip(b, inner);
+      }
+    }
+    default:
+      throw SLOW;
+  }
+}
+
+// ---------------------------------------------------------------- JSON writing
+
+const HEX = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX[2 * i] = h.charCodeAt(0);
+  HEX[2 * i + 1] = h.charCodeAt(1);
+}
+
+/** Bytes of a JSON string needing attention: control characters, `"`, `\` and non-ASCII. */
+const SPECIAL = new Uint8Array(256);
+for (let i = 0; i < 0x20; i++) SPECIAL[i] = 1;
+SPECIAL[0x22] = 1;
+SPECIAL[0x5c] = 1;
+for (let i = 0x80; i < 256; i++) SPECIAL[i] = 2;
+/** The letter of a two-character escape (\n …), 0 for the \u00XX ones. */
+const SHORT_ESCAPE = new Uint8Array(0x60);
+for (const [c, e] of [
+  [8, 0x62],
+  [9, 0x74],
+  [10, 0x6e],
+  [12, 0x66],
+  [13, 0x72],
+  [0x22, 0x22],
+  [0x5c, 0x5c],
+])
+  SHORT_ESCAPE[c] = e;
+
+/**
+ * The UTF-8 string b[from, to) as a JSON string literal, as JSON.stringify writes the string
+ * the decoder makes of it (invalid UTF-8 becomes U+FFFD there, so such a string is decoded).
+ */
+function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
+  d.room((to - from) * 6 + 2);
+  const out = d.buf;
+  let at = d.len;
+  out[at++] = 0x22;
+  // Plain printable ASCII (nearly every string) is copied in one pass.
+  let i = from;
+  for (; i < to; i++) {
+    const c = b[i];
+    if (SPECIAL[c] !== 0) break;
+    out[at++] = c;
+  }
+  if (i < to) {
+    let nonAscii = false;
+    for (let j = i; j < to; j++) if (b[j] >= 0x80) nonAscii = true;
+    if (nonAscii && !isUtf8(b.subarray(from, to))) {
+      d.utf8(JSON.stringify(Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8')));
+      return;
+    }
+    for (; i < to; i++) {
+      const c = b[i];
+      if (SPECIAL[c] !== 1) {
+        out[at++] = c;
+        continue;
+      }
+      out[at++] = 0x5c;
+      const e = SHORT_ESCAPE[c];
+      if (e !== 0) out[at++] = e;
+      else {
+        out[at++] = 0x75; // \u00XX, lowercase hex as JSON.stringify
+        out[at++] = 0x30;
+        out[at++] = 0x30;
+        out[at++] = HEX[2 * c];
+        out[at++] = HEX[2 * c + 1];
+      }
+    }
+  }
+  out[at++] = 0x22;
+  d.len = at;
+}
+
+function hexBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
+  d.room((to - from) * 2);
+  const out = d.buf;
+  let at = d.len;
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    out[at++] = HEX[2 * c];
+    out[at++] = HEX[2 * c + 1];
+  }
+  d.len = at;
+}
+
+/** int64 from the last varint64() (lo, hi): decimal, as bigint's toString. */
+function int64Text(lo: number): string {
+  const h = hi | 0;
+  if (h >= -0x200000 && h < 0x200000) return String(h * 4294967296 + lo);
+  return ((BigInt(h) << 32n) | BigInt(lo)).toString();
+}
+
+// Timestamps: seconds and nanoseconds from the fixed64's 32-bit halves, without bigint.
+let hiCached = -1;
+let hiSec = 0;
+let hiRem = 0;
+let lastSec = -1;
+let lastPrefix = new Uint8Array(0);
+
+/** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` of the fixed64 at b[at] (as json.ts isoNanos). */
+function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
+  const lo = u32le(b, at);
+  const h = u32le(b, at + 4);
+  if (h !== hiCached) {
+    const base = BigInt(h) << 32n;
+    hiSec = Number(base / 1_000_000_000n);
+    hiRem = Number(base % 1_000_000_000n);
+    hiCached = h;
+  }
+  const x = hiRem + lo; // < 1e9 + 2^32: exact
+  const sec = hiSec + Math.floor(x / 1e9);
+  let frac = x % 1e9;
+  if (sec !== lastSec) {
+    lastPrefix = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19), 'latin1');
+    lastSec = sec;
+  }
+  const pre = lastPrefix;
+  d.room(pre.length + 11);
+  const out = d.buf;
+  let at2 = d.len;
+  for (let i = 0; i < pre.length; i++) out[at2++] = pre[i];
+  out[at2++] = 0x2e;
+  for (let i = 8; i >= 0; i--) {
+    out[at2 + i] = 0x30 + (frac % 10);
+    frac = Math.floor(frac / 10);
+  }
+  at2 += 9;
+  out[at2++] = 0x5a;
+  d.len = at2;
+}
+
+function isZero64(b: Uint8Array, at: number): boolean {
+  return u32le(b, at) === 0 && u32le(b, at + 4) === 0;
+}
+
+// ---------------------------------------------------------------- AnyValue
+
+/** The oneof field an AnyValue (message at b[start, end)) ends up with: 0 for none; value at `valueAt`. */
+let valueAt = 0;
+function anyKind(b: Uint8Array, start: number, end: number): number {
+  p = start;
+  let kind = 0;
+  while (p < end) {
+    const t = varint32(b);
+    const f = t >>> 3;
+    if (f >= 1 && f <= 8) {
+      const wt = f === 1 || f === 5 || f === 6 || f === 7 ? 2 : f === 4 ? 1 : 0;
+      if ((t & 7) !== wt) throw SLOW;
+      kind = f === 8 ? 0 : f;
+      valueAt = p;
+    }
+    skip(b, t);
+  }
+  return kind;
+}
+
+/** JSON of the AnyValue message at b[start, end), as json-text.ts jsonValue. */
+function anyJson(d: DocBuf, b: Uint8Array, start: number, end: number): void {
+  const kind = anyKind(b, start, end);
+  let at = valueAt;
+  switch (kind) {
+    case 1: {
+      p = at;
+      const n = varint32(b);
+      quoteBytes(d, b, p, p + n);
+      return;
+    }
+    case 2:
+      p = at;
+      d.ascii(varint64(b) !== 0 || hi !== 0 ? 'true' : 'false');
+      return;
+    case 3:
+      p = at;
+      d.ascii(int64Text(varint64(b)));
+      return;
+    case 4: {
+      const v = Buffer.from(b.buffer, b.byteOffset + at, 8).readDoubleLE(0);
+      d.ascii(Number.isFinite(v) ? String(v) : `"${v}"`);
+      return;
+    }
+    case 5: {
+      p = at;
+      const n = varint32(b);
+      at = p;
+      const stop = at + n;
+      d.byte(0x5b);
+      let first = true;
+      while (at < stop) {
+        p = at;
+        const t = varint32(b);
+        if (t >>> 3 !== 1) {
+          skip(b, t);
+          at = p;
+          continue;
+        }
+        if ((t & 7) !== 2) throw SLOW;
+        const len = varint32(b);
+        const vs = p;
+        at = vs + len;
+        if (!first) d.byte(0x2c);
+        first = false;
+        anyJson(d, b, vs, vs + len);
+      }
+      d.byte(0x5d);
+      return;
+    }
+    case 6: {
+      p = at;
+      const n = varint32(b);
+      kvObject(d, b, p, p + n, false);
+      return;
+    }
+    case 7: {
+      p = at;
+      const n = varint32(b);
+      d.ascii(`"${Buffer.from(b.buffer, b.byteOffset + p, n).toString('base64')}"`);
+      return;
+    }
+    default:
+      d.ascii('null');
+  }
+}
+
+const DATA_STREAM = Buffer.from('data_stream.');
+const ELASTICSEARCH = Buffer.from('elasticsearch.');
+
+function startsWith(b: Uint8Array, from: number, to: number, prefix: Buffer): boolean {
+  if (to - from < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[from + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** documents.ts isRoutingAttr on the key's bytes (its prefixes are ASCII, so bytes decide alike). */
+function routingKey(b: Uint8Array, from: number, to: number): boolean {
+  return startsWith(b, from, to, DATA_STREAM) || startsWith(b, from, to, ELASTICSEARCH);
+}
+
+/**
+ * One KeyValue (message at b[start, end)) as `"key":value`. Last key and last value win, as the
+ * decoder; a KeyValue without value is null. `routing`: throw for a routing attribute.
+ */
+function keyValue(d: DocBuf, b: Uint8Array, start: number, end: number, routing: boolean): void {
+  p = start;
+  let keyFrom = 0;
+  let keyTo = 0;
+  let valFrom = -1;
+  let valTo = -1;
+  while (p < end) {
+    const t = varint32(b);
+    const f = t >>> 3;
+    if (f === 1 || f === 2) {
+      if ((t & 7) !== 2) throw SLOW;
+      const n = varint32(b);
+      if (f === 1) {
+        keyFrom = p;
+        keyTo = p + n;
+      } else {
+        valFrom = p;
+        valTo = p + n;
+      }
+      p += n;
+    } else skip(b, t);
+  }
+  if (routing && routingKey(b, keyFrom, keyTo)) throw SLOW;
+  quoteBytes(d, b, keyFrom, keyTo);
+  d.byte(0x3a);
+  if (valFrom < 0) d.ascii('null');
+  else anyJson(d, b, valFrom, valTo);
+}
+
+/** `{…}` of the KeyValues (field 1) of the message at b[start, end) (a KeyValueList). */
+function kvObject(d: DocBuf, b: Uint8Array, start: number, end: number, routing: boolean): void {
+  d.byte(0x7b);
+  let at = start;
+  let first = true;
+  while (at < end) {
+    p = at;
+    const t = varint32(b);
+    if (t >>> 3 !== 1) {
+      skip(b, t);
+      at = p;
+      continue;
+    }
+    if ((t & 7) !== 2) throw SLOW;
+    const n = varint32(b);
+    const from = p;
+    at = from + n;
+    if (!first) d.byte(0x2c);
+    first = false;
+    keyValue(d, b, from, at, routing);
+  }
+  d.byte(0x7d);
+}
+
+/** The body as text (documents.ts textOf), quoted. */
+function bodyText(d: DocBuf, b: Uint8Array, kind: number, at: number, start: number, end: number): void {
+  switch (kind) {
+    case 1: {
+      p = at;
+      const n = varint32(b);
+      quoteBytes(d, b, p, p + n);
+      return;
+    }
+    case 2:
+      p = at;
+      d.ascii(varint64(b) !== 0 || hi !== 0 ? '"true"' : '"false"');
+      return;
+    case 3:
+      p = at;
+      d.ascii(`"${int64Text(varint64(b))}"`);
+      return;
+    case 4:
+      d.ascii(`"${Buffer.from(b.buffer, b.byteOffset + at, 8).readDoubleLE(0)}"`);
+      return;
+    default: {
+      // bytes and arrays: the slow path's own text
+      const r = new Reader(b.subarray(start - lenPrefixSize(end - start), end), UNLIMITED_BUDGET);
+      d.utf8(quote(textOf(decodeAnyValue(r))));
+    }
+  }
+}
+
+function lenPrefixSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+// ---------------------------------------------------------------- records
+
+const ATTRS = { at: new Int32Array(64), n: 0 };
+
+const F_OBSERVED = Buffer.from(',"observed_timestamp":"');
+const F_BODY_STRUCTURED = Buffer.from(',"body":{"structured":');
+const F_BODY_TEXT = Buffer.from(',"body":{"text":');
+const F_SEVERITY_TEXT = Buffer.from(',"severity_text":');
+const F_SEVERITY_NUMBER = Buffer.from(',"severity_number":');
+const F_EVENT_NAME = Buffer.from(',"event_name":');
+const F_TRACE_ID = Buffer.from(',"trace_id":"');
+const F_SPAN_ID = Buffer.from(',"span_id":"');
+const F_TRACE_FLAGS = Buffer.from(',"trace_flags":');
+const F_ATTRIBUTES = Buffer.from(',"attributes":{');
+const F_DROPPED = Buffer.from(',"dropped_attributes_count":');
+const F_TIMESTAMP = Buffer.from('{"@timestamp":"');
+
+/**
+ * The otel-mode document of the LogRecord message at b[start, end), without its resource and
+ * scope part and closing brace (as logDocument's `open` source), into `d` (from d.len).
+ * `ds`: the data_stream fragment (dsOtel). Throws NeedsSlowPath for a record with a routing
+ * attribute (it is routed on its own) or anything unexpected.
+ */
+export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: number, ds: Buffer): void {
+  let timeAt = -1;
+  let observedAt = -1;
+  let sevNum = 0;
+  let sevTextAt = -1;
+  let bodyAt = -1;
+  let dropped = 0;
+  let flags = 0;
+  let traceAt = -1;
+  let spanAt = -1;
+  let eventAt = -1;
+  ATTRS.n = 0;
+  p = start;
+  while (p < end) {
+    const t = varint32(b);
+    switch (t >>> 3) {
+      case 1:
+        if ((t & 7) !== 1) throw SLOW;
+        timeAt = p;
+        p += 8;
+        break;
+      case 2:
+        if ((t & 7) !== 0) throw SLOW;
+        sevNum = varint32(b) | 0;
+        break;
+      case 3:
+        if ((t & 7) !== 2) throw SLOW;
+        sevTextAt = p;
+        skip(b, t);
+        break;
+      case 5:
+        if ((t & 7) !== 2) throw SLOW;
+        bodyAt = p;
+        skip(b, t);
+        break;
+      case 6:
+        if ((t & 7) !== 2) throw SLOW;
+        if (ATTRS.n === ATTRS.at.length) {
+          const bigger = new Int32Array(ATTRS.n * 2);
+          bigger.set(ATTRS.at);
+          ATTRS.at = bigger;
+        }
+        ATTRS.at[ATTRS.n++] = p;
+        skip(b, t);
+        break;
+      case 7:
+        if ((t & 7) !== 0) throw SLOW;
+        dropped = varint32(b);
+        break;
+      case 8:
+        if ((t & 7) !== 5) throw SLOW;
+        flags = u32le(b, p);
+        p += 4;
+        break;
+      case 9:
+        if ((t & 7) !== 2) throw SLOW;
+        traceAt = p;
+        skip(b, t);
+        break;
+      case 10:
+        if ((t & 7) !== 2) throw SLOW;
+        spanAt = p;
+        skip(b, t);
+        break;
+      case 11:
+        if ((t & 7) !== 1) throw SLOW;
+        observedAt = p;
+        p += 8;
+        break;
+      case 12:
+        if ((t & 7) !== 2) throw SLOW;
+        eventAt = p;
+        skip(b, t);
+        break;
+      default:
+        skip(b, t);
+    }
+  }
+  if (p !== end) throw SLOW;
+  const hasTime = timeAt >= 0 && !isZero64(b, timeAt);
+  const hasObserved = observedAt >= 0 && !isZero64(b, observedAt);
+
+  d.bytes(F_TIMESTAMP);
+  if (hasTime) isoAt(d, b, timeAt);
+  else if (hasObserved) isoAt(d, b, observedAt);
+  else throw SLOW; // no time at all: the slow path stamps "now"
+  d.byte(0x22);
+  if (hasObserved) {
+    d.bytes(F_OBSERVED);
+    isoAt(d, b, observedAt);
+    d.byte(0x22);
+  }
+  if (ds.length) d.bytes(ds);
+  if (bodyAt >= 0) {
+    p = bodyAt;
+    const n = varint32(b);
+    const bs = p;
+    const kind = anyKind(b, bs, bs + n);
+    if (kind === 6) {
+      d.bytes(F_BODY_STRUCTURED);
+      anyJson(d, b, bs, bs + n);
+      d.byte(0x7d);
+    } else if (kind !== 0) {
+      d.bytes(F_BODY_TEXT);
+      bodyText(d, b, kind, valueAt, bs, bs + n);
+      d.byte(0x7d);
+    }
+  }
+  if (sevTextAt >= 0) {
+    p = sevTextAt;
+    const n = varint32(b);
+    if (n > 0) {
+      d.bytes(F_SEVERITY_TEXT);
+      quoteBytes(d, b, p, p + n);
+    }
+  }
+  if (sevNum !== 0) {
+    d.bytes(F_SEVERITY_NUMBER);
+    if (sevNum > 0) d.uint(sevNum);
+    else d.ascii(String(sevNum));
+  }
+  if (eventAt >= 0) {
+    p = eventAt;
+    const n = varint32(b);
+    if (n > 0) {
+      d.bytes(F_EVENT_NAME);
+      quoteBytes(d, b, p, p + n);
+    }
+  }
+  if (traceAt >= 0) {
+    p = traceAt;
+    const n = varint32(b);
+    if (n > 0) {
+      d.bytes(F_TRACE_ID);
+      hexBytes(d, b, p, p + n);
+      d.byte(0x22);
+    }
+  }
+  if (spanAt >= 0) {
+    p = spanAt;
+    const n = varint32(b);
+    if (n > 0) {
+      d.bytes(F_SPAN_ID);
+      hexBytes(d, b, p, p + n);
+      d.byte(0x22);
+    }
+  }
+  if (flags !== 0) {
+    d.bytes(F_TRACE_FLAGS);
+    d.uint(flags & 0xff);
+  }
+  if (ATTRS.n > 0) {
+    d.bytes(F_ATTRIBUTES);
+    const n = ATTRS.n;
+    for (let i = 0; i < n; i++) {
+      p = ATTRS.at[i];
+      const len = varint32(b);
+      if (i > 0) d.byte(0x2c);
+      keyValue(d, b, p, p + len, true);
+    }
+    d.byte(0x7d);
+  }
+  if (dropped !== 0) {
+    d.bytes(F_DROPPED);
+    d.uint(dropped);
+  }
+}
+
+/** A ScopeLogs message's parts: where its scope and schema URL are, and its records. */
+export interface ScopeLogsWire {
+  /** The scope message (after its tag, at its length prefix), -1 when absent. */
+  scopeAt: number;
+  /** The schema URL string (at its length prefix), -1 when absent. */
+  schemaAt: number;
+  /** [start, end) of each LogRecord message, in order. */
+  records: number[];
+}
+
+/** The parts of the ScopeLogs message at b[start, end) (last scope / schema URL win, as the decoder). */
+export function scopeLogsWire(b: Uint8Array, start: number, end: number): ScopeLogsWire {
+  const out: ScopeLogsWire = { scopeAt: -1, schemaAt: -1, records: [] };
+  p = start;
+  while (p < end) {
+    const t = varint32(b);
+    const f = t >>> 3;
+    if (f === 1 || f === 2 || f === 3) {
+      if ((t & 7) !== 2) throw SLOW;
+      const at = p;
+      const n = varint32(b);
+      if (f === 1) out.scopeAt = at;
+      else if (f === 3) out.schemaAt = at;
+      else out.records.push(p, p + n);
+      p += n;
+    } else skip(b, t);
+  }
+  return out;
+}
+
+/** The [start, end) of each ScopeLogs message in a kept segment (every entry is one, tag included). */
+export function scopeEntries(b: Uint8Array): number[] {
+  const out: number[] = [];
+  p = 0;
+  while (p < b.length) {
+    const t = varint32(b);
+    if ((t & 7) !== 2) throw SLOW;
+    const n = varint32(b);
+    out.push(p, p + n);
+    p += n;
+  }
+  return out;
+}
+
+/** The string at b[at] (length prefix first), decoded as the codec's Reader does. */
+export function stringAt(b: Uint8Array, at: number): string {
+  p = at;
+  const n = varint32(b);
+  return Buffer.from(b.buffer, b.byteOffset + p, n).toString('utf8');
+}
