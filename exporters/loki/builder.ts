@@ -162,6 +162,7 @@ export class LokiRequestBuilder {
       if (raw) {
         if (slice.due()) await slice.next();
         const wire = wireEntries(raw, {
+          rl: r,
           smResource: res.sm,
           now,
           oldest,
@@ -178,18 +179,7 @@ export class LokiRequestBuilder {
               list = [];
               streams.set(key, list);
             }
-            list.push({
-              ts: w.ts,
-              line: '',
-              smResource: EMPTY,
-              smScope: EMPTY,
-              smOwn: EMPTY,
-              rl: r,
-              sl: w.sl,
-              idx: w.idx,
-              wire: w.wire,
-              size: w.size,
-            });
+            list.push(w);
           }
           continue;
         }

@@ -11,9 +11,17 @@
 import { isUtf8 } from 'node:buffer';
 import { levelOf } from './labels.js';
 
-/** One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder needs. */
+/**
+ * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
+ * needs. Shaped as the builder's LokiEntry (line and metadata empty) so it is queued as is.
+ */
 export interface WireEntry {
   ts: bigint;
+  line: string;
+  smResource: string[];
+  smScope: string[];
+  smOwn: string[];
+  rl: number;
   /** EntryAdapter fields, as encodePushRequest writes them for the equivalent LokiEntry. */
   wire: Uint8Array;
   /** entrySize() of the equivalent LokiEntry (the request split uses it). */
@@ -25,6 +33,8 @@ export interface WireEntry {
 
 /** What the resource contributes to every entry below it. */
 export interface WireResource {
+  /** Index of the resource in the batch. */
+  rl: number;
   /** Structured metadata pairs of the resource (flat name, value…). */
   smResource: string[];
   now: bigint;
@@ -169,8 +179,7 @@ function putPairFromSrc(name: string, a: number, b: number): void {
   }
   out[q++] = 0x12;
   putVarint(vl);
-  out.set(src.subarray(a, b), q);
-  q += vl;
+  copyOut(a, b);
 }
 
 /** One LabelPairAdapter with an ASCII name and an ASCII value (non-empty). */
@@ -253,23 +262,67 @@ export function pairsEstimate(pairs: string[]): number {
 }
 
 const nameCache = new Map<string, string>();
+// Keys repeat record after record: a direct-mapped cache from a key's bytes to its label
+// name saves building the key string each time.
+const SLOTS = 512;
+const slotBytes: (Uint8Array | undefined)[] = new Array(SLOTS);
+const slotName: string[] = new Array(SLOTS);
 
-/** normalizeLabelName for an ASCII key src[a, b) ('' when the key is not plain ASCII: not handled here). */
+/** normalizeLabelName of an ASCII key src[a, b); undefined for other keys and `loki.*` hints (general path). */
 function asciiName(a: number, b: number): string | undefined {
+  const len = b - a;
+  if (len === 0) return '';
+  const h = (len * 31 + src[a] * 17 + src[b - 1] * 13 + src[a + (len >> 1)] * 7) & (SLOTS - 1);
+  const known = slotBytes[h];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known[i] === src[a + i]) i++;
+    if (i === len) return slotName[h];
+  }
   let key = '';
   for (let i = a; i < b; i++) {
     const c = src[i];
     if (c >= 0x80) return undefined;
     key += String.fromCharCode(c);
   }
+  if (key.startsWith('loki.')) return undefined;
   let n = nameCache.get(key);
   if (n === undefined) {
-    if (key.startsWith('loki.')) return undefined; // hints: the general path
     n = key.replace(/[^a-zA-Z0-9_]/g, '_');
     if (/^[0-9]/.test(n)) n = `key_${n}`;
     if (nameCache.size < 10_000) nameCache.set(key, n);
   }
+  slotBytes[h] = Uint8Array.from(src.subarray(a, b));
+  slotName[h] = n;
   return n;
+}
+
+const pairsCache = new Map<string, Uint8Array>();
+
+/** encodePairs, remembered (a resource's or scope's metadata repeats request after request). */
+function cachedPairs(pairs: string[]): Uint8Array {
+  if (pairs.length === 0) return EMPTY_BYTES;
+  const key = JSON.stringify(pairs);
+  let b = pairsCache.get(key);
+  if (b === undefined) {
+    b = encodePairs(pairs);
+    if (pairsCache.size >= 1000) pairsCache.clear();
+    pairsCache.set(key, b);
+  }
+  return b;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+const NO_PAIRS: string[] = [];
+
+/** Copies src[a, b) to the output (a loop for short runs: cheaper than a view and a native copy). */
+function copyOut(a: number, b: number): void {
+  if (b - a < 48) {
+    for (let i = a; i < b; i++) out[q++] = src[i];
+    return;
+  }
+  out.set(src.subarray(a, b), q);
+  q += b - a;
 }
 
 /** The scope's name and version from an InstrumentationScope src[a, b); undefined if it has attributes. */
@@ -299,7 +352,7 @@ function scopeOf(a: number, b: number): string[] | undefined {
  * fields, tags included), or undefined when something in it needs the general path.
  */
 export function wireEntries(raw: Uint8Array[], res: WireResource): WireEntry[] | undefined {
-  const resPairs = encodePairs(res.smResource);
+  const resPairs = cachedPairs(res.smResource);
   const resEstimate = pairsEstimate(res.smResource);
   const entries: WireEntry[] = [];
   const arena = new Arena();
@@ -324,7 +377,7 @@ export function wireEntries(raw: Uint8Array[], res: WireResource): WireEntry[] |
           p = at + len;
         } else if (!skip(tag)) return undefined;
       }
-      const scopePairs = encodePairs(scopeSm);
+      const scopePairs = cachedPairs(scopeSm);
       const shared = resEstimate + pairsEstimate(scopeSm);
       p = slStart;
       let idx = 0;
@@ -472,13 +525,16 @@ function record(
   if (lineLen) {
     out[q++] = 0x12;
     putVarint(lineLen);
-    out.set(src.subarray(lineA, lineB), q);
-    q += lineLen;
+    copyOut(lineA, lineB);
   }
-  out.set(resPairs, q);
-  q += resPairs.length;
-  out.set(scopePairs, q);
-  q += scopePairs.length;
+  if (resPairs.length) {
+    out.set(resPairs, q);
+    q += resPairs.length;
+  }
+  if (scopePairs.length) {
+    out.set(scopePairs, q);
+    q += scopePairs.length;
+  }
   let size = lineU16 + 20 + shared;
 
   // own attributes, in order
@@ -565,5 +621,17 @@ function record(
     size += 18 + 3 + s.length + 3;
   }
   arena.pos = q;
-  return { ts, wire: out.subarray(start, q), size, level, sl: 0, idx: 0 };
+  return {
+    ts,
+    line: '',
+    smResource: NO_PAIRS,
+    smScope: NO_PAIRS,
+    smOwn: NO_PAIRS,
+    rl: res.rl,
+    sl: 0,
+    idx: 0,
+    wire: out.subarray(start, q),
+    size,
+    level,
+  };
 }
