@@ -24,7 +24,7 @@ import {
   pushFlat,
 } from './labels.js';
 import { bodyLine, fullLine, type LineFormat } from './line.js';
-import { wireEntries } from './wire-entries.js';
+import { Arena, wireEntries } from './wire-entries.js';
 
 export interface LokiEntry {
   /** Unix nanoseconds. */
@@ -123,6 +123,8 @@ export class LokiRequestBuilder {
       lim.reject_old_samples_max_age > 0 ? now - BigInt(lim.reject_old_samples_max_age) * NS_PER_MS : 0n;
     const newest = now + BigInt(Math.round(lim.creation_grace_period)) * NS_PER_MS;
     const sm = cfg.structured_metadata;
+    /** The fast path's bytes for this batch (wire-entries.ts), made on first use. */
+    let arena: Arena | undefined;
 
     for (let r = 0; r < data.resourceLogs.length; r++) {
       const rlogs = data.resourceLogs[r];
@@ -161,16 +163,21 @@ export class LokiRequestBuilder {
           : undefined;
       if (raw) {
         if (slice.due()) await slice.next();
-        const wire = wireEntries(raw, {
-          rl: r,
-          smResource: res.sm,
-          now,
-          oldest,
-          newest,
-          maxLineSize: lim.max_line_size,
-          levelEnabled: cfg.default_labels_enabled.level,
-          levelOk: (level) => verdictOf(keyOf(level), level) === undefined,
-        });
+        arena ??= new Arena();
+        const wire = wireEntries(
+          raw,
+          {
+            rl: r,
+            smResource: res.sm,
+            now,
+            oldest,
+            newest,
+            maxLineSize: lim.max_line_size,
+            levelEnabled: cfg.default_labels_enabled.level,
+            levelOk: (level) => verdictOf(keyOf(level), level) === undefined,
+          },
+          arena,
+        );
         if (wire) {
           for (const w of wire) {
             const key = keyOf(w.level);

@@ -52,8 +52,8 @@ const ENC = new TextEncoder();
 const NS = 1_000_000_000n;
 const CHUNK = 1 << 20;
 
-/** Bytes the entries are written into, in chunks; an entry is a view of one. */
-class Arena {
+/** Bytes the entries of one build are written into, in chunks; an entry is a view of one. */
+export class Arena {
   buf = Buffer.allocUnsafe(CHUNK);
   pos = 0;
   ensure(n: number): void {
@@ -351,11 +351,10 @@ function scopeOf(a: number, b: number): string[] | undefined {
  * Entries of every record under one resource from its kept scope list (`raw`: ScopeLogs
  * fields, tags included), or undefined when something in it needs the general path.
  */
-export function wireEntries(raw: Uint8Array[], res: WireResource): WireEntry[] | undefined {
+export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena): WireEntry[] | undefined {
   const resPairs = cachedPairs(res.smResource);
   const resEstimate = pairsEstimate(res.smResource);
   const entries: WireEntry[] = [];
-  const arena = new Arena();
   let sl = 0;
   for (const seg of raw) {
     src = seg;
