@@ -6,6 +6,7 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { TimeSlice } from '../../src/exporterhelper/time-slice.js';
 import { anyValueToString, findAttr } from '../../src/pdata/attributes.js';
 import { hexOf } from '../../src/pdata/ids.js';
+import { rawList } from '../../src/pdata/lazy.js';
 import type { KeyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import type { LokiConfig } from './config.js';
 import {
@@ -23,6 +24,7 @@ import {
   pushFlat,
 } from './labels.js';
 import { bodyLine, fullLine, type LineFormat } from './line.js';
+import { Arena, wireEntries } from './wire-entries.js';
 
 export interface LokiEntry {
   /** Unix nanoseconds. */
@@ -32,10 +34,16 @@ export interface LokiEntry {
   smResource: string[];
   smScope: string[];
   smOwn: string[];
-  /** Where the record came from (for retrying a subset). */
+  /** Where the record came from (for retrying a subset): resource, scope, record index in it. */
   rl: number;
   sl: number;
-  rec: LogRecord;
+  idx: number;
+  /**
+   * Written from the record's wire bytes (wire-entries.ts): the EntryAdapter's fields, which
+   * the encoder copies; `line` and the metadata are then empty and `size` is entrySize().
+   */
+  wire?: Uint8Array;
+  size?: number;
 }
 
 export interface LokiStream {
@@ -83,9 +91,14 @@ export class LokiRequestBuilder {
   private readonly attrMap: Record<string, string>;
   private readonly hasAttrMap: boolean;
 
+  /**
+   * `fromWire`: entries may be written straight from records still kept as their OTLP
+   * bytes (wire-entries.ts); only the protobuf encoder reads such entries.
+   */
   constructor(
     private readonly cfg: BuilderConfig,
     private readonly guard: CardinalityGuard,
+    private readonly fromWire = false,
   ) {
     this.defaultLabels = cfg.labels.default_resource_attributes ? DEFAULT_SET : new Set();
     this.resourceMap = cfg.labels.resource;
@@ -110,6 +123,8 @@ export class LokiRequestBuilder {
       lim.reject_old_samples_max_age > 0 ? now - BigInt(lim.reject_old_samples_max_age) * NS_PER_MS : 0n;
     const newest = now + BigInt(Math.round(lim.creation_grace_period)) * NS_PER_MS;
     const sm = cfg.structured_metadata;
+    /** The fast path's bytes for this batch (wire-entries.ts), made on first use. */
+    let arena: Arena | undefined;
 
     for (let r = 0; r < data.resourceLogs.length; r++) {
       const rlogs = data.resourceLogs[r];
@@ -122,6 +137,60 @@ export class LokiRequestBuilder {
       }
       const format: LineFormat = res.format ?? cfg.format ?? (sm ? 'raw' : 'json');
       const streamKeyByLevel = new Map<string, string>();
+      const keyOf = (level: string | undefined): string => {
+        const lk = level ?? '';
+        let k = streamKeyByLevel.get(lk);
+        if (k === undefined) {
+          const pairs = res.labels.slice();
+          if (level) pairs.push(['level', level]);
+          k = labelsString(pairs);
+          streamKeyByLevel.set(lk, k);
+        }
+        return k;
+      };
+      const verdictOf = (key: string, level: string | undefined): string | undefined => {
+        if (!labelVerdict.has(key))
+          labelVerdict.set(
+            key,
+            this.checkLabels(key, res.labels.length + (level ? 1 : 0), undefined, res.labels),
+          );
+        return labelVerdict.get(key);
+      };
+
+      const raw =
+        this.fromWire && sm && format === 'raw' && !this.hasAttrMap && !res.attrHint
+          ? rawList(rlogs)
+          : undefined;
+      if (raw) {
+        if (slice.due()) await slice.next();
+        arena ??= new Arena();
+        const wire = wireEntries(
+          raw,
+          {
+            rl: r,
+            smResource: res.sm,
+            now,
+            oldest,
+            newest,
+            maxLineSize: lim.max_line_size,
+            levelEnabled: cfg.default_labels_enabled.level,
+            levelOk: (level) => verdictOf(keyOf(level), level) === undefined,
+          },
+          arena,
+        );
+        if (wire) {
+          for (const w of wire) {
+            const key = keyOf(w.level);
+            let list = streams.get(key);
+            if (!list) {
+              list = [];
+              streams.set(key, list);
+            }
+            list.push(w);
+          }
+          continue;
+        }
+      }
 
       for (let s = 0; s < rlogs.scopeLogs.length; s++) {
         const slogs = rlogs.scopeLogs[s];
@@ -168,17 +237,7 @@ export class LokiRequestBuilder {
             if (level) pairs.push(['level', level]);
             for (const p of attrLabels) pairs.push(p);
             key = labelsString(pairs);
-          } else {
-            const lk = level ?? '';
-            let k = streamKeyByLevel.get(lk);
-            if (k === undefined) {
-              const pairs = res.labels.slice();
-              if (level) pairs.push(['level', level]);
-              k = labelsString(pairs);
-              streamKeyByLevel.set(lk, k);
-            }
-            key = k;
-          }
+          } else key = keyOf(level);
 
           // Timestamp: the record's, else observed, else now (Loki's OTLP rule).
           const ts = rec.timeUnixNano || rec.observedTimeUnixNano || now;
@@ -251,7 +310,7 @@ export class LokiRequestBuilder {
             list = [];
             streams.set(key, list);
           }
-          list.push({ ts, line, smResource: res.sm, smScope, smOwn, rl: r, sl: s, rec });
+          list.push({ ts, line, smResource: res.sm, smScope, smOwn, rl: r, sl: s, idx: i });
         }
       }
     }
@@ -385,6 +444,7 @@ const EMPTY: string[] = [];
 
 /** Approximate encoded size of an entry (UTF-16 length stands in for bytes). */
 export function entrySize(e: LokiEntry): number {
+  if (e.size !== undefined) return e.size;
   let n = e.line.length + 20;
   n += pairsSize(e.smResource) + pairsSize(e.smScope) + pairsSize(e.smOwn);
   return n;

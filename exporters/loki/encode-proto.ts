@@ -78,6 +78,11 @@ function sharedPairs(p: string[]): Buffer {
 }
 
 function entrySize(e: LokiEntry): number {
+  if (e.wire !== undefined) {
+    // written from the record's wire bytes already (wire-entries.ts)
+    push(e.wire.length);
+    return 1 + varintLen(e.wire.length) + e.wire.length;
+  }
   const at = n;
   push(0);
   const sec = Number(e.ts / 1_000_000_000n);
@@ -135,6 +140,11 @@ class Writer {
   entry(e: LokiEntry): void {
     this.buf[this.pos++] = 0x12; // StreamAdapter.entries (2, LEN)
     this.varint(sizes[this.k++]);
+    if (e.wire !== undefined) {
+      this.buf.set(e.wire, this.pos);
+      this.pos += e.wire.length;
+      return;
+    }
     const sec = Number(e.ts / 1_000_000_000n);
     const nanos = Number(e.ts % 1_000_000_000n);
     const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);

@@ -127,7 +127,7 @@ describe('loki protobuf writer: string lengths on varied text', () => {
             smOwn: sm(i),
             rl: 0,
             sl: 0,
-            rec: {} as never,
+            idx: 0,
           })),
         },
       ],

@@ -66,7 +66,7 @@ export class LokiSender implements SendFunctions {
         `loki: attribute "${attr}" has more than ${bound} distinct values; it is no longer used as a label (kept as structured metadata / in the line)`,
       ),
     );
-    this.builder = new LokiRequestBuilder(cfg, guard);
+    this.builder = new LokiRequestBuilder(cfg, guard, cfg.encoding === 'protobuf');
     const json = cfg.encoding === 'json';
     this.ownHeaders = {
       'user-agent': 'tsunagi',

@@ -2,10 +2,11 @@
 // record under its own resource and scope.
 import type { LogRecord, LogsData, ScopeLogs } from '../../src/pdata/types.js';
 
+/** A record by position: resource, scope within it, record within that scope. */
 export interface RecordRef {
   rl: number;
   sl: number;
-  rec: LogRecord;
+  idx: number;
 }
 
 export function subsetLogs(data: LogsData, refs: readonly RecordRef[]): LogsData {
@@ -21,7 +22,7 @@ export function subsetLogs(data: LogsData, refs: readonly RecordRef[]): LogsData
       recs = [];
       bySl.set(r.sl, recs);
     }
-    recs.push(r.rec);
+    recs.push(data.resourceLogs[r.rl].scopeLogs[r.sl].logRecords[r.idx]);
   }
   const out: LogsData = { resourceLogs: [] };
   for (const [rl, bySl] of [...byRl].sort((a, b) => a[0] - b[0])) {

@@ -1,0 +1,214 @@
+// The fast path (entries written from the records' wire bytes) against the general
+// path (records decoded, lines and metadata built as strings, then encoded): the
+// same requests, byte for byte, and the same rejections, on varied input.
+import { describe, expect, it } from 'vitest';
+import { decodeLogsLazy, encodeLogs } from '../../src/codec/proto-logs.js';
+import {
+  newLogRecord,
+  newResource,
+  newResourceLogs,
+  newScope,
+  newScopeLogs,
+} from '../../src/pdata/create.js';
+import type { AnyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
+import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
+import { lokiConfigSchema } from './config.js';
+import { encodePushRequest } from './encode-proto.js';
+import { CardinalityGuard } from './labels.js';
+import { kvs } from './testdata.js';
+
+const NOW_MS = 1_765_000_000_000;
+const NOW_NS = BigInt(NOW_MS) * 1_000_000n;
+
+/** A seeded PRNG (mulberry32): the same varied input on every run. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TEXTS = [
+  '',
+  'plain ascii line',
+  'héllo wörld',
+  '日本語のログ行',
+  'emoji 🚀 and 𝄞 clef',
+  'quote " backslash \\ newline \n tab \t',
+  'x'.repeat(300),
+  `long ${'αβγ'.repeat(1500)}`,
+  'ends with nul \u0000',
+];
+
+function value(pick: () => number, allowOdd: boolean): AnyValue {
+  const k = Math.floor(pick() * (allowOdd ? 9 : 5));
+  switch (k) {
+    case 0:
+      return { stringValue: TEXTS[Math.floor(pick() * TEXTS.length)] };
+    case 1:
+      return { intValue: BigInt(Math.floor(pick() * 2 ** 40)) - 2n ** 39n };
+    case 2:
+      return { boolValue: pick() < 0.5 };
+    case 3:
+      return { intValue: pick() < 0.5 ? 9_223_372_036_854_775_807n : -9_223_372_036_854_775_808n };
+    case 4:
+      return { stringValue: '' };
+    case 5:
+      return { doubleValue: pick() * 1000 };
+    case 6:
+      return { kvlistValue: { values: kvs({ a: 'b', n: 3 }) } };
+    case 7:
+      return { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1n }] } };
+    default:
+      return {};
+  }
+}
+
+const KEYS = ['http.method', 'user.id', 'status', '1st', 'a-b c', 'x', '', 'ключ', 'loki.format'];
+
+function makeData(seed: number, odd: boolean): LogsData {
+  const pick = rng(seed);
+  const data: LogsData = { resourceLogs: [] };
+  const resources = 1 + Math.floor(pick() * 6);
+  for (let r = 0; r < resources; r++) {
+    const res = newResource();
+    res.attributes = kvs({
+      'service.name': `svc-${Math.floor(pick() * 4)}`,
+      ...(pick() < 0.5 ? { 'k8s.pod.name': `pod-${Math.floor(pick() * 50)}` } : {}),
+      'host.name': pick() < 0.3 ? 'ñode-1' : 'node-1',
+      'process.pid': Math.floor(pick() * 1000),
+    });
+    const rl = newResourceLogs(res);
+    const scopes = 1 + Math.floor(pick() * 3);
+    for (let s = 0; s < scopes; s++) {
+      const scope = newScope(pick() < 0.3 ? '' : 'io.scope', pick() < 0.5 ? '' : '1.0');
+      if (odd && pick() < 0.1) scope.attributes = kvs({ 'scope.attr': 'v' });
+      const sl = newScopeLogs(scope);
+      const n = Math.floor(pick() * 40);
+      for (let i = 0; i < n; i++) sl.logRecords.push(makeRecord(pick, odd));
+      rl.scopeLogs.push(sl);
+    }
+    data.resourceLogs.push(rl);
+  }
+  return data;
+}
+
+function makeRecord(pick: () => number, odd: boolean): LogRecord {
+  const rec = newLogRecord();
+  const t = pick();
+  // missing times (observed, then now), out-of-order times, too old / too new ones
+  if (t < 0.7) rec.timeUnixNano = NOW_NS - BigInt(Math.floor(pick() * 1e12));
+  if (pick() < 0.5) rec.observedTimeUnixNano = pick() < 0.5 ? rec.timeUnixNano : NOW_NS - 5n;
+  if (odd && pick() < 0.05) rec.timeUnixNano = NOW_NS - 200n * 3_600_000_000_000n;
+  if (odd && pick() < 0.05) rec.timeUnixNano = NOW_NS + 3_600_000_000_000n;
+  const sev = pick();
+  if (sev < 0.6) rec.severityNumber = 1 + Math.floor(pick() * 24);
+  if (sev > 0.3)
+    rec.severityText = ['INFO', 'warning', 'Critical', 'notice', 'custom', 'ÉRR'][
+      Math.floor(pick() * (odd ? 6 : 5))
+    ];
+  if (pick() < 0.9)
+    rec.body =
+      !odd || pick() < 0.8 ? { stringValue: TEXTS[Math.floor(pick() * TEXTS.length)] } : value(pick, odd);
+  const na = Math.floor(pick() * 5);
+  for (let a = 0; a < na; a++) {
+    const key = KEYS[Math.floor(pick() * (odd ? KEYS.length : KEYS.length - 2))];
+    rec.attributes.push({ key, value: value(pick, odd) });
+  }
+  if (pick() < 0.7) rec.traceId = Uint8Array.from({ length: 16 }, () => Math.floor(pick() * 256));
+  if (pick() < 0.7) rec.spanId = Uint8Array.from({ length: 8 }, () => Math.floor(pick() * 256));
+  return rec;
+}
+
+function builder(fromWire: boolean, over: Record<string, unknown> = {}) {
+  const cfg = lokiConfigSchema.parse({ endpoint: 'http://loki:3100', ...over }) as BuilderConfig;
+  return new LokiRequestBuilder(
+    cfg,
+    new CardinalityGuard(cfg.labels.max_distinct_values, () => {}),
+    fromWire,
+  );
+}
+
+async function both(data: LogsData, over: Record<string, unknown> = {}) {
+  const bytes = encodeLogs(data);
+  const run = async (fromWire: boolean) => {
+    const decoded = decodeLogsLazy(bytes, true);
+    const { requests, rejected } = await builder(fromWire, over).build(decoded, undefined, NOW_MS);
+    let wire = 0;
+    for (const r of requests) for (const st of r.streams) for (const e of st.entries) if (e.wire) wire++;
+    return {
+      bodies: requests.map((r) => ({
+        tenant: r.tenant,
+        count: r.count,
+        hex: Buffer.from(encodePushRequest(r)).toString('hex'),
+      })),
+      refs: requests.flatMap((r) =>
+        r.streams.flatMap((st) => st.entries.map((e) => `${e.rl}/${e.sl}/${e.idx}`)),
+      ),
+      rejected: rejected.map((x) => `${x.rl}/${x.sl} ${x.reason}`),
+      wire,
+    };
+  };
+  return { fast: await run(true), slow: await run(false) };
+}
+
+describe('loki entries written from wire bytes', () => {
+  it('are the bytes the general path encodes, on the common shapes (and take the fast path)', async () => {
+    let fastEntries = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const { fast, slow } = await both(makeData(seed, false));
+      expect(slow.wire).toBe(0);
+      expect(fast.bodies).toEqual(slow.bodies);
+      expect(fast.refs).toEqual(slow.refs);
+      expect(fast.rejected).toEqual(slow.rejected);
+      fastEntries += fast.wire;
+    }
+    expect(fastEntries).toBeGreaterThan(500);
+  });
+
+  it('are the same on odd input (other value types, hints, scope attributes, rejected records)', async () => {
+    let rejected = 0;
+    for (let seed = 100; seed <= 130; seed++) {
+      const { fast, slow } = await both(makeData(seed, true));
+      expect(fast.bodies).toEqual(slow.bodies);
+      expect(fast.refs).toEqual(slow.refs);
+      expect(fast.rejected).toEqual(slow.rejected);
+      rejected += slow.rejected.length;
+    }
+    expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('are the same when small requests split streams, and with the level label off', async () => {
+    for (let seed = 200; seed <= 210; seed++) {
+      for (const over of [
+        { max_request_size: 2048 },
+        { default_labels_enabled: { level: false } },
+        { limits: { max_line_size: 200 } },
+        { labels: { default_resource_attributes: false } },
+      ]) {
+        const { fast, slow } = await both(makeData(seed, seed % 2 === 0), over);
+        expect(fast.bodies).toEqual(slow.bodies);
+        expect(fast.refs).toEqual(slow.refs);
+        expect(fast.rejected).toEqual(slow.rejected);
+      }
+    }
+  });
+
+  it('fall back to the general path for a body that is not valid UTF-8', async () => {
+    const data = makeData(7, false);
+    const bytes = Buffer.from(encodeLogs(data));
+    // corrupt one byte of an ASCII body into a lone continuation byte
+    const at = bytes.indexOf('plain ascii line');
+    if (at < 0) return;
+    bytes[at] = 0x80;
+    const run = async (fromWire: boolean) => {
+      const { requests } = await builder(fromWire).build(decodeLogsLazy(bytes, true), undefined, NOW_MS);
+      return requests.map((r) => Buffer.from(encodePushRequest(r)).toString('hex'));
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+});

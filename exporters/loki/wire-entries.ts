@@ -1,0 +1,636 @@
+// The fast path of the request builder: Loki entries written straight from a
+// resource's OTLP wire bytes (the receiver's lazily kept scope list), without
+// decoding the records into pdata, building their line and structured-metadata
+// strings, or encoding those strings again. It covers what an SDK or agent
+// usually sends with the default config (structured metadata, raw line, no
+// attribute labels): string bodies, string/int/bool attributes with ASCII keys.
+// Anything else in a resource (another body or value type, a `loki.*` hint, a
+// record Loki would reject, nested scope attributes…) makes it return undefined,
+// and the builder takes its general path for that resource; the bytes written
+// are the same either way (wire-entries.test.ts compares both on varied input).
+import { isUtf8 } from 'node:buffer';
+import { levelOf } from './labels.js';
+
+/**
+ * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
+ * needs. Shaped as the builder's LokiEntry (line and metadata empty) so it is queued as is.
+ */
+export interface WireEntry {
+  ts: bigint;
+  line: string;
+  smResource: string[];
+  smScope: string[];
+  smOwn: string[];
+  rl: number;
+  /** EntryAdapter fields, as encodePushRequest writes them for the equivalent LokiEntry. */
+  wire: Uint8Array;
+  /** entrySize() of the equivalent LokiEntry (the request split uses it). */
+  size: number;
+  level: string | undefined;
+  sl: number;
+  idx: number;
+}
+
+/** What the resource contributes to every entry below it. */
+export interface WireResource {
+  /** Index of the resource in the batch. */
+  rl: number;
+  /** Structured metadata pairs of the resource (flat name, value…). */
+  smResource: string[];
+  now: bigint;
+  oldest: bigint;
+  newest: bigint;
+  maxLineSize: number;
+  levelEnabled: boolean;
+  /** False when a stream key (by level) would be rejected: the general path reports it. */
+  levelOk: (level: string | undefined) => boolean;
+}
+
+const HEX = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
+const ENC = new TextEncoder();
+const NS = 1_000_000_000n;
+const CHUNK = 1 << 20;
+
+/** Bytes the entries of one build are written into, in chunks; an entry is a view of one. */
+export class Arena {
+  buf = Buffer.allocUnsafe(CHUNK);
+  pos = 0;
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.pos = 0;
+  }
+}
+
+// Reading: one module-level cursor (the builder is synchronous per resource).
+let src: Uint8Array = new Uint8Array(0);
+let p = 0;
+
+function varint(): number {
+  let b = src[p++];
+  if (b < 0x80) return b;
+  let v = b & 0x7f;
+  let mul = 128;
+  for (;;) {
+    if (p >= src.length) throw new RangeError('loki wire entries: varint past the end');
+    b = src[p++];
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) return v;
+    mul *= 128;
+  }
+}
+
+/** A varint as a signed 64-bit integer (int64 attribute values). */
+function varint64(): bigint {
+  let v = 0n;
+  let shift = 0n;
+  for (;;) {
+    if (p >= src.length) throw new RangeError('loki wire entries: varint past the end');
+    const b = src[p++];
+    v |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7n;
+  }
+  return BigInt.asIntN(64, v);
+}
+
+function fixed64(): bigint {
+  const lo = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] * 0x1000000);
+  const hi = src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16) | (src[p + 7] * 0x1000000);
+  p += 8;
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+function skip(tag: number): boolean {
+  switch (tag & 7) {
+    case 0:
+      while (src[p++] & 0x80);
+      return true;
+    case 1:
+      p += 8;
+      return true;
+    case 2: {
+      const skipLen = varint();
+      p += skipLen;
+      return true;
+    }
+    case 5:
+      p += 4;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** UTF-16 length of src[a, b) if it is valid UTF-8 (what a JS string of it measures), else -1. */
+function utf16Length(a: number, b: number): number {
+  for (let i = a; i < b; i++) {
+    if (src[i] >= 0x80) {
+      const view = src.subarray(a, b);
+      if (!isUtf8(view)) return -1;
+      let n = i - a;
+      for (let j = i; j < b; j++) {
+        const c = src[j];
+        if ((c & 0xc0) !== 0x80) n++;
+        if (c >= 0xf0) n++;
+      }
+      return n;
+    }
+  }
+  return b - a;
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+// Writing into the arena.
+let out: Buffer = Buffer.alloc(0);
+let q = 0;
+
+function putVarint(v: number): void {
+  while (v >= 0x80) {
+    out[q++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[q++] = v;
+}
+
+function putAscii(s: string): void {
+  for (let i = 0; i < s.length; i++) out[q++] = s.charCodeAt(i);
+}
+
+/** One LabelPairAdapter (field 3) with an ASCII name and the value bytes src[a, b). */
+function putPairFromSrc(name: string, a: number, b: number): void {
+  const vl = b - a;
+  const body = (name.length ? 1 + varintSize(name.length) + name.length : 0) + 1 + varintSize(vl) + vl;
+  out[q++] = 0x1a;
+  putVarint(body);
+  if (name.length) {
+    out[q++] = 0x0a;
+    putVarint(name.length);
+    putAscii(name);
+  }
+  out[q++] = 0x12;
+  putVarint(vl);
+  copyOut(a, b);
+}
+
+/** One LabelPairAdapter with an ASCII name and an ASCII value (non-empty). */
+function putPairAscii(name: string, value: string): void {
+  const body =
+    (name.length ? 1 + varintSize(name.length) + name.length : 0) +
+    1 +
+    varintSize(value.length) +
+    value.length;
+  out[q++] = 0x1a;
+  putVarint(body);
+  if (name.length) {
+    out[q++] = 0x0a;
+    putVarint(name.length);
+    putAscii(name);
+  }
+  out[q++] = 0x12;
+  putVarint(value.length);
+  putAscii(value);
+}
+
+/** A LabelPairAdapter of a trace/span ID in hex. */
+function putPairHex(name: string, a: number, b: number): void {
+  const vl = (b - a) * 2;
+  out[q++] = 0x1a;
+  putVarint(1 + 1 + name.length + 1 + varintSize(vl) + vl);
+  out[q++] = 0x0a;
+  out[q++] = name.length;
+  putAscii(name);
+  out[q++] = 0x12;
+  putVarint(vl);
+  for (let i = a; i < b; i++) {
+    out[q++] = HEX[src[i] >> 4];
+    out[q++] = HEX[src[i] & 15];
+  }
+}
+
+/** Encoded LabelPairAdapter fields for flat name/value pairs (empty strings omitted, as encode-proto.ts does). */
+export function encodePairs(pairs: string[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const n = ENC.encode(pairs[i]);
+    const v = ENC.encode(pairs[i + 1]);
+    const body =
+      (n.length ? 1 + varintSize(n.length) + n.length : 0) +
+      (v.length ? 1 + varintSize(v.length) + v.length : 0);
+    const b = Buffer.allocUnsafe(1 + varintSize(body) + body);
+    let k = 0;
+    const vi = (x: number) => {
+      while (x >= 0x80) {
+        b[k++] = (x & 0x7f) | 0x80;
+        x = Math.floor(x / 128);
+      }
+      b[k++] = x;
+    };
+    b[k++] = 0x1a;
+    vi(body);
+    if (n.length) {
+      b[k++] = 0x0a;
+      vi(n.length);
+      b.set(n, k);
+      k += n.length;
+    }
+    if (v.length) {
+      b[k++] = 0x12;
+      vi(v.length);
+      b.set(v, k);
+      k += v.length;
+    }
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}
+
+/** entrySize()'s share of flat pairs: UTF-16 lengths + 3 each. */
+export function pairsEstimate(pairs: string[]): number {
+  let n = 0;
+  for (let i = 0; i < pairs.length; i++) n += pairs[i].length + 3;
+  return n;
+}
+
+const nameCache = new Map<string, string>();
+// Keys repeat record after record: a direct-mapped cache from a key's bytes to its label
+// name saves building the key string each time.
+const SLOTS = 512;
+const slotBytes: (Uint8Array | undefined)[] = new Array(SLOTS);
+const slotName: string[] = new Array(SLOTS);
+
+/** normalizeLabelName of an ASCII key src[a, b); undefined for other keys and `loki.*` hints (general path). */
+function asciiName(a: number, b: number): string | undefined {
+  const len = b - a;
+  if (len === 0) return '';
+  const h = (len * 31 + src[a] * 17 + src[b - 1] * 13 + src[a + (len >> 1)] * 7) & (SLOTS - 1);
+  const known = slotBytes[h];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known[i] === src[a + i]) i++;
+    if (i === len) return slotName[h];
+  }
+  let key = '';
+  for (let i = a; i < b; i++) {
+    const c = src[i];
+    if (c >= 0x80) return undefined;
+    key += String.fromCharCode(c);
+  }
+  if (key.startsWith('loki.')) return undefined;
+  let n = nameCache.get(key);
+  if (n === undefined) {
+    n = key.replace(/[^a-zA-Z0-9_]/g, '_');
+    if (/^[0-9]/.test(n)) n = `key_${n}`;
+    if (nameCache.size < 10_000) nameCache.set(key, n);
+  }
+  slotBytes[h] = Uint8Array.from(src.subarray(a, b));
+  slotName[h] = n;
+  return n;
+}
+
+const pairsCache = new Map<string, Uint8Array>();
+
+/** encodePairs, remembered (a resource's or scope's metadata repeats request after request). */
+function cachedPairs(pairs: string[]): Uint8Array {
+  if (pairs.length === 0) return EMPTY_BYTES;
+  const key = JSON.stringify(pairs);
+  let b = pairsCache.get(key);
+  if (b === undefined) {
+    b = encodePairs(pairs);
+    if (pairsCache.size >= 1000) pairsCache.clear();
+    pairsCache.set(key, b);
+  }
+  return b;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+const NO_PAIRS: string[] = [];
+
+/** Copies src[a, b) to the output (a loop for short runs: cheaper than a view and a native copy). */
+function copyOut(a: number, b: number): void {
+  if (b - a < 48) {
+    for (let i = a; i < b; i++) out[q++] = src[i];
+    return;
+  }
+  out.set(src.subarray(a, b), q);
+  q += b - a;
+}
+
+/** The scope's name and version from an InstrumentationScope src[a, b); undefined if it has attributes. */
+function scopeOf(a: number, b: number): string[] | undefined {
+  let name = '';
+  let version = '';
+  p = a;
+  while (p < b) {
+    const tag = varint();
+    if (tag === 0x0a || tag === 0x12) {
+      const len = varint();
+      const s = Buffer.from(src.buffer, src.byteOffset + p, len).toString('utf8');
+      p += len;
+      if (tag === 0x0a) name = s;
+      else version = s;
+    } else if (tag >>> 3 === 3) return undefined;
+    else if (!skip(tag)) return undefined;
+  }
+  const sm: string[] = [];
+  if (name) sm.push('scope_name', name);
+  if (version) sm.push('scope_version', version);
+  return sm;
+}
+
+/**
+ * Entries of every record under one resource from its kept scope list (`raw`: ScopeLogs
+ * fields, tags included), or undefined when something in it needs the general path.
+ */
+export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena): WireEntry[] | undefined {
+  const resPairs = cachedPairs(res.smResource);
+  const resEstimate = pairsEstimate(res.smResource);
+  const entries: WireEntry[] = [];
+  let sl = 0;
+  for (const seg of raw) {
+    src = seg;
+    p = 0;
+    while (p < seg.length) {
+      if (varint() !== 0x12) return undefined;
+      const slEnd = varint() + p;
+      const slStart = p;
+      // the scope first (it may come after the records on the wire)
+      let scopeSm: string[] = [];
+      while (p < slEnd) {
+        const tag = varint();
+        if (tag === 0x0a) {
+          const len = varint();
+          const at = p;
+          const sm = scopeOf(at, at + len);
+          if (!sm) return undefined;
+          scopeSm = sm;
+          p = at + len;
+        } else if (!skip(tag)) return undefined;
+      }
+      const scopePairs = cachedPairs(scopeSm);
+      const shared = resEstimate + pairsEstimate(scopeSm);
+      p = slStart;
+      let idx = 0;
+      while (p < slEnd) {
+        const tag = varint();
+        if (tag !== 0x12) {
+          if (!skip(tag)) return undefined;
+          continue;
+        }
+        const len = varint();
+        const end = p + len;
+        arena.ensure(2 * len + 256 + resPairs.length + scopePairs.length);
+        const e = record(p, end, arena, resPairs, scopePairs, shared, res);
+        if (!e) return undefined;
+        e.sl = sl;
+        e.idx = idx++;
+        entries.push(e);
+        src = seg;
+        p = end;
+      }
+      sl++;
+    }
+  }
+  return entries;
+}
+
+/** One record src[a, b) written as an entry; undefined when it needs the general path. */
+function record(
+  a: number,
+  b: number,
+  arena: Arena,
+  resPairs: Uint8Array,
+  scopePairs: Uint8Array,
+  shared: number,
+  res: WireResource,
+): WireEntry | undefined {
+  let time = 0n;
+  let observed = 0n;
+  let sevNum = 0;
+  let sevA = 0;
+  let sevB = 0;
+  let lineA = 0;
+  let lineB = 0;
+  let traceA = 0;
+  let traceB = 0;
+  let spanA = 0;
+  let spanB = 0;
+  let attrsFirst = -1;
+  p = a;
+  while (p < b) {
+    const tag = varint();
+    switch (tag) {
+      case 0x09:
+        time = fixed64();
+        break;
+      case 0x10:
+        sevNum = varint();
+        if (sevNum > 0x7fffffff) return undefined; // negative (int32 as a 10-byte varint)
+        break;
+      case 0x1a: {
+        const len = varint();
+        sevA = p;
+        sevB = p + len;
+        p = sevB;
+        break;
+      }
+      case 0x2a: {
+        // body: empty, or exactly one string_value
+        const len = varint();
+        const end = p + len;
+        if (len === 0) {
+          lineA = lineB = 0;
+        } else {
+          if (src[p] !== 0x0a) return undefined;
+          p++;
+          const sl = varint();
+          if (p + sl !== end) return undefined;
+          lineA = p;
+          lineB = end;
+        }
+        p = end;
+        break;
+      }
+      case 0x32: {
+        if (attrsFirst < 0) attrsFirst = p - 1; // at its tag (one byte)
+        const skipLen = varint();
+        p += skipLen;
+        break;
+      }
+      case 0x4a: {
+        const len = varint();
+        traceA = p;
+        traceB = p + len;
+        p = traceB;
+        break;
+      }
+      case 0x52: {
+        const len = varint();
+        spanA = p;
+        spanB = p + len;
+        p = spanB;
+        break;
+      }
+      case 0x59:
+        observed = fixed64();
+        break;
+      default:
+        if (!skip(tag)) return undefined;
+    }
+  }
+  const ts = time || observed || res.now;
+  if (ts < res.oldest || ts > res.newest) return undefined;
+  const lineLen = lineB - lineA;
+  const lineU16 = lineLen === 0 ? 0 : utf16Length(lineA, lineB);
+  if (lineU16 < 0) return undefined;
+  if (res.maxLineSize > 0 && lineLen > res.maxLineSize) return undefined;
+  let level: string | undefined;
+  let sevText = '';
+  if (sevB > sevA) {
+    if (utf16Length(sevA, sevB) !== sevB - sevA) return undefined; // ASCII only here
+    if (res.levelEnabled && !(sevNum >= 1 && sevNum <= 24))
+      sevText = Buffer.from(src.buffer, src.byteOffset + sevA, sevB - sevA).toString('latin1');
+  }
+  if (res.levelEnabled) {
+    level = levelOf(sevNum, sevText);
+    if (!res.levelOk(level)) return undefined;
+  }
+
+  out = arena.buf;
+  const start = arena.pos;
+  q = start;
+  // timestamp
+  const sec = Number(ts / NS);
+  const nanos = Number(ts % NS);
+  out[q++] = 0x0a;
+  putVarint((sec ? 1 + varintSize(sec) : 0) + (nanos ? 1 + varintSize(nanos) : 0));
+  if (sec) {
+    out[q++] = 0x08;
+    putVarint(sec);
+  }
+  if (nanos) {
+    out[q++] = 0x10;
+    putVarint(nanos);
+  }
+  if (lineLen) {
+    out[q++] = 0x12;
+    putVarint(lineLen);
+    copyOut(lineA, lineB);
+  }
+  if (resPairs.length) {
+    out.set(resPairs, q);
+    q += resPairs.length;
+  }
+  if (scopePairs.length) {
+    out.set(scopePairs, q);
+    q += scopePairs.length;
+  }
+  let size = lineU16 + 20 + shared;
+
+  // own attributes, in order
+  if (attrsFirst >= 0) {
+    p = attrsFirst;
+    while (p < b) {
+      const tag = varint();
+      if (tag !== 0x32) {
+        if (!skip(tag)) return undefined;
+        continue;
+      }
+      const kvEnd = varint() + p;
+      let name: string | undefined;
+      let kind = -1;
+      let va = 0;
+      let vb = 0;
+      let vnum = 0n;
+      while (p < kvEnd) {
+        const t = varint();
+        if (t === 0x0a && name === undefined) {
+          const len = varint();
+          name = asciiName(p, p + len);
+          if (name === undefined) return undefined;
+          p += len;
+        } else if (t === 0x12 && kind < 0) {
+          const len = varint();
+          const vEnd = p + len;
+          if (len === 0) kind = 0;
+          else {
+            const vt = varint();
+            if (vt === 0x0a) {
+              kind = 1;
+              const sl = varint();
+              va = p;
+              vb = p + sl;
+              if (vb !== vEnd) return undefined;
+            } else if (vt === 0x10) {
+              kind = 2;
+              vnum = BigInt(varint() !== 0 ? 1 : 0);
+            } else if (vt === 0x18) {
+              kind = 3;
+              vnum = varint64();
+            } else return undefined;
+            if (p > vEnd || (kind !== 1 && p !== vEnd)) return undefined;
+          }
+          p = vEnd;
+        } else return undefined;
+      }
+      if (name === undefined) name = ''; // no key: normalizeLabelName('')
+      if (kind <= 0) continue; // empty value: pushFlat skips it
+      if (kind === 1) {
+        if (vb === va) continue;
+        const u16 = utf16Length(va, vb);
+        if (u16 < 0) return undefined;
+        putPairFromSrc(name, va, vb);
+        size += name.length + 3 + u16 + 3;
+      } else {
+        const s = kind === 2 ? (vnum ? 'true' : 'false') : vnum.toString();
+        putPairAscii(name, s);
+        size += name.length + 3 + s.length + 3;
+      }
+    }
+  }
+  if (sevB > sevA) {
+    putPairFromSrc('severity_text', sevA, sevB);
+    size += 13 + 3 + (sevB - sevA) + 3;
+  }
+  if (sevNum) {
+    const s = String(sevNum);
+    putPairAscii('severity_number', s);
+    size += 15 + 3 + s.length + 3;
+  }
+  if (traceB > traceA) {
+    putPairHex('trace_id', traceA, traceB);
+    size += 8 + 3 + (traceB - traceA) * 2 + 3;
+  }
+  if (spanB > spanA) {
+    putPairHex('span_id', spanA, spanB);
+    size += 7 + 3 + (spanB - spanA) * 2 + 3;
+  }
+  if (observed && observed !== ts) {
+    const s = observed.toString();
+    putPairAscii('observed_timestamp', s);
+    size += 18 + 3 + s.length + 3;
+  }
+  arena.pos = q;
+  return {
+    ts,
+    line: '',
+    smResource: NO_PAIRS,
+    smScope: NO_PAIRS,
+    smOwn: NO_PAIRS,
+    rl: res.rl,
+    sl: 0,
+    idx: 0,
+    wire: out.subarray(start, q),
+    size,
+    level,
+  };
+}
