@@ -452,3 +452,48 @@ describe('file_log: a file created while reading waits on the consumer, rotated 
     await r2.rcv.shutdown();
   });
 });
+
+describe('file_log: a file created while one poll reads a long backlog slowly (loaded machine), rotated away while stopped', () => {
+  // Acceptance is immediate but every batch costs 150 ms of the event loop (a loaded node):
+  // one read turn of four batches lasts 600 ms, longer than the file's whole life under its
+  // name here. Matching only between polls (or while acceptance is awaited) never saw it.
+  it('the new 0.log is checkpointed within about a poll interval; its renamed content is read after the restart', async () => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    let busyMs = 0;
+    const busy = {
+      consume: async (d: LogsData) => {
+        const until = Date.now() + busyMs;
+        while (Date.now() < until) {
+          // the event loop is held, as by CPU starvation
+        }
+        return consumer.consume(d);
+      },
+    };
+    const cfg = { include: [join(root, '*', '*', '*.log')], storage: 'file_storage', poll_interval: '20ms' };
+    const start = () =>
+      startReceiver(cfg, { host: hostWith(ext), consumer: busy as unknown as CollectingConsumer<'logs'> });
+    const r = await start();
+    appendFileSync(f, lines(1, 30));
+    await waitFor(() => bodies(consumer).length === 30);
+    busyMs = 150;
+    appendFileSync(f, lines(31, 20_000));
+    await new Promise((res) => setTimeout(res, 100));
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, lines(20_001, 20_020));
+    await new Promise((res) => setTimeout(res, 300));
+    busyMs = 0;
+    await r.rcv.shutdown();
+    renameSync(f, `${f}.20240101-000001`);
+    writeFileSync(f, lines(20_021, 20_030));
+    const r2 = await start();
+    await waitFor(() => new Set(bodies(consumer)).size === 20_030, 20_000, 'lines 1..20030');
+    expect([...new Set(bodies(consumer))].sort()).toEqual(expected(1, 20_030).sort());
+    await r2.rcv.shutdown();
+  });
+});

@@ -90,6 +90,7 @@ export class FileConsumer implements LineSink, FileSet {
   /** The table changed (files opened, closed, rotated): write it within a second. */
   dirty = false;
   lastPersist = 0;
+  lastMatch = 0;
   /** Readers whose acknowledged offset advanced since the table was last written (the overlay's content). */
   private advanced = new Set<FileReader>();
   /** The overlay write in progress, and whether another was asked for meanwhile. */
@@ -225,6 +226,9 @@ export class FileConsumer implements LineSink, FileSet {
         if (!(await this.flushBatch(false))) return false;
       }
       if (!more || this.stopped) return false;
+      // a turn can take long on a loaded machine (seconds for a few batches): the globs are
+      // matched between turns too, not only between polls or while acceptance is awaited
+      if (Date.now() - this.lastMatch >= this.cfg.poll_interval) await this.discover();
     }
     return true;
   }
@@ -354,7 +358,15 @@ export class FileConsumer implements LineSink, FileSet {
     });
     const won = await Promise.race([this.oldestAnswer(), tick]);
     clearTimeout(timer);
-    if (won !== 'tick' || this.stopped || this.discovering) return;
+    if (won === 'tick') await this.discover();
+  }
+
+  /**
+   * Matches the globs in the middle of reading, so that a file created meanwhile is opened
+   * and checkpointed at its start (not re-entered).
+   */
+  private async discover(): Promise<void> {
+    if (this.stopped || this.discovering) return;
     this.discovering = true;
     try {
       await matchFiles(this, Date.now());

@@ -57,6 +57,8 @@ export interface FileSet {
   observed: bigint;
   dirty: boolean;
   lastPersist: number;
+  /** When the globs were last matched (matchFiles). */
+  lastMatch: number;
   behind: boolean;
   atPath: Map<string, AtPath>;
   truncated: boolean;

@@ -12,6 +12,7 @@ import { recoverRotated } from './rotation.js';
 /** One glob match: opens new files (as many as max_concurrent_files allows); returns the readers whose path matched. */
 export async function matchFiles(fc: FileSet, now: number): Promise<Set<FileReader>> {
   const seen = new Set<FileReader>();
+  fc.lastMatch = Date.now();
   const paths = await fc.files.expand(); // sorted
   /** dev:ino at each matched path (rotation detection for known files). */
   const atPath = new Map<string, AtPath>();
