@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The `tsunagi` binary.
 import { runCli } from '../src/cli/cli.js';
+import { capYoungGeneration } from '../src/memory/young-generation.js';
 import { registry } from './registry.js';
+
+// Node's default young generation is 32 MiB resident on a large host; without a heap flag, cap it
+capYoungGeneration();
 
 runCli(process.argv.slice(2), registry).then(
   (code) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { writeCriInput } from './filelog.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { manifestNodeOptions } from './lib/manifest-flags.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, peakRssMiB, threadCpu } from './lib/proc.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 /** BENCH_QUEUE=memory: the same with a memory sending queue (what durability costs). */
@@ -79,6 +79,8 @@ service:
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds(tsunagi.pid!);
   const peak = peakRssMiB(tsunagi.pid!);
+  // BENCH_THREADS=1: where the CPU-seconds went per thread (a CPU profile sees the main thread only)
+  if (process.env.BENCH_THREADS) console.log('threads (CPU-s):', JSON.stringify(threadCpu(tsunagi.pid!)));
   await stop(tsunagi);
   sink.send({ type: 'exit' });
   rmSync(root, { recursive: true, force: true });

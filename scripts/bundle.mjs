@@ -19,6 +19,10 @@ await build({
   target: 'node20',
   external: ['snappy'],
   minifyWhitespace: true,
+  // ASCII only (non-ASCII escaped, legal comments left out of the file): V8 keeps a source with one
+  // character outside Latin-1 as a two-byte string, 8 MiB instead of 4 MiB resident in every process
+  charset: 'ascii',
+  legalComments: 'none',
   // CommonJS dependencies call require(); an ES module bundle has to provide it
   banner: {
     js: "import { createRequire as __tsunagiRequire } from 'node:module'; const require = __tsunagiRequire(import.meta.url);",

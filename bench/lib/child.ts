@@ -19,7 +19,8 @@ export async function nextMessage<T>(child: ChildProcess, type: string): Promise
 
 /**
  * Starts the built `tsunagi` binary with a config file; resolves when it logs readiness.
- * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it;
+ * TSUNAGI_BENCH_NODE_ARGS adds Node flags to Tsunagi alone, e.g. `--cpu-prof` to profile it
+ * (after the bench's own, so it can also override a manifest's heap flags);
  * TSUNAGI_BENCH_STDOUT names a file for its stdout (e.g. the output of `--trace-gc`);
  * TSUNAGI_BENCH_BINARY runs another build's tsunagi.mjs (A/B comparisons).
  */
@@ -27,7 +28,7 @@ export async function startTsunagi(configPath: string, extraArgs: string[] = [])
   const main =
     process.env.TSUNAGI_BENCH_BINARY ?? fileURLToPath(new URL('../../tsunagi.mjs', import.meta.url)); // the bundled binary
   const nodeArgs = (process.env.TSUNAGI_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...extraArgs, main, '--config', configPath], {
+  const child = spawn(process.execPath, [...extraArgs, ...nodeArgs, main, '--config', configPath], {
     stdio: [
       'ignore',
       process.env.TSUNAGI_BENCH_STDOUT ? openSync(process.env.TSUNAGI_BENCH_STDOUT, 'w') : 'ignore',

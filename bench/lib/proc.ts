@@ -1,6 +1,6 @@
 // Process accounting for benchmarks: CPU (user+sys) and peak RSS of another
 // process read from /proc, so the figures are those of the measured process only.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // Linux USER_HZ
 
@@ -28,4 +28,21 @@ export function peakRssMiB(pid: number): number {
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** CPU seconds of `pid`'s live threads per thread (name:tid) (main thread, GC helpers, libuv pool). */
+export function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name =
+        tid === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}:${tid}`;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }

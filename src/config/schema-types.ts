@@ -16,7 +16,7 @@ const DURATION_UNITS: Record<string, number> = {
 export function parseDurationMs(text: string): number | undefined {
   const s = text.trim();
   if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/gy; // µs as an escape: an ASCII-only bundle is half the resident source
   let total = 0;
   let matched = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {

@@ -447,7 +447,7 @@ export function parseGoDuration(s: string): bigint {
   if (rest === '0') return 0n;
   if (rest === '') return fail(`time: invalid duration "${s}"`);
   let total = 0;
-  const re = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  const re = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/; // µs (micro sign, Greek mu) as escapes: ASCII-only bundle
   while (rest !== '') {
     const m = re.exec(rest);
     if (!m) return fail(`time: invalid duration "${s}"`);
