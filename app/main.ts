@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // The `tsunagi` binary.
 import { runCli } from '../src/cli/cli.js';
+import { closeEncodePool, configureEncodePool } from '../src/exporterhelper/encode-pool.js';
+import { encodeWorkerEntry } from './encode-worker-entry.js';
 import { registry } from './registry.js';
 
+// Exporters build large requests on worker threads when the machine has a core to spare.
+configureEncodePool(encodeWorkerEntry());
+
 runCli(process.argv.slice(2), registry).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    await closeEncodePool();
     // A component that left a handle open must not keep a stopped process alive.
     setTimeout(() => process.exit(code), 2000).unref();
   },

@@ -20,6 +20,7 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { clientAuthenticator } from '../../src/config/auth.js';
 import { authHeaders } from '../../src/exporterhelper/client-auth.js';
+import { encodePool } from '../../src/exporterhelper/encode-pool.js';
 import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
@@ -32,9 +33,12 @@ import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spa
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { quote } from './json.js';
+import { buildInPool } from './offload.js';
 import { subsetLogs, subsetMetrics, subsetTraces } from './subset.js';
 
 const gzip = promisify(gzipCb);
+
+let instances = 0;
 
 interface Failure {
   doc: DocSpan;
@@ -66,6 +70,8 @@ export class ElasticsearchSender implements SendFunctions {
   private readonly retryOn: ReadonlySet<number>;
   private readonly workers: number;
   private readonly maxRetries: number;
+  /** This exporter's builder in the encode workers. */
+  private readonly poolKey = `${process.pid}:${instances++}`;
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -118,13 +124,25 @@ export class ElasticsearchSender implements SendFunctions {
     abort: AbortSignal,
     ctx?: RequestContext,
   ): Promise<void> {
-    // One batch built at a time (the build yields; see OneAtATime).
+    // One batch built at a time (the build yields; see OneAtATime). Logs and traces are
+    // built on an encode worker when there is one (offload.ts), so the event loop stays
+    // free to answer senders; metrics, few and small, stay here.
+    const pool = encodePool();
     const built = await this.building.run(() =>
-      signal === 'logs'
-        ? this.builder.logs(data as LogsData, ctx)
-        : signal === 'metrics'
-          ? this.builder.metrics(data as MetricsData, ctx)
-          : this.builder.traces(data as TracesData, ctx),
+      pool && signal !== 'metrics' && !pool.busy()
+        ? buildInPool(
+            pool,
+            this.poolKey,
+            this.cfg,
+            signal as 'logs' | 'traces',
+            data as LogsData | TracesData,
+            ctx,
+          )
+        : signal === 'logs'
+          ? this.builder.logs(data as LogsData, ctx)
+          : signal === 'metrics'
+            ? this.builder.metrics(data as MetricsData, ctx)
+            : this.builder.traces(data as TracesData, ctx),
     );
     // The authenticator sees each endpoint's headers (its URL credentials included); the
     // configured headers are set again after it and win (confighttp order).
