@@ -29,3 +29,14 @@ export function peakRssMiB(pid: number): number {
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
+
+/**
+ * CPU seconds of `pid`'s main thread alone (its JS and event loop; workers, the
+ * libuv pool and GC helpers are other threads): over a fixed run, the share of
+ * the time the event loop was busy.
+ */
+export function mainThreadSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
