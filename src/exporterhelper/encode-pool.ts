@@ -58,6 +58,8 @@ export class EncodePool {
   private readonly maxQueued: number;
   /** Workers replaced after a crash (tests and diagnostics). */
   restarts = 0;
+  /** Tasks answered by a worker (tests and diagnostics). */
+  completed = 0;
 
   constructor(private readonly options: EncodePoolOptions) {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
@@ -144,6 +146,7 @@ export class EncodePool {
       if (!t || t.id !== m.id) return;
       slot.busy = undefined;
       worker.unref();
+      this.completed++;
       if (m.error !== undefined) t.reject(new Error(m.error));
       else t.resolve(m.result);
       this.settled();
