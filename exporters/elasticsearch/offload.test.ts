@@ -2,6 +2,8 @@
 // application's worker entry) against the in-thread BulkBuilder: the same bodies,
 // document offsets, indices, rejections and pdata items behind each document, on
 // varied input and configurations.
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EncodePool } from '../../src/exporterhelper/encode-pool.js';
 import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
@@ -20,7 +22,7 @@ import {
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
 import { type BuildResult, BulkBuilder } from './builder.js';
 import { type ElasticsearchConfig, elasticsearchConfigSchema } from './config.js';
-import { buildInPool } from './offload.js';
+import { buildInPool, gzippedBody } from './offload.js';
 import { kvs, SPAN_ID, T0, TRACE_ID } from './testdata.js';
 
 const pool = new EncodePool({ entry: new URL('../../app/encode-worker.ts', import.meta.url), size: 2 });
@@ -218,6 +220,18 @@ describe('elasticsearch build on an encode worker', () => {
     const here = await new BulkBuilder(cfg).logs(otlpBatchCodec.decode('logs', bytes.slice(), true));
     expect(view(there, logItems(lazy)).chunks).toEqual(view(here, []).chunks);
     expect(Buffer.from(otlpBatchCodec.encode('logs', lazy)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('bodies come back gzipped as the sender compresses them (level 1), byte for byte; none without compression', async () => {
+    const gzip = promisify(gzipCb);
+    const data = variedLogs(11, 400);
+    const cfg = elasticsearchConfigSchema.parse({ endpoint: 'http://es:9200', flush: { bytes: 20000 } });
+    const there = await buildInPool(pool, 'gz', cfg, 'logs', data, undefined);
+    expect(there.chunks.length).toBeGreaterThan(1);
+    for (const c of there.chunks) expect(gzippedBody(c)).toEqual(await gzip(c.body(), { level: 1 }));
+    const plain = elasticsearchConfigSchema.parse({ endpoint: 'http://es:9200', compression: 'none' });
+    const none = await buildInPool(pool, 'plain', plain, 'logs', data, undefined);
+    for (const c of none.chunks) expect(gzippedBody(c)).toBeUndefined();
   });
 
   it('an empty batch builds nothing', async () => {

@@ -8,6 +8,7 @@
 // the batch's item order (they do today) or gives each ref's position.
 
 import type { TransferListItem } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import type { RequestContext } from '../../src/component/consumer.js';
 import type { EncodePool } from '../../src/exporterhelper/encode-pool.js';
 import type { EncodeResult } from '../../src/exporterhelper/encode-worker.js';
@@ -42,6 +43,8 @@ interface WireChunk {
   refs: Int32Array<ArrayBuffer>;
   /** Per document: its index name, as a position in OffloadOutput.names. */
   indexIds: Int32Array;
+  /** The body gzipped as the sender would (compression: gzip). */
+  gz?: ArrayBuffer;
 }
 
 export interface OffloadOutput {
@@ -89,8 +92,11 @@ export async function buildOffloaded(input: OffloadInput): Promise<EncodeResult>
       }
       indexIds[k] = id;
     }
+    // compressed here too: its stream callbacks would otherwise run on the main thread
+    const gz = input.cfg.compression === 'gzip' ? ownBuffer(gzipBody(c.body()), -1) : undefined;
     const buf = ownBuffer(c.buf, c.len);
     transfer.push(buf, c.starts.buffer, c.srcs.buffer, c.ends.buffer, c.refs.buffer, indexIds.buffer);
+    if (gz) transfer.push(gz);
     const own = (a: Int32Array) => a as Int32Array<ArrayBuffer>;
     return {
       buf,
@@ -101,6 +107,7 @@ export async function buildOffloaded(input: OffloadInput): Promise<EncodeResult>
       ends: own(c.ends),
       refs: own(c.refs),
       indexIds,
+      gz,
     };
   });
   const items = itemsOf(input.signal, data);
@@ -143,6 +150,7 @@ export async function buildInPool(
     c.ends = w.ends;
     c.refs = w.refs;
     for (let k = 0; k < w.n; k++) c.indices.push(out.names[w.indexIds[k]]);
+    if (w.gz) gzipped.set(c, Buffer.from(w.gz));
     return c;
   });
   let refs: RefList | undefined;
@@ -204,11 +212,24 @@ function sameOrder(refs: readonly object[], items: readonly object[]): boolean {
   return true;
 }
 
-/** A buffer holding only the first `len` bytes' storage, safe to move. */
+/** The gzip body of a chunk built on a worker (as the sender compresses it: level 1); repacked chunks have none. */
+const gzipped = new WeakMap<BulkChunk, Buffer>();
+
+export function gzippedBody(chunk: BulkChunk): Buffer | undefined {
+  return gzipped.get(chunk);
+}
+
+/** The sender's compression (sender.ts: gzip level 1), byte for byte. */
+export function gzipBody(raw: Buffer): Buffer {
+  return gzipSync(raw, { level: 1 });
+}
+
+/** A buffer holding only the storage of `buf` (its first `len` bytes; -1: all of it), safe to move. */
 function ownBuffer(buf: Buffer, len: number): ArrayBuffer {
+  const n = len < 0 ? buf.length : len;
   if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length && buf.buffer instanceof ArrayBuffer)
     return buf.buffer;
-  const copy = new Uint8Array(len);
-  copy.set(buf.subarray(0, len));
+  const copy = new Uint8Array(n);
+  copy.set(buf.subarray(0, n));
   return copy.buffer;
 }
