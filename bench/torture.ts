@@ -7,7 +7,8 @@ const seconds = Number(process.env.TORTURE_SECONDS ?? 60);
 const r = await runAgentTorture({
   durationMs: seconds * 1000,
   linesPerSecond: Number(process.env.TORTURE_RATE ?? 4000),
-  drainTimeoutMs: 30_000,
+  drainStallMs: 30_000,
+  drainMaxMs: 120_000,
   log: (m) => console.error(m),
 });
 const extra = r.deliveries - r.received;

@@ -1,5 +1,5 @@
 // Rotation and restart torture of the agent binary with config/agent.yaml, short version
-// (12 s of writing, ≈ 15 s in all). The long one runs the same code: `npm run torture`
+// (12 s of writing, longer on a loaded machine). The long one runs the same code: `npm run torture`
 // (bench/torture.ts). test/support/agent-torture.ts has the schedule and the duplicate bound.
 import { expect, test } from 'vitest';
 import { runAgentTorture } from './support/agent-torture.js';
@@ -7,7 +7,9 @@ import { runAgentTorture } from './support/agent-torture.js';
 test('kubelet rotation + gzip, copytruncate, 503 outages, SIGTERM and kill -9 restarts: every line arrives; duplicates only after kill -9, bounded', async () => {
   const r = await runAgentTorture({
     durationMs: 12_000,
-    drainTimeoutMs: 6_000,
+    drainStallMs: 6_000,
+    drainMaxMs: 25_000,
+    minSchedule: { sigterms: 1, kills: 1, rotations: 3, copytruncates: 2 },
     stopTimeoutMs: 12_000,
     log: process.env.TORTURE_DEBUG ? (m) => console.error(m) : undefined,
   });
@@ -29,4 +31,4 @@ test('kubelet rotation + gzip, copytruncate, 503 outages, SIGTERM and kill -9 re
   // duplicates: only around a kill -9 (lines first delivered within DUP_WINDOW_MS of it), at most twice more per kill
   expect(r.duplicatedOutsideKillWindows.length, context).toBe(0);
   expect(r.deliveries - r.received).toBeLessThanOrEqual(r.duplicateBound);
-}, 60_000);
+}, 120_000);

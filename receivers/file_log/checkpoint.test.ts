@@ -395,3 +395,60 @@ describe('file_log: max_log_size pieces across a restart', () => {
     await r.rcv.shutdown();
   });
 });
+
+describe('file_log: a file created while reading waits on the consumer, rotated away while stopped', () => {
+  // refused: the batch is retried (reads pause); slow: acceptance takes 1.5 s a batch and the
+  // in-flight bound is reached. Either way the new 0.log must be in the checkpoint at its start.
+  it.each(['refused', 'slow'] as const)('%s: its renamed content is read after the restart', async (mode) => {
+    const root = tempDir();
+    const dir = join(root, 'ns_pod_0123abcd', 'c');
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, '0.log');
+    writeFileSync(f, '');
+    const ext = new MemoryStorageExtension();
+    const consumer = new CollectingConsumer<'logs'>();
+    let slowMs = 0;
+    const slow = {
+      consume: async (d: LogsData) => {
+        if (slowMs) await new Promise((res) => setTimeout(res, slowMs));
+        return consumer.consume(d);
+      },
+    };
+    const cfg = {
+      include: [join(root, '*', '*', '*.log')],
+      storage: 'file_storage',
+      poll_interval: '20ms',
+      retry_on_failure: {
+        enabled: true,
+        initial_interval: '10ms',
+        max_interval: '20ms',
+        max_elapsed_time: '0s',
+      },
+    };
+    const start = () =>
+      startReceiver(cfg, { host: hostWith(ext), consumer: slow as unknown as CollectingConsumer<'logs'> });
+    const r = await start();
+    appendFileSync(f, lines(1, 30));
+    await waitFor(() => bodies(consumer).length === 30);
+    if (mode === 'refused') consumer.failWith = retryableError('backend down');
+    else slowMs = 1500;
+    // a backlog of several batches
+    appendFileSync(f, lines(31, 6000));
+    await new Promise((res) => setTimeout(res, 100));
+    // the kubelet rotates; the new 0.log is written while nothing is accepted
+    renameSync(f, `${f}.20240101-000000`);
+    writeFileSync(f, lines(6001, 6020));
+    await new Promise((res) => setTimeout(res, 300));
+    await r.rcv.shutdown();
+    // while down: that 0.log is rotated too; a new 0.log
+    renameSync(f, `${f}.20240101-000001`);
+    writeFileSync(f, lines(6021, 6030));
+    consumer.failWith = undefined;
+    slowMs = 0;
+    const r2 = await start();
+    await waitFor(() => new Set(bodies(consumer)).size === 6030, 10_000, 'lines 1..6030');
+    await new Promise((res) => setTimeout(res, 150));
+    expect([...new Set(bodies(consumer))].sort()).toEqual(expected(1, 6030).sort());
+    await r2.rcv.shutdown();
+  });
+});

@@ -103,6 +103,8 @@ export class FileConsumer implements LineSink, FileSet {
   truncated = false;
   /** A file without a checkpoint entry was opened since the last persist. */
   openedNew = false;
+  /** A glob match runs from answerOrDiscover (not re-entered). */
+  private discovering = false;
   readonly gen = new WeakMap<FileReader, number>();
   /** Files closed to give others a turn (max_concurrent_files), with their size then: not reopened until they change. */
   readonly idle = new Map<string, { size: number; mtimeMs: number; k: KnownFile }>();
@@ -333,9 +335,37 @@ export class FileConsumer implements LineSink, FileSet {
         !this.abandoned &&
         (this.pendingCount() >= MAX_IN_FLIGHT || this.inflightBytes >= MAX_IN_FLIGHT_BYTES)
       )
-        await this.oldestAnswer();
+        await this.answerOrDiscover();
     }
     return !this.abandoned;
+  }
+
+  /**
+   * Waits for the oldest batch's answer; every poll_interval meanwhile, matches the globs
+   * so that files created while acceptance is slow (a backend outage, a loaded node) are
+   * opened and checkpointed at their start. Otherwise a 0.log created and renamed by the
+   * kubelet while reading waited, then a restart, would leave that file unknown — outside
+   * `include` under its new name, and never read.
+   */
+  private async answerOrDiscover(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>((res) => {
+      timer = setTimeout(res, this.cfg.poll_interval, 'tick');
+    });
+    const won = await Promise.race([this.oldestAnswer(), tick]);
+    clearTimeout(timer);
+    if (won !== 'tick' || this.stopped || this.discovering) return;
+    this.discovering = true;
+    try {
+      await matchFiles(this, Date.now());
+      if (this.openedNew) await this.persist();
+    } catch (err) {
+      this.reportOnce('discover', 'matching files while waiting for acceptance failed', {
+        err: errorMessage(err),
+      });
+    } finally {
+      this.discovering = false;
+    }
   }
 
   private pendingCount(): number {

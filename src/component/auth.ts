@@ -2,11 +2,11 @@
 // a receiver's `auth: { authenticator: <id> }` asks a server authenticator
 // whether a request may come in (before its body is read); an exporter's asks
 // a client authenticator for the headers of each outgoing request.
+import type { AuthData } from './auth-types.js';
 import type { Extension } from './component.js';
 import type { RequestContext } from './consumer.js';
 
-/** What an authenticator learnt about the sender (the collector's client.Info.Auth attributes). */
-export type AuthData = Record<string, unknown>;
+export type { AuthData, AuthenticatorRole } from './auth-types.js';
 
 /** Thrown (rejected) by ServerAuthenticator.authenticate: the request is refused (401 / UNAUTHENTICATED). */
 export class AuthenticationError extends Error {
@@ -33,8 +33,6 @@ export interface ClientAuthenticator {
    */
   applyHeaders(headers: Record<string, string>, ctx: RequestContext | undefined): void;
 }
-
-export type AuthenticatorRole = 'server' | 'client';
 
 export function isServerAuthenticator(e: Extension | undefined): e is Extension & ServerAuthenticator {
   return typeof (e as Partial<ServerAuthenticator> | undefined)?.authenticate === 'function';

@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import type { AuthenticatorRole } from './auth.js';
+import type { AuthenticatorRole } from './auth-types.js';
 import type { BatchingRequest, Downstream } from './batching.js';
 import type { Consumer, ConsumersBySignal, RequestContext } from './consumer.js';
+import type { ComponentKind } from './kind.js';
 import type { ComponentStatus, StatusSource } from './status.js';
 
-export type ComponentKind = 'receiver' | 'processor' | 'exporter' | 'extension' | 'connector';
+export type { ComponentKind } from './kind.js';
 
 /** What every component gets at creation. */
 export interface ComponentSettings {

@@ -1,5 +1,5 @@
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
-import type { AuthData } from './auth.js';
+import type { AuthData } from './auth-types.js';
 
 /** Where a batch came from; carried along so processors/exporters can use client metadata. */
 export interface RequestContext {

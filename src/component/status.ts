@@ -5,7 +5,7 @@
 // self-metrics already keep (telemetry/component-tallies.ts), and `status()`
 // is only called when someone looks (about once a second while a page is open).
 import type { Signal } from '../pdata/signal.js';
-import type { ComponentKind } from './component.js';
+import type { ComponentKind } from './kind.js';
 
 /** One lane of an exporter's sending queue (exporterhelper). */
 export interface QueueStatus {

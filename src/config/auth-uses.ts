@@ -4,8 +4,8 @@
 import type { AuthenticatorRole } from '../component/auth.js';
 import type { AnyFactory, ExtensionFactory } from '../component/component.js';
 import { authenticatorUses } from './auth.js';
+import type { ComponentEntry } from './component-entry.js';
 import { type ConfigIssue, didYouMean, joinPath } from './issues.js';
-import type { ComponentEntry } from './validate.js';
 
 export function checkAuthenticatorUses(
   receivers: ReadonlyMap<string, ComponentEntry<AnyFactory>>,

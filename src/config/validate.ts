@@ -12,6 +12,7 @@ import type {
 } from '../component/component.js';
 import type { Signal } from '../pdata/signal.js';
 import { checkAuthenticatorUses } from './auth-uses.js';
+import type { ComponentEntry } from './component-entry.js';
 import { parseComponentId, parsePipelineId } from './component-id.js';
 import { checkConnectorUse } from './connectors.js';
 import { forbiddenKeyIssues } from './forbidden-keys.js';
@@ -21,15 +22,7 @@ import { isMap } from './sources.js';
 import { resolveTelemetry, type TelemetryConfig, telemetrySchema } from './telemetry.js';
 import { translateZodError } from './zod-issues.js';
 
-export interface ComponentEntry<F extends AnyFactory = AnyFactory> {
-  /** The ID as written (`otlphttp/backend` keeps its deprecated spelling). */
-  id: string;
-  factory: F;
-  /** The config after the factory's schema (defaults filled). */
-  config: unknown;
-  /** The user's map as written (after `${env:...}`); hot reload compares it to tell a changed component. */
-  raw?: unknown;
-}
+export type { ComponentEntry } from './component-entry.js';
 
 export interface PipelineConfig {
   id: string;

@@ -64,12 +64,20 @@ export const DUP_WINDOW_MS = 200 + 800;
 const GZIP_AFTER_MS = 3000;
 
 export interface AgentTortureOptions {
-  /** How long the writer writes (the drain afterwards is extra, ≤ drainTimeoutMs). */
+  /** How long the writer writes (the drain afterwards is extra, see drainStallMs). */
   durationMs: number;
   linesPerSecond?: number;
-  drainTimeoutMs?: number;
+  /**
+   * The drain after the writer stops ends when every line arrived, or when no missing
+   * line has arrived for this long (default 8 s): a slow agent on a loaded machine is
+   * still catching up, a lost line never comes. drainMaxMs caps the whole drain.
+   */
+  drainStallMs?: number;
+  drainMaxMs?: number;
   /** SIGKILL a Tsunagi that has not exited this long after SIGTERM (file_log's own bound is 10 s). */
   stopTimeoutMs?: number;
+  /** Keep writing past durationMs (at most 2.5x) until at least this much of the schedule happened. */
+  minSchedule?: { sigterms?: number; kills?: number; rotations?: number; copytruncates?: number };
   /** Turn single disturbances off, to find which one a failure comes from. */
   disable?: { copytruncate?: boolean; gzip?: boolean };
   /** Progress lines (e.g. console.error) */
@@ -423,10 +431,20 @@ export async function runAgentTorture(opts: AgentTortureOptions): Promise<AgentT
     let sigterms = 0;
     const sigtermFailures: string[] = [];
     const kills: { at: number; readyAfter: number }[] = [];
-    const endWriting = t0 + opts.durationMs;
+    // writing goes on past durationMs (up to 2.5x) until the minimum schedule happened: on a
+    // loaded machine a restart takes seconds, and rotations happen only while Tsunagi is up
+    const min = opts.minSchedule;
+    const scheduleMet = () =>
+      !min ||
+      (sigterms >= (min.sigterms ?? 0) &&
+        kills.length >= (min.kills ?? 0) &&
+        rotations >= (min.rotations ?? 0) &&
+        copytruncates >= (min.copytruncates ?? 0));
+    const hardEnd = t0 + opts.durationMs * 2.5;
+    const writingOn = () => Date.now() < hardEnd && (Date.now() < t0 + opts.durationMs || !scheduleMet());
     const until = async (t: number) => {
-      while (Date.now() < t && Date.now() < endWriting) await sleep(Math.min(50, t - Date.now()));
-      return Date.now() < endWriting;
+      while (Date.now() < t && writingOn()) await sleep(Math.min(50, t - Date.now()));
+      return writingOn();
     };
     try {
       // one cycle: 503 for 1.5 s; SIGTERM 0.5 s later; kill -9 DUP_WINDOW_MS after the restart
@@ -482,8 +500,16 @@ export async function runAgentTorture(opts: AgentTortureOptions): Promise<AgentT
       for (let i = 1; i <= written; i++) if (!sink.counts[i]) m++;
       return m;
     };
-    const drainEnd = Date.now() + (opts.drainTimeoutMs ?? 8000);
-    while (Date.now() < drainEnd && missingNow() > 0) await sleep(100);
+    const drainEnd = Date.now() + (opts.drainMaxMs ?? 60_000);
+    const stallMs = opts.drainStallMs ?? 8000;
+    let lastMissing = missingNow();
+    let lastProgress = Date.now();
+    while (lastMissing > 0 && Date.now() < drainEnd && Date.now() - lastProgress < stallMs) {
+      await sleep(100);
+      const m = missingNow();
+      if (m < lastMissing) lastProgress = Date.now();
+      lastMissing = m;
+    }
     event(`drained (${missingNow()} missing)`);
     if (missingNow() > 0) say(`tsunagi's log (tail):\n${tsunagi.logTail().slice(-4000)}`);
     up = false;
