@@ -1,13 +1,14 @@
 // The OTTL bench's processors in one process, without the network: each request
 // is decoded lazily (as the OTLP receiver does), run through `transform` and
-// `filter` (the statements of bench/ottl.ts), and encoded again (as the
-// exporter does); the baseline only decodes and encodes. Interleaved A B A B,
+// `filter` (the statements of bench/ottl.ts), sized (as the exporter queue
+// does when it takes a request) and encoded again (as the exporter does when
+// it sends it); the baseline only decodes, sizes and encodes. Interleaved A B A B,
 // median CPU-µs per span: the processors' cost without the noise of sockets,
 // the receiver and the sink. Run: npm run build && node dist/bench/ottl-inproc.js
 
 import { factory as filterFactory } from '../processors/filter/factory.js';
 import { factory as transformFactory } from '../processors/transform/factory.js';
-import { decodeTracesLazy, encodeTraces } from '../src/codec/proto-traces.js';
+import { decodeTracesLazy, encodedTracesSize, encodeTraces } from '../src/codec/proto-traces.js';
 import type { Consumer } from '../src/component/consumer.js';
 import type { TracesData } from '../src/pdata/types.js';
 import { silentLogger } from '../src/telemetry/logger.js';
@@ -41,11 +42,17 @@ const settings = (id: string) => ({
   metrics: new SelfMetrics(),
 });
 
-/** transform → filter → a consumer that encodes what it gets (the exporter's work). */
+/** The exporter's work: its queue sizes a request when it takes it, the sender encodes it. */
+function export_(d: TracesData): void {
+  encodedTracesSize(d);
+  encodeTraces(d);
+}
+
+/** transform → filter → a consumer that does the exporter's work. */
 function chain(): Consumer<'traces'> {
   const sinkConsumer: Consumer<'traces'> = {
     async consume(d: TracesData) {
-      encodeTraces(d);
+      export_(d);
     },
   };
   const filter = filterFactory.create(
@@ -77,9 +84,7 @@ const min = (xs: number[]) => Math.min(...xs);
 
 export async function main(): Promise<void> {
   const processors = chain();
-  const base = (b: Buffer) => {
-    encodeTraces(decodeTracesLazy(b));
-  };
+  const base = (b: Buffer) => export_(decodeTracesLazy(b));
   const ottl = (b: Buffer) => processors.consume(decodeTracesLazy(b));
   // warm-up: JIT
   await measure(base, REQUESTS / 2);
@@ -92,7 +97,7 @@ export async function main(): Promise<void> {
   }
   console.log(
     `in-process, ${SPANS}-span requests, ${ROUNDS} rounds of ${REQUESTS} requests A B A B (CPU-µs per span = CPU-s per million spans): ` +
-      `decode+encode median ${fmt(median(a), 2)} (min ${fmt(min(a), 2)}), with transform+filter median ${fmt(median(b), 2)} (min ${fmt(min(b), 2)}); ` +
+      `decode+size+encode median ${fmt(median(a), 2)} (min ${fmt(min(a), 2)}), with transform+filter median ${fmt(median(b), 2)} (min ${fmt(min(b), 2)}); ` +
       `the processors add ${fmt(median(b) - median(a), 2)} (medians), ${fmt(min(b) - min(a), 2)} (minimums: the least disturbed rounds)`,
   );
 }

@@ -45,6 +45,43 @@ export const DEFAULT_PORT = '4317';
 /** How often a retired backend's backlog is checked (and its retry waits cut short). */
 const RETIRE_POLL_MS = 100;
 
+/**
+ * Parts waiting in one backend's memory queue are sent together, up to this many items: a
+ * request split three ways makes three times the calls, and a backend that falls behind
+ * (its queue filling) then catches up with fewer, larger calls instead of refusing senders.
+ * Only what is already queued is merged (no timer, no added latency). 512 spans or records
+ * stay far below a gRPC server's 4 MiB default message limit at common item sizes.
+ */
+export const COALESCE_ITEMS = 512;
+
+/**
+ * The otlp exporter config of one backend: `protocol.otlp` with its endpoint. As the
+ * collector's buildExporterConfig: with the exporter's own sending_queue enabled, the
+ * per-endpoint queue is disabled (two levels of queues would hold data twice). A per-endpoint
+ * memory queue without a `batch` of its own merges the parts waiting in it (COALESCE_ITEMS).
+ */
+export function backendConfig(cfg: LoadBalancingConfig, endpoint: string): OtlpGrpcConfig {
+  const otlp = cfg.protocol.otlp;
+  let queue = otlp.sending_queue;
+  if (cfg.sending_queue.enabled) queue = { ...queue, enabled: false };
+  else if (queue.enabled && queue.batch === undefined && queue.storage === undefined)
+    queue = {
+      ...queue,
+      batch: { flush_timeout: 0, min_size: COALESCE_ITEMS, max_size: 0, sizer: 'items' },
+    };
+  return { ...otlp, endpoint, sending_queue: queue };
+}
+
+/**
+ * The request context a backend's queue keeps: metadata and auth (a client authenticator
+ * may turn them into headers of the call), not the peer address, which no exporter reads and
+ * which would keep the parts of different connections from being sent together.
+ */
+function backendContext(ctx: RequestContext | undefined): RequestContext | undefined {
+  if (!ctx || (ctx.metadata === undefined && ctx.auth === undefined)) return undefined;
+  return ctx.clientAddress === undefined ? ctx : { metadata: ctx.metadata, auth: ctx.auth };
+}
+
 export function endpointWithPort(endpoint: string): string {
   const hasPort = endpoint.startsWith('[') ? /\]:\d+$/.test(endpoint) : endpoint.includes(':');
   return hasPort ? endpoint : `${endpoint}:${DEFAULT_PORT}`;
@@ -143,7 +180,7 @@ export class LoadBalancer {
   }
 
   private async add(endpoint: string): Promise<void> {
-    const otlp: OtlpGrpcConfig = { ...this.cfg.protocol.otlp, endpoint };
+    const otlp = backendConfig(this.cfg, endpoint);
     const settings: ComponentSettings = {
       ...this.settings,
       id: `${this.settings.id}_${endpoint}`,
@@ -199,11 +236,12 @@ export class LoadBalancer {
     });
     const pending: Promise<void>[] = [];
     const sent: SignalDataMap[S][] = [];
+    const bctx = backendContext(ctx);
     for (const [endpoint, part] of parts) {
       const b = this.backends.get(endpointWithPort(endpoint));
       pending.push(
         b
-          ? b.exporter.consume(signal, part, ctx)
+          ? b.exporter.consume(signal, part, bctx)
           : Promise.reject(retryableError(`no exporter for endpoint "${endpoint}"`)),
       );
       sent.push(part);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
 import { counterValue, waitFor } from '../../src/exporterhelper/testing/helpers.js';
 import { newResourceSpans, newScopeSpans, newSpan } from '../../src/pdata/create.js';
 import { hexOf } from '../../src/pdata/ids.js';
@@ -10,6 +11,7 @@ import { emptyHost } from '../../test/support/component.js';
 import { FakeOtlpGrpcServer } from '../../test/support/fake-otlp.js';
 import { loadBalancingConfigSchema, routingKeyFor } from './config.js';
 import { factory, LoadBalancingExporter } from './factory.js';
+import { backendConfig, COALESCE_ITEMS } from './load-balancer.js';
 import type { Resolver } from './resolver.js';
 import { HashRing } from './ring.js';
 
@@ -46,6 +48,57 @@ function manyTraces(n: number, spans: number, seed = 1): TracesData {
   }
   rs.scopeSpans.push(ss);
   return { resourceSpans: [rs] };
+}
+
+/** A seeded generator (mulberry32), so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Request `r` of a varied stream: 1..3 resources, 1..30 traces of 1..7 spans, the spans of a
+ * trace spread over resources and interleaved with other traces, names `r<r>-t<i>-<j>` (some
+ * non-ASCII, some long); every other request still its protobuf bytes (routed on the wire).
+ */
+function variedRequest(r: number): TracesData {
+  const rand = rng(r + 1);
+  const resources = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, k) => {
+    const rs = newResourceSpans();
+    rs.resource.attributes.push({ key: 'service.name', value: { stringValue: `svc-${k}` } });
+    rs.scopeSpans.push(newScopeSpans());
+    return rs;
+  });
+  const spans: { rs: number; name: string; tid: Uint8Array; j: number }[] = [];
+  const traces = 1 + Math.floor(rand() * 30);
+  for (let i = 0; i < traces; i++) {
+    const tid = new Uint8Array(16);
+    for (let b = 0; b < 16; b++) tid[b] = Math.floor(rand() * 256);
+    const n = 1 + Math.floor(rand() * 7);
+    for (let j = 0; j < n; j++) {
+      const tag = i % 5 === 0 ? 'é漢' : i % 7 === 0 ? 'x'.repeat(300) : '';
+      spans.push({ rs: Math.floor(rand() * resources.length), name: `r${r}-t${i}-${j}${tag}`, tid, j });
+    }
+  }
+  for (let k = spans.length - 1; k > 0; k--) {
+    const m = Math.floor(rand() * (k + 1));
+    [spans[k], spans[m]] = [spans[m], spans[k]];
+  }
+  for (const sp of spans) {
+    const s = newSpan();
+    s.traceId = sp.tid;
+    s.spanId = new Uint8Array([0, 0, 0, 0, 0, 0, 0, sp.j + 1]);
+    s.name = sp.name;
+    resources[sp.rs].scopeSpans[0].spans.push(s);
+  }
+  const d = { resourceSpans: resources };
+  return r % 2 === 0 ? decodeTracesLazy(encodeTraces(d)) : d;
 }
 
 const servers: FakeOtlpGrpcServer[] = [];
@@ -288,5 +341,120 @@ describe('load_balancing exporter', () => {
     const e = exporterWith(new ManualResolver([]));
     await e.start(emptyHost);
     await expect(e.consume('traces', manyTraces(2, 1))).rejects.toMatchObject({ retryable: true });
+  });
+
+  it('sends the parts waiting for a busy backend together: each trace whole at its backend, every span once', async () => {
+    const { servers: s, endpoints } = await backends(3);
+    // each backend holds its first call until released, so the parts after it wait in its queue
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    for (const x of s)
+      x.script = [
+        async () => {
+          await gate;
+          return { code: 0 };
+        },
+        () => ({ code: 0 }),
+      ];
+    const e = exporterWith(new ManualResolver(endpoints), {
+      protocol: {
+        otlp: {
+          tls: { insecure: true },
+          compression: 'none',
+          sending_queue: { num_consumers: 1, queue_size: 100 },
+        },
+      },
+    });
+    await e.start(emptyHost);
+    const ring = new HashRing([...endpoints].sort());
+    const expected = new Map<string, { at: string; names: string[] }>(); // trace → backend, span names
+    const parts = new Map<string, number>(); // backend → parts handed to its queue
+    const REQUESTS = 40;
+    for (let r = 0; r < REQUESTS; r++) {
+      const d = variedRequest(r);
+      const touched = new Set<string>();
+      for (const rs of d.resourceSpans)
+        for (const ss of rs.scopeSpans)
+          for (const sp of ss.spans) {
+            const tid = hexOf(sp.traceId);
+            const at = ring.endpointFor(sp.traceId) as string;
+            touched.add(at);
+            const t = expected.get(tid) ?? { at, names: [] };
+            t.names.push(sp.name);
+            expected.set(tid, t);
+          }
+      for (const at of touched) parts.set(at, (parts.get(at) ?? 0) + 1);
+      // from many connections (the peer address does not keep parts apart)
+      await e.consume('traces', d, { clientAddress: `127.0.0.1:${40000 + r}` }); // queued, answered at once
+    }
+    release();
+    const total = [...expected.values()].reduce((n, t) => n + t.names.length, 0);
+    const received = () =>
+      s.reduce((n, x) => n + [...tracesAt(x).values()].reduce((m, names) => m + names.length, 0), 0);
+    await waitFor(() => received() === total, 10_000);
+    s.forEach((server, i) => {
+      const got = tracesAt(server);
+      for (const [tid, names] of got) {
+        const want = expected.get(tid);
+        expect(want?.at).toBe(endpoints[i]); // the whole trace at the backend the ring names
+        expect([...names].sort()).toEqual([...(want?.names ?? [])].sort()); // each span once
+      }
+      const mine = [...expected.values()].filter((t) => t.at === endpoints[i]).length;
+      expect(got.size).toBe(mine);
+      // fewer calls than parts: what waited went together, none above the merge bound + one part
+      expect(server.requests.length).toBeLessThan(parts.get(endpoints[i]) ?? 0);
+      for (const req of server.requests.slice(1)) {
+        let n = 0;
+        for (const rs of req.body.resourceSpans ?? [])
+          for (const ss of rs.scopeSpans ?? []) n += (ss.spans ?? []).length;
+        expect(n).toBeLessThan(COALESCE_ITEMS + 30 * 7);
+      }
+    });
+    expect(received()).toBe(total);
+  });
+});
+
+describe('load_balancing per-backend exporter config', () => {
+  const cfg = (extra: Record<string, unknown>) =>
+    loadBalancingConfigSchema.parse({ resolver: { static: { hostnames: ['a:1'] } }, ...extra });
+
+  it("is protocol.otlp with the backend's endpoint; its memory queue merges only what already waits", () => {
+    const c = backendConfig(
+      cfg({ protocol: { otlp: { timeout: '1s', sending_queue: { queue_size: 20 } } } }),
+      '10.0.0.1:4317',
+    );
+    expect(c.endpoint).toBe('10.0.0.1:4317');
+    expect(c.timeout).toBe(1000);
+    expect(c.sending_queue).toMatchObject({ enabled: true, queue_size: 20, num_consumers: 10 });
+    expect(c.sending_queue.batch).toEqual({
+      flush_timeout: 0,
+      min_size: COALESCE_ITEMS,
+      max_size: 0,
+      sizer: 'items',
+    });
+  });
+
+  it('keeps a batch of its own, and leaves a persistent or disabled queue as configured', () => {
+    const own = backendConfig(
+      cfg({ protocol: { otlp: { sending_queue: { batch: { min_size: 100, flush_timeout: '1s' } } } } }),
+      'b:1',
+    );
+    expect(own.sending_queue.batch).toMatchObject({ min_size: 100, flush_timeout: 1000 });
+    const stored = backendConfig(
+      cfg({ protocol: { otlp: { sending_queue: { storage: 'file_storage' } } } }),
+      'b:1',
+    );
+    expect(stored.sending_queue.batch).toBeUndefined();
+    const off = backendConfig(cfg({ protocol: { otlp: { sending_queue: { enabled: false } } } }), 'b:1');
+    expect(off.sending_queue).toMatchObject({ enabled: false });
+    expect(off.sending_queue.batch).toBeUndefined();
+  });
+
+  it("disables the per-backend queue when the exporter's own sending_queue is on (as the collector)", () => {
+    const c = backendConfig(cfg({ sending_queue: { queue_size: 50 } }), 'b:1');
+    expect(c.sending_queue.enabled).toBe(false);
+    expect(backendConfig(cfg({}), 'b:1').sending_queue.enabled).toBe(true);
   });
 });

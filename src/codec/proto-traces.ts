@@ -50,6 +50,8 @@ import {
   WT_VARINT,
 } from './proto-wire.js';
 import {
+  anyOrigin,
+  anyUnchanged,
   attributeSpan,
   attributesUnchanged,
   type FieldEncoder,
@@ -870,6 +872,11 @@ function spanChanges(s: WireSpan): number {
 
 function sizeWireSpan(s: WireSpan): number {
   const slot = reserve();
+  if (s.sizedAt === s.version && (s.loaded & MUTABLE) === 0 && sizedSetsUnchanged(s)) {
+    sizes.tab[slot] = s.sizedN;
+    return s.sizedN;
+  }
+  const n0 = sizes.n;
   const changes = spanChanges(s);
   s.changes = changes;
   let n: number;
@@ -881,7 +888,52 @@ function sizeWireSpan(s: WireSpan): number {
     n = patchedSize(s, changes, SPAN_FIELDS);
   }
   sizes.tab[slot] = n;
+  rememberSize(s, n, sizes.n === n0);
   return n;
+}
+
+/**
+ * Fields whose values can change without an assignment (decoded lists and objects): a span
+ * that read one is sized again each time (spanChanges compares them then).
+ */
+const MUTABLE = B9 | DEEP | B15;
+
+/**
+ * Keeps a sizing pass's result for the next pass over the same span while nothing it depends on
+ * can have changed: no field that changes in place was read, no assignment since (`version`), the
+ * set pairs still hold the same scalars, and the pass left nothing in the size table but the
+ * span's own size (the write pass replays the table, so a replayed size must stand alone).
+ */
+function rememberSize(s: WireSpan, n: number, standsAlone: boolean): void {
+  if (!standsAlone || (s.loaded & MUTABLE) !== 0) {
+    s.sizedAt = -1;
+    return;
+  }
+  const sets = s._attrSets;
+  if (sets !== undefined) {
+    const rec = s.sizedSets ?? [];
+    rec.length = 0;
+    for (let i = 0; i < sets.length; i++) {
+      const o = anyOrigin(sets[i].value);
+      rec.push(sets[i].value, o.kind, o.scalar);
+    }
+    s.sizedSets = rec;
+  }
+  s.sizedN = n;
+  s.sizedAt = s.version;
+}
+
+/** The pairs set by key hold what they held when the span was last sized (see rememberSize). */
+function sizedSetsUnchanged(s: WireSpan): boolean {
+  const sets = s._attrSets;
+  if (sets === undefined) return true;
+  const rec = s.sizedSets;
+  if (rec === undefined || rec.length !== sets.length * 3) return false;
+  for (let i = 0, j = 0; i < sets.length; i++, j += 3) {
+    const v = sets[i].value;
+    if (v !== rec[j] || !anyUnchanged(v, rec[j + 1] as number, rec[j + 2])) return false;
+  }
+  return true;
 }
 
 /** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */

@@ -4,7 +4,12 @@
 // for byte for canonical input, the same data for any input), and items nobody
 // changed are forwarded as they came.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itemAttribute, setItemAttribute } from '../pdata/attributes.js';
+import {
+  type AttributeValue,
+  itemAttribute,
+  itemAttributeValue,
+  setItemAttribute,
+} from '../pdata/attributes.js';
 import { newResource, newScope, newSpan } from '../pdata/create.js';
 import type { AnyValue, KeyValue, LogRecord, LogsData, Span, TracesData } from '../pdata/types.js';
 import {
@@ -16,6 +21,7 @@ import {
   encodeTraces,
 } from './otlp-proto.js';
 import { logRecordsAsWireItems } from './proto-logs.js';
+import { encodedTracesSize } from './proto-traces.js';
 import { genLogs, genTraces } from './testing/fixtures.js';
 import { normalize, oracleDecode } from './testing/oracle.js';
 import { WireLogRecord } from './wire-log.js';
@@ -317,6 +323,70 @@ describe('wire items: partial reads and changes encode like the fully decoded da
   });
 });
 
+describe('wire items: a span sized before it changes again', () => {
+  // The exporter queue sizes a request when it takes it and the encoder sizes it again when it
+  // is sent; a changed span keeps its first sizing (proto-traces.ts rememberSize) only while
+  // nothing it depends on can have changed. Size, change more, size and encode: the bytes of the
+  // fully decoded data, and the size the encoding has.
+  it('300 random mixes: reads and changes, sized, more reads and changes, encoded', () => {
+    const wire = Buffer.from(encodeTraces(genTraces()));
+    for (let seed = 0; seed < 300; seed++) {
+      const lazy = decodeTracesLazy(Buffer.from(wire));
+      const eager = decodeTraces(Buffer.from(wire));
+      mutate(spansOf(lazy), seed, SPAN_CHANGES);
+      mutate(spansOf(eager), seed, SPAN_CHANGES);
+      // sized (the queue's byte measure), then sized again as the sender does
+      expect(encodedTracesSize(lazy)).toBe(encodeTraces(eager).length);
+      expect(encodedTracesSize(lazy)).toBe(encodeTraces(eager).length);
+      if (seed % 2 === 0) {
+        mutate(spansOf(lazy), seed + 7919, SPAN_CHANGES);
+        mutate(spansOf(eager), seed + 7919, SPAN_CHANGES);
+      }
+      const want = Buffer.from(encodeTraces(eager));
+      expect(encodedTracesSize(lazy), `seed ${seed}`).toBe(want.length);
+      expect(Buffer.from(encodeTraces(lazy)).equals(want), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('a value set by key and then changed in place, or set again, is encoded as it is now', () => {
+    const wire = Buffer.from(encodeTraces(genTraces()));
+    const lazy = decodeTracesLazy(Buffer.from(wire));
+    const eager = decodeTraces(Buffer.from(wire));
+    const ls = spansOf(lazy);
+    const es = spansOf(eager);
+    const values = ls.map(() => ({ stringValue: 'redacted' }) as AnyValue);
+    for (let i = 0; i < ls.length; i++) {
+      setItemAttribute(ls[i], 'http.method', values[i]);
+      setItemAttribute(es[i], 'http.method', { stringValue: 'redacted' });
+    }
+    expect(encodedTracesSize(lazy)).toBe(encodeTraces(eager).length);
+    for (let i = 0; i < ls.length; i++) {
+      const changed =
+        i % 4 === 0
+          ? { stringValue: 'a longer value than before' }
+          : i % 4 === 1
+            ? { intValue: 123_456_789n }
+            : i % 4 === 2
+              ? { stringValue: '' }
+              : { stringValue: 'redacted' };
+      if (i % 3 === 0) {
+        // in place: the AnyValue the span holds
+        const v = values[i] as Record<string, unknown>;
+        delete v.stringValue;
+        Object.assign(v, changed);
+      } else setItemAttribute(ls[i], 'http.method', { ...changed });
+      setItemAttribute(es[i], 'http.method', changed);
+      if (i % 5 === 0) {
+        ls[i].name = `renamed ${i}`;
+        es[i].name = `renamed ${i}`;
+      }
+    }
+    const want = Buffer.from(encodeTraces(eager));
+    expect(encodedTracesSize(lazy)).toBe(want.length);
+    expect(Buffer.from(encodeTraces(lazy)).equals(want)).toBe(true);
+  });
+});
+
 // ---- non-canonical input: hand-written protobuf
 
 function varint(n: number): number[] {
@@ -467,6 +537,22 @@ function variedSpans(rand: Rand): TracesData {
   };
 }
 
+/** itemAttributeValue's answer as the AnyValue it stands for. */
+function asAnyValue(v: AttributeValue | undefined): AnyValue | undefined {
+  switch (typeof v) {
+    case 'string':
+      return { stringValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    case 'bigint':
+      return { intValue: v };
+    case 'number':
+      return { doubleValue: v };
+    default:
+      return v;
+  }
+}
+
 describe('wire items: attributes by key over varied lists', () => {
   it('400 random lists and read/set sequences: the same answers and the same bytes as a decoded list', () => {
     for (let seed = 0; seed < 400; seed++) {
@@ -481,8 +567,13 @@ describe('wire items: attributes by key over varied lists', () => {
         for (let k = 0; k < steps; k++) {
           const key = pick(rand, [...KEY_POOL, 'missing']);
           const r = rand();
-          if (r < 0.45)
+          if (r < 0.3)
             expect(itemAttribute(ls[i], key), `seed ${seed} span ${i} get ${key}`).toEqual(
+              itemAttribute(es[i], key),
+            );
+          else if (r < 0.45)
+            // a scalar as itself, anything else as its AnyValue: the same value either way
+            expect(asAnyValue(itemAttributeValue(ls[i], key)), `seed ${seed} span ${i} value ${key}`).toEqual(
               itemAttribute(es[i], key),
             );
           else if (r < 0.9) {

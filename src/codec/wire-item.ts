@@ -508,6 +508,74 @@ export function peekAttribute(
   return undefined;
 }
 
+/** peekAttributeValue's answer when the value is a map or an array: read it from the decoded list. */
+export const NEEDS_LIST_VALUE: unique symbol = Symbol('needs the decoded list');
+
+/**
+ * Like peekAttribute, but a string, bool, int (bigint) or double value comes back as that JS
+ * value, without an AnyValue made for it (readers that only look at the value: OTTL paths); other
+ * values come back as their AnyValue, undefined when there is no such pair.
+ */
+export function peekAttributeValue(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  key: string,
+): AnyValue | string | boolean | bigint | number | undefined | typeof NEEDS_LIST_VALUE {
+  const sets = item._attrSets;
+  if (sets !== undefined) {
+    const kv = findKey(sets, key);
+    if (kv !== undefined) return kv.value;
+  }
+  attributeIndex(item, first, fn);
+  const idx = item.list.pairs;
+  const src = item.list.src;
+  const kb = keyBytes(key);
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
+    if (!keyEquals(src, idx[e + 1], kb)) continue;
+    const valueAt = idx[e + 2];
+    if (valueAt === 0) return {};
+    const scalar = peekScalarValue(item.list, valueAt, idx[e + 3]);
+    if (scalar !== undefined) return scalar;
+    const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
+    const a = v as Record<string, unknown>;
+    return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST_VALUE : v;
+  }
+  return undefined;
+}
+
+/** peekScalar's value as the JS value itself (undefined: not one of those shapes). */
+function peekScalarValue(
+  list: WireList<unknown>,
+  at: number,
+  end: number,
+): string | boolean | bigint | number | undefined {
+  const src = list.src;
+  const len = src[at];
+  if (len >= 0x80 || len < 2) return undefined;
+  const stop = at + 1 + len;
+  switch (src[at + 1]) {
+    case 0x0a: {
+      const n = src[at + 2];
+      if (n >= 0x80 || at + 3 + n !== stop) return undefined;
+      return list.reader(at + 2, end).string();
+    }
+    case 0x10:
+      if (len !== 2 || src[at + 2] >= 0x80) return undefined;
+      return src[at + 2] !== 0;
+    case 0x18: {
+      const r = list.reader(at + 2, stop);
+      const v = r.int64();
+      return r.pos === stop ? v : undefined;
+    }
+    case 0x21:
+      if (len !== 9) return undefined;
+      return list.dv.getFloat64(at + 2, true);
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The AnyValue whose length prefix is at `at` when it is one string, bool, int or double field
  * (what every encoder writes for those), read without the general decoder; undefined otherwise.

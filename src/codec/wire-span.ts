@@ -5,9 +5,17 @@
 // them: pdata is read through its field names, and toJSON() gives the plain
 // form.
 
-import { getAttr, setAttr } from '../pdata/attributes.js';
+import { type AttributeValue, getAttr, setAttr } from '../pdata/attributes.js';
 import type { AnyValue, KeyValue, Span, SpanEvent, SpanLink, Status } from '../pdata/types.js';
-import { type KvOrigin, NEEDS_LIST, peekAttribute, setAttributeAside, type WireList } from './wire-item.js';
+import {
+  type KvOrigin,
+  NEEDS_LIST,
+  NEEDS_LIST_VALUE,
+  peekAttribute,
+  peekAttributeValue,
+  setAttributeAside,
+  type WireList,
+} from './wire-item.js';
 
 const EMPTY = new Uint8Array(0);
 /** Placeholder of a list field not decoded yet (never handed out: reading decodes first). */
@@ -23,6 +31,17 @@ export class WireSpan implements Span {
   /** When only the attributes changed: the bytes they replace (spliceTo 0: not spliced). */
   spliceFrom = 0;
   spliceTo = 0;
+  /** Bumped by every assignment and every attribute set by key (what a sizing may depend on). */
+  version = 0;
+  /**
+   * The `version` the last sizing pass's result (`sizedN`, `changes`, the splice and the set
+   * pairs' plan) holds for, -1: none (proto-traces.ts sizeWireSpan). The exporter queue sizes a
+   * request when it takes it and again when it sends it: a changed span is sized once.
+   */
+  sizedAt = -1;
+  sizedN = 0;
+  /** The set pairs' values as sized: [AnyValue, kind, scalar] per pair (they can change in place). */
+  sizedSets: unknown[] | undefined = undefined;
   _traceId: Uint8Array = EMPTY;
   _spanId: Uint8Array = EMPTY;
   _traceState = '';
@@ -67,6 +86,7 @@ export class WireSpan implements Span {
   private assign(fn: number): void {
     this.loaded |= 1 << fn;
     this.dirty |= 1 << fn;
+    this.version++;
   }
 
   get traceId(): Uint8Array {
@@ -207,8 +227,21 @@ export class WireSpan implements Span {
     return getAttr(this.attributes, key);
   }
 
+  /**
+   * The value of the first attribute with `key` as a JS value when it is a string, bool, int or
+   * double (pdata/attributes.ts itemAttributeValue), without decoding the others.
+   */
+  getAttributeValue(key: string): AttributeValue | undefined {
+    if ((this.loaded & B9) === 0) {
+      const v = peekAttributeValue(this, this.list.at(this.i, this.start, this.end, 9), 9, key);
+      if (v !== NEEDS_LIST_VALUE) return v;
+    }
+    return getAttr(this.attributes, key);
+  }
+
   /** Sets the first attribute with `key` (or appends one), without decoding the others. */
   setAttribute(key: string, value: AnyValue): void {
+    this.version++;
     if ((this.loaded & B9) === 0 && setAttributeAside(this, key, value)) return;
     setAttr(this.attributes, key, value);
   }

@@ -4,7 +4,13 @@
 // context READMEs (pkg/ottl/contexts/ottl*): ints are int64 (bigint), IDs are
 // bytes, setters reject values of the wrong type with an error.
 
-import { type AttributeItem, itemAttribute, setItemAttribute } from '../pdata/attributes.js';
+import {
+  type AttributeItem,
+  type AttributeValue,
+  itemAttribute,
+  itemAttributeValue,
+  setItemAttribute,
+} from '../pdata/attributes.js';
 import { EMPTY_BYTES } from '../pdata/create.js';
 import type { AnyValue, KeyValue } from '../pdata/types.js';
 import type { PathExpr, PathSegment } from './ast.js';
@@ -821,7 +827,7 @@ function mapAccess(
   const get: Getter =
     keys.length === 1 && typeof k0 === 'string'
       ? itemOf !== undefined
-        ? (c) => fromAny(itemAttribute(itemOf(c), k0))
+        ? (c) => fromAttributeValue(itemAttributeValue(itemOf(c), k0))
         : (c) => {
             // the hot path: one constant key
             const kvs = kvsOf(c);
@@ -858,6 +864,11 @@ function mapAccess(
     setIndexed(kv.value, keys, 1, c, v);
   };
   return { get, set };
+}
+
+/** A value from itemAttributeValue as an OTTL value (scalars come as themselves). */
+function fromAttributeValue(v: AttributeValue | undefined): Value {
+  return typeof v === 'object' ? fromAny(v) : v === undefined ? null : v;
 }
 
 /** An AnyValue-valued path indexed by keys (a log body that is a map or a slice). */

@@ -26,8 +26,12 @@ export function setAttr(attrs: KeyValue[], key: string, value: AnyValue): void {
 export interface AttributeItem {
   attributes: KeyValue[];
   getAttribute?(key: string): AnyValue | undefined;
+  getAttributeValue?(key: string): AttributeValue | undefined;
   setAttribute?(key: string, value: AnyValue): void;
 }
+
+/** An attribute's value as itemAttributeValue gives it: a scalar as itself, anything else as its AnyValue. */
+export type AttributeValue = AnyValue | string | boolean | bigint | number;
 
 /**
  * The value of an item's attribute `key` (the first pair with it). On an item decoded lazily the
@@ -36,6 +40,16 @@ export interface AttributeItem {
  */
 export function itemAttribute(item: AttributeItem, key: string): AnyValue | undefined {
   if (item.getAttribute !== undefined) return item.getAttribute(key);
+  return getAttr(item.attributes, key);
+}
+
+/**
+ * Like itemAttribute, but a string, bool, int (bigint) or double value may come back as that JS
+ * value instead of its AnyValue (a lazily decoded item then makes no AnyValue for it): for readers
+ * that only look at the value. Any other value comes back as its AnyValue; undefined: no such key.
+ */
+export function itemAttributeValue(item: AttributeItem, key: string): AttributeValue | undefined {
+  if (item.getAttributeValue !== undefined) return item.getAttributeValue(key);
   return getAttr(item.attributes, key);
 }
 
