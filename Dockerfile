@@ -16,6 +16,8 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/tsunagi.mjs ./dist/tsunagi.mjs
+# the encode workers' script (src/exporterhelper/encode-pool.ts), found next to the binary
+COPY --from=build /src/dist/tsunagi-encode-worker.mjs ./dist/tsunagi-encode-worker.mjs
 COPY config ./config
 # the zpages status page's files (HTML, CSS, one script), read at start
 COPY extensions/zpages/web ./extensions/zpages/web

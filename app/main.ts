@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // The `tsunagi` binary.
 import { runCli } from '../src/cli/cli.js';
+import { closeEncodePool, configureEncodePool } from '../src/exporterhelper/encode-pool.js';
 import { capYoungGeneration } from '../src/memory/young-generation.js';
+import { encodeWorkerEntry } from './encode-worker-entry.js';
 import { registry } from './registry.js';
 
 // Node's default young generation is 32 MiB resident on a large host; without a heap flag, cap it
 capYoungGeneration();
+// Exporters build large requests on worker threads when the machine has a core to spare.
+configureEncodePool(encodeWorkerEntry());
 
 runCli(process.argv.slice(2), registry).then(
-  (code) => {
+  async (code) => {
     process.exitCode = code;
+    await closeEncodePool();
     // A component that left a handle open must not keep a stopped process alive.
     setTimeout(() => process.exit(code), 2000).unref();
   },

@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import { freePort } from '../test/support/ports.js';
 import { rewireShipped } from '../test/support/shipped-config.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
 import { startSink } from './loki-es.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -66,7 +66,11 @@ export async function main(): Promise<void> {
     const tsunagi = await startTsunagi(path);
     try {
       const cpu0 = cpuSeconds(tsunagi.pid!);
+      const main0 = mainThreadSeconds(tsunagi.pid!);
+      const t0 = performance.now();
       const { made, answers } = await runApp(`http://127.0.0.1:${shipped.ports['otlp/http']}`);
+      const mainCpu = mainThreadSeconds(tsunagi.pid!) - main0;
+      const wall = (performance.now() - t0) / 1000;
       await sleep(500);
       const spans = await counter(metricsPort, 'otelcol_receiver_accepted_spans_total');
       const logs = await counter(metricsPort, 'otelcol_receiver_accepted_log_records_total');
@@ -74,7 +78,8 @@ export async function main(): Promise<void> {
         `gateway.yaml, SDK app at ${fmt(RATE)} spans/s + ${fmt(RATE)} logs/s for ${SECONDS} s: ` +
           `accepted ${fmt(spans)} of ${fmt(made)} spans, ${fmt(logs)} of ${fmt(made)} log records ` +
           `(the app dropped ${fmt((100 * (2 * made - spans - logs)) / (2 * made), 1)} %); ` +
-          `Tsunagi ${fmt(cpuSeconds(tsunagi.pid!) - cpu0, 2)} CPU-s, peak RSS ${fmt(peakRssMiB(tsunagi.pid!), 1)} MiB`,
+          `Tsunagi ${fmt(cpuSeconds(tsunagi.pid!) - cpu0, 2)} CPU-s (main thread ${fmt(mainCpu, 2)} CPU-s: ` +
+          `busy ${fmt((100 * mainCpu) / wall, 0)} % of the app's ${fmt(wall, 1)} s), peak RSS ${fmt(peakRssMiB(tsunagi.pid!), 1)} MiB`,
       );
       for (const line of answers.split('\n')) console.log(`  ${line}`);
     } finally {

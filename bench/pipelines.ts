@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
 import { startSink } from './loki-es.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,6 +36,8 @@ async function counter(metricsPort: number, name: string): Promise<number> {
 export interface PipelineResult {
   recordsPerSec: number;
   cpuPerM: number;
+  /** CPU-s per million records of the main thread (event loop) alone. */
+  mainPerM: number;
   rssMiB: number;
   refused: number;
 }
@@ -76,6 +78,7 @@ service:
     while ((await sent()) < (await accepted())) await sleep(100);
     const s0 = await sent();
     const cpu0 = cpuSeconds(pid);
+    const main0 = mainThreadSeconds(pid);
     const t0 = performance.now();
     const r = await load(seconds);
     const target = await accepted();
@@ -85,6 +88,7 @@ service:
     return {
       recordsPerSec: n / secs,
       cpuPerM: (cpuSeconds(pid) - cpu0) / (n / 1e6),
+      mainPerM: (mainThreadSeconds(pid) - main0) / (n / 1e6),
       rssMiB: peakRssMiB(pid),
       refused: r.failed,
     };
@@ -102,7 +106,7 @@ export async function main(): Promise<void> {
       const r = await runPipeline(kind);
       console.log(
         `OTLP/HTTP logs, 128 senders × 100 records → batch → ${kind === 'es' ? 'elasticsearch (otel)' : 'loki (protobuf+snappy)'}: ` +
-          `${fmt(r.recordsPerSec)} records/s, ${fmt(r.cpuPerM, 2)} CPU-s per million records, peak RSS ${fmt(r.rssMiB, 1)} MiB` +
+          `${fmt(r.recordsPerSec)} records/s, ${fmt(r.cpuPerM, 2)} CPU-s per million records (main thread ${fmt(r.mainPerM, 2)}), peak RSS ${fmt(r.rssMiB, 1)} MiB` +
           (r.refused ? `, ${fmt(r.refused)} records refused (retried)` : ''),
       );
     }

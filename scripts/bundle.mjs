@@ -10,9 +10,7 @@
 // runs). For readable line numbers run the unbundled build: node dist/app/main.js.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['dist/app/main.js'],
-  outfile: 'dist/tsunagi.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -28,4 +26,13 @@ await build({
     js: "import { createRequire as __tsunagiRequire } from 'node:module'; const require = __tsunagiRequire(import.meta.url);",
   },
   logLevel: 'warning',
+};
+
+await build({ ...common, entryPoints: ['dist/app/main.js'], outfile: 'dist/tsunagi.mjs' });
+// The encode workers' script (src/exporterhelper/encode-pool.ts): only the builders
+// that run off the event loop, found next to the binary (app/encode-worker-entry.ts).
+await build({
+  ...common,
+  entryPoints: ['dist/app/encode-worker.js'],
+  outfile: 'dist/tsunagi-encode-worker.mjs',
 });

@@ -38,11 +38,25 @@ export function threadCpu(pid: number): Record<string, number> {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name =
         tid === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}:${tid}`;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      out[name] = (out[name] ?? 0) + statSeconds(stat);
     } catch {
       // the thread ended meanwhile
     }
   }
   return out;
+}
+
+/**
+ * CPU seconds of `pid`'s main thread alone (its JS and event loop; workers, the
+ * libuv pool and GC helpers are other threads): over a fixed run, the share of
+ * the time the event loop was busy.
+ */
+export function mainThreadSeconds(pid: number): number {
+  return statSeconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime of a /proc .../stat line, in seconds. */
+function statSeconds(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }

@@ -20,6 +20,7 @@ import type { RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, permanentError, retryableError } from '../../src/component/errors.js';
 import { clientAuthenticator } from '../../src/config/auth.js';
 import { authHeaders } from '../../src/exporterhelper/client-auth.js';
+import { encodePool } from '../../src/exporterhelper/encode-pool.js';
 import { endpointOf, withEndpointAuth } from '../../src/exporterhelper/endpoint.js';
 import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
@@ -32,9 +33,12 @@ import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spa
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { quote } from './json.js';
+import { buildInPool, gzippedBody } from './offload.js';
 import { subsetLogs, subsetMetrics, subsetTraces } from './subset.js';
 
 const gzip = promisify(gzipCb);
+
+let instances = 0;
 
 interface Failure {
   doc: DocSpan;
@@ -66,6 +70,8 @@ export class ElasticsearchSender implements SendFunctions {
   private readonly retryOn: ReadonlySet<number>;
   private readonly workers: number;
   private readonly maxRetries: number;
+  /** This exporter's builder in the encode workers. */
+  private readonly poolKey = `${process.pid}:${instances++}`;
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -118,13 +124,25 @@ export class ElasticsearchSender implements SendFunctions {
     abort: AbortSignal,
     ctx?: RequestContext,
   ): Promise<void> {
-    // One batch built at a time (the build yields; see OneAtATime).
+    // One batch built at a time (the build yields; see OneAtATime). Logs and traces are
+    // built on an encode worker when there is one (offload.ts), so the event loop stays
+    // free to answer senders; metrics, few and small, stay here.
+    const pool = encodePool();
     const built = await this.building.run(() =>
-      signal === 'logs'
-        ? this.builder.logs(data as LogsData, ctx)
-        : signal === 'metrics'
-          ? this.builder.metrics(data as MetricsData, ctx)
-          : this.builder.traces(data as TracesData, ctx),
+      pool && signal !== 'metrics' && !pool.busy()
+        ? buildInPool(
+            pool,
+            this.poolKey,
+            this.cfg,
+            signal as 'logs' | 'traces',
+            data as LogsData | TracesData,
+            ctx,
+          )
+        : signal === 'logs'
+          ? this.builder.logs(data as LogsData, ctx)
+          : signal === 'metrics'
+            ? this.builder.metrics(data as MetricsData, ctx)
+            : this.builder.traces(data as TracesData, ctx),
     );
     // The authenticator sees each endpoint's headers (its URL credentials included); the
     // configured headers are set again after it and win (confighttp order).
@@ -216,7 +234,7 @@ export class ElasticsearchSender implements SendFunctions {
   /** One _bulk request; on 413 each half is sent, down to one document. */
   private async bulk(chunk: BulkChunk, abort: AbortSignal, round: Round, headers: WithAuth): Promise<void> {
     const n = chunk.n;
-    const res = await this.post(chunk.body(), abort, n, headers);
+    const res = await this.post(chunk.body(), abort, n, headers, gzippedBody(chunk));
     if ('error' in res) {
       round.requestRetry.push(...spansOf(chunk));
       round.message ??= res.error;
@@ -284,6 +302,8 @@ export class ElasticsearchSender implements SendFunctions {
     abort: AbortSignal,
     docs: number,
     withAuth: WithAuth,
+    /** `raw` already gzipped (built on an encode worker). */
+    gzipped?: Buffer,
   ): Promise<{ status: number; body: string; retryAfter?: string | string[] } | { error: string }> {
     if (this.pools.length === 0) return { error: 'elasticsearch exporter not started' };
     const { pool, prefix, headers: poolHeaders } = this.pools[this.next++ % this.pools.length];
@@ -291,9 +311,11 @@ export class ElasticsearchSender implements SendFunctions {
     // Compressed off the event loop (a 5 MB body held it ~25 ms: every sender's answer waited).
     // One output buffer large enough for the whole compressed body: with zlib's default 16 KiB
     // each 16 KiB of output was a round trip pool thread → event loop, and a copy at the end.
+    // A body built on an encode worker comes gzipped from there (the same bytes).
     const body =
       this.cfg.compression === 'gzip'
-        ? await gzip(raw, { level: 1, chunkSize: Math.min(8 << 20, Math.max(16 << 10, raw.length >> 2)) })
+        ? (gzipped ??
+          (await gzip(raw, { level: 1, chunkSize: Math.min(8 << 20, Math.max(16 << 10, raw.length >> 2)) })))
         : raw;
     let res: Dispatcher.ResponseData;
     try {
