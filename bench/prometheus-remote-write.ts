@@ -23,7 +23,7 @@
 // 0. encoder: the exporter's encoder alone, in this process, on one round decoded once.
 // BENCH_MODE=encoder|paced|slow|prometheus runs one of them (default: all).
 // TSUNAGI_BENCH_BINARY=path/to/tsunagi.mjs measures another build (A/B runs).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ import type { Metric, MetricsData, NumberDataPoint } from '../src/pdata/types.js
 import { freePort } from '../test/support/ports.js';
 import { startTsunagi, stop } from './lib/child.js';
 import { cpuSeconds, cpuSplit, fmt, peakRssMiB } from './lib/proc.js';
+import { type Sink, startSink } from './lib/remote-write-sink.js';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -52,44 +53,6 @@ const PER_ROUND = PER_METRIC * RESOURCES * METRICS_PER_RESOURCE;
 const CONCURRENCY = 4;
 /** BENCH_EXPORTER=nop: the same input into the nop exporter (what receiving and decoding cost alone). */
 const NOP = process.env.BENCH_EXPORTER === 'nop';
-
-/**
- * A remote-write sink that does not decode the series: it un-snappies each body
- * and counts its top-level TimeSeries fields (so the bench knows when a round
- * arrived without asking Tsunagi, whose /metrics would cost it CPU), then
- * answers 204 (after `delayMs`). GET /count answers the counts.
- */
-const SINK = `
-const http = require('node:http');
-const { uncompressSync } = require('snappy');
-const delay = Number(process.argv[1] ?? 0);
-let bytes = 0, requests = 0, series = 0;
-function count(buf) {
-  let p = 0, n = 0;
-  while (p < buf.length) {
-    const tag = buf[p++];
-    let len = 0, shift = 0, b;
-    do { b = buf[p++]; len += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-    if (tag === 0x0a) n++;
-    p += len;
-  }
-  return n;
-}
-const s = http.createServer((req, res) => {
-  if (req.method === 'GET') return res.end(JSON.stringify({ bytes, requests, series }));
-  const chunks = [];
-  req.on('data', (c) => { chunks.push(c); bytes += c.length; });
-  req.on('end', () => {
-    requests++;
-    series += count(uncompressSync(Buffer.concat(chunks)));
-    const answer = () => { res.writeHead(204); res.end(); };
-    if (delay > 0) setTimeout(answer, delay); else answer();
-  });
-});
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'));
-process.on('SIGTERM', () => process.exit(0));
-`;
 
 function pointAttributes(i: number) {
   return [
@@ -198,31 +161,6 @@ function exposition(): string {
     out.push(...(byName.get(t.split(' ')[2]) ?? []));
   }
   return `${out.join('\n')}\n`;
-}
-
-interface Sink {
-  port: number;
-  series(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startSink(delayMs: number): Promise<Sink> {
-  const sink: ChildProcess = spawn(process.execPath, ['-e', SINK, String(delayMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve) =>
-    sink.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
-  );
-  return {
-    port,
-    series: async () =>
-      ((await (await fetch(`http://127.0.0.1:${port}/count`)).json()) as { series: number }).series,
-    stop: () =>
-      new Promise((resolve) => {
-        sink.once('exit', () => resolve());
-        sink.kill('SIGTERM');
-      }),
-  };
 }
 
 async function selfMetric(port: number, name: string): Promise<number> {

@@ -7,6 +7,14 @@
 // BENCH_SCRAPES scrapes after a first one that fills the caches.
 //   node dist/bench/prometheus-scrape.js     (after `npm run build`)
 //   BENCH_SERIES=100000 BENCH_SCRAPES=4 BENCH_INTERVAL=10s
+//   BENCH_EXPORTER=debug|prometheus_remote_write|both (default both): where the
+//     scraped metrics go; prometheus_remote_write writes to a sink process that
+//     counts the series (the issue's scrape → remote write loop), and the window
+//     ends when the sink has every series of the last scrape.
+//   BENCH_FLAGS=defaults|gateway|both (default both): Node's default heap, or
+//     the gateway StatefulSet's heap flags.
+//   TSUNAGI_BENCH_BINARY=path/to/tsunagi.mjs measures another build (A/B runs);
+//   PROMETHEUS_BIN=/nonexistent leaves Prometheus out.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +23,16 @@ import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { manifestNodeOptions } from './lib/manifest-flags.js';
 import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { startSink } from './lib/remote-write-sink.js';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 4);
 const INTERVAL = process.env.BENCH_INTERVAL ?? '10s';
 const INTERVAL_MS = Number.parseInt(INTERVAL, 10) * (INTERVAL.endsWith('ms') ? 1 : 1000);
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const EXPORTER = process.env.BENCH_EXPORTER ?? 'both';
+const FLAGS = process.env.BENCH_FLAGS ?? 'both';
+type Exporter = 'debug' | 'prometheus_remote_write';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,8 +80,9 @@ async function measure(pid: number, processed: () => Promise<number>, perScrape:
   return { cpu: cpuSeconds(pid) - c0, scrapes };
 }
 
-async function runTsunagi(port: number, series: number, dir: string, nodeArgs: string[]) {
+async function runTsunagi(port: number, series: number, dir: string, nodeArgs: string[], exporter: Exporter) {
   const metricsPort = await freePort();
+  const sink = exporter === 'prometheus_remote_write' ? await startSink(0) : undefined;
   const config = join(dir, 'tsunagi.yaml');
   writeFileSync(
     config,
@@ -82,23 +95,29 @@ async function runTsunagi(port: number, series: number, dir: string, nodeArgs: s
           static_configs: [{ targets: ['127.0.0.1:${port}'] }]
 exporters:
   debug: { verbosity: basic }
+  prometheus_remote_write: { endpoint: 'http://127.0.0.1:${sink?.port ?? 1}/api/v1/write' }
 service:
   telemetry: { metrics: { address: 127.0.0.1:${metricsPort} } }
   pipelines:
-    metrics: { receivers: [prometheus], exporters: [debug] }
+    metrics: { receivers: [prometheus], exporters: [${exporter}] }
 `,
   );
-  const tsunagi = await startTsunagi(config, nodeArgs);
+  const tsunagi = await startTsunagi(config, nodeArgs).catch(async (e) => {
+    await sink?.stop(); // else the sink outlives the bench
+    throw e;
+  });
   try {
     const url = `http://127.0.0.1:${metricsPort}/metrics`;
-    const t = await measure(
-      tsunagi.pid as number,
-      () => counter(url, 'otelcol_receiver_accepted_metric_points_total'),
-      series + 5,
-    );
+    // remote write: the sink's count of series written (every sample is one series, and a
+    // target_info per scrape), asked of the sink so that polling costs Tsunagi nothing
+    const processed = sink
+      ? () => sink.series()
+      : () => counter(url, 'otelcol_receiver_accepted_metric_points_total');
+    const t = await measure(tsunagi.pid as number, processed, series + 5);
     return { ...t, rss: peakRssMiB(tsunagi.pid as number) };
   } finally {
     await stop(tsunagi);
+    await sink?.stop();
   }
 }
 
@@ -110,17 +129,24 @@ export async function main(): Promise<void> {
     `target: ${fmt(series)} series, scraped every ${INTERVAL}; window: ${SCRAPES} scrapes after the first`,
   );
   try {
-    for (const [label, args] of [
-      ['Node defaults', []],
-      ['gateway heap flags', manifestNodeOptions('statefulset.yaml')],
-    ] as [string, string[]][]) {
-      const t = await runTsunagi(port, series, dir, args);
-      const samples = t.scrapes * (series + 5);
-      console.log(
-        `tsunagi (prometheus → debug, ${label}): ${fmt(t.cpu / t.scrapes, 3)} CPU-s per scrape, ` +
-          `${fmt(t.cpu / (samples / 1e6), 2)} CPU-s per million samples, peak RSS ${fmt(t.rss)} MiB`,
-      );
-    }
+    const exporters = (['debug', 'prometheus_remote_write'] as Exporter[]).filter(
+      (e) => EXPORTER === 'both' || EXPORTER === e,
+    );
+    const flags = (
+      [
+        ['defaults', 'Node defaults', []],
+        ['gateway', 'gateway heap flags', manifestNodeOptions('statefulset.yaml')],
+      ] as [string, string, string[]][]
+    ).filter(([k]) => FLAGS === 'both' || FLAGS === k);
+    for (const exporter of exporters)
+      for (const [, label, args] of flags) {
+        const t = await runTsunagi(port, series, dir, args, exporter);
+        const samples = t.scrapes * (series + 5);
+        console.log(
+          `tsunagi (prometheus → ${exporter}, ${label}): ${fmt(t.cpu / t.scrapes, 3)} CPU-s per scrape, ` +
+            `${fmt(t.cpu / (samples / 1e6), 2)} CPU-s per million samples, peak RSS ${fmt(t.rss)} MiB`,
+        );
+      }
 
     // the real Prometheus, same target
     if (!existsSync(PROMETHEUS)) {
