@@ -15,7 +15,7 @@ import type { EncodeResult } from '../../src/exporterhelper/encode-worker.js';
 import { otlpBatchCodec } from '../../src/exporterhelper/otlp-codec.js';
 import { TimeSlice } from '../../src/exporterhelper/time-slice.js';
 import type { LogsData, TracesData } from '../../src/pdata/types.js';
-import { type BuildResult, BulkBuilder, RefList } from './builder.js';
+import { type BuildResult, BulkBuilder, RefList, WIRE_ITEM } from './builder.js';
 import { BulkChunk } from './bulk-body.js';
 import type { ElasticsearchConfig } from './config.js';
 
@@ -111,13 +111,23 @@ export async function buildOffloaded(input: OffloadInput): Promise<EncodeResult>
     };
   });
   const items = itemsOf(input.signal, data);
-  const refs = built.refs.items;
+  const refs = built.refs;
   let positions: Int32Array | undefined;
-  if (!sameOrder(refs, items)) {
+  if (!sameOrder(refs.items, items)) {
+    // a document written from wire bytes names its record by position (resource, scope, index
+    // in the scope: builder.ts addWire); the others by the record object
     const at = new Map<object, number>();
     for (let i = 0; i < items.length; i++) at.set(items[i], i);
+    const scopeStart = scopeStarts(input.signal, data);
     positions = new Int32Array(refs.length);
-    for (let k = 0; k < refs.length; k++) positions[k] = at.get(refs[k]) ?? -1;
+    for (let k = 0; k < refs.length; k++) {
+      if (refs.items[k] !== WIRE_ITEM) {
+        positions[k] = at.get(refs.items[k]) ?? -1;
+        continue;
+      }
+      const first = scopeStart[refs.rl[k]]?.[refs.sl[k]];
+      positions[k] = first === undefined ? -1 : first + refs.ks[k];
+    }
     transfer.push(positions.buffer as ArrayBuffer);
   }
   const result: OffloadOutput = { chunks, names, rejected: built.rejected, items: refs.length, positions };
@@ -204,6 +214,31 @@ function itemsOf(signal: OffloadSignal, data: unknown): object[] {
       for (const ss of rs.scopeSpans) for (const span of ss.spans) items.push(span);
   }
   return items;
+}
+
+/** Per resource, per scope: the flat index (itemsOf's order) of the scope's first item. */
+function scopeStarts(signal: OffloadSignal, data: unknown): number[][] {
+  const out: number[][] = [];
+  let n = 0;
+  if (signal === 'logs')
+    for (const rl of (data as LogsData).resourceLogs)
+      out.push(
+        rl.scopeLogs.map((sl) => {
+          const at = n;
+          n += sl.logRecords.length;
+          return at;
+        }),
+      );
+  else
+    for (const rs of (data as TracesData).resourceSpans)
+      out.push(
+        rs.scopeSpans.map((ss) => {
+          const at = n;
+          n += ss.spans.length;
+          return at;
+        }),
+      );
+  return out;
 }
 
 function sameOrder(refs: readonly object[], items: readonly object[]): boolean {
