@@ -16,7 +16,7 @@
 // TSUNAGI_ENCODE_WORKERS=0, a one-core machine) encodePool() is undefined and
 // exporters build in-thread, with identical results.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type TransferListItem, Worker } from 'node:worker_threads';
@@ -206,12 +206,18 @@ export class EncodePool {
   }
 }
 
-/** Worker threads for encoding: TSUNAGI_ENCODE_WORKERS, else min(2, cores − 1) (0: build in-thread). */
+/**
+ * Worker threads for encoding: TSUNAGI_ENCODE_WORKERS, else 0 (build in-thread). Opt-in: on the
+ * 2-core bench host a worker took the Elasticsearch build off the event loop (main thread
+ * 11 → 7 CPU-s per million records) but the process as a whole spent 15 → 24 CPU-s per million
+ * and 160 → 245 MiB (the batch is encoded to hand it over and decoded again, and the worker has
+ * its own heap). Worth it where the event loop is the limit and cores are spare.
+ */
 export function defaultEncodeWorkers(env = process.env): number {
   const asked = env.TSUNAGI_ENCODE_WORKERS;
   if (asked !== undefined && asked !== '' && Number.isInteger(Number(asked)) && Number(asked) >= 0)
     return Number(asked);
-  return Math.min(2, availableParallelism() - 1);
+  return 0;
 }
 
 let shared: EncodePool | undefined;
