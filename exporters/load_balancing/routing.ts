@@ -29,10 +29,9 @@ import type {
   TracesData,
 } from '../../src/pdata/types.js';
 import type { RoutingKey } from './config.js';
-import { routeLogsWire, routeTracesWire } from './wire-routing.js';
+import { type EndpointFor, routeLogsWire, routeTracesWire } from './wire-routing.js';
 
-/** The backend owning a key (the ring lookup). */
-export type EndpointFor = (key: Uint8Array | string) => string;
+export type { EndpointFor } from './wire-routing.js';
 
 export interface RouteOptions {
   key: RoutingKey;

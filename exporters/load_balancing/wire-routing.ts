@@ -15,7 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { resourceLogsFromWire, resourceSpansFromWire } from '../../src/codec/otlp-proto.js';
 import { rawList } from '../../src/pdata/lazy.js';
 import type { LogsData, Resource, ResourceLogs, ResourceSpans, TracesData } from '../../src/pdata/types.js';
-import type { EndpointFor } from './routing.js';
+
+/** The backend owning a key (the ring lookup). */
+export type EndpointFor = (key: Uint8Array | string) => string;
 
 /** Where the trace ID is in an item, and how items without one are routed. */
 interface ItemShape {
