@@ -491,21 +491,27 @@ export function peekAttribute(
     const kv = findKey(sets, key);
     if (kv !== undefined) return kv.value;
   }
+  const e = wirePairEntry(item, first, fn, key);
+  if (e < 0) return undefined;
+  const idx = item.list.pairs;
+  const valueAt = idx[e + 2];
+  if (valueAt === 0) return {};
+  const scalar = peekScalar(item.list, valueAt, idx[e + 3]);
+  if (scalar !== undefined) return scalar;
+  const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
+  const a = v as Record<string, unknown>;
+  return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
+}
+
+/** The attribute index entry of the first wire pair named `key` (-1: none). */
+function wirePairEntry(item: AttributeHolder, first: number, fn: number, key: string): number {
   attributeIndex(item, first, fn);
   const idx = item.list.pairs;
   const src = item.list.src;
   const kb = keyBytes(key);
-  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
-    if (!keyEquals(src, idx[e + 1], kb)) continue;
-    const valueAt = idx[e + 2];
-    if (valueAt === 0) return {};
-    const scalar = peekScalar(item.list, valueAt, idx[e + 3]);
-    if (scalar !== undefined) return scalar;
-    const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
-    const a = v as Record<string, unknown>;
-    return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST : v;
-  }
-  return undefined;
+  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE)
+    if (keyEquals(src, idx[e + 1], kb)) return e;
+  return -1;
 }
 
 /** peekAttributeValue's answer when the value is a map or an array: read it from the decoded list. */
@@ -527,21 +533,16 @@ export function peekAttributeValue(
     const kv = findKey(sets, key);
     if (kv !== undefined) return kv.value;
   }
-  attributeIndex(item, first, fn);
+  const e = wirePairEntry(item, first, fn, key);
+  if (e < 0) return undefined;
   const idx = item.list.pairs;
-  const src = item.list.src;
-  const kb = keyBytes(key);
-  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE) {
-    if (!keyEquals(src, idx[e + 1], kb)) continue;
-    const valueAt = idx[e + 2];
-    if (valueAt === 0) return {};
-    const scalar = peekScalarValue(item.list, valueAt, idx[e + 3]);
-    if (scalar !== undefined) return scalar;
-    const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
-    const a = v as Record<string, unknown>;
-    return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST_VALUE : v;
-  }
-  return undefined;
+  const valueAt = idx[e + 2];
+  if (valueAt === 0) return {};
+  const scalar = peekScalarValue(item.list, valueAt, idx[e + 3]);
+  if (scalar !== undefined) return scalar;
+  const v = decodeAnyValue(item.list.reader(valueAt, idx[e + 3]));
+  const a = v as Record<string, unknown>;
+  return a.kvlistValue !== undefined || a.arrayValue !== undefined ? NEEDS_LIST_VALUE : v;
 }
 
 /** peekScalar's value as the JS value itself (undefined: not one of those shapes). */
