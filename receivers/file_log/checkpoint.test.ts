@@ -28,6 +28,16 @@ function hostWith(ext: MemoryStorageExtension): Host {
   };
 }
 
+/** A kubelet-style pod log directory with an empty 0.log, in-memory storage and a collecting consumer. */
+function podLog() {
+  const root = tempDir();
+  const dir = join(root, 'ns_pod_0123abcd', 'c');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, '0.log');
+  writeFileSync(f, '');
+  return { root, f, ext: new MemoryStorageExtension(), consumer: new CollectingConsumer<'logs'>() };
+}
+
 describe('file_log: checkpoints', () => {
   it('restarts from storage: lines written while stopped arrive, nothing twice (even with start_at: end)', async () => {
     const dir = tempDir();
@@ -228,13 +238,7 @@ describe('file_log: restart after a rotation while stopped (files outside includ
 
 describe('file_log: kill -9 right after a new file was opened, then a rotation while down', () => {
   it('the new file is in the checkpoint at once: its renamed rest is read after the restart', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
-    writeFileSync(f, '');
-    const ext = new MemoryStorageExtension();
-    const consumer = new CollectingConsumer<'logs'>();
+    const { root, f, ext, consumer } = podLog();
     const cfg = { include: [join(root, '*', '*', '*.log')], storage: 'file_storage' };
     const r = await startReceiver(cfg, { host: hostWith(ext), consumer });
     const client = () => ext.clients.get('receiver/file_log/') as { data: Map<string, Uint8Array> };
@@ -329,13 +333,7 @@ describe('file_log: a CRI line split by a rotation across a restart', () => {
 
 describe('file_log: max_log_size pieces across a restart', () => {
   it('a restart between the pieces of an over-long CRI line: the rest is kept as text, no operator error', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
-    writeFileSync(f, '');
-    const ext = new MemoryStorageExtension();
-    const consumer = new CollectingConsumer<'logs'>();
+    const { root, f, ext, consumer } = podLog();
     const cfg = {
       include: [join(root, '*', '*', '*.log')],
       storage: 'file_storage',
@@ -400,13 +398,7 @@ describe('file_log: a file created while reading waits on the consumer, rotated 
   // refused: the batch is retried (reads pause); slow: acceptance takes 1.5 s a batch and the
   // in-flight bound is reached. Either way the new 0.log must be in the checkpoint at its start.
   it.each(['refused', 'slow'] as const)('%s: its renamed content is read after the restart', async (mode) => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
-    writeFileSync(f, '');
-    const ext = new MemoryStorageExtension();
-    const consumer = new CollectingConsumer<'logs'>();
+    const { root, f, ext, consumer } = podLog();
     let slowMs = 0;
     const slow = {
       consume: async (d: LogsData) => {
@@ -458,13 +450,7 @@ describe('file_log: a file created while one poll reads a long backlog slowly (l
   // one read turn of four batches lasts 600 ms, longer than the file's whole life under its
   // name here. Matching only between polls (or while acceptance is awaited) never saw it.
   it('the new 0.log is checkpointed within about a poll interval; its renamed content is read after the restart', async () => {
-    const root = tempDir();
-    const dir = join(root, 'ns_pod_0123abcd', 'c');
-    mkdirSync(dir, { recursive: true });
-    const f = join(dir, '0.log');
-    writeFileSync(f, '');
-    const ext = new MemoryStorageExtension();
-    const consumer = new CollectingConsumer<'logs'>();
+    const { root, f, ext, consumer } = podLog();
     let busyMs = 0;
     const busy = {
       consume: async (d: LogsData) => {
