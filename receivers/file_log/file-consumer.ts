@@ -372,7 +372,7 @@ export class FileConsumer implements LineSink, FileSet {
       await matchFiles(this, Date.now());
       if (this.openedNew) await this.persist();
     } catch (err) {
-      this.reportOnce('discover', 'matching files while waiting for acceptance failed', {
+      this.reportOnce('discover', 'matching files during a long read failed', {
         err: errorMessage(err),
       });
     } finally {
