@@ -169,7 +169,10 @@ export class PersistentStore<S extends Signal> {
     await this.client.set(itemKey(index), this.serialize(data, ctx, items).record);
   }
 
-  /** Deletes finished batches (one storage write) and advances `ri` past them when they were the oldest. */
+  /**
+   * Deletes finished batches (one storage write) and advances `ri` past them when they were the oldest.
+   * Lazily durable: a delete lost in a host crash only sends the batch again (at least once).
+   */
   async remove(...indices: number[]): Promise<void> {
     if (indices.length === 0) return;
     for (const i of indices) this.outstanding.delete(i);
@@ -182,7 +185,7 @@ export class PersistentStore<S extends Signal> {
         ops.push({ op: 'set', key: 'ri', value: enc.encode(String(min)) });
       }
     }
-    await this.client.batch(ops);
+    await this.client.batch(ops, { lazy: true });
   }
 
   close(): Promise<void> {
