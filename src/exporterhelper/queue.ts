@@ -117,8 +117,9 @@ export class BoundedQueue<T extends Sized> {
   /**
    * A batch took the entry: it stops counting against capacity now rather than at done()
    * (which then frees nothing more). What waits to be batched fills the queue, never the
-   * batch being formed or sent (README "What `queue_size` counts when batching": else a queue_size below one batch
-   * fills before the batch does, and senders are refused until flush_timeout).
+   * batch being formed or sent (README "What `queue_size` counts when batching": else a
+   * queue_size below one batch fills before the batch does, and senders are refused until
+   * flush_timeout).
    */
   batched(item: T): void {
     const size = item.size;
