@@ -30,25 +30,43 @@ const batches = Array.from({ length: 16 }, (_, b) =>
 
 let sent = 0;
 
+/** A forwarder gives up waiting for an ack after this long and sends the chunk again (no ack, no count). */
+const ACK_TIMEOUT_MS = 5000;
+
 async function forwardWorker(w: number): Promise<void> {
-  const socket: Socket = connect(port, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
   const entries = batches.map((b) =>
     Buffer.concat(b.map((r) => packr.pack([Math.floor(Date.now() / 1000), r]))),
   );
-  let waiting: ((ack: string) => void) | undefined;
-  socket.on('data', (d) => {
-    for (const a of unpackMultiple(d) as { ack: string }[]) waiting?.(a.ack);
-  });
+  let socket: Socket | undefined;
+  let waiting: ((ack: string | undefined) => void) | undefined;
   for (let i = 0; Date.now() < deadline; i++) {
+    if (!socket || socket.destroyed) {
+      // (re)connect: a refused chunk may close the connection, as a forwarder sees it
+      const s = connect(port, '127.0.0.1');
+      socket = s;
+      const ok = await new Promise<boolean>((r) => {
+        s.once('connect', () => r(true));
+        s.once('error', () => r(false));
+      });
+      if (!ok) continue;
+      s.on('data', (d) => {
+        for (const a of unpackMultiple(d) as { ack: string }[]) waiting?.(a.ack);
+      });
+      s.on('error', () => {});
+      s.on('close', () => waiting?.(undefined));
+    }
     const chunk = `${w}-${i}`;
-    const acked = new Promise<string>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const acked = new Promise<string | undefined>((resolve) => {
       waiting = resolve;
+      timer = setTimeout(() => resolve(undefined), ACK_TIMEOUT_MS);
     });
     socket.write(packr.pack(['bench.app', entries[i % entries.length], { chunk, size: perBatch }]));
-    if ((await acked) === chunk) sent += perBatch;
+    const ack = await acked;
+    clearTimeout(timer);
+    if (ack === chunk) sent += perBatch;
   }
-  socket.destroy();
+  socket?.destroy();
 }
 
 async function otlpWorker(agent: Agent, w: number): Promise<void> {

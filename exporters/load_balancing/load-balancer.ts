@@ -195,7 +195,8 @@ export class LoadBalancer {
       (signal, data, ctx) => this.route(signal, data, ctx),
       otlp.sending_queue.storage !== undefined,
     );
-    const exporter = new QueuedExporter(settings, otlp, this.signals, sender);
+    // parts of the requests that arrived in one event-loop turn go to a backend in one call
+    const exporter = new QueuedExporter(settings, otlp, this.signals, sender, { mergeWithinTurn: true });
     await exporter.start(this.host ?? { getExtension: () => undefined });
     this.backends.set(endpoint, { endpoint, exporter, sender });
   }

@@ -416,6 +416,66 @@ describe('load_balancing exporter', () => {
   });
 });
 
+describe('load_balancing exporter: parts of one event-loop turn', () => {
+  it('sends the parts of requests taken in the same turn in one call per backend, while its workers are idle', async () => {
+    const { servers: s, endpoints } = await backends(3);
+    const e = exporterWith(new ManualResolver(endpoints)); // default queue: 10 idle workers per backend
+    await e.start(emptyHost);
+    const ring = new HashRing([...endpoints].sort());
+    const expected = new Map<string, { at: string; names: string[] }>();
+    const requests = Array.from({ length: 8 }, (_, r) => variedRequest(100 + r));
+    for (const d of requests)
+      for (const rs of d.resourceSpans)
+        for (const ss of rs.scopeSpans)
+          for (const sp of ss.spans) {
+            const t = expected.get(hexOf(sp.traceId)) ?? {
+              at: ring.endpointFor(sp.traceId) as string,
+              names: [],
+            };
+            t.names.push(sp.name);
+            expected.set(hexOf(sp.traceId), t);
+          }
+    // as a receiver hands over the requests read in one turn: each from its own I/O callback
+    // (here timers due together: they run in one phase, microtasks drained after each)
+    await Promise.all(
+      requests.map(
+        (d, r) =>
+          new Promise<void>((resolve, reject) =>
+            setTimeout(() => {
+              e.consume('traces', d, { clientAddress: `10.0.0.${r}:4000` }).then(resolve, reject);
+            }, 0),
+          ),
+      ),
+    );
+    const total = [...expected.values()].reduce((n, t) => n + t.names.length, 0);
+    const received = () =>
+      s.reduce((n, x) => n + [...tracesAt(x).values()].reduce((m, names) => m + names.length, 0), 0);
+    await waitFor(() => received() === total, 10_000);
+    s.forEach((server, i) => {
+      const merged = server.requests.length;
+      expect(merged).toBeGreaterThan(0);
+      expect(merged).toBeLessThanOrEqual(2); // the first part, then all that came in its turn (bound: 512 items)
+      for (const [tid, names] of tracesAt(server)) {
+        const want = expected.get(tid);
+        expect(want?.at).toBe(endpoints[i]);
+        expect([...names].sort()).toEqual([...(want?.names ?? [])].sort());
+      }
+    });
+    expect(received()).toBe(total);
+  });
+
+  it('does not wait for more: a request alone in its turn is sent alone', async () => {
+    const { servers: s, endpoints } = await backends(1);
+    const e = exporterWith(new ManualResolver(endpoints));
+    await e.start(emptyHost);
+    for (let r = 0; r < 3; r++) {
+      await e.consume('traces', manyTraces(4, 2, r + 1));
+      await waitFor(() => s[0].requests.length === r + 1); // sent without a timer or a next request
+    }
+    expect(s[0].requests).toHaveLength(3);
+  });
+});
+
 describe('load_balancing per-backend exporter config', () => {
   const cfg = (extra: Record<string, unknown>) =>
     loadBalancingConfigSchema.parse({ resolver: { static: { hostnames: ['a:1'] } }, ...extra });

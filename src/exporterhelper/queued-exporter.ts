@@ -53,7 +53,16 @@ export interface QueuedExporterOptions {
    * `num_consumers` batches being sent at once hold many times the queue's bytes.
    */
   sendMemory?: (signal: Signal, bytes: number, items: number) => number;
+  /**
+   * A batch with `flush_timeout` 0 also takes what is queued by the end of the current
+   * event-loop turn (one setImmediate, no timer): requests that arrived together are sent
+   * together even while workers are idle. The load-balancing exporter's backends use it.
+   */
+  mergeWithinTurn?: boolean;
 }
+
+/** Resolves after the I/O callbacks of this event-loop turn ran (the check phase). */
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
@@ -590,7 +599,12 @@ export class QueuedExporter implements Exporter {
       const maxBytes = lane.store ? Number.POSITIVE_INFINITY : this.memory.limit / 4;
       let bytes = first.bytes;
       const deadline = Date.now() + batch.flush_timeout;
+      let waitTurn = this.options.mergeWithinTurn === true && batch.flush_timeout === 0;
       while (total < batch.min_size && bytes < maxBytes) {
+        if (waitTurn && lane.queue.length() === 0) {
+          waitTurn = false;
+          await endOfTurn();
+        }
         const e = await lane.queue.takeWithin(
           deadline - Date.now(),
           (c) =>
