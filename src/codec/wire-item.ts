@@ -160,15 +160,40 @@ export class WireList<T> {
     let pos = item.start;
     while (pos < end) {
       const at = pos;
-      pos = skipField(src, pos);
-      const f = lastField;
+      // one-byte tags and lengths read here, in locals (skipField's results are module
+      // variables: slower in this, the loop every first attribute read runs)
+      const tag = src[pos];
+      let f: number;
+      let valueAt: number;
+      if (tag < 0x80) {
+        f = tag >>> 3;
+        valueAt = ++pos;
+        switch (tag & 7) {
+          case 0:
+            while (src[pos++] >= 0x80);
+            break;
+          case 1:
+            pos += 8;
+            break;
+          case 5:
+            pos += 4;
+            break;
+          default:
+            if (src[pos] < 0x80) pos += 1 + src[pos];
+            else pos = skipField(src, at);
+        }
+      } else {
+        pos = skipField(src, at);
+        f = lastField;
+        valueAt = lastValue;
+      }
       if (f < prev || (f === prev && (repeated & (1 << f)) === 0)) ordered = false;
       prev = f;
       if (f >= slots) continue;
-      if (f === fn) indexPair(this, src, at, lastValue, pos);
+      if (f === fn) indexPair(this, src, at, valueAt, pos);
       if ((repeated & (1 << f)) !== 0) {
         if (t[base + f] === 0) t[base + f] = at;
-      } else t[base + f] = lastValue;
+      } else t[base + f] = valueAt;
     }
     t[base] = ordered ? ORDERED : INDEXED;
     item._attrTo = this.pairsUsed;
