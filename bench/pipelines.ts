@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, cpuSplit, fmt, mainThreadSeconds, peakRssMiB, threadCpu } from './lib/proc.js';
 import { startSink } from './loki-es.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -31,6 +31,28 @@ async function counter(metricsPort: number, name: string): Promise<number> {
   let n = 0;
   for (const line of text.split('\n')) if (line.startsWith(name)) n += Number(line.split(' ').pop());
   return n;
+}
+
+/** BENCH_THREADS=1: CPU-s per million records of each thread kind (main, libuv pool, GC…) and user/system. */
+function printThreads(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  split0: { user: number; system: number },
+  split1: { user: number; system: number },
+  n: number,
+): void {
+  const byKind: Record<string, number> = {};
+  for (const [name, s] of Object.entries(after)) {
+    const kind = process.env.BENCH_THREADS === 'tid' ? name : name.replace(/:\d+$/, '');
+    byKind[kind] = (byKind[kind] ?? 0) + (s - (before[name] ?? 0)) / (n / 1e6);
+  }
+  const perM = (x: number) => fmt(x / (n / 1e6), 2);
+  console.log(
+    `threads (CPU-s per million): ${Object.entries(byKind)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+      .join(', ')}; user ${perM(split1.user - split0.user)}, system ${perM(split1.system - split0.system)}`,
+  );
 }
 
 export interface PipelineResult {
@@ -79,12 +101,15 @@ service:
     const s0 = await sent();
     const cpu0 = cpuSeconds(pid);
     const main0 = mainThreadSeconds(pid);
+    const threads0 = threadCpu(pid);
+    const split0 = cpuSplit(pid);
     const t0 = performance.now();
     const r = await load(seconds);
     const target = await accepted();
     for (let i = 0; i < 600 && (await sent()) < target; i++) await sleep(100);
     const secs = (performance.now() - t0) / 1000;
     const n = (await sent()) - s0;
+    if (process.env.BENCH_THREADS) printThreads(threads0, threadCpu(pid), split0, cpuSplit(pid), n);
     return {
       recordsPerSec: n / secs,
       cpuPerM: (cpuSeconds(pid) - cpu0) / (n / 1e6),

@@ -2,7 +2,11 @@
 // source lines are appended as they are rendered, and only their byte offsets
 // are kept (in typed arrays). No per-batch megastring and no retained
 // per-document strings or objects, so the garbage collector stays out of the
-// hot path (measured in bench/loki-es.ts).
+// hot path (measured in bench/loki-es.ts). The bodies' buffers come from the
+// shared buffer pool (src/codec/buffer-pool.ts) and the sender gives them back
+// once a batch is done (releaseChunks): a new 5 MB body per batch was most of
+// the ArrayBuffer memory that starts V8's mark-compacts.
+import { giveBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
 
 export class BulkChunk {
   len = 0;
@@ -22,8 +26,9 @@ export class BulkChunk {
 
   ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + extra));
+    const bigger = takeBuffer(Math.max(this.buf.length * 2, this.len + extra));
     this.buf.copy(bigger, 0, 0, this.len);
+    giveBuffer(this.buf);
     this.buf = bigger;
   }
 
@@ -47,6 +52,20 @@ export class BulkChunk {
     this.indices.push(index);
   }
 }
+
+/**
+ * Gives the chunks' buffers back to the pool. Only when nothing still reads them: no view of a
+ * body may be in a socket write or a compression still (the sender sends gzipped copies).
+ */
+export function releaseChunks(chunks: readonly BulkChunk[]): void {
+  for (const c of chunks) {
+    giveBuffer(c.buf);
+    c.buf = EMPTY;
+    c.len = 0;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** One document of a chunk (made only for documents that need attention). */
 export interface DocSpan {
@@ -99,7 +118,7 @@ export class BulkWriter {
     if (c && (c.n === 0 || c.len + bytes <= this.maxBytes)) return c;
     if (c) this.sizeHint -= c.len;
     const want = Math.min(this.maxBytes + 64 * 1024, Math.max(1024 * 1024, this.sizeHint));
-    const next = new BulkChunk(Buffer.allocUnsafe(Math.max(want, bytes * 3)));
+    const next = new BulkChunk(takeBuffer(Math.max(want, bytes * 3)));
     this.chunks.push(next);
     this.cur = next;
     return next;

@@ -28,8 +28,17 @@ import { MAX_RESPONSE_BYTES, readCapped } from '../../src/exporterhelper/respons
 import { OneAtATime } from '../../src/exporterhelper/time-slice.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, MetricsData, TracesData } from '../../src/pdata/types.js';
-import { BulkBuilder, type MetricGroup } from './builder.js';
-import { type BulkChunk, BulkWriter, type DocSpan, indexOf, refOf, sourceOf, spansOf } from './bulk-body.js';
+import { type BuildResult, BulkBuilder, type MetricGroup } from './builder.js';
+import {
+  type BulkChunk,
+  BulkWriter,
+  type DocSpan,
+  indexOf,
+  refOf,
+  releaseChunks,
+  sourceOf,
+  spansOf,
+} from './bulk-body.js';
 import { classifyItems, classifyRequest, ITEM_PERMANENT, ITEM_RETRY } from './classify.js';
 import { type ElasticsearchConfig, endpointsOf } from './config.js';
 import { quote } from './json.js';
@@ -144,6 +153,22 @@ export class ElasticsearchSender implements SendFunctions {
             ? this.builder.metrics(data as MetricsData, ctx)
             : this.builder.traces(data as TracesData, ctx),
     );
+    try {
+      await this.sendBuilt(signal, data, built, abort, ctx);
+    } finally {
+      // Gzipped, the bodies went out as compressed copies: their buffers are free again
+      // (uncompressed, a socket write may still read one after an early answer: left to the GC).
+      if (this.cfg.compression === 'gzip') releaseChunks(built.chunks);
+    }
+  }
+
+  private async sendBuilt<S extends Signal>(
+    signal: S,
+    data: SignalDataMap[S],
+    built: BuildResult,
+    abort: AbortSignal,
+    ctx?: RequestContext,
+  ): Promise<void> {
     // The authenticator sees each endpoint's headers (its URL credentials included); the
     // configured headers are set again after it and win (confighttp order).
     const auth = this.auth;
@@ -377,12 +402,55 @@ function answerCap(docs: number): number {
  * the rest is skipped unread.
  */
 async function readAnswer(res: Dispatcher.ResponseData, docs: number): Promise<string | undefined> {
-  const ok = res.statusCode >= 200 && res.statusCode < 300;
-  const { bytes, truncated } = await readCapped(res.body, ok ? answerCap(docs) : MAX_RESPONSE_BYTES);
-  const start = bytes.toString('latin1', 0, Math.min(bytes.length, 256));
-  if (ok && /"errors"\s*:\s*false/.test(start)) return start;
-  if (truncated) return ok ? undefined : bytes.toString('utf8');
-  return bytes.toString('utf8');
+  if (res.statusCode < 200 || res.statusCode >= 300)
+    return (await readCapped(res.body, MAX_RESPONSE_BYTES)).bytes.toString('utf8');
+  // A successful answer holds one result per document (~130 bytes each): once its head says
+  // `"errors":false`, the rest is read off the connection (so it can be reused) but not kept.
+  const max = answerCap(docs);
+  const parts: Buffer[] = [];
+  let size = 0;
+  let head: string | undefined;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (head !== undefined) {
+      if (size > max) break;
+      continue;
+    }
+    parts.push(chunk);
+    if (size >= HEAD_BYTES) {
+      const start = headOf(parts, size);
+      if (ERRORS_FALSE.test(start)) {
+        head = start;
+        parts.length = 0;
+        if (size > max) break;
+        continue;
+      }
+    }
+    if (size > max) {
+      res.body.destroy();
+      return undefined;
+    }
+  }
+  if (head !== undefined) {
+    if (size > max) res.body.destroy(); // the rest is not read: the connection closes
+    return head;
+  }
+  const start = headOf(parts, size);
+  if (ERRORS_FALSE.test(start)) return start;
+  return Buffer.concat(parts, size).toString('utf8');
+}
+
+/** How much of an answer's head is searched for `"errors":false`. */
+const HEAD_BYTES = 256;
+const ERRORS_FALSE = /"errors"\s*:\s*false/;
+
+/** The first HEAD_BYTES of the chunks read so far, as latin1 text. */
+function headOf(parts: readonly Buffer[], size: number): string {
+  const first = parts[0];
+  if (first === undefined) return '';
+  if (first.length >= HEAD_BYTES || parts.length === 1)
+    return first.toString('latin1', 0, Math.min(first.length, HEAD_BYTES));
+  return Buffer.concat(parts, Math.min(size, HEAD_BYTES * 2)).toString('latin1', 0, HEAD_BYTES);
 }
 
 function sleep(ms: number, abort: AbortSignal): Promise<void> {

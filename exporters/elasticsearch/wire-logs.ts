@@ -12,6 +12,7 @@
 // (array bodies as text) is decoded with the codec's own decoder and written
 // with the same functions the slow path uses.
 import { isUtf8 } from 'node:buffer';
+import { takeBuffer } from '../../src/codec/buffer-pool.js';
 import { UNLIMITED_BUDGET } from '../../src/codec/decode-budget.js';
 import { decodeAnyValue } from '../../src/codec/proto-common.js';
 import { Reader } from '../../src/codec/proto-wire.js';
@@ -36,7 +37,8 @@ export class DocBuf {
 
   room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n)) as FastBuffer;
+    // (from the pool: it becomes a _bulk body's buffer, given back with it; see bulk-body.ts)
+    const bigger = takeBuffer(Math.max(this.buf.length * 2, this.len + n)) as FastBuffer;
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
   }
@@ -262,6 +264,17 @@ let hiRem = 0;
 let lastSec = -1;
 let lastPrefix = new Uint8Array(0);
 
+/** The three ASCII digits of 0…999, by three. */
+const DIGITS3 = new Uint8Array(3000);
+for (let i = 0; i < 1000; i++) {
+  DIGITS3[3 * i] = 0x30 + Math.floor(i / 100);
+  DIGITS3[3 * i + 1] = 0x30 + (Math.floor(i / 10) % 10);
+  DIGITS3[3 * i + 2] = 0x30 + (i % 10);
+}
+
+/** Length of isoAt's text. */
+const ISO_LEN = 30;
+
 /** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` of the fixed64 at b[at] (as json.ts isoNanos). */
 function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
   const lo = u32le(b, at);
@@ -273,8 +286,9 @@ function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
     hiCached = h;
   }
   const x = hiRem + lo; // < 1e9 + 2^32: exact
-  const sec = hiSec + Math.floor(x / 1e9);
-  let frac = x % 1e9;
+  const carry = Math.floor(x / 1e9);
+  const sec = hiSec + carry;
+  const frac = x - carry * 1e9; // < 1e9: an int32
   if (sec !== lastSec) {
     lastPrefix = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19), 'latin1');
     lastSec = sec;
@@ -285,13 +299,35 @@ function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
   let at2 = d.len;
   for (let i = 0; i < pre.length; i++) out[at2++] = pre[i];
   out[at2++] = 0x2e;
-  for (let i = 8; i >= 0; i--) {
-    out[at2 + i] = 0x30 + (frac % 10);
-    frac = Math.floor(frac / 10);
-  }
-  at2 += 9;
+  const ms = (frac / 1e6) | 0;
+  const rest = frac - ms * 1e6;
+  const us = (rest / 1e3) | 0;
+  const ns = rest - us * 1e3;
+  out[at2++] = DIGITS3[3 * ms];
+  out[at2++] = DIGITS3[3 * ms + 1];
+  out[at2++] = DIGITS3[3 * ms + 2];
+  out[at2++] = DIGITS3[3 * us];
+  out[at2++] = DIGITS3[3 * us + 1];
+  out[at2++] = DIGITS3[3 * us + 2];
+  out[at2++] = DIGITS3[3 * ns];
+  out[at2++] = DIGITS3[3 * ns + 1];
+  out[at2++] = DIGITS3[3 * ns + 2];
   out[at2++] = 0x5a;
   d.len = at2;
+}
+
+/** The fixed64s at b[x] and b[y] are equal. */
+function same64(b: Uint8Array, x: number, y: number): boolean {
+  return u32le(b, x) === u32le(b, y) && u32le(b, x + 4) === u32le(b, y + 4);
+}
+
+/** Writes again the `n` bytes written `back` bytes ago (a timestamp already formatted). */
+function repeat(d: DocBuf, back: number, n: number): void {
+  d.room(n);
+  const out = d.buf;
+  let at = d.len;
+  for (let i = at - back, end = i + n; i < end; i++) out[at++] = out[i];
+  d.len = at;
 }
 
 function isZero64(b: Uint8Array, at: number): boolean {
@@ -493,7 +529,8 @@ function lenPrefixSize(n: number): number {
 
 const ATTRS = { at: new Int32Array(64), n: 0 };
 
-const F_OBSERVED = Buffer.from(',"observed_timestamp":"');
+/** (closes the @timestamp string) */
+const F_OBSERVED = Buffer.from('","observed_timestamp":"');
 const F_BODY_STRUCTURED = Buffer.from(',"body":{"structured":');
 const F_BODY_TEXT = Buffer.from(',"body":{"text":');
 const F_SEVERITY_TEXT = Buffer.from(',"severity_text":');
@@ -598,12 +635,13 @@ export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: nu
   if (hasTime) isoAt(d, b, timeAt);
   else if (hasObserved) isoAt(d, b, observedAt);
   else throw SLOW; // no time at all: the slow path stamps "now"
-  d.byte(0x22);
   if (hasObserved) {
     d.bytes(F_OBSERVED);
-    isoAt(d, b, observedAt);
-    d.byte(0x22);
+    // the observed time is most often the time itself: its text again
+    if (!hasTime || same64(b, timeAt, observedAt)) repeat(d, ISO_LEN + F_OBSERVED.length, ISO_LEN);
+    else isoAt(d, b, observedAt);
   }
+  d.byte(0x22);
   if (ds.length) d.bytes(ds);
   if (bodyAt >= 0) {
     p = bodyAt;
