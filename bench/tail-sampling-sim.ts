@@ -55,6 +55,8 @@ const p = new TailSamplingProcessor(
   'tail_sampling',
   { manualTicks: true },
 );
+// as the pipeline starts it (manual ticks: no timer; what start() sets up besides, it does here too)
+await p.start();
 let held = 0;
 let inMemory = 0;
 let requests = 0;

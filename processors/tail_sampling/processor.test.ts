@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
+import { oldGenerationGrowthHolders } from '../../src/memory/old-generation.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { CollectingConsumer, testSettings } from '../../test/support/component.js';
 import { decodeUpstream } from '../../test/support/upstream-otlp.js';
@@ -431,5 +432,16 @@ describe('tail_sampling processor', () => {
     await p.shutdown();
     expect(spansByTrace(next.received)).toEqual(new Map([[tid(5), ['timed']]]));
     expect(factory.signals).toEqual(['traces']);
+  });
+
+  it('holds the old generation growth limit from start to shutdown (src/memory/old-generation.ts)', async () => {
+    const before = oldGenerationGrowthHolders();
+    const { p } = setup({ decision_wait: '1s', policies: [{ name: 'all', type: 'always_sample' }] });
+    await p.start();
+    await p.start();
+    expect(oldGenerationGrowthHolders()).toBe(before + 1);
+    await p.shutdown();
+    await p.shutdown();
+    expect(oldGenerationGrowthHolders()).toBe(before);
   });
 });

@@ -17,6 +17,7 @@ import { decodeTraces, decodeTracesLazy, encodeTraces } from '../../src/codec/ot
 import type { Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { errorMessage, retryableError } from '../../src/component/errors.js';
+import { limitOldGenerationGrowth } from '../../src/memory/old-generation.js';
 import { rawList } from '../../src/pdata/lazy.js';
 import type { Resource, ResourceSpans, TracesData } from '../../src/pdata/types.js';
 import type { Logger } from '../../src/telemetry/logger.js';
@@ -112,13 +113,20 @@ export class TailSamplingProcessor implements Processor<'traces'> {
     });
   }
 
+  private releaseHeapGrowth: (() => void) | undefined;
+
   async start(_host?: Host): Promise<void> {
+    // the spans of decision_wait seconds: keep V8 from letting the old generation grow to
+    // several times what is live (src/memory/old-generation.ts)
+    this.releaseHeapGrowth ??= limitOldGenerationGrowth();
     if (this.options.manualTicks) return;
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
   }
 
   async shutdown(): Promise<void> {
+    this.releaseHeapGrowth?.();
+    this.releaseHeapGrowth = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (!this.stopped) {

@@ -541,7 +541,11 @@ function sizeWireLogRecord(l: WireLogRecord): number {
 
 /** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
 function spliceable(l: WireLogRecord): boolean {
-  const span = attributeSpan(l, l.list.at(l.i, l.start, l.end, 6), 6);
+  const span = attributeSpan(
+    l,
+    l._attrOrigin === undefined ? l.list.attributesAt(l, 6) : l.list.at(l.i, l.start, l.end, 6),
+    6,
+  );
   if (span === undefined || !l.list.ordered(l.i)) return false;
   l.spliceFrom = span[0];
   l.spliceTo = span[1];
@@ -572,7 +576,7 @@ const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
       case 6:
         return (l.loaded & B6) !== 0
           ? sizeTrackedAttributes(l._attributes, l._attrOrigin)
-          : sizeAttributesWithSets(l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
+          : sizeAttributesWithSets(l, l.list.attributesAt(l, 6), 6, 0x32);
       case 7:
         return l._droppedAttributesCount !== 0 ? 1 + varintSizeU(l._droppedAttributesCount) : 0;
       case 8:
@@ -618,7 +622,7 @@ const LOG_FIELDS: FieldEncoder<WireLogRecord> = {
         return;
       case 6:
         if ((l.loaded & B6) !== 0) writeTrackedAttributes(w, l, l._attributes, l._attrOrigin, 0x32);
-        else writeAttributesWithSets(w, l, l.list.at(l.i, l.start, l.end, 6), 6, 0x32);
+        else writeAttributesWithSets(w, l, l.list.attributesAt(l, 6), 6, 0x32);
         return;
       case 7:
         if (l._droppedAttributesCount !== 0) {

@@ -17,6 +17,7 @@ import { type DecodeBudget, defaultBudget, UNLIMITED_BUDGET } from './decode-bud
 import { COST } from './decode-cost.js';
 import { atPath } from './errors.js';
 import {
+  anyKind,
   checkId,
   decodeResource,
   decodeScope,
@@ -50,13 +51,13 @@ import {
   WT_VARINT,
 } from './proto-wire.js';
 import {
-  anyOrigin,
   anyUnchanged,
   attributeSpan,
   attributesUnchanged,
   type FieldEncoder,
   loadAttributes,
   patchedSize,
+  scalarOf,
   sizeAttributesWithSets,
   sizeTrackedAttributes,
   splicedSize,
@@ -914,8 +915,9 @@ function rememberSize(s: WireSpan, n: number, standsAlone: boolean): void {
     const rec = s.sizedSets ?? [];
     rec.length = 0;
     for (let i = 0; i < sets.length; i++) {
-      const o = anyOrigin(sets[i].value);
-      rec.push(sets[i].value, o.kind, o.scalar);
+      const v = sets[i].value;
+      const kind = anyKind(v);
+      rec.push(v, kind, scalarOf(v, kind));
     }
     s.sizedSets = rec;
   }
@@ -938,7 +940,11 @@ function sizedSetsUnchanged(s: WireSpan): boolean {
 
 /** Only the attributes changed and their bytes are one run: records it (spliceFrom/To). */
 function spliceable(s: WireSpan): boolean {
-  const span = attributeSpan(s, s.list.at(s.i, s.start, s.end, 9), 9);
+  const span = attributeSpan(
+    s,
+    s._attrOrigin === undefined ? s.list.attributesAt(s, 9) : s.list.at(s.i, s.start, s.end, 9),
+    9,
+  );
   if (span === undefined || !s.list.ordered(s.i)) return false;
   s.spliceFrom = span[0];
   s.spliceTo = span[1];
@@ -977,7 +983,7 @@ const SPAN_FIELDS: FieldEncoder<WireSpan> = {
       case 9:
         return (s.loaded & B9) !== 0
           ? sizeTrackedAttributes(s._attributes, s._attrOrigin)
-          : sizeAttributesWithSets(s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
+          : sizeAttributesWithSets(s, s.list.attributesAt(s, 9), 9, 0x4a);
       case 10:
         return s._droppedAttributesCount !== 0 ? 1 + varintSizeU(s._droppedAttributesCount) : 0;
       case 11: {
@@ -1062,7 +1068,7 @@ const SPAN_FIELDS: FieldEncoder<WireSpan> = {
         return;
       case 9:
         if ((s.loaded & B9) !== 0) writeTrackedAttributes(w, s, s._attributes, s._attrOrigin, 0x4a);
-        else writeAttributesWithSets(w, s, s.list.at(s.i, s.start, s.end, 9), 9, 0x4a);
+        else writeAttributesWithSets(w, s, s.list.attributesAt(s, 9), 9, 0x4a);
         return;
       case 10:
         if (s._droppedAttributesCount !== 0) {

@@ -80,7 +80,8 @@ export class WireList<T> {
     let p = this.pairs;
     const n = this.pairsUsed;
     if (n + 4 > p.length) {
-      const grown = new Int32Array(Math.max(256, p.length * 2));
+      // first use: room for 10 pairs per item (what instrumented spans usually carry)
+      const grown = new Int32Array(Math.max(256, p.length * 2, p.length === 0 ? this.count * 40 : 0));
       grown.set(p);
       this.pairs = p = grown;
     }
@@ -128,6 +129,76 @@ export class WireList<T> {
    */
   ordered(i: number): boolean {
     return (this.table as Int32Array)[i * this.codec.slots] === ORDERED;
+  }
+
+  /**
+   * at() for an item's repeated KeyValue field `fn`, also building the item's pair index
+   * (attributeIndex): in the same walk over the item's fields when the item was not indexed yet
+   * (an attribute read or set by key is usually the first read of an item).
+   */
+  attributesAt(item: AttributeHolder & { readonly i: number }, fn: number): number {
+    const i = item.i;
+    const slots = this.codec.slots;
+    const base = i * slots;
+    let t = this.table;
+    if (item._attrTo !== 0 || (t !== undefined && t.length > base && t[base] !== 0)) {
+      const first = this.at(i, item.start, item.end, fn);
+      attributeIndex(item, first, fn);
+      return first;
+    }
+    if (t === undefined || t.length < this.count * slots) {
+      const grown = new Int32Array(Math.max(this.count, 8) * slots);
+      if (t !== undefined) grown.set(t);
+      this.table = t = grown;
+    }
+    const src = this.src;
+    const repeated = this.codec.repeated;
+    const end = item.end;
+    item._attrFrom = this.pairsUsed;
+    let ordered = true;
+    let prev = 0;
+    let pos = item.start;
+    while (pos < end) {
+      const at = pos;
+      // one-byte tags and lengths read here, in locals (skipField's results are module
+      // variables: slower in this, the loop every first attribute read runs)
+      const tag = src[pos];
+      let f: number;
+      let valueAt: number;
+      if (tag < 0x80) {
+        f = tag >>> 3;
+        valueAt = ++pos;
+        switch (tag & 7) {
+          case 0:
+            while (src[pos++] >= 0x80);
+            break;
+          case 1:
+            pos += 8;
+            break;
+          case 5:
+            pos += 4;
+            break;
+          default:
+            if (src[pos] < 0x80) pos += 1 + src[pos];
+            else pos = skipField(src, at);
+        }
+      } else {
+        pos = skipField(src, at);
+        f = lastField;
+        valueAt = lastValue;
+      }
+      if (f < prev || (f === prev && (repeated & (1 << f)) === 0)) ordered = false;
+      prev = f;
+      if (f >= slots) continue;
+      if (f === fn) indexPair(this, src, at, valueAt, pos);
+      if ((repeated & (1 << f)) !== 0) {
+        if (t[base + f] === 0) t[base + f] = at;
+      } else t[base + f] = valueAt;
+    }
+    t[base] = ordered ? ORDERED : INDEXED;
+    item._attrTo = this.pairsUsed;
+    if (item._attrTo === 0) item._attrFrom = item._attrTo = -1;
+    return t[base + fn];
   }
 
   /** Offset for field `fn` of item `i` (see `table`), 0 when the item does not have it. */
@@ -375,7 +446,7 @@ export type KvOrigin = unknown[];
 const KV_STRIDE = 6;
 
 /** The scalar an AnyValue of `kind` holds (undefined for empty, maps and arrays). */
-function scalarOf(v: AnyValue, kind: number): unknown {
+export function scalarOf(v: AnyValue, kind: number): unknown {
   const a = v as Record<string, unknown>;
   switch (kind) {
     case 1:
@@ -629,31 +700,38 @@ function attributeIndex(item: AttributeHolder, first: number, fn: number): void 
     while (pos < end) {
       const at = pos;
       pos = skipField(src, pos);
-      if (lastField !== fn) continue;
-      let p = skipLength(src, lastValue);
-      let keyAt = 0;
-      let valueAt = 0;
-      // the usual shape, key then value with one-byte length prefixes: no field walk
-      if (src[p] === 0x0a && src[p + 1] < 0x80) {
-        const keyEnd = p + 2 + src[p + 1];
-        if (keyEnd === pos) keyAt = p + 1;
-        else if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === pos) {
-          keyAt = p + 1;
-          valueAt = keyEnd + 1;
-        }
-      }
-      if (keyAt === 0)
-        while (p < pos) {
-          p = skipField(src, p);
-          if (lastField === 1) keyAt = lastValue;
-          else if (lastField === 2) valueAt = lastValue;
-        }
-      list.pushPair(at, keyAt, valueAt, pos);
+      if (lastField === fn) indexPair(list, src, at, lastValue, pos);
     }
   }
   // _attrTo 0 means "not built": an item without pairs gets an empty range that is not 0
   item._attrTo = list.pairsUsed;
   if (item._attrTo === 0) item._attrFrom = item._attrTo = -1;
+}
+
+/**
+ * Appends the index entry of the KeyValue field whose tag is at `at`, length prefix at `lenAt`,
+ * ending at `end` (list.pairs: see IDX_STRIDE).
+ */
+function indexPair(list: WireList<unknown>, src: Buffer, at: number, lenAt: number, end: number): void {
+  let p = skipLength(src, lenAt);
+  let keyAt = 0;
+  let valueAt = 0;
+  // the usual shape, key then value with one-byte length prefixes: no field walk
+  if (src[p] === 0x0a && src[p + 1] < 0x80) {
+    const keyEnd = p + 2 + src[p + 1];
+    if (keyEnd === end) keyAt = p + 1;
+    else if (src[keyEnd] === 0x12 && src[keyEnd + 1] < 0x80 && keyEnd + 2 + src[keyEnd + 1] === end) {
+      keyAt = p + 1;
+      valueAt = keyEnd + 1;
+    }
+  }
+  if (keyAt === 0)
+    while (p < end) {
+      p = skipField(src, p);
+      if (lastField === 1) keyAt = lastValue;
+      else if (lastField === 2) valueAt = lastValue;
+    }
+  list.pushPair(at, keyAt, valueAt, end);
 }
 
 /** The position after a length prefix at `pos`. */

@@ -153,7 +153,7 @@ export class WireLogRecord implements LogRecord {
   /** The value of the first attribute with `key`, without decoding the others (pdata/attributes.ts itemAttribute). */
   getAttribute(key: string): AnyValue | undefined {
     if ((this.loaded & B6) === 0) {
-      const v = peekAttribute(this, this.list.at(this.i, this.start, this.end, 6), 6, key);
+      const v = peekAttribute(this, this.list.attributesAt(this, 6), 6, key);
       if (v !== NEEDS_LIST) return v;
     }
     return getAttr(this.attributes, key);

@@ -221,7 +221,7 @@ export class WireSpan implements Span {
   /** The value of the first attribute with `key`, without decoding the others (pdata/attributes.ts itemAttribute). */
   getAttribute(key: string): AnyValue | undefined {
     if ((this.loaded & B9) === 0) {
-      const v = peekAttribute(this, this.list.at(this.i, this.start, this.end, 9), 9, key);
+      const v = peekAttribute(this, this.list.attributesAt(this, 9), 9, key);
       if (v !== NEEDS_LIST) return v;
     }
     return getAttr(this.attributes, key);
@@ -233,7 +233,7 @@ export class WireSpan implements Span {
    */
   getAttributeValue(key: string): AttributeValue | undefined {
     if ((this.loaded & B9) === 0) {
-      const v = peekAttributeValue(this, this.list.at(this.i, this.start, this.end, 9), 9, key);
+      const v = peekAttributeValue(this, this.list.attributesAt(this, 9), 9, key);
       if (v !== NEEDS_LIST_VALUE) return v;
     }
     return getAttr(this.attributes, key);
