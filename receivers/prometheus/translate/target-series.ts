@@ -617,6 +617,12 @@ export class TargetSeries {
       }
     this.iterTimes = this.iterTimes.filter(([it]) => it >= keepFrom);
     for (const [k, e] of this.cache) if (e.lastSeenIter < keepFrom) this.cache.delete(k);
+    // the last exposition's entries are looked up before the cache: a forgotten one
+    // must not come back through them with its old point (and start time)
+    if (this.lastOrder.some((e) => e.lastSeenIter < keepFrom)) {
+      this.lastOrder = [];
+      this.lastKeys = [];
+    }
     for (const [k, g] of this.groups) if (g.lastSeenIter < keepFrom) this.groups.delete(k);
     for (const [k, f] of this.families) if (f.lastSeenIter < keepFrom) this.families.delete(k);
     for (const [k, s] of this.scopes) if (s.lastSeenIter < keepFrom) this.scopes.delete(k);
