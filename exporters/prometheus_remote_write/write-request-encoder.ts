@@ -74,6 +74,7 @@ const HISTOGRAM_FIELD = 4;
 const METADATA_FIELD = 3;
 /** Prometheus's stale marker, little-endian: the NaN 0x7ff0000000000002, written as bits (never through a double). */
 const STALE_BYTES = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** The reused buffer is given back when a request made it grow past this. */
 const KEEP_BUFFER_BYTES = 8 * 1024 * 1024;
 
@@ -351,10 +352,18 @@ class Pass {
       const out = exemplars.filter((_, j) => target[j] === i);
       return out.length > 0 ? out : undefined;
     };
-    let cumulative = 0n;
+    // the running count as a number while it is exact (no bigint per bucket), as a bigint past 2^53
+    let cumulative = 0;
+    let big: bigint | undefined;
     for (let i = 0; i < n; i++) {
-      cumulative += p.bucketCounts[i];
-      this.numberSeries(plans.bucket, attrs, bounds[i], Number(cumulative), stale, ts, mine(i));
+      const c = p.bucketCounts[i];
+      if (big === undefined) {
+        const next = cumulative + Number(c);
+        if (c >= 0n && c <= MAX_SAFE && Number.isSafeInteger(next)) cumulative = next;
+        else big = BigInt(cumulative) + c;
+      } else big += c;
+      const value = big === undefined ? cumulative : Number(big);
+      this.numberSeries(plans.bucket, attrs, bounds[i], value, stale, ts, mine(i));
     }
     this.numberSeries(plans.bucket, attrs, '+Inf', Number(p.count), stale, ts, mine(n));
   }

@@ -286,8 +286,10 @@ export class TargetSeries {
   /** Staleness markers for the series of the last scrape that this one did not have. */
   private markStale(iter: number, ms: number, includeReport: boolean): void {
     const track = this.opts.trackTimestampsStaleness;
+    // indexed loops: the series list is the whole scrape (for-of allocated an iterator result per series)
     for (const list of [this.prevSeen, this.prevReport])
-      for (const e of list) {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
         if (e.lastSeenIter === iter) continue;
         if (e.isReport && !includeReport) continue;
         if (e.explicitTs && !track) continue;
