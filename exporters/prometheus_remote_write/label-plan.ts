@@ -194,6 +194,32 @@ export class ScopeLabels {
     return plan;
   }
 
+  /** planFor() for attributes given flattened as [k0, v0, k1, v1, ...] (columns, src/pdata/lazy-points.ts). */
+  planForFlat(flat: readonly string[]): LabelPlan {
+    const last = this.lastKeys;
+    if (this.lastPlan !== undefined && last.length * 2 === flat.length) {
+      let same = true;
+      for (let i = 0; i < last.length; i++)
+        if (flat[2 * i] !== last[i]) {
+          same = false;
+          break;
+        }
+      if (same) return this.lastPlan;
+    }
+    const keys: string[] = new Array(flat.length / 2);
+    for (let i = 0; i < keys.length; i++) keys[i] = flat[2 * i];
+    const id = keys.join('\u0000');
+    let plan = this.plans.get(id);
+    if (!plan) {
+      if (this.plans.size >= MAX_LAYOUTS) this.plans.clear();
+      plan = this.build(keys);
+      this.plans.set(id, plan);
+    }
+    this.lastKeys = keys;
+    this.lastPlan = plan;
+    return plan;
+  }
+
   private build(keys: string[]): LabelPlan {
     // attributes by key (stable), grouped by sanitized name: a group of several joins its values with ";"
     const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
@@ -256,6 +282,37 @@ export function writePlanLabels(w: ProtoWriter, plan: LabelPlan, attrs: KeyValue
       n = w.label(op.bytes, op.attrs.map((j) => anyValueToString(attrs[j].value)).join(';'));
     else n = w.label(op.bytes, extra);
     // the value's bytes end the label just written
+    valueHash(op.h1, op.h2, w.buf, w.pos - n, w.pos);
+    h1 = (h1 + lanes.a) | 0;
+    h2 = (h2 + lanes.b) | 0;
+  }
+  labelsHash.h2 = h2;
+  return h1;
+}
+
+/** writePlanLabels() for string attributes flattened as [k0, v0, k1, v1, ...]: the same bytes and hash. */
+export function writePlanLabelsFlat(
+  w: ProtoWriter,
+  plan: LabelPlan,
+  flat: readonly string[],
+  extra: string,
+): number {
+  const steps = plan.steps;
+  let h1 = 0;
+  let h2 = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const op = steps[i];
+    const kind = op.kind;
+    if (kind === OpKind.Fixed) {
+      w.raw(op.bytes);
+      h1 = (h1 + op.h1) | 0;
+      h2 = (h2 + op.h2) | 0;
+      continue;
+    }
+    let n: number;
+    if (kind === OpKind.Attr) n = w.label(op.bytes, flat[2 * op.attrs[0] + 1]);
+    else if (kind === OpKind.Joined) n = w.label(op.bytes, op.attrs.map((j) => flat[2 * j + 1]).join(';'));
+    else n = w.label(op.bytes, extra);
     valueHash(op.h1, op.h2, w.buf, w.pos - n, w.pos);
     h1 = (h1 + lanes.a) | 0;
     h2 = (h2 + lanes.b) | 0;

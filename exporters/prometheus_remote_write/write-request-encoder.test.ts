@@ -140,8 +140,9 @@ function metric(r: Rng): Metric {
           ...base(),
           count: 10n,
           ...(r.chance(0.8) ? { sum: r.next() * 10 } : {}),
+          // now and then a count past 2^53 (the running count must go on exactly as a bigint)
           bucketCounts: Array.from({ length: bounds.length + (r.chance(0.9) ? 1 : 0) }, () =>
-            BigInt(r.int(5)),
+            r.chance(0.03) ? 2n ** 53n + BigInt(r.int(5)) : BigInt(r.int(5)),
           ),
           explicitBounds: bounds,
           exemplars: exemplars(r),

@@ -14,6 +14,7 @@
 // series with equal labels (compared byte for byte) are merged, their samples
 // sorted by time, before the requests are cut.
 import { compressSync } from 'snappy';
+import { numberPointColumns } from '../../src/pdata/lazy-points.js';
 import type { KeyValue, Metric, MetricsData } from '../../src/pdata/types.js';
 import { buildMetricName, prometheusUnit } from '../../src/translator/prometheus/normalize-name.js';
 import { type ScopeLabelBase, scopeLabelBase } from '../../src/translator/prometheus/to-prometheus-labels.js';
@@ -35,7 +36,14 @@ import {
   toPromExemplars,
   withLabel,
 } from '../../src/translator/prometheus/to-prometheus-series.js';
-import { type LabelPlan, labelsHash, ScopeLabels, writeLabelPairs, writePlanLabels } from './label-plan.js';
+import {
+  type LabelPlan,
+  labelsHash,
+  ScopeLabels,
+  writeLabelPairs,
+  writePlanLabels,
+  writePlanLabelsFlat,
+} from './label-plan.js';
 import { ProtoWriter } from './proto-writer.js';
 
 export interface EncoderSettings extends SeriesSettings {
@@ -66,6 +74,7 @@ const HISTOGRAM_FIELD = 4;
 const METADATA_FIELD = 3;
 /** Prometheus's stale marker, little-endian: the NaN 0x7ff0000000000002, written as bits (never through a double). */
 const STALE_BYTES = Uint8Array.of(0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** The reused buffer is given back when a request made it grow past this. */
 const KEEP_BUFFER_BYTES = 8 * 1024 * 1024;
 
@@ -239,9 +248,14 @@ class Pass {
   private metric(m: Metric, scope: ScopeLabels): number {
     const s = this.s;
     const kind = metricKind(m);
-    const points = (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary)?.dataPoints ?? [];
+    const body = m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary;
+    // a gauge's or counter's points kept as columns are written from them, never made
+    const cols =
+      body !== undefined && (kind === 'gauge' || kind === 'counter') ? numberPointColumns(body) : undefined;
+    const points = cols !== undefined ? [] : (body?.dataPoints ?? []);
+    const count = cols !== undefined ? cols.length : points.length;
     if (!isMetricKind(kind)) {
-      if (points.length > 0) this.drop(points.length, kind);
+      if (count > 0) this.drop(count, kind);
       return -1;
     }
     const name = this.enc.metricName(
@@ -250,7 +264,7 @@ class Pass {
       kind === 'counter' ? 'counter' : m.gauge ? 'gauge' : 'other',
     );
     if (name === '' || /^_+$/.test(name)) {
-      this.drop(points.length, `metric name "${m.name}" normalizes to an invalid name`);
+      this.drop(count, `metric name "${m.name}" normalizes to an invalid name`);
       return -1;
     }
     if (s.sendMetadata && !this.metadata.has(name))
@@ -262,6 +276,16 @@ class Pass {
       });
     let latest = -1;
     const names = this.enc.metricNames(name, kind);
+    if (cols !== undefined) {
+      for (let i = 0; i < cols.length; i++) {
+        const ts = this.ms(cols.timeUnixNano[i]);
+        if (ts > latest) latest = ts;
+        const flat = cols.attrs[i];
+        const plan = names.plansFor(scope.planForFlat(flat)).main;
+        this.flatSeries(plan, flat, cols.values[i], (cols.flags[i] & NO_RECORDED_VALUE) !== 0, ts);
+      }
+      return latest;
+    }
     for (const p of points) {
       const ts = this.ms(p.timeUnixNano);
       if (ts > latest) latest = ts;
@@ -328,10 +352,18 @@ class Pass {
       const out = exemplars.filter((_, j) => target[j] === i);
       return out.length > 0 ? out : undefined;
     };
-    let cumulative = 0n;
+    // the running count as a number while it is exact (no bigint per bucket), as a bigint past 2^53
+    let cumulative = 0;
+    let big: bigint | undefined;
     for (let i = 0; i < n; i++) {
-      cumulative += p.bucketCounts[i];
-      this.numberSeries(plans.bucket, attrs, bounds[i], Number(cumulative), stale, ts, mine(i));
+      const c = p.bucketCounts[i];
+      if (big === undefined) {
+        const next = cumulative + Number(c);
+        if (c >= 0n && c <= MAX_SAFE && Number.isSafeInteger(next)) cumulative = next;
+        else big = BigInt(cumulative) + c;
+      } else big += c;
+      const value = big === undefined ? cumulative : Number(big);
+      this.numberSeries(plans.bucket, attrs, bounds[i], value, stale, ts, mine(i));
     }
     this.numberSeries(plans.bucket, attrs, '+Inf', Number(p.count), stale, ts, mine(n));
   }
@@ -358,6 +390,26 @@ class Pass {
     const exemplarsEnd = w.pos;
     w.end2(body);
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, exemplarsEnd - samplesEnd, 0, ts, h1, h2);
+  }
+
+  /** numberSeries() for a point kept as columns: attributes flattened, no exemplars. */
+  private flatSeries(
+    plan: LabelPlan,
+    flat: readonly string[],
+    value: number,
+    stale: boolean,
+    ts: number,
+  ): void {
+    const w = this.w;
+    const start = w.pos;
+    const body = w.series(SERIES_TAG);
+    const h1 = writePlanLabelsFlat(w, plan, flat, '');
+    const h2 = labelsHash.h2;
+    const labelsEnd = w.pos;
+    w.sample(value, stale, ts);
+    const samplesEnd = w.pos;
+    w.end2(body);
+    this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
   }
 
   /** One series with one native histogram. */

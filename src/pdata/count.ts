@@ -1,4 +1,5 @@
 import { lazyItemCount } from './lazy.js';
+import { lazyPointCount } from './lazy-points.js';
 import type { Signal, SignalDataMap } from './signal.js';
 import type { LogsData, Metric, MetricsData, ResourceLogs, ResourceSpans, TracesData } from './types.js';
 
@@ -35,7 +36,9 @@ export function countLogRecords(d: LogsData): number {
 /** Data points of one metric, counted the way the collector counts metric points. */
 export function metricPointCount(m: Metric): number {
   const d = m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary;
-  return d ? d.dataPoints.length : 0;
+  if (!d) return 0;
+  // counting does not make points kept as columns (lazy-points.ts)
+  return lazyPointCount(d) ?? d.dataPoints.length;
 }
 
 export function countMetricPoints(d: MetricsData): number {

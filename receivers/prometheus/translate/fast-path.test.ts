@@ -6,7 +6,10 @@
 // summaries, exemplars and _created (OpenMetrics), explicit timestamps,
 // repeated series, reordered lines, series that disappear and come back,
 // failed scrapes and the end of the run — give the same OTLP, point by point.
+// The reference also makes its gauge and sum points as objects, so the
+// columns' points (src/pdata/lazy-points.ts) are checked against them.
 import { describe, expect, it } from 'vitest';
+import { numberPointColumns } from '../../../src/pdata/lazy-points.js';
 import type { MetricsData } from '../../../src/pdata/types.js';
 import { parseExposition } from '../exposition/parser.js';
 import { parseExposition as referenceParse } from './reference/parser.js';
@@ -133,6 +136,8 @@ function run(seed: number, om: boolean) {
   const fast = new TargetSeries({ labels: TARGET, discovered: DISCOVERED }, OPTIONS);
   const ref = new ReferenceSeries({ labels: TARGET, discovered: DISCOVERED }, OPTIONS);
   const refAsSeries = ref as unknown as TargetSeries; // buildMetrics reads metadataFor() only
+  // the reference builds its gauge and sum points as objects (no columns, src/pdata/lazy-points.ts)
+  const REF_BUILD: BuildOptions = { ...BUILD, eagerPoints: true };
   const format = om ? 'openmetrics' : 'text';
   const outputs: [MetricsData, MetricsData][] = [];
   let t = 1_700_000_000_000;
@@ -145,7 +150,7 @@ function run(seed: number, om: boolean) {
       ref.report(t, { up: false, durationSeconds: 0.01 }, undefined);
       outputs.push([
         buildMetrics(a, fast, DISCOVERED, BUILD),
-        buildMetrics(b, refAsSeries, DISCOVERED, BUILD),
+        buildMetrics(b, refAsSeries, DISCOVERED, REF_BUILD),
       ]);
       continue;
     }
@@ -159,12 +164,12 @@ function run(seed: number, om: boolean) {
     ref.report(t, { up: true, durationSeconds: 0.01 }, b.stats);
     outputs.push([
       buildMetrics(a.touched, fast, DISCOVERED, BUILD),
-      buildMetrics(b.touched, refAsSeries, DISCOVERED, BUILD),
+      buildMetrics(b.touched, refAsSeries, DISCOVERED, REF_BUILD),
     ]);
   }
   outputs.push([
     buildMetrics(fast.endOfRun(t + 10_000), fast, DISCOVERED, BUILD),
-    buildMetrics(ref.endOfRun(t + 10_000), refAsSeries, DISCOVERED, BUILD),
+    buildMetrics(ref.endOfRun(t + 10_000), refAsSeries, DISCOVERED, REF_BUILD),
   ]);
   return outputs;
 }
@@ -173,8 +178,12 @@ describe('scrape fast paths = the previous implementation (seeded sequences)', (
   for (const om of [false, true])
     it(`${om ? 'OpenMetrics' : 'text format'}: 40 sequences of 12 scrapes and the end of the run`, () => {
       let points = 0;
+      let lazy = 0;
       for (let seed = 1; seed <= 40; seed++)
         for (const [fast, ref] of run(seed * 7919 + (om ? 1 : 0), om)) {
+          for (const rm of fast.resourceMetrics)
+            for (const sm of rm.scopeMetrics)
+              for (const m of sm.metrics) if (numberPointColumns(m.gauge ?? m.sum ?? {})) lazy++;
           expect(fast).toEqual(ref);
           for (const rm of fast.resourceMetrics)
             for (const sm of rm.scopeMetrics)
@@ -182,6 +191,7 @@ describe('scrape fast paths = the previous implementation (seeded sequences)', (
                 points += (m.gauge ?? m.sum ?? m.histogram ?? m.summary)?.dataPoints.length ?? 0;
         }
       expect(points).toBeGreaterThan(1000); // the sequences do produce points
+      expect(lazy).toBeGreaterThan(500); // ... and gauges and sums kept as columns
     });
 
   it('parses to the same samples, values and timestamps as the previous parser', () => {

@@ -286,8 +286,10 @@ export class TargetSeries {
   /** Staleness markers for the series of the last scrape that this one did not have. */
   private markStale(iter: number, ms: number, includeReport: boolean): void {
     const track = this.opts.trackTimestampsStaleness;
+    // indexed loops: the series list is the whole scrape (for-of allocated an iterator result per series)
     for (const list of [this.prevSeen, this.prevReport])
-      for (const e of list) {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
         if (e.lastSeenIter === iter) continue;
         if (e.isReport && !includeReport) continue;
         if (e.explicitTs && !track) continue;
@@ -617,6 +619,12 @@ export class TargetSeries {
       }
     this.iterTimes = this.iterTimes.filter(([it]) => it >= keepFrom);
     for (const [k, e] of this.cache) if (e.lastSeenIter < keepFrom) this.cache.delete(k);
+    // the last exposition's entries are looked up before the cache: a forgotten one
+    // must not come back through them with its old point (and start time)
+    if (this.lastOrder.some((e) => e.lastSeenIter < keepFrom)) {
+      this.lastOrder = [];
+      this.lastKeys = [];
+    }
     for (const [k, g] of this.groups) if (g.lastSeenIter < keepFrom) this.groups.delete(k);
     for (const [k, f] of this.families) if (f.lastSeenIter < keepFrom) this.families.delete(k);
     for (const [k, s] of this.scopes) if (s.lastSeenIter < keepFrom) this.scopes.delete(k);

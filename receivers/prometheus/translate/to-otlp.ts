@@ -2,6 +2,7 @@
 // metricfamily.go does, and sets start times like its metrics adjuster
 // (metrics_adjuster.go, starttimemetricadjuster.go).
 import { EMPTY_BYTES, newResourceMetrics, newScope, newScopeMetrics } from '../../../src/pdata/create.js';
+import { defineLazyNumberPoints, lazyPointCount } from '../../../src/pdata/lazy-points.js';
 import type {
   Exemplar,
   HistogramDataPoint,
@@ -44,6 +45,8 @@ export interface BuildOptions {
   trimSuffixes: boolean;
   scopeVersion: string;
   startTime: StartTimeMode;
+  /** Gauge and sum points made as objects at once instead of kept as columns (the tests' slow path). */
+  eagerPoints?: boolean;
 }
 
 export class StartTimeMissingError extends Error {}
@@ -176,26 +179,29 @@ function buildMetric(
   const adjust = opts.startTime.kind === 'initial_point';
   switch (fam.kind) {
     case 'gauge': {
-      const points: NumberDataPoint[] = [];
-      for (const g of groups)
-        if ((g.flags & HAS_VALUE) !== 0 || (g.flags & STALE) !== 0) points.push(numberPoint(g, 0n));
-      metric.gauge = { dataPoints: points };
+      const gauge = { dataPoints: [] as NumberDataPoint[] };
+      setNumberPoints(gauge, groups, () => 0n, opts.eagerPoints === true);
+      metric.gauge = gauge;
       break;
     }
     case 'sum':
     case 'monotonic_sum': {
-      const points: NumberDataPoint[] = [];
-      for (const g of groups) {
-        if ((g.flags & (HAS_VALUE | STALE)) === 0) continue;
-        const start = startOverride ?? (adjust ? adjustStart(g, g.value < g.prevValue) : ownStart(g));
-        if ((g.flags & STALE) === 0) g.prevValue = g.value;
-        points.push(numberPoint(g, start));
-      }
-      metric.sum = {
-        dataPoints: points,
+      const sum = {
+        dataPoints: [] as NumberDataPoint[],
         aggregationTemporality: AggregationTemporality.CUMULATIVE,
         isMonotonic: fam.kind === 'monotonic_sum',
       };
+      setNumberPoints(
+        sum,
+        groups,
+        (g) => {
+          const start = startOverride ?? (adjust ? adjustStart(g, g.value < g.prevValue) : ownStart(g));
+          if ((g.flags & STALE) === 0) g.prevValue = g.value;
+          return start;
+        },
+        opts.eagerPoints === true,
+      );
+      metric.sum = sum;
       break;
     }
     case 'histogram': {
@@ -234,7 +240,53 @@ function buildMetric(
     }
   }
   const d = metric.gauge ?? metric.sum ?? metric.histogram ?? metric.summary;
-  return d && d.dataPoints.length > 0 ? metric : undefined;
+  return d && (lazyPointCount(d) ?? d.dataPoints.length) > 0 ? metric : undefined;
+}
+
+/**
+ * The points of a gauge or sum: the groups with a value or a staleness marker,
+ * in order. Kept as columns (src/pdata/lazy-points.ts: no object per point
+ * unless someone reads them), or made at once when exemplars come along.
+ */
+function setNumberPoints(
+  body: { dataPoints: NumberDataPoint[] },
+  groups: GroupState[],
+  startOf: (g: GroupState) => bigint,
+  eager: boolean,
+): void {
+  let n = 0;
+  let exemplars = eager;
+  for (const g of groups)
+    if ((g.flags & (HAS_VALUE | STALE)) !== 0) {
+      n++;
+      if (g.exemplars) exemplars = true;
+    }
+  if (exemplars) {
+    const points: NumberDataPoint[] = [];
+    for (const g of groups)
+      if ((g.flags & (HAS_VALUE | STALE)) !== 0) points.push(numberPoint(g, startOf(g)));
+    body.dataPoints = points;
+    return;
+  }
+  const cols = {
+    length: n,
+    attrs: new Array<string[]>(n),
+    startTimeUnixNano: new Array<bigint>(n),
+    timeUnixNano: new Array<bigint>(n),
+    values: new Float64Array(n),
+    flags: new Uint8Array(n),
+  };
+  let i = 0;
+  for (const g of groups) {
+    if ((g.flags & (HAS_VALUE | STALE)) === 0) continue;
+    cols.attrs[i] = g.attrs;
+    cols.startTimeUnixNano[i] = startOf(g);
+    cols.timeUnixNano[i] = msToNs(g.timeMs);
+    if ((g.flags & STALE) !== 0) cols.flags[i] = NO_RECORDED_VALUE;
+    else cols.values[i] = g.value;
+    i++;
+  }
+  defineLazyNumberPoints(body, cols);
 }
 
 /**

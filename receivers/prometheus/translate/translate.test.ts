@@ -264,6 +264,32 @@ describe('staleness', () => {
     ]);
   });
 
+  it('a series forgotten by gc starts again when it returns (the adjuster deleted its start time)', () => {
+    // The collector's metrics adjuster keeps a series' start time in its
+    // timeseries map only while the series is seen; gc deletes the rest, and a
+    // series that comes back after that is new: its first point is its start.
+    const body =
+      '# TYPE c counter\nc_total{x="1"} 5\n# TYPE h histogram\nh_bucket{le="+Inf"} 3\nh_sum 1\nh_count 3\n';
+    const h = harness({ gcMs: 60_000 });
+    h.scrape(body, T0);
+    h.scrape(body.replace(' 5', ' 6'), T0 + 10_000);
+    // the target is down for longer than the gc interval: its series go stale and are forgotten
+    for (let t = T0 + 20_000; t <= T0 + 200_000; t += 10_000) h.fail(t);
+    const back = T0 + 210_000;
+    const md = h.scrape(body.replace(' 5', ' 7'), back);
+    expect(metric(md, 'c_total').sum?.dataPoints[0]).toMatchObject({
+      asDouble: 7,
+      startTimeUnixNano: BigInt(back) * NS,
+    });
+    expect(metric(md, 'h').histogram?.dataPoints[0].startTimeUnixNano).toBe(BigInt(back) * NS);
+    // within the gc interval a returning series keeps its start
+    const h2 = harness({ gcMs: 60_000 });
+    h2.scrape(body, T0);
+    h2.fail(T0 + 10_000);
+    const md2 = h2.scrape(body.replace(' 5', ' 7'), T0 + 20_000);
+    expect(metric(md2, 'c_total').sum?.dataPoints[0].startTimeUnixNano).toBe(BigInt(T0) * NS);
+  });
+
   it('a target that goes away: everything stale, up included', () => {
     const h = harness();
     h.scrape('g 1\n', T0);

@@ -1,0 +1,154 @@
+// Scrape → remote write without point objects: the prometheus receiver keeps a
+// gauge's or sum's points as columns (src/pdata/lazy-points.ts) and the remote
+// write encoder writes its series straight from them. For seeded sequences of
+// varied expositions (escapes, non-ASCII, empty and long label values, label
+// names that collide once normalized, NaN/±Inf, explicit timestamps,
+// histograms, summaries, series that go stale, failed scrapes, the end of the
+// run) and varied exporter settings, the requests written from the columns are
+// byte for byte the ones written from the same scrape's points as objects.
+import { uncompressSync } from 'snappy';
+import { describe, expect, it } from 'vitest';
+import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/write-request-encoder.js';
+import { parseExposition } from '../receivers/prometheus/exposition/parser.js';
+import { type SeriesOptions, TargetSeries } from '../receivers/prometheus/translate/target-series.js';
+import { type BuildOptions, buildMetrics } from '../receivers/prometheus/translate/to-otlp.js';
+import { cloneData } from '../src/pdata/clone.js';
+import { numberPointColumns } from '../src/pdata/lazy-points.js';
+import type { MetricsData } from '../src/pdata/types.js';
+
+const TARGET = new Map([
+  ['job', 'app'],
+  ['instance', '10.0.0.7:9100'],
+]);
+const DISCOVERED = new Map([
+  ['__address__', '10.0.0.7:9100'],
+  ['job', 'app'],
+]);
+const OPTIONS: SeriesOptions = {
+  honorLabels: false,
+  honorTimestamps: true,
+  trackTimestampsStaleness: false,
+  metricRelabel: [],
+  sampleLimit: 0,
+  labelLimit: 0,
+  labelNameLengthLimit: 0,
+  labelValueLengthLimit: 0,
+  externalLabels: [],
+  gcMs: 120_000,
+};
+const BUILD: BuildOptions = {
+  trimSuffixes: false,
+  scopeVersion: 'test',
+  startTime: { kind: 'initial_point' },
+};
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  return { next, pick };
+}
+
+const VALUES = ['GET', '', 'a\\"q\\"', 'back\\\\slash', 'new\\nline', '日本語', 'x'.repeat(200), 'p-7d9f'];
+const NUMBERS = ['0', '-0', '1', '3.25', '1e-3', 'NaN', '+Inf', '-Inf', '123456789012', '-7'];
+
+function exposition(r: ReturnType<typeof rng>, tsMs: number): string {
+  const keep = r.next() < 0.5 ? 1 : 0.7;
+  const out: string[] = ['# TYPE req_total counter', '# HELP req_total Requests.'];
+  const line = (s: string) => {
+    if (r.next() < keep) out.push(r.next() < 0.1 ? `${s} ${tsMs - 500}` : s);
+  };
+  for (let i = 0; i < 8; i++)
+    line(`req_total{code="${200 + i}",path="${r.pick(VALUES)}",_x="${r.pick(VALUES)}",key_x="k"} ${i * 3}`);
+  out.push('# TYPE temp gauge', '# UNIT temp celsius');
+  for (let i = 0; i < 6; i++) line(`temp{zone="${i}",v="${r.pick(VALUES)}"} ${r.pick(NUMBERS)}`);
+  for (let i = 0; i < 3; i++) line(`untyped_${i}{a="${r.pick(VALUES)}"} ${r.pick(NUMBERS)}`);
+  out.push('# TYPE lat histogram');
+  for (let s = 0; s < 2; s++) {
+    let c = 0;
+    for (const le of ['0.1', '1', '10', '+Inf']) {
+      c += Math.floor(r.next() * 5);
+      line(`lat_bucket{s="${s}",le="${le}"} ${c}`);
+    }
+    line(`lat_sum{s="${s}"} ${c * 0.3}`);
+    line(`lat_count{s="${s}"} ${c}`);
+  }
+  out.push('# TYPE rpc summary');
+  for (const q of ['0.5', '0.99']) line(`rpc{quantile="${q}"} ${r.pick(NUMBERS)}`);
+  line('rpc_sum 12.5');
+  line('rpc_count 7');
+  line('target_info{region="eu"} 1');
+  return `${out.join('\n')}\n`;
+}
+
+/** The remote write requests' bytes. */
+const bytes = (bodies: Buffer[]) => bodies.map((b) => (uncompressSync(b) as Buffer).toString('base64'));
+
+function lazyBodies(md: MetricsData): number {
+  let n = 0;
+  for (const rm of md.resourceMetrics)
+    for (const sm of rm.scopeMetrics)
+      for (const m of sm.metrics) if (numberPointColumns(m.gauge ?? m.sum ?? {})) n++;
+  return n;
+}
+
+describe('scrape → remote write: series written from point columns = from point objects', () => {
+  it('gives byte-identical requests on seeded sequences of varied expositions', () => {
+    let lazy = 0;
+    let requests = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = rng(seed);
+      const settings = {
+        namespace: r.pick(['', 'ns']),
+        addMetricSuffixes: r.next() < 0.7,
+        targetInfo: r.next() < 0.8,
+        resourceToTelemetry: { enabled: r.next() < 0.3, exclude_service_attributes: r.next() < 0.5 },
+        scopeLabels: r.next() < 0.8,
+        emptyScopeLabels: false,
+        extraLabels: r.pick<[string, string][]>([[], [['cluster', 'c1']], [['zone', 'ext']]]),
+        maxBytes: r.pick([300, 3000, 3_000_000]),
+        sendMetadata: r.next() < 0.5,
+      };
+      const fromColumns = new WriteRequestEncoder(settings);
+      const fromObjects = new WriteRequestEncoder(settings);
+      const series = new TargetSeries({ labels: TARGET, discovered: DISCOVERED }, OPTIONS);
+      let t = 1_700_000_000_000;
+      for (let scrape = 0; scrape < 10; scrape++) {
+        t += 10_000;
+        let md: MetricsData;
+        if (r.next() < 0.1) {
+          const touched = series.fail(t);
+          series.report(t, { up: false, durationSeconds: 0.01 }, undefined);
+          md = buildMetrics(touched, series, DISCOVERED, BUILD);
+        } else {
+          const res = series.append(parseExposition(exposition(r, t), 'text', series.lastKeys), t);
+          if (!res.ok) throw new Error(res.error);
+          series.report(t, { up: true, durationSeconds: 0.01 }, res.stats);
+          md = buildMetrics(res.touched, series, DISCOVERED, BUILD);
+        }
+        const before = lazyBodies(md);
+        lazy += before;
+        const a = fromColumns.encode(md);
+        // encoding did not make the points
+        expect(lazyBodies(md)).toBe(before);
+        const objects = cloneData('metrics', md); // reads every point: plain objects from here on
+        expect(lazyBodies(objects)).toBe(0);
+        const b = fromObjects.encode(objects);
+        expect(bytes(a.bodies), `seed ${seed} scrape ${scrape}`).toEqual(bytes(b.bodies));
+        expect({ ...a, bodies: [] }).toEqual({ ...b, bodies: [] });
+        requests += a.bodies.length;
+      }
+      const end = buildMetrics(series.endOfRun(t + 10_000), series, DISCOVERED, BUILD);
+      const a = fromColumns.encode(end);
+      expect(bytes(a.bodies)).toEqual(bytes(fromObjects.encode(cloneData('metrics', end)).bodies));
+    }
+    expect(lazy).toBeGreaterThan(300);
+    expect(requests).toBeGreaterThan(300);
+  });
+});
