@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB, threadCpu } from './lib/proc.js';
 import { startSink } from './loki-es.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -79,12 +79,20 @@ service:
     const s0 = await sent();
     const cpu0 = cpuSeconds(pid);
     const main0 = mainThreadSeconds(pid);
+    const threads0 = threadCpu(pid);
     const t0 = performance.now();
     const r = await load(seconds);
     const target = await accepted();
     for (let i = 0; i < 600 && (await sent()) < target; i++) await sleep(100);
     const secs = (performance.now() - t0) / 1000;
     const n = (await sent()) - s0;
+    if (process.env.BENCH_THREADS) {
+      // CPU-s per million records of each thread over the measured run (main, V8 GC helpers, libuv pool)
+      const per: Record<string, string> = {};
+      for (const [name, s] of Object.entries(threadCpu(pid)))
+        if (s - (threads0[name] ?? 0) > 0) per[name] = fmt((s - (threads0[name] ?? 0)) / (n / 1e6), 2);
+      console.log('threads (CPU-s per million):', JSON.stringify(per));
+    }
     return {
       recordsPerSec: n / secs,
       cpuPerM: (cpuSeconds(pid) - cpu0) / (n / 1e6),
