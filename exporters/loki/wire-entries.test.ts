@@ -260,6 +260,35 @@ describe('loki entries written from wire bytes', () => {
     }
   });
 
+  it('are the same with scope attributes of every kind (and take the fast path)', async () => {
+    const pick = rng(777);
+    const data: LogsData = { resourceLogs: [] };
+    for (let r = 0; r < 4; r++) {
+      const rl = newResourceLogs(newResource());
+      rl.resource.attributes = kvs({ 'service.name': `svc-${r}` });
+      for (let s = 0; s < 3; s++) {
+        const scope = newScope(s === 0 ? '' : 'io.scope', s === 1 ? '' : '2.0');
+        scope.attributes = Array.from({ length: 1 + Math.floor(pick() * 4) }, () => ({
+          key: KEYS[Math.floor(pick() * KEYS.length)],
+          value: value(pick, true),
+        }));
+        const sl = newScopeLogs(scope);
+        for (let i = 0; i < 10; i++) {
+          const rec = makeRecord(pick, false);
+          rec.timeUnixNano = NOW_NS - BigInt(i);
+          sl.logRecords.push(rec);
+        }
+        rl.scopeLogs.push(sl);
+      }
+      data.resourceLogs.push(rl);
+    }
+    const { fast, slow } = await both(data);
+    expect(fast.bodies).toEqual(slow.bodies);
+    expect(fast.refs).toEqual(slow.refs);
+    expect(fast.rejected).toEqual([]);
+    expect(fast.wire).toBe(120);
+  });
+
   it('fall back to the general path for a body that is not valid UTF-8', async () => {
     const data = makeData(7, false);
     const bytes = Buffer.from(encodeLogs(data));

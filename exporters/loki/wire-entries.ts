@@ -9,7 +9,9 @@
 // and the builder takes its general path for that resource; the bytes written
 // are the same either way (wire-entries.test.ts compares both on varied input).
 import { isUtf8 } from 'node:buffer';
-import { levelOf } from './labels.js';
+import { decodeScope } from '../../src/codec/proto-common.js';
+import { Reader } from '../../src/codec/proto-wire.js';
+import { levelOf, normalizeLabelName, pushFlat } from './labels.js';
 
 /**
  * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
@@ -369,8 +371,32 @@ function copyOut(a: number, b: number): void {
   q += b - a;
 }
 
-/** The scope's name and version from an InstrumentationScope src[a, b); undefined if it has attributes. */
-function scopeOf(a: number, b: number): string[] | undefined {
+/**
+ * The scope's structured metadata from an InstrumentationScope src[a, b) (its length at
+ * src[lenAt, a)): name and version
+ * read here; a scope with attributes is decoded and flattened as the general path does (once
+ * per scope, not per record). Undefined when it does not decode (the general path says why).
+ */
+function scopeOf(lenAt: number, a: number, b: number): string[] | undefined {
+  const sm = scopeNameVersion(a, b);
+  if (sm !== ATTRIBUTED) return sm;
+  try {
+    // decodeScope reads the length first, as the decoder of the whole request does
+    const scope = decodeScope(new Reader(src.subarray(lenAt, b)));
+    const out: string[] = [];
+    if (scope.name) out.push('scope_name', scope.name);
+    if (scope.version) out.push('scope_version', scope.version);
+    for (const kv of scope.attributes) pushFlat(out, normalizeLabelName(kv.key), kv.value);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+const ATTRIBUTED: string[] = [];
+
+/** Name and version pairs of a scope without attributes; ATTRIBUTED if it has some. */
+function scopeNameVersion(a: number, b: number): string[] | undefined {
   let name = '';
   let version = '';
   p = a;
@@ -382,7 +408,7 @@ function scopeOf(a: number, b: number): string[] | undefined {
       p += len;
       if (tag === 0x0a) name = s;
       else version = s;
-    } else if (tag >>> 3 === 3) return undefined;
+    } else if (tag >>> 3 === 3) return ATTRIBUTED;
     else if (!skip(tag)) return undefined;
   }
   const sm: string[] = [];
@@ -422,9 +448,10 @@ export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena):
       while (p < slEnd) {
         const tag = varint();
         if (tag === 0x0a) {
+          const lenAt = p;
           const len = varint();
           const at = p;
-          const sm = scopeOf(at, at + len);
+          const sm = scopeOf(lenAt, at, at + len);
           if (!sm) return undefined;
           scopeSm = sm;
           p = at + len;
