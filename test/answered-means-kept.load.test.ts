@@ -34,6 +34,30 @@ service:
 `;
 }
 
+/** Fan-out to two exporters, each with a persistent queue on the one file_storage (as config/gateway.yaml). */
+function fanOutConfig(port: number, sinkPorts: [number, number], storageDir: string): string {
+  const exporter = (name: string, sinkPort: number) => `  otlp_http/${name}:
+    endpoint: http://127.0.0.1:${sinkPort}
+    retry_on_failure: { initial_interval: 50ms, max_interval: 200ms }
+    sending_queue: { storage: file_storage }
+`;
+  return `extensions:
+  file_storage: { directory: ${storageDir} }
+receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:${port} }
+processors:
+  batch:
+exporters:
+${exporter('a', sinkPorts[0])}${exporter('b', sinkPorts[1])}service:
+  extensions: [file_storage]
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [otlp_http/a, otlp_http/b] }
+`;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('answered means kept', () => {
@@ -74,6 +98,51 @@ describe('answered means kept', () => {
       20_000,
     );
     await second.stop();
+  });
+
+  it('two persistent queues on one file_storage (one shared group commit): kill -9 loses no answered span at either backend', async () => {
+    const other = new OtlpSink();
+    await other.start();
+    try {
+      sink.requests.traces.length = 0;
+      sink.httpStatus = 200;
+      for (const s of [sink, other]) s.httpDelayMs = 20; // backlogs in both queues when the kill comes
+      const port = await freePort();
+      const yaml = fanOutConfig(
+        port,
+        [sink.httpPort, other.httpPort],
+        mkdtempSync(join(tmpdir(), 'answered-fan-')),
+      );
+      const first = await startTsunagi(yaml);
+      const sender = startSeqSender({
+        url: `http://127.0.0.1:${port}/v1/traces`,
+        concurrency: 4,
+        spansPerRequest: 100,
+      });
+      await waitFor(() => sender.acked.size >= 10_000, 'load under way');
+      await first.stop('SIGKILL');
+      const answeredBeforeKill = sender.acked.size;
+      for (const s of [sink, other]) s.httpDelayMs = 0;
+      const second = await startTsunagi(yaml);
+      await waitFor(() => sender.acked.size >= answeredBeforeKill + 2000, 'load after restart');
+      await sender.stop();
+      for (const [name, s] of [
+        ['a', sink],
+        ['b', other],
+      ] as const)
+        await waitFor(
+          () => {
+            const got = sinkSeqs(s.requests.traces);
+            for (const seq of sender.acked) if (!got.has(seq)) return false;
+            return true;
+          },
+          `every answered span at backend ${name}`,
+          20_000,
+        );
+      await second.stop();
+    } finally {
+      await other.stop();
+    }
   });
 
   it('memory queue: SIGTERM while the backend is down, back within the drain: every answered span arrives', async () => {

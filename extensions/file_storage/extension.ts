@@ -6,6 +6,7 @@ import type { ComponentSettings } from '../../src/component/component.js';
 import type { StorageClient, StorageExtension } from '../../src/component/storage.js';
 import type { FileStorageConfig } from './config.js';
 import { LogStore } from './log-store.js';
+import { SyncGroup } from './sync-group.js';
 
 const MIB = 1024 * 1024;
 
@@ -20,6 +21,8 @@ export function storeFileName(kind: string, componentId: string, name?: string):
 
 export class FileStorageExtension implements StorageExtension {
   private readonly open = new Map<string, LogStore>();
+  /** One group commit for all this extension's stores (sync-group.ts). */
+  readonly syncGroup = new SyncGroup();
   private rebound: NodeJS.Timeout | undefined;
   private started = false;
 
@@ -51,6 +54,7 @@ export class FileStorageExtension implements StorageExtension {
       logger: this.settings.logger,
       compactionDir: this.config.compaction.directory,
       maxTransactionSize: this.config.compaction.max_transaction_size,
+      syncGroup: this.syncGroup,
       onClose: () => this.open.delete(path),
     });
     this.open.set(path, store);

@@ -10,6 +10,7 @@ import { fileStorageConfigSchema } from './config.js';
 import { storeFileName } from './extension.js';
 import { factory } from './factory.js';
 import { LogStore } from './log-store.js';
+import { SyncGroup } from './sync-group.js';
 
 const root = await mkdtemp(join(tmpdir(), 'tsunagi-fs-'));
 let dir: string;
@@ -230,6 +231,27 @@ describe('file_storage log store', () => {
     await expect(openStore(p2, { lockTimeoutMs: 50 })).rejects.toThrow(/locked by process/);
   });
 
+  it('a lazy batch is written at once without a sync of its own, and is kept by the next sync and by close', async () => {
+    const path = join(dir, 'db');
+    const group = new SyncGroup();
+    const st = await openStore(path, { syncGroup: group });
+    await st.set('a', b('1'));
+    await st.set('b', b('2'));
+    expect(group.rounds).toBe(2);
+    await st.batch([{ op: 'delete', key: 'a' }], { lazy: true });
+    expect(group.rounds).toBe(2); // resolved without waiting for an fsync
+    expect(await st.get('a')).toBeUndefined();
+    await st.set('c', b('3')); // this sync covers the delete written before it
+    expect(group.rounds).toBe(3);
+    await st.batch([{ op: 'delete', key: 'b' }], { lazy: true });
+    await st.close();
+    const again = await openStore(path);
+    expect(s(await again.get('a'))).toBeUndefined();
+    expect(s(await again.get('b'))).toBeUndefined();
+    expect(s(await again.get('c'))).toBe('3');
+    await again.close();
+  });
+
   it('takes over the lock of a crashed process', async () => {
     const path = join(dir, 'db');
     await appendFile(`${path}.lock`, '999999999');
@@ -254,6 +276,35 @@ describe('file_storage extension', () => {
       timeout: 1000,
     });
     expect(() => fileStorageConfigSchema.parse({ directry: '/x' })).toThrow();
+  });
+
+  it('syncs the stores written together in one round (a request fanned out to two queues waits for one)', async () => {
+    const ext = factory.create(
+      testSettings('file_storage', 'extension'),
+      fileStorageConfigSchema.parse({ directory: dir }),
+      noServices,
+    ) as import('./extension.js').FileStorageExtension;
+    await ext.start();
+    const loki = await ext.getClient('exporter', 'loki', 'logs');
+    const es = await ext.getClient('exporter', 'elasticsearch', 'logs');
+    const before = ext.syncGroup.rounds;
+    for (let i = 0; i < 5; i++) {
+      const record = (k: string) => [
+        { op: 'set' as const, key: `item/${i}`, value: b(`${k}${i}`.repeat(1000)) },
+        { op: 'set' as const, key: 'wi', value: b(String(i + 1)) },
+      ];
+      await Promise.all([loki.batch(record('l')), es.batch(record('e'))]);
+    }
+    expect(ext.syncGroup.rounds - before).toBe(5);
+    await ext.shutdown();
+    for (const [name, k] of [
+      ['exporter_loki__logs', 'l'],
+      ['exporter_elasticsearch__logs', 'e'],
+    ]) {
+      const st = await openStore(join(dir, name));
+      for (let i = 0; i < 5; i++) expect(s(await st.get(`item/${i}`))).toBe(`${k}${i}`.repeat(1000));
+      await st.close();
+    }
   });
 
   it('names files like the collector and sanitizes unsafe characters', () => {

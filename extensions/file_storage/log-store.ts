@@ -1,7 +1,10 @@
 // One store file: an append-only log of checksummed batch records (records.ts)
 // replayed into a Map on open. Writes queued while one is on disk are
 // coalesced into the next single write + fsync (group commit); each caller's
-// promise resolves only once its record is durable. When the log outgrows the
+// promise resolves only once its record is durable. The stores of one extension
+// sync in shared rounds (sync-group.ts), so a request written to several of them
+// waits for one durable write. Lazy writes (a sent batch's delete) are written
+// at once and made durable by the next fsync. When the log outgrows the
 // live data it is rewritten to a temp file, fsync'd and renamed over the old one.
 // Large values (persistent queue batches) are not kept in memory: the map holds
 // their place in the file and get() reads them, so a backlog lives on disk.
@@ -13,6 +16,7 @@ import type { StorageClient, StorageOp } from '../../src/component/storage.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { acquireLock } from './lock.js';
 import { encodeRecordParts, LARGE_VALUE, MAGIC, replay } from './records.js';
+import type { SyncGroup } from './sync-group.js';
 
 export interface LogStoreOptions {
   path: string;
@@ -25,6 +29,8 @@ export interface LogStoreOptions {
   maxTransactionSize?: number;
   /** Compact automatically once the log is this big and more than twice the live data. */
   autoCompactMinBytes?: number;
+  /** The extension's shared sync rounds (with fsync); without it the store syncs on its own. */
+  syncGroup?: SyncGroup;
   onClose?: () => void;
 }
 
@@ -44,6 +50,8 @@ interface Pending {
   length: number;
   valueAt: number[];
   ops: readonly StorageOp[];
+  /** Need not be durable before it resolves (StorageClient.batch). */
+  lazy: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -58,6 +66,8 @@ export class LogStore implements StorageClient {
   private compactWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private running: Promise<void> | undefined;
   private closed = false;
+  /** Lazy records written since the last fsync. */
+  private unsynced = false;
 
   private constructor(
     private readonly o: LogStoreOptions,
@@ -130,8 +140,8 @@ export class LogStore implements StorageClient {
     return this.write([{ op: 'delete', key }]);
   }
 
-  batch(ops: StorageOp[]): Promise<void> {
-    return ops.length === 0 ? Promise.resolve() : this.write(ops);
+  batch(ops: StorageOp[], options?: { lazy?: boolean }): Promise<void> {
+    return ops.length === 0 ? Promise.resolve() : this.write(ops, options?.lazy === true);
   }
 
   /** Rewrites the log with only the live data. */
@@ -152,16 +162,17 @@ export class LogStore implements StorageClient {
     if (this.closed) return;
     this.closed = true;
     while (this.running) await this.running;
+    if (this.unsynced && this.o.fsync) await this.fh.datasync().catch(() => {});
     await this.fh.close();
     await this.releaseLock();
     this.o.onClose?.();
   }
 
-  private write(ops: readonly StorageOp[]): Promise<void> {
+  private write(ops: readonly StorageOp[], lazy = false): Promise<void> {
     if (this.closed) return Promise.reject(new Error('storage client is closed'));
     const { parts, length, valueAt } = encodeRecordParts(ops);
     return new Promise((resolve, reject) => {
-      this.pending.push({ parts, length, valueAt, ops, resolve, reject });
+      this.pending.push({ parts, length, valueAt, ops, lazy, resolve, reject });
       this.kick();
     });
   }
@@ -204,10 +215,25 @@ export class LogStore implements StorageClient {
     this.pending = [];
     const parts = group.length === 1 ? group[0].parts : group.flatMap((g) => g.parts);
     let length = 0;
-    for (const g of group) length += g.length;
+    let sync = false;
+    for (const g of group) {
+      length += g.length;
+      sync ||= !g.lazy;
+    }
+    sync &&= this.o.fsync;
+    const shared = sync ? this.o.syncGroup : undefined;
     try {
-      await writeAll(this.fh, parts, this.fileSize);
-      if (this.o.fsync) await this.fh.datasync();
+      shared?.beginWrite();
+      try {
+        await writeAll(this.fh, parts, this.fileSize);
+      } catch (e) {
+        shared?.abandon();
+        throw e;
+      }
+      if (shared) await shared.sync(this.fh);
+      else if (sync) await this.fh.datasync();
+      // an fsync covers every record written before it
+      this.unsynced = !sync && (this.unsynced || this.o.fsync);
     } catch (e) {
       // Cut off whatever part landed so later records are not hidden behind garbage.
       await this.fh.truncate(this.fileSize).catch(() => {});
@@ -277,6 +303,7 @@ export class LogStore implements StorageClient {
     this.generation++;
     await old.close().catch(() => {});
     this.fileSize = snap.size;
+    this.unsynced = false; // the new file was fsync'd
   }
 
   /** Writes the live data to `tmp`; returns its size and where each large value landed. */

@@ -12,8 +12,13 @@ export interface StorageClient {
   get(key: string): Promise<Uint8Array | undefined>;
   set(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Applies all operations atomically, in order. */
-  batch(ops: StorageOp[]): Promise<void>;
+  /**
+   * Applies all operations atomically, in order. `lazy`: the caller does not need them durable
+   * now (losing them in a host crash only repeats work, e.g. a sent batch's delete): the client
+   * may resolve once they are ordered with the other writes, and makes them durable with the
+   * next write that is not lazy, or on close.
+   */
+  batch(ops: StorageOp[], options?: { lazy?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 

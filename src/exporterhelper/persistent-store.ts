@@ -4,7 +4,7 @@
 // `wi`) before consume() resolves and deleted only once it was sent or
 // permanently dropped; on open, every record in [ri, ...) is pending again.
 
-import { giveBuffer } from '../codec/buffer-pool.js';
+import { giveBuffer, takeBuffer } from '../codec/buffer-pool.js';
 import type { RequestContext } from '../component/consumer.js';
 import type { StorageClient, StorageOp } from '../component/storage.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
@@ -51,6 +51,18 @@ const HEADER = 9; // version u8, items u32, ctx length u32
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const itemKey = (i: number) => `item/${i}`;
+
+/**
+ * The payload last encoded by a store, for the other persistent queues a fan-out hands the
+ * same batch object to in the same synchronous pass (a pipeline with two exporters on
+ * persistent queues): they copy these bytes instead of encoding the batch again. Valid
+ * until the current microtask checkpoint only (the fan-out calls its branches in one pass
+ * and nothing can change the batch meanwhile), and dropped at once if its record is
+ * discarded (its buffer goes back to the pool).
+ */
+let lastEncoded:
+  | { data: object; signal: Signal; codec: BatchCodec; record: Uint8Array; payload: Uint8Array }
+  | undefined;
 
 export class PersistentStore<S extends Signal> {
   private nextIndex = 0;
@@ -104,6 +116,7 @@ export class PersistentStore<S extends Signal> {
 
   /** Gives a prepared record's buffer back without writing it. */
   discard(p: PreparedRecord): void {
+    if (lastEncoded?.record === p.record) lastEncoded = undefined;
     giveBuffer(p.record);
   }
 
@@ -169,7 +182,10 @@ export class PersistentStore<S extends Signal> {
     await this.client.set(itemKey(index), this.serialize(data, ctx, items).record);
   }
 
-  /** Deletes finished batches (one storage write) and advances `ri` past them when they were the oldest. */
+  /**
+   * Deletes finished batches (one storage write) and advances `ri` past them when they were the oldest.
+   * Lazily durable: a delete lost in a host crash only sends the batch again (at least once).
+   */
   async remove(...indices: number[]): Promise<void> {
     if (indices.length === 0) return;
     for (const i of indices) this.outstanding.delete(i);
@@ -182,7 +198,7 @@ export class PersistentStore<S extends Signal> {
         ops.push({ op: 'set', key: 'ri', value: enc.encode(String(min)) });
       }
     }
-    await this.client.batch(ops);
+    await this.client.batch(ops, { lazy: true });
   }
 
   close(): Promise<void> {
@@ -205,13 +221,24 @@ export class PersistentStore<S extends Signal> {
       ctx && (ctx.metadata || ctx.clientAddress || ctx.auth) ? enc.encode(JSON.stringify(ctx)) : undefined;
     const ctxLen = ctxBytes?.length ?? 0;
     const head = HEADER + ctxLen;
+    const { signal, codec } = this;
+    const shared = lastEncoded;
+    if (!encoded && shared?.data === data && shared.signal === signal && shared.codec === codec)
+      encoded = shared.payload;
     let out: Uint8Array;
     if (encoded) {
-      out = new Uint8Array(head + encoded.length);
+      out = pooled ? takeBuffer(head + encoded.length) : new Uint8Array(head + encoded.length);
       out.set(encoded, head);
     } else {
       // encoded after room for the header: no copy of the batch
-      out = this.codec.encode(this.signal, data, head, pooled);
+      out = codec.encode(signal, data, head, pooled);
+      if (pooled) {
+        const entry = { data: data as object, signal, codec, record: out, payload: out.subarray(head) };
+        lastEncoded = entry;
+        queueMicrotask(() => {
+          if (lastEncoded === entry) lastEncoded = undefined;
+        });
+      }
     }
     const dv = new DataView(out.buffer, out.byteOffset, head);
     out[0] = VERSION;

@@ -114,6 +114,31 @@ export class BoundedQueue<T extends Sized> {
     this.release(item.size);
   }
 
+  /**
+   * A batch took the entry: it stops counting against capacity now rather than at done()
+   * (which then frees nothing more). What waits to be batched fills the queue, never the
+   * batch being formed or sent (README "What `queue_size` counts when batching": else a
+   * queue_size below one batch fills before the batch does, and senders are refused until
+   * flush_timeout).
+   */
+  batched(item: T): void {
+    const size = item.size;
+    item.size = 0;
+    if (size !== 0) this.release(size);
+  }
+
+  /** Ends every takeWithin() waiting to fill a batch (the batch is sent now); how many there were. */
+  endFills(): number {
+    let n = 0;
+    this.takers = this.takers.filter((t) => {
+      if (!t.accept) return true;
+      n++;
+      t.resolve(undefined);
+      return false;
+    });
+    return n;
+  }
+
   /** Removes and returns what was never taken (shutdown deadline). */
   drainRemaining(): T[] {
     const rest = this.items.slice(this.head);

@@ -613,6 +613,247 @@ describe('exporter helper: batching asked for by a batch processor', () => {
   });
 });
 
+describe('exporter helper: a queue_size below one batch (issue 12: refusal cycle)', () => {
+  /** `n` spans named `<tag>-<i>`. */
+  const spans = (tag: string, n: number) => traces(...Array.from({ length: n }, (_, i) => `${tag}-${i}`));
+
+  /** `senders` loops of `each` requests of `size` spans, one request in flight each (as SDKs send). */
+  async function sendConcurrently(exp: QueuedExporter, senders: number, each: number, size: number) {
+    let accepted = 0;
+    const refusals: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: senders }, async (_, s) => {
+        for (let i = 0; i < each; i++) {
+          await exp.consume('traces', spans(`s${s}r${i}`, size)).then(
+            () => accepted++,
+            (e) => refusals.push(e),
+          );
+          await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    return { accepted, refusals };
+  }
+
+  it('queue_size 20 (requests) with batches of 8192: every request is accepted and batches fill by size', async () => {
+    const flushed: [number, string][] = [];
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        await new Promise((r) => setImmediate(r));
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 4, queue_size: 20 } }),
+      ['traces'],
+      fns,
+    );
+    // the batch processor's defaults, with a timeout long enough that a flush by timeout would stall the test
+    exp.acceptBatching?.('traces', {
+      minSize: 8192,
+      maxSize: 0,
+      flushTimeoutMs: 60_000,
+      onFlush: (n, t) => flushed.push([n, t]),
+    });
+    await exp.start(noHost);
+    // 8 senders × 110 requests of 100 spans: 88,000 spans, ten batches' worth, through a queue of 20 requests
+    const { accepted, refusals } = await sendConcurrently(exp as QueuedExporter, 8, 110, 100);
+    expect(refusals).toEqual([]);
+    expect(accepted).toBe(880);
+    // ten batches reached 8192 spans while the senders sent; none waited for its timeout
+    await waitFor(() => flushed.length >= 10);
+    expect(flushed.slice(0, 10).every(([n, t]) => n >= 8192 && t === 'size')).toBe(true);
+    await exp.shutdown(); // the partial last batch goes out with the drain
+    expect(sent).toBe(88_000);
+  });
+
+  it('the same with a persistent queue: nothing refused, and what the drain leaves on disk is sent after restart', async () => {
+    const storage = new MapStorage();
+    const host: Host = { getExtension: () => storage };
+    const cfg = helperConfig({
+      sending_queue: { num_consumers: 4, queue_size: 20, storage: 'file_storage' },
+    });
+    const flushed: [number, string][] = [];
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const exp = createQueuedExporter(settingsWith('otlp', captureLogger().logger), cfg, ['traces'], fns, {
+      codec: namesCodec,
+    });
+    exp.acceptBatching?.('traces', {
+      minSize: 8192,
+      maxSize: 0,
+      flushTimeoutMs: 60_000,
+      onFlush: (n, t) => flushed.push([n, t]),
+    });
+    await exp.start(host);
+    const { refusals } = await sendConcurrently(exp as QueuedExporter, 4, 100, 100);
+    expect(refusals).toEqual([]);
+    await waitFor(() => flushed.length >= 4);
+    expect(flushed.slice(0, 4).every(([n, t]) => n >= 8192 && t === 'size')).toBe(true);
+    await exp.shutdown();
+    const after = createQueuedExporter(settingsWith('otlp', captureLogger().logger), cfg, ['traces'], fns, {
+      codec: namesCodec,
+    });
+    await after.start(host);
+    await waitFor(() => sent === 40_000);
+    await after.shutdown();
+  });
+
+  it('sizer items below min_size, and a request cut by max_size into more pieces than queue_size, are accepted too', async () => {
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const items = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 2, queue_size: 500, sizer: 'items' } }),
+      ['traces'],
+      fns,
+    );
+    items.acceptBatching?.('traces', { minSize: 8192, maxSize: 0, flushTimeoutMs: 60_000 });
+    await items.start(noHost);
+    const r = await sendConcurrently(items as QueuedExporter, 4, 30, 100);
+    expect(r.refusals).toEqual([]);
+    await items.shutdown();
+    expect(sent).toBe(12_000);
+    // queue_size 1 request: a request of 100 spans cut into 10 pieces of 10 is still one request
+    sent = 0;
+    const one = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 2, queue_size: 1 } }),
+      ['traces'],
+      fns,
+    );
+    one.acceptBatching?.('traces', { minSize: 10, maxSize: 10, flushTimeoutMs: 60_000 });
+    await one.start(noHost);
+    const r1 = await sendConcurrently(one as QueuedExporter, 1, 5, 100);
+    expect(r1.refusals).toEqual([]);
+    await one.shutdown();
+    expect(sent).toBe(500);
+  });
+
+  it('a real overload still refuses at once, holds a bounded amount, and loses nothing it accepted', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        await gate; // the backend takes nothing until released
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 2, queue_size: 20 } }),
+      ['traces'],
+      fns,
+    ) as QueuedExporter;
+    exp.acceptBatching?.('traces', { minSize: 500, maxSize: 0, flushTimeoutMs: 60_000 });
+    await exp.start(noHost);
+    let accepted = 0;
+    let refused: unknown;
+    for (let i = 0; i < 200 && refused === undefined; i++) {
+      await exp.consume('traces', spans(`r${i}`, 100)).then(
+        () => accepted++,
+        (e) => {
+          refused = e;
+        },
+      );
+      await new Promise((r) => setImmediate(r));
+    }
+    // both workers hold a batch of 500 spans at the backend; 20 requests wait; the next is refused at once
+    expect(refused).toMatchObject({ retryable: true, throttled: true, retryAfterMs: 1000 });
+    expect(accepted).toBeGreaterThanOrEqual(20);
+    expect(accepted).toBeLessThanOrEqual(20 + 2 * 5);
+    const [lane] = exp.status().queues!;
+    expect(lane.size).toBe(20);
+    expect(lane.memoryBytes!).toBeLessThanOrEqual(lane.memoryBytesLimit!);
+    release();
+    await waitFor(() => sent === accepted * 100);
+    await exp.consume('traces', spans('after', 100)); // room again
+    await exp.shutdown();
+    expect(sent).toBe((accepted + 1) * 100);
+  });
+
+  it('the byte bound ends a batch being filled when it refuses, instead of leaving it to flush_timeout', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const flushed: [number, string][] = [];
+    const b = scriptedBackend(() => gate, ok);
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 2, queue_size: 1000 } }),
+      ['traces'],
+      b.fns,
+      { memoryQueueBytes: 4096 },
+    );
+    exp.acceptBatching?.('traces', {
+      minSize: 10_000,
+      maxSize: 0,
+      flushTimeoutMs: 60_000,
+      onFlush: (n, t) => flushed.push([n, t]),
+    });
+    await exp.start(noHost);
+    // ≈3.4 KB: past a quarter of the bound, a batch of its own, held by the stalled backend
+    await exp.consume(
+      'traces',
+      traces(...Array.from({ length: 30 }, (_, i) => `big-${i}-${'x'.repeat(100)}`)),
+    );
+    await waitFor(() => flushed.length === 1);
+    let refused: unknown;
+    let accepted = 0;
+    for (let i = 0; i < 50 && refused === undefined; i++)
+      await exp.consume('traces', traces(`small-${i}`)).then(
+        () => accepted++,
+        (e) => {
+          refused = e;
+        },
+      );
+    expect(refused).toMatchObject({ retryable: true, throttled: true });
+    // the small ones were being batched by the second worker: sent now, not in 60 s
+    await waitFor(() => b.received.length === 1 && flushed.length === 2);
+    expect(b.received[0]).toHaveLength(accepted);
+    expect(flushed[1]).toEqual([accepted, 'size']);
+    release();
+    await exp.shutdown();
+    expect(b.received.flat()).toHaveLength(30 + accepted);
+  });
+
+  it('SIGTERM drain delivers the batch being filled and everything queued', async () => {
+    let sent = 0;
+    const fns: SendFunctions = {
+      async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+        sent += spanNames(data as TracesData).length;
+      },
+    };
+    const exp = createQueuedExporter(
+      settingsWith('otlp', captureLogger().logger),
+      helperConfig({ sending_queue: { num_consumers: 4, queue_size: 20 } }),
+      ['traces'],
+      fns,
+    );
+    exp.acceptBatching?.('traces', { minSize: 8192, maxSize: 0, flushTimeoutMs: 60_000 });
+    await exp.start(noHost);
+    const { refusals } = await sendConcurrently(exp as QueuedExporter, 4, 15, 100);
+    expect(refusals).toEqual([]);
+    expect(sent).toBe(0); // 6000 spans: under one batch, waiting for more
+    await exp.shutdown();
+    expect(sent).toBe(6000);
+  });
+});
+
 describe('exporter helper: the memory queue’s byte bound', () => {
   it('counts what a send decodes and builds (sendMemory): batches being sent throttle senders, and sends wait for room', async () => {
     const gates: (() => void)[] = [];

@@ -123,6 +123,8 @@ interface Lane<S extends Signal> {
   inFlight: Set<Entry<S>>;
   /** Settles when the worker filling a batch is done (batching only). */
   filling?: Promise<void>;
+  /** A refusal ended the batch being filled (full()): it is sent now, as one that reached its size. */
+  cutShort?: boolean;
   /** Persistent: payload bytes stored and not yet removed. */
   storedBytes: number;
 }
@@ -324,13 +326,14 @@ export class QueuedExporter implements Exporter {
     // the OTLP protobuf size (cheap for spans and records still kept as their wire
     // bytes), or what the converted request takes
     const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => encodedSize(signal, p));
-    const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i]));
+    const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i], i));
     const total = sum(sizes);
     const totalBytes = sum(bytes);
     if (total > queue.capacity || totalBytes > this.memory.limit)
       return this.tooLarge(signal, items, total > queue.capacity ? queue.capacity : this.memory.limit);
     while (!(queue.hasRoom(total) && this.memory.hasRoom(totalBytes))) {
       if (!q.block_on_overflow || this.stopping) return this.full(signal, items);
+      if (queue.endFills() > 0) lane.cutShort = true; // room comes back once that batch is sent
       if (!queue.hasRoom(total)) await queue.waitForRoom(total);
       else await this.memory.waitForRoom(totalBytes, () => this.stopping);
     }
@@ -381,7 +384,7 @@ export class QueuedExporter implements Exporter {
     const discard = (from: number) => {
       for (let i = from; i < prepared.length; i++) store.discard(prepared[i]);
     };
-    const sizes = prepared.map((p, i) => sizerUnits(q, counts[i], p.bytes));
+    const sizes = prepared.map((p, i) => sizerUnits(q, counts[i], p.bytes, i));
     const total = sum(sizes);
     if (total > queue.capacity) {
       discard(0);
@@ -449,6 +452,10 @@ export class QueuedExporter implements Exporter {
 
   private full(signal: Signal, items: number): never {
     this.metrics.enqueueFailed(signal, items);
+    // A batch being filled holds bytes until it is sent: send it now rather than at its
+    // flush_timeout, so the room it takes comes back as soon as the backend answers.
+    const lane = this.lanes.get(signal);
+    if (lane && lane.queue.endFills() > 0) lane.cutShort = true;
     // A retry delay so receivers send RetryInfo / Retry-After: RESOURCE_EXHAUSTED
     // without RetryInfo is not retryable for OTLP senders, who would drop the data.
     throw retryableError(
@@ -572,28 +579,38 @@ export class QueuedExporter implements Exporter {
       await this.roomToSend(lane);
       const first = await lane.queue.take();
       if (!first) return undefined;
+      lane.queue.batched(first);
       lane.inFlight.add(first); // counted in backlog() while the batch fills
+      lane.cutShort = false;
       const entries = [first];
       const measure = (e: Entry<S>) => (batch.sizer === 'items' ? e.items : 1);
       let total = measure(first);
+      // Memory queue: a batch also closes at a quarter of the byte bound, so that it (and the
+      // batches being sent) cannot fill the bound before reaching min_size (large log records).
+      const maxBytes = lane.store ? Number.POSITIVE_INFINITY : this.memory.limit / 4;
+      let bytes = first.bytes;
       const deadline = Date.now() + batch.flush_timeout;
-      while (total < batch.min_size) {
+      while (total < batch.min_size && bytes < maxBytes) {
         const e = await lane.queue.takeWithin(
           deadline - Date.now(),
           (c) =>
             (batch.max_size === 0 || total + measure(c) <= batch.max_size) && sameContext(first.ctx, c.ctx),
         );
         if (!e) break;
+        lane.queue.batched(e);
         lane.inFlight.add(e);
         entries.push(e);
         total += measure(e);
+        bytes += e.bytes;
       }
       const onFlush = lane.batch?.onFlush;
       if (onFlush) {
         let n = 0;
         for (const e of entries) n += e.items;
-        onFlush(n, total >= batch.min_size ? 'size' : 'timeout');
+        const full = total >= batch.min_size || bytes >= maxBytes || lane.cutShort;
+        onFlush(n, full ? 'size' : 'timeout');
       }
+      lane.cutShort = false;
       return entries;
     } finally {
       release();
@@ -739,9 +756,12 @@ export class QueuedExporter implements Exporter {
   }
 }
 
-/** A piece's size in the queue's sizer units. */
-function sizerUnits(q: QueueConfig, items: number, bytes: number): number {
-  return q.sizer === 'items' ? items : q.sizer === 'bytes' ? bytes : 1;
+/**
+ * A piece's size in the queue's sizer units. `requests` counts the request the sender made,
+ * once, however many pieces max_size cut it into (the collector splits after its queue).
+ */
+function sizerUnits(q: QueueConfig, items: number, bytes: number, piece: number): number {
+  return q.sizer === 'items' ? items : q.sizer === 'bytes' ? bytes : piece === 0 ? 1 : 0;
 }
 
 function sum(xs: number[]): number {

@@ -1,0 +1,63 @@
+// One group commit for all the store files of a file_storage extension. A
+// request fanned out to two exporters with persistent queues writes a record to
+// each exporter's file; it is answered once both are durable. Synced each on its
+// own, the second file's fdatasync often misses the journal commit the first one
+// started (ext4: the commit already running holds only what was written before
+// it) and waits for the next: two durable writes in sequence. Here each store
+// writes its records to the page cache as soon as it has them, and a sync round
+// starts only once no store is between writing and syncing: the files written
+// together are fdatasync'd together, and their metadata goes out in one journal
+// commit. Each caller still resolves only after its own file's fdatasync returned.
+import type { FileHandle } from 'node:fs/promises';
+
+interface Waiting {
+  fh: FileHandle;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class SyncGroup {
+  /** Stores that are writing records they will then sync. */
+  private writing = 0;
+  private waiting: Waiting[] = [];
+  private round = false;
+  /** Sync rounds run (for tests: two files written together take one round). */
+  rounds = 0;
+
+  /** A store starts writing records it will sync (then sync() or abandon()). */
+  beginWrite(): void {
+    this.writing++;
+  }
+
+  /** The write failed: this store will not sync. */
+  abandon(): void {
+    this.writing--;
+    this.startRound();
+  }
+
+  /** The store's records are written: resolves once `fh` was fdatasync'd in a round with the others. */
+  sync(fh: FileHandle): Promise<void> {
+    this.writing--;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ fh, resolve, reject });
+      this.startRound();
+    });
+  }
+
+  private startRound(): void {
+    // Wait for the writes still landing (page cache: short) so they join this round.
+    if (this.round || this.writing > 0 || this.waiting.length === 0) return;
+    const members = this.waiting;
+    this.waiting = [];
+    this.round = true;
+    this.rounds++;
+    void Promise.allSettled(members.map((m) => m.fh.datasync())).then((results) => {
+      this.round = false;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') members[i].resolve();
+        else members[i].reject(r.reason);
+      });
+      this.startRound();
+    });
+  }
+}
