@@ -172,7 +172,7 @@ describe('loki request builder', async () => {
     const r = record('x', { timeUnixNano: 0n, observedTimeUnixNano: obs });
     const e = (await builder().build(logs(resourceLogs({ 'service.name': 'a' }, [r])))).requests[0].streams[0]
       .entries[0];
-    expect(e.ts).toBe(obs);
+    expect(BigInt(e.sec) * 1_000_000_000n + BigInt(e.nanos)).toBe(obs);
   });
 
   it('stops using an attribute as a label past the cardinality bound, and says so once', async () => {

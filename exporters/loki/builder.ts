@@ -27,8 +27,9 @@ import { bodyLine, fullLine, type LineFormat } from './line.js';
 import { Arena, wireEntries } from './wire-entries.js';
 
 export interface LokiEntry {
-  /** Unix nanoseconds. */
-  ts: bigint;
+  /** Unix time: whole seconds and the nanoseconds past them (Loki's Timestamp; exact as numbers, no BigInt per entry). */
+  sec: number;
+  nanos: number;
   line: string;
   /** Structured metadata as flat name/value pairs, in three shared parts (resource, scope, own). */
   smResource: string[];
@@ -39,10 +40,13 @@ export interface LokiEntry {
   sl: number;
   idx: number;
   /**
-   * Written from the record's wire bytes (wire-entries.ts): the EntryAdapter's fields, which
-   * the encoder copies; `line` and the metadata are then empty and `size` is entrySize().
+   * Written from the record's wire bytes (wire-entries.ts): the EntryAdapter's fields are
+   * `wire[wireAt, wireEnd)` (a chunk shared by many entries, so no view per entry), which the
+   * encoder copies; `line` and the metadata are then empty and `size` is entrySize().
    */
-  wire?: Uint8Array;
+  wire?: Buffer;
+  wireAt?: number;
+  wireEnd?: number;
   size?: number;
 }
 
@@ -84,6 +88,7 @@ export type BuilderConfig = Pick<
 
 const DEFAULT_SET = new Set(LOKI_DEFAULT_RESOURCE_LABELS);
 const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
 
 export class LokiRequestBuilder {
   private readonly defaultLabels: ReadonlySet<string>;
@@ -310,7 +315,17 @@ export class LokiRequestBuilder {
             list = [];
             streams.set(key, list);
           }
-          list.push({ ts, line, smResource: res.sm, smScope, smOwn, rl: r, sl: s, idx: i });
+          list.push({
+            sec: Number(ts / NS_PER_S),
+            nanos: Number(ts % NS_PER_S),
+            line,
+            smResource: res.sm,
+            smScope,
+            smOwn,
+            rl: r,
+            sl: s,
+            idx: i,
+          });
         }
       }
     }
@@ -456,13 +471,18 @@ function pairsSize(p: string[]): number {
   return n;
 }
 
+/** Orders entries by time, stably (Array.prototype.sort is), if they are not in order already. */
 function sortByTime(entries: LokiEntry[]): void {
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i].ts < entries[i - 1].ts) {
-      entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    if (byTime(entries[i], entries[i - 1]) < 0) {
+      entries.sort(byTime);
       return;
     }
   }
+}
+
+function byTime(a: LokiEntry, b: LokiEntry): number {
+  return a.sec - b.sec || a.nanos - b.nanos;
 }
 
 function isoOf(ns: bigint): string {

@@ -28,9 +28,14 @@ export function encodeJsonPush(req: LokiRequest): string {
     const values: string[] = [];
     for (const e of st.entries) {
       const sm = smJson(e);
-      values.push(`["${e.ts}",${JSON.stringify(e.line)}${sm ? `,{${sm}}` : ''}]`);
+      values.push(`["${nanosString(e.sec, e.nanos)}",${JSON.stringify(e.line)}${sm ? `,{${sm}}` : ''}]`);
     }
     parts.push(`{"stream":${JSON.stringify(parseLabels(st.labels))},"values":[${values.join(',')}]}`);
   }
   return `{"streams":[${parts.join(',')}]}`;
+}
+
+/** Unix nanoseconds in decimal from whole seconds and the nanoseconds past them. */
+function nanosString(sec: number, nanos: number): string {
+  return sec === 0 ? String(nanos) : `${sec}${String(nanos).padStart(9, '0')}`;
 }

@@ -80,13 +80,13 @@ function sharedPairs(p: string[]): Buffer {
 function entrySize(e: LokiEntry): number {
   if (e.wire !== undefined) {
     // written from the record's wire bytes already (wire-entries.ts)
-    push(e.wire.length);
-    return 1 + varintLen(e.wire.length) + e.wire.length;
+    const len = e.wireEnd! - e.wireAt!;
+    push(len);
+    return 1 + varintLen(len) + len;
   }
   const at = n;
   push(0);
-  const sec = Number(e.ts / 1_000_000_000n);
-  const nanos = Number(e.ts % 1_000_000_000n);
+  const { sec, nanos } = e;
   const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);
   let body = 1 + varintLen(ts) + ts;
   body += strField(e.line);
@@ -141,12 +141,11 @@ class Writer {
     this.buf[this.pos++] = 0x12; // StreamAdapter.entries (2, LEN)
     this.varint(sizes[this.k++]);
     if (e.wire !== undefined) {
-      this.buf.set(e.wire, this.pos);
-      this.pos += e.wire.length;
+      // a native copy from the shared chunk (no view per entry)
+      this.pos += e.wire.copy(this.buf, this.pos, e.wireAt, e.wireEnd);
       return;
     }
-    const sec = Number(e.ts / 1_000_000_000n);
-    const nanos = Number(e.ts % 1_000_000_000n);
+    const { sec, nanos } = e;
     const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);
     this.buf[this.pos++] = 0x0a; // timestamp (1, LEN)
     this.varint(ts);

@@ -120,7 +120,8 @@ describe('loki protobuf writer: string lengths on varied text', () => {
         {
           labels: `{job="${texts[1]}", region="${texts[7]}"}`,
           entries: texts.map((line, i) => ({
-            ts: 1_700_000_000_000_000_001n + BigInt(i),
+            sec: 1_700_000_000,
+            nanos: 1 + i,
             line,
             smResource: ['host_name', texts[(i + 5) % texts.length]],
             smScope: ['scope_name', 'scope'],
@@ -137,7 +138,7 @@ describe('loki protobuf writer: string lengths on varied text', () => {
         streams: req.streams.map((st) => ({
           labels: wf(st.labels),
           entries: st.entries.map((e) => ({
-            timestamp: { seconds: String(e.ts / 1_000_000_000n), nanos: Number(e.ts % 1_000_000_000n) },
+            timestamp: { seconds: String(e.sec), nanos: e.nanos },
             line: wf(e.line),
             structuredMetadata: [...e.smResource, ...e.smScope, ...e.smOwn].flatMap((v, k, all) =>
               k % 2 === 0 ? [{ name: wf(v), value: wf(all[k + 1]) }] : [],

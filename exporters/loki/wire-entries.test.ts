@@ -198,6 +198,97 @@ describe('loki entries written from wire bytes', () => {
     }
   });
 
+  it('are the same on timestamps at and near the bounds, over the whole 64-bit range, and on number values', async () => {
+    const pick = rng(4242);
+    const OLDEST = NOW_NS - 168n * 3_600_000_000_000n;
+    const NEWEST = NOW_NS + 600_000_000_000n;
+    // in range: any nanoseconds of the last week (the first resource: all on the fast path)
+    const inRange: bigint[] = [];
+    for (let i = 0; i < 150; i++) inRange.push(NOW_NS - BigInt(Math.floor(pick() * 6e14)));
+    // at and near the bounds, and any 64-bit value at all (the second: some rejected)
+    const edges: bigint[] = [0n, 1n, 999_999_999n, 1_000_000_000n, 4_294_967_295n, 4_294_967_296n];
+    for (const edge of [OLDEST, NEWEST, NOW_NS])
+      for (let d = -3n; d <= 3n; d++) edges.push(edge + d, edge + d * 1_000_000n, edge + d * 9_999_999n);
+    for (let i = 0; i < 100; i++)
+      edges.push((BigInt(Math.floor(pick() * 2 ** 32)) << 32n) | BigInt(Math.floor(pick() * 2 ** 32)));
+    const numbers: AnyValue[] = [
+      ...[0, -0, 0.1, 1 / 3, -2.5, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, Number.NaN, Infinity, -Infinity].map(
+        (doubleValue) => ({ doubleValue }),
+      ),
+      ...[0n, 1n, 127n, 128n, 2n ** 49n - 1n, 2n ** 49n, 2n ** 53n + 1n, -1n, -(2n ** 49n)].map(
+        (intValue) => ({
+          intValue,
+        }),
+      ),
+      { intValue: 9_223_372_036_854_775_807n },
+      { intValue: -9_223_372_036_854_775_808n },
+      { boolValue: true },
+      { boolValue: false },
+    ];
+    const resource = (times: bigint[]) => {
+      const rl = newResourceLogs(newResource());
+      rl.resource.attributes = kvs({ 'service.name': 'svc' });
+      const sl = newScopeLogs(newScope('io.scope', '1.0'));
+      times.forEach((t, i) => {
+        const rec = newLogRecord();
+        // no time (observed, else now), observed equal or not
+        rec.timeUnixNano = i % 7 === 0 ? 0n : t;
+        rec.observedTimeUnixNano = i % 3 === 0 ? t : i % 3 === 1 ? NOW_NS - BigInt(i) : 0n;
+        rec.body = { stringValue: `line ${i}` };
+        rec.attributes = [
+          { key: 'n', value: numbers[i % numbers.length] },
+          { key: 'm', value: numbers[(i * 7 + 3) % numbers.length] },
+        ];
+        sl.logRecords.push(rec);
+      });
+      rl.scopeLogs.push(sl);
+      return rl;
+    };
+    // each edge also alone (a rejected record sends its whole resource to the general path,
+    // so a resource of one tells whether the fast path accepts exactly what the general one does)
+    const data: LogsData = {
+      resourceLogs: [resource(inRange), resource(edges), ...edges.slice(0, 60).map((t) => resource([t]))],
+    };
+    for (const over of [{}, { limits: { reject_old_samples_max_age: 0 } }, { max_request_size: 4096 }]) {
+      const { fast, slow } = await both(data, over);
+      expect(fast.bodies).toEqual(slow.bodies);
+      expect(fast.refs).toEqual(slow.refs);
+      expect(fast.rejected).toEqual(slow.rejected);
+      // the in-range resource took the fast path (one with a rejected record is left to the general path)
+      expect(fast.wire).toBeGreaterThanOrEqual(inRange.length);
+      expect(slow.rejected.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('are the same with scope attributes of every kind (and take the fast path)', async () => {
+    const pick = rng(777);
+    const data: LogsData = { resourceLogs: [] };
+    for (let r = 0; r < 4; r++) {
+      const rl = newResourceLogs(newResource());
+      rl.resource.attributes = kvs({ 'service.name': `svc-${r}` });
+      for (let s = 0; s < 3; s++) {
+        const scope = newScope(s === 0 ? '' : 'io.scope', s === 1 ? '' : '2.0');
+        scope.attributes = Array.from({ length: 1 + Math.floor(pick() * 4) }, () => ({
+          key: KEYS[Math.floor(pick() * KEYS.length)],
+          value: value(pick, true),
+        }));
+        const sl = newScopeLogs(scope);
+        for (let i = 0; i < 10; i++) {
+          const rec = makeRecord(pick, false);
+          rec.timeUnixNano = NOW_NS - BigInt(i);
+          sl.logRecords.push(rec);
+        }
+        rl.scopeLogs.push(sl);
+      }
+      data.resourceLogs.push(rl);
+    }
+    const { fast, slow } = await both(data);
+    expect(fast.bodies).toEqual(slow.bodies);
+    expect(fast.refs).toEqual(slow.refs);
+    expect(fast.rejected).toEqual([]);
+    expect(fast.wire).toBe(120);
+  });
+
   it('fall back to the general path for a body that is not valid UTF-8', async () => {
     const data = makeData(7, false);
     const bytes = Buffer.from(encodeLogs(data));

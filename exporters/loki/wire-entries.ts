@@ -9,21 +9,26 @@
 // and the builder takes its general path for that resource; the bytes written
 // are the same either way (wire-entries.test.ts compares both on varied input).
 import { isUtf8 } from 'node:buffer';
-import { levelOf } from './labels.js';
+import { decodeScope } from '../../src/codec/proto-common.js';
+import { Reader } from '../../src/codec/proto-wire.js';
+import { levelOf, normalizeLabelName, pushFlat } from './labels.js';
 
 /**
  * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
  * needs. Shaped as the builder's LokiEntry (line and metadata empty) so it is queued as is.
  */
 export interface WireEntry {
-  ts: bigint;
+  sec: number;
+  nanos: number;
   line: string;
   smResource: string[];
   smScope: string[];
   smOwn: string[];
   rl: number;
-  /** EntryAdapter fields, as encodePushRequest writes them for the equivalent LokiEntry. */
-  wire: Uint8Array;
+  /** EntryAdapter fields `wire[wireAt, wireEnd)`, as encodePushRequest writes them for the equivalent LokiEntry. */
+  wire: Buffer;
+  wireAt: number;
+  wireEnd: number;
   /** entrySize() of the equivalent LokiEntry (the request split uses it). */
   size: number;
   level: string | undefined;
@@ -49,7 +54,6 @@ export interface WireResource {
 const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 const ENC = new TextEncoder();
-const NS = 1_000_000_000n;
 const CHUNK = 1 << 20;
 
 /** Bytes the entries of one build are written into, in chunks; an entry is a view of one. */
@@ -81,6 +85,22 @@ function varint(): number {
   }
 }
 
+/** A varint as a signed 64-bit integer's decimal text (int64 attribute values); BigInt only past 2⁴⁹. */
+function int64Text(): string {
+  const at = p;
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 7; i++) {
+    if (p >= src.length) throw new RangeError('loki wire entries: varint past the end');
+    const b = src[p++];
+    v += (b & 0x7f) * mul;
+    if (b < 0x80) return String(v);
+    mul *= 128;
+  }
+  p = at;
+  return varint64().toString();
+}
+
 /** A varint as a signed 64-bit integer (int64 attribute values). */
 function varint64(): bigint {
   let v = 0n;
@@ -95,11 +115,37 @@ function varint64(): bigint {
   return BigInt.asIntN(64, v);
 }
 
-function fixed64(): bigint {
-  const lo = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] * 0x1000000);
-  const hi = src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16) | (src[p + 7] * 0x1000000);
+// A fixed64 read as two exact 32-bit halves (no BigInt per record).
+let lo32 = 0;
+let hi32 = 0;
+function fixed64(): void {
+  lo32 = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) + src[p + 3] * 0x1000000;
+  hi32 = (src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16)) + src[p + 7] * 0x1000000;
   p += 8;
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+// Unix nanoseconds hi·2³² + lo split into whole seconds and nanoseconds, exactly, in doubles:
+// long division by 1e9 in 16-bit steps keeps every intermediate under 2⁵³.
+let secOut = 0;
+let nanosOut = 0;
+function splitNanos(hi: number, lo: number): void {
+  const x1 = hi * 0x10000 + (lo >>> 16);
+  const q1 = Math.floor(x1 / 1e9);
+  const x2 = (x1 - q1 * 1e9) * 0x10000 + (lo & 0xffff);
+  const q2 = Math.floor(x2 / 1e9);
+  secOut = q1 * 0x10000 + q2;
+  nanosOut = x2 - q2 * 1e9;
+}
+
+function bigOf(hi: number, lo: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** A double (wire type 1) at src[p]. */
+function float64(): number {
+  const v = Buffer.from(src.buffer, src.byteOffset + p, 8).readDoubleLE(0);
+  p += 8;
+  return v;
 }
 
 function skip(tag: number): boolean {
@@ -325,8 +371,32 @@ function copyOut(a: number, b: number): void {
   q += b - a;
 }
 
-/** The scope's name and version from an InstrumentationScope src[a, b); undefined if it has attributes. */
-function scopeOf(a: number, b: number): string[] | undefined {
+/**
+ * The scope's structured metadata from an InstrumentationScope src[a, b) (its length at
+ * src[lenAt, a)): name and version
+ * read here; a scope with attributes is decoded and flattened as the general path does (once
+ * per scope, not per record). Undefined when it does not decode (the general path says why).
+ */
+function scopeOf(lenAt: number, a: number, b: number): string[] | undefined {
+  const sm = scopeNameVersion(a, b);
+  if (sm !== ATTRIBUTED) return sm;
+  try {
+    // decodeScope reads the length first, as the decoder of the whole request does
+    const scope = decodeScope(new Reader(src.subarray(lenAt, b)));
+    const out: string[] = [];
+    if (scope.name) out.push('scope_name', scope.name);
+    if (scope.version) out.push('scope_version', scope.version);
+    for (const kv of scope.attributes) pushFlat(out, normalizeLabelName(kv.key), kv.value);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+const ATTRIBUTED: string[] = [];
+
+/** Name and version pairs of a scope without attributes; ATTRIBUTED if it has some. */
+function scopeNameVersion(a: number, b: number): string[] | undefined {
   let name = '';
   let version = '';
   p = a;
@@ -338,7 +408,7 @@ function scopeOf(a: number, b: number): string[] | undefined {
       p += len;
       if (tag === 0x0a) name = s;
       else version = s;
-    } else if (tag >>> 3 === 3) return undefined;
+    } else if (tag >>> 3 === 3) return ATTRIBUTED;
     else if (!skip(tag)) return undefined;
   }
   const sm: string[] = [];
@@ -347,11 +417,21 @@ function scopeOf(a: number, b: number): string[] | undefined {
   return sm;
 }
 
+// The resource's `now` as 32-bit halves and its bounds as doubles (set by wireEntries).
+let nowHi = 0;
+let nowLo = 0;
+let oldestApprox = 0;
+let newestApprox = 0;
+
 /**
  * Entries of every record under one resource from its kept scope list (`raw`: ScopeLogs
  * fields, tags included), or undefined when something in it needs the general path.
  */
 export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena): WireEntry[] | undefined {
+  nowHi = Number(BigInt.asUintN(64, res.now) >> 32n);
+  nowLo = Number(BigInt.asUintN(32, res.now));
+  oldestApprox = Number(res.oldest);
+  newestApprox = Number(res.newest);
   const resPairs = cachedPairs(res.smResource);
   const resEstimate = pairsEstimate(res.smResource);
   const entries: WireEntry[] = [];
@@ -368,9 +448,10 @@ export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena):
       while (p < slEnd) {
         const tag = varint();
         if (tag === 0x0a) {
+          const lenAt = p;
           const len = varint();
           const at = p;
-          const sm = scopeOf(at, at + len);
+          const sm = scopeOf(lenAt, at, at + len);
           if (!sm) return undefined;
           scopeSm = sm;
           p = at + len;
@@ -413,8 +494,10 @@ function record(
   shared: number,
   res: WireResource,
 ): WireEntry | undefined {
-  let time = 0n;
-  let observed = 0n;
+  let timeHi = 0;
+  let timeLo = 0;
+  let obsHi = 0;
+  let obsLo = 0;
   let sevNum = 0;
   let sevA = 0;
   let sevB = 0;
@@ -430,7 +513,9 @@ function record(
     const tag = varint();
     switch (tag) {
       case 0x09:
-        time = fixed64();
+        fixed64();
+        timeHi = hi32;
+        timeLo = lo32;
         break;
       case 0x10:
         sevNum = varint();
@@ -481,14 +566,31 @@ function record(
         break;
       }
       case 0x59:
-        observed = fixed64();
+        fixed64();
+        obsHi = hi32;
+        obsLo = lo32;
         break;
       default:
         if (!skip(tag)) return undefined;
     }
   }
-  const ts = time || observed || res.now;
-  if (ts < res.oldest || ts > res.newest) return undefined;
+  // Timestamp: the record's, else observed, else now (Loki's OTLP rule).
+  let tsHi = timeHi;
+  let tsLo = timeLo;
+  if (tsHi === 0 && tsLo === 0) {
+    tsHi = obsHi;
+    tsLo = obsLo;
+    if (tsHi === 0 && tsLo === 0) {
+      tsHi = nowHi;
+      tsLo = nowLo;
+    }
+  }
+  // Within [oldest, newest]: by doubles away from the bounds, exactly (BigInt) near them.
+  const approx = tsHi * 4294967296 + tsLo;
+  if (approx <= oldestApprox + 1e7 || approx >= newestApprox - 1e7) {
+    const ts = bigOf(tsHi, tsLo);
+    if (ts < res.oldest || ts > res.newest) return undefined;
+  }
   const lineLen = lineB - lineA;
   const lineU16 = lineLen === 0 ? 0 : utf16Length(lineA, lineB);
   if (lineU16 < 0) return undefined;
@@ -509,8 +611,9 @@ function record(
   const start = arena.pos;
   q = start;
   // timestamp
-  const sec = Number(ts / NS);
-  const nanos = Number(ts % NS);
+  splitNanos(tsHi, tsLo);
+  const sec = secOut;
+  const nanos = nanosOut;
   out[q++] = 0x0a;
   putVarint((sec ? 1 + varintSize(sec) : 0) + (nanos ? 1 + varintSize(nanos) : 0));
   if (sec) {
@@ -550,7 +653,7 @@ function record(
       let kind = -1;
       let va = 0;
       let vb = 0;
-      let vnum = 0n;
+      let vtext = '';
       while (p < kvEnd) {
         const t = varint();
         if (t === 0x0a && name === undefined) {
@@ -572,10 +675,15 @@ function record(
               if (vb !== vEnd) return undefined;
             } else if (vt === 0x10) {
               kind = 2;
-              vnum = BigInt(varint() !== 0 ? 1 : 0);
+              vtext = varint() !== 0 ? 'true' : 'false';
             } else if (vt === 0x18) {
               kind = 3;
-              vnum = varint64();
+              vtext = int64Text();
+            } else if (vt === 0x21) {
+              // double: the general path's text (anyValueToString: String(v))
+              kind = 4;
+              if (p + 8 > vEnd) return undefined;
+              vtext = String(float64());
             } else return undefined;
             if (p > vEnd || (kind !== 1 && p !== vEnd)) return undefined;
           }
@@ -591,9 +699,8 @@ function record(
         putPairFromSrc(name, va, vb);
         size += name.length + 3 + u16 + 3;
       } else {
-        const s = kind === 2 ? (vnum ? 'true' : 'false') : vnum.toString();
-        putPairAscii(name, s);
-        size += name.length + 3 + s.length + 3;
+        putPairAscii(name, vtext);
+        size += name.length + 3 + vtext.length + 3;
       }
     }
   }
@@ -614,14 +721,15 @@ function record(
     putPairHex('span_id', spanA, spanB);
     size += 7 + 3 + (spanB - spanA) * 2 + 3;
   }
-  if (observed && observed !== ts) {
-    const s = observed.toString();
+  if ((obsHi !== 0 || obsLo !== 0) && (obsHi !== tsHi || obsLo !== tsLo)) {
+    const s = bigOf(obsHi, obsLo).toString();
     putPairAscii('observed_timestamp', s);
     size += 18 + 3 + s.length + 3;
   }
   arena.pos = q;
   return {
-    ts,
+    sec,
+    nanos,
     line: '',
     smResource: NO_PAIRS,
     smScope: NO_PAIRS,
@@ -629,7 +737,9 @@ function record(
     rl: res.rl,
     sl: 0,
     idx: 0,
-    wire: out.subarray(start, q),
+    wire: out,
+    wireAt: start,
+    wireEnd: q,
     size,
     level,
   };
