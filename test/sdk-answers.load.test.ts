@@ -180,12 +180,10 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
     );
   });
 
-  // KNOWN GAP (README, "Missing"): through config/gateway.yaml — memory_limiter, batch, and two
-  // exporters per pipeline each on an fsync'd persistent queue — the app's SDK still drops 5–15 %
-  // of 10k/s: Tsunagi's answers are not fast enough there (every backend then holds exactly the
-  // same items, so nothing accepted is lost; the loss is the SDK's queue overflowing while it
-  // waits). Skipped, not deleted: it is the test that must pass once the answer path is faster.
-  it.skip('config/gateway.yaml (traces to Jaeger over OTLP and to Elasticsearch, logs to Loki and Elasticsearch)', async (ctx) => {
+  // The shipped gateway: memory_limiter, tracelink, batch, and two exporters per pipeline each on an
+  // fsync'd persistent queue (one shared sync round per file_storage). Its answers must stay fast
+  // enough that the SDK's 2048-span queue never overflows.
+  it('config/gateway.yaml (traces to Jaeger over OTLP and to Elasticsearch, logs to Loki and Elasticsearch)', async (ctx) => {
     const c = await rewireShipped('gateway.yaml');
     const esSeqs = (pattern: string) =>
       new Set(es.search(pattern).map((d) => (d.source.attributes as Record<string, unknown>)?.['app.seq']))
