@@ -10,37 +10,22 @@ import { uncompressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/write-request-encoder.js';
 import { parseExposition } from '../receivers/prometheus/exposition/parser.js';
-import { type SeriesOptions, TargetSeries } from '../receivers/prometheus/translate/target-series.js';
-import { type BuildOptions, buildMetrics } from '../receivers/prometheus/translate/to-otlp.js';
+import { TargetSeries } from '../receivers/prometheus/translate/target-series.js';
+import {
+  TEST_BUILD,
+  TEST_DISCOVERED,
+  TEST_SERIES_OPTIONS,
+  TEST_TARGET,
+} from '../receivers/prometheus/translate/test-target.js';
+import { buildMetrics } from '../receivers/prometheus/translate/to-otlp.js';
 import { cloneData } from '../src/pdata/clone.js';
 import { numberPointColumns } from '../src/pdata/lazy-points.js';
 import type { MetricsData } from '../src/pdata/types.js';
 
-const TARGET = new Map([
-  ['job', 'app'],
-  ['instance', '10.0.0.7:9100'],
-]);
-const DISCOVERED = new Map([
-  ['__address__', '10.0.0.7:9100'],
-  ['job', 'app'],
-]);
-const OPTIONS: SeriesOptions = {
-  honorLabels: false,
-  honorTimestamps: true,
-  trackTimestampsStaleness: false,
-  metricRelabel: [],
-  sampleLimit: 0,
-  labelLimit: 0,
-  labelNameLengthLimit: 0,
-  labelValueLengthLimit: 0,
-  externalLabels: [],
-  gcMs: 120_000,
-};
-const BUILD: BuildOptions = {
-  trimSuffixes: false,
-  scopeVersion: 'test',
-  startTime: { kind: 'initial_point' },
-};
+const TARGET = TEST_TARGET;
+const DISCOVERED = TEST_DISCOVERED;
+const OPTIONS = TEST_SERIES_OPTIONS;
+const BUILD = TEST_BUILD;
 
 function rng(seed: number) {
   let a = seed >>> 0;

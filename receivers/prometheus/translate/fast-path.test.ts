@@ -14,34 +14,14 @@ import type { MetricsData } from '../../../src/pdata/types.js';
 import { parseExposition } from '../exposition/parser.js';
 import { parseExposition as referenceParse } from './reference/parser.js';
 import { TargetSeries as ReferenceSeries } from './reference/target-series.js';
-import { type SeriesOptions, TargetSeries } from './target-series.js';
+import { TargetSeries } from './target-series.js';
+import { TEST_BUILD, TEST_DISCOVERED, TEST_SERIES_OPTIONS, TEST_TARGET } from './test-target.js';
 import { type BuildOptions, buildMetrics } from './to-otlp.js';
 
-const TARGET = new Map([
-  ['job', 'app'],
-  ['instance', '10.0.0.7:9100'],
-]);
-const DISCOVERED = new Map([
-  ['__address__', '10.0.0.7:9100'],
-  ['job', 'app'],
-]);
-const OPTIONS: SeriesOptions = {
-  honorLabels: false,
-  honorTimestamps: true,
-  trackTimestampsStaleness: false,
-  metricRelabel: [],
-  sampleLimit: 0,
-  labelLimit: 0,
-  labelNameLengthLimit: 0,
-  labelValueLengthLimit: 0,
-  externalLabels: [],
-  gcMs: 120_000,
-};
-const BUILD: BuildOptions = {
-  trimSuffixes: false,
-  scopeVersion: 'test',
-  startTime: { kind: 'initial_point' },
-};
+const TARGET = TEST_TARGET;
+const DISCOVERED = TEST_DISCOVERED;
+const OPTIONS = TEST_SERIES_OPTIONS;
+const BUILD = TEST_BUILD;
 
 /** mulberry32: a small seeded generator. */
 function rng(seed: number) {
