@@ -392,6 +392,24 @@ export function encodeTop<T>(items: T[], c: TopCodec<T>, headroom = 0, pooled = 
   return w.finish();
 }
 
+/**
+ * A ResourceX's scope list (its repeated field 2, tags included) encoded on its own: the bytes a
+ * kept (lazily decoded) list holds, so an entry can keep its list as these bytes (compactTraces).
+ */
+export function encodeScopeList<T>(list: T[], c: TopCodec<T>): Buffer {
+  sizes.n = 0;
+  sizes.rawChunked = 0;
+  let n = 0;
+  for (let i = 0; i < list.length; i++) n += lenFieldSize(c.size(list[i]));
+  // its own memory: a slice of Buffer's shared pool would keep the whole slab alive while queued
+  const w = new Writer(n, 0, false, false, true);
+  for (let i = 0; i < list.length; i++) {
+    w.byte(0x12);
+    c.write(w, list[i]);
+  }
+  return w.finish();
+}
+
 /** The request as pieces whose concatenation is encodeTop's: large kept wire bytes by reference (a vectored write). */
 export function encodeTopChunks<T>(items: T[], c: TopCodec<T>): Uint8Array[] {
   sizes.chunking = true;
@@ -485,9 +503,16 @@ export class Writer {
   /**
    * `headroom` bytes are left free before the message (for a caller's header).
    * `pooled`: the buffer comes from codec/buffer-pool.ts and the caller gives it back.
+   * `unshared`: the buffer is its own memory, never a slice of Buffer's shared pool (it is kept).
    */
-  constructor(size: number, headroom = 0, chunked = false, pooled = false) {
-    this.buf = (pooled ? takeBuffer(size + headroom) : Buffer.allocUnsafe(size + headroom)) as FastBuffer;
+  constructor(size: number, headroom = 0, chunked = false, pooled = false, unshared = false) {
+    this.buf = (
+      pooled
+        ? takeBuffer(size + headroom)
+        : unshared
+          ? Buffer.allocUnsafeSlow(size + headroom)
+          : Buffer.allocUnsafe(size + headroom)
+    ) as FastBuffer;
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size + headroom);
     this.pos = headroom;
     this.chunks = chunked ? [] : undefined;
