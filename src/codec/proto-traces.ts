@@ -932,7 +932,7 @@ const MUTABLE = B9 | DEEP | B15;
  * span's own size (the write pass replays the table, so a replayed size must stand alone).
  */
 function rememberSize(s: WireSpan, n: number, standsAlone: boolean): void {
-  if (!standsAlone || (s.loaded & MUTABLE) !== 0) {
+  if (!standsAlone || (s.loaded & MUTABLE) !== 0 || sizes.once) {
     s.sizedAt = -1;
     return;
   }

@@ -344,9 +344,10 @@ export class Reader {
 /**
  * Size table: nested message lengths in pre-order, filled by size*, replayed by
  * write*. With `chunking`, `rawChunked` sums the kept wire bytes that the writer
- * will hand out by reference instead of copying (isRawChunk).
+ * will hand out by reference instead of copying (isRawChunk). `once`: what is sized now is
+ * written once and never sized again (an item need not remember its size for a next pass).
  */
-export const sizes = { tab: new Int32Array(4096), n: 0, chunking: false, rawChunked: 0 };
+export const sizes = { tab: new Int32Array(4096), n: 0, chunking: false, rawChunked: 0, once: false };
 
 /** Kept wire bytes from this size on are passed by reference in a chunked encoding. */
 const RAW_CHUNK_MIN = 16 * 1024;
@@ -400,7 +401,13 @@ export function encodeScopeList<T>(list: T[], c: TopCodec<T>): Buffer {
   sizes.n = 0;
   sizes.rawChunked = 0;
   let n = 0;
-  for (let i = 0; i < list.length; i++) n += lenFieldSize(c.size(list[i]));
+  // the items are kept as these bytes from now on: they are never sized again
+  sizes.once = true;
+  try {
+    for (let i = 0; i < list.length; i++) n += lenFieldSize(c.size(list[i]));
+  } finally {
+    sizes.once = false;
+  }
   // its own memory: a slice of Buffer's shared pool would keep the whole slab alive while queued
   const w = new Writer(n, 0, false, false, true);
   for (let i = 0; i < list.length; i++) {
