@@ -577,19 +577,30 @@ const F_DROPPED = Buffer.from(',"dropped_attributes_count":');
 export class ScopeParts {
   /** The action line, its newline and the source's opening up to the @timestamp value. */
   readonly head: Buffer;
-  /** Closes the timestamp string, then the data_stream fragment. */
+  /** Closes the timestamp string, then the data_stream fragment (and the opening of a text / structured body). */
   readonly mid: Buffer;
-  /** The resource and scope fragments, the closing brace and the newline. */
-  readonly tail: Buffer;
+  readonly midText: Buffer;
+  readonly midStructured: Buffer;
+  /** The resource and scope fragments, the closing brace and the newline; then the next document's head. */
+  readonly tailHead: Buffer;
   /** Where the source starts in `head`. */
   readonly srcOffset: number;
   constructor(action: Buffer, ds: string, tail: string) {
     this.head = Buffer.concat([action, Buffer.from('\n{"@timestamp":"')]);
     this.srcOffset = action.length + 1;
     this.mid = Buffer.from(`"${ds}`);
-    this.tail = Buffer.from(`${tail}\n`);
+    this.midText = Buffer.concat([this.mid, F_BODY_TEXT]);
+    this.midStructured = Buffer.concat([this.mid, F_BODY_STRUCTURED]);
+    this.tailHead = Buffer.concat([Buffer.from(`${tail}\n`), this.head]);
   }
 }
+
+// The next document's head, written with the previous document's tail (one copy, not two):
+// where it is, valid while the buffer, the position and the scope are the same (a buffer grown
+// or a document moved to the next body leaves it behind; then the head is written again).
+let headBuf: Uint8Array | undefined;
+let headAt = -1;
+let headParts: ScopeParts | undefined;
 
 /**
  * The _bulk lines (action, otel-mode source with `parts`' resource and scope, newline) of the
@@ -686,8 +697,9 @@ export function otelLogDocument(
   const hasObserved = observedAt >= 0 && !isZero64(b, observedAt);
   if (!hasTime && !hasObserved) throw SLOW; // no time at all: the slow path stamps "now"
 
-  let at = reserve(d, end - start, parts.head.length + parts.mid.length + parts.tail.length);
-  at = put(at, parts.head);
+  let at = reserve(d, end - start, parts.head.length + parts.midText.length + parts.tailHead.length);
+  if (O === headBuf && at === headAt && parts === headParts) at += parts.head.length;
+  else at = put(at, parts.head);
   at = isoAt(at, b, hasTime ? timeAt : observedAt);
   if (hasObserved) {
     at = put(at, F_OBSERVED);
@@ -695,22 +707,16 @@ export function otelLogDocument(
     if (!hasTime || same64(b, timeAt, observedAt)) at = repeat(at, ISO_LEN + F_OBSERVED.length, ISO_LEN);
     else at = isoAt(at, b, observedAt);
   }
-  at = put(at, parts.mid);
-  if (bodyAt >= 0) {
-    p = bodyAt;
-    const n = varint32(b);
-    const bs = p;
-    const kind = anyKind(b, bs, bs + n);
-    if (kind === 6) {
-      at = put(at, F_BODY_STRUCTURED);
-      at = anyJson(at, b, bs, bs + n);
-      O[at++] = 0x7d;
-    } else if (kind !== 0) {
-      at = put(at, F_BODY_TEXT);
-      at = bodyText(at, b, kind, valueAt, bs, bs + n);
-      O[at++] = 0x7d;
-    }
-  }
+  const bodyKind = bodyAt >= 0 ? anyKindAt(b, bodyAt) : 0;
+  if (bodyKind === 6) {
+    at = put(at, parts.midStructured);
+    at = anyJson(at, b, bodyFrom, bodyTo);
+    O[at++] = 0x7d;
+  } else if (bodyKind !== 0) {
+    at = put(at, parts.midText);
+    at = bodyText(at, b, bodyKind, valueAt, bodyFrom, bodyTo);
+    O[at++] = 0x7d;
+  } else at = put(at, parts.mid);
   if (sevTextAt >= 0) {
     p = sevTextAt;
     const n = varint32(b);
@@ -768,9 +774,25 @@ export function otelLogDocument(
     at = put(at, F_DROPPED);
     at = putUint(at, dropped);
   }
-  at = put(at, parts.tail);
+  at = put(at, parts.tailHead);
+  headBuf = O;
+  headAt = at - parts.head.length;
+  headParts = parts;
   d.buf = O;
-  d.len = at;
+  d.len = headAt;
+}
+
+/** Where anyKindAt's AnyValue message is. */
+let bodyFrom = 0;
+let bodyTo = 0;
+
+/** anyKind of the length-prefixed AnyValue at b[at] (its bounds in bodyFrom, bodyTo). */
+function anyKindAt(b: Uint8Array, at: number): number {
+  p = at;
+  const n = varint32(b);
+  bodyFrom = p;
+  bodyTo = p + n;
+  return anyKind(b, bodyFrom, bodyTo);
 }
 
 /** A ScopeLogs message's parts: where its scope and schema URL are, and its records. */
