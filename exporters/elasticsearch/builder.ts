@@ -287,7 +287,8 @@ export class BulkBuilder {
         }
       }
     } catch (err) {
-      if (err instanceof NeedsSlowPath) return false;
+      // RangeError: a copy past a document's reserved room (wire-logs.ts reserve()); the slow path writes it
+      if (err instanceof NeedsSlowPath || err instanceof RangeError) return false;
       throw err;
     }
     return true;

@@ -775,6 +775,9 @@ export function otelLogDocument(
     at = putUint(at, dropped);
   }
   at = put(at, parts.tailHead);
+  // The reservation's bound is reasoned, not checked per write: a document that outgrew its room
+  // would have lost the writes past the buffer's end, so it goes to the slow path instead of out.
+  if (at > O.length) throw SLOW;
   headBuf = O;
   headAt = at - parts.head.length;
   headParts = parts;
