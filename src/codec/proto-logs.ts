@@ -135,9 +135,10 @@ export function resourceLogsFromWire(
   schemaUrl: string,
   raw: Uint8Array[],
   items: number,
+  lease?: Lease,
 ): ResourceLogs {
   const entry: ResourceLogs = { resource, scopeLogs: [], schemaUrl };
-  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList);
+  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList, lease);
   return entry;
 }
 

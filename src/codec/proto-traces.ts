@@ -219,17 +219,18 @@ const decodeSpanScopeList = scopeListDecoder((seg: Uint8Array) => decodeScopeSpa
 /**
  * A ResourceSpans whose scope list is kept as `raw` (ScopeSpans entries, tags included, as a
  * lazily decoded request keeps them; `items` spans in them) and read the same way: written back
- * as these bytes while nobody reads it. The bytes must be well-formed and unpooled (this
- * process wrote them, e.g. a kept list's entries regrouped).
+ * as these bytes while nobody reads it. The bytes must be well-formed (this process wrote them,
+ * e.g. a kept list's entries regrouped), and unpooled or in a pooled buffer given with its `lease`.
  */
 export function resourceSpansFromWire(
   resource: Resource,
   schemaUrl: string,
   raw: Uint8Array[],
   items: number,
+  lease?: Lease,
 ): ResourceSpans {
   const entry: ResourceSpans = { resource, scopeSpans: [], schemaUrl };
-  defineLazyList(entry, 'scopeSpans', raw, items, decodeSpanScopeList);
+  defineLazyList(entry, 'scopeSpans', raw, items, decodeSpanScopeList, lease);
   return entry;
 }
 
