@@ -13,6 +13,12 @@ import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { giveBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
 import type { StorageClient, StorageOp } from '../../src/component/storage.js';
+import {
+  type AnswerTrace,
+  answerTraceOn,
+  currentAnswerTrace,
+  markTrace,
+} from '../../src/telemetry/answer-trace.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import { acquireLock } from './lock.js';
 import { encodeRecordParts, LARGE_VALUE, MAGIC, replay } from './records.js';
@@ -52,6 +58,8 @@ interface Pending {
   ops: readonly StorageOp[];
   /** Need not be durable before it resolves (StorageClient.batch). */
   lazy: boolean;
+  /** The traced request this write serves (TSUNAGI_ANSWER_TRACE). */
+  trace: AnswerTrace | undefined;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -172,7 +180,7 @@ export class LogStore implements StorageClient {
     if (this.closed) return Promise.reject(new Error('storage client is closed'));
     const { parts, length, valueAt } = encodeRecordParts(ops);
     return new Promise((resolve, reject) => {
-      this.pending.push({ parts, length, valueAt, ops, lazy, resolve, reject });
+      this.pending.push({ parts, length, valueAt, ops, lazy, trace: currentAnswerTrace(), resolve, reject });
       this.kick();
     });
   }
@@ -222,6 +230,11 @@ export class LogStore implements StorageClient {
     }
     sync &&= this.o.fsync;
     const shared = sync ? this.o.syncGroup : undefined;
+    const traced = answerTraceOn ? group.filter((g) => g.trace) : [];
+    const mark = (what: string) => {
+      for (const g of traced) markTrace(g.trace, `store ${basename(this.o.path)}:${what}`);
+    };
+    mark(`group${group.length}`);
     try {
       shared?.beginWrite();
       try {
@@ -230,8 +243,10 @@ export class LogStore implements StorageClient {
         shared?.abandon();
         throw e;
       }
+      mark(shared?.inRound ? 'written-round-busy' : 'written');
       if (shared) await shared.sync(this.fh);
       else if (sync) await this.fh.datasync();
+      mark('synced');
       // an fsync covers every record written before it
       this.unsynced = !sync && (this.unsynced || this.o.fsync);
     } catch (e) {

@@ -8,6 +8,17 @@
 // starts only once no store is between writing and syncing: the files written
 // together are fdatasync'd together, and their metadata goes out in one journal
 // commit. Each caller still resolves only after its own file's fdatasync returned.
+//
+// A round does not wait for the rounds already running. Holding the next round
+// back until the running one returned (as this did before) made a request whose
+// write landed just after a round started wait for two whole rounds, and made
+// the traces pipeline's answers wait for the logs pipeline's fsyncs (one group
+// per extension). Started at once, its fdatasync writes its file's data while
+// the other round's are still being written and joins the journal commit they
+// trigger if that has not started yet (ext4 commits one transaction at a time,
+// so at worst it waits for that commit and then its own: never longer than
+// before). A store has one group in flight at a time (log-store.ts), so no
+// file is ever in two rounds at once.
 import type { FileHandle } from 'node:fs/promises';
 
 interface Waiting {
@@ -20,9 +31,15 @@ export class SyncGroup {
   /** Stores that are writing records they will then sync. */
   private writing = 0;
   private waiting: Waiting[] = [];
-  private round = false;
+  /** Rounds whose fdatasyncs have not all returned. */
+  private running = 0;
   /** Sync rounds run (for tests: two files written together take one round). */
   rounds = 0;
+
+  /** Whether a sync round is running (for the answer trace). */
+  get inRound(): boolean {
+    return this.running > 0;
+  }
 
   /** A store starts writing records it will sync (then sync() or abandon()). */
   beginWrite(): void {
@@ -46,18 +63,14 @@ export class SyncGroup {
 
   private startRound(): void {
     // Wait for the writes still landing (page cache: short) so they join this round.
-    if (this.round || this.writing > 0 || this.waiting.length === 0) return;
+    if (this.writing > 0 || this.waiting.length === 0) return;
     const members = this.waiting;
     this.waiting = [];
-    this.round = true;
+    this.running++;
     this.rounds++;
-    void Promise.allSettled(members.map((m) => m.fh.datasync())).then((results) => {
-      this.round = false;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') members[i].resolve();
-        else members[i].reject(r.reason);
-      });
-      this.startRound();
+    // each caller resumes as soon as its own file is durable, not when the round's slowest is
+    void Promise.allSettled(members.map((m) => m.fh.datasync().then(m.resolve, m.reject))).then(() => {
+      this.running--;
     });
   }
 }
