@@ -236,15 +236,15 @@ export class LogStore implements StorageClient {
     };
     mark(`group${group.length}`);
     try {
-      shared?.beginWrite();
+      const cohort = shared?.beginWrite();
       try {
         await writeAll(this.fh, parts, this.fileSize);
       } catch (e) {
-        shared?.abandon();
+        if (cohort) shared?.abandon(cohort);
         throw e;
       }
       mark(shared?.inRound ? 'written-round-busy' : 'written');
-      if (shared) await shared.sync(this.fh);
+      if (shared && cohort) await shared.sync(this.fh, cohort);
       else if (sync) await this.fh.datasync();
       mark('synced');
       // an fsync covers every record written before it

@@ -26,11 +26,11 @@ describe('SyncGroup', () => {
     const g = new SyncGroup();
     const a = fakeFile();
     const b = fakeFile();
-    g.beginWrite();
-    g.beginWrite();
-    const pa = g.sync(a.fh);
+    const ca = g.beginWrite();
+    const cb = g.beginWrite(); // the same turn: one request's fan-out
+    const pa = g.sync(a.fh, ca);
     expect(a.calls).toHaveLength(0); // b is still writing: it joins this round
-    const pb = g.sync(b.fh);
+    const pb = g.sync(b.fh, cb);
     expect(g.rounds).toBe(1);
     expect([a.calls.length, b.calls.length]).toEqual([1, 1]);
     a.calls[0].resolve();
@@ -44,11 +44,9 @@ describe('SyncGroup', () => {
     const g = new SyncGroup();
     const logs = fakeFile();
     const traces = fakeFile();
-    g.beginWrite();
-    const pl = g.sync(logs.fh);
+    const pl = g.sync(logs.fh, g.beginWrite());
     expect(g.inRound).toBe(true);
-    g.beginWrite();
-    const pt = g.sync(traces.fh);
+    const pt = g.sync(traces.fh, g.beginWrite());
     expect(g.rounds).toBe(2);
     expect(traces.calls).toHaveLength(1); // its fdatasync runs alongside the first round's
     traces.calls[0].resolve();
@@ -64,16 +62,32 @@ describe('SyncGroup', () => {
     const g = new SyncGroup();
     const a = fakeFile();
     const b = fakeFile();
-    g.beginWrite();
-    g.beginWrite();
-    const pa = g.sync(a.fh);
-    g.abandon(); // b's write failed
+    const ca = g.beginWrite();
+    const cb = g.beginWrite();
+    const pa = g.sync(a.fh, ca);
+    g.abandon(cb); // b's write failed
     expect(a.calls).toHaveLength(1);
-    g.beginWrite();
-    const pb = g.sync(b.fh);
+    const pb = g.sync(b.fh, g.beginWrite());
     a.calls[0].reject(new Error('EIO'));
     b.calls[0].resolve();
     await expect(pa).rejects.toThrow('EIO');
     await expect(pb).resolves.toBeUndefined();
+  });
+
+  it('a write begun in an earlier turn and still landing does not hold back a later round', async () => {
+    const g = new SyncGroup();
+    const slow = fakeFile();
+    const fast = fakeFile();
+    const cs = g.beginWrite(); // e.g. the logs pipeline's write, slow to land
+    await new Promise((r) => setImmediate(r));
+    const pf = g.sync(fast.fh, g.beginWrite()); // traces, a turn later
+    expect(fast.calls).toHaveLength(1);
+    fast.calls[0].resolve();
+    await pf;
+    const ps = g.sync(slow.fh, cs);
+    expect(slow.calls).toHaveLength(1);
+    slow.calls[0].resolve();
+    await ps;
+    expect(g.rounds).toBe(2);
   });
 });
