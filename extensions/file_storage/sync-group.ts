@@ -17,8 +17,9 @@
 // the other round's are still being written and joins the journal commit they
 // trigger if that has not started yet (ext4 commits one transaction at a time,
 // so at worst it waits for that commit and then its own: never longer than
-// before). A store has one group in flight at a time (log-store.ts), so no
-// file is ever in two rounds at once.
+// before). A file may be in two rounds at once (log-store.ts writes its next
+// group while the one before is being synced): each fdatasync covers what was
+// written before it was called, and each caller waits for its own.
 //
 // Nor does a round wait for every store that is writing: only for the stores
 // that began writing in the same event-loop turn (a cohort). The stores of one
