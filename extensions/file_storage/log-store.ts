@@ -261,9 +261,10 @@ export class LogStore implements StorageClient {
   }
 
   /**
-   * Writes the pending records as one group after those written before; resolves once
-   * they are written, with the promise of their commit (wrapped: a promise would be awaited) (fsync'd if needed, after the
-   * group before committed; never rejects: it settles every caller of the group).
+   * Writes the pending records as one group after those written before. Resolves once
+   * they are written, with the promise of their commit (in an object: a promise would be
+   * awaited along), which settles once they are fsync'd (if needed) and the group before
+   * committed; it never rejects: it settles every caller of the group.
    */
   private async writeGroup(before: Promise<boolean> | undefined): Promise<{ commit: Promise<boolean> }> {
     const group = this.pending;
