@@ -18,6 +18,7 @@ import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
 import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import { markAnswer } from '../telemetry/answer-trace.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
 import { mergeData, splitData } from './batch-data.js';
 import { ByteBudget } from './byte-budget.js';
@@ -396,7 +397,9 @@ export class QueuedExporter implements Exporter {
   ): Promise<Promise<void>[]> {
     const { signal, queue } = lane;
     const q = this.config.sending_queue;
+    markAnswer(`${this.settings.id}:in`);
     const prepared = pieces.map((p, i) => store.prepare(p, ctx, counts[i]));
+    markAnswer(`${this.settings.id}:encoded`);
     const discard = (from: number) => {
       for (let i = from; i < prepared.length; i++) store.discard(prepared[i]);
     };
@@ -413,6 +416,7 @@ export class QueuedExporter implements Exporter {
     queue.reserve(total);
     // written together: one group commit of the storage for all pieces
     const written = await Promise.allSettled(prepared.map((p: PreparedRecord) => store.write(p)));
+    markAnswer(`${this.settings.id}:durable`);
     const results: Promise<void>[] = [];
     let failure: unknown;
     written.forEach((w, i) => {
