@@ -164,8 +164,25 @@ class Writer {
   }
 }
 
-/** Encodes one request as an uncompressed PushRequest. */
-export function encodePushRequest(req: LokiRequest): Buffer {
+/**
+ * A buffer reused for requests that are compressed right after encoding: a request is up
+ * to max_request_size (1 MiB by default), and a fresh buffer per request is external memory
+ * that only a GC gives back.
+ */
+export class EncodeScratch {
+  private buf = Buffer.allocUnsafe(0);
+  /** `n` bytes, valid until the next take. */
+  take(n: number): Buffer {
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2, 64 * 1024));
+    return this.buf.subarray(0, n);
+  }
+}
+
+/**
+ * Encodes one request as an uncompressed PushRequest; with `scratch`, into its buffer (the
+ * result is then valid only until the scratch is used again).
+ */
+export function encodePushRequest(req: LokiRequest, scratch?: EncodeScratch): Buffer {
   n = 0;
   shared.clear();
   let total = 0;
@@ -177,7 +194,7 @@ export function encodePushRequest(req: LokiRequest): Buffer {
     sizes[at] = body;
     total += 1 + varintLen(body) + body;
   }
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new Writer(scratch ? scratch.take(total) : Buffer.allocUnsafe(total));
   for (const st of req.streams) {
     w.buf[w.pos++] = 0x0a; // PushRequest.streams (1, LEN)
     w.varint(sizes[w.k++]);

@@ -5,7 +5,7 @@
 // reason.
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { compress } from 'snappy';
+import { compressSync } from 'snappy';
 import type { Dispatcher, Pool } from 'undici';
 import type { ClientAuthenticator } from '../../src/component/auth.js';
 import type { ComponentSettings, Host } from '../../src/component/component.js';
@@ -24,7 +24,7 @@ import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.
 import { classifyStatus, type Outcome } from './classify.js';
 import type { LokiConfig } from './config.js';
 import { encodeJsonPush } from './encode-json.js';
-import { encodePushRequest } from './encode-proto.js';
+import { EncodeScratch, encodePushRequest } from './encode-proto.js';
 import { CardinalityGuard } from './labels.js';
 import { type RecordRef, subsetLogs } from './subset.js';
 
@@ -50,6 +50,8 @@ export class LokiSender implements SendFunctions {
   /** `headers` (and URL credentials as Basic auth): set after the authenticator, they win. */
   private readonly configuredHeaders: Record<string, string>;
   private auth: ClientAuthenticator | undefined;
+  /** The uncompressed push request is written here (compressed at once, so one is enough). */
+  private readonly scratch = new EncodeScratch();
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -162,7 +164,13 @@ export class LokiSender implements SendFunctions {
       const text = Buffer.from(encodeJsonPush(req));
       body = this.cfg.compression === 'gzip' ? await gzip(text) : text;
     } else {
-      body = await compress(encodePushRequest(req)); // off the event loop, like gzip
+      // On the event loop, into a reused scratch buffer: snappy's async compress runs on the
+      // libuv pool, whose threads' allocator (mimalloc, in the native module) kept the freed
+      // output memory resident — 70 MiB of RSS at 30k records/s and growing with the rate —
+      // while compressing here costs about a millisecond per MiB. copyOutputData: the output is
+      // copied into a Node buffer and the native one freed at once (an external buffer would be
+      // freed only when a GC finds it dead; V8 does not count it, so that memory piles up).
+      body = compressSync(encodePushRequest(req, this.scratch), { copyOutputData: true });
     }
     const headers: Record<string, string> = this.auth
       ? authHeaders(

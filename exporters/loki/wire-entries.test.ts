@@ -13,7 +13,7 @@ import {
 import type { AnyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
 import { lokiConfigSchema } from './config.js';
-import { encodePushRequest } from './encode-proto.js';
+import { EncodeScratch, encodePushRequest } from './encode-proto.js';
 import { CardinalityGuard } from './labels.js';
 import { kvs } from './testdata.js';
 
@@ -133,6 +133,9 @@ function builder(fromWire: boolean, over: Record<string, unknown> = {}) {
   );
 }
 
+/** Shared by every fast-side encode: reuse (larger, then smaller requests) must not leak bytes. */
+const scratch = new EncodeScratch();
+
 async function both(data: LogsData, over: Record<string, unknown> = {}) {
   const bytes = encodeLogs(data);
   const run = async (fromWire: boolean) => {
@@ -144,7 +147,8 @@ async function both(data: LogsData, over: Record<string, unknown> = {}) {
       bodies: requests.map((r) => ({
         tenant: r.tenant,
         count: r.count,
-        hex: Buffer.from(encodePushRequest(r)).toString('hex'),
+        // the fast side also writes through one reused scratch buffer (as the sender does)
+        hex: Buffer.from(encodePushRequest(r, fromWire ? scratch : undefined)).toString('hex'),
       })),
       refs: requests.flatMap((r) =>
         r.streams.flatMap((st) => st.entries.map((e) => `${e.rl}/${e.sl}/${e.idx}`)),
