@@ -40,9 +40,10 @@ export interface LokiEntry {
   sl: number;
   idx: number;
   /**
-   * Written from the record's wire bytes (wire-entries.ts): the EntryAdapter's fields are
-   * `wire[wireAt, wireEnd)` (a chunk shared by many entries, so no view per entry), which the
-   * encoder copies; `line` and the metadata are then empty and `size` is entrySize().
+   * Written from the record's wire bytes (wire-entries.ts): the whole EntryAdapter field (tag,
+   * length, fields) is `wire[wireAt, wireEnd)` (a chunk shared by many entries, so no view per
+   * entry), which the encoder copies, entries adjacent in the chunk at once; `line` and the
+   * metadata are then empty and `size` is entrySize().
    */
   wire?: Buffer;
   wireAt?: number;

@@ -7,6 +7,7 @@
 // EntryAdapter { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
 // Timestamp { int64 seconds = 1; int32 nanos = 2; }   LabelPairAdapter { string name = 1; string value = 2; }
 import type { LokiEntry, LokiRequest } from './builder.js';
+import { COPY_LOOP_MAX } from './wire-entries.js';
 
 let sizes = new Int32Array(1 << 16);
 let n = 0;
@@ -78,12 +79,8 @@ function sharedPairs(p: string[]): Buffer {
 }
 
 function entrySize(e: LokiEntry): number {
-  if (e.wire !== undefined) {
-    // written from the record's wire bytes already (wire-entries.ts)
-    const len = e.wireEnd! - e.wireAt!;
-    push(len);
-    return 1 + varintLen(len) + len;
-  }
+  // written from the record's wire bytes already, tag and length included (wire-entries.ts)
+  if (e.wire !== undefined) return e.wireEnd! - e.wireAt!;
   const at = n;
   push(0);
   const { sec, nanos } = e;
@@ -137,14 +134,38 @@ class Writer {
     }
   }
 
+  /**
+   * The entries of a stream; a run of entries written from wire bytes that lie one after
+   * another in the same chunk (wire-entries.ts) is copied at once.
+   */
+  entries(list: LokiEntry[]): void {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      const wire = e.wire;
+      if (wire === undefined) {
+        this.entry(e);
+        continue;
+      }
+      let end = e.wireEnd!;
+      while (i + 1 < list.length && list[i + 1].wire === wire && list[i + 1].wireAt === end)
+        end = list[++i].wireEnd!;
+      this.copy(wire, e.wireAt!, end);
+    }
+  }
+
+  /** src[a, b) appended: short runs by a loop (a native copy allocates a view per call). */
+  copy(src: Buffer, a: number, b: number): void {
+    if (b - a < COPY_LOOP_MAX) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = a; i < b; i++) buf[p++] = src[i];
+      this.pos = p;
+    } else this.pos += src.copy(this.buf, this.pos, a, b);
+  }
+
   entry(e: LokiEntry): void {
     this.buf[this.pos++] = 0x12; // StreamAdapter.entries (2, LEN)
     this.varint(sizes[this.k++]);
-    if (e.wire !== undefined) {
-      // a native copy from the shared chunk (no view per entry)
-      this.pos += e.wire.copy(this.buf, this.pos, e.wireAt, e.wireEnd);
-      return;
-    }
     const { sec, nanos } = e;
     const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);
     this.buf[this.pos++] = 0x0a; // timestamp (1, LEN)
@@ -199,7 +220,7 @@ export function encodePushRequest(req: LokiRequest, scratch?: EncodeScratch): Bu
     w.buf[w.pos++] = 0x0a; // PushRequest.streams (1, LEN)
     w.varint(sizes[w.k++]);
     w.str(0x0a, st.labels);
-    for (let i = 0; i < st.entries.length; i++) w.entry(st.entries[i]);
+    w.entries(st.entries);
   }
   if (w.pos !== total) throw new Error(`loki protobuf writer: wrote ${w.pos} of ${total} bytes`);
   return w.buf;

@@ -18,6 +18,7 @@ import { createPool } from '../../src/exporterhelper/http-pool.js';
 import type { SendFunctions } from '../../src/exporterhelper/index.js';
 import { discardBody, readCappedText } from '../../src/exporterhelper/response-body.js';
 import { OneAtATime } from '../../src/exporterhelper/time-slice.js';
+import { countLogRecords } from '../../src/pdata/count.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { type LokiEntry, type LokiRequest, LokiRequestBuilder } from './builder.js';
@@ -111,7 +112,7 @@ export class LokiSender implements SendFunctions {
     if (t.retry.length > 0)
       throw retryableError(`loki: ${t.retryMessage}`, {
         retryAfterMs: t.retryAfterMs,
-        retryData: t.retry.length === countAll(logs) ? undefined : subsetLogs(logs, t.retry),
+        retryData: t.retry.length === countLogRecords(logs) ? undefined : subsetLogs(logs, t.retry),
         rejectedItems: t.failed || undefined,
         throttled: t.retryMessage?.startsWith('HTTP 429') ?? false,
       });
@@ -222,12 +223,6 @@ function halve(req: LokiRequest): [LokiRequest, LokiRequest] {
     }
   }
   return [a, b];
-}
-
-function countAll(d: LogsData): number {
-  let n = 0;
-  for (const rl of d.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
-  return n;
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
