@@ -24,9 +24,13 @@ import {
   pushFlat,
 } from './labels.js';
 import { bodyLine, fullLine, type LineFormat } from './line.js';
-import { Arena, wireEntries } from './wire-entries.js';
+import { Arena, type WireEntry, wireEntries } from './wire-entries.js';
 
-export interface LokiEntry {
+/** An entry of a stream: built by the general path, or written from wire bytes (wire-entries.ts). */
+export type LokiEntry = TextEntry | WireEntry;
+
+/** An entry built by the general path: its line and structured metadata as strings. */
+export interface TextEntry {
   /** Unix time: whole seconds and the nanoseconds past them (Loki's Timestamp; exact as numbers, no BigInt per entry). */
   sec: number;
   nanos: number;
@@ -39,16 +43,8 @@ export interface LokiEntry {
   rl: number;
   sl: number;
   idx: number;
-  /**
-   * Written from the record's wire bytes (wire-entries.ts): the whole EntryAdapter field (tag,
-   * length, fields) is `wire[wireAt, wireEnd)` (a chunk shared by many entries, so no view per
-   * entry), which the encoder copies, entries adjacent in the chunk at once; `line` and the
-   * metadata are then empty and `size` is entrySize().
-   */
-  wire?: Buffer;
-  wireAt?: number;
-  wireEnd?: number;
-  size?: number;
+  /** Set only on a WireEntry. */
+  wire?: undefined;
 }
 
 export interface LokiStream {
@@ -460,7 +456,7 @@ const EMPTY: string[] = [];
 
 /** Approximate encoded size of an entry (UTF-16 length stands in for bytes). */
 export function entrySize(e: LokiEntry): number {
-  if (e.size !== undefined) return e.size;
+  if (e.wire !== undefined) return e.size;
   let n = e.line.length + 20;
   n += pairsSize(e.smResource) + pairsSize(e.smScope) + pairsSize(e.smOwn);
   return n;

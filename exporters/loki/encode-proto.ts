@@ -6,7 +6,7 @@
 // StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
 // EntryAdapter { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
 // Timestamp { int64 seconds = 1; int32 nanos = 2; }   LabelPairAdapter { string name = 1; string value = 2; }
-import type { LokiEntry, LokiRequest } from './builder.js';
+import type { LokiEntry, LokiRequest, TextEntry } from './builder.js';
 import { COPY_LOOP_MAX } from './wire-entries.js';
 
 let sizes = new Int32Array(1 << 16);
@@ -80,7 +80,7 @@ function sharedPairs(p: string[]): Buffer {
 
 function entrySize(e: LokiEntry): number {
   // written from the record's wire bytes already, tag and length included (wire-entries.ts)
-  if (e.wire !== undefined) return e.wireEnd! - e.wireAt!;
+  if (e.wire !== undefined) return e.wireEnd - e.wireAt;
   const at = n;
   push(0);
   const { sec, nanos } = e;
@@ -141,15 +141,19 @@ class Writer {
   entries(list: LokiEntry[]): void {
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      const wire = e.wire;
-      if (wire === undefined) {
+      if (e.wire === undefined) {
         this.entry(e);
         continue;
       }
-      let end = e.wireEnd!;
-      while (i + 1 < list.length && list[i + 1].wire === wire && list[i + 1].wireAt === end)
-        end = list[++i].wireEnd!;
-      this.copy(wire, e.wireAt!, end);
+      const wire = e.wire;
+      let end = e.wireEnd;
+      while (i + 1 < list.length) {
+        const next = list[i + 1];
+        if (next.wire === undefined || next.wire !== wire || next.wireAt !== end) break;
+        end = next.wireEnd;
+        i++;
+      }
+      this.copy(wire, e.wireAt, end);
     }
   }
 
@@ -163,7 +167,7 @@ class Writer {
     } else this.pos += src.copy(this.buf, this.pos, a, b);
   }
 
-  entry(e: LokiEntry): void {
+  entry(e: TextEntry): void {
     this.buf[this.pos++] = 0x12; // StreamAdapter.entries (2, LEN)
     this.varint(sizes[this.k++]);
     const { sec, nanos } = e;

@@ -14,26 +14,23 @@ import { Reader } from '../../src/codec/proto-wire.js';
 import { levelOf, normalizeLabelName, pushFlat } from './labels.js';
 
 /**
- * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
- * needs. Shaped as the builder's LokiEntry (line and metadata empty) so it is queued as is.
+ * One entry written from the wire: its EntryAdapter field, and what the builder needs to
+ * group, order, split and retry it — no line or metadata strings (a smaller object per
+ * record than the general path's entry).
  */
 export interface WireEntry {
   sec: number;
   nanos: number;
-  line: string;
-  smResource: string[];
-  smScope: string[];
-  smOwn: string[];
   rl: number;
-  /** The EntryAdapter field (tag, length, fields) `wire[wireAt, wireEnd)`, as encodePushRequest writes it for the equivalent LokiEntry. */
+  sl: number;
+  idx: number;
+  /** The EntryAdapter field (tag, length, fields) `wire[wireAt, wireEnd)`, as encodePushRequest writes it for the equivalent general-path entry. */
   wire: Buffer;
   wireAt: number;
   wireEnd: number;
-  /** entrySize() of the equivalent LokiEntry (the request split uses it). */
+  /** entrySize() of the equivalent general-path entry (the request split uses it). */
   size: number;
   level: string | undefined;
-  sl: number;
-  idx: number;
 }
 
 /** What the resource contributes to every entry below it. */
@@ -362,7 +359,6 @@ function cachedPairs(pairs: string[]): Uint8Array {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
-const NO_PAIRS: string[] = [];
 
 /**
  * Copies src[a, b) to the output. A loop up to a few hundred bytes: a native copy needs a
@@ -764,20 +760,5 @@ function record(
   }
   q = prefixEntry(start, q);
   arena.pos = q;
-  return {
-    sec,
-    nanos,
-    line: '',
-    smResource: NO_PAIRS,
-    smScope: NO_PAIRS,
-    smOwn: NO_PAIRS,
-    rl: res.rl,
-    sl: 0,
-    idx: 0,
-    wire: out,
-    wireAt: start,
-    wireEnd: q,
-    size,
-    level,
-  };
+  return { sec, nanos, rl: res.rl, sl: 0, idx: 0, wire: out, wireAt: start, wireEnd: q, size, level };
 }
