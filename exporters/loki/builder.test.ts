@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { turnsDuring } from '../../src/exporterhelper/testing/helpers.js';
 import { type BuilderConfig, type LokiEntry, LokiRequestBuilder, type TextEntry } from './builder.js';
 import { lokiConfigSchema } from './config.js';
-import { CardinalityGuard } from './labels.js';
+import { CardinalityGuard, labelsString, levelOf } from './labels.js';
 import { logs, record, resourceLogs, SPAN_ID, TRACE_ID } from './testdata.js';
 
 function builder(over: Record<string, unknown> = {}, onDemote: (a: string) => void = () => {}) {
@@ -174,6 +174,39 @@ describe('loki request builder', async () => {
       expect.stringMatching(/max entry size 262144 bytes exceeded/),
       expect.stringMatching(/17 label names; limit 15/),
     ]);
+  });
+
+  it('gives each resource and level its own stream key, batch after batch (remembered keys never mix up)', async () => {
+    // values and severity texts that a plain join of names, values and level would confuse
+    const values = ['a', 'a|7:level1:b', '', 'é"\\\n', '1:a', 'x'.repeat(300)];
+    const texts = ['', 'x', 'x|12:service_name1:a', 'weird|', 'WARNING'];
+    const data = () =>
+      logs(
+        ...values.map((v) =>
+          resourceLogs(
+            { 'service.name': v, 'k8s.pod.name': v ? `${v}|` : 'p' },
+            texts.map((t) => record(`${v}/${t}`, { severityText: t })),
+          ),
+        ),
+      );
+    const keys = (r: Awaited<ReturnType<LokiRequestBuilder['build']>>) =>
+      r.requests.flatMap((q) =>
+        q.streams.flatMap((st) => st.entries.map((e) => `${text(e).line} ${st.labels}`)),
+      );
+    const b = builder();
+    const first = keys(await b.build(data()));
+    expect(keys(await b.build(data()))).toEqual(first);
+    expect(keys(await builder().build(data()))).toEqual(first);
+    for (const v of values)
+      for (const t of texts) {
+        const level = levelOf(0, t);
+        const pairs: [string, string][] = [
+          ['k8s_pod_name', v ? `${v}|` : 'p'],
+          ['service_name', v || 'unknown_service'],
+        ];
+        if (level) pairs.push(['level', level]);
+        expect(first).toContain(`${v}/${t} ${labelsString(pairs)}`);
+      }
   });
 
   it('uses the observed time when the record has none', async () => {

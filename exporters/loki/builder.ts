@@ -85,6 +85,8 @@ export type BuilderConfig = Pick<
 
 const DEFAULT_SET = new Set(LOKI_DEFAULT_RESOURCE_LABELS);
 const NS_PER_MS = 1_000_000n;
+/** Stream keys remembered at most (cleared when full). */
+const STREAM_KEYS_MAX = 10_000;
 const NS_PER_S = 1_000_000_000n;
 
 export class LokiRequestBuilder {
@@ -92,6 +94,8 @@ export class LokiRequestBuilder {
   private readonly resourceMap: Record<string, string>;
   private readonly attrMap: Record<string, string>;
   private readonly hasAttrMap: boolean;
+  /** streamKey()'s cache. */
+  private readonly streamKeys = new Map<string, string>();
 
   /**
    * `fromWire`: entries may be written straight from records still kept as their OTLP
@@ -143,9 +147,7 @@ export class LokiRequestBuilder {
         const lk = level ?? '';
         let k = streamKeyByLevel.get(lk);
         if (k === undefined) {
-          const pairs = res.labels.slice();
-          if (level) pairs.push(['level', level]);
-          k = labelsString(pairs);
+          k = this.streamKey(res.labels, level);
           streamKeyByLevel.set(lk, k);
         }
         return k;
@@ -327,6 +329,29 @@ export class LokiRequestBuilder {
       }
     }
     return { requests: this.split(byTenant), rejected };
+  }
+
+  /**
+   * labelsString of a resource's labels and the level, remembered across batches: every
+   * request of a pod carries the same resource, so the same few keys come back (sorting and
+   * escaping them again was a tenth of the builder's garbage).
+   */
+  private streamKey(labels: [string, string][], level: string | undefined): string {
+    // length-prefixed, so no two different inputs give the same cache key
+    let id = level === undefined ? '-' : `${level.length}:${level}`;
+    for (let i = 0; i < labels.length; i++) {
+      const [n, v] = labels[i];
+      id += `|${n.length}:${n}${v.length}:${v}`;
+    }
+    let k = this.streamKeys.get(id);
+    if (k === undefined) {
+      const pairs = labels.slice();
+      if (level) pairs.push(['level', level]);
+      k = labelsString(pairs);
+      if (this.streamKeys.size >= STREAM_KEYS_MAX) this.streamKeys.clear();
+      this.streamKeys.set(id, k);
+    }
+    return k;
   }
 
   /** What one resource contributes: tenant, labels, structured metadata, hints. */
