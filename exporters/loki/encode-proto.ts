@@ -189,6 +189,9 @@ class Writer {
   }
 }
 
+/** Largest scratch buffer kept between requests (4× the default max_request_size). */
+const SCRATCH_KEEP_MAX = 4 * 1024 * 1024;
+
 /**
  * A buffer reused for requests that are compressed right after encoding: a request is up
  * to max_request_size (1 MiB by default), and a fresh buffer per request is external memory
@@ -198,7 +201,9 @@ export class EncodeScratch {
   private buf = Buffer.allocUnsafe(0);
   /** `n` bytes, valid until the next take. */
   take(n: number): Buffer {
-    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2, 64 * 1024));
+    if (n > SCRATCH_KEEP_MAX) return Buffer.allocUnsafe(n); // a rare huge request is not kept
+    if (this.buf.length < n)
+      this.buf = Buffer.allocUnsafe(Math.min(SCRATCH_KEEP_MAX, Math.max(n, this.buf.length * 2, 64 * 1024)));
     return this.buf.subarray(0, n);
   }
 }
