@@ -21,7 +21,7 @@ import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
 import { mergeData, splitData } from './batch-data.js';
 import { ByteBudget } from './byte-budget.js';
-import { encodedSize, otlpBatchCodec } from './otlp-codec.js';
+import { compactedSize, encodedSize, otlpBatchCodec } from './otlp-codec.js';
 import { type BatchCodec, PersistentStore, type PreparedRecord } from './persistent-store.js';
 import { BoundedQueue } from './queue.js';
 import { RetrySender } from './retry.js';
@@ -59,6 +59,12 @@ export interface QueuedExporterOptions {
    * together even while workers are idle. The load-balancing exporter's backends use it.
    */
   mergeWithinTurn?: boolean;
+  /**
+   * The exporter sends OTLP protobuf (otlp_grpc, otlp_http): the memory queue keeps the spans and
+   * log records processors decoded as their encoding while they wait (otlp-codec.ts compactedSize).
+   * Not for an exporter that reads the items to build its own request: it would decode them again.
+   */
+  sendsOtlp?: boolean;
 }
 
 /** Resolves after the I/O callbacks of this event-loop turn ran (the check phase). */
@@ -334,7 +340,8 @@ export class QueuedExporter implements Exporter {
     }
     // the OTLP protobuf size (cheap for spans and records still kept as their wire
     // bytes), or what the converted request takes
-    const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => encodedSize(signal, p));
+    const measure = this.options.sendsOtlp ? compactedSize : encodedSize;
+    const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => measure(signal, p));
     const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i], i));
     const total = sum(sizes);
     const totalBytes = sum(bytes);
