@@ -45,6 +45,7 @@ import {
   writePlanLabelsFlat,
 } from './label-plan.js';
 import { ProtoWriter } from './proto-writer.js';
+import { SeriesLabelCache } from './series-cache.js';
 
 export interface EncoderSettings extends SeriesSettings {
   /** max_batch_size_bytes: a request ends before the series that would take it past this. */
@@ -100,6 +101,8 @@ export class WriteRequestEncoder {
   private readonly scopes = new Map<string, ScopeLabels>();
   private readonly names = new Map<string, string>();
   private readonly families = new Map<string, MetricNames>();
+  /** The labels of series written from point columns, by their attribute array (series-cache.ts). */
+  readonly seriesLabels = new SeriesLabelCache();
 
   constructor(readonly settings: EncoderSettings) {}
 
@@ -194,6 +197,7 @@ class Pass {
     this.w = enc.w;
     this.s = enc.settings;
     this.w.pos = 0;
+    enc.seriesLabels.beginPass();
     enc.gen = (enc.gen + 1) >>> 0;
     if (enc.gen === 0) {
       enc.gens.fill(0);
@@ -280,9 +284,14 @@ class Pass {
       for (let i = 0; i < cols.length; i++) {
         const ts = this.ms(cols.timeUnixNano[i]);
         if (ts > latest) latest = ts;
-        const flat = cols.attrs[i];
-        const plan = names.plansFor(scope.planForFlat(flat)).main;
-        this.flatSeries(plan, flat, cols.values[i], (cols.flags[i] & NO_RECORDED_VALUE) !== 0, ts);
+        this.flatSeries(
+          scope,
+          names,
+          cols.attrs[i],
+          cols.values[i],
+          (cols.flags[i] & NO_RECORDED_VALUE) !== 0,
+          ts,
+        );
       }
       return latest;
     }
@@ -392,19 +401,34 @@ class Pass {
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, exemplarsEnd - samplesEnd, 0, ts, h1, h2);
   }
 
-  /** numberSeries() for a point kept as columns: attributes flattened, no exemplars. */
+  /**
+   * numberSeries() for a point kept as columns: attributes flattened, no
+   * exemplars. Its labels are copied as written last time for the same
+   * attribute array, scope and metric (series-cache.ts), else written from the plan.
+   */
   private flatSeries(
-    plan: LabelPlan,
+    scope: ScopeLabels,
+    names: MetricNames,
     flat: readonly string[],
     value: number,
     stale: boolean,
     ts: number,
   ): void {
     const w = this.w;
+    const cache = this.enc.seriesLabels;
     const start = w.pos;
     const body = w.series(SERIES_TAG);
-    const h1 = writePlanLabelsFlat(w, plan, flat, '');
-    const h2 = labelsHash.h2;
+    let h1: number;
+    let h2: number;
+    if (cache.copy(flat, scope, names, w)) {
+      h1 = cache.h1;
+      h2 = cache.h2;
+    } else {
+      const plan = names.plansFor(scope.planForFlat(flat)).main;
+      h1 = writePlanLabelsFlat(w, plan, flat, '');
+      h2 = labelsHash.h2;
+      cache.store(flat, scope, names, w.buf, body, w.pos, h1, h2);
+    }
     const labelsEnd = w.pos;
     w.sample(value, stale, ts);
     const samplesEnd = w.pos;

@@ -1,0 +1,141 @@
+// The encoded labels of a series, kept from one request to the next. A scrape
+// target sends the same series every interval, and a receiver that keeps its
+// points as columns (src/pdata/lazy-points.ts) hands over the same attribute
+// array for a series every time (nobody writes to it). So the labels a plan
+// wrote for that array — and their hash — are remembered by the array's
+// identity, with the scope and metric they were written for: next time the
+// series costs one copy of its label bytes instead of a plan replay, UTF-8
+// writing and hashing of its values (as Prometheus's own scrape cache keeps a
+// series' labels).
+//
+// The label bytes live in one arena buffer, not in a typed array per series
+// (100k small ArrayBuffers would cost the GC and RSS). Entries not used for a
+// while are dropped and the arena compacted at most every SWEEP_PASSES passes,
+// so series that are gone do not keep memory for long.
+import type { ProtoWriter } from './proto-writer.js';
+
+/** Passes between sweeps; an entry unused for that long is dropped at the next. */
+const SWEEP_PASSES = 32;
+
+class Entry {
+  constructor(
+    /** The ScopeLabels and MetricNames the bytes were written for (their identity). */
+    public scope: object,
+    public names: object,
+    public offset: number,
+    public length: number,
+    public h1: number,
+    public h2: number,
+    public lastPass: number,
+  ) {}
+}
+
+export class SeriesLabelCache {
+  private readonly entries = new Map<readonly string[], Entry>();
+  private arena: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
+  private pass = 0;
+  private lastSweep = 0;
+  /** The hash of the labels copy() wrote (h1; h2 is in `h2`). */
+  h1 = 0;
+  h2 = 0;
+
+  /** Marks the start of an encoder pass (sweeps now and then). */
+  beginPass(): void {
+    this.pass++;
+    if (this.pass - this.lastSweep >= SWEEP_PASSES) this.sweep();
+  }
+
+  /**
+   * Writes the labels remembered for `attrs` (written for `scope` and `names`)
+   * at w.pos and their hash to h1/h2; false when nothing is remembered for them
+   * (the caller writes and store()s them).
+   */
+  copy(attrs: readonly string[], scope: object, names: object, w: ProtoWriter): boolean {
+    const e = this.entries.get(attrs);
+    if (e === undefined || e.scope !== scope || e.names !== names) return false;
+    e.lastPass = this.pass;
+    const n = e.length;
+    w.ensure(n);
+    const a = this.arena;
+    const buf = w.buf;
+    let p = w.pos;
+    for (let i = e.offset, end = e.offset + n; i < end; i++) buf[p++] = a[i];
+    w.pos = p;
+    this.h1 = e.h1;
+    this.h2 = e.h2;
+    return true;
+  }
+
+  /** Remembers the labels just written at buf[from, to) for `attrs`. */
+  store(
+    attrs: readonly string[],
+    scope: object,
+    names: object,
+    buf: Uint8Array,
+    from: number,
+    to: number,
+    h1: number,
+    h2: number,
+  ): void {
+    const n = to - from;
+    const offset = this.reserve(n);
+    this.arena.set(buf.subarray(from, to), offset);
+    const e = this.entries.get(attrs);
+    if (e === undefined) this.entries.set(attrs, new Entry(scope, names, offset, n, h1, h2, this.pass));
+    else {
+      e.scope = scope;
+      e.names = names;
+      e.offset = offset;
+      e.length = n;
+      e.h1 = h1;
+      e.h2 = h2;
+      e.lastPass = this.pass;
+    }
+  }
+
+  /** Entries remembered (tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Arena bytes in use (tests). */
+  get arenaBytes(): number {
+    return this.used;
+  }
+
+  private reserve(n: number): number {
+    if (this.used + n > this.arena.length) {
+      let size = this.arena.length * 2;
+      while (size < this.used + n) size *= 2;
+      const next = Buffer.allocUnsafe(size);
+      this.arena.copy(next, 0, 0, this.used);
+      this.arena = next;
+    }
+    const at = this.used;
+    this.used += n;
+    return at;
+  }
+
+  /** Drops entries unused since the last sweep and copies the others into a fresh, exact arena. */
+  private sweep(): void {
+    const since = this.lastSweep;
+    this.lastSweep = this.pass;
+    let live = 0;
+    for (const [k, e] of this.entries) {
+      if (e.lastPass <= since) this.entries.delete(k);
+      else live += e.length;
+    }
+    // new series replace old ones' bytes only here: a fresh arena sized for the live ones
+    const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil(live * 1.25)));
+    let at = 0;
+    const old = this.arena;
+    for (const e of this.entries.values()) {
+      old.copy(next, at, e.offset, e.offset + e.length);
+      e.offset = at;
+      at += e.length;
+    }
+    this.arena = next;
+    this.used = at;
+  }
+}
