@@ -1,9 +1,9 @@
 // Scrape → remote write without point objects: the prometheus receiver keeps a
-// gauge's or sum's points as columns (src/pdata/lazy-points.ts) and the remote
+// gauge's, sum's or histogram's points as columns (src/pdata/lazy-points.ts) and the remote
 // write encoder writes its series straight from them. For seeded sequences of
 // varied expositions (escapes, non-ASCII, empty and long label values, label
 // names that collide once normalized, NaN/±Inf, explicit timestamps,
-// histograms, summaries, series that go stale, failed scrapes, the end of the
+// histograms (bounds differing between points, counts past 2^53), summaries, series that go stale, failed scrapes, the end of the
 // run) and varied exporter settings, the requests written from the columns are
 // byte for byte the ones written from the same scrape's points as objects.
 import { uncompressSync } from 'snappy';
@@ -19,7 +19,7 @@ import {
 } from '../receivers/prometheus/translate/test-target.js';
 import { buildMetrics } from '../receivers/prometheus/translate/to-otlp.js';
 import { cloneData } from '../src/pdata/clone.js';
-import { numberPointColumns } from '../src/pdata/lazy-points.js';
+import { histogramPointColumns, numberPointColumns } from '../src/pdata/lazy-points.js';
 import type { MetricsData } from '../src/pdata/types.js';
 
 const TARGET = TEST_TARGET;
@@ -64,6 +64,19 @@ function exposition(r: ReturnType<typeof rng>, tsMs: number): string {
     line(`lat_sum{s="${s}"} ${c * 0.3}`);
     line(`lat_count{s="${s}"} ${c}`);
   }
+  // histograms whose points have different bounds, label values of every kind, counts past 2^53
+  out.push('# TYPE big histogram', '# HELP big Big counts.');
+  for (let s = 0; s < 3; s++) {
+    const bounds = s === 1 ? ['0.5', '+Inf'] : ['1', '2.5', '1e3', '+Inf'];
+    const v = r.pick(VALUES);
+    let c = 0;
+    for (const le of bounds) {
+      c += r.pick([0, 1, 7, 2 ** 53, 1e17]);
+      line(`big_bucket{v="${v}",le="${le}",s="${s}"} ${r.next() < 0.05 ? r.pick(NUMBERS) : c}`);
+    }
+    line(`big_sum{v="${v}",s="${s}"} ${r.pick(NUMBERS)}`);
+    line(`big_count{v="${v}",s="${s}"} ${c}`);
+  }
   out.push('# TYPE rpc summary');
   for (const q of ['0.5', '0.99']) line(`rpc{quantile="${q}"} ${r.pick(NUMBERS)}`);
   line('rpc_sum 12.5');
@@ -79,7 +92,9 @@ function lazyBodies(md: MetricsData): number {
   let n = 0;
   for (const rm of md.resourceMetrics)
     for (const sm of rm.scopeMetrics)
-      for (const m of sm.metrics) if (numberPointColumns(m.gauge ?? m.sum ?? {})) n++;
+      for (const m of sm.metrics)
+        if (numberPointColumns(m.gauge ?? m.sum ?? {}) || (m.histogram && histogramPointColumns(m.histogram)))
+          n++;
   return n;
 }
 

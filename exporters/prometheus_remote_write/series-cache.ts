@@ -17,16 +17,36 @@ import type { ProtoWriter } from './proto-writer.js';
 /** Passes between sweeps; an entry unused for that long is dropped at the next. */
 const SWEEP_PASSES = 32;
 
-class Entry {
+/** Where a histogram's series' labels are within its entry's bytes, and their hashes. */
+export interface HistogramLabels {
+  /** _sum's labels: the first sumLength bytes; then _count's: countLength bytes. */
+  sumLength: number;
+  countLength: number;
+  /** _bucket's labels without le: the bytes before le (prefixLength), then the rest of the entry after le. */
+  prefixLength: number;
+  sumH1: number;
+  sumH2: number;
+  countH1: number;
+  countH2: number;
+  /** The hash of _bucket's labels without le (add le's). */
+  bucketH1: number;
+  bucketH2: number;
+}
+
+export class Entry {
   constructor(
     /** The ScopeLabels and MetricNames the bytes were written for (their identity). */
     public scope: object,
     public names: object,
+    /** The labels' bytes: arena[offset, offset + length). */
     public offset: number,
     public length: number,
+    /** A number series' label hash. */
     public h1: number,
     public h2: number,
     public lastPass: number,
+    /** A histogram's entry: its series' parts. */
+    public histogram: HistogramLabels | undefined,
   ) {}
 }
 
@@ -36,9 +56,6 @@ export class SeriesLabelCache {
   private used = 0;
   private pass = 0;
   private lastSweep = 0;
-  /** The hash of the labels copy() wrote (h1; h2 is in `h2`). */
-  h1 = 0;
-  h2 = 0;
 
   /** Marks the start of an encoder pass (sweeps now and then). */
   beginPass(): void {
@@ -46,28 +63,25 @@ export class SeriesLabelCache {
     if (this.pass - this.lastSweep >= SWEEP_PASSES) this.sweep();
   }
 
-  /**
-   * Writes the labels remembered for `attrs` (written for `scope` and `names`)
-   * at w.pos and their hash to h1/h2; false when nothing is remembered for them
-   * (the caller writes and store()s them).
-   */
-  copy(attrs: readonly string[], scope: object, names: object, w: ProtoWriter): boolean {
+  /** The entry remembered for `attrs` if it was written for `scope` and `names`. */
+  get(attrs: readonly string[], scope: object, names: object): Entry | undefined {
     const e = this.entries.get(attrs);
-    if (e === undefined || e.scope !== scope || e.names !== names) return false;
+    if (e === undefined || e.scope !== scope || e.names !== names) return undefined;
     e.lastPass = this.pass;
-    const n = e.length;
+    return e;
+  }
+
+  /** Writes arena[from, from + n) (an entry's bytes or part of them) at w.pos. */
+  write(w: ProtoWriter, from: number, n: number): void {
     w.ensure(n);
     const a = this.arena;
     const buf = w.buf;
     let p = w.pos;
-    for (let i = e.offset, end = e.offset + n; i < end; i++) buf[p++] = a[i];
+    for (let i = from, end = from + n; i < end; i++) buf[p++] = a[i];
     w.pos = p;
-    this.h1 = e.h1;
-    this.h2 = e.h2;
-    return true;
   }
 
-  /** Remembers the labels just written at buf[from, to) for `attrs`. */
+  /** Remembers the labels written at buf[from, to) for `attrs`; the caller sets the hashes. */
   store(
     attrs: readonly string[],
     scope: object,
@@ -75,23 +89,23 @@ export class SeriesLabelCache {
     buf: Uint8Array,
     from: number,
     to: number,
-    h1: number,
-    h2: number,
-  ): void {
+  ): Entry {
     const n = to - from;
     const offset = this.reserve(n);
     this.arena.set(buf.subarray(from, to), offset);
-    const e = this.entries.get(attrs);
-    if (e === undefined) this.entries.set(attrs, new Entry(scope, names, offset, n, h1, h2, this.pass));
-    else {
+    let e = this.entries.get(attrs);
+    if (e === undefined) {
+      e = new Entry(scope, names, offset, n, 0, 0, this.pass, undefined);
+      this.entries.set(attrs, e);
+    } else {
       e.scope = scope;
       e.names = names;
       e.offset = offset;
       e.length = n;
-      e.h1 = h1;
-      e.h2 = h2;
       e.lastPass = this.pass;
+      e.histogram = undefined;
     }
+    return e;
   }
 
   /** Entries remembered (tests). */
