@@ -151,4 +151,49 @@ describe('scrape → remote write: series written from point columns = from poin
     expect(lazy).toBeGreaterThan(300);
     expect(requests).toBeGreaterThan(300);
   });
+
+  it('stays byte-identical over many scrapes while series come and go (the label cache is swept and compacted)', () => {
+    const r = rng(99);
+    const settings = {
+      namespace: '',
+      addMetricSuffixes: true,
+      targetInfo: true,
+      resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
+      scopeLabels: true,
+      emptyScopeLabels: false,
+      extraLabels: [] as [string, string][],
+      maxBytes: 3_000_000,
+      sendMetadata: false,
+    };
+    const fromColumns = new WriteRequestEncoder(settings);
+    const fromObjects = new WriteRequestEncoder(settings);
+    const series = new TargetSeries({ labels: TARGET, discovered: DISCOVERED }, { ...OPTIONS, gcMs: 30_000 });
+    let t = 1_700_000_000_000;
+    let maxCached = 0;
+    for (let scrape = 0; scrape < 300; scrape++) {
+      t += 10_000;
+      // a window of 20 series that moves by one every scrape: new series every time, old ones gone
+      const lines = ['# TYPE moving counter', '# TYPE h histogram'];
+      for (let i = scrape; i < scrape + 20; i++) {
+        lines.push(`moving{id="${i}",v="${VALUES[i % VALUES.length]}"} ${r.pick(NUMBERS)}`);
+        if (i % 4 === 0)
+          lines.push(
+            `h_bucket{id="${i}",le="1"} 1`,
+            `h_bucket{id="${i}",le="+Inf"} 2`,
+            `h_count{id="${i}"} 2`,
+          );
+      }
+      const res = series.append(parseExposition(`${lines.join('\n')}\n`, 'text', series.lastKeys), t);
+      if (!res.ok) throw new Error(res.error);
+      series.report(t, { up: true, durationSeconds: 0.01 }, res.stats);
+      const md = buildMetrics(res.touched, series, DISCOVERED, BUILD);
+      const a = fromColumns.encode(md);
+      const b = fromObjects.encode(cloneData('metrics', md));
+      expect(bytes(a.bodies), `scrape ${scrape}`).toEqual(bytes(b.bodies));
+      maxCached = Math.max(maxCached, fromColumns.seriesLabels.size);
+    }
+    // series unused for a sweep interval are dropped: far fewer than the ~400 seen
+    expect(maxCached).toBeLessThan(150);
+    expect(maxCached).toBeGreaterThan(20);
+  });
 });

@@ -52,7 +52,7 @@ export class Entry {
 
 export class SeriesLabelCache {
   private readonly entries = new Map<readonly string[], Entry>();
-  private arena: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private arena = new Uint8Array(64 * 1024);
   private used = 0;
   private pass = 0;
   private lastSweep = 0;
@@ -74,11 +74,10 @@ export class SeriesLabelCache {
   /** Writes arena[from, from + n) (an entry's bytes or part of them) at w.pos. */
   write(w: ProtoWriter, from: number, n: number): void {
     w.ensure(n);
-    const a = this.arena;
-    const buf = w.buf;
-    let p = w.pos;
-    for (let i = from, end = from + n; i < end; i++) buf[p++] = a[i];
-    w.pos = p;
+    // a native copy: a byte loop in JS took 3-4x as long for a series' ~170 bytes (and the
+    // arena is a plain Uint8Array: Buffer's subarray() costs a FastBuffer constructor call)
+    w.buf.set(this.arena.subarray(from, from + n), w.pos);
+    w.pos += n;
   }
 
   /** Remembers the labels written at buf[from, to) for `attrs`; the caller sets the hashes. */
@@ -113,17 +112,12 @@ export class SeriesLabelCache {
     return this.entries.size;
   }
 
-  /** Arena bytes in use (tests). */
-  get arenaBytes(): number {
-    return this.used;
-  }
-
   private reserve(n: number): number {
     if (this.used + n > this.arena.length) {
       let size = this.arena.length * 2;
       while (size < this.used + n) size *= 2;
-      const next = Buffer.allocUnsafe(size);
-      this.arena.copy(next, 0, 0, this.used);
+      const next = new Uint8Array(size);
+      next.set(this.arena.subarray(0, this.used));
       this.arena = next;
     }
     const at = this.used;
@@ -141,11 +135,11 @@ export class SeriesLabelCache {
       else live += e.length;
     }
     // new series replace old ones' bytes only here: a fresh arena sized for the live ones
-    const next = Buffer.allocUnsafe(Math.max(64 * 1024, Math.ceil(live * 1.25)));
+    const next = new Uint8Array(Math.max(64 * 1024, Math.ceil(live * 1.25)));
     let at = 0;
     const old = this.arena;
     for (const e of this.entries.values()) {
-      old.copy(next, at, e.offset, e.offset + e.length);
+      next.set(old.subarray(e.offset, e.offset + e.length), at);
       e.offset = at;
       at += e.length;
     }
