@@ -501,6 +501,8 @@ class Pass {
     // the running count as in histogram(): a number while exact, a bigint past 2^53
     let cumulative = 0;
     let big: bigint | undefined;
+    let prevPrefix = -1;
+    let prevSuffix = -1;
     for (let j = 0; j <= n; j++) {
       let value: number;
       if (j < n) {
@@ -514,10 +516,21 @@ class Pass {
       } else value = count;
       const start = w.pos;
       const body = w.series(SERIES_TAG);
-      cache.write(w, prefixAt, h.prefixLength);
-      w.raw(le.bytes[j]);
-      cache.write(w, suffixAt, suffixLength);
-      this.closeSeries(
+      const leBytes = le.bytes[j];
+      if (prevSuffix < 0) {
+        cache.write(w, prefixAt, h.prefixLength);
+        w.raw(leBytes);
+        cache.write(w, suffixAt, suffixLength);
+      } else {
+        // the parts around le are the previous bucket's, just written: copied within the buffer
+        w.ensure(h.prefixLength + leBytes.length + suffixLength);
+        w.buf.copyWithin(w.pos, prevPrefix, prevPrefix + h.prefixLength);
+        w.pos += h.prefixLength;
+        w.raw(leBytes);
+        w.buf.copyWithin(w.pos, prevSuffix, prevSuffix + suffixLength);
+        w.pos += suffixLength;
+      }
+      const sampleLength = this.closeSeries(
         start,
         body,
         value,
@@ -526,6 +539,9 @@ class Pass {
         (h.bucketH1 + le.h1[j]) | 0,
         (h.bucketH2 + le.h2[j]) | 0,
       );
+      // where this series' parts are now (finish() may have moved it to the buffer's start): its sample ends it
+      prevSuffix = w.pos - sampleLength - suffixLength;
+      prevPrefix = prevSuffix - leBytes.length - h.prefixLength;
     }
   }
 
@@ -558,7 +574,7 @@ class Pass {
     return e;
   }
 
-  /** After a series' labels: its sample, its length, and finish(). */
+  /** After a series' labels: its sample, its length, and finish(); returns the sample's length (it ends the series). */
   private closeSeries(
     start: number,
     body: number,
@@ -567,13 +583,14 @@ class Pass {
     ts: number,
     h1: number,
     h2: number,
-  ) {
+  ): number {
     const w = this.w;
     const labelsEnd = w.pos;
     w.sample(value, stale, ts);
     const samplesEnd = w.pos;
     w.end2(body);
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
+    return samplesEnd - labelsEnd;
   }
 
   /** One series with one native histogram. */
