@@ -8,14 +8,17 @@
 // writing and hashing of its values (as Prometheus's own scrape cache keeps a
 // series' labels).
 //
-// The label bytes live in one arena buffer, not in a typed array per series
-// (100k small ArrayBuffers would cost the GC and RSS). Entries not used for a
-// while are dropped and the arena compacted at most every SWEEP_PASSES passes,
-// so series that are gone do not keep memory for long.
+// The label bytes live in chunks of CHUNK_BYTES shared by many series, not in
+// a typed array per series (100k small ArrayBuffers would cost the GC and RSS),
+// nor in one buffer that doubles (twice the bytes at the moment it grows).
+// Entries not used for a while are dropped and the live ones copied into fresh
+// chunks at most every SWEEP_PASSES passes, so series that are gone do not keep
+// memory for long.
 import type { ProtoWriter } from './proto-writer.js';
 
 /** Passes between sweeps; an entry unused for that long is dropped at the next. */
 const SWEEP_PASSES = 32;
+const CHUNK_BYTES = 256 * 1024;
 
 /** Where a histogram's series' labels are within its entry's bytes, and their hashes. */
 export interface HistogramLabels {
@@ -38,7 +41,8 @@ export class Entry {
     /** The ScopeLabels and MetricNames the bytes were written for (their identity). */
     public scope: object,
     public names: object,
-    /** The labels' bytes: arena[offset, offset + length). */
+    /** The labels' bytes: chunk[offset, offset + length). */
+    public chunk: Uint8Array,
     public offset: number,
     public length: number,
     /** A number series' label hash. */
@@ -52,7 +56,8 @@ export class Entry {
 
 export class SeriesLabelCache {
   private readonly entries = new Map<readonly string[], Entry>();
-  private arena = new Uint8Array(64 * 1024);
+  /** The chunk bytes are stored into now, and how much of it is used. */
+  private chunk = new Uint8Array(CHUNK_BYTES);
   private used = 0;
   private pass = 0;
   private lastSweep = 0;
@@ -71,12 +76,12 @@ export class SeriesLabelCache {
     return e;
   }
 
-  /** Writes arena[from, from + n) (an entry's bytes or part of them) at w.pos. */
-  write(w: ProtoWriter, from: number, n: number): void {
+  /** Writes chunk[from, from + n) (an entry's bytes or part of them) at w.pos. */
+  write(w: ProtoWriter, chunk: Uint8Array, from: number, n: number): void {
     w.ensure(n);
     // a native copy: a byte loop in JS took 3-4x as long for a series' ~170 bytes (and the
-    // arena is a plain Uint8Array: Buffer's subarray() costs a FastBuffer constructor call)
-    w.buf.set(this.arena.subarray(from, from + n), w.pos);
+    // chunks are plain Uint8Arrays: Buffer's subarray() costs a FastBuffer constructor call)
+    w.buf.set(chunk.subarray(from, from + n), w.pos);
     w.pos += n;
   }
 
@@ -91,14 +96,16 @@ export class SeriesLabelCache {
   ): Entry {
     const n = to - from;
     const offset = this.reserve(n);
-    this.arena.set(buf.subarray(from, to), offset);
+    const chunk = this.chunk;
+    chunk.set(buf.subarray(from, to), offset);
     let e = this.entries.get(attrs);
     if (e === undefined) {
-      e = new Entry(scope, names, offset, n, 0, 0, this.pass, undefined);
+      e = new Entry(scope, names, chunk, offset, n, 0, 0, this.pass, undefined);
       this.entries.set(attrs, e);
     } else {
       e.scope = scope;
       e.names = names;
+      e.chunk = chunk;
       e.offset = offset;
       e.length = n;
       e.lastPass = this.pass;
@@ -112,38 +119,30 @@ export class SeriesLabelCache {
     return this.entries.size;
   }
 
+  /** Room for n bytes in the current chunk (a new one when it is full); returns where. */
   private reserve(n: number): number {
-    if (this.used + n > this.arena.length) {
-      let size = this.arena.length * 2;
-      while (size < this.used + n) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.arena.subarray(0, this.used));
-      this.arena = next;
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, n));
+      this.used = 0;
     }
     const at = this.used;
     this.used += n;
     return at;
   }
 
-  /** Drops entries unused since the last sweep and copies the others into a fresh, exact arena. */
+  /** Drops entries unused since the last sweep and copies the others into fresh chunks. */
   private sweep(): void {
     const since = this.lastSweep;
     this.lastSweep = this.pass;
-    let live = 0;
-    for (const [k, e] of this.entries) {
-      if (e.lastPass <= since) this.entries.delete(k);
-      else live += e.length;
-    }
-    // new series replace old ones' bytes only here: a fresh arena sized for the live ones
-    const next = new Uint8Array(Math.max(64 * 1024, Math.ceil(live * 1.25)));
-    let at = 0;
-    const old = this.arena;
+    for (const [k, e] of this.entries) if (e.lastPass <= since) this.entries.delete(k);
+    // the dropped entries' bytes (and replaced ones') are left behind with the old chunks
+    this.chunk = new Uint8Array(CHUNK_BYTES);
+    this.used = 0;
     for (const e of this.entries.values()) {
-      next.set(old.subarray(e.offset, e.offset + e.length), at);
+      const at = this.reserve(e.length);
+      this.chunk.set(e.chunk.subarray(e.offset, e.offset + e.length), at);
+      e.chunk = this.chunk;
       e.offset = at;
-      at += e.length;
     }
-    this.arena = next;
-    this.used = at;
   }
 }

@@ -438,7 +438,7 @@ class Pass {
     let h2: number;
     const e = cache.get(flat, scope, names);
     if (e !== undefined && e.histogram === undefined) {
-      cache.write(w, e.offset, e.length);
+      cache.write(w, e.chunk, e.offset, e.length);
       h1 = e.h1;
       h2 = e.h2;
     } else {
@@ -484,14 +484,14 @@ class Pass {
     if (cols.hasSum[i] !== 0) {
       const start = w.pos;
       const body = w.series(SERIES_TAG);
-      cache.write(w, sumAt, h.sumLength);
+      cache.write(w, e.chunk, sumAt, h.sumLength);
       this.closeSeries(start, body, cols.sum[i], stale, ts, h.sumH1, h.sumH2);
     }
     const count = cols.count[i];
     {
       const start = w.pos;
       const body = w.series(SERIES_TAG);
-      cache.write(w, countAt, h.countLength);
+      cache.write(w, e.chunk, countAt, h.countLength);
       this.closeSeries(start, body, count, stale, ts, h.countH1, h.countH2);
     }
     const from = cols.bucketStart[i];
@@ -518,9 +518,9 @@ class Pass {
       const body = w.series(SERIES_TAG);
       const leBytes = le.bytes[j];
       if (prevSuffix < 0) {
-        cache.write(w, prefixAt, h.prefixLength);
+        cache.write(w, e.chunk, prefixAt, h.prefixLength);
         w.raw(leBytes);
-        cache.write(w, suffixAt, suffixLength);
+        cache.write(w, e.chunk, suffixAt, suffixLength);
       } else {
         // the parts around le are the previous bucket's, just written: copied within the buffer
         w.ensure(h.prefixLength + leBytes.length + suffixLength);
