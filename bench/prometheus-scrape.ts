@@ -2,7 +2,9 @@
 // → debug exporter) and the real Prometheus 2.42 scraping the same target,
 // one after the other. Tsunagi: CPU-seconds per million samples and peak RSS;
 // Prometheus: its CPU per scrape (and per million samples) from
-// /proc/<pid>/stat, for the side-by-side comparison. The target runs in its
+// /proc/<pid>/stat, for the side-by-side comparison. Tsunagi's CPU is also
+// split into its main thread (JS, event loop) and the others (GC helpers,
+// compiler, libuv pool: gunzip). The target runs in its
 // own process; what is measured is the scraper's CPU over a window of
 // BENCH_SCRAPES scrapes after a first one that fills the caches.
 //   node dist/bench/prometheus-scrape.js     (after `npm run build`)
@@ -22,7 +24,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { manifestNodeOptions } from './lib/manifest-flags.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
 import { startSink } from './lib/remote-write-sink.js';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
@@ -75,9 +77,10 @@ async function measure(pid: number, processed: () => Promise<number>, perScrape:
   await waitFor('the first scrape', processed, perScrape, timeout);
   const first = await processed();
   const c0 = cpuSeconds(pid);
+  const m0 = mainThreadSeconds(pid);
   await waitFor(`${SCRAPES} more scrapes`, processed, first + SCRAPES * perScrape, timeout);
   const scrapes = Math.round(((await processed()) - first) / perScrape);
-  return { cpu: cpuSeconds(pid) - c0, scrapes };
+  return { cpu: cpuSeconds(pid) - c0, main: mainThreadSeconds(pid) - m0, scrapes };
 }
 
 async function runTsunagi(port: number, series: number, dir: string, nodeArgs: string[], exporter: Exporter) {
@@ -144,7 +147,9 @@ export async function main(): Promise<void> {
         const samples = t.scrapes * (series + 5);
         console.log(
           `tsunagi (prometheus → ${exporter}, ${label}): ${fmt(t.cpu / t.scrapes, 3)} CPU-s per scrape, ` +
-            `${fmt(t.cpu / (samples / 1e6), 2)} CPU-s per million samples, peak RSS ${fmt(t.rss)} MiB`,
+            `${fmt(t.cpu / (samples / 1e6), 2)} CPU-s per million samples ` +
+            `(main thread ${fmt(t.main / (samples / 1e6), 2)}, other threads ${fmt((t.cpu - t.main) / (samples / 1e6), 2)}), ` +
+            `peak RSS ${fmt(t.rss)} MiB`,
         );
       }
 

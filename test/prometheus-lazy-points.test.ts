@@ -1,9 +1,9 @@
 // Scrape → remote write without point objects: the prometheus receiver keeps a
-// gauge's or sum's points as columns (src/pdata/lazy-points.ts) and the remote
+// gauge's, sum's or histogram's points as columns (src/pdata/lazy-points.ts) and the remote
 // write encoder writes its series straight from them. For seeded sequences of
 // varied expositions (escapes, non-ASCII, empty and long label values, label
 // names that collide once normalized, NaN/±Inf, explicit timestamps,
-// histograms, summaries, series that go stale, failed scrapes, the end of the
+// histograms (bounds differing between points, counts past 2^53), summaries, series that go stale, failed scrapes, the end of the
 // run) and varied exporter settings, the requests written from the columns are
 // byte for byte the ones written from the same scrape's points as objects.
 import { uncompressSync } from 'snappy';
@@ -19,7 +19,7 @@ import {
 } from '../receivers/prometheus/translate/test-target.js';
 import { buildMetrics } from '../receivers/prometheus/translate/to-otlp.js';
 import { cloneData } from '../src/pdata/clone.js';
-import { numberPointColumns } from '../src/pdata/lazy-points.js';
+import { histogramPointColumns, numberPointColumns } from '../src/pdata/lazy-points.js';
 import type { MetricsData } from '../src/pdata/types.js';
 
 const TARGET = TEST_TARGET;
@@ -64,6 +64,19 @@ function exposition(r: ReturnType<typeof rng>, tsMs: number): string {
     line(`lat_sum{s="${s}"} ${c * 0.3}`);
     line(`lat_count{s="${s}"} ${c}`);
   }
+  // histograms whose points have different bounds, label values of every kind, counts past 2^53
+  out.push('# TYPE big histogram', '# HELP big Big counts.');
+  for (let s = 0; s < 3; s++) {
+    const bounds = s === 1 ? ['0.5', '+Inf'] : ['1', '2.5', '1e3', '+Inf'];
+    const v = r.pick(VALUES);
+    let c = 0;
+    for (const le of bounds) {
+      c += r.pick([0, 1, 7, 2 ** 53, 1e17]);
+      line(`big_bucket{v="${v}",le="${le}",s="${s}"} ${r.next() < 0.05 ? r.pick(NUMBERS) : c}`);
+    }
+    line(`big_sum{v="${v}",s="${s}"} ${r.pick(NUMBERS)}`);
+    line(`big_count{v="${v}",s="${s}"} ${c}`);
+  }
   out.push('# TYPE rpc summary');
   for (const q of ['0.5', '0.99']) line(`rpc{quantile="${q}"} ${r.pick(NUMBERS)}`);
   line('rpc_sum 12.5');
@@ -79,7 +92,9 @@ function lazyBodies(md: MetricsData): number {
   let n = 0;
   for (const rm of md.resourceMetrics)
     for (const sm of rm.scopeMetrics)
-      for (const m of sm.metrics) if (numberPointColumns(m.gauge ?? m.sum ?? {})) n++;
+      for (const m of sm.metrics)
+        if (numberPointColumns(m.gauge ?? m.sum ?? {}) || (m.histogram && histogramPointColumns(m.histogram)))
+          n++;
   return n;
 }
 
@@ -135,5 +150,50 @@ describe('scrape → remote write: series written from point columns = from poin
     }
     expect(lazy).toBeGreaterThan(300);
     expect(requests).toBeGreaterThan(300);
+  });
+
+  it('stays byte-identical over many scrapes while series come and go (the label cache is swept and compacted)', () => {
+    const r = rng(99);
+    const settings = {
+      namespace: '',
+      addMetricSuffixes: true,
+      targetInfo: true,
+      resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
+      scopeLabels: true,
+      emptyScopeLabels: false,
+      extraLabels: [] as [string, string][],
+      maxBytes: 3_000_000,
+      sendMetadata: false,
+    };
+    const fromColumns = new WriteRequestEncoder(settings);
+    const fromObjects = new WriteRequestEncoder(settings);
+    const series = new TargetSeries({ labels: TARGET, discovered: DISCOVERED }, { ...OPTIONS, gcMs: 30_000 });
+    let t = 1_700_000_000_000;
+    let maxCached = 0;
+    for (let scrape = 0; scrape < 300; scrape++) {
+      t += 10_000;
+      // a window of 20 series that moves by one every scrape: new series every time, old ones gone
+      const lines = ['# TYPE moving counter', '# TYPE h histogram'];
+      for (let i = scrape; i < scrape + 20; i++) {
+        lines.push(`moving{id="${i}",v="${VALUES[i % VALUES.length]}"} ${r.pick(NUMBERS)}`);
+        if (i % 4 === 0)
+          lines.push(
+            `h_bucket{id="${i}",le="1"} 1`,
+            `h_bucket{id="${i}",le="+Inf"} 2`,
+            `h_count{id="${i}"} 2`,
+          );
+      }
+      const res = series.append(parseExposition(`${lines.join('\n')}\n`, 'text', series.lastKeys), t);
+      if (!res.ok) throw new Error(res.error);
+      series.report(t, { up: true, durationSeconds: 0.01 }, res.stats);
+      const md = buildMetrics(res.touched, series, DISCOVERED, BUILD);
+      const a = fromColumns.encode(md);
+      const b = fromObjects.encode(cloneData('metrics', md));
+      expect(bytes(a.bodies), `scrape ${scrape}`).toEqual(bytes(b.bodies));
+      maxCached = Math.max(maxCached, fromColumns.seriesLabels.size);
+    }
+    // series unused for a sweep interval are dropped: far fewer than the ~400 seen
+    expect(maxCached).toBeLessThan(150);
+    expect(maxCached).toBeGreaterThan(20);
   });
 });

@@ -246,8 +246,11 @@ export class ScopeLabels {
   }
 }
 
-/** The second lane of the hash of the labels writePlanLabels wrote last (the first is its result). */
-export const labelsHash = { h2: 0 };
+/**
+ * The second lane of the hash of the labels writePlanLabels wrote last (the
+ * first is its result); after writePlanLabelsFlatAround, where the value label was left out.
+ */
+export const labelsHash = { h2: 0, extraAt: -1 };
 
 /**
  * Writes the TimeSeries.labels of a series: the plan replayed with this point's
@@ -334,6 +337,42 @@ export function writeLabelPairs(w: ProtoWriter, field: number, labels: [string, 
     h1 = (h1 + a) | 0;
     h2 = (h2 + b) | 0;
   }
+  labelsHash.h2 = h2;
+  return h1;
+}
+
+/**
+ * writePlanLabelsFlat() without the plan's value label (le, quantile): the
+ * labels before it, then those after it; where it goes is labelsHash.extraAt.
+ * Returns the hash of the labels written (the second lane in labelsHash.h2):
+ * with the value label's hash added, the whole set's.
+ */
+export function writePlanLabelsFlatAround(w: ProtoWriter, plan: LabelPlan, flat: readonly string[]): number {
+  const steps = plan.steps;
+  let h1 = 0;
+  let h2 = 0;
+  labelsHash.extraAt = -1;
+  for (let i = 0; i < steps.length; i++) {
+    const op = steps[i];
+    const kind = op.kind;
+    if (kind === OpKind.Fixed) {
+      w.raw(op.bytes);
+      h1 = (h1 + op.h1) | 0;
+      h2 = (h2 + op.h2) | 0;
+      continue;
+    }
+    let n: number;
+    if (kind === OpKind.Attr) n = w.label(op.bytes, flat[2 * op.attrs[0] + 1]);
+    else if (kind === OpKind.Joined) n = w.label(op.bytes, op.attrs.map((j) => flat[2 * j + 1]).join(';'));
+    else {
+      labelsHash.extraAt = w.pos;
+      continue;
+    }
+    valueHash(op.h1, op.h2, w.buf, w.pos - n, w.pos);
+    h1 = (h1 + lanes.a) | 0;
+    h2 = (h2 + lanes.b) | 0;
+  }
+  if (labelsHash.extraAt < 0) throw new Error('the plan has no value label');
   labelsHash.h2 = h2;
   return h1;
 }

@@ -14,7 +14,11 @@
 // series with equal labels (compared byte for byte) are merged, their samples
 // sorted by time, before the requests are cut.
 import { compressSync } from 'snappy';
-import { numberPointColumns } from '../../src/pdata/lazy-points.js';
+import {
+  type HistogramPointColumns,
+  histogramPointColumns,
+  numberPointColumns,
+} from '../../src/pdata/lazy-points.js';
 import type { KeyValue, Metric, MetricsData } from '../../src/pdata/types.js';
 import { buildMetricName, prometheusUnit } from '../../src/translator/prometheus/normalize-name.js';
 import { type ScopeLabelBase, scopeLabelBase } from '../../src/translator/prometheus/to-prometheus-labels.js';
@@ -36,15 +40,19 @@ import {
   toPromExemplars,
   withLabel,
 } from '../../src/translator/prometheus/to-prometheus-series.js';
+import { labelHash } from './label-hash.js';
 import {
+  encodeLabel,
   type LabelPlan,
   labelsHash,
   ScopeLabels,
   writeLabelPairs,
   writePlanLabels,
   writePlanLabelsFlat,
+  writePlanLabelsFlatAround,
 } from './label-plan.js';
 import { ProtoWriter } from './proto-writer.js';
+import { type Entry, type HistogramLabels, SeriesLabelCache } from './series-cache.js';
 
 export interface EncoderSettings extends SeriesSettings {
   /** max_batch_size_bytes: a request ends before the series that would take it past this. */
@@ -100,6 +108,8 @@ export class WriteRequestEncoder {
   private readonly scopes = new Map<string, ScopeLabels>();
   private readonly names = new Map<string, string>();
   private readonly families = new Map<string, MetricNames>();
+  /** The labels of series written from point columns, by their attribute array (series-cache.ts). */
+  readonly seriesLabels = new SeriesLabelCache();
 
   constructor(readonly settings: EncoderSettings) {}
 
@@ -194,6 +204,7 @@ class Pass {
     this.w = enc.w;
     this.s = enc.settings;
     this.w.pos = 0;
+    enc.seriesLabels.beginPass();
     enc.gen = (enc.gen + 1) >>> 0;
     if (enc.gen === 0) {
       enc.gens.fill(0);
@@ -252,8 +263,9 @@ class Pass {
     // a gauge's or counter's points kept as columns are written from them, never made
     const cols =
       body !== undefined && (kind === 'gauge' || kind === 'counter') ? numberPointColumns(body) : undefined;
-    const points = cols !== undefined ? [] : (body?.dataPoints ?? []);
-    const count = cols !== undefined ? cols.length : points.length;
+    const hcols = body !== undefined && kind === 'histogram' ? histogramPointColumns(body) : undefined;
+    const points = cols !== undefined || hcols !== undefined ? [] : (body?.dataPoints ?? []);
+    const count = cols !== undefined ? cols.length : hcols !== undefined ? hcols.length : points.length;
     if (!isMetricKind(kind)) {
       if (count > 0) this.drop(count, kind);
       return -1;
@@ -280,9 +292,22 @@ class Pass {
       for (let i = 0; i < cols.length; i++) {
         const ts = this.ms(cols.timeUnixNano[i]);
         if (ts > latest) latest = ts;
-        const flat = cols.attrs[i];
-        const plan = names.plansFor(scope.planForFlat(flat)).main;
-        this.flatSeries(plan, flat, cols.values[i], (cols.flags[i] & NO_RECORDED_VALUE) !== 0, ts);
+        this.flatSeries(
+          scope,
+          names,
+          cols.attrs[i],
+          cols.values[i],
+          (cols.flags[i] & NO_RECORDED_VALUE) !== 0,
+          ts,
+        );
+      }
+      return latest;
+    }
+    if (hcols !== undefined) {
+      for (let i = 0; i < hcols.length; i++) {
+        const ts = this.ms(hcols.timeUnixNano[i]);
+        if (ts > latest) latest = ts;
+        this.histogramColumns(scope, names, hcols, i, ts);
       }
       return latest;
     }
@@ -392,24 +417,180 @@ class Pass {
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, exemplarsEnd - samplesEnd, 0, ts, h1, h2);
   }
 
-  /** numberSeries() for a point kept as columns: attributes flattened, no exemplars. */
+  /**
+   * numberSeries() for a point kept as columns: attributes flattened, no
+   * exemplars. Its labels are copied as written last time for the same
+   * attribute array, scope and metric (series-cache.ts), else written from the plan.
+   */
   private flatSeries(
-    plan: LabelPlan,
+    scope: ScopeLabels,
+    names: MetricNames,
     flat: readonly string[],
     value: number,
     stale: boolean,
     ts: number,
   ): void {
     const w = this.w;
+    const cache = this.enc.seriesLabels;
     const start = w.pos;
     const body = w.series(SERIES_TAG);
-    const h1 = writePlanLabelsFlat(w, plan, flat, '');
-    const h2 = labelsHash.h2;
+    let h1: number;
+    let h2: number;
+    const e = cache.get(flat, scope, names);
+    if (e !== undefined && e.histogram === undefined) {
+      cache.write(w, e.chunk, e.offset, e.length);
+      h1 = e.h1;
+      h2 = e.h2;
+    } else {
+      const plan = names.plansFor(scope.planForFlat(flat)).main;
+      h1 = writePlanLabelsFlat(w, plan, flat, '');
+      h2 = labelsHash.h2;
+      const stored = cache.store(flat, scope, names, w.buf, body, w.pos);
+      stored.h1 = h1;
+      stored.h2 = h2;
+    }
     const labelsEnd = w.pos;
     w.sample(value, stale, ts);
     const samplesEnd = w.pos;
     w.end2(body);
     this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
+  }
+
+  /**
+   * histogram() for point i of histogram columns (no exemplars): the same
+   * series, with the labels of its _sum, _count and _bucket series copied as
+   * written last time for the same attribute array (series-cache.ts), only le
+   * written between the bucket labels' two parts.
+   */
+  private histogramColumns(
+    scope: ScopeLabels,
+    names: MetricNames,
+    cols: HistogramPointColumns,
+    i: number,
+    ts: number,
+  ): void {
+    const cache = this.enc.seriesLabels;
+    const flat = cols.attrs[i];
+    let e = cache.get(flat, scope, names);
+    if (e === undefined || e.histogram === undefined) e = this.storeHistogramLabels(scope, names, flat);
+    const h = e.histogram as HistogramLabels;
+    const stale = (cols.flags[i] & NO_RECORDED_VALUE) !== 0;
+    const w = this.w;
+    const sumAt = e.offset;
+    const countAt = sumAt + h.sumLength;
+    const prefixAt = countAt + h.countLength;
+    const suffixAt = prefixAt + h.prefixLength;
+    const suffixLength = e.length - h.sumLength - h.countLength - h.prefixLength;
+    if (cols.hasSum[i] !== 0) {
+      const start = w.pos;
+      const body = w.series(SERIES_TAG);
+      cache.write(w, e.chunk, sumAt, h.sumLength);
+      this.closeSeries(start, body, cols.sum[i], stale, ts, h.sumH1, h.sumH2);
+    }
+    const count = cols.count[i];
+    {
+      const start = w.pos;
+      const body = w.series(SERIES_TAG);
+      cache.write(w, e.chunk, countAt, h.countLength);
+      this.closeSeries(start, body, count, stale, ts, h.countH1, h.countH2);
+    }
+    const from = cols.bucketStart[i];
+    const bounds = cols.explicitBounds[i];
+    const n = Math.min(bounds.length, cols.bucketStart[i + 1] - from);
+    const le = names.boundLabels(bounds, n);
+    // the running count as in histogram(): a number while exact, a bigint past 2^53
+    let cumulative = 0;
+    let big: bigint | undefined;
+    let prevPrefix = -1;
+    let prevSuffix = -1;
+    for (let j = 0; j <= n; j++) {
+      let value: number;
+      if (j < n) {
+        const c = cols.bucketCounts[from + j];
+        if (big === undefined) {
+          const next = cumulative + c;
+          if (Number.isSafeInteger(next)) cumulative = next;
+          else big = BigInt(cumulative) + BigInt(c);
+        } else big += BigInt(c);
+        value = big === undefined ? cumulative : Number(big);
+      } else value = count;
+      const start = w.pos;
+      const body = w.series(SERIES_TAG);
+      const leBytes = le.bytes[j];
+      if (prevSuffix < 0) {
+        cache.write(w, e.chunk, prefixAt, h.prefixLength);
+        w.raw(leBytes);
+        cache.write(w, e.chunk, suffixAt, suffixLength);
+      } else {
+        // the parts around le are the previous bucket's, just written: copied within the buffer
+        w.ensure(h.prefixLength + leBytes.length + suffixLength);
+        w.buf.copyWithin(w.pos, prevPrefix, prevPrefix + h.prefixLength);
+        w.pos += h.prefixLength;
+        w.raw(leBytes);
+        w.buf.copyWithin(w.pos, prevSuffix, prevSuffix + suffixLength);
+        w.pos += suffixLength;
+      }
+      const sampleLength = this.closeSeries(
+        start,
+        body,
+        value,
+        stale,
+        ts,
+        (h.bucketH1 + le.h1[j]) | 0,
+        (h.bucketH2 + le.h2[j]) | 0,
+      );
+      // where this series' parts are now (finish() may have moved it to the buffer's start): its sample ends it
+      prevSuffix = w.pos - sampleLength - suffixLength;
+      prevPrefix = prevSuffix - leBytes.length - h.prefixLength;
+    }
+  }
+
+  /** Writes (after w.pos, then forgets) and remembers the labels of a histogram's series. */
+  private storeHistogramLabels(scope: ScopeLabels, names: MetricNames, flat: readonly string[]): Entry {
+    const w = this.w;
+    const plans = names.plansFor(scope.planForFlat(flat));
+    const at = w.pos;
+    const sumH1 = writePlanLabelsFlat(w, plans.sum, flat, '');
+    const sumH2 = labelsHash.h2;
+    const countAt = w.pos;
+    const countH1 = writePlanLabelsFlat(w, plans.count, flat, '');
+    const countH2 = labelsHash.h2;
+    const bucketAt = w.pos;
+    const bucketH1 = writePlanLabelsFlatAround(w, plans.bucket, flat);
+    const bucketH2 = labelsHash.h2;
+    const e = this.enc.seriesLabels.store(flat, scope, names, w.buf, at, w.pos);
+    e.histogram = {
+      sumLength: countAt - at,
+      countLength: bucketAt - countAt,
+      prefixLength: labelsHash.extraAt - bucketAt,
+      sumH1,
+      sumH2,
+      countH1,
+      countH2,
+      bucketH1,
+      bucketH2,
+    };
+    w.pos = at;
+    return e;
+  }
+
+  /** After a series' labels: its sample, its length, and finish(); returns the sample's length (it ends the series). */
+  private closeSeries(
+    start: number,
+    body: number,
+    value: number,
+    stale: boolean,
+    ts: number,
+    h1: number,
+    h2: number,
+  ): number {
+    const w = this.w;
+    const labelsEnd = w.pos;
+    w.sample(value, stale, ts);
+    const samplesEnd = w.pos;
+    w.end2(body);
+    this.finish(start, labelsEnd - body, samplesEnd - labelsEnd, 0, 0, ts, h1, h2);
+    return samplesEnd - labelsEnd;
   }
 
   /** One series with one native histogram. */
@@ -635,12 +816,21 @@ interface MetricPlans {
   quantile: LabelPlan;
 }
 
+/** The le labels of a histogram's buckets (the last is +Inf): encoded, and their hashes. */
+interface BoundLabels {
+  bytes: Uint8Array[];
+  h1: number[];
+  h2: number[];
+}
+
 /** A metric's __name__ values, the plans derived for them, and its bucket bounds as text. */
 class MetricNames {
   private lastPlan: LabelPlan | undefined;
   private plans!: MetricPlans;
   private bounds: number[] = [];
   private boundText: string[] = [];
+  private leFor: string[] | undefined;
+  private le: BoundLabels = { bytes: [], h1: [], h2: [] };
 
   constructor(
     private readonly name: string,
@@ -661,6 +851,25 @@ class MetricNames {
     };
     this.lastPlan = plan;
     return this.plans;
+  }
+
+  /**
+   * The le labels of the bounds (and last, +Inf), encoded, with their hashes,
+   * reused while the points share their bounds.
+   */
+  boundLabels(bounds: readonly number[], n: number): BoundLabels {
+    const text = this.boundStrings(bounds as number[], n);
+    if (this.leFor !== text) {
+      const all = [...text, '+Inf'];
+      const hashes = all.map((t) => labelHash('le', t));
+      this.le = {
+        bytes: all.map((t) => encodeLabel('le', t)),
+        h1: hashes.map((x) => x[0]),
+        h2: hashes.map((x) => x[1]),
+      };
+      this.leFor = text;
+    }
+    return this.le;
   }
 
   /** The bounds as Go's FormatFloat writes them, reused while the points share their bounds. */

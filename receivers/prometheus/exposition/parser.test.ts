@@ -193,3 +193,56 @@ describe('fuzz (seeded, bounded): any input gives samples or a ParseError, never
     expect(rejected).toBeGreaterThan(100);
   });
 });
+
+describe('a body given as bytes (decoded a piece at a time)', () => {
+  /** The parse of `body` (a string or its bytes): its result, or its error message. */
+  const outcome = (body: string | Buffer, format: 'text' | 'openmetrics', previous?: string[]) => {
+    try {
+      const e = parseExposition(body, format, previous);
+      return { ...e, values: [...e.values], timestampsMs: e.timestampsMs && [...e.timestampsMs] };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+
+  it('parses exactly as the decoded string, in bodies of several pieces (non-ASCII, invalid UTF-8, BOM, errors late in the body)', () => {
+    const many = (n: number, line: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => line(i)).join('\n');
+    // about 2.6 MiB: three pieces, cut at newlines
+    const big = many(30_000, (i) =>
+      `m_total{svc="s${i % 7}",v="${i % 3 === 0 ? '日本語ü' : 'x'.repeat(i % 40)}",e="a\\"b\\\\c\\n"} ${i} ${i % 5 === 0 ? 1700000000000 + i : ''}`.trimEnd(),
+    );
+    const bodies: [string | Buffer, 'text' | 'openmetrics'][] = [
+      ['', 'text'],
+      ['\n\n', 'text'],
+      [`# TYPE m_total counter\n${big}\n`, 'text'],
+      [`# TYPE m_total counter\n${big}`, 'text'], // no newline at the end
+      [`\ufeff# TYPE a gauge\na 1\n`, 'text'], // a BOM is not skipped (it makes the first line invalid)
+      [`# TYPE m_total counter\n${big}\nm_total{bad 1\n`, 'text'], // the error's line number, in the last piece
+      [`# TYPE m counter\n${big}\n# EOF\n`, 'openmetrics'],
+      [`# TYPE m counter\n${big}\n# EOF\nm_total 1\n`, 'openmetrics'],
+      [`${big}\n`, 'openmetrics'], // no # EOF
+    ];
+    let parsed = 0;
+    for (const [body, format] of bodies) {
+      const bytes = Buffer.from(body as string);
+      const o = outcome(bytes, format);
+      expect(o).toEqual(outcome(body, format));
+      if ('series' in o && o.series.length === 30_000) parsed++;
+    }
+    expect(parsed).toBe(3); // the big bodies that are valid did parse
+    // invalid UTF-8 (a lone continuation byte, a cut sequence) around a piece boundary decodes as the whole would
+    const raw = Buffer.concat([
+      Buffer.from(`${many(40_000, (i) => `g{v="${'y'.repeat(i % 30)}"} ${i}`)}\n`),
+      Buffer.from([0x67, 0x7b, 0x76, 0x3d, 0x22, 0x80, 0xe6, 0x97, 0x22, 0x7d, 0x20, 0x31, 0x0a]), // g{v="\x80\xe6\x97"} 1
+    ]);
+    expect(raw.length).toBeGreaterThan(1 << 20);
+    expect(outcome(raw, 'text')).toEqual(outcome(raw.toString('utf8'), 'text'));
+    // with the previous scrape's series as the hint
+    const first = parseExposition(Buffer.from(`# TYPE m_total counter\n${big}\n`), 'text');
+    const again = Buffer.from(`# TYPE m_total counter\n${big.replaceAll('} 1', '} 2')}\n`);
+    expect(outcome(again, 'text', first.series)).toEqual(
+      outcome(again.toString('utf8'), 'text', first.series),
+    );
+  });
+});

@@ -125,12 +125,16 @@ export function parseGoFloat(s: string): number | undefined {
  * which makes the scrape cache's lookup a pointer comparison.
  */
 export function parseExposition(
-  body: string,
+  body: string | Buffer,
   format: 'text' | 'openmetrics',
   previous?: readonly string[],
 ): Exposition {
-  return new Parser(body, format === 'openmetrics', previous).parse();
+  if (typeof body === 'string') return new Parser(body, format === 'openmetrics', previous).parse();
+  return new Parser('', format === 'openmetrics', previous).parseBytes(body);
 }
+
+/** A body is decoded to text this many bytes at a time (at line ends), not as one string. */
+const DECODE_BYTES = 1 << 20;
 
 class Parser {
   private pos = 0;
@@ -146,7 +150,7 @@ class Parser {
   private sawEof = false;
 
   constructor(
-    private readonly s: string,
+    private s: string,
     private readonly om: boolean,
     private readonly previous: readonly string[] | undefined,
   ) {
@@ -171,6 +175,34 @@ class Parser {
   }
 
   parse(): Exposition {
+    this.parseLines();
+    return this.finish();
+  }
+
+  /**
+   * A body as bytes: decoded (UTF-8, exactly as a whole-body decode would) and parsed a
+   * piece of about DECODE_BYTES at a time, cut after a newline — a newline byte
+   * is never inside a UTF-8 sequence — so a scrape never holds its whole body
+   * as a string as well as bytes.
+   */
+  parseBytes(body: Buffer): Exposition {
+    let from = 0;
+    while (from < body.length) {
+      let to = body.length;
+      if (to - from > DECODE_BYTES) {
+        const nl = body.indexOf(10, from + DECODE_BYTES);
+        if (nl >= 0) to = nl + 1;
+      }
+      this.s = body.toString('utf8', from, to);
+      this.parseLines();
+      from = to;
+    }
+    this.s = '';
+    return this.finish();
+  }
+
+  /** The lines of this.s (a whole body, or pieces that end with a newline). */
+  private parseLines(): void {
     const s = this.s;
     const len = s.length;
     let start = 0;
@@ -184,6 +216,9 @@ class Parser {
       this.parseLine();
       start = end + 1;
     }
+  }
+
+  private finish(): Exposition {
     if (this.om && !this.sawEof) this.fail('data does not end with # EOF');
     // V8 keeps the subject of the last regex match (RegExp.input): a match on the
     // body, or a slice of it, would pin the whole body until the next match anywhere

@@ -16,7 +16,8 @@ const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13
 export const USER_AGENT = `Tsunagi/${version()}`;
 
 export interface ScrapeResponse {
-  body: string;
+  /** The (uncompressed) body's bytes: the parser decodes them a piece at a time. */
+  body: Buffer;
   contentType: string;
   /** Uncompressed body size in bytes (scrape_body_size_bytes). */
   bytes: number;
@@ -136,7 +137,7 @@ export class ScrapeHttpClient {
       }
       const ct = res.headers['content-type'];
       return {
-        body: buf.toString('utf8'),
+        body: buf,
         contentType: Array.isArray(ct) ? ct[0] : (ct ?? ''),
         bytes: buf.length,
       };

@@ -9,7 +9,7 @@
 // The reference also makes its gauge and sum points as objects, so the
 // columns' points (src/pdata/lazy-points.ts) are checked against them.
 import { describe, expect, it } from 'vitest';
-import { numberPointColumns } from '../../../src/pdata/lazy-points.js';
+import { histogramPointColumns, numberPointColumns } from '../../../src/pdata/lazy-points.js';
 import type { MetricsData } from '../../../src/pdata/types.js';
 import { parseExposition } from '../exposition/parser.js';
 import { parseExposition as referenceParse } from './reference/parser.js';
@@ -159,11 +159,15 @@ describe('scrape fast paths = the previous implementation (seeded sequences)', (
     it(`${om ? 'OpenMetrics' : 'text format'}: 40 sequences of 12 scrapes and the end of the run`, () => {
       let points = 0;
       let lazy = 0;
+      let lazyHistograms = 0;
       for (let seed = 1; seed <= 40; seed++)
         for (const [fast, ref] of run(seed * 7919 + (om ? 1 : 0), om)) {
           for (const rm of fast.resourceMetrics)
             for (const sm of rm.scopeMetrics)
-              for (const m of sm.metrics) if (numberPointColumns(m.gauge ?? m.sum ?? {})) lazy++;
+              for (const m of sm.metrics) {
+                if (numberPointColumns(m.gauge ?? m.sum ?? {})) lazy++;
+                if (m.histogram && histogramPointColumns(m.histogram)) lazyHistograms++;
+              }
           expect(fast).toEqual(ref);
           for (const rm of fast.resourceMetrics)
             for (const sm of rm.scopeMetrics)
@@ -172,6 +176,7 @@ describe('scrape fast paths = the previous implementation (seeded sequences)', (
         }
       expect(points).toBeGreaterThan(1000); // the sequences do produce points
       expect(lazy).toBeGreaterThan(500); // ... and gauges and sums kept as columns
+      expect(lazyHistograms).toBeGreaterThan(100); // ... and histograms
     });
 
   it('parses to the same samples, values and timestamps as the previous parser', () => {

@@ -2,7 +2,11 @@
 // metricfamily.go does, and sets start times like its metrics adjuster
 // (metrics_adjuster.go, starttimemetricadjuster.go).
 import { EMPTY_BYTES, newResourceMetrics, newScope, newScopeMetrics } from '../../../src/pdata/create.js';
-import { defineLazyNumberPoints, lazyPointCount } from '../../../src/pdata/lazy-points.js';
+import {
+  defineLazyHistogramPoints,
+  defineLazyNumberPoints,
+  lazyPointCount,
+} from '../../../src/pdata/lazy-points.js';
 import type {
   Exemplar,
   HistogramDataPoint,
@@ -205,20 +209,32 @@ function buildMetric(
       break;
     }
     case 'histogram': {
-      const points: HistogramDataPoint[] = [];
-      for (const g of groups as DistributionState[]) {
-        const p = histogramPoint(g);
-        if (!p) continue;
-        p.startTimeUnixNano =
+      const histogram = {
+        dataPoints: [] as HistogramDataPoint[],
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      };
+      const startOf = (g: DistributionState) => {
+        const start =
           startOverride ??
           (adjust ? adjustStart(g, g.count < g.prevCount || g.sum < g.prevSum) : ownStart(g));
         if ((g.flags & STALE) === 0) {
           g.prevCount = g.count;
           g.prevSum = g.sum;
         }
-        points.push(p);
-      }
-      metric.histogram = { dataPoints: points, aggregationTemporality: AggregationTemporality.CUMULATIVE };
+        return start;
+      };
+      const dists = groups as DistributionState[];
+      if (opts.eagerPoints === true || dists.some((g) => g.exemplars !== undefined)) {
+        const points: HistogramDataPoint[] = [];
+        for (const g of dists) {
+          const p = histogramPoint(g);
+          if (!p) continue;
+          p.startTimeUnixNano = startOf(g);
+          points.push(p);
+        }
+        histogram.dataPoints = points;
+      } else setHistogramColumns(histogram, dists, startOf);
+      metric.histogram = histogram;
       break;
     }
     case 'summary': {
@@ -333,6 +349,77 @@ function sortedBounds(g: DistributionState): [number[], number[]] {
   if (sorted) return [bounds, values];
   const order = bounds.map((_, i) => i).sort((a, b) => bounds[a] - bounds[b]);
   return [order.map((i) => bounds[i]), order.map((i) => values[i])];
+}
+
+/** toCount() as a double (exact: a whole number below 2^53, or a double's own value above). */
+function countNumber(v: number): number {
+  return Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0;
+}
+
+/**
+ * A histogram's points (the groups with a count) as columns, as histogramPoint()
+ * would make them (src/pdata/lazy-points.ts: made on first read); the points
+ * share one copy of their bounds while they are equal.
+ */
+function setHistogramColumns(
+  body: { dataPoints: HistogramDataPoint[] },
+  groups: DistributionState[],
+  startOf: (g: DistributionState) => bigint,
+): void {
+  let n = 0;
+  let buckets = 0;
+  for (const g of groups)
+    if ((g.flags & HAS_COUNT) !== 0) {
+      n++;
+      buckets += g.bounds.length + 1;
+    }
+  const cols = {
+    length: n,
+    attrs: new Array<string[]>(n),
+    startTimeUnixNano: new Array<bigint>(n),
+    timeUnixNano: new Array<bigint>(n),
+    count: new Float64Array(n),
+    sum: new Float64Array(n),
+    hasSum: new Uint8Array(n),
+    bucketStart: new Uint32Array(n + 1),
+    bucketCounts: new Float64Array(buckets),
+    explicitBounds: new Array<number[]>(n),
+    flags: new Uint8Array(n),
+  };
+  let shared: number[] = [];
+  let i = 0;
+  let at = 0;
+  for (const g of groups) {
+    if ((g.flags & HAS_COUNT) === 0) continue;
+    const [b, v] = sortedBounds(g);
+    let k = b.length + 1;
+    if (k > 1 && b[k - 2] === Number.POSITIVE_INFINITY) k--; // OTLP's last bucket is implicit +Inf
+    let same = shared.length === k - 1;
+    for (let j = 0; same && j < k - 1; j++) same = Object.is(shared[j], b[j]);
+    if (!same) shared = b.slice(0, k - 1);
+    const stale = (g.flags & STALE) !== 0;
+    cols.attrs[i] = g.attrs;
+    cols.explicitBounds[i] = shared;
+    cols.bucketStart[i] = at;
+    if (stale) {
+      // counts stay 0, no sum
+      cols.flags[i] = NO_RECORDED_VALUE;
+      at += k;
+    } else {
+      for (let j = 0; j < k - 1; j++) cols.bucketCounts[at++] = countNumber(j === 0 ? v[j] : v[j] - v[j - 1]);
+      cols.bucketCounts[at++] = countNumber(k > 1 ? g.count - v[k - 2] : g.count);
+      cols.count[i] = countNumber(g.count);
+      if ((g.flags & HAS_SUM) !== 0) {
+        cols.sum[i] = g.sum;
+        cols.hasSum[i] = 1;
+      }
+    }
+    cols.timeUnixNano[i] = msToNs(g.timeMs);
+    cols.startTimeUnixNano[i] = startOf(g);
+    i++;
+  }
+  cols.bucketStart[n] = at;
+  defineLazyHistogramPoints(body, cols);
 }
 
 function histogramPoint(g: DistributionState): HistogramDataPoint | undefined {
