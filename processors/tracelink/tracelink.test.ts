@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeLogsLazy, encodeLogs } from '../../src/codec/proto-logs.js';
 import { str, toAnyValue } from '../../src/pdata/attributes.js';
 import { newLogRecord, newResourceLogs, newScopeLogs } from '../../src/pdata/create.js';
 import { hexOf, idFromHex } from '../../src/pdata/ids.js';
-import { rawList } from '../../src/pdata/lazy.js';
 import type { AnyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { CollectingConsumer, testSettings } from '../../test/support/component.js';
@@ -176,80 +174,5 @@ describe('tracelink: processor', () => {
     );
     expect(factory.signals).toEqual(['logs']);
     expect(factory.mutatesData).toBe(true);
-  });
-});
-
-describe('tracelink: records still kept as bytes', () => {
-  // a request as an OTLP receiver (or file_log's byte path) hands it over: lazy scope lists
-  function request(records: LogRecord[][]): Uint8Array {
-    const d: LogsData = {
-      resourceLogs: records.map((rs) => {
-        const rl = newResourceLogs();
-        const sl = newScopeLogs();
-        sl.logRecords = rs;
-        sl.schemaUrl = 'https://example.com/s';
-        rl.scopeLogs.push(sl, newScopeLogs());
-        return rl;
-      }),
-    };
-    return encodeLogs(d);
-  }
-  const withIds = (trace: string, span = S) => {
-    const r = rec(str('m'), { trace_id: T, k: 'v' });
-    r.traceId = idFromHex(trace, 16) ?? new Uint8Array(0);
-    r.spanId = idFromHex(span, 8) ?? new Uint8Array(0);
-    r.severityText = 'INFO';
-    r.timeUnixNano = 1n;
-    return r;
-  };
-
-  async function both(records: () => LogRecord[][]) {
-    const out = { lazy: [] as string[], eager: [] as string[], kept: [] as boolean[] };
-    for (const mode of ['lazy', 'eager'] as const) {
-      const metrics = new SelfMetrics();
-      const sink = new CollectingConsumer<'logs'>();
-      const p = factory.create(
-        testSettings('tracelink', 'processor', metrics),
-        configSchema.parse({}),
-        'logs',
-        sink,
-      );
-      const bytes = request(records());
-      const data = mode === 'lazy' ? decodeLogsLazy(bytes, true) : decodeLogs(bytes);
-      await p.consume(data);
-      if (mode === 'lazy') out.kept = data.resourceLogs.map((rl) => rawList(rl) !== undefined);
-      out[mode] = [hexOf(encodeLogs(sink.received[0])), await metrics.render()];
-    }
-    expect(out.lazy).toEqual(out.eager);
-    return out.kept;
-  }
-
-  it('leaves a list unread only when every record has a valid trace ID; links the others as decoded', async () => {
-    const ok = () => withIds(T);
-    expect(await both(() => [[ok(), ok()], [ok()]])).toEqual([true, true]);
-    expect(await both(() => [[ok(), withIds('')], [ok()]])).toEqual([false, true]); // no trace ID: linked from its attribute
-    expect(await both(() => [[withIds('0'.repeat(32))], []])).toEqual([false, true]); // all-zero ID is invalid
-    expect(await both(() => [[ok(), rec(str(`trace_id=${T}`))]])).toEqual([false]);
-    expect(await both(() => [[]])).toEqual([true]);
-    const long = withIds(T);
-    long.body = str('日本 😀 '.repeat(30_000));
-    expect(await both(() => [[long, ok()]])).toEqual([true]);
-  });
-
-  it('unexpected bytes (a repeated trace_id field, a wrong length) go the decoded way', async () => {
-    const { allHaveTraceIds } = await import('./wire-scan.js');
-    const one = request([[withIds(T)]]);
-    const lazy = decodeLogsLazy(one, true);
-    const raw = rawList(lazy.resourceLogs[0]) as Uint8Array[];
-    expect(allHaveTraceIds(raw)).toBe(true);
-    // the record's trace_id field once more, appended inside the record: lengths grow by 18
-    const rec0 = Buffer.from(raw[0]);
-    const at = rec0.indexOf(Buffer.from([0x4a, 16]));
-    const extra = Buffer.concat([rec0.subarray(at, at + 18)]);
-    expect(allHaveTraceIds([Buffer.concat([rec0, extra])])).toBe(false); // not a valid scope_logs list
-    const short = Buffer.from(rec0);
-    short[at + 1] = 15;
-    expect(allHaveTraceIds([short])).toBe(false);
-    expect(allHaveTraceIds([rec0.subarray(0, rec0.length - 1)])).toBe(false);
   });
 });
