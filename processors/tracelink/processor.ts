@@ -4,7 +4,6 @@
 import type { Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { isValidTraceId } from '../../src/pdata/ids.js';
-import { lazyItemCount, rawList } from '../../src/pdata/lazy.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { KeyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import type { TracelinkConfig } from './config.js';
@@ -12,7 +11,6 @@ import { traceIdFromRequestId } from './derive.js';
 import { type KeyScan, type Role, roleMap, scanKeys } from './keys.js';
 import { type TextScanner, textScanner } from './text.js';
 import type { TraceContext } from './values.js';
-import { allHaveTraceIds } from './wire-scan.js';
 
 export type Outcome = 'linked' | 'derived' | 'none' | 'present';
 
@@ -40,12 +38,7 @@ export class TracelinkProcessor<S extends Signal> implements Processor<S> {
     let derived = 0;
     let none = 0;
     let present = 0;
-    for (const rl of (data as LogsData).resourceLogs) {
-      const raw = rawList(rl);
-      if (raw !== undefined && allHaveTraceIds(raw)) {
-        present += lazyItemCount(rl) ?? 0;
-        continue;
-      }
+    for (const rl of (data as LogsData).resourceLogs)
       for (const sl of rl.scopeLogs)
         for (const r of sl.logRecords) {
           const o = this.link(r);
@@ -54,7 +47,6 @@ export class TracelinkProcessor<S extends Signal> implements Processor<S> {
           else if (o === 'none') none++;
           else present++;
         }
-    }
     if (linked) this.count('linked', linked);
     if (derived) this.count('derived', derived);
     if (none) this.count('none', none);

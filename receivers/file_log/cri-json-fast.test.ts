@@ -9,13 +9,11 @@ import { configSchema as tracelinkConfig } from '../../processors/tracelink/conf
 import { TracelinkProcessor } from '../../processors/tracelink/processor.js';
 import { encodeLogs, wireLogRecords } from '../../src/codec/proto-logs.js';
 import { WireLogRecord } from '../../src/codec/wire-log.js';
-import { rawList } from '../../src/pdata/lazy.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import { buildPipeline, operatorsSchema } from '../../src/stanza/pipeline.js';
 import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { CollectingConsumer } from '../../test/support/component.js';
 import { CriJsonFast, fastPlan } from './cri-json-fast.js';
 import { records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
@@ -387,103 +385,6 @@ describe('file_log byte path for CRI + JSON lines', () => {
       expect(hex(recs[0].traceId)).toBe('0af7651916cd43dd8448eb211c80319c');
       expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
     }
-  });
-});
-
-describe('file_log batches of byte-path lines only', () => {
-  const root = tempDir();
-  const PODS = [
-    'shop_orders-7d9f_0f1e2d3c-aaaa-bbbb-cccc-000000000001',
-    'shop_cart-5c4b_0f1e2d3c-aaaa-bbbb-cccc-000000000002',
-  ];
-  const lineOf = (k: number, pod: number) => {
-    const kinds = [
-      BENCH,
-      body({ msg: `plain ${k}`, n: k, ok: k % 2 === 0, z: null, f: k / 7 }),
-      body({ m: `a"b\\c 日本 😀 ${k}`, trace_id: '0af7651916cd43dd8448eb211c80319c' }),
-      body({}),
-      body({ msg: 'x'.repeat(k % 5 === 0 ? 70_000 : 10), span_id: '0000000000000ed0', pod }),
-    ];
-    return cri(kinds[k % kinds.length], k % 3 === 0 ? 'stderr' : 'stdout');
-  };
-
-  async function run(byteOn: boolean, n: number) {
-    const dir = join(root, byteOn ? 'fast' : 'slow'); // as long as each other: same record sizes
-    for (let p = 0; p < PODS.length; p++) {
-      const d = join(dir, 'pods', PODS[p], 'app');
-      mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, '0.log'), `${Array.from({ length: n }, (_, k) => lineOf(k, p)).join('\n')}\n`);
-    }
-    const before = process.env.TSUNAGI_FILELOG_BYTE_PATH;
-    process.env.TSUNAGI_FILELOG_BYTE_PATH = byteOn ? 'on' : 'off';
-    // what each batch encodes to as it arrives (before anything reads its records)
-    const asSent: string[] = [];
-    const lazy: boolean[] = [];
-    const consumer = new CollectingConsumer<'logs'>();
-    const consume = consumer.consume.bind(consumer);
-    consumer.consume = async (d: LogsData) => {
-      for (const rl of d.resourceLogs) lazy.push(rawList(rl) !== undefined);
-      asSent.push(hex(encodeLogs(d)));
-      return consume(d);
-    };
-    try {
-      const { rcv } = await startReceiver(
-        {
-          include: [join(dir, 'pods', '*', '*', '*.log')],
-          start_at: 'beginning',
-          include_file_path: true,
-          include_file_name: false,
-          operators: AGENT_OPS_NO_SEVERITY,
-        },
-        { consumer },
-      );
-      await waitFor(() => records(consumer.received).length >= n * PODS.length, 10_000, 'records');
-      await rcv.shutdown();
-      // read now (decoding the kept bytes): the same bytes again
-      const reencoded = consumer.received.map((d) => {
-        for (const rl of d.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) r.body;
-        return hex(encodeLogs(d));
-      });
-      const perRecord = records(consumer.received).map(({ rl, r }) => {
-        r.observedTimeUnixNano = 0n;
-        return hex(
-          encodeLogs({
-            resourceLogs: [
-              {
-                resource: rl.resource,
-                scopeLogs: [{ scope: rl.scopeLogs[0].scope, logRecords: [r], schemaUrl: '' }],
-                schemaUrl: '',
-              },
-            ],
-          }),
-        );
-      });
-      return { asSent, reencoded, lazy, perRecord };
-    } finally {
-      if (before === undefined) delete process.env.TSUNAGI_FILELOG_BYTE_PATH;
-      else process.env.TSUNAGI_FILELOG_BYTE_PATH = before;
-    }
-  }
-
-  it('keep each file’s records as bytes, which encode and decode as the operators’ records', async () => {
-    const n = 1500; // more than a batch per file
-    const on = await run(true, n);
-    const off = await run(false, n);
-    expect(on.lazy.length).toBeGreaterThan(2);
-    expect(on.lazy.every(Boolean)).toBe(true);
-    expect(off.lazy.some(Boolean)).toBe(false);
-    expect(on.reencoded).toEqual(on.asSent);
-    // per file, in order; the runs' directories differ in log.file.path only
-    const perFile = (xs: string[]) =>
-      PODS.map((pod) =>
-        xs
-          .map((h) => Buffer.from(h, 'hex').toString('latin1'))
-          .filter((t) => t.includes(pod))
-          .map((t) => t.split(join(root, 'fast')).join('').split(join(root, 'slow')).join('')),
-      );
-    const fast = perFile(on.perRecord);
-    expect(fast[0]).toHaveLength(n);
-    expect(fast).toEqual(perFile(off.perRecord));
   });
 });
 

@@ -186,9 +186,6 @@ function same(b: Buffer, at: number, x: Buffer): boolean {
 
 const WS = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/** Room for a ScopeLogs header before a run's first record: tag, length (< 2^28), empty scope. */
-const RUN_GAP = 8;
-
 /** Size of the buffers records are written to (several batches each). */
 const CHUNK = 2 * 1024 * 1024;
 
@@ -205,11 +202,6 @@ export class CriJsonFast {
   private out: Buffer;
   private at = 0;
   private pos = 0;
-  /**
-   * Where each run of the batch starts (relative to `at`): RUN_GAP bytes left free before its
-   * first record, for its ScopeLogs header (take()).
-   */
-  private runs: number[] = [];
   /** Per record: [start, end) of its message relative to `at`, where its trace ID is (-1: none). */
   private bounds: number[] = [];
   private readonly tails = new WeakMap<object, Tail>();
@@ -248,9 +240,8 @@ export class CriJsonFast {
    * the same chunk (never over them: they are the records now), or in a new chunk once this
    * one has less than a line's worst case left.
    */
-  take(): { bytes: Buffer; bounds: number[]; scopes: Buffer[] } {
-    const r = { bytes: this.out.subarray(this.at, this.pos), bounds: this.bounds, scopes: this.scopeLogs() };
-    this.runs = [];
+  take(): { bytes: Buffer; bounds: number[] } {
+    const r = { bytes: this.out.subarray(this.at, this.pos), bounds: this.bounds };
     if (this.out.length - this.pos < CHUNK / 8) {
       this.out = Buffer.allocUnsafe(CHUNK);
       this.pos = 0;
@@ -258,52 +249,6 @@ export class CriJsonFast {
     this.at = this.pos;
     this.bounds = [];
     return r;
-  }
-
-  /**
-   * Starts a run (the records of one resource, in a ScopeLogs of their own) at the record the
-   * last encode() wrote: the record moves up by RUN_GAP bytes, where take() writes the header.
-   */
-  newRun(): void {
-    const n = this.bounds.length;
-    if (n === 0) return;
-    const at = this.at;
-    const start = this.bounds[n - 3] + at;
-    const field = start - 1 - varintSize(this.bounds[n - 2] + at - start); // the record's 0x12 tag
-    if (this.pos + RUN_GAP > this.out.length) this.grow(this.pos + RUN_GAP);
-    const o = this.out;
-    const shift = this.at - at; // grow() moved the batch
-    o.copyWithin(field + shift + RUN_GAP, field + shift, this.pos);
-    this.pos += RUN_GAP;
-    this.bounds[n - 3] += RUN_GAP;
-    this.bounds[n - 2] += RUN_GAP;
-    if (this.bounds[n - 1] >= 0) this.bounds[n - 1] += RUN_GAP;
-    this.runs.push(field - at);
-  }
-
-  /**
-   * Each run as ResourceLogs.scope_logs fields (0x12, length, ScopeLogs): its header
-   * written into the gap before its first record (the empty scope as the encoder writes it:
-   * 0x0a 0x00), then the records as they are. Views of the batch's bytes.
-   */
-  private scopeLogs(): Buffer[] {
-    const o = this.out;
-    const at = this.at;
-    const out: Buffer[] = [];
-    for (let k = 0; k < this.runs.length; k++) {
-      const first = at + this.runs[k] + RUN_GAP;
-      const end = k + 1 < this.runs.length ? at + this.runs[k + 1] : this.pos;
-      const len = 2 + end - first;
-      const h = 1 + varintSize(len) + 2;
-      let p = first - h;
-      const start = p;
-      o[p++] = 0x12;
-      p = putVarint(o, p, len);
-      o[p++] = 0x0a;
-      o[p++] = 0x00;
-      out.push(o.subarray(start, end));
-    }
-    return out;
   }
 
   private tail(attrs: Record<string, unknown>): Tail {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resourceLogsFromWire, wireLogRecords } from '../../src/codec/proto-logs.js';
+import { wireLogRecords } from '../../src/codec/proto-logs.js';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { FileStatus } from '../../src/component/status.js';
 import type { LogsData } from '../../src/pdata/types.js';
@@ -261,7 +261,6 @@ export class FileConsumer implements LineSink, FileSet {
       this.fastRuns.push(e);
       this.fastRunLengths.push(1);
       this.fastRun = e;
-      fast.newRun();
     }
     return true;
   }
@@ -309,9 +308,15 @@ export class FileConsumer implements LineSink, FileSet {
     this.batchBytes = 0;
     this.batchLines = 0;
     this.fastRun = undefined;
-    let data: LogsData | undefined;
     if (this.fast !== undefined && this.fastRuns.length > 0) {
-      data = this.fastLogs(entries);
+      const { bytes: seg, bounds } = this.fast.take();
+      const records = wireLogRecords(seg, bounds);
+      let at = 0;
+      for (let k = 0; k < this.fastRuns.length; k++) {
+        const n = this.fastRunLengths[k];
+        this.fastRuns[k].records = at === 0 && n === records.length ? records : records.slice(at, at + n);
+        at += n;
+      }
       this.fastRuns = [];
       this.fastRunLengths = [];
     }
@@ -320,7 +325,7 @@ export class FileConsumer implements LineSink, FileSet {
     if (lines > 0) {
       b.state = 'pending';
       this.inflightBytes += bytes;
-      b.answered = this.send(data ?? this.deps.toLogs(entries), lines, final).then((ok) => {
+      b.answered = this.send(this.deps.toLogs(entries), lines, final).then((ok) => {
         this.inflightBytes -= bytes;
         b.state = ok ? 'accepted' : 'abandoned';
         if (!ok) this.abandoned = true;
@@ -337,42 +342,6 @@ export class FileConsumer implements LineSink, FileSet {
         await this.answerOrDiscover();
     }
     return !this.abandoned;
-  }
-
-  /**
-   * The batch's logs when it holds runs of the byte path. When it is nothing but such runs,
-   * each of its own resource (one file each, the usual batch), every run is one ResourceLogs
-   * whose scope list stays the bytes (a lazy list, src/pdata/lazy.ts): no object per record;
-   * whoever reads the records decodes them, and an exporter that does not copies the bytes.
-   * Otherwise (lines of the operators between them, or two runs of one resource, which the
-   * operators' grouping would merge) the records are wire log records in the entries' order.
-   */
-  private fastLogs(entries: Entry[]): LogsData | undefined {
-    const { bytes: seg, bounds, scopes } = (this.fast as CriJsonFast).take();
-    const runs = this.fastRuns;
-    if (
-      entries.length === runs.length &&
-      scopes.length === runs.length &&
-      runs.every((e) => e.scopeName === '')
-    ) {
-      for (const e of runs) e.records = [];
-      const data = this.deps.toLogs(entries);
-      // as many resources as runs: no two runs share one (the grouping would have merged them)
-      if (data.resourceLogs.length === runs.length) {
-        data.resourceLogs = data.resourceLogs.map((rl, k) =>
-          resourceLogsFromWire(rl.resource, rl.schemaUrl, [scopes[k]], this.fastRunLengths[k]),
-        );
-        return data;
-      }
-    }
-    const records = wireLogRecords(seg, bounds);
-    let at = 0;
-    for (let k = 0; k < runs.length; k++) {
-      const n = this.fastRunLengths[k];
-      runs[k].records = at === 0 && n === records.length ? records : records.slice(at, at + n);
-      at += n;
-    }
-    return undefined;
   }
 
   /**
