@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { manifestNodeOptions } from './lib/manifest-flags.js';
-import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
 
 export interface OtlpBenchResult {
   protocol: string;
   spansPerSec: number;
   cpuSecPerMillion: number;
+  /** The main thread's share of cpuSecPerMillion (the rest: GC helpers, the compiler, libuv pool). */
+  mainCpuSecPerMillion: number;
   peakRssMiB: number;
   failed: number;
 }
@@ -118,6 +120,7 @@ service:
   await sleep(500);
   const count0 = await sinkCount(sink);
   const cpu0 = cpuSeconds(pid);
+  const main0 = mainThreadSeconds(pid);
   const t0 = process.hrtime.bigint();
   const result = await load(seconds);
   // Wait for the pipeline to drain into the sink.
@@ -130,6 +133,7 @@ service:
   }
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds(pid) - cpu0;
+  const mainCpu = mainThreadSeconds(pid) - main0;
   // spans received (when a filter drops some) or delivered
   const spans = extra.keep === undefined ? count1 - count0 : result.sent;
   const peak = peakRssMiB(pid);
@@ -139,6 +143,7 @@ service:
     protocol,
     spansPerSec: spans / elapsed,
     cpuSecPerMillion: cpu / (spans / 1e6),
+    mainCpuSecPerMillion: mainCpu / (spans / 1e6),
     peakRssMiB: peak,
     failed: result.failed,
   };
