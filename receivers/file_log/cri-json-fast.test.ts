@@ -350,6 +350,42 @@ describe('file_log byte path for CRI + JSON lines', () => {
     }
     expect(taken).toBeGreaterThan(50);
   });
+
+  it('batches that share a buffer keep their bytes while later ones are written (and across new buffers)', () => {
+    const plan = fastPlan(parseOps(DEFAULT_OPS));
+    if (!plan) throw new Error('no plan');
+    const f = new CriJsonFast(plan, true);
+    // a few to 700 lines per batch, some of them 120 KiB long: new buffers between and within batches
+    const sizes = [100, 700, 7, 500, 1, 600, 3, 300];
+    const batches: { bytes: Buffer; bounds: number[]; lines: string[]; copy: string }[] = [];
+    let resource: Record<string, unknown> | undefined;
+    let n = 0;
+    for (const size of sizes) {
+      const lines: string[] = [];
+      for (let k = 0; k < size; k++, n++) {
+        const long = n % 200 === 5 ? 'é'.repeat(60_000) : '';
+        const line = cri(body({ n, msg: `line ${n} ${long}`, trace_id: '0af7651916cd43dd8448eb211c80319c' }));
+        const b = Buffer.from(line);
+        resource = f.encode(b, 0, b.length, ATTRS, OBS);
+        expect(resource).toBeDefined();
+        lines.push(line);
+      }
+      expect(f.count).toBe(size);
+      const { bytes, bounds } = f.take();
+      batches.push({ bytes, bounds, lines, copy: hex(bytes) });
+    }
+    expect(f.count).toBe(0);
+    for (const b of batches) {
+      // unchanged by the batches written after it
+      expect(hex(b.bytes)).toBe(b.copy);
+      const entry = newEntry(undefined, OBS);
+      entry.resource = resource as Record<string, unknown>;
+      entry.records = wireLogRecords(b.bytes, b.bounds);
+      const recs = entry.records as WireLogRecord[];
+      expect(hex(recs[0].traceId)).toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
+    }
+  });
 });
 
 describe('file_log with the byte path on and off', () => {

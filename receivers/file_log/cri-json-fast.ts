@@ -186,14 +186,23 @@ function same(b: Buffer, at: number, x: Buffer): boolean {
 
 const WS = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
+/** Size of the buffers records are written to (several batches each). */
+const CHUNK = 2 * 1024 * 1024;
+
 /** Lines longer than this go the operators' way (their record must fit a 3-byte length). */
 const MAX_LINE = 512 * 1024;
 
 export class CriJsonFast {
-  /** The records of the current batch, each as a log_records field (0x12, length, message). */
+  /**
+   * The records, each as a log_records field (0x12, length, message): the current batch's
+   * from `at` to `pos`, earlier batches' (handed out by take()) before `at`. Batches share one
+   * chunk until it is full: a fresh buffer per batch allocated ~1 MiB of ArrayBuffer per 1024
+   * lines, and V8 runs a full GC for about every 64 MiB of those (buffer-pool.ts).
+   */
   private out: Buffer;
+  private at = 0;
   private pos = 0;
-  /** Per record: [start, end) of its message in `out`, where its trace ID is (-1: none). */
+  /** Per record: [start, end) of its message relative to `at`, where its trace ID is (-1: none). */
   private bounds: number[] = [];
   private readonly tails = new WeakMap<object, Tail>();
   private readonly meta = new Map<string, Record<string, unknown> | null>();
@@ -218,7 +227,7 @@ export class CriJsonFast {
     /** file_log trims line ends (no preserve_trailing_whitespaces); leading spaces never reach here (a digit starts the line). */
     private readonly trimTrailing: boolean,
   ) {
-    this.out = Buffer.allocUnsafe(256 * 1024);
+    this.out = Buffer.allocUnsafe(CHUNK);
   }
 
   /** Records encoded since the last take(). */
@@ -226,11 +235,18 @@ export class CriJsonFast {
     return this.bounds.length / 3;
   }
 
-  /** Hands over the batch's bytes and record bounds; the next batch gets a new buffer. */
+  /**
+   * Hands over the batch's bytes and record bounds. The next batch is written after them in
+   * the same chunk (never over them: they are the records now), or in a new chunk once this
+   * one has less than a line's worst case left.
+   */
   take(): { bytes: Buffer; bounds: number[] } {
-    const r = { bytes: this.out.subarray(0, this.pos), bounds: this.bounds };
-    this.out = Buffer.allocUnsafe(Math.max(64 * 1024, this.out.length));
-    this.pos = 0;
+    const r = { bytes: this.out.subarray(this.at, this.pos), bounds: this.bounds };
+    if (this.out.length - this.pos < CHUNK / 8) {
+      this.out = Buffer.allocUnsafe(CHUNK);
+      this.pos = 0;
+    }
+    this.at = this.pos;
     this.bounds = [];
     return r;
   }
@@ -526,7 +542,8 @@ export class CriJsonFast {
     }
     o[this.pos] = 0x12;
     putVarint(o, this.pos + 1, len);
-    this.bounds.push(start, start + len, traceOut < 0 ? -1 : traceOut - (rec - start));
+    const at = this.at;
+    this.bounds.push(start - at, start + len - at, traceOut < 0 ? -1 : traceOut - (rec - start) - at);
     this.pos = start + len;
     return res;
   }
@@ -641,9 +658,12 @@ export class CriJsonFast {
     return true;
   }
 
+  /** A new chunk with room up to `need` (a position in the current one); the batch so far moves to its start. */
   private grow(need: number): void {
-    const n = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
-    this.out.copy(n, 0, 0, this.pos);
+    const n = Buffer.allocUnsafe(Math.max(need - this.at, CHUNK));
+    this.out.copy(n, 0, this.at, this.pos);
+    this.pos -= this.at;
+    this.at = 0;
     this.out = n;
   }
 }
