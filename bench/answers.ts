@@ -6,7 +6,7 @@
 //    each (how SDKs send): spans/s and Tsunagi's CPU-s per million spans;
 // 3. Jaeger UDP thrift_compact → batch → otlp_http at 2000 datagrams/s: spans lost.
 // Each role is its own process; the sink validates and counts without decoding.
-//   node dist/bench/answers.js    (after `npm run build`)
+//   node dist/bench/answers.js    (after `npm run build`; BENCH_PART=latency or latency-persistent: part 1 only)
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -163,13 +163,17 @@ export async function jaegerUdp(
 }
 
 export async function main(): Promise<void> {
+  // BENCH_PART=latency: only the answer latency figures (e.g. interleaved with another build)
+  const only = process.env.BENCH_PART;
   for (const persistent of [false, true]) {
+    if (only === 'latency-persistent' && !persistent) continue;
     const r = await latency(persistent);
     console.log(
       `answer latency, 512-span OTLP/HTTP exports one at a time → batch → otlp_http (${persistent ? 'persistent queue, fsync' : 'memory queue'}): ` +
         `p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms over ${r.requests} requests`,
     );
   }
+  if (only?.startsWith('latency')) return;
   const r = await relay();
   console.log(
     `relay, 4 senders × one 512-span request in flight → batch → otlp_http: ${fmt(r.spansPerSec)} spans/s, ` +

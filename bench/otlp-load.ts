@@ -38,6 +38,8 @@ async function slot(): Promise<void> {
 }
 let sent = 0;
 let failed = 0;
+/** Refused requests per HTTP status (gRPC: per status code). */
+const refusals: Record<string, number> = {};
 /** Answer latency of every request (ms), for p50/p99. */
 const latencies: number[] = [];
 const deadline = Date.now() + seconds * 1000;
@@ -58,6 +60,7 @@ async function httpWorker(agent: Agent, w: number) {
     else {
       // Back off as an SDK does (Retry-After, else 100 ms), instead of spinning on refusals.
       failed += spansPerRequest;
+      refusals[res.statusCode] = (refusals[res.statusCode] ?? 0) + 1;
       const after = Number(res.headers['retry-after']);
       await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : 100);
     }
@@ -77,7 +80,10 @@ async function grpcWorker(client: Client, w: number) {
         (b: Buffer) => b,
         bodies[i % bodies.length],
         new Metadata(),
-        (err) => resolve(!err),
+        (err) => {
+          if (err) refusals[`grpc ${err.code}`] = (refusals[`grpc ${err.code}`] ?? 0) + 1;
+          resolve(!err);
+        },
       );
     });
     latencies.push(performance.now() - t0);
@@ -104,6 +110,14 @@ async function main() {
   }
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  process.send?.({ type: 'done', sent, failed, p50: pct(0.5), p99: pct(0.99), requests: latencies.length });
+  process.send?.({
+    type: 'done',
+    sent,
+    failed,
+    refusals,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    requests: latencies.length,
+  });
 }
 main();

@@ -44,8 +44,8 @@ export async function main(): Promise<void> {
     const b = await runOtlpBench('http', SECONDS, RATE, [], OTTL);
     ottl.push(b.cpuSecPerMillion);
     console.log(
-      `run ${i + 1}: batch only ${fmt(a.cpuSecPerMillion, 2)} CPU-s/M spans (${fmt(a.spansPerSec)} spans/s${refused(a)}); ` +
-        `transform+filter+batch ${fmt(b.cpuSecPerMillion, 2)} CPU-s/M spans (${fmt(b.spansPerSec)} spans/s${refused(b)})`,
+      `run ${i + 1}: batch only ${fmt(a.cpuSecPerMillion, 2)} CPU-s/M spans (main thread ${fmt(a.mainCpuSecPerMillion, 2)}; ${fmt(a.spansPerSec)} spans/s${refused(a)}); ` +
+        `transform+filter+batch ${fmt(b.cpuSecPerMillion, 2)} CPU-s/M spans (main thread ${fmt(b.mainCpuSecPerMillion, 2)}; ${fmt(b.spansPerSec)} spans/s${refused(b)})`,
     );
   }
   const added = median(ottl) - median(base);

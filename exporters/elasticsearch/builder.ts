@@ -44,12 +44,11 @@ import {
   DocBuf,
   NeedsSlowPath,
   otelLogDocument,
+  ScopeParts,
   scopeEntries,
   scopeLogsWire,
   stringAt,
 } from './wire-logs.js';
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * About how many bytes the _bulk bodies of a batch take (BulkWriter sizeHint): a log document
@@ -271,26 +270,25 @@ export class BulkBuilder {
           const schemaUrl = parts.schemaAt >= 0 ? stringAt(seg, parts.schemaAt) : '';
           if (this.modeFor(sc.attributes, ctx) !== 'otel') return false;
           res ??= resourceFragment('otel', rl.resource, rl.schemaUrl);
-          const tail = Buffer.from(`${res}${scopeFragment('otel', sc, schemaUrl)}}`);
           const route = this.router.route('logs', [sc.attributes, rl.resource.attributes], 0n, 'otel');
-          const action = this.actionBytes(route.index);
-          const ds = route.ds ? Buffer.from(dsOtel(route.ds)) : EMPTY;
+          const fixed = new ScopeParts(
+            this.actionBytes(route.index),
+            route.ds ? dsOtel(route.ds) : '',
+            `${res}${scopeFragment('otel', sc, schemaUrl)}}`,
+          );
           const recs = parts.records;
           for (let k = 0; k < recs.length; k += 2) {
             if (slice.due()) await slice.next();
             w.beginDoc(doc);
-            doc.bytes(action);
-            doc.byte(10);
-            const src = doc.len;
-            otelLogDocument(doc, seg, recs[k], recs[k + 1], ds);
-            doc.bytes(tail);
-            doc.byte(10);
+            const src = doc.len + fixed.srcOffset;
+            otelLogDocument(doc, seg, recs[k], recs[k + 1], fixed);
             w.endDoc(doc, src, route.index, out.refs.addWire(r, s, k >> 1));
           }
         }
       }
     } catch (err) {
-      if (err instanceof NeedsSlowPath) return false;
+      // RangeError: a copy past a document's reserved room (wire-logs.ts reserve()); the slow path writes it
+      if (err instanceof NeedsSlowPath || err instanceof RangeError) return false;
       throw err;
     }
     return true;

@@ -202,6 +202,39 @@ describe('elasticsearch logs written from wire bytes', () => {
     expect(body(wire)).toContain('\u00ef\u00bf\u00bd'); // U+FFFD's UTF-8 bytes
   });
 
+  it('matches where the text outgrows six bytes per wire byte (an array body escaped twice), at buffer ends', async () => {
+    // Room for a document is reserved once from its wire size; an array body's text (JSON, then
+    // quoted again) and invalid UTF-8 go through the growing writer instead, which reserves the
+    // rest again. Bodies also cut small (flush.bytes), so documents land at buffer ends.
+    const control = '\u0001\u001f"\\'.repeat(600);
+    const bodies: AnyValue[] = [
+      { arrayValue: { values: [{ stringValue: control }, { stringValue: control }] } },
+      { arrayValue: { values: [{ arrayValue: { values: [{ stringValue: control }] } }] } },
+      { kvlistValue: { values: [{ key: control, value: { stringValue: control } }] } },
+      { stringValue: 'é'.repeat(5000) },
+      { stringValue: '' },
+      // larger than a small body's buffer, all three-byte characters, fields after it
+      { arrayValue: { values: [{ stringValue: '日'.repeat(40_000) }] } },
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const data = batch(40 + i, 1, 1, 30);
+      const recs = data.resourceLogs[0].scopeLogs[0].logRecords;
+      for (const rec of recs) {
+        rec.timeUnixNano = 1_700_000_000_000_000_000n;
+        rec.body = body;
+        rec.attributes.push({
+          key: 'after',
+          value: { stringValue: control.slice(0, 40) + 'x'.repeat(3000) },
+        });
+      }
+      for (const over of [{}, { flush: { bytes: 3000 } }]) {
+        const { wireText, slowText, wireItems } = await both(data, over);
+        expect(wireItems).toBe(30);
+        expect(wireText).toBe(slowText);
+      }
+    }
+  });
+
   it('leaves a resource with routing attributes or another mode to the decoding path, same bytes', async () => {
     const data = batch(3, 3, 2, 5);
     data.resourceLogs[0].scopeLogs[1].logRecords[2].attributes.push(

@@ -43,49 +43,10 @@ export class DocBuf {
     this.buf = bigger;
   }
 
-  /** ASCII text (numbers, literals): short, so a loop beats a native write call. */
-  ascii(s: string): void {
-    const n = s.length;
-    this.room(n);
-    const out = this.buf;
-    let at = this.len;
-    for (let i = 0; i < n; i++) out[at++] = s.charCodeAt(i);
-    this.len = at;
-  }
-
-  /** A non-negative integer below 2^53 in decimal. */
-  uint(v: number): void {
-    if (v < 10) {
-      this.byte(0x30 + v);
-      return;
-    }
-    this.ascii(String(v));
-  }
-
   /** Any text, as UTF-8. */
   utf8(s: string): void {
     this.room(s.length * 3);
     this.len += this.buf.utf8Write(s, this.len, this.buf.length - this.len);
-  }
-
-  byte(c: number): void {
-    this.room(1);
-    this.buf[this.len++] = c;
-  }
-
-  /** Bytes (field names: short, so a loop beats Buffer#copy's call overhead). */
-  bytes(b: Uint8Array): void {
-    const n = b.length;
-    this.room(n);
-    const out = this.buf;
-    if (n > 64) {
-      out.set(b, this.len);
-      this.len += n;
-      return;
-    }
-    let at = this.len;
-    for (let i = 0; i < n; i++) out[at++] = b[i];
-    this.len = at;
   }
 }
 
@@ -166,6 +127,83 @@ function skip(b: Uint8Array, t: number): void {
 }
 
 // ---------------------------------------------------------------- JSON writing
+//
+// A document's room is reserved once (reserve()): no JSON text here is longer than six bytes
+// per wire byte plus the fixed field names (see DOC_SLACK), so the writers below take the
+// buffer `O` and a position and return the new position, without a bounds check or a
+// property store per write. Only the rare fallbacks that write a JS string (invalid UTF-8,
+// array bodies as text) go through DocBuf, which grows the buffer when it must.
+
+/** The buffer of the document being written (the DocBuf's, its room reserved). */
+let O = Buffer.allocUnsafe(0) as FastBuffer;
+/** The DocBuf of the document being written (for the fallbacks). */
+let D = new DocBuf();
+
+/** Room for a document of a record of `wireBytes` bytes plus `extra` bytes of given parts, then aims O at it. */
+function reserve(d: DocBuf, wireBytes: number, extra: number): number {
+  bound = wireBytes * 6 + DOC_SLACK + extra;
+  d.room(bound);
+  D = d;
+  O = d.buf;
+  return d.len;
+}
+
+/**
+ * Bytes beyond six per wire byte a document may take: the field names (about 230 bytes) and
+ * the observed time written twice when the record has no time of its own (30).
+ */
+const DOC_SLACK = 512;
+
+/** The current document's reserved room (reserve()). */
+let bound = 0;
+
+/**
+ * A JS string (a fallback's text, which the per-wire-byte bound does not cover: an array body's
+ * text escapes twice) at `at`, through DocBuf; room for the rest of the document is reserved
+ * again after it.
+ */
+function putText(at: number, s: string): number {
+  D.len = at;
+  D.room(s.length * 3 + bound);
+  D.utf8(s);
+  O = D.buf;
+  return D.len;
+}
+
+/** Bytes (field names, fragments): short ones by loop, which beats a native call. */
+function put(at: number, src: Uint8Array): number {
+  const n = src.length;
+  const out = O;
+  if (n > 64) {
+    out.set(src, at);
+    return at + n;
+  }
+  for (let i = 0; i < n; i++) out[at + i] = src[i];
+  return at + n;
+}
+
+/** ASCII text (numbers, literals). */
+function putAscii(at: number, s: string): number {
+  const out = O;
+  const n = s.length;
+  for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
+/** A non-negative integer below 2^53 in decimal. */
+function putUint(at: number, v: number): number {
+  if (v < 10) {
+    O[at] = 0x30 + v;
+    return at + 1;
+  }
+  if (v < 100) {
+    const t = (v / 10) | 0;
+    O[at] = 0x30 + t;
+    O[at + 1] = 0x30 + v - 10 * t;
+    return at + 2;
+  }
+  return putAscii(at, String(v));
+}
 
 const HEX = new Uint8Array(512);
 for (let i = 0; i < 256; i++) {
@@ -196,11 +234,11 @@ for (const [c, e] of [
 /**
  * The UTF-8 string b[from, to) as a JSON string literal, as JSON.stringify writes the string
  * the decoder makes of it (invalid UTF-8 becomes U+FFFD there, so such a string is decoded).
+ * At most 6 bytes per input byte, plus 2.
  */
-function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
-  d.room((to - from) * 6 + 2);
-  const out = d.buf;
-  let at = d.len;
+function quoteBytes(at: number, b: Uint8Array, from: number, to: number): number {
+  const out = O;
+  const start = at;
   out[at++] = 0x22;
   // Plain printable ASCII (nearly every string) is copied in one pass.
   let i = from;
@@ -211,11 +249,16 @@ function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
   }
   if (i < to) {
     let nonAscii = false;
-    for (let j = i; j < to; j++) if (b[j] >= 0x80) nonAscii = true;
-    if (nonAscii && !isUtf8(b.subarray(from, to))) {
-      d.utf8(JSON.stringify(Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8')));
-      return;
-    }
+    for (let j = i; j < to; j++)
+      if (b[j] >= 0x80) {
+        nonAscii = true;
+        break;
+      }
+    if (nonAscii && !isUtf8(b.subarray(from, to)))
+      return putText(
+        start,
+        JSON.stringify(Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8')),
+      );
     for (; i < to; i++) {
       const c = b[i];
       if (SPECIAL[c] !== 1) {
@@ -235,19 +278,17 @@ function quoteBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
     }
   }
   out[at++] = 0x22;
-  d.len = at;
+  return at;
 }
 
-function hexBytes(d: DocBuf, b: Uint8Array, from: number, to: number): void {
-  d.room((to - from) * 2);
-  const out = d.buf;
-  let at = d.len;
+function hexBytes(at: number, b: Uint8Array, from: number, to: number): number {
+  const out = O;
   for (let i = from; i < to; i++) {
     const c = b[i];
     out[at++] = HEX[2 * c];
     out[at++] = HEX[2 * c + 1];
   }
-  d.len = at;
+  return at;
 }
 
 /** int64 from the last varint64() (lo, hi): decimal, as bigint's toString. */
@@ -275,10 +316,10 @@ for (let i = 0; i < 1000; i++) {
 /** Length of isoAt's text. */
 const ISO_LEN = 30;
 
-/** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` of the fixed64 at b[at] (as json.ts isoNanos). */
-function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
-  const lo = u32le(b, at);
-  const h = u32le(b, at + 4);
+/** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` of the fixed64 at b[tsAt] (as json.ts isoNanos). */
+function isoAt(at: number, b: Uint8Array, tsAt: number): number {
+  const lo = u32le(b, tsAt);
+  const h = u32le(b, tsAt + 4);
   if (h !== hiCached) {
     const base = BigInt(h) << 32n;
     hiSec = Number(base / 1_000_000_000n);
@@ -294,26 +335,24 @@ function isoAt(d: DocBuf, b: Uint8Array, at: number): void {
     lastSec = sec;
   }
   const pre = lastPrefix;
-  d.room(pre.length + 11);
-  const out = d.buf;
-  let at2 = d.len;
-  for (let i = 0; i < pre.length; i++) out[at2++] = pre[i];
-  out[at2++] = 0x2e;
+  const out = O;
+  for (let i = 0; i < pre.length; i++) out[at++] = pre[i];
+  out[at++] = 0x2e;
   const ms = (frac / 1e6) | 0;
   const rest = frac - ms * 1e6;
   const us = (rest / 1e3) | 0;
   const ns = rest - us * 1e3;
-  out[at2++] = DIGITS3[3 * ms];
-  out[at2++] = DIGITS3[3 * ms + 1];
-  out[at2++] = DIGITS3[3 * ms + 2];
-  out[at2++] = DIGITS3[3 * us];
-  out[at2++] = DIGITS3[3 * us + 1];
-  out[at2++] = DIGITS3[3 * us + 2];
-  out[at2++] = DIGITS3[3 * ns];
-  out[at2++] = DIGITS3[3 * ns + 1];
-  out[at2++] = DIGITS3[3 * ns + 2];
-  out[at2++] = 0x5a;
-  d.len = at2;
+  out[at++] = DIGITS3[3 * ms];
+  out[at++] = DIGITS3[3 * ms + 1];
+  out[at++] = DIGITS3[3 * ms + 2];
+  out[at++] = DIGITS3[3 * us];
+  out[at++] = DIGITS3[3 * us + 1];
+  out[at++] = DIGITS3[3 * us + 2];
+  out[at++] = DIGITS3[3 * ns];
+  out[at++] = DIGITS3[3 * ns + 1];
+  out[at++] = DIGITS3[3 * ns + 2];
+  out[at++] = 0x5a;
+  return at;
 }
 
 /** The fixed64s at b[x] and b[y] are equal. */
@@ -321,13 +360,11 @@ function same64(b: Uint8Array, x: number, y: number): boolean {
   return u32le(b, x) === u32le(b, y) && u32le(b, x + 4) === u32le(b, y + 4);
 }
 
-/** Writes again the `n` bytes written `back` bytes ago (a timestamp already formatted). */
-function repeat(d: DocBuf, back: number, n: number): void {
-  d.room(n);
-  const out = d.buf;
-  let at = d.len;
+/** Writes again the `n` bytes written `back` bytes before `at` (a timestamp already formatted). */
+function repeat(at: number, back: number, n: number): number {
+  const out = O;
   for (let i = at - back, end = i + n; i < end; i++) out[at++] = out[i];
-  d.len = at;
+  return at;
 }
 
 function isZero64(b: Uint8Array, at: number): boolean {
@@ -356,69 +393,63 @@ function anyKind(b: Uint8Array, start: number, end: number): number {
 }
 
 /** JSON of the AnyValue message at b[start, end), as json-text.ts jsonValue. */
-function anyJson(d: DocBuf, b: Uint8Array, start: number, end: number): void {
+function anyJson(at: number, b: Uint8Array, start: number, end: number): number {
   const kind = anyKind(b, start, end);
-  let at = valueAt;
+  let vAt = valueAt;
   switch (kind) {
     case 1: {
-      p = at;
+      p = vAt;
       const n = varint32(b);
-      quoteBytes(d, b, p, p + n);
-      return;
+      return quoteBytes(at, b, p, p + n);
     }
     case 2:
-      p = at;
-      d.ascii(varint64(b) !== 0 || hi !== 0 ? 'true' : 'false');
-      return;
+      p = vAt;
+      return putAscii(at, varint64(b) !== 0 || hi !== 0 ? 'true' : 'false');
     case 3:
-      p = at;
-      d.ascii(int64Text(varint64(b)));
-      return;
+      p = vAt;
+      return putAscii(at, int64Text(varint64(b)));
     case 4: {
-      const v = Buffer.from(b.buffer, b.byteOffset + at, 8).readDoubleLE(0);
-      d.ascii(Number.isFinite(v) ? String(v) : `"${v}"`);
-      return;
+      const v = Buffer.from(b.buffer, b.byteOffset + vAt, 8).readDoubleLE(0);
+      return putAscii(at, Number.isFinite(v) ? String(v) : `"${v}"`);
     }
     case 5: {
-      p = at;
+      p = vAt;
       const n = varint32(b);
-      at = p;
-      const stop = at + n;
-      d.byte(0x5b);
+      vAt = p;
+      const stop = vAt + n;
+      O[at++] = 0x5b;
       let first = true;
-      while (at < stop) {
-        p = at;
+      while (vAt < stop) {
+        p = vAt;
         const t = varint32(b);
         if (t >>> 3 !== 1) {
           skip(b, t);
-          at = p;
+          vAt = p;
           continue;
         }
         if ((t & 7) !== 2) throw SLOW;
         const len = varint32(b);
         const vs = p;
-        at = vs + len;
-        if (!first) d.byte(0x2c);
+        vAt = vs + len;
+        if (!first) O[at++] = 0x2c;
         first = false;
-        anyJson(d, b, vs, vs + len);
+        at = anyJson(at, b, vs, vs + len);
       }
-      d.byte(0x5d);
-      return;
+      O[at++] = 0x5d;
+      return at;
     }
     case 6: {
-      p = at;
+      p = vAt;
       const n = varint32(b);
-      kvObject(d, b, p, p + n, false);
-      return;
+      return kvObject(at, b, p, p + n, false);
     }
     case 7: {
-      p = at;
+      p = vAt;
       const n = varint32(b);
-      d.ascii(`"${Buffer.from(b.buffer, b.byteOffset + p, n).toString('base64')}"`);
-      return;
+      return putAscii(at, `"${Buffer.from(b.buffer, b.byteOffset + p, n).toString('base64')}"`);
     }
     default:
-      d.ascii('null');
+      return putAscii(at, 'null');
   }
 }
 
@@ -440,7 +471,7 @@ function routingKey(b: Uint8Array, from: number, to: number): boolean {
  * One KeyValue (message at b[start, end)) as `"key":value`. Last key and last value win, as the
  * decoder; a KeyValue without value is null. `routing`: throw for a routing attribute.
  */
-function keyValue(d: DocBuf, b: Uint8Array, start: number, end: number, routing: boolean): void {
+function keyValue(at: number, b: Uint8Array, start: number, end: number, routing: boolean): number {
   p = start;
   let keyFrom = 0;
   let keyTo = 0;
@@ -463,60 +494,57 @@ function keyValue(d: DocBuf, b: Uint8Array, start: number, end: number, routing:
     } else skip(b, t);
   }
   if (routing && routingKey(b, keyFrom, keyTo)) throw SLOW;
-  quoteBytes(d, b, keyFrom, keyTo);
-  d.byte(0x3a);
-  if (valFrom < 0) d.ascii('null');
-  else anyJson(d, b, valFrom, valTo);
+  at = quoteBytes(at, b, keyFrom, keyTo);
+  O[at++] = 0x3a;
+  if (valFrom < 0) return putAscii(at, 'null');
+  return anyJson(at, b, valFrom, valTo);
 }
 
 /** `{…}` of the KeyValues (field 1) of the message at b[start, end) (a KeyValueList). */
-function kvObject(d: DocBuf, b: Uint8Array, start: number, end: number, routing: boolean): void {
-  d.byte(0x7b);
-  let at = start;
+function kvObject(at: number, b: Uint8Array, start: number, end: number, routing: boolean): number {
+  O[at++] = 0x7b;
+  let kvAt = start;
   let first = true;
-  while (at < end) {
-    p = at;
+  while (kvAt < end) {
+    p = kvAt;
     const t = varint32(b);
     if (t >>> 3 !== 1) {
       skip(b, t);
-      at = p;
+      kvAt = p;
       continue;
     }
     if ((t & 7) !== 2) throw SLOW;
     const n = varint32(b);
     const from = p;
-    at = from + n;
-    if (!first) d.byte(0x2c);
+    kvAt = from + n;
+    if (!first) O[at++] = 0x2c;
     first = false;
-    keyValue(d, b, from, at, routing);
+    at = keyValue(at, b, from, kvAt, routing);
   }
-  d.byte(0x7d);
+  O[at++] = 0x7d;
+  return at;
 }
 
 /** The body as text (documents.ts textOf), quoted. */
-function bodyText(d: DocBuf, b: Uint8Array, kind: number, at: number, start: number, end: number): void {
+function bodyText(at: number, b: Uint8Array, kind: number, vAt: number, start: number, end: number): number {
   switch (kind) {
     case 1: {
-      p = at;
+      p = vAt;
       const n = varint32(b);
-      quoteBytes(d, b, p, p + n);
-      return;
+      return quoteBytes(at, b, p, p + n);
     }
     case 2:
-      p = at;
-      d.ascii(varint64(b) !== 0 || hi !== 0 ? '"true"' : '"false"');
-      return;
+      p = vAt;
+      return putAscii(at, varint64(b) !== 0 || hi !== 0 ? '"true"' : '"false"');
     case 3:
-      p = at;
-      d.ascii(`"${int64Text(varint64(b))}"`);
-      return;
+      p = vAt;
+      return putAscii(at, `"${int64Text(varint64(b))}"`);
     case 4:
-      d.ascii(`"${Buffer.from(b.buffer, b.byteOffset + at, 8).readDoubleLE(0)}"`);
-      return;
+      return putAscii(at, `"${Buffer.from(b.buffer, b.byteOffset + vAt, 8).readDoubleLE(0)}"`);
     default: {
       // bytes and arrays: the slow path's own text
       const r = new Reader(b.subarray(start - lenPrefixSize(end - start), end), UNLIMITED_BUDGET);
-      d.utf8(quote(textOf(decodeAnyValue(r))));
+      return putText(at, quote(textOf(decodeAnyValue(r))));
     }
   }
 }
@@ -541,15 +569,52 @@ const F_SPAN_ID = Buffer.from(',"span_id":"');
 const F_TRACE_FLAGS = Buffer.from(',"trace_flags":');
 const F_ATTRIBUTES = Buffer.from(',"attributes":{');
 const F_DROPPED = Buffer.from(',"dropped_attributes_count":');
-const F_TIMESTAMP = Buffer.from('{"@timestamp":"');
 
 /**
- * The otel-mode document of the LogRecord message at b[start, end), without its resource and
- * scope part and closing brace (as logDocument's `open` source), into `d` (from d.len).
- * `ds`: the data_stream fragment (dsOtel). Throws NeedsSlowPath for a record with a routing
- * attribute (it is routed on its own) or anything unexpected.
+ * What every otel-mode document of one scope shares, encoded once for all its records
+ * (logDocument's fixed parts around the record's own fields).
  */
-export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: number, ds: Buffer): void {
+export class ScopeParts {
+  /** The action line, its newline and the source's opening up to the @timestamp value. */
+  readonly head: Buffer;
+  /** Closes the timestamp string, then the data_stream fragment (and the opening of a text / structured body). */
+  readonly mid: Buffer;
+  readonly midText: Buffer;
+  readonly midStructured: Buffer;
+  /** The resource and scope fragments, the closing brace and the newline; then the next document's head. */
+  readonly tailHead: Buffer;
+  /** Where the source starts in `head`. */
+  readonly srcOffset: number;
+  constructor(action: Buffer, ds: string, tail: string) {
+    this.head = Buffer.concat([action, Buffer.from('\n{"@timestamp":"')]);
+    this.srcOffset = action.length + 1;
+    this.mid = Buffer.from(`"${ds}`);
+    this.midText = Buffer.concat([this.mid, F_BODY_TEXT]);
+    this.midStructured = Buffer.concat([this.mid, F_BODY_STRUCTURED]);
+    this.tailHead = Buffer.concat([Buffer.from(`${tail}\n`), this.head]);
+  }
+}
+
+// The next document's head, written with the previous document's tail (one copy, not two):
+// where it is, valid while the buffer, the position and the scope are the same (a buffer grown
+// or a document moved to the next body leaves it behind; then the head is written again).
+let headBuf: Uint8Array | undefined;
+let headAt = -1;
+let headParts: ScopeParts | undefined;
+
+/**
+ * The _bulk lines (action, otel-mode source with `parts`' resource and scope, newline) of the
+ * LogRecord message at b[start, end), into `d` from d.len; its source starts at
+ * d.len + parts.srcOffset. Throws NeedsSlowPath for a record with a routing attribute (it is
+ * routed on its own) or anything unexpected.
+ */
+export function otelLogDocument(
+  d: DocBuf,
+  b: Uint8Array,
+  start: number,
+  end: number,
+  parts: ScopeParts,
+): void {
   let timeAt = -1;
   let observedAt = -1;
   let sevNum = 0;
@@ -630,92 +695,107 @@ export function otelLogDocument(d: DocBuf, b: Uint8Array, start: number, end: nu
   if (p !== end) throw SLOW;
   const hasTime = timeAt >= 0 && !isZero64(b, timeAt);
   const hasObserved = observedAt >= 0 && !isZero64(b, observedAt);
+  if (!hasTime && !hasObserved) throw SLOW; // no time at all: the slow path stamps "now"
 
-  d.bytes(F_TIMESTAMP);
-  if (hasTime) isoAt(d, b, timeAt);
-  else if (hasObserved) isoAt(d, b, observedAt);
-  else throw SLOW; // no time at all: the slow path stamps "now"
+  let at = reserve(d, end - start, parts.head.length + parts.midText.length + parts.tailHead.length);
+  if (O === headBuf && at === headAt && parts === headParts) at += parts.head.length;
+  else at = put(at, parts.head);
+  at = isoAt(at, b, hasTime ? timeAt : observedAt);
   if (hasObserved) {
-    d.bytes(F_OBSERVED);
+    at = put(at, F_OBSERVED);
     // the observed time is most often the time itself: its text again
-    if (!hasTime || same64(b, timeAt, observedAt)) repeat(d, ISO_LEN + F_OBSERVED.length, ISO_LEN);
-    else isoAt(d, b, observedAt);
+    if (!hasTime || same64(b, timeAt, observedAt)) at = repeat(at, ISO_LEN + F_OBSERVED.length, ISO_LEN);
+    else at = isoAt(at, b, observedAt);
   }
-  d.byte(0x22);
-  if (ds.length) d.bytes(ds);
-  if (bodyAt >= 0) {
-    p = bodyAt;
-    const n = varint32(b);
-    const bs = p;
-    const kind = anyKind(b, bs, bs + n);
-    if (kind === 6) {
-      d.bytes(F_BODY_STRUCTURED);
-      anyJson(d, b, bs, bs + n);
-      d.byte(0x7d);
-    } else if (kind !== 0) {
-      d.bytes(F_BODY_TEXT);
-      bodyText(d, b, kind, valueAt, bs, bs + n);
-      d.byte(0x7d);
-    }
-  }
+  const bodyKind = bodyAt >= 0 ? anyKindAt(b, bodyAt) : 0;
+  if (bodyKind === 6) {
+    at = put(at, parts.midStructured);
+    at = anyJson(at, b, bodyFrom, bodyTo);
+    O[at++] = 0x7d;
+  } else if (bodyKind !== 0) {
+    at = put(at, parts.midText);
+    at = bodyText(at, b, bodyKind, valueAt, bodyFrom, bodyTo);
+    O[at++] = 0x7d;
+  } else at = put(at, parts.mid);
   if (sevTextAt >= 0) {
     p = sevTextAt;
     const n = varint32(b);
     if (n > 0) {
-      d.bytes(F_SEVERITY_TEXT);
-      quoteBytes(d, b, p, p + n);
+      at = put(at, F_SEVERITY_TEXT);
+      at = quoteBytes(at, b, p, p + n);
     }
   }
   if (sevNum !== 0) {
-    d.bytes(F_SEVERITY_NUMBER);
-    if (sevNum > 0) d.uint(sevNum);
-    else d.ascii(String(sevNum));
+    at = put(at, F_SEVERITY_NUMBER);
+    at = sevNum > 0 ? putUint(at, sevNum) : putAscii(at, String(sevNum));
   }
   if (eventAt >= 0) {
     p = eventAt;
     const n = varint32(b);
     if (n > 0) {
-      d.bytes(F_EVENT_NAME);
-      quoteBytes(d, b, p, p + n);
+      at = put(at, F_EVENT_NAME);
+      at = quoteBytes(at, b, p, p + n);
     }
   }
   if (traceAt >= 0) {
     p = traceAt;
     const n = varint32(b);
     if (n > 0) {
-      d.bytes(F_TRACE_ID);
-      hexBytes(d, b, p, p + n);
-      d.byte(0x22);
+      at = put(at, F_TRACE_ID);
+      at = hexBytes(at, b, p, p + n);
+      O[at++] = 0x22;
     }
   }
   if (spanAt >= 0) {
     p = spanAt;
     const n = varint32(b);
     if (n > 0) {
-      d.bytes(F_SPAN_ID);
-      hexBytes(d, b, p, p + n);
-      d.byte(0x22);
+      at = put(at, F_SPAN_ID);
+      at = hexBytes(at, b, p, p + n);
+      O[at++] = 0x22;
     }
   }
   if (flags !== 0) {
-    d.bytes(F_TRACE_FLAGS);
-    d.uint(flags & 0xff);
+    at = put(at, F_TRACE_FLAGS);
+    at = putUint(at, flags & 0xff);
   }
   if (ATTRS.n > 0) {
-    d.bytes(F_ATTRIBUTES);
+    at = put(at, F_ATTRIBUTES);
     const n = ATTRS.n;
     for (let i = 0; i < n; i++) {
       p = ATTRS.at[i];
       const len = varint32(b);
-      if (i > 0) d.byte(0x2c);
-      keyValue(d, b, p, p + len, true);
+      if (i > 0) O[at++] = 0x2c;
+      at = keyValue(at, b, p, p + len, true);
     }
-    d.byte(0x7d);
+    O[at++] = 0x7d;
   }
   if (dropped !== 0) {
-    d.bytes(F_DROPPED);
-    d.uint(dropped);
+    at = put(at, F_DROPPED);
+    at = putUint(at, dropped);
   }
+  at = put(at, parts.tailHead);
+  // The reservation's bound is reasoned, not checked per write: a document that outgrew its room
+  // would have lost the writes past the buffer's end, so it goes to the slow path instead of out.
+  if (at > O.length) throw SLOW;
+  headBuf = O;
+  headAt = at - parts.head.length;
+  headParts = parts;
+  d.buf = O;
+  d.len = headAt;
+}
+
+/** Where anyKindAt's AnyValue message is. */
+let bodyFrom = 0;
+let bodyTo = 0;
+
+/** anyKind of the length-prefixed AnyValue at b[at] (its bounds in bodyFrom, bodyTo). */
+function anyKindAt(b: Uint8Array, at: number): number {
+  p = at;
+  const n = varint32(b);
+  bodyFrom = p;
+  bodyTo = p + n;
+  return anyKind(b, bodyFrom, bodyTo);
 }
 
 /** A ScopeLogs message's parts: where its scope and schema URL are, and its records. */

@@ -34,6 +34,7 @@ import {
 } from '../../src/otlpclient/index.js';
 import { cloneData } from '../../src/pdata/clone.js';
 import { countItems } from '../../src/pdata/count.js';
+import type { Lease } from '../../src/pdata/lazy.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LoadBalancingConfig, RoutingKey } from './config.js';
 import type { Resolver } from './resolver.js';
@@ -230,10 +231,16 @@ export class LoadBalancer {
       throw retryableError('no backends to load-balance to (the resolver has found none yet)', {
         retryAfterMs: 1000,
       });
+    // a split by trace ID copies the parts into one pooled buffer: held by the queues that keep
+    // a part, and by this call until every part was accepted (then given back after the last send)
+    let lease: Lease | undefined;
     const parts = routeData(signal, data, {
       key: this.keys.get(signal) ?? 'traceID',
       attributes: this.cfg.routing_attributes ?? [],
       endpointFor: (k) => ring.endpointFor(k) as string,
+      keep: (l) => {
+        lease = l;
+      },
     });
     const pending: Promise<void>[] = [];
     const sent: SignalDataMap[S][] = [];
@@ -247,14 +254,17 @@ export class LoadBalancer {
       );
       sent.push(part);
     }
-    if (pending.length === 1) return pending[0];
+    if (pending.length === 1 && lease === undefined) return pending[0];
     const results = await Promise.allSettled(pending);
     const failed: { part: SignalDataMap[S]; error: unknown }[] = [];
     results.forEach((r, i) => {
       if (r.status === 'rejected') failed.push({ part: sent[i], error: r.reason });
     });
-    if (failed.length === 0) return;
     const retry = failed.filter((f) => isRetryable(f.error));
+    // refused parts that may be retried leave with the error (retryData): their buffer is then
+    // left to the GC, never given back while a part may still be read
+    if (retry.length === 0) (lease as Lease | undefined)?.release();
+    if (failed.length === 0) return;
     const refused = failed.reduce((n, f) => n + countItems(signal, f.part), 0);
     const first = (retry[0] ?? failed[0]).error;
     const msg = `${failed.length} of ${parts.size} backends refused their part: ${errorMessage(first)}`;

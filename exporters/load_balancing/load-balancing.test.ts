@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { poolReuses } from '../../src/codec/buffer-pool.js';
 import { decodeTracesLazy, encodeTraces } from '../../src/codec/otlp-proto.js';
 import { counterValue, waitFor } from '../../src/exporterhelper/testing/helpers.js';
 import { newResourceSpans, newScopeSpans, newSpan } from '../../src/pdata/create.js';
@@ -306,6 +307,51 @@ describe('load_balancing exporter', () => {
       exporter: `load_balancing_${endpoints[1]}`,
     });
     expect(failed ?? 0).toBe(0);
+  });
+
+  it('splits requests still in their wire bytes into pooled buffers given back only after the last part was sent, through retries and re-routing', async () => {
+    const { servers: s, endpoints } = await backends(3);
+    const [, down] = s;
+    down.script = [() => ({ code: 14, details: 'unavailable' })]; // always UNAVAILABLE
+    const resolver = new ManualResolver(endpoints);
+    const e = exporterWith(resolver);
+    await e.start(emptyHost);
+    /** Request r: 40 traces of 5 spans with long, non-ASCII names (over 16 KiB: a pooled split). */
+    const request = (r: number) => {
+      const d = manyTraces(40, 5, r + 1);
+      for (const sp of d.resourceSpans[0].scopeSpans[0].spans)
+        sp.name = `r${r}-${sp.name}-Ω-${'x'.repeat(90)}`;
+      return decodeTracesLazy(encodeTraces(d)); // routed on the wire
+    };
+    const want = new Map<string, string[]>();
+    const add = (d: TracesData) => {
+      for (const sp of decodeTracesLazy(encodeTraces(d)).resourceSpans[0].scopeSpans[0].spans)
+        want.set(hexOf(sp.traceId), [...(want.get(hexOf(sp.traceId)) ?? []), sp.name]);
+    };
+    const reusesBefore = poolReuses();
+    for (let r = 0; r < 4; r++) {
+      const d = request(r);
+      add(d);
+      await e.consume('traces', d); // the down backend's parts wait in its queue (retried)
+    }
+    await waitFor(() => down.requests.length >= 4);
+    resolver.set([endpoints[0], endpoints[2]]); // its parts go to the others now
+    for (let r = 4; r < 12; r++) {
+      const d = request(r);
+      add(d);
+      await e.consume('traces', d);
+    }
+    const at = () => {
+      const got = new Map<string, string[]>();
+      for (const i of [0, 2])
+        for (const [tid, names] of tracesAt(s[i])) got.set(tid, [...(got.get(tid) ?? []), ...names]);
+      return got;
+    };
+    await waitFor(() => [...at().values()].reduce((n, x) => n + x.length, 0) >= 12 * 200, 10_000);
+    const got = at();
+    expect(got.size).toBe(want.size);
+    for (const [tid, names] of want) expect([...(got.get(tid) ?? [])].sort(), tid).toEqual([...names].sort());
+    expect(poolReuses()).toBeGreaterThan(reusesBefore); // the split buffers came back and were used again
   });
 
   it('a new backend takes only its share; the data of the others stays where it was', async () => {

@@ -29,7 +29,7 @@ import type {
   TracesData,
 } from '../../src/pdata/types.js';
 import type { RoutingKey } from './config.js';
-import { type EndpointFor, routeLogsWire, routeTracesWire } from './wire-routing.js';
+import { type EndpointFor, type KeepLease, routeLogsWire, routeTracesWire } from './wire-routing.js';
 
 export type { EndpointFor } from './wire-routing.js';
 
@@ -38,6 +38,8 @@ export interface RouteOptions {
   /** routing_attributes (key `attributes`). */
   attributes: readonly string[];
   endpointFor: EndpointFor;
+  /** Split by trace ID on the wire: the parts go in a pooled buffer whose lease this takes (wire-routing.ts). */
+  keep?: KeepLease;
 }
 
 export function routeData<S extends Signal>(
@@ -141,7 +143,7 @@ class Parts<R, SC, I> {
 
 function routeTraces(d: TracesData, o: RouteOptions): Map<string, TracesData> {
   if (o.key === 'traceID') {
-    const wire = routeTracesWire(d, o.endpointFor);
+    const wire = routeTracesWire(d, o.endpointFor, o.keep);
     if (wire) return wire;
   }
   const parts = new Parts<ResourceSpans, ScopeSpans, Span>(
@@ -198,7 +200,7 @@ function routeTraces(d: TracesData, o: RouteOptions): Map<string, TracesData> {
 
 function routeLogs(d: LogsData, o: RouteOptions): Map<string, LogsData> {
   if (o.key === 'traceID') {
-    const wire = routeLogsWire(d, o.endpointFor);
+    const wire = routeLogsWire(d, o.endpointFor, o.keep);
     if (wire) return wire;
   }
   const parts = new Parts<ResourceLogs, ScopeLogs, LogRecord>(

@@ -14,7 +14,8 @@ import {
   newScopeSpans,
   newSpan,
 } from '../../src/pdata/create.js';
-import { rawList } from '../../src/pdata/lazy.js';
+import { holdData, releaseHeld } from '../../src/pdata/hold.js';
+import { type Lease, leaseOf, rawList } from '../../src/pdata/lazy.js';
 import type { KeyValue, LogsData, TracesData } from '../../src/pdata/types.js';
 import { HashRing } from './ring.js';
 import { routeData } from './routing.js';
@@ -156,6 +157,44 @@ describe('routing by trace ID on the wire bytes', () => {
       }
     }
     expect(split).toBeGreaterThan(50);
+  });
+
+  it('copies a split into one pooled buffer on a lease when asked: the same parts, the lease on each', () => {
+    let pooled = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const bytes = encodeTraces(variedTraces(seed));
+      for (const ring of rings) {
+        const plain = routeData('traces', decodeTracesLazy(bytes), opts(ring));
+        let lease: Lease | undefined;
+        const parts = routeData('traces', decodeTracesLazy(bytes), {
+          ...opts(ring),
+          keep: (l) => {
+            expect(lease).toBeUndefined(); // one lease per split
+            lease = l;
+          },
+        });
+        expect([...parts.keys()], `seed ${seed}`).toEqual([...plain.keys()]);
+        for (const [ep, part] of parts)
+          expect(hex(encodeTraces(part)), `seed ${seed} ${ep}`).toBe(
+            hex(encodeTraces(plain.get(ep) as TracesData)),
+          );
+        if (parts.size < 2) {
+          expect(lease).toBeUndefined(); // nothing was copied
+          continue;
+        }
+        pooled++;
+        const l = lease as Lease;
+        for (const part of parts.values()) for (const rs of part.resourceSpans) expect(leaseOf(rs)).toBe(l);
+        // a queue that keeps a part holds the lease; the caller's release leaves it live
+        const held = [...parts.values()].map((p) => holdData(p));
+        l.release();
+        expect(l.live).toBe(true);
+        for (const h of held) releaseHeld(h);
+        expect(l.live).toBe(false); // given back: reading a part now throws instead of reading reused bytes
+        expect(() => encodeTraces([...parts.values()][0])).toThrow(/given back/);
+      }
+    }
+    expect(pooled).toBeGreaterThan(50);
   });
 
   it('does the same for log records with trace IDs', () => {

@@ -2,22 +2,33 @@
 // scope lists are still its protobuf bytes (src/pdata/lazy.ts: nobody read
 // them), each item's trace_id is read from its bytes, hashed as routing.ts
 // hashes it, and the item's bytes (tag and length included) are copied into the
-// part of its backend: per backend and resource one new buffer of ScopeSpans /
-// ScopeLogs entries, each entry its scope's other fields (the InstrumentationScope,
-// schema_url) copied once, then the items that go there. The parts stay lazy
-// lists, so the per-backend exporter writes them back as bytes.
+// part of its backend: per backend and resource a run of ScopeSpans / ScopeLogs
+// entries, each entry its scope's other fields (the InstrumentationScope,
+// schema_url) copied once, then the items that go there. All parts of a request
+// share one buffer (one allocation; pooled when the caller takes its lease, so
+// splitting allocates no ArrayBuffer per request in steady state). The parts stay
+// lazy lists, so the per-backend exporter writes them back as bytes.
 //
 // The output is what routing.ts produces from the decoded request (the same
 // parts, the same items in the same order, the same bytes once encoded): the
 // test compares them. Items of one trace that follow each other (the usual
 // layout) are hashed once and copied as one run.
 import { randomBytes } from 'node:crypto';
+import { leaseBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
 import { resourceLogsFromWire, resourceSpansFromWire } from '../../src/codec/otlp-proto.js';
-import { rawList } from '../../src/pdata/lazy.js';
+import { type Lease, rawList } from '../../src/pdata/lazy.js';
 import type { LogsData, Resource, ResourceLogs, ResourceSpans, TracesData } from '../../src/pdata/types.js';
 
 /** The backend owning a key (the ring lookup). */
 export type EndpointFor = (key: Uint8Array | string) => string;
+
+/**
+ * Takes the lease of a split's buffer: given, the parts are copied into a pooled buffer
+ * (codec/buffer-pool.ts) and the caller holds its lease once, to release when it let go of
+ * the parts (the queues that keep them hold it meanwhile, src/pdata/hold.ts). Without it
+ * the buffer is an ordinary allocation.
+ */
+export type KeepLease = (lease: Lease) => void;
 
 /** Where the trace ID is in an item, and how items without one are routed. */
 interface ItemShape {
@@ -37,26 +48,35 @@ const LOG_RECORDS: ItemShape = { traceIdField: 9, randomWithoutTraceId: true };
 export function routeTracesWire(
   d: TracesData,
   endpointFor: EndpointFor,
+  keep?: KeepLease,
 ): Map<string, TracesData> | undefined {
-  const r = routeWire(d.resourceSpans, SPANS, endpointFor);
+  const r = routeWire(d.resourceSpans, SPANS, endpointFor, keep !== undefined);
   if (r.kind !== 'split') return r.kind === 'read' ? undefined : single(r.endpoint, d);
   const out = new Map<string, TracesData>();
   for (const [endpoint, rs] of r.parts)
     out.set(endpoint, {
-      resourceSpans: rs.map((p) => resourceSpansFromWire(p.resource, p.schemaUrl, [p.bytes], p.items)),
+      resourceSpans: rs.map((p) =>
+        resourceSpansFromWire(p.resource, p.schemaUrl, [p.bytes], p.items, r.lease),
+      ),
     });
+  if (r.lease) keep?.(r.lease);
   return out;
 }
 
 /** Logs split per trace ID (records without one: a random backend per resource), as routeTracesWire. */
-export function routeLogsWire(d: LogsData, endpointFor: EndpointFor): Map<string, LogsData> | undefined {
-  const r = routeWire(d.resourceLogs, LOG_RECORDS, endpointFor);
+export function routeLogsWire(
+  d: LogsData,
+  endpointFor: EndpointFor,
+  keep?: KeepLease,
+): Map<string, LogsData> | undefined {
+  const r = routeWire(d.resourceLogs, LOG_RECORDS, endpointFor, keep !== undefined);
   if (r.kind !== 'split') return r.kind === 'read' ? undefined : single(r.endpoint, d);
   const out = new Map<string, LogsData>();
   for (const [endpoint, rl] of r.parts)
     out.set(endpoint, {
-      resourceLogs: rl.map((p) => resourceLogsFromWire(p.resource, p.schemaUrl, [p.bytes], p.items)),
+      resourceLogs: rl.map((p) => resourceLogsFromWire(p.resource, p.schemaUrl, [p.bytes], p.items, r.lease)),
     });
+  if (r.lease) keep?.(r.lease);
   return out;
 }
 
@@ -80,7 +100,7 @@ type Routed =
   | { kind: 'read' }
   /** Every item goes to one backend (undefined: there is no item). */
   | { kind: 'one'; endpoint: string | undefined }
-  | { kind: 'split'; parts: Map<string, ResourcePart[]> };
+  | { kind: 'split'; parts: Map<string, ResourcePart[]>; lease: Lease | undefined };
 
 /**
  * One scope entry of a kept list: the source bytes, the entry's fields other than the items
@@ -100,6 +120,7 @@ function routeWire(
   entries: (ResourceSpans | ResourceLogs)[],
   shape: ItemShape,
   endpointFor: EndpointFor,
+  pooled: boolean,
 ): Routed {
   const raws: Uint8Array[][] = [];
   for (const e of entries) {
@@ -130,44 +151,52 @@ function routeWire(
     perResource.push(scopes);
   }
   if (endpoints.length <= 1) return { kind: 'one', endpoint: endpoints[0] };
-  const out = new Map<string, ResourcePart[]>();
-  for (const ep of endpoints) out.set(ep, []);
-  const sizes = new Array<number>(endpoints.length);
-  const counts = new Array<number>(endpoints.length);
-  const bodies = new Array<number>(endpoints.length);
+  const nb = endpoints.length;
+  // pass 1: each backend's bytes and items of each resource's part
+  const sizes = new Array<number>(perResource.length * nb).fill(0);
+  const counts = new Array<number>(perResource.length * nb).fill(0);
+  const bodies = new Array<number>(nb);
+  let total = 0;
   for (let ri = 0; ri < perResource.length; ri++) {
-    const scopes = perResource[ri];
-    sizes.fill(0);
-    counts.fill(0);
-    // pass 1: each backend's bytes of this resource's part
-    for (const sc of scopes) {
+    const at = ri * nb;
+    for (const sc of perResource[ri]) {
       bodies.fill(0);
       const r = sc.runs;
       for (let k = 0; k < r.length; k += 4) {
         bodies[r[k]] += r[k + 2] - r[k + 1];
-        counts[r[k]] += r[k + 3];
+        counts[at + r[k]] += r[k + 3];
       }
       const fixed = fixedLength(sc);
-      for (let b = 0; b < endpoints.length; b++)
-        if (bodies[b] > 0) sizes[b] += 1 + varintSize(fixed + bodies[b]) + fixed + bodies[b];
+      for (let b = 0; b < nb; b++)
+        if (bodies[b] > 0) {
+          const n = 1 + varintSize(fixed + bodies[b]) + fixed + bodies[b];
+          sizes[at + b] += n;
+          total += n;
+        }
     }
-    // pass 2: copy
-    const bufs: (Buffer | undefined)[] = endpoints.map((_, b) =>
-      sizes[b] > 0 ? Buffer.allocUnsafe(sizes[b]) : undefined,
-    );
-    const at = new Array<number>(endpoints.length).fill(0);
-    for (const sc of scopes) {
-      const src = sc.src;
-      const r = sc.runs;
-      const fixed = fixedLength(sc);
-      bodies.fill(0);
-      for (let k = 0; k < r.length; k += 4) bodies[r[k]] += r[k + 2] - r[k + 1];
-      for (let b = 0; b < endpoints.length; b++) {
-        if (bodies[b] === 0) continue;
-        const buf = bufs[b] as Buffer;
-        let p = at[b];
+  }
+  // pass 2: every part copied into one buffer (one allocation per request, whatever the
+  // number of backends and resources), pooled when the caller gives it back
+  const buf = pooled ? takeBuffer(total) : Buffer.allocUnsafe(total);
+  const lease = pooled ? leaseBuffer(buf) : undefined;
+  const out = new Map<string, ResourcePart[]>();
+  for (const ep of endpoints) out.set(ep, []);
+  let p = 0;
+  for (let ri = 0; ri < perResource.length; ri++) {
+    const e = entries[ri];
+    for (let b = 0; b < nb; b++) {
+      const size = sizes[ri * nb + b];
+      if (size === 0) continue;
+      const start = p;
+      for (const sc of perResource[ri]) {
+        const src = sc.src;
+        const r = sc.runs;
+        let body = 0;
+        for (let k = 0; k < r.length; k += 4) if (r[k] === b) body += r[k + 2] - r[k + 1];
+        if (body === 0) continue;
+        const fixed = fixedLength(sc);
         buf[p++] = 0x12; // the resource's scope entry field (2, length-delimited)
-        p = writeVarint(buf, p, fixed + bodies[b]);
+        p = writeVarint(buf, p, fixed + body);
         if (sc.emptyScope) {
           buf[p++] = 0x0a;
           buf[p++] = 0;
@@ -179,22 +208,16 @@ function routeWire(
             p += r[k + 2] - r[k + 1];
           }
         p = copyRanges(buf, p, src, sc.after);
-        at[b] = p;
       }
-    }
-    const e = entries[ri];
-    for (let b = 0; b < endpoints.length; b++) {
-      const buf = bufs[b];
-      if (buf === undefined) continue;
       (out.get(endpoints[b]) as ResourcePart[]).push({
         resource: e.resource,
         schemaUrl: e.schemaUrl,
-        bytes: buf,
-        items: counts[b],
+        bytes: buf.subarray(start, p),
+        items: counts[ri * nb + b],
       });
     }
   }
-  return { kind: 'split', parts: out };
+  return { kind: 'split', parts: out, lease };
 }
 
 /** Reads the scope entries of one kept segment (field-2 entries of a Resource*, validated bytes). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { turnsDuring } from '../../src/exporterhelper/testing/helpers.js';
-import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
+import { type BuilderConfig, type LokiEntry, LokiRequestBuilder, type TextEntry } from './builder.js';
 import { lokiConfigSchema } from './config.js';
-import { CardinalityGuard } from './labels.js';
+import { CardinalityGuard, labelsString, levelOf } from './labels.js';
 import { logs, record, resourceLogs, SPAN_ID, TRACE_ID } from './testdata.js';
 
 function builder(over: Record<string, unknown> = {}, onDemote: (a: string) => void = () => {}) {
@@ -10,7 +10,14 @@ function builder(over: Record<string, unknown> = {}, onDemote: (a: string) => vo
   return new LokiRequestBuilder(cfg, new CardinalityGuard(cfg.labels.max_distinct_values, onDemote));
 }
 
-function sm(e: { smResource: string[]; smScope: string[]; smOwn: string[] }): Record<string, string> {
+/** An entry of the general path (these builders never write entries from wire bytes). */
+function text(e: LokiEntry): TextEntry {
+  if (e.wire !== undefined) throw new Error('a builder without fromWire wrote an entry from wire bytes');
+  return e;
+}
+
+function sm(entry: LokiEntry): Record<string, string> {
+  const e = text(entry);
   const out: Record<string, string> = {};
   for (const p of [e.smResource, e.smScope, e.smOwn])
     for (let i = 0; i < p.length; i += 2) out[p[i]] = p[i + 1];
@@ -43,7 +50,7 @@ describe('loki request builder', async () => {
     expect(requests).toHaveLength(1);
     const [st] = requests[0].streams;
     expect(st.labels).toBe('{k8s_namespace_name="shop", level="info", service_name="checkout"}');
-    const e = st.entries[0];
+    const e = text(st.entries[0]);
     expect(e.line).toBe('paid');
     expect(sm(e)).toEqual({
       host_name: 'node-1',
@@ -122,7 +129,7 @@ describe('loki request builder', async () => {
     );
     const { requests } = await builder().build(data);
     expect(requests).toHaveLength(1);
-    expect(requests[0].streams.map((s) => [s.labels, s.entries.map((e) => e.line)])).toEqual([
+    expect(requests[0].streams.map((s) => [s.labels, s.entries.map((e) => text(e).line)])).toEqual([
       ['{service_name="a"}', ['first', 'second', 'third']],
       ['{service_name="b"}', ['b']],
     ]);
@@ -138,7 +145,7 @@ describe('loki request builder', async () => {
     );
     expect(requests.length).toBeGreaterThan(4);
     expect(requests.reduce((n, r) => n + r.count, 0)).toBe(100);
-    const lines = requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => e.line)));
+    const lines = requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => text(e).line)));
     expect(lines).toEqual(recs.map((r) => (r.body as { stringValue: string }).stringValue));
   });
 
@@ -158,13 +165,48 @@ describe('loki request builder', async () => {
     );
     const b = builder({ labels: { resource: Array.from({ length: 16 }, (_, i) => `k8s.pod.name${i}`) } });
     const { requests, rejected } = await b.build(data);
-    expect(requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => e.line)))).toEqual(['ok']);
+    expect(requests.flatMap((r) => r.streams.flatMap((s) => s.entries.map((e) => text(e).line)))).toEqual([
+      'ok',
+    ]);
     expect(rejected.map((r) => r.reason)).toEqual([
       expect.stringMatching(/timestamp too old/),
       expect.stringMatching(/timestamp too new/),
       expect.stringMatching(/max entry size 262144 bytes exceeded/),
       expect.stringMatching(/17 label names; limit 15/),
     ]);
+  });
+
+  it('gives each resource and level its own stream key, batch after batch (remembered keys never mix up)', async () => {
+    // values and severity texts that a plain join of names, values and level would confuse
+    const values = ['a', 'a|7:level1:b', '', 'é"\\\n', '1:a', 'x'.repeat(300)];
+    const texts = ['', 'x', 'x|12:service_name1:a', 'weird|', 'WARNING'];
+    const data = () =>
+      logs(
+        ...values.map((v) =>
+          resourceLogs(
+            { 'service.name': v, 'k8s.pod.name': v ? `${v}|` : 'p' },
+            texts.map((t) => record(`${v}/${t}`, { severityText: t })),
+          ),
+        ),
+      );
+    const keys = (r: Awaited<ReturnType<LokiRequestBuilder['build']>>) =>
+      r.requests.flatMap((q) =>
+        q.streams.flatMap((st) => st.entries.map((e) => `${text(e).line} ${st.labels}`)),
+      );
+    const b = builder();
+    const first = keys(await b.build(data()));
+    expect(keys(await b.build(data()))).toEqual(first);
+    expect(keys(await builder().build(data()))).toEqual(first);
+    for (const v of values)
+      for (const t of texts) {
+        const level = levelOf(0, t);
+        const pairs: [string, string][] = [
+          ['k8s_pod_name', v ? `${v}|` : 'p'],
+          ['service_name', v || 'unknown_service'],
+        ];
+        if (level) pairs.push(['level', level]);
+        expect(first).toContain(`${v}/${t} ${labelsString(pairs)}`);
+      }
   });
 
   it('uses the observed time when the record has none', async () => {
@@ -202,8 +244,9 @@ describe('loki request builder', async () => {
         }),
       ]),
     );
-    const json = (await builder({ structured_metadata: false }).build(data)).requests[0].streams[0]
-      .entries[0];
+    const json = text(
+      (await builder({ structured_metadata: false }).build(data)).requests[0].streams[0].entries[0],
+    );
     expect(JSON.parse(json.line)).toEqual({
       body: 'hello world',
       trace_id: '5b8efff798038103d269b633813fc60c',
@@ -214,8 +257,10 @@ describe('loki request builder', async () => {
       instrumentation_scope: { name: 'test-scope', version: '1.0.0' },
     });
     expect(json.smOwn).toEqual([]);
-    const logfmt = (await builder({ structured_metadata: false, format: 'logfmt' }).build(data)).requests[0]
-      .streams[0].entries[0];
+    const logfmt = text(
+      (await builder({ structured_metadata: false, format: 'logfmt' }).build(data)).requests[0].streams[0]
+        .entries[0],
+    );
     expect(logfmt.line).toBe(
       'msg="hello world" trace_id=5b8efff798038103d269b633813fc60c span_id=eee19b7ec3c1b174 severity=WARN code=7 resource_host.name=h',
     );

@@ -24,9 +24,13 @@ import {
   pushFlat,
 } from './labels.js';
 import { bodyLine, fullLine, type LineFormat } from './line.js';
-import { Arena, wireEntries } from './wire-entries.js';
+import { Arena, type WireEntry, wireEntries } from './wire-entries.js';
 
-export interface LokiEntry {
+/** An entry of a stream: built by the general path, or written from wire bytes (wire-entries.ts). */
+export type LokiEntry = TextEntry | WireEntry;
+
+/** An entry built by the general path: its line and structured metadata as strings. */
+export interface TextEntry {
   /** Unix time: whole seconds and the nanoseconds past them (Loki's Timestamp; exact as numbers, no BigInt per entry). */
   sec: number;
   nanos: number;
@@ -39,15 +43,8 @@ export interface LokiEntry {
   rl: number;
   sl: number;
   idx: number;
-  /**
-   * Written from the record's wire bytes (wire-entries.ts): the EntryAdapter's fields are
-   * `wire[wireAt, wireEnd)` (a chunk shared by many entries, so no view per entry), which the
-   * encoder copies; `line` and the metadata are then empty and `size` is entrySize().
-   */
-  wire?: Buffer;
-  wireAt?: number;
-  wireEnd?: number;
-  size?: number;
+  /** Set only on a WireEntry. */
+  wire?: undefined;
 }
 
 export interface LokiStream {
@@ -88,6 +85,8 @@ export type BuilderConfig = Pick<
 
 const DEFAULT_SET = new Set(LOKI_DEFAULT_RESOURCE_LABELS);
 const NS_PER_MS = 1_000_000n;
+/** Stream keys remembered at most (cleared when full). */
+const STREAM_KEYS_MAX = 10_000;
 const NS_PER_S = 1_000_000_000n;
 
 export class LokiRequestBuilder {
@@ -95,6 +94,8 @@ export class LokiRequestBuilder {
   private readonly resourceMap: Record<string, string>;
   private readonly attrMap: Record<string, string>;
   private readonly hasAttrMap: boolean;
+  /** streamKey()'s cache. */
+  private readonly streamKeys = new Map<string, string>();
 
   /**
    * `fromWire`: entries may be written straight from records still kept as their OTLP
@@ -146,9 +147,7 @@ export class LokiRequestBuilder {
         const lk = level ?? '';
         let k = streamKeyByLevel.get(lk);
         if (k === undefined) {
-          const pairs = res.labels.slice();
-          if (level) pairs.push(['level', level]);
-          k = labelsString(pairs);
+          k = this.streamKey(res.labels, level);
           streamKeyByLevel.set(lk, k);
         }
         return k;
@@ -332,6 +331,29 @@ export class LokiRequestBuilder {
     return { requests: this.split(byTenant), rejected };
   }
 
+  /**
+   * labelsString of a resource's labels and the level, remembered across batches: every
+   * request of a pod carries the same resource, so the same few keys come back (sorting and
+   * escaping them again was a tenth of the builder's garbage).
+   */
+  private streamKey(labels: [string, string][], level: string | undefined): string {
+    // length-prefixed, so no two different inputs give the same cache key
+    let id = level === undefined ? '-' : `${level.length}:${level}`;
+    for (let i = 0; i < labels.length; i++) {
+      const [n, v] = labels[i];
+      id += `|${n.length}:${n}${v.length}:${v}`;
+    }
+    let k = this.streamKeys.get(id);
+    if (k === undefined) {
+      const pairs = labels.slice();
+      if (level) pairs.push(['level', level]);
+      k = labelsString(pairs);
+      if (this.streamKeys.size >= STREAM_KEYS_MAX) this.streamKeys.clear();
+      this.streamKeys.set(id, k);
+    }
+    return k;
+  }
+
   /** What one resource contributes: tenant, labels, structured metadata, hints. */
   private resourcePart(rattrs: KeyValue[], ctx?: RequestContext) {
     const cfg = this.cfg;
@@ -459,7 +481,7 @@ const EMPTY: string[] = [];
 
 /** Approximate encoded size of an entry (UTF-16 length stands in for bytes). */
 export function entrySize(e: LokiEntry): number {
-  if (e.size !== undefined) return e.size;
+  if (e.wire !== undefined) return e.size;
   let n = e.line.length + 20;
   n += pairsSize(e.smResource) + pairsSize(e.smScope) + pairsSize(e.smOwn);
   return n;

@@ -1,5 +1,5 @@
 // Loki's JSON push body: {"streams":[{"stream":{...},"values":[["<ns>","<line>",{sm}]]}]}.
-import type { LokiEntry, LokiRequest } from './builder.js';
+import type { LokiRequest, TextEntry } from './builder.js';
 
 /** Parses our own `{a="b", c="d"}` label string back into a map (values escaped PromQL-style). */
 export function parseLabels(s: string): Record<string, string> {
@@ -10,7 +10,7 @@ export function parseLabels(s: string): Record<string, string> {
   return out;
 }
 
-function smJson(e: LokiEntry): string {
+function smJson(e: TextEntry): string {
   let s = '';
   const add = (p: string[]) => {
     for (let i = 0; i < p.length; i += 2)
@@ -27,6 +27,8 @@ export function encodeJsonPush(req: LokiRequest): string {
   for (const st of req.streams) {
     const values: string[] = [];
     for (const e of st.entries) {
+      // the builder writes entries from wire bytes only for the protobuf encoding
+      if (e.wire !== undefined) throw new Error('loki JSON encoder: got an entry written as protobuf');
       const sm = smJson(e);
       values.push(`["${nanosString(e.sec, e.nanos)}",${JSON.stringify(e.line)}${sm ? `,{${sm}}` : ''}]`);
     }

@@ -6,7 +6,8 @@
 // StreamAdapter { string labels = 1; repeated EntryAdapter entries = 2; }
 // EntryAdapter { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
 // Timestamp { int64 seconds = 1; int32 nanos = 2; }   LabelPairAdapter { string name = 1; string value = 2; }
-import type { LokiEntry, LokiRequest } from './builder.js';
+import type { LokiEntry, LokiRequest, TextEntry } from './builder.js';
+import { COPY_LOOP_MAX } from './wire-entries.js';
 
 let sizes = new Int32Array(1 << 16);
 let n = 0;
@@ -78,12 +79,8 @@ function sharedPairs(p: string[]): Buffer {
 }
 
 function entrySize(e: LokiEntry): number {
-  if (e.wire !== undefined) {
-    // written from the record's wire bytes already (wire-entries.ts)
-    const len = e.wireEnd! - e.wireAt!;
-    push(len);
-    return 1 + varintLen(len) + len;
-  }
+  // written from the record's wire bytes already, tag and length included (wire-entries.ts)
+  if (e.wire !== undefined) return e.wireEnd - e.wireAt;
   const at = n;
   push(0);
   const { sec, nanos } = e;
@@ -137,14 +134,42 @@ class Writer {
     }
   }
 
-  entry(e: LokiEntry): void {
+  /**
+   * The entries of a stream; a run of entries written from wire bytes that lie one after
+   * another in the same chunk (wire-entries.ts) is copied at once.
+   */
+  entries(list: LokiEntry[]): void {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (e.wire === undefined) {
+        this.entry(e);
+        continue;
+      }
+      const wire = e.wire;
+      let end = e.wireEnd;
+      while (i + 1 < list.length) {
+        const next = list[i + 1];
+        if (next.wire === undefined || next.wire !== wire || next.wireAt !== end) break;
+        end = next.wireEnd;
+        i++;
+      }
+      this.copy(wire, e.wireAt, end);
+    }
+  }
+
+  /** src[a, b) appended: short runs by a loop (a native copy allocates a view per call). */
+  copy(src: Buffer, a: number, b: number): void {
+    if (b - a < COPY_LOOP_MAX) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = a; i < b; i++) buf[p++] = src[i];
+      this.pos = p;
+    } else this.pos += src.copy(this.buf, this.pos, a, b);
+  }
+
+  entry(e: TextEntry): void {
     this.buf[this.pos++] = 0x12; // StreamAdapter.entries (2, LEN)
     this.varint(sizes[this.k++]);
-    if (e.wire !== undefined) {
-      // a native copy from the shared chunk (no view per entry)
-      this.pos += e.wire.copy(this.buf, this.pos, e.wireAt, e.wireEnd);
-      return;
-    }
     const { sec, nanos } = e;
     const ts = (sec ? 1 + varintLen(sec) : 0) + (nanos ? 1 + varintLen(nanos) : 0);
     this.buf[this.pos++] = 0x0a; // timestamp (1, LEN)
@@ -164,8 +189,30 @@ class Writer {
   }
 }
 
-/** Encodes one request as an uncompressed PushRequest. */
-export function encodePushRequest(req: LokiRequest): Buffer {
+/** Largest scratch buffer kept between requests (4× the default max_request_size). */
+const SCRATCH_KEEP_MAX = 4 * 1024 * 1024;
+
+/**
+ * A buffer reused for requests that are compressed right after encoding: a request is up
+ * to max_request_size (1 MiB by default), and a fresh buffer per request is external memory
+ * that only a GC gives back.
+ */
+export class EncodeScratch {
+  private buf = Buffer.allocUnsafe(0);
+  /** `n` bytes, valid until the next take. */
+  take(n: number): Buffer {
+    if (n > SCRATCH_KEEP_MAX) return Buffer.allocUnsafe(n); // a rare huge request is not kept
+    if (this.buf.length < n)
+      this.buf = Buffer.allocUnsafe(Math.min(SCRATCH_KEEP_MAX, Math.max(n, this.buf.length * 2, 64 * 1024)));
+    return this.buf.subarray(0, n);
+  }
+}
+
+/**
+ * Encodes one request as an uncompressed PushRequest; with `scratch`, into its buffer (the
+ * result is then valid only until the scratch is used again).
+ */
+export function encodePushRequest(req: LokiRequest, scratch?: EncodeScratch): Buffer {
   n = 0;
   shared.clear();
   let total = 0;
@@ -177,12 +224,12 @@ export function encodePushRequest(req: LokiRequest): Buffer {
     sizes[at] = body;
     total += 1 + varintLen(body) + body;
   }
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new Writer(scratch ? scratch.take(total) : Buffer.allocUnsafe(total));
   for (const st of req.streams) {
     w.buf[w.pos++] = 0x0a; // PushRequest.streams (1, LEN)
     w.varint(sizes[w.k++]);
     w.str(0x0a, st.labels);
-    for (let i = 0; i < st.entries.length; i++) w.entry(st.entries[i]);
+    w.entries(st.entries);
   }
   if (w.pos !== total) throw new Error(`loki protobuf writer: wrote ${w.pos} of ${total} bytes`);
   return w.buf;

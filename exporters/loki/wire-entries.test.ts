@@ -13,9 +13,10 @@ import {
 import type { AnyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
 import { lokiConfigSchema } from './config.js';
-import { encodePushRequest } from './encode-proto.js';
+import { EncodeScratch, encodePushRequest } from './encode-proto.js';
 import { CardinalityGuard } from './labels.js';
 import { kvs } from './testdata.js';
+import { COPY_LOOP_MAX } from './wire-entries.js';
 
 const NOW_MS = 1_765_000_000_000;
 const NOW_NS = BigInt(NOW_MS) * 1_000_000n;
@@ -133,6 +134,9 @@ function builder(fromWire: boolean, over: Record<string, unknown> = {}) {
   );
 }
 
+/** Shared by every fast-side encode: reuse (larger, then smaller requests) must not leak bytes. */
+const scratch = new EncodeScratch();
+
 async function both(data: LogsData, over: Record<string, unknown> = {}) {
   const bytes = encodeLogs(data);
   const run = async (fromWire: boolean) => {
@@ -144,7 +148,8 @@ async function both(data: LogsData, over: Record<string, unknown> = {}) {
       bodies: requests.map((r) => ({
         tenant: r.tenant,
         count: r.count,
-        hex: Buffer.from(encodePushRequest(r)).toString('hex'),
+        // the fast side also writes through one reused scratch buffer (as the sender does)
+        hex: Buffer.from(encodePushRequest(r, fromWire ? scratch : undefined)).toString('hex'),
       })),
       refs: requests.flatMap((r) =>
         r.streams.flatMap((st) => st.entries.map((e) => `${e.rl}/${e.sl}/${e.idx}`)),
@@ -287,6 +292,36 @@ describe('loki entries written from wire bytes', () => {
     expect(fast.refs).toEqual(slow.refs);
     expect(fast.rejected).toEqual([]);
     expect(fast.wire).toBe(120);
+  });
+
+  it('are the same for entries of every length class (1-, 2-, 3- and 4-byte lengths; copy loop and native copy)', async () => {
+    // An entry's tag and length are written in front of it in a 3-byte gap (moved when the
+    // length is not 2 bytes), and runs of adjacent entries are copied at once, by a loop
+    // below COPY_LOOP_MAX bytes: line lengths swept across each of those edges.
+    const lengths: number[] = [];
+    for (let n = 0; n <= 140; n += 3) lengths.push(n);
+    for (let n = COPY_LOOP_MAX - 80; n <= COPY_LOOP_MAX + 40; n += 2) lengths.push(n);
+    for (let n = 16_300; n <= 16_400; n += 3) lengths.push(n);
+    for (let n = 2 ** 21 - 60; n <= 2 ** 21 + 20; n += 20) lengths.push(n);
+    const rl = newResourceLogs(newResource());
+    rl.resource.attributes = kvs({ 'service.name': 'svc' }); // a label: no resource metadata
+    const sl = newScopeLogs(newScope('', ''));
+    lengths.forEach((n, i) => {
+      const rec = newLogRecord();
+      rec.timeUnixNano = NOW_NS - BigInt(lengths.length - i);
+      if (n > 0) rec.body = { stringValue: i % 5 === 0 ? `é${'z'.repeat(n - 2)}` : 'y'.repeat(n) };
+      if (i % 4 === 1) rec.severityNumber = 9; // another stream: runs broken
+      sl.logRecords.push(rec);
+    });
+    rl.scopeLogs.push(sl);
+    const data: LogsData = { resourceLogs: [rl] };
+    for (const over of [{}, { max_request_size: 40_000 }]) {
+      const { fast, slow } = await both(data, { limits: { max_line_size: 4 * 2 ** 20 }, ...over });
+      expect(fast.bodies).toEqual(slow.bodies);
+      expect(fast.refs).toEqual(slow.refs);
+      expect(fast.rejected).toEqual([]);
+      expect(fast.wire).toBe(lengths.length);
+    }
   });
 
   it('fall back to the general path for a body that is not valid UTF-8', async () => {

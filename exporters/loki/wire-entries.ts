@@ -14,26 +14,23 @@ import { Reader } from '../../src/codec/proto-wire.js';
 import { levelOf, normalizeLabelName, pushFlat } from './labels.js';
 
 /**
- * One entry written from the wire: its EntryAdapter body (no tag/length), and what the builder
- * needs. Shaped as the builder's LokiEntry (line and metadata empty) so it is queued as is.
+ * One entry written from the wire: its EntryAdapter field, and what the builder needs to
+ * group, order, split and retry it — no line or metadata strings (a smaller object per
+ * record than the general path's entry).
  */
 export interface WireEntry {
   sec: number;
   nanos: number;
-  line: string;
-  smResource: string[];
-  smScope: string[];
-  smOwn: string[];
   rl: number;
-  /** EntryAdapter fields `wire[wireAt, wireEnd)`, as encodePushRequest writes them for the equivalent LokiEntry. */
+  sl: number;
+  idx: number;
+  /** The EntryAdapter field (tag, length, fields) `wire[wireAt, wireEnd)`, as encodePushRequest writes it for the equivalent general-path entry. */
   wire: Buffer;
   wireAt: number;
   wireEnd: number;
-  /** entrySize() of the equivalent LokiEntry (the request split uses it). */
+  /** entrySize() of the equivalent general-path entry (the request split uses it). */
   size: number;
   level: string | undefined;
-  sl: number;
-  idx: number;
 }
 
 /** What the resource contributes to every entry below it. */
@@ -115,13 +112,13 @@ function varint64(): bigint {
   return BigInt.asIntN(64, v);
 }
 
-// A fixed64 read as two exact 32-bit halves (no BigInt per record).
-let lo32 = 0;
-let hi32 = 0;
-function fixed64(): void {
-  lo32 = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) + src[p + 3] * 0x1000000;
-  hi32 = (src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16)) + src[p + 7] * 0x1000000;
-  p += 8;
+/**
+ * The little-endian uint32 at src[i] (a fixed64 is read as two exact halves: no BigInt per
+ * record, and returned rather than kept in module variables, where a value past 2³¹ would
+ * be boxed, i.e. allocated, on every store).
+ */
+function u32At(i: number): number {
+  return (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16)) + src[i + 3] * 0x1000000;
 }
 
 // Unix nanoseconds hi·2³² + lo split into whole seconds and nanoseconds, exactly, in doubles:
@@ -141,11 +138,14 @@ function bigOf(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** A double (wire type 1) at src[p]. */
+const F64_BYTES = new Uint8Array(8);
+const F64_VIEW = new DataView(F64_BYTES.buffer);
+
+/** A double (wire type 1, little-endian) at src[p], without a view per value. */
 function float64(): number {
-  const v = Buffer.from(src.buffer, src.byteOffset + p, 8).readDoubleLE(0);
+  for (let i = 0; i < 8; i++) F64_BYTES[i] = src[p + i];
   p += 8;
-  return v;
+  return F64_VIEW.getFloat64(0, true);
 }
 
 function skip(tag: number): boolean {
@@ -359,17 +359,23 @@ function cachedPairs(pairs: string[]): Uint8Array {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
-const NO_PAIRS: string[] = [];
 
-/** Copies src[a, b) to the output (a loop for short runs: cheaper than a view and a native copy). */
+/**
+ * Copies src[a, b) to the output. A loop up to a few hundred bytes: a native copy needs a
+ * typed-array view of the source per call (garbage per record) and costs more than the loop
+ * for the lines and values records usually carry.
+ */
 function copyOut(a: number, b: number): void {
-  if (b - a < 48) {
+  if (b - a < COPY_LOOP_MAX) {
     for (let i = a; i < b; i++) out[q++] = src[i];
     return;
   }
   out.set(src.subarray(a, b), q);
   q += b - a;
 }
+
+/** Below this many bytes a copy is a JS loop (no view allocated). */
+export const COPY_LOOP_MAX = 512;
 
 /**
  * The scope's structured metadata from an InstrumentationScope src[a, b) (its length at
@@ -417,15 +423,37 @@ function scopeNameVersion(a: number, b: number): string[] | undefined {
   return sm;
 }
 
+/**
+ * Writes the EntryAdapter field's tag and length in front of the fields at out[start + 3, end)
+ * (3 bytes were left for them); returns the field's end (moved when the length is not 2 bytes).
+ */
+function prefixEntry(start: number, end: number): number {
+  const len = end - start - 3;
+  out[start] = 0x12; // StreamAdapter.entries (2, LEN)
+  if (len >= 0x80 && len < 0x4000) {
+    out[start + 1] = (len & 0x7f) | 0x80;
+    out[start + 2] = len >>> 7;
+    return end;
+  }
+  const head = 1 + varintSize(len);
+  out.copyWithin(start + head, start + 3, end);
+  q = start + 1;
+  putVarint(len);
+  return start + head + len;
+}
+
 // The resource's `now` as 32-bit halves and its bounds as doubles (set by wireEntries).
 let nowHi = 0;
 let nowLo = 0;
 let oldestApprox = 0;
 let newestApprox = 0;
 
+/** wireEntries' result, reused: the builder files the entries into streams right away. */
+const RESULT: WireEntry[] = [];
+
 /**
  * Entries of every record under one resource from its kept scope list (`raw`: ScopeLogs
- * fields, tags included), or undefined when something in it needs the general path.
+ * fields, tags included), or undefined when something in it needs the general path. The array is valid until the next call.
  */
 export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena): WireEntry[] | undefined {
   nowHi = Number(BigInt.asUintN(64, res.now) >> 32n);
@@ -434,7 +462,8 @@ export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena):
   newestApprox = Number(res.newest);
   const resPairs = cachedPairs(res.smResource);
   const resEstimate = pairsEstimate(res.smResource);
-  const entries: WireEntry[] = [];
+  const entries = RESULT;
+  entries.length = 0;
   let sl = 0;
   for (const seg of raw) {
     src = seg;
@@ -469,7 +498,7 @@ export function wireEntries(raw: Uint8Array[], res: WireResource, arena: Arena):
         }
         const len = varint();
         const end = p + len;
-        arena.ensure(2 * len + 256 + resPairs.length + scopePairs.length);
+        arena.ensure(2 * len + 256 + resPairs.length + scopePairs.length); // 256: timestamp, tags, lengths, prefix
         const e = record(p, end, arena, resPairs, scopePairs, shared, res);
         if (!e) return undefined;
         e.sl = sl;
@@ -513,9 +542,9 @@ function record(
     const tag = varint();
     switch (tag) {
       case 0x09:
-        fixed64();
-        timeHi = hi32;
-        timeLo = lo32;
+        timeLo = u32At(p);
+        timeHi = u32At(p + 4);
+        p += 8;
         break;
       case 0x10:
         sevNum = varint();
@@ -566,9 +595,9 @@ function record(
         break;
       }
       case 0x59:
-        fixed64();
-        obsHi = hi32;
-        obsLo = lo32;
+        obsLo = u32At(p);
+        obsHi = u32At(p + 4);
+        p += 8;
         break;
       default:
         if (!skip(tag)) return undefined;
@@ -609,7 +638,10 @@ function record(
 
   out = arena.buf;
   const start = arena.pos;
-  q = start;
+  // The entry's field tag and a 2-byte length first (fixed up below when the length
+  // needs another size), so entries written one after another form one run of bytes
+  // the encoder copies at once.
+  q = start + 3;
   // timestamp
   splitNanos(tsHi, tsLo);
   const sec = secOut;
@@ -726,21 +758,7 @@ function record(
     putPairAscii('observed_timestamp', s);
     size += 18 + 3 + s.length + 3;
   }
+  q = prefixEntry(start, q);
   arena.pos = q;
-  return {
-    sec,
-    nanos,
-    line: '',
-    smResource: NO_PAIRS,
-    smScope: NO_PAIRS,
-    smOwn: NO_PAIRS,
-    rl: res.rl,
-    sl: 0,
-    idx: 0,
-    wire: out,
-    wireAt: start,
-    wireEnd: q,
-    size,
-    level,
-  };
+  return { sec, nanos, rl: res.rl, sl: 0, idx: 0, wire: out, wireAt: start, wireEnd: q, size, level };
 }

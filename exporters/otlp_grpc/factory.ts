@@ -11,5 +11,7 @@ export const factory: ExporterFactory<OtlpGrpcConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   configSchema: otlpGrpcConfigSchema,
   create: (settings, config, signals) =>
-    createQueuedExporter(settings, config, signals, new OtlpGrpcSender(config, settings.logger)),
+    createQueuedExporter(settings, config, signals, new OtlpGrpcSender(config, settings.logger), {
+      sendsOtlp: true,
+    }),
 };

@@ -11,5 +11,7 @@ export const factory: ExporterFactory<OtlpHttpConfig> = {
   signals: ['traces', 'metrics', 'logs'],
   configSchema: otlpHttpConfigSchema,
   create: (settings, config, signals) =>
-    createQueuedExporter(settings, config, signals, new OtlpHttpSender(config, settings.logger)),
+    createQueuedExporter(settings, config, signals, new OtlpHttpSender(config, settings.logger), {
+      sendsOtlp: config.encoding === 'proto',
+    }),
 };

@@ -336,3 +336,89 @@ describe('file_storage extension', () => {
 });
 
 const noServices = { pipelinesReady: () => true };
+
+/** A sync group whose rounds return only when the test says so (each still fdatasyncs for real). */
+function heldSyncGroup() {
+  const syncs: { release: () => void; fail: (e: Error) => void }[] = [];
+  const group = {
+    inRound: false,
+    beginWrite: () => ({ writing: 1, waiting: [] }),
+    abandon: () => {},
+    sync: (fh: import('node:fs/promises').FileHandle) =>
+      new Promise<void>((resolve, reject) =>
+        syncs.push({ release: () => fh.datasync().then(resolve, reject), fail: reject }),
+      ),
+  } as unknown as SyncGroup;
+  return { group, syncs };
+}
+
+const until = async (what: () => boolean) => {
+  for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(what()).toBe(true);
+};
+
+describe('file_storage log store: a group is written while the one before it is being synced', () => {
+  it('writes the next records during the sync, commits in order, and keeps them all across reopen', async () => {
+    const path = join(dir, 'db');
+    const { group, syncs } = heldSyncGroup();
+    const st = await openStore(path, { syncGroup: group });
+    const order: string[] = [];
+    const first = st.set('a', b('1')).then(() => order.push('a'));
+    await until(() => syncs.length === 1);
+    const lazy = st
+      .batch([{ op: 'set', key: 'l', value: b('lazy') }], { lazy: true })
+      .then(() => order.push('l'));
+    const second = st.set('b', b('2'.repeat(70_000))).then(() => order.push('b')); // a large value: kept on disk
+    // written and its sync asked for while the first sync is still running
+    await until(() => syncs.length === 2);
+    expect(order).toEqual([]);
+    syncs[1].release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([]); // never before the group written before it
+    syncs[0].release();
+    await Promise.all([first, lazy, second]);
+    expect(order).toEqual(['a', 'l', 'b']);
+    expect(s(await st.get('b'))).toBe('2'.repeat(70_000));
+    await st.close();
+    const again = await openStore(path);
+    expect(s(await again.get('a'))).toBe('1');
+    expect(s(await again.get('l'))).toBe('lazy');
+    expect(s(await again.get('b'))).toBe('2'.repeat(70_000));
+    await again.close();
+  });
+
+  it('a failed sync fails the groups written after it too, cuts them off, and the store keeps working', async () => {
+    const path = join(dir, 'db');
+    const { group, syncs } = heldSyncGroup();
+    const st = await openStore(path, { syncGroup: group });
+    const ok = st.set('a', b('1'));
+    await until(() => syncs.length === 1);
+    syncs[0].release();
+    await ok;
+    const committed = st.sizes().file;
+    const doomed = st.set('x', b('lost'));
+    await until(() => syncs.length === 2);
+    const after = st.set('y', b('also lost')); // written during the failing sync
+    await until(() => syncs.length === 3);
+    syncs[2].release();
+    syncs[1].fail(new Error('EIO'));
+    await expect(doomed).rejects.toThrow('EIO');
+    await expect(after).rejects.toThrow('EIO');
+    expect(await st.get('x')).toBeUndefined();
+    expect(await st.get('y')).toBeUndefined();
+    const later = st.set('z', b('3'));
+    await until(() => syncs.length === 4);
+    expect((await stat(path)).size).toBeGreaterThan(committed); // z written after the cut
+    syncs[3].release();
+    await later;
+    expect(s(await st.get('z'))).toBe('3');
+    await st.close();
+    const again = await openStore(path);
+    expect(s(await again.get('a'))).toBe('1');
+    expect(await again.get('x')).toBeUndefined();
+    expect(await again.get('y')).toBeUndefined();
+    expect(s(await again.get('z'))).toBe('3');
+    expect(again.sizes().file).toBe((await stat(path)).size); // no garbage left in the middle
+    await again.close();
+  });
+});

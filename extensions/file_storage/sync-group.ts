@@ -8,6 +8,26 @@
 // starts only once no store is between writing and syncing: the files written
 // together are fdatasync'd together, and their metadata goes out in one journal
 // commit. Each caller still resolves only after its own file's fdatasync returned.
+//
+// A round does not wait for the rounds already running. Holding the next round
+// back until the running one returned (as this did before) made a request whose
+// write landed just after a round started wait for two whole rounds, and made
+// the traces pipeline's answers wait for the logs pipeline's fsyncs (one group
+// per extension). Started at once, its fdatasync writes its file's data while
+// the other round's are still being written and joins the journal commit they
+// trigger if that has not started yet (ext4 commits one transaction at a time,
+// so at worst it waits for that commit and then its own: never longer than
+// before). A file may be in two rounds at once (log-store.ts writes its next
+// group while the one before is being synced): each fdatasync covers what was
+// written before it was called, and each caller waits for its own.
+//
+// Nor does a round wait for every store that is writing: only for the stores
+// that began writing in the same event-loop turn (a cohort). The stores of one
+// request's fan-out begin their writes in the same turn (the fan-out hands the
+// batch to every exporter in one pass), so they still share a round; a write
+// that began earlier or later (another pipeline, another request) does not hold
+// this round back. Under load a write to the page cache took 100-400 ms here,
+// and the traces pipeline's fsync waited for the logs pipeline's slow write.
 import type { FileHandle } from 'node:fs/promises';
 
 interface Waiting {
@@ -16,48 +36,65 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
+/** The writes that began in one event-loop turn: what one round waits for. */
+export interface Cohort {
+  /** Stores of this cohort writing records they will then sync. */
+  writing: number;
+  waiting: Waiting[];
+}
+
 export class SyncGroup {
-  /** Stores that are writing records they will then sync. */
-  private writing = 0;
-  private waiting: Waiting[] = [];
-  private round = false;
+  /** The cohort of the current turn (closed at setImmediate). */
+  private open: Cohort | undefined;
+  /** Rounds whose fdatasyncs have not all returned. */
+  private running = 0;
   /** Sync rounds run (for tests: two files written together take one round). */
   rounds = 0;
 
-  /** A store starts writing records it will sync (then sync() or abandon()). */
-  beginWrite(): void {
-    this.writing++;
+  /** Whether a sync round is running (for the answer trace). */
+  get inRound(): boolean {
+    return this.running > 0;
+  }
+
+  /** A store starts writing records it will sync; pass the cohort to sync() or abandon(). */
+  beginWrite(): Cohort {
+    let c = this.open;
+    if (!c) {
+      const cohort: Cohort = { writing: 0, waiting: [] };
+      this.open = c = cohort;
+      setImmediate(() => {
+        if (this.open === cohort) this.open = undefined;
+      });
+    }
+    c.writing++;
+    return c;
   }
 
   /** The write failed: this store will not sync. */
-  abandon(): void {
-    this.writing--;
-    this.startRound();
+  abandon(c: Cohort): void {
+    c.writing--;
+    this.startRound(c);
   }
 
-  /** The store's records are written: resolves once `fh` was fdatasync'd in a round with the others. */
-  sync(fh: FileHandle): Promise<void> {
-    this.writing--;
+  /** The store's records are written: resolves once `fh` was fdatasync'd in a round with its cohort. */
+  sync(fh: FileHandle, c: Cohort): Promise<void> {
+    c.writing--;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ fh, resolve, reject });
-      this.startRound();
+      c.waiting.push({ fh, resolve, reject });
+      this.startRound(c);
     });
   }
 
-  private startRound(): void {
-    // Wait for the writes still landing (page cache: short) so they join this round.
-    if (this.round || this.writing > 0 || this.waiting.length === 0) return;
-    const members = this.waiting;
-    this.waiting = [];
-    this.round = true;
+  private startRound(c: Cohort): void {
+    // Wait for the cohort's writes still landing (page cache: short) so they join this round.
+    if (c.writing > 0 || c.waiting.length === 0) return;
+    const members = c.waiting;
+    c.waiting = [];
+    this.running++;
     this.rounds++;
-    void Promise.allSettled(members.map((m) => m.fh.datasync())).then((results) => {
-      this.round = false;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') members[i].resolve();
-        else members[i].reject(r.reason);
-      });
-      this.startRound();
+    // each caller resumes as soon as its own file is durable, not when the round's slowest is
+    void Promise.allSettled(members.map((m) => m.fh.datasync().then(m.resolve, m.reject))).then(() => {
+      this.running--;
     });
   }
 }

@@ -28,6 +28,7 @@ import { BodyError, decompress, readRaw, tooLarge } from '../../src/receiverhelp
 import { lingerAfterEarlyAnswer } from '../../src/receiverhelper/linger.js';
 import { Code, refusalOfDecodeError } from '../../src/receiverhelper/refusal.js';
 import { authenticateHttp } from '../../src/receiverhelper/server-auth.js';
+import { markAnswer, traceAnswer } from '../../src/telemetry/answer-trace.js';
 import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
@@ -82,7 +83,7 @@ export class OtlpHttpServer {
         'cors.allowed_origins contains "*": any web page may send data here with its visitors\' credentials (Access-Control-Allow-Credentials is true)',
       );
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((err) => {
+      traceAnswer(() => this.handle(req, res)).catch((err) => {
         this.logger.error({ err: errorMessage(err) }, 'otlp/http: internal error');
         if (!res.headersSent) this.text(res, 500, `internal error: ${errorMessage(err)}`);
         else res.destroy();
@@ -201,6 +202,7 @@ export class OtlpHttpServer {
       let body: Buffer;
       try {
         body = await this.readBody(req, ce, pooled, reading);
+        markAnswer('body');
       } catch (err) {
         if (!(err instanceof BodyError)) throw err;
         if (err.httpStatus !== 400) {
@@ -219,6 +221,7 @@ export class OtlpHttpServer {
         ticket = admitDecode(body.length);
         data = this.codec.decode(route.signal, enc, body, lease, ticket.budget);
         ticket.decoded();
+        markAnswer('decoded');
       } catch (err) {
         lease?.release();
         const r = refusalOfDecodeError(err);
@@ -256,6 +259,7 @@ export class OtlpHttpServer {
       // whoever keeps the data longer (batch, queues) holds the lease itself
       lease?.release();
     }
+    markAnswer('accepted');
     if (out.ok)
       return this.send(
         res,

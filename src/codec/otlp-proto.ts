@@ -9,6 +9,7 @@ import { int32Size, lenFieldSize, Reader, utf8Length, Writer, WT_LEN, WT_VARINT 
 
 export { DecodeError } from './errors.js';
 export {
+  compactLogs,
   decodeLogs,
   decodeLogsLazy,
   encodedLogsSize,
@@ -18,6 +19,7 @@ export {
 } from './proto-logs.js';
 export { decodeMetrics, encodedMetricsSize, encodeMetrics } from './proto-metrics.js';
 export {
+  compactTraces,
   decodeTraces,
   decodeTracesLazy,
   encodedTracesSize,

@@ -42,6 +42,7 @@ import { decodeTopLazy, lazyOrFull, SCOPE_LOGS, scopeListDecoder } from './proto
 import { sizePlainMap, writePlainMap } from './proto-plain.js';
 import {
   encodedTopSize,
+  encodeScopeList,
   encodeTop,
   encodeTopChunks,
   int32Size,
@@ -134,9 +135,10 @@ export function resourceLogsFromWire(
   schemaUrl: string,
   raw: Uint8Array[],
   items: number,
+  lease?: Lease,
 ): ResourceLogs {
   const entry: ResourceLogs = { resource, scopeLogs: [], schemaUrl };
-  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList);
+  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList, lease);
   return entry;
 }
 
@@ -384,6 +386,24 @@ export function encodeLogs(d: LogsData, headroom = 0, pooled = false): Uint8Arra
 /** The encoding as pieces whose concatenation is encodeLogs(d): large kept wire bytes are not copied. */
 export function encodeLogsChunks(d: LogsData): Uint8Array[] {
   return encodeTopChunks(d.resourceLogs, LOGS);
+}
+
+const SCOPE_LOGS_CODEC: TopCodec<ScopeLogs> = { size: sizeScopeLogs, write: writeScopeLogs };
+
+/** compactTraces for logs: read scope lists kept as their encoding; returns encodedLogsSize(d). */
+export function compactLogs(d: LogsData): number {
+  const rls = d.resourceLogs;
+  for (let i = 0; i < rls.length; i++) {
+    const rl = rls[i];
+    if (rawList(rl) !== undefined) continue;
+    const sls = rl.scopeLogs;
+    if (sls.length === 0) continue;
+    let items = 0;
+    for (let k = 0; k < sls.length; k++) items += sls[k].logRecords.length;
+    const bytes = encodeScopeList(sls, SCOPE_LOGS_CODEC);
+    defineLazyList(rl, 'scopeLogs', [bytes], items, decodeLogScopeList);
+  }
+  return encodedLogsSize(d);
 }
 
 function sizeResourceLogs(rl: ResourceLogs): number {

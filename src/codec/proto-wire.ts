@@ -344,9 +344,10 @@ export class Reader {
 /**
  * Size table: nested message lengths in pre-order, filled by size*, replayed by
  * write*. With `chunking`, `rawChunked` sums the kept wire bytes that the writer
- * will hand out by reference instead of copying (isRawChunk).
+ * will hand out by reference instead of copying (isRawChunk). `once`: what is sized now is
+ * written once and never sized again (an item need not remember its size for a next pass).
  */
-export const sizes = { tab: new Int32Array(4096), n: 0, chunking: false, rawChunked: 0 };
+export const sizes = { tab: new Int32Array(4096), n: 0, chunking: false, rawChunked: 0, once: false };
 
 /** Kept wire bytes from this size on are passed by reference in a chunked encoding. */
 const RAW_CHUNK_MIN = 16 * 1024;
@@ -389,6 +390,30 @@ function writeTop<T>(w: Writer, items: T[], c: TopCodec<T>): void {
 export function encodeTop<T>(items: T[], c: TopCodec<T>, headroom = 0, pooled = false): Buffer {
   const w = new Writer(sizeTop(items, c), headroom, false, pooled);
   writeTop(w, items, c);
+  return w.finish();
+}
+
+/**
+ * A ResourceX's scope list (its repeated field 2, tags included) encoded on its own: the bytes a
+ * kept (lazily decoded) list holds, so an entry can keep its list as these bytes (compactTraces).
+ */
+export function encodeScopeList<T>(list: T[], c: TopCodec<T>): Buffer {
+  sizes.n = 0;
+  sizes.rawChunked = 0;
+  let n = 0;
+  // the items are kept as these bytes from now on: they are never sized again
+  sizes.once = true;
+  try {
+    for (let i = 0; i < list.length; i++) n += lenFieldSize(c.size(list[i]));
+  } finally {
+    sizes.once = false;
+  }
+  // its own memory: a slice of Buffer's shared pool would keep the whole slab alive while queued
+  const w = new Writer(n, 0, false, false, true);
+  for (let i = 0; i < list.length; i++) {
+    w.byte(0x12);
+    c.write(w, list[i]);
+  }
   return w.finish();
 }
 
@@ -485,9 +510,16 @@ export class Writer {
   /**
    * `headroom` bytes are left free before the message (for a caller's header).
    * `pooled`: the buffer comes from codec/buffer-pool.ts and the caller gives it back.
+   * `unshared`: the buffer is its own memory, never a slice of Buffer's shared pool (it is kept).
    */
-  constructor(size: number, headroom = 0, chunked = false, pooled = false) {
-    this.buf = (pooled ? takeBuffer(size + headroom) : Buffer.allocUnsafe(size + headroom)) as FastBuffer;
+  constructor(size: number, headroom = 0, chunked = false, pooled = false, unshared = false) {
+    this.buf = (
+      pooled
+        ? takeBuffer(size + headroom)
+        : unshared
+          ? Buffer.allocUnsafeSlow(size + headroom)
+          : Buffer.allocUnsafe(size + headroom)
+    ) as FastBuffer;
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, size + headroom);
     this.pos = headroom;
     this.chunks = chunked ? [] : undefined;

@@ -4,6 +4,8 @@
 
 import { UNLIMITED_BUDGET } from '../codec/decode-budget.js';
 import {
+  compactLogs,
+  compactTraces,
   decodeLogsLazy,
   decodeMetrics,
   decodeTracesLazy,
@@ -53,5 +55,17 @@ export function encodeChunks<S extends Signal>(signal: S, data: SignalDataMap[S]
 export function encodedSize<S extends Signal>(signal: S, data: SignalDataMap[S]): number {
   if (signal === 'traces') return encodedTracesSize(data as TracesData);
   if (signal === 'logs') return encodedLogsSize(data as LogsData);
+  return encodedMetricsSize(data as MetricsData);
+}
+
+/**
+ * encodedSize, for a request a memory queue holds until it is sent as OTLP protobuf: spans and
+ * log records that were read on the way (decoded by a processor) are kept as their encoding from
+ * now on (compactTraces), so the queue holds bytes rather than objects the garbage collector has
+ * to keep moving; the send then copies them. Metrics are measured only.
+ */
+export function compactedSize<S extends Signal>(signal: S, data: SignalDataMap[S]): number {
+  if (signal === 'traces') return compactTraces(data as TracesData);
+  if (signal === 'logs') return compactLogs(data as LogsData);
   return encodedMetricsSize(data as MetricsData);
 }

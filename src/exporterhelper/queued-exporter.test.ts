@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { poolReuses } from '../codec/buffer-pool.js';
+import { decodeTraces, decodeTracesLazy, encodeTraces } from '../codec/otlp-proto.js';
 import type { Host } from '../component/component.js';
 import { ConsumerError, permanentError, retryableError } from '../component/errors.js';
 import type { StorageClient, StorageExtension, StorageOp } from '../component/storage.js';
+import { setItemAttribute } from '../pdata/attributes.js';
+import { rawList } from '../pdata/lazy.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
 import type { TracesData } from '../pdata/types.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
@@ -1095,4 +1098,44 @@ describe('exporter helper: requests converted when queued (createRequestExporter
     expect(stored.received).toEqual([['kept']]);
     expect(converted).toEqual([['kept']]);
   });
+});
+
+describe('exporter helper: an OTLP exporter’s memory queue keeps decoded spans as their encoding', () => {
+  /** A request as the OTLP receiver hands it over (lazy), read and changed by a processor. */
+  function touchedRequest(): TracesData {
+    const d = decodeTracesLazy(encodeTraces(traces('a', 'b', 'ü'.repeat(300))));
+    for (const rs of d.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const s of ss.spans) setItemAttribute(s, 'env', { stringValue: 'prod ✓' });
+    return d;
+  }
+
+  for (const sendsOtlp of [true, false])
+    it(`sendsOtlp ${sendsOtlp}: the sender gets the same data and bytes${sendsOtlp ? ', kept as bytes while queued' : ''}`, async () => {
+      const sent: Buffer[] = [];
+      let keptAsBytes: boolean[] = [];
+      const fns: SendFunctions = {
+        async send<S extends Signal>(_s: S, data: SignalDataMap[S]) {
+          const d = data as TracesData;
+          keptAsBytes = d.resourceSpans.map((rs) => rawList(rs) !== undefined);
+          sent.push(Buffer.from(encodeTraces(d)));
+        },
+      };
+      const exp = createQueuedExporter(
+        settingsWith('otlp/c', captureLogger().logger, new SelfMetrics()),
+        helperConfig(),
+        ['traces'],
+        fns,
+        { sendsOtlp },
+      );
+      await exp.start(noHost);
+      const d = touchedRequest();
+      const expected = Buffer.from(encodeTraces(touchedRequest()));
+      await exp.consume('traces', d);
+      await waitFor(() => sent.length === 1);
+      await exp.shutdown();
+      expect(sent[0].equals(expected)).toBe(true);
+      expect(keptAsBytes).toEqual(d.resourceSpans.map(() => sendsOtlp));
+      expect(spanNames(decodeTraces(sent[0]))).toEqual(['a', 'b', 'ü'.repeat(300)]);
+    });
 });

@@ -18,10 +18,11 @@ import { isStorageExtension } from '../component/storage.js';
 import { countItems } from '../pdata/count.js';
 import { type Held, holdData, releaseHeld } from '../pdata/hold.js';
 import type { Signal, SignalDataMap } from '../pdata/signal.js';
+import { markAnswer } from '../telemetry/answer-trace.js';
 import type { ExporterMetrics } from '../telemetry/self-metrics.js';
 import { mergeData, splitData } from './batch-data.js';
 import { ByteBudget } from './byte-budget.js';
-import { encodedSize, otlpBatchCodec } from './otlp-codec.js';
+import { compactedSize, encodedSize, otlpBatchCodec } from './otlp-codec.js';
 import { type BatchCodec, PersistentStore, type PreparedRecord } from './persistent-store.js';
 import { BoundedQueue } from './queue.js';
 import { RetrySender } from './retry.js';
@@ -59,6 +60,12 @@ export interface QueuedExporterOptions {
    * together even while workers are idle. The load-balancing exporter's backends use it.
    */
   mergeWithinTurn?: boolean;
+  /**
+   * The exporter sends OTLP protobuf (otlp_grpc, otlp_http): the memory queue keeps the spans and
+   * log records processors decoded as their encoding while they wait (otlp-codec.ts compactedSize).
+   * Not for an exporter that reads the items to build its own request: it would decode them again.
+   */
+  sendsOtlp?: boolean;
 }
 
 /** Resolves after the I/O callbacks of this event-loop turn ran (the check phase). */
@@ -334,7 +341,8 @@ export class QueuedExporter implements Exporter {
     }
     // the OTLP protobuf size (cheap for spans and records still kept as their wire
     // bytes), or what the converted request takes
-    const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => encodedSize(signal, p));
+    const measure = this.options.sendsOtlp ? compactedSize : encodedSize;
+    const bytes = converted ? converted.map((r) => r.bytes) : pieces.map((p) => measure(signal, p));
     const sizes = pieces.map((_, i) => sizerUnits(q, counts[i], bytes[i], i));
     const total = sum(sizes);
     const totalBytes = sum(bytes);
@@ -389,7 +397,9 @@ export class QueuedExporter implements Exporter {
   ): Promise<Promise<void>[]> {
     const { signal, queue } = lane;
     const q = this.config.sending_queue;
+    markAnswer(`${this.settings.id}:in`);
     const prepared = pieces.map((p, i) => store.prepare(p, ctx, counts[i]));
+    markAnswer(`${this.settings.id}:encoded`);
     const discard = (from: number) => {
       for (let i = from; i < prepared.length; i++) store.discard(prepared[i]);
     };
@@ -406,6 +416,7 @@ export class QueuedExporter implements Exporter {
     queue.reserve(total);
     // written together: one group commit of the storage for all pieces
     const written = await Promise.allSettled(prepared.map((p: PreparedRecord) => store.write(p)));
+    markAnswer(`${this.settings.id}:durable`);
     const results: Promise<void>[] = [];
     let failure: unknown;
     written.forEach((w, i) => {

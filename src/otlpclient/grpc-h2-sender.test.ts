@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePartialSuccess, encodeStatus } from '../../test/support/fake-otlp.js';
+import { poolReuses } from '../codec/buffer-pool.js';
 import { encodeTraces } from '../codec/otlp-proto.js';
 import { ConsumerError } from '../component/errors.js';
 import { toAnyValue } from '../pdata/attributes.js';
@@ -195,6 +196,47 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
         expect(rec?.metadata['trace-bin']).toEqual(Buffer.from([0, 1, 2, 255]));
         expect(rec?.deadline).toBe(true);
       }
+    }
+  });
+
+  it('sends large requests from pooled buffers given back once written: each arrives intact while the pool reuses them', async () => {
+    answer = async () => ({ response: Buffer.alloc(0) });
+    /** Request i: 40 spans with long, non-ASCII names unique to it (well over the pool's 16 KiB minimum). */
+    const big = (i: number): TracesData => {
+      const d = traces();
+      const ss = d.resourceSpans[0].scopeSpans[0];
+      for (let j = 0; j < 40; j++) {
+        const sp = newSpan();
+        sp.traceId = new Uint8Array(16).fill(j + 1);
+        sp.spanId = new Uint8Array(8).fill(i & 0xff);
+        sp.name = `r${i}-s${j}-ü-${String(i).repeat(200 + (i % 7) * 50)}`;
+        ss.spans.push(sp);
+      }
+      return d;
+    };
+    for (const compression of ['none', 'gzip']) {
+      const cfg = otlpGrpcConfigSchema.parse({
+        endpoint: `127.0.0.1:${port}`,
+        tls: { insecure: true },
+        compression,
+      });
+      const sender = new OtlpGrpcH2Sender(cfg, silentLogger());
+      await sender.start();
+      received.length = 0;
+      const reuses = poolReuses();
+      // rounds of concurrent calls: a buffer given back too early would be overwritten by a later request
+      for (let round = 0; round < 5; round++)
+        await Promise.all(
+          Array.from({ length: 8 }, (_, k) =>
+            sender.send('traces', big(round * 8 + k), new AbortController().signal),
+          ),
+        );
+      await sender.shutdown();
+      const want = new Set(
+        Array.from({ length: 40 }, (_, i) => Buffer.from(encodeTraces(big(i))).toString('hex')),
+      );
+      expect(new Set(received.map((r) => r.message.toString('hex')))).toEqual(want);
+      expect(poolReuses(), compression).toBeGreaterThan(reuses);
     }
   });
 

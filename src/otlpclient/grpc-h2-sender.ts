@@ -18,6 +18,7 @@ import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import { giveBuffer } from '../codec/buffer-pool.js';
 import type { ClientAuthenticator } from '../component/auth.js';
 import type { Host } from '../component/component.js';
 import type { RequestContext } from '../component/consumer.js';
@@ -222,13 +223,16 @@ export class OtlpGrpcH2Sender implements SendFunctions {
     let body: Uint8Array;
     try {
       if (this.cfg.compression === 'gzip') {
-        const msg = await gzipAsync(otlpBatchCodec.encode(signal, data));
+        const plain = otlpBatchCodec.encode(signal, data, 0, true);
+        const msg = await gzipAsync(plain);
+        giveBuffer(plain); // zlib is done with it
         body = Buffer.allocUnsafe(5 + msg.length);
         body.set(msg, 5);
         body[0] = 1;
         headers['grpc-encoding'] = 'gzip';
       } else {
-        body = otlpBatchCodec.encode(signal, data, 5); // 5 free bytes for the frame header
+        // 5 free bytes for the frame header; a pooled buffer, given back once written (call())
+        body = otlpBatchCodec.encode(signal, data, 5, true);
         body[0] = 0;
       }
     } catch (e) {
@@ -249,7 +253,11 @@ export class OtlpGrpcH2Sender implements SendFunctions {
       );
   }
 
-  /** One call: resolves with the answer message, rejects with the ConsumerError of a failed one. */
+  /**
+   * One call: resolves with the answer message, rejects with the ConsumerError of a failed one.
+   * `body` goes back to the buffer pool once its write completed (the session wrote it to the
+   * socket); after a failed write it is left to the GC.
+   */
   private call(headers: http2.OutgoingHttpHeaders, body: Uint8Array, abort: AbortSignal): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
@@ -329,7 +337,10 @@ export class OtlpGrpcH2Sender implements SendFunctions {
           );
         else resolve(msg);
       });
-      stream.end(body);
+      stream.write(body, (err) => {
+        if (!err) giveBuffer(body);
+      });
+      stream.end();
     });
   }
 }
