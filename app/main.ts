@@ -2,12 +2,15 @@
 // The `tsunagi` binary.
 import { runCli } from '../src/cli/cli.js';
 import { closeEncodePool, configureEncodePool } from '../src/exporterhelper/encode-pool.js';
+import { keepWasmInBaselineTier } from '../src/memory/wasm-tier.js';
 import { capYoungGeneration } from '../src/memory/young-generation.js';
 import { encodeWorkerEntry } from './encode-worker-entry.js';
 import { registry } from './registry.js';
 
 // Node's default young generation is 32 MiB resident on a large host; without a heap flag, cap it
 capYoungGeneration();
+// undici's HTTP parser (WebAssembly) recompiled by TurboFan costs a 30+ MiB transient: stay in Liftoff
+keepWasmInBaselineTier();
 // Exporters build large requests on worker threads when the machine has a core to spare.
 configureEncodePool(encodeWorkerEntry());
 
