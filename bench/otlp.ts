@@ -1,6 +1,8 @@
 // OTLP traces through Tsunagi: load generator → Tsunagi (otlp receiver → batch →
 // otlp_http exporter) → sink, each in its own process. Prints spans/s, Tsunagi's
 // CPU-seconds per million spans (user+sys) and its peak RSS.
+//   node dist/bench/otlp.js   (BENCH_SECONDS per run, default 10; BENCH_RATE spans/s, default 0 = as
+//   fast as answered; BENCH_PROTOCOL=http|grpc and BENCH_FLAGS=defaults|lean pick one of the four runs)
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,18 +153,25 @@ service:
 
 /** BENCH_RATE (spans/s) paces the load instead of sending as fast as Tsunagi answers. */
 const RATE = Number(process.env.BENCH_RATE ?? 0);
+/** Seconds measured per run (BENCH_SECONDS, default 10). */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** BENCH_PROTOCOL=http|grpc runs one receiving protocol only. */
+const PROTOCOL = process.env.BENCH_PROTOCOL;
+/** BENCH_FLAGS=defaults|lean runs with Node's defaults or the sidecar's flags only. */
+const FLAGS = process.env.BENCH_FLAGS;
 
 export async function main(): Promise<void> {
   // Node's own heap sizing (on this 24 GiB host: a 16 MiB semi-space, old space grown up to 4x
   // before a full GC; the gateway StatefulSet pins the same semi-space), then the lean heap the
   // sidecar example ships for OTLP relaying.
   const flags = manifestNodeOptions('examples/sidecar.yaml');
-  for (const [label, args] of [
-    ['Node defaults', []],
-    [flags.join(' '), flags],
+  for (const [kind, label, args] of [
+    ['defaults', 'Node defaults', []],
+    ['lean', flags.join(' '), flags],
   ] as const)
     for (const p of ['http', 'grpc'] as const) {
-      const r = await runOtlpBench(p, 10, RATE, [...args]);
+      if ((FLAGS && FLAGS !== kind) || (PROTOCOL && PROTOCOL !== p)) continue;
+      const r = await runOtlpBench(p, SECONDS, RATE, [...args]);
       const how = RATE === 0 ? '' : `, paced at ${fmt(RATE)} spans/s`;
       console.log(
         `otlp ${p.padEnd(4)} → batch → ${EXPORTER} (${label}${how}): ${fmt(r.spansPerSec)} spans/s, ` +
