@@ -6,12 +6,10 @@ import type { Metric, MetricsData } from '../../../src/pdata/types.js';
 import { parseExposition } from '../exposition/parser.js';
 import { relabelSchema } from '../relabel/config.js';
 import { type SeriesOptions, TargetSeries } from './target-series.js';
+import { TEST_BUILD, TEST_SERIES_OPTIONS, TEST_TARGET } from './test-target.js';
 import { type BuildOptions, buildMetrics, SCOPE_NAME } from './to-otlp.js';
 
-const TARGET = new Map([
-  ['job', 'app'],
-  ['instance', '10.0.0.7:9100'],
-]);
+const TARGET = TEST_TARGET;
 const DISCOVERED = new Map([
   ['__address__', '10.0.0.7:9100'],
   ['__scheme__', 'http'],
@@ -22,26 +20,9 @@ const DISCOVERED = new Map([
 function harness(opts: Partial<SeriesOptions> = {}, build: Partial<BuildOptions> = {}, target = TARGET) {
   const series = new TargetSeries(
     { labels: target, discovered: DISCOVERED },
-    {
-      honorLabels: false,
-      honorTimestamps: true,
-      trackTimestampsStaleness: false,
-      metricRelabel: [],
-      sampleLimit: 0,
-      labelLimit: 0,
-      labelNameLengthLimit: 0,
-      labelValueLengthLimit: 0,
-      externalLabels: [],
-      gcMs: 120_000,
-      ...opts,
-    },
+    { ...TEST_SERIES_OPTIONS, ...opts },
   );
-  const b: BuildOptions = {
-    trimSuffixes: false,
-    scopeVersion: 'test',
-    startTime: { kind: 'initial_point' },
-    ...build,
-  };
+  const b: BuildOptions = { ...TEST_BUILD, ...build };
   return {
     series,
     scrape(body: string, atMs: number, format: 'text' | 'openmetrics' = 'text'): MetricsData {
