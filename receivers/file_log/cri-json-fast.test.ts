@@ -435,10 +435,10 @@ describe('file_log byte path for CRI + JSON lines', () => {
   });
 
   it('sizes its buffers to the batches: little allocated space stays unused', () => {
-    // Every allocated byte counts as ArrayBuffer memory in V8's GC heuristics (a full GC
-    // per so many MiB). Lines as the agent bench writes them, under a path as long as its
-    // temporary one, make ~540 KB batches, of which fixed 2 MiB buffers held three and a
-    // piece that moved on: about a fifth of every buffer stayed unused.
+    // Every allocated byte counts as ArrayBuffer memory in V8's GC heuristics. Lines as the
+    // agent bench writes them, under a path as long as its temporary one, make ~540 KB
+    // batches; moving a batch that did not fit whole to a new buffer left a fifth of every
+    // 2 MiB buffer unused. Batches now go on in the next buffer.
     const plan = fastPlan(parseOps(DEFAULT_OPS));
     if (!plan) throw new Error('no plan');
     const f = new CriJsonFast(plan, true);

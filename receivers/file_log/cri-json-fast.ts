@@ -186,8 +186,16 @@ function same(b: Buffer, at: number, x: Buffer): boolean {
 
 const WS = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/** Size of the buffers records are written to (several batches each). */
-const CHUNK = 2 * 1024 * 1024;
+/**
+ * Size of the buffers records are written to: about half a batch of the agent's lines
+ * (a batch spans two or three, as runs). What makes V8 run full GCs here is ArrayBuffer
+ * memory whose JS object outlived two scavenges (promoted: only a full GC frees it, and
+ * V8 counts its bytes toward the old generation's limit). A small buffer is let go soon
+ * after its last record was accepted, mostly before it is promoted: agent bench, 1M
+ * lines, full GCs 36 with 2 MiB buffers, 15 with 1 MiB, 11 with 512 KiB, 5 with 256
+ * KiB, 7 with 128 KiB (27 with the earlier fixed 2 MiB ones that moved a batch whole).
+ */
+const CHUNK = 256 * 1024;
 
 /** Records of a batch that lie in one buffer: the bytes and their bounds, as wireLogRecords() takes them. */
 export interface RecordRun {
@@ -201,13 +209,11 @@ const MAX_LINE = 512 * 1024;
 export class CriJsonFast {
   /**
    * The records, each as a log_records field (0x12, length, message): the current batch's
-   * from `at` to `pos`, earlier batches' (handed out by take()) before `at`. Batches share one
-   * chunk until it is full: a fresh buffer per batch allocated ~1 MiB of ArrayBuffer per 1024
-   * lines, and V8 runs a full GC for about every 64 MiB of those (buffer-pool.ts).
-   * A batch that does not fit goes on in a new chunk (the batch is then two runs of
-   * records): every byte of a chunk counts as allocated ArrayBuffer memory, and moving
-   * the batch whole to a new chunk (as before) left a fifth of every chunk unused with
-   * the agent's ~540 KB batches, and copied the part already written.
+   * from `at` to `pos`, earlier batches' (handed out by take()) before `at`. Batches share
+   * one chunk until it is full, and a batch that does not fit goes on in a new chunk (it is
+   * then several runs of records): no chunk end stays unused, nothing is copied. (Moving
+   * the batch whole to a new chunk, as before, left a fifth of every 2 MiB chunk unused with
+   * the agent's ~540 KB batches; every allocated byte counts for V8's GC heuristics.)
    */
   private out: Buffer;
   /** Runs of the current batch in chunks before `out`. */
