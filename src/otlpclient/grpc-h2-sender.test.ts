@@ -255,9 +255,7 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
           expect(h2[i]['grpc-encoding']).toBe(grpcJs[i]['grpc-encoding']);
         }
         expect(h2.map((m) => m['x-auth'])).toEqual(
-          auth
-            ? ['for-one', undefined, 'for-two', undefined]
-            : [undefined, undefined, undefined, undefined],
+          auth ? ['for-one', undefined, 'for-two', undefined] : [undefined, undefined, undefined, undefined],
         );
       }
   });
