@@ -1,0 +1,113 @@
+// The exporters' own work per record, in one process and without I/O: batches made the way
+// the pipeline makes them (82 OTLP/HTTP requests of 100 records, lazily decoded as the
+// receiver does, merged as the queue merges them), then the Elasticsearch _bulk bodies
+// (otel mode) + gzip level 1, or the Loki push requests + snappy. Reports CPU-s per million
+// records of each step (decoding the requests is not counted). Steady and cheap enough to
+// compare two builds of an exporter's hot path on a busy host, where the whole pipeline's
+// figures (bench/pipelines.ts) swing by more than a change is worth.
+//   node dist/bench/exporter-build.js [es|loki]   (BENCH_SECONDS, default 6 per exporter)
+import { gzipSync } from 'node:zlib';
+import { compressSync } from 'snappy';
+import { BulkBuilder } from '../exporters/elasticsearch/builder.js';
+import { releaseChunks } from '../exporters/elasticsearch/bulk-body.js';
+import { elasticsearchConfigSchema } from '../exporters/elasticsearch/config.js';
+import { LokiRequestBuilder } from '../exporters/loki/builder.js';
+import { lokiConfigSchema } from '../exporters/loki/config.js';
+import { EncodeScratch, encodePushRequest } from '../exporters/loki/encode-proto.js';
+import { CardinalityGuard } from '../exporters/loki/labels.js';
+import { encodeLogs } from '../src/codec/otlp-proto.js';
+import { decodeLogsLazy } from '../src/codec/proto-logs.js';
+import { TimeSlice } from '../src/exporterhelper/time-slice.js';
+import type { LogsData } from '../src/pdata/types.js';
+import { makeLogs } from './lib/traffic.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const REQUESTS_PER_BATCH = 82;
+const bodies = Array.from({ length: 64 }, (_, i) => Buffer.from(encodeLogs(makeLogs(100, i))));
+let next = 0;
+
+function batch(): LogsData {
+  const resourceLogs = [];
+  for (let i = 0; i < REQUESTS_PER_BATCH; i++) {
+    const b = bodies[next++ % bodies.length];
+    resourceLogs.push(...decodeLogsLazy(new Uint8Array(b), false).resourceLogs);
+  }
+  return { resourceLogs };
+}
+
+function cpu(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
+async function es(): Promise<string> {
+  const cfg = elasticsearchConfigSchema.parse({ endpoint: 'http://127.0.0.1:1' });
+  const b = new BulkBuilder(cfg);
+  let build = 0;
+  let gz = 0;
+  let records = 0;
+  let bytes = 0;
+  const end = performance.now() + SECONDS * 1000;
+  for (let warm = 0; performance.now() < end || warm < 5; warm++) {
+    const data = batch();
+    const t0 = cpu();
+    const built = await b.logs(data, undefined, new TimeSlice(Number.POSITIVE_INFINITY));
+    const t1 = cpu();
+    for (const c of built.chunks) {
+      bytes += c.len;
+      gzipSync(c.body(), { level: 1 });
+    }
+    const t2 = cpu();
+    releaseChunks(built.chunks);
+    if (warm < 5) continue;
+    build += t1 - t0;
+    gz += t2 - t1;
+    records += built.refs.length;
+  }
+  const m = records / 1e6;
+  return `elasticsearch (otel, gzip 1): build ${(build / m).toFixed(3)} + gzip ${(gz / m).toFixed(3)} CPU-s/M, ${(bytes / records).toFixed(0)} bytes per document`;
+}
+
+async function loki(): Promise<string> {
+  const cfg = lokiConfigSchema.parse({ endpoint: 'http://127.0.0.1:1/loki/api/v1/push' });
+  const b = new LokiRequestBuilder(cfg, new CardinalityGuard(cfg.labels.max_distinct_values, () => {}), true);
+  const scratch = new EncodeScratch();
+  let build = 0;
+  let enc = 0;
+  let snap = 0;
+  let records = 0;
+  const end = performance.now() + SECONDS * 1000;
+  for (let warm = 0; performance.now() < end || warm < 5; warm++) {
+    const data = batch();
+    const t0 = cpu();
+    const built = await b.build(data, undefined, Date.now(), new TimeSlice(Number.POSITIVE_INFINITY));
+    const t1 = cpu();
+    let e = 0;
+    let s = 0;
+    let n = 0;
+    for (const req of built.requests) {
+      const a = cpu();
+      const raw = encodePushRequest(req, scratch);
+      const mid = cpu();
+      compressSync(raw, { copyOutputData: true });
+      s += cpu() - mid;
+      e += mid - a;
+      n += req.count;
+    }
+    if (warm < 5) continue;
+    build += t1 - t0;
+    enc += e;
+    snap += s;
+    records += n;
+  }
+  const m = records / 1e6;
+  return `loki (protobuf + snappy): build ${(build / m).toFixed(3)} + encode ${(enc / m).toFixed(3)} + snappy ${(snap / m).toFixed(3)} CPU-s/M`;
+}
+
+export async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (!only || only === 'es') console.log(await es());
+  if (!only || only === 'loki') console.log(await loki());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
