@@ -169,6 +169,57 @@ describe('elasticsearch logs written from wire bytes', () => {
     }
   });
 
+  it('writes the same severity fields as the decoding path, texts sharing a cache slot included', async () => {
+    // Severity fields come from a small cache keyed by number and text length: texts of one
+    // length and number (INFO/WARN…) share a slot, and only their bytes tell them apart.
+    const texts = [
+      'INFO',
+      'WARN',
+      'info',
+      'Info',
+      'INF"',
+      'IN\\F',
+      'IN\u007fF',
+      'IN\u0001F',
+      'INFÖ',
+      '',
+      'E',
+      'ERROR',
+    ];
+    const numbers = [0, 9, 13, 17, 73, 137, -1, -9, 2 ** 31 - 1, -(2 ** 31)];
+    const data = batch(31, 1, 1, texts.length * numbers.length * 2);
+    data.resourceLogs[0].scopeLogs[0].logRecords.forEach((rec, i) => {
+      rec.severityText = texts[(i >> 1) % texts.length];
+      rec.severityNumber = numbers[Math.floor(i / (2 * texts.length)) % numbers.length];
+      rec.timeUnixNano = 1_700_000_000_000_000_000n + BigInt(i);
+      rec.attributes = [];
+      rec.body = { stringValue: `r${i}` };
+    });
+    const { wireText, slowText, wireItems } = await both(data);
+    expect(wireItems).toBe(texts.length * numbers.length * 2);
+    expect(wireText).toBe(slowText);
+    expect(wireText).toContain('"severity_text":"WARN","severity_number":9,');
+  });
+
+  it('writes the same bytes for resources and scopes that repeat, batch after batch (their fixed parts remembered)', async () => {
+    const one = batch(12, 1, 2, 7);
+    const again = batch(12, 1, 2, 7);
+    again.resourceLogs[0].scopeLogs[1].scope.name = 'io.other'; // one scope differs
+    const data: LogsData = {
+      resourceLogs: [...one.resourceLogs, ...batch(12, 1, 2, 7).resourceLogs, ...again.resourceLogs],
+    };
+    const bytes = encodeLogs(data);
+    const b = builder({ flush: { bytes: 2500 } });
+    const text = (r: Awaited<ReturnType<BulkBuilder['logs']>>) =>
+      Buffer.concat(r.chunks.map((c) => c.body())).toString('latin1');
+    const slow = text(await builder({ flush: { bytes: 2500 } }).logs(decodeLogs(new Uint8Array(bytes))));
+    for (let round = 0; round < 3; round++) {
+      const wire = await b.logs(decodeLogsLazy(new Uint8Array(bytes)));
+      expect(wire.refs.items.filter((x) => x === WIRE_ITEM).length).toBe(42);
+      expect(text(wire)).toBe(slow);
+    }
+  });
+
   it('takes the wire path without decoding the records', async () => {
     const data = batch(7, 1, 1, 10);
     for (const rec of data.resourceLogs[0].scopeLogs[0].logRecords) rec.timeUnixNano = 1n;
@@ -272,14 +323,14 @@ describe('elasticsearch logs written from wire bytes', () => {
         return d.buf.toString('latin1', start, d.len);
       };
       const roomy = new DocBuf();
-      roomy.buf = Buffer.alloc(1 << 22);
+      roomy.buf = Buffer.alloc(1 << 22) as DocBuf['buf'];
       const want = write(roomy);
       expect(want).toContain('\\\\u0001'); // the body's text, escaped twice
       expect(write(new DocBuf())).toBe(want); // an empty buffer: grown to exactly the reservation
       const reserved = (b - a) * 6 + 512 + parts.head.length + parts.midText.length + parts.tailHead.length;
       for (const spare of [0, 1, 7, 64, 511]) {
         const d = new DocBuf();
-        d.buf = Buffer.alloc(reserved + spare + 100);
+        d.buf = Buffer.alloc(reserved + spare + 100) as DocBuf['buf'];
         d.len = 100; // a document that starts at its buffer's end
         expect(write(d)).toBe(want);
       }
