@@ -169,9 +169,7 @@ describe('elasticsearch logs written from wire bytes', () => {
     }
   });
 
-  it('writes the same severity fields as the decoding path, texts sharing a cache slot included', async () => {
-    // Severity fields come from a small cache keyed by number and text length: texts of one
-    // length and number (INFO/WARN…) share a slot, and only their bytes tell them apart.
+  it('writes the same severity fields as the decoding path (texts to escape, non-ASCII, every sign and size of number)', async () => {
     const texts = [
       'INFO',
       'WARN',

@@ -557,39 +557,7 @@ function lenPrefixSize(n: number): number {
 
 const ATTRS = { at: new Int32Array(64), n: 0 };
 
-// severityFragment's cache, direct-mapped by the number: the text's bytes and the fragment.
-const SEV_SLOTS = 64;
-const sevText: (Uint8Array | undefined)[] = new Array(SEV_SLOTS);
-const sevNumber = new Int32Array(SEV_SLOTS);
-const sevFragment: Uint8Array[] = new Array(SEV_SLOTS);
-
-/**
- * `,"severity_text":"…","severity_number":N` (either part left out as logDocument leaves it
- * out: an empty text, a zero number) for the text b[from, to) and the number, when the text is
- * printable ASCII without `"` or `\` (written as it is); undefined otherwise.
- */
-function severityFragment(num: number, b: Uint8Array, from: number, to: number): Uint8Array | undefined {
-  const len = to - from;
-  const h = (num + len * 7) & (SEV_SLOTS - 1);
-  const known = sevText[h];
-  if (known !== undefined && sevNumber[h] === num && known.length === len) {
-    let i = 0;
-    while (i < len && known[i] === b[from + i]) i++;
-    if (i === len) return sevFragment[h];
-  }
-  for (let i = from; i < to; i++) if (SPECIAL[b[i]] !== 0) return undefined;
-  const text = Buffer.from(b.buffer, b.byteOffset + from, len).toString('latin1');
-  const fragment = Buffer.from(
-    (len > 0 ? `,"severity_text":"${text}"` : '') + (num !== 0 ? `,"severity_number":${num}` : ''),
-    'latin1',
-  );
-  sevText[h] = Uint8Array.from(b.subarray(from, to));
-  sevNumber[h] = num;
-  sevFragment[h] = fragment;
-  return fragment;
-}
-
-/** (closes the @timestamp string) */ /** (closes the @timestamp string) */
+/** (closes the @timestamp string) */
 const F_OBSERVED = Buffer.from('","observed_timestamp":"');
 const F_BODY_STRUCTURED = Buffer.from(',"body":{"structured":');
 const F_BODY_TEXT = Buffer.from(',"body":{"text":');
@@ -749,27 +717,17 @@ export function otelLogDocument(
     at = bodyText(at, b, bodyKind, valueAt, bodyFrom, bodyTo);
     O[at++] = 0x7d;
   } else at = put(at, parts.mid);
-  let sevFrom = 0;
-  let sevTo = 0;
   if (sevTextAt >= 0) {
     p = sevTextAt;
     const n = varint32(b);
-    sevFrom = p;
-    sevTo = p + n;
-  }
-  // The severity's fields repeat record after record: written from a small cache of whole
-  // fragments when the text is plain printable ASCII (quoteBytes would copy it as it is).
-  const sev = severityFragment(sevNum, b, sevFrom, sevTo);
-  if (sev !== undefined) at = put(at, sev);
-  else {
-    if (sevTo > sevFrom) {
+    if (n > 0) {
       at = put(at, F_SEVERITY_TEXT);
-      at = quoteBytes(at, b, sevFrom, sevTo);
+      at = quoteBytes(at, b, p, p + n);
     }
-    if (sevNum !== 0) {
-      at = put(at, F_SEVERITY_NUMBER);
-      at = sevNum > 0 ? putUint(at, sevNum) : putAscii(at, String(sevNum));
-    }
+  }
+  if (sevNum !== 0) {
+    at = put(at, F_SEVERITY_NUMBER);
+    at = sevNum > 0 ? putUint(at, sevNum) : putAscii(at, String(sevNum));
   }
   if (eventAt >= 0) {
     p = eventAt;

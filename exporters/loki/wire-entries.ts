@@ -346,7 +346,8 @@ export function encodePairs(pairs: string[]): Uint8Array {
     }
     parts.push(b);
   }
-  return Buffer.concat(parts);
+  // a plain Uint8Array, as every other byte run putBytes copies (one element kind there)
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** entrySize()'s share of flat pairs: UTF-16 lengths + 3 each. */
