@@ -6,6 +6,10 @@
 // compare two builds of an exporter's hot path on a busy host, where the whole pipeline's
 // figures (bench/pipelines.ts) swing by more than a change is worth.
 //   node dist/bench/exporter-build.js [es|loki]   (BENCH_SECONDS, default 6 per exporter)
+// Paired A/B against another build, in this one process (batches alternate between the two,
+// so both see the same load; the median of the per-pair ratios is the figure to quote):
+//   BENCH_AB=/path/to/other/dist node dist/bench/exporter-build.js es|loki
+// (ES: the build alone; Loki: build + encode; no compression.)
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { BulkBuilder } from '../exporters/elasticsearch/builder.js';
@@ -106,8 +110,82 @@ async function loki(): Promise<string> {
   return `loki (protobuf + snappy): build ${(build / m).toFixed(3)} + encode ${(enc / m).toFixed(3)} + snappy ${(snap / m).toFixed(3)} CPU-s/M`;
 }
 
+type Step = () => Promise<[cpu: number, records: number]>;
+
+/** One side of the paired A/B: a batch built by the exporter modules of the build at `dist`. */
+async function side(dist: string, kind: string): Promise<Step> {
+  const { decodeLogsLazy: decode } = await import(`${dist}/src/codec/proto-logs.js`);
+  const { TimeSlice: Slice } = await import(`${dist}/src/exporterhelper/time-slice.js`);
+  let n = 0;
+  const data = (): LogsData => {
+    const resourceLogs = [];
+    for (let i = 0; i < REQUESTS_PER_BATCH; i++)
+      resourceLogs.push(...decode(new Uint8Array(bodies[n++ % bodies.length]), false).resourceLogs);
+    return { resourceLogs };
+  };
+  if (kind === 'es') {
+    const { BulkBuilder: Builder } = await import(`${dist}/exporters/elasticsearch/builder.js`);
+    const { releaseChunks: release } = await import(`${dist}/exporters/elasticsearch/bulk-body.js`);
+    const { elasticsearchConfigSchema: schema } = await import(`${dist}/exporters/elasticsearch/config.js`);
+    const b = new Builder(schema.parse({ endpoint: 'http://127.0.0.1:1' }));
+    return async () => {
+      const d = data();
+      const t0 = cpu();
+      const built = await b.logs(d, undefined, new Slice(Number.POSITIVE_INFINITY));
+      const c = cpu() - t0;
+      release(built.chunks);
+      return [c, built.refs.length];
+    };
+  }
+  const { LokiRequestBuilder: Builder } = await import(`${dist}/exporters/loki/builder.js`);
+  const { lokiConfigSchema: schema } = await import(`${dist}/exporters/loki/config.js`);
+  const enc = await import(`${dist}/exporters/loki/encode-proto.js`);
+  const { CardinalityGuard: Guard } = await import(`${dist}/exporters/loki/labels.js`);
+  const cfg = schema.parse({ endpoint: 'http://127.0.0.1:1/loki/api/v1/push' });
+  const b = new Builder(cfg, new Guard(cfg.labels.max_distinct_values, () => {}), true);
+  const scratch = new enc.EncodeScratch();
+  return async () => {
+    const d = data();
+    const t0 = cpu();
+    const built = await b.build(d, undefined, Date.now(), new Slice(Number.POSITIVE_INFINITY));
+    let records = 0;
+    for (const req of built.requests) {
+      enc.encodePushRequest(req, scratch);
+      records += req.count;
+    }
+    return [cpu() - t0, records];
+  };
+}
+
+async function paired(other: string, kind: string): Promise<string> {
+  const here = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+  const a = await side(other, kind);
+  const b = await side(here, kind);
+  for (let i = 0; i < 20; i++) {
+    await a();
+    await b();
+  }
+  const perA: number[] = [];
+  const perB: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    const [ca, na] = await a();
+    const [cb, nb] = await b();
+    perA.push((ca / na) * 1e6);
+    perB.push((cb / nb) * 1e6);
+  }
+  const med = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1];
+  const ratio = med(perA.map((x, i) => perB[i] / x));
+  return `${kind} ${kind === 'es' ? 'build' : 'build + encode'}, ${perA.length} paired batches: A (${other}) median ${med(perA).toFixed(3)} CPU-s/M, B (this build) ${med(perB).toFixed(3)}, median of B/A per pair ${ratio.toFixed(3)}`;
+}
+
 export async function main(): Promise<void> {
   const only = process.argv[2];
+  const other = process.env.BENCH_AB;
+  if (other) {
+    for (const kind of only ? [only] : ['es', 'loki']) console.log(await paired(other, kind));
+    return;
+  }
   if (!only || only === 'es') console.log(await es());
   if (!only || only === 'loki') console.log(await loki());
 }
