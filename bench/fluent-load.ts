@@ -3,14 +3,17 @@
 // ack before the next (what fluent-logger and Fluent Bit do with acks), for
 // `seconds`. Mode `forward`: PackedForward frames with the chunk option; mode
 // `otlp`: the same records as OTLP/HTTP protobuf logs requests (the baseline).
-// Usage (forked): fluent-load.js <forward|otlp> <port> <seconds> <concurrency> <perBatch>
+// With a rate (records/s, all connections together) each batch waits for its slot
+// on one schedule (an open loop, as an aggregator sees from many forwarders), still
+// with at most `concurrency` batches in flight.
+// Usage (forked): fluent-load.js <forward|otlp> <port> <seconds> <concurrency> <perBatch> [rate]
 import { connect, type Socket } from 'node:net';
 import { Packr, unpackMultiple } from 'msgpackr';
 import { Agent, request } from 'undici';
 import { encodeLogs } from '../src/codec/otlp-proto.js';
 import { newLogRecord, newResourceLogs, newScopeLogs } from '../src/pdata/create.js';
 
-const [mode, portArg, secondsArg, concArg, perArg] = process.argv.slice(2);
+const [mode, portArg, secondsArg, concArg, perArg, rateArg] = process.argv.slice(2);
 const port = Number(portArg);
 const deadline = Date.now() + Number(secondsArg) * 1000;
 const concurrency = Number(concArg);
@@ -29,6 +32,19 @@ const batches = Array.from({ length: 16 }, (_, b) =>
 );
 
 let sent = 0;
+
+/** Batches per ms when paced (0: as fast as acked / answered). */
+const perMs = Number(rateArg ?? 0) / perBatch / 1000;
+const start = Date.now();
+let issued = 0;
+/** Paced: waits for the next batch's slot (never bursts to catch up more than 10 ms). */
+async function slot(): Promise<void> {
+  if (perMs === 0) return;
+  const due = start + issued++ / perMs;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  else if (wait < -10) issued = Math.ceil((Date.now() - 10 - start) * perMs);
+}
 
 /** A forwarder gives up waiting for an ack after this long and sends the chunk again (no ack, no count). */
 const ACK_TIMEOUT_MS = 5000;
@@ -55,6 +71,7 @@ async function forwardWorker(w: number): Promise<void> {
       s.on('error', () => {});
       s.on('close', () => waiting?.(undefined));
     }
+    await slot();
     const chunk = `${w}-${i}`;
     let timer: NodeJS.Timeout | undefined;
     const acked = new Promise<string | undefined>((resolve) => {
@@ -89,6 +106,7 @@ async function otlpWorker(agent: Agent, w: number): Promise<void> {
     return Buffer.from(encodeLogs({ resourceLogs: [rl] }));
   });
   for (let i = w; Date.now() < deadline; i++) {
+    await slot();
     const res = await request(`http://127.0.0.1:${port}/v1/logs`, {
       method: 'POST',
       dispatcher: agent,

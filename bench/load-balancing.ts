@@ -1,9 +1,13 @@
 // The load_balancing exporter against relays, measured in the same run with the same
-// traffic (OTLP/HTTP in, 100 spans per request, 20 traces of 5 spans each): Tsunagi
-// (otlp receiver → exporter; no batch processor, so the exporters' own cost shows) →
-// sinks, each in its own process. Three sides, rounds interleaved:
-//   relay_http      otlp_http to one sink (the OTLP/HTTP relay the issue names)
-//   relay_grpc      otlp_grpc to one sink (the relay that exports as load_balancing does)
+// load (OTLP/HTTP in, 100 items per request; spans: 20 traces of 5 spans each): Tsunagi
+// (otlp receiver → exporter; no batch processor, so the exporters' own cost shows;
+// BENCH_BATCH=1 puts `batch: {}` before the exporter on every side) → sinks, each in its
+// own process. Four sides, rounds interleaved:
+//   relay_logs      OTLP/HTTP logs in, otlp_http to one sink: the OTLP/HTTP logs relay the
+//                   issue's target names ("within 1.5x of the OTLP/HTTP logs relay's CPU per
+//                   item"), log records at the same rate and request size as the spans
+//   relay_http      the same relay carrying the spans (traces in, otlp_http out)
+//   relay_grpc      traces in, otlp_grpc to one sink (exports as load_balancing does)
 //   load_balancing  static resolver, every request split per trace ID over three sinks
 //                   (OTLP/gRPC per backend)
 // Every side gets the same paced load (BENCH_RATE spans/s, an open loop as a gateway sees
@@ -37,7 +41,9 @@ const CONCURRENCY = 32;
 /** Offered spans per second, the same for every side (0: as fast as Tsunagi answers, which makes queues refuse). */
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const COMPRESSION = process.env.BENCH_COMPRESSION ?? 'none';
-const KINDS = ['relay_http', 'relay_grpc', 'load_balancing'] as const;
+/** BENCH_BATCH=1: `batch: {}` (the collector's defaults) before the exporter on every side. */
+const BATCH = process.env.BENCH_BATCH === '1';
+const KINDS = ['relay_logs', 'relay_http', 'relay_grpc', 'load_balancing'] as const;
 type Kind = (typeof KINDS)[number];
 /** BENCH_ONLY=relay_http,load_balancing runs those sides (e.g. to profile one alone). */
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -55,7 +61,7 @@ async function sinkCount(sinks: Sink[]): Promise<number> {
 }
 
 function exporterConfig(kind: Kind, ports: { port: number; grpcPort: number }[]): string {
-  if (kind === 'relay_http')
+  if (kind === 'relay_http' || kind === 'relay_logs')
     return `otlp_http:
     endpoint: http://127.0.0.1:${ports[0].port}
     compression: ${COMPRESSION}
@@ -93,7 +99,12 @@ async function run(kind: Kind): Promise<Result> {
   for (const s of sinks) ports.push(await nextMessage(s, 'ready'));
   const httpPort = await freePort();
   const exporterId =
-    kind === 'relay_http' ? 'otlp_http' : kind === 'relay_grpc' ? 'otlp_grpc' : 'load_balancing';
+    kind === 'relay_http' || kind === 'relay_logs'
+      ? 'otlp_http'
+      : kind === 'relay_grpc'
+        ? 'otlp_grpc'
+        : 'load_balancing';
+  const signal = kind === 'relay_logs' ? 'logs' : 'traces';
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-lb-'));
   const config = join(dir, 'bench.yaml');
   writeFileSync(
@@ -102,12 +113,12 @@ async function run(kind: Kind): Promise<Result> {
   otlp:
     protocols:
       http: { endpoint: 127.0.0.1:${httpPort} }
-exporters:
+${BATCH ? 'processors:\n  batch: {}\n' : ''}exporters:
   ${exporterConfig(kind, ports)}
 service:
   telemetry: { metrics: { level: none } }
   pipelines:
-    traces: { receivers: [otlp], exporters: [${exporterId}] }
+    ${signal}: { receivers: [otlp], ${BATCH ? 'processors: [batch], ' : ''}exporters: [${exporterId}] }
 `,
   );
   const tsunagi = await startTsunagi(config);
@@ -120,7 +131,7 @@ service:
       String(CONCURRENCY),
       '100',
       String(RATE),
-      'traces',
+      signal,
       '5',
     ]);
     return nextMessage<{ sent: number; failed: number; requests: number; refusals: Record<string, number> }>(
@@ -169,7 +180,7 @@ export async function main(): Promise<void> {
   const kinds = KINDS.filter((k) => !ONLY || ONLY.includes(k));
   const results = new Map<Kind, Result[]>(kinds.map((k) => [k, []]));
   console.log(
-    `  ${fmt(RATE)} spans/s offered to each side, ${SECONDS} s measured after ${WARMUP} s warm-up, compression ${COMPRESSION}`,
+    `  ${fmt(RATE)} spans (records) /s offered to each side, ${SECONDS} s measured after ${WARMUP} s warm-up, compression ${COMPRESSION}, ${BATCH ? 'batch: {} before every exporter' : 'no batch processor'}`,
   );
   for (let i = 0; i < ROUNDS; i++) {
     for (const kind of kinds) {
@@ -210,10 +221,10 @@ export async function main(): Promise<void> {
   if (!kinds.includes('load_balancing')) return;
   const lb = med('load_balancing', (r) => r.cpuPerMillion);
   const lbMain = med('load_balancing', (r) => r.mainPerMillion);
-  for (const relay of ['relay_http', 'relay_grpc'] as const) {
+  for (const relay of ['relay_logs', 'relay_http', 'relay_grpc'] as const) {
     if (!kinds.includes(relay)) continue;
     console.log(
-      `load_balancing / ${relay}: ${fmt(lb / med(relay, (r) => r.cpuPerMillion), 2)}x CPU (main thread ${fmt(lbMain / med(relay, (r) => r.mainPerMillion), 2)}x) (target ≤ 1.5x)`,
+      `load_balancing / ${relay}: ${fmt(lb / med(relay, (r) => r.cpuPerMillion), 2)}x CPU (main thread ${fmt(lbMain / med(relay, (r) => r.mainPerMillion), 2)}x)${relay === 'relay_logs' ? ' (the issue-18 target: ≤ 1.5x the OTLP/HTTP logs relay per item)' : ''}`,
     );
   }
 }

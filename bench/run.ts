@@ -15,6 +15,7 @@ const benches: [string, string][] = [
   ['DaemonSet agent idle (1 and 101 unchanged files)', './filelog-idle.js'],
   ['Loki and Elasticsearch out (exporters alone)', './loki-es.js'],
   ['OTLP logs → batch → Elasticsearch / Loki (the pipelines users run)', './pipelines.js'],
+  ['Elasticsearch / Loki build per record, in one process (no I/O)', './exporter-build.js'],
   ['Exporter helper queue', './exporterhelper.js'],
   ['Batch processor', './batch.js'],
   ['Tracelink processor', './tracelink.js'],

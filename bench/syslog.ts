@@ -13,8 +13,12 @@ import { cpuSeconds, fmt, peakRssMiB } from './lib/proc.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_SYSLOG_CONNECTIONS ?? 4);
-/** BENCH_RATE (records/s): pace both loads at this rate (0: as fast as Tsunagi reads/answers). */
-const RATE = Number(process.env.BENCH_RATE ?? 0);
+/**
+ * BENCH_RATE (records/s): pace both loads at this rate (0: as fast as Tsunagi reads/answers).
+ * 10,000 by default, the rate of the other issue-18 benches (fluent-forward, load-balancing):
+ * the ratio to the relay is then taken at the same work per second on both sides.
+ */
+const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function sentRecords(metricsPort: number): Promise<number> {

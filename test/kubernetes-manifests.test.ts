@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { registry } from '../app/registry.js';
+import { commandNodeFlags } from '../bench/lib/manifest-flags.js';
 import { runCli } from '../src/cli/cli.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 
@@ -202,6 +203,43 @@ describe('config/kubernetes (kubectl apply -k)', () => {
         parseQuantity(container.resources.limits.memory),
       );
     }
+  });
+
+  it('gives Node only flags it starts with: NODE_OPTIONS it accepts, other flags in `command` before the image binary', () => {
+    // Node refuses some V8 flags in NODE_OPTIONS (--initial-old-space-size,
+    // --heap-growing-percent): the container would exit at start. Those go on the command line.
+    const entrypoint = /ENTRYPOINT \[(.*)\]/.exec(
+      readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8'),
+    )?.[1];
+    const binary = JSON.parse(`[${entrypoint}]`)[1] as string;
+    expect(binary).toBe('/app/dist/tsunagi.mjs');
+    const files = ['daemonset.yaml', 'statefulset.yaml', 'examples/sidecar.yaml', 'examples/two-tier.yaml'];
+    let checked = 0;
+    for (const file of files)
+      for (const d of docsOf(file)) {
+        for (const c of (d.spec?.template?.spec?.containers ?? []) as Doc[]) {
+          if (!String(c.image).includes('tsunagi')) continue;
+          const opts = ((c.env as Doc[] | undefined)?.find((e) => e.name === 'NODE_OPTIONS')?.value ??
+            '') as string;
+          const run = (args: string[], env: Record<string, string>) =>
+            execFileSync(process.execPath, [...args, '-e', '0'], {
+              env: { ...process.env, ...env },
+              stdio: 'pipe',
+            });
+          expect(
+            () => run([], { NODE_OPTIONS: opts }),
+            `${file} ${c.name}: NODE_OPTIONS ${opts}`,
+          ).not.toThrow();
+          if (c.command !== undefined) {
+            const flags = commandNodeFlags(c.command);
+            // node, its flags, then the image's binary (the entrypoint the command replaces)
+            expect(c.command, `${file} ${c.name}`).toEqual(['node', ...flags, binary]);
+            expect(() => run(flags, { NODE_OPTIONS: opts }), `${file} ${c.name}: ${flags}`).not.toThrow();
+          }
+          checked++;
+        }
+      }
+    expect(checked).toBeGreaterThanOrEqual(4);
   });
 
   it('has a sidecar example that relays to the gateway Service and buffers at file_storage.directory', () => {

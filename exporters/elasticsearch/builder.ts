@@ -271,8 +271,8 @@ export class BulkBuilder {
           if (this.modeFor(sc.attributes, ctx) !== 'otel') return false;
           res ??= resourceFragment('otel', rl.resource, rl.schemaUrl);
           const route = this.router.route('logs', [sc.attributes, rl.resource.attributes], 0n, 'otel');
-          const fixed = new ScopeParts(
-            this.actionBytes(route.index),
+          const fixed = this.scopeParts(
+            route.index,
             route.ds ? dsOtel(route.ds) : '',
             `${res}${scopeFragment('otel', sc, schemaUrl)}}`,
           );
@@ -295,6 +295,19 @@ export class BulkBuilder {
   }
 
   private readonly doc = new DocBuf();
+  /** ScopeParts by index, data stream and tail: every request of a pod brings the same ones. */
+  private readonly partsCache = new Map<string, ScopeParts>();
+
+  private scopeParts(index: string, ds: string, tail: string): ScopeParts {
+    const key = `${index.length}:${index}${ds.length}:${ds}${tail}`;
+    let parts = this.partsCache.get(key);
+    if (parts === undefined) {
+      parts = new ScopeParts(this.actionBytes(index), ds, tail);
+      if (this.partsCache.size >= 1000) this.partsCache.clear();
+      this.partsCache.set(key, parts);
+    }
+    return parts;
+  }
   private readonly actionCache = new Map<string, Buffer>();
 
   private actionBytes(index: string): Buffer {

@@ -15,6 +15,7 @@ import { BulkBuilder, WIRE_ITEM } from './builder.js';
 import { elasticsearchConfigSchema } from './config.js';
 import { subsetLogs } from './subset.js';
 import { kvs, RESOURCE } from './testdata.js';
+import { DocBuf, otelLogDocument, ScopeParts, scopeEntries, scopeLogsWire } from './wire-logs.js';
 
 /** Seeded PRNG (mulberry32): the same cases every run. */
 function rng(seed: number) {
@@ -168,6 +169,55 @@ describe('elasticsearch logs written from wire bytes', () => {
     }
   });
 
+  it('writes the same severity fields as the decoding path (texts to escape, non-ASCII, every sign and size of number)', async () => {
+    const texts = [
+      'INFO',
+      'WARN',
+      'info',
+      'Info',
+      'INF"',
+      'IN\\F',
+      'IN\u007fF',
+      'IN\u0001F',
+      'INFÖ',
+      '',
+      'E',
+      'ERROR',
+    ];
+    const numbers = [0, 9, 13, 17, 73, 137, -1, -9, 2 ** 31 - 1, -(2 ** 31)];
+    const data = batch(31, 1, 1, texts.length * numbers.length * 2);
+    data.resourceLogs[0].scopeLogs[0].logRecords.forEach((rec, i) => {
+      rec.severityText = texts[(i >> 1) % texts.length];
+      rec.severityNumber = numbers[Math.floor(i / (2 * texts.length)) % numbers.length];
+      rec.timeUnixNano = 1_700_000_000_000_000_000n + BigInt(i);
+      rec.attributes = [];
+      rec.body = { stringValue: `r${i}` };
+    });
+    const { wireText, slowText, wireItems } = await both(data);
+    expect(wireItems).toBe(texts.length * numbers.length * 2);
+    expect(wireText).toBe(slowText);
+    expect(wireText).toContain('"severity_text":"WARN","severity_number":9,');
+  });
+
+  it('writes the same bytes for resources and scopes that repeat, batch after batch (their fixed parts remembered)', async () => {
+    const one = batch(12, 1, 2, 7);
+    const again = batch(12, 1, 2, 7);
+    again.resourceLogs[0].scopeLogs[1].scope.name = 'io.other'; // one scope differs
+    const data: LogsData = {
+      resourceLogs: [...one.resourceLogs, ...batch(12, 1, 2, 7).resourceLogs, ...again.resourceLogs],
+    };
+    const bytes = encodeLogs(data);
+    const b = builder({ flush: { bytes: 2500 } });
+    const text = (r: Awaited<ReturnType<BulkBuilder['logs']>>) =>
+      Buffer.concat(r.chunks.map((c) => c.body())).toString('latin1');
+    const slow = text(await builder({ flush: { bytes: 2500 } }).logs(decodeLogs(new Uint8Array(bytes))));
+    for (let round = 0; round < 3; round++) {
+      const wire = await b.logs(decodeLogsLazy(new Uint8Array(bytes)));
+      expect(wire.refs.items.filter((x) => x === WIRE_ITEM).length).toBe(42);
+      expect(text(wire)).toBe(slow);
+    }
+  });
+
   it('takes the wire path without decoding the records', async () => {
     const data = batch(7, 1, 1, 10);
     for (const rec of data.resourceLogs[0].scopeLogs[0].logRecords) rec.timeUnixNano = 1n;
@@ -231,6 +281,56 @@ describe('elasticsearch logs written from wire bytes', () => {
         const { wireText, slowText, wireItems } = await both(data, over);
         expect(wireItems).toBe(30);
         expect(wireText).toBe(slowText);
+      }
+    }
+  });
+
+  it('keeps room for the rest of a document after text its reservation does not cover, in a buffer sized to it', () => {
+    // A document's room is reserved from its wire size (six bytes per byte plus slack); an
+    // array body's text takes more (a control character escaped twice: seven), so after it
+    // the room for the rest is reserved again. Here the rest takes all six bytes per byte
+    // (control characters) and the buffer starts empty or at its end (exactly the reservation,
+    // or a few bytes more): without that second reservation the document's last writes fall
+    // past the buffer (it then goes to the slow path: NeedsSlowPath thrown here).
+    for (const n of [1000, 2000, 5000]) {
+      const rec = newLogRecord();
+      rec.timeUnixNano = 1_700_000_000_000_000_000n;
+      rec.body = { arrayValue: { values: [{ stringValue: '\u0001'.repeat(n) }, { intValue: 7n }] } };
+      rec.attributes = [{ key: 'after', value: { stringValue: '\u0002'.repeat(4 * n) } }];
+      rec.traceId = new Uint8Array(16).fill(0xab);
+      const bytes = encodeLogs({
+        resourceLogs: [
+          {
+            resource: newResource(),
+            schemaUrl: '',
+            scopeLogs: [{ scope: newScope(), schemaUrl: '', logRecords: [rec] }],
+          },
+        ],
+      });
+      const [seg] = rawList(decodeLogsLazy(new Uint8Array(bytes)).resourceLogs[0]) as Uint8Array[];
+      const [from, to] = scopeEntries(seg);
+      const [a, b] = scopeLogsWire(seg, from, to).records;
+      const parts = new ScopeParts(
+        Buffer.from('{"create":{"_index":"i"}}'),
+        ',"data_stream":{"type":"logs"}',
+        '',
+      );
+      const write = (d: DocBuf) => {
+        const start = d.len;
+        otelLogDocument(d, seg, a, b, parts);
+        return d.buf.toString('latin1', start, d.len);
+      };
+      const roomy = new DocBuf();
+      roomy.buf = Buffer.alloc(1 << 22) as DocBuf['buf'];
+      const want = write(roomy);
+      expect(want).toContain('\\\\u0001'); // the body's text, escaped twice
+      expect(write(new DocBuf())).toBe(want); // an empty buffer: grown to exactly the reservation
+      const reserved = (b - a) * 6 + 512 + parts.head.length + parts.midText.length + parts.tailHead.length;
+      for (const spare of [0, 1, 7, 64, 511]) {
+        const d = new DocBuf();
+        d.buf = Buffer.alloc(reserved + spare + 100) as DocBuf['buf'];
+        d.len = 100; // a document that starts at its buffer's end
+        expect(write(d)).toBe(want);
       }
     }
   });

@@ -47,7 +47,7 @@ export class LoadBalancingExporter implements Exporter {
 
   constructor(
     settings: ComponentSettings,
-    cfg: LoadBalancingConfig,
+    private readonly cfg: LoadBalancingConfig,
     signals: readonly Signal[],
     resolver?: Resolver,
   ) {
@@ -59,7 +59,10 @@ export class LoadBalancingExporter implements Exporter {
   }
 
   acceptBatching(signal: Signal, req: BatchingRequest): boolean {
-    return this.outer.acceptBatching(signal, req);
+    // the exporter's own queue when it has one (the per-backend queues are then off), else theirs
+    return this.cfg.sending_queue.enabled
+      ? this.outer.acceptBatching(signal, req)
+      : this.lb.acceptBatching(signal, req);
   }
 
   async start(host: Host): Promise<void> {

@@ -15,6 +15,7 @@
 // its backoff, as any refused send. Once its backlog is empty the exporter
 // shuts down. A request already on the wire to the removed backend finishes
 // there, or fails and is re-routed like the rest.
+import type { BatchingRequest } from '../../src/component/batching.js';
 import type { ComponentSettings, Host } from '../../src/component/component.js';
 import type { RequestContext } from '../../src/component/consumer.js';
 import {
@@ -55,17 +56,21 @@ const RETIRE_POLL_MS = 100;
  */
 export const COALESCE_ITEMS = 512;
 
+/** The merge of COALESCE_ITEMS as a batch shape, for a signal whose backend queues adopted none. */
+const COALESCE_REQUEST: BatchingRequest = { minSize: COALESCE_ITEMS, maxSize: 0, flushTimeoutMs: 0 };
+
 /**
  * The otlp exporter config of one backend: `protocol.otlp` with its endpoint. As the
  * collector's buildExporterConfig: with the exporter's own sending_queue enabled, the
  * per-endpoint queue is disabled (two levels of queues would hold data twice). A per-endpoint
  * memory queue without a `batch` of its own merges the parts waiting in it (COALESCE_ITEMS).
  */
-export function backendConfig(cfg: LoadBalancingConfig, endpoint: string): OtlpGrpcConfig {
+export function backendConfig(cfg: LoadBalancingConfig, endpoint: string, adopting = false): OtlpGrpcConfig {
   const otlp = cfg.protocol.otlp;
   let queue = otlp.sending_queue;
   if (cfg.sending_queue.enabled) queue = { ...queue, enabled: false };
-  else if (queue.enabled && queue.batch === undefined && queue.storage === undefined)
+  // adopting a batch processor's shape: the merge is asked for per signal (LoadBalancer.add)
+  else if (queue.enabled && queue.batch === undefined && queue.storage === undefined && !adopting)
     queue = {
       ...queue,
       batch: { flush_timeout: 0, min_size: COALESCE_ITEMS, max_size: 0, sizer: 'items' },
@@ -140,6 +145,8 @@ export class LoadBalancer {
   private readonly keys: Map<Signal, RoutingKey>;
   /** Backend list changes applied (otelcol_loadbalancer_num_backend_updates). */
   updateCount = 0;
+  /** Batch shapes of `batch` processors before this exporter, adopted by every backend's queue. */
+  private readonly batching = new Map<Signal, BatchingRequest>();
 
   constructor(
     private readonly settings: ComponentSettings,
@@ -149,6 +156,21 @@ export class LoadBalancer {
     keys: Map<Signal, RoutingKey>,
   ) {
     this.keys = keys;
+  }
+
+  /**
+   * A `batch` processor before this exporter asks for its shape (src/component/batching.ts): with
+   * the exporter's own queue off, the per-backend queues take it, each merging its parts of many
+   * requests into batches of that shape, as they would merge whole requests before the split; the
+   * processor then passes requests through, answered once every part is queued. Refused (the
+   * processor batches by itself) when the backends have no queue, or when backends are running
+   * already without it (a reload): a running queue does not change shape.
+   */
+  acceptBatching(signal: Signal, req: BatchingRequest): boolean {
+    if (this.batching.has(signal)) return true;
+    if (!this.cfg.protocol.otlp.sending_queue.enabled || this.host !== undefined) return false;
+    this.batching.set(signal, req);
+    return true;
   }
 
   /** Endpoints in the ring now. */
@@ -181,7 +203,8 @@ export class LoadBalancer {
   }
 
   private async add(endpoint: string): Promise<void> {
-    const otlp = backendConfig(this.cfg, endpoint);
+    const adopting = this.batching.size > 0;
+    const otlp = backendConfig(this.cfg, endpoint, adopting);
     const settings: ComponentSettings = {
       ...this.settings,
       id: `${this.settings.id}_${endpoint}`,
@@ -196,8 +219,19 @@ export class LoadBalancer {
       (signal, data, ctx) => this.route(signal, data, ctx),
       otlp.sending_queue.storage !== undefined,
     );
-    // parts of the requests that arrived in one event-loop turn go to a backend in one call
-    const exporter = new QueuedExporter(settings, otlp, this.signals, sender, { mergeWithinTurn: true });
+    // parts of the requests that arrived in one event-loop turn go to a backend in one call; the
+    // queue keeps spans a processor decoded as their OTLP encoding while they wait (as otlp_grpc's)
+    const exporter = new QueuedExporter(settings, otlp, this.signals, sender, {
+      mergeWithinTurn: true,
+      sendsOtlp: true,
+    });
+    if (adopting) {
+      const q = otlp.sending_queue;
+      for (const signal of this.signals) {
+        const req = this.batching.get(signal) ?? (q.storage === undefined ? COALESCE_REQUEST : undefined);
+        if (req) exporter.acceptBatching(signal, req);
+      }
+    }
     await exporter.start(this.host ?? { getExtension: () => undefined });
     this.backends.set(endpoint, { endpoint, exporter, sender });
   }

@@ -522,6 +522,69 @@ describe('load_balancing exporter: parts of one event-loop turn', () => {
   });
 });
 
+describe('load_balancing exporter behind a batch processor', () => {
+  const BATCH = { minSize: 100_000, maxSize: 0, flushTimeoutMs: 400 };
+
+  it("merges its parts of many requests per backend in the backends' queues, answering each request at once", async () => {
+    const { servers: s, endpoints } = await backends(3);
+    const e = exporterWith(new ManualResolver(endpoints));
+    // what the batch processor asks before the service starts; the processor then passes through
+    expect(e.acceptBatching('traces', BATCH)).toBe(true);
+    await e.start(emptyHost);
+    const ring = new HashRing([...endpoints].sort());
+    const expected = new Map<string, { at: string; names: string[] }>();
+    const REQUESTS = 30;
+    for (let r = 0; r < REQUESTS; r++) {
+      const d = variedRequest(200 + r);
+      for (const rs of d.resourceSpans)
+        for (const ss of rs.scopeSpans)
+          for (const sp of ss.spans) {
+            const t = expected.get(hexOf(sp.traceId)) ?? {
+              at: ring.endpointFor(sp.traceId) as string,
+              names: [],
+            };
+            t.names.push(sp.name);
+            expected.set(hexOf(sp.traceId), t);
+          }
+      // one request after the other, each answered before the next is sent (queued, not sent)
+      await e.consume('traces', d, { clientAddress: `127.0.0.1:${41000 + r}` });
+    }
+    const total = [...expected.values()].reduce((n, t) => n + t.names.length, 0);
+    const received = () =>
+      s.reduce((n, x) => n + [...tracesAt(x).values()].reduce((m, names) => m + names.length, 0), 0);
+    await waitFor(() => received() === total, 10_000);
+    s.forEach((server, i) => {
+      // the answered requests' parts went out together at the flush: far fewer calls than requests
+      expect(server.requests.length).toBeGreaterThan(0);
+      expect(server.requests.length).toBeLessThanOrEqual(3);
+      const got = tracesAt(server);
+      for (const [tid, names] of got) {
+        const want = expected.get(tid);
+        expect(want?.at).toBe(endpoints[i]); // each trace whole at the backend the ring names
+        expect([...names].sort()).toEqual([...(want?.names ?? [])].sort()); // each span once
+      }
+      expect(got.size).toBe([...expected.values()].filter((t) => t.at === endpoints[i]).length);
+    });
+    expect(received()).toBe(total);
+  });
+
+  it('leaves batching to the processor when there is no queue to take it, or the backends run already', async () => {
+    const noQueue = exporterWith(new ManualResolver(['127.0.0.1:1']), {
+      protocol: { otlp: { tls: { insecure: true }, sending_queue: { enabled: false } } },
+    });
+    expect(noQueue.acceptBatching('traces', BATCH)).toBe(false);
+    // the exporter's own queue takes it (the per-backend queues are then off)
+    const own = exporterWith(new ManualResolver(['127.0.0.1:1']), { sending_queue: { queue_size: 10 } });
+    expect(own.acceptBatching('traces', BATCH)).toBe(true);
+    const { endpoints } = await backends(1);
+    const running = exporterWith(new ManualResolver(endpoints));
+    expect(running.acceptBatching('logs', BATCH)).toBe(true);
+    await running.start(emptyHost);
+    expect(running.acceptBatching('logs', BATCH)).toBe(true); // the same shape again (a reload)
+    expect(running.acceptBatching('traces', BATCH)).toBe(false); // a running queue keeps its shape
+  });
+});
+
 describe('load_balancing per-backend exporter config', () => {
   const cfg = (extra: Record<string, unknown>) =>
     loadBalancingConfigSchema.parse({ resolver: { static: { hostnames: ['a:1'] } }, ...extra });

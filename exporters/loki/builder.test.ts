@@ -209,6 +209,43 @@ describe('loki request builder', async () => {
       }
   });
 
+  it('never gives two different label sets the same remembered stream key (values that spell another set)', async () => {
+    // The remembered keys are looked up by the labels joined into one string: a value that
+    // spells "separator, next name, value" under a join without lengths would hand one
+    // resource the stream of another (within one batch and in the next).
+    const spelled = ['=', '', ':', '"', '\u0000'].flatMap((sep) =>
+      ['k8s_pod_name', '12:k8s_pod_name'].flatMap((name) => [`a|${name}${sep}b`, `a|${name}${sep}1:b`]),
+    );
+    const sets: Record<string, string>[] = [
+      { 'service.name': 'a', 'k8s.pod.name': 'b' },
+      ...spelled.map((v) => ({ 'service.name': v })),
+      { 'service.name': 'a', 'k8s.pod.name': 'b', 'k8s.namespace.name': 'n' },
+      { 'service.name': 'a|k8s_pod_name=b|k8s_namespace_name=n' },
+    ];
+    const data = () =>
+      logs(
+        ...sets.map((attrs, i) =>
+          resourceLogs(attrs, [
+            record(`r${i}`, { severityNumber: 9 }),
+            record(`r${i}e`, { severityNumber: 17 }),
+          ]),
+        ),
+      );
+    const expected = sets.flatMap((attrs, i) => {
+      const pairs = (level: string): [string, string][] => [
+        ...Object.entries(attrs).map(([k, v]): [string, string] => [k.replace(/\./g, '_'), v]),
+        ['level', level],
+      ];
+      return [`r${i} ${labelsString(pairs('info'))}`, `r${i}e ${labelsString(pairs('error'))}`];
+    });
+    const lines = (r: Awaited<ReturnType<LokiRequestBuilder['build']>>) =>
+      r.requests
+        .flatMap((q) => q.streams.flatMap((st) => st.entries.map((e) => `${text(e).line} ${st.labels}`)))
+        .sort();
+    const b = builder();
+    for (let batch = 0; batch < 2; batch++) expect(lines(await b.build(data()))).toEqual(expected.sort());
+  });
+
   it('uses the observed time when the record has none', async () => {
     const obs = BigInt(Date.now()) * 1_000_000n;
     const r = record('x', { timeUnixNano: 0n, observedTimeUnixNano: obs });

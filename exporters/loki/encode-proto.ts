@@ -7,7 +7,6 @@
 // EntryAdapter { Timestamp timestamp = 1; string line = 2; repeated LabelPairAdapter structuredMetadata = 3; }
 // Timestamp { int64 seconds = 1; int32 nanos = 2; }   LabelPairAdapter { string name = 1; string value = 2; }
 import type { LokiEntry, LokiRequest, TextEntry } from './builder.js';
-import { COPY_LOOP_MAX } from './wire-entries.js';
 
 let sizes = new Int32Array(1 << 16);
 let n = 0;
@@ -95,6 +94,13 @@ function entrySize(e: LokiEntry): number {
   return 1 + varintLen(body) + body;
 }
 
+/**
+ * Below this many bytes a run of wire entries is copied by a loop. Runs are one or more whole
+ * entries (a few hundred bytes and up), where one native copy and its view cost less than a
+ * byte loop (wire-entries.ts copies a record's fields, mostly shorter, with a higher bound).
+ */
+export const RUN_COPY_LOOP_MAX = 96;
+
 class Writer {
   pos = 0;
   k = 0;
@@ -159,7 +165,7 @@ class Writer {
 
   /** src[a, b) appended: short runs by a loop (a native copy allocates a view per call). */
   copy(src: Buffer, a: number, b: number): void {
-    if (b - a < COPY_LOOP_MAX) {
+    if (b - a < RUN_COPY_LOOP_MAX) {
       const buf = this.buf;
       let p = this.pos;
       for (let i = a; i < b; i++) buf[p++] = src[i];

@@ -13,7 +13,7 @@ import {
 import type { AnyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import { type BuilderConfig, LokiRequestBuilder } from './builder.js';
 import { lokiConfigSchema } from './config.js';
-import { EncodeScratch, encodePushRequest } from './encode-proto.js';
+import { EncodeScratch, encodePushRequest, RUN_COPY_LOOP_MAX } from './encode-proto.js';
 import { CardinalityGuard } from './labels.js';
 import { kvs } from './testdata.js';
 import { COPY_LOOP_MAX } from './wire-entries.js';
@@ -297,10 +297,13 @@ describe('loki entries written from wire bytes', () => {
   it('are the same for entries of every length class (1-, 2-, 3- and 4-byte lengths; copy loop and native copy)', async () => {
     // An entry's tag and length are written in front of it in a 3-byte gap (moved when the
     // length is not 2 bytes), and runs of adjacent entries are copied at once, by a loop
-    // below COPY_LOOP_MAX bytes: line lengths swept across each of those edges.
+    // below COPY_LOOP_MAX bytes (a record's fields) and RUN_COPY_LOOP_MAX bytes (runs of entries in
+    // the encoder): line lengths swept across each of those edges.
     const lengths: number[] = [];
     for (let n = 0; n <= 140; n += 3) lengths.push(n);
     for (let n = COPY_LOOP_MAX - 80; n <= COPY_LOOP_MAX + 40; n += 2) lengths.push(n);
+    // (a run of one entry: its line plus ~20 bytes of tag, length and timestamp)
+    for (let n = RUN_COPY_LOOP_MAX - 40; n <= RUN_COPY_LOOP_MAX + 10; n++) lengths.push(n);
     for (let n = 16_300; n <= 16_400; n += 3) lengths.push(n);
     for (let n = 2 ** 21 - 60; n <= 2 ** 21 + 20; n += 20) lengths.push(n);
     const rl = newResourceLogs(newResource());
@@ -322,6 +325,46 @@ describe('loki entries written from wire bytes', () => {
       expect(fast.rejected).toEqual([]);
       expect(fast.wire).toBe(lengths.length);
     }
+  });
+
+  it('are the same for attribute keys that share a name-cache slot, and for every severity number', async () => {
+    // Keys of one length and the same first, middle and last bytes fall into one slot of the
+    // key → label-name cache: only their other bytes tell them apart. Severity numbers below
+    // and past those whose whole pair is precomputed.
+    const keys: string[] = [];
+    for (const c of 'abcdefgh') for (const d of 'xyz.') keys.push(`k${c}m${d}z`);
+    keys.push('kamxz.', 'k-m-z', 'k_m_z', 'kémxz');
+    const rl = newResourceLogs(newResource());
+    rl.resource.attributes = kvs({ 'service.name': 'svc', 'host.name': 'h' });
+    const sl = newScopeLogs(newScope('io.scope', '1.0'));
+    for (let i = 0; i < 400; i++) {
+      const rec = newLogRecord();
+      rec.timeUnixNano = NOW_NS - BigInt(400 - i);
+      rec.severityNumber = i < 300 ? i % 80 : [127, 128, 255, 256, 1000, 2 ** 31 - 1][i % 6];
+      rec.body = { stringValue: `line ${i}` };
+      for (let a = 0; a < 3; a++)
+        rec.attributes.push({
+          key: keys[(i * 7 + a * 13) % keys.length],
+          value: { stringValue: `v${i}-${a}` },
+        });
+      sl.logRecords.push(rec);
+    }
+    rl.scopeLogs.push(sl);
+    const data: LogsData = { resourceLogs: [rl] };
+    // one resource per record too: one whose record needs the general path leaves the others fast
+    for (const rec of sl.logRecords.slice(0, 120)) {
+      const one = newResourceLogs(newResource());
+      one.resource.attributes = kvs({ 'service.name': 'svc', 'host.name': 'h' });
+      const s1 = newScopeLogs(newScope('io.scope', '1.0'));
+      s1.logRecords.push(rec);
+      one.scopeLogs.push(s1);
+      data.resourceLogs.push(one);
+    }
+    const { fast, slow } = await both(data, { limits: { max_label_names_per_series: 30 } });
+    expect(fast.bodies).toEqual(slow.bodies);
+    expect(fast.refs).toEqual(slow.refs);
+    expect(fast.rejected).toEqual(slow.rejected);
+    expect(fast.wire).toBeGreaterThan(100);
   });
 
   it('fall back to the general path for a body that is not valid UTF-8', async () => {

@@ -52,6 +52,7 @@ const HEX = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEX[i] = '0123456789abcdef'.charCodeAt(i);
 const ENC = new TextEncoder();
 const CHUNK = 1 << 20;
+const EMPTY_BYTES = new Uint8Array(0);
 
 /** Bytes the entries of one build are written into, in chunks; an entry is a view of one. */
 export class Arena {
@@ -209,58 +210,106 @@ function putVarint(v: number): void {
 }
 
 function putAscii(s: string): void {
-  for (let i = 0; i < s.length; i++) out[q++] = s.charCodeAt(i);
+  const o = out;
+  let k = q;
+  for (let i = 0; i < s.length; i++) o[k++] = s.charCodeAt(i);
+  q = k;
 }
 
-/** One LabelPairAdapter (field 3) with an ASCII name and the value bytes src[a, b). */
-function putPairFromSrc(name: string, a: number, b: number): void {
-  const vl = b - a;
-  const body = (name.length ? 1 + varintSize(name.length) + name.length : 0) + 1 + varintSize(vl) + vl;
-  out[q++] = 0x1a;
-  putVarint(body);
-  if (name.length) {
-    out[q++] = 0x0a;
-    putVarint(name.length);
-    putAscii(name);
+/** A resource's or scope's encoded metadata: by a loop when short. */
+function putShared(b: Uint8Array): void {
+  if (b.length < 64) putBytes(b);
+  else {
+    out.set(b, q);
+    q += b.length;
   }
+}
+
+/** Bytes written as they are (a name's field, a whole pair): by a loop, they are short. */
+function putBytes(b: Uint8Array): void {
+  const o = out;
+  let k = q;
+  for (let i = 0; i < b.length; i++) o[k++] = b[i];
+  q = k;
+}
+
+/** The LabelPairAdapter `name` field (tag, length, bytes) of an ASCII name; nothing for ''. */
+function nameField(name: string): Uint8Array {
+  if (name.length === 0) return EMPTY_BYTES;
+  const b = new Uint8Array(1 + varintSize(name.length) + name.length);
+  let k = 0;
+  b[k++] = 0x0a;
+  for (let v = name.length; ; ) {
+    if (v < 0x80) {
+      b[k++] = v;
+      break;
+    }
+    b[k++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  for (let i = 0; i < name.length; i++) b[k++] = name.charCodeAt(i);
+  return b;
+}
+
+const F_SEVERITY_TEXT = nameField('severity_text');
+const F_SEVERITY_NUMBER = nameField('severity_number');
+const F_TRACE_ID = nameField('trace_id');
+const F_SPAN_ID = nameField('span_id');
+const F_OBSERVED = nameField('observed_timestamp');
+
+/** One LabelPairAdapter (field 3): the name field `name` and the value bytes src[a, b); returns the OR of the value's bytes (>= 0x80: not ASCII). */
+function putPairFromSrc(name: Uint8Array, a: number, b: number): number {
+  const vl = b - a;
+  out[q++] = 0x1a;
+  putVarint(name.length + 1 + varintSize(vl) + vl);
+  putBytes(name);
   out[q++] = 0x12;
   putVarint(vl);
-  copyOut(a, b);
+  return copyOut(a, b);
 }
 
-/** One LabelPairAdapter with an ASCII name and an ASCII value (non-empty). */
-function putPairAscii(name: string, value: string): void {
-  const body =
-    (name.length ? 1 + varintSize(name.length) + name.length : 0) +
-    1 +
-    varintSize(value.length) +
-    value.length;
+/** One LabelPairAdapter with the name field `name` and an ASCII value (non-empty). */
+function putPairAscii(name: Uint8Array, value: string): void {
   out[q++] = 0x1a;
-  putVarint(body);
-  if (name.length) {
-    out[q++] = 0x0a;
-    putVarint(name.length);
-    putAscii(name);
-  }
+  putVarint(name.length + 1 + varintSize(value.length) + value.length);
+  putBytes(name);
   out[q++] = 0x12;
   putVarint(value.length);
   putAscii(value);
 }
 
-/** A LabelPairAdapter of a trace/span ID in hex. */
-function putPairHex(name: string, a: number, b: number): void {
+/** The whole severity_number pair of each number below SEVERITY_PAIRS (they repeat record after record). */
+const SEVERITY_PAIRS = 64;
+const severityPairs: Uint8Array[] = [];
+for (let n = 0; n < SEVERITY_PAIRS; n++) {
+  const s = String(n);
+  const b = new Uint8Array(2 + F_SEVERITY_NUMBER.length + 2 + s.length);
+  b[0] = 0x1a;
+  b[1] = F_SEVERITY_NUMBER.length + 2 + s.length;
+  b.set(F_SEVERITY_NUMBER, 2);
+  b[2 + F_SEVERITY_NUMBER.length] = 0x12;
+  b[3 + F_SEVERITY_NUMBER.length] = s.length;
+  for (let i = 0; i < s.length; i++) b[4 + F_SEVERITY_NUMBER.length + i] = s.charCodeAt(i);
+  severityPairs.push(b);
+}
+
+/** A LabelPairAdapter of a trace/span ID in hex (`name`: its name field). */
+function putPairHex(name: Uint8Array, a: number, b: number): void {
   const vl = (b - a) * 2;
   out[q++] = 0x1a;
-  putVarint(1 + 1 + name.length + 1 + varintSize(vl) + vl);
-  out[q++] = 0x0a;
-  out[q++] = name.length;
-  putAscii(name);
+  putVarint(name.length + 1 + varintSize(vl) + vl);
+  putBytes(name);
   out[q++] = 0x12;
   putVarint(vl);
+  const o = out;
+  const s = src;
+  let k = q;
   for (let i = a; i < b; i++) {
-    out[q++] = HEX[src[i] >> 4];
-    out[q++] = HEX[src[i] & 15];
+    const c = s[i];
+    o[k++] = HEX[c >> 4];
+    o[k++] = HEX[c & 15];
   }
+  q = k;
 }
 
 /** Encoded LabelPairAdapter fields for flat name/value pairs (empty strings omitted, as encode-proto.ts does). */
@@ -297,7 +346,8 @@ export function encodePairs(pairs: string[]): Uint8Array {
     }
     parts.push(b);
   }
-  return Buffer.concat(parts);
+  // a plain Uint8Array, as every other byte run putBytes copies (one element kind there)
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** entrySize()'s share of flat pairs: UTF-16 lengths + 3 each. */
@@ -309,25 +359,38 @@ export function pairsEstimate(pairs: string[]): number {
 
 const nameCache = new Map<string, string>();
 // Keys repeat record after record: a direct-mapped cache from a key's bytes to its label
-// name saves building the key string each time.
+// name's encoded field saves building the key string, and writing the name, each time.
 const SLOTS = 512;
 const slotBytes: (Uint8Array | undefined)[] = new Array(SLOTS);
-const slotName: string[] = new Array(SLOTS);
+const slotField: Uint8Array[] = new Array(SLOTS);
+const slotNameLength: number[] = new Array(SLOTS).fill(0);
+/** The length of the label name asciiName() last returned the field of. */
+let nameLength = 0;
 
-/** normalizeLabelName of an ASCII key src[a, b); undefined for other keys and `loki.*` hints (general path). */
-function asciiName(a: number, b: number): string | undefined {
+/**
+ * The name field (nameField) of normalizeLabelName of an ASCII key src[a, b), its length in
+ * nameLength; undefined for other keys and `loki.*` hints (general path).
+ */
+function asciiName(a: number, b: number): Uint8Array | undefined {
   const len = b - a;
-  if (len === 0) return '';
-  const h = (len * 31 + src[a] * 17 + src[b - 1] * 13 + src[a + (len >> 1)] * 7) & (SLOTS - 1);
+  if (len === 0) {
+    nameLength = 0;
+    return EMPTY_BYTES;
+  }
+  const s = src;
+  const h = (len * 31 + s[a] * 17 + s[b - 1] * 13 + s[a + (len >> 1)] * 7) & (SLOTS - 1);
   const known = slotBytes[h];
   if (known !== undefined && known.length === len) {
     let i = 0;
-    while (i < len && known[i] === src[a + i]) i++;
-    if (i === len) return slotName[h];
+    while (i < len && known[i] === s[a + i]) i++;
+    if (i === len) {
+      nameLength = slotNameLength[h];
+      return slotField[h];
+    }
   }
   let key = '';
   for (let i = a; i < b; i++) {
-    const c = src[i];
+    const c = s[i];
     if (c >= 0x80) return undefined;
     key += String.fromCharCode(c);
   }
@@ -338,9 +401,12 @@ function asciiName(a: number, b: number): string | undefined {
     if (/^[0-9]/.test(n)) n = `key_${n}`;
     if (nameCache.size < 10_000) nameCache.set(key, n);
   }
-  slotBytes[h] = Uint8Array.from(src.subarray(a, b));
-  slotName[h] = n;
-  return n;
+  const field = nameField(n);
+  slotBytes[h] = Uint8Array.from(s.subarray(a, b));
+  slotField[h] = field;
+  slotNameLength[h] = n.length;
+  nameLength = n.length;
+  return field;
 }
 
 const pairsCache = new Map<string, Uint8Array>();
@@ -358,20 +424,30 @@ function cachedPairs(pairs: string[]): Uint8Array {
   return b;
 }
 
-const EMPTY_BYTES = new Uint8Array(0);
-
 /**
- * Copies src[a, b) to the output. A loop up to a few hundred bytes: a native copy needs a
- * typed-array view of the source per call (garbage per record) and costs more than the loop
- * for the lines and values records usually carry.
+ * Copies src[a, b) to the output; returns the OR of the bytes copied by the loop (>= 0x80:
+ * not ASCII), 0x80 for a native copy (the caller then checks the text itself). A loop up to
+ * a few hundred bytes: a native copy needs a typed-array view of the source per call
+ * (garbage per record) and costs more than the loop for the lines and values records
+ * usually carry.
  */
-function copyOut(a: number, b: number): void {
+function copyOut(a: number, b: number): number {
   if (b - a < COPY_LOOP_MAX) {
-    for (let i = a; i < b; i++) out[q++] = src[i];
-    return;
+    const o = out;
+    const s = src;
+    let k = q;
+    let or = 0;
+    for (let i = a; i < b; i++) {
+      const c = s[i];
+      or |= c;
+      o[k++] = c;
+    }
+    q = k;
+    return or;
   }
   out.set(src.subarray(a, b), q);
   q += b - a;
+  return 0x80;
 }
 
 /** Below this many bytes a copy is a JS loop (no view allocated). */
@@ -621,8 +697,6 @@ function record(
     if (ts < res.oldest || ts > res.newest) return undefined;
   }
   const lineLen = lineB - lineA;
-  const lineU16 = lineLen === 0 ? 0 : utf16Length(lineA, lineB);
-  if (lineU16 < 0) return undefined;
   if (res.maxLineSize > 0 && lineLen > res.maxLineSize) return undefined;
   let level: string | undefined;
   let sevText = '';
@@ -656,19 +730,16 @@ function record(
     out[q++] = 0x10;
     putVarint(nanos);
   }
+  let lineU16 = 0;
   if (lineLen) {
     out[q++] = 0x12;
     putVarint(lineLen);
-    copyOut(lineA, lineB);
+    // copied, then measured only when not ASCII (an invalid line leaves the entry unwritten)
+    lineU16 = copyOut(lineA, lineB) < 0x80 ? lineLen : utf16Length(lineA, lineB);
+    if (lineU16 < 0) return undefined;
   }
-  if (resPairs.length) {
-    out.set(resPairs, q);
-    q += resPairs.length;
-  }
-  if (scopePairs.length) {
-    out.set(scopePairs, q);
-    q += scopePairs.length;
-  }
+  if (resPairs.length) putShared(resPairs);
+  if (scopePairs.length) putShared(scopePairs);
   let size = lineU16 + 20 + shared;
 
   // own attributes, in order
@@ -681,7 +752,7 @@ function record(
         continue;
       }
       const kvEnd = varint() + p;
-      let name: string | undefined;
+      let name: Uint8Array | undefined;
       let kind = -1;
       let va = 0;
       let vb = 0;
@@ -722,40 +793,49 @@ function record(
           p = vEnd;
         } else return undefined;
       }
-      if (name === undefined) name = ''; // no key: normalizeLabelName('')
+      if (name === undefined) {
+        name = EMPTY_BYTES; // no key: normalizeLabelName('')
+        nameLength = 0;
+      }
       if (kind <= 0) continue; // empty value: pushFlat skips it
       if (kind === 1) {
         if (vb === va) continue;
-        const u16 = utf16Length(va, vb);
+        const nl = nameLength;
+        // copied, then measured only when not ASCII (an invalid value leaves the entry unwritten)
+        const u16 = putPairFromSrc(name, va, vb) < 0x80 ? vb - va : utf16Length(va, vb);
         if (u16 < 0) return undefined;
-        putPairFromSrc(name, va, vb);
-        size += name.length + 3 + u16 + 3;
+        size += nl + 3 + u16 + 3;
       } else {
         putPairAscii(name, vtext);
-        size += name.length + 3 + vtext.length + 3;
+        size += nameLength + 3 + vtext.length + 3;
       }
     }
   }
   if (sevB > sevA) {
-    putPairFromSrc('severity_text', sevA, sevB);
+    putPairFromSrc(F_SEVERITY_TEXT, sevA, sevB);
     size += 13 + 3 + (sevB - sevA) + 3;
   }
   if (sevNum) {
-    const s = String(sevNum);
-    putPairAscii('severity_number', s);
-    size += 15 + 3 + s.length + 3;
+    if (sevNum < SEVERITY_PAIRS) {
+      putBytes(severityPairs[sevNum]);
+      size += 15 + 3 + (sevNum < 10 ? 1 : 2) + 3;
+    } else {
+      const s = String(sevNum);
+      putPairAscii(F_SEVERITY_NUMBER, s);
+      size += 15 + 3 + s.length + 3;
+    }
   }
   if (traceB > traceA) {
-    putPairHex('trace_id', traceA, traceB);
+    putPairHex(F_TRACE_ID, traceA, traceB);
     size += 8 + 3 + (traceB - traceA) * 2 + 3;
   }
   if (spanB > spanA) {
-    putPairHex('span_id', spanA, spanB);
+    putPairHex(F_SPAN_ID, spanA, spanB);
     size += 7 + 3 + (spanB - spanA) * 2 + 3;
   }
   if ((obsHi !== 0 || obsLo !== 0) && (obsHi !== tsHi || obsLo !== tsLo)) {
     const s = bigOf(obsHi, obsLo).toString();
-    putPairAscii('observed_timestamp', s);
+    putPairAscii(F_OBSERVED, s);
     size += 18 + 3 + s.length + 3;
   }
   q = prefixEntry(start, q);

@@ -14,7 +14,7 @@ import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
 import { buildPipeline, operatorsSchema } from '../../src/stanza/pipeline.js';
 import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { CriJsonFast, fastPlan } from './cri-json-fast.js';
+import { CriJsonFast, fastPlan, type RecordRun } from './cri-json-fast.js';
 import { records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const PATH = '/var/log/pods/shop_orders-7d9f_0f1e2d3c-aaaa-bbbb-cccc-000000000001/app/0.log';
@@ -83,12 +83,16 @@ function fastLogs(lines: (string | Buffer)[], o: Opts = {}): { logs: LogsData; t
     e.resource = res;
     entries.push(e);
   }
-  const { bytes, bounds } = f.take();
-  const recs = wireLogRecords(bytes, bounds);
+  const recs = takeRecords(f);
   recs.forEach((r, i) => {
     entries[i].records = [r];
   });
   return { logs: entriesToLogs(entries, {}), taken };
+}
+
+/** The batch's records from every run (buffer) it lies in, in order. */
+function takeRecords(f: CriJsonFast): WireLogRecord[] {
+  return f.take().flatMap((r) => wireLogRecords(r.bytes, r.bounds) as WireLogRecord[]);
 }
 
 function hex(u: Uint8Array): string {
@@ -357,7 +361,7 @@ describe('file_log byte path for CRI + JSON lines', () => {
     const f = new CriJsonFast(plan, true);
     // a few to 700 lines per batch, some of them 120 KiB long: new buffers between and within batches
     const sizes = [100, 700, 7, 500, 1, 600, 3, 300];
-    const batches: { bytes: Buffer; bounds: number[]; lines: string[]; copy: string }[] = [];
+    const batches: { runs: RecordRun[]; lines: string[]; copy: string }[] = [];
     let resource: Record<string, unknown> | undefined;
     let n = 0;
     for (const size of sizes) {
@@ -371,22 +375,101 @@ describe('file_log byte path for CRI + JSON lines', () => {
         lines.push(line);
       }
       expect(f.count).toBe(size);
-      const { bytes, bounds } = f.take();
-      batches.push({ bytes, bounds, lines, copy: hex(bytes) });
+      const runs = f.take();
+      batches.push({ runs, lines, copy: runs.map((r) => hex(r.bytes)).join() });
     }
     expect(f.count).toBe(0);
+    // some batches went on in a new buffer
+    expect(batches.some((b) => b.runs.length > 1)).toBe(true);
     for (const b of batches) {
       // unchanged by the batches written after it
-      expect(hex(b.bytes)).toBe(b.copy);
+      expect(b.runs.map((r) => hex(r.bytes)).join()).toBe(b.copy);
       const entry = newEntry(undefined, OBS);
       entry.resource = resource as Record<string, unknown>;
-      entry.records = wireLogRecords(b.bytes, b.bounds);
+      entry.records = b.runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
       const recs = entry.records as WireLogRecord[];
       expect(hex(recs[0].traceId)).toBe('0af7651916cd43dd8448eb211c80319c');
       expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
     }
   });
+
+  it('never writes over an earlier batch while batch sizes jump (long lines, short batches)', () => {
+    const plan = fastPlan(parseOps(DEFAULT_OPS));
+    if (!plan) throw new Error('no plan');
+    const f = new CriJsonFast(plan, true);
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const batches: { runs: RecordRun[]; lines: string[]; copy: string }[] = [];
+    let n = 0;
+    for (let k = 0; k < 30; k++) {
+      const size = k % 9 === 4 ? 1 + Math.floor(rnd() * 50) : 1024;
+      const lines: string[] = [];
+      for (let j = 0; j < size; j++, n++) {
+        const pad =
+          k % 13 === 7 && j % 300 === 3 ? 'ü'.repeat(50_000) : k >= 20 && k < 26 ? 'a'.repeat(10) : '';
+        const line = cri(
+          body({
+            level: 'info',
+            msg: `handled ${n} ${pad}`,
+            status: 200 + (n % 7),
+            trace_id: '0af7651916cd43dd8448eb211c80319c',
+          }),
+        );
+        const b = Buffer.from(line);
+        expect(f.encode(b, 0, b.length, ATTRS, OBS)).toBeDefined();
+        lines.push(line);
+      }
+      const runs = f.take();
+      batches.push({ runs, lines, copy: k % 3 === 1 ? runs.map((r) => hex(r.bytes)).join() : '' });
+    }
+    for (const b of batches.filter((x) => x.copy !== '')) {
+      expect(b.runs.map((r) => hex(r.bytes)).join()).toBe(b.copy); // unchanged by the batches written after it
+      const entry = newEntry(undefined, OBS);
+      entry.resource = fastResource();
+      entry.records = b.runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
+      expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
+    }
+  });
+
+  it('sizes its buffers to the batches: little allocated space stays unused', () => {
+    // Every allocated byte counts as ArrayBuffer memory in V8's GC heuristics. Lines as the
+    // agent bench writes them, under a path as long as its temporary one, make ~540 KB
+    // batches; moving a batch that did not fit whole to a new buffer left a fifth of every
+    // 2 MiB buffer unused. Batches now go on in the next buffer.
+    const plan = fastPlan(parseOps(DEFAULT_OPS));
+    if (!plan) throw new Error('no plan');
+    const f = new CriJsonFast(plan, true);
+    const attrs = {
+      'log.file.path': `/tmp/agent-bench-Ab12Cd/pods/shop_orders-7d9f8b-x2x_0f1e2d3c-aaaa-bbbb-cccc-000000000001/app/0.log`,
+    };
+    let written = 0;
+    const hex16 = (x: number) => x.toString(16).padStart(16, '0');
+    for (let k = 0, n = 0; k < 40; k++) {
+      const size = k % 10 === 9 ? 100 : 1024;
+      for (let j = 0; j < size; j++, n++) {
+        const b = Buffer.from(
+          cri(
+            `{"level":"info","msg":"request handled","route":"/api/orders","status":200,"trace_id":"${hex16(n * 7919 + 1)}${hex16(n + 1)}","span_id":"${hex16(n * 31 + 5)}"}`,
+          ),
+        );
+        expect(f.encode(b, 0, b.length, attrs, OBS)).toBeDefined();
+      }
+      for (const r of f.take()) written += r.bytes.length;
+    }
+    expect(f.unused / written).toBeLessThan(0.01);
+  });
 });
+
+/** The resource (pod metadata of PATH) the byte path gives its records. */
+function fastResource(): Record<string, unknown> {
+  const plan = fastPlan(parseOps(DEFAULT_OPS));
+  if (!plan) throw new Error('no plan');
+  const b = Buffer.from(cri(BENCH));
+  return new CriJsonFast(plan, true).encode(b, 0, b.length, ATTRS, OBS) as Record<string, unknown>;
+}
 
 describe('file_log with the byte path on and off', () => {
   // the same file for both runs (log.file.path is in every record)

@@ -309,8 +309,11 @@ export class FileConsumer implements LineSink, FileSet {
     this.batchLines = 0;
     this.fastRun = undefined;
     if (this.fast !== undefined && this.fastRuns.length > 0) {
-      const { bytes: seg, bounds } = this.fast.take();
-      const records = wireLogRecords(seg, bounds);
+      const runs = this.fast.take();
+      const records =
+        runs.length === 1
+          ? wireLogRecords(runs[0].bytes, runs[0].bounds)
+          : runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
       let at = 0;
       for (let k = 0; k < this.fastRuns.length; k++) {
         const n = this.fastRunLengths[k];

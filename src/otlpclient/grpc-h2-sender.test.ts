@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePartialSuccess, encodeStatus } from '../../test/support/fake-otlp.js';
 import { poolReuses } from '../codec/buffer-pool.js';
 import { encodeTraces } from '../codec/otlp-proto.js';
+import type { RequestContext } from '../component/consumer.js';
 import { ConsumerError } from '../component/errors.js';
 import { toAnyValue } from '../pdata/attributes.js';
 import { newResourceSpans, newScopeSpans, newSpan } from '../pdata/create.js';
@@ -197,6 +198,66 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
         expect(rec?.deadline).toBe(true);
       }
     }
+  });
+
+  it("sends the configured headers on every call and an authenticator's only on its call, as grpc-js does", async () => {
+    // the headers of a call are built once and reused: a call's own (the authenticator's, per
+    // request context) must not stay on the shared headers for the calls after it
+    const authenticator = {
+      start: async () => {},
+      shutdown: async () => {},
+      applyHeaders(h: Record<string, string>, ctx: RequestContext | undefined) {
+        const tenant = ctx?.metadata?.['x-scope'];
+        if (tenant) h['x-auth'] = `for-${tenant[0]}`;
+        h['x-tenant'] = 'from-auth'; // the configured header wins
+      },
+    };
+    const host = { getExtension: (id: string) => (id === 'a' ? authenticator : undefined) };
+    const contexts: (RequestContext | undefined)[] = [
+      { metadata: { 'x-scope': ['one'] } },
+      undefined,
+      { metadata: { 'x-scope': ['two'] } },
+      {},
+    ];
+    for (const compression of ['none', 'gzip'])
+      for (const auth of [undefined, { authenticator: 'a' }]) {
+        const cfg = otlpGrpcConfigSchema.parse({
+          endpoint: `127.0.0.1:${port}`,
+          tls: { insecure: true },
+          compression,
+          timeout: '3s',
+          headers: { 'X-Tenant': 'acme', 'trace-bin': Buffer.from([7, 0, 255]).toString('base64') },
+          auth,
+        });
+        const seen: Record<string, unknown>[][] = [];
+        for (const sender of [
+          new OtlpGrpcSender(cfg, silentLogger()),
+          new OtlpGrpcH2Sender(cfg, silentLogger()),
+        ]) {
+          await sender.start(host as never);
+          received.length = 0;
+          for (const ctx of contexts)
+            expect(await outcome(sender.send('traces', traces(), new AbortController().signal, ctx))).toEqual(
+              {
+                ok: true,
+              },
+            );
+          await sender.shutdown();
+          seen.push(received.map((r) => ({ ...r.metadata })));
+          for (const r of received) expect(r.deadline).toBe(true);
+        }
+        const [grpcJs, h2] = seen;
+        expect(h2).toHaveLength(contexts.length);
+        for (let i = 0; i < contexts.length; i++) {
+          expect(h2[i]['x-tenant']).toBe('acme');
+          expect(h2[i]['trace-bin']).toEqual(Buffer.from([7, 0, 255]));
+          expect(h2[i]['x-auth']).toBe(grpcJs[i]['x-auth']);
+          expect(h2[i]['grpc-encoding']).toBe(grpcJs[i]['grpc-encoding']);
+        }
+        expect(h2.map((m) => m['x-auth'])).toEqual(
+          auth ? ['for-one', undefined, 'for-two', undefined] : [undefined, undefined, undefined, undefined],
+        );
+      }
   });
 
   it('sends large requests from pooled buffers given back once written: each arrives intact while the pool reuses them', async () => {

@@ -115,6 +115,8 @@ export class OtlpGrpcH2Sender implements SendFunctions {
   private origin = '';
   private tls: LoadedTls | undefined;
   private readonly headers: Record<string, string> = {};
+  /** Per signal: the headers of every call (configured ones included), built once in start(). */
+  private baseHeaders = {} as Record<Signal, http2.OutgoingHttpHeaders>;
   private stopped = false;
 
   constructor(
@@ -135,6 +137,22 @@ export class OtlpGrpcH2Sender implements SendFunctions {
     if (secure) this.tls = await loadTlsClient(this.cfg.tls);
     this.origin = `${secure ? 'https' : 'http'}://${target}`;
     this.authority = this.cfg.authority ?? this.cfg.tls.server_name_override ?? target;
+    for (const signal of Object.keys(PATHS) as Signal[]) {
+      const h: http2.OutgoingHttpHeaders = {
+        ':method': 'POST',
+        ':path': PATHS[signal],
+        ':authority': this.authority,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'user-agent': USER_AGENT,
+        'grpc-accept-encoding': 'identity,gzip',
+      };
+      // The server sees the attempt's deadline too.
+      if (this.cfg.timeout > 0) h['grpc-timeout'] = `${Math.max(1, Math.ceil(this.cfg.timeout))}m`;
+      for (const [k, v] of Object.entries(this.headers)) h[k] = v;
+      if (this.cfg.compression === 'gzip') h['grpc-encoding'] = 'gzip';
+      this.baseHeaders[signal] = h;
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -204,22 +222,17 @@ export class OtlpGrpcH2Sender implements SendFunctions {
     ctx: RequestContext | undefined,
   ): Promise<void> {
     if (this.stopped || this.origin === '') throw retryableError('otlp_grpc exporter is not started');
-    const headers: http2.OutgoingHttpHeaders = {
-      ':method': 'POST',
-      ':path': PATHS[signal],
-      ':authority': this.authority,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': USER_AGENT,
-      'grpc-accept-encoding': 'identity,gzip',
-    };
-    // The server sees the attempt's deadline too.
-    if (this.cfg.timeout > 0) headers['grpc-timeout'] = `${Math.max(1, Math.ceil(this.cfg.timeout))}m`;
+    // the call's headers: the same every call unless an authenticator adds its own (node:http2
+    // copies the object it is given, so one per signal is reused)
+    let headers: http2.OutgoingHttpHeaders = this.baseHeaders[signal];
     if (this.auth) {
+      const h: http2.OutgoingHttpHeaders = { ...headers };
       // the authenticator's headers, the configured ones winning on a shared key (as the grpc-js sender)
-      for (const [k, v] of Object.entries(authHeaders(this.auth, {}, {}, ctx))) headers[k.toLowerCase()] = v;
+      for (const [k, v] of Object.entries(authHeaders(this.auth, {}, {}, ctx))) h[k.toLowerCase()] = v;
+      for (const [k, v] of Object.entries(this.headers)) h[k] = v;
+      if (this.cfg.compression === 'gzip') h['grpc-encoding'] = 'gzip';
+      headers = h;
     }
-    for (const [k, v] of Object.entries(this.headers)) headers[k] = v;
     let body: Uint8Array;
     try {
       if (this.cfg.compression === 'gzip') {
@@ -229,7 +242,6 @@ export class OtlpGrpcH2Sender implements SendFunctions {
         body = Buffer.allocUnsafe(5 + msg.length);
         body.set(msg, 5);
         body[0] = 1;
-        headers['grpc-encoding'] = 'gzip';
       } else {
         // 5 free bytes for the frame header; a pooled buffer, given back once written (call())
         body = otlpBatchCodec.encode(signal, data, 5, true);
