@@ -4,6 +4,7 @@ import { runCli } from '../src/cli/cli.js';
 import { closeEncodePool, configureEncodePool } from '../src/exporterhelper/encode-pool.js';
 import { keepWasmInBaselineTier } from '../src/memory/wasm-tier.js';
 import { capYoungGeneration } from '../src/memory/young-generation.js';
+import { tierUpSooner } from '../src/runtime/tier-up.js';
 import { encodeWorkerEntry } from './encode-worker-entry.js';
 import { registry } from './registry.js';
 
@@ -11,6 +12,8 @@ import { registry } from './registry.js';
 capYoungGeneration();
 // undici's HTTP parser (WebAssembly) recompiled by TurboFan costs a 30+ MiB transient: stay in Liftoff
 keepWasmInBaselineTier();
+// the per-request path runs in V8's baseline tier for many seconds at a few hundred requests/s
+tierUpSooner();
 // Exporters build large requests on worker threads when the machine has a core to spare.
 configureEncodePool(encodeWorkerEntry());
 

@@ -33,6 +33,7 @@ import type { Logger } from '../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../src/telemetry/self-metrics.js';
 import type { HttpConfig } from './config.js';
 import { deliver, type Outcome } from './deliver.js';
+import { SuccessAnswers } from './success-answer.js';
 import { CONTENT_TYPE, type WireCodec, type WireEncoding } from './wire.js';
 
 export interface Route {
@@ -61,6 +62,8 @@ export class OtlpHttpServer {
   private readonly extraHeaders: [string, string][];
   private closing = false;
   private auth: ServerAuthenticator | undefined;
+  /** The full-success answers (the same bytes for every request), built once. */
+  private readonly successes: SuccessAnswers;
 
   constructor(
     private readonly cfg: HttpConfig,
@@ -73,6 +76,7 @@ export class OtlpHttpServer {
     this.encodings = new Set(cfg.compression_algorithms);
     this.limit = cfg.max_request_body_size;
     this.extraHeaders = Object.entries(cfg.response_headers);
+    this.successes = new SuccessAnswers(codec);
   }
 
   async start(auth?: ServerAuthenticator): Promise<void> {
@@ -260,6 +264,14 @@ export class OtlpHttpServer {
       lease?.release();
     }
     markAnswer('accepted');
+    if (out.ok && out.rejected === 0 && out.message === '') {
+      const a = this.successes.get(route.signal, enc);
+      if (this.closing) res.shouldKeepAlive = false;
+      res.writeHead(200, a.headers);
+      // a string body goes out in one write with the header block (a buffer: a writev of two)
+      res.end(a.body, 'latin1');
+      return;
+    }
     if (out.ok)
       return this.send(
         res,
