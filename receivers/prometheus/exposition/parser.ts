@@ -133,8 +133,14 @@ export function parseExposition(
   return new Parser('', format === 'openmetrics', previous).parseBytes(body);
 }
 
-/** A body is decoded to text this many bytes at a time (at line ends), not as one string. */
-const DECODE_BYTES = 1 << 20;
+/**
+ * A body is decoded to text at most this many bytes at a time (cut at line
+ * ends), not as one string. Small enough that a piece is an ordinary young
+ * string (V8 puts strings over 128 KiB in the large-object space, freed only
+ * by a full GC: a scrape's pieces of 1 MiB stayed resident until the next
+ * one), large enough that a piece holds hundreds of lines.
+ */
+export const DECODE_BYTES = 60 * 1024;
 
 class Parser {
   private pos = 0;
@@ -181,7 +187,7 @@ class Parser {
 
   /**
    * A body as bytes: decoded (UTF-8, exactly as a whole-body decode would) and parsed a
-   * piece of about DECODE_BYTES at a time, cut after a newline — a newline byte
+   * piece of at most DECODE_BYTES at a time (or one longer line), cut after a newline — a newline byte
    * is never inside a UTF-8 sequence — so a scrape never holds its whole body
    * as a string as well as bytes.
    */
@@ -190,7 +196,9 @@ class Parser {
     while (from < body.length) {
       let to = body.length;
       if (to - from > DECODE_BYTES) {
-        const nl = body.indexOf(10, from + DECODE_BYTES);
+        // the last line end within the limit; a longer line goes whole
+        let nl = body.lastIndexOf(10, from + DECODE_BYTES - 1);
+        if (nl < from) nl = body.indexOf(10, from + DECODE_BYTES);
         if (nl >= 0) to = nl + 1;
       }
       this.s = body.toString('utf8', from, to);
