@@ -4,19 +4,24 @@
 // apply without a restart), TLS, redirects, the timeout and the body size
 // limit, with Prometheus's error messages.
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import { version } from '../../../src/cli/files.js';
+import { giveBuffer, takeBuffer } from '../../../src/codec/buffer-pool.js';
 import type { HttpClientConfig, TlsConfig } from '../promconfig/http-client.js';
 
-const gunzipAsync = promisify(gunzip);
+/** Inflated output comes in chunks of this size (small: each dies young). */
+const GUNZIP_CHUNK = 64 * 1024;
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
 
 export const USER_AGENT = `Tsunagi/${version()}`;
 
 export interface ScrapeResponse {
-  /** The (uncompressed) body's bytes: the parser decodes them a piece at a time. */
+  /**
+   * The (uncompressed) body's bytes: the parser decodes them a piece at a time.
+   * From the buffer pool: the caller may give it back (giveBuffer) once no view of it is in use.
+   */
   body: Buffer;
   contentType: string;
   /** Uncompressed body size in bytes (scrape_body_size_bytes). */
@@ -76,6 +81,8 @@ export async function requestHeaders(c: HttpClientConfig): Promise<Record<string
 export class ScrapeHttpClient {
   private dispatcher: Dispatcher | undefined;
   private agent: Agent | undefined;
+  /** The last body's size: where the next one's buffer starts. */
+  private lastBodyBytes = 0;
 
   constructor(
     private readonly config: HttpClientConfig,
@@ -108,33 +115,31 @@ export class ScrapeHttpClient {
         await res.body.dump();
         throw new ScrapeError(`server returned HTTP status ${res.statusCode} ${statusText(res.statusCode)}`);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
       const gzipped = String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
       const limit = this.bodySizeLimit;
-      for await (const c of res.body) {
-        chunks.push(c as Buffer);
-        size += (c as Buffer).length;
-        if (limit > 0 && !gzipped && size > limit) {
-          res.body.destroy();
-          throw new ScrapeError(`body size limit exceeded (limit ${limit} bytes)`);
-        }
-      }
-      let buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      if (gzipped) {
-        try {
-          // one output chunk of the size the gzip trailer announces: no chunk list to
-          // concatenate (the default 16 KiB chunks made a 10 MB body cost twice the CPU)
-          buf = await gunzipAsync(buf, {
-            chunkSize: gunzipChunkSize(buf, limit),
-            ...(limit > 0 ? { maxOutputLength: limit } : {}),
-          });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      // inflated as it arrives, in small young chunks, into one buffer from the pool that the
+      // scrape gives back (giveBuffer) once parsed: a body of 10+ MB allocated per scrape
+      // outlived a few scavenges and stayed resident until V8's next full GC
+      const body = new BodyBuffer(this.lastBodyBytes);
+      const gunzip = gzipped ? createGunzip({ chunkSize: GUNZIP_CHUNK }) : undefined;
+      const source: AsyncIterable<Buffer> = gunzip ? pipeline(res.body, gunzip, () => {}) : res.body;
+      try {
+        for await (const c of source) {
+          body.add(c);
+          if (limit > 0 && body.size > limit) {
+            res.body.destroy();
+            gunzip?.destroy();
             throw new ScrapeError(`body size limit exceeded (limit ${limit} bytes)`);
-          throw new ScrapeError(`decompressing the response: ${(err as Error).message}`);
+          }
         }
+      } catch (err) {
+        body.discard();
+        if (gunzip && isZlibError(err))
+          throw new ScrapeError(`decompressing the response: ${(err as Error).message}`);
+        throw err;
       }
+      const buf = body.done();
+      this.lastBodyBytes = buf.length;
       const ct = res.headers['content-type'];
       return {
         body: buf,
@@ -156,20 +161,45 @@ export class ScrapeHttpClient {
   }
 }
 
-/** Bounds of the gunzip output chunk: the trailer is the sender's word, so it only sizes a buffer. */
-const MIN_CHUNK = 64 * 1024;
-const MAX_CHUNK = 32 * 1024 * 1024;
-
 /**
- * The output chunk size for gunzipping `gz`: its ISIZE trailer (the uncompressed
- * size mod 2^32 of the last member), so a usual body inflates into one buffer of
- * exactly its size. A wrong trailer costs only chunking: the output stays right.
+ * A body's bytes gathered in one buffer from the pool (src/codec/buffer-pool.ts),
+ * grown by doubling (the smaller one given back).
  */
-export function gunzipChunkSize(gz: Buffer, limit: number): number {
-  if (gz.length < 18) return MIN_CHUNK;
-  const isize = gz.readUInt32LE(gz.length - 4);
-  const max = limit > 0 ? Math.min(MAX_CHUNK, limit + 1) : MAX_CHUNK;
-  return Math.max(MIN_CHUNK, Math.min(isize, max));
+class BodyBuffer {
+  private buf: Buffer | undefined;
+  size = 0;
+
+  constructor(private readonly hint: number) {}
+
+  add(c: Uint8Array): void {
+    const need = this.size + c.length;
+    if (this.buf === undefined || need > this.buf.length) {
+      const next = takeBuffer(
+        Math.max(need, this.buf ? this.buf.length * 2 : this.hint + (this.hint >> 3), 64 * 1024),
+      );
+      if (this.buf) {
+        next.set(this.buf.subarray(0, this.size));
+        giveBuffer(this.buf);
+      }
+      this.buf = next;
+    }
+    this.buf.set(c, this.size);
+    this.size = need;
+  }
+
+  done(): Buffer {
+    return this.buf === undefined ? Buffer.alloc(0) : this.buf.subarray(0, this.size);
+  }
+
+  discard(): void {
+    if (this.buf) giveBuffer(this.buf);
+    this.buf = undefined;
+  }
+}
+
+function isZlibError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 function describe(err: unknown): string {

@@ -4,12 +4,15 @@
 // the last scrape's series and a logged reason, and the loop goes on. Each
 // scrape's metrics go to the pipeline in one consume(); a refusal is counted
 // and logged, and the next scrape happens on time.
+
+import { giveBuffer } from '../../../src/codec/buffer-pool.js';
 import type { Consumer } from '../../../src/component/consumer.js';
 import { errorMessage } from '../../../src/component/errors.js';
 import { countMetricPoints } from '../../../src/pdata/count.js';
 import type { Logger } from '../../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../../src/telemetry/self-metrics.js';
 import { parseExposition } from '../exposition/parser.js';
+import type { Exposition } from '../exposition/types.js';
 import type { ScrapeConfig } from '../promconfig/schema.js';
 import {
   type ScrapeStats,
@@ -181,11 +184,17 @@ export class ScrapeLoop {
     );
     let r: ReturnType<TargetSeries['append']>;
     try {
-      const exp = parseExposition(
-        res.body,
-        formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
-        this.series.lastKeys,
-      );
+      let exp: Exposition;
+      try {
+        exp = parseExposition(
+          res.body,
+          formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
+          this.series.lastKeys,
+        );
+      } finally {
+        // parsed into strings of its own: no view of the body is left
+        giveBuffer(res.body);
+      }
       r = this.series.append(exp, startMs);
     } catch (err) {
       // a bad exposition: the body's size is still reported
