@@ -134,6 +134,28 @@ export function parseExposition(
 }
 
 /**
+ * A body parsed as it arrives: write() its bytes in pieces of any size (cut
+ * anywhere, even inside a UTF-8 sequence), then end(). The result and the
+ * errors are parseExposition()'s on the whole body; a parse error is thrown by
+ * the write() (or end()) that meets it.
+ */
+export class ExpositionStream {
+  private readonly parser: Parser;
+
+  constructor(format: 'text' | 'openmetrics', previous?: readonly string[]) {
+    this.parser = new Parser('', format === 'openmetrics', previous);
+  }
+
+  write(chunk: Buffer): void {
+    this.parser.feed(chunk);
+  }
+
+  end(): Exposition {
+    return this.parser.finishFeed();
+  }
+}
+
+/**
  * A body is decoded to text at most this many bytes at a time (cut at line
  * ends), not as one string. Small enough that a piece is an ordinary young
  * string (V8 puts strings over 128 KiB in the large-object space, freed only
@@ -187,26 +209,60 @@ class Parser {
 
   /**
    * A body as bytes: decoded (UTF-8, exactly as a whole-body decode would) and parsed a
-   * piece of at most DECODE_BYTES at a time (or one longer line), cut after a newline — a newline byte
-   * is never inside a UTF-8 sequence — so a scrape never holds its whole body
-   * as a string as well as bytes.
+   * piece of at most DECODE_BYTES at a time (or one longer line), cut after a newline —
+   * a newline byte is never inside a UTF-8 sequence — so a scrape never holds its
+   * whole body as a string as well as bytes.
    */
   parseBytes(body: Buffer): Exposition {
-    let from = 0;
-    while (from < body.length) {
-      let to = body.length;
+    this.parseRegion(body, 0, body.length);
+    this.s = '';
+    return this.finish();
+  }
+
+  /** Lines not yet ended by a newline: the bytes after the last one fed (copies). */
+  private carry: Buffer[] = [];
+
+  /** The next bytes of a body that arrives in pieces (see ExpositionStream). */
+  feed(c: Buffer): void {
+    const nl = c.lastIndexOf(10);
+    if (nl < 0) {
+      if (c.length > 0) this.carry.push(Buffer.from(c));
+      return;
+    }
+    if (this.carry.length > 0) {
+      this.carry.push(c.subarray(0, nl + 1));
+      const head = Buffer.concat(this.carry);
+      this.carry = [];
+      this.parseRegion(head, 0, head.length);
+    } else this.parseRegion(c, 0, nl + 1);
+    if (nl + 1 < c.length) this.carry.push(Buffer.from(c.subarray(nl + 1)));
+  }
+
+  /** The end of a body fed in pieces. */
+  finishFeed(): Exposition {
+    if (this.carry.length > 0) {
+      const rest = Buffer.concat(this.carry);
+      this.carry = [];
+      this.parseRegion(rest, 0, rest.length);
+    }
+    this.s = '';
+    return this.finish();
+  }
+
+  /** body[from, to): whole lines (or the body's last one), decoded and parsed in pieces. */
+  private parseRegion(body: Buffer, from: number, end: number): void {
+    while (from < end) {
+      let to = end;
       if (to - from > DECODE_BYTES) {
         // the last line end within the limit; a longer line goes whole
         let nl = body.lastIndexOf(10, from + DECODE_BYTES - 1);
         if (nl < from) nl = body.indexOf(10, from + DECODE_BYTES);
-        if (nl >= 0) to = nl + 1;
+        if (nl >= 0 && nl < end) to = nl + 1;
       }
       this.s = body.toString('utf8', from, to);
       this.parseLines();
       from = to;
     }
-    this.s = '';
-    return this.finish();
   }
 
   /** The lines of this.s (a whole body, or pieces that end with a newline). */

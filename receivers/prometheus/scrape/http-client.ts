@@ -8,7 +8,6 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import { version } from '../../../src/cli/files.js';
-import { giveBuffer, takeBuffer } from '../../../src/codec/buffer-pool.js';
 import type { HttpClientConfig, TlsConfig } from '../promconfig/http-client.js';
 
 /** Inflated output comes in chunks of this size (small: each dies young). */
@@ -18,11 +17,6 @@ const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13
 export const USER_AGENT = `Tsunagi/${version()}`;
 
 export interface ScrapeResponse {
-  /**
-   * The (uncompressed) body's bytes: the parser decodes them a piece at a time.
-   * From the buffer pool: the caller may give it back (giveBuffer) once no view of it is in use.
-   */
-  body: Buffer;
   contentType: string;
   /** Uncompressed body size in bytes (scrape_body_size_bytes). */
   bytes: number;
@@ -81,8 +75,6 @@ export async function requestHeaders(c: HttpClientConfig): Promise<Record<string
 export class ScrapeHttpClient {
   private dispatcher: Dispatcher | undefined;
   private agent: Agent | undefined;
-  /** The last body's size: where the next one's buffer starts. */
-  private lastBodyBytes = 0;
 
   constructor(
     private readonly config: HttpClientConfig,
@@ -98,7 +90,17 @@ export class ScrapeHttpClient {
       : this.agent;
   }
 
-  async scrape(url: string, accept: string, timeoutMs: number, signal: AbortSignal): Promise<ScrapeResponse> {
+  /**
+   * Scrapes `url`: on a 200 answer, `open(contentType)` gives the function that
+   * takes the (uncompressed) body's bytes, piece by piece, as they arrive.
+   */
+  async scrape(
+    url: string,
+    accept: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+    open: (contentType: string) => (chunk: Buffer) => void,
+  ): Promise<ScrapeResponse> {
     if (!this.dispatcher) throw new ScrapeError('scrape client not started');
     const headers: Record<string, string> = {
       ...(await requestHeaders(this.config)),
@@ -117,35 +119,31 @@ export class ScrapeHttpClient {
       }
       const gzipped = String(res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
       const limit = this.bodySizeLimit;
-      // inflated as it arrives, in small young chunks, into one buffer from the pool that the
-      // scrape gives back (giveBuffer) once parsed: a body of 10+ MB allocated per scrape
-      // outlived a few scavenges and stayed resident until V8's next full GC
-      const body = new BodyBuffer(this.lastBodyBytes);
+      const ct = res.headers['content-type'];
+      const contentType = Array.isArray(ct) ? ct[0] : (ct ?? '');
+      // the body goes to the reader as it arrives (inflated in small pieces): never a whole
+      // body of 10+ MB at once, which outlived a few scavenges and stayed resident until
+      // V8's next full GC
+      const write = open(contentType);
       const gunzip = gzipped ? createGunzip({ chunkSize: GUNZIP_CHUNK }) : undefined;
       const source: AsyncIterable<Buffer> = gunzip ? pipeline(res.body, gunzip, () => {}) : res.body;
+      let size = 0;
       try {
         for await (const c of source) {
-          body.add(c);
-          if (limit > 0 && body.size > limit) {
+          size += c.length;
+          if (limit > 0 && size > limit) {
             res.body.destroy();
             gunzip?.destroy();
             throw new ScrapeError(`body size limit exceeded (limit ${limit} bytes)`);
           }
+          write(c);
         }
       } catch (err) {
-        body.discard();
         if (gunzip && isZlibError(err))
           throw new ScrapeError(`decompressing the response: ${(err as Error).message}`);
         throw err;
       }
-      const buf = body.done();
-      this.lastBodyBytes = buf.length;
-      const ct = res.headers['content-type'];
-      return {
-        body: buf,
-        contentType: Array.isArray(ct) ? ct[0] : (ct ?? ''),
-        bytes: buf.length,
-      };
+      return { contentType, bytes: size };
     } catch (err) {
       if (err instanceof ScrapeError) throw err;
       if (timeout.aborted && !signal.aborted)
@@ -158,42 +156,6 @@ export class ScrapeHttpClient {
 
   async close(): Promise<void> {
     await this.agent?.close();
-  }
-}
-
-/**
- * A body's bytes gathered in one buffer from the pool (src/codec/buffer-pool.ts),
- * grown by doubling (the smaller one given back).
- */
-class BodyBuffer {
-  private buf: Buffer | undefined;
-  size = 0;
-
-  constructor(private readonly hint: number) {}
-
-  add(c: Uint8Array): void {
-    const need = this.size + c.length;
-    if (this.buf === undefined || need > this.buf.length) {
-      const next = takeBuffer(
-        Math.max(need, this.buf ? this.buf.length * 2 : this.hint + (this.hint >> 3), 64 * 1024),
-      );
-      if (this.buf) {
-        next.set(this.buf.subarray(0, this.size));
-        giveBuffer(this.buf);
-      }
-      this.buf = next;
-    }
-    this.buf.set(c, this.size);
-    this.size = need;
-  }
-
-  done(): Buffer {
-    return this.buf === undefined ? Buffer.alloc(0) : this.buf.subarray(0, this.size);
-  }
-
-  discard(): void {
-    if (this.buf) giveBuffer(this.buf);
-    this.buf = undefined;
   }
 }
 

@@ -5,14 +5,12 @@
 // scrape's metrics go to the pipeline in one consume(); a refusal is counted
 // and logged, and the next scrape happens on time.
 
-import { giveBuffer } from '../../../src/codec/buffer-pool.js';
 import type { Consumer } from '../../../src/component/consumer.js';
 import { errorMessage } from '../../../src/component/errors.js';
 import { countMetricPoints } from '../../../src/pdata/count.js';
 import type { Logger } from '../../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../../src/telemetry/self-metrics.js';
-import { parseExposition } from '../exposition/parser.js';
-import type { Exposition } from '../exposition/types.js';
+import { ExpositionStream } from '../exposition/parser.js';
 import type { ScrapeConfig } from '../promconfig/schema.js';
 import {
   type ScrapeStats,
@@ -176,26 +174,35 @@ export class ScrapeLoop {
     touched: Touched | undefined;
     error: string | undefined;
   }> {
+    // the body is parsed as it arrives; a parse error stops the parsing, not the reading
+    // (scrape_body_size_bytes is the whole body's size, as Prometheus reports it)
+    let stream: ExpositionStream | undefined;
+    let parseError: unknown;
     const res = await this.ctx.client.scrape(
       this.target.url,
       this.accept,
       this.target.timeoutMs,
       this.abort.signal,
+      (contentType) => {
+        const s = new ExpositionStream(
+          formatFor(contentType, this.ctx.cfg.fallbackProtocol),
+          this.series.lastKeys,
+        );
+        stream = s;
+        return (chunk) => {
+          if (parseError !== undefined) return;
+          try {
+            s.write(chunk);
+          } catch (err) {
+            parseError = err;
+          }
+        };
+      },
     );
     let r: ReturnType<TargetSeries['append']>;
     try {
-      let exp: Exposition;
-      try {
-        exp = parseExposition(
-          res.body,
-          formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
-          this.series.lastKeys,
-        );
-      } finally {
-        // parsed into strings of its own: no view of the body is left
-        giveBuffer(res.body);
-      }
-      r = this.series.append(exp, startMs);
+      if (parseError !== undefined) throw parseError;
+      r = this.series.append((stream as ExpositionStream).end(), startMs);
     } catch (err) {
       // a bad exposition: the body's size is still reported
       return { bodyBytes: res.bytes, stats: undefined, touched: undefined, error: errorMessage(err) };
