@@ -168,7 +168,13 @@ class Parser {
   private pos = 0;
   private line = 0;
   private end = 0;
-  private readonly series: string[] = [];
+  /**
+   * Sized for the previous scrape's count up front (trimmed at the end): pushing
+   * 100k series grew it by copies, each a large object left for a full GC.
+   */
+  private readonly series: string[];
+  /** Samples so far (series[0, count)). */
+  private count = 0;
   /** Values, in a buffer sized for the previous scrape's count (grown by doubling). */
   private values: Float64Array;
   /** Made at the first line with a timestamp (most expositions have none). */
@@ -183,11 +189,12 @@ class Parser {
     private readonly previous: readonly string[] | undefined,
   ) {
     this.values = new Float64Array(Math.max(64, (previous?.length ?? 0) + 8));
+    this.series = new Array<string>(previous?.length ?? 0);
   }
 
-  /** Appends sample `series` (its index is series.length before the push). */
+  /** Appends sample `series` (its index is this.count before the push). */
   private push(series: string, value: number, timestampMs: number): void {
-    const i = this.series.length;
+    const i = this.count++;
     if (i === this.values.length) this.values = grow(this.values, i * 2, 0);
     this.values[i] = value;
     let ts = this.timestamps;
@@ -195,7 +202,8 @@ class Parser {
       if (ts === undefined || ts.length <= i) ts = this.timestamps = grow(ts, this.values.length, Number.NaN);
       ts[i] = timestampMs;
     }
-    this.series.push(series);
+    if (i < this.series.length) this.series[i] = series;
+    else this.series.push(series);
   }
 
   private fail(message: string): never {
@@ -287,7 +295,8 @@ class Parser {
     // V8 keeps the subject of the last regex match (RegExp.input): a match on the
     // body, or a slice of it, would pin the whole body until the next match anywhere
     NOTHING.test('');
-    const n = this.series.length;
+    const n = this.count;
+    this.series.length = n;
     return {
       series: this.series,
       values: this.values.subarray(0, n),
@@ -355,7 +364,7 @@ class Parser {
     if (!isNameStart(s.charCodeAt(p)))
       this.fail(`invalid metric name start: ${JSON.stringify(clip(s.slice(p, end)))}`);
     let seriesEnd: number;
-    const known = this.previous?.[this.series.length];
+    const known = this.previous?.[this.count];
     if (known !== undefined) {
       const after = lineStart + known.length;
       if (after < end && s.charCodeAt(after) === 32 && s.slice(lineStart, after) === known) {
@@ -426,7 +435,7 @@ class Parser {
         if (!this.om || s.charCodeAt(p) !== 35)
           this.fail(`unexpected "${clip(s.slice(p, end))}" after the sample of ${nameAt(s, lineStart)}`);
         this.exemplars ??= new Map();
-        this.exemplars.set(this.series.length, this.parseExemplar(p + 1, nameAt(s, lineStart)));
+        this.exemplars.set(this.count, this.parseExemplar(p + 1, nameAt(s, lineStart)));
         p = end;
       }
     }
