@@ -10,7 +10,8 @@ import { uncompressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { WriteRequestEncoder } from '../exporters/prometheus_remote_write/write-request-encoder.js';
 import { parseExposition } from '../receivers/prometheus/exposition/parser.js';
-import { TargetSeries } from '../receivers/prometheus/translate/target-series.js';
+import { relabelSchema } from '../receivers/prometheus/relabel/config.js';
+import { type SeriesOptions, TargetSeries } from '../receivers/prometheus/translate/target-series.js';
 import {
   TEST_BUILD,
   TEST_DISCOVERED,
@@ -195,5 +196,85 @@ describe('scrape → remote write: series written from point columns = from poin
     // series unused for a sweep interval are dropped: far fewer than the ~400 seen
     expect(maxCached).toBeLessThan(150);
     expect(maxCached).toBeGreaterThan(20);
+  });
+
+  it('stays byte-identical when labels change, series vanish and return, the order shuffles, and a hot reload changes relabeling', () => {
+    const r = rng(4242);
+    const settings = {
+      namespace: '',
+      addMetricSuffixes: true,
+      targetInfo: true,
+      resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
+      scopeLabels: true,
+      emptyScopeLabels: false,
+      extraLabels: [] as [string, string][],
+      maxBytes: 3_000_000,
+      sendMetadata: false,
+    };
+    // one exporter (its label cache) across reloads of the receiver, as when only the receiver's config changed
+    const fromColumns = new WriteRequestEncoder(settings);
+    const fromObjects = new WriteRequestEncoder(settings);
+    const rules = (yaml: unknown[]) => yaml.map((x) => relabelSchema.parse(x));
+    // each "reload" is a new scrape loop state with other options / target labels
+    const configs: { target: Map<string, string>; options: SeriesOptions }[] = [
+      { target: TARGET, options: OPTIONS },
+      {
+        target: TARGET,
+        options: {
+          ...OPTIONS,
+          metricRelabel: rules([
+            { source_labels: ['v'], regex: '(.*)x', target_label: 'v', replacement: '${1}y' },
+            { action: 'labeldrop', regex: 'gone' },
+          ]),
+        },
+      },
+      {
+        target: new Map([...TARGET, ['instance', '10.0.0.8:9100']]),
+        options: { ...OPTIONS, honorLabels: true },
+      },
+      {
+        target: TARGET,
+        options: {
+          ...OPTIONS,
+          metricRelabel: rules([{ action: 'drop', source_labels: ['id'], regex: '3' }]),
+        },
+      },
+    ];
+    let hits = 0;
+    let t = 1_700_000_000_000;
+    for (const [reload, cfg] of configs.entries()) {
+      const series = new TargetSeries({ labels: cfg.target, discovered: DISCOVERED }, cfg.options);
+      for (let scrape = 0; scrape < 25; scrape++) {
+        t += 10_000;
+        const lines = ['# TYPE c counter', '# TYPE g gauge', '# TYPE h histogram'];
+        for (let id = 0; id < 12; id++) {
+          // id 5 is away for scrapes 6-9 and comes back; id 7's labels change every 4 scrapes
+          if (id === 5 && scrape >= 6 && scrape < 10) continue;
+          const v = id === 7 ? `x${Math.floor(scrape / 4)}` : VALUES[id % VALUES.length];
+          lines.push(`c_total{id="${id}",v="${v}x",gone="g"} ${r.pick(NUMBERS)}`);
+          lines.push(`g{id="${id}",job="exposed",v="${v}"} ${r.pick(NUMBERS)}`);
+          if (id % 3 === 0)
+            lines.push(
+              `h_bucket{id="${id}",v="${v}",le="1"} 1`,
+              `h_bucket{id="${id}",v="${v}",le="+Inf"} ${id === 5 ? 3 : 2}`,
+              `h_sum{id="${id}",v="${v}"} 1.5`,
+              `h_count{id="${id}",v="${v}"} ${id === 5 ? 3 : 2}`,
+            );
+        }
+        // the families in another order now and then (column positions move between scrapes)
+        const body = r.next() < 0.3 ? [lines[0], lines[1], lines[2], ...lines.slice(3).reverse()] : lines;
+        const res = series.append(parseExposition(`${body.join('\n')}\n`, 'text', series.lastKeys), t);
+        if (!res.ok) throw new Error(res.error);
+        series.report(t, { up: true, durationSeconds: 0.01 }, res.stats);
+        const md = buildMetrics(res.touched, series, DISCOVERED, BUILD);
+        const before = fromColumns.seriesLabels.size;
+        const a = fromColumns.encode(md);
+        if (fromColumns.seriesLabels.size === before && scrape > 0) hits++;
+        const b = fromObjects.encode(cloneData('metrics', md));
+        expect(bytes(a.bodies), `reload ${reload} scrape ${scrape}`).toEqual(bytes(b.bodies));
+      }
+    }
+    // most scrapes were written from the cache alone (nothing new to remember)
+    expect(hits).toBeGreaterThan(40);
   });
 });

@@ -15,6 +15,7 @@ import { normalizeLabel } from '../../src/translator/prometheus/normalize-name.j
 import type { LabelRules, ScopeLabelBase } from '../../src/translator/prometheus/to-prometheus-labels.js';
 import { labelHash, lanes, nameSeeds, valueHash } from './label-hash.js';
 import { ProtoWriter } from './proto-writer.js';
+import { cacheId } from './series-cache.js';
 
 /** TimeSeries.labels (field 1, length-delimited). */
 const LABEL_TAG = 0x0a;
@@ -150,6 +151,8 @@ interface FixedLabel {
 
 /** What every series of one resource + scope shares, and the plans for its points' attribute layouts. */
 export class ScopeLabels {
+  /** Its identity in the series label cache (series-cache.ts). */
+  readonly cacheId = cacheId();
   private readonly fixed: FixedLabel[];
   private readonly fixedOps: LabelOp[];
   private lastKeys: string[] = [];

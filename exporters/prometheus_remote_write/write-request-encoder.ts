@@ -52,7 +52,19 @@ import {
   writePlanLabelsFlatAround,
 } from './label-plan.js';
 import { ProtoWriter } from './proto-writer.js';
-import { type Entry, type HistogramLabels, SeriesLabelCache } from './series-cache.js';
+import {
+  BUCKET_H1,
+  BUCKET_H2,
+  COUNT_H1,
+  COUNT_H2,
+  COUNT_LENGTH,
+  cacheId,
+  type HistogramLabels,
+  HROW as HROW_SIZE,
+  PREFIX_LENGTH,
+  SeriesLabelCache,
+  SUM_LENGTH,
+} from './series-cache.js';
 
 export interface EncoderSettings extends SeriesSettings {
   /** max_batch_size_bytes: a request ends before the series that would take it past this. */
@@ -108,8 +120,25 @@ export class WriteRequestEncoder {
   private readonly scopes = new Map<string, ScopeLabels>();
   private readonly names = new Map<string, string>();
   private readonly families = new Map<string, MetricNames>();
-  /** The labels of series written from point columns, by their attribute array (series-cache.ts). */
+  /** The labels of series written from point columns, by their series ref (series-cache.ts). */
   readonly seriesLabels = new SeriesLabelCache();
+  /** A histogram's label parts as the pass reads them (one object, refilled per point). */
+  readonly parts: HistogramParts = {
+    chunk: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+    sumLength: 0,
+    countLength: 0,
+    prefixLength: 0,
+    sumH1: 0,
+    sumH2: 0,
+    countH1: 0,
+    countH2: 0,
+    bucketH1: 0,
+    bucketH2: 0,
+  };
+  /** A histogram's label bytes when the label cache does not keep them. */
+  scratch = new Uint8Array(1024);
 
   constructor(readonly settings: EncoderSettings) {}
 
@@ -289,6 +318,7 @@ class Pass {
     let latest = -1;
     const names = this.enc.metricNames(name, kind);
     if (cols !== undefined) {
+      const refs = cols.refs;
       for (let i = 0; i < cols.length; i++) {
         const ts = this.ms(cols.timeUnixNano[i]);
         if (ts > latest) latest = ts;
@@ -296,6 +326,7 @@ class Pass {
           scope,
           names,
           cols.attrs[i],
+          refs === undefined ? 0 : refs[i],
           cols.values[i],
           (cols.flags[i] & NO_RECORDED_VALUE) !== 0,
           ts,
@@ -426,6 +457,7 @@ class Pass {
     scope: ScopeLabels,
     names: MetricNames,
     flat: readonly string[],
+    ref: number,
     value: number,
     stale: boolean,
     ts: number,
@@ -436,18 +468,16 @@ class Pass {
     const body = w.series(SERIES_TAG);
     let h1: number;
     let h2: number;
-    const e = cache.get(flat, scope, names);
-    if (e !== undefined && e.histogram === undefined) {
-      cache.write(w, e.chunk, e.offset, e.length);
-      h1 = e.h1;
-      h2 = e.h2;
+    const e = ref === 0 ? -1 : cache.find(ref, scope.cacheId, names.cacheId);
+    if (e >= 0 && cache.histOf(e) < 0) {
+      cache.write(w, e, 0, cache.lengthOf(e));
+      h1 = cache.h1(e);
+      h2 = cache.h2(e);
     } else {
       const plan = names.plansFor(scope.planForFlat(flat)).main;
       h1 = writePlanLabelsFlat(w, plan, flat, '');
       h2 = labelsHash.h2;
-      const stored = cache.store(flat, scope, names, w.buf, body, w.pos);
-      stored.h1 = h1;
-      stored.h2 = h2;
+      if (ref !== 0) cache.store(ref, scope.cacheId, names.cacheId, w.buf, body, w.pos, h1, h2);
     }
     const labelsEnd = w.pos;
     w.sample(value, stale, ts);
@@ -469,29 +499,26 @@ class Pass {
     i: number,
     ts: number,
   ): void {
-    const cache = this.enc.seriesLabels;
-    const flat = cols.attrs[i];
-    let e = cache.get(flat, scope, names);
-    if (e === undefined || e.histogram === undefined) e = this.storeHistogramLabels(scope, names, flat);
-    const h = e.histogram as HistogramLabels;
+    const h = this.histogramLabels(scope, names, cols.attrs[i], cols.refs === undefined ? 0 : cols.refs[i]);
+    const chunk = h.chunk;
     const stale = (cols.flags[i] & NO_RECORDED_VALUE) !== 0;
     const w = this.w;
-    const sumAt = e.offset;
+    const sumAt = h.offset;
     const countAt = sumAt + h.sumLength;
     const prefixAt = countAt + h.countLength;
     const suffixAt = prefixAt + h.prefixLength;
-    const suffixLength = e.length - h.sumLength - h.countLength - h.prefixLength;
+    const suffixLength = h.length - h.sumLength - h.countLength - h.prefixLength;
     if (cols.hasSum[i] !== 0) {
       const start = w.pos;
       const body = w.series(SERIES_TAG);
-      cache.write(w, e.chunk, sumAt, h.sumLength);
+      copy(w, chunk, sumAt, h.sumLength);
       this.closeSeries(start, body, cols.sum[i], stale, ts, h.sumH1, h.sumH2);
     }
     const count = cols.count[i];
     {
       const start = w.pos;
       const body = w.series(SERIES_TAG);
-      cache.write(w, e.chunk, countAt, h.countLength);
+      copy(w, chunk, countAt, h.countLength);
       this.closeSeries(start, body, count, stale, ts, h.countH1, h.countH2);
     }
     const from = cols.bucketStart[i];
@@ -518,9 +545,9 @@ class Pass {
       const body = w.series(SERIES_TAG);
       const leBytes = le.bytes[j];
       if (prevSuffix < 0) {
-        cache.write(w, e.chunk, prefixAt, h.prefixLength);
+        copy(w, chunk, prefixAt, h.prefixLength);
         w.raw(leBytes);
-        cache.write(w, e.chunk, suffixAt, suffixLength);
+        copy(w, chunk, suffixAt, suffixLength);
       } else {
         // the parts around le are the previous bucket's, just written: copied within the buffer
         w.ensure(h.prefixLength + leBytes.length + suffixLength);
@@ -545,33 +572,65 @@ class Pass {
     }
   }
 
-  /** Writes (after w.pos, then forgets) and remembers the labels of a histogram's series. */
-  private storeHistogramLabels(scope: ScopeLabels, names: MetricNames, flat: readonly string[]): Entry {
-    const w = this.w;
-    const plans = names.plansFor(scope.planForFlat(flat));
-    const at = w.pos;
-    const sumH1 = writePlanLabelsFlat(w, plans.sum, flat, '');
-    const sumH2 = labelsHash.h2;
-    const countAt = w.pos;
-    const countH1 = writePlanLabelsFlat(w, plans.count, flat, '');
-    const countH2 = labelsHash.h2;
-    const bucketAt = w.pos;
-    const bucketH1 = writePlanLabelsFlatAround(w, plans.bucket, flat);
-    const bucketH2 = labelsHash.h2;
-    const e = this.enc.seriesLabels.store(flat, scope, names, w.buf, at, w.pos);
-    e.histogram = {
-      sumLength: countAt - at,
-      countLength: bucketAt - countAt,
-      prefixLength: labelsHash.extraAt - bucketAt,
-      sumH1,
-      sumH2,
-      countH1,
-      countH2,
-      bucketH1,
-      bucketH2,
-    };
-    w.pos = at;
-    return e;
+  /**
+   * The labels of a histogram's series: as remembered for `ref` (series-cache.ts),
+   * else written from the plans (after w.pos, then forgotten) and remembered, or
+   * kept in the encoder's scratch bytes when they cannot be (no ref, a full cache).
+   */
+  private histogramLabels(
+    scope: ScopeLabels,
+    names: MetricNames,
+    flat: readonly string[],
+    ref: number,
+  ): HistogramParts {
+    const cache = this.enc.seriesLabels;
+    const h = this.enc.parts;
+    let e = ref === 0 ? -1 : cache.find(ref, scope.cacheId, names.cacheId);
+    if (e < 0 || cache.histOf(e) < 0) {
+      const w = this.w;
+      const plans = names.plansFor(scope.planForFlat(flat));
+      const at = w.pos;
+      h.sumH1 = writePlanLabelsFlat(w, plans.sum, flat, '');
+      h.sumH2 = labelsHash.h2;
+      const countAt = w.pos;
+      h.countH1 = writePlanLabelsFlat(w, plans.count, flat, '');
+      h.countH2 = labelsHash.h2;
+      const bucketAt = w.pos;
+      h.bucketH1 = writePlanLabelsFlatAround(w, plans.bucket, flat);
+      h.bucketH2 = labelsHash.h2;
+      h.sumLength = countAt - at;
+      h.countLength = bucketAt - countAt;
+      h.prefixLength = labelsHash.extraAt - bucketAt;
+      h.length = w.pos - at;
+      e =
+        ref === 0
+          ? -1
+          : cache.store(ref, scope.cacheId, names.cacheId, w.buf, at, w.pos, h.sumH1, h.sumH2, h);
+      if (e < 0) {
+        // not remembered: the bytes go to the scratch buffer, the writer's are overwritten next
+        if (this.enc.scratch.length < h.length) this.enc.scratch = new Uint8Array(h.length * 2);
+        this.enc.scratch.set(w.buf.subarray(at, w.pos));
+        h.chunk = this.enc.scratch;
+        h.offset = 0;
+      }
+      w.pos = at;
+      if (e < 0) return h;
+    }
+    const x = cache.histOf(e) * HROW_SIZE;
+    const hist = cache.hist;
+    h.chunk = cache.chunkOf(e);
+    h.offset = cache.offsetOf(e);
+    h.length = cache.lengthOf(e);
+    h.sumH1 = cache.h1(e);
+    h.sumH2 = cache.h2(e);
+    h.sumLength = hist[x + SUM_LENGTH];
+    h.countLength = hist[x + COUNT_LENGTH];
+    h.prefixLength = hist[x + PREFIX_LENGTH];
+    h.countH1 = hist[x + COUNT_H1];
+    h.countH2 = hist[x + COUNT_H2];
+    h.bucketH1 = hist[x + BUCKET_H1];
+    h.bucketH2 = hist[x + BUCKET_H2];
+    return h;
   }
 
   /** After a series' labels: its sample, its length, and finish(); returns the sample's length (it ends the series). */
@@ -825,6 +884,8 @@ interface BoundLabels {
 
 /** A metric's __name__ values, the plans derived for them, and its bucket bounds as text. */
 class MetricNames {
+  /** Its identity in the series label cache. */
+  readonly cacheId = cacheId();
   private lastPlan: LabelPlan | undefined;
   private plans!: MetricPlans;
   private bounds: number[] = [];
@@ -882,6 +943,22 @@ class MetricNames {
     }
     return this.boundText;
   }
+}
+
+/** A histogram's label parts: bytes chunk[offset, offset + length) as series-cache.ts lays them out. */
+interface HistogramParts extends HistogramLabels {
+  chunk: Uint8Array;
+  offset: number;
+  length: number;
+}
+
+/** Writes chunk[from, from + n) at w.pos. */
+function copy(w: ProtoWriter, chunk: Uint8Array, from: number, n: number): void {
+  w.ensure(n);
+  // a native copy: a byte loop in JS took 3-4x as long for a series' ~170 bytes (and the
+  // chunks are plain Uint8Arrays: Buffer's subarray() costs a FastBuffer constructor call)
+  w.buf.set(chunk.subarray(from, from + n), w.pos);
+  w.pos += n;
 }
 
 function writeExemplar(w: ProtoWriter, ex: PromExemplar): void {

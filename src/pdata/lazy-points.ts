@@ -25,6 +25,8 @@ export interface NumberPointColumns {
   readonly values: Float64Array;
   /** DataPointFlags. */
   readonly flags: Uint8Array;
+  /** Optional: each point's series ref (see nextSeriesRef), 0 for none. */
+  readonly refs?: Float64Array;
 }
 
 /**
@@ -48,6 +50,20 @@ export interface HistogramPointColumns {
   /** Each point's explicit bounds (shared between points and batches: nobody writes to them; copied when made). */
   readonly explicitBounds: readonly (readonly number[])[];
   readonly flags: Uint8Array;
+  /** As NumberPointColumns.refs. */
+  readonly refs?: Float64Array;
+}
+
+let lastRef = 0;
+
+/**
+ * A new series ref: a number (never 0, never given twice in this process) that a
+ * producer of columns ties to one attribute array for good, so that a consumer
+ * may remember what it derived from that array by the ref (the remote write
+ * exporter's label cache) instead of by the array.
+ */
+export function nextSeriesRef(): number {
+  return ++lastRef;
 }
 
 const pending = new WeakMap<object, NumberPointColumns>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition, parseSeries } from './parser.js';
+import { DECODE_BYTES, ExpositionStream, parseExposition, parseSeries } from './parser.js';
 import { type Exposition, ParseError } from './types.js';
 
 function timestampOf(e: Exposition, i: number): number | undefined {
@@ -242,6 +242,70 @@ describe('a body given as bytes (decoded a piece at a time)', () => {
     const first = parseExposition(Buffer.from(`# TYPE m_total counter\n${big}\n`), 'text');
     const again = Buffer.from(`# TYPE m_total counter\n${big.replaceAll('} 1', '} 2')}\n`);
     expect(outcome(again, 'text', first.series)).toEqual(
+      outcome(again.toString('utf8'), 'text', first.series),
+    );
+  });
+
+  it('parses exactly the same when the bytes arrive in pieces cut anywhere (the scrape parses as the body arrives)', () => {
+    const many = (n: number, line: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => line(i)).join('\n');
+    const big = many(8_000, (i) =>
+      `m_total{svc="s${i % 7}",v="${i % 3 === 0 ? '日本語ü' : 'x'.repeat(i % 40)}",e="a\\"b\\\\c\\n"} ${i} ${i % 5 === 0 ? 1700000000000 + i : ''}`.trimEnd(),
+    );
+    const long = 'L'.repeat(DECODE_BYTES * 2 + 17); // one line longer than a decoded piece
+    const bodies: [Buffer, 'text' | 'openmetrics'][] = [
+      [Buffer.from(''), 'text'],
+      [Buffer.from('\n\n'), 'text'],
+      [Buffer.from(`# TYPE m_total counter\n${big}\n`), 'text'],
+      [Buffer.from(`# TYPE m_total counter\n${big}`), 'text'], // no newline at the end
+      [Buffer.from(`a{v="${long}"} 1\nb 2\n${big}\n`), 'text'],
+      [Buffer.from(`# TYPE m_total counter\n${big}\nm_total{bad 1\n${big}\n`), 'text'], // an error mid-body
+      [Buffer.from(`# TYPE m counter\n${big}\n# EOF\n`), 'openmetrics'],
+      [Buffer.from(`# TYPE m counter\n${big}\n# EOF\nm_total 1\n`), 'openmetrics'],
+      [Buffer.from(`${big}\n`), 'openmetrics'], // no # EOF
+      // invalid UTF-8: a lone continuation byte, a cut sequence, a sequence cut by the newline
+      [
+        Buffer.concat([
+          Buffer.from(`${big}\n`),
+          Buffer.from([
+            0x67, 0x7b, 0x76, 0x3d, 0x22, 0x80, 0xe6, 0x97, 0x22, 0x7d, 0x20, 0x31, 0x0a, 0xe6, 0x0a,
+          ]),
+        ]),
+        'text',
+      ],
+    ];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const streamed = (body: Buffer, format: 'text' | 'openmetrics', previous?: string[]) => {
+      try {
+        const st = new ExpositionStream(format, previous);
+        // pieces of 1 byte to 100 KiB, cut anywhere (inside UTF-8 sequences too)
+        for (let at = 0; at < body.length; ) {
+          const n = [1, 2, 3, 5, 700, 65_536, 100_000][rand(7)];
+          st.write(body.subarray(at, at + n));
+          at += n;
+        }
+        const e = st.end();
+        return { ...e, values: [...e.values], timestampsMs: e.timestampsMs && [...e.timestampsMs] };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    let parsed = 0;
+    for (const [body, format] of bodies)
+      for (let round = 0; round < 3; round++) {
+        const o = streamed(body, format);
+        expect(o).toEqual(outcome(body.toString('utf8'), format));
+        if ('series' in o && o.series.length >= 8_000) parsed++;
+      }
+    expect(parsed).toBe(4 * 3);
+    // with the previous scrape's series as the hint
+    const first = parseExposition(Buffer.from(`# TYPE m_total counter\n${big}\n`), 'text');
+    const again = Buffer.from(`# TYPE m_total counter\n${big.replaceAll('} 1', '} 2')}\n`);
+    expect(streamed(again, 'text', first.series)).toEqual(
       outcome(again.toString('utf8'), 'text', first.series),
     );
   });

@@ -133,14 +133,48 @@ export function parseExposition(
   return new Parser('', format === 'openmetrics', previous).parseBytes(body);
 }
 
-/** A body is decoded to text this many bytes at a time (at line ends), not as one string. */
-const DECODE_BYTES = 1 << 20;
+/**
+ * A body parsed as it arrives: write() its bytes in pieces of any size (cut
+ * anywhere, even inside a UTF-8 sequence), then end(). The result and the
+ * errors are parseExposition()'s on the whole body; a parse error is thrown by
+ * the write() (or end()) that meets it.
+ */
+export class ExpositionStream {
+  private readonly parser: Parser;
+
+  constructor(format: 'text' | 'openmetrics', previous?: readonly string[]) {
+    this.parser = new Parser('', format === 'openmetrics', previous);
+  }
+
+  write(chunk: Buffer): void {
+    this.parser.feed(chunk);
+  }
+
+  end(): Exposition {
+    return this.parser.finishFeed();
+  }
+}
+
+/**
+ * A body is decoded to text at most this many bytes at a time (cut at line
+ * ends), not as one string. Small enough that a piece is an ordinary young
+ * string (V8 puts strings over 128 KiB in the large-object space, freed only
+ * by a full GC: a scrape's pieces of 1 MiB stayed resident until the next
+ * one), large enough that a piece holds hundreds of lines.
+ */
+export const DECODE_BYTES = 60 * 1024;
 
 class Parser {
   private pos = 0;
   private line = 0;
   private end = 0;
-  private readonly series: string[] = [];
+  /**
+   * Sized for the previous scrape's count up front (trimmed at the end): pushing
+   * 100k series grew it by copies, each a large object left for a full GC.
+   */
+  private readonly series: string[];
+  /** Samples so far (series[0, count)). */
+  private count = 0;
   /** Values, in a buffer sized for the previous scrape's count (grown by doubling). */
   private values: Float64Array;
   /** Made at the first line with a timestamp (most expositions have none). */
@@ -155,11 +189,12 @@ class Parser {
     private readonly previous: readonly string[] | undefined,
   ) {
     this.values = new Float64Array(Math.max(64, (previous?.length ?? 0) + 8));
+    this.series = new Array<string>(previous?.length ?? 0);
   }
 
-  /** Appends sample `series` (its index is series.length before the push). */
+  /** Appends sample `series` (its index is this.count before the push). */
   private push(series: string, value: number, timestampMs: number): void {
-    const i = this.series.length;
+    const i = this.count++;
     if (i === this.values.length) this.values = grow(this.values, i * 2, 0);
     this.values[i] = value;
     let ts = this.timestamps;
@@ -167,7 +202,8 @@ class Parser {
       if (ts === undefined || ts.length <= i) ts = this.timestamps = grow(ts, this.values.length, Number.NaN);
       ts[i] = timestampMs;
     }
-    this.series.push(series);
+    if (i < this.series.length) this.series[i] = series;
+    else this.series.push(series);
   }
 
   private fail(message: string): never {
@@ -181,24 +217,60 @@ class Parser {
 
   /**
    * A body as bytes: decoded (UTF-8, exactly as a whole-body decode would) and parsed a
-   * piece of about DECODE_BYTES at a time, cut after a newline — a newline byte
-   * is never inside a UTF-8 sequence — so a scrape never holds its whole body
-   * as a string as well as bytes.
+   * piece of at most DECODE_BYTES at a time (or one longer line), cut after a newline —
+   * a newline byte is never inside a UTF-8 sequence — so a scrape never holds its
+   * whole body as a string as well as bytes.
    */
   parseBytes(body: Buffer): Exposition {
-    let from = 0;
-    while (from < body.length) {
-      let to = body.length;
+    this.parseRegion(body, 0, body.length);
+    this.s = '';
+    return this.finish();
+  }
+
+  /** Lines not yet ended by a newline: the bytes after the last one fed (copies). */
+  private carry: Buffer[] = [];
+
+  /** The next bytes of a body that arrives in pieces (see ExpositionStream). */
+  feed(c: Buffer): void {
+    const nl = c.lastIndexOf(10);
+    if (nl < 0) {
+      if (c.length > 0) this.carry.push(Buffer.from(c));
+      return;
+    }
+    if (this.carry.length > 0) {
+      this.carry.push(c.subarray(0, nl + 1));
+      const head = Buffer.concat(this.carry);
+      this.carry = [];
+      this.parseRegion(head, 0, head.length);
+    } else this.parseRegion(c, 0, nl + 1);
+    if (nl + 1 < c.length) this.carry.push(Buffer.from(c.subarray(nl + 1)));
+  }
+
+  /** The end of a body fed in pieces. */
+  finishFeed(): Exposition {
+    if (this.carry.length > 0) {
+      const rest = Buffer.concat(this.carry);
+      this.carry = [];
+      this.parseRegion(rest, 0, rest.length);
+    }
+    this.s = '';
+    return this.finish();
+  }
+
+  /** body[from, to): whole lines (or the body's last one), decoded and parsed in pieces. */
+  private parseRegion(body: Buffer, from: number, end: number): void {
+    while (from < end) {
+      let to = end;
       if (to - from > DECODE_BYTES) {
-        const nl = body.indexOf(10, from + DECODE_BYTES);
-        if (nl >= 0) to = nl + 1;
+        // the last line end within the limit; a longer line goes whole
+        let nl = body.lastIndexOf(10, from + DECODE_BYTES - 1);
+        if (nl < from) nl = body.indexOf(10, from + DECODE_BYTES);
+        if (nl >= 0 && nl < end) to = nl + 1;
       }
       this.s = body.toString('utf8', from, to);
       this.parseLines();
       from = to;
     }
-    this.s = '';
-    return this.finish();
   }
 
   /** The lines of this.s (a whole body, or pieces that end with a newline). */
@@ -223,7 +295,8 @@ class Parser {
     // V8 keeps the subject of the last regex match (RegExp.input): a match on the
     // body, or a slice of it, would pin the whole body until the next match anywhere
     NOTHING.test('');
-    const n = this.series.length;
+    const n = this.count;
+    this.series.length = n;
     return {
       series: this.series,
       values: this.values.subarray(0, n),
@@ -291,7 +364,7 @@ class Parser {
     if (!isNameStart(s.charCodeAt(p)))
       this.fail(`invalid metric name start: ${JSON.stringify(clip(s.slice(p, end)))}`);
     let seriesEnd: number;
-    const known = this.previous?.[this.series.length];
+    const known = this.previous?.[this.count];
     if (known !== undefined) {
       const after = lineStart + known.length;
       if (after < end && s.charCodeAt(after) === 32 && s.slice(lineStart, after) === known) {
@@ -362,7 +435,7 @@ class Parser {
         if (!this.om || s.charCodeAt(p) !== 35)
           this.fail(`unexpected "${clip(s.slice(p, end))}" after the sample of ${nameAt(s, lineStart)}`);
         this.exemplars ??= new Map();
-        this.exemplars.set(this.series.length, this.parseExemplar(p + 1, nameAt(s, lineStart)));
+        this.exemplars.set(this.count, this.parseExemplar(p + 1, nameAt(s, lineStart)));
         p = end;
       }
     }

@@ -4,12 +4,13 @@
 // the last scrape's series and a logged reason, and the loop goes on. Each
 // scrape's metrics go to the pipeline in one consume(); a refusal is counted
 // and logged, and the next scrape happens on time.
+
 import type { Consumer } from '../../../src/component/consumer.js';
 import { errorMessage } from '../../../src/component/errors.js';
 import { countMetricPoints } from '../../../src/pdata/count.js';
 import type { Logger } from '../../../src/telemetry/logger.js';
 import type { ReceiverMetrics } from '../../../src/telemetry/self-metrics.js';
-import { parseExposition } from '../exposition/parser.js';
+import { ExpositionStream } from '../exposition/parser.js';
 import type { ScrapeConfig } from '../promconfig/schema.js';
 import {
   type ScrapeStats,
@@ -173,20 +174,35 @@ export class ScrapeLoop {
     touched: Touched | undefined;
     error: string | undefined;
   }> {
+    // the body is parsed as it arrives; a parse error stops the parsing, not the reading
+    // (scrape_body_size_bytes is the whole body's size, as Prometheus reports it)
+    let stream: ExpositionStream | undefined;
+    let parseError: unknown;
     const res = await this.ctx.client.scrape(
       this.target.url,
       this.accept,
       this.target.timeoutMs,
       this.abort.signal,
+      (contentType) => {
+        const s = new ExpositionStream(
+          formatFor(contentType, this.ctx.cfg.fallbackProtocol),
+          this.series.lastKeys,
+        );
+        stream = s;
+        return (chunk) => {
+          if (parseError !== undefined) return;
+          try {
+            s.write(chunk);
+          } catch (err) {
+            parseError = err;
+          }
+        };
+      },
     );
     let r: ReturnType<TargetSeries['append']>;
     try {
-      const exp = parseExposition(
-        res.body,
-        formatFor(res.contentType, this.ctx.cfg.fallbackProtocol),
-        this.series.lastKeys,
-      );
-      r = this.series.append(exp, startMs);
+      if (parseError !== undefined) throw parseError;
+      r = this.series.append((stream as ExpositionStream).end(), startMs);
     } catch (err) {
       // a bad exposition: the body's size is still reported
       return { bodyBytes: res.bytes, stats: undefined, touched: undefined, error: errorMessage(err) };

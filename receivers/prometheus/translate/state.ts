@@ -4,6 +4,7 @@
 // OTLP attributes, its family and point, and the start-time bookkeeping of the
 // collector's metrics adjuster. Per-scrape accumulators live on the same
 // objects, stamped with the scrape's iteration.
+import { nextSeriesRef } from '../../../src/pdata/lazy-points.js';
 import type { ParsedExemplar } from '../exposition/types.js';
 import type { OtlpKind, Role } from './classify.js';
 
@@ -68,6 +69,8 @@ export class GroupState {
   // the start-time adjuster's memory (initial point / reset detection)
   startNs = 0n;
   prevValue = 0;
+  /** Stands for `attrs` in point columns (src/pdata/lazy-points.ts): what an exporter derived from them is kept by it. */
+  readonly ref = nextSeriesRef();
   constructor(
     readonly family: FamilyState,
     /** Flattened sorted attribute pairs: [k0, v0, k1, v1, ...]. */

@@ -291,11 +291,13 @@ function setNumberPoints(
     timeUnixNano: new Array<bigint>(n),
     values: new Float64Array(n),
     flags: new Uint8Array(n),
+    refs: new Float64Array(n),
   };
   let i = 0;
   for (const g of groups) {
     if ((g.flags & (HAS_VALUE | STALE)) === 0) continue;
     cols.attrs[i] = g.attrs;
+    cols.refs[i] = g.ref;
     cols.startTimeUnixNano[i] = startOf(g);
     cols.timeUnixNano[i] = msToNs(g.timeMs);
     if ((g.flags & STALE) !== 0) cols.flags[i] = NO_RECORDED_VALUE;
@@ -385,6 +387,7 @@ function setHistogramColumns(
     bucketCounts: new Float64Array(buckets),
     explicitBounds: new Array<number[]>(n),
     flags: new Uint8Array(n),
+    refs: new Float64Array(n),
   };
   let shared: number[] = [];
   let i = 0;
@@ -399,6 +402,7 @@ function setHistogramColumns(
     if (!same) shared = b.slice(0, k - 1);
     const stale = (g.flags & STALE) !== 0;
     cols.attrs[i] = g.attrs;
+    cols.refs[i] = g.ref;
     cols.explicitBounds[i] = shared;
     cols.bucketStart[i] = at;
     if (stale) {
