@@ -222,6 +222,58 @@ describe('file_storage log store', () => {
     await st.close();
   });
 
+  it('writes on the event loop exactly what the thread-pool write writes (same file, byte for byte)', async () => {
+    // The same history through a store that writes every group inline (the default for groups
+    // up to 2 MiB) and one that writes every group through the thread pool.
+    const big = (c: number, n: number) => new Uint8Array(n).fill(c);
+    const history = async (st: LogStore) => {
+      await st.set('', new Uint8Array(0)); // empty key and value
+      await st.set('ключ-鍵-🔑', b('значение — 値 — 🙂'));
+      await st.set('long', b('x'.repeat(300_000)));
+      await st.batch([
+        { op: 'set', key: 'big', value: big(7, 1_500_000) },
+        { op: 'delete', key: 'missing' },
+        { op: 'set', key: 'small', value: b('s') },
+      ]);
+      // 1500 writes in one group: more chunks than one writev takes (IOV_MAX, 1024)
+      await Promise.all(
+        Array.from({ length: 1500 }, (_, i) =>
+          st.set(`k${i}`, i % 3 === 0 ? big(i % 251, i % 30 === 0 ? 5000 + i : 1000 + i) : b(`v${i}`)),
+        ),
+      );
+      await st.batch([{ op: 'delete', key: 'long' }], { lazy: true });
+      await st.set('past-the-inline-bound', big(9, 3 * 1024 * 1024)); // thread pool in both
+      await Promise.all([st.set('a', big(1, 2 * 1024 * 1024 - 200)), st.set('b', b('after'))]);
+      await st.close();
+    };
+    const inline = join(dir, 'inline');
+    const pooled = join(dir, 'pooled');
+    await history(await openStore(inline));
+    await history(await openStore(pooled, { inlineWriteBytes: -1 }));
+    const [fi, fp] = [await readFile(inline), await readFile(pooled)];
+    expect(fi.length).toBe(fp.length);
+    expect(fi.equals(fp)).toBe(true);
+    // (Buffer#equals: toEqual walks megabytes element by element)
+    const same = (u: Uint8Array | undefined, want: Uint8Array) =>
+      u !== undefined && Buffer.from(u).equals(want);
+    const again = await openStore(inline);
+    expect(bytes(await again.get(''))).toEqual(new Uint8Array(0));
+    expect(s(await again.get('ключ-鍵-🔑'))).toBe('значение — 値 — 🙂');
+    expect(await again.get('long')).toBeUndefined();
+    expect(same(await again.get('big'), big(7, 1_500_000))).toBe(true);
+    for (const i of [0, 1, 2, 999, 1023, 1024, 1025, 1499])
+      expect(
+        same(
+          await again.get(`k${i}`),
+          i % 3 === 0 ? big(i % 251, i % 30 === 0 ? 5000 + i : 1000 + i) : b(`v${i}`),
+        ),
+      ).toBe(true);
+    expect(same(await again.get('past-the-inline-bound'), big(9, 3 * 1024 * 1024))).toBe(true);
+    expect(same(await again.get('a'), big(1, 2 * 1024 * 1024 - 200))).toBe(true);
+    expect(s(await again.get('b'))).toBe('after');
+    await again.close();
+  });
+
   it('refuses a file that is not a store, and a file locked by a live process', async () => {
     const path = join(dir, 'db');
     await appendFile(path, 'hello world, not a store');

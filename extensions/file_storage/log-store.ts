@@ -8,7 +8,7 @@
 // live data it is rewritten to a temp file, fsync'd and renamed over the old one.
 // Large values (persistent queue batches) are not kept in memory: the map holds
 // their place in the file and get() reads them, so a backlog lives on disk.
-import { constants } from 'node:fs';
+import { constants, writevSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { giveBuffer, takeBuffer } from '../../src/codec/buffer-pool.js';
@@ -35,6 +35,8 @@ export interface LogStoreOptions {
   maxTransactionSize?: number;
   /** Compact automatically once the log is this big and more than twice the live data. */
   autoCompactMinBytes?: number;
+  /** Largest group written on the event loop rather than in the thread pool (tests; default 2 MiB). */
+  inlineWriteBytes?: number;
   /** The extension's shared sync rounds (with fsync); without it the store syncs on its own. */
   syncGroup?: SyncGroup;
   onClose?: () => void;
@@ -288,7 +290,11 @@ export class LogStore implements StorageClient {
     let error: { e: unknown } | undefined;
     const cohort = shared?.beginWrite();
     try {
-      await writeAll(fh, parts, at);
+      // A group of the usual size is copied to the page cache right here: a trip through
+      // libuv's thread pool costs two thread wake-ups, and on a CPU-starved host each took
+      // tens to hundreds of ms (the answer waited for it, then for the fdatasync's own trip).
+      if (length <= (this.o.inlineWriteBytes ?? INLINE_WRITE_BYTES)) writeAllSync(fh.fd, parts, at);
+      else await writeAll(fh, parts, at);
       this.writeEnd = at + length;
     } catch (e) {
       if (cohort) shared?.abandon(cohort);
@@ -453,16 +459,36 @@ async function readAt(fh: FileHandle, place: OnDisk): Promise<Uint8Array> {
   return buf;
 }
 
+/**
+ * Largest group written on the event loop (writeGroup): copying to the page cache costs
+ * about a millisecond per MiB; bigger groups (a backlog's) go through the thread pool.
+ */
+const INLINE_WRITE_BYTES = 2 * 1024 * 1024;
+
+/** writeAll() on the calling thread. */
+function writeAllSync(fd: number, parts: Uint8Array[], position: number): void {
+  let rest = parts;
+  while (rest.length > 0) {
+    const bytesWritten = writevSync(fd, rest, position);
+    position += bytesWritten;
+    rest = unwritten(rest, bytesWritten);
+  }
+}
+
+/** What a write of `n` bytes of `parts` left. */
+function unwritten(parts: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < parts.length && n >= parts[i].length) n -= parts[i++].length;
+  return i < parts.length ? [parts[i].subarray(n), ...parts.slice(i + 1)] : [];
+}
+
 /** Writes the chunks in order from `position` (one writev, repeated for what a short write left). */
 async function writeAll(fh: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
   let rest = parts;
   while (rest.length > 0) {
     const { bytesWritten } = await fh.writev(rest, position);
     position += bytesWritten;
-    let n = bytesWritten;
-    let i = 0;
-    while (i < rest.length && n >= rest[i].length) n -= rest[i++].length;
-    rest = i < rest.length ? [rest[i].subarray(n), ...rest.slice(i + 1)] : [];
+    rest = unwritten(rest, bytesWritten);
   }
 }
 

@@ -64,6 +64,7 @@ export class SyncGroup {
       this.open = c = cohort;
       setImmediate(() => {
         if (this.open === cohort) this.open = undefined;
+        this.startRound(cohort);
       });
     }
     c.writing++;
@@ -86,8 +87,11 @@ export class SyncGroup {
   }
 
   private startRound(c: Cohort): void {
-    // Wait for the cohort's writes still landing (page cache: short) so they join this round.
-    if (c.writing > 0 || c.waiting.length === 0) return;
+    // Wait for the cohort's writes still landing (page cache: short) so they join this round,
+    // and, while the turn lasts, for the stores that have yet to begin theirs: most stores
+    // write on the event loop (log-store.ts), so the first store of a fan-out is done before
+    // the next one begins; the turn's end (setImmediate, above) starts the round then.
+    if (c.writing > 0 || c.waiting.length === 0 || this.open === c) return;
     const members = c.waiting;
     c.waiting = [];
     this.running++;
