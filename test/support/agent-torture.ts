@@ -433,7 +433,7 @@ export async function runAgentTorture(opts: AgentTortureOptions): Promise<AgentT
     // ---- the director: outages and restarts, cycle by cycle ---------------------------
     let sigterms = 0;
     const sigtermFailures: string[] = [];
-    const kills: { at: number; readyAfter: number }[] = [];
+    const kills: { at: number; startedAt: number; readyAfter: number }[] = [];
     // writing goes on past durationMs (up to 2.5x) until the minimum schedule happened: on a
     // loaded machine a restart takes seconds, and rotations happen only while Tsunagi is up
     const min = opts.minSchedule;

@@ -31,11 +31,22 @@ function tryBind(port: number): Promise<number | undefined> {
   });
 }
 
+/**
+ * Ports this process handed out already: a test asks for several before its binary binds any
+ * of them, and a random pick could repeat one (two listeners on one port: EADDRINUSE at start).
+ */
+const handedOut = new Set<number>();
+
 /** A currently free TCP port on 127.0.0.1 (bound, then released), outside the kernel's ephemeral range. */
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const port = await tryBind(FROM + Math.floor(Math.random() * (LOW - FROM)));
-    if (port !== undefined) return port;
+    const pick = FROM + Math.floor(Math.random() * (LOW - FROM));
+    if (handedOut.has(pick)) continue;
+    const port = await tryBind(pick);
+    if (port !== undefined) {
+      handedOut.add(port);
+      return port;
+    }
   }
   const port = await tryBind(0);
   if (port === undefined) throw new Error('no free port on 127.0.0.1');
