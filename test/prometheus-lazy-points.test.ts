@@ -87,6 +87,19 @@ function exposition(r: ReturnType<typeof rng>, tsMs: number): string {
 }
 
 /** The remote write requests' bytes. */
+/** Remote-write settings of the fixed-shape cases (the seeded case draws its own). */
+const FIXED_SETTINGS = {
+  namespace: '',
+  addMetricSuffixes: true,
+  targetInfo: true,
+  resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
+  scopeLabels: true,
+  emptyScopeLabels: false,
+  extraLabels: [] as [string, string][],
+  maxBytes: 3_000_000,
+  sendMetadata: false,
+};
+
 const bytes = (bodies: Buffer[]) => bodies.map((b) => (uncompressSync(b) as Buffer).toString('base64'));
 
 function lazyBodies(md: MetricsData): number {
@@ -155,17 +168,7 @@ describe('scrape → remote write: series written from point columns = from poin
 
   it('stays byte-identical over many scrapes while series come and go (the label cache is swept and compacted)', () => {
     const r = rng(99);
-    const settings = {
-      namespace: '',
-      addMetricSuffixes: true,
-      targetInfo: true,
-      resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
-      scopeLabels: true,
-      emptyScopeLabels: false,
-      extraLabels: [] as [string, string][],
-      maxBytes: 3_000_000,
-      sendMetadata: false,
-    };
+    const settings = FIXED_SETTINGS;
     const fromColumns = new WriteRequestEncoder(settings);
     const fromObjects = new WriteRequestEncoder(settings);
     const series = new TargetSeries({ labels: TARGET, discovered: DISCOVERED }, { ...OPTIONS, gcMs: 30_000 });
@@ -200,17 +203,7 @@ describe('scrape → remote write: series written from point columns = from poin
 
   it('stays byte-identical when labels change, series vanish and return, the order shuffles, and a hot reload changes relabeling', () => {
     const r = rng(4242);
-    const settings = {
-      namespace: '',
-      addMetricSuffixes: true,
-      targetInfo: true,
-      resourceToTelemetry: { enabled: false, exclude_service_attributes: false },
-      scopeLabels: true,
-      emptyScopeLabels: false,
-      extraLabels: [] as [string, string][],
-      maxBytes: 3_000_000,
-      sendMetadata: false,
-    };
+    const settings = FIXED_SETTINGS;
     // one exporter (its label cache) across reloads of the receiver, as when only the receiver's config changed
     const fromColumns = new WriteRequestEncoder(settings);
     const fromObjects = new WriteRequestEncoder(settings);

@@ -102,6 +102,24 @@ function variedRequest(r: number): TracesData {
   return r % 2 === 0 ? decodeTracesLazy(encodeTraces(d)) : d;
 }
 
+/** Adds the spans of `d` to `expected`: per trace ID, the backend the ring names and the span names. */
+function expectAtOwners(
+  expected: Map<string, { at: string; names: string[] }>,
+  ring: HashRing,
+  d: TracesData,
+): void {
+  for (const rs of d.resourceSpans)
+    for (const ss of rs.scopeSpans)
+      for (const sp of ss.spans) {
+        const t = expected.get(hexOf(sp.traceId)) ?? {
+          at: ring.endpointFor(sp.traceId) as string,
+          names: [],
+        };
+        t.names.push(sp.name);
+        expected.set(hexOf(sp.traceId), t);
+      }
+}
+
 const servers: FakeOtlpGrpcServer[] = [];
 const exporters: LoadBalancingExporter[] = [];
 afterEach(async () => {
@@ -470,17 +488,7 @@ describe('load_balancing exporter: parts of one event-loop turn', () => {
     const ring = new HashRing([...endpoints].sort());
     const expected = new Map<string, { at: string; names: string[] }>();
     const requests = Array.from({ length: 8 }, (_, r) => variedRequest(100 + r));
-    for (const d of requests)
-      for (const rs of d.resourceSpans)
-        for (const ss of rs.scopeSpans)
-          for (const sp of ss.spans) {
-            const t = expected.get(hexOf(sp.traceId)) ?? {
-              at: ring.endpointFor(sp.traceId) as string,
-              names: [],
-            };
-            t.names.push(sp.name);
-            expected.set(hexOf(sp.traceId), t);
-          }
+    for (const d of requests) expectAtOwners(expected, ring, d);
     // as a receiver hands over the requests read in one turn: each from its own I/O callback
     // (here timers due together: they run in one phase, microtasks drained after each)
     await Promise.all(
@@ -536,16 +544,7 @@ describe('load_balancing exporter behind a batch processor', () => {
     const REQUESTS = 30;
     for (let r = 0; r < REQUESTS; r++) {
       const d = variedRequest(200 + r);
-      for (const rs of d.resourceSpans)
-        for (const ss of rs.scopeSpans)
-          for (const sp of ss.spans) {
-            const t = expected.get(hexOf(sp.traceId)) ?? {
-              at: ring.endpointFor(sp.traceId) as string,
-              names: [],
-            };
-            t.names.push(sp.name);
-            expected.set(hexOf(sp.traceId), t);
-          }
+      expectAtOwners(expected, ring, d);
       // one request after the other, each answered before the next is sent (queued, not sent)
       await e.consume('traces', d, { clientAddress: `127.0.0.1:${41000 + r}` });
     }
