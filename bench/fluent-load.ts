@@ -12,6 +12,7 @@ import { Packr, unpackMultiple } from 'msgpackr';
 import { Agent, request } from 'undici';
 import { encodeLogs } from '../src/codec/otlp-proto.js';
 import { newLogRecord, newResourceLogs, newScopeLogs } from '../src/pdata/create.js';
+import { pacer } from './lib/pacer.js';
 
 const [mode, portArg, secondsArg, concArg, perArg, rateArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -33,18 +34,8 @@ const batches = Array.from({ length: 16 }, (_, b) =>
 
 let sent = 0;
 
-/** Batches per ms when paced (0: as fast as acked / answered). */
-const perMs = Number(rateArg ?? 0) / perBatch / 1000;
-const start = Date.now();
-let issued = 0;
-/** Paced: waits for the next batch's slot (never bursts to catch up more than 10 ms). */
-async function slot(): Promise<void> {
-  if (perMs === 0) return;
-  const due = start + issued++ / perMs;
-  const wait = due - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  else if (wait < -10) issued = Math.ceil((Date.now() - 10 - start) * perMs);
-}
+/** Paced at the rate in batches (0: as fast as acked / answered). */
+const slot = pacer(Number(rateArg ?? 0) / perBatch / 1000);
 
 /** A forwarder gives up waiting for an ack after this long and sends the chunk again (no ack, no count). */
 const ACK_TIMEOUT_MS = 5000;

@@ -6,6 +6,7 @@
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { Agent, request } from 'undici';
 import { encodeLogs, encodeTraces } from '../src/codec/otlp-proto.js';
+import { pacer } from './lib/pacer.js';
 import { makeLogs, makeTraces } from './lib/traffic.js';
 
 const [proto, portArg, secondsArg, concArg, spansArg, rateArg, signalArg = 'traces', perTraceArg] =
@@ -24,18 +25,8 @@ const bodies = Array.from({ length: 64 }, (_, i) =>
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Requests per ms when paced (0: as fast as answered). */
-const perMs = Number(rateArg ?? 0) / spansPerRequest / 1000;
-const start = Date.now();
-let issued = 0;
-/** Paced: waits for this request's slot on the schedule (never bursts to catch up more than 10 ms). */
-async function slot(): Promise<void> {
-  if (perMs === 0) return;
-  const due = start + issued++ / perMs;
-  const wait = due - Date.now();
-  if (wait > 0) await sleep(wait);
-  else if (wait < -10) issued = Math.ceil((Date.now() - 10 - start) * perMs);
-}
+/** Paced at the rate in requests (0: as fast as answered). */
+const slot = pacer(Number(rateArg ?? 0) / spansPerRequest / 1000);
 let sent = 0;
 let failed = 0;
 /** Refused requests per HTTP status (gRPC: per status code). */
