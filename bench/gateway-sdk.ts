@@ -5,7 +5,9 @@
 // decode. The SDK drops what its queue cannot hold while an export waits for its
 // answer, so what Tsunagi accepted of what the app made is what the app lost; the
 // app times each export's answer. Prints both, and Tsunagi's CPU-s.
-//   node dist/bench/gateway-sdk.js    (BENCH_RUNS, default 1; BENCH_RATE, default 10000)
+//   node dist/bench/gateway-sdk.js    (BENCH_RUNS, default 1; BENCH_RATE, default 10000;
+//   BENCH_APP_RUNS, default 1: the app runs that many times against one Tsunagi, each reported,
+//   so a first run after start can be told from a warm one)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { startSink } from './loki-es.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
+const APP_RUNS = Number(process.env.BENCH_APP_RUNS ?? 1);
 const SECONDS = 5;
 const APP = fileURLToPath(new URL('../../test/support/sdk-steady-app.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,23 +68,31 @@ export async function main(): Promise<void> {
     });
     const tsunagi = await startTsunagi(path);
     try {
-      const cpu0 = cpuSeconds(tsunagi.pid!);
-      const main0 = mainThreadSeconds(tsunagi.pid!);
-      const t0 = performance.now();
-      const { made, answers } = await runApp(`http://127.0.0.1:${shipped.ports['otlp/http']}`);
-      const mainCpu = mainThreadSeconds(tsunagi.pid!) - main0;
-      const wall = (performance.now() - t0) / 1000;
-      await sleep(500);
-      const spans = await counter(metricsPort, 'otelcol_receiver_accepted_spans_total');
-      const logs = await counter(metricsPort, 'otelcol_receiver_accepted_log_records_total');
-      console.log(
-        `gateway.yaml, SDK app at ${fmt(RATE)} spans/s + ${fmt(RATE)} logs/s for ${SECONDS} s: ` +
-          `accepted ${fmt(spans)} of ${fmt(made)} spans, ${fmt(logs)} of ${fmt(made)} log records ` +
-          `(the app dropped ${fmt((100 * (2 * made - spans - logs)) / (2 * made), 1)} %); ` +
-          `Tsunagi ${fmt(cpuSeconds(tsunagi.pid!) - cpu0, 2)} CPU-s (main thread ${fmt(mainCpu, 2)} CPU-s: ` +
-          `busy ${fmt((100 * mainCpu) / wall, 0)} % of the app's ${fmt(wall, 1)} s), peak RSS ${fmt(peakRssMiB(tsunagi.pid!), 1)} MiB`,
-      );
-      for (const line of answers.split('\n')) console.log(`  ${line}`);
+      let spans0 = 0;
+      let logs0 = 0;
+      for (let appRun = 0; appRun < APP_RUNS; appRun++) {
+        const cpu0 = cpuSeconds(tsunagi.pid!);
+        const main0 = mainThreadSeconds(tsunagi.pid!);
+        const t0 = performance.now();
+        const { made, answers } = await runApp(`http://127.0.0.1:${shipped.ports['otlp/http']}`);
+        const mainCpu = mainThreadSeconds(tsunagi.pid!) - main0;
+        const wall = (performance.now() - t0) / 1000;
+        await sleep(500);
+        const spansNow = await counter(metricsPort, 'otelcol_receiver_accepted_spans_total');
+        const logsNow = await counter(metricsPort, 'otelcol_receiver_accepted_log_records_total');
+        const spans = spansNow - spans0;
+        const logs = logsNow - logs0;
+        spans0 = spansNow;
+        logs0 = logsNow;
+        console.log(
+          `${APP_RUNS > 1 ? `app run ${appRun + 1}: ` : ''}gateway.yaml, SDK app at ${fmt(RATE)} spans/s + ${fmt(RATE)} logs/s for ${SECONDS} s: ` +
+            `accepted ${fmt(spans)} of ${fmt(made)} spans, ${fmt(logs)} of ${fmt(made)} log records ` +
+            `(the app dropped ${fmt((100 * (2 * made - spans - logs)) / (2 * made), 1)} %); ` +
+            `Tsunagi ${fmt(cpuSeconds(tsunagi.pid!) - cpu0, 2)} CPU-s (main thread ${fmt(mainCpu, 2)} CPU-s: ` +
+            `busy ${fmt((100 * mainCpu) / wall, 0)} % of the app's ${fmt(wall, 1)} s), peak RSS ${fmt(peakRssMiB(tsunagi.pid!), 1)} MiB`,
+        );
+        for (const line of answers.split('\n')) console.log(`  ${line}`);
+      }
     } finally {
       await stop(tsunagi);
       backends.child.kill();

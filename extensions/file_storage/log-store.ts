@@ -306,7 +306,7 @@ export class LogStore implements StorageClient {
       error !== undefined
         ? undefined
         : shared && cohort
-          ? shared.sync(fh, cohort)
+          ? shared.sync(fh, cohort, traced.length > 0 ? () => mark('sync-started') : undefined)
           : sync
             ? fh.datasync()
             : Promise.resolve();

@@ -32,6 +32,8 @@ import type { FileHandle } from 'node:fs/promises';
 
 interface Waiting {
   fh: FileHandle;
+  /** Called as its fdatasync is handed to the thread pool (the answer trace). */
+  started?: () => void;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -78,10 +80,10 @@ export class SyncGroup {
   }
 
   /** The store's records are written: resolves once `fh` was fdatasync'd in a round with its cohort. */
-  sync(fh: FileHandle, c: Cohort): Promise<void> {
+  sync(fh: FileHandle, c: Cohort, started?: () => void): Promise<void> {
     c.writing--;
     return new Promise((resolve, reject) => {
-      c.waiting.push({ fh, resolve, reject });
+      c.waiting.push({ fh, started, resolve, reject });
       this.startRound(c);
     });
   }
@@ -97,7 +99,12 @@ export class SyncGroup {
     this.running++;
     this.rounds++;
     // each caller resumes as soon as its own file is durable, not when the round's slowest is
-    void Promise.allSettled(members.map((m) => m.fh.datasync().then(m.resolve, m.reject))).then(() => {
+    void Promise.allSettled(
+      members.map((m) => {
+        m.started?.();
+        return m.fh.datasync().then(m.resolve, m.reject);
+      }),
+    ).then(() => {
       this.running--;
     });
   }

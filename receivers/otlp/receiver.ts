@@ -7,6 +7,7 @@ import { SIGNALS, type Signal } from '../../src/pdata/signal.js';
 import type { OtlpReceiverConfig } from './config.js';
 import { OtlpGrpcServer } from './grpc-server.js';
 import { OtlpHttpServer, type Route } from './http-server.js';
+import { warmOtlpCodecs } from './warm-up.js';
 import type { WireCodec } from './wire.js';
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
@@ -16,6 +17,8 @@ export class OtlpReceiver implements Component {
   private readonly grpc: OtlpGrpcServer | undefined;
   private readonly http: OtlpHttpServer | undefined;
   private readonly cfg: OtlpReceiverConfig;
+  private readonly codec: WireCodec;
+  private readonly signals: Signal[];
 
   constructor(
     settings: ComponentSettings,
@@ -24,8 +27,10 @@ export class OtlpReceiver implements Component {
     codec: WireCodec,
   ) {
     this.cfg = cfg;
+    this.codec = codec;
     const consumers = new Map<Signal, Consumer<any>>();
     for (const s of SIGNALS) if (next[s]) consumers.set(s, next[s]!);
+    this.signals = [...consumers.keys()];
     const logger = settings.logger;
     const { grpc, http } = cfg.protocols;
     if (grpc) {
@@ -47,6 +52,9 @@ export class OtlpReceiver implements Component {
   }
 
   async start(host: Host): Promise<void> {
+    // before listening: the first requests' answers would otherwise wait for V8 compiling
+    // and running cold the code every request runs (warm-up.ts)
+    warmOtlpCodecs(this.codec, this.signals);
     const { grpc, http } = this.cfg.protocols;
     const grpcAuth = serverAuthenticator(host, grpc?.auth);
     const httpAuth = serverAuthenticator(host, http?.auth);

@@ -10,12 +10,27 @@
 // (a group commit serving many requests). `node dist/bench/answer-trace.js FILE`
 // summarizes a trace.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 export interface AnswerTrace {
   readonly t0: number;
   readonly marks: [string, number][];
+  /** The main thread's CPU ms when the request arrived (Linux; NaN elsewhere). */
+  readonly cpu0: number;
+}
+
+/**
+ * CPU ms the main thread has run (Linux schedstat, ns resolution). A request whose answer took
+ * long while the main thread ran little waited (for the disk, the thread pool, or a CPU taken by
+ * other processes); one during which it ran all along waited for work on the event loop.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const file = process.env.TSUNAGI_ANSWER_TRACE || undefined;
@@ -28,11 +43,12 @@ export const answerTraceOn = file !== undefined;
 /** Runs `fn` (one request's handling) as a traced request; its trace is written when fn settles. */
 export function traceAnswer<T>(fn: () => Promise<T>): Promise<T> {
   if (!als) return fn();
-  const trace: AnswerTrace = { t0: performance.now(), marks: [] };
+  const trace: AnswerTrace = { t0: performance.now(), marks: [], cpu0: mainThreadCpuMs() };
   return als.run(trace, () =>
     fn().finally(() => {
       markTrace(trace, 'done');
-      lines.push(JSON.stringify({ t0: Math.round(trace.t0), marks: trace.marks }));
+      const cpu = Math.round((mainThreadCpuMs() - trace.cpu0) * 100) / 100;
+      lines.push(JSON.stringify({ t0: Math.round(trace.t0), marks: trace.marks, cpu }));
     }),
   );
 }
@@ -57,11 +73,16 @@ if (file) {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   let gc: number[] = [];
+  let cpuAt = mainThreadCpuMs();
+  let processCpuAt = process.cpuUsage();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc.push(Math.round(e.duration * 10) / 10);
   }).observe({ entryTypes: ['gc'] });
   const flush = () => {
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const cpu = mainThreadCpuMs();
+    const all = process.cpuUsage(processCpuAt);
+    processCpuAt = process.cpuUsage();
     lines.push(
       JSON.stringify({
         loop: {
@@ -71,11 +92,17 @@ if (file) {
           max: ms(loop.max),
           gcMs: gc.reduce((a, b) => a + b, 0),
           gcMax: Math.max(0, ...gc),
+          // CPU ms this second: the main thread's, and all threads' (libuv pool, V8's GC and compilers)
+          cpu: Math.round(cpu - cpuAt),
+          cpuAll: Math.round((all.user + all.system) / 1000),
+          // the monotonic clock (µs, as in a --cpu-prof profile) at performance.now() 0
+          hr0: Number(process.hrtime.bigint() / 1000n) - Math.round(performance.now() * 1000),
         },
       }),
     );
     loop.reset();
     gc = [];
+    cpuAt = cpu;
     if (lines.length > 0) appendFileSync(file, `${lines.join('\n')}\n`);
     lines = [];
   };
