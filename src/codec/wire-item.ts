@@ -585,6 +585,104 @@ function wirePairEntry(item: AttributeHolder, first: number, fn: number, key: st
   return -1;
 }
 
+/** attributeShape's answer when the bytes alone cannot say (a pair set by key, an unusual encoding). */
+export const SHAPE_UNKNOWN = -2;
+/** attributeShape's answer when the item has no pair with the key. */
+export const SHAPE_ABSENT = -1;
+/** Where attributeShape found the value's payload: [shapeAt, shapeEnd) (a string's bytes, an int's varint, a double's 8 bytes). */
+let shapeAt = 0;
+let shapeEnd = 0;
+
+/**
+ * What the value of the first pair with `key` of an item whose list was not decoded is, read
+ * from its bytes without decoding it: SHAPE_ABSENT, 0 (an empty AnyValue), the value's kind as
+ * anyKind numbers it (1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes; the AnyValue's
+ * field number) when the AnyValue is exactly one field of that kind with its proper wire type
+ * (what every encoder writes), or SHAPE_UNKNOWN (the key was set aside, or the AnyValue holds
+ * several fields or an unknown one: the caller then reads the value the general way). For a kind,
+ * shapeValue() gives where its payload is.
+ */
+export function attributeShape(item: AttributeHolder, first: number, fn: number, key: string): number {
+  const sets = item._attrSets;
+  if (sets !== undefined && findKey(sets, key) !== undefined) return SHAPE_UNKNOWN;
+  const e = wirePairEntry(item, first, fn, key);
+  if (e < 0) return SHAPE_ABSENT;
+  const idx = item.list.pairs;
+  let p = idx[e + 2];
+  if (p === 0) return 0;
+  const src = item.list.src;
+  // the AnyValue's length prefix, then its first field's tag (a one-byte tag: fields 1-7)
+  let len = src[p++];
+  if (len >= 0x80) {
+    p = skipLength(src, p - 1);
+    len = -1;
+  }
+  const stop = idx[e + 3];
+  if (len === 0 || p === stop) return 0;
+  const tag = src[p];
+  const kind = tag >>> 3;
+  if (kind < 1 || kind > 7 || (tag & 7) !== KIND_WIRE_TYPE[kind]) return SHAPE_UNKNOWN;
+  let at = p + 1;
+  let end: number;
+  switch (tag & 7) {
+    case 0:
+      end = at;
+      while (src[end++] >= 0x80);
+      break;
+    case 1:
+      end = at + 8;
+      break;
+    default: {
+      let n = src[at++];
+      if (n >= 0x80) {
+        n &= 0x7f;
+        let shift = 7;
+        let b: number;
+        do {
+          b = src[at++];
+          n += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b >= 0x80);
+      }
+      end = at + n;
+    }
+  }
+  // exactly one field: a second one (the last of a oneof wins) is left to the general decoder
+  if (end !== stop) return SHAPE_UNKNOWN;
+  shapeAt = at;
+  shapeEnd = end;
+  return kind;
+}
+
+/** The wire type of each AnyValue field (by field number = kind). */
+const KIND_WIRE_TYPE = [-1, 2, 0, 0, 1, 2, 2, 2];
+
+/** Whether the string payload attributeShape found is the UTF-8 bytes `b`. */
+export function shapeStringIs(item: AttributeHolder, b: Uint8Array): boolean {
+  const n = shapeEnd - shapeAt;
+  if (n !== b.length) return false;
+  const src = item.list.src;
+  const at = shapeAt;
+  for (let i = 0; i < n; i++) if (src[at + i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The number the int (kind 3) or double (kind 4) payload attributeShape found holds; undefined
+ * for an int outside ±2^49 (a long varint: negative ints take ten bytes), which the caller reads
+ * as a bigint the general way.
+ */
+export function shapeNumber(item: AttributeHolder, kind: number): number | undefined {
+  if (kind === 4) return item.list.dv.getFloat64(shapeAt, true);
+  const src = item.list.src;
+  const end = shapeEnd;
+  if (end - shapeAt > 7) return undefined;
+  let n = 0;
+  let mul = 1;
+  for (let p = shapeAt; p < end; p++, mul *= 128) n += (src[p] & 0x7f) * mul;
+  return n;
+}
+
 /** peekAttributeValue's answer when the value is a map or an array: read it from the decoded list. */
 export const NEEDS_LIST_VALUE: unique symbol = Symbol('needs the decoded list');
 
