@@ -602,10 +602,17 @@ let shapeEnd = 0;
  * several fields or an unknown one: the caller then reads the value the general way). For a kind,
  * shapeValue() gives where its payload is.
  */
-export function attributeShape(item: AttributeHolder, first: number, fn: number, key: string): number {
+export function attributeShape(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  key: string,
+  utf8: Uint8Array,
+): number {
   const sets = item._attrSets;
   if (sets !== undefined && findKey(sets, key) !== undefined) return SHAPE_UNKNOWN;
-  const e = wirePairEntry(item, first, fn, key);
+  attributeIndex(item, first, fn);
+  const e = pairEntry(item, utf8);
   if (e < 0) return SHAPE_ABSENT;
   const idx = item.list.pairs;
   let p = idx[e + 2];
@@ -652,6 +659,42 @@ export function attributeShape(item: AttributeHolder, first: number, fn: number,
   shapeAt = at;
   shapeEnd = end;
   return kind;
+}
+
+/**
+ * The index entry of the first pair whose key has the UTF-8 bytes `kb` (-1: none), the item's
+ * pairs indexed: lengths first.
+ */
+function pairEntry(item: AttributeHolder, kb: Uint8Array): number {
+  const list = item.list;
+  const idx = list.pairs;
+  const src = list.src;
+  const n = kb.length;
+  const to = item._attrTo;
+  for (let e = item._attrFrom; e < to; e += IDX_STRIDE) {
+    let at = idx[e + 1];
+    if (at === 0) {
+      if (n === 0) return e;
+      continue;
+    }
+    const len = src[at++];
+    if (len !== n) {
+      // a one-byte length that differs, or a longer key (its length takes more bytes)
+      if (len < 0x80 || !keyEquals(src, at - 1, kb)) continue;
+      return e;
+    }
+    if (bytesEqual(src, at, kb, n)) return e;
+  }
+  return -1;
+}
+
+/**
+ * src[at, at + n) holds the bytes of kb (n of them), compared from the end: keys of the same
+ * length often share a prefix (`http.`, `k8s.`), rarely a suffix.
+ */
+function bytesEqual(src: Buffer, at: number, kb: Uint8Array, n: number): boolean {
+  for (let i = n - 1; i >= 0; i--) if (src[at + i] !== kb[i]) return false;
+  return true;
 }
 
 /** The wire type of each AnyValue field (by field number = kind). */

@@ -247,9 +247,10 @@ export class WireSpan implements Span {
    * What the value of attribute `key` is, from the span's bytes, without decoding it (pdata/attributes.ts
    * itemAttributeShape; wire-item.ts attributeShape says the answers).
    */
-  attributeShape(key: string): number {
+  attributeShape(key: string, utf8: Uint8Array): number {
     if ((this.loaded & B9) !== 0) return SHAPE_UNKNOWN;
-    return attributeShape(this, this.list.attributesAt(this, 9), 9, key);
+    // once the pairs are indexed, where the list starts is not needed
+    return attributeShape(this, this._attrTo !== 0 ? 0 : this.list.attributesAt(this, 9), 9, key, utf8);
   }
   /** After attributeShape(key) gave 1 (a string): whether it is the UTF-8 bytes `b`. */
   attributeShapeStringIs(b: Uint8Array): boolean {

@@ -33,17 +33,18 @@ export function fastAttributeCompare(
   general: BoolFn,
 ): BoolFn | undefined {
   const { itemOf, key } = attr;
+  const keyUtf8 = utf8Of(key);
   if (literal.k === 'str') {
     if (op !== '==' && op !== '!=') return undefined;
     const s = literal.v;
     // bytes compare like the decoded strings only for a well-formed literal without U+FFFD (a
     // string decoded from invalid UTF-8 holds U+FFFD where its bytes do not)
     if (!wellFormed(s) || s.includes('\uFFFD')) return undefined;
-    const utf8 = new Uint8Array(Buffer.from(s, 'utf8'));
+    const utf8 = utf8Of(s);
     const eq = op === '==';
     return (c) => {
       const item = itemOf(c);
-      const kind = itemAttributeShape(item, key);
+      const kind = itemAttributeShape(item, key, keyUtf8);
       if (kind === SHAPE_UNKNOWN) return general(c);
       // absent, empty or another kind: "not equal" (compare.ts)
       const same = kind === STRING && itemAttributeShapeStringIs(item, utf8);
@@ -64,7 +65,7 @@ export function fastAttributeCompare(
   const other = op === '!=';
   return (c) => {
     const item = itemOf(c);
-    const kind = itemAttributeShape(item, key);
+    const kind = itemAttributeShape(item, key, keyUtf8);
     if (kind === SHAPE_UNKNOWN) return general(c);
     if (kind !== INT && kind !== DOUBLE) return other;
     const v = itemAttributeShapeNumber(item, kind);
@@ -87,6 +88,9 @@ export function fastAttributeCompare(
     }
   };
 }
+
+/** A string's UTF-8 bytes in their own memory (not a slice of Buffer's shared pool). */
+const utf8Of = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** No lone surrogate (String.prototype.isWellFormed, not in this target's lib). */
 function wellFormed(s: string): boolean {
@@ -112,8 +116,9 @@ export function fastAttributeTypeTest(
   const want = KIND_TESTS.get(name);
   if (want === undefined) return undefined;
   const { itemOf, key } = attr;
+  const keyUtf8 = utf8Of(key);
   return (c) => {
-    const kind = itemAttributeShape(itemOf(c), key);
+    const kind = itemAttributeShape(itemOf(c), key, keyUtf8);
     if (kind === SHAPE_UNKNOWN) return general(c);
     return kind === want;
   };

@@ -28,7 +28,7 @@ export interface AttributeItem {
   getAttribute?(key: string): AnyValue | undefined;
   getAttributeValue?(key: string): AttributeValue | undefined;
   setAttribute?(key: string, value: AnyValue): void;
-  attributeShape?(key: string): number;
+  attributeShape?(key: string, utf8: Uint8Array): number;
   attributeShapeStringIs?(utf8: Uint8Array): boolean;
   attributeShapeNumber?(kind: number): number | undefined;
 }
@@ -62,15 +62,15 @@ export const SHAPE_UNKNOWN = -2;
 export const SHAPE_ABSENT = -1;
 
 /**
- * What an item's attribute `key` holds, told without decoding it, for readers that only test its
+ * What an item's attribute `key` (whose UTF-8 bytes are `utf8`) holds, told without decoding it, for readers that only test its
  * kind or compare it with a constant: SHAPE_ABSENT, 0 (an empty value), the kind of a value that
  * is one string (1), bool (2), int (3), double (4), array (5), kvlist (6) or bytes (7), or
  * SHAPE_UNKNOWN (read it with itemAttributeValue; always so for items that are not lazily decoded).
  * Right after an answer of 1, itemAttributeShapeStringIs compares the string; after 3 or 4,
  * itemAttributeShapeNumber gives the number (nothing else may read the item in between).
  */
-export function itemAttributeShape(item: AttributeItem, key: string): number {
-  return item.attributeShape !== undefined ? item.attributeShape(key) : SHAPE_UNKNOWN;
+export function itemAttributeShape(item: AttributeItem, key: string, utf8: Uint8Array): number {
+  return item.attributeShape !== undefined ? item.attributeShape(key, utf8) : SHAPE_UNKNOWN;
 }
 
 /** After itemAttributeShape(item, key) gave 1: whether the string's UTF-8 bytes are `utf8`. */
