@@ -672,18 +672,16 @@ function pairEntry(item: AttributeHolder, kb: Uint8Array): number {
   const n = kb.length;
   const to = item._attrTo;
   for (let e = item._attrFrom; e < to; e += IDX_STRIDE) {
-    let at = idx[e + 1];
+    const at = idx[e + 1];
     if (at === 0) {
       if (n === 0) return e;
       continue;
     }
-    const len = src[at++];
-    if (len !== n) {
-      // a one-byte length that differs, or a longer key (its length takes more bytes)
-      if (len < 0x80 || !keyEquals(src, at - 1, kb)) continue;
-      return e;
-    }
-    if (bytesEqual(src, at, kb, n)) return e;
+    const len = src[at];
+    if (len >= 0x80) {
+      // a long key: its length takes more bytes
+      if (keyEquals(src, at, kb)) return e;
+    } else if (len === n && bytesEqual(src, at + 1, kb, n)) return e;
   }
   return -1;
 }
