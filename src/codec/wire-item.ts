@@ -577,12 +577,7 @@ export function peekAttribute(
 /** The attribute index entry of the first wire pair named `key` (-1: none). */
 function wirePairEntry(item: AttributeHolder, first: number, fn: number, key: string): number {
   attributeIndex(item, first, fn);
-  const idx = item.list.pairs;
-  const src = item.list.src;
-  const kb = keyBytes(key);
-  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE)
-    if (keyEquals(src, idx[e + 1], kb)) return e;
-  return -1;
+  return pairEntry(item, keyBytes(key));
 }
 
 /** attributeShape's answer when the bytes alone cannot say (a pair set by key, an unusual encoding). */
@@ -1033,7 +1028,6 @@ export function sizeAttributesWithSets(
   const idx = item.list.pairs;
   const from = item._attrFrom;
   const to = item._attrTo;
-  const src = item.list.src;
   // the pairs as they came, less those a set pair replaces, plus the set pairs
   let n = 0;
   for (let e = from; e < to; e += IDX_STRIDE) n += idx[e + 3] - idx[e];
@@ -1042,14 +1036,9 @@ export function sizeAttributesWithSets(
   const plan: number[] = [];
   for (let k = 0; k < sets.length; k++) {
     const kv = sets[k];
-    const kb = keyBytes(kv.key);
-    let where = Number.MAX_SAFE_INTEGER;
-    for (let e = from; e < to; e += IDX_STRIDE)
-      if (keyEquals(src, idx[e + 1], kb)) {
-        where = e;
-        n -= idx[e + 3] - idx[e];
-        break;
-      }
+    let where = pairEntry(item, keyBytes(kv.key));
+    if (where >= 0) n -= idx[where + 3] - idx[where];
+    else where = Number.MAX_SAFE_INTEGER;
     const cached = setPairBytes(kv, tag);
     let which = k;
     if (cached !== undefined) {
