@@ -4,14 +4,14 @@
 // tracelink → otlp_http (batching in its persistent sending_queue on file_storage, as
 // config/agent.yaml does) to a sink in another process. Prints lines/s,
 // Tsunagi's CPU-seconds per million lines and its peak RSS. Tsunagi runs with
-// the Node flags and TSUNAGI_* settings of config/kubernetes/daemonset.yaml, as deployed.
+// the Node flags of config/kubernetes/daemonset.yaml, as deployed.
 // Usage: npm run build && node dist/bench/agent.js   (BENCH_LINES=1000000)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCriInput } from './filelog.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
-import { manifestNodeOptions, manifestTsunagiEnv } from './lib/manifest-flags.js';
+import { manifestNodeOptions } from './lib/manifest-flags.js';
 import { cpuSeconds, fmt, peakRssMiB, threadCpu } from './lib/proc.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
@@ -66,10 +66,7 @@ service:
 `,
   );
   const t0 = process.hrtime.bigint();
-  // the heap the shipped DaemonSet runs with (its NODE_OPTIONS) and its TSUNAGI_* settings,
-  // unless this environment sets them (TSUNAGI_V8_TIER_UP=--interrupt-budget=16384 runs a
-  // build from before the DaemonSet set V8's own budget the way it ran then)
-  for (const [k, v] of Object.entries(manifestTsunagiEnv('daemonset.yaml'))) process.env[k] ??= v;
+  // the heap the shipped DaemonSet runs with (its NODE_OPTIONS)
   const tsunagi = await startTsunagi(config, manifestNodeOptions('daemonset.yaml'));
   const startupCpu = cpuSeconds(tsunagi.pid!); // start-up until ready (module loading, JIT warm-up)
   let count = 0;

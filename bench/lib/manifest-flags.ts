@@ -9,46 +9,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
-type ManifestFile = 'daemonset.yaml' | 'statefulset.yaml' | 'examples/sidecar.yaml';
-
-interface Container {
-  image?: string;
-  command?: string[];
-  env?: { name: string; value?: string }[];
-}
-
-function tsunagiContainer(file: ManifestFile): Container {
+export function manifestNodeOptions(
+  file: 'daemonset.yaml' | 'statefulset.yaml' | 'examples/sidecar.yaml',
+): string[] {
   // from dist/bench/lib (the built benches) or bench/lib (tests run the sources)
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'config', 'kubernetes')) && dirname(dir) !== dir) dir = dirname(dir);
   const path = join(dir, 'config', 'kubernetes', file);
   for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
     const d = doc.toJS();
-    const containers: Container[] = d?.spec?.template?.spec?.containers ?? [];
+    const containers: { image?: string; command?: string[]; env?: { name: string; value?: string }[] }[] =
+      d?.spec?.template?.spec?.containers ?? [];
     const container = containers.find((c) => c.image?.includes('tsunagi'));
-    if (container) return container;
+    if (!container) continue;
+    const env = container.env ?? [];
+    return [
+      ...commandNodeFlags(container.command),
+      ...(env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean),
+    ];
   }
   throw new Error(`no Tsunagi container in config/kubernetes/${file}`);
-}
-
-export function manifestNodeOptions(file: ManifestFile): string[] {
-  const container = tsunagiContainer(file);
-  const env = container.env ?? [];
-  return [
-    ...commandNodeFlags(container.command),
-    ...(env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean),
-  ];
-}
-
-/**
- * The Tsunagi settings a manifest gives in its environment (`TSUNAGI_*` with a literal
- * value, e.g. the DaemonSet's TSUNAGI_V8_TIER_UP), for a bench to run the process as deployed.
- */
-export function manifestTsunagiEnv(file: ManifestFile): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of tsunagiContainer(file).env ?? [])
-    if (e.name.startsWith('TSUNAGI_') && e.value !== undefined) out[e.name] = e.value;
-  return out;
 }
 
 /** The flags a container's `command: [node, --flag..., script]` gives node (none without a command). */
