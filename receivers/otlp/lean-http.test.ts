@@ -239,7 +239,10 @@ describe('the lean HTTP/1.1 path answers as node:http does', () => {
       const base = tracesProto('').length;
       let name = 'y'.repeat(Math.max(0, (size - base) / 2));
       let body = tracesProto(name);
-      while (body.length < size) body = tracesProto((name += 'y'));
+      while (body.length < size) {
+        name += 'y';
+        body = tracesProto(name);
+      }
       bodies.push([body, {}]);
     }
     for (const [body, headers] of bodies) {

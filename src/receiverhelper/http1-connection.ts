@@ -179,9 +179,15 @@ class Http1Connection {
       if (!this.timing) this.startMessage();
       const result: HeadResult = parseHead(this.pending);
       if (result === 'incomplete') return;
-      if (result === 'other') return this.handOff();
+      if (result === 'other') {
+        this.handOff();
+        return;
+      }
       const request = this.site.take(result, this.socket);
-      if (request === undefined) return this.handOff();
+      if (request === undefined) {
+        this.handOff();
+        return;
+      }
       this.headersDone = true;
       this.request = request;
       this.filled = 0;
@@ -237,7 +243,10 @@ class Http1Connection {
     if (typeof a.body === 'string') socket.write(head + a.body, 'latin1');
     else if (a.body.length === 0) socket.write(head, 'latin1');
     else socket.write(Buffer.concat([Buffer.from(head, 'latin1'), a.body]));
-    if (!keep) return this.close(a.end === 'linger');
+    if (!keep) {
+      this.close(a.end === 'linger');
+      return;
+    }
     this.state = 'head';
     this.headersDone = false;
     this.timing = false;
@@ -307,7 +316,10 @@ class Http1Connection {
     const late =
       (headersTimeout > 0 && !this.headersDone && age >= headersTimeout) ||
       (requestTimeout > 0 && age >= requestTimeout);
-    if (!late) return this.armDeadline();
+    if (!late) {
+      this.armDeadline();
+      return;
+    }
     if (this.socket.writable) this.socket.write(REQUEST_TIMEOUT, 'latin1');
     this.socket.destroy();
   };
