@@ -5,7 +5,12 @@
 // same. Heads are split at every byte, bodies across reads, requests pipelined,
 // and the shapes the lean path leaves to node (chunked, Expect, Upgrade,
 // HTTP/1.0, bad or huge heads) are handed over mid-connection.
-import { connect } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,9 +93,17 @@ function countAnswers(buf: Buffer): number {
  * Writes `chunks` one read apart (a short pause between them), then waits for `answers` complete
  * answers or the server's close; `end`: half-close after writing.
  */
-function exchange(port: number, chunks: Buffer[], answers: number, end = false): Promise<Exchange> {
+function exchange(
+  port: number,
+  chunks: Buffer[],
+  answers: number,
+  end = false,
+  ca?: Buffer,
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket: Socket = ca
+      ? tlsConnect({ port, host: '127.0.0.1', ca, servername: 'localhost' })
+      : connect(port, '127.0.0.1');
     const got: Buffer[] = [];
     let done = false;
     const finish = (closed: boolean) => {
@@ -110,7 +123,7 @@ function exchange(port: number, chunks: Buffer[], answers: number, end = false):
     });
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
-    socket.on('connect', async () => {
+    socket.on(ca ? 'secureConnect' : 'connect', async () => {
       for (let i = 0; i < chunks.length; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 2));
         if (socket.destroyed) return;
@@ -356,5 +369,53 @@ describe('the lean HTTP/1.1 path answers as node:http does', () => {
         await b.server.shutdown(100);
       }
     }
+  });
+});
+
+describe('the lean HTTP/1.1 path over TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lean-tls-'));
+  const crt = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  let a: Side;
+  let b: Side;
+  beforeAll(async () => {
+    execFileSync(
+      'openssl',
+      [
+        ...'req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost'.split(
+          ' ',
+        ),
+        ...['-keyout', key, '-out', crt, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = { cert_file: crt, key_file: key };
+    a = await side(false, { tls });
+    b = await side(true, { tls });
+  });
+  afterAll(async () => {
+    await a.server.shutdown(100);
+    await b.server.shutdown(100);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers as node:https does, and takes the common shape itself', async () => {
+    const ca = readFileSync(crt);
+    const was = b.server.leanAnswered() ?? 0;
+    const req = post(tracesProto('tls ✓'));
+    const cases: [Buffer[], number, boolean][] = [
+      [[req], 1, false],
+      [[req.subarray(0, 10), req.subarray(10, 90), req.subarray(90)], 1, false],
+      [[Buffer.concat([req, req, post(ok, { Connection: 'close' })])], 3, false],
+      [[req, post(ok, { Expect: '100-continue' })], 2, false],
+      [[req, req.subarray(0, 40)], 2, true],
+    ];
+    for (const [chunks, n, end] of cases) {
+      const x = await exchange(a.port, chunks, n, end, ca);
+      const y = await exchange(b.port, chunks, n, end, ca);
+      expect(y).toEqual(x);
+    }
+    expect(b.server.leanAnswered()).toBeGreaterThanOrEqual(was + 6);
+    expect(b.consumer.seen).toEqual(a.consumer.seen);
   });
 });
