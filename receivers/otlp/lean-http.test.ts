@@ -31,9 +31,12 @@ const LIMIT = 256 * 1024;
 /** Records what reached the pipeline; a span named `retry…` / `perm…` makes it refuse. */
 class RecordingConsumer implements Consumer<'traces'> {
   readonly seen: string[] = [];
+  /** A span named `slow…` waits for this. */
+  gate: Promise<void> = Promise.resolve();
   async consume(data: TracesData): Promise<void> {
     const json = encodeTracesJson(data);
     this.seen.push(json);
+    if (json.includes('"name":"slow')) await this.gate;
     if (json.includes('"name":"retry')) throw retryableError('backend busy', { retryAfterMs: 3000 });
     if (json.includes('"name":"perm')) throw permanentError('bad data');
   }
@@ -417,5 +420,56 @@ describe('the lean HTTP/1.1 path over TLS', () => {
     }
     expect(b.server.leanAnswered()).toBeGreaterThanOrEqual(was + 6);
     expect(b.consumer.seen).toEqual(a.consumer.seen);
+  });
+});
+
+describe('graceful shutdown on the lean path', () => {
+  /** Shuts a side down with one idle keep-alive connection and one request in flight. */
+  async function shutdownWithTraffic(leanPath: boolean) {
+    const s = await side(leanPath);
+    let open!: () => void;
+    s.consumer.gate = new Promise((r) => {
+      open = r;
+    });
+    const events: string[] = [];
+    const idle = connect(s.port, '127.0.0.1');
+    const idleGot: Buffer[] = [];
+    idle.on('data', (c) => idleGot.push(c));
+    const idleClosed = new Promise<void>((r) => idle.on('close', () => r()));
+    idle.write(post(ok));
+    await new Promise<void>((r) => idle.once('data', () => r()));
+    const slow = exchange(s.port, [post(tracesProto('slow'))], 1);
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (s.consumer.seen.length >= 2) {
+          clearInterval(t);
+          r();
+        }
+      }, 5);
+    });
+    const down = s.server.shutdown(5000).then(() => events.push('shut down'));
+    await idleClosed;
+    events.push('idle closed');
+    open();
+    const answer = await slow;
+    events.push('answered');
+    await down;
+    return {
+      events,
+      idle: Buffer.concat(idleGot)
+        .toString('latin1')
+        .replace(/\r\nDate: [^\r]*/g, ''),
+      answer,
+    };
+  }
+
+  it('closes idle keep-alive connections at once, answers in-flight requests with Connection: close', async () => {
+    const a = await shutdownWithTraffic(false);
+    const b = await shutdownWithTraffic(true);
+    expect(b).toEqual(a);
+    // the idle connection closed before the in-flight request was let through
+    expect(b.events[0]).toBe('idle closed');
+    expect(b.events).toHaveLength(3);
+    expect(b.answer.text).toContain('\r\nConnection: close\r\n');
   });
 });
