@@ -278,7 +278,9 @@ describe('the lean HTTP/1.1 path answers as node:http does', () => {
       1,
     );
     await same([post(ok, { Connection: 'close' })], 1);
-    await same([post(ok, { connection: 'Close' }), post(ok)], 2);
+    // (no request after it: node and the lean path close with it unread, and the client's TCP stack
+    // may then drop the answer on the reset, whichever path answered)
+    await same([post(ok, { connection: 'Close' })], 1);
   });
 
   it('pipelined requests, in one write and across writes, and a client that half-closes', async () => {
