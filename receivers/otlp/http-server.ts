@@ -84,6 +84,22 @@ export function wireEncodingOf(contentType: string | undefined): WireEncoding | 
   return undefined;
 }
 
+/**
+ * node's `req.headersDistinct` of a lean-path head (lowercased names, every value in order), or
+ * undefined for a name an object already has (`__proto__`, `constructor` ...: left to node).
+ */
+function headersDistinct(head: RequestHead): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i < head.names.length; i++) {
+    const name = head.names[i];
+    if (name in Object.prototype) return undefined;
+    const seen = out[name];
+    if (seen === undefined) out[name] = [head.values[i]];
+    else seen.push(head.values[i]);
+  }
+  return out;
+}
+
 export class OtlpHttpServer {
   private server: Server | undefined;
   private readonly cors: Cors | undefined;
@@ -130,14 +146,13 @@ export class OtlpHttpServer {
 
   /**
    * Whether requests may take the lean path: not with what reads node's request object (CORS,
-   * an authenticator, include_metadata) or response headers node:http itself manages.
+   * an authenticator) or response headers node:http itself manages.
    */
   private leanAllowed(): boolean {
     return (
       this.lean &&
       this.cors === undefined &&
       this.auth === undefined &&
-      !this.cfg.include_metadata &&
       this.extraHeaders.every(([k]) => !NODE_OWNED_HEADERS.has(k.toLowerCase()))
     );
   }
@@ -450,6 +465,11 @@ export class OtlpHttpServer {
     if (!this.encodings.has(ce)) return undefined;
     const n = head.contentLength;
     if (n > this.limit) return undefined;
+    let metadata: Record<string, string[]> | undefined;
+    if (this.cfg.include_metadata) {
+      metadata = headersDistinct(head);
+      if (metadata === undefined) return undefined;
+    }
     const pooled = this.codec.leases(route.signal, enc);
     const reading = reserveInFlight();
     // node's path reserves as the body arrives and refuses midway (429): leave that case to it
@@ -464,6 +484,7 @@ export class OtlpHttpServer {
       run: () =>
         traceAnswer(async () => {
           const ctx: RequestContext = { clientAddress: `${socket.remoteAddress}:${socket.remotePort}` };
+          if (metadata !== undefined) ctx.metadata = metadata;
           return this.leanAnswer(await this.process(route, enc, ce, body, pooled, reading, ctx, url));
         }),
       abort: () => {

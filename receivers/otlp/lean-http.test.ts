@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTracesJson } from '../../src/codec/json-decode.js';
 import { encodeTracesJson } from '../../src/codec/json-encode.js';
 import { encodeTraces } from '../../src/codec/proto-traces.js';
-import type { Consumer } from '../../src/component/consumer.js';
+import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { permanentError, retryableError } from '../../src/component/errors.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -33,9 +33,9 @@ class RecordingConsumer implements Consumer<'traces'> {
   readonly seen: string[] = [];
   /** A span named `slow…` waits for this. */
   gate: Promise<void> = Promise.resolve();
-  async consume(data: TracesData): Promise<void> {
+  async consume(data: TracesData, ctx?: RequestContext): Promise<void> {
     const json = encodeTracesJson(data);
-    this.seen.push(json);
+    this.seen.push(ctx?.metadata ? `${json} ${JSON.stringify(ctx.metadata)}` : json);
     if (json.includes('"name":"slow')) await this.gate;
     if (json.includes('"name":"retry')) throw retryableError('backend busy', { retryAfterMs: 3000 });
     if (json.includes('"name":"perm')) throw permanentError('bad data');
@@ -473,5 +473,41 @@ describe('graceful shutdown on the lean path', () => {
     expect(b.events[0]).toBe('idle closed');
     expect(b.events).toHaveLength(3);
     expect(b.answer.text).toContain('\r\nConnection: close\r\n');
+  });
+});
+
+describe('include_metadata on the lean path', () => {
+  it('hands the pipeline the same headers as node:http (headersDistinct)', async () => {
+    const a = await side(false, { include_metadata: true });
+    const b = await side(true, { include_metadata: true });
+    try {
+      const heads: Record<string, string>[] = [
+        { 'X-Tenant': 'acme', 'x-scope-orgid': ' team-1 ' },
+        { 'X-Dup': 'a', 'x-dup': 'b', 'X-DUP': 'c\t' } as Record<string, string>,
+        { 'X-Empty': '', Authorization: 'Bearer t' },
+        { Constructor: 'x' },
+        { __proto__x: 'y' },
+      ];
+      for (const h of heads) {
+        // duplicate names differ only by case: write them as separate lines
+        const lines = Object.entries(h)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
+        const body = tracesProto('meta');
+        const req = Buffer.from(
+          `POST /v1/traces HTTP/1.1\r\nHost: h\r\n${lines}Content-Type: application/x-protobuf\r\nContent-Length: ${body.length}\r\n\r\n`,
+          'latin1',
+        );
+        const x = await exchange(a.port, [Buffer.concat([req, body])], 1);
+        const y = await exchange(b.port, [Buffer.concat([req, body])], 1);
+        expect(y).toEqual(x);
+      }
+      expect(b.consumer.seen).toEqual(a.consumer.seen);
+      expect(b.consumer.seen[0]).toContain('"x-tenant":["acme"]');
+      expect(b.server.leanAnswered()).toBeGreaterThanOrEqual(4);
+    } finally {
+      await a.server.shutdown(100);
+      await b.server.shutdown(100);
+    }
   });
 });
