@@ -40,7 +40,7 @@ export interface ConnectorMetrics {
 }
 
 /** How often the event-loop delay histogram samples the loop (prom-client's default: 10 ms). */
-const EVENT_LOOP_SAMPLE_MS = 1000;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 export class SelfMetrics {
   readonly registry = new Registry();
@@ -52,9 +52,9 @@ export class SelfMetrics {
   constructor(opts: { processMetrics?: boolean } = {}) {
     // prom-client's event-loop delay histogram (nodejs_eventloop_lag_{min,max,mean,p50,…}) samples
     // the loop with a timer: at its default 10 ms that timer woke an idle process 100 times a
-    // second (most of an idle relay's CPU). Sampled once a second it still records every stall of
-    // a second or more, and a shorter one with a chance in proportion to its length (the
-    // scrape-time nodejs_eventloop_lag_seconds is unchanged).
+    // second (most of an idle relay's CPU). Sampled every 100 ms it still records every stall of
+    // 100 ms or more (the ones an operator looks for), and a shorter one with a chance in
+    // proportion to its length (the scrape-time nodejs_eventloop_lag_seconds is unchanged).
     if (opts.processMetrics)
       collectDefaultMetrics({
         register: this.registry,
