@@ -35,6 +35,7 @@ import {
 import {
   DistributionState,
   FamilyState,
+  GroupNumbers,
   GroupState,
   HAS_COUNT,
   HAS_SUM,
@@ -125,6 +126,8 @@ export class TargetSeries {
   private readonly cache = new Map<string, number>();
   private readonly reportEntries = new Map<string, number>();
   private readonly groups = new Map<number, GroupState>();
+  /** The doubles of the groups (state.ts GroupNumbers). */
+  private readonly numbers = new GroupNumbers();
   private readonly families = new Map<string, FamilyState>();
   private readonly scopes = new Map<string, ScopeState>();
   private readonly resources = new Map<string, ResourceState>();
@@ -614,7 +617,9 @@ export class TargetSeries {
       const distribution = c.kind === 'histogram' || c.kind === 'summary';
       // kept for as long as the series lives: an exact-size copy (a pushed-to array has slack)
       const own = attrs.slice();
-      g = distribution ? new DistributionState(fam, own) : new GroupState(fam, own);
+      g = distribution
+        ? new DistributionState(fam, own, this.numbers)
+        : new GroupState(fam, own, this.numbers);
       this.groups.set(id, g);
     }
     t.groups[e] = g;
@@ -668,7 +673,12 @@ export class TargetSeries {
         this.cache.delete(k);
         t.release(e);
       }
-    for (const [k, g] of this.groups) if (g.lastSeenIter < keepFrom) this.groups.delete(k);
+    // a forgotten group's series are forgotten too (they were last seen no later): its slot is free
+    for (const [k, g] of this.groups)
+      if (g.lastSeenIter < keepFrom) {
+        this.groups.delete(k);
+        this.numbers.release(g.slot);
+      }
     for (const [k, f] of this.families) if (f.lastSeenIter < keepFrom) this.families.delete(k);
     for (const [k, s] of this.scopes) if (s.lastSeenIter < keepFrom) this.scopes.delete(k);
     for (const [k, r] of this.resources) if (r.lastSeenIter < keepFrom) this.resources.delete(k);
