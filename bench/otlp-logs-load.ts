@@ -4,6 +4,7 @@
 // Usage (forked): otlp-logs-load.js <port> <seconds> <concurrency> <recordsPerRequest> [rate]
 import { Agent, request } from 'undici';
 import { encodeLogs } from '../src/codec/otlp-proto.js';
+import { pacer } from './lib/pacer.js';
 import { syslogAsLogs } from './lib/syslog-lines.js';
 
 const [portArg, secondsArg, concArg, perArg, rateArg] = process.argv.slice(2);
@@ -14,16 +15,11 @@ const bodies = Array.from({ length: 16 }, (_, k) => Buffer.from(encodeLogs(syslo
 const agent = new Agent({ connections: Number(concArg) });
 let sent = 0;
 let failed = 0;
-const start = Date.now();
-const reqPerMs = Number(rateArg ?? 0) / per / 1000;
-let issued = 0;
+const slot = pacer(Number(rateArg ?? 0) / per / 1000);
 
 async function worker(w: number): Promise<void> {
   for (let i = w; Date.now() < deadline; i++) {
-    if (reqPerMs > 0) {
-      const wait = start + issued++ / reqPerMs - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
+    await slot();
     const res = await request(`http://127.0.0.1:${port}/v1/logs`, {
       method: 'POST',
       dispatcher: agent,

@@ -2,6 +2,7 @@
 // (lib/whole-traces.ts), paced at a span rate.
 // Usage (forked): tail-sampling-load.js <port> <seconds> <spansPerSecond> <concurrency>
 import { Agent, request } from 'undici';
+import { pacer } from './lib/pacer.js';
 import { PER_REQUEST, refresh, template } from './lib/whole-traces.js';
 
 const [portArg, secondsArg, rateArg, concArg] = process.argv.slice(2);
@@ -16,18 +17,10 @@ const perMs = rate / PER_REQUEST / 1000;
 const templates = Array.from({ length: concurrency }, (_, w) =>
   Array.from({ length: 4 }, (_, i) => template(w * 4 + i)),
 );
-const start = Date.now();
-const deadline = start + seconds * 1000;
-let issued = 0;
+const slot = pacer(perMs);
+const deadline = Date.now() + seconds * 1000;
 let sent = 0;
 let failed = 0;
-
-async function slot(): Promise<void> {
-  const due = start + issued++ / perMs;
-  const wait = due - Date.now();
-  if (wait > 0) await sleep(wait);
-  else if (wait < -10) issued = Math.ceil((Date.now() - 10 - start) * perMs);
-}
 
 async function worker(agent: Agent, w: number) {
   const bodies = templates[w];
