@@ -6,6 +6,9 @@
 // decodes, sizes and encodes. Interleaved A B A B, median CPU-µs per span: the
 // processors' cost without the noise of sockets, the receiver and the sink.
 // Run: npm run build && node dist/bench/ottl-inproc.js
+// Against another build, in the same process (A = the other build, B = this one, rounds
+// interleaved A B A B; each side's cost is its own processors' added cost per round):
+//   BENCH_AB=/path/to/other/dist node dist/bench/ottl-inproc.js
 
 import { factory as filterFactory } from '../processors/filter/factory.js';
 import { factory as transformFactory } from '../processors/transform/factory.js';
@@ -86,7 +89,53 @@ async function measure(run: (body: Buffer) => Promise<void> | void, n: number): 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs: number[]) => Math.min(...xs);
 
+/** One build's base and processors paths (`dist`: that build's dist folder). */
+async function side(dist: string) {
+  const { factory: f } = await import(`${dist}/processors/filter/factory.js`);
+  const { factory: t } = await import(`${dist}/processors/transform/factory.js`);
+  const codec = await import(`${dist}/src/codec/proto-traces.js`);
+  const exp = (d: TracesData) => {
+    codec.compactTraces(d);
+    codec.encodeTraces(d);
+  };
+  const sink: Consumer<'traces'> = {
+    async consume(d: TracesData) {
+      exp(d);
+    },
+  };
+  const filter = f.create(settings('filter'), f.configSchema.parse(FILTER), 'traces', sink);
+  const processors = t.create(settings('transform'), t.configSchema.parse(TRANSFORM), 'traces', filter);
+  return {
+    base: (b: Buffer) => exp(codec.decodeTracesLazy(b)),
+    ottl: (b: Buffer) => processors.consume(codec.decodeTracesLazy(b)),
+  };
+}
+
+async function paired(other: string): Promise<void> {
+  const here = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+  const sides = [await side(other), await side(here)];
+  for (const s of sides) {
+    await measure(s.base, REQUESTS / 2);
+    await measure(s.ottl, REQUESTS / 2);
+  }
+  const added: number[][] = [[], []];
+  const ratio: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let k = 0; k < 2; k++) {
+      const base = await measure(sides[k].base, REQUESTS);
+      const ottl = await measure(sides[k].ottl, REQUESTS);
+      added[k].push(ottl - base);
+    }
+    ratio.push(added[1][i] / added[0][i]);
+  }
+  console.log(
+    `in-process A/B, ${SPANS}-span requests, ${ROUNDS} rounds of ${REQUESTS} requests per side (A = ${other}, B = this build; each round: A base, A processors, B base, B processors): ` +
+      `the processors add A median ${fmt(median(added[0]), 2)} (min ${fmt(min(added[0]), 2)}), B median ${fmt(median(added[1]), 2)} (min ${fmt(min(added[1]), 2)}) CPU-µs per span; median of B/A per round ${fmt(median(ratio), 3)}`,
+  );
+}
+
 export async function main(): Promise<void> {
+  if (process.env.BENCH_AB) return paired(process.env.BENCH_AB);
   const processors = chain();
   const base = (b: Buffer) => export_(decodeTracesLazy(b));
   const ottl = (b: Buffer) => processors.consume(decodeTracesLazy(b));

@@ -183,8 +183,15 @@ export class LokiRequestBuilder {
           arena,
         );
         if (wire) {
+          // entries of one resource nearly always share a level: its stream key once per run
+          let lastLevel: string | undefined | null = null;
+          let lastKey = '';
           for (const w of wire) {
-            const key = keyOf(w.level);
+            if (w.level !== lastLevel) {
+              lastLevel = w.level;
+              lastKey = keyOf(w.level);
+            }
+            const key = lastKey;
             let list = streams.get(key);
             if (!list) {
               list = [];

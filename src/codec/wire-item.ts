@@ -577,12 +577,146 @@ export function peekAttribute(
 /** The attribute index entry of the first wire pair named `key` (-1: none). */
 function wirePairEntry(item: AttributeHolder, first: number, fn: number, key: string): number {
   attributeIndex(item, first, fn);
+  return pairEntry(item, keyBytes(key));
+}
+
+/** attributeShape's answer when the bytes alone cannot say (a pair set by key, an unusual encoding). */
+export const SHAPE_UNKNOWN = -2;
+/** attributeShape's answer when the item has no pair with the key. */
+export const SHAPE_ABSENT = -1;
+/** Where attributeShape found the value's payload: [shapeAt, shapeEnd) (a string's bytes, an int's varint, a double's 8 bytes). */
+let shapeAt = 0;
+let shapeEnd = 0;
+
+/**
+ * What the value of the first pair with `key` of an item whose list was not decoded is, read
+ * from its bytes without decoding it: SHAPE_ABSENT, 0 (an empty AnyValue), the value's kind as
+ * anyKind numbers it (1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes; the AnyValue's
+ * field number) when the AnyValue is exactly one field of that kind with its proper wire type
+ * (what every encoder writes), or SHAPE_UNKNOWN (the key was set aside, or the AnyValue holds
+ * several fields or an unknown one: the caller then reads the value the general way). For a kind,
+ * shapeValue() gives where its payload is.
+ */
+export function attributeShape(
+  item: AttributeHolder,
+  first: number,
+  fn: number,
+  key: string,
+  utf8: Uint8Array,
+): number {
+  const sets = item._attrSets;
+  if (sets !== undefined && findKey(sets, key) !== undefined) return SHAPE_UNKNOWN;
+  attributeIndex(item, first, fn);
+  const e = pairEntry(item, utf8);
+  if (e < 0) return SHAPE_ABSENT;
   const idx = item.list.pairs;
+  let p = idx[e + 2];
+  if (p === 0) return 0;
   const src = item.list.src;
-  const kb = keyBytes(key);
-  for (let e = item._attrFrom; e < item._attrTo; e += IDX_STRIDE)
-    if (keyEquals(src, idx[e + 1], kb)) return e;
+  // the AnyValue's length prefix, then its first field's tag (a one-byte tag: fields 1-7)
+  let len = src[p++];
+  if (len >= 0x80) {
+    p = skipLength(src, p - 1);
+    len = -1;
+  }
+  const stop = idx[e + 3];
+  if (len === 0 || p === stop) return 0;
+  const tag = src[p];
+  const kind = tag >>> 3;
+  if (kind < 1 || kind > 7 || (tag & 7) !== KIND_WIRE_TYPE[kind]) return SHAPE_UNKNOWN;
+  let at = p + 1;
+  let end: number;
+  switch (tag & 7) {
+    case 0:
+      end = at;
+      while (src[end++] >= 0x80);
+      break;
+    case 1:
+      end = at + 8;
+      break;
+    default: {
+      let n = src[at++];
+      if (n >= 0x80) {
+        n &= 0x7f;
+        let shift = 7;
+        let b: number;
+        do {
+          b = src[at++];
+          n += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b >= 0x80);
+      }
+      end = at + n;
+    }
+  }
+  // exactly one field: a second one (the last of a oneof wins) is left to the general decoder
+  if (end !== stop) return SHAPE_UNKNOWN;
+  shapeAt = at;
+  shapeEnd = end;
+  return kind;
+}
+
+/**
+ * The index entry of the first pair whose key has the UTF-8 bytes `kb` (-1: none), the item's
+ * pairs indexed: lengths first.
+ */
+function pairEntry(item: AttributeHolder, kb: Uint8Array): number {
+  const list = item.list;
+  const idx = list.pairs;
+  const src = list.src;
+  const n = kb.length;
+  const to = item._attrTo;
+  for (let e = item._attrFrom; e < to; e += IDX_STRIDE) {
+    const at = idx[e + 1];
+    if (at === 0) {
+      if (n === 0) return e;
+      continue;
+    }
+    const len = src[at];
+    if (len >= 0x80) {
+      // a long key: its length takes more bytes
+      if (keyEquals(src, at, kb)) return e;
+    } else if (len === n && bytesEqual(src, at + 1, kb, n)) return e;
+  }
   return -1;
+}
+
+/**
+ * src[at, at + n) holds the bytes of kb (n of them), compared from the end: keys of the same
+ * length often share a prefix (`http.`, `k8s.`), rarely a suffix.
+ */
+function bytesEqual(src: Buffer, at: number, kb: Uint8Array, n: number): boolean {
+  for (let i = n - 1; i >= 0; i--) if (src[at + i] !== kb[i]) return false;
+  return true;
+}
+
+/** The wire type of each AnyValue field (by field number = kind). */
+const KIND_WIRE_TYPE = [-1, 2, 0, 0, 1, 2, 2, 2];
+
+/** Whether the string payload attributeShape found is the UTF-8 bytes `b`. */
+export function shapeStringIs(item: AttributeHolder, b: Uint8Array): boolean {
+  const n = shapeEnd - shapeAt;
+  if (n !== b.length) return false;
+  const src = item.list.src;
+  const at = shapeAt;
+  for (let i = 0; i < n; i++) if (src[at + i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The number the int (kind 3) or double (kind 4) payload attributeShape found holds; undefined
+ * for an int outside ±2^49 (a long varint: negative ints take ten bytes), which the caller reads
+ * as a bigint the general way.
+ */
+export function shapeNumber(item: AttributeHolder, kind: number): number | undefined {
+  if (kind === 4) return item.list.dv.getFloat64(shapeAt, true);
+  const src = item.list.src;
+  const end = shapeEnd;
+  if (end - shapeAt > 7) return undefined;
+  let n = 0;
+  let mul = 1;
+  for (let p = shapeAt; p < end; p++, mul *= 128) n += (src[p] & 0x7f) * mul;
+  return n;
 }
 
 /** peekAttributeValue's answer when the value is a map or an array: read it from the decoded list. */
@@ -894,7 +1028,6 @@ export function sizeAttributesWithSets(
   const idx = item.list.pairs;
   const from = item._attrFrom;
   const to = item._attrTo;
-  const src = item.list.src;
   // the pairs as they came, less those a set pair replaces, plus the set pairs
   let n = 0;
   for (let e = from; e < to; e += IDX_STRIDE) n += idx[e + 3] - idx[e];
@@ -903,14 +1036,9 @@ export function sizeAttributesWithSets(
   const plan: number[] = [];
   for (let k = 0; k < sets.length; k++) {
     const kv = sets[k];
-    const kb = keyBytes(kv.key);
-    let where = Number.MAX_SAFE_INTEGER;
-    for (let e = from; e < to; e += IDX_STRIDE)
-      if (keyEquals(src, idx[e + 1], kb)) {
-        where = e;
-        n -= idx[e + 3] - idx[e];
-        break;
-      }
+    let where = pairEntry(item, keyBytes(kv.key));
+    if (where >= 0) n -= idx[where + 3] - idx[where];
+    else where = Number.MAX_SAFE_INTEGER;
     const cached = setPairBytes(kv, tag);
     let which = k;
     if (cached !== undefined) {

@@ -8,12 +8,16 @@
 import { type AttributeValue, getAttr, setAttr } from '../pdata/attributes.js';
 import type { AnyValue, KeyValue, Span, SpanEvent, SpanLink, Status } from '../pdata/types.js';
 import {
+  attributeShape,
   type KvOrigin,
   NEEDS_LIST,
   NEEDS_LIST_VALUE,
   peekAttribute,
   peekAttributeValue,
+  SHAPE_UNKNOWN,
   setAttributeAside,
+  shapeNumber,
+  shapeStringIs,
   type WireList,
 } from './wire-item.js';
 
@@ -237,6 +241,24 @@ export class WireSpan implements Span {
       if (v !== NEEDS_LIST_VALUE) return v;
     }
     return getAttr(this.attributes, key);
+  }
+
+  /**
+   * What the value of attribute `key` is, from the span's bytes, without decoding it (pdata/attributes.ts
+   * itemAttributeShape; wire-item.ts attributeShape says the answers).
+   */
+  attributeShape(key: string, utf8: Uint8Array): number {
+    if ((this.loaded & B9) !== 0) return SHAPE_UNKNOWN;
+    // once the pairs are indexed, where the list starts is not needed
+    return attributeShape(this, this._attrTo !== 0 ? 0 : this.list.attributesAt(this, 9), 9, key, utf8);
+  }
+  /** After attributeShape(key) gave 1 (a string): whether it is the UTF-8 bytes `b`. */
+  attributeShapeStringIs(b: Uint8Array): boolean {
+    return shapeStringIs(this, b);
+  }
+  /** After attributeShape(key) gave 3 or 4 (an int or a double): its value (undefined: an int past ±2^49). */
+  attributeShapeNumber(kind: number): number | undefined {
+    return shapeNumber(this, kind);
   }
 
   /** Sets the first attribute with `key` (or appends one), without decoding the others. */

@@ -3,6 +3,7 @@
 // arguments are bound and checked, regular expressions compiled. Evaluating
 // an item is then plain function calls over the pdata objects.
 import type { Arg, CallExpr, Expr, ParsedCondition, ParsedStatement } from './ast.js';
+import { fastAttributeCompare, fastAttributeTypeTest } from './attr-fast.js';
 import { compare } from './compare.js';
 import type { ContextName, Level, TransformContext } from './context.js';
 import { enumValue } from './enums.js';
@@ -164,6 +165,14 @@ class Compiler {
   }
 
   private comparison(e: Extract<Expr, { k: 'cmp' }>): BoolFn {
+    // an item attribute by a constant key compared with a literal: read from the item's bytes
+    // when it arrived as protobuf (attr-fast.ts), the general comparison below otherwise
+    const attr = e.l.k === 'path' ? this.path(e.l).attr : undefined;
+    const general = this.generalComparison(e);
+    return (attr && fastAttributeCompare(attr, e.op, e.r, general)) || general;
+  }
+
+  private generalComparison(e: Extract<Expr, { k: 'cmp' }>): BoolFn {
     const l = this.value(e.l);
     const op = e.op;
     // Fast paths for the most common shape: a path compared with a literal.
@@ -231,7 +240,12 @@ class Compiler {
     const g = (def as Extract<FunctionDef, { kind: 'converter' }>).build(this.bind(def, e), {
       context: this.o.context,
     });
-    if (e.keys.length === 0) return g;
+    if (e.keys.length === 0) {
+      // IsString(attributes["k"]) and its siblings: the value's kind from the item's bytes (attr-fast.ts)
+      const a = e.args.length === 1 && e.args[0].name === undefined ? e.args[0].value : undefined;
+      const attr = a?.k === 'path' ? this.path(a).attr : undefined;
+      return (attr && fastAttributeTypeTest(attr, e.name, g)) || g;
+    }
     const keys = e.keys.map((k) => this.key(k));
     return (c) => indexValue(g(c), keys, c);
   }

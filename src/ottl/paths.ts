@@ -46,6 +46,14 @@ export interface Accessor {
   level: Level;
   /** The context the path belongs to. */
   context: ContextName;
+  /** Set when the path is one attribute of an item by a constant key (`span.attributes["k"]`): fast paths read its shape. */
+  attr?: ItemAttributeRef;
+}
+
+/** An item's attribute by a constant key. */
+export interface ItemAttributeRef {
+  itemOf: (c: TransformContext) => AttributeItem;
+  key: string;
 }
 
 /** A compiled key: a constant or evaluated per item (a path or converter inside the brackets). */
@@ -811,7 +819,7 @@ function mapAccess(
   kvsOf: (c: TransformContext) => KeyValue[],
   keys: KeyFn[],
   itemOf?: (c: TransformContext) => AttributeItem,
-): { get: Getter; set: Setter } {
+): { get: Getter; set: Setter; attr?: ItemAttributeRef } {
   if (keys.length === 0)
     return {
       get: (c) => new PMap(kvsOf(c)),
@@ -863,6 +871,8 @@ function mapAccess(
     }
     setIndexed(kv.value, keys, 1, c, v);
   };
+  if (keys.length === 1 && typeof k0 === 'string' && itemOf !== undefined)
+    return { get, set, attr: { itemOf, key: k0 } };
   return { get, set };
 }
 

@@ -28,6 +28,9 @@ export interface AttributeItem {
   getAttribute?(key: string): AnyValue | undefined;
   getAttributeValue?(key: string): AttributeValue | undefined;
   setAttribute?(key: string, value: AnyValue): void;
+  attributeShape?(key: string, utf8: Uint8Array): number;
+  attributeShapeStringIs?(utf8: Uint8Array): boolean;
+  attributeShapeNumber?(kind: number): number | undefined;
 }
 
 /** An attribute's value as itemAttributeValue gives it: a scalar as itself, anything else as its AnyValue. */
@@ -51,6 +54,33 @@ export function itemAttribute(item: AttributeItem, key: string): AnyValue | unde
 export function itemAttributeValue(item: AttributeItem, key: string): AttributeValue | undefined {
   if (item.getAttributeValue !== undefined) return item.getAttributeValue(key);
   return getAttr(item.attributes, key);
+}
+
+/** itemAttributeShape: the item cannot tell without reading the value the general way. */
+export const SHAPE_UNKNOWN = -2;
+/** itemAttributeShape: the item has no attribute `key`. */
+export const SHAPE_ABSENT = -1;
+
+/**
+ * What an item's attribute `key` (whose UTF-8 bytes are `utf8`) holds, told without decoding it, for readers that only test its
+ * kind or compare it with a constant: SHAPE_ABSENT, 0 (an empty value), the kind of a value that
+ * is one string (1), bool (2), int (3), double (4), array (5), kvlist (6) or bytes (7), or
+ * SHAPE_UNKNOWN (read it with itemAttributeValue; always so for items that are not lazily decoded).
+ * Right after an answer of 1, itemAttributeShapeStringIs compares the string; after 3 or 4,
+ * itemAttributeShapeNumber gives the number (nothing else may read the item in between).
+ */
+export function itemAttributeShape(item: AttributeItem, key: string, utf8: Uint8Array): number {
+  return item.attributeShape !== undefined ? item.attributeShape(key, utf8) : SHAPE_UNKNOWN;
+}
+
+/** After itemAttributeShape(item, key) gave 1: whether the string's UTF-8 bytes are `utf8`. */
+export function itemAttributeShapeStringIs(item: AttributeItem, utf8: Uint8Array): boolean {
+  return item.attributeShapeStringIs!(utf8);
+}
+
+/** After itemAttributeShape(item, key) gave 3 or 4: the value (undefined: an int past ±2^49, read it as a bigint). */
+export function itemAttributeShapeNumber(item: AttributeItem, kind: number): number | undefined {
+  return item.attributeShapeNumber!(kind);
 }
 
 /** Sets (upserts) an item's attribute `key`, as setAttr does on its list. */
