@@ -16,7 +16,8 @@
 //   BENCH_FLAGS=defaults|gateway|both (default both): Node's default heap, or
 //     the gateway StatefulSet's heap flags.
 //   TSUNAGI_BENCH_BINARY=path/to/tsunagi.mjs measures another build (A/B runs);
-//   PROMETHEUS_BIN=/nonexistent leaves Prometheus out.
+//   PROMETHEUS_BIN=/nonexistent leaves Prometheus out; BENCH_THREADS=1 prints the
+//     CPU of each kind of thread (main, V8's workers: GC and compiler, libuv pool).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { forkRole, nextMessage, startTsunagi, stop } from './lib/child.js';
 import { manifestNodeOptions } from './lib/manifest-flags.js';
-import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB } from './lib/proc.js';
+import { cpuSeconds, fmt, mainThreadSeconds, peakRssMiB, threadCpu } from './lib/proc.js';
 import { startSink } from './lib/remote-write-sink.js';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
@@ -66,6 +67,21 @@ async function waitFor(
   }
 }
 
+/** BENCH_THREADS=1: CPU-s per million samples of each kind of thread (main, V8 workers: GC and compiler, libuv pool). */
+function printThreads(before: Record<string, number>, after: Record<string, number>, samples: number): void {
+  const byKind: Record<string, number> = {};
+  for (const [name, s] of Object.entries(after)) {
+    const kind = name.replace(/:\d+$/, '');
+    byKind[kind] = (byKind[kind] ?? 0) + (s - (before[name] ?? 0)) / (samples / 1e6);
+  }
+  console.log(
+    `threads (CPU-s per million samples): ${Object.entries(byKind)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+      .join(', ')}`,
+  );
+}
+
 /**
  * CPU of `pid` over SCRAPES scrapes. `processed` counts the samples the
  * scraper has fully processed (Tsunagi: points the pipeline accepted;
@@ -78,8 +94,10 @@ async function measure(pid: number, processed: () => Promise<number>, perScrape:
   const first = await processed();
   const c0 = cpuSeconds(pid);
   const m0 = mainThreadSeconds(pid);
+  const t0 = threadCpu(pid);
   await waitFor(`${SCRAPES} more scrapes`, processed, first + SCRAPES * perScrape, timeout);
   const scrapes = Math.round(((await processed()) - first) / perScrape);
+  if (process.env.BENCH_THREADS) printThreads(t0, threadCpu(pid), scrapes * perScrape);
   return { cpu: cpuSeconds(pid) - c0, main: mainThreadSeconds(pid) - m0, scrapes };
 }
 

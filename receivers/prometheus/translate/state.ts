@@ -1,12 +1,11 @@
-// What a target's scrape loop remembers between scrapes, so a series seen
-// before costs a map lookup and a number parse: the series' labels after
-// target labels and metric_relabel_configs (or that they were dropped), its
-// OTLP attributes, its family and point, and the start-time bookkeeping of the
-// collector's metrics adjuster. Per-scrape accumulators live on the same
-// objects, stamped with the scrape's iteration.
+// What a target's scrape loop remembers between scrapes about its resources,
+// scopes, families and points: each point's OTLP attributes and the start-time
+// bookkeeping of the collector's metrics adjuster. Per-scrape accumulators live
+// on the same objects, stamped with the scrape's iteration. (Each series' own
+// state is in series-table.ts.)
 import { nextSeriesRef } from '../../../src/pdata/lazy-points.js';
 import type { ParsedExemplar } from '../exposition/types.js';
-import type { OtlpKind, Role } from './classify.js';
+import type { OtlpKind } from './classify.js';
 
 /** One (job, instance): an OTLP resource. */
 export class ResourceState {
@@ -55,6 +54,46 @@ export const HAS_SUM = 4;
 export const STALE = 8;
 export const HAS_START = 16;
 
+/** GroupNumbers: the doubles of a group, WIDTH per slot. */
+const TIME_MS = 0;
+const VALUE = 1;
+const CREATED_SECONDS = 2;
+const PREV_VALUE = 3;
+const WIDTH = 4;
+
+/**
+ * The double-valued fields of a target's point groups, in one Float64Array (a
+ * slot of WIDTH per group): as object fields each was a boxed heap number, 4 per
+ * group, all traced by every full GC. A slot is reused once its group is released.
+ */
+export class GroupNumbers {
+  cols = new Float64Array(1024 * WIDTH);
+  private readonly free: number[] = [];
+  private next = 0;
+
+  /** A zeroed slot. */
+  alloc(): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.next++;
+      if ((slot + 1) * WIDTH > this.cols.length) {
+        const cols = new Float64Array(this.cols.length * 2);
+        cols.set(this.cols);
+        this.cols = cols;
+      }
+    } else this.cols.fill(0, slot * WIDTH, slot * WIDTH + WIDTH);
+    return slot;
+  }
+
+  /** Gives a slot back (its group is no longer read). */
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+}
+
+/** For groups made without a store of their own (the reference implementation in tests): never released. */
+const SHARED_NUMBERS = new GroupNumbers();
+
 /** One OTLP data point identity: a family and a label set (without le / quantile). */
 export class GroupState {
   lastSeenIter = 0;
@@ -62,20 +101,46 @@ export class GroupState {
   iter = -1;
   flags = 0;
   otlpName = '';
-  timeMs = 0;
-  value = 0;
-  createdSeconds = 0;
   exemplars: ParsedExemplar[] | undefined;
-  // the start-time adjuster's memory (initial point / reset detection)
+  // the start-time adjuster's memory (initial point / reset detection): startNs and prevValue
   startNs = 0n;
-  prevValue = 0;
   /** Stands for `attrs` in point columns (src/pdata/lazy-points.ts): what an exporter derived from them is kept by it. */
   readonly ref = nextSeriesRef();
+  /** Where timeMs, value, createdSeconds and prevValue are kept in `numbers`. */
+  readonly slot: number;
   constructor(
     readonly family: FamilyState,
     /** Flattened sorted attribute pairs: [k0, v0, k1, v1, ...]. */
     readonly attrs: string[],
-  ) {}
+    readonly numbers: GroupNumbers = SHARED_NUMBERS,
+  ) {
+    this.slot = numbers.alloc();
+  }
+
+  get timeMs(): number {
+    return this.numbers.cols[this.slot * WIDTH + TIME_MS];
+  }
+  set timeMs(v: number) {
+    this.numbers.cols[this.slot * WIDTH + TIME_MS] = v;
+  }
+  get value(): number {
+    return this.numbers.cols[this.slot * WIDTH + VALUE];
+  }
+  set value(v: number) {
+    this.numbers.cols[this.slot * WIDTH + VALUE] = v;
+  }
+  get createdSeconds(): number {
+    return this.numbers.cols[this.slot * WIDTH + CREATED_SECONDS];
+  }
+  set createdSeconds(v: number) {
+    this.numbers.cols[this.slot * WIDTH + CREATED_SECONDS] = v;
+  }
+  get prevValue(): number {
+    return this.numbers.cols[this.slot * WIDTH + PREV_VALUE];
+  }
+  set prevValue(v: number) {
+    this.numbers.cols[this.slot * WIDTH + PREV_VALUE] = v;
+  }
 
   begin(iter: number): void {
     this.iter = iter;
@@ -107,29 +172,4 @@ export enum Special {
   None = 0,
   TargetInfo = 1,
   ScopeInfo = 2,
-}
-
-/** One series as written in the exposition (the cache key), or one of the report series. */
-export class SeriesEntry {
-  lastSeenIter = -1;
-  /** Set when the sample carried its own timestamp (and honor_timestamps): no staleness marker then. */
-  explicitTs = false;
-  /** metric_relabel_configs dropped it. */
-  dropped = false;
-  /** Why every scrape with this series fails (label limits, duplicate label names). */
-  error: string | undefined;
-  /** The metadata epoch the classification below belongs to. */
-  epoch = -1;
-  role: Role = 'value';
-  otlpName = '';
-  boundary = 0;
-  special: Special = Special.None;
-  group: GroupState | undefined;
-  /** Final labels, kept only where they are read again (report series, target_info, otel_scope_info). */
-  labels: [string, string][] | undefined;
-  constructor(
-    /** The series text (cache key), or the report series' name. */
-    readonly key: string,
-    readonly isReport: boolean,
-  ) {}
 }

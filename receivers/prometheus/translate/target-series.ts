@@ -10,24 +10,38 @@
 // becomes resource attributes, otel_scope_* labels the scope, job/instance the
 // resource, and samples are assembled into points.
 //
-// Cost: a series seen before is one map lookup by its text; its labels are
-// worked out once (and again only when the family metadata changes). What is
-// kept per series is small, and holds no slice of the scraped body.
+// Cost: a series seen before is one map lookup by its text (none while the
+// exposition keeps its order); its labels are worked out once (and again only
+// when the family metadata changes). What is kept per series is a few columns
+// of a table (series-table.ts), and holds no slice of the scraped body.
 import { parseGoFloat, parseSeries } from '../exposition/parser.js';
 import type { Exposition, Metadata, ParsedExemplar } from '../exposition/types.js';
 import type { RelabelRule } from '../relabel/config.js';
 import { type Labels, relabel } from '../relabel/relabel.js';
 import { classify, REPORT_METADATA } from './classify.js';
 import {
+  BUCKET,
+  COUNT,
+  CREATED,
+  DROPPED,
+  EXPLICIT_TS,
+  QUANTILE,
+  REPORT,
+  roleCode,
+  SeriesTable,
+  SUM,
+  VALUE,
+} from './series-table.js';
+import {
   DistributionState,
   FamilyState,
+  GroupNumbers,
   GroupState,
   HAS_COUNT,
   HAS_SUM,
   HAS_VALUE,
   ResourceState,
   ScopeState,
-  SeriesEntry,
   Special,
   STALE,
 } from './state.js';
@@ -107,18 +121,22 @@ function hashParts(parts: readonly string[]): number {
 
 export class TargetSeries {
   iter = 0;
-  private readonly cache = new Map<string, SeriesEntry>();
-  private readonly reportEntries = new Map<string, SeriesEntry>();
+  private readonly table = new SeriesTable();
+  /** Series numbers by series text. */
+  private readonly cache = new Map<string, number>();
+  private readonly reportEntries = new Map<string, number>();
   private readonly groups = new Map<number, GroupState>();
+  /** The doubles of the groups (state.ts GroupNumbers). */
+  private readonly numbers = new GroupNumbers();
   private readonly families = new Map<string, FamilyState>();
   private readonly scopes = new Map<string, ScopeState>();
   private readonly resources = new Map<string, ResourceState>();
   /** Series of the last scrape: the candidates for staleness markers (may be lastOrder itself). */
-  private prevSeen: readonly SeriesEntry[] = [];
+  private prevSeen: Int32Array = new Int32Array(0);
   /** The report series (up, scrape_*) of the last scrape: staleness candidates after prevSeen. */
-  private prevReport: SeriesEntry[] = [];
-  /** The entries of the last exposition, in sample order. */
-  private lastOrder: SeriesEntry[] = [];
+  private prevReport: number[] = [];
+  /** The series of the last exposition, in sample order (never written to: a new order is a new array). */
+  private lastOrder: Int32Array = new Int32Array(0);
   /** Their series texts: the parser's hint for the next scrape (see parseExposition). */
   lastKeys: string[] = [];
   private epoch = 0;
@@ -162,39 +180,43 @@ export class TargetSeries {
     this.setMetadata(exp.metadata);
     const series = exp.series;
     const n = series.length;
+    const t = this.table;
+    const keys = t.keys;
     let added = 0;
     let seriesAdded = 0;
     // Expositions list their series in the same order scrape after scrape:
     // comparing with the previous scrape's series at the same position is a
-    // memcmp, cheaper than hashing the text for a map lookup. While the order
-    // is the same, the previous scrape's entry list serves as this one's.
+    // pointer comparison (the parser hands back the previous string), cheaper
+    // than hashing the text for a map lookup. While the order is the same, the
+    // previous scrape's series list serves as this one's.
     const last = this.lastOrder;
     let entries = last;
     let sameOrder = true;
     for (let i = 0; i < n; i++) {
       const key = series[i];
-      let e: SeriesEntry | undefined = i < last.length && last[i].key === key ? last[i] : undefined;
-      if (e === undefined || !sameOrder) {
+      let e = i < last.length && keys[last[i]] === key ? last[i] : -1;
+      if (e < 0 || !sameOrder) {
         if (sameOrder) {
           sameOrder = false;
-          entries = last.slice(0, i);
+          entries = new Int32Array(n);
+          entries.set(last.subarray(0, i));
         }
-        e ??= this.cache.get(key);
-        if (e === undefined) {
-          e = new SeriesEntry(detach(key), false);
+        if (e < 0) e = this.cache.get(key) ?? -1;
+        if (e < 0) {
+          e = t.add(detach(key), false);
           this.resolve(e);
-          this.cache.set(e.key, e);
-          if (!e.dropped && e.error === undefined) seriesAdded++;
+          this.cache.set(keys[e], e);
+          if ((t.flags[e] & DROPPED) === 0 && !t.errors.has(e)) seriesAdded++;
         }
-        entries.push(e);
+        entries[i] = e;
       }
-      if (e.error !== undefined)
+      if (t.errors.size > 0 && t.errors.has(e))
         return {
           ok: false,
-          error: e.error,
+          error: t.errors.get(e) as string,
           stats: { samplesScraped: i + 1, samplesPostRelabel: added, seriesAdded },
         };
-      if (!e.dropped) added++;
+      if ((t.flags[e] & DROPPED) === 0) added++;
     }
     if (sameOrder && n !== last.length) {
       sameOrder = false;
@@ -202,36 +224,44 @@ export class TargetSeries {
     }
     if (!sameOrder) {
       this.lastOrder = entries;
-      this.lastKeys = entries.map((x) => x.key);
+      const lastKeys = new Array<string>(n);
+      for (let i = 0; i < n; i++) lastKeys[i] = keys[entries[i]];
+      this.lastKeys = lastKeys;
     }
     const stats = { samplesScraped: n, samplesPostRelabel: added, seriesAdded };
     if (this.opts.sampleLimit > 0 && added > this.opts.sampleLimit)
       return { ok: false, error: `sample limit exceeded (limit ${this.opts.sampleLimit})`, stats };
     const iter = this.begin();
-    // the series fed, in order: the entry list itself unless some are dropped or repeated
+    // the series fed, in order: the series list itself unless some are dropped or repeated
     let seen = entries;
+    let seenCount = 0;
     let allFed = true;
     const { values, timestampsMs, exemplars } = exp;
     const honor = this.opts.honorTimestamps;
+    const flags = t.flags;
+    const lastSeen = t.lastSeen;
     for (let i = 0; i < n; i++) {
       const e = entries[i];
-      if (e.dropped || e.lastSeenIter === iter) {
+      if ((flags[e] & DROPPED) !== 0 || lastSeen[e] === iter) {
         // a repeated series keeps its first sample
         if (allFed) {
           allFed = false;
-          seen = entries.slice(0, i);
+          seen = new Int32Array(n);
+          seen.set(entries.subarray(0, i));
+          seenCount = i;
         }
         continue;
       }
-      e.lastSeenIter = iter;
-      if (!allFed) seen.push(e);
+      lastSeen[e] = iter;
+      if (!allFed) seen[seenCount++] = e;
       const ts = timestampsMs === undefined ? Number.NaN : timestampsMs[i];
       const explicit = honor && !Number.isNaN(ts);
-      e.explicitTs = explicit;
+      if (explicit) flags[e] |= EXPLICIT_TS;
+      else flags[e] &= ~EXPLICIT_TS;
       this.feed(e, explicit ? ts : scrapeMs, values[i], false, exemplars?.get(i));
     }
     this.markStale(iter, scrapeMs, false);
-    this.prevSeen = seen;
+    this.prevSeen = allFed ? seen : seen.subarray(0, seenCount);
     this.prevReport = [];
     return { ok: true, touched: { families: this.touched, iter }, stats };
   }
@@ -240,7 +270,7 @@ export class TargetSeries {
   fail(scrapeMs: number): Touched {
     const iter = this.begin();
     this.markStale(iter, scrapeMs, false);
-    this.prevSeen = [];
+    this.prevSeen = new Int32Array(0);
     this.prevReport = [];
     return { families: this.touched, iter };
   }
@@ -249,7 +279,7 @@ export class TargetSeries {
   endOfRun(staleMs: number): Touched {
     const iter = this.begin();
     this.markStale(iter, staleMs, true);
-    this.prevSeen = [];
+    this.prevSeen = new Int32Array(0);
     this.prevReport = [];
     return { families: this.touched, iter };
   }
@@ -271,7 +301,7 @@ export class TargetSeries {
       );
     for (const [name, v] of values) {
       const e = this.reportEntry(name);
-      e.lastSeenIter = this.iter;
+      this.table.lastSeen[e] = this.iter;
       this.prevReport.push(e);
       this.feed(e, scrapeMs, v, false, undefined);
     }
@@ -286,15 +316,17 @@ export class TargetSeries {
   /** Staleness markers for the series of the last scrape that this one did not have. */
   private markStale(iter: number, ms: number, includeReport: boolean): void {
     const track = this.opts.trackTimestampsStaleness;
-    // indexed loops: the series list is the whole scrape (for-of allocated an iterator result per series)
-    for (const list of [this.prevSeen, this.prevReport])
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        if (e.lastSeenIter === iter) continue;
-        if (e.isReport && !includeReport) continue;
-        if (e.explicitTs && !track) continue;
-        this.feed(e, ms, 0, true, undefined);
-      }
+    const { flags, lastSeen } = this.table;
+    const stale = (e: number) => {
+      if (lastSeen[e] === iter) return;
+      if ((flags[e] & REPORT) !== 0 && !includeReport) return;
+      if ((flags[e] & EXPLICIT_TS) !== 0 && !track) return;
+      this.feed(e, ms, 0, true, undefined);
+    };
+    const prev = this.prevSeen;
+    for (let i = 0; i < prev.length; i++) stale(prev[i]);
+    const report = this.prevReport;
+    for (let i = 0; i < report.length; i++) stale(report[i]);
     this.gc(ms);
   }
 
@@ -344,16 +376,16 @@ export class TargetSeries {
   }
 
   /** Works out what a series is: dropped, invalid, or its point (classification against the metadata). */
-  private resolve(e: SeriesEntry, labels?: [string, string][]): void {
+  private resolve(e: number, labels?: [string, string][]): void {
     let ls = labels;
     if (!ls) {
-      const r = this.labelsOf(e.key);
+      const r = this.labelsOf(this.table.keys[e]);
       if ('dropped' in r) {
-        e.dropped = true;
+        this.table.flags[e] |= DROPPED;
         return;
       }
       if ('error' in r) {
-        e.error = r.error;
+        this.table.errors.set(e, r.error);
         return;
       }
       ls = r.labels;
@@ -361,15 +393,15 @@ export class TargetSeries {
     this.classifyEntry(e, ls);
   }
 
-  private reportEntry(name: string): SeriesEntry {
+  private reportEntry(name: string): number {
     let e = this.reportEntries.get(name);
-    if (e) return e;
+    if (e !== undefined) return e;
     // mutateReportSampleLabels: the target's labels win over anything exposed
     const lset: Labels = new Map(this.target.labels);
     lset.set('__name__', name);
     for (const [k, v] of this.opts.externalLabels) lset.set(k, v);
-    e = new SeriesEntry(name, true);
-    e.labels = [...lset].sort(byName);
+    e = this.table.add(name, true);
+    this.table.labels.set(e, [...lset].sort(byName));
     this.reportEntries.set(name, e);
     return e;
   }
@@ -424,21 +456,22 @@ export class TargetSeries {
 
   /** Adds one sample (or its staleness marker) to its point. */
   private feed(
-    e: SeriesEntry,
+    e: number,
     timeMs: number,
     value: number,
     stale: boolean,
     ex: ParsedExemplar | undefined,
   ): void {
-    if (e.epoch !== this.epoch) {
-      if (e.isReport) this.classifyEntry(e, e.labels as [string, string][]);
-      else this.resolve(e, e.labels);
+    const t = this.table;
+    if (t.epoch[e] !== this.epoch) {
+      if ((t.flags[e] & REPORT) !== 0) this.classifyEntry(e, t.labels.get(e) as [string, string][]);
+      else this.resolve(e, t.labels.get(e));
     }
-    if (e.special !== Special.None) {
+    if (t.special[e] !== Special.None) {
       if (!stale) this.special(e);
       return;
     }
-    const g = e.group as GroupState;
+    const g = t.groups[e] as GroupState;
     const fam = g.family;
     if (fam.iter !== this.iter) {
       fam.iter = this.iter;
@@ -453,31 +486,32 @@ export class TargetSeries {
       g.lastSeenIter = this.iter;
     }
     if (stale) g.flags |= STALE;
-    switch (e.role) {
-      case 'value':
-        g.otlpName = e.otlpName;
+    switch (t.role[e]) {
+      case VALUE:
+        g.otlpName = t.otlpNames[e];
         g.value = value;
         g.flags |= HAS_VALUE;
         g.timeMs = timeMs;
         break;
-      case 'count':
+      case COUNT:
         (g as DistributionState).count = value;
         g.flags |= HAS_COUNT;
         g.timeMs = timeMs; // the count's timestamp is the point's (metricfamily.go)
         break;
-      case 'sum':
+      case SUM:
         (g as DistributionState).sum = value;
         g.flags |= HAS_SUM;
         break;
-      case 'created':
+      case CREATED:
         if (!stale) g.createdSeconds = value;
         break;
-      case 'bucket':
-      case 'quantile': {
+      case BUCKET:
+      case QUANTILE: {
         // no or a bad le / quantile label: the collector skips the sample ("failed to add datapoint")
-        if (Number.isNaN(e.boundary)) break;
+        const boundary = t.boundary[e];
+        if (Number.isNaN(boundary)) break;
         const d = g as DistributionState;
-        d.bounds.push(e.boundary);
+        d.bounds.push(boundary);
         d.boundValues.push(stale ? 0 : value);
         break;
       }
@@ -488,15 +522,15 @@ export class TargetSeries {
     }
   }
 
-  private special(e: SeriesEntry): void {
-    const labels = e.labels as [string, string][];
+  private special(e: number): void {
+    const labels = this.table.labels.get(e) as [string, string][];
     const res = this.resourceFor(labels);
     if (res.infoIter !== this.iter) {
       res.infoIter = this.iter;
       res.info = [];
       res.scopeInfo.clear();
     }
-    if (e.special === Special.TargetInfo) {
+    if (this.table.special[e] === Special.TargetInfo) {
       for (const [k, v] of labels)
         if (k !== 'job' && k !== 'instance' && k !== '__name__') res.info.push([k, v]);
       return;
@@ -516,23 +550,28 @@ export class TargetSeries {
     res.scopeInfo.set(`${scopeName}\u000f${scopeVersion}\u000f${scopeSchema}`, attrs);
   }
 
-  private classifyEntry(e: SeriesEntry, labels: [string, string][]): void {
-    e.epoch = this.epoch;
+  private classifyEntry(e: number, labels: [string, string][]): void {
+    const t = this.table;
+    t.epoch[e] = this.epoch;
     const name = nameOf(labels);
-    if ((name === 'target_info' || name === 'otel_scope_info') && !e.isReport) {
-      e.special = name === 'target_info' ? Special.TargetInfo : Special.ScopeInfo;
-      e.labels = labels.map(([k, v]) => [detach(k), detach(v)]);
-      e.group = undefined;
+    const isReport = (t.flags[e] & REPORT) !== 0;
+    if ((name === 'target_info' || name === 'otel_scope_info') && !isReport) {
+      t.special[e] = name === 'target_info' ? Special.TargetInfo : Special.ScopeInfo;
+      t.labels.set(
+        e,
+        labels.map(([k, v]) => [detach(k), detach(v)]),
+      );
+      t.groups[e] = undefined;
       return;
     }
-    e.special = Special.None;
-    const c = classify(name, this.metadata, e.isReport || REPORT_METADATA[name] !== undefined);
-    e.role = c.role;
-    e.otlpName = this.intern(c.otlpName);
+    t.special[e] = Special.None;
+    const c = classify(name, this.metadata, isReport || REPORT_METADATA[name] !== undefined);
+    t.role[e] = roleCode(c.role);
+    t.otlpNames[e] = this.intern(c.otlpName);
     const drop = c.kind === 'histogram' ? 'le' : c.kind === 'summary' ? 'quantile' : '';
     if (c.role === 'bucket' || c.role === 'quantile') {
       const b = labels.find((l) => l[0] === drop)?.[1];
-      e.boundary = b === undefined ? Number.NaN : parseBoundary(b);
+      t.boundary[e] = b === undefined ? Number.NaN : parseBoundary(b);
     }
     const attrs: string[] = [];
     let scopeName = '';
@@ -578,10 +617,12 @@ export class TargetSeries {
       const distribution = c.kind === 'histogram' || c.kind === 'summary';
       // kept for as long as the series lives: an exact-size copy (a pushed-to array has slack)
       const own = attrs.slice();
-      g = distribution ? new DistributionState(fam, own) : new GroupState(fam, own);
+      g = distribution
+        ? new DistributionState(fam, own, this.numbers)
+        : new GroupState(fam, own, this.numbers);
       this.groups.set(id, g);
     }
-    e.group = g;
+    t.groups[e] = g;
   }
 
   private resourceFor(labels: [string, string][]): ResourceState {
@@ -618,14 +659,26 @@ export class TargetSeries {
         break;
       }
     this.iterTimes = this.iterTimes.filter(([it]) => it >= keepFrom);
-    for (const [k, e] of this.cache) if (e.lastSeenIter < keepFrom) this.cache.delete(k);
-    // the last exposition's entries are looked up before the cache: a forgotten one
-    // must not come back through them with its old point (and start time)
-    if (this.lastOrder.some((e) => e.lastSeenIter < keepFrom)) {
-      this.lastOrder = [];
+    const t = this.table;
+    const lastSeen = t.lastSeen;
+    // the last exposition's series are looked up before the cache: a forgotten one
+    // must not come back through them with its old point (and start time), nor its
+    // number, given to a new series, be taken for it
+    if (this.lastOrder.some((e) => lastSeen[e] < keepFrom)) {
+      this.lastOrder = new Int32Array(0);
       this.lastKeys = [];
     }
-    for (const [k, g] of this.groups) if (g.lastSeenIter < keepFrom) this.groups.delete(k);
+    for (const [k, e] of this.cache)
+      if (lastSeen[e] < keepFrom) {
+        this.cache.delete(k);
+        t.release(e);
+      }
+    // a forgotten group's series are forgotten too (they were last seen no later): its slot is free
+    for (const [k, g] of this.groups)
+      if (g.lastSeenIter < keepFrom) {
+        this.groups.delete(k);
+        this.numbers.release(g.slot);
+      }
     for (const [k, f] of this.families) if (f.lastSeenIter < keepFrom) this.families.delete(k);
     for (const [k, s] of this.scopes) if (s.lastSeenIter < keepFrom) this.scopes.delete(k);
     for (const [k, r] of this.resources) if (r.lastSeenIter < keepFrom) this.resources.delete(k);

@@ -33,7 +33,7 @@ import {
   SeriesEntry,
   Special,
   STALE,
-} from '../state.js';
+} from './object-state.js';
 import { type Exposition, parseGoFloat, parseSeries } from './parser.js';
 
 export interface TargetIdentity {
