@@ -202,6 +202,11 @@ describe('an SDK app with default batch processors loses nothing through Tsunagi
   // event loop's turns (the sync round's setImmediate, the fdatasync's completion: 50-270 ms each
   // when the main thread waited for a CPU), not the disk (fdatasync itself 1-13 ms p50, <= 73 ms).
   // The app straight to a no-op sink then also waited up to 370-400 ms for an answer; still skipped.
+  // 2026-12-07 17:31-17:39, quiet host (load < 1.3), this file run 5 times with this case on: it
+  // passed 1 of 5 (the others delivered 91.5-99.5 % of the spans and log records), while the quiet
+  // bench (gateway-sdk.js) dropped nothing in its 2 runs of this build. In 1 of the 5 runs the
+  // memory-queue case, the file's first, was also 60 spans and 60 log records short (most likely
+  // the first answers after a cold start). Still skipped.
   it.skip('config/gateway.yaml (traces to Jaeger over OTLP and to Elasticsearch, logs to Loki and Elasticsearch)', async (ctx) => {
     const c = await rewireShipped('gateway.yaml');
     const esSeqs = (pattern: string) =>
