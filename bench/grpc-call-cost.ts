@@ -3,7 +3,9 @@
 // makes three of these calls, so their cost is most of what load_balancing pays over a relay.
 // Three clients, rounds interleaved (A B C A B C …), each sending the same part (33 spans,
 // the share of one backend in a 100-span request) with 3 calls in flight:
-//   h2      src/otlpclient/grpc-h2-sender.ts (node:http2), the part lazy (its encode a copy)
+//   lean    src/otlpclient/grpc-h2-sender.ts on its lean HTTP/2 client (src/otlpclient/h2/), the
+//           part lazy (its encode a copy)
+//   h2      the same sender with TSUNAGI_GRPC_LEAN=0 (node:http2)
 //   h2-raw  node:http2 request()/write()/end() with the encoded body: the transport alone
 //   frames  a bare HTTP/2 client on net.Socket (precomputed HEADERS block, one DATA frame,
 //           the answer's frames read until END_STREAM; no HPACK decoding, no flow control
@@ -11,7 +13,7 @@
 //           client to ship
 // Prints µs of CPU (user+sys of this process) per call per client, medians over rounds.
 //   node dist/bench/grpc-call-cost.js   (BENCH_CALLS per round, default 3000; BENCH_ROUNDS 5;
-//   BENCH_CLIENTS=h2,frames runs those alone, e.g. under --cpu-prof)
+//   BENCH_CLIENTS=lean,frames runs those alone, e.g. under --cpu-prof)
 import * as http2 from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { encodeTraces } from '../src/codec/otlp-proto.js';
@@ -154,8 +156,14 @@ export async function main(): Promise<void> {
     tls: { insecure: true },
     compression: 'none',
   });
+  const lean = new OtlpGrpcH2Sender(cfg, silentLogger());
+  await lean.start();
+  const was = process.env.TSUNAGI_GRPC_LEAN;
+  process.env.TSUNAGI_GRPC_LEAN = '0';
   const sender = new OtlpGrpcH2Sender(cfg, silentLogger());
   await sender.start();
+  if (was === undefined) delete process.env.TSUNAGI_GRPC_LEAN;
+  else process.env.TSUNAGI_GRPC_LEAN = was;
   const abort = new AbortController().signal;
   const session = http2.connect(`http://127.0.0.1:${grpcPort}`);
   const headers = {
@@ -182,6 +190,7 @@ export async function main(): Promise<void> {
   const only = process.env.BENCH_CLIENTS?.split(',');
   const clients = (
     [
+      ['lean', () => lean.send('traces', data, abort)],
       ['h2', () => sender.send('traces', data, abort)],
       ['h2-raw', rawCall],
       ['frames', () => frames.call(body)],
@@ -202,6 +211,7 @@ export async function main(): Promise<void> {
   frames.close();
   session.close();
   await sender.shutdown();
+  await lean.shutdown();
   sink.send({ type: 'exit' });
 }
 

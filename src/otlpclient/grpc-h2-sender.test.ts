@@ -1,5 +1,5 @@
 // The HTTP/2 OTLP/gRPC sender against a real @grpc/grpc-js server, side by side
-// with the grpc-js sender: the same request reaches the server (message bytes,
+// with the grpc-js sender, on its lean HTTP/2 client and on node:http2 (TSUNAGI_GRPC_LEAN=0): the same request reaches the server (message bytes,
 // metadata, compression, deadline), and every answer maps to the same outcome
 // (resolved, or the same ConsumerError: retryable or not, throttled, retry delay,
 // message).
@@ -157,15 +157,22 @@ async function both(cfgIn: Record<string, unknown>, abortAfterMs?: number) {
     ...cfgIn,
   });
   const out: { outcome: Outcome; received: Received | undefined }[] = [];
-  for (const sender of [new OtlpGrpcSender(cfg, silentLogger()), new OtlpGrpcH2Sender(cfg, silentLogger())]) {
+  for (const sender of [
+    new OtlpGrpcSender(cfg, silentLogger()),
+    new OtlpGrpcH2Sender(cfg, silentLogger()),
+    new OtlpGrpcH2Sender(cfg, silentLogger()),
+  ]) {
+    // the third on node:http2 (the lean client off), the second on the lean client
+    if (out.length === 2) process.env.TSUNAGI_GRPC_LEAN = '0';
     await sender.start();
+    delete process.env.TSUNAGI_GRPC_LEAN;
     received.length = 0;
     const ac = new AbortController();
     if (abortAfterMs !== undefined) setTimeout(() => ac.abort(), abortAfterMs);
     out.push({ outcome: await outcome(sender.send('traces', traces(), ac.signal)), received: received[0] });
     await sender.shutdown();
   }
-  return { grpcJs: out[0], h2: out[1] };
+  return { grpcJs: out[0], h2: out[1], h2Node: out[2] };
 }
 
 describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
@@ -192,7 +199,9 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
       expect(r.grpcJs.outcome).toEqual({ ok: true });
       expect(r.h2.received?.message).toEqual(Buffer.from(encodeTraces(traces())));
       expect(r.h2.received?.message).toEqual(r.grpcJs.received?.message);
-      for (const rec of [r.h2.received, r.grpcJs.received]) {
+      expect(r.h2Node.outcome).toEqual({ ok: true });
+      expect(r.h2Node.received?.message).toEqual(r.grpcJs.received?.message);
+      for (const rec of [r.h2.received, r.h2Node.received, r.grpcJs.received]) {
         expect(rec?.metadata['x-tenant']).toBe('acme');
         expect(rec?.metadata['trace-bin']).toEqual(Buffer.from([0, 1, 2, 255]));
         expect(rec?.deadline).toBe(true);
@@ -275,30 +284,33 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
       }
       return d;
     };
-    for (const compression of ['none', 'gzip']) {
-      const cfg = otlpGrpcConfigSchema.parse({
-        endpoint: `127.0.0.1:${port}`,
-        tls: { insecure: true },
-        compression,
-      });
-      const sender = new OtlpGrpcH2Sender(cfg, silentLogger());
-      await sender.start();
-      received.length = 0;
-      const reuses = poolReuses();
-      // rounds of concurrent calls: a buffer given back too early would be overwritten by a later request
-      for (let round = 0; round < 5; round++)
-        await Promise.all(
-          Array.from({ length: 8 }, (_, k) =>
-            sender.send('traces', big(round * 8 + k), new AbortController().signal),
-          ),
+    for (const compression of ['none', 'gzip'])
+      for (const lean of ['1', '0']) {
+        const cfg = otlpGrpcConfigSchema.parse({
+          endpoint: `127.0.0.1:${port}`,
+          tls: { insecure: true },
+          compression,
+        });
+        const sender = new OtlpGrpcH2Sender(cfg, silentLogger());
+        process.env.TSUNAGI_GRPC_LEAN = lean;
+        await sender.start();
+        delete process.env.TSUNAGI_GRPC_LEAN;
+        received.length = 0;
+        const reuses = poolReuses();
+        // rounds of concurrent calls: a buffer given back too early would be overwritten by a later request
+        for (let round = 0; round < 5; round++)
+          await Promise.all(
+            Array.from({ length: 8 }, (_, k) =>
+              sender.send('traces', big(round * 8 + k), new AbortController().signal),
+            ),
+          );
+        await sender.shutdown();
+        const want = new Set(
+          Array.from({ length: 40 }, (_, i) => Buffer.from(encodeTraces(big(i))).toString('hex')),
         );
-      await sender.shutdown();
-      const want = new Set(
-        Array.from({ length: 40 }, (_, i) => Buffer.from(encodeTraces(big(i))).toString('hex')),
-      );
-      expect(new Set(received.map((r) => r.message.toString('hex')))).toEqual(want);
-      expect(poolReuses(), compression).toBeGreaterThan(reuses);
-    }
+        expect(new Set(received.map((r) => r.message.toString('hex')))).toEqual(want);
+        expect(poolReuses(), `${compression} lean=${lean}`).toBeGreaterThan(reuses);
+      }
   });
 
   it('maps every answer to the same outcome as grpc-js', async () => {
@@ -347,6 +359,7 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
       const r = await both({ compression: 'none' });
       expect(r.h2.outcome, name).toMatchObject(expected);
       expect(r.h2.outcome, name).toEqual(r.grpcJs.outcome);
+      expect(r.h2Node.outcome, name).toEqual(r.grpcJs.outcome);
     }
   });
 
@@ -365,6 +378,7 @@ describe('OTLP/gRPC over node:http2 (against a @grpc/grpc-js server)', () => {
     const r = await both({ compression: 'none' }, 100);
     expect(r.h2.outcome).toMatchObject({ ok: false, retryable: true });
     expect(r.h2.outcome).toEqual(r.grpcJs.outcome);
+    expect(r.h2Node.outcome).toEqual(r.grpcJs.outcome);
   });
 
   it('speaks TLS with a CA file, and fails against an unknown certificate unless verification is off', async () => {

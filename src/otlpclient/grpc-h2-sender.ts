@@ -13,10 +13,16 @@
 // headers, the auth extension's per-call headers, authority, gzip, the
 // deadline (grpc-timeout; the abort signal cancels), and the answers mapped to
 // errors exactly as the grpc-js sender maps them (toConsumerError).
+//
+// Plaintext targets without an auth extension go on the lean HTTP/2 client (h2/,
+// grpc-lean-call.ts) instead of node:http2: the same header block and message, the
+// answer read by the same UnaryAnswer, at about half node:http2's CPU per call.
+// TSUNAGI_GRPC_LEAN=0 turns it off (every call on node:http2). TLS and per-call
+// authenticator headers stay on node:http2.
 import * as http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { giveBuffer } from '../codec/buffer-pool.js';
 import type { ClientAuthenticator } from '../component/auth.js';
@@ -30,14 +36,16 @@ import type { SendFunctions } from '../exporterhelper/index.js';
 import { sendIsolatingMalformed } from '../exporterhelper/isolate.js';
 import { otlpBatchCodec } from '../exporterhelper/otlp-codec.js';
 import { decodePartialSuccess } from '../exporterhelper/otlp-response.js';
-import { MAX_RESPONSE_BYTES } from '../exporterhelper/response-body.js';
 import { ITEM_NAME, type Signal, type SignalDataMap } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
+import { serviceError, UnaryAnswer } from './grpc-answer.js';
 import { grpcTarget, type OtlpGrpcConfig } from './grpc-config.js';
+import { leanUnaryCall } from './grpc-lean-call.js';
 import { toConsumerError } from './grpc-sender.js';
+import { H2Client } from './h2/client.js';
+import { encodeHeaderBlock } from './h2/hpack-encoder.js';
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 const PATHS: Record<Signal, string> = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -66,46 +74,6 @@ export function h2Eligible(cfg: OtlpGrpcConfig): boolean {
   return t !== undefined && (isIP(t.host) !== 0 || t.host === 'localhost');
 }
 
-/** HTTP status → gRPC code for answers without grpc-status (the gRPC spec's table). */
-function codeForHttpStatus(status: number): number {
-  switch (status) {
-    case 400:
-      return grpc.status.INTERNAL;
-    case 401:
-      return grpc.status.UNAUTHENTICATED;
-    case 403:
-      return grpc.status.PERMISSION_DENIED;
-    case 404:
-      return grpc.status.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return grpc.status.UNAVAILABLE;
-    default:
-      return grpc.status.UNKNOWN;
-  }
-}
-
-/** A failed call as grpc-js reports one, so that toConsumerError maps it the same way. */
-function serviceError(code: number, details: string, statusDetails?: Buffer): grpc.ServiceError {
-  const metadata = new grpc.Metadata();
-  if (statusDetails) metadata.set('grpc-status-details-bin', statusDetails);
-  const e = new Error(`${code} ${grpc.status[code] ?? ''}: ${details}`) as grpc.ServiceError;
-  e.code = code;
-  e.details = details;
-  e.metadata = metadata;
-  return e;
-}
-
-function percentDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 const headerString = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 export class OtlpGrpcH2Sender implements SendFunctions {
@@ -117,6 +85,9 @@ export class OtlpGrpcH2Sender implements SendFunctions {
   private readonly headers: Record<string, string> = {};
   /** Per signal: the headers of every call (configured ones included), built once in start(). */
   private baseHeaders = {} as Record<Signal, http2.OutgoingHttpHeaders>;
+  /** The lean client (plaintext, no authenticator, not turned off) and its header blocks per signal. */
+  private lean: H2Client | undefined;
+  private leanBlocks = {} as Record<Signal, Buffer>;
   private stopped = false;
 
   constructor(
@@ -152,11 +123,19 @@ export class OtlpGrpcH2Sender implements SendFunctions {
       for (const [k, v] of Object.entries(this.headers)) h[k] = v;
       if (this.cfg.compression === 'gzip') h['grpc-encoding'] = 'gzip';
       this.baseHeaders[signal] = h;
+      // node:http2 adds :scheme after the other pseudo-headers; the lean block says the same
+      const fields = Object.entries(h).map(([k, v]) => [k, String(v)] as const);
+      fields.splice(3, 0, [':scheme', 'http']);
+      this.leanBlocks[signal] = encodeHeaderBlock(fields);
     }
+    const t = splitTarget(target);
+    if (!secure && !this.auth && t && process.env.TSUNAGI_GRPC_LEAN !== '0')
+      this.lean = new H2Client(t.host, Number(t.port));
   }
 
   async shutdown(): Promise<void> {
     this.stopped = true;
+    await this.lean?.close();
     const s = this.session;
     this.session = undefined;
     if (s && !s.destroyed) await new Promise<void>((r) => s.close(() => r()));
@@ -256,7 +235,9 @@ export class OtlpGrpcH2Sender implements SendFunctions {
     body[3] = (len >>> 8) & 0xff;
     body[4] = len & 0xff;
     if (abort.aborted) throw toConsumerError(serviceError(grpc.status.CANCELLED, 'Cancelled on client'));
-    const answer = await this.call(headers, body, abort);
+    const answer = this.lean
+      ? await leanUnaryCall(this.lean, this.leanBlocks[signal], body, abort, () => giveBuffer(body))
+      : await this.call(headers, body, abort);
     const ps = decodePartialSuccess(signal, answer);
     if (ps && (ps.rejected > 0n || ps.errorMessage))
       this.logger.warn(
@@ -280,73 +261,31 @@ export class OtlpGrpcH2Sender implements SendFunctions {
         return;
       }
       let settled = false;
-      const fail = (code: number, details: string, statusDetails?: Buffer) => {
+      const fail = (e: grpc.ServiceError) => {
         if (settled) return;
         settled = true;
         abort.removeEventListener('abort', onAbort);
         if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-        reject(toConsumerError(serviceError(code, details, statusDetails)));
+        reject(toConsumerError(e));
       };
-      const onAbort = () => fail(grpc.status.CANCELLED, 'Cancelled on client');
+      const onAbort = () => fail(serviceError(grpc.status.CANCELLED, 'Cancelled on client'));
       abort.addEventListener('abort', onAbort, { once: true });
-      let httpStatus = 0;
-      let encoding: string | undefined;
-      let grpcStatus: string | undefined;
-      let grpcMessage = '';
-      let statusDetails: Buffer | undefined;
-      const readStatus = (h: http2.IncomingHttpHeaders) => {
-        const st = headerString(h['grpc-status']);
-        if (st === undefined) return;
-        grpcStatus = st;
-        grpcMessage = percentDecode(headerString(h['grpc-message']) ?? '');
-        const det = headerString(h['grpc-status-details-bin']);
-        if (det) statusDetails = Buffer.from(det, 'base64');
-      };
-      stream.on('response', (h) => {
-        httpStatus = Number(h[':status']);
-        encoding = headerString(h['grpc-encoding']);
-        readStatus(h); // a trailers-only answer
-      });
-      stream.on('trailers', readStatus);
-      const chunks: Buffer[] = [];
-      let received = 0;
+      const answer = new UnaryAnswer();
+      stream.on('response', (h) => answer.headers((n) => headerString(h[n])));
+      stream.on('trailers', (h) => answer.trailers((n) => headerString(h[n])));
       stream.on('data', (c: Buffer) => {
-        received += c.length;
-        if (received > MAX_RESPONSE_BYTES + 5)
-          fail(
-            grpc.status.RESOURCE_EXHAUSTED,
-            `Received message larger than max (${received} vs. ${MAX_RESPONSE_BYTES})`,
-          );
-        else chunks.push(c);
+        const tooLarge = answer.data(c);
+        if (tooLarge) fail(tooLarge);
       });
-      stream.on('error', (err) => fail(grpc.status.UNAVAILABLE, errorMessage(err)));
+      stream.on('error', (err) => fail(serviceError(grpc.status.UNAVAILABLE, errorMessage(err))));
       stream.on('close', () => {
         if (settled) return;
-        if (grpcStatus === undefined) {
-          const code = stream.rstCode;
-          if (httpStatus !== 0 && httpStatus !== 200)
-            return fail(codeForHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`);
-          if (code === http2.constants.NGHTTP2_REFUSED_STREAM)
-            return fail(grpc.status.UNAVAILABLE, 'Stream refused by server');
-          if (code === http2.constants.NGHTTP2_CANCEL) return fail(grpc.status.CANCELLED, 'Call cancelled');
-          if (code === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM)
-            return fail(grpc.status.RESOURCE_EXHAUSTED, 'Bandwidth exhausted or memory limit exceeded');
-          return fail(
-            code === 0 || code === undefined ? grpc.status.UNKNOWN : grpc.status.INTERNAL,
-            code ? `Received RST_STREAM with code ${code}` : 'Server closed the call without a status',
-          );
-        }
-        const status = Number(grpcStatus);
-        if (status !== grpc.status.OK) return fail(status, grpcMessage, statusDetails);
+        const failed = answer.closed(stream.rstCode);
+        if (failed) return fail(failed);
         settled = true;
         abort.removeEventListener('abort', onAbort);
-        const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        if (all.length < 5) return resolve(Buffer.alloc(0));
-        const msg = all.subarray(5, 5 + all.readUInt32BE(1));
-        if (all[0] === 1 && encoding === 'gzip')
-          gunzipAsync(msg).then(resolve, () =>
-            reject(toConsumerError(serviceError(grpc.status.INTERNAL, 'Failed to decompress the answer'))),
-          );
+        const msg = answer.message();
+        if (msg instanceof Promise) msg.then(resolve, (e) => reject(toConsumerError(e)));
         else resolve(msg);
       });
       stream.write(body, (err) => {
