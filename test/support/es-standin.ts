@@ -58,12 +58,26 @@ export class EsStandin {
   private readonly ids = new Map<string, Set<string>>();
   private readonly mappings = new Map<string, Map<string, FieldType>>();
   private itemRejects = 0;
+  private readonly pending: { url: URL; headers: IncomingMessage['headers']; raw: Buffer }[] = [];
+  /** Deferred mode: items Elasticsearch would have refused, found by `settle()`. */
+  readonly deferredErrors: string[] = [];
   private readonly requestPhases: { status: number; retryAfter?: string }[] = [];
   private server: Server | undefined;
   url = '';
 
   constructor(
-    private readonly opts: { maxBodyBytes?: number; auth?: string; tls?: { cert: Buffer; key: Buffer } } = {},
+    private readonly opts: {
+      maxBodyBytes?: number;
+      auth?: string;
+      tls?: { cert: Buffer; key: Buffer };
+      /**
+       * Take _bulk bodies unchecked, answering that every item was created, and check them
+       * (every rule above) only when documents are read or `settle()` is called: a load test's
+       * backend then costs the machine almost nothing while Tsunagi runs (a real one runs
+       * elsewhere). What Elasticsearch would have refused is listed in `deferredErrors`.
+       */
+      deferred?: boolean;
+    } = {},
   ) {}
 
   async start(): Promise<this> {
@@ -86,6 +100,8 @@ export class EsStandin {
     this.requests.length = 0;
     this.itemRejects = 0;
     this.requestPhases.length = 0;
+    this.pending.length = 0;
+    this.deferredErrors.length = 0;
   }
 
   /** The next `n` items (across requests) are answered 429 es_rejected_execution_exception. */
@@ -100,6 +116,7 @@ export class EsStandin {
 
   /** Documents of an index, or of all indices matching a `logs-*` style pattern. */
   search(pattern = '*'): StoredDoc[] {
+    this.settle();
     const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
     return [...this.docs.entries()].filter(([i]) => re.test(i)).flatMap(([, d]) => d);
   }
@@ -110,10 +127,12 @@ export class EsStandin {
   }
 
   indices(): string[] {
+    this.settle();
     return [...this.docs.keys()].sort();
   }
 
   mapping(index: string): Record<string, FieldType> {
+    this.settle();
     return Object.fromEntries(this.mappings.get(index) ?? []);
   }
 
@@ -151,125 +170,177 @@ export class EsStandin {
         return res.end(JSON.stringify({ error: { type, reason: 'rejected' }, status: phase.status }));
       }
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-      const ct = String(req.headers['content-type'] ?? '');
-      if (!ct.startsWith('application/x-ndjson') && !ct.startsWith('application/json'))
-        return err(406, 'media_type_header_exception', `Content-Type header [${ct}] is not supported`);
-      const text = raw.toString('utf8');
-      if (!text.endsWith('\n'))
-        return err(
-          400,
-          'illegal_argument_exception',
-          'The bulk request must be terminated by a newline [\\n]',
-        );
-      const lines = text.split('\n');
-      lines.pop();
-      const items: Record<string, unknown>[] = [];
-      let errors = false;
-      for (let i = 0; i < lines.length; i++) {
-        let action: Record<
-          string,
-          { _index?: string; _id?: string; dynamic_templates?: Record<string, string> }
-        >;
-        try {
-          action = JSON.parse(lines[i]);
-        } catch {
-          return err(400, 'x_content_parse_exception', `[1:1] Malformed action/metadata line [${i + 1}]`);
-        }
-        const op = Object.keys(action)[0];
-        const meta = action[op] ?? {};
-        if (op === 'delete') {
-          items.push({ delete: { _index: meta._index, status: 404, result: 'not_found' } });
-          continue;
-        }
-        const srcLine = lines[++i];
-        const index = meta._index ?? url.pathname.split('/')[1];
-        const result = (status: number, extra: Record<string, unknown>) => {
-          items.push({ [op]: { _index: index, _id: meta._id ?? null, status, ...extra } });
-        };
-        const fail = (e: ItemError) => {
-          errors = true;
-          result(e.status, { error: { type: e.type, reason: e.reason } });
-        };
-        if (this.itemRejects > 0) {
-          this.itemRejects--;
-          fail({
-            status: 429,
-            type: 'es_rejected_execution_exception',
-            reason: 'rejected execution of coordinating operation [shard_detail=[logs][0][P]]',
-          });
-          continue;
-        }
-        let source: Record<string, unknown>;
-        try {
-          source = JSON.parse(srcLine);
-        } catch {
-          fail({ status: 400, type: 'document_parsing_exception', reason: '[1:1] failed to parse' });
-          continue;
-        }
-        if (DATA_STREAM.test(index)) {
-          if (op !== 'create') {
-            fail({
-              status: 400,
-              type: 'illegal_argument_exception',
-              reason: `only write ops with an op_type of create are allowed in data streams`,
-            });
-            continue;
-          }
-          if (source['@timestamp'] === undefined) {
-            fail({
-              status: 400,
-              type: 'document_parsing_exception',
-              reason: 'data stream timestamp field [@timestamp] is missing',
-            });
-            continue;
-          }
-          const unknown = index.startsWith('metrics-')
-            ? Object.entries(meta.dynamic_templates ?? {}).find(([, t]) => !METRICS_DYNAMIC_TEMPLATES.has(t))
-            : undefined;
-          if (unknown) {
-            fail({
-              status: 400,
-              type: 'mapper_parsing_exception',
-              reason: `Can't find dynamic template for dynamic template name [${unknown[1]}] of field [${unknown[0]}]`,
-            });
-            continue;
-          }
-        }
-        const id = meta._id ?? randomUUID();
-        let ids = this.ids.get(index);
-        if (!ids) {
-          ids = new Set();
-          this.ids.set(index, ids);
-        }
-        if (op === 'create' && ids.has(id)) {
-          fail({
-            status: 409,
-            type: 'version_conflict_engine_exception',
-            reason: `[${id}]: version conflict, document already exists (current version [1])`,
-          });
-          continue;
-        }
-        const mapErr = this.map(index, source, id);
-        if (mapErr) {
-          fail(mapErr);
-          continue;
-        }
-        ids.add(id);
-        let list = this.docs.get(index);
-        if (!list) {
-          list = [];
-          this.docs.set(index, list);
-        }
-        list.push({
-          _index: index,
-          _id: id,
-          source,
-          ...(meta.dynamic_templates ? { dynamicTemplates: meta.dynamic_templates } : {}),
-        });
-        result(201, { _version: 1, result: 'created' });
+      if (this.opts.deferred && this.deferrable(req.headers, raw)) {
+        // Kept as received and checked later (settle): answered as Elasticsearch answers a
+        // bulk of creates that all succeed, one item per action (two lines each).
+        this.pending.push({ url, headers: req.headers, raw });
+        let lines = 0;
+        for (let at = raw.indexOf(10); at >= 0; at = raw.indexOf(10, at + 1)) lines++;
+        const n = lines >> 1;
+        const item = '{"create":{"status":201,"result":"created","_version":1}}';
+        this.requests.push({ status: 200, items: n, headers: req.headers, query: url.searchParams });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(`{"took":1,"errors":false,"items":[${Array(n).fill(item).join(',')}]}`);
       }
-      send(200, { took: 1, errors, items }, items.length);
+      const answer = this.bulk(url, req.headers, raw);
+      send(answer.status, answer.body, answer.items);
     });
+  }
+
+  /** A body the deferred mode may take unchecked (JSON lines ending with a newline); `settle` checks the rest. */
+  private deferrable(headers: IncomingMessage['headers'], raw: Buffer): boolean {
+    const ct = String(headers['content-type'] ?? '');
+    return (
+      (ct.startsWith('application/x-ndjson') || ct.startsWith('application/json')) &&
+      raw.length > 0 &&
+      raw[raw.length - 1] === 10
+    );
+  }
+
+  /**
+   * Checks what the deferred mode took (every body as if it had been answered then) and stores
+   * its documents; an item Elasticsearch would have refused is kept in `deferredErrors`.
+   */
+  settle(): void {
+    for (const p of this.pending.splice(0)) {
+      const answer = this.bulk(p.url, p.headers, p.raw);
+      if (answer.status !== 200) {
+        this.deferredErrors.push(`${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+        continue;
+      }
+      for (const it of (answer.body as { items: Record<string, { status: number; error?: unknown }>[] })
+        .items) {
+        const r = Object.values(it)[0];
+        if (r.status >= 300) this.deferredErrors.push(`${r.status}: ${JSON.stringify(r.error)}`);
+      }
+    }
+  }
+
+  /** Elasticsearch's _bulk on a decompressed body: the status, the answer and how many items it had. */
+  private bulk(
+    url: URL,
+    headers: IncomingMessage['headers'],
+    raw: Buffer,
+  ): { status: number; body: unknown; items: number } {
+    const err = (status: number, type: string, reason: string) => ({
+      status,
+      body: { error: { root_cause: [{ type, reason }], type, reason }, status },
+      items: 0,
+    });
+    const ct = String(headers['content-type'] ?? '');
+    if (!ct.startsWith('application/x-ndjson') && !ct.startsWith('application/json'))
+      return err(406, 'media_type_header_exception', `Content-Type header [${ct}] is not supported`);
+    const text = raw.toString('utf8');
+    if (!text.endsWith('\n'))
+      return err(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]');
+    const lines = text.split('\n');
+    lines.pop();
+    const items: Record<string, unknown>[] = [];
+    let errors = false;
+    for (let i = 0; i < lines.length; i++) {
+      let action: Record<
+        string,
+        { _index?: string; _id?: string; dynamic_templates?: Record<string, string> }
+      >;
+      try {
+        action = JSON.parse(lines[i]);
+      } catch {
+        return err(400, 'x_content_parse_exception', `[1:1] Malformed action/metadata line [${i + 1}]`);
+      }
+      const op = Object.keys(action)[0];
+      const meta = action[op] ?? {};
+      if (op === 'delete') {
+        items.push({ delete: { _index: meta._index, status: 404, result: 'not_found' } });
+        continue;
+      }
+      const srcLine = lines[++i];
+      const index = meta._index ?? url.pathname.split('/')[1];
+      const result = (status: number, extra: Record<string, unknown>) => {
+        items.push({ [op]: { _index: index, _id: meta._id ?? null, status, ...extra } });
+      };
+      const fail = (e: ItemError) => {
+        errors = true;
+        result(e.status, { error: { type: e.type, reason: e.reason } });
+      };
+      if (this.itemRejects > 0) {
+        this.itemRejects--;
+        fail({
+          status: 429,
+          type: 'es_rejected_execution_exception',
+          reason: 'rejected execution of coordinating operation [shard_detail=[logs][0][P]]',
+        });
+        continue;
+      }
+      let source: Record<string, unknown>;
+      try {
+        source = JSON.parse(srcLine);
+      } catch {
+        fail({ status: 400, type: 'document_parsing_exception', reason: '[1:1] failed to parse' });
+        continue;
+      }
+      if (DATA_STREAM.test(index)) {
+        if (op !== 'create') {
+          fail({
+            status: 400,
+            type: 'illegal_argument_exception',
+            reason: `only write ops with an op_type of create are allowed in data streams`,
+          });
+          continue;
+        }
+        if (source['@timestamp'] === undefined) {
+          fail({
+            status: 400,
+            type: 'document_parsing_exception',
+            reason: 'data stream timestamp field [@timestamp] is missing',
+          });
+          continue;
+        }
+        const unknown = index.startsWith('metrics-')
+          ? Object.entries(meta.dynamic_templates ?? {}).find(([, t]) => !METRICS_DYNAMIC_TEMPLATES.has(t))
+          : undefined;
+        if (unknown) {
+          fail({
+            status: 400,
+            type: 'mapper_parsing_exception',
+            reason: `Can't find dynamic template for dynamic template name [${unknown[1]}] of field [${unknown[0]}]`,
+          });
+          continue;
+        }
+      }
+      const id = meta._id ?? randomUUID();
+      let ids = this.ids.get(index);
+      if (!ids) {
+        ids = new Set();
+        this.ids.set(index, ids);
+      }
+      if (op === 'create' && ids.has(id)) {
+        fail({
+          status: 409,
+          type: 'version_conflict_engine_exception',
+          reason: `[${id}]: version conflict, document already exists (current version [1])`,
+        });
+        continue;
+      }
+      const mapErr = this.map(index, source, id);
+      if (mapErr) {
+        fail(mapErr);
+        continue;
+      }
+      ids.add(id);
+      let list = this.docs.get(index);
+      if (!list) {
+        list = [];
+        this.docs.set(index, list);
+      }
+      list.push({
+        _index: index,
+        _id: id,
+        source,
+        ...(meta.dynamic_templates ? { dynamicTemplates: meta.dynamic_templates } : {}),
+      });
+      result(201, { _version: 1, result: 'created' });
+    }
+    return { status: 200, body: { took: 1, errors, items }, items: items.length };
   }
 
   /** Dynamic mapping: checks the document against the index's fields, then adds its new fields. */

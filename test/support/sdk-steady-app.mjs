@@ -6,7 +6,9 @@
 // collector it exports to answers slowly, which is what the test looks for.
 //
 // Usage: node sdk-steady-app.mjs <OTLP/HTTP base URL> <items per second> <seconds> <traces,logs>
-// Prints {"traces": made, "logs": made} once both providers were flushed and shut down.
+// Prints {"traces": made, "logs": made, "exports": {traces: {handed, exported, failed}, logs: …}}
+// once both providers were flushed and shut down.
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -20,16 +22,43 @@ const SECONDS = Number(secondsArg);
 const signals = new Set(signalsArg.split(','));
 const resource = resourceFromAttributes({ 'service.name': 'steady-app' });
 
-// SDK_APP_LATENCY=1: time every export (request sent → answer read) and print the
+// Every export is counted (items handed to the exporter, items it reported exported or
+// failed), so the app can say whether its SDK dropped items (queue full: made > handed) or an
+// export failed, apart from what the backend behind Tsunagi holds.
+// SDK_APP_LATENCY=1: also time every export (request sent → answer read) and print the
 // distribution on stderr, so a bench can tell how long the app waited on each answer.
+// SDK_APP_TRACE=<file>: one JSON line per export (signal, start ms since the app's start,
+// answer ms, items, result, items made by then), to line up with Tsunagi's answer trace.
 const latencies = { traces: [], logs: [] };
+const counts = { traces: { handed: 0, exported: 0, failed: 0 }, logs: { handed: 0, exported: 0, failed: 0 } };
+const appStart = performance.now();
+// the monotonic clock (µs) at appStart, as in Tsunagi's answer trace, to line the two up
+const traceLines = [
+  JSON.stringify({ hr0: Number(process.hrtime.bigint() / 1000n) - Math.round(appStart * 1000) }),
+];
 function timed(exporter, signal) {
-  if (!process.env.SDK_APP_LATENCY) return exporter;
   const exportOne = exporter.export.bind(exporter);
   exporter.export = (items, done) => {
     const t0 = performance.now();
+    counts[signal].handed += items.length;
     exportOne(items, (result) => {
-      latencies[signal].push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (result.code === 0) counts[signal].exported += items.length;
+      else counts[signal].failed += items.length;
+      latencies[signal].push(ms);
+      if (process.env.SDK_APP_TRACE)
+        traceLines.push(
+          JSON.stringify({
+            signal,
+            at: +(t0 - appStart).toFixed(1),
+            ms: +ms.toFixed(1),
+            items: items.length,
+            ok: result.code === 0,
+            made,
+            handed: counts[signal].handed,
+            error: result.error?.message,
+          }),
+        );
       done(result);
     });
   };
@@ -63,6 +92,9 @@ for (;;) {
   const elapsed = (performance.now() - start) / 1000;
   if (elapsed >= SECONDS) break;
   const due = Math.min(Math.floor(RATE * elapsed), RATE * SECONDS);
+  // the app fell behind its rate (its own thread did not run): it makes the missed items at once
+  if (process.env.SDK_APP_TRACE && due - made > RATE / 50)
+    traceLines.push(JSON.stringify({ behind: due - made, at: +(performance.now() - appStart).toFixed(1) }));
   for (; made < due; made++) {
     tracer?.startSpan('steady op', { attributes: { 'app.seq': made } }).end();
     logger?.emit({ body: `steady line ${made}`, attributes: { 'app.seq': made } });
@@ -84,4 +116,5 @@ if (process.env.SDK_APP_LATENCY)
       `${signal}: ${ms.length} exports, answer ms p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`,
     );
   }
-console.log(JSON.stringify({ traces: tracer ? made : 0, logs: logger ? made : 0 }));
+if (process.env.SDK_APP_TRACE) writeFileSync(process.env.SDK_APP_TRACE, `${traceLines.join('\n')}\n`);
+console.log(JSON.stringify({ traces: tracer ? made : 0, logs: logger ? made : 0, exports: counts }));
