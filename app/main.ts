@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // The `tsunagi` binary.
+// first: caps V8's young generation before the other modules are evaluated
+import './heap-first.js';
 import { runCli } from '../src/cli/cli.js';
 import { closeEncodePool, configureEncodePool } from '../src/exporterhelper/encode-pool.js';
 import { keepWasmInBaselineTier } from '../src/memory/wasm-tier.js';
-import { capYoungGeneration } from '../src/memory/young-generation.js';
 import { tierUpSooner } from '../src/runtime/tier-up.js';
 import { encodeWorkerEntry } from './encode-worker-entry.js';
 import { registry } from './registry.js';
 
-// Node's default young generation is 32 MiB resident on a large host; without a heap flag, cap it
-capYoungGeneration();
 // undici's HTTP parser (WebAssembly) recompiled by TurboFan costs a 30+ MiB transient: stay in Liftoff
 keepWasmInBaselineTier();
 // the per-request path runs in V8's baseline tier for many seconds at a few hundred requests/s

@@ -6,6 +6,7 @@ import { type AttributeItem, itemAttribute, setItemAttribute } from '../pdata/at
 import { countLogRecords, countSpans } from '../pdata/count.js';
 import { lazyItemCount, rawList } from '../pdata/lazy.js';
 import type { LogsData, TracesData } from '../pdata/types.js';
+import { DEFAULT_DECODE_LIMITS, DecodeBudget } from './decode-budget.js';
 import {
   DecodeError,
   decodeLogs,
@@ -15,6 +16,7 @@ import {
   encodeLogs,
   encodeTraces,
 } from './otlp-proto.js';
+import { setSkimFastPath } from './proto-lazy.js';
 import { genLogs, genTraces } from './testing/fixtures.js';
 import { normalize } from './testing/oracle.js';
 
@@ -188,5 +190,110 @@ describe.each([
     }
     // The corruptions must exercise the reject path a lot, or this test proves little.
     expect(rejected).toBeGreaterThan(300);
+  });
+});
+
+// --- the skim's KeyValue/AnyValue fast path against its general walk ---
+
+/** Protobuf by hand: a varint, a length-delimited field, a varint field. */
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+};
+const len = (field: number, body: number[] | string): number[] => {
+  const b = typeof body === 'string' ? [...Buffer.from(body)] : body;
+  return [...varint((field << 3) | 2), ...varint(b.length), ...b];
+};
+const vint = (field: number, n: number): number[] => [...varint(field << 3), ...varint(n)];
+
+/** Attributes in shapes an encoder of ours never writes, but the wire allows. */
+function oddAttributes(): Buffer {
+  const kvs = [
+    [...len(2, len(1, 'v')), ...len(1, 'value before key')],
+    [...vint(3, 5), ...len(1, 'k')], // key_strindex
+    [...vint(9, 1), ...len(1, 'k'), ...len(2, vint(8, 3))], // unknown field; string_value_strindex
+    [...len(1, 'k'), ...len(2, [...len(12, 'zz'), ...vint(3, 7)])], // unknown field in the value
+    [...len(1, 'k'.repeat(200)), ...len(2, len(1, 'v'.repeat(130)))], // two-byte lengths
+    [...len(1, 'k'), ...len(2, len(7, [])), ...len(2, len(7, [1, 2, 3, 4, 5]))], // bytes; last value wins
+    [...len(1, 'k'), ...len(2, [0x21, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f])], // double
+    [...len(1, 'k'), ...len(2, len(5, [...len(1, len(1, 's')), ...len(1, len(6, len(1, len(1, 'kk'))))]))],
+    [...len(1, 'k'), ...len(1, 'key twice'), ...len(2, vint(2, 1)), ...len(2, vint(3, 2 ** 31))],
+  ];
+  const span = kvs.flatMap((kv) => len(9, kv));
+  return Buffer.from(
+    len(1, len(2, [...len(2, span), ...len(2, [...len(5, 'other span'), ...len(9, kvs[0])])])),
+  );
+}
+
+/** What decoding `input` lazily gives with the fast path on or off: the outcome and the charges. */
+function skimmed(input: Uint8Array, fast: boolean, decode: (b: Uint8Array, budget: DecodeBudget) => unknown) {
+  const budget = new DecodeBudget(DEFAULT_DECODE_LIMITS);
+  setSkimFastPath(fast);
+  try {
+    const r = outcome(() => decode(input, budget));
+    return { ok: r.ok, msg: r.ok ? '' : r.msg, bytes: budget.bytes, items: budget.items };
+  } finally {
+    setSkimFastPath(true);
+  }
+}
+
+describe('the skim’s KeyValue/AnyValue fast path', () => {
+  const lazyTraces = (b: Uint8Array, budget: DecodeBudget) => decodeTracesLazy(b, false, undefined, budget);
+  const lazyLogs = (b: Uint8Array, budget: DecodeBudget) => decodeLogsLazy(b, false, undefined, budget);
+
+  it('accepts the wire shapes our encoder never writes, as the full decoder does, charging alike', () => {
+    const input = oddAttributes();
+    expect(outcome(() => decodeTraces(input)).ok).toBe(true);
+    const fast = skimmed(input, true, lazyTraces);
+    expect(fast.ok).toBe(true);
+    expect(fast).toEqual(skimmed(input, false, lazyTraces));
+  });
+
+  it.each([
+    ['traces', () => encodeTraces(genTraces()), lazyTraces],
+    ['logs', () => encodeLogs(genLogs()), lazyLogs],
+    ['odd attributes', () => oddAttributes(), lazyTraces],
+  ] as const)(
+    'accepts, refuses and charges exactly what the general walk does: %s, 3000 corruptions',
+    (_n, bytes, decode) => {
+      const wire = Buffer.from(bytes());
+      expect(skimmed(wire, true, decode)).toEqual(skimmed(wire, false, decode));
+      const rand = rng(7);
+      let refused = 0;
+      for (let i = 0; i < 3000; i++) {
+        const b = Buffer.from(wire);
+        const at = Math.floor(rand() * b.length);
+        let input: Buffer;
+        if (i % 3 === 0) {
+          b[at] ^= 1 << Math.floor(rand() * 8);
+          input = b;
+        } else if (i % 3 === 1) input = b.subarray(0, at);
+        else
+          input = Buffer.concat([b.subarray(0, at), Buffer.from([Math.floor(rand() * 256)]), b.subarray(at)]);
+        const fast = skimmed(input, true, decode);
+        expect(fast, `case ${i}`).toEqual(skimmed(input, false, decode));
+        if (!fast.ok) refused++;
+      }
+      expect(refused).toBeGreaterThan(300);
+    },
+  );
+
+  // (the logs fixture carries every AnyValue shape, as the traces one does, in 7 KB instead of 17)
+  it.each([
+    ['logs', () => encodeLogs(genLogs()), lazyLogs],
+    ['odd attributes', () => oddAttributes(), lazyTraces],
+  ] as const)('every byte one more and one less (lengths that overrun by one): %s', (_n, bytes, decode) => {
+    const wire = Buffer.from(bytes());
+    for (let at = 0; at < wire.length; at++)
+      for (const delta of [1, -1]) {
+        const input = Buffer.from(wire);
+        input[at] = (input[at] + delta) & 0xff;
+        expect(skimmed(input, true, decode), `byte ${at} ${delta}`).toEqual(skimmed(input, false, decode));
+      }
   });
 });

@@ -267,7 +267,13 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
           if (sub !== null) {
             const d = sub.nests ? depth + 1 : depth;
             if (d > maxDepth) throw INVALID;
-            cost += field.cost + skimBody(buf, pos, stop, sub, d);
+            cost +=
+              field.cost +
+              (sub === keyValue && fastPath
+                ? skimKeyValue(buf, pos, stop, d)
+                : sub === anyValue && fastPath
+                  ? skimAnyValue(buf, pos, stop, d)
+                  : skimBody(buf, pos, stop, sub, d));
             vals++;
             if (n === m.counted) counted++;
           } else {
@@ -302,6 +308,98 @@ function skimBody(buf: Uint8Array, pos: number, end: number, m: SkimMessage, dep
   if (id2 > 0 && id2 !== m.ids[2].id) throw INVALID;
   values += vals;
   return cost;
+}
+
+// The fast path of the two messages that make up most of a request: attributes (KeyValue) and
+// their values (AnyValue) are ~20 of the ~22 messages of a typical span, and skimBody's general
+// walk (field table, switch, ID bookkeeping) per message was most of the skim's time. These
+// loops take the common fields in their one-byte-tag form and hand whatever else comes (another
+// field, a multi-byte tag, anything invalid) to skimBody for the rest of the message. That is
+// exact because neither message has ID fields or counted items: skimBody checks each field on
+// its own, so validating a prefix here and the suffix there accepts and refuses exactly what one
+// skimBody over the whole message does, with the same cost and value count
+// (proto-lazy.test.ts compares the two on valid and corrupted input).
+
+/** Off only in tests: the general walk alone, to compare the fast path with. */
+let fastPath = true;
+
+/** Turns the KeyValue/AnyValue fast path off or on (tests). */
+export function setSkimFastPath(on: boolean): void {
+  fastPath = on;
+}
+
+/** Tags (field number << 3 | wire type) in their one-byte form. */
+const TAG_1_LEN = 0x0a; // KeyValue.key, AnyValue.string_value
+const TAG_2_LEN = 0x12; // KeyValue.value
+const TAG_2_VARINT = 0x10; // AnyValue.bool_value
+const TAG_3_VARINT = 0x18; // AnyValue.int_value
+const TAG_4_I64 = 0x21; // AnyValue.double_value
+const TAG_7_LEN = 0x3a; // AnyValue.bytes_value
+
+/** skimBody(buf, pos, end, keyValue, depth), faster (see above). */
+function skimKeyValue(buf: Uint8Array, pos: number, end: number, depth: number): number {
+  let cost = 0;
+  let vals = 0;
+  while (pos < end) {
+    const t = buf[pos];
+    if (t !== TAG_1_LEN && t !== TAG_2_LEN) break;
+    if (pos + 1 >= end || buf[pos + 1] >= 0x80) break; // a multi-byte length (or none)
+    const len = buf[pos + 1];
+    const start = pos + 2;
+    const stop = start + len;
+    if (stop > end) throw INVALID;
+    if (t === TAG_1_LEN) {
+      if (len > CACHED_STRING_MAX) {
+        cost += len + COST.string;
+        vals++;
+      }
+    } else {
+      if (depth > maxDepth) throw INVALID;
+      cost += COST.inParent + skimAnyValue(buf, start, stop, depth);
+      vals++;
+    }
+    pos = stop;
+  }
+  values += vals;
+  return pos < end ? cost + skimBody(buf, pos, end, keyValue, depth) : cost;
+}
+
+/** skimBody(buf, pos, end, anyValue, depth), faster (see above). */
+function skimAnyValue(buf: Uint8Array, pos: number, end: number, depth: number): number {
+  let cost = 0;
+  let vals = 0;
+  while (pos < end) {
+    const t = buf[pos];
+    if (t === TAG_1_LEN || t === TAG_7_LEN) {
+      if (pos + 1 >= end || buf[pos + 1] >= 0x80) break; // a multi-byte length (or none)
+      const len = buf[pos + 1];
+      const stop = pos + 2 + len;
+      if (stop > end) throw INVALID;
+      if (t === TAG_1_LEN) {
+        if (len > CACHED_STRING_MAX) {
+          cost += len + COST.string;
+          vals++;
+        }
+      } else if (len > 0) {
+        cost += COST.bytesView;
+        vals++;
+      }
+      pos = stop;
+    } else if (t === TAG_2_VARINT || t === TAG_3_VARINT) {
+      // a varint of at most 10 bytes
+      pos++;
+      const limit = pos + 10;
+      for (;;) {
+        if (pos >= end || pos >= limit) throw INVALID;
+        if (buf[pos++] < 0x80) break;
+      }
+    } else if (t === TAG_4_I64) {
+      pos += 9;
+      if (pos > end) throw INVALID;
+    } else break;
+  }
+  values += vals;
+  return pos < end ? cost + skimBody(buf, pos, end, anyValue, depth) : cost;
 }
 
 /**

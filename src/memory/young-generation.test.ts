@@ -8,10 +8,11 @@ import { semiSpaceFlagGiven } from './young-generation.js';
 const built = fileURLToPath(new URL('../../dist/src/memory/young-generation.js', import.meta.url));
 
 /** The largest semi-space (MiB) a child process reached while allocating short- and middle-lived objects. */
-function maxSemiSpace(cap: string, nodeArgs: string[] = []): number {
+function maxSemiSpace(cap: string, nodeArgs: string[] = [], ready = true): number {
   const script = `
-    const { capYoungGeneration, semiSpaceMiB } = await import(${JSON.stringify(built)});
+    const { capYoungGeneration, semiSpaceMiB, youngGenerationMayGrow } = await import(${JSON.stringify(built)});
     if (${JSON.stringify(cap)} !== 'none') capYoungGeneration(Number(${JSON.stringify(cap)}));
+    if (${ready}) youngGenerationMayGrow();
     let keep = [];
     let max = 0;
     for (let round = 0; round < 80; round++) {
@@ -33,6 +34,13 @@ describe('capYoungGeneration', () => {
     // the control: Node grows it past the ceiling by itself under this load
     expect(maxSemiSpace('none', ['--max-semi-space-size=16'])).toBeGreaterThan(4);
     expect(maxSemiSpace('4')).toBeLessThanOrEqual(4);
+  });
+
+  it('does not let it grow at all until start-up is over', () => {
+    // start-up allocates in long synchronous stretches that the asynchronous check cannot
+    // follow: the semi-space keeps its initial size (1 MiB) until youngGenerationMayGrow()
+    expect(maxSemiSpace('4', [], false)).toBeLessThanOrEqual(1);
+    expect(maxSemiSpace('4', [], true)).toBeGreaterThan(1);
   });
 
   it('leaves an explicit semi-space flag alone', () => {

@@ -16,6 +16,15 @@
 // can grow again. Checked after every GC (a `gc` performance entry); a scavenge
 // between two checks can overshoot by one doubling at most.
 //
+// Until the service is up the new space does not grow at all (factor 1): start-up is one
+// long synchronous stretch (evaluating the bundle, the config, the codec warm-up of the
+// OTLP receiver) in which V8 ran 7-8 scavenges before the first check could see one, and
+// the semi-space went 1 -> 8 MiB and stayed there (16 MiB of new space resident, the OTLP
+// relay's young generation at twice its ceiling). So the binary sets the cap before its
+// other modules are evaluated (app/heap-first.ts), and once the service said it is ready
+// (youngGenerationMayGrow(), at "Everything is ready") the event loop turns between
+// collections and the checks keep up.
+//
 // An explicit --max-semi-space-size / --min-semi-space-size (command line or
 // NODE_OPTIONS, as the Kubernetes manifests set) is the user's choice: nothing
 // is changed then. TSUNAGI_MAX_SEMI_SPACE_MB overrides the ceiling (0: off).
@@ -42,25 +51,44 @@ export function semiSpaceMiB(): number {
   return ns === undefined ? 0 : ns.space_size / 2 / 1048576;
 }
 
+/** The running cap's check, while one runs (see capYoungGeneration). */
+let active: { ready: boolean; check: () => void } | undefined;
+
 /**
  * Keeps the semi-space at or below `maxMiB` (see above); returns a function that
- * stops watching (the growth factor is left as it last was). Does nothing, and
- * returns a no-op, when a semi-space flag was given or `maxMiB` is 0.
+ * stops watching (the growth factor is left as it last was). The new space does not
+ * grow until youngGenerationMayGrow() is called. Does nothing, and returns a no-op,
+ * when a semi-space flag was given or `maxMiB` is 0.
  */
 export function capYoungGeneration(
   maxMiB = Number(process.env.TSUNAGI_MAX_SEMI_SPACE_MB ?? DEFAULT_MAX_SEMI_SPACE_MB),
 ): () => void {
   if (!(maxMiB > 0) || semiSpaceFlagGiven()) return () => {};
   let factor = DEFAULT_GROWTH_FACTOR;
-  const check = () => {
-    const want = semiSpaceMiB() * DEFAULT_GROWTH_FACTOR <= maxMiB ? DEFAULT_GROWTH_FACTOR : 1;
-    if (want !== factor) {
-      factor = want;
-      setFlagsFromString(`--semi-space-growth-factor=${want}`);
-    }
+  const state = {
+    ready: false,
+    check: () => {
+      const want =
+        state.ready && semiSpaceMiB() * DEFAULT_GROWTH_FACTOR <= maxMiB ? DEFAULT_GROWTH_FACTOR : 1;
+      if (want !== factor) {
+        factor = want;
+        setFlagsFromString(`--semi-space-growth-factor=${want}`);
+      }
+    },
   };
-  check();
-  const obs = new PerformanceObserver(check);
+  active = state;
+  state.check();
+  const obs = new PerformanceObserver(state.check);
   obs.observe({ entryTypes: ['gc'] });
-  return () => obs.disconnect();
+  return () => {
+    obs.disconnect();
+    if (active === state) active = undefined;
+  };
+}
+
+/** Start-up is over: the capped young generation may grow up to its ceiling (a no-op without a cap). */
+export function youngGenerationMayGrow(): void {
+  if (active === undefined || active.ready) return;
+  active.ready = true;
+  active.check();
 }

@@ -14,6 +14,7 @@ import type { Extension, Host, RemoteConfigFile, RemoteConfigOutcome } from '../
 import { errorMessage } from '../component/errors.js';
 import type { StatusSource } from '../component/status.js';
 import type { ServiceConfig } from '../config/validate.js';
+import { youngGenerationMayGrow } from '../memory/young-generation.js';
 import type { Logger } from '../telemetry/logger.js';
 import { ownResourceAttributes, PeriodicMetricsReader } from '../telemetry/periodic-reader.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
@@ -200,6 +201,8 @@ export class Service {
     if (this.shutdownPromise) return; // shutdown was requested while starting
     this.state = 'running';
     logger.info('Everything is ready. Begin running and processing data.');
+    // start-up's long synchronous stretch is over: V8's young generation may grow to its cap
+    youngGenerationMayGrow();
   }
 
   private buildOptions() {
