@@ -469,6 +469,49 @@ describe('remote write encoder (one pass) against the translation model and the 
   });
 });
 
+describe('repeated series in a large request', () => {
+  it('are found after the set of label hashes has grown, in the first request and later ones', () => {
+    const enc = new WriteRequestEncoder({ ...settings(rng(3)), maxBytes: 1 << 24, sendMetadata: false });
+    const point = (i: number, v: number) => ({
+      attributes: [{ key: 'i', value: { intValue: BigInt(i) } }],
+      startTimeUnixNano: 0n,
+      timeUnixNano: BASE_NS + BigInt(v) * 1_000_000n,
+      asDouble: v,
+      exemplars: [],
+      flags: 0,
+    });
+    const request = (n: number, repeat: number[]): MetricsData => {
+      const dataPoints = Array.from({ length: n }, (_, i) => point(i, 0));
+      for (const i of repeat) dataPoints.push(point(i, 1));
+      return {
+        resourceMetrics: [
+          {
+            resource: { attributes: [], droppedAttributesCount: 0, entityRefs: [] },
+            schemaUrl: '',
+            scopeMetrics: [
+              {
+                scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0 },
+                schemaUrl: '',
+                metrics: [{ name: 'g', unit: '', description: '', metadata: [], gauge: { dataPoints } }],
+              },
+            ],
+          },
+        ],
+      };
+    };
+    // series 0 and 1 come again after 10k others: the set grew several times meanwhile
+    for (const repeat of [[0], [1, 0], [9_999], []]) {
+      const out = enc.encode(request(10_000, repeat));
+      expect(out.sampleCount).toBe(10_000 + repeat.length);
+      const ids = out.bodies
+        .flatMap((b) => decode(b).decoded.timeseries)
+        .map((ts) => ts.labels.find((l) => l.name === 'i')?.value);
+      expect(ids.length).toBe(10_000); // each repeat merged into its series, not a series of its own
+      expect(new Set(ids).size).toBe(10_000);
+    }
+  });
+});
+
 describe('label hash', () => {
   it('is the same for a label whose value is hashed from the written bytes and one encoded beforehand', () => {
     for (const [name, value] of [

@@ -194,6 +194,36 @@ describe('fuzz (seeded, bounded): any input gives samples or a ParseError, never
   });
 });
 
+describe("the previous scrape's series as the hint", () => {
+  const lines = Array.from({ length: 50 }, (_, i) => `m{i="${i}",v="${i % 3 ? 'x' : '日本'}"} ${i}`);
+  const body = (ls: string[]) => `# TYPE m gauge\n${ls.join('\n')}\n`;
+  const parsed = (b: string, previous?: string[]) => {
+    const e = parseExposition(Buffer.from(b), 'text', previous);
+    return { ...e, values: [...e.values], timestampsMs: e.timestampsMs && [...e.timestampsMs] };
+  };
+
+  it('parses exactly as without it, and never changes it; an unchanged scrape hands it back', () => {
+    const previous = parseExposition(body(lines), 'text').series;
+    const copy = [...previous];
+    const variants: string[][] = [
+      lines, // unchanged
+      lines.slice(0, 30), // fewer series
+      [...lines, 'm{i="new"} 1', 'n 2'], // more
+      lines.map((l, i) => (i === 20 ? 'm{i="other"} 5' : l)), // one changed in the middle
+      lines.map((l, i) => (i === 0 ? 'first 1' : l)), // the first one changed
+      [...lines].reverse(), // reordered
+      lines.map((l, i) => (i === 10 ? `${l} 1700000000000` : l)), // the same series with a timestamp
+      lines.map((l, i) => (i === 5 ? l.replace('} ', '}  ') : l)), // blanks before the value
+      [], // no series at all
+    ];
+    for (const v of variants) {
+      expect(parsed(body(v), previous)).toEqual(parsed(body(v)));
+      expect(previous).toEqual(copy);
+    }
+    expect(parseExposition(Buffer.from(body(lines)), 'text', previous).series).toBe(previous);
+  });
+});
+
 describe('a body given as bytes (decoded a piece at a time)', () => {
   /** The parse of `body` (a string or its bytes): its result, or its error message. */
   const outcome = (body: string | Buffer, format: 'text' | 'openmetrics', previous?: string[]) => {

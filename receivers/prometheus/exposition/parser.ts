@@ -122,7 +122,9 @@ export function parseGoFloat(s: string): number | undefined {
  * `previous`: the series of the last scrape of the same target, in order. A
  * line whose series is the one at the same position (the usual case) is not
  * parsed again: it was validated then, and the previous string is returned,
- * which makes the scrape cache's lookup a pointer comparison.
+ * which makes the scrape cache's lookup a pointer comparison. When every series
+ * is the previous one at its position, the result's `series` is `previous`
+ * itself (not copied, never modified).
  */
 export function parseExposition(
   body: string | Buffer,
@@ -169,10 +171,16 @@ class Parser {
   private line = 0;
   private end = 0;
   /**
-   * Sized for the previous scrape's count up front (trimmed at the end): pushing
-   * 100k series grew it by copies, each a large object left for a full GC.
+   * The samples' series. While every one so far is the previous scrape's at the
+   * same position (the usual case) this is `previous` itself, never written to:
+   * a scrape of an unchanged target makes no array of its own (100k series made
+   * an array of 800 KB each scrape, held until the scrape was delivered and so
+   * promoted to the old generation: a full GC sooner). At the first series that
+   * differs it becomes a copy, sized for the previous scrape's count.
    */
-  private readonly series: string[];
+  private series: string[];
+  /** Whether `series` is still `previous` (see above). */
+  private shared: boolean;
   /** Samples so far (series[0, count)). */
   private count = 0;
   /** Values, in a buffer sized for the previous scrape's count (grown by doubling). */
@@ -189,7 +197,8 @@ class Parser {
     private readonly previous: readonly string[] | undefined,
   ) {
     this.values = new Float64Array(Math.max(64, (previous?.length ?? 0) + 8));
-    this.series = new Array<string>(previous?.length ?? 0);
+    this.shared = previous !== undefined;
+    this.series = previous === undefined ? [] : (previous as string[]);
   }
 
   /** Appends sample `series` (its index is this.count before the push). */
@@ -202,8 +211,22 @@ class Parser {
       if (ts === undefined || ts.length <= i) ts = this.timestamps = grow(ts, this.values.length, Number.NaN);
       ts[i] = timestampMs;
     }
+    if (this.shared) {
+      // the same text at the same position: the previous string stands (equal keys either way)
+      if (i < this.series.length && this.series[i] === series) return;
+      this.unshare(i);
+    }
     if (i < this.series.length) this.series[i] = series;
     else this.series.push(series);
+  }
+
+  /** `series` becomes an array of its own holding the first `n` series. */
+  private unshare(n: number): void {
+    const prev = this.series;
+    const own = new Array<string>(prev.length);
+    for (let j = 0; j < n; j++) own[j] = prev[j];
+    this.series = own;
+    this.shared = false;
   }
 
   private fail(message: string): never {
@@ -296,6 +319,7 @@ class Parser {
     // body, or a slice of it, would pin the whole body until the next match anywhere
     NOTHING.test('');
     const n = this.count;
+    if (this.shared && n < this.series.length) this.unshare(n);
     this.series.length = n;
     return {
       series: this.series,

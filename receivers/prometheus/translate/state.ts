@@ -36,8 +36,14 @@ export class ScopeState {
 /** One metric of one scope: its points are gathered here during a scrape. */
 export class FamilyState {
   iter = -1;
-  /** Point groups touched in the current scrape, in first-seen order. */
-  groups: GroupState[] = [];
+  /**
+   * Point groups touched in the current scrape, in first-seen order: the first
+   * `count` (the scrape fills them in place, then TargetSeries.settle() cuts the
+   * array to `count`). One array for the family's life, not one per scrape: an
+   * array of 58k groups, promoted each scrape, was a full GC sooner.
+   */
+  readonly groups: GroupState[] = [];
+  count = 0;
   lastSeenIter = 0;
   constructor(
     readonly scope: ScopeState,
@@ -157,14 +163,37 @@ export class DistributionState extends GroupState {
   sum = 0;
   prevCount = 0;
   prevSum = 0;
-  /** Buckets or quantiles of this scrape: boundaries and values. */
+  /**
+   * Buckets or quantiles of this scrape: boundaries and values, the first
+   * `bucketCount` (filled in place, cut by settle(): a length set to 0 would
+   * drop their storage, and a new one be grown and promoted every scrape).
+   */
   readonly bounds: number[] = [];
   readonly boundValues: number[] = [];
+  bucketCount = 0;
 
   override begin(iter: number): void {
     super.begin(iter);
-    this.bounds.length = 0;
-    this.boundValues.length = 0;
+    this.bucketCount = 0;
+  }
+
+  addBucket(bound: number, value: number): void {
+    const i = this.bucketCount++;
+    if (i < this.bounds.length) {
+      this.bounds[i] = bound;
+      this.boundValues[i] = value;
+    } else {
+      this.bounds.push(bound);
+      this.boundValues.push(value);
+    }
+  }
+
+  /** Cuts the buckets to this scrape's. */
+  settle(): void {
+    if (this.bounds.length !== this.bucketCount) {
+      this.bounds.length = this.bucketCount;
+      this.boundValues.length = this.bucketCount;
+    }
   }
 }
 

@@ -263,6 +263,7 @@ export class TargetSeries {
     this.markStale(iter, scrapeMs, false);
     this.prevSeen = allFed ? seen : seen.subarray(0, seenCount);
     this.prevReport = [];
+    this.settle();
     return { ok: true, touched: { families: this.touched, iter }, stats };
   }
 
@@ -272,6 +273,7 @@ export class TargetSeries {
     this.markStale(iter, scrapeMs, false);
     this.prevSeen = new Int32Array(0);
     this.prevReport = [];
+    this.settle();
     return { families: this.touched, iter };
   }
 
@@ -281,6 +283,7 @@ export class TargetSeries {
     this.markStale(iter, staleMs, true);
     this.prevSeen = new Int32Array(0);
     this.prevReport = [];
+    this.settle();
     return { families: this.touched, iter };
   }
 
@@ -304,6 +307,23 @@ export class TargetSeries {
       this.table.lastSeen[e] = this.iter;
       this.prevReport.push(e);
       this.feed(e, scrapeMs, v, false, undefined);
+    }
+    this.settle();
+  }
+
+  /**
+   * After the feeds of a scrape: the touched families' groups, and their
+   * buckets, cut to this scrape's (they are filled in place; see FamilyState).
+   */
+  private settle(): void {
+    for (const fam of this.touched) {
+      const groups = fam.groups;
+      if (groups.length !== fam.count) groups.length = fam.count;
+      if (fam.kind === 'histogram' || fam.kind === 'summary')
+        for (let i = 0; i < groups.length; i++) {
+          const g = groups[i];
+          if (g instanceof DistributionState) g.settle();
+        }
     }
   }
 
@@ -475,13 +495,15 @@ export class TargetSeries {
     const fam = g.family;
     if (fam.iter !== this.iter) {
       fam.iter = this.iter;
-      fam.groups = [];
+      fam.count = 0;
       this.touched.push(fam);
       fam.lastSeenIter = fam.scope.lastSeenIter = fam.scope.resource.lastSeenIter = this.iter;
     }
     if (g.iter !== this.iter) {
       g.begin(this.iter);
-      fam.groups.push(g);
+      const c = fam.count++;
+      if (c < fam.groups.length) fam.groups[c] = g;
+      else fam.groups.push(g);
       g.timeMs = timeMs;
       g.lastSeenIter = this.iter;
     }
@@ -510,9 +532,7 @@ export class TargetSeries {
         // no or a bad le / quantile label: the collector skips the sample ("failed to add datapoint")
         const boundary = t.boundary[e];
         if (Number.isNaN(boundary)) break;
-        const d = g as DistributionState;
-        d.bounds.push(boundary);
-        d.boundValues.push(stale ? 0 : value);
+        (g as DistributionState).addBucket(boundary, stale ? 0 : value);
         break;
       }
     }

@@ -1,7 +1,8 @@
 // The scrape's appender as it was before the per-series state became columns
 // (series-table.ts, GroupNumbers in state.ts): an object per series and per point
-// group. Kept for the tests only, as the oracle of the columns (including gc and
-// the reuse of series numbers, where ./target-series.ts, older, differs).
+// group, the entry list and the staleness candidates rebuilt on every scrape.
+// Kept for the tests only (../fast-path.test.ts), the one oracle of the
+// appender's fast paths, gc and the reuse of series numbers included.
 // The scrape loop's appender and the collector's transaction in one: turns
 // each scrape of a target into OTLP points, remembering series between
 // scrapes for staleness markers, scrape_series_added and start times.
