@@ -4,6 +4,7 @@
 import type { Host, Processor } from '../../src/component/component.js';
 import type { Consumer, RequestContext } from '../../src/component/consumer.js';
 import { isValidTraceId } from '../../src/pdata/ids.js';
+import { lazyItemCount, lazyItemsTraced } from '../../src/pdata/lazy.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { KeyValue, LogRecord, LogsData } from '../../src/pdata/types.js';
 import type { TracelinkConfig } from './config.js';
@@ -38,7 +39,12 @@ export class TracelinkProcessor<S extends Signal> implements Processor<S> {
     let derived = 0;
     let none = 0;
     let present = 0;
-    for (const rl of (data as LogsData).resourceLogs)
+    for (const rl of (data as LogsData).resourceLogs) {
+      // records still bytes whose producer vouched for their trace IDs: all present, left unread
+      if (lazyItemsTraced(rl)) {
+        present += lazyItemCount(rl) ?? 0;
+        continue;
+      }
       for (const sl of rl.scopeLogs)
         for (const r of sl.logRecords) {
           const o = this.link(r);
@@ -47,6 +53,7 @@ export class TracelinkProcessor<S extends Signal> implements Processor<S> {
           else if (o === 'none') none++;
           else present++;
         }
+    }
     if (linked) this.count('linked', linked);
     if (derived) this.count('derived', derived);
     if (none) this.count('none', none);

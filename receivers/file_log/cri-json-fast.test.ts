@@ -7,14 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema as tracelinkConfig } from '../../processors/tracelink/config.js';
 import { TracelinkProcessor } from '../../processors/tracelink/processor.js';
-import { encodeLogs, wireLogRecords } from '../../src/codec/proto-logs.js';
+import { encodeLogs } from '../../src/codec/proto-logs.js';
 import { WireLogRecord } from '../../src/codec/wire-log.js';
+import { countItems } from '../../src/pdata/count.js';
+import { type Held, holdData, releaseHeld } from '../../src/pdata/hold.js';
+import { lazyItemsTraced, leaseOf, rawList } from '../../src/pdata/lazy.js';
 import type { LogsData } from '../../src/pdata/types.js';
-import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
+import { copyMap, type EncodedRecords, type Entry, newEntry } from '../../src/stanza/entry.js';
 import { buildPipeline, operatorsSchema } from '../../src/stanza/pipeline.js';
 import { entriesToLogs } from '../../src/stanza/to-pdata.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { CriJsonFast, fastPlan, type RecordRun } from './cri-json-fast.js';
+import { CollectingConsumer } from '../../test/support/component.js';
+import { CriJsonFast, fastPlan } from './cri-json-fast.js';
 import { records, startReceiver, tempDir, waitFor } from './testutil/harness.js';
 
 const PATH = '/var/log/pods/shop_orders-7d9f_0f1e2d3c-aaaa-bbbb-cccc-000000000001/app/0.log';
@@ -65,34 +69,49 @@ function slowLogs(lines: (string | Buffer)[], o: Opts = {}): LogsData {
   return entriesToLogs(out, {});
 }
 
-/** The byte path; undefined entries where it declined a line. */
+/**
+ * The byte path; undefined entries where it declined a line. As file_log does, a declined
+ * line ends the run of records (the next taken line starts another).
+ */
 function fastLogs(lines: (string | Buffer)[], o: Opts = {}): { logs: LogsData; taken: boolean[] } {
   const plan = fastPlan(parseOps(o.ops ?? DEFAULT_OPS));
   if (!plan) throw new Error('no plan');
   const f = new CriJsonFast(plan, o.trim !== false);
   const entries: Entry[] = [];
   const taken: boolean[] = [];
+  let run: Entry | undefined;
   for (const l of lines) {
     const b = typeof l === 'string' ? Buffer.from(l) : l;
     // inside a larger buffer, as the reader's chunk
     const big = Buffer.concat([Buffer.from('x\n'), b, Buffer.from('\nyy')]);
-    const res = f.encode(big, 2, 2 + b.length, ATTRS, OBS);
+    const newRun = run === undefined;
+    if (newRun) closeInto(f, entries);
+    const res = f.encode(big, 2, 2 + b.length, ATTRS, OBS, newRun);
     taken.push(res !== undefined);
-    if (!res) continue;
-    const e = newEntry(undefined, OBS);
-    e.resource = res;
-    entries.push(e);
+    if (!res) {
+      run = undefined;
+      continue;
+    }
+    if (newRun) {
+      run = newEntry(undefined, OBS);
+      run.resource = res;
+      entries.push(run);
+    }
   }
-  const recs = takeRecords(f);
-  recs.forEach((r, i) => {
-    entries[i].records = [r];
-  });
+  closeInto(f, entries);
   return { logs: entriesToLogs(entries, {}), taken };
 }
 
-/** The batch's records from every run (buffer) it lies in, in order. */
-function takeRecords(f: CriJsonFast): WireLogRecord[] {
-  return f.take().flatMap((r) => wireLogRecords(r.bytes, r.bounds) as WireLogRecord[]);
+/** The writer's open run handed to the last entry, as file_log does. */
+function closeInto(f: CriJsonFast, entries: Entry[]): void {
+  const c = f.closeRun();
+  if (c === undefined) return;
+  entries[entries.length - 1].encoded = {
+    scopeLogs: c.scopeLogs,
+    items: c.items,
+    lease: c.lease,
+    traced: c.traced,
+  };
 }
 
 function hex(u: Uint8Array): string {
@@ -102,7 +121,13 @@ function hex(u: Uint8Array): string {
 /** Each line alone: taken lines encode exactly as the operators' record. */
 function check(line: string | Buffer, o: Opts = {}): boolean {
   const { logs, taken } = fastLogs([line], o);
-  if (taken[0]) expect(hex(encodeLogs(logs))).toBe(hex(encodeLogs(slowLogs([line], o))));
+  if (taken[0]) {
+    const want = hex(encodeLogs(slowLogs([line], o)));
+    expect(hex(encodeLogs(logs))).toBe(want);
+    // read (decoded from the bytes) and encoded again: the same record
+    expect(logs.resourceLogs[0].scopeLogs[0].logRecords).toHaveLength(1);
+    expect(hex(encodeLogs(logs))).toBe(want);
+  }
   return taken[0];
 }
 
@@ -355,45 +380,7 @@ describe('file_log byte path for CRI + JSON lines', () => {
     expect(taken).toBeGreaterThan(50);
   });
 
-  it('batches that share a buffer keep their bytes while later ones are written (and across new buffers)', () => {
-    const plan = fastPlan(parseOps(DEFAULT_OPS));
-    if (!plan) throw new Error('no plan');
-    const f = new CriJsonFast(plan, true);
-    // a few to 700 lines per batch, some of them 120 KiB long: new buffers between and within batches
-    const sizes = [100, 700, 7, 500, 1, 600, 3, 300];
-    const batches: { runs: RecordRun[]; lines: string[]; copy: string }[] = [];
-    let resource: Record<string, unknown> | undefined;
-    let n = 0;
-    for (const size of sizes) {
-      const lines: string[] = [];
-      for (let k = 0; k < size; k++, n++) {
-        const long = n % 200 === 5 ? 'é'.repeat(60_000) : '';
-        const line = cri(body({ n, msg: `line ${n} ${long}`, trace_id: '0af7651916cd43dd8448eb211c80319c' }));
-        const b = Buffer.from(line);
-        resource = f.encode(b, 0, b.length, ATTRS, OBS);
-        expect(resource).toBeDefined();
-        lines.push(line);
-      }
-      expect(f.count).toBe(size);
-      const runs = f.take();
-      batches.push({ runs, lines, copy: runs.map((r) => hex(r.bytes)).join() });
-    }
-    expect(f.count).toBe(0);
-    // some batches went on in a new buffer
-    expect(batches.some((b) => b.runs.length > 1)).toBe(true);
-    for (const b of batches) {
-      // unchanged by the batches written after it
-      expect(b.runs.map((r) => hex(r.bytes)).join()).toBe(b.copy);
-      const entry = newEntry(undefined, OBS);
-      entry.resource = resource as Record<string, unknown>;
-      entry.records = b.runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
-      const recs = entry.records as WireLogRecord[];
-      expect(hex(recs[0].traceId)).toBe('0af7651916cd43dd8448eb211c80319c');
-      expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
-    }
-  });
-
-  it('never writes over an earlier batch while batch sizes jump (long lines, short batches)', () => {
+  it('batches held downstream keep their bytes while buffers are reused for later ones', () => {
     const plan = fastPlan(parseOps(DEFAULT_OPS));
     if (!plan) throw new Error('no plan');
     const f = new CriJsonFast(plan, true);
@@ -402,43 +389,71 @@ describe('file_log byte path for CRI + JSON lines', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const batches: { runs: RecordRun[]; lines: string[]; copy: string }[] = [];
+    // batch sizes jump (1 to 1024 lines), some lines 100+ KiB: batches span buffers, long
+    // lines get buffers of their own
+    const batches: { logs: LogsData; lines: string[]; copy: string; held: boolean }[] = [];
     let n = 0;
-    for (let k = 0; k < 30; k++) {
-      const size = k % 9 === 4 ? 1 + Math.floor(rnd() * 50) : 1024;
+    for (let k = 0; k < 40; k++) {
+      const size = k % 9 === 4 ? 1 + Math.floor(rnd() * 50) : k % 7 === 2 ? 700 : 1024;
       const lines: string[] = [];
       for (let j = 0; j < size; j++, n++) {
         const pad =
           k % 13 === 7 && j % 300 === 3 ? 'ü'.repeat(50_000) : k >= 20 && k < 26 ? 'a'.repeat(10) : '';
-        const line = cri(
-          body({
-            level: 'info',
-            msg: `handled ${n} ${pad}`,
-            status: 200 + (n % 7),
-            trace_id: '0af7651916cd43dd8448eb211c80319c',
-          }),
+        lines.push(
+          cri(
+            body({
+              level: 'info',
+              msg: `handled ${n} ${pad}`,
+              status: 200 + (n % 7),
+              trace_id: '0af7651916cd43dd8448eb211c80319c',
+            }),
+          ),
         );
-        const b = Buffer.from(line);
-        expect(f.encode(b, 0, b.length, ATTRS, OBS)).toBeDefined();
-        lines.push(line);
       }
-      const runs = f.take();
-      batches.push({ runs, lines, copy: k % 3 === 1 ? runs.map((r) => hex(r.bytes)).join() : '' });
+      const e = batchOf(f, lines);
+      const logs = entriesToLogs([e], {});
+      // a third of the batches stay with a downstream holder (a batch being filled, a queue)
+      const held = k % 3 === 1;
+      if (held) holdData(logs);
+      batches.push({ logs, lines, copy: hex(encodeLogs(logs)), held });
+      releaseRun(e); // the consume() that took the batch settled
     }
-    for (const b of batches.filter((x) => x.copy !== '')) {
-      expect(b.runs.map((r) => hex(r.bytes)).join()).toBe(b.copy); // unchanged by the batches written after it
-      const entry = newEntry(undefined, OBS);
-      entry.resource = fastResource();
-      entry.records = b.runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
-      expect(hex(encodeLogs(entriesToLogs([entry], {})))).toBe(hex(encodeLogs(slowLogs(b.lines))));
+    expect(f.pool.reused).toBeGreaterThan(5);
+    let gone = 0;
+    for (const b of batches) {
+      if (b.held) {
+        // unchanged by the batches written after it, and what the operators make
+        expect(hex(encodeLogs(b.logs))).toBe(b.copy);
+        expect(hex(encodeLogs(b.logs))).toBe(hex(encodeLogs(slowLogs(b.lines))));
+      } else if (!(leaseOf(b.logs.resourceLogs[0])?.live ?? true)) {
+        // let go and its buffer written again: reading it throws instead of giving other records
+        expect(() => encodeLogs(b.logs)).toThrow(/pooled buffer was given back/);
+        expect(() => b.logs.resourceLogs[0].scopeLogs).toThrow(/pooled buffer was given back/);
+        gone++;
+      }
     }
+    expect(gone).toBeGreaterThan(5);
   });
 
-  it('sizes its buffers to the batches: little allocated space stays unused', () => {
-    // Every allocated byte counts as ArrayBuffer memory in V8's GC heuristics. Lines as the
-    // agent bench writes them, under a path as long as its temporary one, make ~540 KB
-    // batches; moving a batch that did not fit whole to a new buffer left a fifth of every
-    // 2 MiB buffer unused. Batches now go on in the next buffer.
+  it('a release that never comes only costs buffers: no buffer is reused, every batch stays right', () => {
+    const plan = fastPlan(parseOps(DEFAULT_OPS));
+    if (!plan) throw new Error('no plan');
+    const f = new CriJsonFast(plan, true);
+    const batches: { logs: LogsData; lines: string[] }[] = [];
+    for (let k = 0, n = 0; k < 12; k++) {
+      const lines: string[] = [];
+      for (let j = 0; j < 1024; j++, n++)
+        lines.push(cri(body({ n, msg: 'request handled', trace_id: '0af7651916cd43dd8448eb211c80319c' })));
+      batches.push({ logs: entriesToLogs([batchOf(f, lines)], {}), lines }); // never released
+    }
+    expect(f.pool.issued).toBeGreaterThan(3);
+    expect(f.pool.reused).toBe(0);
+    for (const b of batches) expect(hex(encodeLogs(b.logs))).toBe(hex(encodeLogs(slowLogs(b.lines))));
+  });
+
+  it('keeps a run in one buffer and reuses a few buffers while batches are let go', () => {
+    // Lines as the agent bench writes them, under a path as long as its temporary one: ~540 KB
+    // batches of 1024 lines, each one ScopeLogs entry in one buffer.
     const plan = fastPlan(parseOps(DEFAULT_OPS));
     if (!plan) throw new Error('no plan');
     const f = new CriJsonFast(plan, true);
@@ -449,26 +464,69 @@ describe('file_log byte path for CRI + JSON lines', () => {
     const hex16 = (x: number) => x.toString(16).padStart(16, '0');
     for (let k = 0, n = 0; k < 40; k++) {
       const size = k % 10 === 9 ? 100 : 1024;
-      for (let j = 0; j < size; j++, n++) {
-        const b = Buffer.from(
+      const lines: string[] = [];
+      for (let j = 0; j < size; j++, n++)
+        lines.push(
           cri(
             `{"level":"info","msg":"request handled","route":"/api/orders","status":200,"trace_id":"${hex16(n * 7919 + 1)}${hex16(n + 1)}","span_id":"${hex16(n * 31 + 5)}"}`,
           ),
         );
-        expect(f.encode(b, 0, b.length, attrs, OBS)).toBeDefined();
-      }
-      for (const r of f.take()) written += r.bytes.length;
+      const e = batchOf(f, lines, attrs);
+      const logs = entriesToLogs([e], {});
+      expect(rawList(logs.resourceLogs[0])).toHaveLength(1);
+      written += (e.encoded as EncodedRecords).scopeLogs?.length ?? 0;
+      releaseRun(e);
     }
-    expect(f.unused / written).toBeLessThan(0.01);
+    // runs that did not fit a buffer's rest moved: a fraction of what was written
+    expect(f.moved / written).toBeLessThan(0.5);
+    // batches let go as soon as written: a few buffers go round
+    expect(f.pool.issued - f.pool.reused).toBeLessThan(4);
+  });
+
+  it('tells tracelink when every record has a valid trace ID, and only then', async () => {
+    const plan = fastPlan(parseOps(DEFAULT_OPS));
+    if (!plan) throw new Error('no plan');
+    const f = new CriJsonFast(plan, true);
+    const withId = cri(BENCH);
+    const zero = cri(body({ msg: 'x', trace_id: '00000000000000000000000000000000' }));
+    const none = cri(body({ msg: 'no trace', request_id: 'abc' }));
+    const all = entriesToLogs([batchOf(f, [withId, withId])], {});
+    expect(lazyItemsTraced(all.resourceLogs[0])).toBe(true);
+    for (const mixed of [
+      [withId, zero],
+      [none, withId],
+    ]) {
+      const logs = entriesToLogs([batchOf(f, mixed)], {});
+      expect(lazyItemsTraced(logs.resourceLogs[0])).toBe(false);
+    }
+    // tracelink counts the vouched records present without reading them
+    const counts: Record<string, number> = {};
+    const sink = new CollectingConsumer<'logs'>();
+    const p = new TracelinkProcessor(tracelinkConfig.parse({}), sink, (o, k) => {
+      counts[o] = (counts[o] ?? 0) + k;
+    });
+    await p.consume(all);
+    expect(counts).toEqual({ present: 2 });
+    expect(rawList(all.resourceLogs[0])).toBeDefined(); // still bytes
   });
 });
 
-/** The resource (pod metadata of PATH) the byte path gives its records. */
-function fastResource(): Record<string, unknown> {
-  const plan = fastPlan(parseOps(DEFAULT_OPS));
-  if (!plan) throw new Error('no plan');
-  const b = Buffer.from(cri(BENCH));
-  return new CriJsonFast(plan, true).encode(b, 0, b.length, ATTRS, OBS) as Record<string, unknown>;
+/** Encodes `lines` as one run (a batch of one file's lines), as file_log does. */
+function batchOf(f: CriJsonFast, lines: string[], attrs = ATTRS): Entry {
+  const e = newEntry(undefined, OBS);
+  lines.forEach((line, i) => {
+    const b = Buffer.from(line);
+    const res = f.encode(b, 0, b.length, attrs, OBS, i === 0);
+    if (res === undefined) throw new Error(`declined: ${line.slice(0, 80)}`);
+    e.resource = res;
+  });
+  closeInto(f, [e]);
+  return e;
+}
+
+/** What file_log does once the consume() that took the batch settled. */
+function releaseRun(e: Entry): void {
+  (e.encoded as EncodedRecords).lease?.release();
 }
 
 describe('file_log with the byte path on and off', () => {
@@ -533,5 +591,52 @@ describe('file_log with the byte path on and off', () => {
     expect(on.encoded).toEqual(off.encoded);
     expect(off.wire).toBe(0);
     expect(on.wire).toBe(5); // the two BENCH lines, stderr, the flat one with escapes, the camelCase one
+  });
+
+  it('records a downstream component still holds never change while later batches reuse buffers', async () => {
+    const dir = join(root, 'pods', 'shop_cart-5c4b_1a2b3c4d-aaaa-bbbb-cccc-000000000002', 'app');
+    mkdirSync(dir, { recursive: true });
+    const lines: string[] = [];
+    for (let n = 0; n < 30_000; n++)
+      lines.push(
+        cri(body({ level: 'info', msg: `handled ${n}`, n, trace_id: '0af7651916cd43dd8448eb211c80319c' })),
+      );
+    writeFileSync(join(dir, '0.log'), `${lines.join('\n')}\n`);
+    // every other batch is let go once copied (a persistent queue's write), the others are
+    // held to the end (a slow exporter, a batch being filled)
+    const kept: { data: LogsData; copy: string; held: Held }[] = [];
+    let batches = 0;
+    let received = 0;
+    const consumer = {
+      async consume(data: LogsData) {
+        const held = holdData(data);
+        const copy = hex(encodeLogs(data));
+        received += countItems('logs', data);
+        if (batches++ % 2 === 0) kept.push({ data, copy, held });
+        else releaseHeld(held);
+      },
+    };
+    const { rcv } = await startReceiver(
+      {
+        include: [join(dir, '*.log')],
+        start_at: 'beginning',
+        include_file_path: true,
+        include_file_name: false,
+        operators: AGENT_OPS,
+      },
+      { consumer: consumer as unknown as CollectingConsumer<'logs'> },
+    );
+    await waitFor(() => received >= lines.length, 20_000, 'lines');
+    await rcv.shutdown();
+    expect(batches).toBeGreaterThan(20);
+    // the byte path's records, handed on as bytes (one lazily read list per batch)
+    expect(kept.every((k) => rawList(k.data.resourceLogs[0]) !== undefined)).toBe(true);
+    for (const k of kept) expect(hex(encodeLogs(k.data))).toBe(k.copy);
+    const bodies = kept.flatMap((k) =>
+      k.data.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => r.body))),
+    );
+    expect(bodies).toHaveLength(kept.reduce((n, k) => n + countItems('logs', k.data), 0));
+    expect(bodies[0]).toEqual({ stringValue: lines[0].slice(lines[0].indexOf('{')) });
+    for (const k of kept) releaseHeld(k.held);
   });
 });

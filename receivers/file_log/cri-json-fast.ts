@@ -3,8 +3,9 @@
 // `json_parser` and `trace_parser` with their defaults, written straight into
 // the protobuf LogRecord the operators' entry would have been encoded to.
 // No string per line, no parsed object, no attribute map: the bytes are the
-// record, and the exporter (or persistent queue) copies them as they are
-// (codec/proto-logs.ts wireLogRecords).
+// record, and the exporter (or persistent queue) copies them as they are. The
+// buffers they are written into are reused once nothing holds them
+// (record-chunks.ts).
 //
 // It takes only lines whose result it knows byte for byte: anything else
 // (P fragments, Docker lines, nested JSON values, escaped keys, duplicate or
@@ -17,6 +18,7 @@ import type { Entry } from '../../src/stanza/entry.js';
 import { parsePodPath } from '../../src/stanza/operators/container.js';
 import { parseRfc3339Nano } from '../../src/stanza/rfc3339.js';
 import { type SeverityConfig, SeverityParser } from '../../src/stanza/severity.js';
+import { type ChunkLease, ChunkPool } from './record-chunks.js';
 
 /** What the operators' config allows the fast path to assume (undefined: it cannot be used). */
 export interface FastPlan {
@@ -187,20 +189,36 @@ function same(b: Buffer, at: number, x: Buffer): boolean {
 const WS = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /**
- * Size of the buffers records are written to: about half a batch of the agent's lines
- * (a batch spans two or three, as runs). What makes V8 run full GCs here is ArrayBuffer
- * memory whose JS object outlived two scavenges (promoted: only a full GC frees it, and
- * V8 counts its bytes toward the old generation's limit). A small buffer is let go soon
- * after its last record was accepted, mostly before it is promoted: agent bench, 1M
- * lines, full GCs 36 with 2 MiB buffers, 15 with 1 MiB, 11 with 512 KiB, 5 with 256
- * KiB, 7 with 128 KiB (27 with the earlier fixed 2 MiB ones that moved a batch whole).
+ * Size of the pooled buffers records are written to. A run of records (a batch's lines of
+ * one file) stays in one buffer, as one ScopeLogs entry; a run that does not fit the rest
+ * of a buffer moves to the next with its records so far. The agent's batches (1024 lines,
+ * ~540 KB with the agent bench's lines) fit in one buffer, about two to a buffer.
+ * Buffers come back to the pool once the batches in them were accepted (record-chunks.ts):
+ * with the persistent queue, once they are on disk, so a handful of buffers go round.
+ * (When each buffer was new, their ArrayBuffer memory is what made V8 run full GCs here.)
  */
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
+/**
+ * Free buffers the pool keeps: the batches file_log has in flight (at most 4 and 8 MiB)
+ * mostly fit in them. Buffers a longer-lived holder keeps (a memory queue during an outage)
+ * are replaced by new ones; the pool only bounds what it keeps idle.
+ */
+const POOL_KEEP = 6;
+/**
+ * Bytes left free before a run's first record, for the ScopeLogs field header written
+ * there when the run is handed over: tag, length (up to 5 bytes), the empty scope field.
+ */
+const GAP = 8;
 
-/** Records of a batch that lie in one buffer: the bytes and their bounds, as wireLogRecords() takes them. */
-export interface RecordRun {
-  bytes: Buffer;
-  bounds: number[];
+/** A run of records handed over (closeRun): one ScopeLogs field and the lease of its buffer. */
+export interface ClosedRun {
+  /** The ScopeLogs field: tag, length, empty scope, then the records' log_records fields. */
+  scopeLogs: Buffer;
+  /** Held once for the caller: release it when the records are let go. */
+  lease: ChunkLease;
+  items: number;
+  /** Every record has a valid trace ID. */
+  traced: boolean;
 }
 
 /** Lines longer than this go the operators' way (their record must fit a 3-byte length). */
@@ -208,23 +226,24 @@ const MAX_LINE = 512 * 1024;
 
 export class CriJsonFast {
   /**
-   * The records, each as a log_records field (0x12, length, message): the current batch's
-   * from `at` to `pos`, earlier batches' (handed out by take()) before `at`. Batches share
-   * one chunk until it is full, and a batch that does not fit goes on in a new chunk (it is
-   * then several runs of records): no chunk end stays unused, nothing is copied. (Moving
-   * the batch whole to a new chunk, as before, left a fifth of every 2 MiB chunk unused with
-   * the agent's ~540 KB batches; every allocated byte counts for V8's GC heuristics.)
+   * The buffer records are written into (the writer's lease on it) and the write position.
+   * Each record is a log_records field (0x12, length, message). The open run's records lie
+   * in this buffer from `runStart` (-1: no open run) to `pos`; runs handed over hold their
+   * buffer's lease, and nothing is written before `pos`.
    */
+  private lease: ChunkLease;
   private out: Buffer;
-  /** Runs of the current batch in chunks before `out`. */
-  private runs: RecordRun[] = [];
-  private runRecords = 0;
-  /** Bytes at the ends of full chunks that stayed unused (for tests and diagnostics). */
-  unused = 0;
-  private at = 0;
   private pos = 0;
-  /** Per record: [start, end) of its message relative to `at`, where its trace ID is (-1: none). */
-  private bounds: number[] = [];
+  private runStart = -1;
+  private runItems = 0;
+  private runTraced = true;
+  /** Whether the last encoded record has a valid trace ID. */
+  private lastTraced = false;
+  readonly pool = new ChunkPool(CHUNK, POOL_KEEP);
+  /** Bytes at the ends of full buffers that stayed unused (for tests and diagnostics). */
+  unused = 0;
+  /** Record bytes copied because their run moved to a new buffer (for tests and diagnostics). */
+  moved = 0;
   private readonly tails = new WeakMap<object, Tail>();
   private readonly meta = new Map<string, Record<string, unknown> | null>();
   /** Key ranges of the line being encoded (duplicate check). */
@@ -248,27 +267,8 @@ export class CriJsonFast {
     /** file_log trims line ends (no preserve_trailing_whitespaces); leading spaces never reach here (a digit starts the line). */
     private readonly trimTrailing: boolean,
   ) {
-    this.out = Buffer.allocUnsafe(CHUNK);
-  }
-
-  /** Records encoded since the last take(). */
-  get count(): number {
-    return this.runRecords + this.bounds.length / 3;
-  }
-
-  /**
-   * Hands over the batch's records: one run per chunk they lie in (usually one). The next
-   * batch is written after them in the same chunk (never over them: they are the records now).
-   */
-  take(): RecordRun[] {
-    const runs = this.runs;
-    if (this.bounds.length > 0)
-      runs.push({ bytes: this.out.subarray(this.at, this.pos), bounds: this.bounds });
-    this.runs = [];
-    this.runRecords = 0;
-    this.at = this.pos;
-    this.bounds = [];
-    return runs;
+    this.lease = this.pool.take(CHUNK);
+    this.out = this.lease.buf;
   }
 
   private tail(attrs: Record<string, unknown>): Tail {
@@ -302,11 +302,86 @@ export class CriJsonFast {
   }
 
   /**
-   * Encodes the line b[s, e) as the operators would have made it; returns the
-   * record's resource (the pod metadata of its path), or undefined when the
-   * line is not one the fast path knows (nothing was written then).
+   * Encodes the line b[s, e) as the operators would have made it, as the next record of the
+   * open run or (`newRun`, or no run is open) the first of a new one; returns the record's
+   * resource (the pod metadata of its path), or undefined when the line is not one the fast
+   * path knows (nothing was written then). A new run needs the last one closed first.
    */
-  encode(src: Buffer, from: number, to: number, attrs: Record<string, unknown>, observed: bigint) {
+  encode(
+    src: Buffer,
+    from: number,
+    to: number,
+    attrs: Record<string, unknown>,
+    observed: bigint,
+    newRun = false,
+  ): Record<string, unknown> | undefined {
+    const starts = newRun || this.runStart < 0;
+    if (starts) {
+      if (this.runStart >= 0) throw new Error('closeRun() before a new run');
+      // a run like the last one would not fit the rest: start in a new buffer rather than
+      // move the run there once it is mostly written (the rest of this one stays unused;
+      // its pages were never touched unless an earlier use of the buffer wrote them)
+      if (this.out.length - this.pos < this.lastRunBytes && this.pos > 0) {
+        this.starting = false;
+        this.nextChunk(0);
+      }
+      this.pos += GAP;
+    }
+    this.starting = starts;
+    const res = this.encodeLine(src, from, to, attrs, observed);
+    if (res === undefined) {
+      if (starts) this.pos -= GAP;
+      return undefined;
+    }
+    if (starts) {
+      this.runStart = this.lastStart;
+      this.runItems = 0;
+      this.runTraced = true;
+    }
+    this.runItems++;
+    if (!this.lastTraced) this.runTraced = false;
+    return res;
+  }
+
+  /** Where the last record starts (its field tag). */
+  private lastStart = 0;
+  /** The record being encoded starts a run (room for its header goes before it). */
+  private starting = false;
+  /** Size of the last run handed over (where the next is likely to need as much). */
+  private lastRunBytes = 0;
+
+  /**
+   * Hands over the open run (undefined if none): its ScopeLogs field, written in front of its
+   * records, and a hold on its buffer. The next run starts after it.
+   */
+  closeRun(): ClosedRun | undefined {
+    const start = this.runStart;
+    if (start < 0) return undefined;
+    const o = this.out;
+    const len = this.pos - start + 2;
+    const h = 1 + varintSize(len);
+    o[start - 2] = 0x0a; // the scope: empty, written as the encoder writes every scope
+    o[start - 1] = 0;
+    o[start - 2 - h] = 0x12; // ResourceLogs.scope_logs
+    putVarint(o, start - 1 - h, len);
+    this.runStart = -1;
+    this.lastRunBytes = this.pos - start + GAP;
+    this.lease.hold();
+    return {
+      scopeLogs: o.subarray(start - 2 - h, this.pos),
+      lease: this.lease,
+      items: this.runItems,
+      traced: this.runTraced,
+    };
+  }
+
+  private encodeLine(
+    src: Buffer,
+    from: number,
+    to: number,
+    attrs: Record<string, unknown>,
+    observed: bigint,
+  ) {
     const lineLen = to - from;
     if (lineLen > MAX_LINE || lineLen < 8) return undefined;
     const path = attrs['log.file.path'];
@@ -326,6 +401,7 @@ export class CriJsonFast {
     const room = 4 * lineLen + 512 + (tail.bytes[0] as Buffer).length;
     const need = this.pos + room + lineLen;
     if (need > this.out.length) this.nextChunk(room + lineLen);
+    this.lastStart = this.pos;
     const b = this.out;
     const s = this.pos + room;
     const e = s + lineLen;
@@ -529,12 +605,12 @@ export class CriJsonFast {
     }
     o.set(tailBytes, p);
     p += tailBytes.length;
-    let traceOut = -1;
+    let traced = false;
     if (traceAt >= 0) {
       o[p++] = 0x4a;
       o[p++] = 16;
       if (!hexInto(b, traceAt, o, p, 16)) return undefined;
-      traceOut = p;
+      for (let k = 0; k < 16; k++) if (o[p + k] !== 0) traced = true; // all zero: not a valid ID
       p += 16;
     }
     if (spanAt >= 0) {
@@ -562,8 +638,7 @@ export class CriJsonFast {
     }
     o[this.pos] = 0x12;
     putVarint(o, this.pos + 1, len);
-    const at = this.at;
-    this.bounds.push(start - at, start + len - at, traceOut < 0 ? -1 : traceOut - (rec - start) - at);
+    this.lastTraced = traced;
     this.pos = start + len;
     return res;
   }
@@ -678,17 +753,31 @@ export class CriJsonFast {
     return true;
   }
 
-  /** Ends the batch's run in this chunk and goes on in a new one of at least `min` bytes. */
+  /**
+   * Goes on in a new buffer with room for `min` bytes after the open run, which moves there
+   * (a run is one ScopeLogs entry, in one buffer). The writer lets go of the old buffer: it
+   * goes back to the pool once the runs handed over from it are let go too.
+   */
   private nextChunk(min: number): void {
-    if (this.bounds.length > 0) {
-      this.runs.push({ bytes: this.out.subarray(this.at, this.pos), bounds: this.bounds });
-      this.runRecords += this.bounds.length / 3;
-      this.bounds = [];
+    const run = this.runStart >= 0 ? this.pos - this.runStart : 0;
+    const size = GAP + run + min;
+    const old = this.lease;
+    // a run larger than a pooled buffer gets one of twice its size (not kept in the pool)
+    this.lease = this.pool.take(size <= CHUNK ? size : 2 * size);
+    const o = this.lease.buf;
+    if (this.runStart >= 0) {
+      old.buf.copy(o, GAP, this.runStart, this.pos);
+      this.moved += run;
+      this.unused += old.buf.length - this.runStart + GAP;
+      this.runStart = GAP;
+      this.pos = GAP + run;
+      // the record being written is placed after the run (the caller reads this.pos)
+    } else {
+      this.unused += old.buf.length - this.pos;
+      this.pos = this.starting ? GAP : 0;
     }
-    this.unused += this.out.length - this.pos;
-    this.out = Buffer.allocUnsafe(Math.max(min, CHUNK));
-    this.at = 0;
-    this.pos = 0;
+    this.out = o;
+    old.release();
   }
 }
 

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { wireLogRecords } from '../../src/codec/proto-logs.js';
 import { errorMessage, isRetryable } from '../../src/component/errors.js';
 import type { FileStatus } from '../../src/component/status.js';
+import type { Lease } from '../../src/pdata/lazy.js';
 import type { LogsData } from '../../src/pdata/types.js';
 import { goRegExp } from '../../src/regexp/go.js';
-import { copyMap, type Entry, newEntry } from '../../src/stanza/entry.js';
+import { copyMap, type EncodedRecords, type Entry, newEntry } from '../../src/stanza/entry.js';
 import type { BuildContext } from '../../src/stanza/operator.js';
 import { buildPipeline, type OperatorPipeline } from '../../src/stanza/pipeline.js';
 import type { FileLogConfig } from './config.js';
@@ -65,11 +65,12 @@ export class FileConsumer implements LineSink, FileSet {
   private readonly fast: CriJsonFast | undefined;
   /** Lines in `batch` (an entry of the byte path stands for a run of lines). */
   private batchLines = 0;
-  /** Entries of `batch` that stand for runs of the byte path's records, and their lengths. */
+  /** Entries of `batch` that stand for runs of the byte path's records (Entry.encoded). */
   private fastRuns: Entry[] = [];
-  private fastRunLengths: number[] = [];
   /** The last entry of `batch` when it is such a run (the next line may extend it). */
   private fastRun: Entry | undefined;
+  /** The reader whose lines the byte path's open run holds (a new file starts a new run). */
+  private runAttrs: Record<string, unknown> | undefined;
   private heldAny = false;
   private readonly markHeld = (): void => {
     this.heldAny = true;
@@ -248,22 +249,37 @@ export class FileConsumer implements LineSink, FileSet {
     this.heldAny = false;
     this.pipeline.held(this.markHeld);
     if (this.heldAny) return false;
-    const resource = fast.encode(view, start, end, r.attrs, this.observed);
+    // a line of another file, or after an entry of the operators, starts a new run
+    const newRun = this.fastRun === undefined || this.runAttrs !== r.attrs;
+    if (newRun) this.closeRun();
+    const resource = fast.encode(view, start, end, r.attrs, this.observed, newRun);
     if (resource === undefined) return false;
     this.batchBytes += end - start;
     this.batchLines++;
-    const run = this.fastRun;
-    if (run !== undefined && run.resource === resource) this.fastRunLengths[this.fastRunLengths.length - 1]++;
-    else {
-      const e = newEntry(undefined, this.observed, r, startOffset);
-      e.resource = resource;
-      this.batch.push(e);
-      this.fastRuns.push(e);
-      this.fastRunLengths.push(1);
-      this.fastRun = e;
+    if (newRun) {
+      const run = newEntry(undefined, this.observed, r, startOffset);
+      run.resource = resource;
+      run.encoded = { scopeLogs: undefined, items: 0, lease: undefined, traced: true };
+      this.batch.push(run);
+      this.fastRuns.push(run);
+      this.fastRun = run;
+      this.runAttrs = r.attrs;
     }
     return true;
   }
+
+  /** Hands the byte path's open run to its entry (which holds its buffer until the batch was accepted). */
+  private closeRun(): void {
+    this.fastRun = undefined;
+    const run = this.fast?.closeRun();
+    if (run === undefined) return;
+    const w = this.fastRuns[this.fastRuns.length - 1].encoded as EncodedRecords;
+    w.scopeLogs = run.scopeLogs;
+    w.items = run.items;
+    w.lease = run.lease;
+    w.traced = run.traced;
+  }
+
   split(r: FileReader): void {
     this.deps.counters.split(1);
     this.reportOnce(`split:${r.key}`, 'line longer than max_log_size; emitted as several records', {
@@ -308,20 +324,13 @@ export class FileConsumer implements LineSink, FileSet {
     this.batchBytes = 0;
     this.batchLines = 0;
     this.fastRun = undefined;
-    if (this.fast !== undefined && this.fastRuns.length > 0) {
-      const runs = this.fast.take();
-      const records =
-        runs.length === 1
-          ? wireLogRecords(runs[0].bytes, runs[0].bounds)
-          : runs.flatMap((r) => wireLogRecords(r.bytes, r.bounds));
-      let at = 0;
-      for (let k = 0; k < this.fastRuns.length; k++) {
-        const n = this.fastRunLengths[k];
-        this.fastRuns[k].records = at === 0 && n === records.length ? records : records.slice(at, at + n);
-        at += n;
-      }
+    // the byte path's records: held (their buffers' leases) until the batch's consume() settled
+    let leases: Lease[] | undefined;
+    if (this.fastRuns.length > 0) {
+      this.closeRun();
+      leases = [];
+      for (const e of this.fastRuns) leases.push((e.encoded as EncodedRecords).lease as Lease);
       this.fastRuns = [];
-      this.fastRunLengths = [];
     }
     const b: InFlight = { snapshot, state: 'accepted', bytes, answered: Promise.resolve() };
     this.inflight.push(b);
@@ -329,6 +338,7 @@ export class FileConsumer implements LineSink, FileSet {
       b.state = 'pending';
       this.inflightBytes += bytes;
       b.answered = this.send(this.deps.toLogs(entries), lines, final).then((ok) => {
+        if (leases !== undefined) for (const l of leases) l.release();
         this.inflightBytes -= bytes;
         b.state = ok ? 'accepted' : 'abandoned';
         if (!ok) this.abandoned = true;

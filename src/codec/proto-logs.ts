@@ -129,6 +129,9 @@ const decodeLogScopeList = scopeListDecoder((seg: Uint8Array) =>
 /**
  * A ResourceLogs whose scope list is kept as `raw` (ScopeLogs entries, tags included; `items`
  * records in them), read lazily as a decoded request's (see resourceSpansFromWire).
+ * `traced`: every record has a valid trace ID (src/pdata/lazy.ts lazyItemsTraced).
+ * `wireItems`: when read, the records are wire log records read field by field (as the
+ * records file_log's byte path wrote: a processor such as tracelink reads a few fields of them).
  */
 export function resourceLogsFromWire(
   resource: Resource,
@@ -136,11 +139,23 @@ export function resourceLogsFromWire(
   raw: Uint8Array[],
   items: number,
   lease?: Lease,
+  traced = false,
+  wireItems = false,
 ): ResourceLogs {
   const entry: ResourceLogs = { resource, scopeLogs: [], schemaUrl };
-  defineLazyList(entry, 'scopeLogs', raw, items, decodeLogScopeList, lease);
+  defineLazyList(
+    entry,
+    'scopeLogs',
+    raw,
+    items,
+    wireItems ? decodeWireScopeList : decodeLogScopeList,
+    lease,
+    traced,
+  );
   return entry;
 }
+
+const decodeWireScopeList = scopeListDecoder((seg: Uint8Array) => decodeScopeLogsWire(seg));
 
 function decodeResourceLogs(r: Reader): ResourceLogs {
   const l = decodeLevel(r, COST.resourceLevel, 'resource', decodeResource, 'scope_logs', decodeScopeLogs);
@@ -214,21 +229,26 @@ function decodeScopeLogsWire(seg: Uint8Array): ScopeLogs[] {
 }
 
 /**
- * Log records their producer encoded itself (file_log's byte path): `seg` holds each as a
- * ScopeLogs.log_records field (tag 0x12, minimal length, message); `bounds` has three numbers
- * per record: the [start, end) of its message and where its 16 trace ID bytes are (-1: it has
- * none), so that reading the trace ID (tracelink) needs no scan of the record. They are wire
- * log records: written out by copying runs of them as they are.
+ * Log records their producer encoded itself (file_log's byte path), as wire log records:
+ * `seg` holds each as a ScopeLogs.log_records field (tag 0x12, length, message), and is
+ * not reused while the records live. Written out by copying runs of them as they are.
  */
-export function wireLogRecords(seg: Buffer, bounds: number[]): LogRecord[] {
+export function wireLogRecords(seg: Buffer): LogRecord[] {
   const list = new WireList<WireLogRecord>(seg, LOG_WIRE);
-  const out: LogRecord[] = new Array(bounds.length / 3);
-  for (let k = 0, j = 0; k < bounds.length; k += 3, j++) {
-    const l = new WireLogRecord(list, bounds[k], bounds[k + 1], list.count++);
-    const t = bounds[k + 2];
-    if (t >= 0) l._traceId = new Uint8Array(seg.buffer, seg.byteOffset + t, 16);
-    l.loaded |= 1 << 9; // as a read of field 9 leaves it
-    out[j] = l;
+  const out: LogRecord[] = [];
+  let p = 0;
+  while (p < seg.length) {
+    p++; // the 0x12 tag
+    let len = 0;
+    let shift = 1;
+    for (;;) {
+      const c = seg[p++];
+      len += (c & 0x7f) * shift;
+      if (c < 0x80) break;
+      shift *= 128;
+    }
+    out.push(new WireLogRecord(list, p, p + len, list.count++));
+    p += len;
   }
   return out;
 }

@@ -29,6 +29,8 @@ interface Pending {
   items: number;
   /** Set when `raw` is a view of a pooled buffer. */
   lease: Lease | undefined;
+  /** Every item carries a valid trace ID (its producer wrote them: file_log's byte path). */
+  traced: boolean;
 }
 
 const pending = new WeakMap<object, Pending>();
@@ -36,7 +38,9 @@ const pending = new WeakMap<object, Pending>();
 /**
  * Defines `entry[key]` as a list decoded from `raw` on first access (or replaced
  * on first assignment). `decode` must not fail: `raw` was validated beforehand.
- * `lease`: `raw` views a pooled buffer (see above).
+ * `lease`: `raw` views a pooled buffer (see above). `traced`: the producer knows every item
+ * has a valid trace ID (lazyItemsTraced), so a processor that links trace context can pass it
+ * over without decoding it.
  */
 export function defineLazyList<T>(
   entry: object,
@@ -45,8 +49,9 @@ export function defineLazyList<T>(
   items: number,
   decode: (raw: Uint8Array[]) => T[],
   lease?: Lease,
+  traced = false,
 ): void {
-  const p: Pending = { raw, items, lease };
+  const p: Pending = { raw, items, lease, traced };
   pending.set(entry, p);
   const settle = (self: object, value: T[]): T[] => {
     pending.delete(self);
@@ -101,4 +106,12 @@ export function lazyItemCount(entry: object): number | undefined {
 /** The lease of an entry whose scope list was never read and views a pooled buffer. */
 export function leaseOf(entry: object): Lease | undefined {
   return pending.get(entry)?.lease;
+}
+
+/**
+ * True when the entry's scope list was never read and its producer vouched that every item
+ * in it has a valid (16-byte, not all-zero) trace ID. False says nothing: read the items.
+ */
+export function lazyItemsTraced(entry: object): boolean {
+  return pending.get(entry)?.traced === true;
 }

@@ -2,7 +2,26 @@
 // Body/attributes/resource are plain JS values (maps as objects) so operators
 // stay cheap; the receiver turns the entry into pdata once at the end.
 import { EMPTY_BYTES } from '../pdata/create.js';
+import type { Lease } from '../pdata/lazy.js';
 import type { LogRecord } from '../pdata/types.js';
+
+/**
+ * Records an input encoded itself and hands over as bytes (file_log's byte path for CRI +
+ * JSON lines): they leave as a lazily read scope list (src/pdata/lazy.ts), not as objects.
+ */
+export interface EncodedRecords {
+  /**
+   * One ScopeLogs field (tag 0x12, length, an empty scope, the records' log_records fields),
+   * in a pooled buffer; set when the run is handed over.
+   */
+  scopeLogs: Uint8Array | undefined;
+  /** Records in it. */
+  items: number;
+  /** Lease of the buffer `scopeLogs` views: the input holds it until its consume() settled. */
+  lease: Lease | undefined;
+  /** Every record has a valid trace ID (src/pdata/lazy.ts lazyItemsTraced). */
+  traced: boolean;
+}
 
 export interface Entry {
   body: unknown;
@@ -34,6 +53,8 @@ export interface Entry {
    * them, and its other fields are unused.
    */
   records?: LogRecord[];
+  /** Like `records`, but still encoded (see EncodedRecords). */
+  encoded?: EncodedRecords;
 }
 
 const EMPTY_RESOURCE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
