@@ -16,6 +16,7 @@ import {
   itemCount,
   OttlError,
   TransformContext,
+  WireSpanDrops,
 } from '../../src/ottl/index.js';
 import type { Signal, SignalDataMap } from '../../src/pdata/signal.js';
 import type { LogsData, Metric, MetricsData, TracesData } from '../../src/pdata/types.js';
@@ -43,6 +44,8 @@ export class FilterProcessor<S extends Signal> implements Processor<S> {
   private readonly ctx = new TransformContext();
   /** Item conditions need the items (not only resource paths). */
   private readonly itemsNeeded: boolean;
+  /** The span conditions as one pass over spans still in wire bytes, when they allow it. */
+  private readonly wireSpans: WireSpanDrops | undefined;
 
   constructor(
     private readonly signal: S,
@@ -53,6 +56,17 @@ export class FilterProcessor<S extends Signal> implements Processor<S> {
     const p = plan;
     this.itemsNeeded =
       p.scope.length > 0 || p.sub.length > 0 || p.keep !== undefined || p.item.some((s) => s.level > 0);
+    // span conditions alone (no scope, span event or legacy match rules): one pass over spans still
+    // in wire bytes when all of them allow it (src/ottl/wire-run.ts)
+    this.wireSpans =
+      signal === 'traces' &&
+      this.itemsNeeded &&
+      p.scope.length === 0 &&
+      p.sub.length === 0 &&
+      p.keep === undefined &&
+      p.item.every((s) => s.context === 'span')
+        ? WireSpanDrops.of(p.item.flatMap((s) => s.conditions))
+        : undefined;
   }
 
   async start(_host?: Host): Promise<void> {}
@@ -93,6 +107,11 @@ export class FilterProcessor<S extends Signal> implements Processor<S> {
       if (!this.itemsNeeded) {
         if (p.item.length > 0 && this.any(p.item)) return false;
         return itemCount(rs) > 0;
+      }
+      // spans still in wire bytes: dropped in one pass over them (-1: the general way)
+      if (this.wireSpans !== undefined) {
+        const left = this.wireSpans.run(rs, ctx);
+        if (left >= 0) return left > 0;
       }
       retain(rs.scopeSpans, (ss) => {
         ctx.setScope(ss.scope, ss);

@@ -234,6 +234,15 @@ export function resourceSpansFromWire(
   return entry;
 }
 
+/**
+ * Keeps `bytes` (ScopeSpans fields, tags included, well-formed, in their own memory; `items` spans)
+ * as the scope list of `rs` from now on, read lazily like a request's (a pass that rewrote the
+ * list without decoding it: src/codec/wire-span-pass.ts).
+ */
+export function keepScopeSpansBytes(rs: ResourceSpans, bytes: Uint8Array, items: number): void {
+  defineLazyList(rs, 'scopeSpans', [bytes], items, decodeSpanScopeList);
+}
+
 /** The scope entries of a kept list segment, their spans left as wire spans. */
 function decodeScopeSpansWire(seg: Uint8Array): ScopeSpans[] {
   const list = new WireList<WireSpan>(seg, SPAN_WIRE);

@@ -496,6 +496,10 @@ export function int64Size(v: bigint): number {
 export class Writer {
   readonly buf: FastBuffer;
   private readonly dv: DataView;
+  /** A DataView of `buf`, for writers that copy words themselves. */
+  get view(): DataView {
+    return this.dv;
+  }
   pos = 0;
   /** Next slot of the size table to replay. */
   si = 0;

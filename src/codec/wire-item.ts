@@ -610,16 +610,22 @@ export function attributeShape(
   const e = pairEntry(item, utf8);
   if (e < 0) return SHAPE_ABSENT;
   const idx = item.list.pairs;
-  let p = idx[e + 2];
+  return valueShape(item.list.src, idx[e + 2], idx[e + 3]);
+}
+
+/**
+ * What the AnyValue whose length prefix is at `p` (0: the pair has no value) and that ends at `stop`
+ * holds, as attributeShape answers (0, a kind, or SHAPE_UNKNOWN); for a kind, shapeBytesAre and
+ * shapeNumberIn read its payload.
+ */
+export function valueShape(src: Uint8Array, p: number, stop: number): number {
   if (p === 0) return 0;
-  const src = item.list.src;
   // the AnyValue's length prefix, then its first field's tag (a one-byte tag: fields 1-7)
   let len = src[p++];
   if (len >= 0x80) {
     p = skipLength(src, p - 1);
     len = -1;
   }
-  const stop = idx[e + 3];
   if (len === 0 || p === stop) return 0;
   const tag = src[p];
   const kind = tag >>> 3;
@@ -695,9 +701,13 @@ const KIND_WIRE_TYPE = [-1, 2, 0, 0, 1, 2, 2, 2];
 
 /** Whether the string payload attributeShape found is the UTF-8 bytes `b`. */
 export function shapeStringIs(item: AttributeHolder, b: Uint8Array): boolean {
+  return shapeBytesAre(item.list.src, b);
+}
+
+/** Whether the string payload the last attributeShape/valueShape found in `src` is the bytes `b`. */
+export function shapeBytesAre(src: Uint8Array, b: Uint8Array): boolean {
   const n = shapeEnd - shapeAt;
   if (n !== b.length) return false;
-  const src = item.list.src;
   const at = shapeAt;
   for (let i = 0; i < n; i++) if (src[at + i] !== b[i]) return false;
   return true;
@@ -709,8 +719,12 @@ export function shapeStringIs(item: AttributeHolder, b: Uint8Array): boolean {
  * as a bigint the general way.
  */
 export function shapeNumber(item: AttributeHolder, kind: number): number | undefined {
-  if (kind === 4) return item.list.dv.getFloat64(shapeAt, true);
-  const src = item.list.src;
+  return shapeNumberIn(item.list.src, item.list.dv, kind);
+}
+
+/** shapeNumber for the payload the last attributeShape/valueShape found in `src` (`dv` views it). */
+export function shapeNumberIn(src: Uint8Array, dv: DataView, kind: number): number | undefined {
+  if (kind === 4) return dv.getFloat64(shapeAt, true);
   const end = shapeEnd;
   if (end - shapeAt > 7) return undefined;
   let n = 0;

@@ -11,6 +11,7 @@ import { fail, OttlSyntaxError } from './errors.js';
 import { type Accessor, type Getter, type KeyFn, resolvePath } from './paths.js';
 import { availableIn, type Bound, type Editor, type FunctionDef, lookup } from './registry.js';
 import { fromAny, ODuration, OTime, PMap, toAny, typeName, type Value } from './values.js';
+import { type WireCondition, type WireShapeOptions, wireCondition } from './wire-shape.js';
 import './functions/index.js';
 
 export type BoolFn = (c: TransformContext) => boolean;
@@ -36,6 +37,8 @@ export interface CompiledCondition {
   text: string;
   eval: BoolFn;
   level: Level;
+  /** Set when the span pass can run it on spans still in wire bytes (wire-shape.ts). */
+  wire?: WireCondition;
 }
 
 const syntax = (e: { pos: number }, msg: string): never => {
@@ -422,7 +425,22 @@ export function compileStatement(p: ParsedStatement, o: CompileOptions): Compile
 
 export function compileCondition(p: ParsedCondition, o: CompileOptions): CompiledCondition {
   const c = new Compiler(o, p.text);
-  return { text: p.text, eval: c.bool(p.expr), level: c.level };
+  const evalFn = c.bool(p.expr);
+  return { text: p.text, eval: evalFn, level: c.level, wire: wireCondition(p.expr, wireOptions(o, p.text)) };
+}
+
+/** What wire-shape.ts needs: the path options, and the level of a part compiled alone. */
+function wireOptions(o: CompileOptions, source: string): WireShapeOptions {
+  return {
+    context: o.context,
+    requirePrefix: o.requirePrefix,
+    source,
+    levelOf: (e) => {
+      const c = new Compiler({ ...o, conditionsOnly: true }, source);
+      c.bool(e);
+      return c.level;
+    },
+  };
 }
 
 /** A value expression on its own (for components that take an OTTL value, and for tests). */

@@ -22,3 +22,4 @@ export {
 } from './group.js';
 export { parseCondition, parseStatement } from './parser.js';
 export { itemCount, pointsOf, transformLogs, transformMetrics, transformTraces } from './run.js';
+export { WireSpanDrops, wirePasses } from './wire-run.js';
