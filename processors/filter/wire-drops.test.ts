@@ -6,38 +6,14 @@
 // resource parts), the same spans must come out, in the same scopes and resources.
 import { describe, expect, it, vi } from 'vitest';
 import { decodeTraces, decodeTracesLazy, encodeTraces } from '../../src/codec/proto-traces.js';
+import { doubleBytes, ld, utf8, varint64 } from '../../src/codec/testing/hand-proto.js';
 import { SpanPass } from '../../src/codec/wire-span-pass.js';
 import type { TracesData } from '../../src/pdata/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { factory } from './factory.js';
 
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-};
-const varint64 = (v: bigint): number[] => {
-  let u = BigInt.asUintN(64, v);
-  const out: number[] = [];
-  while (u > 0x7fn) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  return out;
-};
-const ld = (field: number, body: number[]): number[] => [(field << 3) | 2, ...varint(body.length), ...body];
-const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-const dbl = (x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [0x21, ...b];
-};
+const dbl = (x: number): number[] => [0x21, ...doubleBytes(x)];
 
 const VALUES: number[][] = [
   ld(1, utf8('/healthz')),

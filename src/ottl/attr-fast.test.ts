@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { anyKind } from '../codec/proto-common.js';
 import { decodeTraces, decodeTracesLazy, encodeTraces } from '../codec/proto-traces.js';
+import { doubleBytes, ld, utf8, varint64 } from '../codec/testing/hand-proto.js';
 import { WireSpan } from '../codec/wire-span.js';
 import {
   getAttr,
@@ -31,40 +32,13 @@ import {
 
 // ---- protobuf by hand (so that unusual encodings can be written too)
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-function varint64(v: bigint): number[] {
-  let u = BigInt.asUintN(64, v);
-  const out: number[] = [];
-  while (u > 0x7fn) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  return out;
-}
-const ld = (field: number, body: number[]): number[] => [(field << 3) | 2, ...varint(body.length), ...body];
-const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-const double = (x: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return [...b];
-};
-
 /** AnyValue bodies: canonical ones (one field) and unusual ones (the last field of a oneof wins). */
 const V = {
   str: (s: string) => ld(1, utf8(s)),
   bytesStr: (b: number[]) => ld(1, b),
   bool: (b: boolean) => [0x10, b ? 1 : 0],
   int: (v: bigint) => [0x18, ...varint64(v)],
-  dbl: (x: number) => [0x21, ...double(x)],
+  dbl: (x: number) => [0x21, ...doubleBytes(x)],
   bytes: (b: number[]) => ld(7, b),
   kvlist: () => ld(6, ld(1, [...ld(1, utf8('inner')), ...ld(2, V.str('deep'))])),
   array: () => ld(5, ld(1, V.int(1n))),
